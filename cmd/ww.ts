@@ -1,0 +1,21 @@
+import { Command, CommanderError } from 'commander'
+import { version } from './version.js'
+import { startCommand } from './start.js'
+
+const program = new Command()
+  .name('ww')
+  .description('A peer-to-peer cluster node: join a cluster, share capabilities through anchors, run WASM procs.')
+  .version(version, '-V, --version', 'print the version and exit')
+  .showSuggestionAfterError(true)
+  .exitOverride()
+  .configureOutput({ outputError: (text, write) => write(text.split('\n')[0].replace(/^error: /, 'ww: ') + '\n') })
+
+program.addCommand(startCommand())
+
+try {
+  await program.parseAsync(process.argv)
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode)
+  process.stderr.write(`ww: ${(err as Error).message}\n`)
+  process.exit(1)
+}

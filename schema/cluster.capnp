@@ -1,0 +1,58 @@
+@0xb350bc17c2f8f5ed;
+# Cluster membership: heartbeats published on the namespace's topic, and the
+# View of live hosts each node builds from them.
+
+struct Heartbeat {
+  # Published by every host on the cluster topic. The sender's peer ID and the
+  # sequence number come from the signed pubsub message, not from here.
+  instance @0 :UInt64;
+  # Random per boot: tells a restart apart from the same peer.
+  hostname @1 :Text;
+  meta @2 :List(Text);
+  # "k=v" tags.
+  ttlMs @3 :UInt32;
+  # The record expires this long after it is received.
+  addrs @4 :List(Text);
+  # Listen multiaddrs.
+  leaving @5 :Bool;
+  # Sent once at shutdown: drop this host now.
+}
+
+struct HostRecord {
+  peer @0 :Text;
+  instance @1 :UInt64;
+  seq @2 :UInt64;
+  hostname @3 :Text;
+  meta @4 :List(Text);
+  addrs @5 :List(Text);
+  ttlMs @6 :UInt32;
+  lastSeenMs @7 :Int64;
+  # Unix time in milliseconds of the newest heartbeat.
+}
+
+struct MembershipEvent {
+  union {
+    join @0 :HostRecord;
+    leave @1 :HostRecord;
+  }
+}
+
+interface View {
+  ls @0 (where :List(Text)) -> (hosts :List(HostRecord));
+  # Live hosts whose meta has every "k=v" pair in `where`, in peer ID order.
+
+  lookup @1 (peer :Text) -> (record :HostRecord, found :Bool);
+
+  watch @2 (watcher :Watcher) -> (subscription :Subscription);
+  # Calls watcher.event for every join and leave until the subscription is
+  # released or canceled.
+
+  interface Watcher {
+    event @0 (event :MembershipEvent) -> stream;
+  }
+}
+
+interface Subscription {
+  cancel @0 () -> ();
+  # Releasing the capability cancels too.
+}

@@ -1,0 +1,29 @@
+@0x875b72b5f6dcc908;
+# The Host: the bootstrap capability every node serves, on libp2p
+# (/ww/<namespace>/rpc/<version>) and on its local API socket.
+
+using Anchor = import "anchor.capnp";
+using Cluster = import "cluster.capnp";
+using Proc = import "proc.capnp";
+using PubSub = import "pubsub.capnp";
+
+struct HostInfo {
+  peer @0 :Text;
+  instance @1 :UInt64;
+  hostname @2 :Text;
+  namespace @3 :Text;
+  addrs @4 :List(Text);
+  meta @5 :List(Text);
+  version @6 :Text;
+}
+
+interface Host {
+  info @0 () -> (info :HostInfo);
+  root @1 () -> (anchor :Anchor.Anchor);
+  # The cluster root "/": its children are the live hosts.
+  local @2 () -> (anchor :Anchor.Anchor);
+  # This host's own tree, "/<peer>".
+  cluster @3 () -> (view :Cluster.View);
+  executor @4 () -> (executor :Proc.Executor);
+  pubsub @5 () -> (router :PubSub.Router);
+}

@@ -1,0 +1,94 @@
+@0xc3784de2715efe5c;
+# Procs: WASM guest programs run by a host.
+
+using Channel = import "channel.capnp";
+using Anchor = import "anchor.capnp";
+
+struct Limits {
+  memoryBytes @0 :UInt64;
+  # Maximum linear memory. 0 = the host's default (64 MiB).
+  fuel @1 :UInt64;
+  # Instruction budget. 0 = unlimited.
+  timeoutMs @2 :UInt64;
+  # Wall-clock limit. 0 = none.
+}
+
+struct Module {
+  # A module is named by the SHA-256 of its bytes.
+  union {
+    bytes @0 :Data;
+    hash @1 :Data;
+    # A host that lacks these bytes fetches them from `source`.
+  }
+  source @2 :ModuleSource;
+}
+
+interface ModuleSource {
+  fetch @0 (hash :Data) -> (bytes :Data);
+  # Fails with "ModuleNotFound: ..." when the bytes are not here.
+}
+
+struct SpawnRequest {
+  module @0 :Module;
+  args @1 :List(Text);
+  # argv[1..]; argv[0] is the module's name.
+  env @2 :List(Text);
+  # "K=V" pairs.
+  limits @3 :Limits;
+  root @4 :Anchor.Anchor;
+  # The anchor the proc sees as "/". Null = the cluster root.
+  name @5 :Text;
+  # argv[0]; defaults to the hash.
+}
+
+enum ExitReason {
+  exited @0;
+  killed @1;
+  outOfFuel @2;
+  outOfMemory @3;
+  trapped @4;
+  timedOut @5;
+}
+
+struct ExitStatus {
+  reason @0 :ExitReason;
+  code @1 :Int32;
+  # The guest's exit code when reason = exited.
+  message @2 :Text;
+  # What happened, for a human.
+}
+
+enum ProcState {
+  running @0;
+  exited @1;
+}
+
+struct ProcInfo {
+  pid @0 :UInt32;
+  # Unique on its host.
+  peer @1 :Text;
+  name @2 :Text;
+  moduleHash @3 :Data;
+  args @4 :List(Text);
+  startedMs @5 :Int64;
+  # Unix time in milliseconds.
+  state @6 :ProcState;
+  status @7 :ExitStatus;
+  # Set when state = exited.
+}
+
+interface Proc {
+  wait @0 () -> (status :ExitStatus);
+  kill @1 () -> ();
+  stdout @2 () -> (recver :Channel.Recver);
+  stderr @3 () -> (recver :Channel.Recver);
+  stdin @4 () -> (sender :Channel.Sender);
+  info @5 () -> (info :ProcInfo);
+}
+
+interface Executor {
+  spawn @0 (request :SpawnRequest) -> (proc :Proc);
+  ps @1 () -> (procs :List(ProcInfo));
+  proc @2 (pid :UInt32) -> (proc :Proc);
+  # Fails with "NotFound: ..." for an unknown pid.
+}

@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { readFileSync } from 'node:fs'
+
+const root = fileURLToPath(new URL('../../../', import.meta.url))
+const ww = (...args: string[]) => spawnSync(`${root}/bin/ww`, args, { encoding: 'utf8', timeout: 15_000 })
+const pkg = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'))
+
+describe('cli: ww', () => {
+  it('--help exits 0 and lists the commands', () => {
+    const r = ww('--help')
+    assert.equal(r.status, 0, r.stderr)
+    assert.match(r.stdout, /^Usage: ww /m)
+    assert.match(r.stdout, /^\s+start\b/m)
+  })
+
+  it('--version exits 0 and prints the package version', () => {
+    const r = ww('--version')
+    assert.equal(r.status, 0, r.stderr)
+    assert.equal(r.stdout.trim(), pkg.version)
+  })
+
+  it('an unknown command exits non-zero with a one-line error', () => {
+    const r = ww('frobnicate')
+    assert.notEqual(r.status, 0)
+    assert.equal(r.stdout, '')
+    const lines = r.stderr.trim().split('\n')
+    assert.equal(lines.length, 1, r.stderr)
+    assert.match(lines[0], /unknown command 'frobnicate'/)
+  })
+})
