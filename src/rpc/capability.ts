@@ -1,0 +1,212 @@
+// The public face: Capability (a reference you own), Answer (a promise of results with pipelining).
+import * as capnp from 'capnp-es'
+import * as rpc from 'capnp-es/capnp/rpc'
+import { InvalidArgument } from '../errors.js'
+import { type AnswerHook, type CapHook, ErrorHook, addCap, capAt, releaseCaps } from './hooks.js'
+import { type DispatchTable, LocalHook, type MethodInfo } from './server.js'
+
+export interface CallOptions {
+  /** Aborting cancels the call (Finish is sent; the server's ctx.signal aborts). */
+  signal?: AbortSignal
+}
+
+const registry = new FinalizationRegistry<CapHook>((hook) => { hook.release() })
+
+export type ClientClass<C extends Capability> = new (hook: CapHook, owned?: boolean) => C
+
+/** A reference to a capability. Owned references must be released (release() or `using`). */
+export class Capability {
+  #hook: CapHook | undefined
+  readonly #owned: boolean
+  #streamBytes = 0
+  #streamWaiters: Array<() => void> = []
+  #streamError?: Error
+
+  constructor (hook: CapHook, owned = true) {
+    this.#hook = hook
+    this.#owned = owned
+    if (owned) registry.register(this, hook, this)
+  }
+
+  /** The hook, for the RPC layer. Throws once released. */
+  get hook (): CapHook {
+    if (this.#hook === undefined) throw new InvalidArgument('capability used after release')
+    return this.#hook
+  }
+
+  get released (): boolean { return this.#hook === undefined }
+
+  /** A new owned reference to the same capability. */
+  dup (): this {
+    const C = this.constructor as ClientClass<this>
+    return new C(this.hook.addRef(), true)
+  }
+
+  /** A typed view (new owned reference). */
+  as<C extends Capability>(Client: ClientClass<C>): C { return new Client(this.hook.addRef(), true) }
+
+  release (): void {
+    const h = this.#hook
+    if (h === undefined || !this.#owned) return
+    this.#hook = undefined
+    registry.unregister(this)
+    h.release()
+  }
+
+  [Symbol.dispose] (): void { this.release() }
+
+  /** Starts a call; `build` fills the params. */
+  call<P extends capnp.Struct, R extends capnp.Struct, PL>(method: MethodInfo<P, R>, build?: (params: P) => void,
+    options?: CallOptions, Pipeline?: new (answer: Answer<R, PL>, path: number[]) => PL): Answer<R, PL> {
+    const msg = newCallMessage(method.interfaceId, method.methodId)
+    try {
+      const params = capnp.utils.initStructAt(0, method.Params, msg.call.params)
+      build?.(params)
+    } catch (err) {
+      releaseCaps(msg.msg)
+      throw err
+    }
+    const hook = this.hook.call({ interfaceId: method.interfaceId, methodId: method.methodId, msg: msg.msg, signal: options?.signal })
+    return new Answer(hook, method.Results, options?.signal, Pipeline)
+  }
+
+  /** A `-> stream` call: resolves when the bytes in flight on this capability fit the window. */
+  async stream<P extends capnp.Struct>(method: MethodInfo<P, capnp.Struct>, build?: (params: P) => void, windowBytes = 256 << 10): Promise<void> {
+    if (this.#streamError !== undefined) throw this.#streamError
+    const msg = newCallMessage(method.interfaceId, method.methodId)
+    const params = capnp.utils.initStructAt(0, method.Params, msg.call.params)
+    build?.(params)
+    const size = msg.msg._capnp.segments.reduce((n, s) => n + s.byteLength, 0)
+    const hook = this.hook.call({ interfaceId: method.interfaceId, methodId: method.methodId, msg: msg.msg, stream: true })
+    this.#streamBytes += size
+    hook.promise.then((r) => { r.release() }, (err) => { this.#streamError ??= err }).finally(() => {
+      this.#streamBytes -= size
+      if (this.#streamBytes < windowBytes) for (const w of this.#streamWaiters.splice(0)) w()
+    })
+    if (this.#streamBytes >= windowBytes) await new Promise<void>((resolve) => { this.#streamWaiters.push(resolve) })
+    if (this.#streamError !== undefined) throw this.#streamError
+  }
+
+  /** Waits until every stream call made on this reference has returned; throws the first error. */
+  async streamDone (): Promise<void> {
+    while (this.#streamBytes > 0) await new Promise<void>((resolve) => { this.#streamWaiters.push(resolve) })
+    if (this.#streamError !== undefined) throw this.#streamError
+  }
+}
+
+export function newCallMessage (interfaceId: bigint, methodId: number): { msg: capnp.Message, call: rpc.Call } {
+  const msg = new capnp.Message()
+  const root = msg.initRoot(rpc.Message)
+  const call = root._initCall()
+  call.interfaceId = interfaceId
+  call.methodId = methodId
+  call._initParams()
+  return { msg, call }
+}
+
+/** Exports a server object as a capability (owned). */
+export function serve<C extends Capability>(Client: ClientClass<C>, impl: object, table: DispatchTable): C {
+  return new Client(new LocalHook(impl, table), true)
+}
+
+/** A broken capability: every call fails with `err`. */
+export function brokenCapability<C extends Capability>(Client: ClientClass<C>, err: Error): C {
+  return new Client(new ErrorHook(err), true)
+}
+
+/**
+ * The answer to a call: a promise of the results reader, plus pipelined capabilities.
+ * Everything reachable from it lives until release(); releasing before it settles cancels the call.
+ */
+export class Answer<R extends capnp.Struct, PL = unknown> implements PromiseLike<R> {
+  #hook: AnswerHook | undefined
+  #results?: Promise<R>
+  #taken: Capability[] = []
+  #responseRelease?: () => void
+  #settled = false
+  #pipeline?: PL
+
+  constructor (hook: AnswerHook, private readonly Results: capnp.StructCtor<R>, signal?: AbortSignal,
+    private readonly Pipeline?: new (answer: Answer<R, PL>, path: number[]) => PL) {
+    this.#hook = hook
+    hook.promise.then((r) => {
+      this.#settled = true
+      if (this.#hook === undefined) { r.release(); return }
+      this.#responseRelease = () => { r.release() }
+      if (r.caps.length > 0) registry.register(this, { release: () => { r.release() } } as unknown as CapHook, this)
+    }, () => { this.#settled = true })
+    if (signal !== undefined) {
+      if (signal.aborted) this.release()
+      else signal.addEventListener('abort', () => { if (!this.#settled) this.release() }, { once: true })
+    }
+  }
+
+  get results (): Promise<R> {
+    if (this.#results === undefined) {
+      const hook = this.#hook
+      if (hook === undefined) return Promise.reject(new InvalidArgument('answer used after release'))
+      this.#results = hook.promise.then((r) => capnp.utils.getStruct(0, this.Results, r.payload))
+    }
+    return this.#results
+  }
+
+  then<A = R, B = never>(onfulfilled?: ((value: R) => A | PromiseLike<A>) | null, onrejected?: ((reason: any) => B | PromiseLike<B>) | null): Promise<A | B> {
+    return this.results.then(onfulfilled, onrejected)
+  }
+
+  catch<B = never>(onrejected?: ((reason: any) => B | PromiseLike<B>) | null): Promise<R | B> { return this.results.catch(onrejected) }
+  finally (f?: (() => void) | null): Promise<R> { return this.results.finally(f) }
+
+  /** Typed pipeline getters for the results struct. */
+  get pipeline (): PL {
+    if (this.Pipeline === undefined) throw new InvalidArgument('no pipeline for this answer')
+    this.#pipeline ??= new this.Pipeline(this, [])
+    return this.#pipeline
+  }
+
+  /** The capability at a pointer path of the results, usable now (borrowed: lives until release()). */
+  pipelineCap<C extends Capability>(path: number[], Client: ClientClass<C>): C {
+    const hook = this.#hook
+    const cap = new Client(hook === undefined ? new ErrorHook(new InvalidArgument('answer used after release')) : hook.pipeline(path), true)
+    this.#taken.push(cap)
+    return cap
+  }
+
+  release (): void {
+    const hook = this.#hook
+    if (hook === undefined) return
+    this.#hook = undefined
+    registry.unregister(this)
+    if (!this.#settled) hook.cancel()
+    for (const c of this.#taken.splice(0)) c.release()
+    this.#responseRelease?.()
+  }
+
+  [Symbol.dispose] (): void { this.release() }
+}
+
+/** Accessors for one capability field of a struct (generated into `<Struct>$Caps`). */
+export interface CapField<C extends Capability> {
+  /** Borrowed: valid while the message is (dup() to keep). A null pointer gives a broken capability. */
+  get: (s: capnp.Struct) => C
+  has: (s: capnp.Struct) => boolean
+  /** Stores a reference of its own in the message; `cap` stays yours. */
+  set: (s: capnp.Struct, cap: Capability | null) => void
+}
+
+export function capField<C extends Capability>(pointerIndex: number, client: () => ClientClass<C>): CapField<C> {
+  return {
+    get (s) {
+      const Client = client()
+      let hook: CapHook | null
+      try { hook = capAt(capnp.utils.getPointer(pointerIndex, s)) } catch (err) { hook = new ErrorHook(err as Error) }
+      return new Client(hook ?? new ErrorHook(new InvalidArgument('null capability')), false)
+    },
+    has (s) { return !capnp.utils.isNull(capnp.utils.getPointer(pointerIndex, s)) },
+    set (s, cap) {
+      const p = capnp.utils.getPointer(pointerIndex, s)
+      if (cap === null) { capnp.utils.erase(p); return }
+      capnp.utils.setInterfacePointer(addCap(s.segment.message, cap.hook.addRef()), p)
+    }
+  }
+}

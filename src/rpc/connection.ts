@@ -1,0 +1,736 @@
+// One two-party level-1 RPC connection over a MessageTransport: the four tables (questions,
+// answers, imports, exports), embargoes, and every rpc.capnp message of level 1.
+import * as capnp from 'capnp-es'
+import * as rpc from 'capnp-es/capnp/rpc'
+import { logger } from '@libp2p/logger'
+import { Canceled, Disconnected, InvalidArgument, LimitExceeded, Unimplemented, reasonOf } from '../errors.js'
+import { encodeFrame, type Segments } from '../transport/framing.js'
+import type { MessageTransport } from '../transport/transport.js'
+import { type RpcLimits, resolveLimits } from './limits.js'
+import { type AnswerHook, type CapHook, type CapTable, ErrorHook, type OutCall, PendingAnswer, PromiseHook, Response,
+  SettledAnswer, capTableOf, chainAnswer, followTransform, releaseCaps, setCapTable } from './hooks.js'
+import { type Capability, type ClientClass } from './capability.js'
+import { errorFromException, exceptionTypeCode, exceptionTypeOf } from './exception.js'
+import { IdTable } from './tables.js'
+
+const log = logger('ww:rpc')
+
+export interface ConnectionOptions {
+  /** The capability the peer gets from Bootstrap (the connection keeps its own reference). */
+  bootstrap?: Capability
+  limits?: Partial<RpcLimits>
+  name?: string
+}
+
+type Target = { importedCap: number } | { questionId: number, transform: number[] }
+
+interface Question {
+  answer: PendingAnswer
+  returned: boolean
+  finishSent: boolean
+  paramExports: number[]
+  pipelines: PipelineHook[]
+}
+
+interface AnswerEntry {
+  answer: PendingAnswer
+  returnSent: boolean
+  response?: Response
+  resultExports: number[]
+}
+
+interface ExportEntry { hook: CapHook, refs: number }
+interface ImportEntry { hook: ImportHook, remoteRefs: number }
+interface Embargo { hook: PromiseHook, target: CapHook }
+
+class ProtocolError extends InvalidArgument {}
+
+/** A capability the peer hosts (an entry of the imports table). */
+class ImportHook implements CapHook {
+  refs = 1
+  target?: CapHook
+  broken?: Error
+  callsSent = 0
+  private cbs: Array<(t: CapHook) => void> = []
+  constructor (readonly owner: Connection, readonly id: number, readonly isPromise: boolean) {}
+
+  call (c: OutCall): AnswerHook {
+    if (this.target !== undefined) return this.target.call(c)
+    if (this.broken !== undefined) { releaseCaps(c.msg); return new SettledAnswer(this.broken) }
+    this.callsSent++
+    return this.owner.sendCall(c, { importedCap: this.id }, false)
+  }
+
+  addRef (): CapHook { this.refs++; return this }
+  release (): void {
+    if (this.refs <= 0) return
+    if (--this.refs !== 0) return
+    this.owner.releaseImport(this)
+    this.target?.release()
+    this.target = undefined
+  }
+
+  resolved (): CapHook { return this.target?.resolved() ?? this }
+
+  onResolve (cb: (t: CapHook) => void): boolean {
+    if (!this.isPromise || this.target !== undefined || this.broken !== undefined) return false
+    this.cbs.push(cb)
+    return true
+  }
+
+  resolveTo (t: CapHook): void {
+    if (this.target !== undefined || this.refs <= 0) { t.release(); return }
+    this.target = t
+    for (const cb of this.cbs.splice(0)) cb(t)
+  }
+}
+
+/** A capability in the results of a question still in flight: calls go to the peer as promisedAnswer. */
+class PipelineHook extends PromiseHook {
+  constructor (readonly conn: Connection, readonly questionId: number, readonly transform: number[]) {
+    super()
+    this.owner = conn
+    this.forward = (c) => conn.sendCall(c, { questionId, transform }, false)
+  }
+}
+
+export class Connection {
+  readonly limits: RpcLimits
+  readonly closed: Promise<void>
+  error?: Error
+  private done = false
+  private resolveClosed!: () => void
+  private readonly questions = new IdTable<Question>()
+  private readonly answers = new Map<number, AnswerEntry>()
+  private readonly exports = new IdTable<ExportEntry>()
+  private readonly exportIds = new Map<CapHook, number>()
+  private readonly imports = new Map<number, ImportEntry>()
+  private readonly embargoes = new IdTable<Embargo>()
+  private readonly bootstrapHook?: CapHook
+  private readonly name: string
+  private afterSend: Array<() => void> = []
+
+  constructor (private readonly transport: MessageTransport, options: ConnectionOptions = {}) {
+    this.limits = resolveLimits(options.limits)
+    this.name = options.name ?? 'conn'
+    this.bootstrapHook = options.bootstrap?.hook.addRef()
+    this.closed = new Promise((resolve) => { this.resolveClosed = resolve })
+    transport.start({
+      message: (segments) => { this.receive(segments) },
+      closed: (err) => { this.shutdown(err ?? new Disconnected('connection closed')) }
+    }, this.limits)
+  }
+
+  /** The peer's bootstrap capability (owned; pipelined until the answer arrives). */
+  bootstrap<C extends Capability>(Client: ClientClass<C>): C {
+    if (this.done) return new Client(new ErrorHook(this.error ?? new Disconnected('connection closed')))
+    const msg = new capnp.Message()
+    const root = msg.initRoot(rpc.Message)
+    const b = root._initBootstrap()
+    const q = this.newQuestion()
+    b.questionId = q.id
+    this.send(msg)
+    const hook = q.q.answer.pipeline([])
+    q.q.answer.promise.then((r) => { r.release() }, () => {})
+    return new Client(hook)
+  }
+
+  /** Sends Abort, then closes: pending calls reject with Disconnected, imports break, exports are released. */
+  close (reason = 'connection closed by this side'): void {
+    if (this.done) return
+    this.abort(new Disconnected(reason))
+  }
+
+  get stats (): { questions: number, answers: number, imports: number, exports: number, embargoes: number } {
+    return { questions: this.questions.size, answers: this.answers.size, imports: this.imports.size, exports: this.exports.size, embargoes: this.embargoes.size }
+  }
+
+  // --- sending ---------------------------------------------------------------------------------
+
+  private send (msg: capnp.Message): void {
+    if (this.done) return
+    const segs = msg._capnp.segments
+    if (segs.length === 0) msg.getSegment(0)
+    const buffers = new Array<ArrayBuffer>(segs.length)
+    const lengths = new Array<number>(segs.length)
+    for (let i = 0; i < segs.length; i++) { buffers[i] = segs[i].buffer; lengths[i] = (segs[i].byteLength + 7) & ~7 }
+    this.transport.send(encodeFrame(buffers, lengths))
+    if (this.afterSend.length > 0) {
+      const after = this.afterSend
+      this.afterSend = []
+      for (const f of after) f()
+    }
+  }
+
+  private newMessage (): { msg: capnp.Message, root: rpc.Message } {
+    const msg = new capnp.Message()
+    return { msg, root: msg.initRoot(rpc.Message) }
+  }
+
+  private newQuestion (): { id: number, q: Question } {
+    const q: Question = { answer: new PendingAnswer(), returned: false, finishSent: false, paramExports: [], pipelines: [] }
+    const id = this.questions.add(q)
+    q.answer.makePipeline = (transform) => {
+      const p = new PipelineHook(this, id, transform)
+      q.pipelines.push(p)
+      return p
+    }
+    q.answer.onCancel = () => { this.sendFinish(id, q) }
+    return { id, q }
+  }
+
+  /** Sends a call to the peer. The call message is reused as the wire message. */
+  sendCall (c: OutCall, target: Target, yourself: boolean): AnswerHook {
+    if (this.done) { releaseCaps(c.msg); return new SettledAnswer(this.error ?? new Disconnected('connection closed')) }
+    if (this.questions.size >= this.limits.maxQuestions) {
+      releaseCaps(c.msg)
+      return new SettledAnswer(new LimitExceeded(`more than ${this.limits.maxQuestions} questions in flight`))
+    }
+    const { id, q } = this.newQuestion()
+    this.lastId = id
+    const call = new rpc.Message(c.msg.getSegment(0), 0).call
+    call.questionId = id
+    writeTarget(call.target, target)
+    if (yourself) call.sendResultsTo.yourself = true
+    else call.sendResultsTo.caller = true
+    q.paramExports = this.writeCapTable(call.params, capTableOf(c.msg))
+    this.send(c.msg)
+    releaseCaps(c.msg)
+    if (c.signal !== undefined) {
+      if (c.signal.aborted) q.answer.cancel()
+      else c.signal.addEventListener('abort', () => { q.answer.cancel() }, { once: true })
+    }
+    return q.answer
+  }
+
+  private sendFinish (id: number, q: Question): void {
+    if (q.finishSent) return
+    q.finishSent = true
+    const { msg, root } = this.newMessage()
+    const f = root._initFinish()
+    f.questionId = id
+    f.releaseResultCaps = false
+    this.send(msg)
+    if (q.returned) this.questions.delete(id)
+  }
+
+  private sendRelease (id: number, count: number): void {
+    const { msg, root } = this.newMessage()
+    const r = root._initRelease()
+    r.id = id
+    r.referenceCount = count
+    this.send(msg)
+  }
+
+  releaseImport (hook: ImportHook): void {
+    const entry = this.imports.get(hook.id)
+    if (entry === undefined || entry.hook !== hook) return
+    this.imports.delete(hook.id)
+    if (!this.done) this.sendRelease(hook.id, entry.remoteRefs)
+  }
+
+  private writeException (e: rpc.Exception, err: unknown): void {
+    e.reason = reasonOf(err)
+    e.type = exceptionTypeCode[exceptionTypeOf(err)] as rpc.Exception_Type
+  }
+
+  // --- cap tables --------------------------------------------------------------------------------
+
+  /** Writes descriptors for caps; returns the export ids it referenced (for releaseParamCaps). */
+  private writeCapTable (payload: rpc.Payload, caps: CapTable): number[] {
+    const exported: number[] = []
+    const list = payload._initCapTable(caps.length)
+    for (let i = 0; i < caps.length; i++) this.writeDescriptor(list.get(i), caps[i], exported)
+    return exported
+  }
+
+  private writeDescriptor (d: rpc.CapDescriptor, hook: CapHook | null, exported: number[]): void {
+    if (hook === null) { d.none = true; return }
+    const h = hook.resolved()
+    if (h instanceof ImportHook && h.owner === this && h.broken === undefined) { d.receiverHosted = h.id; return }
+    if (h instanceof PipelineHook && h.conn === this) {
+      const ra = d._initReceiverAnswer()
+      ra.questionId = h.questionId
+      writeTransform(ra, h.transform)
+      return
+    }
+    const existing = this.exportIds.get(h)
+    if (existing !== undefined) {
+      this.exports.get(existing)!.refs++
+      exported.push(existing)
+      if (h.onResolve === undefined || h instanceof ErrorHook) d.senderHosted = existing
+      else d.senderPromise = existing
+      return
+    }
+    if (this.exports.size >= this.limits.maxExports) throw new LimitExceeded(`more than ${this.limits.maxExports} exports`)
+    const id = this.exports.add({ hook: h.addRef(), refs: 1 })
+    this.exportIds.set(h, id)
+    exported.push(id)
+    if (h instanceof ErrorHook) {
+      d.senderPromise = id
+      this.afterSend.push(() => { this.sendResolve(id, h) })
+      return
+    }
+    const pending = h.onResolve?.((t) => { this.sendResolve(id, t) }) ?? false
+    if (pending) d.senderPromise = id
+    else d.senderHosted = id
+  }
+
+  private sendResolve (id: number, target: CapHook): void {
+    if (this.done || this.exports.get(id) === undefined) return
+    const { msg, root } = this.newMessage()
+    const r = root._initResolve()
+    r.promiseId = id
+    const t = target.resolved()
+    if (t instanceof ErrorHook) this.writeException(r._initException(), t.error)
+    else this.writeDescriptor(r._initCap(), t, [])
+    this.send(msg)
+  }
+
+  private readCapTable (payload: rpc.Payload): CapTable {
+    if (!payload._hasCapTable()) return []
+    const list = payload.capTable
+    const caps: CapTable = new Array(list.length)
+    try {
+      for (let i = 0; i < list.length; i++) caps[i] = this.readDescriptor(list.get(i))
+    } catch (err) {
+      for (const c of caps) c?.release()
+      throw err
+    }
+    return caps
+  }
+
+  private readDescriptor (d: rpc.CapDescriptor): CapHook | null {
+    switch (d.which()) {
+      case rpc.CapDescriptor.NONE: return null
+      case rpc.CapDescriptor.SENDER_HOSTED: return this.importCap(d.senderHosted, false)
+      case rpc.CapDescriptor.SENDER_PROMISE: return this.importCap(d.senderPromise, true)
+      case rpc.CapDescriptor.RECEIVER_HOSTED: {
+        const e = this.exports.get(d.receiverHosted)
+        if (e === undefined) throw new ProtocolError(`receiverHosted names unknown export ${d.receiverHosted}`)
+        return e.hook.addRef()
+      }
+      case rpc.CapDescriptor.RECEIVER_ANSWER: {
+        const ra = d.receiverAnswer
+        const a = this.answers.get(ra.questionId)
+        if (a === undefined) throw new ProtocolError(`receiverAnswer names unknown answer ${ra.questionId}`)
+        return a.answer.pipeline(readTransform(ra))
+      }
+      case rpc.CapDescriptor.THIRD_PARTY_HOSTED: return this.importCap(d.thirdPartyHosted.vineId, false)
+      default: throw new ProtocolError(`unknown CapDescriptor kind ${d.which()}`)
+    }
+  }
+
+  private importCap (id: number, isPromise: boolean): CapHook {
+    const e = this.imports.get(id)
+    if (e !== undefined) { e.remoteRefs++; return e.hook.addRef() }
+    if (this.imports.size >= this.limits.maxImports) throw new LimitExceeded(`more than ${this.limits.maxImports} imports`)
+    const hook = new ImportHook(this, id, isPromise)
+    this.imports.set(id, { hook, remoteRefs: 1 })
+    return hook
+  }
+
+  private releaseExport (id: number, count: number): void {
+    const e = this.exports.get(id)
+    if (e === undefined) throw new ProtocolError(`release of unknown export ${id}`)
+    if (count > e.refs) throw new ProtocolError(`release of export ${id} by ${count} but it has ${e.refs} references`)
+    e.refs -= count
+    if (e.refs > 0) return
+    this.exports.delete(id)
+    this.exportIds.delete(e.hook)
+    e.hook.release()
+  }
+
+  // --- receiving ---------------------------------------------------------------------------------
+
+  private receive (segments: Segments): void {
+    if (this.done) return
+    try {
+      const msg = new capnp.Message({ kind: 1, buffers: segments } as unknown as ArrayBuffer, false)
+      msg._capnp.traversalLimit = this.limits.traversalLimitWords * 8
+      const root = new rpc.Message(msg.getSegment(0), 0, this.limits.nestingDepth)
+      capnp.utils.validate(capnp.PointerType.STRUCT, root)
+      this.dispatch(msg, root)
+    } catch (err) {
+      if (this.done) return
+      const e = err instanceof LimitExceeded ? err : new InvalidArgument(`malformed message: ${reasonOf(err)}`)
+      log('%s: aborting: %s', this.name, e.message)
+      this.abort(e)
+    }
+  }
+
+  private dispatch (msg: capnp.Message, root: rpc.Message): void {
+    switch (root.which()) {
+      case rpc.Message.CALL: this.onCall(msg, root.call); break
+      case rpc.Message.RETURN: this.onReturn(msg, root.return); break
+      case rpc.Message.FINISH: this.onFinish(root.finish); break
+      case rpc.Message.RELEASE: this.releaseExport(root.release.id, root.release.referenceCount); break
+      case rpc.Message.RESOLVE: this.onResolve(root.resolve); break
+      case rpc.Message.DISEMBARGO: this.onDisembargo(root.disembargo); break
+      case rpc.Message.BOOTSTRAP: this.onBootstrap(root.bootstrap); break
+      case rpc.Message.ABORT: {
+        const e = root.abort
+        this.shutdown(errorFromException(e.type, `peer aborted: ${e.reason}`), false)
+        break
+      }
+      case rpc.Message.UNIMPLEMENTED: this.onUnimplemented(root.unimplemented); break
+      default: {
+        const { msg: out, root: r } = this.newMessage()
+        r.unimplemented = root
+        this.send(out)
+      }
+    }
+  }
+
+  private newAnswer (id: number): AnswerEntry {
+    if (this.answers.has(id)) throw new ProtocolError(`question id ${id} reused while still in use`)
+    if (this.answers.size >= this.limits.maxAnswers) throw new LimitExceeded(`more than ${this.limits.maxAnswers} calls in flight from the peer`)
+    const entry: AnswerEntry = { answer: new PendingAnswer(), returnSent: false, resultExports: [] }
+    this.answers.set(id, entry)
+    return entry
+  }
+
+  private onBootstrap (b: rpc.Bootstrap): void {
+    const id = b.questionId
+    const entry = this.newAnswer(id)
+    if (this.bootstrapHook === undefined) {
+      entry.answer.reject(new Unimplemented('this peer offers no bootstrap capability'))
+    } else {
+      const msg = new capnp.Message()
+      const ret = msg.initRoot(rpc.Message)._initReturn()
+      ret.releaseParamCaps = false
+      const payload = ret._initResults()
+      capTableOf(msg).push(this.bootstrapHook.addRef())
+      capnp.utils.setInterfacePointer(0, capnp.utils.getPointer(0, payload))
+      entry.answer.resolve(new Response(msg, payload))
+    }
+    this.replyWhenSettled(id, entry)
+  }
+
+  private targetHook (t: rpc.MessageTarget): CapHook {
+    switch (t.which()) {
+      case rpc.MessageTarget.IMPORTED_CAP: {
+        const e = this.exports.get(t.importedCap)
+        if (e === undefined) throw new ProtocolError(`call to unknown export ${t.importedCap}`)
+        return e.hook.addRef()
+      }
+      case rpc.MessageTarget.PROMISED_ANSWER: {
+        const pa = t.promisedAnswer
+        const a = this.answers.get(pa.questionId)
+        if (a === undefined) throw new ProtocolError(`promisedAnswer names unknown answer ${pa.questionId}`)
+        return a.answer.pipeline(readTransform(pa))
+      }
+      default: throw new ProtocolError(`unknown message target kind ${t.which()}`)
+    }
+  }
+
+  private onCall (msg: capnp.Message, call: rpc.Call): void {
+    const id = call.questionId
+    const target = this.targetHook(call.target)
+    let caps: CapTable
+    try {
+      caps = this.readCapTable(call.params)
+    } catch (err) { target.release(); throw err }
+    setCapTable(msg, caps)
+    let entry: AnswerEntry
+    try { entry = this.newAnswer(id) } catch (err) { target.release(); releaseCaps(msg); throw err }
+    const c: OutCall = { interfaceId: call.interfaceId, methodId: call.methodId, msg }
+    const redirect = call.sendResultsTo.which()
+    if (redirect === rpc.Call_SendResultsTo.THIRD_PARTY) {
+      releaseCaps(msg)
+      target.release()
+      entry.answer.reject(new Unimplemented('three-party handoff is not supported (level 1 only)'))
+      this.replyWhenSettled(id, entry)
+      return
+    }
+    const h = target.resolved()
+    if (redirect === rpc.Call_SendResultsTo.CALLER && ((h instanceof ImportHook && h.owner === this && h.broken === undefined) ||
+        (h instanceof PipelineHook && h.conn === this))) {
+      // The call comes straight back to the peer: reflect it as a tail call.
+      const t: Target = h instanceof ImportHook ? { importedCap: h.id } : { questionId: (h as PipelineHook).questionId, transform: (h as PipelineHook).transform }
+      if (h instanceof ImportHook) h.callsSent++
+      else (h as PipelineHook).forwardedCalls++
+      const inner = this.sendCall(c, t, true)
+      target.release()
+      chainAnswer(inner, entry.answer)
+      entry.returnSent = true
+      const { msg: out, root } = this.newMessage()
+      const ret = root._initReturn()
+      ret.answerId = id
+      ret.releaseParamCaps = false
+      ret.takeFromOtherQuestion = this.lastQuestionId
+      this.send(out)
+      entry.answer.promise.then((r) => { entry.response = r }, () => {})
+      return
+    }
+    const inner = target.call(c)
+    target.release()
+    chainAnswer(inner, entry.answer)
+    if (redirect === rpc.Call_SendResultsTo.YOURSELF) {
+      entry.answer.promise.then((r) => { entry.response = r; this.sendReturn(id, entry, 'elsewhere') },
+        (err) => { this.sendReturn(id, entry, err) })
+      return
+    }
+    this.replyWhenSettled(id, entry)
+  }
+
+  private get lastQuestionId (): number { return this.lastId }
+  private lastId = 0
+
+  private replyWhenSettled (id: number, entry: AnswerEntry): void {
+    entry.answer.promise.then((r) => { entry.response = r; this.sendReturn(id, entry, r) },
+      (err) => { this.sendReturn(id, entry, err) })
+  }
+
+  private sendReturn (id: number, entry: AnswerEntry, outcome: Response | 'elsewhere' | unknown): void {
+    if (entry.returnSent || this.done) return
+    entry.returnSent = true
+    if (outcome instanceof Response) {
+      const ret = new rpc.Message(outcome.msg.getSegment(0), 0).return
+      ret.answerId = id
+      ret.releaseParamCaps = false
+      try {
+        entry.resultExports = this.writeCapTable(outcome.payload, outcome.caps)
+      } catch (err) {
+        entry.returnSent = false
+        this.sendReturn(id, entry, err)
+        return
+      }
+      this.send(outcome.msg)
+    } else {
+      const { msg, root } = this.newMessage()
+      const ret = root._initReturn()
+      ret.answerId = id
+      ret.releaseParamCaps = false
+      if (outcome === 'elsewhere') ret.resultsSentElsewhere = true
+      else if (outcome instanceof Canceled) ret.canceled = true
+      else this.writeException(ret._initException(), outcome)
+      this.send(msg)
+    }
+    if (!this.answers.has(id)) this.dropAnswer(entry)
+  }
+
+  private dropAnswer (entry: AnswerEntry): void {
+    entry.response?.release()
+    entry.response = undefined
+  }
+
+  private onFinish (f: rpc.Finish): void {
+    const id = f.questionId
+    const entry = this.answers.get(id)
+    if (entry === undefined) throw new ProtocolError(`finish for unknown question ${id}`)
+    this.answers.delete(id)
+    if (!entry.returnSent) {
+      entry.answer.cancel()
+      this.sendReturn(id, entry, new Canceled('canceled'))
+    }
+    if (f.releaseResultCaps) for (const e of entry.resultExports.splice(0)) this.releaseExport(e, 1)
+    if (entry.returnSent) this.dropAnswer(entry)
+  }
+
+  private onReturn (msg: capnp.Message, ret: rpc.Return): void {
+    const id = ret.answerId
+    const q = this.questions.get(id)
+    if (q === undefined || q.returned) throw new ProtocolError(`return for unknown question ${id}`)
+    q.returned = true
+    if (ret.releaseParamCaps) for (const e of q.paramExports.splice(0)) this.releaseExport(e, 1)
+    const finish = (): void => {
+      if (q.finishSent) this.questions.delete(id)
+      else this.sendFinish(id, q)
+    }
+    switch (ret.which()) {
+      case rpc.Return.RESULTS: {
+        const payload = ret.results
+        setCapTable(msg, this.readCapTable(payload))
+        const r = new Response(msg, payload)
+        this.embargoPipelines(id, q, r)
+        q.answer.resolve(r)
+        finish()
+        break
+      }
+      case rpc.Return.EXCEPTION:
+        q.answer.reject(errorFromException(ret.exception.type, ret.exception.reason))
+        finish()
+        break
+      case rpc.Return.CANCELED:
+        q.answer.reject(new Canceled('call canceled'))
+        finish()
+        break
+      case rpc.Return.RESULTS_SENT_ELSEWHERE:
+        q.answer.reject(new Canceled('results sent elsewhere (tail call)'))
+        finish()
+        break
+      case rpc.Return.TAKE_FROM_OTHER_QUESTION: {
+        const other = this.answers.get(ret.takeFromOtherQuestion)
+        if (other === undefined) throw new ProtocolError(`takeFromOtherQuestion names unknown answer ${ret.takeFromOtherQuestion}`)
+        other.answer.promise.then((r) => {
+          const mine = r.retain()
+          this.embargoPipelines(id, q, mine)
+          q.answer.resolve(mine)
+          finish()
+        }, (err) => { q.answer.reject(err); finish() })
+        break
+      }
+      default:
+        q.answer.reject(new Unimplemented(`return kind ${ret.which()} is not supported`))
+        finish()
+    }
+  }
+
+  /** Pipelines that had calls sent to the peer and now resolve to something nearer wait for a Disembargo echo. */
+  private embargoPipelines (id: number, q: Question, r: Response): void {
+    for (const p of q.pipelines) {
+      if (p.forwardedCalls === 0 || p.target !== undefined) continue
+      let t: CapHook | null
+      try { t = followTransform(r.payload, p.transform) } catch { continue }
+      if (t === null) continue
+      if (this.isPeerHosted(t)) continue
+      const e = this.embargo({ questionId: id, transform: p.transform }, t.addRef())
+      p.resolve(e)
+    }
+  }
+
+  private isPeerHosted (t: CapHook): boolean {
+    const h = t.resolved()
+    return (h instanceof ImportHook && h.owner === this) || (h instanceof PipelineHook && h.conn === this)
+  }
+
+  private embargo (target: Target, resolution: CapHook): PromiseHook {
+    const hook = new PromiseHook()
+    const eid = this.embargoes.add({ hook, target: resolution })
+    const { msg, root } = this.newMessage()
+    const d = root._initDisembargo()
+    writeTarget(d.target, target)
+    d.context.senderLoopback = eid
+    this.send(msg)
+    return hook
+  }
+
+  private onResolve (r: rpc.Resolve): void {
+    const e = this.imports.get(r.promiseId)
+    let t: CapHook
+    if (r.which() === rpc.Resolve.CAP) {
+      const h = this.readDescriptor(r.cap)
+      t = h ?? new ErrorHook(new InvalidArgument('promise resolved to a null capability'))
+    } else {
+      t = new ErrorHook(errorFromException(r.exception.type, r.exception.reason))
+    }
+    if (e === undefined) { t.release(); return }
+    const imp = e.hook
+    if (imp.callsSent > 0 && !this.isPeerHosted(t)) t = this.embargo({ importedCap: imp.id }, t)
+    imp.resolveTo(t)
+  }
+
+  private onDisembargo (d: rpc.Disembargo): void {
+    const ctx = d.context
+    switch (ctx.which()) {
+      case rpc.Disembargo_Context.SENDER_LOOPBACK: {
+        const target = this.targetHook(d.target)
+        const h = target.resolved()
+        target.release()
+        const { msg, root } = this.newMessage()
+        const out = root._initDisembargo()
+        if (h instanceof ImportHook && h.owner === this) writeTarget(out.target, { importedCap: h.id })
+        else if (h instanceof PipelineHook && h.conn === this) writeTarget(out.target, { questionId: h.questionId, transform: h.transform })
+        else throw new ProtocolError('disembargo target does not point back to the sender')
+        out.context.receiverLoopback = ctx.senderLoopback
+        this.send(msg)
+        break
+      }
+      case rpc.Disembargo_Context.RECEIVER_LOOPBACK: {
+        const eid = ctx.receiverLoopback
+        const e = this.embargoes.get(eid)
+        if (e === undefined) throw new ProtocolError(`unknown embargo ${eid}`)
+        this.embargoes.delete(eid)
+        e.hook.resolve(e.target)
+        break
+      }
+      default: {
+        const { msg, root } = this.newMessage()
+        const un = root._initUnimplemented()
+        un._initDisembargo()
+        this.send(msg)
+      }
+    }
+  }
+
+  private onUnimplemented (m: rpc.Message): void {
+    switch (m.which()) {
+      case rpc.Message.CALL:
+      case rpc.Message.BOOTSTRAP: {
+        const id = m.which() === rpc.Message.CALL ? m.call.questionId : m.bootstrap.questionId
+        const q = this.questions.get(id)
+        if (q === undefined) return
+        q.returned = true
+        q.finishSent = true
+        this.questions.delete(id)
+        q.answer.reject(new Unimplemented('the peer does not implement this call'))
+        break
+      }
+      case rpc.Message.RESOLVE: {
+        const r = m.resolve
+        if (r.which() !== rpc.Resolve.CAP) return
+        const d = r.cap
+        if (d.which() === rpc.CapDescriptor.SENDER_HOSTED) this.releaseExport(d.senderHosted, 1)
+        else if (d.which() === rpc.CapDescriptor.SENDER_PROMISE) this.releaseExport(d.senderPromise, 1)
+        break
+      }
+      default:
+        log('%s: peer did not implement message kind %d', this.name, m.which())
+    }
+  }
+
+  // --- ending ------------------------------------------------------------------------------------
+
+  private abort (err: Error): void {
+    if (this.done) return
+    const { msg, root } = this.newMessage()
+    this.writeException(root._initAbort(), err)
+    this.send(msg)
+    this.shutdown(err, true)
+  }
+
+  private shutdown (err: Error, closeTransport = true): void {
+    if (this.done) return
+    const lost = err instanceof Disconnected ? err : new Disconnected(reasonOf(err))
+    this.error = err
+    this.done = true
+    if (closeTransport) this.transport.close(err)
+    for (const [, q] of this.questions.entries()) { q.returned = true; q.answer.reject(lost) }
+    for (const [, a] of this.answers) { a.answer.cancel(); this.dropAnswer(a) }
+    this.answers.clear()
+    for (const [, e] of this.imports) { e.hook.broken = lost; e.hook.resolveTo(new ErrorHook(lost)) }
+    this.imports.clear()
+    for (const [, e] of this.exports.entries()) e.hook.release()
+    this.exportIds.clear()
+    for (const [id, e] of this.embargoes.entries()) { this.embargoes.delete(id); e.target.release(); e.hook.resolve(new ErrorHook(lost)) }
+    this.bootstrapHook?.release()
+    log('%s: closed: %s', this.name, err.message)
+    this.resolveClosed()
+  }
+}
+
+function writeTransform (pa: rpc.PromisedAnswer, transform: number[]): void {
+  const ops = pa._initTransform(transform.length)
+  for (let i = 0; i < transform.length; i++) ops.get(i).getPointerField = transform[i]
+}
+
+function readTransform (pa: rpc.PromisedAnswer): number[] {
+  if (!pa._hasTransform()) return []
+  const ops = pa.transform
+  const out: number[] = []
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops.get(i)
+    if (op.which() === rpc.PromisedAnswer_Op.GET_POINTER_FIELD) out.push(op.getPointerField)
+  }
+  return out
+}
+
+function writeTarget (t: rpc.MessageTarget, target: Target): void {
+  if ('importedCap' in target) t.importedCap = target.importedCap
+  else {
+    const pa = t._initPromisedAnswer()
+    pa.questionId = target.questionId
+    writeTransform(pa, target.transform)
+  }
+}

@@ -1,0 +1,263 @@
+// The capability machinery under the public API. A CapHook is one capability (a local server,
+// an import, a promise, a broken cap); it is refcounted explicitly. Calls travel as OutCalls: an
+// rpc.capnp Message whose root is a Call, so a call built for a local server can be sent to a
+// peer (or forwarded from one peer to another) without copying. Results travel the same way: a
+// Message whose root is a Return.
+import * as capnp from 'capnp-es'
+import * as rpc from 'capnp-es/capnp/rpc'
+import { Canceled, Disconnected, InvalidArgument } from '../errors.js'
+
+export type CapTable = Array<CapHook | null>
+
+export interface OutCall {
+  interfaceId: bigint
+  methodId: number
+  /** Message with root Call; params in call.params (content + the message's capTable). */
+  msg: capnp.Message
+  signal?: AbortSignal
+  /** For `-> stream` methods. */
+  stream?: boolean
+}
+
+/** The results of a call: a Message with root Return whose `results` payload holds them. */
+export class Response {
+  private refs = 1
+  constructor (readonly msg: capnp.Message, readonly payload: rpc.Payload) {}
+  get caps (): CapTable { return capTableOf(this.msg) }
+  retain (): this { this.refs++; return this }
+  release (): void {
+    if (--this.refs !== 0) return
+    releaseCaps(this.msg)
+  }
+}
+
+export interface AnswerHook {
+  readonly promise: Promise<Response>
+  /** A new reference to the capability at `transform` in the results (a promise until they arrive). */
+  pipeline: (transform: number[]) => CapHook
+  /** The caller gives up: cancel if not settled. */
+  cancel: () => void
+}
+
+export interface CapHook {
+  /** Sends a call; consumes the call message (and the references its cap table holds). */
+  call: (c: OutCall) => AnswerHook
+  addRef: () => CapHook
+  release: () => void
+  /** Follows resolved promises to the innermost hook known now. */
+  resolved: () => CapHook
+  /** For promises: registers a callback run (once) when it resolves; returns false if not a pending promise. */
+  onResolve?: (cb: (target: CapHook) => void) => boolean
+  /** Set on imports: the connection they belong to. */
+  readonly owner?: object
+}
+
+export function capTableOf (msg: capnp.Message): CapTable {
+  const m = msg._capnp as { capTable?: CapTable }
+  if (m.capTable === undefined) m.capTable = []
+  return m.capTable
+}
+
+export function setCapTable (msg: capnp.Message, caps: CapTable): void {
+  (msg._capnp as { capTable?: CapTable }).capTable = caps
+}
+
+export function releaseCaps (msg: capnp.Message): void {
+  const m = msg._capnp as { capTable?: CapTable }
+  const caps = m.capTable
+  if (caps === undefined) return
+  m.capTable = []
+  for (const c of caps) c?.release()
+}
+
+/** Adds a reference (taken over by the message) to its cap table; returns the index. */
+export function addCap (msg: capnp.Message, hook: CapHook | null): number {
+  const caps = capTableOf(msg)
+  caps.push(hook)
+  return caps.length - 1
+}
+
+/** The capability an interface pointer names, or null. Throws InvalidArgument for a non-capability pointer. */
+export function capAt (p: capnp.Pointer): CapHook | null {
+  if (capnp.utils.isNull(p)) return null
+  if (capnp.utils.getPointerType(p) !== capnp.PointerType.OTHER) throw new InvalidArgument('pointer is not a capability')
+  const id = capnp.utils.getCapabilityId(p)
+  const caps = (p.segment.message._capnp as { capTable?: CapTable }).capTable
+  if (caps === undefined || id >= caps.length) throw new InvalidArgument(`capability index ${id} out of range`)
+  return caps[id]
+}
+
+/** Walks a pipeline transform (pointer field indices) from a results payload to a capability. */
+export function followTransform (payload: rpc.Payload, transform: number[]): CapHook | null {
+  let p: capnp.Pointer = capnp.utils.getPointer(0, payload)
+  for (const index of transform) {
+    if (capnp.utils.isNull(p)) return null
+    if (capnp.utils.getPointerType(p) !== capnp.PointerType.STRUCT) throw new InvalidArgument('pipeline transform goes through a non-struct')
+    const s = new capnp.Struct(p.segment, p.byteOffset, p._capnp.depthLimit)
+    if (index >= capnp.utils.getSize(s).pointerLength) return null
+    p = capnp.utils.getPointer(index, s)
+  }
+  return capAt(p)
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** A capability that is broken: every call fails with its error. */
+export class ErrorHook implements CapHook {
+  constructor (readonly error: Error) {}
+  call (c: OutCall): AnswerHook { releaseCaps(c.msg); return new SettledAnswer(this.error) }
+  addRef (): CapHook { return this }
+  release (): void {}
+  resolved (): CapHook { return this }
+}
+
+export const nullCapError = (): Error => new InvalidArgument('call on a null capability')
+
+/** An answer that is already known to have failed. */
+export class SettledAnswer implements AnswerHook {
+  readonly promise: Promise<Response>
+  constructor (readonly error: Error) {
+    this.promise = Promise.reject(error)
+    this.promise.catch(() => {})
+  }
+
+  pipeline (): CapHook { return new ErrorHook(this.error) }
+  cancel (): void {}
+}
+
+/**
+ * An answer that settles later (local calls, queued calls, remote questions). Pipelined caps taken
+ * before it settles are promises resolved, in the order they were taken, when it settles.
+ */
+export class PendingAnswer implements AnswerHook {
+  response?: Response
+  error?: Error
+  private readonly waiters: Array<{ hook: PromiseHook, transform: number[] }> = []
+  private resolvers?: { resolve: (r: Response) => void, reject: (e: Error) => void }
+  private _promise?: Promise<Response>
+  /** Called on cancel() before settling. */
+  onCancel?: () => void
+  /** Makes the pipeline promise for a transform (remote questions send calls at once). */
+  makePipeline?: (transform: number[]) => PromiseHook
+
+  get settled (): boolean { return this.response !== undefined || this.error !== undefined }
+
+  get promise (): Promise<Response> {
+    if (this._promise === undefined) {
+      if (this.response !== undefined) this._promise = Promise.resolve(this.response)
+      else if (this.error !== undefined) this._promise = Promise.reject(this.error)
+      else this._promise = new Promise((resolve, reject) => { this.resolvers = { resolve, reject } })
+    }
+    return this._promise
+  }
+
+  pipeline (transform: number[]): CapHook {
+    if (this.response !== undefined) {
+      try {
+        return followTransform(this.response.payload, transform)?.addRef() ?? new ErrorHook(nullCapError())
+      } catch (err) { return new ErrorHook(err as Error) }
+    }
+    if (this.error !== undefined) return new ErrorHook(this.error)
+    const hook = this.makePipeline?.(transform) ?? new PromiseHook()
+    this.waiters.push({ hook, transform })
+    return hook
+  }
+
+  resolve (r: Response): void {
+    if (this.settled) { r.release(); return }
+    this.response = r
+    this.resolvers?.resolve(r)
+    for (const w of this.waiters.splice(0)) {
+      let target: CapHook
+      try {
+        target = followTransform(r.payload, w.transform)?.addRef() ?? new ErrorHook(nullCapError())
+      } catch (err) { target = new ErrorHook(err as Error) }
+      w.hook.resolve(target)
+    }
+  }
+
+  reject (err: Error): void {
+    if (this.settled) return
+    this.error = err
+    if (this.resolvers !== undefined) this.resolvers.reject(err)
+    else if (this._promise === undefined) { this._promise = Promise.reject(err); this._promise.catch(() => {}) }
+    for (const w of this.waiters.splice(0)) w.hook.resolve(new ErrorHook(err))
+  }
+
+  cancel (): void {
+    if (this.settled) return
+    this.onCancel?.()
+    this.reject(new Canceled('call canceled by the caller'))
+  }
+}
+
+/**
+ * A capability not known yet. Calls queue in order until it resolves, then flow to the target in
+ * the same order. `forward`, when set, sends calls somewhere at once instead of queueing (a
+ * remote pipeline: calls go to the peer as promisedAnswer calls).
+ */
+export class PromiseHook implements CapHook {
+  private refs = 1
+  target?: CapHook
+  private queue: Array<{ c: OutCall, answer: PendingAnswer }> = []
+  private resolveCbs: Array<(t: CapHook) => void> = []
+  /** Calls were sent through `forward` (so a later resolution to a shorter path needs an embargo). */
+  forwardedCalls = 0
+  forward?: (c: OutCall) => AnswerHook
+  owner?: object
+  /** Run when the last reference goes (before resolution). */
+  onDrop?: () => void
+
+  call (c: OutCall): AnswerHook {
+    if (this.target !== undefined) return this.target.call(c)
+    if (this.forward !== undefined) { this.forwardedCalls++; return this.forward(c) }
+    const answer = new PendingAnswer()
+    this.queue.push({ c, answer })
+    return answer
+  }
+
+  addRef (): CapHook { this.refs++; return this }
+
+  release (): void {
+    if (this.refs <= 0) return
+    if (--this.refs !== 0) return
+    if (this.target !== undefined) { this.target.release(); this.target = undefined; return }
+    this.onDrop?.()
+  }
+
+  resolved (): CapHook { return this.target?.resolved() ?? this }
+
+  onResolve (cb: (t: CapHook) => void): boolean {
+    if (this.target !== undefined) return false
+    this.resolveCbs.push(cb)
+    return true
+  }
+
+  /** Resolves to `target` (taking over that reference); queued calls go there, in order. */
+  resolve (target: CapHook): void {
+    if (this.target !== undefined) { target.release(); return }
+    if (this.refs <= 0) { target.release(); return }
+    this.target = target
+    this.forward = undefined
+    const queue = this.queue
+    this.queue = []
+    for (const { c, answer } of queue) {
+      const inner = target.call(c)
+      chainAnswer(inner, answer)
+    }
+    for (const cb of this.resolveCbs.splice(0)) cb(target)
+  }
+}
+
+/** Makes `outer` follow `inner`: same results, same pipelines, cancel passes through. */
+export function chainAnswer (inner: AnswerHook, outer: PendingAnswer): void {
+  outer.onCancel = () => { inner.cancel() }
+  outer.makePipeline = (transform) => {
+    const p = new PromiseHook()
+    p.resolve(inner.pipeline(transform))
+    return p
+  }
+  inner.promise.then((r) => { outer.resolve(r) }, (err) => { outer.reject(err) })
+}
+
+export function disconnectedHook (why: string): ErrorHook { return new ErrorHook(new Disconnected(why)) }

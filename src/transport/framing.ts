@@ -1,0 +1,96 @@
+// Standard Cap'n Proto stream framing: u32 (segment count - 1), u32 size in words per segment,
+// padding to 8 bytes, then the segments.
+import { LimitExceeded, InvalidArgument } from '../errors.js'
+
+export interface FrameLimits {
+  maxMessageBytes: number
+  maxSegments: number
+}
+
+/** The segments of a message: each a whole ArrayBuffer (what capnp-es wants), word-aligned length. */
+export type Segments = ArrayBuffer[]
+
+/** Encodes segments (each `lengths[i]` bytes used, a multiple of 8) into one frame. */
+export function encodeFrame (buffers: ArrayBuffer[], lengths: number[]): Uint8Array {
+  const n = buffers.length
+  const headerBytes = (4 + 4 * n + 7) & ~7
+  let total = headerBytes
+  for (let i = 0; i < n; i++) total += lengths[i]
+  const out = new Uint8Array(total)
+  const dv = new DataView(out.buffer)
+  dv.setUint32(0, n - 1, true)
+  for (let i = 0; i < n; i++) dv.setUint32(4 + 4 * i, lengths[i] / 8, true)
+  let o = headerBytes
+  for (let i = 0; i < n; i++) {
+    out.set(new Uint8Array(buffers[i], 0, lengths[i]), o)
+    o += lengths[i]
+  }
+  return out
+}
+
+/** Splits a byte stream into messages. Throws LimitExceeded / InvalidArgument on bad framing. */
+export class FrameDecoder {
+  private buf: Uint8Array = new Uint8Array(0)
+  private start = 0
+  private end = 0
+
+  constructor (private readonly limits: FrameLimits) {}
+
+  /** Feeds bytes; returns the complete messages they finish. */
+  push (chunk: Uint8Array): Segments[] {
+    this.append(chunk)
+    const out: Segments[] = []
+    for (;;) {
+      const msg = this.next()
+      if (msg === undefined) break
+      out.push(msg)
+    }
+    if (this.start === this.end) { this.start = 0; this.end = 0 }
+    return out
+  }
+
+  /** Bytes buffered of an incomplete message. */
+  get pending (): number { return this.end - this.start }
+
+  private append (chunk: Uint8Array): void {
+    const need = this.end + chunk.byteLength
+    if (need > this.buf.byteLength) {
+      const live = this.end - this.start
+      if (live + chunk.byteLength <= this.buf.byteLength && this.start > 0) {
+        this.buf.copyWithin(0, this.start, this.end)
+      } else {
+        const grown = new Uint8Array(Math.max(live + chunk.byteLength, this.buf.byteLength * 2, 4096))
+        grown.set(this.buf.subarray(this.start, this.end))
+        this.buf = grown
+      }
+      this.start = 0
+      this.end = live
+    }
+    this.buf.set(chunk, this.end)
+    this.end += chunk.byteLength
+  }
+
+  private next (): Segments | undefined {
+    const avail = this.end - this.start
+    if (avail < 8) return undefined
+    const dv = new DataView(this.buf.buffer, this.buf.byteOffset + this.start, avail)
+    const count = dv.getUint32(0, true) + 1
+    if (count > this.limits.maxSegments) throw new LimitExceeded(`message has ${count} segments (limit ${this.limits.maxSegments})`)
+    const headerBytes = (4 + 4 * count + 7) & ~7
+    if (avail < headerBytes) return undefined
+    let total = headerBytes
+    for (let i = 0; i < count; i++) total += dv.getUint32(4 + 4 * i, true) * 8
+    if (total > this.limits.maxMessageBytes) throw new LimitExceeded(`message of ${total} bytes (limit ${this.limits.maxMessageBytes})`)
+    if (dv.getUint32(4, true) === 0) throw new InvalidArgument('first segment of a message is empty')
+    if (avail < total) return undefined
+    const segments: Segments = new Array(count)
+    let o = this.start + headerBytes
+    for (let i = 0; i < count; i++) {
+      const len = dv.getUint32(4 + 4 * i, true) * 8
+      segments[i] = this.buf.buffer.slice(this.buf.byteOffset + o, this.buf.byteOffset + o + len) as ArrayBuffer
+      o += len
+    }
+    this.start += total
+    return segments
+  }
+}

@@ -1,0 +1,5 @@
+export { encodeFrame, FrameDecoder, type FrameLimits, type Segments } from './framing.js'
+export type { MessageTransport, TransportHandler } from './transport.js'
+export { memoryPair } from './memory.js'
+export { socketTransport, connectUnix, connectTcp, listen, listenUnix } from './socket.js'
+export { libp2pTransport } from './libp2p.js'
