@@ -40,14 +40,54 @@ schema-check: deps
 	diff -r -q src/schema $$tmp >/dev/null || { echo "src/schema is out of date: run 'make schema' and commit"; diff -r src/schema $$tmp | head -20; rm -rf $$tmp; exit 1; }; \
 	rm -rf $$tmp; echo "schema: generated code is up to date"
 
-test: deps build schema-check
+test: deps build schema-check guests
 	$(MOCHA)
 
 start: deps build
 	./bin/ww start $(ARGS)
 
-bench: deps build
+bench: deps build bench-rpc bench-proc
 	@echo "no benchmarks yet"
+
+# Local channel messages/s (the remote figures need two nodes: bench-chan).
+bench-chan-local: deps build
+	node --import ./dist/src/polyfill.js dist/bench/chan/local.js
+
+# RPC latency and pipelined throughput: TS<->TS, C++<->C++ and TS -> C++ (last lines: the two ratios).
+.PHONY: bench-rpc
+bench-rpc: deps build
+	node --import ./dist/src/polyfill.js dist/bench/rpc/run.js
+
+# Guest programs (guest/examples) built with the SDKs into guest/build/ (gitignored).
+GUEST_C := hello echo ping fanout loop membomb badptr idle cat deep
+GUEST_CFLAGS := --target=wasm32-wasi -O2 -Iguest/c
+ASC := node_modules/.bin/asc
+ASC_FLAGS := --runtime stub --exportStart _start --use abort=guest/as/ww/abort -O3
+.PHONY: guests
+guests: $(GUEST_C:%=guest/build/%.wasm) guest/build/hello-as.wasm guest/build/plain-yield.wasm
+
+# A plain wasi-libc program, without the SDK.
+guest/build/plain-%.wasm: guest/examples/plain-%.c
+	@mkdir -p guest/build
+	clang $(GUEST_CFLAGS) -o $@ $<
+
+guest/build/%.wasm: guest/examples/%.c guest/c/ww.c guest/c/ww.h
+	@mkdir -p guest/build
+	clang $(GUEST_CFLAGS) -o $@ $< guest/c/ww.c
+
+guest/build/hello-as.wasm: guest/examples/hello.ts guest/as/ww.ts
+	@mkdir -p guest/build
+	$(ASC) $< $(ASC_FLAGS) -o $@
+
+# Procs: spawn latency against plain instantiation, idle procs per GiB, local channel msgs/s, max idle procs.
+.PHONY: bench-proc
+bench-proc: deps build guests
+	node --disable-wasm-trap-handler --expose-gc --import ./dist/src/polyfill.js dist/bench/proc/run.js
 
 clean:
 	rm -rf dist
+
+# Cluster convergence for 5/10/20 nodes, memory per node, raw libp2p stream echo against node:net.
+.PHONY: bench-cluster
+bench-cluster: deps build
+	node --import ./dist/src/polyfill.js dist/bench/cluster/converge.js

@@ -1,6 +1,11 @@
 import { Command, CommanderError } from 'commander'
 import { version } from './version.js'
 import { startCommand } from './start.js'
+import { idCommand } from './id.js'
+import { lsCommand } from './ls.js'
+import { pubCommand, subCommand } from './pubsub.js'
+import { loadCommand, mkchanCommand, rmCommand, storeCommand } from './anchor.js'
+import { recvCommand, sendCommand } from './chan.js'
 
 const program = new Command()
   .name('ww')
@@ -11,6 +16,11 @@ const program = new Command()
   .configureOutput({ outputError: (text, write) => write(text.split('\n')[0].replace(/^error: /, 'ww: ') + '\n') })
 
 program.addCommand(startCommand())
+program.addCommand(idCommand())
+program.addCommand(lsCommand())
+program.addCommand(pubCommand())
+program.addCommand(subCommand())
+for (const c of [mkchanCommand(), sendCommand(), recvCommand(), storeCommand(), loadCommand(), rmCommand()]) program.addCommand(c)
 
 try {
   await program.parseAsync(process.argv)

@@ -66,4 +66,8 @@ interface Anchor {
 
   path @4 () -> (path :Text);
   # This anchor's path from the root it was walked from.
+
+  makeChan @5 (capacity :UInt32, overwrite :Bool) -> (chan :Channel.Chan);
+  # Makes a channel on the host that owns this anchor and stores it here
+  # (same overwrite rule as store).
 }

@@ -1,9 +1,10 @@
 // The public face: Capability (a reference you own), Answer (a promise of results with pipelining).
 import * as capnp from 'capnp-es'
-import * as rpc from 'capnp-es/capnp/rpc'
 import { InvalidArgument } from '../errors.js'
 import { type AnswerHook, type CapHook, ErrorHook, addCap, capAt, releaseCaps } from './hooks.js'
 import { type DispatchTable, LocalHook, type MethodInfo } from './server.js'
+import { CALL_CONTENT_PTR, newCallMessage, structAt } from './envelope.js'
+import { defaultRpcLimits } from './limits.js'
 
 export interface CallOptions {
   /** Aborting cancels the call (Finish is sent; the server's ctx.signal aborts). */
@@ -58,26 +59,29 @@ export class Capability {
   /** Starts a call; `build` fills the params. */
   call<P extends capnp.Struct, R extends capnp.Struct, PL>(method: MethodInfo<P, R>, build?: (params: P) => void,
     options?: CallOptions, Pipeline?: new (answer: Answer<R, PL>, path: number[]) => PL): Answer<R, PL> {
-    const msg = newCallMessage(method.interfaceId, method.methodId)
+    const msg = newCallMessage(method.interfaceId, method.methodId, method.Params)
     try {
-      const params = capnp.utils.initStructAt(0, method.Params, msg.call.params)
+      const params = msg.struct ?? capnp.utils.initStructAt(0, method.Params, msg.params)
       build?.(params)
     } catch (err) {
       releaseCaps(msg.msg)
       throw err
     }
-    const hook = this.hook.call({ interfaceId: method.interfaceId, methodId: method.methodId, msg: msg.msg, signal: options?.signal })
+    const hook = this.hook.call({ interfaceId: method.interfaceId, methodId: method.methodId, msg: msg.msg, params: msg.params, contentPtr: msg.struct !== undefined ? CALL_CONTENT_PTR : undefined, signal: options?.signal })
     return new Answer(hook, method.Results, options?.signal, Pipeline)
   }
 
   /** A `-> stream` call: resolves when the bytes in flight on this capability fit the window. */
-  async stream<P extends capnp.Struct>(method: MethodInfo<P, capnp.Struct>, build?: (params: P) => void, windowBytes = 256 << 10): Promise<void> {
+  async stream<P extends capnp.Struct>(method: MethodInfo<P, capnp.Struct>, build?: (params: P) => void, window?: number): Promise<void> {
+    // the window: the argument, else the connection's limits.streamWindowBytes, else the default
+    const owner = this.hook.resolved().owner as { limits?: { streamWindowBytes?: number } } | undefined
+    const windowBytes = window ?? owner?.limits?.streamWindowBytes ?? defaultRpcLimits.streamWindowBytes
     if (this.#streamError !== undefined) throw this.#streamError
-    const msg = newCallMessage(method.interfaceId, method.methodId)
-    const params = capnp.utils.initStructAt(0, method.Params, msg.call.params)
+    const msg = newCallMessage(method.interfaceId, method.methodId, method.Params)
+    const params = msg.struct ?? capnp.utils.initStructAt(0, method.Params, msg.params)
     build?.(params)
     const size = msg.msg._capnp.segments.reduce((n, s) => n + s.byteLength, 0)
-    const hook = this.hook.call({ interfaceId: method.interfaceId, methodId: method.methodId, msg: msg.msg, stream: true })
+    const hook = this.hook.call({ interfaceId: method.interfaceId, methodId: method.methodId, msg: msg.msg, params: msg.params, contentPtr: msg.struct !== undefined ? CALL_CONTENT_PTR : undefined, stream: true })
     this.#streamBytes += size
     hook.promise.then((r) => { r.release() }, (err) => { this.#streamError ??= err }).finally(() => {
       this.#streamBytes -= size
@@ -92,16 +96,6 @@ export class Capability {
     while (this.#streamBytes > 0) await new Promise<void>((resolve) => { this.#streamWaiters.push(resolve) })
     if (this.#streamError !== undefined) throw this.#streamError
   }
-}
-
-export function newCallMessage (interfaceId: bigint, methodId: number): { msg: capnp.Message, call: rpc.Call } {
-  const msg = new capnp.Message()
-  const root = msg.initRoot(rpc.Message)
-  const call = root._initCall()
-  call.interfaceId = interfaceId
-  call.methodId = methodId
-  call._initParams()
-  return { msg, call }
 }
 
 /** Exports a server object as a capability (owned). */
@@ -124,6 +118,7 @@ export class Answer<R extends capnp.Struct, PL = unknown> implements PromiseLike
   #taken: Capability[] = []
   #responseRelease?: () => void
   #settled = false
+  #detached = false
   #pipeline?: PL
 
   constructor (hook: AnswerHook, private readonly Results: capnp.StructCtor<R>, signal?: AbortSignal,
@@ -131,6 +126,7 @@ export class Answer<R extends capnp.Struct, PL = unknown> implements PromiseLike
     this.#hook = hook
     hook.promise.then((r) => {
       this.#settled = true
+      if (this.#detached) return
       if (this.#hook === undefined) { r.release(); return }
       this.#responseRelease = () => { r.release() }
       if (r.caps.length > 0) registry.register(this, { release: () => { r.release() } } as unknown as CapHook, this)
@@ -145,7 +141,8 @@ export class Answer<R extends capnp.Struct, PL = unknown> implements PromiseLike
     if (this.#results === undefined) {
       const hook = this.#hook
       if (hook === undefined) return Promise.reject(new InvalidArgument('answer used after release'))
-      this.#results = hook.promise.then((r) => capnp.utils.getStruct(0, this.Results, r.payload))
+      this.#results = hook.promise.then((r) => (r.contentPtr !== undefined ? structAt(r.msg.getSegment(0), r.contentPtr, this.Results, r.payload._capnp.depthLimit - 1) : undefined) ??
+        capnp.utils.getStruct(0, this.Results, r.payload))
     }
     return this.#results
   }
@@ -183,6 +180,21 @@ export class Answer<R extends capnp.Struct, PL = unknown> implements PromiseLike
   }
 
   [Symbol.dispose] (): void { this.release() }
+
+  /**
+   * For the RPC layer (tail calls): takes the answer's hook, and with it the results, away from
+   * this object, which then acts as released (without canceling the call).
+   */
+  detach (): AnswerHook {
+    const hook = this.#hook
+    if (hook === undefined) throw new InvalidArgument('answer used after release')
+    this.#hook = undefined
+    this.#detached = true
+    registry.unregister(this)
+    for (const c of this.#taken.splice(0)) c.release()
+    this.#responseRelease = undefined
+    return hook
+  }
 }
 
 /** Accessors for one capability field of a struct (generated into `<Struct>$Caps`). */

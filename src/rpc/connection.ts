@@ -4,7 +4,8 @@ import * as capnp from 'capnp-es'
 import * as rpc from 'capnp-es/capnp/rpc'
 import { logger } from '@libp2p/logger'
 import { Canceled, Disconnected, InvalidArgument, LimitExceeded, Unimplemented, reasonOf } from '../errors.js'
-import { encodeFrame, type Segments } from '../transport/framing.js'
+import { encodeFrame, frameBytes, writeFrame, type Segments } from '../transport/framing.js'
+import type { FrameFill } from '../transport/batch-writer.js'
 import type { MessageTransport } from '../transport/transport.js'
 import { type RpcLimits, resolveLimits } from './limits.js'
 import { type AnswerHook, type CapHook, type CapTable, ErrorHook, type OutCall, PendingAnswer, PromiseHook, Response,
@@ -12,6 +13,7 @@ import { type AnswerHook, type CapHook, type CapTable, ErrorHook, type OutCall, 
 import { type Capability, type ClientClass } from './capability.js'
 import { errorFromException, exceptionTypeCode, exceptionTypeOf } from './exception.js'
 import { IdTable } from './tables.js'
+import { SMALL_FRAME_BYTES, TAG_CALL, TAG_FINISH, callParams, readFast, setCallYourself, writeCallHeader, writeFinish, writeRelease, writeReturnHeader } from './envelope.js'
 
 const log = logger('ww:rpc')
 
@@ -24,8 +26,24 @@ export interface ConnectionOptions {
 
 type Target = { importedCap: number } | { questionId: number, transform: number[] }
 
+/** The fields of a Call the connection acts on (read by envelope.ts or by capnp-es). */
+interface CallInfo {
+  questionId: number
+  interfaceId: bigint
+  methodId: number
+  sendResultsTo: number
+  /** Either an export id (importedCap) or the capnp-es target. */
+  target: number | rpc.MessageTarget
+  params: rpc.Payload
+  /** False when the params are known to carry no capabilities. */
+  mayHaveCaps: boolean
+  contentPtr?: number
+}
+
 interface Question {
   answer: PendingAnswer
+  /** The Call, while it waits in the outbox (a handler's tail call may still redirect it). */
+  pending?: capnp.Message
   returned: boolean
   finishSent: boolean
   paramExports: number[]
@@ -109,6 +127,13 @@ export class Connection {
   private readonly bootstrapHook?: CapHook
   private readonly name: string
   private afterSend: Array<() => void> = []
+  /**
+   * What is sent but not yet handed to the transport, in order. Calls wait here as messages until
+   * the end of the tick, so that a handler's ctx.tailCall can still turn them into
+   * `sendResultsTo.yourself`; other messages go straight to the transport when nothing waits.
+   */
+  private outbox: Array<{ msg: capnp.Message, q?: Question, once: boolean } | { frame: Uint8Array, lazy: boolean } | { fill: FrameFill, lazy: boolean }> = []
+  private flushScheduled = false
 
   constructor (private readonly transport: MessageTransport, options: ConnectionOptions = {}) {
     this.limits = resolveLimits(options.limits)
@@ -147,19 +172,91 @@ export class Connection {
 
   // --- sending ---------------------------------------------------------------------------------
 
-  private send (msg: capnp.Message): void {
+  /** `once`: the message is never touched again (so the transport may copy it later, at its write). */
+  private send (msg: capnp.Message, once = false, q?: Question): void {
     if (this.done) return
-    const segs = msg._capnp.segments
-    if (segs.length === 0) msg.getSegment(0)
-    const buffers = new Array<ArrayBuffer>(segs.length)
-    const lengths = new Array<number>(segs.length)
-    for (let i = 0; i < segs.length; i++) { buffers[i] = segs[i].buffer; lengths[i] = (segs[i].byteLength + 7) & ~7 }
-    this.transport.send(encodeFrame(buffers, lengths))
+    if (q !== undefined) {
+      q.pending = msg
+      this.queueOut({ msg, q, once })
+    } else if (this.outbox.length > 0) {
+      this.queueOut(once ? { msg, once } : { frame: encodeMessage(msg), lazy: false })
+    } else {
+      this.write(msg, once)
+    }
     if (this.afterSend.length > 0) {
       const after = this.afterSend
       this.afterSend = []
       for (const f of after) f()
     }
+  }
+
+  private write (msg: capnp.Message, once: boolean): void {
+    const segs = msg._capnp.segments
+    if (segs.length === 0) msg.getSegment(0)
+    const buffers = new Array<ArrayBuffer>(segs.length)
+    const lengths = new Array<number>(segs.length)
+    for (let i = 0; i < segs.length; i++) { buffers[i] = segs[i].buffer; lengths[i] = (segs[i].byteLength + 7) & ~7 }
+    if (once && this.transport.sendWith !== undefined) {
+      this.transport.sendWith(frameBytes(lengths), (dst, dv, at) => { writeFrame(buffers, lengths, dst, dv, at) })
+    } else {
+      this.transport.send(encodeFrame(buffers, lengths))
+    }
+  }
+
+  private queueOut (item: Connection['outbox'][number]): void {
+    this.outbox.push(item)
+    if (this.flushScheduled) return
+    this.flushScheduled = true
+    queueMicrotask(() => { this.flushOut() })
+  }
+
+  private flushOut (): void {
+    this.flushScheduled = false
+    const items = this.outbox
+    if (items.length === 0) return
+    this.outbox = []
+    for (const it of items) {
+      if ('frame' in it) { this.transport.send(it.frame, it.lazy); continue }
+      if ('fill' in it) { this.sendSmall(it.fill, it.lazy); continue }
+      if (it.q !== undefined) it.q.pending = undefined
+      this.write(it.msg, it.once)
+    }
+  }
+
+  /** Sends a Finish/Release frame written by `fill` (lazy: may wait to ride along with the next message). */
+  private sendFrame (fill: FrameFill, lazy: boolean): void {
+    if (this.done) return
+    if (this.outbox.length > 0) this.queueOut({ fill, lazy })
+    else this.sendSmall(fill, lazy)
+  }
+
+  private sendSmall (fill: FrameFill, lazy: boolean): void {
+    if (this.transport.sendWith !== undefined) { this.transport.sendWith(SMALL_FRAME_BYTES, fill, lazy); return }
+    const frame = new Uint8Array(SMALL_FRAME_BYTES)
+    fill(frame, new DataView(frame.buffer), 0)
+    this.transport.send(frame, lazy)
+  }
+
+  /**
+   * A handler answering our peer's call `answerId` tail-calls `inner`: if inner is a call to this
+   * same peer still in the outbox, it becomes `sendResultsTo.yourself` and we answer with
+   * `takeFromOtherQuestion` (what C++ does), so the results never travel back and forth.
+   */
+  tailCall (answerId: number, inner: AnswerHook): boolean {
+    if (!(inner instanceof PendingAnswer) || inner.owner !== this || inner.questionId === undefined) return false
+    const q = this.questions.get(inner.questionId)
+    const entry = this.answers.get(answerId)
+    if (q === undefined || q.answer !== inner || q.pending === undefined || entry === undefined || entry.returnSent) return false
+    setCallYourself(q.pending)
+    entry.returnSent = true
+    const { msg, root } = this.newMessage()
+    const ret = root._initReturn()
+    ret.answerId = answerId
+    ret.releaseParamCaps = false
+    ret.takeFromOtherQuestion = inner.questionId
+    this.send(msg)
+    entry.answer.promise.then((r) => { entry.response = r }, () => {})
+    return true
   }
 
   private newMessage (): { msg: capnp.Message, root: rpc.Message } {
@@ -170,6 +267,8 @@ export class Connection {
   private newQuestion (): { id: number, q: Question } {
     const q: Question = { answer: new PendingAnswer(), returned: false, finishSent: false, paramExports: [], pipelines: [] }
     const id = this.questions.add(q)
+    q.answer.owner = this
+    q.answer.questionId = id
     q.answer.makePipeline = (transform) => {
       const p = new PipelineHook(this, id, transform)
       q.pipelines.push(p)
@@ -188,13 +287,18 @@ export class Connection {
     }
     const { id, q } = this.newQuestion()
     this.lastId = id
-    const call = new rpc.Message(c.msg.getSegment(0), 0).call
-    call.questionId = id
-    writeTarget(call.target, target)
-    if (yourself) call.sendResultsTo.yourself = true
-    else call.sendResultsTo.caller = true
-    q.paramExports = this.writeCapTable(call.params, capTableOf(c.msg))
-    this.send(c.msg)
+    const caps = capTableOf(c.msg)
+    if ('importedCap' in target && writeCallHeader(c.msg, id, target.importedCap, yourself)) {
+      if (caps.length > 0) q.paramExports = this.writeCapTable(callParams(c.msg), caps)
+    } else {
+      const call = new rpc.Message(c.msg.getSegment(0), 0).call
+      call.questionId = id
+      writeTarget(call.target, target)
+      if (yourself) call.sendResultsTo.yourself = true
+      else call.sendResultsTo.caller = true
+      q.paramExports = this.writeCapTable(call.params, caps)
+    }
+    this.send(c.msg, true, q)
     releaseCaps(c.msg)
     if (c.signal !== undefined) {
       if (c.signal.aborted) q.answer.cancel()
@@ -206,20 +310,12 @@ export class Connection {
   private sendFinish (id: number, q: Question): void {
     if (q.finishSent) return
     q.finishSent = true
-    const { msg, root } = this.newMessage()
-    const f = root._initFinish()
-    f.questionId = id
-    f.releaseResultCaps = false
-    this.send(msg)
+    this.sendFrame((_, dv, at) => { writeFinish(dv, at, id, false) }, q.returned) // a cancel goes out at once
     if (q.returned) this.questions.delete(id)
   }
 
   private sendRelease (id: number, count: number): void {
-    const { msg, root } = this.newMessage()
-    const r = root._initRelease()
-    r.id = id
-    r.referenceCount = count
-    this.send(msg)
+    this.sendFrame((_, dv, at) => { writeRelease(dv, at, id, count) }, true)
   }
 
   releaseImport (hook: ImportHook): void {
@@ -346,8 +442,21 @@ export class Connection {
   private receive (segments: Segments): void {
     if (this.done) return
     try {
+      const fast = segments.length === 1 ? readFast(segments[0]) : undefined
+      if (fast !== undefined && fast.tag === TAG_FINISH) { this.onFinish(fast.questionId, fast.releaseResultCaps); return }
       const msg = new capnp.Message({ kind: 1, buffers: segments } as unknown as ArrayBuffer, false)
       msg._capnp.traversalLimit = this.limits.traversalLimitWords * 8
+      if (fast !== undefined) {
+        const seg = msg.getSegment(0)
+        if (fast.tag === TAG_CALL) {
+          this.onCall(msg, { questionId: fast.questionId, interfaceId: fast.interfaceId, methodId: fast.methodId, sendResultsTo: fast.sendResultsTo,
+            target: fast.importedCap, params: new rpc.Payload(seg, fast.paramsPtr, this.limits.nestingDepth - 2), mayHaveCaps: false, contentPtr: fast.contentPtr })
+        } else {
+          const q = this.takeQuestion(fast.answerId, fast.releaseParamCaps)
+          this.returnResults(fast.answerId, q, msg, new rpc.Payload(seg, fast.resultsPtr, this.limits.nestingDepth - 2), [], fast.contentPtr)
+        }
+        return
+      }
       const root = new rpc.Message(msg.getSegment(0), 0, this.limits.nestingDepth)
       capnp.utils.validate(capnp.PointerType.STRUCT, root)
       this.dispatch(msg, root)
@@ -361,9 +470,14 @@ export class Connection {
 
   private dispatch (msg: capnp.Message, root: rpc.Message): void {
     switch (root.which()) {
-      case rpc.Message.CALL: this.onCall(msg, root.call); break
+      case rpc.Message.CALL: {
+        const call = root.call
+        this.onCall(msg, { questionId: call.questionId, interfaceId: call.interfaceId, methodId: call.methodId,
+          sendResultsTo: call.sendResultsTo.which(), target: call.target, params: call.params, mayHaveCaps: true })
+        break
+      }
       case rpc.Message.RETURN: this.onReturn(msg, root.return); break
-      case rpc.Message.FINISH: this.onFinish(root.finish); break
+      case rpc.Message.FINISH: this.onFinish(root.finish.questionId, root.finish.releaseResultCaps); break
       case rpc.Message.RELEASE: this.releaseExport(root.release.id, root.release.referenceCount); break
       case rpc.Message.RESOLVE: this.onResolve(root.resolve); break
       case rpc.Message.DISEMBARGO: this.onDisembargo(root.disembargo); break
@@ -407,7 +521,12 @@ export class Connection {
     this.replyWhenSettled(id, entry)
   }
 
-  private targetHook (t: rpc.MessageTarget): CapHook {
+  private targetHook (t: number | rpc.MessageTarget): CapHook {
+    if (typeof t === 'number') {
+      const e = this.exports.get(t)
+      if (e === undefined) throw new ProtocolError(`call to unknown export ${t}`)
+      return e.hook.addRef()
+    }
     switch (t.which()) {
       case rpc.MessageTarget.IMPORTED_CAP: {
         const e = this.exports.get(t.importedCap)
@@ -424,18 +543,19 @@ export class Connection {
     }
   }
 
-  private onCall (msg: capnp.Message, call: rpc.Call): void {
+  private onCall (msg: capnp.Message, call: CallInfo): void {
     const id = call.questionId
     const target = this.targetHook(call.target)
     let caps: CapTable
     try {
-      caps = this.readCapTable(call.params)
+      caps = call.mayHaveCaps ? this.readCapTable(call.params) : []
     } catch (err) { target.release(); throw err }
     setCapTable(msg, caps)
     let entry: AnswerEntry
     try { entry = this.newAnswer(id) } catch (err) { target.release(); releaseCaps(msg); throw err }
-    const c: OutCall = { interfaceId: call.interfaceId, methodId: call.methodId, msg }
-    const redirect = call.sendResultsTo.which()
+    const c: OutCall = { interfaceId: call.interfaceId, methodId: call.methodId, msg, params: call.params, origin: this, answerId: id }
+    if (call.contentPtr !== undefined && call.contentPtr >= 0) c.contentPtr = call.contentPtr
+    const redirect = call.sendResultsTo
     if (redirect === rpc.Call_SendResultsTo.THIRD_PARTY) {
       releaseCaps(msg)
       target.release()
@@ -486,17 +606,21 @@ export class Connection {
     if (entry.returnSent || this.done) return
     entry.returnSent = true
     if (outcome instanceof Response) {
-      const ret = new rpc.Message(outcome.msg.getSegment(0), 0).return
-      ret.answerId = id
-      ret.releaseParamCaps = false
+      const caps = outcome.caps
+      const fast = writeReturnHeader(outcome.msg, id)
+      if (!fast) {
+        const ret = new rpc.Message(outcome.msg.getSegment(0), 0).return
+        ret.answerId = id
+        ret.releaseParamCaps = false
+      }
       try {
-        entry.resultExports = this.writeCapTable(outcome.payload, outcome.caps)
+        if (!fast || caps.length > 0) entry.resultExports = this.writeCapTable(outcome.payload, caps)
       } catch (err) {
         entry.returnSent = false
         this.sendReturn(id, entry, err)
         return
       }
-      this.send(outcome.msg)
+      this.send(outcome.msg) // copied now: the same results may be sent again, rewritten
     } else {
       const { msg, root } = this.newMessage()
       const ret = root._initReturn()
@@ -515,8 +639,7 @@ export class Connection {
     entry.response = undefined
   }
 
-  private onFinish (f: rpc.Finish): void {
-    const id = f.questionId
+  private onFinish (id: number, releaseResultCaps: boolean): void {
     const entry = this.answers.get(id)
     if (entry === undefined) throw new ProtocolError(`finish for unknown question ${id}`)
     this.answers.delete(id)
@@ -524,28 +647,41 @@ export class Connection {
       entry.answer.cancel()
       this.sendReturn(id, entry, new Canceled('canceled'))
     }
-    if (f.releaseResultCaps) for (const e of entry.resultExports.splice(0)) this.releaseExport(e, 1)
+    if (releaseResultCaps) for (const e of entry.resultExports.splice(0)) this.releaseExport(e, 1)
     if (entry.returnSent) this.dropAnswer(entry)
+  }
+
+  /** Marks a question returned (releasing its param caps when asked to). */
+  private takeQuestion (id: number, releaseParamCaps: boolean): Question {
+    const q = this.questions.get(id)
+    if (q === undefined || q.returned) throw new ProtocolError(`return for unknown question ${id}`)
+    q.returned = true
+    if (releaseParamCaps) for (const e of q.paramExports.splice(0)) this.releaseExport(e, 1)
+    return q
+  }
+
+  private finishQuestion (id: number, q: Question): void {
+    if (q.finishSent) this.questions.delete(id)
+    else this.sendFinish(id, q)
+  }
+
+  private returnResults (id: number, q: Question, msg: capnp.Message, payload: rpc.Payload, caps: CapTable, contentPtr?: number): void {
+    setCapTable(msg, caps)
+    const r = new Response(msg, payload)
+    if (contentPtr !== undefined && contentPtr >= 0) r.contentPtr = contentPtr
+    if (q.pipelines.length > 0) this.embargoPipelines(id, q, r)
+    q.answer.resolve(r)
+    this.finishQuestion(id, q)
   }
 
   private onReturn (msg: capnp.Message, ret: rpc.Return): void {
     const id = ret.answerId
-    const q = this.questions.get(id)
-    if (q === undefined || q.returned) throw new ProtocolError(`return for unknown question ${id}`)
-    q.returned = true
-    if (ret.releaseParamCaps) for (const e of q.paramExports.splice(0)) this.releaseExport(e, 1)
-    const finish = (): void => {
-      if (q.finishSent) this.questions.delete(id)
-      else this.sendFinish(id, q)
-    }
+    const q = this.takeQuestion(id, ret.releaseParamCaps)
+    const finish = (): void => { this.finishQuestion(id, q) }
     switch (ret.which()) {
       case rpc.Return.RESULTS: {
         const payload = ret.results
-        setCapTable(msg, this.readCapTable(payload))
-        const r = new Response(msg, payload)
-        this.embargoPipelines(id, q, r)
-        q.answer.resolve(r)
-        finish()
+        this.returnResults(id, q, msg, payload, this.readCapTable(payload))
         break
       }
       case rpc.Return.EXCEPTION:
@@ -584,7 +720,7 @@ export class Connection {
       let t: CapHook | null
       try { t = followTransform(r.payload, p.transform) } catch { continue }
       if (t === null) continue
-      if (this.isPeerHosted(t)) continue
+      if (this.isPeerHosted(t) || t.resolved() instanceof ErrorHook) continue // a broken cap needs no embargo
       const e = this.embargo({ questionId: id, transform: p.transform }, t.addRef())
       p.resolve(e)
     }
@@ -617,7 +753,7 @@ export class Connection {
     }
     if (e === undefined) { t.release(); return }
     const imp = e.hook
-    if (imp.callsSent > 0 && !this.isPeerHosted(t)) t = this.embargo({ importedCap: imp.id }, t)
+    if (imp.callsSent > 0 && !this.isPeerHosted(t) && !(t.resolved() instanceof ErrorHook)) t = this.embargo({ importedCap: imp.id }, t)
     imp.resolveTo(t)
   }
 
@@ -693,9 +829,11 @@ export class Connection {
   private shutdown (err: Error, closeTransport = true): void {
     if (this.done) return
     const lost = err instanceof Disconnected ? err : new Disconnected(reasonOf(err))
+    if (closeTransport) this.flushOut()
     this.error = err
     this.done = true
     if (closeTransport) this.transport.close(err)
+    this.outbox = []
     for (const [, q] of this.questions.entries()) { q.returned = true; q.answer.reject(lost) }
     for (const [, a] of this.answers) { a.answer.cancel(); this.dropAnswer(a) }
     this.answers.clear()
@@ -733,4 +871,10 @@ function writeTarget (t: rpc.MessageTarget, target: Target): void {
     pa.questionId = target.questionId
     writeTransform(pa, target.transform)
   }
+}
+
+function encodeMessage (msg: capnp.Message): Uint8Array {
+  const segs = msg._capnp.segments
+  if (segs.length === 0) msg.getSegment(0)
+  return encodeFrame(segs.map((x) => x.buffer), segs.map((x) => (x.byteLength + 7) & ~7))
 }

@@ -15,6 +15,13 @@ export interface OutCall {
   /** Message with root Call; params in call.params (content + the message's capTable). */
   msg: capnp.Message
   signal?: AbortSignal
+  /** call.params of msg, when the sender already has it (saves decoding it again). */
+  params?: rpc.Payload
+  /** When known: byte offset (segment 0) of the params content pointer, for a direct struct view. */
+  contentPtr?: number
+  /** The connection the call came in on and its answer id (lets a handler's tail call go back on the wire). */
+  origin?: { tailCall: (answerId: number, inner: AnswerHook) => boolean }
+  answerId?: number
   /** For `-> stream` methods. */
   stream?: boolean
 }
@@ -22,6 +29,8 @@ export interface OutCall {
 /** The results of a call: a Message with root Return whose `results` payload holds them. */
 export class Response {
   private refs = 1
+  /** When known: byte offset (segment 0) of the results content pointer, for a direct struct view. */
+  contentPtr?: number
   constructor (readonly msg: capnp.Message, readonly payload: rpc.Payload) {}
   get caps (): CapTable { return capTableOf(this.msg) }
   retain (): this { this.refs++; return this }
@@ -137,6 +146,9 @@ export class PendingAnswer implements AnswerHook {
   private _promise?: Promise<Response>
   /** Called on cancel() before settling. */
   onCancel?: () => void
+  /** For questions to a peer: the connection and question id. */
+  owner?: object
+  questionId?: number
   /** Makes the pipeline promise for a transform (remote questions send calls at once). */
   makePipeline?: (transform: number[]) => PromiseHook
 
@@ -236,7 +248,12 @@ export class PromiseHook implements CapHook {
   /** Resolves to `target` (taking over that reference); queued calls go there, in order. */
   resolve (target: CapHook): void {
     if (this.target !== undefined) { target.release(); return }
-    if (this.refs <= 0) { target.release(); return }
+    if (this.refs <= 0) {
+      // Every reference is gone, but calls made before that still go out, in order.
+      for (const { c, answer } of this.queue.splice(0)) chainAnswer(target.call(c), answer)
+      target.release()
+      return
+    }
     this.target = target
     this.forward = undefined
     const queue = this.queue

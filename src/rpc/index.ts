@@ -3,3 +3,4 @@ export { Capability, Answer, type CallOptions, type CapField, type ClientClass, 
 export { type CallContext, type MethodInfo, type DispatchTable } from './server.js'
 export { exceptionTypeOf, type ExceptionType } from './exception.js'
 export { type RpcLimits, defaultRpcLimits } from './limits.js'
+export { promisedCapability } from './promised.js'

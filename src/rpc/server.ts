@@ -1,8 +1,9 @@
 // Local capabilities: a server object (generated XServer interface) exported as a CapHook.
 import * as capnp from 'capnp-es'
-import * as rpc from 'capnp-es/capnp/rpc'
-import { Unimplemented } from '../errors.js'
-import { type AnswerHook, type CapHook, type OutCall, PendingAnswer, Response, releaseCaps } from './hooks.js'
+import { InvalidArgument, Unimplemented } from '../errors.js'
+import { type AnswerHook, type CapHook, type OutCall, PendingAnswer, Response, chainAnswer, releaseCaps } from './hooks.js'
+import type { Answer } from './capability.js'
+import { callParams, newResultsMessage, structAt } from './envelope.js'
 
 export interface MethodInfo<P extends capnp.Struct = capnp.Struct, R extends capnp.Struct = capnp.Struct> {
   interfaceId: bigint
@@ -19,6 +20,12 @@ export interface CallContext {
   readonly signal: AbortSignal
   readonly interfaceId: bigint
   readonly methodId: number
+  /**
+   * Makes this call's results those of `answer` (another call's): the caller gets them, and its
+   * pipelined calls follow them. Takes over `answer` (do not release it). Call it at most once;
+   * whatever the handler wrote to its own results is dropped.
+   */
+  tailCall: (answer: Answer<any, any>) => void
 }
 
 export type Handler = (params: any, results: any, ctx: CallContext) => void | Promise<void>
@@ -26,64 +33,86 @@ export type Handler = (params: any, results: any, ctx: CallContext) => void | Pr
 /** interfaceId -> methodId -> method, including inherited interfaces. */
 export type DispatchTable = Map<bigint, MethodInfo[]>
 
-/** Creates a Return message with its results payload ready to fill. */
-export function newResultsMessage (): { msg: capnp.Message, ret: rpc.Return, payload: rpc.Payload } {
-  const msg = new capnp.Message()
-  const root = msg.initRoot(rpc.Message)
-  const ret = root._initReturn()
-  ret.releaseParamCaps = false
-  const payload = ret._initResults()
-  return { msg, ret, payload }
-}
-
-export function paramsPayload (msg: capnp.Message): rpc.Payload {
-  return new rpc.Message(msg.getSegment(0), 0).call.params
-}
-
-/** A local server: dispatches calls to handler methods of `impl`. */
+/**
+ * A local server: dispatches calls to handler methods of `impl`. Like the C++ LocalClient, a
+ * `-> stream` call whose handler is still running blocks the object: later calls (stream or not)
+ * wait in order until it finishes, so a server sees one streaming call at a time, in order.
+ */
 export class LocalHook implements CapHook {
   private refs = 1
+  private blocked = false
+  private readonly waiting: Array<{ c: OutCall, answer: PendingAnswer }> = []
 
   constructor (readonly impl: object, readonly table: DispatchTable) {}
 
   call (c: OutCall): AnswerHook {
     const answer = new PendingAnswer()
+    if (this.blocked) {
+      this.addRef()
+      this.waiting.push({ c, answer })
+    } else {
+      this.dispatch(c, answer)
+    }
+    return answer
+  }
+
+  /** Runs queued calls in order until one blocks the object again. */
+  private unblock (): void {
+    this.blocked = false
+    while (!this.blocked && this.waiting.length > 0) {
+      const { c, answer } = this.waiting.shift()!
+      if (answer.settled) releaseCaps(c.msg) // canceled while it waited
+      else this.dispatch(c, answer)
+      this.release()
+    }
+  }
+
+  private dispatch (c: OutCall, answer: PendingAnswer): void {
     const method = this.table.get(c.interfaceId)?.[c.methodId]
     const handler = method !== undefined ? (this.impl as Record<string, Handler | undefined>)[method.name] : undefined
     if (method === undefined || typeof handler !== 'function') {
       releaseCaps(c.msg)
       answer.reject(new Unimplemented(`method @${c.methodId} of interface 0x${c.interfaceId.toString(16)} is not implemented`))
-      return answer
+      return
     }
-    const abort = new AbortController()
-    if (c.signal !== undefined) {
-      if (c.signal.aborted) abort.abort()
-      else c.signal.addEventListener('abort', () => { abort.abort() }, { once: true })
-    }
-    answer.onCancel = () => { abort.abort() }
-    const ctx: CallContext = { signal: abort.signal, interfaceId: c.interfaceId, methodId: c.methodId }
+    const ctx = new HandlerContext(c)
+    answer.onCancel = () => { ctx.cancel() }
     this.addRef()
     const finish = (): void => { releaseCaps(c.msg); this.release() }
     let out: ReturnType<typeof newResultsMessage> | undefined
+    const settle = (o: ReturnType<typeof newResultsMessage>): void => {
+      const tail = ctx.tail
+      if (tail === undefined) { answer.resolve(new Response(o.msg, o.payload)); return }
+      releaseCaps(o.msg)
+      if (answer.settled) tail.cancel() // the caller gave up meanwhile
+      chainAnswer(tail, answer)
+    }
+    const fail = (err: unknown): void => {
+      ctx.tail?.cancel()
+      answer.reject(asError(err))
+    }
     try {
-      const params = capnp.utils.getStruct(0, method.Params, paramsPayload(c.msg))
-      out = newResultsMessage()
-      const results = capnp.utils.initStructAt(0, method.Results, out.payload)
+      const payload = c.params ?? callParams(c.msg)
+      const params = (c.contentPtr !== undefined ? structAt(c.msg.getSegment(0), c.contentPtr, method.Params, payload._capnp.depthLimit - 1) : undefined) ??
+        capnp.utils.getStruct(0, method.Params, payload)
+      out = newResultsMessage(method.Results)
+      const results = out.struct ?? capnp.utils.initStructAt(0, method.Results, out.payload)
       const ret = handler.call(this.impl, params, results, ctx)
       if (ret instanceof Promise) {
         const o = out
-        ret.then(() => { finish(); answer.resolve(new Response(o.msg, o.payload)) },
-          (err) => { finish(); releaseCaps(o.msg); answer.reject(asError(err)) })
+        const streaming = method.stream === true
+        if (streaming) this.blocked = true
+        ret.then(() => { finish(); settle(o); if (streaming) this.unblock() },
+          (err) => { finish(); releaseCaps(o.msg); fail(err); if (streaming) this.unblock() })
       } else {
         finish()
-        answer.resolve(new Response(out.msg, out.payload))
+        settle(out)
       }
     } catch (err) {
       finish()
       if (out !== undefined) releaseCaps(out.msg)
-      answer.reject(asError(err))
+      fail(err)
     }
-    return answer
   }
 
   addRef (): CapHook { this.refs++; return this }
@@ -98,6 +127,41 @@ export class LocalHook implements CapHook {
   }
 
   resolved (): CapHook { return this }
+}
+
+/** The CallContext of one call; its AbortSignal is made only if the handler asks for it. */
+class HandlerContext implements CallContext {
+  #abort?: AbortController
+  #canceled = false
+  tail?: AnswerHook
+  readonly interfaceId: bigint
+  readonly methodId: number
+  constructor (private readonly call: OutCall) {
+    this.interfaceId = call.interfaceId
+    this.methodId = call.methodId
+  }
+
+  get signal (): AbortSignal {
+    if (this.#abort === undefined) {
+      const abort = this.#abort = new AbortController()
+      const caller = this.call.signal
+      if (this.#canceled || caller?.aborted === true) abort.abort()
+      else caller?.addEventListener('abort', () => { abort.abort() }, { once: true })
+    }
+    return this.#abort.signal
+  }
+
+  cancel (): void {
+    this.#canceled = true
+    this.#abort?.abort()
+  }
+
+  readonly tailCall = (answer: Answer<any, any>): void => {
+    if (this.tail !== undefined) throw new InvalidArgument('tailCall() called twice')
+    const tail = this.tail = answer.detach()
+    const c = this.call
+    if (c.origin !== undefined && c.answerId !== undefined) c.origin.tailCall(c.answerId, tail)
+  }
 }
 
 export function asError (err: unknown): Error {

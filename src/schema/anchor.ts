@@ -419,6 +419,52 @@ export class Anchor_Path$Results$Promise {
     return await this.pipeline.struct();
   }
 }
+export class Anchor_MakeChan$Params extends $.Struct {
+  static readonly _capnp = {
+    displayName: "makeChan$Params",
+    id: "baece46ec2a1b8ef",
+    size: new $.ObjectSize(8, 0),
+  };
+  get capacity(): number {
+    return $.utils.getUint32(0, this);
+  }
+  set capacity(value: number) {
+    $.utils.setUint32(0, value, this);
+  }
+  get overwrite(): boolean {
+    return $.utils.getBit(32, this);
+  }
+  set overwrite(value: boolean) {
+    $.utils.setBit(32, value, this);
+  }
+  toString(): string { return "Anchor_MakeChan$Params_" + super.toString(); }
+}
+export class Anchor_MakeChan$Results extends $.Struct {
+  static readonly _capnp = {
+    displayName: "makeChan$Results",
+    id: "a05e7eb27ba122ae",
+    size: new $.ObjectSize(0, 1),
+  };
+  get chan(): Chan$Client {
+    return new Chan$Client($.utils.getInterfaceClientOrNullAt(0, this));
+  }
+  set chan(value: Chan$Client) {
+    $.utils.setInterfacePointer(this.segment.message.addCap(value.client), $.utils.getPointer(0, this));
+  }
+  toString(): string { return "Anchor_MakeChan$Results_" + super.toString(); }
+}
+export class Anchor_MakeChan$Results$Promise {
+  pipeline: $.Pipeline<any, any, Anchor_MakeChan$Results>;
+  constructor(pipeline: $.Pipeline<any, any, Anchor_MakeChan$Results>) {
+    this.pipeline = pipeline;
+  }
+  getChan(): Chan$Client {
+    return new Chan$Client(this.pipeline.getPipeline(Chan, 0).client());
+  }
+  async promise(): Promise<Anchor_MakeChan$Results> {
+    return await this.pipeline.struct();
+  }
+}
 export class Anchor$Client {
   client: $.Client;
   static readonly interfaceId: bigint = 0xa3d1b22163041b94n;
@@ -430,7 +476,8 @@ export class Anchor$Client {
     $.Method<Anchor_Walk$Params, Anchor_Walk$Results>,
     $.Method<Anchor_Load$Params, Anchor_Load$Results>,
     $.Method<Anchor_Store$Params, Anchor_Store$Results>,
-    $.Method<Anchor_Path$Params, Anchor_Path$Results>
+    $.Method<Anchor_Path$Params, Anchor_Path$Results>,
+    $.Method<Anchor_MakeChan$Params, Anchor_MakeChan$Results>
   ] = [
     {
       ParamsClass: Anchor_Ls$Params,
@@ -471,6 +518,14 @@ export class Anchor$Client {
       methodId: 4,
       interfaceName: "anchor.capnp:Anchor",
       methodName: "path"
+    },
+    {
+      ParamsClass: Anchor_MakeChan$Params,
+      ResultsClass: Anchor_MakeChan$Results,
+      interfaceId: Anchor$Client.interfaceId,
+      methodId: 5,
+      interfaceName: "anchor.capnp:Anchor",
+      methodName: "makeChan"
     }
   ];
   /**
@@ -531,6 +586,19 @@ export class Anchor$Client {
     const pipeline = new $.Pipeline(Anchor_Path$Results, answer);
     return new Anchor_Path$Results$Promise(pipeline);
   }
+  /**
+* Makes a channel on the host that owns this anchor and stores it here
+* (same overwrite rule as store).
+*
+*/
+  makeChan(paramsFunc?: (params: Anchor_MakeChan$Params) => void): Anchor_MakeChan$Results$Promise {
+    const answer = this.client.call({
+      method: Anchor$Client.methods[5],
+      paramsFunc: paramsFunc
+    });
+    const pipeline = new $.Pipeline(Anchor_MakeChan$Results, answer);
+    return new Anchor_MakeChan$Results$Promise(pipeline);
+  }
 }
 $.Registry.register(Anchor$Client.interfaceId, Anchor$Client);
 export interface Anchor$Server$Target {
@@ -539,6 +607,7 @@ export interface Anchor$Server$Target {
   load(params: Anchor_Load$Params, results: Anchor_Load$Results): Promise<void>;
   store(params: Anchor_Store$Params, results: Anchor_Store$Results): Promise<void>;
   path(params: Anchor_Path$Params, results: Anchor_Path$Results): Promise<void>;
+  makeChan(params: Anchor_MakeChan$Params, results: Anchor_MakeChan$Results): Promise<void>;
 }
 export class Anchor$Server extends $.Server {
   readonly target: Anchor$Server$Target;
@@ -563,6 +632,10 @@ export class Anchor$Server extends $.Server {
       {
         ...Anchor$Client.methods[4],
         impl: target.path
+      },
+      {
+        ...Anchor$Client.methods[5],
+        impl: target.makeChan
       }
     ]);
     this.target = target;

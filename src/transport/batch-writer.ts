@@ -1,31 +1,61 @@
-// Coalesces frames queued in one tick into a single write.
+// Coalesces frames queued in one tick into a single write. A lazy frame (e.g. Finish, Release)
+// does not schedule a write of its own soon: it rides along with the next urgent frame, or goes
+// out on the next macrotask (setImmediate) if nothing else is sent first.
+
+/** A frame written straight into the outgoing chunk at flush time (no buffer of its own). */
+export type FrameFill = (dst: Uint8Array, dv: DataView, offset: number) => void
+
+const resolved = Promise.resolve()
 
 export class BatchWriter {
-  private queue: Uint8Array[] = []
+  private queue: Array<Uint8Array | { bytes: number, fill: FrameFill }> = []
   private bytes = 0
   private scheduled = false
+  private lazyScheduled = false
+  private readonly flushNow = (): void => { this.flush() }
+  private readonly flushLazy = (): void => { this.lazyScheduled = false; this.flush() }
 
   constructor (private readonly write: (chunk: Uint8Array) => void) {}
 
-  push (frame: Uint8Array): void {
+  push (frame: Uint8Array, lazy = false): void {
     this.queue.push(frame)
     this.bytes += frame.byteLength
-    if (!this.scheduled) {
+    this.schedule(lazy)
+  }
+
+  /** Queues a frame of `bytes` bytes that `fill` writes at flush (what it reads must not change until then). */
+  pushWith (bytes: number, fill: FrameFill, lazy = false): void {
+    this.queue.push({ bytes, fill })
+    this.bytes += bytes
+    this.schedule(lazy)
+  }
+
+  private schedule (lazy: boolean): void {
+    if (this.scheduled) return
+    if (!lazy) {
       this.scheduled = true
-      queueMicrotask(() => { this.flush() })
+      void resolved.then(this.flushNow) // a plain microtask (queueMicrotask costs an async resource)
+    } else if (!this.lazyScheduled) {
+      this.lazyScheduled = true
+      setImmediate(this.flushLazy)
     }
   }
 
   flush (): void {
     this.scheduled = false
-    if (this.queue.length === 0) return
+    const queue = this.queue
+    if (queue.length === 0) return
+    const first = queue[0]
     let chunk: Uint8Array
-    if (this.queue.length === 1) {
-      chunk = this.queue[0]
+    if (queue.length === 1 && first instanceof Uint8Array) {
+      chunk = first
     } else {
       chunk = new Uint8Array(this.bytes)
+      const dv = new DataView(chunk.buffer)
       let o = 0
-      for (const f of this.queue) { chunk.set(f, o); o += f.byteLength }
+      for (const f of queue) {
+        if (f instanceof Uint8Array) { chunk.set(f, o); o += f.byteLength } else { f.fill(chunk, dv, o); o += f.bytes }
+      }
     }
     this.queue = []
     this.bytes = 0

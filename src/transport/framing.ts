@@ -28,6 +28,26 @@ export function encodeFrame (buffers: ArrayBuffer[], lengths: number[]): Uint8Ar
   return out
 }
 
+/** Bytes of the frame for segments of these lengths (header included). */
+export function frameBytes (lengths: number[]): number {
+  let total = (4 + 4 * lengths.length + 7) & ~7
+  for (const l of lengths) total += l
+  return total
+}
+
+/** Writes the frame (header, then `lengths[i]` bytes of each buffer) into dst at offset. */
+export function writeFrame (buffers: ArrayBuffer[], lengths: number[], dst: Uint8Array, dv: DataView, offset: number): void {
+  const n = buffers.length
+  dv.setUint32(offset, n - 1, true)
+  for (let i = 0; i < n; i++) dv.setUint32(offset + 4 + 4 * i, lengths[i] / 8, true)
+  if ((n & 1) === 0) dv.setUint32(offset + 4 + 4 * n, 0, true)
+  let o = offset + ((4 + 4 * n + 7) & ~7)
+  for (let i = 0; i < n; i++) {
+    dst.set(new Uint8Array(buffers[i], 0, lengths[i]), o)
+    o += lengths[i]
+  }
+}
+
 /** Splits a byte stream into messages. Throws LimitExceeded / InvalidArgument on bad framing. */
 export class FrameDecoder {
   private buf: Uint8Array = new Uint8Array(0)
@@ -38,12 +58,25 @@ export class FrameDecoder {
 
   /** Feeds bytes; returns the complete messages they finish. */
   push (chunk: Uint8Array): Segments[] {
-    this.append(chunk)
     const out: Segments[] = []
+    if (this.start === this.end) {
+      // nothing buffered: cut messages straight out of the chunk, keep only an incomplete tail
+      let o = 0
+      for (;;) {
+        const used = this.next(chunk, o, chunk.byteLength, out)
+        if (used === 0) break
+        o += used
+      }
+      this.start = 0
+      this.end = 0
+      if (o < chunk.byteLength) this.append(chunk.subarray(o))
+      return out
+    }
+    this.append(chunk)
     for (;;) {
-      const msg = this.next()
-      if (msg === undefined) break
-      out.push(msg)
+      const used = this.next(this.buf, this.start, this.end, out)
+      if (used === 0) break
+      this.start += used
     }
     if (this.start === this.end) { this.start = 0; this.end = 0 }
     return out
@@ -70,27 +103,28 @@ export class FrameDecoder {
     this.end += chunk.byteLength
   }
 
-  private next (): Segments | undefined {
-    const avail = this.end - this.start
-    if (avail < 8) return undefined
-    const dv = new DataView(this.buf.buffer, this.buf.byteOffset + this.start, avail)
+  /** Decodes one message from bytes[from, to) into `out`; returns the bytes it used (0: incomplete). */
+  private next (bytes: Uint8Array, from: number, to: number, out: Segments[]): number {
+    const avail = to - from
+    if (avail < 8) return 0
+    const dv = new DataView(bytes.buffer, bytes.byteOffset + from, avail)
     const count = dv.getUint32(0, true) + 1
     if (count > this.limits.maxSegments) throw new LimitExceeded(`message has ${count} segments (limit ${this.limits.maxSegments})`)
     const headerBytes = (4 + 4 * count + 7) & ~7
-    if (avail < headerBytes) return undefined
+    if (avail < headerBytes) return 0
     let total = headerBytes
     for (let i = 0; i < count; i++) total += dv.getUint32(4 + 4 * i, true) * 8
     if (total > this.limits.maxMessageBytes) throw new LimitExceeded(`message of ${total} bytes (limit ${this.limits.maxMessageBytes})`)
     if (dv.getUint32(4, true) === 0) throw new InvalidArgument('first segment of a message is empty')
-    if (avail < total) return undefined
+    if (avail < total) return 0
     const segments: Segments = new Array(count)
-    let o = this.start + headerBytes
+    let o = bytes.byteOffset + from + headerBytes
     for (let i = 0; i < count; i++) {
       const len = dv.getUint32(4 + 4 * i, true) * 8
-      segments[i] = this.buf.buffer.slice(this.buf.byteOffset + o, this.buf.byteOffset + o + len) as ArrayBuffer
+      segments[i] = bytes.buffer.slice(o, o + len) as ArrayBuffer
       o += len
     }
-    this.start += total
-    return segments
+    out.push(segments)
+    return total
   }
 }

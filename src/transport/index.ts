@@ -1,4 +1,5 @@
-export { encodeFrame, FrameDecoder, type FrameLimits, type Segments } from './framing.js'
+export { encodeFrame, frameBytes, writeFrame, FrameDecoder, type FrameLimits, type Segments } from './framing.js'
+export type { FrameFill } from './batch-writer.js'
 export type { MessageTransport, TransportHandler } from './transport.js'
 export { memoryPair } from './memory.js'
 export { socketTransport, connectUnix, connectTcp, listen, listenUnix } from './socket.js'

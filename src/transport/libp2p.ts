@@ -3,7 +3,7 @@
 import type { Stream } from '@libp2p/interface'
 import { FrameDecoder, type FrameLimits } from './framing.js'
 import type { MessageTransport, TransportHandler } from './transport.js'
-import { BatchWriter } from './batch-writer.js'
+import { BatchWriter, type FrameFill } from './batch-writer.js'
 import { Disconnected } from '../errors.js'
 
 interface ChunkList { subarray: () => Uint8Array }
@@ -43,9 +43,14 @@ class Libp2pTransport implements MessageTransport {
     this.stream.addEventListener('drain', () => { this.drain() })
   }
 
-  send (frame: Uint8Array): void {
+  send (frame: Uint8Array, lazy?: boolean): void {
     if (this.done) return
-    this.writer.push(frame)
+    this.writer.push(frame, lazy)
+  }
+
+  sendWith (bytes: number, fill: FrameFill, lazy?: boolean): void {
+    if (this.done) return
+    this.writer.pushWith(bytes, fill, lazy)
   }
 
   close (err?: Error): void {

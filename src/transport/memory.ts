@@ -2,7 +2,7 @@
 // delivered asynchronously like a network would.
 import { FrameDecoder, type FrameLimits } from './framing.js'
 import type { MessageTransport, TransportHandler } from './transport.js'
-import { BatchWriter } from './batch-writer.js'
+import { BatchWriter, type FrameFill } from './batch-writer.js'
 import { Disconnected } from '../errors.js'
 
 class MemoryEnd implements MessageTransport {
@@ -23,9 +23,14 @@ class MemoryEnd implements MessageTransport {
     if (this.peerClosed !== undefined) this.finish(this.peerClosed ?? undefined)
   }
 
-  send (frame: Uint8Array): void {
+  send (frame: Uint8Array, lazy?: boolean): void {
     if (this.done) return
-    this.writer.push(frame)
+    this.writer.push(frame, lazy)
+  }
+
+  sendWith (bytes: number, fill: FrameFill, lazy?: boolean): void {
+    if (this.done) return
+    this.writer.pushWith(bytes, fill, lazy)
   }
 
   close (err?: Error): void {

@@ -3,43 +3,57 @@ import net from 'node:net'
 import type { Duplex } from 'node:stream'
 import { FrameDecoder, type FrameLimits } from './framing.js'
 import type { MessageTransport, TransportHandler } from './transport.js'
-import { BatchWriter } from './batch-writer.js'
+import { BatchWriter, type FrameFill } from './batch-writer.js'
 import { Disconnected } from '../errors.js'
 
 class SocketTransport implements MessageTransport {
   private done = false
   private handler?: TransportHandler
+  private decoder?: FrameDecoder
+  private early: Uint8Array[] = []
   private readonly writer: BatchWriter
 
-  constructor (private readonly socket: Duplex) {
+  /** `ownReads`: the caller feeds bytes() itself (a socket made with `onread`), else 'data' events do. */
+  constructor (private readonly socket: Duplex, ownReads = false) {
     this.writer = new BatchWriter((chunk) => { if (!this.done) socket.write(chunk) })
+    if (!ownReads) socket.on('data', (chunk: Buffer) => { this.bytes(chunk) })
   }
 
   start (handler: TransportHandler, limits: FrameLimits): void {
     this.handler = handler
-    const decoder = new FrameDecoder(limits)
-    this.socket.on('data', (chunk: Buffer) => {
-      if (this.done) return
-      let messages
-      try {
-        messages = decoder.push(chunk)
-      } catch (err) {
-        this.fail(err as Error)
-        return
-      }
-      for (const m of messages) {
-        if (this.done) return
-        handler.message(m)
-      }
-    })
+    this.decoder = new FrameDecoder(limits)
     this.socket.on('error', (err) => { this.fail(new Disconnected(err.message)) })
     this.socket.on('close', () => { this.fail(new Disconnected('socket closed')) })
     this.socket.on('end', () => { this.fail(new Disconnected('peer closed the connection')) })
+    for (const c of this.early.splice(0)) this.bytes(c)
   }
 
-  send (frame: Uint8Array): void {
+  /** Bytes read from the socket; `chunk` is only valid during the call. */
+  bytes (chunk: Uint8Array): void {
     if (this.done) return
-    this.writer.push(frame)
+    const decoder = this.decoder
+    if (decoder === undefined) { this.early.push(chunk.slice()); return }
+    let messages
+    try {
+      messages = decoder.push(chunk)
+    } catch (err) {
+      this.fail(err as Error)
+      return
+    }
+    for (const m of messages) {
+      if (this.done) return
+      this.handler!.message(m)
+    }
+  }
+
+  send (frame: Uint8Array, lazy?: boolean): void {
+    if (this.done) return
+    this.writer.push(frame, lazy)
+  }
+
+  sendWith (bytes: number, fill: FrameFill, lazy?: boolean): void {
+    if (this.done) return
+    this.writer.pushWith(bytes, fill, lazy)
   }
 
   close (err?: Error): void {
@@ -68,19 +82,31 @@ export function socketTransport (socket: Duplex): MessageTransport {
   return new SocketTransport(socket)
 }
 
-function connected (socket: net.Socket): Promise<MessageTransport> {
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => { socket.off('error', reject); resolve(socketTransport(socket)) })
+/** Bytes of the buffer a connecting socket reads into (reused for every read; the decoder copies). */
+const READ_BUFFER_BYTES = 64 << 10
+
+/** Connects with `onread` (reads land in one reused buffer, no stream machinery per read). */
+async function connectDirect (options: { path: string } | { port: number, host: string }): Promise<MessageTransport> {
+  let transport: SocketTransport | undefined
+  const socket = net.connect({
+    ...options,
+    onread: { buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES), callback: (n, buf) => { transport?.bytes(buf.subarray(0, n)); return true } }
+  })
+  socket.setNoDelay(true)
+  transport = new SocketTransport(socket, true)
+  const t = transport
+  return await new Promise((resolve, reject) => {
+    socket.once('connect', () => { socket.off('error', reject); resolve(t) })
     socket.once('error', reject)
   })
 }
 
 export async function connectUnix (path: string): Promise<MessageTransport> {
-  return await connected(net.connect({ path }))
+  return await connectDirect({ path })
 }
 
 export async function connectTcp (port: number, host = '127.0.0.1'): Promise<MessageTransport> {
-  return await connected(net.connect({ port, host }))
+  return await connectDirect({ port, host })
 }
 
 /** Listens on a unix socket path (or TCP port when given a number); one transport per accepted socket. */

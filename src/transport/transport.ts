@@ -1,5 +1,6 @@
 // What the RPC layer needs from a byte stream: send whole frames, receive whole messages.
 import type { FrameLimits, Segments } from './framing.js'
+import type { FrameFill } from './batch-writer.js'
 
 export interface TransportHandler {
   /** One complete message, as its segments. */
@@ -11,8 +12,17 @@ export interface TransportHandler {
 export interface MessageTransport {
   /** Starts delivering messages to the handler; framing is checked against the limits. */
   start: (handler: TransportHandler, limits: FrameLimits) => void
-  /** Queues one frame; frames queued in the same tick are written together. */
-  send: (frame: Uint8Array) => void
+  /**
+   * Queues one frame; frames queued in the same tick are written together. A `lazy` frame may
+   * wait for the next frame or the next macrotask (for messages nobody waits on, like Finish).
+   */
+  send: (frame: Uint8Array, lazy?: boolean) => void
+  /**
+   * Optional: queues a frame of `bytes` bytes that `fill` writes straight into the outgoing chunk
+   * when the transport writes (so the frame needs no buffer of its own); what `fill` reads must not
+   * change until then. Without it, callers use send().
+   */
+  sendWith?: (bytes: number, fill: FrameFill, lazy?: boolean) => void
   /** Flushes what is queued, then closes the stream. */
   close: (err?: Error) => void
 }

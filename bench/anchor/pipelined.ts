@@ -1,0 +1,125 @@
+// Pipelining: the latency of walk(path) -> load() -> value.sender.send(msg), issued together and
+// awaited at the end, against one plain RPC round trip (anchor.path()) on the same connection,
+// measured in the same run. Host and client are two RPC connections in this process over a unix
+// socket. Target: anchor.pipelined.over_rtt <= 1.2 (the chain costs one round trip).
+// Also through a cluster root forwarding to a second host (client -> A -> B), against a plain
+// call on an anchor reached the same way.
+//
+// On loopback in one process a round trip is mostly the CPU cost of handling each call, so
+// three calls cost more than one however they travel. The same figures are then measured over
+// a link with simulated latency (WW_BENCH_LINK_MS one way, default 2), where the wire dominates
+// and pipelining shows: the chain costs about one round trip instead of three.
+//
+// Prints:  anchor.rtt_us, anchor.pipelined_us, anchor.sequential_us, anchor.pipelined.over_rtt,
+//          anchor.cluster.{rtt_us,pipelined_us,sequential_us,pipelined.over_rtt},
+//          and the same with the .link<N>ms suffix for the simulated link.
+
+import os from 'node:os'
+import path from 'node:path'
+import { Connection, type Capability } from '../../src/rpc/index.js'
+import { connectUnix, listenUnix } from '../../src/transport/index.js'
+import { AnchorClient } from '../../src/schema/anchor.rpc.js'
+import type { ChanClient } from '../../src/schema/channel.rpc.js'
+import { AnchorTree } from '../../src/anchor/tree.js'
+import { serveTree } from '../../src/anchor/server.js'
+import { serveClusterRoot } from '../../src/anchor/cluster-root.js'
+import { writeMessage } from '../../src/csp/wire.js'
+import { delayed } from './delayed-transport.js'
+
+const ROUNDS = Number(process.env.WW_BENCH_ROUNDS ?? 1000)
+const LINK_MS = Number(process.env.WW_BENCH_LINK_MS ?? 2)
+const payload = new TextEncoder().encode('ping')
+
+async function serveOnUnix (name: string, bootstrap: AnchorClient, linkMs: number): Promise<{ connect: () => Promise<Connection>, close: () => void }> {
+  const sock = path.join(os.tmpdir(), `ww-bench-${name}-${linkMs}-${process.pid}.sock`)
+  const conns: Connection[] = []
+  const listener = await listenUnix(sock, (t) => { conns.push(new Connection(delayed(t, linkMs), { bootstrap })) })
+  return {
+    connect: async () => { const c = new Connection(delayed(await connectUnix(sock), linkMs)); conns.push(c); return c },
+    close: () => { for (const c of conns) c.close(); listener.close() }
+  }
+}
+
+/** Median microseconds of `op` over ROUNDS runs (after a warm-up). */
+async function median (op: () => Promise<void>, rounds: number): Promise<number> {
+  for (let i = 0; i < Math.min(200, rounds); i++) await op()
+  const times: number[] = []
+  for (let i = 0; i < rounds; i++) {
+    const t = process.hrtime.bigint()
+    await op()
+    times.push(Number(process.hrtime.bigint() - t) / 1000)
+  }
+  times.sort((a, b) => a - b)
+  return times[Math.floor(times.length / 2)]
+}
+
+async function measure (root: AnchorClient, mailboxPath: string, chan: ChanClient, rounds: number): Promise<{ rtt: number, pipelined: number, sequential: number }> {
+  const w = root.walk((p) => { p.path = mailboxPath })
+  const anchor = w.pipeline.anchor.dup()
+  await w
+  w.release()
+  const drain = async (): Promise<void> => { const r = chan.recv(); await r; r.release() } // local to the host
+  const rtt = await median(async () => { const a = anchor.path(); await a; a.release() }, rounds)
+  const pipelined = await median(async () => {
+    const walk = root.walk((p) => { p.path = mailboxPath })
+    const load = walk.pipeline.anchor.load()
+    const send = load.pipeline.value.sender.send((p) => { writeMessage(p._initMsg(), { data: payload }) })
+    await send
+    for (const a of [send, load, walk]) a.release()
+    await drain()
+  }, rounds)
+  const sequential = await median(async () => {
+    const walk = root.walk((p) => { p.path = mailboxPath })
+    await walk
+    const load = walk.pipeline.anchor.load()
+    await load
+    const send = load.pipeline.value.sender.send((p) => { writeMessage(p._initMsg(), { data: payload }) })
+    await send
+    for (const a of [send, load, walk]) a.release()
+    await drain()
+  }, rounds)
+  anchor.release()
+  return { rtt, pipelined, sequential }
+}
+
+function report (prefix: string, suffix: string, m: { rtt: number, pipelined: number, sequential: number }): void {
+  console.log(`${prefix}.rtt_us${suffix}: ${m.rtt.toFixed(1)}`)
+  console.log(`${prefix}.pipelined_us${suffix}: ${m.pipelined.toFixed(1)}`)
+  console.log(`${prefix}.sequential_us${suffix}: ${m.sequential.toFixed(1)}`)
+  console.log(`${prefix}.pipelined.over_rtt${suffix}: ${(m.pipelined / m.rtt).toFixed(2)}`)
+}
+
+async function makeMailbox (root: AnchorClient): Promise<ChanClient> {
+  const w = root.walk((p) => { p.path = 'mailbox' })
+  const made = w.pipeline.anchor.makeChan((p) => { p.capacity = 16 })
+  await made
+  const chan = made.pipeline.chan.dup()
+  made.release()
+  w.release()
+  return chan
+}
+
+const treeB = new AnchorTree<Capability>()
+const rootB = serveTree(treeB)
+const chanB = await makeMailbox(rootB)
+const closers: Array<() => void> = []
+
+for (const linkMs of [0, LINK_MS]) {
+  const suffix = linkMs === 0 ? '' : `.link${linkMs}ms`
+  const rounds = linkMs === 0 ? ROUNDS : Math.max(20, Math.floor(ROUNDS / 20))
+  // One host, one client.
+  const hostB = await serveOnUnix('b', rootB, linkMs)
+  closers.push(hostB.close)
+  const direct = await measure((await hostB.connect()).bootstrap(AnchorClient), 'mailbox', chanB, rounds)
+  report('anchor', suffix, direct)
+  // Through host A's cluster root, forwarding to B (both links with the same latency).
+  const aToB = await hostB.connect()
+  const cluster = serveClusterRoot({ peers: () => ['hostB'], hostRoot: () => aToB.bootstrap(AnchorClient) })
+  const hostA = await serveOnUnix('a', cluster, linkMs)
+  closers.push(hostA.close)
+  const forwarded = await measure((await hostA.connect()).bootstrap(AnchorClient), '/hostB/mailbox', chanB, rounds)
+  report('anchor.cluster', suffix, forwarded)
+}
+
+for (const close of closers) close()
+process.exit(0)

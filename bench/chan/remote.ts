@@ -1,0 +1,127 @@
+// Remote channel throughput between two libp2p nodes on 127.0.0.1 (TCP, noise, yamux), in this
+// process: node B sends N messages through a Sender capability to a channel on node A, which a
+// local receiver on A drains; against the same N messages written raw on a libp2p stream
+// between the same two nodes (4-byte length prefix, one send() per message), in the same run.
+//
+// Prints:  chan.remote_msgs_s, chan.raw_stream_msgs_s, chan.remote.over_raw (target >= 0.5)
+//          chan.remote.window: how many sends B keeps in flight (WW_BENCH_WINDOW, default 64)
+
+import { createLibp2p, type Libp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import type { Stream } from '@libp2p/interface'
+import { Connection } from '../../src/rpc/index.js'
+import { libp2pTransport } from '../../src/transport/index.js'
+import { SenderClient } from '../../src/schema/channel.rpc.js'
+import { Chan } from '../../src/csp/chan.js'
+import { serveChanOf } from '../../src/csp/server.js'
+import { releaseMessage, writeMessage, type ChanMessage } from '../../src/csp/wire.js'
+
+const N = Number(process.env.WW_BENCH_MESSAGES ?? 10_000)
+const WINDOW = Number(process.env.WW_BENCH_WINDOW ?? 64)
+const SIZE = 64
+const RAW = '/ww-bench/raw/1.0.0'
+const RPC = '/ww-bench/rpc/1.0.0'
+
+async function node (): Promise<Libp2p> {
+  return await createLibp2p({
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionManager: { allow: ['/ip4/127.0.0.0/ipcidr/8'] }
+  })
+}
+
+/** Counts length-prefixed messages arriving on a stream; resolves `done` after `n`. */
+function countFrames (stream: Stream, n: number, done: () => void): void {
+  let pending = new Uint8Array(0)
+  let count = 0
+  stream.addEventListener('message', (evt) => {
+    const data = evt.data as Uint8Array | { subarray: () => Uint8Array }
+    const chunk = data instanceof Uint8Array ? data : data.subarray()
+    let buf = pending.length === 0 ? chunk : concat(pending, chunk)
+    while (buf.length >= 4) {
+      const len = new DataView(buf.buffer, buf.byteOffset, 4).getUint32(0)
+      if (buf.length < 4 + len) break
+      buf = buf.subarray(4 + len)
+      if (++count === n) done()
+    }
+    pending = buf.slice()
+  })
+}
+
+function concat (a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length)
+  out.set(a)
+  out.set(b, a.length)
+  return out
+}
+
+async function rawRun (a: Libp2p, b: Libp2p): Promise<number> {
+  const { promise: received, resolve } = Promise.withResolvers<void>()
+  await a.handle(RAW, (stream) => { countFrames(stream, N, resolve) }, { force: true })
+  const stream = await b.dialProtocol(a.peerId, RAW)
+  const frame = new Uint8Array(4 + SIZE)
+  new DataView(frame.buffer).setUint32(0, SIZE)
+  const start = process.hrtime.bigint()
+  for (let i = 0; i < N; i++) {
+    if (!stream.send(frame)) await stream.onDrain()
+  }
+  await received
+  const secs = Number(process.hrtime.bigint() - start) / 1e9
+  stream.abort(new Error('benchmark done')) // close() would wait for the other side's half-close
+  return N / secs
+}
+
+async function chanRun (a: Libp2p, b: Libp2p): Promise<number> {
+  const chan = new Chan<ChanMessage>(WINDOW, { release: releaseMessage })
+  const conns: Connection[] = []
+  await a.handle(RPC, (stream) => {
+    const cap = serveChanOf(chan)
+    conns.push(new Connection(libp2pTransport(stream), { bootstrap: cap }))
+    cap.release()
+  }, { force: true })
+  const stream = await b.dialProtocol(a.peerId, RPC)
+  const client = new Connection(libp2pTransport(stream))
+  const sender = client.bootstrap(SenderClient)
+  const data = new Uint8Array(SIZE)
+  // Warm up the connection (first calls pay for bootstrap and JIT).
+  for (let i = 0; i < 100; i++) {
+    await sender.send((p) => { writeMessage(p._initMsg(), { data }) })
+    releaseMessage(await chan.recv())
+  }
+  const start = process.hrtime.bigint()
+  const receiving = (async () => { for (let i = 0; i < N; i++) releaseMessage(await chan.recv()) })()
+  const inFlight = new Set<Promise<unknown>>()
+  for (let i = 0; i < N; i++) {
+    const p = sender.send((p) => { writeMessage(p._initMsg(), { data }) }).results.then(() => { inFlight.delete(p) })
+    inFlight.add(p)
+    if (inFlight.size >= WINDOW) await Promise.race(inFlight)
+  }
+  await Promise.all(inFlight)
+  await receiving
+  const secs = Number(process.hrtime.bigint() - start) / 1e9
+  sender.release()
+  client.close()
+  for (const c of conns) c.close()
+  return N / secs
+}
+
+const a = await node()
+const b = await node()
+await b.dial(a.getMultiaddrs()[0])
+let raw = 0
+let remote = 0
+for (let run = 0; run < 3; run++) {
+  raw = Math.max(raw, await rawRun(a, b))
+  remote = Math.max(remote, await chanRun(a, b))
+}
+console.log(`chan.remote_msgs_s: ${Math.round(remote)}`)
+console.log(`chan.raw_stream_msgs_s: ${Math.round(raw)}`)
+console.log(`chan.remote.over_raw: ${(remote / raw).toFixed(2)}`)
+console.log(`chan.remote.window: ${WINDOW}`)
+await a.stop()
+await b.stop()
+process.exit(0)

@@ -1,0 +1,77 @@
+// Cluster benchmark.
+// 1. Convergence: N nodes (N = 5, 10, 20), TCP on 127.0.0.1, mDNS off, all bootstrapped to the first node, run by
+//    WW_BENCH_PROCS worker processes (default 1: all nodes in one process, sharing one core). The clock starts
+//    when the workers have loaded their modules and keys and are told to start, and stops when every node lists
+//    N hosts. Memory per node = RSS growth of the workers from then until convergence, / N.
+//    Knobs for experiments: WW_BENCH_DIALS (maxMemberDials), WW_BENCH_DHT=0 (no kad-dht), WW_BENCH_TRACE=1.
+// 2. A raw libp2p stream echo (64-byte round trips) against a node:net echo, both in this process: the reference
+//    for RPC over libp2p (`rpc.libp2p.over_raw`).
+// Run: make bench-cluster   (or node --import ./dist/src/polyfill.js dist/bench/cluster/converge.js [N...])
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { ClusterNode } from '../../src/cluster/index.js'
+import { libp2pEchoRtt, netEchoRtt } from './raw-echo.js'
+
+const sizes = process.argv.slice(2).map(Number).filter(n => n > 0)
+const counts = sizes.length > 0 ? sizes : [5, 10, 20]
+const procs = Number(process.env.WW_BENCH_PROCS ?? 1)
+const worker = fileURLToPath(new URL('./worker.js', import.meta.url))
+const polyfill = fileURLToPath(new URL('../../src/polyfill.js', import.meta.url))
+
+class Worker {
+  private readonly queue: any[] = []
+  private wake: (() => void) | undefined
+  constructor (readonly child: ChildProcess) {
+    createInterface({ input: child.stdout! }).on('line', line => { this.queue.push(JSON.parse(line)); this.wake?.() })
+    child.stderr!.pipe(process.stderr)
+  }
+
+  async next (key: string): Promise<any> {
+    while (true) {
+      const i = this.queue.findIndex(m => key in m)
+      if (i >= 0) return this.queue.splice(i, 1)[0]
+      if (this.child.exitCode !== null) throw new Error('bench worker exited')
+      await new Promise<void>(resolve => { this.wake = resolve })
+    }
+  }
+
+  send (o: object): void { this.child.stdin!.write(JSON.stringify(o) + '\n') }
+}
+
+async function converge (n: number): Promise<{ seconds: number, mbPerNode: number }> {
+  const p = Math.min(procs, n)
+  const shares = Array.from({ length: p }, (_, i) => Math.floor(n / p) + (i < n % p ? 1 : 0))
+  const workers = shares.map(count => new Worker(spawn(process.execPath, ['--import', polyfill, worker, String(count)], { stdio: ['pipe', 'pipe', 'pipe'] })))
+  const ready = await Promise.all(workers.map(async w => await w.next('ready')))
+  const started = performance.now()
+  workers[0].send({ start: true, total: n })
+  const { first } = await workers[0].next('first')
+  for (const w of workers.slice(1)) w.send({ start: true, bootstrap: first, total: n })
+  const done = await Promise.all(workers.map(async w => await w.next('converged')))
+  const seconds = (performance.now() - started) / 1000
+  const grown = done.reduce((s, d, i) => s + d.rss - ready[i].rss, 0)
+  for (const w of workers) w.send({ stop: true })
+  await Promise.all(workers.map(async w => await new Promise(resolve => w.child.once('exit', resolve))))
+  return { seconds, mbPerNode: grown / n / 1e6 }
+}
+
+const results: Record<number, { seconds: number, mbPerNode: number }> = {}
+for (const n of counts) {
+  results[n] = await converge(n)
+  console.log(`cluster.converge_${n}_s: ${results[n].seconds.toFixed(3)}   (${Math.min(procs, n)} processes; memory per node ${results[n].mbPerNode.toFixed(1)} MB)`)
+}
+
+const [a, b] = await Promise.all([0, 1].map(async () => await ClusterNode.start({
+  privateKey: await generateKeyPair('Ed25519'), namespace: 'bench', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false
+})))
+await a.libp2p.dial(b.libp2p.getMultiaddrs()[0])
+const rounds = 5_000
+const raw = await libp2pEchoRtt(a.libp2p, b.libp2p, rounds)
+const net = await netEchoRtt(rounds)
+await Promise.all([a.stop(), b.stop()])
+console.log(`libp2p.raw_echo_rtt_us: ${raw.p50.toFixed(1)} (p90 ${raw.p90.toFixed(1)})`)
+console.log(`net.echo_rtt_us: ${net.p50.toFixed(1)} (p90 ${net.p90.toFixed(1)})`)
+console.log(`libp2p.raw_over_net: ${(raw.p50 / net.p50).toFixed(2)}`)
+if (results[20] !== undefined) console.log(`cluster.converge_20_s: ${results[20].seconds.toFixed(3)}`)

@@ -1,0 +1,34 @@
+/* ping PATH [N]: loads the mailbox at PATH, sends N messages each carrying a reply sender, checks
+ * each answer, and prints the round-trip time. Exits 0 when every answer matched. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "ww.h"
+
+static double now_us(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) { fprintf(stderr, "usage: ping PATH [N]\n"); return 2; }
+  long n = argc > 2 ? atol(argv[2]) : 10;
+  ww_handle box = WW_ENOTFOUND;
+  for (int tries = 0; tries < 100000 && (box = ww_load(argv[1])) == WW_ENOTFOUND; tries++) ww_yield();
+  if (box < 0) { fprintf(stderr, "ping: load %s: %s\n", argv[1], ww_last_error()); return 1; }
+  ww_handle reply = ww_chan(1);
+  ww_handle reply_tx = ww_sender(reply);
+  char msg[64], back[64];
+  double start = now_us();
+  for (long i = 0; i < n; i++) {
+    int len = snprintf(msg, sizeof msg, "ping %ld", i);
+    if (ww_send(box, msg, len, reply_tx) < 0) { fprintf(stderr, "ping: send: %s\n", ww_last_error()); return 1; }
+    int32_t got = ww_recv(reply, back, sizeof back, NULL);
+    if (got != len || memcmp(msg, back, (size_t)len) != 0) { fprintf(stderr, "ping: bad answer to %ld\n", i); return 1; }
+  }
+  double us = now_us() - start;
+  printf("ping: %ld round trips in %.0f us (%.2f us each)\n", n, us, n ? us / n : 0);
+  return 0;
+}

@@ -1,0 +1,79 @@
+// The cluster root "/": its children are the live hosts, by peer ID. Walking "/<peer>/a/b"
+// forwards "a/b" to that host's root and returns the answer's pipelined capability at once,
+// so the caller's following calls (load, send, ...) travel with the walk: one round trip for
+// the whole chain. This file knows nothing of libp2p: the host layer supplies ClusterHosts.
+
+import { AnchorClient, Anchor_Walk$Results$Caps, type AnchorServer } from '../schema/anchor.rpc.js'
+import { Kind } from '../schema/anchor.js'
+import { InvalidArgument, NotFound } from '../errors.js'
+import { DEFAULT_ANCHOR_LIMITS, type AnchorLimits } from './limits.js'
+import { formatPath, parsePath } from './path.js'
+import { writeValue } from './value.js'
+
+export interface ClusterHosts {
+  /** The live hosts' peer IDs (from the membership table). */
+  peers: () => string[]
+  /**
+   * A new reference to a live host's root Anchor (this host's own tree, or another host's over
+   * RPC). Throws NotFound for an unknown peer, Disconnected when it cannot be reached.
+   */
+  hostRoot: (peer: string) => AnchorClient
+  /** This host's peer ID: "/peer" is another name for "/<self>". */
+  self?: string
+}
+
+/** The path component that names the host the caller is on. */
+export const SELF_COMPONENT = 'peer'
+
+/** Serves the cluster root as an Anchor capability (yours to release). */
+export function serveClusterRoot (hosts: ClusterHosts, limits: Partial<AnchorLimits> = {}): AnchorClient {
+  const lim = { ...DEFAULT_ANCHOR_LIMITS, ...limits }
+  const noValue = (): never => {
+    throw new InvalidArgument('the cluster root holds no value: store under /<peer>/...')
+  }
+  const server: AnchorServer = {
+    ls (_params, results) {
+      const peers = [...hosts.peers()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      const list = results._initChildren(peers.length)
+      peers.forEach((peer, i) => {
+        const c = list.get(i)
+        c.name = peer
+        c.kind = Kind.HOST
+        c.children = 0 // not known without asking the host
+      })
+    },
+    walk (params, results) {
+      const parts = parsePath(params.path, lim)
+      if (parts.length === 0) {
+        using again = serveClusterRoot(hosts, limits)
+        Anchor_Walk$Results$Caps.anchor.set(results, again)
+        return
+      }
+      const [name, ...rest] = parts
+      const peer = name === SELF_COMPONENT && hosts.self !== undefined ? hosts.self : name
+      if (peer !== hosts.self && !hosts.peers().includes(peer)) throw new NotFound(`no live host ${JSON.stringify(peer)}`)
+      using root = hosts.hostRoot(peer)
+      if (rest.length === 0) {
+        Anchor_Walk$Results$Caps.anchor.set(results, root)
+        return
+      }
+      const ans = root.walk((p) => { p.path = formatPath(rest) })
+      // Returned before the remote walk answers: the caller gets a promise that resolves to the
+      // remote anchor, and calls made on it meanwhile are forwarded as they come.
+      Anchor_Walk$Results$Caps.anchor.set(results, ans.pipeline.anchor)
+      // An answer released before it settles cancels its call: keep it until then.
+      const done = (): void => { ans.release() }
+      ans.then(done, done)
+    },
+    load (_params, results) {
+      writeValue(results._initValue(), undefined)
+    },
+    store: noValue,
+    makeChan: noValue,
+    path (_params, results) {
+      results.path = '/'
+    }
+  }
+  return AnchorClient.serve(server)
+}
+

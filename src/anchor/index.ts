@@ -1,0 +1,8 @@
+export { AnchorTree, AnchorRef, CAP_KINDS } from './tree.js'
+export type { AnchorValue, BytesValue, CapValue, CapKind, ValueKind, ChildInfo, StoreOptions } from './tree.js'
+export { parsePath, formatPath, checkComponent } from './path.js'
+export { DEFAULT_ANCHOR_LIMITS } from './limits.js'
+export type { AnchorLimits } from './limits.js'
+export { serveTree, serveAnchor, type AnchorServerOptions } from './server.js'
+export { serveClusterRoot, SELF_COMPONENT, type ClusterHosts } from './cluster-root.js'
+export { readValue, writeValue, kindToWire } from './value.js'

@@ -1,0 +1,70 @@
+// The Anchor capability: one server per AnchorRef, which it releases when the capability goes.
+// Values in the tree are Capability references owned by the tree (see tree.ts); load hands out
+// new references through the results message, store takes references of its own.
+
+import type { Capability } from '../rpc/index.js'
+import { AnchorClient, Anchor_MakeChan$Results$Caps, Anchor_Walk$Results$Caps, type AnchorServer } from '../schema/anchor.rpc.js'
+import { serveChan } from '../csp/server.js'
+import type { ChanLimits } from '../csp/limits.js'
+import type { AnchorRef, AnchorTree } from './tree.js'
+import { kindToWire, readValue, writeValue } from './value.js'
+
+export interface AnchorServerOptions {
+  /** Limits for channels made with makeChan. */
+  chanLimits?: Partial<ChanLimits>
+}
+
+/** The root of a tree as an Anchor capability (yours to release). */
+export function serveTree (tree: AnchorTree<Capability>, opts: AnchorServerOptions = {}): AnchorClient {
+  return serveAnchor(tree.root(), opts)
+}
+
+/** Serves one anchor; takes over `ref`, released with the capability's last reference. */
+export function serveAnchor (ref: AnchorRef<Capability>, opts: AnchorServerOptions = {}): AnchorClient {
+  const server: AnchorServer = {
+    ls (_params, results) {
+      const children = ref.ls()
+      const list = results._initChildren(children.length)
+      children.forEach((c, i) => {
+        const out = list.get(i)
+        out.name = c.name
+        out.kind = kindToWire(c.kind)
+        out.children = c.children
+      })
+    },
+    walk (params, results) {
+      using child = serveAnchor(ref.walk(params.path), opts)
+      Anchor_Walk$Results$Caps.anchor.set(results, child)
+    },
+    load (_params, results) {
+      writeValue(results._initValue(), ref.load())
+    },
+    store (params, _results) {
+      const value = params._hasValue() ? readValue(params.value) : undefined
+      try {
+        ref.store(value, { overwrite: params.overwrite })
+      } catch (err) {
+        if (value !== undefined && value.kind !== 'bytes') value.release?.()
+        throw err
+      }
+    },
+    path (_params, results) {
+      results.path = ref.path
+    },
+    makeChan (params, results) {
+      using chan = serveChan(params.capacity, { limits: opts.chanLimits })
+      const held = chan.dup()
+      try {
+        ref.store({ kind: 'chan', cap: held, release: () => { held.release() } }, { overwrite: params.overwrite })
+      } catch (err) {
+        held.release()
+        throw err
+      }
+      Anchor_MakeChan$Results$Caps.chan.set(results, chan)
+    },
+    [Symbol.dispose] () {
+      ref.release()
+    }
+  }
+  return AnchorClient.serve(server)
+}

@@ -1,0 +1,60 @@
+// Dials the bootstrap peers until one answers, with backoff, and again whenever the node loses every connection.
+// (@libp2p/bootstrap dials once; a bootstrap peer that is busy or not up yet would leave the node alone for good.)
+import type { Libp2p } from '@libp2p/interface'
+import { logger } from '@libp2p/logger'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { clusterLimits } from './limits.js'
+
+const log = logger('ww:cluster:bootstrap')
+
+export class Bootstrapper {
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private delayMs: number = clusterLimits.bootstrapRetryMinMs
+  private dialing = false
+  private running = false
+
+  constructor (private readonly libp2p: Libp2p, private readonly addrs: Multiaddr[]) {}
+
+  start (): void {
+    if (this.running || this.addrs.length === 0) return
+    this.running = true
+    this.libp2p.addEventListener('connection:close', this.onClose)
+    void this.attempt()
+  }
+
+  stop (): void {
+    this.running = false
+    clearTimeout(this.timer)
+    this.timer = undefined
+    this.libp2p.removeEventListener('connection:close', this.onClose)
+  }
+
+  private readonly onClose = (): void => {
+    if (this.running && this.libp2p.getConnections().length === 0 && this.timer === undefined && !this.dialing) {
+      this.delayMs = clusterLimits.bootstrapRetryMinMs
+      this.schedule()
+    }
+  }
+
+  private async attempt (): Promise<void> {
+    if (!this.running) return
+    this.dialing = true
+    const results = await Promise.allSettled(this.addrs.map(async a => await this.libp2p.dial(a)))
+    this.dialing = false
+    if (!this.running) return
+    if (results.some(r => r.status === 'fulfilled')) {
+      this.delayMs = clusterLimits.bootstrapRetryMinMs
+      return
+    }
+    for (const r of results) if (r.status === 'rejected') log('bootstrap dial failed: %s', (r.reason as Error)?.message)
+    // Someone else may have dialed us meanwhile: then there is no need to insist.
+    if (this.libp2p.getConnections().length > 0) return
+    this.schedule()
+  }
+
+  private schedule (): void {
+    const delay = this.delayMs * (0.75 + Math.random() / 2)
+    this.delayMs = Math.min(this.delayMs * 2, clusterLimits.bootstrapRetryMaxMs)
+    this.timer = setTimeout(() => { this.timer = undefined; void this.attempt() }, delay)
+  }
+}

@@ -1,0 +1,11 @@
+// The cluster layer: libp2p node, identity, membership heartbeats, routing table, pubsub.
+export { ClusterNode, type ClusterNodeOptions, type ClusterLibp2p } from './node.js'
+export { loadOrCreateIdentity, identityFileName } from './identity.js'
+export { encodeHeartbeat, decodeHeartbeat, effectiveTtlMs, type Heartbeat } from './heartbeat.js'
+export { RoutingTable, type HostRecord, type MembershipEvent, type MembershipListener, type Outcome } from './routing-table.js'
+export { Membership, type MembershipStats } from './membership.js'
+export { PubSub, Topic } from './pubsub.js'
+export { Subscription, type Delivery } from './subscription.js'
+export { clusterLimits } from './limits.js'
+export { checkMetaPair, normalizeMeta, metaMatches } from './meta.js'
+export { checkNamespace, clusterTopic, userTopic, kadProtocol, rpcProtocol, rpcVersion, mdnsServiceTag } from './names.js'

@@ -1,0 +1,56 @@
+// Names on the wire, all prefixed by the cluster namespace so clusters never mix.
+import { InvalidArgument } from '../errors.js'
+import { clusterLimits } from './limits.js'
+
+const namespacePattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/
+
+/** Returns the namespace if it is valid (letters, digits, '_' and '-', 1..48 chars), else throws InvalidArgument. */
+export function checkNamespace (ns: string): string {
+  if (!namespacePattern.test(ns)) {
+    throw new InvalidArgument(`bad namespace ${JSON.stringify(ns)}: use 1-48 letters, digits, '_' or '-', starting with a letter or digit`)
+  }
+  return ns
+}
+
+/** The gossipsub topic carrying membership heartbeats. */
+export function clusterTopic (ns: string): string {
+  return `/ww/${checkNamespace(ns)}/cluster`
+}
+
+/** The gossipsub topic behind a user topic name. */
+export function userTopic (ns: string, name: string): string {
+  checkTopicName(name)
+  return `/ww/${checkNamespace(ns)}/topic/${name}`
+}
+
+/** The user topic name behind a gossipsub topic, or undefined if it is not one of this namespace's user topics. */
+export function userTopicName (ns: string, wireTopic: string): string | undefined {
+  const prefix = `/ww/${ns}/topic/`
+  return wireTopic.startsWith(prefix) ? wireTopic.slice(prefix.length) : undefined
+}
+
+/** Topic names are 1..maxTopicNameBytes printable ASCII characters. */
+export function checkTopicName (name: string): string {
+  if (name.length === 0 || name.length > clusterLimits.maxTopicNameBytes || !/^[\x21-\x7e]+$/.test(name)) {
+    throw new InvalidArgument(`bad topic name ${JSON.stringify(name)}: use 1-${clusterLimits.maxTopicNameBytes} printable ASCII characters without spaces`)
+  }
+  return name
+}
+
+/** The kad-dht protocol of a namespace, keeping its DHT apart from the public one. */
+export function kadProtocol (ns: string): string {
+  return `/ww/${checkNamespace(ns)}/kad/1.0.0`
+}
+
+/** Version of the Cap'n Proto RPC protocol served over libp2p. */
+export const rpcVersion = '0.1.0'
+
+/** The libp2p protocol the host layer serves Cap'n Proto RPC on. */
+export function rpcProtocol (ns: string, version: string = rpcVersion): string {
+  return `/ww/${checkNamespace(ns)}/rpc/${version}`
+}
+
+/** mDNS service tag, so only nodes of the same namespace answer each other. */
+export function mdnsServiceTag (ns: string): string {
+  return `_ww-${checkNamespace(ns).toLowerCase().replace(/_/g, '-')}._udp.local`
+}

@@ -1,0 +1,202 @@
+// The cluster node: a libp2p host (TCP, noise, yamux, identify, ping, gossipsub, kad-dht, mDNS, bootstrap)
+// with membership heartbeats, the routing table and pubsub on top.
+import { hostname as osHostname } from 'node:os'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
+import { identify, type Identify } from '@libp2p/identify'
+import type { PeerDiscovery, PeerInfo, PrivateKey } from '@libp2p/interface'
+import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
+import { logger } from '@libp2p/logger'
+import { mdns } from '@libp2p/mdns'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { ping, type Ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p, type Libp2p } from 'libp2p'
+import { InvalidArgument } from '../errors.js'
+import { Bootstrapper } from './bootstrapper.js'
+import { loadOrCreateIdentity } from './identity.js'
+import { clusterLimits } from './limits.js'
+import { Membership } from './membership.js'
+import { normalizeMeta } from './meta.js'
+import { checkNamespace, clusterTopic, kadProtocol, mdnsServiceTag } from './names.js'
+import { PubSub } from './pubsub.js'
+import { RoutingTable, type HostRecord } from './routing-table.js'
+
+const log = logger('ww:cluster')
+
+export interface ClusterNodeOptions {
+  /** Directory holding the identity key. One of home or privateKey is required. */
+  home?: string
+  privateKey?: PrivateKey
+  /** Cluster namespace (default "ww"). */
+  namespace?: string
+  /** Listen multiaddrs (default /ip4/0.0.0.0/tcp/0). */
+  listen?: string[]
+  /** Multiaddrs with /p2p/<peer> to dial at start. */
+  bootstrap?: string[]
+  /** mDNS discovery on the LAN (default true). */
+  mdns?: boolean
+  /** "k=v" tags published in the heartbeat. */
+  meta?: string[]
+  /** Heartbeat TTL in milliseconds (default 10 s). */
+  ttlMs?: number
+  /** Hostname published in the heartbeat (default the OS hostname). */
+  hostname?: string
+  /** Run the kad-dht service (default true). */
+  dht?: boolean
+  /** Dial members heard of by heartbeat while this node has fewer connections (default clusterLimits.maxMemberDials). */
+  maxMemberDials?: number
+}
+
+export type ClusterServices = { identify: Identify, ping: Ping, pubsub: GossipSub, dht?: KadDHT }
+export type ClusterLibp2p = Libp2p<ClusterServices>
+
+export class ClusterNode {
+  readonly peerId: string
+  private stopping: Promise<void> | undefined
+
+  private constructor (
+    readonly libp2p: ClusterLibp2p,
+    readonly namespace: string,
+    readonly table: RoutingTable,
+    readonly membership: Membership,
+    readonly pubsub: PubSub,
+    private readonly maxMemberDials: number,
+    private readonly bootstrapper: Bootstrapper
+  ) {
+    this.peerId = libp2p.peerId.toString()
+  }
+
+  static async start (options: ClusterNodeOptions): Promise<ClusterNode> {
+    const namespace = checkNamespace(options.namespace ?? clusterLimits.defaultNamespace)
+    const ttlMs = options.ttlMs ?? clusterLimits.defaultTtlMs
+    if (!Number.isInteger(ttlMs) || ttlMs < clusterLimits.minTtlMs || ttlMs > clusterLimits.maxTtlMs) {
+      throw new InvalidArgument(`ttl must be ${clusterLimits.minTtlMs}..${clusterLimits.maxTtlMs} ms, got ${ttlMs}`)
+    }
+    const meta = normalizeMeta(options.meta ?? [])
+    const listen = (options.listen ?? ['/ip4/0.0.0.0/tcp/0']).map(a => parseAddr(a, 'listen'))
+    const bootstrapList = (options.bootstrap ?? []).map(a => parseAddr(a, 'bootstrap'))
+    for (const a of bootstrapList) {
+      if (a.getComponents().every(c => c.name !== 'p2p')) throw new InvalidArgument(`bootstrap address ${a.toString()} lacks /p2p/<peer ID>`)
+    }
+    let privateKey = options.privateKey
+    if (privateKey === undefined) {
+      if (options.home === undefined) throw new InvalidArgument('a cluster node needs a home directory or a private key')
+      privateKey = await loadOrCreateIdentity(options.home)
+    }
+
+    const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
+    // Dial what mDNS finds (it does not dial by itself). Only mDNS: kad-dht is a discovery source too, and
+    // dialing every peer the DHT mentions makes a connection storm.
+    let onMdnsPeer = (_peer: PeerInfo): void => {}
+    if (options.mdns ?? true) {
+      const factory = mdns({ interval: clusterLimits.mdnsIntervalMs, serviceTag: mdnsServiceTag(namespace) })
+      peerDiscovery.push((components: any) => {
+        const discovery = factory(components)
+        discovery.addEventListener('peer', evt => { onMdnsPeer(evt.detail) })
+        return discovery
+      })
+    }
+
+    const libp2p = await createLibp2p({
+      privateKey,
+      addresses: { listen: listen.map(a => a.toString()) },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      // Loopback clusters dial many peers on one address: skip the inbound rate limits there.
+      connectionManager: { allow: ['/ip4/127.0.0.0/ipcidr/8'] },
+      peerDiscovery,
+      services: {
+        identify: identify(),
+        ping: ping(),
+        pubsub: gossipsub({
+          allowPublishToZeroTopicPeers: true,
+          // Many nodes on one host share an IP: do not score them down for it.
+          scoreParams: { IPColocationFactorWhitelist: new Set(['127.0.0.1']) },
+          maxInboundDataLength: clusterLimits.maxPubsubMessageBytes + 64 * 1024
+        }),
+        ...(options.dht ?? true ? { dht: kadDHT({ protocol: kadProtocol(namespace), clientMode: false, peerInfoMapper: passthroughMapper }) } : {})
+      }
+    }) as unknown as ClusterLibp2p
+
+    const self = libp2p.peerId.toString()
+    const table = new RoutingTable()
+    const membership = new Membership({
+      pubsub: libp2p.services.pubsub,
+      peerId: libp2p.peerId,
+      table,
+      topic: clusterTopic(namespace),
+      ttlMs,
+      hostname: options.hostname ?? osHostname(),
+      meta,
+      addrs: () => libp2p.getMultiaddrs().map(a => a.toString())
+    })
+    const node = new ClusterNode(libp2p, namespace, table, membership, new PubSub(libp2p.services.pubsub, namespace, self),
+      options.maxMemberDials ?? clusterLimits.maxMemberDials, new Bootstrapper(libp2p, bootstrapList))
+
+    // Dial peers mDNS finds and members we hear of; only the lower peer ID dials,
+    // so two peers that find each other at once do not end up with two connections.
+    onMdnsPeer = peer => { node.dialIfLower(peer) }
+    table.watch(ev => {
+      if (ev.type !== 'join' || ev.record.peer === self) return
+      try {
+        node.dialIfLower({ id: peerIdFromString(ev.record.peer), multiaddrs: ev.record.addrs.flatMap(a => tryAddr(a)) })
+      } catch { /* a peer ID we cannot parse: nothing to dial */ }
+    })
+    membership.start()
+    node.bootstrapper.start()
+    log('started %s in namespace %s on %s', self, namespace, libp2p.getMultiaddrs().join(' '))
+    return node
+  }
+
+  /** Listen multiaddrs with /p2p/<peer ID>. */
+  addrs (): string[] {
+    return this.libp2p.getMultiaddrs().map(a => a.toString())
+  }
+
+  /** Live hosts, itself included, filtered by "k=v" pairs. */
+  ls (where: readonly string[] = []): HostRecord[] {
+    return this.table.ls(where)
+  }
+
+  lookup (peer: string): HostRecord | undefined {
+    return this.table.lookup(peer)
+  }
+
+  /** Leaves the cluster (a leaving heartbeat first) and stops libp2p. Safe to call twice. */
+  async stop (): Promise<void> {
+    this.stopping ??= (async () => {
+      this.bootstrapper.stop()
+      this.pubsub.close()
+      await this.membership.stop()
+      await this.libp2p.stop()
+      this.table.close()
+      log('stopped %s', this.peerId)
+    })()
+    await this.stopping
+  }
+
+  private dialIfLower (peer: PeerInfo): void {
+    const remote = peer.id.toString()
+    if (this.stopping !== undefined || remote === this.peerId || this.peerId > remote) return
+    if (this.libp2p.getConnections(peer.id).length > 0) return
+    if (this.libp2p.getConnections().length >= this.maxMemberDials) return
+    const target = peer.multiaddrs.length > 0 ? peer.multiaddrs : peer.id
+    this.libp2p.dial(target).catch(err => { log('dial %s failed: %s', remote, err.message) })
+  }
+}
+
+function parseAddr (a: string, what: string): Multiaddr {
+  try {
+    return multiaddr(a)
+  } catch (err: any) {
+    throw new InvalidArgument(`bad ${what} address ${JSON.stringify(a)}: ${err?.message ?? String(err)}`)
+  }
+}
+
+function tryAddr (a: string): Multiaddr[] {
+  try { return [multiaddr(a)] } catch { return [] }
+}

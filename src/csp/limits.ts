@@ -1,0 +1,19 @@
+// Every channel limit, with its default, in one place.
+
+export interface ChanLimits {
+  /** Largest buffer a channel may be created with. */
+  maxCapacity: number
+  /** Most senders that may wait for room on one channel at once; one more fails with LimitExceeded. */
+  maxWaitingSenders: number
+  /** Most receivers that may wait for a message on one channel at once; one more fails with LimitExceeded. */
+  maxWaitingRecvers: number
+  /** Largest message body the channel capabilities accept (the core Chan<T> does not look inside messages). */
+  maxMessageBytes: number
+}
+
+export const DEFAULT_CHAN_LIMITS: Readonly<ChanLimits> = Object.freeze({
+  maxCapacity: 65536,
+  maxWaitingSenders: 4096,
+  maxWaitingRecvers: 4096,
+  maxMessageBytes: 1 << 20
+})

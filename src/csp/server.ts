@@ -1,0 +1,102 @@
+// The channel capabilities: Chan, Sender, Recver, Closer servers wrapping one Chan<ChanMessage>.
+//
+// Cancellation: a canceled call (Finish before Return, or the caller's connection dropping)
+// aborts ctx.signal, which withdraws a waiting send or recv (see chan.ts for why nothing is lost
+// or duplicated). A recv that got its message but whose caller canceled before the server
+// returned gives the message back (Chan.putBack), at the front. What remains is the edge no
+// protocol without acknowledgements closes: a Return already on the wire when the link drops
+// loses that one message (at most once). README.md spells this out.
+//
+// Lifetime: every facet (the Chan and each Sender/Recver/Closer it hands out) counts as one
+// holder of the channel; when the last facet's last reference is released the channel is
+// dropped and the capabilities riding in buffered messages are released.
+
+import { Canceled, LimitExceeded } from '../errors.js'
+import {
+  ChanClient, CloserClient, RecverClient, SenderClient,
+  Chan_Closer$Results$Caps, Chan_Recver$Results$Caps, Chan_Sender$Results$Caps,
+  type ChanServer, type CloserServer, type RecverServer, type SenderServer
+} from '../schema/channel.rpc.js'
+import { Chan, type ChanOptions } from './chan.js'
+import { DEFAULT_CHAN_LIMITS, type ChanLimits } from './limits.js'
+import { readMessage, releaseMessage, writeMessage, type ChanMessage } from './wire.js'
+
+type Handlers = SenderServer & RecverServer & CloserServer & Pick<ChanServer, 'stat'>
+
+/** Serves a new channel of the given capacity; the returned Chan capability is yours to release. */
+export function serveChan (capacity = 0, opts: Pick<ChanOptions<ChanMessage>, 'limits'> = {}): ChanClient {
+  return serveChanOf(new Chan<ChanMessage>(capacity, { ...opts, release: releaseMessage }), opts.limits)
+}
+
+/** Serves an existing Chan; it is dropped when the last facet goes. */
+export function serveChanOf (chan: Chan<ChanMessage>, limits: Partial<ChanLimits> = {}): ChanClient {
+  const maxMessageBytes = limits.maxMessageBytes ?? DEFAULT_CHAN_LIMITS.maxMessageBytes
+  let holders = 0
+  const hold = <T extends object>(impl: T): T & { [Symbol.dispose]: () => void } => {
+    holders++
+    let disposed = false
+    return Object.assign(impl, {
+      [Symbol.dispose]: () => {
+        if (disposed) return
+        disposed = true
+        if (--holders === 0) chan.drop()
+      }
+    })
+  }
+
+  const h: Handlers = {
+    async send (params, _results, ctx) {
+      const size = params.msg._hasData() ? params.msg.data.length : 0
+      if (size > maxMessageBytes) throw new LimitExceeded(`message of ${size} bytes exceeds maxMessageBytes ${maxMessageBytes}`)
+      const msg = readMessage(params.msg)
+      try {
+        await chan.send(msg, { signal: ctx.signal })
+      } catch (err) {
+        releaseMessage(msg) // not taken: the channel never owned it
+        throw err
+      }
+    },
+    async recv (_params, results, ctx) {
+      const msg = await chan.recv({ signal: ctx.signal })
+      if (ctx.signal.aborted) {
+        // The hand-off happened but the caller is gone: keep the message for the next receiver.
+        chan.putBack(msg)
+        throw new Canceled('recv canceled')
+      }
+      try {
+        writeMessage(results._initMsg(), msg)
+      } finally {
+        releaseMessage(msg) // the results message holds its own reference now
+      }
+    },
+    close () {
+      chan.close()
+    },
+    stat (_params, results) {
+      const s = chan.stat()
+      const out = results._initStat()
+      out.capacity = s.capacity
+      out.buffered = s.buffered
+      out.waitingSenders = s.waitingSenders
+      out.waitingRecvers = s.waitingRecvers
+      out.closed = s.closed
+    }
+  }
+
+  const chanServer: ChanServer = hold({
+    ...h,
+    sender (_params, results) {
+      using s = SenderClient.serve(hold({ send: h.send }))
+      Chan_Sender$Results$Caps.sender.set(results, s)
+    },
+    recver (_params, results) {
+      using r = RecverClient.serve(hold({ recv: h.recv }))
+      Chan_Recver$Results$Caps.recver.set(results, r)
+    },
+    closer (_params, results) {
+      using c = CloserClient.serve(hold({ close: h.close }))
+      Chan_Closer$Results$Caps.closer.set(results, c)
+    }
+  })
+  return ChanClient.serve(chanServer)
+}

@@ -1,0 +1,30 @@
+// Channel messages on the wire (schema Message {data, cap}) and in a Chan.
+
+import type { Capability } from '../rpc/index.js'
+import { Message$Caps } from '../schema/channel.rpc.js'
+import type { Message } from '../schema/channel.js'
+
+/** A message as a channel holds it: its bytes and the capability riding along (owned). */
+export interface ChanMessage {
+  data: Uint8Array
+  cap: Capability | null
+}
+
+/** Copies a received Message out of its RPC message; the capability is dup'd (yours to release). */
+export function readMessage (m: Message): ChanMessage {
+  const data = m._hasData() ? m.data.toUint8Array().slice() : new Uint8Array(0)
+  const cap = Message$Caps.cap.has(m) ? Message$Caps.cap.get(m).dup() : null
+  return { data, cap }
+}
+
+/** Fills a Message being built; the message takes its own reference to the capability. */
+export function writeMessage (m: Message, msg: { data: Uint8Array, cap?: Capability | null }): void {
+  if (msg.data.byteLength > 0) m._initData(msg.data.byteLength).copyBuffer(msg.data)
+  if (msg.cap != null) Message$Caps.cap.set(m, msg.cap)
+}
+
+/** Releases the capability a message carries (the Chan release hook). */
+export function releaseMessage (msg: ChanMessage): void {
+  msg.cap?.release()
+  msg.cap = null
+}

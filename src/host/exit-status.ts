@@ -1,0 +1,61 @@
+// ExitStatus and ProcInfo between src/proc and the wire (schema proc.capnp).
+import type { ExitReason as Reason, ExitStatus, ProcInfo } from '../proc/index.js'
+import { ExitReason, ProcState, type ExitStatus as WireStatus, type ProcInfo as WireInfo } from '../schema/proc.js'
+
+const toWire: Record<Reason, ExitReason> = {
+  exited: ExitReason.EXITED,
+  killed: ExitReason.KILLED,
+  outOfFuel: ExitReason.OUT_OF_FUEL,
+  outOfMemory: ExitReason.OUT_OF_MEMORY,
+  trapped: ExitReason.TRAPPED,
+  timedOut: ExitReason.TIMED_OUT
+}
+const fromWire = new Map<number, Reason>(Object.entries(toWire).map(([k, v]) => [v, k as Reason]))
+
+export function writeExitStatus (to: WireStatus, s: ExitStatus): void {
+  to.reason = toWire[s.reason]
+  to.code = s.code
+  to.message = s.message
+}
+
+export function readExitStatus (s: WireStatus): ExitStatus {
+  return { reason: fromWire.get(s.reason) ?? 'trapped', code: s.code, message: s.message }
+}
+
+export function writeProcInfo (to: WireInfo, info: ProcInfo, peer: string): void {
+  to.pid = info.pid
+  to.peer = peer
+  to.name = info.name
+  to._initModuleHash(info.moduleHash.byteLength).copyBuffer(info.moduleHash)
+  const args = to._initArgs(info.args.length)
+  info.args.forEach((a, i) => args.set(i, a))
+  to.startedMs = BigInt(info.startedMs)
+  to.state = info.state === 'running' ? ProcState.RUNNING : ProcState.EXITED
+  if (info.status !== undefined) writeExitStatus(to._initStatus(), info.status)
+}
+
+/** A ProcInfo read off the wire, as plain data (for `ww ps --json`). */
+export interface ProcInfoJson {
+  pid: number
+  peer: string
+  name: string
+  moduleHash: string
+  args: string[]
+  startedMs: number
+  state: 'running' | 'exited'
+  status?: ExitStatus
+}
+
+export function readProcInfo (i: WireInfo): ProcInfoJson {
+  const out: ProcInfoJson = {
+    pid: i.pid,
+    peer: i.peer,
+    name: i.name,
+    moduleHash: Buffer.from(i.moduleHash.toUint8Array()).toString('hex'),
+    args: [...i.args],
+    startedMs: Number(i.startedMs),
+    state: i.state === ProcState.RUNNING ? 'running' : 'exited'
+  }
+  if (i.state === ProcState.EXITED && i._hasStatus()) out.status = readExitStatus(i.status)
+  return out
+}

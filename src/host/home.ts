@@ -1,0 +1,23 @@
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+/** The files a node keeps under its home directory. */
+export interface Home {
+  dir: string
+  identity: string
+  apiSocket: string
+  pidFile: string
+  modules: string
+}
+
+/** `--home DIR`, else `$WW_HOME`, else `~/.ww`. */
+export function resolveHome (flag?: string, env: NodeJS.ProcessEnv = process.env): Home {
+  const dir = resolve(flag ?? env.WW_HOME ?? join(homedir(), '.ww'))
+  return {
+    dir,
+    identity: join(dir, 'identity'),
+    apiSocket: join(dir, 'api.sock'),
+    pidFile: join(dir, 'ww.pid'),
+    modules: join(dir, 'modules')
+  }
+}

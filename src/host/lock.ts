@@ -1,0 +1,43 @@
+import { mkdirSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs'
+import type { Home } from './home.js'
+import { WwError } from '../errors.js'
+
+/** A second node was started on a home that already has one. */
+export class AlreadyRunning extends WwError {}
+
+function alive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Claims the home for this process with an exclusive pid file. A pid file left by a
+ * process that no longer exists is taken over. Returns the function that gives it back.
+ */
+export function lockHome (home: Home): () => void {
+  mkdirSync(home.dir, { recursive: true, mode: 0o700 })
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(home.pidFile, 'wx', 0o600)
+      writeSync(fd, `${process.pid}\n`)
+      closeSync(fd)
+      return () => {
+        try {
+          if (Number(readFileSync(home.pidFile, 'utf8')) === process.pid) unlinkSync(home.pidFile)
+        } catch {}
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      const pid = Number.parseInt(readFileSync(home.pidFile, 'utf8'), 10)
+      if (Number.isInteger(pid) && pid !== process.pid && alive(pid)) {
+        throw new AlreadyRunning(`a ww node (pid ${pid}) is already running at ${home.dir}`)
+      }
+      unlinkSync(home.pidFile)
+    }
+  }
+  throw new AlreadyRunning(`could not claim ${home.pidFile}`)
+}

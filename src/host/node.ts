@@ -1,0 +1,120 @@
+// One running node: the cluster layer, the capability servers, RPC on libp2p and on the API socket.
+import { hostname as osHostname } from 'node:os'
+import { logger } from '@libp2p/logger'
+import { AnchorTree, serveClusterRoot, serveTree } from '../anchor/index.js'
+import { ClusterNode, normalizeMeta, rpcProtocol } from '../cluster/index.js'
+import { Connection, type Capability } from '../rpc/index.js'
+import type { AnchorClient } from '../schema/anchor.rpc.js'
+import type { HostClient } from '../schema/host.rpc.js'
+import { libp2pTransport } from '../transport/index.js'
+import { serveApiSocket, type ApiSocket } from './api-socket.js'
+import type { Home } from './home.js'
+import { serveHost } from './host-server.js'
+import { lockHome } from './lock.js'
+import { PeerHosts } from './peer-hosts.js'
+import { serveRouter } from './pubsub-server.js'
+import { serveView } from './view-server.js'
+
+const log = logger('ww:host')
+
+export interface NodeOptions {
+  home: Home
+  namespace?: string
+  listen?: string[]
+  bootstrap?: string[]
+  mdns?: boolean
+  meta?: string[]
+  ttlMs?: number
+  /** Serve the API socket (default true). */
+  api?: boolean
+  version?: string
+}
+
+export class WwNode {
+  private stopping?: Promise<void>
+
+  private constructor (
+    readonly cluster: ClusterNode,
+    readonly host: HostClient,
+    readonly peers: PeerHosts,
+    private readonly local: AnchorClient,
+    private readonly api: ApiSocket | undefined,
+    private readonly unlock: () => void
+  ) {}
+
+  get peerId (): string { return this.cluster.peerId }
+
+  static async start (options: NodeOptions): Promise<WwNode> {
+    const unlock = lockHome(options.home)
+    let cluster: ClusterNode | undefined
+    try {
+      cluster = await ClusterNode.start({
+        home: options.home.dir,
+        namespace: options.namespace,
+        listen: options.listen,
+        bootstrap: options.bootstrap,
+        mdns: options.mdns,
+        meta: options.meta,
+        ttlMs: options.ttlMs
+      })
+      const c = cluster
+      const instance = c.membership.instance
+      const meta = normalizeMeta(options.meta ?? [])
+      const peers = new PeerHosts(c)
+      const tree = new AnchorTree<Capability>()
+      const local = serveTree(tree)
+      const hosts = {
+        self: c.peerId,
+        peers: () => c.ls().map(r => r.peer),
+        hostRoot: (peer: string) => peer === c.peerId ? local.dup() : peers.root(peer)
+      }
+      c.table.watch(ev => { if (ev.type === 'leave') peers.forget(ev.record.peer) })
+      const view = serveView(c.table)
+      const router = serveRouter(c.pubsub)
+      const host = serveHost({
+        info (to) {
+          to.peer = c.peerId
+          to.instance = instance
+          to.hostname = osHostname()
+          to.namespace = c.namespace
+          const addrs = c.addrs()
+          const a = to._initAddrs(addrs.length)
+          addrs.forEach((x, i) => a.set(i, x))
+          const m = to._initMeta(meta.length)
+          meta.forEach((x, i) => m.set(i, x))
+          to.version = options.version ?? ''
+        },
+        view,
+        router,
+        root: () => serveClusterRoot(hosts),
+        local: () => local.dup()
+      })
+      view.release()
+      router.release()
+      await c.libp2p.handle(rpcProtocol(c.namespace), (stream) => {
+        const conn = new Connection(libp2pTransport(stream), { bootstrap: host, name: 'libp2p' })
+        void conn.closed
+      })
+      const api = options.api === false ? undefined : await serveApiSocket(options.home.apiSocket, host)
+      return new WwNode(c, host, peers, local, api, unlock)
+    } catch (err) {
+      await cluster?.stop().catch(() => {})
+      unlock()
+      throw err
+    }
+  }
+
+  /** Leaves the cluster (others drop this host at once) and stops everything. Safe to call twice. */
+  async stop (): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.api?.close()
+      this.peers.close()
+      await this.cluster.stop()
+      this.host.release()
+      this.local.release()
+      this.unlock()
+      log('stopped')
+    })()
+    await this.stopping
+  }
+}

@@ -1,0 +1,91 @@
+// RPC connections to other hosts over libp2p, one per peer, reused by every caller.
+import { logger } from '@libp2p/logger'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { ClusterNode } from '../cluster/index.js'
+import { rpcProtocol } from '../cluster/index.js'
+import { Disconnected, InvalidArgument } from '../errors.js'
+import { Connection, promisedCapability } from '../rpc/index.js'
+import { AnchorClient } from '../schema/anchor.rpc.js'
+import { Host_Local$Results$Caps, HostClient } from '../schema/host.rpc.js'
+import { libp2pTransport } from '../transport/index.js'
+
+const log = logger('ww:host:peers')
+
+interface PeerLink { conn: Promise<Connection>, host: Promise<HostClient>, root?: Promise<AnchorClient> }
+
+export class PeerHosts {
+  private readonly links = new Map<string, PeerLink>()
+  private closed = false
+
+  constructor (private readonly cluster: ClusterNode) {}
+
+  /** A new reference to `peer`'s Host capability (yours to release). */
+  async host (peer: string): Promise<HostClient> {
+    if (this.closed) throw new Disconnected('this node is stopping')
+    let link = this.links.get(peer)
+    if (link === undefined) {
+      link = this.dial(peer)
+      this.links.set(peer, link)
+      link.conn.catch(() => { if (this.links.get(peer) === link) this.links.delete(peer) })
+    }
+    return (await link.host).dup()
+  }
+
+  /**
+   * A new reference to `peer`'s own anchor tree, usable at once: calls made before the link is up
+   * queue in order. Fails with Disconnected when the peer cannot be reached.
+   */
+  root (peer: string): AnchorClient {
+    return promisedCapability(AnchorClient, (async () => {
+      await this.host(peer).then(h => { h.release() })
+      const link = this.links.get(peer)
+      if (link === undefined) throw new Disconnected(`host ${peer} is gone`)
+      link.root ??= link.host.then(async host => {
+        using ans = host.local()
+        return Host_Local$Results$Caps.anchor.get(await ans).dup()
+      })
+      return (await link.root).dup()
+    })())
+  }
+
+  /** Drops the link to a host that left: its capabilities become Disconnected errors. */
+  forget (peer: string): void {
+    const link = this.links.get(peer)
+    if (link === undefined) return
+    this.links.delete(peer)
+    this.dispose(link)
+  }
+
+  close (): void {
+    this.closed = true
+    for (const link of this.links.values()) this.dispose(link)
+    this.links.clear()
+  }
+
+  private dispose (link: PeerLink): void {
+    link.root?.then(r => { r.release() }, () => {})
+    link.host.then(h => { h.release() }, () => {})
+    link.conn.then(c => { c.close('host left the cluster') }, () => {})
+  }
+
+  private dial (peer: string): PeerLink {
+    let id
+    try {
+      id = peerIdFromString(peer)
+    } catch {
+      throw new InvalidArgument(`not a peer ID: ${JSON.stringify(peer)}`)
+    }
+    const conn = (async () => {
+      const stream = await this.cluster.libp2p.dialProtocol(id, rpcProtocol(this.cluster.namespace))
+      const c = new Connection(libp2pTransport(stream), { name: `peer ${peer.slice(-8)}` })
+      void c.closed.then(() => {
+        log('connection to %s closed', peer)
+        const link = this.links.get(peer)
+        if (link?.conn === conn) this.links.delete(peer)
+      })
+      return c
+    })()
+    const host = conn.then(c => c.bootstrap(HostClient))
+    return { conn, host }
+  }
+}

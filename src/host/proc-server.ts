@@ -1,0 +1,63 @@
+// The Proc capability over one src/proc Proc: wait, kill, stdio as channel capabilities, info.
+import type { Chan } from '../csp/index.js'
+import { Canceled, NotFound } from '../errors.js'
+import type { Proc } from '../proc/index.js'
+import { RecverClient, SenderClient } from '../schema/channel.rpc.js'
+import {
+  ProcClient, Proc_Stderr$Results$Caps, Proc_Stdin$Results$Caps, Proc_Stdout$Results$Caps
+} from '../schema/proc.rpc.js'
+import { writeExitStatus, writeProcInfo } from './exit-status.js'
+
+/** Serves `proc` as a Proc capability (yours to release); `peer` is this host's peer ID. */
+export function serveProc (proc: Proc, peer: string): ProcClient {
+  const output = (which: 'stdout' | 'stderr'): RecverClient => {
+    const chan: Chan<Uint8Array> | undefined = proc[which]
+    if (chan === undefined) throw new NotFound(`proc ${proc.pid}'s ${which} goes elsewhere`)
+    return RecverClient.serve({
+      async recv (_params, results, ctx) {
+        const data = await chan.recv({ signal: ctx.signal })
+        if (ctx.signal.aborted) { chan.putBack(data); throw new Canceled('recv canceled') }
+        if (data.byteLength > 0) results._initMsg()._initData(data.byteLength).copyBuffer(data)
+      }
+    })
+  }
+  return ProcClient.serve({
+    async wait (_params, results, ctx) {
+      const status = await raceAbort(proc.wait(), ctx.signal)
+      writeExitStatus(results._initStatus(), status)
+    },
+    kill () { proc.kill() },
+    stdout (_params, results) {
+      using r = output('stdout')
+      Proc_Stdout$Results$Caps.recver.set(results, r)
+    },
+    stderr (_params, results) {
+      using r = output('stderr')
+      Proc_Stderr$Results$Caps.recver.set(results, r)
+    },
+    stdin (_params, results) {
+      const chan = proc.stdin
+      if (chan === undefined) throw new NotFound(`proc ${proc.pid} takes no input`)
+      using s = SenderClient.serve({
+        async send (params, _results, ctx) {
+          const data = params.msg._hasData() ? params.msg.data.toUint8Array().slice() : new Uint8Array(0)
+          await chan.send(data, { signal: ctx.signal })
+        }
+      })
+      Proc_Stdin$Results$Caps.sender.set(results, s)
+    },
+    info (_params, results) {
+      writeProcInfo(results._initInfo(), proc.info(), peer)
+    }
+  })
+}
+
+async function raceAbort<T> (p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) throw new Canceled('canceled')
+  return await new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => { reject(new Canceled('canceled')) }
+    signal.addEventListener('abort', onAbort, { once: true })
+    p.then(v => { signal.removeEventListener('abort', onAbort); resolve(v) },
+      err => { signal.removeEventListener('abort', onAbort); reject(err) })
+  })
+}

@@ -1,0 +1,120 @@
+// Drives an asyncified guest on the event loop. A host import that returns a Promise unwinds the
+// guest stack into the scratch area; the driver awaits the promise, rewinds and calls the export
+// again; on re-entry the import sees the rewind and returns the awaited value instead of running.
+
+interface AsyncifyExports {
+  asyncify_start_unwind: (ptr: number) => void
+  asyncify_stop_unwind: () => void
+  asyncify_start_rewind: (ptr: number) => void
+  asyncify_stop_rewind: () => void
+  asyncify_get_state: () => number
+}
+
+/** The guest cannot suspend (no scratch area); the import that wanted to block fails the proc. */
+export class CannotSuspend extends Error {
+  constructor (what: string) { super(`${what} would block, but the guest has no asyncify scratch area (link the ww SDK)`); this.name = 'CannotSuspend' }
+}
+
+/** The guest's stack did not fit the scratch area while suspending. */
+export class ScratchOverflow extends Error {
+  constructor (bytes: number) { super(`the guest's call stack is too deep to suspend (the ${bytes}-byte asyncify scratch area is full)`); this.name = 'ScratchOverflow' }
+}
+
+export type HostFn = (...args: any[]) => number | bigint | undefined | Promise<number | bigint | undefined>
+
+export class AsyncifyDriver {
+  private exports: AsyncifyExports | undefined
+  private memory: WebAssembly.Memory | undefined
+  private dataPtr = 0
+  private dataSize = 0
+  private pending: Promise<unknown> | undefined
+  private rewinding = false
+  private resumeValue: unknown
+  /** Number of suspensions so far. */
+  suspensions = 0
+
+  /** Set after instantiation: the asyncify exports and the scratch area [ptr, ptr+size). */
+  attach (instance: WebAssembly.Instance, dataPtr: number, dataSize: number): void {
+    this.exports = instance.exports as unknown as AsyncifyExports
+    this.memory = instance.exports.memory as WebAssembly.Memory | undefined
+    this.dataPtr = dataPtr
+    this.dataSize = dataSize
+  }
+
+  /** Drops the instance (the proc ended). */
+  detach (): void {
+    this.exports = undefined
+    this.memory = undefined
+    this.pending = undefined
+    this.resumeValue = undefined
+    this.wake = undefined
+  }
+
+  get canSuspend (): boolean { return this.dataSize > 16 && this.exports?.asyncify_start_unwind !== undefined }
+
+  /** Wraps a host function so that a Promise it returns suspends the guest. */
+  wrap (name: string, fn: HostFn): (...args: any[]) => unknown {
+    return (...args: any[]) => {
+      // the first import reached while rewinding is the one that suspended: it returns the result
+      if (this.rewinding) {
+        this.rewinding = false
+        this.exports!.asyncify_stop_rewind()
+        const v = this.resumeValue
+        this.resumeValue = undefined
+        return v
+      }
+      const r = fn(...args)
+      if (!(r instanceof Promise)) return r
+      if (!this.canSuspend) {
+        r.catch(() => {})
+        throw new CannotSuspend(name)
+      }
+      const view = new DataView(this.memory!.buffer)
+      view.setUint32(this.dataPtr, this.dataPtr + 8, true)
+      view.setUint32(this.dataPtr + 4, this.dataPtr + this.dataSize, true)
+      this.pending = r
+      this.exports!.asyncify_start_unwind(this.dataPtr)
+      return 0
+    }
+  }
+
+  private wake: ((reason: unknown) => void) | undefined
+  private interrupted: { reason: unknown } | undefined
+
+  /** Abandons the guest: a pending wait rejects with `reason` now; it is never resumed. */
+  interrupt (reason: unknown): void {
+    this.interrupted ??= { reason }
+    this.wake?.(reason)
+  }
+
+  /** Calls `entry` until it returns without suspending; rejects when the guest fails or is interrupted. */
+  async run (entry: () => unknown): Promise<void> {
+    const ex = this.exports!
+    for (;;) {
+      if (this.interrupted !== undefined) throw this.interrupted.reason
+      try {
+        entry()
+        if (this.pending === undefined) return
+        ex.asyncify_stop_unwind()
+      } catch (err) {
+        // a trap while unwinding is asyncify's bounds check on the scratch area (stop_unwind checks it)
+        if (this.pending !== undefined && err instanceof WebAssembly.RuntimeError) throw new ScratchOverflow(this.dataSize)
+        throw err
+      }
+      const p = this.pending!
+      this.pending = undefined
+      this.suspensions++
+      try {
+        this.resumeValue = await new Promise((resolve, reject) => {
+          if (this.interrupted !== undefined) { reject(this.interrupted.reason); return }
+          this.wake = reject
+          p.then(resolve, reject)
+        })
+      } finally {
+        this.wake = undefined
+      }
+      ex.asyncify_start_rewind(this.dataPtr)
+      this.rewinding = true
+    }
+  }
+}

@@ -1,0 +1,149 @@
+// The executor core: spawns procs from module bytes or hashes, keeps them by pid, kills them.
+// The host layer wraps it as the Executor capability; the guest world decides what procs can reach.
+
+import { logger } from '@libp2p/logger'
+import { Canceled, LimitExceeded, NotFound } from '../errors.js'
+import { DEFAULT_RUNTIME_LIMITS, procLimits, type ProcLimits, type RuntimeLimits } from './limits.js'
+import { hashHex, type ModuleCache, type ModuleFetcher } from './module-cache.js'
+import { Proc, type ProcInfo } from './proc.js'
+import type { ExitStatus } from './signals.js'
+import type { Sink, Source } from './wasi.js'
+import type { GuestWorld, Message, ProcCap, RecverCap } from './world.js'
+
+const log = logger('ww:proc:executor')
+
+export interface SpawnOptions {
+  /** The module: its bytes, or its SHA-256 (fetched with `fetch` when this host lacks it). */
+  module: { bytes: Uint8Array } | { hash: Uint8Array, fetch?: ModuleFetcher }
+  args?: string[]
+  env?: string[]
+  limits?: Partial<ProcLimits>
+  /** The anchor path (components) the proc sees as "/"; [] = the cluster root. */
+  root?: string[]
+  /** argv[0]; defaults to the module hash. */
+  name?: string
+  /** Where output goes; without one, proc.stdout/proc.stderr are channels to read. */
+  stdout?: Sink
+  stderr?: Sink
+  /** Where input comes from: a source, or 'chan' for a channel (proc.stdin) the caller sends to and closes at EOF. Default: empty. */
+  stdin?: Source | 'chan'
+}
+
+/** What the executor needs to know about a proc to build its world. */
+export interface WorldContext {
+  executor: Executor
+  root: string[]
+  pid: number
+}
+
+export interface ExecutorOptions {
+  cache: ModuleCache
+  /** Builds each proc's world (anchors, channels, spawning). */
+  world: (ctx: WorldContext) => GuestWorld
+  limits?: Partial<RuntimeLimits>
+}
+
+export class Executor {
+  private readonly cache: ModuleCache
+  private readonly worldFor: (ctx: WorldContext) => GuestWorld
+  readonly limits: RuntimeLimits
+  private readonly procs = new Map<number, Proc>()
+  private readonly exited = new Map<number, Proc>()
+  private nextPid = 1
+
+  constructor (opts: ExecutorOptions) {
+    this.cache = opts.cache
+    this.worldFor = opts.world
+    this.limits = { ...DEFAULT_RUNTIME_LIMITS, ...opts.limits }
+  }
+
+  get moduleCache (): ModuleCache { return this.cache }
+  get running (): number { return this.procs.size }
+
+  async spawn (opts: SpawnOptions): Promise<Proc> {
+    if (this.procs.size >= this.limits.maxProcs) throw new LimitExceeded(`this host runs at most ${this.limits.maxProcs} procs`)
+    const limits = procLimits(opts.limits)
+    const hash = 'bytes' in opts.module ? await this.cache.add(opts.module.bytes) : opts.module.hash
+    const module = this.cache.ready(hash, limits.memoryBytes) ??
+      await this.cache.compiled(hash, limits.memoryBytes, 'fetch' in opts.module ? opts.module.fetch : undefined)
+    const pid = this.nextPid++
+    const root = opts.root ?? []
+    const proc = new Proc({
+      pid,
+      name: opts.name ?? hashHex(hash),
+      module,
+      moduleHash: hash,
+      args: opts.args ?? [],
+      env: opts.env ?? [],
+      limits,
+      runtime: this.limits,
+      world: this.worldFor({ executor: this, root, pid }),
+      stdout: opts.stdout,
+      stderr: opts.stderr,
+      stdin: opts.stdin
+    })
+    this.procs.set(pid, proc)
+    proc.onEnd(p => this.retire(p))
+    proc.start()
+    log('spawned proc %d (%s)', pid, proc.name)
+    return proc
+  }
+
+  private retire (p: Proc): void {
+    this.procs.delete(p.pid)
+    this.exited.set(p.pid, p)
+    while (this.exited.size > this.limits.maxExitedKept) this.exited.delete(this.exited.keys().next().value as number)
+  }
+
+  ps (): ProcInfo[] {
+    return [...this.procs.values(), ...this.exited.values()].map(p => p.info()).sort((a, b) => a.pid - b.pid)
+  }
+
+  /** NotFound for an unknown pid. */
+  proc (pid: number): Proc {
+    const p = this.procs.get(pid) ?? this.exited.get(pid)
+    if (p === undefined) throw new NotFound(`no proc ${pid} on this host`)
+    return p
+  }
+
+  kill (pid: number): void {
+    this.proc(pid).kill()
+  }
+
+  /** Kills every running proc and waits for them to end. */
+  async close (): Promise<void> {
+    const all = [...this.procs.values()]
+    for (const p of all) p.kill('executor closed')
+    await Promise.all(all.map(async p => await p.wait()))
+  }
+}
+
+/** A proc as a capability a guest can hold. */
+export function procCap (proc: Proc): ProcCap {
+  return {
+    kind: 'proc',
+    wait: async (opts) => await raceSignal(proc.wait(), opts?.signal),
+    kill: () => proc.kill(),
+    stdout: (): RecverCap => ({
+      kind: 'recver',
+      recv: async (opts) => {
+        if (proc.stdout === undefined) throw new NotFound(`proc ${proc.pid}'s stdout goes elsewhere`)
+        const data = await proc.stdout.recv(opts)
+        const msg: Message = { data }
+        return msg
+      }
+    })
+  }
+}
+
+async function raceSignal<T> (p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return await p
+  if (signal.aborted) throw new Canceled('wait canceled')
+  return await new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new Canceled('wait canceled'))
+    signal.addEventListener('abort', onAbort, { once: true })
+    p.then(v => { signal.removeEventListener('abort', onAbort); resolve(v) }, err => { signal.removeEventListener('abort', onAbort); reject(err) })
+  })
+}
+
+export type { ExitStatus }

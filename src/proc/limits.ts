@@ -1,0 +1,72 @@
+// Every proc limit, with its default, in one place.
+
+export const WASM_PAGE_BYTES = 65536
+
+export interface ProcLimits {
+  /** Largest linear memory a proc may grow to, in bytes. */
+  memoryBytes: number
+  /** Fuel budget (one unit per function entry or loop iteration); 0 = unlimited. */
+  fuel: number
+  /** Wall-clock limit in milliseconds; 0 = none. */
+  timeoutMs: number
+}
+
+export const DEFAULT_PROC_LIMITS: Readonly<ProcLimits> = Object.freeze({
+  memoryBytes: 64 * 1024 * 1024,
+  fuel: 0,
+  timeoutMs: 0
+})
+
+export interface RuntimeLimits {
+  /** Fuel a proc burns before it yields to the event loop (setImmediate). */
+  fuelSlice: number
+  /**
+   * Longest a guest that cannot suspend (no asyncify scratch area) may run without a break, in
+   * milliseconds: it holds the event loop the whole time, so it is ended (trapped) after this.
+   */
+  maxUnyieldingMs: number
+  /** Size of the asyncify scratch area carved from the guest's stack when the SDK provides none. */
+  asyncifyStackBytes: number
+  /** Largest module accepted, in bytes. */
+  maxModuleBytes: number
+  /** Most procs one executor runs at once. */
+  maxProcs: number
+  /** Most capability handles one proc may hold. */
+  maxHandles: number
+  /** Longest path, argument list or message a guest may pass to a host call, in bytes. */
+  maxGuestBuffer: number
+  /** Longest error message kept for ww_last_error, in bytes. */
+  maxErrorMessage: number
+  /** Capacity (in chunks) of a proc's stdout/stderr channel when nobody supplied a sink. */
+  stdioCapacity: number
+  /** Most exited procs kept for ps/lookup after they end. */
+  maxExitedKept: number
+  /** Most modules kept compiled in memory (least recently used go first). */
+  maxCachedModules: number
+  /** Most load-pipeline worker threads at once (each needs ~100 MiB and a core). */
+  maxConcurrentTransforms: number
+}
+
+export const DEFAULT_RUNTIME_LIMITS: Readonly<RuntimeLimits> = Object.freeze({
+  fuelSlice: 200_000,
+  maxUnyieldingMs: 1000,
+  asyncifyStackBytes: 8192,
+  maxModuleBytes: 64 * 1024 * 1024,
+  maxProcs: 100_000,
+  maxHandles: 4096,
+  maxGuestBuffer: 16 * 1024 * 1024,
+  maxErrorMessage: 1024,
+  stdioCapacity: 256,
+  maxExitedKept: 1024,
+  maxCachedModules: 256,
+  maxConcurrentTransforms: 2
+})
+
+/** Merges caller limits over the defaults; 0 or undefined memory means the default. */
+export function procLimits (given: Partial<ProcLimits> = {}): ProcLimits {
+  return {
+    memoryBytes: given.memoryBytes !== undefined && given.memoryBytes > 0 ? given.memoryBytes : DEFAULT_PROC_LIMITS.memoryBytes,
+    fuel: given.fuel ?? DEFAULT_PROC_LIMITS.fuel,
+    timeoutMs: given.timeoutMs ?? DEFAULT_PROC_LIMITS.timeoutMs
+  }
+}

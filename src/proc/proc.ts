@@ -1,0 +1,337 @@
+// One running guest: instantiated from a compiled, transformed module and run on the event loop.
+// It ends exactly once, with an ExitStatus; everything it holds is then released.
+
+import { logger } from '@libp2p/logger'
+import { Chan } from '../csp/index.js'
+import { Closed } from '../errors.js'
+import { FUEL_GLOBAL_EXPORT, RUNTIME_MODULE, SDK_ASYNCIFY_BUFFER_EXPORT, SDK_ASYNCIFY_SIZE_EXPORT, STACK_POINTER_EXPORT, WASI_MODULE, WW_MODULE } from './abi.js'
+import { AsyncifyDriver, CannotSuspend, ScratchOverflow } from './asyncify.js'
+import { GuestMemory } from './guest-memory.js'
+import { sendSoon } from './send-now.js'
+import type { ProcLimits, RuntimeLimits } from './limits.js'
+import { ended, type ExitStatus, ProcEnd } from './signals.js'
+import { createWasi, type Sink, type Source, wasiNotImplemented } from './wasi.js'
+import type { GuestWorld } from './world.js'
+import { WwHost } from './ww-host.js'
+import { InvalidArgument, LimitExceeded } from '../errors.js'
+
+const log = logger('ww:proc')
+const STACK_ALIGN = 16
+
+export type ProcState = 'running' | 'exited'
+
+export interface ProcInfo {
+  pid: number
+  name: string
+  moduleHash: Uint8Array
+  args: string[]
+  startedMs: number
+  state: ProcState
+  status?: ExitStatus
+}
+
+export interface ProcOptions {
+  pid: number
+  name: string
+  module: WebAssembly.Module
+  moduleHash: Uint8Array
+  /** argv[1..]; argv[0] is the name. */
+  args: string[]
+  /** "K=V" pairs. */
+  env: string[]
+  limits: ProcLimits
+  runtime: RuntimeLimits
+  /** Builds the proc's world once its abort signal exists. */
+  world: GuestWorld
+  stdout?: Sink
+  stderr?: Sink
+  stdin?: Source | 'chan'
+}
+
+/** Resolves on a later turn of the event loop, after I/O and timers had a chance to run. */
+export function nextTurn (): Promise<void> {
+  return new Promise(resolve => setImmediate(resolve))
+}
+
+const wasiNamesOf = new WeakMap<WebAssembly.Module, Set<string>>()
+
+function wasiNames (module: WebAssembly.Module): Set<string> {
+  let names = wasiNamesOf.get(module)
+  if (names === undefined) {
+    names = new Set(moduleImports(module).filter(i => i.module === WASI_MODULE).map(i => i.name))
+    wasiNamesOf.set(module, names)
+  }
+  return names
+}
+
+const importsOf = new WeakMap<WebAssembly.Module, WebAssembly.ModuleImportDescriptor[]>()
+
+function moduleImports (module: WebAssembly.Module): WebAssembly.ModuleImportDescriptor[] {
+  let list = importsOf.get(module)
+  if (list === undefined) { list = WebAssembly.Module.imports(module); importsOf.set(module, list) }
+  return list
+}
+
+export class Proc {
+  readonly pid: number
+  readonly name: string
+  readonly moduleHash: Uint8Array
+  readonly args: string[]
+  readonly startedMs = Date.now()
+  private readonly outSink: boolean
+  private readonly errSink: boolean
+  /** With stdin 'chan': the guest's input; close it for end of input. */
+  readonly stdin: Chan<Uint8Array> | undefined
+  private outChan: Chan<Uint8Array> | undefined
+  private errChan: Chan<Uint8Array> | undefined
+  private status: ExitStatus | undefined
+  private readonly done = deferred<ExitStatus>()
+  private abortCtl: AbortController | undefined
+  private endReason: ProcEnd | undefined
+  private readonly driver = new AsyncifyDriver()
+  private readonly memory = new GuestMemory()
+  private readonly host: WwHost
+  private instance: WebAssembly.Instance
+  private readonly limits: ProcLimits
+  private readonly runtime: RuntimeLimits
+  private fuelLeft: number
+  private fuelGlobal: WebAssembly.Global | undefined
+  private sliceGiven = 0
+  private timer: NodeJS.Timeout | undefined
+  private running = false
+  private unyieldingSince: number | undefined
+  private readonly onExit: Array<(p: Proc) => void> = []
+
+  constructor (opts: ProcOptions) {
+    this.pid = opts.pid
+    this.name = opts.name
+    this.moduleHash = opts.moduleHash
+    this.args = opts.args
+    this.limits = opts.limits
+    this.runtime = opts.runtime
+    this.fuelLeft = opts.limits.fuel > 0 ? opts.limits.fuel : Infinity
+    if (opts.stdin === 'chan') this.stdin = new Chan<Uint8Array>(opts.runtime.stdioCapacity)
+    const stdinChan = this.stdin
+    const stdin: Source | undefined = stdinChan !== undefined
+      ? async () => await stdinChan.recv({ signal: this.signal }).catch(() => undefined)
+      : opts.stdin === 'chan' ? undefined : opts.stdin
+    this.outSink = opts.stdout !== undefined
+    this.errSink = opts.stderr !== undefined
+    const yieldNow = nextTurn
+    this.host = new WwHost({
+      memory: this.memory,
+      world: opts.world,
+      limits: opts.runtime,
+      signal: () => this.signal,
+      endReason: () => this.endReason,
+      selfHash: opts.moduleHash,
+      yieldNow
+    })
+    const wasi = createWasi(this.memory, {
+      args: [opts.name, ...opts.args],
+      env: opts.env,
+      stdout: opts.stdout ?? (chunk => sendSoon(this.stdout!, chunk)),
+      stderr: opts.stderr ?? (chunk => sendSoon(this.stderr!, chunk)),
+      stdin,
+      yieldNow
+    }, name => wasiNames(opts.module).has(name))
+    this.instance = instantiate(opts.module, this.importObject(opts.module, wasi))
+    this.memory.attach(this.instance.exports.memory as WebAssembly.Memory | undefined)
+    this.fuelGlobal = this.instance.exports[FUEL_GLOBAL_EXPORT] as WebAssembly.Global | undefined
+    this.attachScratch()
+  }
+
+  private importObject (module: WebAssembly.Module, wasi: Record<string, (...a: any[]) => unknown>): WebAssembly.Imports {
+    const ww = this.host.imports()
+    const runtime: Record<string, (...a: any[]) => unknown> = {
+      out_of_fuel: () => this.outOfFuel(),
+      out_of_memory: () => { throw ended('outOfMemory', `out of memory: the limit is ${this.limits.memoryBytes} bytes`) }
+    }
+    const tables: Record<string, Record<string, (...a: any[]) => unknown>> = { [WW_MODULE]: ww, [WASI_MODULE]: wasi, [RUNTIME_MODULE]: runtime }
+    const imports: Record<string, Record<string, unknown>> = {}
+    for (const imp of moduleImports(module)) {
+      if (imp.kind !== 'function') throw new InvalidArgument(`module imports ${imp.kind} ${imp.module}.${imp.name}; only functions can be imported`)
+      const table = tables[imp.module]
+      let fn = table?.[imp.name]
+      if (fn === undefined && imp.module === WASI_MODULE) fn = wasiNotImplemented
+      if (fn === undefined) throw new InvalidArgument(`module imports ${imp.module}.${imp.name}, which this host does not provide`)
+      imports[imp.module] ??= {}
+      imports[imp.module][imp.name] = this.driver.wrap(`${imp.module}.${imp.name}`, fn as any)
+    }
+    return imports as WebAssembly.Imports
+  }
+
+  /** The asyncify scratch area: the SDK's buffer if it exports one, else carved off the top of the C stack. */
+  private attachScratch (): void {
+    const ex = this.instance.exports
+    const bufFn = ex[SDK_ASYNCIFY_BUFFER_EXPORT] as (() => number) | undefined
+    const sizeFn = ex[SDK_ASYNCIFY_SIZE_EXPORT] as (() => number) | undefined
+    if (typeof bufFn === 'function' && typeof sizeFn === 'function') {
+      this.driver.attach(this.instance, bufFn() >>> 0, sizeFn() >>> 0)
+      return
+    }
+    const sp = ex[STACK_POINTER_EXPORT] as WebAssembly.Global | undefined
+    const size = this.runtime.asyncifyStackBytes
+    if (sp !== undefined && (sp.value as number) >>> 0 > size * 2) {
+      const top = ((sp.value as number) >>> 0) - size
+      const base = top - (top % STACK_ALIGN)
+      sp.value = base
+      this.driver.attach(this.instance, base, size)
+      return
+    }
+    this.driver.attach(this.instance, 0, 0)
+  }
+
+  /** Called by the fuel hook when a slice is used up: end, or refill and yield to the event loop. */
+  private outOfFuel (): undefined | Promise<undefined> {
+    // the counter starts at 0: a wasm start function (run while instantiating) stops at its first check
+    if (this.fuelGlobal === undefined) throw ended('trapped', 'the module has a start function; guests start at _start')
+    this.fuelLeft -= this.sliceGiven
+    if (this.endReason !== undefined) throw this.endReason
+    if (this.fuelLeft <= 0) throw ended('outOfFuel', `out of fuel: used the budget of ${this.limits.fuel}`)
+    this.refill()
+    if (this.driver.canSuspend) return nextTurn().then(() => undefined)
+    this.unyieldingSince ??= performance.now()
+    if (performance.now() - this.unyieldingSince > this.runtime.maxUnyieldingMs) {
+      throw ended('trapped', `ran ${this.runtime.maxUnyieldingMs} ms without yielding: the guest cannot suspend (no asyncify scratch area; link the ww SDK)`)
+    }
+    return undefined
+  }
+
+  private refill (): void {
+    this.sliceGiven = Math.min(this.runtime.fuelSlice, this.fuelLeft)
+    if (this.fuelGlobal !== undefined) this.fuelGlobal.value = BigInt(this.sliceGiven)
+  }
+
+  /** Starts the guest on the next turn of the event loop (spawn returns first); wait() tells how it ended. */
+  start (): void {
+    if (this.limits.timeoutMs > 0) {
+      this.timer = setTimeout(() => this.end(ended('timedOut', `timed out after ${this.limits.timeoutMs} ms`)), this.limits.timeoutMs)
+      this.timer.unref?.()
+    }
+    this.refill()
+    const entry = this.instance.exports._start as (() => void) | undefined
+    if (typeof entry !== 'function') {
+      this.finish({ reason: 'trapped', code: -1, message: 'module exports no _start function' })
+      return
+    }
+    setImmediate(() => {
+      if (this.status !== undefined) return
+      this.running = true
+      this.driver.run(entry).then(
+        () => this.finish({ reason: 'exited', code: 0, message: 'exited with code 0' }),
+        err => this.finish(statusOf(err))
+      )
+    })
+  }
+
+  /** Aborted when the proc ends; withdraws its pending host operations. Created on first use. */
+  private get signal (): AbortSignal {
+    if (this.abortCtl === undefined) {
+      this.abortCtl = new AbortController()
+      if (this.endReason !== undefined) this.abortCtl.abort(this.endReason)
+    }
+    return this.abortCtl.signal
+  }
+
+  /** The guest's stdout as a channel of chunks (one per write), closed at exit; undefined when the spawner gave a sink. */
+  get stdout (): Chan<Uint8Array> | undefined {
+    if (this.outSink) return undefined
+    this.outChan ??= this.stdioChan()
+    return this.outChan
+  }
+
+  get stderr (): Chan<Uint8Array> | undefined {
+    if (this.errSink) return undefined
+    this.errChan ??= this.stdioChan()
+    return this.errChan
+  }
+
+  private stdioChan (): Chan<Uint8Array> {
+    const c = new Chan<Uint8Array>(this.runtime.stdioCapacity)
+    if (this.status !== undefined) c.close()
+    return c
+  }
+
+  get state (): ProcState { return this.status === undefined ? 'running' : 'exited' }
+  get exitStatus (): ExitStatus | undefined { return this.status }
+  get suspensions (): number { return this.driver.suspensions }
+
+  wait (): Promise<ExitStatus> { return this.done.promise }
+
+  /** Ends the proc with `killed`, whether it is blocked in a host call or running (next fuel check). */
+  kill (message = 'killed'): void {
+    this.end(ended('killed', message))
+  }
+
+  onEnd (fn: (p: Proc) => void): void {
+    if (this.status !== undefined) fn(this)
+    else this.onExit.push(fn)
+  }
+
+  info (): ProcInfo {
+    return { pid: this.pid, name: this.name, moduleHash: this.moduleHash, args: this.args, startedMs: this.startedMs, state: this.state, status: this.status }
+  }
+
+  /** Interrupts the guest: a blocked one is abandoned now, a running one at its next fuel check. */
+  private end (why: ProcEnd): void {
+    if (this.status !== undefined || this.endReason !== undefined) return
+    if (!this.running) { this.finish(why.status); return }
+    this.endReason = why
+    this.abortCtl?.abort(why)
+    if (this.fuelGlobal !== undefined) this.fuelGlobal.value = 0n
+    this.sliceGiven = 0
+    this.driver.interrupt(why)
+  }
+
+  private finish (status: ExitStatus): void {
+    if (this.status !== undefined) return
+    this.status = status
+    this.endReason ??= new ProcEnd(status)
+    this.abortCtl?.abort(this.endReason)
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.host.handles.clear()
+    // an exited proc stays listed for a while: let its instance and memory go now
+    this.driver.detach()
+    this.memory.attach(undefined)
+    this.fuelGlobal = undefined
+    this.instance = undefined as unknown as WebAssembly.Instance
+    this.outChan?.close()
+    this.errChan?.close()
+    this.stdin?.close()
+    log('proc %d (%s) ended: %s', this.pid, this.name, status.message)
+    this.done.resolve(status)
+    for (const fn of this.onExit.splice(0)) fn(this)
+  }
+}
+
+/** new WebAssembly.Instance, with its failures as typed errors (the spawn fails, the node does not). */
+function instantiate (module: WebAssembly.Module, imports: WebAssembly.Imports): WebAssembly.Instance {
+  try {
+    return new WebAssembly.Instance(module, imports)
+  } catch (err) {
+    if (err instanceof ProcEnd) throw new InvalidArgument(err.message)
+    if (err instanceof RangeError) throw new LimitExceeded(`cannot instantiate: ${err.message}`)
+    throw new InvalidArgument(`cannot instantiate: ${(err as Error).message}`)
+  }
+}
+
+interface Deferred<T> { promise: Promise<T>, resolve: (v: T) => void, reject: (e: unknown) => void }
+
+function deferred<T> (): Deferred<T> {
+  let resolve!: (v: T) => void
+  let reject!: (e: unknown) => void
+  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej })
+  return { promise, resolve, reject }
+}
+
+function statusOf (err: unknown): ExitStatus {
+  if (err instanceof ProcEnd) return err.status
+  if (err instanceof CannotSuspend || err instanceof ScratchOverflow) return { reason: 'trapped', code: -1, message: `trapped: ${err.message}` }
+  if (err instanceof WebAssembly.RuntimeError) return { reason: 'trapped', code: -1, message: `trapped: ${err.message}` }
+  if (err instanceof RangeError && /call stack/i.test(err.message)) return { reason: 'trapped', code: -1, message: `trapped: ${err.message}` }
+  if (err instanceof Closed) return { reason: 'trapped', code: -1, message: err.message }
+  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
+  log.error('proc failed with a host error: %s', message)
+  return { reason: 'trapped', code: -1, message }
+}

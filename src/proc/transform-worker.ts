@@ -1,0 +1,39 @@
+// Runs the load pipeline in a worker thread: it takes seconds for a large module, which must not
+// stall the event loop, and a binaryen abort on a hostile module must not poison the node's copy.
+
+import { Worker, isMainThread, parentPort } from 'node:worker_threads'
+import { InvalidArgument } from '../errors.js'
+import { transformModule } from './transform.js'
+
+interface Reply { ok: true, bytes: Uint8Array }
+interface Failure { ok: false, message: string }
+
+if (!isMainThread && parentPort !== null) {
+  const port = parentPort
+  port.once('message', (input: Uint8Array) => {
+    let reply: Reply | Failure
+    try {
+      reply = { ok: true, bytes: transformModule(input) }
+    } catch (err) {
+      reply = { ok: false, message: err instanceof InvalidArgument ? err.message : `cannot transform module: ${(err as Error).message}` }
+    }
+    port.postMessage(reply)
+  })
+}
+
+/** transformModule in a fresh worker thread. */
+export async function transformInWorker (input: Uint8Array): Promise<Uint8Array> {
+  const worker = new Worker(new URL(import.meta.url), { stderr: true, stdout: true })
+  worker.stderr.resume()
+  worker.stdout.resume()
+  try {
+    return await new Promise<Uint8Array>((resolve, reject) => {
+      worker.once('message', (r: Reply | Failure) => r.ok ? resolve(r.bytes) : reject(new InvalidArgument(r.message)))
+      worker.once('error', err => reject(new InvalidArgument(`cannot transform module: ${err.message}`)))
+      worker.once('exit', code => reject(new InvalidArgument(`module transform stopped (exit ${code})`)))
+      worker.postMessage(input)
+    })
+  } finally {
+    void worker.terminate()
+  }
+}

@@ -1,0 +1,131 @@
+// The load pipeline: guest bytes -> bytes ready to instantiate, once per module (cached by hash).
+//
+//  1. export the C stack pointer (so the runtime can carve an asyncify area from the stack);
+//  2. instrument memory.grow: a failed grow calls ww_runtime.out_of_memory (ends the proc);
+//     the load/store hooks the same pass adds become identity functions and are inlined away;
+//  3. fuel: log-execution puts a hook at every function entry and loop header; the hook becomes
+//     `ww_fuel -= 1; if (ww_fuel < 0) ww_runtime.out_of_fuel()`, inlined;
+//  4. asyncify with the host calls that may suspend (abi.ts);
+//  5. optimize.
+// The memory maximum is not set here: it differs per spawn and is patched in afterwards (memory-limit.ts).
+
+import binaryen from 'binaryen'
+import { InvalidArgument } from '../errors.js'
+import { asyncImportList, FUEL_GLOBAL_EXPORT, RUNTIME_MODULE, STACK_POINTER_EXPORT } from './abi.js'
+
+const FEATURES = binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.SignExt |
+  binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.NontrappingFPToInt |
+  binaryen.Features.SIMD128 | binaryen.Features.Multivalue
+
+const FUEL_GLOBAL = 'ww$fuel'
+const INLINE_MAX = 40
+
+const IDENTITY_ARG: Record<string, number> = {
+  load_ptr: 3, store_ptr: 3,
+  load_val_i32: 1, load_val_i64: 1, load_val_f32: 1, load_val_f64: 1,
+  store_val_i32: 1, store_val_i64: 1, store_val_f32: 1, store_val_f64: 1,
+  memory_grow_pre: 1
+}
+
+interface ImportedFn { name: string, module: string, base: string, params: number, results: number }
+
+function importedFunctions (m: binaryen.Module): ImportedFn[] {
+  const out: ImportedFn[] = []
+  for (let i = 0; i < m.getNumFunctions(); i++) {
+    const f = binaryen.getFunctionInfo(m.getFunctionByIndex(i))
+    if (f.module !== null && f.module !== '' && f.base !== null) {
+      out.push({ name: f.name, module: f.module, base: f.base, params: f.params, results: f.results })
+    }
+  }
+  return out
+}
+
+function exportStackPointer (m: binaryen.Module): void {
+  for (let i = 0; i < m.getNumGlobals(); i++) {
+    const g = binaryen.getGlobalInfo(m.getGlobalByIndex(i))
+    if (g.name === '__stack_pointer' && g.mutable && g.type === binaryen.i32 && (g.module === null || g.module === '')) {
+      m.addGlobalExport(g.name, STACK_POINTER_EXPORT)
+      return
+    }
+  }
+}
+
+/** Replaces the memory instrumentation imports: identity for loads/stores, an OOM check after grow. */
+function instrumentGrow (m: binaryen.Module): void {
+  const before = new Set(importedFunctions(m).map(f => f.name))
+  m.runPasses(['instrument-memory'])
+  let oomImported = false
+  for (const f of importedFunctions(m)) {
+    if (before.has(f.name)) continue
+    const params = binaryen.expandType(f.params)
+    m.removeFunction(f.name)
+    if (f.base === 'memory_grow_post') {
+      if (!oomImported) {
+        m.addFunctionImport('ww$out_of_memory', RUNTIME_MODULE, 'out_of_memory', binaryen.none, binaryen.none)
+        oomImported = true
+      }
+      const result = m.local.get(1, binaryen.i32)
+      const body = m.block(null, [
+        m.if(m.i32.eq(m.local.get(1, binaryen.i32), m.i32.const(-1)), m.call('ww$out_of_memory', [], binaryen.none)),
+        m.return(result)
+      ], binaryen.i32)
+      m.addFunction(f.name, f.params, f.results, [], body)
+    } else {
+      const arg = IDENTITY_ARG[f.base]
+      if (arg === undefined) throw new InvalidArgument(`unexpected memory instrumentation hook ${f.base}`)
+      m.addFunction(f.name, f.params, f.results, [], m.local.get(arg, params[arg]))
+    }
+  }
+}
+
+function instrumentFuel (m: binaryen.Module): void {
+  // binaryen.js 132 takes one BigInt here (its .d.ts still says two numbers)
+  const i64 = (v: bigint): number => (m.i64.const as unknown as (v: bigint) => number)(v)
+  const before = new Set(importedFunctions(m).map(f => f.name))
+  m.runPasses(['log-execution'])
+  const hook = importedFunctions(m).find(f => !before.has(f.name) && f.base === 'log_execution')
+  m.addGlobal(FUEL_GLOBAL, binaryen.i64, true, i64(0n))
+  m.addGlobalExport(FUEL_GLOBAL, FUEL_GLOBAL_EXPORT)
+  m.addFunctionImport('ww$out_of_fuel', RUNTIME_MODULE, 'out_of_fuel', binaryen.none, binaryen.none)
+  if (hook === undefined) return // no functions, no loops
+  m.removeFunction(hook.name)
+  const body = m.block(null, [
+    m.global.set(FUEL_GLOBAL, m.i64.sub(m.global.get(FUEL_GLOBAL, binaryen.i64), i64(1n))),
+    m.if(m.i64.lt_s(m.global.get(FUEL_GLOBAL, binaryen.i64), i64(0n)), m.call('ww$out_of_fuel', [], binaryen.none))
+  ], binaryen.none)
+  m.addFunction(hook.name, hook.params, hook.results, [], body)
+}
+
+function hasImportedMemory (bytes: Uint8Array): boolean {
+  const mod = new WebAssembly.Module(bytes as BufferSource)
+  return WebAssembly.Module.imports(mod).some(i => i.kind === 'memory')
+}
+
+/** Runs the pipeline; throws InvalidArgument for bytes that are not a usable module. */
+export function transformModule (input: Uint8Array): Uint8Array {
+  if (!WebAssembly.validate(input as BufferSource)) throw new InvalidArgument('not a valid WebAssembly module')
+  if (hasImportedMemory(input)) throw new InvalidArgument('module imports its memory; a guest must define its own')
+  const m = binaryen.readBinary(input)
+  try {
+    m.setFeatures(FEATURES)
+    exportStackPointer(m)
+    instrumentGrow(m)
+    instrumentFuel(m)
+    binaryen.setOptimizeLevel(2)
+    binaryen.setShrinkLevel(0)
+    binaryen.setAlwaysInlineMaxSize(INLINE_MAX)
+    // inline the hooks first: asyncify then sees plain loads and stores, not a call per access
+    m.runPasses(['strip-debug', 'strip-dwarf', 'inlining', 'vacuum', 'remove-unused-module-elements'])
+    binaryen.setPassArgument('asyncify-imports', asyncImportList().join(','))
+    m.runPasses(['asyncify'])
+    m.optimize()
+    const out = m.emitBinary()
+    if (!WebAssembly.validate(out as BufferSource)) throw new InvalidArgument('the transformed module does not validate')
+    return out
+  } catch (err) {
+    if (err instanceof InvalidArgument) throw err
+    throw new InvalidArgument(`cannot transform module: ${(err as Error).message}`)
+  } finally {
+    m.dispose()
+  }
+}

@@ -1,0 +1,74 @@
+// What a guest can reach through the `ww` host module, as an interface the host layer implements
+// (cluster-wide anchors over RPC, spawning on other hosts). local-world.ts is the in-process one.
+
+import type { OpOptions } from '../csp/index.js'
+import type { ProcLimits } from './limits.js'
+import type { ExitStatus } from './signals.js'
+
+/** A message on a channel: bytes, and at most one capability riding along (e.g. a reply sender). */
+export interface Message {
+  data: Uint8Array
+  cap?: Cap
+}
+
+/**
+ * `trySend`, when present, delivers at once if the channel can take the message without waiting
+ * (true), else does nothing (false): the guest then need not suspend.
+ */
+export interface SenderCap {
+  kind: 'sender'
+  send: (msg: Message, opts?: OpOptions) => Promise<void>
+  trySend?: (msg: Message) => boolean
+}
+export interface RecverCap { kind: 'recver', recv: (opts?: OpOptions) => Promise<Message> }
+export interface ChanCap {
+  kind: 'chan'
+  send: (msg: Message, opts?: OpOptions) => Promise<void>
+  trySend?: (msg: Message) => boolean
+  recv: (opts?: OpOptions) => Promise<Message>
+  close: () => void
+}
+export interface ProcCap {
+  kind: 'proc'
+  wait: (opts?: OpOptions) => Promise<ExitStatus>
+  kill: () => void
+  /** The child's stdout, one message per write; closed when it ends. */
+  stdout: () => RecverCap
+}
+export interface AnchorCap { kind: 'anchor', path: readonly string[] }
+
+export type Cap = SenderCap | RecverCap | ChanCap | ProcCap | AnchorCap
+
+/** What an anchor holds. */
+export type AnchorValue = { cap: Cap } | { bytes: Uint8Array }
+
+export interface GuestModuleRef {
+  /** Either the bytes or the SHA-256 of a module. */
+  bytes?: Uint8Array
+  hash?: Uint8Array
+}
+
+export interface GuestSpawnRequest {
+  module: GuestModuleRef
+  args: string[]
+  env: string[]
+  /** '' = this host; a peer ID; or a `k=v` tag query. */
+  where: string
+  limits?: Partial<ProcLimits>
+}
+
+/**
+ * One proc's view of the world. Paths are already split into components and are relative to the
+ * proc's root (so a confined proc cannot name anything outside it). Errors are the typed errors
+ * of src/errors.ts; the host module turns them into return codes.
+ */
+export interface GuestWorld {
+  walk: (path: string[], opts?: OpOptions) => Promise<AnchorCap>
+  ls: (path: string[], opts?: OpOptions) => Promise<string[]>
+  /** NotFound when the anchor holds nothing. */
+  load: (path: string[], opts?: OpOptions) => Promise<AnchorValue>
+  /** Occupied when the anchor holds a value and overwrite is false. */
+  store: (path: string[], value: AnchorValue | undefined, overwrite: boolean, opts?: OpOptions) => Promise<void>
+  chan: (capacity: number) => ChanCap
+  spawn: (req: GuestSpawnRequest, opts?: OpOptions) => Promise<ProcCap>
+}

@@ -1,0 +1,202 @@
+// The `ww` host module: what a guest calls to use anchors, channels and procs.
+// Every call returns an i32: >= 0 on success, a negative WwErrno on failure, with the message
+// kept for ww.last_error. Calls that may wait return a Promise, which suspends only this guest.
+
+import { logger } from '@libp2p/logger'
+import { parsePath } from '../anchor/index.js'
+import { Canceled, Closed, Disconnected, InvalidArgument, LimitExceeded, ModuleNotFound, NotFound, Occupied, Timeout, Unimplemented } from '../errors.js'
+import { WwErrno } from './abi.js'
+import { Fault, type GuestMemory, utf8 } from './guest-memory.js'
+import { BadHandle, HandleTable } from './handles.js'
+import type { RuntimeLimits } from './limits.js'
+import { ProcEnd } from './signals.js'
+import type { Cap, GuestWorld, Message } from './world.js'
+
+const log = logger('ww:proc:host')
+
+const MODULE_BYTES = 0
+const MODULE_HASH = 1
+const MODULE_SELF = 2
+const HASH_BYTES = 32
+const NO_CAP = -1
+const REASON_CODES = { exited: 0, killed: 1, outOfFuel: 2, outOfMemory: 3, trapped: 4, timedOut: 5 } as const
+
+export interface HostContext {
+  memory: GuestMemory
+  world: GuestWorld
+  limits: RuntimeLimits
+  /** Aborted when the proc ends: withdraws its pending operations. */
+  signal: () => AbortSignal
+  /** Why the proc is ending, once it is. */
+  endReason: () => unknown
+  /** The SHA-256 of this proc's module (for spawning itself). */
+  selfHash: Uint8Array
+  yieldNow: () => Promise<void>
+}
+
+function codeOf (err: unknown): number {
+  if (err instanceof Fault) return WwErrno.FAULT
+  if (err instanceof BadHandle) return WwErrno.BAD_HANDLE
+  if (err instanceof NotFound) return WwErrno.NOT_FOUND
+  if (err instanceof Closed) return WwErrno.CLOSED
+  if (err instanceof InvalidArgument) return WwErrno.INVALID
+  if (err instanceof LimitExceeded) return WwErrno.LIMIT
+  if (err instanceof Occupied) return WwErrno.OCCUPIED
+  if (err instanceof Timeout) return WwErrno.TIMEOUT
+  if (err instanceof Disconnected) return WwErrno.DISCONNECTED
+  if (err instanceof Canceled) return WwErrno.CANCELED
+  if (err instanceof ModuleNotFound) return WwErrno.MODULE_NOT_FOUND
+  if (err instanceof Unimplemented) return WwErrno.UNIMPLEMENTED
+  return WwErrno.OTHER
+}
+
+
+/** NUL-separated strings ("a\0b\0" or "a\0b") to a list. */
+function nulList (bytes: Uint8Array): string[] {
+  if (bytes.length === 0) return []
+  const s = new TextDecoder().decode(bytes)
+  const items = s.split('\0')
+  if (items[items.length - 1] === '') items.pop()
+  return items
+}
+
+export class WwHost {
+  readonly handles: HandleTable
+  private lastError = ''
+
+  constructor (private readonly ctx: HostContext) {
+    this.handles = new HandleTable(ctx.limits.maxHandles)
+  }
+
+  private fail (err: unknown): number {
+    if (err instanceof ProcEnd) throw err
+    const ending = this.ctx.endReason()
+    if (ending !== undefined) throw ending
+    this.lastError = (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(0, this.ctx.limits.maxErrorMessage)
+    log.trace('host call failed: %s', this.lastError)
+    return codeOf(err)
+  }
+
+  /** Runs a host call: sync results and errors are returned as codes, async ones via the promise. */
+  private call (fn: () => number | Promise<number>): number | Promise<number> {
+    try {
+      const r = fn()
+      return r instanceof Promise ? r.catch(err => this.fail(err)) : r
+    } catch (err) {
+      return this.fail(err)
+    }
+  }
+
+  private buf (ptr: number, len: number): Uint8Array {
+    if ((len >>> 0) > this.ctx.limits.maxGuestBuffer) throw new LimitExceeded(`buffer of ${len >>> 0} bytes; the limit is ${this.ctx.limits.maxGuestBuffer}`)
+    return this.ctx.memory.copy(ptr, len)
+  }
+
+  private path (ptr: number, len: number): string[] {
+    return parsePath(new TextDecoder().decode(this.buf(ptr, len)))
+  }
+
+  private cap<K extends Cap['kind']> (h: number, ...kinds: K[]): Extract<Cap, { kind: K }> {
+    const c = this.handles.get(h)
+    if (!(kinds as string[]).includes(c.kind)) throw new InvalidArgument(`handle ${h} is a ${c.kind}, not a ${kinds.join(' or ')}`)
+    return c as Extract<Cap, { kind: K }>
+  }
+
+  private get opts (): { signal: AbortSignal } { return { signal: this.ctx.signal() } }
+
+  imports (): Record<string, (...a: any[]) => unknown> {
+    const { memory: mem, world } = this.ctx
+    return {
+      last_error: (buf: number, cap: number) => this.call(() => {
+        const msg = utf8(this.lastError)
+        mem.writeTruncated(buf, cap, msg)
+        return msg.length
+      }),
+      release: (h: number) => this.call(() => { this.handles.release(h); return 0 }),
+      walk: (p: number, n: number) => this.call(async () => this.handles.add(await world.walk(this.path(p, n), this.opts))),
+      ls: (p: number, n: number, buf: number, cap: number) => this.call(async () => {
+        const path = this.path(p, n)
+        mem.check(buf, cap)
+        const names = utf8((await world.ls(path, this.opts)).join('\n'))
+        mem.writeTruncated(buf, cap, names)
+        return names.length
+      }),
+      load: (p: number, n: number) => this.call(async () => {
+        const v = await world.load(this.path(p, n), this.opts)
+        if ('bytes' in v) throw new InvalidArgument('the anchor holds bytes; use load_bytes')
+        return this.handles.add(v.cap)
+      }),
+      load_bytes: (p: number, n: number, buf: number, cap: number) => this.call(async () => {
+        const path = this.path(p, n)
+        mem.check(buf, cap)
+        const v = await world.load(path, this.opts)
+        if (!('bytes' in v)) throw new InvalidArgument(`the anchor holds a ${v.cap.kind}; use load`)
+        mem.writeTruncated(buf, cap, v.bytes)
+        return v.bytes.length
+      }),
+      store: (p: number, n: number, h: number, overwrite: number) => this.call(async () => {
+        const path = this.path(p, n)
+        const value = h === NO_CAP ? undefined : { cap: this.handles.get(h) }
+        await world.store(path, value, overwrite !== 0, this.opts)
+        return 0
+      }),
+      store_bytes: (p: number, n: number, data: number, len: number, overwrite: number) => this.call(async () => {
+        await world.store(this.path(p, n), { bytes: this.buf(data, len) }, overwrite !== 0, this.opts)
+        return 0
+      }),
+      chan: (capacity: number) => this.call(() => {
+        if (capacity < 0) throw new InvalidArgument(`negative capacity ${capacity}`)
+        return this.handles.add(world.chan(capacity))
+      }),
+      sender: (h: number) => this.call(() => {
+        const c = this.cap(h, 'chan', 'sender')
+        return this.handles.add({ kind: 'sender', send: c.send, trySend: c.trySend })
+      }),
+      recver: (h: number) => this.call(() => {
+        const c = this.cap(h, 'chan', 'recver')
+        return this.handles.add({ kind: 'recver', recv: c.recv })
+      }),
+      send: (h: number, data: number, len: number, capH: number) => this.call(() => {
+        const c = this.cap(h, 'chan', 'sender')
+        const msg: Message = { data: this.buf(data, len) }
+        if (capH !== NO_CAP) msg.cap = this.handles.get(capH)
+        if (c.trySend?.(msg) === true) return 0
+        return c.send(msg, this.opts).then(() => 0)
+      }),
+      recv: (h: number, buf: number, cap: number, capOut: number) => this.call(() => {
+        const c = this.cap(h, 'chan', 'recver')
+        mem.check(buf, cap)
+        if (capOut !== 0) mem.check(capOut, 4)
+        return c.recv(this.opts).then(msg => {
+          mem.writeTruncated(buf, cap, msg.data)
+          if (capOut !== 0) mem.setI32(capOut, msg.cap !== undefined ? this.handles.add(msg.cap) : NO_CAP)
+          return msg.data.length
+        })
+      }),
+      close: (h: number) => this.call(() => { this.cap(h, 'chan').close(); return 0 }),
+      spawn: (kind: number, mp: number, ml: number, ap: number, al: number, ep: number, el: number, wp: number, wl: number) => this.call(async () => {
+        let module
+        if (kind === MODULE_BYTES) module = { bytes: this.buf(mp, ml) }
+        else if (kind === MODULE_HASH) {
+          if (ml !== HASH_BYTES) throw new InvalidArgument(`a module hash is ${HASH_BYTES} bytes, not ${ml}`)
+          module = { hash: this.buf(mp, ml) }
+        } else if (kind === MODULE_SELF) module = { hash: this.ctx.selfHash }
+        else throw new InvalidArgument(`unknown module kind ${kind}`)
+        const args = nulList(this.buf(ap, al))
+        const env = nulList(this.buf(ep, el))
+        const where = new TextDecoder().decode(this.buf(wp, wl))
+        return this.handles.add(await world.spawn({ module, args, env, where }, this.opts))
+      }),
+      wait: (h: number, reasonOut: number) => this.call(async () => {
+        const p = this.cap(h, 'proc')
+        if (reasonOut !== 0) mem.check(reasonOut, 4)
+        const st = await p.wait(this.opts)
+        if (reasonOut !== 0) mem.setI32(reasonOut, REASON_CODES[st.reason])
+        return st.reason === 'exited' ? Math.max(0, st.code) : 0
+      }),
+      kill: (h: number) => this.call(() => { this.cap(h, 'proc').kill(); return 0 }),
+      proc_stdout: (h: number) => this.call(() => this.handles.add(this.cap(h, 'proc').stdout())),
+      yield: () => this.call(async () => { await this.ctx.yieldNow(); return 0 })
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict'
+import { Connection, type Capability } from '../../src/rpc/index.js'
+import { memoryPair } from '../../src/transport/index.js'
+import { AnchorClient } from '../../src/schema/anchor.rpc.js'
+import { Kind } from '../../src/schema/anchor.js'
+import { AnchorTree } from '../../src/anchor/tree.js'
+import { serveTree } from '../../src/anchor/server.js'
+import { serveClusterRoot } from '../../src/anchor/cluster-root.js'
+import { readMessage, writeMessage } from '../../src/csp/wire.js'
+import { Disconnected, InvalidArgument, NotFound } from '../../src/errors.js'
+import { writeValue } from '../../src/anchor/value.js'
+
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
+const dec = (b: Uint8Array): string => new TextDecoder().decode(b)
+
+/**
+ * Two hosts, A and B, each with its own tree; A reaches B over an in-memory RPC connection.
+ * A serves the cluster root; a client C talks to A only.
+ */
+function twoHosts (): {
+  treeA: AnchorTree<Capability>, treeB: AnchorTree<Capability>, rootB: AnchorClient, live: Set<string>,
+  client: AnchorClient, dropB: () => void, stop: () => void
+} {
+  const treeA = new AnchorTree<Capability>()
+  const treeB = new AnchorTree<Capability>()
+  const rootA = serveTree(treeA)
+  const rootB = serveTree(treeB)
+  const [ab, ba] = memoryPair()
+  const bSide = new Connection(ba, { bootstrap: rootB, name: 'B' })
+  const aToB = new Connection(ab, { name: 'A->B' })
+  const live = new Set(['hostA', 'hostB'])
+  const cluster = serveClusterRoot({
+    peers: () => [...live],
+    hostRoot: (peer) => {
+      if (peer === 'hostA') return rootA.dup()
+      if (peer === 'hostB') return aToB.bootstrap(AnchorClient)
+      throw new NotFound(peer)
+    }
+  })
+  const [ca, ac] = memoryPair()
+  const aSide = new Connection(ac, { bootstrap: cluster, name: 'A' })
+  cluster.release()
+  const cToA = new Connection(ca, { name: 'C->A' })
+  const client = cToA.bootstrap(AnchorClient)
+  return {
+    treeA, treeB, rootB, live, client,
+    dropB: () => { live.delete('hostB'); aToB.close(); bSide.close() },
+    stop: () => { client.release(); cToA.close(); aSide.close(); aToB.close(); bSide.close(); rootA.release(); rootB.release() }
+  }
+}
+
+describe('anchor: cluster root', function () {
+  this.timeout(30000)
+
+  it('lists the live hosts in name order', async () => {
+    const h = twoHosts()
+    const ls = await h.client.ls()
+    assert.deepEqual(ls.children.toArray().map(c => [c.name, c.kind]), [['hostA', Kind.HOST], ['hostB', Kind.HOST]])
+    h.stop()
+  })
+
+  it('walk("/<B>/mailbox").load() then send, issued together, reaches the channel on B', async () => {
+    const h = twoHosts()
+    // B makes a channel in its own tree.
+    const box = h.rootB.walk((p) => { p.path = 'mailbox' })
+    const made = box.pipeline.anchor.makeChan((p) => { p.capacity = 4 })
+    const chan = made.pipeline.chan.dup()
+    await made
+    made.release()
+    box.release()
+    // C, through A's cluster root: three calls, none waiting for another's answer.
+    const w = h.client.walk((p) => { p.path = '/hostB/mailbox' })
+    const l = w.pipeline.anchor.load()
+    await l.pipeline.value.sender.send((p) => { writeMessage(p._initMsg(), { data: enc('via the cluster root') }) })
+    const r = chan.recv()
+    assert.equal(dec(readMessage((await r).msg).data), 'via the cluster root')
+    for (const x of [r, l, w]) x.release()
+    chan.release()
+    h.stop()
+  })
+
+  it('walks to this host\'s own tree, and "/<peer>" alone gives that host\'s root', async () => {
+    const h = twoHosts()
+    const w = h.client.walk((p) => { p.path = '/hostA/local/slot' })
+    await w.pipeline.anchor.store((p) => { writeValue(p._initValue(), { kind: 'bytes', bytes: enc('here') }) })
+    w.release()
+    assert.deepEqual(h.treeA.root().ls(), [{ name: 'local', kind: 'empty', children: 1 }])
+    const hb = h.client.walk((p) => { p.path = 'hostB' })
+    assert.equal((await hb.pipeline.anchor.path()).path, '/')
+    hb.release()
+    h.stop()
+  })
+
+  it('an unknown peer fails with NotFound naming it; the root itself holds no value', async () => {
+    const h = twoHosts()
+    await assert.rejects(h.client.walk((p) => { p.path = '/12D3KooWNope/x' }).results,
+      (err: unknown) => err instanceof NotFound && err.message.includes('12D3KooWNope'))
+    await assert.rejects(h.client.store((p) => { writeValue(p._initValue(), { kind: 'bytes', bytes: enc('x') }) }).results, InvalidArgument)
+    assert.equal((await h.client.path()).path, '/')
+    h.stop()
+  })
+
+  it('a host that leaves turns its anchors into Disconnected errors', async () => {
+    const h = twoHosts()
+    const w = h.client.walk((p) => { p.path = '/hostB/jobs' })
+    const jobs = w.pipeline.anchor.dup()
+    assert.equal((await jobs.path()).path, '/jobs')
+    w.release()
+    h.dropB()
+    await assert.rejects(jobs.ls().results, Disconnected)
+    await assert.rejects(h.client.walk((p) => { p.path = '/hostB/jobs' }).results, NotFound)
+    jobs.release()
+    h.stop()
+  })
+})

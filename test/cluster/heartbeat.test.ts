@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict'
+import * as capnp from 'capnp-es'
+import { clusterLimits, decodeHeartbeat, effectiveTtlMs, encodeHeartbeat, type Heartbeat } from '../../src/cluster/index.js'
+import { Heartbeat as HeartbeatStruct } from '../../src/schema/cluster.js'
+
+const sample: Heartbeat = {
+  instance: 0x0123456789abcdefn, hostname: 'box-1', meta: ['zone=eu', 'gpu=none'], ttlMs: 4_000,
+  addrs: ['/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWAbc'], leaving: false
+}
+
+describe('cluster: heartbeat codec', () => {
+  it('round-trips every field', () => {
+    assert.deepEqual(decodeHeartbeat(encodeHeartbeat(sample)), sample)
+    const leaving = { ...sample, leaving: true, meta: [], addrs: [] }
+    assert.deepEqual(decodeHeartbeat(encodeHeartbeat(leaving)), leaving)
+  })
+
+  it('rejects garbage, truncation and oversize with InvalidArgument', () => {
+    const good = encodeHeartbeat(sample)
+    const cases = [
+      new Uint8Array(0),
+      new Uint8Array([1, 2, 3]),
+      good.subarray(0, good.length - 8),
+      new Uint8Array(64).fill(0xff),
+      new Uint8Array(clusterLimits.maxHeartbeatBytes + 8)
+    ]
+    for (const bytes of cases) assert.throws(() => decodeHeartbeat(bytes), { name: 'InvalidArgument' }, `case of ${bytes.length} bytes`)
+  })
+
+  it('rejects a meta entry that is not k=v and lists over their limits', () => {
+    const msg = new capnp.Message()
+    const root = msg.initRoot(HeartbeatStruct)
+    root._initMeta(1).set(0, 'novalue')
+    assert.throws(() => decodeHeartbeat(new Uint8Array(msg.toArrayBuffer())), { name: 'InvalidArgument', message: /not k=v/ })
+
+    const many = new capnp.Message()
+    const list = many.initRoot(HeartbeatStruct)._initAddrs(clusterLimits.maxAddrs + 1)
+    for (let i = 0; i < list.length; i++) list.set(i, '/ip4/1.2.3.4/tcp/1')
+    assert.throws(() => decodeHeartbeat(new Uint8Array(many.toArrayBuffer())), { name: 'InvalidArgument', message: /entries/ })
+  })
+
+  it('refuses to encode a heartbeat larger than the limit', () => {
+    const big = { ...sample, meta: Array.from({ length: 64 }, (_, i) => `k${i}=${'v'.repeat(250)}`) }
+    assert.throws(() => encodeHeartbeat(big), { name: 'LimitExceeded' })
+  })
+
+  it('applies the default TTL for 0 and clamps the rest', () => {
+    assert.equal(effectiveTtlMs(0), clusterLimits.defaultTtlMs)
+    assert.equal(effectiveTtlMs(1), clusterLimits.minTtlMs)
+    assert.equal(effectiveTtlMs(2_000), 2_000)
+    assert.equal(effectiveTtlMs(0xffffffff), clusterLimits.maxTtlMs)
+  })
+})

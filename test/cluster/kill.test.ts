@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict'
+import { LocalCluster, removeDir, tempDir, waitFor } from './helpers.js'
+import { NodeProcess } from './process.js'
+
+describe('cluster: a node in another process', function () {
+  this.timeout(40_000)
+  let cluster: LocalCluster
+  let proc: NodeProcess | undefined
+  let home: string
+  beforeEach(async () => { cluster = new LocalCluster(); home = await tempDir() })
+  afterEach(async () => {
+    proc?.kill()
+    await proc?.exited
+    await cluster.stop()
+    await removeDir(home)
+  })
+
+  it('killed with SIGKILL, it disappears from the others after its TTL, not before', async () => {
+    const a = await cluster.add()
+    const b = await cluster.add()
+    const ttlMs = 2_000
+    proc = NodeProcess.start({ home, namespace: 'test', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, bootstrap: [a.addrs()[0]], ttlMs })
+    const { peerId } = await proc.line('peerId', 15_000)
+    await waitFor(() => a.lookup(peerId) !== undefined && b.lookup(peerId) !== undefined, 5_000, 'the child to join')
+    const leaves: Array<{ at: number, lastSeenMs: number }> = []
+    for (const n of [a, b]) {
+      n.table.watch(ev => { if (ev.type === 'leave' && ev.record.peer === peerId) leaves.push({ at: Date.now(), lastSeenMs: ev.record.lastSeenMs }) })
+    }
+    proc.kill('SIGKILL')
+    await proc.exited
+    const killedAt = Date.now()
+    await waitFor(() => a.lookup(peerId) === undefined && b.lookup(peerId) === undefined, ttlMs + 3_000, 'the killed node to expire')
+    assert.equal(leaves.length, 2)
+    for (const leave of leaves) {
+      // dropped no earlier than its TTL after its last heartbeat (20 ms of timer slack), and soon after that
+      assert.ok(leave.at - leave.lastSeenMs >= ttlMs - 20, `expired ${leave.at - leave.lastSeenMs} ms after the last heartbeat`)
+      assert.ok(leave.at - killedAt <= ttlMs + 3_000)
+    }
+    assert.deepEqual(a.ls().map(r => r.peer), [a.peerId, b.peerId].sort())
+  })
+
+  it('stopped with SIGTERM, it leaves at once', async () => {
+    const a = await cluster.add()
+    proc = NodeProcess.start({ home, namespace: 'test', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, bootstrap: [a.addrs()[0]], ttlMs: 30_000 })
+    const { peerId } = await proc.line('peerId', 15_000)
+    await waitFor(() => a.lookup(peerId) !== undefined, 5_000, 'the child to join')
+    proc.kill('SIGTERM')
+    await waitFor(() => a.lookup(peerId) === undefined, 2_000, 'the child to leave')
+    assert.equal(await proc.exited, 0)
+  })
+})

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict'
+import { RoutingTable, type Heartbeat, type MembershipEvent } from '../../src/cluster/index.js'
+
+function hb (over: Partial<Heartbeat> = {}): Heartbeat {
+  return { instance: 1n, hostname: 'h', meta: [], ttlMs: 1_000, addrs: [], leaving: false, ...over }
+}
+
+describe('cluster: routing table', () => {
+  let clock: number
+  let table: RoutingTable
+  let events: string[]
+  beforeEach(() => {
+    clock = 1_000_000
+    table = new RoutingTable({ now: () => clock, autoExpire: false })
+    events = []
+    table.watch((e: MembershipEvent) => events.push(`${e.type}:${e.record.peer}:${e.record.instance}`))
+  })
+  afterEach(() => { table.close() })
+
+  it('joins, updates on newer seq, ignores stale and duplicate seq', () => {
+    assert.equal(table.apply('p', 5n, hb()), 'joined')
+    assert.equal(table.apply('p', 5n, hb({ hostname: 'dup' })), 'stale')
+    assert.equal(table.apply('p', 4n, hb({ hostname: 'old' })), 'stale')
+    assert.equal(table.lookup('p')?.hostname, 'h')
+    assert.equal(table.apply('p', 6n, hb({ hostname: 'new' })), 'updated')
+    assert.equal(table.lookup('p')?.hostname, 'new')
+    assert.equal(table.lookup('p')?.seq, 6n)
+    assert.deepEqual(events, ['join:p:1', 'update:p:1'])
+  })
+
+  it('a refresh without changes emits no event but extends the deadline', () => {
+    table.apply('p', 1n, hb())
+    clock += 900
+    assert.equal(table.apply('p', 2n, hb()), 'updated')
+    clock += 900
+    assert.ok(table.lookup('p') !== undefined)
+    assert.deepEqual(events, ['join:p:1'])
+  })
+
+  it('expires a host whose TTL passed', () => {
+    table.apply('p', 1n, hb({ ttlMs: 1_000 }))
+    table.apply('q', 1n, hb({ ttlMs: 5_000 }))
+    clock += 999
+    assert.deepEqual(table.ls().map(r => r.peer), ['p', 'q'])
+    clock += 1
+    assert.deepEqual(table.ls().map(r => r.peer), ['q'])
+    assert.deepEqual(events, ['join:p:1', 'join:q:1', 'leave:p:1'])
+  })
+
+  it('a new instance replaces the old at once, even with a lower seq; the old instance stays stale', () => {
+    table.apply('p', 100n, hb({ instance: 1n }))
+    assert.equal(table.apply('p', 3n, hb({ instance: 2n })), 'joined')
+    assert.equal(table.lookup('p')?.instance, 2n)
+    assert.equal(table.apply('p', 101n, hb({ instance: 1n })), 'stale')
+    assert.equal(table.lookup('p')?.instance, 2n)
+    assert.deepEqual(events, ['join:p:1', 'leave:p:1', 'join:p:2'])
+  })
+
+  it('a leaving heartbeat drops the host; late heartbeats of that boot stay stale', () => {
+    table.apply('p', 1n, hb())
+    table.apply('p', 2n, hb())
+    assert.equal(table.apply('p', 3n, hb({ leaving: true })), 'left')
+    assert.equal(table.lookup('p'), undefined)
+    assert.equal(table.apply('p', 2n, hb()), 'stale')
+    assert.equal(table.lookup('p'), undefined)
+    assert.equal(table.apply('q', 1n, hb({ leaving: true })), 'unchanged')
+    assert.deepEqual(events, ['join:p:1', 'leave:p:1'])
+  })
+
+  it('ls filters by every where pair and sorts by peer; bad pairs are InvalidArgument', () => {
+    table.apply('c', 1n, hb({ meta: ['zone=eu', 'gpu=yes'] }))
+    table.apply('a', 1n, hb({ meta: ['zone=eu'] }))
+    table.apply('b', 1n, hb({ meta: ['zone=us', 'gpu=yes'] }))
+    assert.deepEqual(table.ls().map(r => r.peer), ['a', 'b', 'c'])
+    assert.deepEqual(table.ls(['zone=eu']).map(r => r.peer), ['a', 'c'])
+    assert.deepEqual(table.ls(['gpu=yes', 'zone=eu']).map(r => r.peer), ['c'])
+    assert.deepEqual(table.ls(['zone=e']).map(r => r.peer), [])
+    assert.throws(() => table.ls(['=x']), { name: 'InvalidArgument' })
+    assert.throws(() => table.ls(['zone']), { name: 'InvalidArgument' })
+  })
+
+  it('the local record never expires and is dropped by removeLocal', () => {
+    table.setLocal({ peer: 'me', instance: 9n, seq: 1n, hostname: 'h', meta: [], addrs: [], ttlMs: 1_000, lastSeenMs: 0 })
+    clock += 10_000_000
+    assert.deepEqual(table.ls().map(r => r.peer), ['me'])
+    table.removeLocal('me')
+    assert.deepEqual(table.ls(), [])
+  })
+
+  it('tracks at most maxHosts peers', () => {
+    const small = new RoutingTable({ now: () => clock, autoExpire: false, maxHosts: 2 })
+    assert.equal(small.apply('a', 1n, hb()), 'joined')
+    assert.equal(small.apply('b', 1n, hb()), 'joined')
+    assert.equal(small.apply('c', 1n, hb()), 'stale')
+    clock += 10_000 // a and b expired and were forgotten
+    assert.equal(small.apply('c', 1n, hb()), 'joined')
+    small.close()
+  })
+
+  it('evicts on its own timer', async () => {
+    const live = new RoutingTable()
+    const left: string[] = []
+    live.watch(e => { if (e.type === 'leave') left.push(e.record.peer) })
+    live.apply('p', 1n, hb({ ttlMs: 150 }))
+    live.apply('q', 1n, hb({ ttlMs: 300 }))
+    await new Promise(resolve => setTimeout(resolve, 500))
+    assert.deepEqual(left, ['p', 'q'])
+    live.close()
+  })
+})
