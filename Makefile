@@ -46,12 +46,16 @@ test: deps build schema-check guests
 start: deps build
 	./bin/ww start $(ARGS)
 
-bench: deps build bench-rpc bench-proc
-	@echo "no benchmarks yet"
+# Every benchmark; each prints its figures as ratios against a reference measured in the same run.
+bench: bench-rpc bench-cluster bench-chan bench-proc
 
-# Local channel messages/s (the remote figures need two nodes: bench-chan).
-bench-chan-local: deps build
+# Channels: local messages/s; remote send->recv between two nodes against a raw libp2p stream;
+# walk+load+send pipelined against one plain round trip.
+.PHONY: bench-chan
+bench-chan: deps build
 	node --import ./dist/src/polyfill.js dist/bench/chan/local.js
+	node --import ./dist/src/polyfill.js dist/bench/anchor/pipelined.js
+	node --import ./dist/src/polyfill.js dist/bench/chan/remote.js
 
 # RPC latency and pipelined throughput: TS<->TS, C++<->C++ and TS -> C++ (last lines: the two ratios).
 .PHONY: bench-rpc
