@@ -1,4 +1,5 @@
 import type { HostClient } from '../src/schema/host.rpc.js'
+import { withHost } from './client.js'
 import type { AnchorClient } from '../src/schema/anchor.rpc.js'
 import type { Answer } from '../src/rpc/index.js'
 import type { Anchor_Walk$Results } from '../src/schema/anchor.js'
@@ -16,4 +17,16 @@ export function walk (host: HostClient, path: string): { answer: Answer<Anchor_W
     anchor: answer.pipeline.anchor,
     release: () => { answer.release(); root.release() }
   }
+}
+
+/** Connects to the node at `homeFlag`, walks to `path` and runs `fn` on the (pipelined) anchor. */
+export async function withAnchor<T> (homeFlag: string | undefined, path: string, fn: (anchor: AnchorClient) => Promise<T>): Promise<T> {
+  return await withHost(homeFlag, async host => {
+    const at = walk(host, path)
+    try {
+      return await fn(at.anchor)
+    } finally {
+      at.release()
+    }
+  })
 }

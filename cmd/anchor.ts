@@ -2,8 +2,7 @@
 import { Command } from 'commander'
 import { InvalidArgument } from '../src/errors.js'
 import { Kind, Value_Which } from '../src/schema/anchor.js'
-import { walk } from './anchor-path.js'
-import { withHost } from './client.js'
+import { withAnchor } from './anchor-path.js'
 import { homeOption } from './home-option.js'
 
 const namesOf = (o: Record<string, number>): Map<number, string> => new Map(Object.entries(o).map(([k, v]) => [v, k.toLowerCase()]))
@@ -12,18 +11,13 @@ const valueNames = namesOf(Value_Which)
 const kindName = (k: number): string => kindNames.get(k) ?? 'unknown'
 
 export async function listAnchor (homeFlag: string | undefined, path: string, json: boolean): Promise<void> {
-  await withHost(homeFlag, async host => {
-    const at = walk(host, path)
-    try {
-      using ls = at.anchor.ls()
-      const children = [...(await ls).children].map(c => ({ name: c.name, kind: kindName(c.kind), children: c.children }))
-      if (json) {
-        process.stdout.write(JSON.stringify(children) + '\n')
-      } else {
-        for (const c of children) process.stdout.write(`${c.name}\t${c.kind}${c.children > 0 ? `\t${c.children} children` : ''}\n`)
-      }
-    } finally {
-      at.release()
+  await withAnchor(homeFlag, path, async anchor => {
+    using ls = anchor.ls()
+    const children = [...(await ls).children].map(c => ({ name: c.name, kind: kindName(c.kind), children: c.children }))
+    if (json) {
+      process.stdout.write(JSON.stringify(children) + '\n')
+    } else {
+      for (const c of children) process.stdout.write(`${c.name}\t${c.kind}${c.children > 0 ? `\t${c.children} children` : ''}\n`)
     }
   })
 }
@@ -38,14 +32,9 @@ export function mkchanCommand (): Command {
     .action(async (path: string, flags: { home?: string, cap: string, force?: boolean }) => {
       const cap = Number(flags.cap)
       if (!Number.isInteger(cap) || cap < 0) throw new InvalidArgument(`--cap must be a non-negative integer, got ${flags.cap}`)
-      await withHost(flags.home, async host => {
-        const at = walk(host, path)
-        try {
-          using made = at.anchor.makeChan(p => { p.capacity = cap; p.overwrite = flags.force === true })
-          await made
-        } finally {
-          at.release()
-        }
+      await withAnchor(flags.home, path, async anchor => {
+        using made = anchor.makeChan(p => { p.capacity = cap; p.overwrite = flags.force === true })
+        await made
       })
     })
 }
@@ -59,17 +48,12 @@ export function storeCommand (): Command {
     .option('--force', 'replace a value already stored at PATH')
     .action(async (path: string, flags: { home?: string, bytes: string, force?: boolean }) => {
       const bytes = new TextEncoder().encode(flags.bytes)
-      await withHost(flags.home, async host => {
-        const at = walk(host, path)
-        try {
-          using stored = at.anchor.store(p => {
-            p._initValue()._initBytes(bytes.byteLength).copyBuffer(bytes)
-            p.overwrite = flags.force === true
-          })
-          await stored
-        } finally {
-          at.release()
-        }
+      await withAnchor(flags.home, path, async anchor => {
+        using stored = anchor.store(p => {
+          p._initValue()._initBytes(bytes.byteLength).copyBuffer(bytes)
+          p.overwrite = flags.force === true
+        })
+        await stored
       })
     })
 }
@@ -80,17 +64,12 @@ export function loadCommand (): Command {
     .argument('<path>', 'anchor path')
     .addOption(homeOption())
     .action(async (path: string, flags: { home?: string }) => {
-      await withHost(flags.home, async host => {
-        const at = walk(host, path)
-        try {
-          using loaded = at.anchor.load()
-          const value = (await loaded).value
-          if (value._isBytes) process.stdout.write(value.bytes.toUint8Array())
-          else if (value._isEmpty) throw new InvalidArgument(`${path} holds no value`)
-          else process.stdout.write(`${valueNames.get(value.which()) ?? 'cap'}\n`)
-        } finally {
-          at.release()
-        }
+      await withAnchor(flags.home, path, async anchor => {
+        using loaded = anchor.load()
+        const value = (await loaded).value
+        if (value._isBytes) process.stdout.write(value.bytes.toUint8Array())
+        else if (value._isEmpty) throw new InvalidArgument(`${path} holds no value`)
+        else process.stdout.write(`${valueNames.get(value.which()) ?? 'cap'}\n`)
       })
     })
 }
@@ -101,14 +80,9 @@ export function rmCommand (): Command {
     .argument('<path>', 'anchor path')
     .addOption(homeOption())
     .action(async (path: string, flags: { home?: string }) => {
-      await withHost(flags.home, async host => {
-        const at = walk(host, path)
-        try {
-          using cleared = at.anchor.store(p => { p._initValue().empty = true; p.overwrite = true })
-          await cleared
-        } finally {
-          at.release()
-        }
+      await withAnchor(flags.home, path, async anchor => {
+        using cleared = anchor.store(p => { p._initValue().empty = true; p.overwrite = true })
+        await cleared
       })
     })
 }
