@@ -21,14 +21,7 @@ export class PeerHosts {
 
   /** A new reference to `peer`'s Host capability (yours to release). */
   async host (peer: string): Promise<HostClient> {
-    if (this.closed) throw new Disconnected('this node is stopping')
-    let link = this.links.get(peer)
-    if (link === undefined) {
-      link = this.dial(peer)
-      this.links.set(peer, link)
-      link.conn.catch(() => { if (this.links.get(peer) === link) this.links.delete(peer) })
-    }
-    return (await link.host).dup()
+    return (await this.link(peer).host).dup()
   }
 
   /**
@@ -36,16 +29,24 @@ export class PeerHosts {
    * queue in order. Fails with Disconnected when the peer cannot be reached.
    */
   root (peer: string): AnchorClient {
-    return promisedCapability(AnchorClient, (async () => {
-      await this.host(peer).then(h => { h.release() })
-      const link = this.links.get(peer)
-      if (link === undefined) throw new Disconnected(`host ${peer} is gone`)
-      link.root ??= link.host.then(async host => {
-        using ans = host.local()
-        return Host_Local$Results$Caps.anchor.get(await ans).dup()
-      })
-      return (await link.root).dup()
-    })())
+    const link = this.link(peer)
+    link.root ??= link.host.then(async host => {
+      using ans = host.local()
+      return Host_Local$Results$Caps.anchor.get(await ans).dup()
+    })
+    return promisedCapability(AnchorClient, link.root.then(r => r.dup()))
+  }
+
+  private link (peer: string): PeerLink {
+    if (this.closed) throw new Disconnected('this node is stopping')
+    let link = this.links.get(peer)
+    if (link === undefined) {
+      const made = this.dial(peer)
+      made.conn.catch(() => { if (this.links.get(peer) === made) this.links.delete(peer) })
+      this.links.set(peer, made)
+      link = made
+    }
+    return link
   }
 
   /** Drops the link to a host that left: its capabilities become Disconnected errors. */
