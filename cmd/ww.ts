@@ -6,6 +6,8 @@ import { lsCommand } from './ls.js'
 import { pubCommand, subCommand } from './pubsub.js'
 import { loadCommand, mkchanCommand, rmCommand, storeCommand } from './anchor.js'
 import { recvCommand, sendCommand } from './chan.js'
+import { runCommand } from './run.js'
+import { killCommand, psCommand } from './ps.js'
 
 const program = new Command()
   .name('ww')
@@ -20,6 +22,7 @@ program.addCommand(idCommand())
 program.addCommand(lsCommand())
 program.addCommand(pubCommand())
 program.addCommand(subCommand())
+for (const c of [runCommand(), psCommand(), killCommand()]) program.addCommand(c)
 for (const c of [mkchanCommand(), sendCommand(), recvCommand(), storeCommand(), loadCommand(), rmCommand()]) program.addCommand(c)
 
 try {

@@ -26,4 +26,7 @@ interface Host {
   cluster @3 () -> (view :Cluster.View);
   executor @4 () -> (executor :Proc.Executor);
   pubsub @5 () -> (router :PubSub.Router);
+  peer @6 (peer :Text) -> (host :Host);
+  # Another live host's Host, reached through this one (so an API-socket client can run procs
+  # anywhere). "" or this host's own peer ID returns this Host. NotFound for an unknown peer.
 }

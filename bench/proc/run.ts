@@ -3,6 +3,7 @@
 //   proc.idle_per_gib            idle procs (blocked in recv) per GiB of RSS
 //   proc.chan.local_msgs_s       guest-to-guest messages/s through a local channel (ping/echo), and the
 //                                same ping-pong between two plain JS tasks on a Chan as the reference
+//   proc.chan.remote_msgs_s      the same across two nodes (remote.ts), beside the one-node figure
 //   proc.max_idle                idle procs one node held (target >= 10,000; needs --disable-wasm-trap-handler)
 
 import { readFileSync } from 'node:fs'
@@ -10,6 +11,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Chan } from '../../src/csp/index.js'
 import { Executor, LocalWorld, ModuleCache, type Proc } from '../../src/proc/index.js'
+import { remoteChannel } from './remote.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const BUILD = resolve(here, '../../../guest/build')
@@ -128,5 +130,6 @@ const executor = new Executor({ cache: new ModuleCache(), world: world.forProc, 
 await spawnLatency(executor)
 await idleMemory(executor)
 await localChannel(executor)
+await remoteChannel(line, BUILD)
 await maxIdle(executor)
 process.exit(0)

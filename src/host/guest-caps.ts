@@ -9,13 +9,12 @@
 
 import { Chan, type OpOptions } from '../csp/index.js'
 import { serveChanOf } from '../csp/server.js'
-import { releaseMessage, type ChanMessage } from '../csp/wire.js'
-import { readMessage, writeMessage } from '../csp/wire.js'
+import { readMessage, releaseMessage, writeMessage, type ChanMessage } from '../csp/wire.js'
 import { InvalidArgument } from '../errors.js'
 import { trySendNow } from '../proc/send-now.js'
 import type { Cap, ChanCap, Message, ProcCap, RecverCap, SenderCap } from '../proc/index.js'
 import type { Capability } from '../rpc/index.js'
-import { ChanClient, CloserClient, RecverClient, SenderClient } from '../schema/channel.rpc.js'
+import { Chan_Recver$Results$Caps, Chan_Sender$Results$Caps, CloserClient, RecverClient, SenderClient } from '../schema/channel.rpc.js'
 import { ProcClient } from '../schema/proc.rpc.js'
 import { readExitStatus } from './exit-status.js'
 
@@ -52,10 +51,16 @@ export class CapScope {
     const facets: { sender?: Capability, recver?: Capability } = {}
     const facet = async (which: 'sender' | 'recver'): Promise<Capability> => {
       if (facets[which] === undefined) {
-        using ans = which === 'sender' ? client.sender() : client.recver()
-        const r = await ans
-        const cap = (which === 'sender' ? (r as any).sender : (r as any).recver) as Capability
-        facets[which] ??= this.hold(cap.dup())
+        let cap: Capability
+        if (which === 'sender') {
+          using ans = client.sender()
+          cap = Chan_Sender$Results$Caps.sender.get(await ans).dup()
+        } else {
+          using ans = client.recver()
+          cap = Chan_Recver$Results$Caps.recver.get(await ans).dup()
+        }
+        if (facets[which] === undefined) facets[which] = this.hold(cap)
+        else cap.release()
       }
       return facets[which].dup()
     }
@@ -118,8 +123,10 @@ export class CapScope {
     const send = async (msg: Message, opts?: OpOptions): Promise<void> => {
       const cap = msg.cap === undefined ? null : await exportCap(msg.cap)
       try {
-        using ans = s.send(p => { writeMessage(p._initMsg(), { data: msg.data, cap }) }, { signal: opts?.signal })
-        await ans
+        await withSignal(opts, async signal => {
+          using ans = s.send(p => { writeMessage(p._initMsg(), { data: msg.data, cap }) }, { signal })
+          await ans
+        })
       } finally { cap?.release() }
     }
     exporters.set(send, async () => s.dup())
@@ -129,9 +136,10 @@ export class CapScope {
   private recver (r: RecverClient): RecverCap {
     this.hold(r)
     const recv = async (opts?: OpOptions): Promise<Message> => {
-      using ans = r.recv(undefined, { signal: opts?.signal })
-      const res = await ans
-      return this.message(readMessage(res.msg))
+      return await withSignal(opts, async signal => {
+        using ans = r.recv(undefined, { signal })
+        return this.message(readMessage((await ans).msg))
+      })
     }
     exporters.set(recv, async () => r.dup())
     return { kind: 'recver', recv }
@@ -155,8 +163,10 @@ export class CapScope {
     const cap: ProcCap = {
       kind: 'proc',
       wait: async (opts) => {
-        using ans = p.wait(undefined, { signal: opts?.signal })
-        return readExitStatus((await ans).status)
+        return await withSignal(opts, async signal => {
+          using ans = p.wait(undefined, { signal })
+          return readExitStatus((await ans).status)
+        })
       },
       kill: () => { p.kill().then(() => {}, () => {}) },
       stdout: () => {
@@ -195,4 +205,20 @@ function facetFn (cap: Cap): object {
   if (cap.kind === 'sender') return cap.send
   if (cap.kind === 'recver') return cap.recv
   return cap
+}
+
+/**
+ * Runs one RPC call under a signal of its own that follows the proc's: the proc's signal lives as
+ * long as the proc, so listeners must not pile up on it call after call.
+ */
+export async function withSignal<T> (opts: OpOptions | undefined, fn: (signal?: AbortSignal) => Promise<T>): Promise<T> {
+  const parent = opts?.signal
+  if (parent === undefined) return await fn(undefined)
+  const ctl = new AbortController()
+  const onAbort = (): void => { ctl.abort(parent.reason) }
+  if (parent.aborted) onAbort()
+  else parent.addEventListener('abort', onAbort, { once: true })
+  try {
+    return await fn(ctl.signal)
+  } finally { parent.removeEventListener('abort', onAbort) }
 }

@@ -5,7 +5,7 @@ import type { ViewClient } from '../schema/cluster.rpc.js'
 import type { HostInfo } from '../schema/host.js'
 import {
   HostClient, Host_Cluster$Results$Caps, Host_Executor$Results$Caps, Host_Local$Results$Caps,
-  Host_Pubsub$Results$Caps, Host_Root$Results$Caps
+  Host_Peer$Results$Caps, Host_Pubsub$Results$Caps, Host_Root$Results$Caps
 } from '../schema/host.rpc.js'
 import type { ExecutorClient } from '../schema/proc.rpc.js'
 import type { RouterClient } from '../schema/pubsub.rpc.js'
@@ -19,6 +19,8 @@ export interface HostParts {
   /** This host's own tree. */
   local?: () => AnchorClient
   executor?: ExecutorClient
+  /** Another live host's Host capability (yours to release); NotFound for an unknown peer. */
+  peer?: (peer: string) => Promise<HostClient>
 }
 
 /** Serves the Host capability; it holds its own references to the parts. */
@@ -44,6 +46,11 @@ export function serveHost (parts: HostParts): HostClient {
       Host_Executor$Results$Caps.executor.set(results, executor ?? missing('the executor'))
     },
     pubsub (_params, results) { Host_Pubsub$Results$Caps.router.set(results, router) },
+    async peer (params, results) {
+      if (parts.peer === undefined) missing('reaching other hosts')
+      using h = await parts.peer!(params.peer)
+      Host_Peer$Results$Caps.host.set(results, h)
+    },
     [Symbol.dispose] () {
       view.release()
       router.release()

@@ -3,6 +3,7 @@ import { hostname as osHostname } from 'node:os'
 import { logger } from '@libp2p/logger'
 import { AnchorTree, serveClusterRoot, serveTree } from '../anchor/index.js'
 import { ClusterNode, normalizeMeta, rpcProtocol } from '../cluster/index.js'
+import { NotFound } from '../errors.js'
 import { Connection, type Capability } from '../rpc/index.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
 import type { HostClient } from '../schema/host.rpc.js'
@@ -10,6 +11,7 @@ import { libp2pTransport } from '../transport/index.js'
 import { serveApiSocket, type ApiSocket } from './api-socket.js'
 import type { Home } from './home.js'
 import { serveHost } from './host-server.js'
+import { HostProcs } from './host-procs.js'
 import { lockHome } from './lock.js'
 import { PeerHosts } from './peer-hosts.js'
 import { serveRouter } from './pubsub-server.js'
@@ -39,7 +41,8 @@ export class WwNode {
     readonly peers: PeerHosts,
     private readonly local: AnchorClient,
     private readonly api: ApiSocket | undefined,
-    private readonly unlock: () => void
+    private readonly unlock: () => void,
+    readonly procs: HostProcs
   ) {}
 
   get peerId (): string { return this.cluster.peerId }
@@ -71,7 +74,15 @@ export class WwNode {
       c.table.watch(ev => { if (ev.type === 'leave') peers.forget(ev.record.peer) })
       const view = serveView(c.table)
       const router = serveRouter(c.pubsub)
-      const host = serveHost({
+      const procs = new HostProcs({
+        peerId: c.peerId,
+        modulesDir: options.home.modules,
+        clusterRoot: () => serveClusterRoot(hosts),
+        hostOf: async peer => await peers.host(peer),
+        hosts: where => c.ls(where).map(r => r.peer)
+      })
+      const executor = procs.serve()
+      const host: HostClient = serveHost({
         info (to) {
           to.peer = c.peerId
           to.instance = instance
@@ -87,16 +98,23 @@ export class WwNode {
         view,
         router,
         root: () => serveClusterRoot(hosts),
-        local: () => local.dup()
+        local: () => local.dup(),
+        executor,
+        peer: async peer => {
+          if (peer === '' || peer === c.peerId || peer === 'peer') return host.dup()
+          if (!c.ls().some(r => r.peer === peer)) throw new NotFound(`no live host ${JSON.stringify(peer)}`)
+          return await peers.host(peer)
+        }
       })
       view.release()
       router.release()
+      executor.release()
       await c.libp2p.handle(rpcProtocol(c.namespace), (stream) => {
         const conn = new Connection(libp2pTransport(stream), { bootstrap: host, name: 'libp2p' })
         void conn.closed
       })
       const api = options.api === false ? undefined : await serveApiSocket(options.home.apiSocket, host)
-      return new WwNode(c, host, peers, local, api, unlock)
+      return new WwNode(c, host, peers, local, api, unlock, procs)
     } catch (err) {
       await cluster?.stop().catch(() => {})
       unlock()
@@ -108,6 +126,7 @@ export class WwNode {
   async stop (): Promise<void> {
     this.stopping ??= (async () => {
       await this.api?.close()
+      await this.procs.close()
       this.peers.close()
       await this.cluster.stop()
       this.host.release()

@@ -132,8 +132,15 @@ export class Answer<R extends capnp.Struct, PL = unknown> implements PromiseLike
       if (r.caps.length > 0) registry.register(this, { release: () => { r.release() } } as unknown as CapHook, this)
     }, () => { this.#settled = true })
     if (signal !== undefined) {
-      if (signal.aborted) this.release()
-      else signal.addEventListener('abort', () => { if (!this.#settled) this.release() }, { once: true })
+      if (signal.aborted) {
+        this.release()
+      } else {
+        // A signal may outlive many calls (a proc's, say): drop the listener once this one settles.
+        const onAbort = (): void => { if (!this.#settled) this.release() }
+        signal.addEventListener('abort', onAbort, { once: true })
+        const forget = (): void => { signal.removeEventListener('abort', onAbort) }
+        hook.promise.then(forget, forget)
+      }
     }
   }
 

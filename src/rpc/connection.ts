@@ -300,9 +300,16 @@ export class Connection {
     }
     this.send(c.msg, true, q)
     releaseCaps(c.msg)
-    if (c.signal !== undefined) {
-      if (c.signal.aborted) q.answer.cancel()
-      else c.signal.addEventListener('abort', () => { q.answer.cancel() }, { once: true })
+    const signal = c.signal
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        q.answer.cancel()
+      } else {
+        const onAbort = (): void => { q.answer.cancel() }
+        signal.addEventListener('abort', onAbort, { once: true })
+        const forget = (): void => { signal.removeEventListener('abort', onAbort) }
+        q.answer.promise.then(forget, forget)
+      }
     }
     return q.answer
   }

@@ -78,7 +78,7 @@ export class LocalHook implements CapHook {
     const ctx = new HandlerContext(c)
     answer.onCancel = () => { ctx.cancel() }
     this.addRef()
-    const finish = (): void => { releaseCaps(c.msg); this.release() }
+    const finish = (): void => { ctx.done(); releaseCaps(c.msg); this.release() }
     let out: ReturnType<typeof newResultsMessage> | undefined
     const settle = (o: ReturnType<typeof newResultsMessage>): void => {
       const tail = ctx.tail
@@ -141,14 +141,27 @@ class HandlerContext implements CallContext {
     this.methodId = call.methodId
   }
 
+  #forget?: () => void
+
   get signal (): AbortSignal {
     if (this.#abort === undefined) {
       const abort = this.#abort = new AbortController()
       const caller = this.call.signal
-      if (this.#canceled || caller?.aborted === true) abort.abort()
-      else caller?.addEventListener('abort', () => { abort.abort() }, { once: true })
+      if (this.#canceled || caller?.aborted === true) {
+        abort.abort()
+      } else if (caller !== undefined) {
+        const onAbort = (): void => { abort.abort() }
+        caller.addEventListener('abort', onAbort, { once: true })
+        this.#forget = () => { caller.removeEventListener('abort', onAbort) }
+      }
     }
     return this.#abort.signal
+  }
+
+  /** The handler is finished: stop listening to the caller's signal (it may outlive this call). */
+  done (): void {
+    this.#forget?.()
+    this.#forget = undefined
   }
 
   cancel (): void {

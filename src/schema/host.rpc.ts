@@ -3,7 +3,7 @@
 import * as rpc from '../rpc/index.js'
 import { AnchorClient } from './anchor.rpc.js'
 import { ViewClient } from './cluster.rpc.js'
-import { Host_Cluster$Params, Host_Cluster$Results, Host_Executor$Params, Host_Executor$Results, Host_Info$Params, Host_Info$Results, Host_Local$Params, Host_Local$Results, Host_Pubsub$Params, Host_Pubsub$Results, Host_Root$Params, Host_Root$Results } from './host.js'
+import { Host_Cluster$Params, Host_Cluster$Results, Host_Executor$Params, Host_Executor$Results, Host_Info$Params, Host_Info$Results, Host_Local$Params, Host_Local$Results, Host_Peer$Params, Host_Peer$Results, Host_Pubsub$Params, Host_Pubsub$Results, Host_Root$Params, Host_Root$Results } from './host.js'
 import { ExecutorClient } from './proc.rpc.js'
 import { RouterClient } from './pubsub.rpc.js'
 
@@ -20,10 +20,11 @@ export class HostClient extends rpc.Capability {
     local: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 2, name: 'local', Params: Host_Local$Params, Results: Host_Local$Results } as rpc.MethodInfo<Host_Local$Params, Host_Local$Results>,
     cluster: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 3, name: 'cluster', Params: Host_Cluster$Params, Results: Host_Cluster$Results } as rpc.MethodInfo<Host_Cluster$Params, Host_Cluster$Results>,
     executor: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 4, name: 'executor', Params: Host_Executor$Params, Results: Host_Executor$Results } as rpc.MethodInfo<Host_Executor$Params, Host_Executor$Results>,
-    pubsub: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 5, name: 'pubsub', Params: Host_Pubsub$Params, Results: Host_Pubsub$Results } as rpc.MethodInfo<Host_Pubsub$Params, Host_Pubsub$Results>
+    pubsub: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 5, name: 'pubsub', Params: Host_Pubsub$Params, Results: Host_Pubsub$Results } as rpc.MethodInfo<Host_Pubsub$Params, Host_Pubsub$Results>,
+    peer: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 6, name: 'peer', Params: Host_Peer$Params, Results: Host_Peer$Results } as rpc.MethodInfo<Host_Peer$Params, Host_Peer$Results>
   }
   static readonly dispatch: rpc.DispatchTable = new Map([
-    [0xff2e37244b6ab5b9n, [HostClient.methods.info, HostClient.methods.root, HostClient.methods.local, HostClient.methods.cluster, HostClient.methods.executor, HostClient.methods.pubsub]]
+    [0xff2e37244b6ab5b9n, [HostClient.methods.info, HostClient.methods.root, HostClient.methods.local, HostClient.methods.cluster, HostClient.methods.executor, HostClient.methods.pubsub, HostClient.methods.peer]]
   ])
   /** Exports a server object as a capability (yours to release). */
   static serve (impl: HostServer): HostClient { return rpc.serve(HostClient, impl, HostClient.dispatch) }
@@ -35,6 +36,7 @@ export class HostClient extends rpc.Capability {
   cluster (build?: (params: Host_Cluster$Params) => void, options?: rpc.CallOptions): rpc.Answer<Host_Cluster$Results, Host_Cluster$Results$Pipeline> { return this.call(HostClient.methods.cluster, build, options, Host_Cluster$Results$Pipeline) }
   executor (build?: (params: Host_Executor$Params) => void, options?: rpc.CallOptions): rpc.Answer<Host_Executor$Results, Host_Executor$Results$Pipeline> { return this.call(HostClient.methods.executor, build, options, Host_Executor$Results$Pipeline) }
   pubsub (build?: (params: Host_Pubsub$Params) => void, options?: rpc.CallOptions): rpc.Answer<Host_Pubsub$Results, Host_Pubsub$Results$Pipeline> { return this.call(HostClient.methods.pubsub, build, options, Host_Pubsub$Results$Pipeline) }
+  peer (build?: (params: Host_Peer$Params) => void, options?: rpc.CallOptions): rpc.Answer<Host_Peer$Results, Host_Peer$Results$Pipeline> { return this.call(HostClient.methods.peer, build, options, Host_Peer$Results$Pipeline) }
 }
 /** What a host.capnp:Host server implements (inherited methods included). */
 export interface HostServer {
@@ -44,6 +46,7 @@ export interface HostServer {
   cluster: (params: Host_Cluster$Params, results: Host_Cluster$Results, ctx: rpc.CallContext) => void | Promise<void>
   executor: (params: Host_Executor$Params, results: Host_Executor$Results, ctx: rpc.CallContext) => void | Promise<void>
   pubsub: (params: Host_Pubsub$Params, results: Host_Pubsub$Results, ctx: rpc.CallContext) => void | Promise<void>
+  peer: (params: Host_Peer$Params, results: Host_Peer$Results, ctx: rpc.CallContext) => void | Promise<void>
   [Symbol.dispose]?: () => void
 }
 /** Pipelined view of Host_Info$Params: capability fields usable before the answer arrives. */
@@ -119,4 +122,17 @@ export class Host_Pubsub$Results$Pipeline {
 /** Capability fields of Host_Pubsub$Results: get (borrowed), has, set (the message keeps its own reference). */
 export const Host_Pubsub$Results$Caps = {
   router: rpc.capField(0, () => RouterClient)
+}
+/** Pipelined view of Host_Peer$Params: capability fields usable before the answer arrives. */
+export class Host_Peer$Params$Pipeline {
+  constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
+}
+/** Pipelined view of Host_Peer$Results: capability fields usable before the answer arrives. */
+export class Host_Peer$Results$Pipeline {
+  constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
+  get host (): HostClient { return this.$answer.pipelineCap([...this.$path, 0], HostClient) }
+}
+/** Capability fields of Host_Peer$Results: get (borrowed), has, set (the message keeps its own reference). */
+export const Host_Peer$Results$Caps = {
+  host: rpc.capField(0, () => HostClient)
 }

@@ -292,6 +292,46 @@ export class Host_Pubsub$Results$Promise {
     return await this.pipeline.struct();
   }
 }
+export class Host_Peer$Params extends $.Struct {
+  static readonly _capnp = {
+    displayName: "peer$Params",
+    id: "8b2a60906e144e64",
+    size: new $.ObjectSize(0, 1),
+  };
+  get peer(): string {
+    return $.utils.getText(0, this);
+  }
+  set peer(value: string) {
+    $.utils.setText(0, value, this);
+  }
+  toString(): string { return "Host_Peer$Params_" + super.toString(); }
+}
+export class Host_Peer$Results extends $.Struct {
+  static readonly _capnp = {
+    displayName: "peer$Results",
+    id: "a8f66ed3c0f3843b",
+    size: new $.ObjectSize(0, 1),
+  };
+  get host(): Host$Client {
+    return new Host$Client($.utils.getInterfaceClientOrNullAt(0, this));
+  }
+  set host(value: Host$Client) {
+    $.utils.setInterfacePointer(this.segment.message.addCap(value.client), $.utils.getPointer(0, this));
+  }
+  toString(): string { return "Host_Peer$Results_" + super.toString(); }
+}
+export class Host_Peer$Results$Promise {
+  pipeline: $.Pipeline<any, any, Host_Peer$Results>;
+  constructor(pipeline: $.Pipeline<any, any, Host_Peer$Results>) {
+    this.pipeline = pipeline;
+  }
+  getHost(): Host$Client {
+    return new Host$Client(this.pipeline.getPipeline(Host, 0).client());
+  }
+  async promise(): Promise<Host_Peer$Results> {
+    return await this.pipeline.struct();
+  }
+}
 export class Host$Client {
   client: $.Client;
   static readonly interfaceId: bigint = 0xff2e37244b6ab5b9n;
@@ -304,7 +344,8 @@ export class Host$Client {
     $.Method<Host_Local$Params, Host_Local$Results>,
     $.Method<Host_Cluster$Params, Host_Cluster$Results>,
     $.Method<Host_Executor$Params, Host_Executor$Results>,
-    $.Method<Host_Pubsub$Params, Host_Pubsub$Results>
+    $.Method<Host_Pubsub$Params, Host_Pubsub$Results>,
+    $.Method<Host_Peer$Params, Host_Peer$Results>
   ] = [
     {
       ParamsClass: Host_Info$Params,
@@ -353,6 +394,14 @@ export class Host$Client {
       methodId: 5,
       interfaceName: "host.capnp:Host",
       methodName: "pubsub"
+    },
+    {
+      ParamsClass: Host_Peer$Params,
+      ResultsClass: Host_Peer$Results,
+      interfaceId: Host$Client.interfaceId,
+      methodId: 6,
+      interfaceName: "host.capnp:Host",
+      methodName: "peer"
     }
   ];
   info(paramsFunc?: (params: Host_Info$Params) => void): Host_Info$Results$Promise {
@@ -411,6 +460,19 @@ export class Host$Client {
     const pipeline = new $.Pipeline(Host_Pubsub$Results, answer);
     return new Host_Pubsub$Results$Promise(pipeline);
   }
+  /**
+* Another live host's Host, reached through this one (so an API-socket client can run procs
+* anywhere). "" or this host's own peer ID returns this Host. NotFound for an unknown peer.
+*
+*/
+  peer(paramsFunc?: (params: Host_Peer$Params) => void): Host_Peer$Results$Promise {
+    const answer = this.client.call({
+      method: Host$Client.methods[6],
+      paramsFunc: paramsFunc
+    });
+    const pipeline = new $.Pipeline(Host_Peer$Results, answer);
+    return new Host_Peer$Results$Promise(pipeline);
+  }
 }
 $.Registry.register(Host$Client.interfaceId, Host$Client);
 export interface Host$Server$Target {
@@ -420,6 +482,7 @@ export interface Host$Server$Target {
   cluster(params: Host_Cluster$Params, results: Host_Cluster$Results): Promise<void>;
   executor(params: Host_Executor$Params, results: Host_Executor$Results): Promise<void>;
   pubsub(params: Host_Pubsub$Params, results: Host_Pubsub$Results): Promise<void>;
+  peer(params: Host_Peer$Params, results: Host_Peer$Results): Promise<void>;
 }
 export class Host$Server extends $.Server {
   readonly target: Host$Server$Target;
@@ -448,6 +511,10 @@ export class Host$Server extends $.Server {
       {
         ...Host$Client.methods[5],
         impl: target.pubsub
+      },
+      {
+        ...Host$Client.methods[6],
+        impl: target.peer
       }
     ]);
     this.target = target;

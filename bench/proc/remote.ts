@@ -1,0 +1,41 @@
+// proc.chan.remote_msgs_s: guest-to-guest messages/s across two nodes (ping on B, echo on A, through
+// /<A>/mailbox over libp2p on 127.0.0.1), beside the same guests on one node measured in the same run.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { resolveHome } from '../../src/host/home.js'
+import { WwNode } from '../../src/host/node.js'
+
+const ROUND_TRIPS = Number(process.env.WW_BENCH_REMOTE_ROUND_TRIPS ?? 1000)
+
+type Line = (name: string, value: number | string, note?: string) => void
+
+async function pingPong (ping: WwNode, echoOn: WwNode, path: string, build: string): Promise<number> {
+  const wasm = (name: string): Uint8Array => new Uint8Array(readFileSync(join(build, `${name}.wasm`)))
+  const echo = await echoOn.procs.spawnHere({ module: { bytes: wasm('echo') }, args: ['/peer/bench-mailbox', String(ROUND_TRIPS)] })
+  let out = ''
+  const p = await ping.procs.spawnHere({ module: { bytes: wasm('ping') }, args: [path, String(ROUND_TRIPS)], stdout: c => { out += new TextDecoder().decode(c) } })
+  const st = await p.wait()
+  echo.kill()
+  const m = /in (\d+) us/.exec(out)
+  if (st.code !== 0 || m === null) throw new Error(`ping failed: ${st.message} ${out}`)
+  return 2 * ROUND_TRIPS / (Number(m[1]) / 1e6)
+}
+
+export async function remoteChannel (line: Line, build: string): Promise<void> {
+  const homes = [mkdtempSync(join(tmpdir(), 'ww-bench-')), mkdtempSync(join(tmpdir(), 'ww-bench-'))]
+  const a = await WwNode.start({ home: resolveHome(homes[0]), mdns: false, api: false, listen: ['/ip4/127.0.0.1/tcp/0'] })
+  const b = await WwNode.start({ home: resolveHome(homes[1]), mdns: false, api: false, listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: a.cluster.addrs() })
+  try {
+    while (a.cluster.ls().length < 2 || b.cluster.ls().length < 2) await new Promise(resolve => setTimeout(resolve, 50))
+    const local = await pingPong(a, a, '/peer/bench-mailbox', build)
+    const remote = await pingPong(b, a, `/${a.peerId}/bench-mailbox`, build)
+    line('proc.chan.remote_msgs_s', Math.round(remote), `${ROUND_TRIPS} round trips ping on B <-> echo on A over libp2p`)
+    line('proc.chan.node_local_msgs_s', Math.round(local), 'the same guests on one node (cluster world)')
+    line('proc.chan.remote_over_local', remote / local)
+  } finally {
+    await b.stop()
+    await a.stop()
+    for (const h of homes) rmSync(h, { recursive: true, force: true })
+  }
+}

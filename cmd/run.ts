@@ -1,0 +1,155 @@
+// ww run: spawn a guest on a host of the cluster, stream its output, exit with its code.
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { basename } from 'node:path'
+import { Command } from 'commander'
+import { Closed, InvalidArgument, NotFound } from '../src/errors.js'
+import { readExitStatus } from '../src/host/exit-status.js'
+import { serveModuleSource, writeSpawnRequest } from '../src/host/spawn-request.js'
+import type { ExitStatus } from '../src/proc/signals.js'
+import type { RecverClient } from '../src/schema/channel.rpc.js'
+import { Host_Peer$Results$Caps, type HostClient } from '../src/schema/host.rpc.js'
+import { walk } from './anchor-path.js'
+import { withHost } from './client.js'
+import { collect, homeOption } from './home-option.js'
+
+interface RunFlags {
+  home?: string
+  on?: string
+  where?: string
+  mem?: string
+  fuel?: string
+  timeout?: string
+  env?: string[]
+  root?: string
+}
+
+/** Exit codes of `ww run` when the guest did not exit by itself. */
+export const RUN_EXIT_CODES = { killed: 137, timedOut: 124, outOfFuel: 125, outOfMemory: 125, trapped: 125 } as const
+
+export function runCommand (): Command {
+  return new Command('run')
+    .description('run a WASM guest on a host of the cluster (this one by default), stream its stdout and stderr, ' +
+      'and exit with its exit code; Ctrl-C (SIGINT/SIGTERM) kills the proc. A guest that did not exit by itself prints one line to stderr and ends ww run with ' +
+      `${RUN_EXIT_CODES.killed} (killed), ${RUN_EXIT_CODES.timedOut} (timed out) or ${RUN_EXIT_CODES.trapped} (out of fuel, out of memory, trapped)`)
+    .argument('<file>', 'the .wasm module (wasm32-wasi); sent by SHA-256, its bytes only to a host that lacks them')
+    .argument('[args...]', 'the guest\'s arguments (put them after --)')
+    .addOption(homeOption())
+    .option('--on <peer>', 'run on the host with this peer ID')
+    .option('--where <k=v>', 'run on a live host whose meta has this pair (one at random)')
+    .option('--mem <size>', 'memory maximum, e.g. 16M, 1G, 65536 (default 64M)')
+    .option('--fuel <n>', 'instruction budget (function entries and loop iterations; default unlimited)')
+    .option('--timeout <seconds>', 'wall-clock limit (default none)')
+    .option('--env <K=V>', 'an environment variable for the guest; repeatable', collect)
+    .option('--root <path>', 'the anchor the guest sees as "/" (default the cluster root, where /peer is the host it runs on)')
+    .action(async (file: string, args: string[], flags: RunFlags) => {
+      if (flags.on !== undefined && flags.where !== undefined) throw new InvalidArgument('--on and --where exclude each other')
+      const limits = {
+        memoryBytes: flags.mem === undefined ? 0 : parseSize(flags.mem),
+        fuel: flags.fuel === undefined ? 0 : positiveInt('--fuel', flags.fuel),
+        timeoutMs: flags.timeout === undefined ? 0 : Math.ceil(positiveNumber('--timeout', flags.timeout) * 1000)
+      }
+      for (const e of flags.env ?? []) if (!e.includes('=')) throw new InvalidArgument(`--env takes K=V, got ${JSON.stringify(e)}`)
+      let bytes: Uint8Array
+      try {
+        bytes = readFileSync(file)
+      } catch (err) {
+        throw new NotFound(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+      }
+      const hash = createHash('sha256').update(bytes).digest()
+      const status = await withHost(flags.home, async host => {
+        using target = await targetHost(host, flags)
+        using source = serveModuleSource(async h => Buffer.compare(Buffer.from(h), hash) === 0 ? bytes : undefined)
+        const root = flags.root === undefined ? undefined : walk(host, flags.root)
+        try {
+          using ex = target.executor()
+          using spawned = ex.pipeline.executor.spawn(p => {
+            writeSpawnRequest(p._initRequest(), {
+              hash, source, args, env: flags.env, limits, name: basename(file), root: root?.anchor
+            })
+          })
+          const proc = spawned.pipeline.proc
+          using out = proc.stdout()
+          using err = proc.stderr()
+          const pumps = [pump(out.pipeline.recver, process.stdout), pump(err.pipeline.recver, process.stderr)]
+          using waited = proc.wait()
+          // Interrupting ww run ends the proc (it would go on running on its host otherwise).
+          const interrupt = (): void => { proc.kill().then(() => {}, () => {}) }
+          process.on('SIGINT', interrupt)
+          process.on('SIGTERM', interrupt)
+          let st: ExitStatus
+          try {
+            st = readExitStatus((await waited).status)
+          } catch (e) {
+            await spawned // a failed spawn says why better than the wait
+            throw e
+          } finally {
+            process.off('SIGINT', interrupt)
+            process.off('SIGTERM', interrupt)
+          }
+          await Promise.allSettled(pumps)
+          if (st.reason !== 'exited') {
+            using info = proc.info()
+            const i = (await info).info
+            process.stderr.write(`ww: proc ${i.peer}/${i.pid} ${st.message}\n`)
+          }
+          return st
+        } finally { root?.release() }
+      })
+      process.exitCode = status.reason === 'exited' ? status.code & 0xff : RUN_EXIT_CODES[status.reason]
+    })
+}
+
+async function targetHost (host: HostClient, flags: RunFlags): Promise<HostClient> {
+  let peer = flags.on
+  if (flags.where !== undefined) {
+    const kv = flags.where
+    if (!kv.includes('=')) throw new InvalidArgument(`--where takes k=v, got ${JSON.stringify(kv)}`)
+    using cluster = host.cluster()
+    using ans = cluster.pipeline.view.ls(p => { p._initWhere(1).set(0, kv) })
+    const hosts = [...(await ans).hosts].map(h => h.peer)
+    if (hosts.length === 0) throw new NotFound(`no live host matches ${kv}`)
+    peer = hosts[Math.floor(Math.random() * hosts.length)]
+  }
+  if (peer === undefined) return host.dup()
+  using ans = host.peer(p => { p.peer = peer })
+  return Host_Peer$Results$Caps.host.get(await ans).dup()
+}
+
+/** Copies a proc's output channel to `to` until it closes. */
+async function pump (recver: RecverClient, to: NodeJS.WriteStream): Promise<void> {
+  for (;;) {
+    using ans = recver.recv()
+    let chunk: Uint8Array
+    try {
+      const m = (await ans).msg
+      chunk = m._hasData() ? m.data.toUint8Array().slice() : new Uint8Array(0)
+    } catch (err) {
+      if (err instanceof Closed) return
+      throw err
+    }
+    if (!to.write(chunk)) await new Promise(resolve => to.once('drain', resolve))
+  }
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }
+
+export function parseSize (s: string): number {
+  const m = /^(\d+)([KMG]?)i?B?$/i.exec(s.trim())
+  if (m === null) throw new InvalidArgument(`--mem takes a size such as 16M or 1G, got ${JSON.stringify(s)}`)
+  const n = Number(m[1]) * SIZE_UNITS[m[2].toUpperCase()]
+  if (n <= 0) throw new InvalidArgument('--mem must be positive')
+  return n
+}
+
+function positiveInt (name: string, s: string): number {
+  const n = Number(s)
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgument(`${name} must be a positive integer, got ${s}`)
+  return n
+}
+
+function positiveNumber (name: string, s: string): number {
+  const n = Number(s)
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgument(`${name} must be a positive number, got ${s}`)
+  return n
+}

@@ -1,0 +1,145 @@
+// The procs of one host: the src/proc Executor with a cluster world per proc, placement of
+// children here or on another host (by peer ID or k=v tag), module shipping by hash, and the
+// Executor capability.
+import { logger } from '@libp2p/logger'
+import { InvalidArgument, NotFound } from '../errors.js'
+import {
+  Executor, ModuleCache, procCap, sha256, type GuestSpawnRequest, type Proc, type ProcCap, type ProcLimits,
+  type RuntimeLimits, type SpawnOptions, type WorldContext
+} from '../proc/index.js'
+import type { OpOptions } from '../csp/index.js'
+import type { AnchorClient } from '../schema/anchor.rpc.js'
+import type { HostClient } from '../schema/host.rpc.js'
+import { Host_Executor$Results$Caps } from '../schema/host.rpc.js'
+import { ExecutorClient, Executor_Proc$Results$Caps, Executor_Spawn$Results$Caps } from '../schema/proc.rpc.js'
+import { ClusterWorld } from './cluster-world.js'
+import { writeProcInfo } from './exit-status.js'
+import { CapScope, withSignal } from './guest-caps.js'
+import { serveProc } from './proc-server.js'
+import { readSpawnRequest, serveModuleSource, writeSpawnRequest } from './spawn-request.js'
+
+const log = logger('ww:host:procs')
+
+/** The root path marker under which a spawn's root anchor is passed to the world factory. */
+const ROOT_KEY = '#root'
+
+export interface HostProcsOptions {
+  peerId: string
+  /** Directory of the module cache (`<home>/modules`); none = memory only. */
+  modulesDir?: string
+  /** A new reference to the cluster root "/". */
+  clusterRoot: () => AnchorClient
+  /** A new reference to another host's Host capability. */
+  hostOf: (peer: string) => Promise<HostClient>
+  /** Live hosts (peer IDs, this one included) whose meta has every `k=v` in `where`. */
+  hosts: (where: string[]) => string[]
+  limits?: Partial<RuntimeLimits>
+}
+
+export class HostProcs {
+  readonly executor: Executor
+  readonly cache: ModuleCache
+  private readonly roots = new Map<number, AnchorClient | null>()
+  private nextRootKey = 1
+  private readonly worlds = new Map<number, ClusterWorld>()
+
+  constructor (private readonly opts: HostProcsOptions) {
+    this.cache = new ModuleCache({ dir: opts.modulesDir, limits: opts.limits })
+    this.executor = new Executor({ cache: this.cache, world: ctx => this.worldFor(ctx), limits: opts.limits })
+  }
+
+  get peerId (): string { return this.opts.peerId }
+
+  private worldFor (ctx: WorldContext): ClusterWorld {
+    const given = ctx.root[0] === ROOT_KEY ? this.roots.get(Number(ctx.root[1])) : null
+    const root = given != null ? given.dup() : this.opts.clusterRoot()
+    const world = new ClusterWorld(root, given != null, {
+      spawn: async (req, r, scope, o) => await this.spawnChild(req, r, scope, o)
+    })
+    this.worlds.set(ctx.pid, world)
+    return world
+  }
+
+  /** Spawns a proc on this host; `root` (borrowed) is the anchor it sees as "/", none = the cluster root. */
+  async spawnHere (opts: Omit<SpawnOptions, 'root'>, root?: AnchorClient | null): Promise<Proc> {
+    const key = this.nextRootKey++
+    this.roots.set(key, root ?? null)
+    try {
+      const proc = await this.executor.spawn({ ...opts, root: [ROOT_KEY, String(key)] })
+      proc.onEnd(p => {
+        this.worlds.get(p.pid)?.close()
+        this.worlds.delete(p.pid)
+      })
+      return proc
+    } finally {
+      this.roots.delete(key)
+    }
+  }
+
+  /** Where a child goes: this host, or another host's peer ID. */
+  place (where: string): string {
+    if (where === '' || where === this.opts.peerId) return this.opts.peerId
+    if (where.includes('=')) {
+      const hosts = this.opts.hosts([where])
+      if (hosts.length === 0) throw new NotFound(`no live host matches ${where}`)
+      return hosts.includes(this.opts.peerId) ? this.opts.peerId : hosts[Math.floor(Math.random() * hosts.length)]
+    }
+    if (!this.opts.hosts([]).includes(where)) throw new NotFound(`no live host ${JSON.stringify(where)}`)
+    return where
+  }
+
+  private async spawnChild (req: GuestSpawnRequest, root: AnchorClient | null, scope: CapScope, opts?: OpOptions): Promise<ProcCap> {
+    const peer = this.place(req.where)
+    if (peer === this.opts.peerId) {
+      const module = req.module.bytes !== undefined ? { bytes: req.module.bytes } : { hash: req.module.hash ?? new Uint8Array(0) }
+      const proc = await this.spawnHere({ module, args: req.args, env: req.env, limits: req.limits }, root)
+      const cap = procCap(proc)
+      CapScope.exportAs(cap, () => serveProc(proc, this.opts.peerId))
+      return cap
+    }
+    const bytes = req.module.bytes
+    const hash = bytes !== undefined ? sha256(bytes) : req.module.hash
+    if (hash === undefined) throw new InvalidArgument('a spawn needs module bytes or a hash')
+    using host = await this.opts.hostOf(peer)
+    using ex = host.executor()
+    using source = serveModuleSource(async h => bytes !== undefined && equal(h, hash) ? bytes : await this.cache.original(h))
+    return await withSignal(opts, async signal => {
+      using ans = Host_Executor$Results$Caps.executor.get(await ex).spawn(p => {
+        writeSpawnRequest(p._initRequest(), { hash, source, args: req.args, env: req.env, limits: req.limits, root: root ?? undefined })
+      }, { signal })
+      return scope.proc(Executor_Spawn$Results$Caps.proc.get(await ans).dup())
+    })
+  }
+
+  /** The Executor capability (yours to release). */
+  serve (): ExecutorClient {
+    return ExecutorClient.serve({
+      spawn: async (params, results) => {
+        const r = readSpawnRequest(params.request)
+        const proc = await this.spawnHere({ module: r.module, args: r.args, env: r.env, limits: r.limits as Partial<ProcLimits>, name: r.name }, r.root)
+        using served = serveProc(proc, this.opts.peerId)
+        Executor_Spawn$Results$Caps.proc.set(results, served)
+      },
+      ps: (_params, results) => {
+        const all = this.executor.ps()
+        const list = results._initProcs(all.length)
+        all.forEach((info, i) => { writeProcInfo(list.get(i), info, this.opts.peerId) })
+      },
+      proc: (params, results) => {
+        using served = serveProc(this.executor.proc(params.pid), this.opts.peerId)
+        Executor_Proc$Results$Caps.proc.set(results, served)
+      }
+    })
+  }
+
+  async close (): Promise<void> {
+    await this.executor.close()
+    for (const w of this.worlds.values()) w.close()
+    this.worlds.clear()
+    log('procs closed')
+  }
+}
+
+function equal (a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && a.every((x, i) => x === b[i])
+}

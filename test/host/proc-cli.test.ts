@@ -1,0 +1,157 @@
+// ww run / ps / kill as a user runs them: three `ww start` nodes, commands as subprocesses.
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { CliNode, eventually, tempHome, wwAsync, wwBin, type CliResult } from './cli-node.js'
+
+const guest = (name: string): string => fileURLToPath(new URL(`../../../guest/build/${name}.wasm`, import.meta.url))
+const hashOf = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex')
+
+/** A `ww` command left running in the background. */
+function background (args: string[]): { done: Promise<CliResult>, stdout: () => string, signal: (s: NodeJS.Signals) => void } {
+  const child = spawn(wwBin, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', d => { stdout += String(d) })
+  child.stderr.on('data', d => { stderr += String(d) })
+  const done = new Promise<CliResult>(resolve => child.on('close', status => { resolve({ status, stdout, stderr }) }))
+  return { done, stdout: () => stdout, signal: s => { child.kill(s) } }
+}
+
+describe('host: ww run, ww ps, ww kill across a cluster', function () {
+  this.timeout(300_000)
+  let a: CliNode, b: CliNode, c: CliNode
+
+  before(async function () {
+    a = await CliNode.start(tempHome(), '--meta', 'role=a')
+    ;[b, c] = await Promise.all([
+      CliNode.start(tempHome(), '--meta', 'role=b', '--bootstrap', a.addrs[0]),
+      CliNode.start(tempHome(), '--meta', 'role=c', '--bootstrap', a.addrs[0])
+    ])
+    for (const n of [a, b, c]) await eventually(async () => (await n.ls()).length === 3, 10_000, 'three hosts')
+  })
+
+  after(() => { for (const n of [a, b, c]) n?.cleanup() })
+
+  const run = async (node: CliNode, ...args: string[]): Promise<CliResult> => await wwAsync(['run', '--home', node.home, ...args])
+
+  for (const name of ['hello', 'hello-as']) {
+    it(`${name}: args, env, stdout, stderr and exit code 7, here and on another host by peer ID and by tag`, async () => {
+      const expected = 'arg 1: one\narg 2: two words\nGREETING=hi\n'
+      const here = await run(a, guest(name), '--env', 'GREETING=hi', '--', 'one', 'two words')
+      assert.equal(here.stdout, expected, here.stderr)
+      assert.equal(here.stderr, 'hello on stderr\n')
+      assert.equal(here.status, 7)
+
+      const there = await run(a, guest(name), '--on', b.peer, '--env', 'GREETING=hi', '--', 'one', 'two words')
+      assert.equal(there.stdout, expected, there.stderr)
+      assert.equal(there.status, 7)
+      const ps = JSON.parse((await wwAsync(['ps', '--json', '--home', b.home])).stdout) as Array<{ peer: string, name: string, status?: { code: number } }>
+      assert.ok(ps.some(p => p.peer === b.peer && p.name === `${name}.wasm` && p.status?.code === 7), 'the proc ran on b')
+
+      const tagged = await run(a, guest(name), '--where', 'role=c', '--', 'x')
+      assert.equal(tagged.status, 7, tagged.stderr)
+      const psC = JSON.parse((await wwAsync(['ps', '--json', '--home', c.home])).stdout) as Array<{ name: string }>
+      assert.ok(psC.some(p => p.name === `${name}.wasm`), 'the proc ran on c')
+    })
+  }
+
+  it('spawn by hash ships the module to a host that lacked it', async () => {
+    const file = guest('cat')
+    const hash = hashOf(file)
+    const stored = (n: CliNode): boolean => existsSync(join(n.home, 'modules', `${hash}.wasm`))
+    assert.equal(stored(b), false)
+    assert.equal(stored(a), false)
+    const r = await run(a, file, '--on', b.peer)
+    assert.equal(r.status, 0, r.stderr)
+    assert.equal(stored(b), true, 'b fetched the bytes and cached them')
+    assert.equal(stored(a), false, 'a only forwarded the request')
+  })
+
+  it('echo on A answers ping on B through /<A>/mailbox, and ping on A through /peer/mailbox', async () => {
+    const echo = background(['run', '--home', a.home, guest('echo'), '--', '/peer/mailbox', '40'])
+    await eventually(async () => (await wwAsync(['ls', `/${a.peer}`, '--home', a.home])).stdout.includes('mailbox'), 60_000, 'the echo mailbox')
+    const remote = await run(b, guest('ping'), '--', `/${a.peer}/mailbox`, '20')
+    assert.equal(remote.status, 0, remote.stderr)
+    assert.match(remote.stdout, /^ping: 20 round trips/)
+    const local = await run(a, guest('ping'), '--', '/peer/mailbox', '20')
+    assert.equal(local.status, 0, local.stderr)
+    assert.match(local.stdout, /^ping: 20 round trips/)
+    const done = await echo.done
+    assert.equal(done.status, 0, done.stderr)
+  })
+
+  it('fanout over three hosts returns the results in input order', async () => {
+    const r = await run(a, guest('fanout'), '--', '7', 'rr', a.peer, b.peer, c.peer)
+    assert.equal(r.status, 0, r.stderr)
+    assert.equal(r.stdout, 'results: 0 1 4 9 16 25 36\n')
+    for (const n of [b, c]) {
+      const ps = JSON.parse((await wwAsync(['ps', '--json', '--home', n.home])).stdout) as Array<{ args: string[] }>
+      assert.ok(ps.some(p => p.args[0] === 'child'), `children ran on ${n.peer}`)
+    }
+  })
+
+  it('ps lists a looping guest; kill from another host ends it, and ww run says so', async () => {
+    const loop = background(['run', '--home', a.home, guest('loop'), '--on', b.peer])
+    await eventually(() => loop.stdout().includes('looping'), 60_000, 'the loop to start')
+    const all = await wwAsync(['ps', '--all', '--home', c.home])
+    const line = all.stdout.split('\n').find(l => l.includes('\trunning\tloop.wasm'))
+    assert.ok(line !== undefined, all.stdout)
+    const id = line.split('\t')[0]
+    assert.ok(id.startsWith(`${b.peer}/`))
+    const k = await wwAsync(['kill', id, '--home', c.home])
+    assert.equal(k.status, 0, k.stderr)
+    const r = await loop.done
+    assert.equal(r.status, 137)
+    assert.match(r.stderr, new RegExp(`^ww: proc ${id} killed\\n$`))
+    const after = await wwAsync(['ps', '--home', b.home])
+    assert.match(after.stdout, new RegExp(`^${id}\\tkilled\\tloop.wasm`, 'm'))
+  })
+
+  it('interrupting ww run kills the proc; limits end it with a clear line and exit code', async () => {
+    const loop = background(['run', '--home', a.home, guest('loop')])
+    await eventually(() => loop.stdout().includes('looping'), 60_000, 'the loop to start')
+    loop.signal('SIGINT')
+    assert.equal((await loop.done).status, 137)
+
+    const fuel = await run(a, guest('loop'), '--fuel', '1000000')
+    assert.equal(fuel.status, 125)
+    assert.match(fuel.stderr, /out of fuel/)
+    const timeout = await run(a, guest('loop'), '--timeout', '0.5')
+    assert.equal(timeout.status, 124)
+    assert.match(timeout.stderr, /timed out/)
+    const running = await wwAsync(['ps', '--home', a.home])
+    assert.doesNotMatch(running.stdout, /\trunning\t/)
+  })
+
+  it('--root confines a guest to a subtree', async () => {
+    const echo = background(['run', '--home', a.home, guest('echo'), '--root', `/${a.peer}/jail`, '--', '/box', '1'])
+    await eventually(async () => (await wwAsync(['ls', `/${a.peer}/jail`, '--home', a.home])).stdout.includes('box'), 60_000, 'the box in the jail')
+    const ping = await run(b, guest('ping'), '--', `/${a.peer}/jail/box`, '1')
+    assert.equal(ping.status, 0, ping.stderr)
+    assert.equal((await echo.done).status, 0)
+    // Inside the jail "/peer" is just a name under the jail, not the host.
+    const jailed = background(['run', '--home', a.home, guest('echo'), '--root', `/${a.peer}/jail`, '--', '/peer/inbox', '1'])
+    await eventually(async () => (await wwAsync(['ls', `/${a.peer}/jail/peer`, '--home', a.home])).stdout.includes('inbox'), 60_000, 'the inbox in the jail')
+    assert.doesNotMatch((await wwAsync(['ls', `/${a.peer}`, '--home', a.home])).stdout, /inbox/)
+    jailed.signal('SIGINT')
+    assert.equal((await jailed.done).status, 137)
+  })
+
+  it('bad input: an unknown peer, a missing file, a bad pid each give one line and exit 1', async () => {
+    for (const r of [
+      await run(a, guest('hello'), '--on', 'nobody'),
+      await run(a, '/no/such.wasm'),
+      await wwAsync(['kill', 'x/y', '--home', a.home]),
+      await wwAsync(['kill', '99999', '--home', a.home]),
+      await run(a, guest('hello'), '--mem', 'lots')
+    ]) {
+      assert.equal(r.status, 1)
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
+      assert.match(r.stderr, /^ww: /)
+    }
+  })
+})
