@@ -91,7 +91,8 @@ bench-proc: deps build guests
 clean:
 	rm -rf dist
 
-# Cluster convergence for 5/10/20 nodes, memory per node, raw libp2p stream echo against node:net.
+# Cluster convergence for 5/10/20 nodes and memory per node (WW_BENCH_PROCS=N: N worker processes), RPC over a
+# libp2p stream against the raw stream echo, `ww ls /` wall time. Last lines: converge_20_s, over_raw, cli.ls_ms.
 .PHONY: bench-cluster
 bench-cluster: deps build
 	node --import ./dist/src/polyfill.js dist/bench/cluster/converge.js

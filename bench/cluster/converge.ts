@@ -3,21 +3,28 @@
 //    WW_BENCH_PROCS worker processes (default 1: all nodes in one process, sharing one core). The clock starts
 //    when the workers have loaded their modules and keys and are told to start, and stops when every node lists
 //    N hosts. Memory per node = RSS growth of the workers from then until convergence, / N.
-//    Knobs for experiments: WW_BENCH_DIALS (maxMemberDials), WW_BENCH_DHT=0 (no kad-dht), WW_BENCH_TRACE=1.
+//    Knobs for experiments: WW_BENCH_DIALS (maxMemberDials), WW_BENCH_DHT=0 (no kad-dht), WW_BENCH_TRACE=1 (tables,
+//    connections and stats every second; WW_BENCH_STUCK_MS: after this long, who misses whom), WW_BENCH_NODE_ARGS.
 // 2. A raw libp2p stream echo (64-byte round trips) against a node:net echo, both in this process: the reference
 //    for RPC over libp2p (`rpc.libp2p.over_raw`).
+// 3. RPC over libp2p: a trivial Host.info call over one reused libp2p stream against the raw stream echo.
+// 4. `ww ls /` wall time against a running `ww start` node, median of 10, beside bare node start-up.
 // Run: make bench-cluster   (or node --import ./dist/src/polyfill.js dist/bench/cluster/converge.js [N...])
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { ClusterNode } from '../../src/cluster/index.js'
+import { cliLsMs } from './cli-ls.js'
 import { libp2pEchoRtt, netEchoRtt } from './raw-echo.js'
+import { libp2pRpcRtt } from './rpc-echo.js'
 
 const sizes = process.argv.slice(2).map(Number).filter(n => n > 0)
 const counts = sizes.length > 0 ? sizes : [5, 10, 20]
 const procs = Number(process.env.WW_BENCH_PROCS ?? 1)
 const worker = fileURLToPath(new URL('./worker.js', import.meta.url))
+// Extra node options for the workers, e.g. WW_BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
+const workerNodeArgs = (process.env.WW_BENCH_NODE_ARGS ?? '').split(' ').filter(a => a !== '')
 const polyfill = fileURLToPath(new URL('../../src/polyfill.js', import.meta.url))
 
 class Worker {
@@ -43,7 +50,7 @@ class Worker {
 async function converge (n: number): Promise<{ seconds: number, mbPerNode: number }> {
   const p = Math.min(procs, n)
   const shares = Array.from({ length: p }, (_, i) => Math.floor(n / p) + (i < n % p ? 1 : 0))
-  const workers = shares.map(count => new Worker(spawn(process.execPath, ['--import', polyfill, worker, String(count)], { stdio: ['pipe', 'pipe', 'pipe'] })))
+  const workers = shares.map(count => new Worker(spawn(process.execPath, [...workerNodeArgs, '--import', polyfill, worker, String(count)], { stdio: ['pipe', 'pipe', 'pipe'] })))
   const ready = await Promise.all(workers.map(async w => await w.next('ready')))
   const started = performance.now()
   workers[0].send({ start: true, total: n })
@@ -68,10 +75,29 @@ const [a, b] = await Promise.all([0, 1].map(async () => await ClusterNode.start(
 })))
 await a.libp2p.dial(b.libp2p.getMultiaddrs()[0])
 const rounds = 5_000
-const raw = await libp2pEchoRtt(a.libp2p, b.libp2p, rounds)
+// Alternate the two so the machine's load (shared with others) weighs on both alike; keep the medians.
+const rawRuns: Array<{ p50: number, p90: number }> = []
+const rpcRuns: Array<{ p50: number, p90: number }> = []
+for (let i = 0; i < 3; i++) {
+  rawRuns.push(await libp2pEchoRtt(a.libp2p, b.libp2p, rounds))
+  rpcRuns.push(await libp2pRpcRtt(a.libp2p, b.libp2p, rounds))
+}
 const net = await netEchoRtt(rounds)
 await Promise.all([a.stop(), b.stop()])
+const mid = (xs: Array<{ p50: number, p90: number }>): { p50: number, p90: number } => [...xs].sort((x, y) => x.p50 - y.p50)[1]
+const raw = mid(rawRuns)
+const rpc = mid(rpcRuns)
 console.log(`libp2p.raw_echo_rtt_us: ${raw.p50.toFixed(1)} (p90 ${raw.p90.toFixed(1)})`)
+console.log(`libp2p.rpc_call_rtt_us: ${rpc.p50.toFixed(1)} (p90 ${rpc.p90.toFixed(1)})`)
 console.log(`net.echo_rtt_us: ${net.p50.toFixed(1)} (p90 ${net.p90.toFixed(1)})`)
 console.log(`libp2p.raw_over_net: ${(raw.p50 / net.p50).toFixed(2)}`)
+
+const cli = await cliLsMs(10)
+console.log(`cli.node_bare_ms: ${cli.nodeMs.toFixed(0)}   (node -e '', the floor of any node command)`)
+console.log(`cli.node_polyfill_ms: ${cli.polyfillMs.toFixed(0)}`)
+console.log(`cli.ls_over_bare_node: ${(cli.lsMs / cli.nodeMs).toFixed(2)}   (ww ls listed ${cli.hosts} host(s))`)
+
+for (const n of counts) console.log(`cluster.memory_per_node_${n}_mb: ${results[n].mbPerNode.toFixed(1)}`)
 if (results[20] !== undefined) console.log(`cluster.converge_20_s: ${results[20].seconds.toFixed(3)}`)
+console.log(`rpc.libp2p.over_raw: ${(rpc.p50 / raw.p50).toFixed(2)}`)
+console.log(`cli.ls_ms: ${cli.lsMs.toFixed(0)}`)

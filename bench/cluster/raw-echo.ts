@@ -60,7 +60,7 @@ export async function netEchoRtt (count: number, size = 64): Promise<{ p50: numb
   return times
 }
 
-async function timeEach (op: () => Promise<void>, count: number): Promise<{ p50: number, p90: number }> {
+export async function timeEach (op: () => Promise<void>, count: number): Promise<{ p50: number, p90: number }> {
   for (let i = 0; i < Math.min(200, count); i++) await op()
   const us: number[] = []
   for (let i = 0; i < count; i++) {

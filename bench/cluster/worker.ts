@@ -34,10 +34,10 @@ for await (const line of createInterface({ input: process.stdin })) {
       await new Promise(resolve => setTimeout(resolve, 5))
       if (process.env.WW_BENCH_TRACE !== undefined && Date.now() - lastReport > 1000) {
         lastReport = Date.now()
-        if (Date.now() - t0 > 8000) {
+        if (Date.now() - t0 > Number(process.env.WW_BENCH_STUCK_MS ?? 8000)) {
           for (const x of nodes.filter(x => x.table.size < cmd.total)) {
             const g: any = x.libp2p.services.pubsub
-            process.stderr.write(`STUCK ${x.peerId.slice(-6)} table ${x.table.size} conns ${x.libp2p.getConnections().map(c => `${c.remotePeer.toString().slice(-6)}:${c.direction}:${c.status}:${c.streams.map(st => st.protocol).join('+')}`).join(' ')}\n`)
+            process.stderr.write(`STUCK ${x.peerId.slice(-6)} missing ${nodes.filter(y => x.lookup(y.peerId) === undefined).map(y => y.peerId.slice(-6)).join(',')} table ${x.table.size} conns ${x.libp2p.getConnections().map(c => `${c.remotePeer.toString().slice(-6)}:${c.direction}:${c.status}:${c.streams.map(st => st.protocol).join('+')}`).join(' ')}\n`)
             process.stderr.write(`   gossip peers ${g.getPeers().map((p: any) => p.toString().slice(-6)).join(',')} out ${[...g.streamsOutbound.keys()].map((p: string) => p.slice(-6)).join(',')} in ${[...g.streamsInbound.keys()].map((p: string) => p.slice(-6)).join(',')} subs ${g.getSubscribers('/ww/bench/cluster').length} mesh ${g.mesh.get('/ww/bench/cluster')?.size} scores ${g.getPeers().map((p: any) => g.getScore(p.toString()).toFixed(0)).join(',')}\n`)
           }
         }

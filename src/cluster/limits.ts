@@ -22,10 +22,23 @@ export const clusterLimits = {
   retiredInstancesPerPeer: 4,
   /** After a join or a new peer on the cluster topic, republish our heartbeat this soon (debounced). */
   nudgeDelayMs: 50,
+  /** A table sync exchange with a newly connected peer gives up after this long. */
+  syncTimeoutMs: 10_000,
+  /** Anti-entropy: a table exchange with a random peer this soon after a join, then at doubling intervals up to the max. */
+  syncRoundMinMs: 250,
+  syncRoundMaxMs: 10_000,
+  /** Keep the short interval this long after the last join before backing off. */
+  syncSettleMs: 3_000,
   /** How long stop() waits for the leaving heartbeat to go out. */
   leaveTimeoutMs: 1_000,
-  /** Dial a member heard of by heartbeat while we have fewer connections than this. */
-  maxMemberDials: 32,
+  /**
+   * Dial a member heard of by heartbeat while we have fewer connections than this. Membership needs only one
+   * connection (table sync and gossip do the rest); these few links keep the overlay whole if a peer goes away.
+   * Each connection costs a noise handshake and identify (~13-32 ms of CPU), so a large value slows start-up.
+   */
+  maxMemberDials: 4,
+  /** Member dials wait a random delay up to this long, so a cluster starting at once is not a dial storm. */
+  memberDialDelayMaxMs: 2_000,
   /** Bootstrap dials are retried with exponential backoff between these delays until one succeeds. */
   bootstrapRetryMinMs: 250,
   bootstrapRetryMaxMs: 30_000,

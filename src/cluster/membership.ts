@@ -2,16 +2,20 @@
 //
 // The table is updated inside the topic validator, so gossipsub relays only heartbeats that changed something
 // (Accept), drops stale ones silently (Ignore) and penalizes peers that send malformed ones (Reject).
-// Besides the jittered period, a heartbeat is also sent shortly after a new peer subscribes to the topic or a
-// new host joins the table, so a newcomer learns of everyone within a round trip instead of a TTL.
+// Each accepted heartbeat is also kept as the signed message it came in, so the table can be handed to a newly
+// connected peer (table-sync.ts), which checks every record's signature itself: a newcomer learns the whole
+// cluster from its first connection, and membership does not depend on the gossipsub mesh being complete.
+// Besides the jittered period, a host that has not yet reached any peer with a heartbeat (it published before it
+// had a connection) publishes again shortly after the first peer subscribes, so the cluster hears of it at once.
 import { randomBytes } from 'node:crypto'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
-import type { GossipSub, Message, SubscriptionChangeData } from '@libp2p/gossipsub'
+import type { GossipSub, Message, SignedMessage, SubscriptionChangeData } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import { decodeHeartbeat, encodeHeartbeat, type Heartbeat } from './heartbeat.js'
 import { clusterLimits } from './limits.js'
-import type { RoutingTable, HostRecord } from './routing-table.js'
+import type { RoutingTable, HostRecord, Outcome } from './routing-table.js'
+import { encodeSignedMessage, verifySignedMessage } from './signed-heartbeat.js'
 
 const log = logger('ww:cluster:membership')
 
@@ -35,11 +39,21 @@ export interface MembershipStats {
   accepted: number
   ignored: number
   rejected: number
+  /** Records received from a peer's table (table sync) that changed ours. */
+  synced: number
 }
+
+/** A heartbeat as its author signed it, and how long ago it was first received. */
+export interface SignedRecord {
+  ageMs: number
+  message: Uint8Array
+}
+
+interface Kept { message: Uint8Array, receivedAt: number }
 
 export class Membership {
   readonly instance: bigint = randomBytes(8).readBigUInt64BE()
-  readonly stats: MembershipStats = { published: 0, publishErrors: 0, accepted: 0, ignored: 0, rejected: 0 }
+  readonly stats: MembershipStats = { published: 0, publishErrors: 0, accepted: 0, ignored: 0, rejected: 0, synced: 0 }
   private readonly o: MembershipOptions
   private readonly self: string
   private localSeq = 0n
@@ -47,6 +61,12 @@ export class Membership {
   private nudge: ReturnType<typeof setTimeout> | undefined
   private unwatch: (() => void) | undefined
   private running = false
+  /** Has a heartbeat of ours reached at least one peer? */
+  private announced = false
+  /** Our signed leaving heartbeat, once stop() published it (handed to peers directly as well). */
+  leavingRecord: SignedRecord | undefined
+  /** The signed heartbeat behind each live record, this host's own included. */
+  private readonly signed = new Map<string, Kept>()
 
   constructor (options: MembershipOptions) {
     this.o = options
@@ -59,9 +79,10 @@ export class Membership {
     const { pubsub, topic, table } = this.o
     pubsub.topicValidators.set(topic, this.validate)
     pubsub.addEventListener('subscription-change', this.onSubscriptionChange)
+    pubsub.addEventListener('message', this.onOwnMessage)
     pubsub.subscribe(topic)
     this.unwatch = table.watch(ev => {
-      if (ev.type === 'join' && ev.record.peer !== this.self) this.scheduleNudge()
+      if (ev.type === 'leave' && ev.record.peer !== this.self) this.signed.delete(ev.record.peer)
     })
     void this.beat()
     this.schedulePeriodic()
@@ -77,11 +98,13 @@ export class Membership {
     const { pubsub, topic, table } = this.o
     pubsub.removeEventListener('subscription-change', this.onSubscriptionChange)
     table.removeLocal(this.self)
+    this.signed.clear()
     try {
       await withTimeout(pubsub.publish(topic, encodeHeartbeat(this.heartbeat(true))), clusterLimits.leaveTimeoutMs)
     } catch (err) {
       log('leaving heartbeat not sent: %s', (err as Error).message)
     }
+    pubsub.removeEventListener('message', this.onOwnMessage)
     pubsub.unsubscribe(topic)
     pubsub.topicValidators.delete(topic)
   }
@@ -112,8 +135,9 @@ export class Membership {
     }
     this.o.table.setLocal(record)
     try {
-      await this.o.pubsub.publish(this.o.topic, encodeHeartbeat(hb))
+      const result = await this.o.pubsub.publish(this.o.topic, encodeHeartbeat(hb))
       this.stats.published++
+      if (result.recipients.some(p => !p.equals(this.o.peerId))) this.announced = true
     } catch (err) {
       this.stats.publishErrors++
       log('heartbeat not published: %s', (err as Error).message)
@@ -137,7 +161,50 @@ export class Membership {
   }
 
   private readonly onSubscriptionChange = (evt: CustomEvent<SubscriptionChangeData>): void => {
-    if (evt.detail.subscriptions.some(s => s.subscribe && s.topic === this.o.topic)) this.scheduleNudge()
+    if (!this.announced && evt.detail.subscriptions.some(s => s.subscribe && s.topic === this.o.topic)) this.scheduleNudge()
+  }
+
+  /** Our own heartbeats come back here (gossipsub emitSelf): keep the signed form for table sync. */
+  private readonly onOwnMessage = (evt: CustomEvent<Message>): void => {
+    const msg = evt.detail
+    if (msg.type !== 'signed' || msg.topic !== this.o.topic || !msg.from.equals(this.o.peerId)) return
+    if (!this.running) {
+      // The leaving heartbeat: a peer whose gossipsub stream to us is not up yet gets it through table sync.
+      if (decodeLeaving(msg.data)) this.leavingRecord = { ageMs: 0, message: encodeSignedMessage(msg) }
+      return
+    }
+    this.keep(this.self, msg, 0)
+  }
+
+  /** The signed heartbeats behind the live records, for a peer that asks for our table. */
+  signedRecords (): SignedRecord[] {
+    const now = Date.now()
+    const out: SignedRecord[] = []
+    for (const [peer, kept] of this.signed) {
+      if (peer !== this.self && this.o.table.lookup(peer) === undefined) continue
+      out.push({ ageMs: now - kept.receivedAt, message: kept.message })
+    }
+    return out
+  }
+
+  /** Applies a record handed over by a peer: the signature is checked like a pubsub message's. */
+  async applySigned (record: SignedRecord): Promise<Outcome> {
+    if (!this.running) return 'stale'
+    const msg = await verifySignedMessage(record.message, this.o.topic, (author, seq) => author !== this.self && this.o.table.isFresh(author, seq))
+    if (msg === undefined || !this.running) return 'stale'
+    const sender = msg.from.toString()
+    const hb = decodeHeartbeat(msg.data)
+    const outcome = this.o.table.apply(sender, msg.sequenceNumber, hb, record.ageMs)
+    if (outcome === 'joined' || outcome === 'updated') {
+      this.stats.synced++
+      this.keep(sender, msg, record.ageMs)
+    }
+    return outcome
+  }
+
+  private keep (peer: string, msg: SignedMessage, ageMs: number): void {
+    if (decodeLeaving(msg.data)) { this.signed.delete(peer); return }
+    this.signed.set(peer, { message: encodeSignedMessage(msg), receivedAt: Date.now() - Math.max(0, ageMs) })
   }
 
   private readonly validate = (_from: PeerId, msg: Message): TopicValidatorResult => {
@@ -152,6 +219,8 @@ export class Membership {
       return this.count(TopicValidatorResult.Reject)
     }
     const outcome = this.o.table.apply(sender, msg.sequenceNumber, hb)
+    if (outcome === 'joined' || outcome === 'updated') this.keep(sender, msg, 0)
+    else if (outcome === 'left') this.signed.delete(sender)
     return this.count(outcome === 'stale' ? TopicValidatorResult.Ignore : TopicValidatorResult.Accept)
   }
 
@@ -172,4 +241,8 @@ async function withTimeout<T> (p: Promise<T>, ms: number): Promise<T> {
   } finally {
     clearTimeout(timer)
   }
+}
+
+function decodeLeaving (data: Uint8Array): boolean {
+  try { return decodeHeartbeat(data).leaving } catch { return true }
 }

@@ -42,6 +42,11 @@ export function kadProtocol (ns: string): string {
   return `/ww/${checkNamespace(ns)}/kad/1.0.0`
 }
 
+/** The protocol two connected peers exchange their routing tables on (table-sync.ts). */
+export function syncProtocol (ns: string): string {
+  return `/ww/${checkNamespace(ns)}/cluster-sync/1.0.0`
+}
+
 /** Version of the Cap'n Proto RPC protocol served over libp2p. */
 export const rpcVersion = '0.1.0'
 

@@ -20,9 +20,10 @@ import { loadOrCreateIdentity } from './identity.js'
 import { clusterLimits } from './limits.js'
 import { Membership } from './membership.js'
 import { normalizeMeta } from './meta.js'
-import { checkNamespace, clusterTopic, kadProtocol, mdnsServiceTag } from './names.js'
+import { checkNamespace, clusterTopic, kadProtocol, mdnsServiceTag, syncProtocol } from './names.js'
 import { PubSub } from './pubsub.js'
 import { RoutingTable, type HostRecord } from './routing-table.js'
+import { TableSync } from './table-sync.js'
 
 const log = logger('ww:cluster')
 
@@ -64,7 +65,8 @@ export class ClusterNode {
     readonly membership: Membership,
     readonly pubsub: PubSub,
     private readonly maxMemberDials: number,
-    private readonly bootstrapper: Bootstrapper
+    private readonly bootstrapper: Bootstrapper,
+    private readonly sync: TableSync
   ) {
     this.peerId = libp2p.peerId.toString()
   }
@@ -114,6 +116,8 @@ export class ClusterNode {
         ping: ping(),
         pubsub: gossipsub({
           allowPublishToZeroTopicPeers: true,
+          // Membership keeps its own signed heartbeats for table sync; they come back through the message event.
+          emitSelf: true,
           // Many nodes on one host share an IP: do not score them down for it.
           scoreParams: { IPColocationFactorWhitelist: new Set(['127.0.0.1']) },
           maxInboundDataLength: clusterLimits.maxPubsubMessageBytes + 64 * 1024
@@ -135,18 +139,23 @@ export class ClusterNode {
       addrs: () => libp2p.getMultiaddrs().map(a => a.toString())
     })
     const node = new ClusterNode(libp2p, namespace, table, membership, new PubSub(libp2p.services.pubsub, namespace, self),
-      options.maxMemberDials ?? clusterLimits.maxMemberDials, new Bootstrapper(libp2p, bootstrapList))
+      options.maxMemberDials ?? clusterLimits.maxMemberDials, new Bootstrapper(libp2p, bootstrapList),
+      new TableSync(libp2p, syncProtocol(namespace), membership, table))
 
     // Dial peers mDNS finds and members we hear of; only the lower peer ID dials,
     // so two peers that find each other at once do not end up with two connections.
     onMdnsPeer = peer => { node.dialIfLower(peer) }
     table.watch(ev => {
       if (ev.type !== 'join' || ev.record.peer === self) return
+      let peer: PeerInfo
       try {
-        node.dialIfLower({ id: peerIdFromString(ev.record.peer), multiaddrs: ev.record.addrs.flatMap(a => tryAddr(a)) })
-      } catch { /* a peer ID we cannot parse: nothing to dial */ }
+        peer = { id: peerIdFromString(ev.record.peer), multiaddrs: ev.record.addrs.flatMap(a => tryAddr(a)) }
+      } catch { return /* a peer ID we cannot parse: nothing to dial */ }
+      const timer = setTimeout(() => { node.dialIfLower(peer) }, Math.random() * clusterLimits.memberDialDelayMaxMs)
+      timer.unref?.()
     })
     membership.start()
+    await node.sync.start()
     node.bootstrapper.start()
     log('started %s in namespace %s on %s', self, namespace, libp2p.getMultiaddrs().join(' '))
     return node
@@ -171,7 +180,10 @@ export class ClusterNode {
     this.stopping ??= (async () => {
       this.bootstrapper.stop()
       this.pubsub.close()
+      await this.sync.stop()
       await this.membership.stop()
+      const leaving = this.membership.leavingRecord
+      if (leaving !== undefined) await this.sync.push([leaving], clusterLimits.leaveTimeoutMs)
       await this.libp2p.stop()
       this.table.close()
       log('stopped %s', this.peerId)

@@ -57,10 +57,15 @@ export class RoutingTable {
     this.maxHosts = options.maxHosts ?? clusterLimits.maxHosts
   }
 
-  /** Applies a heartbeat received from `peer` with pubsub sequence number `seq`. */
-  apply (peer: string, seq: bigint, hb: Heartbeat): Outcome {
+  /**
+   * Applies a heartbeat received from `peer` with pubsub sequence number `seq`. `ageMs` is how long ago it was
+   * first received (a record handed over by another host): it counts against the TTL, and one already expired is stale.
+   */
+  apply (peer: string, seq: bigint, hb: Heartbeat, ageMs = 0): Outcome {
     const now = this.now()
     this.sweep(now)
+    const age = Math.max(0, ageMs)
+    if (age >= effectiveTtlMs(hb.ttlMs)) return 'stale'
     let h = this.history.get(peer)
     if (h !== undefined && h.forgetAt <= now && !this.entries.has(peer)) {
       this.history.delete(peer)
@@ -95,10 +100,10 @@ export class RoutingTable {
     }
 
     const record: HostRecord = {
-      peer, instance: hb.instance, seq, hostname: hb.hostname, meta: [...hb.meta], addrs: [...hb.addrs], ttlMs, lastSeenMs: Date.now()
+      peer, instance: hb.instance, seq, hostname: hb.hostname, meta: [...hb.meta], addrs: [...hb.addrs], ttlMs, lastSeenMs: Date.now() - age
     }
-    this.entries.set(peer, { record, deadline: now + ttlMs })
-    this.arm(now + ttlMs)
+    this.entries.set(peer, { record, deadline: now + ttlMs - age })
+    this.arm(now + ttlMs - age)
     if (old === undefined) {
       this.emit({ type: 'join', record })
       return 'joined'
@@ -110,6 +115,12 @@ export class RoutingTable {
     }
     if (!sameContent(old.record, record)) this.emit({ type: 'update', record })
     return 'updated'
+  }
+
+  /** Could a heartbeat from `peer` with sequence number `seq` change the table (is it not known to be stale)? */
+  isFresh (peer: string, seq: bigint): boolean {
+    const h = this.history.get(peer)
+    return h === undefined || seq > h.seq || !this.entries.has(peer)
   }
 
   /** Puts this node's own record in the table; it never expires (remove it with removeLocal). */

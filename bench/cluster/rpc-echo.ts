@@ -1,0 +1,36 @@
+// Round trips of a trivial call (Host.info, filling one short text field) over Cap'n Proto RPC (src/rpc) on one
+// libp2p stream (src/transport libp2pTransport), one connection reused: compared with the raw stream echo.
+import type { Libp2p } from '@libp2p/interface'
+import { Unimplemented } from '../../src/errors.js'
+import { Connection } from '../../src/rpc/index.js'
+import { HostClient } from '../../src/schema/host.rpc.js'
+import { libp2pTransport } from '../../src/transport/index.js'
+import { timeEach } from './raw-echo.js'
+
+export const rpcBenchProtocol = '/ww/bench/rpc/1.0.0'
+
+export async function libp2pRpcRtt (a: Libp2p, b: Libp2p, count: number): Promise<{ p50: number, p90: number }> {
+  const no = (): never => { throw new Unimplemented('not in this benchmark') }
+  const host = HostClient.serve({
+    info (_params, results) { results._initInfo().peer = 'bench' },
+    root: no, local: no, cluster: no, executor: no, pubsub: no, peer: no
+  })
+  const served: Connection[] = []
+  await b.handle(rpcBenchProtocol, (stream) => {
+    served.push(new Connection(libp2pTransport(stream), { bootstrap: host.dup(), name: 'bench-server' }))
+  })
+  const stream = await a.dialProtocol(b.peerId, rpcBenchProtocol)
+  const conn = new Connection(libp2pTransport(stream), { name: 'bench-client' })
+  const client = conn.bootstrap(HostClient)
+  const once = async (): Promise<void> => {
+    using ans = client.info()
+    if ((await ans).info.peer !== 'bench') throw new Error('wrong answer')
+  }
+  const times = await timeEach(once, count)
+  client.release()
+  conn.close()
+  for (const c of served) c.close()
+  host.release()
+  await b.unhandle(rpcBenchProtocol)
+  return times
+}

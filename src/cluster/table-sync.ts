@@ -1,0 +1,151 @@
+// Table sync: when this node dials a peer, the two exchange the signed heartbeats behind their routing tables,
+// so a newcomer knows the whole cluster after one round trip on its first connection instead of waiting for
+// every host's next heartbeat to reach it through the gossipsub mesh.
+// Besides, rounds of anti-entropy: the node exchanges tables with one random connected peer, every
+// syncRoundMinMs while hosts keep joining (the cluster is changing: a heartbeat may have raced a new connection
+// and missed someone) and for syncSettleMs after the last join, then at doubling intervals up to syncRoundMaxMs. This repairs what gossip missed within a round instead of a TTL.
+//
+// Protocol /ww/<ns>/cluster-sync/1.0.0, symmetric: each side writes its records as length-prefixed frames
+// (4-byte big-endian age in milliseconds, then the signed pubsub message), then one empty frame, and reads
+// the other's until its empty frame. Each record is verified against its author's key before it is applied.
+import type { Connection, Libp2p, Stream } from '@libp2p/interface'
+import { logger } from '@libp2p/logger'
+import { lpStream } from '@libp2p/utils'
+import { InvalidArgument, LimitExceeded } from '../errors.js'
+import { clusterLimits } from './limits.js'
+import type { Membership, SignedRecord } from './membership.js'
+import type { RoutingTable } from './routing-table.js'
+
+const log = logger('ww:cluster:sync')
+
+export class TableSync {
+  private running = false
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private roundAt = Infinity
+  private delayMs: number = clusterLimits.syncRoundMinMs
+  private unwatch: (() => void) | undefined
+  private lastJoinAt = Date.now()
+  /** Exchanges completed (both directions), for tests and benchmarks. */
+  exchanges = 0
+
+  constructor (
+    private readonly libp2p: Libp2p,
+    readonly protocol: string,
+    private readonly membership: Membership,
+    private readonly table: RoutingTable
+  ) {}
+
+  async start (): Promise<void> {
+    if (this.running) return
+    this.running = true
+    await this.libp2p.handle(this.protocol, (stream) => { void this.exchange(stream, 'inbound') })
+    this.libp2p.addEventListener('connection:open', this.onConnection)
+    this.unwatch = this.table.watch(ev => { if (ev.type === 'join') this.hurry() })
+    this.schedule(this.delayMs)
+  }
+
+  async stop (): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    clearTimeout(this.timer)
+    this.timer = undefined
+    this.unwatch?.()
+    this.libp2p.removeEventListener('connection:open', this.onConnection)
+    await this.libp2p.unhandle(this.protocol)
+  }
+
+  /** Hands `records` (our leaving heartbeat) to every connected peer, waiting at most timeoutMs. */
+  async push (records: SignedRecord[], timeoutMs: number): Promise<void> {
+    await Promise.allSettled(this.libp2p.getConnections().filter(c => c.status === 'open').map(async conn => {
+      const signal = AbortSignal.timeout(timeoutMs)
+      const stream = await conn.newStream(this.protocol, { signal })
+      await this.exchange(stream, 'push', records, signal)
+    }))
+  }
+
+  /** Only the dialing side starts the exchange, so each connection carries one. */
+  private readonly onConnection = (evt: CustomEvent<Connection>): void => {
+    const conn = evt.detail
+    if (!this.running || conn.direction !== 'outbound') return
+    void this.syncWith(conn)
+  }
+
+  /** A host joined: run a round soon, and at short intervals again after it. */
+  private hurry (): void {
+    this.lastJoinAt = Date.now()
+    this.delayMs = clusterLimits.syncRoundMinMs
+    if (this.roundAt > Date.now() + this.delayMs) this.schedule(this.delayMs)
+  }
+
+  private schedule (delayMs: number): void {
+    if (!this.running) return
+    clearTimeout(this.timer)
+    const delay = delayMs * (0.75 + Math.random() / 2)
+    this.roundAt = Date.now() + delay
+    this.timer = setTimeout(() => { void this.round() }, delay)
+    this.timer.unref?.()
+  }
+
+  private async round (): Promise<void> {
+    this.timer = undefined
+    this.roundAt = Infinity
+    const open = this.libp2p.getConnections().filter(c => c.status === 'open')
+    if (open.length > 0) await this.syncWith(open[Math.floor(Math.random() * open.length)])
+    const settling = Date.now() - this.lastJoinAt < clusterLimits.syncSettleMs
+    this.delayMs = settling ? clusterLimits.syncRoundMinMs : Math.min(this.delayMs * 2, clusterLimits.syncRoundMaxMs)
+    if (this.timer === undefined) this.schedule(this.delayMs)
+  }
+
+  private async syncWith (conn: Connection): Promise<void> {
+    let stream: Stream
+    try {
+      stream = await conn.newStream(this.protocol, { signal: AbortSignal.timeout(clusterLimits.syncTimeoutMs) })
+    } catch (err: any) {
+      log('no table sync with %s: %s', conn.remotePeer.toString(), err?.message)
+      return
+    }
+    await this.exchange(stream, 'outbound')
+  }
+
+  /** Sends our records (or `push`, applying nothing back) and applies the peer's. */
+  private async exchange (stream: Stream, side: string, push?: SignedRecord[], pushSignal?: AbortSignal): Promise<void> {
+    const signal = pushSignal ?? AbortSignal.timeout(clusterLimits.syncTimeoutMs)
+    const lp = lpStream(stream, { maxDataLength: clusterLimits.maxHeartbeatBytes + 1024 })
+    const records = push ?? this.membership.signedRecords().slice(0, clusterLimits.maxHosts)
+    try {
+      const sending = lp.writeV([...records.map(frame), new Uint8Array(0)], { signal })
+      // Reading may fail first: the write's failure must not go unhandled meanwhile.
+      sending.catch(() => {})
+      let applied = 0
+      for (let n = 0; ; n++) {
+        const buf = (await lp.read({ signal })).subarray()
+        if (buf.byteLength === 0) break
+        if (n >= clusterLimits.maxHosts) throw new LimitExceeded(`table sync sent more than ${clusterLimits.maxHosts} records`)
+        if (buf.byteLength < 4) throw new InvalidArgument('table sync frame shorter than its 4-byte age')
+        const ageMs = new DataView(buf.buffer, buf.byteOffset, 4).getUint32(0, false)
+        if (push !== undefined) continue
+        try {
+          const outcome = await this.membership.applySigned({ ageMs, message: buf.subarray(4) })
+          if (outcome === 'joined' || outcome === 'updated') applied++
+        } catch (err: any) {
+          // One bad record (a forged signature, a malformed heartbeat) is dropped; the rest still count.
+          log('table sync record from %s rejected: %s', stream.id, err?.message)
+        }
+      }
+      await sending
+      log('%s table sync: sent %d, applied %d', side, records.length, applied)
+      await stream.close({ signal })
+      this.exchanges++
+    } catch (err: any) {
+      log('%s table sync failed: %s', side, err?.message)
+      try { stream.abort(err instanceof Error ? err : new Error(String(err))) } catch { /* already gone */ }
+    }
+  }
+}
+
+function frame (r: SignedRecord): Uint8Array {
+  const out = new Uint8Array(4 + r.message.byteLength)
+  new DataView(out.buffer).setUint32(0, Math.min(0xffffffff, Math.max(0, Math.round(r.ageMs))), false)
+  out.set(r.message, 4)
+  return out
+}

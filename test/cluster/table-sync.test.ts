@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { SignedMessage } from '@libp2p/gossipsub'
+import { RPC } from '@libp2p/gossipsub/message'
+import type { PrivateKey } from '@libp2p/interface'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { concat } from 'uint8arrays/concat'
+import { fromString } from 'uint8arrays/from-string'
+import { clusterTopic, encodeHeartbeat, encodeSignedMessage, verifySignedMessage, type Heartbeat } from '../../src/cluster/index.js'
+import { LocalCluster, peersOf, waitFor } from './helpers.js'
+
+const topic = clusterTopic('test')
+
+/** A pubsub message signed the way gossipsub signs (prefix + protobuf without signature and key). */
+async function sign (key: PrivateKey, data: Uint8Array, seq: bigint, signer: PrivateKey = key): Promise<Uint8Array> {
+  const from = peerIdFromPrivateKey(key).toMultihash().bytes
+  const seqno = new Uint8Array(8)
+  new DataView(seqno.buffer).setBigUint64(0, seq, false)
+  const signature = await signer.sign(concat([fromString('libp2p-pubsub:'), RPC.Message.encode({ from, data, seqno, topic })]))
+  return RPC.Message.encode({ from, data, seqno, topic, signature })
+}
+
+function heartbeat (hostname: string): Heartbeat {
+  return { instance: 7n, hostname, meta: [], ttlMs: 30_000, addrs: [], leaving: false }
+}
+
+describe('cluster: signed heartbeats', () => {
+  it('verifies a signed message and re-encodes it to the same bytes', async () => {
+    const key = await generateKeyPair('Ed25519')
+    const bytes = await sign(key, encodeHeartbeat(heartbeat('h1')), 42n)
+    const msg = await verifySignedMessage(bytes, topic) as SignedMessage
+    assert.equal(msg.from.toString(), peerIdFromPrivateKey(key).toString())
+    assert.equal(msg.sequenceNumber, 42n)
+    assert.deepEqual(encodeSignedMessage(msg), bytes)
+  })
+
+  it('rejects tampered data, a signature by another key, another topic and garbage', async () => {
+    const key = await generateKeyPair('Ed25519')
+    const other = await generateKeyPair('Ed25519')
+    const good = RPC.Message.decode(await sign(key, encodeHeartbeat(heartbeat('h1')), 1n))
+    const tampered = RPC.Message.encode({ ...good, data: encodeHeartbeat(heartbeat('evil')) })
+    await assert.rejects(verifySignedMessage(tampered, topic), { name: 'InvalidArgument' })
+    const forged = await sign(key, encodeHeartbeat(heartbeat('h1')), 1n, other)
+    await assert.rejects(verifySignedMessage(forged, topic), { name: 'InvalidArgument' })
+    await assert.rejects(verifySignedMessage(RPC.Message.encode(good), clusterTopic('elsewhere')), { name: 'InvalidArgument' })
+    await assert.rejects(verifySignedMessage(new Uint8Array([0xff, 0xff, 0xff]), topic), { name: 'InvalidArgument' })
+  })
+
+  it('does not check the signature of a message the caller does not want', async () => {
+    const key = await generateKeyPair('Ed25519')
+    const other = await generateKeyPair('Ed25519')
+    const forged = await sign(key, encodeHeartbeat(heartbeat('h1')), 1n, other)
+    assert.equal(await verifySignedMessage(forged, topic, () => false), undefined)
+  })
+})
+
+describe('cluster: table sync over real nodes on 127.0.0.1', function () {
+  this.timeout(30_000)
+  let cluster: LocalCluster
+
+  beforeEach(() => { cluster = new LocalCluster() })
+  afterEach(async () => { await cluster.stop() })
+
+  it('a newcomer learns a host it is not connected to from its bootstrap peer\'s table', async () => {
+    // A long TTL: b publishes no periodic heartbeat during the test, so c can only learn of b through a.
+    const a = await cluster.add({ ttlMs: 60_000, maxMemberDials: 0, dht: false })
+    const b = await cluster.add({ ttlMs: 60_000, maxMemberDials: 0, dht: false })
+    await waitFor(() => a.ls().length === 2 && b.ls().length === 2, 5_000, 'a and b to converge')
+    const c = await cluster.add({ ttlMs: 60_000, maxMemberDials: 0, dht: false })
+    await waitFor(() => peersOf(c).length === 3, 5_000, 'c to list all three')
+    assert.equal(c.libp2p.getConnections(b.libp2p.peerId).length, 0, 'c is not connected to b')
+    assert.ok(c.membership.stats.synced >= 1, `records applied from sync: ${c.membership.stats.synced}`)
+    assert.equal(c.lookup(b.peerId)?.instance, b.membership.instance)
+  })
+
+  it('a forged record handed over is rejected and changes nothing', async () => {
+    const a = await cluster.add()
+    const victim = await generateKeyPair('Ed25519')
+    const attacker = await generateKeyPair('Ed25519')
+    const forged = await sign(victim, encodeHeartbeat(heartbeat('forged')), 5n, attacker)
+    await assert.rejects(a.membership.applySigned({ ageMs: 0, message: forged }), { name: 'InvalidArgument' })
+    assert.equal(a.lookup(peerIdFromPrivateKey(victim).toString()), undefined)
+    // The same record signed by its author is accepted, and an age at or past its TTL makes it stale.
+    const expired = await sign(victim, encodeHeartbeat(heartbeat('old')), 5n)
+    assert.equal(await a.membership.applySigned({ ageMs: 30_000, message: expired }), 'stale')
+    assert.equal(await a.membership.applySigned({ ageMs: 1_000, message: expired }), 'joined')
+    const rec = a.lookup(peerIdFromPrivateKey(victim).toString())
+    assert.equal(rec?.hostname, 'old')
+    assert.ok(Date.now() - (rec?.lastSeenMs ?? 0) >= 1_000)
+  })
+})
