@@ -30,15 +30,21 @@ node_modules/.ww-installed: package.json package-lock.json
 build: node_modules/.ww-installed
 	node_modules/.bin/tsc -p tsconfig.json
 
-# Regenerate the TypeScript for schema/*.capnp (committed under src/schema/).
+# Generated TypeScript, committed: OUTDIR:SCHEMADIR:path of src/rpc/index.js from OUTDIR.
+GENERATED := src/schema:schema:../rpc/index.js \
+  test/rpc/gen:test/rpc/schema:../../../src/rpc/index.js \
+  test/rpc/interop/gen:test/rpc/interop:../../../../src/rpc/index.js
+
+# Regenerate the TypeScript for every schema (schema/*.capnp and the test schemas).
 schema: deps
-	tools/gen-schema.sh src/schema
+	@for g in $(GENERATED); do IFS=: read -r out src rt <<< "$$g"; tools/gen-schema.sh $$out $$src $$rt >/dev/null || exit 1; echo "generated $$out"; done
 
 # The committed generated code must match what `make schema` produces.
 schema-check: deps
-	@tmp=$$(mktemp -d); tools/gen-schema.sh $$tmp >/dev/null && \
-	diff -r -q src/schema $$tmp >/dev/null || { echo "src/schema is out of date: run 'make schema' and commit"; diff -r src/schema $$tmp | head -20; rm -rf $$tmp; exit 1; }; \
-	rm -rf $$tmp; echo "schema: generated code is up to date"
+	@for g in $(GENERATED); do IFS=: read -r out src rt <<< "$$g"; tmp=$$(mktemp -d); \
+	  tools/gen-schema.sh $$tmp $$src $$rt >/dev/null && diff -r -q $$out $$tmp >/dev/null || \
+	  { echo "$$out is out of date: run 'make schema' and commit"; diff -r $$out $$tmp | head -20; rm -rf $$tmp; exit 1; }; \
+	  rm -rf $$tmp; done; echo "schema: generated code is up to date"
 
 test: deps build schema-check guests
 	$(MOCHA)
