@@ -1,56 +1,28 @@
 // Transport over a libp2p v3 Stream (event based: `message`, `drain`, `close`; send() returns false
 // when the caller should wait for `drain`).
 import type { Stream } from '@libp2p/interface'
-import { FrameDecoder, type FrameLimits } from './framing.js'
-import type { MessageTransport, TransportHandler } from './transport.js'
-import { BatchWriter, type FrameFill } from './batch-writer.js'
+import type { MessageTransport } from './transport.js'
+import { FramedTransport } from './framed-transport.js'
 import { Disconnected } from '../errors.js'
 
 interface ChunkList { subarray: () => Uint8Array }
 
-class Libp2pTransport implements MessageTransport {
-  private done = false
-  private handler?: TransportHandler
-  private readonly writer: BatchWriter
+class Libp2pTransport extends FramedTransport {
   private backlog: Uint8Array[] = []
   private draining = false
 
   constructor (private readonly stream: Stream) {
-    this.writer = new BatchWriter((chunk) => { this.write(chunk) })
+    super()
   }
 
-  start (handler: TransportHandler, limits: FrameLimits): void {
-    this.handler = handler
-    const decoder = new FrameDecoder(limits)
+  protected started (): void {
     this.stream.addEventListener('message', (evt) => {
-      if (this.done) return
       const data = evt.data as Uint8Array | ChunkList
-      const chunk = data instanceof Uint8Array ? data : data.subarray()
-      let messages
-      try {
-        messages = decoder.push(chunk)
-      } catch (err) {
-        this.fail(err as Error)
-        return
-      }
-      for (const m of messages) {
-        if (this.done) return
-        handler.message(m)
-      }
+      this.decode(data instanceof Uint8Array ? data : data.subarray())
     })
     this.stream.addEventListener('close', () => { this.fail(new Disconnected('stream closed')) })
     this.stream.addEventListener('remoteCloseWrite', () => { this.fail(new Disconnected('peer closed the stream')) })
     this.stream.addEventListener('drain', () => { this.drain() })
-  }
-
-  send (frame: Uint8Array, lazy?: boolean): void {
-    if (this.done) return
-    this.writer.push(frame, lazy)
-  }
-
-  sendWith (bytes: number, fill: FrameFill, lazy?: boolean): void {
-    if (this.done) return
-    this.writer.pushWith(bytes, fill, lazy)
   }
 
   close (err?: Error): void {
@@ -60,7 +32,7 @@ class Libp2pTransport implements MessageTransport {
     this.stream.close().catch(() => { this.stream.abort(new Disconnected('close failed')) })
   }
 
-  private write (chunk: Uint8Array): void {
+  protected write (chunk: Uint8Array): void {
     if (this.done) return
     if (this.draining) { this.backlog.push(chunk); return }
     if (!this.stream.send(chunk)) this.draining = true
@@ -73,15 +45,10 @@ class Libp2pTransport implements MessageTransport {
     for (const c of backlog) this.write(c)
   }
 
-  private fail (err: Error): void {
+  protected fail (err: Error): void {
     if (this.done) return
     this.finish(err)
     this.stream.abort(err)
-  }
-
-  private finish (err?: Error): void {
-    this.done = true
-    this.handler?.closed(err)
   }
 }
 

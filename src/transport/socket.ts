@@ -1,27 +1,20 @@
 // Transports over node:net: any Duplex byte stream (unix socket, TCP).
 import net from 'node:net'
 import type { Duplex } from 'node:stream'
-import { FrameDecoder, type FrameLimits } from './framing.js'
-import type { MessageTransport, TransportHandler } from './transport.js'
-import { BatchWriter, type FrameFill } from './batch-writer.js'
+import type { MessageTransport } from './transport.js'
+import { FramedTransport } from './framed-transport.js'
 import { Disconnected } from '../errors.js'
 
-class SocketTransport implements MessageTransport {
-  private done = false
-  private handler?: TransportHandler
-  private decoder?: FrameDecoder
+class SocketTransport extends FramedTransport {
   private early: Uint8Array[] = []
-  private readonly writer: BatchWriter
 
   /** `ownReads`: the caller feeds bytes() itself (a socket made with `onread`), else 'data' events do. */
   constructor (private readonly socket: Duplex, ownReads = false) {
-    this.writer = new BatchWriter((chunk) => { if (!this.done) socket.write(chunk) })
+    super()
     if (!ownReads) socket.on('data', (chunk: Buffer) => { this.bytes(chunk) })
   }
 
-  start (handler: TransportHandler, limits: FrameLimits): void {
-    this.handler = handler
-    this.decoder = new FrameDecoder(limits)
+  protected started (): void {
     this.socket.on('error', (err) => { this.fail(new Disconnected(err.message)) })
     this.socket.on('close', () => { this.fail(new Disconnected('socket closed')) })
     this.socket.on('end', () => { this.fail(new Disconnected('peer closed the connection')) })
@@ -31,29 +24,8 @@ class SocketTransport implements MessageTransport {
   /** Bytes read from the socket; `chunk` is only valid during the call. */
   bytes (chunk: Uint8Array): void {
     if (this.done) return
-    const decoder = this.decoder
-    if (decoder === undefined) { this.early.push(chunk.slice()); return }
-    let messages
-    try {
-      messages = decoder.push(chunk)
-    } catch (err) {
-      this.fail(err as Error)
-      return
-    }
-    for (const m of messages) {
-      if (this.done) return
-      this.handler!.message(m)
-    }
-  }
-
-  send (frame: Uint8Array, lazy?: boolean): void {
-    if (this.done) return
-    this.writer.push(frame, lazy)
-  }
-
-  sendWith (bytes: number, fill: FrameFill, lazy?: boolean): void {
-    if (this.done) return
-    this.writer.pushWith(bytes, fill, lazy)
+    if (this.handler === undefined) { this.early.push(chunk.slice()); return }
+    this.decode(chunk)
   }
 
   close (err?: Error): void {
@@ -64,15 +36,14 @@ class SocketTransport implements MessageTransport {
     setTimeout(() => { this.socket.destroy() }, 1000).unref()
   }
 
-  private fail (err: Error): void {
+  protected write (chunk: Uint8Array): void {
+    if (!this.done) this.socket.write(chunk)
+  }
+
+  protected fail (err: Error): void {
     if (this.done) return
     this.finish(err)
     this.socket.destroy()
-  }
-
-  private finish (err?: Error): void {
-    this.done = true
-    this.handler?.closed(err)
   }
 }
 

@@ -1,0 +1,59 @@
+// What every transport shares: the state of one stream, the batched writer, and the decoding
+// of received bytes into whole messages. A subclass says how bytes leave and how it breaks.
+import { FrameDecoder, type FrameLimits } from './framing.js'
+import type { MessageTransport, TransportHandler } from './transport.js'
+import { BatchWriter, type FrameFill } from './batch-writer.js'
+
+export abstract class FramedTransport implements MessageTransport {
+  protected done = false
+  protected handler?: TransportHandler
+  private decoder?: FrameDecoder
+  protected readonly writer = new BatchWriter((chunk) => { this.write(chunk) })
+
+  start (handler: TransportHandler, limits: FrameLimits): void {
+    this.handler = handler
+    this.decoder = new FrameDecoder(limits)
+    this.started()
+  }
+
+  send (frame: Uint8Array, lazy?: boolean): void {
+    if (this.done) return
+    this.writer.push(frame, lazy)
+  }
+
+  sendWith (bytes: number, fill: FrameFill, lazy?: boolean): void {
+    if (this.done) return
+    this.writer.pushWith(bytes, fill, lazy)
+  }
+
+  abstract close (err?: Error): void
+
+  /** Writes one batched chunk to the stream. */
+  protected abstract write (chunk: Uint8Array): void
+  /** Runs once start() has set the handler: hook up events, deliver what arrived early. */
+  protected abstract started (): void
+  /** The stream broke or sent bad framing: end it with `err`. */
+  protected abstract fail (err: Error): void
+
+  /** Decodes received bytes (after start) and hands each whole message to the handler. */
+  protected decode (chunk: Uint8Array): void {
+    if (this.done) return
+    let messages
+    try {
+      messages = this.decoder!.push(chunk)
+    } catch (err) {
+      this.fail(err as Error)
+      return
+    }
+    for (const m of messages) {
+      if (this.done) return
+      this.handler!.message(m)
+    }
+  }
+
+  protected finish (err?: Error): void {
+    if (this.done) return
+    this.done = true
+    this.handler?.closed(err)
+  }
+}
