@@ -6,10 +6,8 @@
 // Prints:  chan.remote_msgs_s, chan.raw_stream_msgs_s, chan.remote.over_raw (target >= 0.5)
 //          chan.remote.window: how many sends B keeps in flight (WW_BENCH_WINDOW, default 64)
 
-import { createLibp2p, type Libp2p } from 'libp2p'
-import { tcp } from '@libp2p/tcp'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
+import type { Libp2p } from 'libp2p'
+import { loopbackNode } from '../../test/loopback-libp2p.js'
 import type { Stream } from '@libp2p/interface'
 import { Connection } from '../../src/rpc/index.js'
 import { libp2pTransport } from '../../src/transport/index.js'
@@ -23,16 +21,6 @@ const WINDOW = Number(process.env.WW_BENCH_WINDOW ?? 64)
 const SIZE = 64
 const RAW = '/ww-bench/raw/1.0.0'
 const RPC = '/ww-bench/rpc/1.0.0'
-
-async function node (): Promise<Libp2p> {
-  return await createLibp2p({
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    connectionManager: { allow: ['/ip4/127.0.0.0/ipcidr/8'] }
-  })
-}
 
 /** Counts length-prefixed messages arriving on a stream; resolves `done` after `n`. */
 function countFrames (stream: Stream, n: number, done: () => void): void {
@@ -109,8 +97,8 @@ async function chanRun (a: Libp2p, b: Libp2p): Promise<number> {
   return N / secs
 }
 
-const a = await node()
-const b = await node()
+const a = await loopbackNode()
+const b = await loopbackNode()
 await b.dial(a.getMultiaddrs()[0])
 let raw = 0
 let remote = 0

@@ -1,10 +1,8 @@
 // Channels across two real libp2p nodes on 127.0.0.1: A serves its anchor tree on a protocol,
 // stores a channel at /mailbox; B walks there, loads it and sends.
 import assert from 'node:assert/strict'
-import { createLibp2p, type Libp2p } from 'libp2p'
-import { tcp } from '@libp2p/tcp'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
+import type { Libp2p } from 'libp2p'
+import { loopbackNode } from '../loopback-libp2p.js'
 import { Connection, type Capability } from '../../src/rpc/index.js'
 import { libp2pTransport } from '../../src/transport/index.js'
 import { AnchorClient } from '../../src/schema/anchor.rpc.js'
@@ -15,16 +13,6 @@ import { readMessage, writeMessage } from '../../src/csp/wire.js'
 
 const PROTOCOL = '/ww/csp-test/1.0.0'
 
-async function node (): Promise<Libp2p> {
-  return await createLibp2p({
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    connectionManager: { allow: ['/ip4/127.0.0.0/ipcidr/8'] }
-  })
-}
-
 describe('csp: channels between two libp2p nodes', function () {
   this.timeout(120_000)
   let a: Libp2p
@@ -33,8 +21,8 @@ describe('csp: channels between two libp2p nodes', function () {
   const conns: Connection[] = []
 
   before(async () => {
-    a = await node()
-    b = await node()
+    a = await loopbackNode()
+    b = await loopbackNode()
     rootA = serveTree(new AnchorTree<Capability>())
     await a.handle(PROTOCOL, (stream) => { conns.push(new Connection(libp2pTransport(stream), { bootstrap: rootA })) })
     await b.dial(a.getMultiaddrs()[0])

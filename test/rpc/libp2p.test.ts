@@ -1,25 +1,14 @@
 // The libp2p transport: two real libp2p nodes in this process on 127.0.0.1, one stream between
 // them, an RPC connection over it.
 import assert from 'node:assert/strict'
-import { createLibp2p, type Libp2p } from 'libp2p'
-import { tcp } from '@libp2p/tcp'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
+import type { Libp2p } from 'libp2p'
+import { loopbackNode } from '../loopback-libp2p.js'
 import { Connection } from '../../src/rpc/index.js'
 import { libp2pTransport } from '../../src/transport/index.js'
 import { Disconnected } from '../../src/errors.js'
 import { AdderClient, type AdderServer, Adder_Next$Results$Caps, SinkClient } from './gen/rpctest.rpc.js'
 
 const PROTOCOL = '/ww/rpc-test/1.0.0'
-
-async function node (): Promise<Libp2p> {
-  return await createLibp2p({
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()]
-  })
-}
 
 function adder (name: string, hang?: Promise<void>): AdderServer {
   return {
@@ -44,8 +33,8 @@ describe('rpc over a libp2p stream', function () {
   const served: Connection[] = []
 
   before(async () => {
-    a = await node()
-    b = await node()
+    a = await loopbackNode()
+    b = await loopbackNode()
     await b.handle(PROTOCOL, (stream) => {
       const cap = AdderClient.serve(adder('b'))
       served.push(new Connection(libp2pTransport(stream), { bootstrap: cap, name: 'b' }))
