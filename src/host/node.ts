@@ -1,8 +1,8 @@
 // One running node: the cluster layer, the capability servers, RPC on libp2p and on the API socket.
 import { hostname as osHostname } from 'node:os'
 import { logger } from '@libp2p/logger'
-import { AnchorTree, serveClusterRoot, serveTree } from '../anchor/index.js'
-import { ClusterNode, normalizeMeta, rpcProtocol } from '../cluster/index.js'
+import { AnchorTree, SELF_COMPONENT, serveClusterRoot, serveTree } from '../anchor/index.js'
+import { ClusterNode, normalizeMeta, rpcProtocol, type ClusterNodeOptions } from '../cluster/index.js'
 import { NotFound } from '../errors.js'
 import { Connection, type Capability } from '../rpc/index.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
@@ -19,14 +19,8 @@ import { serveView } from './view-server.js'
 
 const log = logger('ww:host')
 
-export interface NodeOptions {
+export interface NodeOptions extends Pick<ClusterNodeOptions, 'namespace' | 'listen' | 'bootstrap' | 'mdns' | 'meta' | 'ttlMs'> {
   home: Home
-  namespace?: string
-  listen?: string[]
-  bootstrap?: string[]
-  mdns?: boolean
-  meta?: string[]
-  ttlMs?: number
   /** Serve the API socket (default true). */
   api?: boolean
   version?: string
@@ -51,15 +45,8 @@ export class WwNode {
     const unlock = lockHome(options.home)
     let cluster: ClusterNode | undefined
     try {
-      cluster = await ClusterNode.start({
-        home: options.home.dir,
-        namespace: options.namespace,
-        listen: options.listen,
-        bootstrap: options.bootstrap,
-        mdns: options.mdns,
-        meta: options.meta,
-        ttlMs: options.ttlMs
-      })
+      const { home, api: _api, version: _version, ...clusterOptions } = options
+      cluster = await ClusterNode.start({ ...clusterOptions, home: home.dir })
       const c = cluster
       const instance = c.membership.instance
       const meta = normalizeMeta(options.meta ?? [])
@@ -101,8 +88,8 @@ export class WwNode {
         local: () => local.dup(),
         executor,
         peer: async peer => {
-          if (peer === '' || peer === c.peerId || peer === 'peer') return host.dup()
-          if (!c.ls().some(r => r.peer === peer)) throw new NotFound(`no live host ${JSON.stringify(peer)}`)
+          if (peer === '' || peer === c.peerId || peer === SELF_COMPONENT) return host.dup()
+          if (c.lookup(peer) === undefined) throw new NotFound(`no live host ${JSON.stringify(peer)}`)
           return await peers.host(peer)
         }
       })
@@ -110,8 +97,7 @@ export class WwNode {
       router.release()
       executor.release()
       await c.libp2p.handle(rpcProtocol(c.namespace), (stream) => {
-        const conn = new Connection(libp2pTransport(stream), { bootstrap: host, name: 'libp2p' })
-        void conn.closed
+        new Connection(libp2pTransport(stream), { bootstrap: host, name: 'libp2p' }) // eslint-disable-line no-new
       })
       const api = options.api === false ? undefined : await serveApiSocket(options.home.apiSocket, host)
       return new WwNode(c, host, peers, local, api, unlock, procs)
