@@ -48,6 +48,10 @@ export function sendCommand (): Command {
           try { await a } finally { a.release() }
         }
         try {
+          // Known RPC ordering bug: calls pipelined on the loaded capability before its load returns can be
+          // overtaken by later ones when the channel is on another host (see the issue note). Until the RPC
+          // layer is fixed, sends wait for the load, so they all travel the same path, in order.
+          await ch.checked
           if (message !== undefined) {
             send(message)
           } else {
@@ -56,7 +60,6 @@ export function sendCommand (): Command {
               if (inFlight.length >= SEND_WINDOW) await settleOldest()
             }
           }
-          await ch.checked
           while (inFlight.length > 0) await settleOldest()
         } finally {
           for (const a of inFlight) a.release()
