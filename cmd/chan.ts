@@ -48,10 +48,6 @@ export function sendCommand (): Command {
           try { await a } finally { a.release() }
         }
         try {
-          // Known RPC ordering bug: calls pipelined on the loaded capability before its load returns can be
-          // overtaken by later ones when the channel is on another host (see the issue note). Until the RPC
-          // layer is fixed, sends wait for the load, so they all travel the same path, in order.
-          await ch.checked
           if (message !== undefined) {
             send(message)
           } else {
@@ -61,6 +57,9 @@ export function sendCommand (): Command {
             }
           }
           while (inFlight.length > 0) await settleOldest()
+        } catch (err) {
+          await ch.checked // a path holding no channel says so, rather than how a send on it failed
+          throw err
         } finally {
           for (const a of inFlight) a.release()
           ch.release()

@@ -175,6 +175,15 @@ export class PendingAnswer implements AnswerHook {
     return hook
   }
 
+  /**
+   * The call now goes on as `inner`: pipelined caps taken before send their queued calls down
+   * inner's pipeline at once. Waiting for inner's results instead would let calls made on caps
+   * taken from now on (which go down inner's pipeline directly) overtake them.
+   */
+  follow (inner: AnswerHook): void {
+    for (const w of this.waiters.splice(0)) w.hook.resolve(inner.pipeline(w.transform))
+  }
+
   resolve (r: Response): void {
     if (this.settled) { r.release(); return }
     this.response = r
@@ -274,6 +283,7 @@ export function chainAnswer (inner: AnswerHook, outer: PendingAnswer): void {
     p.resolve(inner.pipeline(transform))
     return p
   }
+  outer.follow(inner)
   inner.promise.then((r) => { outer.resolve(r) }, (err) => { outer.reject(err) })
 }
 
