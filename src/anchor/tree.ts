@@ -60,10 +60,12 @@ class AnchorNode<C> {
     return this.parent !== undefined && this.refs === 0 && this.children.size === 0 && this.value === undefined
   }
 
-  path (): string {
+  /** The path from the tree's root, under `mount` ("/" when the tree is not mounted anywhere). */
+  path (mount = ''): string {
     const parts: string[] = []
     for (let n: AnchorNode<C> | undefined = this; n?.parent !== undefined; n = n.parent) parts.push(n.name)
-    return formatPath(parts.reverse())
+    if (parts.length === 0) return mount === '' ? '/' : mount
+    return mount + formatPath(parts.reverse())
   }
 }
 
@@ -73,8 +75,12 @@ export class AnchorTree<C = unknown> {
   private nodes = 1
   private dropped = false
 
-  constructor (opts: { limits?: Partial<AnchorLimits> } = {}) {
+  /** Where the tree sits in a larger namespace ("/<peer>" for a host's tree in the cluster), for the paths it reports. */
+  readonly mount: string
+
+  constructor (opts: { limits?: Partial<AnchorLimits>, mount?: string } = {}) {
     this.limits = { ...DEFAULT_ANCHOR_LIMITS, ...opts.limits }
+    this.mount = opts.mount === undefined || opts.mount === '/' ? '' : formatPath(parsePath(opts.mount, this.limits))
     this.rootNode = new AnchorNode<C>('', undefined, 0)
   }
 
@@ -112,7 +118,7 @@ export class AnchorTree<C = unknown> {
   /** @internal Walks down from `from`, creating missing anchors. */
   descend (from: AnchorNode<C>, parts: readonly string[]): AnchorNode<C> {
     if (from.depth + parts.length > this.limits.maxDepth) {
-      throw new LimitExceeded(`walking ${formatPath(parts)} from ${from.path()} goes deeper than maxDepth ${this.limits.maxDepth}`)
+      throw new LimitExceeded(`walking ${formatPath(parts)} from ${from.path(this.mount)} goes deeper than maxDepth ${this.limits.maxDepth}`)
     }
     let cur = from
     for (const name of parts) {
@@ -120,7 +126,7 @@ export class AnchorTree<C = unknown> {
       if (child === undefined) {
         if (cur.children.size >= this.limits.maxChildren) {
           this.prune(cur) // undo the anchors this walk created
-          throw new LimitExceeded(`anchor ${cur.path()} already has maxChildren ${this.limits.maxChildren} children`)
+          throw new LimitExceeded(`anchor ${cur.path(this.mount)} already has maxChildren ${this.limits.maxChildren} children`)
         }
         child = new AnchorNode<C>(name, cur, cur.depth + 1)
         cur.children.set(name, child)
@@ -138,7 +144,7 @@ export class AnchorTree<C = unknown> {
       const parent: AnchorNode<C> = n.parent as AnchorNode<C>
       parent.children.delete(n.name)
       this.nodes--
-      log.trace('removed %s', n.path())
+      log.trace('removed %s', n.path(this.mount))
       n = parent
     }
   }
@@ -153,8 +159,8 @@ export class AnchorRef<C = unknown> {
     node.refs++
   }
 
-  /** This anchor's path from the tree's root, "/" for the root itself. */
-  get path (): string { return this.node.path() }
+  /** This anchor's path: from the tree's root under its mount ("/<peer>/a/b"), "/" for an unmounted root. */
+  get path (): string { return this.node.path(this.tree.mount) }
 
   get released (): boolean { return !this.live }
 
@@ -194,7 +200,7 @@ export class AnchorRef<C = unknown> {
     if (value !== undefined) this.validate(value)
     const old = this.node.value
     if (value !== undefined && old !== undefined && opts.overwrite !== true) {
-      throw new Occupied(`anchor ${this.node.path()} already holds a ${old.kind} value`)
+      throw new Occupied(`anchor ${this.node.path(this.tree.mount)} already holds a ${old.kind} value`)
     }
     this.node.value = value?.kind === 'bytes' ? { kind: 'bytes', bytes: value.bytes.slice() } : value
     if (old !== undefined && old !== value) releaseValue(old)

@@ -51,7 +51,7 @@ export class WwNode {
       const instance = c.membership.instance
       const meta = normalizeMeta(options.meta ?? [])
       const peers = new PeerHosts(c)
-      const tree = new AnchorTree<Capability>()
+      const tree = new AnchorTree<Capability>({ mount: `/${c.peerId}` })
       const local = serveTree(tree)
       const hosts = {
         self: c.peerId,

@@ -21,8 +21,8 @@ function twoHosts (): {
   treeA: AnchorTree<Capability>, treeB: AnchorTree<Capability>, rootB: AnchorClient, live: Set<string>,
   client: AnchorClient, dropB: () => void, stop: () => void
 } {
-  const treeA = new AnchorTree<Capability>()
-  const treeB = new AnchorTree<Capability>()
+  const treeA = new AnchorTree<Capability>({ mount: '/hostA' })
+  const treeB = new AnchorTree<Capability>({ mount: '/hostB' })
   const rootA = serveTree(treeA)
   const rootB = serveTree(treeB)
   const [ab, ba] = memoryPair()
@@ -86,7 +86,7 @@ describe('anchor: cluster root', function () {
     w.release()
     assert.deepEqual(h.treeA.root().ls(), [{ name: 'local', kind: 'empty', children: 1 }])
     const hb = h.client.walk((p) => { p.path = 'hostB' })
-    assert.equal((await hb.pipeline.anchor.path()).path, '/')
+    assert.equal((await hb.pipeline.anchor.path()).path, '/hostB')
     hb.release()
     h.stop()
   })
@@ -104,7 +104,7 @@ describe('anchor: cluster root', function () {
     const h = twoHosts()
     const w = h.client.walk((p) => { p.path = '/hostB/jobs' })
     const jobs = w.pipeline.anchor.dup()
-    assert.equal((await jobs.path()).path, '/jobs')
+    assert.equal((await jobs.path()).path, '/hostB/jobs', 'paths are reported from the cluster root')
     w.release()
     h.dropB()
     await assert.rejects(jobs.ls().results, Disconnected)

@@ -23,6 +23,21 @@ describe('anchor: refcounted tree', () => {
     assert.equal(tree.size, 1)
   })
 
+  it('a tree mounted at /<peer> reports its paths, and names them in errors, from the cluster root', () => {
+    const tree = new AnchorTree({ mount: '/12D3KooWHost' })
+    const root = tree.root()
+    assert.equal(root.path, '/12D3KooWHost')
+    const box = root.walk('jobs/box')
+    assert.equal(box.path, '/12D3KooWHost/jobs/box')
+    box.store(bytes('x'))
+    assert.throws(() => { box.store(bytes('y'), { overwrite: false }) },
+      (err: unknown) => err instanceof Occupied && err.message.includes('/12D3KooWHost/jobs/box'))
+    box.store(undefined)
+    box.release()
+    root.release()
+    assert.throws(() => new AnchorTree({ mount: '/a/../b' }), InvalidArgument)
+  })
+
   it('an anchor lives while any reference to it or a descendant lives', () => {
     const tree = new AnchorTree()
     const root = tree.root()
