@@ -2,6 +2,16 @@
 // awaited at the end, against one plain RPC round trip (anchor.path()) on the same connection,
 // measured in the same run. Host and client are two RPC connections in this process over a unix
 // socket. Target: anchor.pipelined.over_rtt <= 1.2 (the chain costs one round trip).
+//
+// What each timed op covers, exactly: from issuing the first call until the last awaited answer
+// settles, then releasing the answers (which queues Finish/Release frames; they go out lazily).
+//   rtt:        anchor.path() on an anchor walked once beforehand, awaited.
+//   pipelined:  walk, load on walk's pipelined anchor, send on load's pipelined value.sender, all
+//               issued at once; only send is awaited.
+//   sequential: the same three calls, each awaited before the next is made.
+// The sent message is then taken out of the channel (a local recv on the host's side) outside
+// the timed region, so the channel never fills; nothing else runs in between. The three ops take
+// turns within each round (after a warm-up of all three), so none gains from running later.
 // Also through a cluster root forwarding to a second host (client -> A -> B), against a plain
 // call on an anchor reached the same way.
 //
@@ -28,6 +38,8 @@ import { delayed } from './delayed-transport.js'
 
 const ROUNDS = Number(process.env.WW_BENCH_ROUNDS ?? 1000)
 const LINK_MS = Number(process.env.WW_BENCH_LINK_MS ?? 2)
+/** Untimed rounds of every op first (V8 compiles the hot paths meanwhile). */
+const WARMUP = 500
 const payload = new TextEncoder().encode('ping')
 
 async function serveOnUnix (name: string, bootstrap: AnchorClient, linkMs: number): Promise<{ connect: () => Promise<Connection>, close: () => void }> {
@@ -40,17 +52,25 @@ async function serveOnUnix (name: string, bootstrap: AnchorClient, linkMs: numbe
   }
 }
 
-/** Median microseconds of `op` over ROUNDS runs (after a warm-up). */
-async function median (op: () => Promise<void>, rounds: number): Promise<number> {
-  for (let i = 0; i < Math.min(200, rounds); i++) await op()
-  const times: number[] = []
+interface Op { run: () => Promise<void>, after?: () => Promise<void> }
+
+/**
+ * Median microseconds of each op over `rounds` rounds, after a warm-up of every op. Each round runs
+ * every op once, in turn (so JIT warm-up, GC state and machine load drift affect them alike);
+ * `after` runs untimed after its op.
+ */
+async function medians (ops: Op[], rounds: number): Promise<number[]> {
+  for (let i = 0; i < Math.min(WARMUP, rounds); i++) for (const op of ops) { await op.run(); await op.after?.() }
+  const times = ops.map(() => new Array<number>(rounds))
   for (let i = 0; i < rounds; i++) {
-    const t = process.hrtime.bigint()
-    await op()
-    times.push(Number(process.hrtime.bigint() - t) / 1000)
+    for (let k = 0; k < ops.length; k++) {
+      const t = process.hrtime.bigint()
+      await ops[k].run()
+      times[k][i] = Number(process.hrtime.bigint() - t) / 1000
+      await ops[k].after?.()
+    }
   }
-  times.sort((a, b) => a - b)
-  return times[Math.floor(times.length / 2)]
+  return times.map((ts) => ts.sort((a, b) => a - b)[Math.floor(ts.length / 2)])
 }
 
 async function measure (root: AnchorClient, mailboxPath: string, chan: ChanClient, rounds: number): Promise<{ rtt: number, pipelined: number, sequential: number }> {
@@ -59,27 +79,32 @@ async function measure (root: AnchorClient, mailboxPath: string, chan: ChanClien
   await w
   w.release()
   const drain = async (): Promise<void> => { const r = chan.recv(); await r; r.release() } // local to the host
-  const rtt = await median(async () => { const a = anchor.path(); await a; a.release() }, rounds)
-  const pipelined = await median(async () => {
-    const walk = root.walk((p) => { p.path = mailboxPath })
-    const load = walk.pipeline.anchor.load()
-    const send = load.pipeline.value.sender.send((p) => { writeMessage(p._initMsg(), { data: payload }) })
-    await send
-    for (const a of [send, load, walk]) a.release()
-    await drain()
-  }, rounds)
-  const sequential = await median(async () => {
-    const walk = root.walk((p) => { p.path = mailboxPath })
-    await walk
-    const load = walk.pipeline.anchor.load()
-    await load
-    const send = load.pipeline.value.sender.send((p) => { writeMessage(p._initMsg(), { data: payload }) })
-    await send
-    for (const a of [send, load, walk]) a.release()
-    await drain()
-  }, rounds)
+  const rtt: Op = { run: async () => { const a = anchor.path(); await a; a.release() } }
+  const pipelined: Op = {
+    run: async () => {
+      const walk = root.walk((p) => { p.path = mailboxPath })
+      const load = walk.pipeline.anchor.load()
+      const send = load.pipeline.value.sender.send((p) => { writeMessage(p._initMsg(), { data: payload }) })
+      await send
+      for (const a of [send, load, walk]) a.release()
+    },
+    after: drain
+  }
+  const sequential: Op = {
+    run: async () => {
+      const walk = root.walk((p) => { p.path = mailboxPath })
+      await walk
+      const load = walk.pipeline.anchor.load()
+      await load
+      const send = load.pipeline.value.sender.send((p) => { writeMessage(p._initMsg(), { data: payload }) })
+      await send
+      for (const a of [send, load, walk]) a.release()
+    },
+    after: drain
+  }
+  const [r, p, q] = await medians([rtt, pipelined, sequential], rounds)
   anchor.release()
-  return { rtt, pipelined, sequential }
+  return { rtt: r, pipelined: p, sequential: q }
 }
 
 function report (prefix: string, suffix: string, m: { rtt: number, pipelined: number, sequential: number }): void {

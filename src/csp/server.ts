@@ -46,9 +46,12 @@ export function serveChanOf (chan: Chan<ChanMessage>, limits: Partial<ChanLimits
 
   const h: Handlers = {
     async send (params, _results, ctx) {
-      const size = params.msg._hasData() ? params.msg.data.length : 0
-      if (size > maxMessageBytes) throw new LimitExceeded(`message of ${size} bytes exceeds maxMessageBytes ${maxMessageBytes}`)
       const msg = readMessage(params.msg)
+      const size = msg.data.byteLength
+      if (size > maxMessageBytes) {
+        releaseMessage(msg)
+        throw new LimitExceeded(`message of ${size} bytes exceeds maxMessageBytes ${maxMessageBytes}`)
+      }
       try {
         await chan.send(msg, { signal: ctx.signal })
       } catch (err) {

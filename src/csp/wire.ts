@@ -3,6 +3,7 @@
 import type { Capability } from '../rpc/index.js'
 import { Message$Caps } from '../schema/channel.rpc.js'
 import type { Message } from '../schema/channel.js'
+import { readDataFast, writeDataFast } from './message-layout.js'
 
 /** A message as a channel holds it: its bytes and the capability riding along (owned). */
 export interface ChanMessage {
@@ -12,6 +13,8 @@ export interface ChanMessage {
 
 /** Copies a received Message out of its RPC message; the capability is dup'd (yours to release). */
 export function readMessage (m: Message): ChanMessage {
+  const fast = readDataFast(m)
+  if (fast !== undefined) return { data: fast, cap: null }
   const data = m._hasData() ? m.data.toUint8Array().slice() : new Uint8Array(0)
   const cap = Message$Caps.cap.has(m) ? Message$Caps.cap.get(m).dup() : null
   return { data, cap }
@@ -19,7 +22,7 @@ export function readMessage (m: Message): ChanMessage {
 
 /** Fills a Message being built; the message takes its own reference to the capability. */
 export function writeMessage (m: Message, msg: { data: Uint8Array, cap?: Capability | null }): void {
-  if (msg.data.byteLength > 0) m._initData(msg.data.byteLength).copyBuffer(msg.data)
+  if (msg.data.byteLength > 0 && !writeDataFast(m, msg.data)) m._initData(msg.data.byteLength).copyBuffer(msg.data)
   if (msg.cap != null) Message$Caps.cap.set(m, msg.cap)
 }
 

@@ -3,7 +3,7 @@ import * as capnp from 'capnp-es'
 import { InvalidArgument } from '../errors.js'
 import { type AnswerHook, type CapHook, ErrorHook, addCap, capAt, releaseCaps } from './hooks.js'
 import { type DispatchTable, LocalHook, type MethodInfo } from './server.js'
-import { CALL_CONTENT_PTR, newCallMessage, structAt } from './envelope.js'
+import { CALL_CONTENT_PTR, callParams, newCallMessage, structAt } from './envelope.js'
 import { defaultRpcLimits } from './limits.js'
 
 export interface CallOptions {
@@ -61,13 +61,13 @@ export class Capability {
     options?: CallOptions, Pipeline?: new (answer: Answer<R, PL>, path: number[]) => PL): Answer<R, PL> {
     const msg = newCallMessage(method.interfaceId, method.methodId, method.Params)
     try {
-      const params = msg.struct ?? capnp.utils.initStructAt(0, method.Params, msg.params)
+      const params = msg.struct ?? capnp.utils.initStructAt(0, method.Params, callParams(msg.msg))
       build?.(params)
     } catch (err) {
       releaseCaps(msg.msg)
       throw err
     }
-    const hook = this.hook.call({ interfaceId: method.interfaceId, methodId: method.methodId, msg: msg.msg, params: msg.params, contentPtr: msg.struct !== undefined ? CALL_CONTENT_PTR : undefined, signal: options?.signal })
+    const hook = this.hook.call({ interfaceId: method.interfaceId, methodId: method.methodId, msg: msg.msg, contentPtr: msg.struct !== undefined ? CALL_CONTENT_PTR : undefined, signal: options?.signal })
     return new Answer(hook, method.Results, options?.signal, Pipeline)
   }
 
@@ -78,10 +78,10 @@ export class Capability {
     const windowBytes = window ?? owner?.limits?.streamWindowBytes ?? defaultRpcLimits.streamWindowBytes
     if (this.#streamError !== undefined) throw this.#streamError
     const msg = newCallMessage(method.interfaceId, method.methodId, method.Params)
-    const params = msg.struct ?? capnp.utils.initStructAt(0, method.Params, msg.params)
+    const params = msg.struct ?? capnp.utils.initStructAt(0, method.Params, callParams(msg.msg))
     build?.(params)
     const size = msg.msg._capnp.segments.reduce((n, s) => n + s.byteLength, 0)
-    const hook = this.hook.call({ interfaceId: method.interfaceId, methodId: method.methodId, msg: msg.msg, params: msg.params, contentPtr: msg.struct !== undefined ? CALL_CONTENT_PTR : undefined, stream: true })
+    const hook = this.hook.call({ interfaceId: method.interfaceId, methodId: method.methodId, msg: msg.msg, contentPtr: msg.struct !== undefined ? CALL_CONTENT_PTR : undefined, stream: true })
     this.#streamBytes += size
     hook.promise.then((r) => { r.release() }, (err) => { this.#streamError ??= err }).finally(() => {
       this.#streamBytes -= size
@@ -148,7 +148,7 @@ export class Answer<R extends capnp.Struct, PL = unknown> implements PromiseLike
     if (this.#results === undefined) {
       const hook = this.#hook
       if (hook === undefined) return Promise.reject(new InvalidArgument('answer used after release'))
-      this.#results = hook.promise.then((r) => (r.contentPtr !== undefined ? structAt(r.msg.getSegment(0), r.contentPtr, this.Results, r.payload._capnp.depthLimit - 1) : undefined) ??
+      this.#results = hook.promise.then((r) => (r.contentPtr !== undefined ? structAt(r.msg.getSegment(0), r.contentPtr, this.Results, r.depth - 1) : undefined) ??
         capnp.utils.getStruct(0, this.Results, r.payload))
     }
     return this.#results

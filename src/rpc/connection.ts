@@ -13,7 +13,11 @@ import { type AnswerHook, type CapHook, type CapTable, ErrorHook, type OutCall, 
 import { type Capability, type ClientClass } from './capability.js'
 import { errorFromException, exceptionTypeCode, exceptionTypeOf } from './exception.js'
 import { IdTable } from './tables.js'
-import { SMALL_FRAME_BYTES, TAG_CALL, TAG_FINISH, callParams, readFast, setCallYourself, writeCallHeader, writeFinish, writeRelease, writeReturnHeader } from './envelope.js'
+import { receivedMessage } from './message.js'
+import { type CallTarget, SMALL_FRAME_BYTES, TAG_CALL, TAG_FINISH, TAG_RELEASE, callParams, readFast, setCallYourself, writeCallHeader, writeCapTableOf, writeFinish,
+  writeRelease, writeReturnHeader } from './envelope.js'
+import { CAP_NONE, CAP_RECEIVER_ANSWER, CAP_RECEIVER_HOSTED, CAP_SENDER_HOSTED, CAP_SENDER_PROMISE, CAP_THIRD_PARTY_HOSTED, type CapDesc,
+  type PromisedTarget } from './envelope-caps.js'
 
 const log = logger('ww:rpc')
 
@@ -24,7 +28,7 @@ export interface ConnectionOptions {
   name?: string
 }
 
-type Target = { importedCap: number } | { questionId: number, transform: number[] }
+type Target = CallTarget
 
 /** The fields of a Call the connection acts on (read by envelope.ts or by capnp-es). */
 interface CallInfo {
@@ -32,11 +36,12 @@ interface CallInfo {
   interfaceId: bigint
   methodId: number
   sendResultsTo: number
-  /** Either an export id (importedCap) or the capnp-es target. */
-  target: number | rpc.MessageTarget
-  params: rpc.Payload
-  /** False when the params are known to carry no capabilities. */
-  mayHaveCaps: boolean
+  /** An export id (importedCap), a promised answer, or the capnp-es target. */
+  target: number | PromisedTarget | rpc.MessageTarget
+  /** The params payload, or the byte offset (segment 0) of its pointer. */
+  params: rpc.Payload | number
+  /** The params' cap table. */
+  caps: CapDesc[]
   contentPtr?: number
 }
 
@@ -128,9 +133,12 @@ export class Connection {
   private readonly name: string
   private afterSend: Array<() => void> = []
   /**
-   * What is sent but not yet handed to the transport, in order. Calls wait here as messages until
-   * the end of the tick, so that a handler's ctx.tailCall can still turn them into
-   * `sendResultsTo.yourself`; other messages go straight to the transport when nothing waits.
+   * What is sent but not yet handed to the transport, in order. Messages wait here until the end
+   * of the tick (a process.nextTick queued from a promise job runs once every promise job has
+   * run): calls, so that a handler's ctx.tailCall can still turn them into
+   * `sendResultsTo.yourself`, and every other message, so that Returns that settle one or more
+   * promise hops apart (handlers, chained answers) leave in one write. Lazy frames go straight to
+   * the transport when nothing waits.
    */
   private outbox: Array<{ msg: capnp.Message, q?: Question, once: boolean } | { frame: Uint8Array, lazy: boolean } | { fill: FrameFill, lazy: boolean }> = []
   private flushScheduled = false
@@ -178,10 +186,8 @@ export class Connection {
     if (q !== undefined) {
       q.pending = msg
       this.queueOut({ msg, q, once })
-    } else if (this.outbox.length > 0) {
-      this.queueOut(once ? { msg, once } : { frame: encodeMessage(msg), lazy: false })
     } else {
-      this.write(msg, once)
+      this.queueOut(once ? { msg, once } : { frame: encodeMessage(msg), lazy: false })
     }
     if (this.afterSend.length > 0) {
       const after = this.afterSend
@@ -207,8 +213,10 @@ export class Connection {
     this.outbox.push(item)
     if (this.flushScheduled) return
     this.flushScheduled = true
-    queueMicrotask(() => { this.flushOut() })
+    process.nextTick(this.flushOutSoon)
   }
+
+  private readonly flushOutSoon = (): void => { this.flushOut() }
 
   private flushOut (): void {
     this.flushScheduled = false
@@ -288,15 +296,15 @@ export class Connection {
     const { id, q } = this.newQuestion()
     this.lastId = id
     const caps = capTableOf(c.msg)
-    if ('importedCap' in target && writeCallHeader(c.msg, id, target.importedCap, yourself)) {
-      if (caps.length > 0) q.paramExports = this.writeCapTable(callParams(c.msg), caps)
+    if (writeCallHeader(c.msg, id, target, yourself)) {
+      if (caps.length > 0) q.paramExports = this.writeCapTable(c.msg, callParams, caps)
     } else {
       const call = new rpc.Message(c.msg.getSegment(0), 0).call
       call.questionId = id
       writeTarget(call.target, target)
       if (yourself) call.sendResultsTo.yourself = true
       else call.sendResultsTo.caller = true
-      q.paramExports = this.writeCapTable(call.params, caps)
+      q.paramExports = this.writeCapTable(c.msg, () => call.params, caps, false)
     }
     this.send(c.msg, true, q)
     releaseCaps(c.msg)
@@ -339,44 +347,42 @@ export class Connection {
 
   // --- cap tables --------------------------------------------------------------------------------
 
-  /** Writes descriptors for caps; returns the export ids it referenced (for releaseParamCaps). */
-  private writeCapTable (payload: rpc.Payload, caps: CapTable): number[] {
+  /**
+   * Writes the cap table of msg's payload (hand-laid when `fast` and msg has our layout, else with
+   * capnp-es on payload()); returns the export ids it referenced (for releaseParamCaps).
+   */
+  private writeCapTable (msg: capnp.Message, payload: (msg: capnp.Message) => rpc.Payload, caps: CapTable, fast = true): number[] {
     const exported: number[] = []
-    const list = payload._initCapTable(caps.length)
-    for (let i = 0; i < caps.length; i++) this.writeDescriptor(list.get(i), caps[i], exported)
+    const descs = new Array<CapDesc>(caps.length)
+    for (let i = 0; i < caps.length; i++) descs[i] = this.describe(caps[i], exported)
+    if (fast && writeCapTableOf(msg, descs)) return exported
+    const list = payload(msg)._initCapTable(descs.length)
+    for (let i = 0; i < descs.length; i++) writeDesc(list.get(i), descs[i])
     return exported
   }
 
-  private writeDescriptor (d: rpc.CapDescriptor, hook: CapHook | null, exported: number[]): void {
-    if (hook === null) { d.none = true; return }
+  /** The descriptor for sending `hook` to the peer (exporting it if needed; its id goes to `exported`). */
+  private describe (hook: CapHook | null, exported: number[]): CapDesc {
+    if (hook === null) return { kind: CAP_NONE, id: 0 }
     const h = hook.resolved()
-    if (h instanceof ImportHook && h.owner === this && h.broken === undefined) { d.receiverHosted = h.id; return }
-    if (h instanceof PipelineHook && h.conn === this) {
-      const ra = d._initReceiverAnswer()
-      ra.questionId = h.questionId
-      writeTransform(ra, h.transform)
-      return
-    }
+    if (h instanceof ImportHook && h.owner === this && h.broken === undefined) return { kind: CAP_RECEIVER_HOSTED, id: h.id }
+    if (h instanceof PipelineHook && h.conn === this) return { kind: CAP_RECEIVER_ANSWER, id: 0, answer: { questionId: h.questionId, transform: h.transform } }
     const existing = this.exportIds.get(h)
     if (existing !== undefined) {
       this.exports.get(existing)!.refs++
       exported.push(existing)
-      if (h.onResolve === undefined || h instanceof ErrorHook) d.senderHosted = existing
-      else d.senderPromise = existing
-      return
+      return { kind: h.onResolve === undefined || h instanceof ErrorHook ? CAP_SENDER_HOSTED : CAP_SENDER_PROMISE, id: existing }
     }
     if (this.exports.size >= this.limits.maxExports) throw new LimitExceeded(`more than ${this.limits.maxExports} exports`)
     const id = this.exports.add({ hook: h.addRef(), refs: 1 })
     this.exportIds.set(h, id)
     exported.push(id)
     if (h instanceof ErrorHook) {
-      d.senderPromise = id
       this.afterSend.push(() => { this.sendResolve(id, h) })
-      return
+      return { kind: CAP_SENDER_PROMISE, id }
     }
     const pending = h.onResolve?.((t) => { this.sendResolve(id, t) }) ?? false
-    if (pending) d.senderPromise = id
-    else d.senderHosted = id
+    return { kind: pending ? CAP_SENDER_PROMISE : CAP_SENDER_HOSTED, id }
   }
 
   private sendResolve (id: number, target: CapHook): void {
@@ -386,16 +392,14 @@ export class Connection {
     r.promiseId = id
     const t = target.resolved()
     if (t instanceof ErrorHook) this.writeException(r._initException(), t.error)
-    else this.writeDescriptor(r._initCap(), t, [])
+    else writeDesc(r._initCap(), this.describe(t, []))
     this.send(msg)
   }
 
-  private readCapTable (payload: rpc.Payload): CapTable {
-    if (!payload._hasCapTable()) return []
-    const list = payload.capTable
-    const caps: CapTable = new Array(list.length)
+  private readCapTable (descs: CapDesc[]): CapTable {
+    const caps: CapTable = new Array(descs.length)
     try {
-      for (let i = 0; i < list.length; i++) caps[i] = this.readDescriptor(list.get(i))
+      for (let i = 0; i < descs.length; i++) caps[i] = this.readDescriptor(descs[i])
     } catch (err) {
       for (const c of caps) c?.release()
       throw err
@@ -403,24 +407,24 @@ export class Connection {
     return caps
   }
 
-  private readDescriptor (d: rpc.CapDescriptor): CapHook | null {
-    switch (d.which()) {
-      case rpc.CapDescriptor.NONE: return null
-      case rpc.CapDescriptor.SENDER_HOSTED: return this.importCap(d.senderHosted, false)
-      case rpc.CapDescriptor.SENDER_PROMISE: return this.importCap(d.senderPromise, true)
-      case rpc.CapDescriptor.RECEIVER_HOSTED: {
-        const e = this.exports.get(d.receiverHosted)
-        if (e === undefined) throw new ProtocolError(`receiverHosted names unknown export ${d.receiverHosted}`)
+  private readDescriptor (d: CapDesc): CapHook | null {
+    switch (d.kind) {
+      case CAP_NONE: return null
+      case CAP_SENDER_HOSTED: return this.importCap(d.id, false)
+      case CAP_SENDER_PROMISE: return this.importCap(d.id, true)
+      case CAP_RECEIVER_HOSTED: {
+        const e = this.exports.get(d.id)
+        if (e === undefined) throw new ProtocolError(`receiverHosted names unknown export ${d.id}`)
         return e.hook.addRef()
       }
-      case rpc.CapDescriptor.RECEIVER_ANSWER: {
-        const ra = d.receiverAnswer
+      case CAP_RECEIVER_ANSWER: {
+        const ra = d.answer!
         const a = this.answers.get(ra.questionId)
         if (a === undefined) throw new ProtocolError(`receiverAnswer names unknown answer ${ra.questionId}`)
-        return a.answer.pipeline(readTransform(ra))
+        return a.answer.pipeline(ra.transform)
       }
-      case rpc.CapDescriptor.THIRD_PARTY_HOSTED: return this.importCap(d.thirdPartyHosted.vineId, false)
-      default: throw new ProtocolError(`unknown CapDescriptor kind ${d.which()}`)
+      case CAP_THIRD_PARTY_HOSTED: return this.importCap(d.id, false)
+      default: throw new ProtocolError(`unknown CapDescriptor kind ${d.kind}`)
     }
   }
 
@@ -451,16 +455,15 @@ export class Connection {
     try {
       const fast = segments.length === 1 ? readFast(segments[0]) : undefined
       if (fast !== undefined && fast.tag === TAG_FINISH) { this.onFinish(fast.questionId, fast.releaseResultCaps); return }
-      const msg = new capnp.Message({ kind: 1, buffers: segments } as unknown as ArrayBuffer, false)
-      msg._capnp.traversalLimit = this.limits.traversalLimitWords * 8
+      if (fast !== undefined && fast.tag === TAG_RELEASE) { this.releaseExport(fast.id, fast.referenceCount); return }
+      const msg = receivedMessage(segments as ArrayBuffer[], this.limits.traversalLimitWords * 8)
       if (fast !== undefined) {
-        const seg = msg.getSegment(0)
         if (fast.tag === TAG_CALL) {
           this.onCall(msg, { questionId: fast.questionId, interfaceId: fast.interfaceId, methodId: fast.methodId, sendResultsTo: fast.sendResultsTo,
-            target: fast.importedCap, params: new rpc.Payload(seg, fast.paramsPtr, this.limits.nestingDepth - 2), mayHaveCaps: false, contentPtr: fast.contentPtr })
+            target: fast.target, params: fast.paramsPtr, caps: fast.caps, contentPtr: fast.contentPtr })
         } else {
           const q = this.takeQuestion(fast.answerId, fast.releaseParamCaps)
-          this.returnResults(fast.answerId, q, msg, new rpc.Payload(seg, fast.resultsPtr, this.limits.nestingDepth - 2), [], fast.contentPtr)
+          this.returnResults(fast.answerId, q, msg, fast.resultsPtr, this.readCapTable(fast.caps), fast.contentPtr)
         }
         return
       }
@@ -480,7 +483,7 @@ export class Connection {
       case rpc.Message.CALL: {
         const call = root.call
         this.onCall(msg, { questionId: call.questionId, interfaceId: call.interfaceId, methodId: call.methodId,
-          sendResultsTo: call.sendResultsTo.which(), target: call.target, params: call.params, mayHaveCaps: true })
+          sendResultsTo: call.sendResultsTo.which(), target: call.target, params: call.params, caps: descsOf(call.params) })
         break
       }
       case rpc.Message.RETURN: this.onReturn(msg, root.return); break
@@ -528,11 +531,16 @@ export class Connection {
     this.replyWhenSettled(id, entry)
   }
 
-  private targetHook (t: number | rpc.MessageTarget): CapHook {
+  private targetHook (t: number | PromisedTarget | rpc.MessageTarget): CapHook {
     if (typeof t === 'number') {
       const e = this.exports.get(t)
       if (e === undefined) throw new ProtocolError(`call to unknown export ${t}`)
       return e.hook.addRef()
+    }
+    if (!(t instanceof rpc.MessageTarget)) {
+      const a = this.answers.get(t.questionId)
+      if (a === undefined) throw new ProtocolError(`promisedAnswer names unknown answer ${t.questionId}`)
+      return a.answer.pipeline(t.transform)
     }
     switch (t.which()) {
       case rpc.MessageTarget.IMPORTED_CAP: {
@@ -555,12 +563,13 @@ export class Connection {
     const target = this.targetHook(call.target)
     let caps: CapTable
     try {
-      caps = call.mayHaveCaps ? this.readCapTable(call.params) : []
+      caps = this.readCapTable(call.caps)
     } catch (err) { target.release(); throw err }
     setCapTable(msg, caps)
     let entry: AnswerEntry
     try { entry = this.newAnswer(id) } catch (err) { target.release(); releaseCaps(msg); throw err }
-    const c: OutCall = { interfaceId: call.interfaceId, methodId: call.methodId, msg, params: call.params, origin: this, answerId: id }
+    const c: OutCall = { interfaceId: call.interfaceId, methodId: call.methodId, msg, origin: this, answerId: id }
+    if (typeof call.params === 'number') { c.paramsAt = call.params; c.depth = this.payloadDepth } else c.params = call.params
     if (call.contentPtr !== undefined && call.contentPtr >= 0) c.contentPtr = call.contentPtr
     const redirect = call.sendResultsTo
     if (redirect === rpc.Call_SendResultsTo.THIRD_PARTY) {
@@ -605,6 +614,9 @@ export class Connection {
   private lastId = 0
 
   private replyWhenSettled (id: number, entry: AnswerEntry): void {
+    const a = entry.answer
+    if (a.response !== undefined) { entry.response = a.response; this.sendReturn(id, entry, a.response); return }
+    if (a.error !== undefined) { this.sendReturn(id, entry, a.error); return }
     entry.answer.promise.then((r) => { entry.response = r; this.sendReturn(id, entry, r) },
       (err) => { this.sendReturn(id, entry, err) })
   }
@@ -621,7 +633,7 @@ export class Connection {
         ret.releaseParamCaps = false
       }
       try {
-        if (!fast || caps.length > 0) entry.resultExports = this.writeCapTable(outcome.payload, caps)
+        if (!fast || caps.length > 0) entry.resultExports = this.writeCapTable(outcome.msg, () => outcome.payload, caps, fast)
       } catch (err) {
         entry.returnSent = false
         this.sendReturn(id, entry, err)
@@ -672,9 +684,12 @@ export class Connection {
     else this.sendFinish(id, q)
   }
 
-  private returnResults (id: number, q: Question, msg: capnp.Message, payload: rpc.Payload, caps: CapTable, contentPtr?: number): void {
+  /** Nesting depth limit of a received payload (the message root and Call/Return count too). */
+  private get payloadDepth (): number { return this.limits.nestingDepth - 2 }
+
+  private returnResults (id: number, q: Question, msg: capnp.Message, payload: rpc.Payload | number, caps: CapTable, contentPtr?: number): void {
     setCapTable(msg, caps)
-    const r = new Response(msg, payload)
+    const r = new Response(msg, payload, this.payloadDepth)
     if (contentPtr !== undefined && contentPtr >= 0) r.contentPtr = contentPtr
     if (q.pipelines.length > 0) this.embargoPipelines(id, q, r)
     q.answer.resolve(r)
@@ -688,7 +703,7 @@ export class Connection {
     switch (ret.which()) {
       case rpc.Return.RESULTS: {
         const payload = ret.results
-        this.returnResults(id, q, msg, payload, this.readCapTable(payload))
+        this.returnResults(id, q, msg, payload, this.readCapTable(descsOf(payload)))
         break
       }
       case rpc.Return.EXCEPTION:
@@ -725,7 +740,7 @@ export class Connection {
     for (const p of q.pipelines) {
       if (p.forwardedCalls === 0 || p.target !== undefined) continue
       let t: CapHook | null
-      try { t = followTransform(r.payload, p.transform) } catch { continue }
+      try { t = followTransform(r, p.transform) } catch { continue }
       if (t === null) continue
       if (this.isPeerHosted(t) || t.resolved() instanceof ErrorHook) continue // a broken cap needs no embargo
       const e = this.embargo({ questionId: id, transform: p.transform }, t.addRef())
@@ -753,7 +768,7 @@ export class Connection {
     const e = this.imports.get(r.promiseId)
     let t: CapHook
     if (r.which() === rpc.Resolve.CAP) {
-      const h = this.readDescriptor(r.cap)
+      const h = this.readDescriptor(descOf(r.cap))
       t = h ?? new ErrorHook(new InvalidArgument('promise resolved to a null capability'))
     } else {
       t = new ErrorHook(errorFromException(r.exception.type, r.exception.reason))
@@ -869,6 +884,46 @@ function readTransform (pa: rpc.PromisedAnswer): number[] {
     if (op.which() === rpc.PromisedAnswer_Op.GET_POINTER_FIELD) out.push(op.getPointerField)
   }
   return out
+}
+
+/** The descriptors of a payload's cap table read by capnp-es. */
+function descsOf (payload: rpc.Payload): CapDesc[] {
+  if (!payload._hasCapTable()) return []
+  const list = payload.capTable
+  const out = new Array<CapDesc>(list.length)
+  for (let i = 0; i < list.length; i++) out[i] = descOf(list.get(i))
+  return out
+}
+
+function descOf (d: rpc.CapDescriptor): CapDesc {
+  switch (d.which()) {
+    case rpc.CapDescriptor.NONE: return { kind: CAP_NONE, id: 0 }
+    case rpc.CapDescriptor.SENDER_HOSTED: return { kind: CAP_SENDER_HOSTED, id: d.senderHosted }
+    case rpc.CapDescriptor.SENDER_PROMISE: return { kind: CAP_SENDER_PROMISE, id: d.senderPromise }
+    case rpc.CapDescriptor.RECEIVER_HOSTED: return { kind: CAP_RECEIVER_HOSTED, id: d.receiverHosted }
+    case rpc.CapDescriptor.RECEIVER_ANSWER: {
+      const ra = d.receiverAnswer
+      return { kind: CAP_RECEIVER_ANSWER, id: 0, answer: { questionId: ra.questionId, transform: readTransform(ra) } }
+    }
+    case rpc.CapDescriptor.THIRD_PARTY_HOSTED: return { kind: CAP_THIRD_PARTY_HOSTED, id: d.thirdPartyHosted.vineId }
+    default: throw new ProtocolError(`unknown CapDescriptor kind ${d.which()}`)
+  }
+}
+
+function writeDesc (d: rpc.CapDescriptor, desc: CapDesc): void {
+  switch (desc.kind) {
+    case CAP_NONE: d.none = true; break
+    case CAP_SENDER_HOSTED: d.senderHosted = desc.id; break
+    case CAP_SENDER_PROMISE: d.senderPromise = desc.id; break
+    case CAP_RECEIVER_HOSTED: d.receiverHosted = desc.id; break
+    case CAP_RECEIVER_ANSWER: {
+      const ra = d._initReceiverAnswer()
+      ra.questionId = desc.answer!.questionId
+      writeTransform(ra, desc.answer!.transform)
+      break
+    }
+    default: throw new InvalidArgument(`cannot send a CapDescriptor of kind ${desc.kind}`)
+  }
 }
 
 function writeTarget (t: rpc.MessageTarget, target: Target): void {

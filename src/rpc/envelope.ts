@@ -1,10 +1,15 @@
 // The hot rpc.capnp messages (Call, Return, Finish, Release) read and written straight from/to
 // their bytes. capnp-es allocates objects for every field access, which costs more than the rest
 // of a call; the envelope's layout is fixed by rpc.capnp (ids below are its field offsets), so we
-// lay it out ourselves and hand capnp-es only the params/results content. Anything unusual (far
-// pointers, several segments, promisedAnswer targets, exceptions) takes the general capnp-es path.
+// lay it out ourselves and hand capnp-es only the params/results content. Calls to imported caps
+// and to promised answers, results, and the cap tables of both are handled here (envelope-caps.ts);
+// anything unusual (far pointers, several segments, exceptions, thirdPartyHosted) takes the
+// general capnp-es path.
 import * as capnp from 'capnp-es'
 import * as rpc from 'capnp-es/capnp/rpc'
+import { type CapDesc, type PromisedTarget, capTableBytes, promisedAnswerBytes, readCapTableAt, readPromisedAnswer, writeCapTable, writePromisedAnswer } from './envelope-caps.js'
+import { singleSegmentMessage } from './message.js'
+import { bit, follow, isNullPtr, ptrAt, structPtr, u16, u32, u64 } from './layout.js'
 
 type Segment = ReturnType<capnp.Message['getSegment']>
 
@@ -14,11 +19,8 @@ export const TAG_RETURN = 3
 export const TAG_FINISH = 4
 export const TAG_RELEASE = 6
 
-/** Struct pointer word for a struct `offsetWords` after the pointer's end. */
-function structPtr (dv: DataView, at: number, offsetWords: number, dataWords: number, ptrWords: number): void {
-  dv.setUint32(at, offsetWords << 2, true)
-  dv.setUint32(at + 4, dataWords | (ptrWords << 16), true)
-}
+/** Where a Call goes: an export of the receiver, or a capability in one of its answers. */
+export type CallTarget = { importedCap: number } | PromisedTarget
 
 /** Marks messages whose first segment starts with one of the layouts below. */
 const CALL_LAYOUT = Symbol('ww.callLayout')
@@ -43,7 +45,7 @@ export const CALL_CONTENT_PTR = 11 * 8
  * the params content (`struct`; else fill `params` with capnp-es, e.g. initStructAt).
  */
 export function newCallMessage<P extends capnp.Struct> (interfaceId: bigint, methodId: number, Params?: capnp.StructCtor<P>):
-{ msg: capnp.Message, params: rpc.Payload, struct?: P } {
+{ msg: capnp.Message, struct?: P } {
   const buf = new ArrayBuffer(CALL_BUFFER)
   const dv = new DataView(buf)
   structPtr(dv, 0, 0, 1, 1)
@@ -53,12 +55,12 @@ export function newCallMessage<P extends capnp.Struct> (interfaceId: bigint, met
   dv.setBigUint64(CALL_DATA + 8, interfaceId, true)
   structPtr(dv, 48, 2, 1, 1)
   structPtr(dv, CALL_PARAMS_PTR, 3, 0, 2)
-  const msg = new capnp.Message(buf, false, true)
+  const msg = singleSegmentMessage(buf)
   const seg = msg.getSegment(0)
   seg.byteLength = CALL_BYTES
   ;(msg as Marked)[CALL_LAYOUT] = true
   const struct = Params === undefined ? undefined : layStruct(seg, dv, CALL_CONTENT_PTR, Params)
-  return { msg, params: new rpc.Payload(seg, CALL_PARAMS_PTR), struct }
+  return { msg, struct }
 }
 
 /**
@@ -99,17 +101,63 @@ export function callParams (msg: capnp.Message): rpc.Payload {
 }
 
 /**
- * Writes questionId, an importedCap target and sendResultsTo into a Call we laid out; false if the
- * message has another layout (the caller then uses capnp-es).
+ * Writes questionId, the target (an importedCap, or a promisedAnswer laid out at the end of the
+ * segment) and sendResultsTo into a Call we laid out; false if the message has another layout
+ * (the caller then uses capnp-es).
  */
-export function writeCallHeader (msg: capnp.Message, questionId: number, importedCap: number, yourself: boolean): boolean {
+export function writeCallHeader (msg: capnp.Message, questionId: number, target: CallTarget, yourself: boolean): boolean {
   if ((msg as Marked)[CALL_LAYOUT] !== true) return false
+  let answerAt = 0
+  if ('questionId' in target) {
+    answerAt = allocate(msg, promisedAnswerBytes(target.transform))
+    if (answerAt < 0) return false
+  }
   const dv = new DataView(msg.getSegment(0).buffer)
   dv.setUint32(CALL_DATA, questionId, true)
   dv.setUint16(CALL_DATA + 6, yourself ? 1 : 0, true)
-  dv.setUint32(CALL_TARGET, importedCap, true)
-  dv.setUint16(CALL_TARGET + 4, 0, true)
+  if ('questionId' in target) {
+    dv.setUint32(CALL_TARGET, 0, true)
+    dv.setUint16(CALL_TARGET + 4, 1, true)
+    writePromisedAnswer(dv, CALL_TARGET + 8, answerAt, target)
+  } else {
+    dv.setUint32(CALL_TARGET, target.importedCap, true)
+    dv.setUint16(CALL_TARGET + 4, 0, true)
+    dv.setBigUint64(CALL_TARGET + 8, 0n, true)
+  }
   return true
+}
+
+/**
+ * Writes the cap table of a Call or Return we laid out (at the end of the segment); false for
+ * any other layout (the caller then uses capnp-es).
+ */
+export function writeCapTableOf (msg: capnp.Message, descs: CapDesc[]): boolean {
+  const m = msg as Marked
+  const ptr = m[CALL_LAYOUT] === true ? CALL_CONTENT_PTR + 8 : m[RETURN_LAYOUT] === true ? RETURN_CONTENT_PTR + 8 : -1
+  if (ptr < 0) return false
+  if (descs.length === 0) {
+    new DataView(msg.getSegment(0).buffer).setBigUint64(ptr, 0n, true)
+    return true
+  }
+  const at = allocate(msg, capTableBytes(descs))
+  if (at < 0) return false
+  writeCapTable(new DataView(msg.getSegment(0).buffer), ptr, at, descs)
+  return true
+}
+
+/**
+ * Zeroed room for `bytes` (a multiple of 8) at the end of segment 0 of a message we laid out
+ * (a single-segment arena: growing replaces segment 0's buffer); its byte offset, or -1.
+ */
+function allocate (msg: capnp.Message, bytes: number): number {
+  const seg = msg.getSegment(0)
+  if (!seg.hasCapacity(bytes)) {
+    if (msg.allocateSegment(bytes) !== seg || !seg.hasCapacity(bytes)) return -1
+  }
+  const at = seg.byteLength
+  seg.byteLength = at + bytes
+  new Uint8Array(seg.buffer, at, bytes).fill(0)
+  return at
 }
 
 /** Turns a Call (any layout) into `sendResultsTo.yourself`. */
@@ -126,13 +174,13 @@ const RETURN_RESULTS_PTR = 5 * 8
 const RETURN_BUFFER = 512
 
 /** Byte offset of the results content pointer in a Return we laid out. */
-const RETURN_CONTENT_PTR = 6 * 8
+export const RETURN_CONTENT_PTR = 6 * 8
 
 /**
  * A new Return message with `results` set and releaseParamCaps = false, and (when it fits) an
  * empty `Results` struct as its content (`struct`; else fill `payload` with capnp-es).
  */
-export function newResultsMessage<R extends capnp.Struct> (Results?: capnp.StructCtor<R>): { msg: capnp.Message, payload: rpc.Payload, struct?: R } {
+export function newResultsMessage<R extends capnp.Struct> (Results?: capnp.StructCtor<R>): { msg: capnp.Message, payloadAt: number, struct?: R } {
   const buf = new ArrayBuffer(RETURN_BUFFER)
   const dv = new DataView(buf)
   structPtr(dv, 0, 0, 1, 1)
@@ -140,12 +188,12 @@ export function newResultsMessage<R extends capnp.Struct> (Results?: capnp.Struc
   structPtr(dv, 16, 0, 2, 1)
   dv.setUint8(RETURN_DATA + 4, 1) // releaseParamCaps (default true) = false
   structPtr(dv, RETURN_RESULTS_PTR, 0, 0, 2)
-  const msg = new capnp.Message(buf, false, true)
+  const msg = singleSegmentMessage(buf)
   const seg = msg.getSegment(0)
   seg.byteLength = RETURN_BYTES
   ;(msg as Marked)[RETURN_LAYOUT] = true
   const struct = Results === undefined ? undefined : layStruct(seg, dv, RETURN_CONTENT_PTR, Results)
-  return { msg, payload: new rpc.Payload(seg, RETURN_RESULTS_PTR), struct }
+  return { msg, payloadAt: RETURN_RESULTS_PTR, struct }
 }
 
 /** Sets answerId of a Return we laid out; false for any other layout. */
@@ -182,45 +230,19 @@ export function writeRelease (dv: DataView, at: number, id: number, referenceCou
 
 // --- reading -----------------------------------------------------------------------------------
 
-/** A struct located in segment 0: byte offsets of its sections and their sizes. */
-interface Loc { data: number, dataBytes: number, ptrs: number, ptrCount: number }
-
-/**
- * Follows the struct pointer at byte `at` of segment 0. null for a null pointer; undefined when
- * it is not a near struct pointer inside the segment (the general path then decides).
- */
-function follow (dv: DataView, at: number): Loc | null | undefined {
-  const lo = dv.getInt32(at, true)
-  const hi = dv.getUint32(at + 4, true)
-  if (lo === 0 && hi === 0) return null
-  if ((lo & 3) !== 0) return undefined
-  const data = at + 8 + (lo >> 2) * 8
-  const dataBytes = (hi & 0xffff) * 8
-  const ptrCount = hi >>> 16
-  const ptrs = data + dataBytes
-  if (data < 0 || ptrs + ptrCount * 8 > dv.byteLength) return undefined
-  return { data, dataBytes, ptrs, ptrCount }
-}
-
-function u16 (dv: DataView, s: Loc, off: number): number { return off + 2 <= s.dataBytes ? dv.getUint16(s.data + off, true) : 0 }
-function u32 (dv: DataView, s: Loc, off: number): number { return off + 4 <= s.dataBytes ? dv.getUint32(s.data + off, true) : 0 }
-function u64 (dv: DataView, s: Loc, off: number): bigint { return off + 8 <= s.dataBytes ? dv.getBigUint64(s.data + off, true) : 0n }
-function bit (dv: DataView, s: Loc, b: number): boolean { return (b >> 3) < s.dataBytes && (dv.getUint8(s.data + (b >> 3)) & (1 << (b & 7))) !== 0 }
-/** Byte offset of pointer `i` of `s`, or -1 when the struct has no such pointer (reads as null). */
-function ptrAt (s: Loc, i: number): number { return i < s.ptrCount ? s.ptrs + i * 8 : -1 }
-function isNullPtr (dv: DataView, at: number): boolean { return at < 0 || dv.getBigUint64(at, true) === 0n }
-
 export interface FastCall {
   tag: typeof TAG_CALL
   questionId: number
   interfaceId: bigint
   methodId: number
-  importedCap: number
+  /** An export id (importedCap), or a promised answer. */
+  target: number | PromisedTarget
   sendResultsTo: number
   /** Byte offset (segment 0) of the params pointer, for a capnp-es Payload over it. */
   paramsPtr: number
   /** Byte offset of the params content pointer (-1: none). */
   contentPtr: number
+  caps: CapDesc[]
 }
 
 export interface FastReturn {
@@ -231,57 +253,86 @@ export interface FastReturn {
   resultsPtr: number
   /** Byte offset of the results content pointer (-1: none). */
   contentPtr: number
+  caps: CapDesc[]
 }
 
 export interface FastFinish { tag: typeof TAG_FINISH, questionId: number, releaseResultCaps: boolean }
+export interface FastRelease { tag: typeof TAG_RELEASE, id: number, referenceCount: number }
 
 /**
- * Decodes a Call to an imported cap, a Return with results and no capabilities, or a Finish,
- * from one-segment messages; undefined for anything else (decode it with capnp-es).
+ * Decodes a Call (to an imported cap or a promised answer), a Return with results, a Finish or
+ * a Release from one-segment messages; undefined for anything else (decode it with capnp-es).
  */
-export function readFast (segment: ArrayBuffer): FastCall | FastReturn | FastFinish | undefined {
+export function readFast (segment: ArrayBuffer): FastCall | FastReturn | FastFinish | FastRelease | undefined {
   if (segment.byteLength < 16) return undefined
   const dv = new DataView(segment)
   const root = follow(dv, 0)
   if (root === undefined || root === null || root.ptrCount < 1) return undefined
   const tag = u16(dv, root, 0)
-  if (tag !== TAG_CALL && tag !== TAG_RETURN && tag !== TAG_FINISH) return undefined
+  if (tag !== TAG_CALL && tag !== TAG_RETURN && tag !== TAG_FINISH && tag !== TAG_RELEASE) return undefined
   const body = follow(dv, root.ptrs)
   if (body === undefined || body === null) return undefined
   if (tag === TAG_FINISH) return { tag, questionId: u32(dv, body, 0), releaseResultCaps: !bit(dv, body, 32) }
+  if (tag === TAG_RELEASE) return { tag, id: u32(dv, body, 0), referenceCount: u32(dv, body, 4) }
   if (tag === TAG_CALL) {
     const sendResultsTo = u16(dv, body, 6)
     if (sendResultsTo > 1) return undefined
     const targetAt = ptrAt(body, 0)
     if (targetAt < 0) return undefined
-    const target = follow(dv, targetAt)
-    if (target === undefined || target === null || u16(dv, target, 4) !== 0) return undefined
+    const t = follow(dv, targetAt)
+    if (t === undefined || t === null) return undefined
+    const kind = u16(dv, t, 4)
+    let target: number | PromisedTarget | undefined
+    if (kind === 0) target = u32(dv, t, 0)
+    else if (kind === 1) target = readPromisedAnswer(dv, ptrAt(t, 0))
+    if (target === undefined) return undefined
     const paramsPtr = ptrAt(body, 1)
     if (paramsPtr < 0) return undefined
-    const contentPtr = contentOf(dv, paramsPtr)
-    if (contentPtr === undefined) return undefined
-    return { tag, questionId: u32(dv, body, 0), interfaceId: u64(dv, body, 8), methodId: u16(dv, body, 4), importedCap: u32(dv, target, 0), sendResultsTo, paramsPtr, contentPtr }
+    const p = payloadOf(dv, paramsPtr)
+    if (p === undefined) return undefined
+    return { tag, questionId: u32(dv, body, 0), interfaceId: u64(dv, body, 8), methodId: u16(dv, body, 4), target, sendResultsTo, paramsPtr, contentPtr: p.contentPtr, caps: p.caps }
   }
   if (u16(dv, body, 6) !== 0) return undefined // not `results`
   const resultsPtr = ptrAt(body, 0)
   if (resultsPtr < 0) return undefined
-  const contentPtr = contentOf(dv, resultsPtr)
-  if (contentPtr === undefined) return undefined
-  return { tag, answerId: u32(dv, body, 0), releaseParamCaps: !bit(dv, body, 32), resultsPtr, contentPtr }
+  const p = payloadOf(dv, resultsPtr)
+  if (p === undefined) return undefined
+  return { tag, answerId: u32(dv, body, 0), releaseParamCaps: !bit(dv, body, 32), resultsPtr, contentPtr: p.contentPtr, caps: p.caps }
 }
 
 /**
- * For the Payload at `at`: the byte offset of its content pointer (-1 if it has none), when it
- * is a near struct whose capTable is null or empty; undefined otherwise.
+ * For the Payload at `at`: the byte offset of its content pointer (-1 if it has none) and its
+ * cap table, when it is a near struct with a cap table we can read; undefined otherwise.
  */
-function contentOf (dv: DataView, at: number): number | undefined {
+function payloadOf (dv: DataView, at: number): { contentPtr: number, caps: CapDesc[] } | undefined {
   const p = follow(dv, at)
   if (p === undefined || p === null) return undefined
   const capsAt = ptrAt(p, 1)
-  if (!isNullPtr(dv, capsAt)) {
-    const lo = dv.getUint32(capsAt, true)
-    const hi = dv.getUint32(capsAt + 4, true)
-    if ((lo & 3) !== 1 || (hi >>> 3) !== 0) return undefined
+  const caps = isNullPtr(dv, capsAt) ? NO_CAPS : readCapTableAt(dv, capsAt)
+  if (caps === undefined) return undefined
+  return { contentPtr: ptrAt(p, 0), caps }
+}
+
+const NO_CAPS: CapDesc[] = []
+
+/**
+ * Walks a pipeline transform from the Payload pointer at `payloadAt` straight over the bytes: the capability index it ends on, null where capnp-es
+ * would find a null pointer or a missing field, undefined for anything else (far pointers,
+ * non-struct pointers...: capnp-es then decides, and reports errors).
+ */
+export function capIndexAt (seg: Segment, payloadAt: number, transform: number[]): number | null | undefined {
+  const dv = new DataView(seg.buffer, 0, seg.byteLength)
+  const p = follow(dv, payloadAt)
+  if (p === undefined || p === null) return undefined
+  let at = ptrAt(p, 0)
+  for (const index of transform) {
+    if (at < 0) return null
+    const s = follow(dv, at)
+    if (s === null) return null
+    if (s === undefined) return undefined
+    at = ptrAt(s, index)
   }
-  return ptrAt(p, 0)
+  if (isNullPtr(dv, at)) return null
+  const lo = dv.getUint32(at, true)
+  return lo === 3 ? dv.getUint32(at + 4, true) : undefined
 }

@@ -6,6 +6,7 @@
 import * as capnp from 'capnp-es'
 import * as rpc from 'capnp-es/capnp/rpc'
 import { Canceled, Disconnected, InvalidArgument } from '../errors.js'
+import { capIndexAt } from './envelope.js'
 
 export type CapTable = Array<CapHook | null>
 
@@ -17,8 +18,12 @@ export interface OutCall {
   signal?: AbortSignal
   /** call.params of msg, when the sender already has it (saves decoding it again). */
   params?: rpc.Payload
+  /** Else, when known: byte offset (segment 0) of the params pointer. */
+  paramsAt?: number
   /** When known: byte offset (segment 0) of the params content pointer, for a direct struct view. */
   contentPtr?: number
+  /** Nesting depth limit of the params payload (default: none). */
+  depth?: number
   /** The connection the call came in on and its answer id (lets a handler's tail call go back on the wire). */
   origin?: { tailCall: (answerId: number, inner: AnswerHook) => boolean }
   answerId?: number
@@ -26,12 +31,34 @@ export interface OutCall {
   stream?: boolean
 }
 
+/** No nesting depth limit (capnp-es's default). */
+export const NO_DEPTH_LIMIT = 0x7fffffff
+
 /** The results of a call: a Message with root Return whose `results` payload holds them. */
 export class Response {
   private refs = 1
   /** When known: byte offset (segment 0) of the results content pointer, for a direct struct view. */
   contentPtr?: number
-  constructor (readonly msg: capnp.Message, readonly payload: rpc.Payload) {}
+  /** Byte offset (segment 0) of the results pointer, when known (-1: see payload). */
+  readonly payloadAt: number
+  private _payload?: rpc.Payload
+
+  /** `payload`: the results payload, or the byte offset (segment 0) of its pointer, with its nesting `depth` limit. */
+  constructor (readonly msg: capnp.Message, payload: rpc.Payload | number, readonly depth = NO_DEPTH_LIMIT) {
+    if (typeof payload === 'number') {
+      this.payloadAt = payload
+    } else {
+      this.payloadAt = -1
+      this._payload = payload
+      this.depth = payload._capnp.depthLimit
+    }
+  }
+
+  get payload (): rpc.Payload {
+    this._payload ??= new rpc.Payload(this.msg.getSegment(0), this.payloadAt, this.depth)
+    return this._payload
+  }
+
   get caps (): CapTable { return capTableOf(this.msg) }
   retain (): this { this.refs++; return this }
   release (): void {
@@ -97,7 +124,14 @@ export function capAt (p: capnp.Pointer): CapHook | null {
 }
 
 /** Walks a pipeline transform (pointer field indices) from a results payload to a capability. */
-export function followTransform (payload: rpc.Payload, transform: number[]): CapHook | null {
+export function followTransform (r: Response, transform: number[]): CapHook | null {
+  const index = r.payloadAt >= 0 ? capIndexAt(r.msg.getSegment(0), r.payloadAt, transform) : capIndexAt(r.payload.segment, r.payload.byteOffset, transform)
+  if (index === null) return null
+  if (index !== undefined) {
+    const caps = (r.msg._capnp as { capTable?: CapTable }).capTable
+    if (caps !== undefined && index < caps.length) return caps[index]
+  }
+  const payload = r.payload
   let p: capnp.Pointer = capnp.utils.getPointer(0, payload)
   for (const index of transform) {
     if (capnp.utils.isNull(p)) return null
@@ -166,7 +200,7 @@ export class PendingAnswer implements AnswerHook {
   pipeline (transform: number[]): CapHook {
     if (this.response !== undefined) {
       try {
-        return followTransform(this.response.payload, transform)?.addRef() ?? new ErrorHook(nullCapError())
+        return followTransform(this.response, transform)?.addRef() ?? new ErrorHook(nullCapError())
       } catch (err) { return new ErrorHook(err as Error) }
     }
     if (this.error !== undefined) return new ErrorHook(this.error)
@@ -189,9 +223,10 @@ export class PendingAnswer implements AnswerHook {
     this.response = r
     this.resolvers?.resolve(r)
     for (const w of this.waiters.splice(0)) {
+      if (w.hook.target !== undefined) continue // already following (chainAnswer): nothing to tell it
       let target: CapHook
       try {
-        target = followTransform(r.payload, w.transform)?.addRef() ?? new ErrorHook(nullCapError())
+        target = followTransform(r, w.transform)?.addRef() ?? new ErrorHook(nullCapError())
       } catch (err) { target = new ErrorHook(err as Error) }
       w.hook.resolve(target)
     }
@@ -284,7 +319,10 @@ export function chainAnswer (inner: AnswerHook, outer: PendingAnswer): void {
     return p
   }
   outer.follow(inner)
-  inner.promise.then((r) => { outer.resolve(r) }, (err) => { outer.reject(err) })
+  // Settled already (a handler that returned at once): no promise hop.
+  if (inner instanceof PendingAnswer && inner.response !== undefined) outer.resolve(inner.response)
+  else if (inner instanceof PendingAnswer && inner.error !== undefined) outer.reject(inner.error)
+  else inner.promise.then((r) => { outer.resolve(r) }, (err) => { outer.reject(err) })
 }
 
 export function disconnectedHook (why: string): ErrorHook { return new ErrorHook(new Disconnected(why)) }

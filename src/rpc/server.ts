@@ -1,9 +1,10 @@
 // Local capabilities: a server object (generated XServer interface) exported as a CapHook.
 import * as capnp from 'capnp-es'
 import { InvalidArgument, Unimplemented } from '../errors.js'
-import { type AnswerHook, type CapHook, type OutCall, PendingAnswer, Response, chainAnswer, releaseCaps } from './hooks.js'
+import * as rpc from 'capnp-es/capnp/rpc'
+import { type AnswerHook, type CapHook, NO_DEPTH_LIMIT, type OutCall, PendingAnswer, Response, chainAnswer, releaseCaps } from './hooks.js'
 import type { Answer } from './capability.js'
-import { callParams, newResultsMessage, structAt } from './envelope.js'
+import { RETURN_CONTENT_PTR, callParams, newResultsMessage, structAt } from './envelope.js'
 
 export interface MethodInfo<P extends capnp.Struct = capnp.Struct, R extends capnp.Struct = capnp.Struct> {
   interfaceId: bigint
@@ -82,7 +83,12 @@ export class LocalHook implements CapHook {
     let out: ReturnType<typeof newResultsMessage> | undefined
     const settle = (o: ReturnType<typeof newResultsMessage>): void => {
       const tail = ctx.tail
-      if (tail === undefined) { answer.resolve(new Response(o.msg, o.payload)); return }
+      if (tail === undefined) {
+        const r = new Response(o.msg, o.payloadAt)
+        if (o.struct !== undefined) r.contentPtr = RETURN_CONTENT_PTR
+        answer.resolve(r)
+        return
+      }
       releaseCaps(o.msg)
       if (answer.settled) tail.cancel() // the caller gave up meanwhile
       chainAnswer(tail, answer)
@@ -92,11 +98,11 @@ export class LocalHook implements CapHook {
       answer.reject(asError(err))
     }
     try {
-      const payload = c.params ?? callParams(c.msg)
-      const params = (c.contentPtr !== undefined ? structAt(c.msg.getSegment(0), c.contentPtr, method.Params, payload._capnp.depthLimit - 1) : undefined) ??
-        capnp.utils.getStruct(0, method.Params, payload)
+      const depth = c.params?._capnp.depthLimit ?? c.depth ?? NO_DEPTH_LIMIT
+      const params = (c.contentPtr !== undefined ? structAt(c.msg.getSegment(0), c.contentPtr, method.Params, depth - 1) : undefined) ??
+        capnp.utils.getStruct(0, method.Params, c.params ?? (c.paramsAt !== undefined ? new rpc.Payload(c.msg.getSegment(0), c.paramsAt, depth) : callParams(c.msg)))
       out = newResultsMessage(method.Results)
-      const results = out.struct ?? capnp.utils.initStructAt(0, method.Results, out.payload)
+      const results = out.struct ?? capnp.utils.initStructAt(0, method.Results, new rpc.Payload(out.msg.getSegment(0), out.payloadAt))
       const ret = handler.call(this.impl, params, results, ctx)
       if (ret instanceof Promise) {
         const o = out

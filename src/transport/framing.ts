@@ -51,6 +51,7 @@ export function writeFrame (buffers: ArrayBuffer[], lengths: number[], dst: Uint
 /** Splits a byte stream into messages. Throws LimitExceeded / InvalidArgument on bad framing. */
 export class FrameDecoder {
   private buf: Uint8Array = new Uint8Array(0)
+  private bufView = new DataView(this.buf.buffer)
   private start = 0
   private end = 0
 
@@ -60,10 +61,13 @@ export class FrameDecoder {
   push (chunk: Uint8Array): Segments[] {
     const out: Segments[] = []
     if (this.start === this.end) {
-      // nothing buffered: cut messages straight out of the chunk, keep only an incomplete tail
+      // nothing buffered: cut messages straight out of the chunk, keep only an incomplete tail.
+      // A plain Uint8Array view: a Buffer's slice() would not copy.
+      const bytes = chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+      const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
       let o = 0
       for (;;) {
-        const used = this.next(chunk, o, chunk.byteLength, out)
+        const used = this.next(bytes, dv, o, bytes.byteLength, out)
         if (used === 0) break
         o += used
       }
@@ -74,7 +78,7 @@ export class FrameDecoder {
     }
     this.append(chunk)
     for (;;) {
-      const used = this.next(this.buf, this.start, this.end, out)
+      const used = this.next(this.buf, this.bufView, this.start, this.end, out)
       if (used === 0) break
       this.start += used
     }
@@ -95,6 +99,7 @@ export class FrameDecoder {
         const grown = new Uint8Array(Math.max(live + chunk.byteLength, this.buf.byteLength * 2, 4096))
         grown.set(this.buf.subarray(this.start, this.end))
         this.buf = grown
+        this.bufView = new DataView(grown.buffer)
       }
       this.start = 0
       this.end = live
@@ -103,25 +108,33 @@ export class FrameDecoder {
     this.end += chunk.byteLength
   }
 
-  /** Decodes one message from bytes[from, to) into `out`; returns the bytes it used (0: incomplete). */
-  private next (bytes: Uint8Array, from: number, to: number, out: Segments[]): number {
+  /**
+   * Decodes one message from bytes[from, to) into `out`; returns the bytes it used (0: incomplete).
+   * `dv` views the same bytes as `bytes` (same offsets).
+   */
+  private next (bytes: Uint8Array, dv: DataView, from: number, to: number, out: Segments[]): number {
     const avail = to - from
     if (avail < 8) return 0
-    const dv = new DataView(bytes.buffer, bytes.byteOffset + from, avail)
-    const count = dv.getUint32(0, true) + 1
+    const count = dv.getUint32(from, true) + 1
     if (count > this.limits.maxSegments) throw new LimitExceeded(`message has ${count} segments (limit ${this.limits.maxSegments})`)
     const headerBytes = (4 + 4 * count + 7) & ~7
     if (avail < headerBytes) return 0
     let total = headerBytes
-    for (let i = 0; i < count; i++) total += dv.getUint32(4 + 4 * i, true) * 8
+    for (let i = 0; i < count; i++) total += dv.getUint32(from + 4 + 4 * i, true) * 8
     if (total > this.limits.maxMessageBytes) throw new LimitExceeded(`message of ${total} bytes (limit ${this.limits.maxMessageBytes})`)
-    if (dv.getUint32(4, true) === 0) throw new InvalidArgument('first segment of a message is empty')
+    if (dv.getUint32(from + 4, true) === 0) throw new InvalidArgument('first segment of a message is empty')
     if (avail < total) return 0
+    // Each segment is copied into an ArrayBuffer of its own (typed-array slice: about twice as fast
+    // as ArrayBuffer.prototype.slice on Node 20).
+    let o = from + headerBytes
+    if (count === 1) {
+      out.push([bytes.slice(o, from + total).buffer as ArrayBuffer])
+      return total
+    }
     const segments: Segments = new Array(count)
-    let o = bytes.byteOffset + from + headerBytes
     for (let i = 0; i < count; i++) {
-      const len = dv.getUint32(4 + 4 * i, true) * 8
-      segments[i] = bytes.buffer.slice(o, o + len) as ArrayBuffer
+      const len = dv.getUint32(from + 4 + 4 * i, true) * 8
+      segments[i] = bytes.slice(o, o + len).buffer as ArrayBuffer
       o += len
     }
     out.push(segments)

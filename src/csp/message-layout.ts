@@ -1,0 +1,72 @@
+// The channel Message struct {data @0 :Data, cap @1 :Capability} read and written straight from/to
+// its segment's bytes (the Cap'n Proto encoding spec's pointer layout). Going through capnp-es
+// allocates several objects per field access, which costs more than the rest of a channel send.
+// Only the common shape is handled (near pointers inside one segment, no capability); anything
+// else answers undefined/false and the caller takes the general capnp-es path.
+import type * as capnp from 'capnp-es'
+
+type Segment = capnp.Struct['segment']
+
+/** Element size code of a byte list (`Data`). */
+const BYTE_ELEMENTS = 2
+/** Largest Data this path writes (a list pointer counts up to 2^29 elements). */
+const MAX_FAST_DATA_BYTES = 1 << 28
+
+/** Byte offset of the pointer section of the struct `m` points to; null for a null pointer; undefined if not a plain near struct pointer. */
+function pointerSection (m: capnp.Struct, minPointers: number): number | null | undefined {
+  if (m._capnp.compositeList) return undefined
+  const seg = m.segment
+  const at = m.byteOffset
+  const lo = seg.getInt32(at)
+  const hi = seg.getUint32(at + 4)
+  if (lo === 0 && hi === 0) return null
+  if ((lo & 3) !== 0) return undefined
+  const data = at + 8 + (lo >> 2) * 8
+  const ptrs = data + (hi & 0xffff) * 8
+  const ptrCount = hi >>> 16
+  if (data < 0 || ptrCount < minPointers || ptrs + ptrCount * 8 > seg.byteLength) return undefined
+  return ptrs
+}
+
+function isNull (seg: Segment, at: number): boolean {
+  return seg.getUint32(at) === 0 && seg.getUint32(at + 4) === 0
+}
+
+/** A copy of the message's data when it has no capability; undefined when the general path must read it. */
+export function readDataFast (m: capnp.Struct): Uint8Array | undefined {
+  const ptrs = pointerSection(m, 2)
+  if (ptrs === null) return new Uint8Array(0)
+  if (ptrs === undefined) return undefined
+  const seg = m.segment
+  if (!isNull(seg, ptrs + 8)) return undefined // a capability rides along
+  const lo = seg.getInt32(ptrs)
+  const hi = seg.getUint32(ptrs + 4)
+  if (lo === 0 && hi === 0) return new Uint8Array(0)
+  if ((lo & 3) !== 1 || (hi & 7) !== BYTE_ELEMENTS) return undefined
+  const start = ptrs + 8 + (lo >> 2) * 8
+  const count = hi >>> 3
+  if (start < 0 || start + count > seg.byteLength) return undefined
+  return new Uint8Array(seg.buffer, start, count).slice()
+}
+
+/**
+ * Sets the data of a Message whose data pointer is still null, when the bytes fit in its segment;
+ * false (nothing written) otherwise.
+ */
+export function writeDataFast (m: capnp.Struct, data: Uint8Array): boolean {
+  if (data.byteLength > MAX_FAST_DATA_BYTES) return false
+  const ptrs = pointerSection(m, 1)
+  if (ptrs === null || ptrs === undefined) return false
+  const seg = m.segment
+  if (!isNull(seg, ptrs)) return false
+  const words = (data.byteLength + 7) >>> 3
+  const at = seg.byteLength
+  if (at + words * 8 > seg.buffer.byteLength) return false
+  seg.byteLength = at + words * 8
+  const dst = new Uint8Array(seg.buffer, at, words * 8)
+  dst.set(data)
+  dst.fill(0, data.byteLength)
+  seg.setInt32(ptrs, (((at - ptrs - 8) >> 3) << 2) | 1)
+  seg.setUint32(ptrs + 4, (data.byteLength << 3) | BYTE_ELEMENTS)
+  return true
+}

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict'
+import * as capnp from 'capnp-es'
+import { Message } from '../../src/schema/channel.js'
+import { readMessage, writeMessage } from '../../src/csp/wire.js'
+
+const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 7 + 1) & 0xff)
+
+/** A message of several segments, the first one `bytes` long (a multi-segment arena, as connection.ts builds). */
+const multiSegment = (bytes: number): capnp.Message => new capnp.Message({ kind: 1, buffers: [new ArrayBuffer(bytes)] } as unknown as ArrayBuffer, false)
+
+/** A Message written by writeMessage, serialized, and read back by capnp-es alone (or by readMessage). */
+function roundTrip (data: Uint8Array, firstSegmentBytes?: number): { viaCapnp: Uint8Array, viaWire: Uint8Array, segments: number } {
+  const msg = firstSegmentBytes === undefined ? new capnp.Message() : multiSegment(firstSegmentBytes)
+  writeMessage(msg.initRoot(Message), { data })
+  const segments = msg._capnp.segments.length
+  const back = new capnp.Message(msg.toArrayBuffer(), false)
+  const root = back.getRoot(Message)
+  const viaCapnp = root._hasData() ? root.data.toUint8Array().slice() : new Uint8Array(0)
+  return { viaCapnp, viaWire: readMessage(back.getRoot(Message)).data, segments }
+}
+
+describe('csp: channel message wire format', () => {
+  it('writes Data that capnp-es reads back, and reads back what it wrote, for sizes around word boundaries', () => {
+    for (const n of [0, 1, 7, 8, 9, 63, 64, 65, 1000]) {
+      const data = bytes(n)
+      const { viaCapnp, viaWire } = roundTrip(data)
+      assert.deepEqual(viaCapnp, data, `capnp-es reading ${n} bytes`)
+      assert.deepEqual(viaWire, data, `readMessage reading ${n} bytes`)
+    }
+  })
+
+  it('data that does not fit the first segment goes to another one (far pointer) and still reads back', () => {
+    const data = bytes(5000)
+    const { viaCapnp, viaWire, segments } = roundTrip(data, 64)
+    assert.ok(segments > 1, 'the data landed in a second segment')
+    assert.deepEqual(viaCapnp, data)
+    assert.deepEqual(viaWire, data)
+  })
+
+  it('the copy read out does not alias the message buffer', () => {
+    const msg = new capnp.Message()
+    writeMessage(msg.initRoot(Message), { data: bytes(16) })
+    const root = msg.getRoot(Message)
+    const got = readMessage(root).data
+    root.data.toUint8Array().fill(0)
+    assert.deepEqual(got, bytes(16))
+  })
+
+  it('a data pointer running past the end of its segment is refused, not read', () => {
+    const msg = new capnp.Message()
+    writeMessage(msg.initRoot(Message), { data: bytes(16) })
+    const seg = msg.getSegment(0)
+    // root -> Message struct at word 1, its pointer 0 (the data list) at byte 8: claim 10,000 bytes.
+    const hi = seg.getUint32(12)
+    seg.setUint32(12, (hi & 7) | (10_000 << 3))
+    assert.throws(() => readMessage(msg.getRoot(Message)))
+  })
+})

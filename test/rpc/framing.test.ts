@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict'
+import { FrameDecoder, encodeFrame } from '../../src/transport/index.js'
+
+const limits = { maxMessageBytes: 1 << 20, maxSegments: 64 }
+
+/** A frame of segments filled with distinct bytes (lengths in words). */
+function frame (words: number[], seed: number): { bytes: Uint8Array, segments: Uint8Array[] } {
+  const segments = words.map((w, s) => Uint8Array.from({ length: w * 8 }, (_, i) => (seed * 31 + s * 7 + i) & 0xff))
+  return { bytes: encodeFrame(segments.map(s => s.buffer), segments.map(s => s.byteLength)), segments }
+}
+
+function concat (parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0))
+  let o = 0
+  for (const p of parts) { out.set(p, o); o += p.byteLength }
+  return out
+}
+
+describe('transport: frame decoding', () => {
+  const frames = [frame([3], 1), frame([1, 2], 2), frame([5, 1, 4], 3), frame([2], 4)]
+  const stream = concat(frames.map(f => f.bytes))
+
+  const check = (got: ArrayBuffer[][]): void => {
+    assert.equal(got.length, frames.length)
+    got.forEach((segs, m) => {
+      assert.equal(segs.length, frames[m].segments.length)
+      segs.forEach((seg, s) => { assert.deepEqual(new Uint8Array(seg), frames[m].segments[s], `message ${m} segment ${s}`) })
+    })
+  }
+
+  it('cuts whole messages, each segment an ArrayBuffer of its own, at every split of the byte stream', () => {
+    for (let cut = 0; cut <= stream.byteLength; cut++) {
+      const d = new FrameDecoder(limits)
+      check([...d.push(stream.subarray(0, cut)), ...d.push(stream.subarray(cut))])
+      assert.equal(d.pending, 0)
+    }
+  })
+
+  it('copies out of a Buffer that views a larger pooled buffer at an offset (socket reads)', () => {
+    const pool = Buffer.alloc(stream.byteLength + 100, 0xee)
+    pool.set(stream, 37)
+    const d = new FrameDecoder(limits)
+    const got = d.push(pool.subarray(37, 37 + stream.byteLength))
+    check(got)
+    for (const segs of got) for (const seg of segs) assert.notEqual(seg, pool.buffer)
+    pool.fill(0)
+    check(got)
+  })
+})
