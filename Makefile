@@ -61,6 +61,7 @@ bench: bench-rpc bench-cluster bench-chan bench-proc
 bench-chan: deps build
 	node --import ./dist/src/polyfill.js dist/bench/chan/local.js
 	node --import ./dist/src/polyfill.js dist/bench/anchor/pipelined.js
+	node --import ./dist/src/polyfill.js dist/bench/anchor/nodes.js
 	node --import ./dist/src/polyfill.js dist/bench/chan/remote.js
 
 # RPC latency and pipelined throughput: TS<->TS, C++<->C++ and TS -> C++ (last lines: the two ratios).
