@@ -2,9 +2,12 @@
 // 1. Convergence: N nodes (N = 5, 10, 20), TCP on 127.0.0.1, mDNS off, all bootstrapped to the first node, run by
 //    WW_BENCH_PROCS worker processes (default 1: all nodes in one process, sharing one core). The clock starts
 //    when the workers have loaded their modules and keys and are told to start, and stops when every node lists
-//    N hosts. Memory per node = RSS growth of the workers from then until convergence, / N.
+//    N hosts. Memory per node = RSS growth of the workers from then until convergence, / N. CPU = CPU time the
+//    workers used from then until convergence (steadier than wall time on a shared machine).
 //    Knobs for experiments: WW_BENCH_DIALS (maxMemberDials), WW_BENCH_DHT=0 (no kad-dht), WW_BENCH_TRACE=1 (tables,
-//    connections and stats every second; WW_BENCH_STUCK_MS: after this long, who misses whom), WW_BENCH_NODE_ARGS.
+//    connections and stats every second; WW_BENCH_STUCK_MS: after this long, who misses whom), WW_BENCH_NODE_ARGS,
+//    WW_BENCH_RUNS (default 1: runs per size; the median is reported, with the spread), WW_BENCH_CONVERGE_ONLY=1
+//    (stop after this part).
 // 2. A raw libp2p stream echo (64-byte round trips) against a node:net echo, both in this process: the reference
 //    for RPC over libp2p (`rpc.libp2p.over_raw`).
 // 3. RPC over libp2p: a trivial Host.info call over one reused libp2p stream against the raw stream echo.
@@ -22,6 +25,8 @@ import { libp2pRpcRtt } from './rpc-echo.js'
 const sizes = process.argv.slice(2).map(Number).filter(n => n > 0)
 const counts = sizes.length > 0 ? sizes : [5, 10, 20]
 const procs = Number(process.env.WW_BENCH_PROCS ?? 1)
+// WW_BENCH_ONLY=echo: only the raw/RPC echo part (skips convergence and the CLI timing).
+const onlyEcho = process.env.WW_BENCH_ONLY === 'echo'
 const worker = fileURLToPath(new URL('./worker.js', import.meta.url))
 // Extra node options for the workers, e.g. WW_BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
 const workerNodeArgs = (process.env.WW_BENCH_NODE_ARGS ?? '').split(' ').filter(a => a !== '')
@@ -47,7 +52,7 @@ class Worker {
   send (o: object): void { this.child.stdin!.write(JSON.stringify(o) + '\n') }
 }
 
-async function converge (n: number): Promise<{ seconds: number, mbPerNode: number }> {
+async function converge (n: number): Promise<{ seconds: number, mbPerNode: number, cpuSeconds: number }> {
   const p = Math.min(procs, n)
   const shares = Array.from({ length: p }, (_, i) => Math.floor(n / p) + (i < n % p ? 1 : 0))
   const workers = shares.map(count => new Worker(spawn(process.execPath, [...workerNodeArgs, '--import', polyfill, worker, String(count)], { stdio: ['pipe', 'pipe', 'pipe'] })))
@@ -59,16 +64,25 @@ async function converge (n: number): Promise<{ seconds: number, mbPerNode: numbe
   const done = await Promise.all(workers.map(async w => await w.next('converged')))
   const seconds = (performance.now() - started) / 1000
   const grown = done.reduce((s, d, i) => s + d.rss - ready[i].rss, 0)
+  const cpuSeconds = done.reduce((s, d, i) => s + d.cpuMs - ready[i].cpuMs, 0) / 1000
   for (const w of workers) w.send({ stop: true })
   await Promise.all(workers.map(async w => await new Promise(resolve => w.child.once('exit', resolve))))
-  return { seconds, mbPerNode: grown / n / 1e6 }
+  return { seconds, mbPerNode: grown / n / 1e6, cpuSeconds }
 }
 
+const runs = Math.max(1, Number(process.env.WW_BENCH_RUNS ?? 1))
+const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]
 const results: Record<number, { seconds: number, mbPerNode: number }> = {}
-for (const n of counts) {
-  results[n] = await converge(n)
-  console.log(`cluster.converge_${n}_s: ${results[n].seconds.toFixed(3)}   (${Math.min(procs, n)} processes; memory per node ${results[n].mbPerNode.toFixed(1)} MB)`)
+for (const n of onlyEcho ? [] : counts) {
+  const each: Array<{ seconds: number, mbPerNode: number, cpuSeconds: number }> = []
+  for (let i = 0; i < runs; i++) each.push(await converge(n))
+  const secs = each.map(r => r.seconds)
+  results[n] = { seconds: median(secs), mbPerNode: median(each.map(r => r.mbPerNode)) }
+  const spread = runs > 1 ? `; runs ${secs.map(x => x.toFixed(2)).join(' ')}` : ''
+  const cpu = `; CPU ${median(each.map(r => r.cpuSeconds)).toFixed(2)} s${runs > 1 ? ` (${each.map(r => r.cpuSeconds.toFixed(2)).join(' ')})` : ''}`
+  console.log(`cluster.converge_${n}_s: ${results[n].seconds.toFixed(3)}   (${Math.min(procs, n)} processes; memory per node ${results[n].mbPerNode.toFixed(1)} MB${cpu}${spread})`)
 }
+if (process.env.WW_BENCH_CONVERGE_ONLY === '1') process.exit(0)
 
 const [a, b] = await Promise.all([0, 1].map(async () => await ClusterNode.start({
   privateKey: await generateKeyPair('Ed25519'), namespace: 'bench', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false
@@ -92,6 +106,10 @@ console.log(`libp2p.rpc_call_rtt_us: ${rpc.p50.toFixed(1)} (p90 ${rpc.p90.toFixe
 console.log(`net.echo_rtt_us: ${net.p50.toFixed(1)} (p90 ${net.p90.toFixed(1)})`)
 console.log(`libp2p.raw_over_net: ${(raw.p50 / net.p50).toFixed(2)}`)
 
+if (onlyEcho) {
+  console.log(`rpc.libp2p.over_raw: ${(rpc.p50 / raw.p50).toFixed(2)}`)
+  process.exit(0)
+}
 const cli = await cliLsMs(10)
 console.log(`cli.node_bare_ms: ${cli.nodeMs.toFixed(0)}   (node -e '', the floor of any node command)`)
 console.log(`cli.node_polyfill_ms: ${cli.polyfillMs.toFixed(0)}`)

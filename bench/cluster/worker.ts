@@ -1,8 +1,8 @@
 // One bench worker process: runs `count` cluster nodes. Protocol on stdin/stdout, one JSON line each:
-//   out {ready, rss}                         after imports and key generation
+//   out {ready, rss, cpuMs}                  after imports and key generation (cpuMs: CPU time used so far)
 //   in  {start, bootstrap?, total}           start the nodes (the first one alone if no bootstrap given)
 //   out {first}                              the first node's address, when this worker bootstraps the others
-//   out {converged, rss}                     every node of this worker lists `total` hosts
+//   out {converged, rss, cpuMs}              every node of this worker lists `total` hosts
 //   in  {stop}                               stop everything and exit
 import { createInterface } from 'node:readline'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -13,7 +13,8 @@ const send = (o: object): void => { process.stdout.write(JSON.stringify(o) + '\n
 const keys = await Promise.all(Array.from({ length: count }, async () => await generateKeyPair('Ed25519')))
 const common = { namespace: 'bench', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: process.env.WW_BENCH_DHT !== '0', ...(process.env.WW_BENCH_DIALS !== undefined ? { maxMemberDials: Number(process.env.WW_BENCH_DIALS) } : {}) }
 const nodes: ClusterNode[] = []
-send({ ready: true, rss: process.memoryUsage().rss })
+const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
+send({ ready: true, rss: process.memoryUsage().rss, cpuMs: cpuMs() })
 
 for await (const line of createInterface({ input: process.stdin })) {
   const cmd = JSON.parse(line)
@@ -44,7 +45,7 @@ for await (const line of createInterface({ input: process.stdin })) {
         process.stderr.write(`[${process.pid} +${Date.now() - t0}] tables ${nodes.map(n => n.table.size).join(',')} conns ${nodes.map(n => n.libp2p.getConnections().length).join(',')} stats ${nodes.map(n => `${n.membership.stats.published}/${n.membership.stats.accepted}/${n.membership.stats.ignored}/${n.membership.stats.rejected}`).join(' ')}\n`)
       }
     }
-    send({ converged: true, rss: process.memoryUsage().rss })
+    send({ converged: true, rss: process.memoryUsage().rss, cpuMs: cpuMs() })
   } else if (cmd.stop === true) {
     await Promise.all(nodes.map(async n => await n.stop()))
     process.exit(0)

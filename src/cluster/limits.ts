@@ -18,6 +18,8 @@ export const clusterLimits = {
   maxHostnameBytes: 255,
   /** Hosts a routing table tracks at most; heartbeats from further new peers are ignored. */
   maxHosts: 10_000,
+  /** Heartbeat authors (peer ID and verifying key) kept parsed for table sync. */
+  authorCacheSize: 1_024,
   /** Old instance IDs remembered per peer, so a late heartbeat of a previous boot is ignored. */
   retiredInstancesPerPeer: 4,
   /** After a join or a new peer on the cluster topic, republish our heartbeat this soon (debounced). */
@@ -32,13 +34,22 @@ export const clusterLimits = {
   /** How long stop() waits for the leaving heartbeat to go out. */
   leaveTimeoutMs: 1_000,
   /**
-   * Dial a member heard of by heartbeat while we have fewer connections than this. Membership needs only one
+   * Dial a member heard of by heartbeat while we are connected to fewer peers than this. Membership needs only one
    * connection (table sync and gossip do the rest); these few links keep the overlay whole if a peer goes away.
    * Each connection costs a noise handshake and identify (~13-32 ms of CPU), so a large value slows start-up.
    */
   maxMemberDials: 4,
-  /** Member dials wait a random delay up to this long, so a cluster starting at once is not a dial storm. */
-  memberDialDelayMaxMs: 2_000,
+  /**
+   * Member dials wait a random delay in [min, max): they only add redundancy (joining needs one connection), so they
+   * wait until the start-up burst of handshakes and table syncs is over, and a cluster starting at once is not a dial storm.
+   */
+  memberDialDelayMinMs: 3_000,
+  memberDialDelayMaxMs: 6_000,
+  /**
+   * kad-dht serves queries from the start, but its first self-query, which dials the closest peers it finds (every
+   * peer, in a small cluster), waits this long times [1, 1.5): at start-up it would compete with joining.
+   */
+  dhtSelfQueryDelayMs: 20_000,
   /** Bootstrap dials are retried with exponential backoff between these delays until one succeeds. */
   bootstrapRetryMinMs: 250,
   bootstrapRetryMaxMs: 30_000,

@@ -197,14 +197,17 @@ export class Membership {
     const outcome = this.o.table.apply(sender, msg.sequenceNumber, hb, record.ageMs)
     if (outcome === 'joined' || outcome === 'updated') {
       this.stats.synced++
-      this.keep(sender, msg, record.ageMs)
+      this.keep(sender, msg, record.ageMs, record.message.slice())
     }
     return outcome
   }
 
-  private keep (peer: string, msg: SignedMessage, ageMs: number): void {
-    if (decodeLeaving(msg.data)) { this.signed.delete(peer); return }
-    this.signed.set(peer, { message: encodeSignedMessage(msg), receivedAt: Date.now() - Math.max(0, ageMs) })
+  /**
+   * Keeps the signed form of a live (not leaving) heartbeat; `wire` is the bytes it came in, when at hand.
+   * Callers know it is live: the table took it as a join or an update, or we sent it while running.
+   */
+  private keep (peer: string, msg: SignedMessage, ageMs: number, wire?: Uint8Array): void {
+    this.signed.set(peer, { message: wire ?? encodeSignedMessage(msg), receivedAt: Date.now() - Math.max(0, ageMs) })
   }
 
   private readonly validate = (_from: PeerId, msg: Message): TopicValidatorResult => {

@@ -9,7 +9,6 @@ import type { PeerDiscovery, PeerInfo, PrivateKey } from '@libp2p/interface'
 import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
 import { logger } from '@libp2p/logger'
 import { mdns } from '@libp2p/mdns'
-import { peerIdFromString } from '@libp2p/peer-id'
 import { ping, type Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
@@ -17,6 +16,7 @@ import { createLibp2p, type Libp2p } from 'libp2p'
 import { InvalidArgument } from '../errors.js'
 import { Bootstrapper } from './bootstrapper.js'
 import { loadOrCreateIdentity } from './identity.js'
+import { MemberDialer } from './member-dialer.js'
 import { clusterLimits } from './limits.js'
 import { Membership } from './membership.js'
 import { normalizeMeta } from './meta.js'
@@ -47,7 +47,7 @@ export interface ClusterNodeOptions {
   hostname?: string
   /** Run the kad-dht service (default true). */
   dht?: boolean
-  /** Dial members heard of by heartbeat while this node has fewer connections (default clusterLimits.maxMemberDials). */
+  /** Dial members heard of by heartbeat while this node has fewer peers (default clusterLimits.maxMemberDials). */
   maxMemberDials?: number
 }
 
@@ -64,7 +64,7 @@ export class ClusterNode {
     readonly table: RoutingTable,
     readonly membership: Membership,
     readonly pubsub: PubSub,
-    private readonly maxMemberDials: number,
+    private readonly dialer: MemberDialer,
     private readonly bootstrapper: Bootstrapper,
     private readonly sync: TableSync
   ) {
@@ -122,7 +122,7 @@ export class ClusterNode {
           scoreParams: { IPColocationFactorWhitelist: new Set(['127.0.0.1']) },
           maxInboundDataLength: clusterLimits.maxPubsubMessageBytes + 64 * 1024
         }),
-        ...(options.dht ?? true ? { dht: kadDHT({ protocol: kadProtocol(namespace), clientMode: false, peerInfoMapper: passthroughMapper }) } : {})
+        ...(options.dht ?? true ? { dht: clusterDHT(namespace) } : {})
       }
     }) as unknown as ClusterLibp2p
 
@@ -139,21 +139,17 @@ export class ClusterNode {
       addrs: () => libp2p.getMultiaddrs().map(a => a.toString())
     })
     const node = new ClusterNode(libp2p, namespace, table, membership, new PubSub(libp2p.services.pubsub, namespace, self),
-      options.maxMemberDials ?? clusterLimits.maxMemberDials, new Bootstrapper(libp2p, bootstrapList),
+      new MemberDialer(libp2p, {
+        maxPeers: options.maxMemberDials ?? clusterLimits.maxMemberDials,
+        minDelayMs: clusterLimits.memberDialDelayMinMs,
+        maxDelayMs: clusterLimits.memberDialDelayMaxMs
+      }),
+      new Bootstrapper(libp2p, bootstrapList),
       new TableSync(libp2p, syncProtocol(namespace), membership, table))
 
-    // Dial peers mDNS finds and members we hear of; only the lower peer ID dials,
-    // so two peers that find each other at once do not end up with two connections.
-    onMdnsPeer = peer => { node.dialIfLower(peer) }
-    table.watch(ev => {
-      if (ev.type !== 'join' || ev.record.peer === self) return
-      let peer: PeerInfo
-      try {
-        peer = { id: peerIdFromString(ev.record.peer), multiaddrs: ev.record.addrs.flatMap(a => tryAddr(a)) }
-      } catch { return /* a peer ID we cannot parse: nothing to dial */ }
-      const timer = setTimeout(() => { node.dialIfLower(peer) }, Math.random() * clusterLimits.memberDialDelayMaxMs)
-      timer.unref?.()
-    })
+    // Dial peers mDNS finds at once, members we hear of a little later.
+    onMdnsPeer = peer => { node.dialer.now(peer) }
+    table.watch(ev => { if (ev.type === 'join' && ev.record.peer !== self) node.dialer.later(ev.record.peer, ev.record.addrs) })
     membership.start()
     await node.sync.start()
     node.bootstrapper.start()
@@ -179,6 +175,7 @@ export class ClusterNode {
   async stop (): Promise<void> {
     this.stopping ??= (async () => {
       this.bootstrapper.stop()
+      this.dialer.stop()
       this.pubsub.close()
       await this.sync.stop()
       await this.membership.stop()
@@ -190,15 +187,19 @@ export class ClusterNode {
     })()
     await this.stopping
   }
+}
 
-  private dialIfLower (peer: PeerInfo): void {
-    const remote = peer.id.toString()
-    if (this.stopping !== undefined || remote === this.peerId || this.peerId > remote) return
-    if (this.libp2p.getConnections(peer.id).length > 0) return
-    if (this.libp2p.getConnections().length >= this.maxMemberDials) return
-    const target = peer.multiaddrs.length > 0 ? peer.multiaddrs : peer.id
-    this.libp2p.dial(target).catch(err => { log('dial %s failed: %s', remote, err.message) })
-  }
+/** kad-dht in server mode on the namespaced protocol, keeping LAN and loopback addresses. */
+function clusterDHT (namespace: string): ReturnType<typeof kadDHT> {
+  return kadDHT({
+    protocol: kadProtocol(namespace),
+    clientMode: false,
+    peerInfoMapper: passthroughMapper,
+    initialQuerySelfInterval: clusterLimits.dhtSelfQueryDelayMs * (1 + Math.random() / 2),
+    // Queries need not wait for that first self-query: they start from the peers connected so far (none: no result).
+    // This also lets the routing-table refresh at start finish at once instead of querying right after the self-query.
+    allowQueryWithZeroPeers: true
+  })
 }
 
 function parseAddr (a: string, what: string): Multiaddr {
@@ -207,8 +208,4 @@ function parseAddr (a: string, what: string): Multiaddr {
   } catch (err: any) {
     throw new InvalidArgument(`bad ${what} address ${JSON.stringify(a)}: ${err?.message ?? String(err)}`)
   }
-}
-
-function tryAddr (a: string): Multiaddr[] {
-  try { return [multiaddr(a)] } catch { return [] }
 }

@@ -1,0 +1,79 @@
+// Dials a few of the members this node hears of (by heartbeat or mDNS), so the overlay stays whole when a peer,
+// the bootstrap peer in particular, goes away. Only the lower peer ID dials, so two peers that find each other at
+// once do not end up with two connections; dials still in flight count against the limit, so a burst of joins
+// does not overshoot it.
+import type { Libp2p, PeerInfo } from '@libp2p/interface'
+import { logger } from '@libp2p/logger'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+
+const log = logger('ww:cluster:dial')
+
+export interface MemberDialerOptions {
+  /** Dial while this node is connected to fewer peers than this. */
+  maxPeers: number
+  /** A member heard of by heartbeat is dialed after a random delay in [minDelayMs, maxDelayMs). */
+  minDelayMs: number
+  maxDelayMs: number
+}
+
+export class MemberDialer {
+  private readonly self: string
+  private readonly dialing = new Set<string>()
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>()
+  private stopped = false
+
+  constructor (private readonly libp2p: Libp2p, private readonly o: MemberDialerOptions) {
+    this.self = libp2p.peerId.toString()
+  }
+
+  /**
+   * Dials member `peer` (a peer ID) at `addrs` after the random delay, if it is still wanted then. Both are parsed only
+   * then: most members heard of are never dialed.
+   */
+  later (peer: string, addrs: readonly string[]): void {
+    if (this.stopped || this.o.maxPeers <= 0 || !this.isLower(peer)) return
+    const timer = setTimeout(() => {
+      this.timers.delete(timer)
+      if (this.stopped || this.isFull()) return
+      let info: PeerInfo
+      try {
+        info = { id: peerIdFromString(peer), multiaddrs: addrs.flatMap(a => tryAddr(a)) }
+      } catch { return /* a peer ID we cannot parse: nothing to dial */ }
+      this.now(info)
+    }, this.o.minDelayMs + Math.random() * (this.o.maxDelayMs - this.o.minDelayMs))
+    timer.unref?.()
+    this.timers.add(timer)
+  }
+
+  /** Dials `peer` now if this node is the lower peer ID and has room for another peer. */
+  now (peer: PeerInfo): void {
+    const remote = peer.id.toString()
+    if (this.stopped || !this.isLower(remote) || this.dialing.has(remote)) return
+    if (this.libp2p.getConnections(peer.id).length > 0 || this.isFull()) return
+    this.dialing.add(remote)
+    const target = peer.multiaddrs.length > 0 ? peer.multiaddrs : peer.id
+    this.libp2p.dial(target)
+      .catch(err => { log('dial %s failed: %s', remote, err.message) })
+      .finally(() => { this.dialing.delete(remote) })
+  }
+
+  stop (): void {
+    this.stopped = true
+    for (const t of this.timers) clearTimeout(t)
+    this.timers.clear()
+  }
+
+  private isLower (remote: string): boolean {
+    return remote !== this.self && this.self < remote
+  }
+
+  /** Connected peers and dials in flight together reach the limit. */
+  private isFull (): boolean {
+    return this.libp2p.getPeers().length + this.dialing.size >= this.o.maxPeers
+  }
+}
+
+function tryAddr (a: string): Multiaddr[] {
+  try { return [multiaddr(a)] } catch { return [] }
+}

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict'
+import type { PeerId, PeerInfo } from '@libp2p/interface'
+import { kadProtocol, type ClusterNode } from '../../src/cluster/index.js'
+import { LocalCluster, waitFor } from './helpers.js'
+
+/** Asks `node`'s DHT for `peer`, again until `timeoutMs` (the serving node adds peers once identify and a ping are done). */
+async function findPeer (node: ClusterNode, peer: PeerId, timeoutMs: number): Promise<PeerInfo> {
+  const dht = node.libp2p.services.dht
+  assert.ok(dht !== undefined, 'the node runs kad-dht')
+  const started = Date.now()
+  while (true) {
+    let failure = 'no answer'
+    try {
+      for await (const event of dht.findPeer(peer, { signal: AbortSignal.timeout(2_000) })) {
+        if (event.name === 'FINAL_PEER') return event.peer
+      }
+    } catch (err: any) {
+      failure = err?.message ?? String(err)
+    }
+    if (Date.now() - started > timeoutMs) throw new Error(`the DHT did not find ${peer.toString()} in ${timeoutMs} ms: ${failure}`)
+    await new Promise(resolve => setTimeout(resolve, 200))
+  }
+}
+
+describe('cluster: kad-dht over real nodes on 127.0.0.1', function () {
+  this.timeout(30_000)
+  let cluster: LocalCluster
+  beforeEach(() => { cluster = new LocalCluster() })
+  afterEach(async () => { await cluster.stop() })
+
+  it('serves the namespaced protocol in server mode, and a query through one node finds a peer the asker never met', async () => {
+    // b and c are each connected to a only: b can learn c's address only by asking a's DHT.
+    const a = await cluster.add({ maxMemberDials: 0 })
+    const b = await cluster.add({ maxMemberDials: 0 })
+    const c = await cluster.add({ maxMemberDials: 0 })
+    await waitFor(() => [a, b, c].every(n => n.ls().length === 3), 10_000, 'the three to converge')
+    for (const n of [a, b, c]) {
+      assert.equal(n.libp2p.services.dht?.getMode(), 'server')
+      assert.ok(n.libp2p.getProtocols().includes(kadProtocol('test')), `protocols: ${n.libp2p.getProtocols().join(' ')}`)
+    }
+    assert.equal(b.libp2p.getConnections(c.libp2p.peerId).length, 0, 'b is not connected to c')
+    const known = await b.libp2p.peerStore.get(c.libp2p.peerId).then(p => p.addresses, () => [])
+    assert.equal(known.length, 0, 'b has no address for c before the query')
+
+    const found = await findPeer(b, c.libp2p.peerId, 15_000)
+    assert.ok(found.id.equals(c.libp2p.peerId))
+    const ports = c.addrs().map(addr => addr.split('/')[4])
+    assert.ok(found.multiaddrs.some(m => ports.includes(m.toString().split('/')[4])), `found ${found.multiaddrs.map(m => m.toString()).join(' ')}, c listens on ${c.addrs().join(' ')}`)
+  })
+})
