@@ -14,7 +14,7 @@ import { type Capability, type ClientClass } from './capability.js'
 import { errorFromException, exceptionTypeCode, exceptionTypeOf } from './exception.js'
 import { IdTable } from './tables.js'
 import { receivedMessage } from './message.js'
-import { type CallTarget, SMALL_FRAME_BYTES, TAG_CALL, TAG_FINISH, TAG_RELEASE, callParams, readFast, setCallYourself, writeCallHeader, writeCapTableOf, writeFinish,
+import { type CallTarget, SMALL_FRAME_BYTES, TAG_CALL, TAG_FINISH, TAG_RELEASE, adoptLayout, callParams, copyLaidOut, readFast, setCallYourself, writeCallHeader, writeCapTableOf, writeFinish,
   writeRelease, writeReturnHeader } from './envelope.js'
 import { CAP_NONE, CAP_RECEIVER_ANSWER, CAP_RECEIVER_HOSTED, CAP_SENDER_HOSTED, CAP_SENDER_PROMISE, CAP_THIRD_PARTY_HOSTED, type CapDesc,
   type PromisedTarget } from './envelope-caps.js'
@@ -458,6 +458,7 @@ export class Connection {
       if (fast !== undefined && fast.tag === TAG_RELEASE) { this.releaseExport(fast.id, fast.referenceCount); return }
       const msg = receivedMessage(segments as ArrayBuffer[], this.limits.traversalLimitWords * 8)
       if (fast !== undefined) {
+        adoptLayout(msg, fast)
         if (fast.tag === TAG_CALL) {
           this.onCall(msg, { questionId: fast.questionId, interfaceId: fast.interfaceId, methodId: fast.methodId, sendResultsTo: fast.sendResultsTo,
             target: fast.target, params: fast.paramsPtr, caps: fast.caps, contentPtr: fast.contentPtr })
@@ -626,20 +627,31 @@ export class Connection {
     entry.returnSent = true
     if (outcome instanceof Response) {
       const caps = outcome.caps
-      const fast = writeReturnHeader(outcome.msg, id)
+      // The same results may be sent again (forwarded, taken by another question): the first send
+      // writes this message in place and leaves it untouched until its write; later ones copy it.
+      let msg = outcome.msg
+      let once = !outcome.sentOnce
+      if (!once) {
+        const copy = copyLaidOut(msg)
+        if (copy !== undefined) { msg = copy; setCapTable(msg, caps); once = true }
+      }
+      const fast = writeReturnHeader(msg, id)
       if (!fast) {
-        const ret = new rpc.Message(outcome.msg.getSegment(0), 0).return
+        const ret = new rpc.Message(msg.getSegment(0), 0).return
         ret.answerId = id
         ret.releaseParamCaps = false
       }
       try {
-        if (!fast || caps.length > 0) entry.resultExports = this.writeCapTable(outcome.msg, () => outcome.payload, caps, fast)
+        if (!fast || caps.length > 0) entry.resultExports = this.writeCapTable(msg, () => msg === outcome.msg ? outcome.payload : new rpc.Message(msg.getSegment(0), 0).return.results, caps, fast)
       } catch (err) {
         entry.returnSent = false
         this.sendReturn(id, entry, err)
         return
       }
-      this.send(outcome.msg) // copied now: the same results may be sent again, rewritten
+      // `once` (written at the end of the tick) only when nothing rewrites the message before then.
+      once &&= fast
+      if (once) outcome.sentOnce = true
+      this.send(msg, once)
     } else {
       const { msg, root } = this.newMessage()
       const ret = root._initReturn()

@@ -8,7 +8,7 @@
 import * as capnp from 'capnp-es'
 import * as rpc from 'capnp-es/capnp/rpc'
 import { type CapDesc, type PromisedTarget, capTableBytes, promisedAnswerBytes, readCapTableAt, readPromisedAnswer, writeCapTable, writePromisedAnswer } from './envelope-caps.js'
-import { singleSegmentMessage } from './message.js'
+import { growSegment, singleSegmentMessage } from './message.js'
 import { bit, follow, isNullPtr, ptrAt, structPtr, u16, u32, u64 } from './layout.js'
 
 type Segment = ReturnType<capnp.Message['getSegment']>
@@ -22,10 +22,17 @@ export const TAG_RELEASE = 6
 /** Where a Call goes: an export of the receiver, or a capability in one of its answers. */
 export type CallTarget = { importedCap: number } | PromisedTarget
 
-/** Marks messages whose first segment starts with one of the layouts below. */
-const CALL_LAYOUT = Symbol('ww.callLayout')
-const RETURN_LAYOUT = Symbol('ww.returnLayout')
-type Marked = { [CALL_LAYOUT]?: true, [RETURN_LAYOUT]?: true }
+/**
+ * Where the envelope fields of a Call or Return sit in segment 0 (byte offsets), for messages we
+ * laid out and for received one-segment messages that readFast decoded (so a forwarded call or
+ * forwarded results are rewritten in place, not through capnp-es). `data`: the Call/Return data
+ * section (at least one word); `target`, `targetPtr`: the Call's MessageTarget data word and its
+ * promisedAnswer pointer; `caps`: the payload's capTable pointer.
+ */
+interface Layout { tag: typeof TAG_CALL | typeof TAG_RETURN, data: number, target: number, targetPtr: number, caps: number }
+const LAYOUT = Symbol('ww.layout')
+type Marked = { [LAYOUT]?: Layout }
+const layoutOf = (msg: capnp.Message): Layout | undefined => (msg as Marked)[LAYOUT]
 
 // Call message, first segment (words): 0 root -> 1 Message{which} ; 2 -> 3..5 Call data,
 // 6 target -> 9 MessageTarget{importedCap, which} (10: its promisedAnswer), 7 params -> 11 Payload
@@ -39,6 +46,7 @@ const CALL_BUFFER = 512
 
 /** Byte offset of the params content pointer in a Call we laid out (Payload pointer 0). */
 export const CALL_CONTENT_PTR = 11 * 8
+const OWN_CALL: Layout = { tag: TAG_CALL, data: CALL_DATA, target: CALL_TARGET, targetPtr: CALL_TARGET + 8, caps: CALL_CONTENT_PTR + 8 }
 
 /**
  * A new Call message with its envelope laid out and, when it fits, an empty `Params` struct as
@@ -58,7 +66,7 @@ export function newCallMessage<P extends capnp.Struct> (interfaceId: bigint, met
   const msg = singleSegmentMessage(buf)
   const seg = msg.getSegment(0)
   seg.byteLength = CALL_BYTES
-  ;(msg as Marked)[CALL_LAYOUT] = true
+  ;(msg as Marked)[LAYOUT] = OWN_CALL
   const struct = Params === undefined ? undefined : layStruct(seg, dv, CALL_CONTENT_PTR, Params)
   return { msg, struct }
 }
@@ -74,10 +82,26 @@ function layStruct<T extends capnp.Struct> (seg: Segment, dv: DataView, ptrAt: n
   const words = dataWords + size.pointerLength
   const at = seg.byteLength
   if (at + words * 8 > dv.byteLength) return undefined
-  if (words === 0) dv.setUint32(ptrAt, 0xfffffffc, true) // empty struct: offset -1, never null
-  else structPtr(dv, ptrAt, (at - ptrAt - 8) >> 3, dataWords, size.pointerLength)
+  if (words === 0) { dv.setUint32(ptrAt, 0xfffffffc, true); return emptyStruct(Ctor) } // empty struct: offset -1, never null
+  structPtr(dv, ptrAt, (at - ptrAt - 8) >> 3, dataWords, size.pointerLength)
   seg.byteLength = at + words * 8
   return new Ctor(seg, ptrAt)
+}
+
+const empties = new WeakMap<object, capnp.Struct>()
+
+/**
+ * The one instance of a struct type with no fields (e.g. the params of a method without
+ * arguments): there is nothing to read or write through it, so every message shares it
+ * (building one per call costs as much as a small call's envelope).
+ */
+function emptyStruct<T extends capnp.Struct> (Ctor: capnp.StructCtor<T>): T {
+  let s = empties.get(Ctor)
+  if (s === undefined) {
+    s = new capnp.Message().initRoot(Ctor)
+    empties.set(Ctor, s)
+  }
+  return s as T
 }
 
 /**
@@ -91,12 +115,13 @@ export function structAt<T extends capnp.Struct> (seg: Segment, ptrAt: number, C
   const dv = new DataView(seg.buffer, 0, seg.byteLength)
   const s = follow(dv, ptrAt)
   if (s === undefined || s === null || s.dataBytes < size.dataByteLength || s.ptrCount < size.pointerLength) return undefined
+  if (size.dataByteLength === 0 && size.pointerLength === 0) return emptyStruct(Ctor)
   return new Ctor(seg, ptrAt, depthLimit)
 }
 
 /** The params payload of a Call message (any layout). */
 export function callParams (msg: capnp.Message): rpc.Payload {
-  if ((msg as Marked)[CALL_LAYOUT] === true) return new rpc.Payload(msg.getSegment(0), CALL_PARAMS_PTR)
+  if (layoutOf(msg) === OWN_CALL) return new rpc.Payload(msg.getSegment(0), CALL_PARAMS_PTR)
   return new rpc.Message(msg.getSegment(0), 0).call.params
 }
 
@@ -106,23 +131,24 @@ export function callParams (msg: capnp.Message): rpc.Payload {
  * (the caller then uses capnp-es).
  */
 export function writeCallHeader (msg: capnp.Message, questionId: number, target: CallTarget, yourself: boolean): boolean {
-  if ((msg as Marked)[CALL_LAYOUT] !== true) return false
+  const l = layoutOf(msg)
+  if (l === undefined || l.tag !== TAG_CALL) return false
   let answerAt = 0
   if ('questionId' in target) {
     answerAt = allocate(msg, promisedAnswerBytes(target.transform))
     if (answerAt < 0) return false
   }
   const dv = new DataView(msg.getSegment(0).buffer)
-  dv.setUint32(CALL_DATA, questionId, true)
-  dv.setUint16(CALL_DATA + 6, yourself ? 1 : 0, true)
+  dv.setUint32(l.data, questionId, true)
+  dv.setUint16(l.data + 6, yourself ? 1 : 0, true)
   if ('questionId' in target) {
-    dv.setUint32(CALL_TARGET, 0, true)
-    dv.setUint16(CALL_TARGET + 4, 1, true)
-    writePromisedAnswer(dv, CALL_TARGET + 8, answerAt, target)
+    dv.setUint32(l.target, 0, true)
+    dv.setUint16(l.target + 4, 1, true)
+    writePromisedAnswer(dv, l.targetPtr, answerAt, target)
   } else {
-    dv.setUint32(CALL_TARGET, target.importedCap, true)
-    dv.setUint16(CALL_TARGET + 4, 0, true)
-    dv.setBigUint64(CALL_TARGET + 8, 0n, true)
+    dv.setUint32(l.target, target.importedCap, true)
+    dv.setUint16(l.target + 4, 0, true)
+    dv.setBigUint64(l.targetPtr, 0n, true)
   }
   return true
 }
@@ -132,9 +158,9 @@ export function writeCallHeader (msg: capnp.Message, questionId: number, target:
  * any other layout (the caller then uses capnp-es).
  */
 export function writeCapTableOf (msg: capnp.Message, descs: CapDesc[]): boolean {
-  const m = msg as Marked
-  const ptr = m[CALL_LAYOUT] === true ? CALL_CONTENT_PTR + 8 : m[RETURN_LAYOUT] === true ? RETURN_CONTENT_PTR + 8 : -1
-  if (ptr < 0) return false
+  const l = layoutOf(msg)
+  if (l === undefined) return false
+  const ptr = l.caps
   if (descs.length === 0) {
     new DataView(msg.getSegment(0).buffer).setBigUint64(ptr, 0n, true)
     return true
@@ -146,23 +172,25 @@ export function writeCapTableOf (msg: capnp.Message, descs: CapDesc[]): boolean 
 }
 
 /**
- * Zeroed room for `bytes` (a multiple of 8) at the end of segment 0 of a message we laid out
- * (a single-segment arena: growing replaces segment 0's buffer); its byte offset, or -1.
+ * Zeroed room for `bytes` (a multiple of 8) at the end of segment 0 of a message with a layout
+ * (one segment: growing copies it into a larger buffer of its own); its byte offset.
  */
 function allocate (msg: capnp.Message, bytes: number): number {
   const seg = msg.getSegment(0)
-  if (!seg.hasCapacity(bytes)) {
-    if (msg.allocateSegment(bytes) !== seg || !seg.hasCapacity(bytes)) return -1
-  }
+  if (!seg.hasCapacity(bytes)) growSegment(msg, seg.byteLength + bytes + GROW_SLACK_BYTES)
   const at = seg.byteLength
   seg.byteLength = at + bytes
   new Uint8Array(seg.buffer, at, bytes).fill(0)
   return at
 }
 
+/** Extra room given to a segment when it grows (a few cap descriptors), so it rarely grows twice. */
+const GROW_SLACK_BYTES = 128
+
 /** Turns a Call (any layout) into `sendResultsTo.yourself`. */
 export function setCallYourself (msg: capnp.Message): void {
-  if ((msg as Marked)[CALL_LAYOUT] === true) new DataView(msg.getSegment(0).buffer).setUint16(CALL_DATA + 6, 1, true)
+  const l = layoutOf(msg)
+  if (l !== undefined && l.tag === TAG_CALL) new DataView(msg.getSegment(0).buffer).setUint16(l.data + 6, 1, true)
   else new rpc.Message(msg.getSegment(0), 0).call.sendResultsTo.yourself = true
 }
 
@@ -175,6 +203,7 @@ const RETURN_BUFFER = 512
 
 /** Byte offset of the results content pointer in a Return we laid out. */
 export const RETURN_CONTENT_PTR = 6 * 8
+const OWN_RETURN: Layout = { tag: TAG_RETURN, data: RETURN_DATA, target: -1, targetPtr: -1, caps: RETURN_CONTENT_PTR + 8 }
 
 /**
  * A new Return message with `results` set and releaseParamCaps = false, and (when it fits) an
@@ -191,16 +220,33 @@ export function newResultsMessage<R extends capnp.Struct> (Results?: capnp.Struc
   const msg = singleSegmentMessage(buf)
   const seg = msg.getSegment(0)
   seg.byteLength = RETURN_BYTES
-  ;(msg as Marked)[RETURN_LAYOUT] = true
+  ;(msg as Marked)[LAYOUT] = OWN_RETURN
   const struct = Results === undefined ? undefined : layStruct(seg, dv, RETURN_CONTENT_PTR, Results)
   return { msg, payloadAt: RETURN_RESULTS_PTR, struct }
 }
 
-/** Sets answerId of a Return we laid out; false for any other layout. */
+/**
+ * Sets answerId of a Return with a layout (ours or a received one's), and releaseParamCaps and
+ * noFinishNeeded to false (a forwarded Return says what we mean, not what its sender meant);
+ * false for any other message.
+ */
 export function writeReturnHeader (msg: capnp.Message, answerId: number): boolean {
-  if ((msg as Marked)[RETURN_LAYOUT] !== true) return false
-  new DataView(msg.getSegment(0).buffer).setUint32(RETURN_DATA, answerId, true)
+  const l = layoutOf(msg)
+  if (l === undefined || l.tag !== TAG_RETURN) return false
+  const dv = new DataView(msg.getSegment(0).buffer)
+  dv.setUint32(l.data, answerId, true)
+  dv.setUint8(l.data + 4, (dv.getUint8(l.data + 4) & ~3) | 1) // bit 32 releaseParamCaps (default true), bit 33 noFinishNeeded
   return true
+}
+
+/**
+ * Records where a received message's envelope sits (from readFast), so it can be forwarded
+ * with the writers above. Only when every field they write is there: a Call or Return data
+ * section of one word or more, a MessageTarget of one data word and one pointer, a Payload
+ * with its capTable pointer.
+ */
+export function adoptLayout (msg: capnp.Message, fast: FastCall | FastReturn): void {
+  if (fast.layout !== undefined) (msg as Marked)[LAYOUT] = fast.layout
 }
 
 /** Bytes of a Finish or Release frame (header + one 4-word segment). */
@@ -243,6 +289,8 @@ export interface FastCall {
   /** Byte offset of the params content pointer (-1: none). */
   contentPtr: number
   caps: CapDesc[]
+  /** Where the envelope sits, when it can be rewritten in place (see adoptLayout). */
+  layout?: Layout
 }
 
 export interface FastReturn {
@@ -254,6 +302,7 @@ export interface FastReturn {
   /** Byte offset of the results content pointer (-1: none). */
   contentPtr: number
   caps: CapDesc[]
+  layout?: Layout
 }
 
 export interface FastFinish { tag: typeof TAG_FINISH, questionId: number, releaseResultCaps: boolean }
@@ -290,27 +339,33 @@ export function readFast (segment: ArrayBuffer): FastCall | FastReturn | FastFin
     if (paramsPtr < 0) return undefined
     const p = payloadOf(dv, paramsPtr)
     if (p === undefined) return undefined
-    return { tag, questionId: u32(dv, body, 0), interfaceId: u64(dv, body, 8), methodId: u16(dv, body, 4), target, sendResultsTo, paramsPtr, contentPtr: p.contentPtr, caps: p.caps }
+    const layout: Layout | undefined = body.dataBytes >= 8 && t.dataBytes >= 8 && t.ptrCount >= 1 && p.capsPtr >= 0
+      ? { tag, data: body.data, target: t.data, targetPtr: t.ptrs, caps: p.capsPtr }
+      : undefined
+    return { tag, questionId: u32(dv, body, 0), interfaceId: u64(dv, body, 8), methodId: u16(dv, body, 4), target, sendResultsTo, paramsPtr, contentPtr: p.contentPtr, caps: p.caps, layout }
   }
   if (u16(dv, body, 6) !== 0) return undefined // not `results`
   const resultsPtr = ptrAt(body, 0)
   if (resultsPtr < 0) return undefined
   const p = payloadOf(dv, resultsPtr)
   if (p === undefined) return undefined
-  return { tag, answerId: u32(dv, body, 0), releaseParamCaps: !bit(dv, body, 32), resultsPtr, contentPtr: p.contentPtr, caps: p.caps }
+  const layout: Layout | undefined = body.dataBytes >= 8 && p.capsPtr >= 0
+    ? { tag, data: body.data, target: -1, targetPtr: -1, caps: p.capsPtr }
+    : undefined
+  return { tag, answerId: u32(dv, body, 0), releaseParamCaps: !bit(dv, body, 32), resultsPtr, contentPtr: p.contentPtr, caps: p.caps, layout }
 }
 
 /**
  * For the Payload at `at`: the byte offset of its content pointer (-1 if it has none) and its
  * cap table, when it is a near struct with a cap table we can read; undefined otherwise.
  */
-function payloadOf (dv: DataView, at: number): { contentPtr: number, caps: CapDesc[] } | undefined {
+function payloadOf (dv: DataView, at: number): { contentPtr: number, capsPtr: number, caps: CapDesc[] } | undefined {
   const p = follow(dv, at)
   if (p === undefined || p === null) return undefined
   const capsAt = ptrAt(p, 1)
   const caps = isNullPtr(dv, capsAt) ? NO_CAPS : readCapTableAt(dv, capsAt)
   if (caps === undefined) return undefined
-  return { contentPtr: ptrAt(p, 0), caps }
+  return { contentPtr: ptrAt(p, 0), capsPtr: capsAt, caps }
 }
 
 const NO_CAPS: CapDesc[] = []
@@ -335,4 +390,19 @@ export function capIndexAt (seg: Segment, payloadAt: number, transform: number[]
   if (isNullPtr(dv, at)) return null
   const lo = dv.getUint32(at, true)
   return lo === 3 ? dv.getUint32(at + 4, true) : undefined
+}
+
+/**
+ * A copy of a one-segment Call or Return with a layout (the same layout, its own buffer, the same
+ * cap table array); undefined for any other message.
+ */
+export function copyLaidOut (msg: capnp.Message): capnp.Message | undefined {
+  const l = layoutOf(msg)
+  if (l === undefined || msg._capnp.segments.length !== 1) return undefined
+  const seg = msg.getSegment(0)
+  const buffer = new ArrayBuffer(seg.byteLength)
+  new Uint8Array(buffer).set(new Uint8Array(seg.buffer, 0, seg.byteLength))
+  const out = singleSegmentMessage(buffer)
+  ;(out as Marked)[LAYOUT] = l
+  return out
 }

@@ -42,6 +42,8 @@ export class Response {
   /** Byte offset (segment 0) of the results pointer, when known (-1: see payload). */
   readonly payloadAt: number
   private _payload?: rpc.Payload
+  /** Sent once already as a Return (connection.ts): a later send works on a copy. */
+  sentOnce = false
 
   /** `payload`: the results payload, or the byte offset (segment 0) of its pointer, with its nesting `depth` limit. */
   constructor (readonly msg: capnp.Message, payload: rpc.Payload | number, readonly depth = NO_DEPTH_LIMIT) {

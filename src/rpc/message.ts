@@ -49,3 +49,16 @@ export function receivedMessage (segments: ArrayBuffer[], traversalLimit: number
   }
   return msg
 }
+
+/**
+ * Moves segment 0 of a one-segment message into a new zeroed buffer of `bytes` (a multiple of 8
+ * is not needed: it is rounded up), keeping its contents; the message then grows like one capnp-es
+ * built (a single-segment arena), also when it was received.
+ */
+export function growSegment (msg: capnp.Message, bytes: number): void {
+  const seg = msg.getSegment(0)
+  const buffer = new ArrayBuffer((bytes + 7) & ~7)
+  new Uint8Array(buffer).set(new Uint8Array(seg.buffer, 0, seg.byteLength))
+  seg.replaceBuffer(buffer)
+  ;(msg._capnp as unknown as MessageState).arena = new SingleSegmentArena(buffer)
+}
