@@ -1,4 +1,5 @@
-// ww run: spawn a guest on a host of the cluster, stream its output, exit with its code.
+// ww run: spawn a guest on a host of the cluster, feed it this process's stdin, stream its output,
+// exit with its code.
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
@@ -7,7 +8,8 @@ import { Closed, InvalidArgument, NotFound } from '../src/errors.js'
 import { readExitStatus } from '../src/host/exit-status.js'
 import { serveModuleSource, writeSpawnRequest } from '../src/host/spawn-request.js'
 import type { ExitStatus } from '../src/proc/signals.js'
-import type { RecverClient } from '../src/schema/channel.rpc.js'
+import { writeMessage } from '../src/csp/wire.js'
+import type { RecverClient, SenderClient } from '../src/schema/channel.rpc.js'
 import { Host_Peer$Results$Caps, type HostClient } from '../src/schema/host.rpc.js'
 import { walk } from './anchor-path.js'
 import { withHost } from './client.js'
@@ -22,14 +24,18 @@ interface RunFlags {
   timeout?: string
   env?: string[]
   root?: string
+  stdin?: boolean
 }
+
+/** Stdin chunks sent to the proc and not yet taken, at most (each one read of up to 64 KiB). */
+export const STDIN_WINDOW = 8
 
 /** Exit codes of `ww run` when the guest did not exit by itself. */
 export const RUN_EXIT_CODES = { killed: 137, timedOut: 124, outOfFuel: 125, outOfMemory: 125, trapped: 125 } as const
 
 export function runCommand (): Command {
   return new Command('run')
-    .description('run a WASM guest on a host of the cluster (this one by default), stream its stdout and stderr, ' +
+    .description('run a WASM guest on a host of the cluster (this one by default), feed it this process\'s stdin (unless that is a terminal), stream its stdout and stderr, ' +
       'and exit with its exit code; Ctrl-C (SIGINT/SIGTERM) kills the proc. A guest that did not exit by itself prints one line to stderr and ends ww run with ' +
       `${RUN_EXIT_CODES.killed} (killed), ${RUN_EXIT_CODES.timedOut} (timed out) or ${RUN_EXIT_CODES.trapped} (out of fuel, out of memory, trapped)`)
     .argument('<file>', 'the .wasm module (wasm32-wasi); sent by SHA-256, its bytes only to a host that lacks them')
@@ -38,10 +44,13 @@ export function runCommand (): Command {
     .option('--on <peer>', 'run on the host with this peer ID')
     .option('--where <k=v>', 'run on a live host whose meta has this pair (one at random)')
     .option('--mem <size>', 'memory maximum, e.g. 16M, 1G, 65536 (default 64M)')
-    .option('--fuel <n>', 'instruction budget (function entries and loop iterations; default unlimited)')
+    .option('--fuel <n>', 'fuel budget: one unit per function entry and per loop iteration, not per instruction (default unlimited)')
     .option('--timeout <seconds>', 'wall-clock limit (default none)')
     .option('--env <K=V>', 'an environment variable for the guest; repeatable', collect)
     .option('--root <path>', 'the anchor the guest sees as "/" (default the cluster root, where /peer is the host it runs on)')
+    .option('--stdin', 'forward this process\'s stdin to the guest even when it is a terminal (by default it is forwarded ' +
+      'when it is not one: a pipe or a file); the guest reads end of file when stdin ends')
+    .option('--no-stdin', 'give the guest empty input')
     .action(async (file: string, args: string[], flags: RunFlags) => {
       if (flags.on !== undefined && flags.where !== undefined) throw new InvalidArgument('--on and --where exclude each other')
       const limits = {
@@ -57,6 +66,7 @@ export function runCommand (): Command {
         throw new NotFound(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
       }
       const hash = createHash('sha256').update(bytes).digest()
+      const forward = flags.stdin ?? process.stdin.isTTY !== true
       const status = await withHost(flags.home, async host => {
         using target = await targetHost(host, flags)
         using source = serveModuleSource(async h => Buffer.compare(Buffer.from(h), hash) === 0 ? bytes : undefined)
@@ -65,10 +75,11 @@ export function runCommand (): Command {
           using ex = target.executor()
           using spawned = ex.pipeline.executor.spawn(p => {
             writeSpawnRequest(p._initRequest(), {
-              hash, source, args, env: flags.env, limits, name: basename(file), root: root?.anchor
+              hash, source, args, env: flags.env, limits, name: basename(file), root: root?.anchor, stdin: forward
             })
           })
           const proc = spawned.pipeline.proc
+          const input = forward ? feed(proc.stdin(), process.stdin) : undefined
           using out = proc.stdout()
           using err = proc.stderr()
           const pumps = [pump(out.pipeline.recver, process.stdout), pump(err.pipeline.recver, process.stderr)]
@@ -86,6 +97,7 @@ export function runCommand (): Command {
           } finally {
             process.off('SIGINT', interrupt)
             process.off('SIGTERM', interrupt)
+            await input?.stop()
           }
           await Promise.allSettled(pumps)
           if (st.reason !== 'exited') {
@@ -114,6 +126,46 @@ async function targetHost (host: HostClient, flags: RunFlags): Promise<HostClien
   if (peer === undefined) return host.dup()
   using ans = host.peer(p => { p.peer = peer })
   return Host_Peer$Results$Caps.host.get(await ans).dup()
+}
+
+/**
+ * Copies `from` to the proc's input, at most STDIN_WINDOW sends in flight, and ends the input
+ * (releases the Sender) at end of file. Stops at the first failed send (the proc's input closed).
+ * stop() ends it early (the proc ended) and waits until the Sender is released.
+ */
+function feed (answer: { pipeline: { sender: SenderClient }, release: () => void } & PromiseLike<unknown>, from: NodeJS.ReadStream): { stop: () => Promise<void> } {
+  let stopped = false
+  const run = (async () => {
+    try {
+      await answer // the Sender exists (so releasing it below ends the input)
+      const sender = answer.pipeline.sender
+      const inFlight = new Set<Promise<void>>()
+      let failed = false
+      for await (const chunk of from) {
+        if (stopped || failed) break
+        const data = chunk as Buffer
+        const sent = (async () => {
+          using ans = sender.send(p => { writeMessage(p._initMsg(), { data, cap: null }) })
+          await ans
+        })()
+        inFlight.add(sent)
+        sent.then(() => { inFlight.delete(sent) }, () => { inFlight.delete(sent); failed = true })
+        if (inFlight.size >= STDIN_WINDOW) await Promise.race(inFlight).catch(() => {})
+      }
+      await Promise.allSettled(inFlight)
+    } catch {
+      // the spawn failed (the wait says why), or stdin was cut short by stop()
+    } finally {
+      answer.release()
+    }
+  })()
+  return {
+    stop: async () => {
+      stopped = true
+      from.destroy() // a read that waits for more input ends now
+      await run
+    }
+  }
 }
 
 /** Copies a proc's output channel to `to` until it closes. */

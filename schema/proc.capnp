@@ -8,7 +8,8 @@ struct Limits {
   memoryBytes @0 :UInt64;
   # Maximum linear memory. 0 = the host's default (64 MiB).
   fuel @1 :UInt64;
-  # Instruction budget. 0 = unlimited.
+  # Fuel budget: one unit per function entry and per loop iteration (not per instruction).
+  # Out of fuel ends the proc with outOfFuel. 0 = unlimited.
   timeoutMs @2 :UInt64;
   # Wall-clock limit. 0 = none.
 }
@@ -39,6 +40,10 @@ struct SpawnRequest {
   # The anchor the proc sees as "/". Null = the cluster root.
   name @5 :Text;
   # argv[0]; defaults to the hash.
+  stdin @6 :Bool;
+  # True: the proc reads its standard input from Proc.stdin, one chunk per message (empty ones
+  # are skipped), until every Sender that Proc.stdin handed out is released (end of input).
+  # False: its input is empty.
 }
 
 enum ExitReason {
@@ -83,6 +88,8 @@ interface Proc {
   stdout @2 () -> (recver :Channel.Recver);
   stderr @3 () -> (recver :Channel.Recver);
   stdin @4 () -> (sender :Channel.Sender);
+  # Fails with "NotFound: ..." unless the proc was spawned with stdin = true. Releasing the last
+  # of these Senders ends the input (a send waits while the proc's input buffer is full).
   info @5 () -> (info :ProcInfo);
 }
 

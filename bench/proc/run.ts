@@ -3,14 +3,18 @@
 //   proc.idle_per_gib            idle procs (blocked in recv) per GiB of RSS
 //   proc.chan.local_msgs_s       guest-to-guest messages/s through a local channel (ping/echo), and the
 //                                same ping-pong between two plain JS tasks on a Chan as the reference
+//   proc.chan.local_drain_msgs_s messages/s JS -> a guest that only receives (inbox of 16: a guest finds
+//                                them buffered), beside the same into a JS task
+//   *.no_poll                    the same guests with recv always suspending (no Chan.poll fast path)
 //   proc.chan.remote_msgs_s      the same across two nodes (remote.ts), beside the one-node figure
 //   proc.max_idle                idle procs one node held (target >= 10,000; needs --disable-wasm-trap-handler)
+// WW_BENCH_ONLY=local,remote (any of spawn, idle, local, remote, max) runs just those parts.
 
 import { readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Chan } from '../../src/csp/index.js'
-import { Executor, LocalWorld, ModuleCache, type Proc } from '../../src/proc/index.js'
+import { Executor, LocalWorld, ModuleCache, type GuestWorld, type Proc, type SenderCap, type WorldContext } from '../../src/proc/index.js'
 import { remoteChannel } from './remote.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -19,6 +23,8 @@ const SPAWN_SAMPLES = Number(process.env.WW_BENCH_SPAWNS ?? 500)
 const IDLE_SAMPLE = Number(process.env.WW_BENCH_IDLE ?? 2000)
 const MAX_IDLE_TARGET = Number(process.env.WW_BENCH_MAX_IDLE ?? 20000)
 const ROUND_TRIPS = Number(process.env.WW_BENCH_ROUND_TRIPS ?? 20000)
+const LOCAL_ROUNDS = Number(process.env.WW_BENCH_LOCAL_ROUNDS ?? 5)
+const PARTS = new Set((process.env.WW_BENCH_ONLY ?? 'spawn,idle,local,remote,max').split(',').map(s => s.trim()))
 
 const guest = (name: string): Uint8Array => new Uint8Array(readFileSync(join(BUILD, `${name}.wasm`)))
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {})
@@ -93,19 +99,77 @@ async function jsPingPong (n: number): Promise<number> {
   return 2 * n / (ms / 1000)
 }
 
-async function localChannel (executor: Executor): Promise<void> {
-  const echo = await executor.spawn({ module: { bytes: guest('echo') }, args: ['/peer/bench-mailbox'] })
+async function pingPongRate (executor: Executor, box: string): Promise<number> {
+  const echo = await executor.spawn({ module: { bytes: guest('echo') }, args: [box] })
   let out = ''
-  const ping = await executor.spawn({ module: { bytes: guest('ping') }, args: ['/peer/bench-mailbox', String(ROUND_TRIPS)], stdout: c => { out += new TextDecoder().decode(c) } })
+  const ping = await executor.spawn({ module: { bytes: guest('ping') }, args: [box, String(ROUND_TRIPS)], stdout: c => { out += new TextDecoder().decode(c) } })
   const st = await ping.wait()
   echo.kill()
+  await echo.wait()
   const m = /in (\d+) us/.exec(out)
   if (st.code !== 0 || m === null) throw new Error(`ping failed: ${st.message} ${out}`)
-  const msgs = 2 * ROUND_TRIPS / (Number(m[1]) / 1e6)
+  return 2 * ROUND_TRIPS / (Number(m[1]) / 1e6)
+}
+
+async function jsDrain (n: number): Promise<number> {
+  const box = new Chan<{ data: Uint8Array }>(16)
+  const data = new Uint8Array(8)
+  const t = performance.now()
+  const drain = (async () => { for (let i = 0; i < n; i++) await box.recv() })()
+  for (let i = 0; i < n; i++) await box.send({ data })
+  await drain
+  return n / ((performance.now() - t) / 1000)
+}
+
+/** JS sends into a guest's inbox (capacity 16) as fast as it takes them; the guest only receives. */
+async function drainRate (executor: Executor, box: string): Promise<{ msgs: number, suspensions: number }> {
+  const echo = await executor.spawn({ module: { bytes: guest('echo') }, args: [`/peer/${box}`, String(ROUND_TRIPS)] })
+  let sender: SenderCap | undefined
+  while (sender === undefined) {
+    const root = world.tree.root()
+    try {
+      const v = root.walk(`/bench/${box}`).load()
+      if (v?.kind === 'sender') sender = v.cap as SenderCap
+    } finally { root.release() }
+    if (sender === undefined) await new Promise(resolve => setTimeout(resolve, 10))
+  }
+  const data = new Uint8Array(8)
+  const t = performance.now()
+  for (let i = 0; i < ROUND_TRIPS; i++) await sender.send({ data })
+  const st = await echo.wait()
+  const ms = performance.now() - t
+  if (st.code !== 0) throw new Error(`echo failed: ${st.message}`)
+  return { msgs: ROUND_TRIPS / (ms / 1000), suspensions: echo.suspensions }
+}
+
+/** Guest-to-guest ping-pong and JS-to-guest draining, each with and without the no-suspend recv, alternating. */
+async function localChannel (executor: Executor, noPoll: Executor): Promise<void> {
+  const pp: number[] = []
+  const ppNoPoll: number[] = []
+  const dr: number[] = []
+  const drNoPoll: number[] = []
+  let susp = 0
+  let suspNoPoll = 0
+  for (const ex of [executor, noPoll]) { await pingPongRate(ex, `/peer/box-warm-${ex === noPoll}`); await drainRate(ex, `drain-warm-${ex === noPoll}`) } // JIT warm-up
+  for (let round = 0; round < LOCAL_ROUNDS; round++) {
+    pp.push(await pingPongRate(executor, `/peer/box-${round}`))
+    ppNoPoll.push(await pingPongRate(noPoll, `/peer/box-np-${round}`))
+    const a = await drainRate(executor, `drain-${round}`)
+    const b = await drainRate(noPoll, `drain-np-${round}`)
+    dr.push(a.msgs); drNoPoll.push(b.msgs); susp = a.suspensions; suspNoPoll = b.suspensions
+  }
   const ref = await jsPingPong(ROUND_TRIPS)
-  line('proc.chan.local_msgs_s', Math.round(msgs), `${ROUND_TRIPS} round trips ping<->echo, guest to guest`)
+  const drRef = await jsDrain(ROUND_TRIPS)
+  const rounds = `median of ${LOCAL_ROUNDS} alternating rounds`
+  line('proc.chan.local_msgs_s', Math.round(p50(pp)), `${ROUND_TRIPS} round trips ping<->echo, guest to guest; ${rounds}`)
+  line('proc.chan.local_msgs_s.no_poll', Math.round(p50(ppNoPoll)), 'the same, recv always suspending')
   line('proc.chan.js_reference_msgs_s', Math.round(ref), 'the same ping-pong between two JS tasks')
-  line('proc.chan.local_over_js', msgs / ref)
+  line('proc.chan.local_over_js', p50(pp) / ref)
+  line('proc.chan.local_drain_msgs_s', Math.round(p50(dr)), `${ROUND_TRIPS} messages from JS into a guest's inbox of 16, the guest only receives (${susp} suspensions)`)
+  line('proc.chan.local_drain_msgs_s.no_poll', Math.round(p50(drNoPoll)), `the same, recv always suspending (${suspNoPoll} suspensions)`)
+  line('proc.chan.js_drain_reference_msgs_s', Math.round(drRef), 'the same into a JS task')
+  line('proc.chan.local_drain_over_no_poll', p50(dr) / p50(drNoPoll))
+  line('proc.chan.local_drain_over_js', p50(dr) / drRef)
 }
 
 async function maxIdle (executor: Executor): Promise<void> {
@@ -126,10 +190,17 @@ async function maxIdle (executor: Executor): Promise<void> {
 }
 
 const world = new LocalWorld({ peerId: 'bench' })
-const executor = new Executor({ cache: new ModuleCache(), world: world.forProc, limits: { maxProcs: 1_000_000 } })
-await spawnLatency(executor)
-await idleMemory(executor)
-await localChannel(executor)
-await remoteChannel(line, BUILD)
-await maxIdle(executor)
+const cache = new ModuleCache()
+const executor = new Executor({ cache, world: world.forProc, limits: { maxProcs: 1_000_000 } })
+/** The same world with the no-suspend recv switched off: the in-run reference for it. */
+const noPollWorld = (ctx: WorldContext): GuestWorld => {
+  const w = world.forProc(ctx)
+  return Object.assign(Object.create(w) as GuestWorld, { chan: (capacity: number) => ({ ...w.chan(capacity), tryRecv: undefined }) })
+}
+const noPoll = new Executor({ cache, world: noPollWorld })
+if (PARTS.has('spawn')) await spawnLatency(executor)
+if (PARTS.has('idle')) await idleMemory(executor)
+if (PARTS.has('local')) await localChannel(executor, noPoll)
+if (PARTS.has('remote')) await remoteChannel(line, BUILD)
+if (PARTS.has('max')) await maxIdle(executor)
 process.exit(0)

@@ -56,7 +56,9 @@ typedef int32_t ww_handle;
 
 /* The message of the last failed call; returns its full length (the copy is truncated to cap). */
 WW_IMPORT(last_error) int32_t ww_last_error_raw(char *buf, int32_t cap);
-/* Drops a handle. */
+/* Drops a handle. Dropping the last handle to a capability (a channel and the ww_sender/ww_recver
+ * handles made from it count as one) lets the host release it; a long-running guest should drop
+ * every capability it received once done with it (e.g. a reply sender). */
 WW_IMPORT(release) int32_t ww_release(ww_handle h);
 
 WW_IMPORT(walk) int32_t ww_walk_raw(const char *path, int32_t len);

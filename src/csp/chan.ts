@@ -37,6 +37,7 @@ export interface Sender<T> {
 
 export interface Recver<T> {
   recv (opts?: OpOptions): Promise<T>
+  poll (): T | undefined
 }
 
 export interface Closer {
@@ -112,6 +113,27 @@ export class Chan<T> implements Sender<T>, Recver<T>, Closer {
 
   recv (opts: OpOptions = {}): Promise<T> {
     if (opts.signal?.aborted === true) return Promise.reject(canceled('recv', opts.signal))
+    if (this.buffer.length > 0 || this.senders.length > 0) return Promise.resolve(this.take())
+    if (this.closed) return Promise.reject(new Closed('channel is closed'))
+    if (this.recvers.length >= this.limits.maxWaitingRecvers) {
+      return Promise.reject(new LimitExceeded(`more than maxWaitingRecvers ${this.limits.maxWaitingRecvers} receivers waiting`))
+    }
+    return this.wait(this.recvers, 'recv', opts.signal, {} as RecvWaiter<T>)
+  }
+
+  /**
+   * Takes a message that is there now, synchronously: the front of the buffer, or (rendezvous) the
+   * longest-waiting sender's. Undefined when there is none (the channel may be empty or closed;
+   * recv() tells which), and then nothing was taken. Same order and fairness as recv(): a message
+   * is only ever there when no receiver is waiting, so polling overtakes nobody.
+   */
+  poll (): T | undefined {
+    if (this.buffer.length > 0 || this.senders.length > 0) return this.take()
+    return undefined
+  }
+
+  /** Takes the next message; the buffer or the sender list is non-empty. */
+  private take (): T {
     if (this.buffer.length > 0) {
       const msg = this.buffer.shift() as T
       // Room was made: the longest-waiting sender's message moves into the buffer (unless
@@ -122,20 +144,13 @@ export class Chan<T> implements Sender<T>, Recver<T>, Closer {
         this.buffer.push(s.msg)
         s.resolve()
       }
-      return Promise.resolve(msg)
+      return msg
     }
     // Rendezvous (or an empty buffer with waiting senders, after putBack overfilled it once).
-    const s = this.senders.shift()
-    if (s !== undefined) {
-      settle(s)
-      s.resolve()
-      return Promise.resolve(s.msg)
-    }
-    if (this.closed) return Promise.reject(new Closed('channel is closed'))
-    if (this.recvers.length >= this.limits.maxWaitingRecvers) {
-      return Promise.reject(new LimitExceeded(`more than maxWaitingRecvers ${this.limits.maxWaitingRecvers} receivers waiting`))
-    }
-    return this.wait(this.recvers, 'recv', opts.signal, {} as RecvWaiter<T>)
+    const s = this.senders.shift() as SendWaiter<T>
+    settle(s)
+    s.resolve()
+    return s.msg
   }
 
   /**
@@ -198,7 +213,7 @@ export class Chan<T> implements Sender<T>, Recver<T>, Closer {
 
   /** A view that can only receive. */
   recver (): Recver<T> {
-    return Object.freeze({ recv: (opts?: OpOptions) => this.recv(opts) })
+    return Object.freeze({ recv: (opts?: OpOptions) => this.recv(opts), poll: () => this.poll() })
   }
 
   /** A view that can only close. */

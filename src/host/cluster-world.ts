@@ -11,7 +11,7 @@ import type { Capability } from '../rpc/index.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
 import { Value$Caps } from '../schema/anchor.rpc.js'
 import { Value_Which } from '../schema/anchor.js'
-import { CapScope, exportCap, withSignal } from './guest-caps.js'
+import { CapScope, exportCap } from './guest-caps.js'
 
 const kindOfWhich = new Map<number, CapKind>([
   [Value_Which.CHAN, 'chan'], [Value_Which.SENDER, 'sender'], [Value_Which.RECVER, 'recver'],
@@ -41,27 +41,29 @@ export class ClusterWorld implements GuestWorld {
   }
 
   async walk (path: string[], opts?: OpOptions): Promise<AnchorCap> {
-    await withSignal(opts, async signal => await this.at(path, async a => { using ans = a.path(undefined, { signal }); await ans }))
+    const signal = opts?.signal
+    await this.at(path, async a => { using ans = a.path(undefined, { signal }); await ans })
     return { kind: 'anchor', path }
   }
 
   async ls (path: string[], opts?: OpOptions): Promise<string[]> {
-    return await withSignal(opts, async signal => await this.at(path, async a => {
+    const signal = opts?.signal
+    return await this.at(path, async a => {
       using ans = a.ls(undefined, { signal })
       return [...(await ans).children].map(c => c.name)
-    }))
+    })
   }
 
   async load (path: string[], opts?: OpOptions): Promise<AnchorValue> {
-    return await withSignal(opts, async signal => await this.at(path, async a => {
+    const signal = opts?.signal
+    return await this.at(path, async a => {
       using ans = a.load(undefined, { signal })
       const v = (await ans).value
       const which = v.which()
       if (which === Value_Which.EMPTY) throw new NotFound(`anchor ${formatPath(path)} holds nothing`)
       if (which === Value_Which.BYTES) return { bytes: v._hasBytes() ? v.bytes.toUint8Array().slice() : new Uint8Array(0) }
-      const cap = this.scope.hold(Value$Caps.cap.get(v).dup())
-      return { cap: this.scope.wrap(kindOfWhich.get(which) ?? 'cap', cap) }
-    }))
+      return { cap: this.scope.wrap(kindOfWhich.get(which) ?? 'cap', Value$Caps.cap.get(v).dup()) }
+    })
   }
 
   async store (path: string[], value: AnchorValue | undefined, overwrite: boolean, opts?: OpOptions): Promise<void> {
@@ -82,7 +84,8 @@ export class ClusterWorld implements GuestWorld {
       }
     }
     try {
-      await withSignal(opts, async signal => await this.at(path, async a => {
+      const signal = opts?.signal
+      await this.at(path, async a => {
         using ans = a.store(p => {
           p.overwrite = overwrite
           const v = p._initValue()
@@ -91,7 +94,7 @@ export class ClusterWorld implements GuestWorld {
           else writeValue(v, { kind: kind!, cap: cap! })
         }, { signal })
         await ans
-      }))
+      })
     } finally { release() }
   }
 

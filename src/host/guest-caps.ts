@@ -1,18 +1,23 @@
 // Capabilities a guest holds (src/proc's `Cap` shape) <-> RPC capabilities.
 //
-// A guest's capabilities live in one `CapScope` per proc: every RPC reference the scope takes is
-// released when the proc ends (whatever the guest stored or sent holds references of its own).
+// A guest's capabilities live in one `CapScope` per proc. The RPC references behind one guest
+// capability (and its facets: ww_sender/ww_recver of a channel) form a `Lease`, the Cap's CapRef:
+// the guest's handles count on it and its last handle going releases them, so a long-running
+// guest holds only what it still has handles to. Whatever is left goes when the proc ends (the
+// scope closes). What the guest stored or sent holds references of its own.
 // Channels a guest makes are local src/csp channels served as Chan capabilities, so a guest on
 // this host sends and receives without RPC, and a facet exported to another host is a real
 // Sender/Recver. A capability received with no kind (a message's `cap`) is wrapped as a channel:
 // send/recv/close go to the Sender/Recver/Closer methods and fail with Unimplemented if absent.
+// A facet of a channel served on this host that comes back here (loaded from an anchor, or riding
+// in a message) is used directly on its Chan: same semantics, no RPC per message.
 
 import { Chan, type OpOptions } from '../csp/index.js'
 import { serveChanOf } from '../csp/server.js'
 import { readMessage, releaseMessage, writeMessage, type ChanMessage } from '../csp/wire.js'
-import { InvalidArgument } from '../errors.js'
+import { InvalidArgument, Unimplemented } from '../errors.js'
 import { trySendNow } from '../proc/send-now.js'
-import type { Cap, ChanCap, Message, ProcCap, RecverCap, SenderCap } from '../proc/index.js'
+import type { Cap, CapRef, ChanCap, Message, ProcCap, RecverCap, SenderCap } from '../proc/index.js'
 import type { Capability } from '../rpc/index.js'
 import { Chan_Recver$Results$Caps, Chan_Sender$Results$Caps, CloserClient, RecverClient, SenderClient } from '../schema/channel.rpc.js'
 import { ProcClient } from '../schema/proc.rpc.js'
@@ -26,15 +31,56 @@ const exporters = new WeakMap<object, Exporter>()
 /** The exporter of a local channel facet, when it can run without waiting. */
 const readyExports = new WeakMap<object, () => Capability | undefined>()
 
+type FacetKind = 'chan' | 'sender' | 'recver'
+/** Channels served on this host, by the RPC hook of each of their facets. */
+const localFacets = new WeakMap<object, { chan: Chan<ChanMessage>, kind: FacetKind }>()
+
+/** The channel on this host behind `cap`, if it is a facet of one. */
+function localFacet (cap: Capability): { chan: Chan<ChanMessage>, kind: FacetKind } | undefined {
+  return localFacets.get(cap.hook.resolved())
+}
+
+/** The RPC references behind one guest capability and its facets; one reference is the receiver's. */
+class Lease implements CapRef {
+  private count = 1
+  private readonly caps: Capability[] = []
+
+  constructor (private readonly scope: CapScope) {}
+
+  /** Takes over `cap` until the last reference goes (or the scope closes). */
+  hold<T extends Capability> (cap: T): T {
+    if (this.count === 0) { cap.release(); return cap }
+    this.caps.push(this.scope.hold(cap))
+    return cap
+  }
+
+  retain (): void {
+    if (this.count > 0) this.count++
+  }
+
+  release (): void {
+    if (this.count === 0 || --this.count > 0) return
+    for (const c of this.caps.splice(0)) this.scope.drop(c)
+  }
+}
+
 export class CapScope {
   private readonly held = new Set<Capability>()
   private closed = false
+
+  /** RPC references held now. */
+  get size (): number { return this.held.size }
 
   /** Takes over `cap` until the scope closes. */
   hold<T extends Capability> (cap: T): T {
     if (this.closed) { cap.release(); return cap }
     this.held.add(cap)
     return cap
+  }
+
+  /** Releases `cap` now, if the scope holds it. */
+  drop (cap: Capability): void {
+    if (this.held.delete(cap)) cap.release()
   }
 
   /** Releases every reference the scope holds. */
@@ -46,8 +92,10 @@ export class CapScope {
 
   /** A new channel on this host, as the guest's ChanCap (exportable as a Chan capability). */
   chan (capacity: number): ChanCap {
+    const lease = new Lease(this)
     const chan = new Chan<ChanMessage>(capacity, { release: releaseMessage })
-    const client = this.hold(serveChanOf(chan))
+    const client = lease.hold(serveChanOf(chan))
+    localFacets.set(client.hook.resolved(), { chan, kind: 'chan' })
     const facets: { sender?: Capability, recver?: Capability } = {}
     const facet = async (which: 'sender' | 'recver'): Promise<Capability> => {
       if (facets[which] === undefined) {
@@ -59,13 +107,30 @@ export class CapScope {
           using ans = client.recver()
           cap = Chan_Recver$Results$Caps.recver.get(await ans).dup()
         }
-        if (facets[which] === undefined) facets[which] = this.hold(cap)
-        else cap.release()
+        if (facets[which] === undefined) {
+          facets[which] = lease.hold(cap)
+          localFacets.set(cap.hook.resolved(), { chan, kind: which })
+        } else cap.release()
       }
       return facets[which].dup()
     }
+    const { send, trySend, recv, tryRecv } = this.direct(chan)
+    const close = (): void => { chan.close() }
+    const cap: ChanCap = { kind: 'chan', send, trySend, recv, tryRecv, close, ref: lease }
+    exporters.set(cap, async () => client.dup())
+    exporters.set(send, async () => await facet('sender'))
+    exporters.set(recv, async () => await facet('recver'))
+    readyExports.set(cap, () => client.dup())
+    readyExports.set(send, () => facets.sender?.dup())
+    readyExports.set(recv, () => facets.recver?.dup())
+    void facet('sender').then(c => { c.release() }, () => {})
+    return cap
+  }
+
+  /** send/trySend/recv/tryRecv straight on a channel of this host (messages converted for this scope). */
+  private direct (chan: Chan<ChanMessage>): Pick<ChanCap, 'send' | 'trySend' | 'recv' | 'tryRecv'> {
     const send = async (msg: Message, opts?: OpOptions): Promise<void> => {
-      const out = { data: msg.data, cap: msg.cap === undefined ? null : await exportCap(msg.cap) }
+      const out = { data: msg.data, cap: msg.cap === undefined ? null : exportNow(msg.cap) ?? await exportCap(msg.cap) }
       try {
         await chan.send(out, opts)
       } catch (err) { releaseMessage(out); throw err }
@@ -81,101 +146,131 @@ export class CapScope {
       releaseMessage(out)
       return false
     }
-    const recv = async (opts?: OpOptions): Promise<Message> => {
-      const m = await chan.recv(opts)
-      return this.message(m)
+    const recv = async (opts?: OpOptions): Promise<Message> => this.message(await chan.recv(opts))
+    const tryRecv = (): Message | undefined => {
+      const m = chan.poll()
+      return m === undefined ? undefined : this.message(m)
     }
-    const close = (): void => { chan.close() }
-    const cap: ChanCap = { kind: 'chan', send, trySend, recv, close }
-    exporters.set(cap, async () => client.dup())
-    exporters.set(send, async () => await facet('sender'))
-    exporters.set(recv, async () => await facet('recver'))
-    readyExports.set(cap, () => client.dup())
-    readyExports.set(send, () => facets.sender?.dup())
-    readyExports.set(recv, () => facets.recver?.dup())
-    void facet('sender').then(c => { c.release() }, () => {})
-    return cap
+    return { send, trySend, recv, tryRecv }
   }
 
-  /** A received channel message as the guest sees it (the scope takes over its capability). */
+  /** A received channel message as the guest sees it (its capability, if any, is taken over). */
   message (m: ChanMessage): Message {
     const msg: Message = { data: m.data }
-    if (m.cap !== null) msg.cap = this.wrap('cap', this.hold(m.cap))
+    if (m.cap !== null) msg.cap = this.wrap('cap', m.cap)
     return msg
   }
 
-  /** Wraps an RPC capability (held by this scope) in the guest's Cap shape for its kind. */
+  /** Takes over an RPC capability as the guest's Cap for its kind (with one reference for the receiver). */
   wrap (kind: string, cap: Capability): Cap {
+    const local = kind !== 'proc' && !this.closed ? localFacet(cap) : undefined
+    const lease = new Lease(this)
+    lease.hold(cap)
     let out: Cap
-    switch (kind) {
-      case 'sender': out = this.sender(SenderClient.from(cap.dup())); break
-      case 'recver': out = this.recver(RecverClient.from(cap.dup())); break
-      case 'proc': out = this.proc(ProcClient.from(cap.dup())); break
-      default: out = this.chanOf(cap)
+    if (local !== undefined) out = this.localCap(kind, local.chan, local.kind, cap)
+    else {
+      switch (kind) {
+        case 'sender': out = this.sender(SenderClient.from(cap.dup()), lease); break
+        case 'recver': out = this.recver(RecverClient.from(cap.dup()), lease); break
+        case 'proc': out = this.proc(ProcClient.from(cap.dup()), lease); break
+        default: out = this.chanOf(cap, lease)
+      }
     }
+    out.ref = lease
     exporters.set(out, async () => cap.dup())
     readyExports.set(out, () => cap.dup())
     return out
   }
 
-  private sender (s: SenderClient): SenderCap {
-    this.hold(s)
-    const send = async (msg: Message, opts?: OpOptions): Promise<void> => {
-      const cap = msg.cap === undefined ? null : await exportCap(msg.cap)
+  /** A facet of a channel on this host, as `kind` (what the anchor said, or 'cap'): used directly. */
+  private localCap (kind: string, chan: Chan<ChanMessage>, facet: FacetKind, cap: Capability): Cap {
+    const d = this.direct(chan)
+    const absent = (op: string) => async (): Promise<never> => { throw new Unimplemented(`this capability cannot ${op}`) }
+    const send = facet !== 'recver' ? d.send : absent('send')
+    const trySend = facet !== 'recver' ? d.trySend : undefined
+    const recv = facet !== 'sender' ? d.recv : absent('recv')
+    const tryRecv = facet !== 'sender' ? d.tryRecv : undefined
+    exporters.set(send, async () => cap.dup())
+    exporters.set(recv, async () => cap.dup())
+    readyExports.set(send, () => cap.dup())
+    readyExports.set(recv, () => cap.dup())
+    if (kind === 'sender') return { kind, send, trySend }
+    if (kind === 'recver') return { kind, recv, tryRecv }
+    return { kind: 'chan', send, trySend, recv, tryRecv, close: () => { if (facet === 'chan') chan.close() } }
+  }
+
+  private sender (s: SenderClient, lease: Lease): SenderCap {
+    lease.hold(s)
+    const call = async (data: Uint8Array, cap: Capability | null, opts?: OpOptions): Promise<void> => {
       try {
-        await withSignal(opts, async signal => {
-          using ans = s.send(p => { writeMessage(p._initMsg(), { data: msg.data, cap }) }, { signal })
-          await ans
-        })
+        using ans = s.send(p => { writeMessage(p._initMsg(), { data, cap }) }, { signal: opts?.signal })
+        await ans
       } finally { cap?.release() }
+    }
+    // the call goes out before the guest suspends (no await before it unless the cap must wait)
+    const send = async (msg: Message, opts?: OpOptions): Promise<void> => {
+      if (msg.cap === undefined) return await call(msg.data, null, opts)
+      await call(msg.data, exportNow(msg.cap) ?? await exportCap(msg.cap), opts)
     }
     exporters.set(send, async () => s.dup())
     return { kind: 'sender', send }
   }
 
-  private recver (r: RecverClient): RecverCap {
-    this.hold(r)
+  private recver (r: RecverClient, lease: Lease): RecverCap {
+    lease.hold(r)
     const recv = async (opts?: OpOptions): Promise<Message> => {
-      return await withSignal(opts, async signal => {
-        using ans = r.recv(undefined, { signal })
-        return this.message(readMessage((await ans).msg))
-      })
+      using ans = r.recv(undefined, { signal: opts?.signal })
+      return this.message(readMessage((await ans).msg))
     }
     exporters.set(recv, async () => r.dup())
     return { kind: 'recver', recv }
   }
 
-  private chanOf (cap: Capability): ChanCap {
-    const s = this.sender(SenderClient.from(cap.dup()))
-    const r = this.recver(RecverClient.from(cap.dup()))
-    const closer = this.hold(CloserClient.from(cap.dup()))
+  /** A capability of unknown kind as a channel; the typed views are made on first use. */
+  private chanOf (cap: Capability, lease: Lease): ChanCap {
+    let s: SenderCap | undefined
+    let r: RecverCap | undefined
+    const send = async (msg: Message, opts?: OpOptions): Promise<void> => {
+      s ??= this.sender(SenderClient.from(cap.dup()), lease)
+      await s.send(msg, opts)
+    }
+    const recv = async (opts?: OpOptions): Promise<Message> => {
+      r ??= this.recver(RecverClient.from(cap.dup()), lease)
+      return await r.recv(opts)
+    }
+    exporters.set(send, async () => cap.dup())
+    exporters.set(recv, async () => cap.dup())
     return {
       kind: 'chan',
-      send: s.send,
-      recv: r.recv,
-      close: () => { closer.close().then(a => { void a }, () => {}) }
+      send,
+      recv,
+      close: () => {
+        const closer = CloserClient.from(cap.dup())
+        closer.close().then(a => { void a }, () => {}).finally(() => { closer.release() })
+      }
     }
   }
 
-  /** A Proc capability (held by this scope) as the guest's ProcCap. */
-  proc (p: ProcClient): ProcCap {
-    this.hold(p)
+  /** Takes over a Proc capability as the guest's ProcCap (with one reference for the receiver). */
+  proc (p: ProcClient, lease = new Lease(this)): ProcCap {
+    lease.hold(p)
     const cap: ProcCap = {
       kind: 'proc',
       wait: async (opts) => {
-        return await withSignal(opts, async signal => {
-          using ans = p.wait(undefined, { signal })
-          return readExitStatus((await ans).status)
-        })
+        using ans = p.wait(undefined, { signal: opts?.signal })
+        return readExitStatus((await ans).status)
       },
       kill: () => { p.kill().then(() => {}, () => {}) },
       stdout: () => {
+        const own = new Lease(this)
         const ans = p.stdout()
-        const r = this.hold(RecverClient.from(ans.pipeline.recver.dup()))
+        const out = this.recver(RecverClient.from(ans.pipeline.recver.dup()), own)
         const done = (): void => { ans.release() }
         ans.then(done, done)
-        return this.recver(r.dup())
-      }
+        out.ref = own
+        return out
+      },
+      ref: lease
     }
     exporters.set(cap, async () => p.dup())
     readyExports.set(cap, () => p.dup())
@@ -205,20 +300,4 @@ function facetFn (cap: Cap): object {
   if (cap.kind === 'sender') return cap.send
   if (cap.kind === 'recver') return cap.recv
   return cap
-}
-
-/**
- * Runs one RPC call under a signal of its own that follows the proc's: the proc's signal lives as
- * long as the proc, so listeners must not pile up on it call after call.
- */
-export async function withSignal<T> (opts: OpOptions | undefined, fn: (signal?: AbortSignal) => Promise<T>): Promise<T> {
-  const parent = opts?.signal
-  if (parent === undefined) return await fn(undefined)
-  const ctl = new AbortController()
-  const onAbort = (): void => { ctl.abort(parent.reason) }
-  if (parent.aborted) onAbort()
-  else parent.addEventListener('abort', onAbort, { once: true })
-  try {
-    return await fn(ctl.signal)
-  } finally { parent.removeEventListener('abort', onAbort) }
 }

@@ -14,7 +14,7 @@ import { Host_Executor$Results$Caps } from '../schema/host.rpc.js'
 import { ExecutorClient, Executor_Proc$Results$Caps, Executor_Spawn$Results$Caps } from '../schema/proc.rpc.js'
 import { ClusterWorld } from './cluster-world.js'
 import { writeProcInfo } from './exit-status.js'
-import { CapScope, withSignal } from './guest-caps.js'
+import { CapScope } from './guest-caps.js'
 import { serveProc } from './proc-server.js'
 import { readSpawnRequest, serveModuleSource, writeSpawnRequest } from './spawn-request.js'
 
@@ -103,12 +103,10 @@ export class HostProcs {
     using host = await this.opts.hostOf(peer)
     using ex = host.executor()
     using source = serveModuleSource(async h => bytes !== undefined && equal(h, hash) ? bytes : await this.cache.original(h))
-    return await withSignal(opts, async signal => {
-      using ans = Host_Executor$Results$Caps.executor.get(await ex).spawn(p => {
-        writeSpawnRequest(p._initRequest(), { hash, source, args: req.args, env: req.env, limits: req.limits, root: root ?? undefined })
-      }, { signal })
-      return scope.proc(Executor_Spawn$Results$Caps.proc.get(await ans).dup())
-    })
+    using ans = Host_Executor$Results$Caps.executor.get(await ex).spawn(p => {
+      writeSpawnRequest(p._initRequest(), { hash, source, args: req.args, env: req.env, limits: req.limits, root: root ?? undefined })
+    }, { signal: opts?.signal })
+    return scope.proc(Executor_Spawn$Results$Caps.proc.get(await ans).dup())
   }
 
   /** The Executor capability (yours to release). */
@@ -116,7 +114,9 @@ export class HostProcs {
     return ExecutorClient.serve({
       spawn: async (params, results) => {
         const r = readSpawnRequest(params.request)
-        const proc = await this.spawnHere({ module: r.module, args: r.args, env: r.env, limits: r.limits as Partial<ProcLimits>, name: r.name }, r.root)
+        const proc = await this.spawnHere({
+          module: r.module, args: r.args, env: r.env, limits: r.limits as Partial<ProcLimits>, name: r.name, stdin: r.stdin ? 'chan' : undefined
+        }, r.root)
         using served = serveProc(proc, this.opts.peerId)
         Executor_Spawn$Results$Caps.proc.set(results, served)
       },

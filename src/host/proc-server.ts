@@ -1,4 +1,6 @@
 // The Proc capability over one src/proc Proc: wait, kill, stdio as channel capabilities, info.
+// Input (a proc spawned with stdin 'chan'): each Sender that stdin() hands out counts as one
+// writer; when the last one is released the input ends (the guest reads end of file).
 import type { Chan } from '../csp/index.js'
 import { Canceled, NotFound } from '../errors.js'
 import type { Proc } from '../proc/index.js'
@@ -7,6 +9,9 @@ import {
   ProcClient, Proc_Stderr$Results$Caps, Proc_Stdin$Results$Caps, Proc_Stdout$Results$Caps
 } from '../schema/proc.rpc.js'
 import { writeExitStatus, writeProcInfo } from './exit-status.js'
+
+/** Senders handed out for each proc's input and not yet released (any Proc capability of it). */
+const writers = new WeakMap<Proc, number>()
 
 /** Serves `proc` as a Proc capability (yours to release); `peer` is this host's peer ID. */
 export function serveProc (proc: Proc, peer: string): ProcClient {
@@ -38,10 +43,19 @@ export function serveProc (proc: Proc, peer: string): ProcClient {
     stdin (_params, results) {
       const chan = proc.stdin
       if (chan === undefined) throw new NotFound(`proc ${proc.pid} takes no input`)
+      writers.set(proc, (writers.get(proc) ?? 0) + 1)
+      let released = false
       using s = SenderClient.serve({
         async send (params, _results, ctx) {
-          const data = params.msg._hasData() ? params.msg.data.toUint8Array().slice() : new Uint8Array(0)
-          await chan.send(data, { signal: ctx.signal })
+          if (!params.msg._hasData() || params.msg.data.length === 0) return // an empty read would mean end of input
+          await chan.send(params.msg.data.toUint8Array().slice(), { signal: ctx.signal })
+        },
+        [Symbol.dispose] () {
+          if (released) return
+          released = true
+          const left = (writers.get(proc) ?? 1) - 1
+          writers.set(proc, left)
+          if (left === 0) chan.close()
         }
       })
       Proc_Stdin$Results$Caps.sender.set(results, s)

@@ -17,6 +17,8 @@ export interface SpawnSpec {
   limits?: Partial<ProcLimits>
   root?: AnchorClient
   name?: string
+  /** The proc reads its input from Proc.stdin (else its input is empty). */
+  stdin?: boolean
 }
 
 export function writeSpawnRequest (r: SpawnRequest, spec: SpawnSpec): void {
@@ -33,6 +35,7 @@ export function writeSpawnRequest (r: SpawnRequest, spec: SpawnSpec): void {
   l.timeoutMs = BigInt(spec.limits?.timeoutMs ?? 0)
   if (spec.root !== undefined) SpawnRequest$Caps.root.set(r, spec.root)
   if (spec.name !== undefined) r.name = spec.name
+  r.stdin = spec.stdin === true
 }
 
 export interface ReadSpawn {
@@ -41,6 +44,7 @@ export interface ReadSpawn {
   env: string[]
   limits: Partial<ProcLimits>
   name?: string
+  stdin: boolean
   /** Borrowed: valid until the handler returns (dup to keep). */
   root?: AnchorClient
 }
@@ -70,6 +74,7 @@ export function readSpawnRequest (r: SpawnRequest): ReadSpawn {
     env: [...r.env],
     limits: r._hasLimits() ? { memoryBytes: num(r.limits.memoryBytes), fuel: num(r.limits.fuel), timeoutMs: num(r.limits.timeoutMs) } : {},
     name: r.name === '' ? undefined : r.name,
+    stdin: r.stdin,
     root: SpawnRequest$Caps.root.has(r) ? SpawnRequest$Caps.root.get(r) : undefined
   }
 }

@@ -1,4 +1,6 @@
 // A proc's capability handles: small non-negative integers, never reused while held.
+// A handle owns one reference of its capability's CapRef: add() takes it over, release() and
+// clear() give it back, so dropping a guest's last handle lets the capability's resources go.
 
 import { LimitExceeded } from '../errors.js'
 import type { Cap } from './world.js'
@@ -15,8 +17,12 @@ export class HandleTable {
 
   get size (): number { return this.caps.size }
 
+  /** Takes over one reference of `cap` (released here when the table is full). */
   add (cap: Cap): number {
-    if (this.caps.size >= this.max) throw new LimitExceeded(`a proc may hold at most ${this.max} handles`)
+    if (this.caps.size >= this.max) {
+      cap.ref?.release()
+      throw new LimitExceeded(`a proc may hold at most ${this.max} handles`)
+    }
     const h = this.next++
     this.caps.set(h, cap)
     return h
@@ -29,8 +35,15 @@ export class HandleTable {
   }
 
   release (h: number): void {
-    if (!this.caps.delete(h)) throw new BadHandle(h)
+    const cap = this.caps.get(h)
+    if (cap === undefined) throw new BadHandle(h)
+    this.caps.delete(h)
+    cap.ref?.release()
   }
 
-  clear (): void { this.caps.clear() }
+  clear (): void {
+    const all = [...this.caps.values()]
+    this.caps.clear()
+    for (const cap of all) cap.ref?.release()
+  }
 }

@@ -88,6 +88,7 @@ class ProcWorld implements GuestWorld {
       send: (msg, opts) => c.send(msg, opts),
       trySend: msg => trySendNow(c, msg),
       recv: (opts) => c.recv(opts),
+      tryRecv: () => c.poll(),
       close: () => c.close()
     }
   }

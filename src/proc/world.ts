@@ -5,6 +5,16 @@ import type { OpOptions } from '../csp/index.js'
 import type { ProcLimits } from './limits.js'
 import type { ExitStatus } from './signals.js'
 
+/**
+ * What keeps a guest capability's resources (e.g. RPC references) alive, shared by its facets
+ * (ww_sender/ww_recver of one channel). Whoever hands a Cap to the guest gives it one reference;
+ * each further handle to it retains one more; releasing the last lets the resources go.
+ */
+export interface CapRef {
+  retain: () => void
+  release: () => void
+}
+
 /** A message on a channel: bytes, and at most one capability riding along (e.g. a reply sender). */
 export interface Message {
   data: Uint8Array
@@ -19,23 +29,36 @@ export interface SenderCap {
   kind: 'sender'
   send: (msg: Message, opts?: OpOptions) => Promise<void>
   trySend?: (msg: Message) => boolean
+  ref?: CapRef
 }
-export interface RecverCap { kind: 'recver', recv: (opts?: OpOptions) => Promise<Message> }
+/**
+ * `tryRecv`, when present, takes a message that is there now (buffered or offered by a waiting
+ * sender), else returns undefined and takes nothing: the guest then need not suspend.
+ */
+export interface RecverCap {
+  kind: 'recver'
+  recv: (opts?: OpOptions) => Promise<Message>
+  tryRecv?: () => Message | undefined
+  ref?: CapRef
+}
 export interface ChanCap {
   kind: 'chan'
   send: (msg: Message, opts?: OpOptions) => Promise<void>
   trySend?: (msg: Message) => boolean
   recv: (opts?: OpOptions) => Promise<Message>
+  tryRecv?: () => Message | undefined
   close: () => void
+  ref?: CapRef
 }
 export interface ProcCap {
   kind: 'proc'
+  ref?: CapRef
   wait: (opts?: OpOptions) => Promise<ExitStatus>
   kill: () => void
   /** The child's stdout, one message per write; closed when it ends. */
   stdout: () => RecverCap
 }
-export interface AnchorCap { kind: 'anchor', path: readonly string[] }
+export interface AnchorCap { kind: 'anchor', path: readonly string[], ref?: CapRef }
 
 export type Cap = SenderCap | RecverCap | ChanCap | ProcCap | AnchorCap
 

@@ -148,13 +148,16 @@ export class WwHost {
         if (capacity < 0) throw new InvalidArgument(`negative capacity ${capacity}`)
         return this.handles.add(world.chan(capacity))
       }),
+      // a facet shares its capability's CapRef: the new handle holds one more reference
       sender: (h: number) => this.call(() => {
         const c = this.cap(h, 'chan', 'sender')
-        return this.handles.add({ kind: 'sender', send: c.send, trySend: c.trySend })
+        c.ref?.retain()
+        return this.handles.add({ kind: 'sender', send: c.send, trySend: c.trySend, ref: c.ref })
       }),
       recver: (h: number) => this.call(() => {
         const c = this.cap(h, 'chan', 'recver')
-        return this.handles.add({ kind: 'recver', recv: c.recv })
+        c.ref?.retain()
+        return this.handles.add({ kind: 'recver', recv: c.recv, tryRecv: c.tryRecv, ref: c.ref })
       }),
       send: (h: number, data: number, len: number, capH: number) => this.call(() => {
         const c = this.cap(h, 'chan', 'sender')
@@ -167,11 +170,15 @@ export class WwHost {
         const c = this.cap(h, 'chan', 'recver')
         mem.check(buf, cap)
         if (capOut !== 0) mem.check(capOut, 4)
-        return c.recv(this.opts).then(msg => {
+        const deliver = (msg: Message): number => {
           mem.writeTruncated(buf, cap, msg.data)
           if (capOut !== 0) mem.setI32(capOut, msg.cap !== undefined ? this.handles.add(msg.cap) : NO_CAP)
+          else msg.cap?.ref?.release() // the guest did not ask for it
           return msg.data.length
-        })
+        }
+        // a message that is there already is taken without suspending the guest
+        const now = c.tryRecv?.()
+        return now !== undefined ? deliver(now) : c.recv(this.opts).then(deliver)
       }),
       close: (h: number) => this.call(() => { this.cap(h, 'chan').close(); return 0 }),
       spawn: (kind: number, mp: number, ml: number, ap: number, al: number, ep: number, el: number, wp: number, wl: number) => this.call(async () => {

@@ -20,7 +20,8 @@ export class Limits extends $.Struct {
     $.utils.setUint64(0, value, this);
   }
   /**
-* Instruction budget. 0 = unlimited.
+* Fuel budget: one unit per function entry and per loop iteration (not per instruction).
+* Out of fuel ends the proc with outOfFuel. 0 = unlimited.
 *
 */
   get fuel(): bigint {
@@ -256,7 +257,7 @@ export class SpawnRequest extends $.Struct {
   static readonly _capnp = {
     displayName: "SpawnRequest",
     id: "9098958e72403830",
-    size: new $.ObjectSize(0, 6),
+    size: new $.ObjectSize(8, 6),
   };
   _adoptModule(value: $.Orphan<Module>): void {
     $.utils.adopt(value, $.utils.getPointer(0, this));
@@ -357,6 +358,18 @@ export class SpawnRequest extends $.Struct {
   }
   set name(value: string) {
     $.utils.setText(5, value, this);
+  }
+  /**
+* True: the proc reads its standard input from Proc.stdin, one chunk per message (empty ones
+* are skipped), until every Sender that Proc.stdin handed out is released (end of input).
+* False: its input is empty.
+*
+*/
+  get stdin(): boolean {
+    return $.utils.getBit(0, this);
+  }
+  set stdin(value: boolean) {
+    $.utils.setBit(0, value, this);
   }
   toString(): string { return "SpawnRequest_" + super.toString(); }
 }
@@ -820,6 +833,11 @@ export class Proc$Client {
     const pipeline = new $.Pipeline(Proc_Stderr$Results, answer);
     return new Proc_Stderr$Results$Promise(pipeline);
   }
+  /**
+* Fails with "NotFound: ..." unless the proc was spawned with stdin = true. Releasing the last
+* of these Senders ends the input (a send waits while the proc's input buffer is full).
+*
+*/
   stdin(paramsFunc?: (params: Proc_Stdin$Params) => void): Proc_Stdin$Results$Promise {
     const answer = this.client.call({
       method: Proc$Client.methods[4],

@@ -97,7 +97,7 @@ describe('csp: close, drop, limits, facets', () => {
     const r = ch.recver()
     const c = ch.closer()
     assert.deepEqual(Object.keys(s), ['send'])
-    assert.deepEqual(Object.keys(r), ['recv'])
+    assert.deepEqual(Object.keys(r), ['recv', 'poll'])
     assert.deepEqual(Object.keys(c), ['close'])
     await s.send('hi')
     assert.equal(await r.recv(), 'hi')

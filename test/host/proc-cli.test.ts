@@ -21,6 +21,19 @@ function background (args: string[]): { done: Promise<CliResult>, stdout: () => 
   return { done, stdout: () => stdout, signal: s => { child.kill(s) } }
 }
 
+/** Runs one `ww` command with binary stdin and stdout. */
+async function wwBuffers (args: string[], stdin: Buffer): Promise<{ status: number | null, stdout: Buffer, stderr: string }> {
+  const child = spawn(wwBin, args, { stdio: ['pipe', 'pipe', 'pipe'] })
+  const out: Buffer[] = []
+  let stderr = ''
+  child.stdout.on('data', (d: Buffer) => { out.push(d) })
+  child.stderr.on('data', d => { stderr += String(d) })
+  child.stdin.on('error', () => {})
+  child.stdin.end(stdin)
+  const status = await new Promise<number | null>(resolve => child.on('close', resolve))
+  return { status, stdout: Buffer.concat(out), stderr }
+}
+
 describe('host: ww run, ww ps, ww kill across a cluster', function () {
   this.timeout(300_000)
   let a: CliNode, b: CliNode, c: CliNode
@@ -36,7 +49,12 @@ describe('host: ww run, ww ps, ww kill across a cluster', function () {
 
   after(() => { for (const n of [a, b, c]) n?.cleanup() })
 
-  const run = async (node: CliNode, ...args: string[]): Promise<CliResult> => await wwAsync(['run', '--home', node.home, ...args])
+  /** `ww run` on `node`; an `input(...)` among the args is piped to its stdin. */
+  const run = async (node: CliNode, ...args: Array<string | { input: string }>): Promise<CliResult> => {
+    const stdin = args.find((a): a is { input: string } => typeof a !== 'string')
+    return await wwAsync(['run', '--home', node.home, ...args.filter((a): a is string => typeof a === 'string')], stdin?.input)
+  }
+  const input = (text: string): { input: string } => ({ input: text })
 
   for (const name of ['hello', 'hello-as']) {
     it(`${name}: args, env, stdout, stderr and exit code 7, here and on another host by peer ID and by tag`, async () => {
@@ -82,6 +100,33 @@ describe('host: ww run, ww ps, ww kill across a cluster', function () {
     assert.match(local.stdout, /^ping: 20 round trips/)
     const done = await echo.done
     assert.equal(done.status, 0, done.stderr)
+  })
+
+  it('stdin: piped input reaches the guest (here and on another host, with backpressure), --no-stdin gives it none', async () => {
+    const hello = await run(a, guest('cat'), input('hello\n'))
+    assert.equal(hello.stdout, 'hello\n', hello.stderr)
+    assert.equal(hello.stderr, '6 bytes\n')
+    assert.equal(hello.status, 0)
+
+    // 3 MiB in 64 KiB reads through a window of 8 sends into an input buffer of 256 chunks: senders wait
+    const big = Buffer.alloc(3 * 1024 * 1024)
+    for (let i = 0; i < big.length; i++) big[i] = 97 + (i * 7 + (i >> 12)) % 26
+    const there = await wwBuffers(['run', '--home', a.home, guest('cat'), '--on', b.peer], big)
+    assert.equal(there.status, 0, there.stderr)
+    assert.equal(there.stderr, `${big.length} bytes\n`)
+    assert.equal(createHash('sha256').update(there.stdout).digest('hex'), createHash('sha256').update(big).digest('hex'), 'every byte, in order')
+
+    const none = await run(a, guest('cat'), '--no-stdin', input('ignored'))
+    assert.equal(none.stdout, '')
+    assert.equal(none.stderr, '0 bytes\n')
+  })
+
+  it('stdin: a guest that does not read its input ends ww run although stdin stays open', async () => {
+    const child = spawn(wwBin, ['run', '--home', a.home, guest('hello')], { stdio: ['pipe', 'pipe', 'pipe'] })
+    child.stdin.write('never read\n') // and never ended
+    const status = await new Promise<number | null>(resolve => child.on('close', resolve))
+    assert.equal(status, 7)
+    child.stdin.destroy()
   })
 
   it('fanout over three hosts returns the results in input order', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { InvalidArgument, LimitExceeded, ModuleNotFound, NotFound } from '../../src/errors.js'
-import { Executor, sha256, type Message } from '../../src/proc/index.js'
+import { Executor, sha256, type Message, type SenderCap } from '../../src/proc/index.js'
 import { guest, node, PEER, run, sharedCache, until, warmCache } from './helpers.js'
 
 describe('proc: running guests', function () {
@@ -166,6 +166,30 @@ describe('proc: running guests', function () {
     assert.equal(new TextDecoder().decode((await replies.recv()).data), 'from the host')
     echo.kill()
     assert.equal((await echo.wait()).reason, 'killed')
+  })
+
+  it('a guest takes messages already in its channel without suspending, in order', async () => {
+    const { executor, world } = node()
+    const echo = await executor.spawn({ module: { bytes: guest('echo') }, args: ['/peer/burst', '16'] })
+    let sender: SenderCap | undefined
+    await until(() => {
+      const root = world.tree.root()
+      try {
+        const v = root.walk(`/${PEER}/burst`).load()
+        if (v?.kind === 'sender') sender = v.cap as SenderCap
+      } finally { root.release() }
+      return sender !== undefined && echo.suspensions >= 2 // stored its inbox, then blocked in recv
+    }, 60_000, 'echo to block in recv')
+    const before = echo.suspensions
+    const got: string[] = []
+    const take = (m: Message): boolean => { got.push(new TextDecoder().decode(m.data)); return true }
+    const reply: SenderCap = { kind: 'sender', send: async m => { take(m) }, trySend: take } // replies never suspend
+    // one hand-off to the waiting recv, fifteen buffered (capacity 16), all in this one turn
+    const sent = Array.from({ length: 16 }, async (_, i) => { await sender!.send({ data: new TextEncoder().encode(`m${i}`), cap: reply }) })
+    await Promise.all(sent)
+    assert.equal((await echo.wait()).code, 0)
+    assert.deepEqual(got, Array.from({ length: 16 }, (_, i) => `m${i}`))
+    assert.ok(echo.suspensions - before < 8, `the buffered messages were taken without suspending (${echo.suspensions - before} suspensions for 16 messages)`)
   })
 
   it('fanout runs children and collects their results in input order', async () => {
