@@ -10,7 +10,7 @@
 // which the tree calls exactly once, when the value is replaced, cleared, or the tree is
 // dropped (never on load: a loader that keeps the capability must take its own reference).
 
-import { logger } from '@libp2p/logger'
+import { logger } from '../log.js'
 import { Closed, InvalidArgument, LimitExceeded, Occupied } from '../errors.js'
 import { DEFAULT_ANCHOR_LIMITS, type AnchorLimits } from './limits.js'
 import { formatPath, parsePath } from './path.js'
@@ -241,7 +241,7 @@ function releaseValue (value: AnchorValue<any>): void {
   try {
     value.release()
   } catch (err) {
-    log.error('release hook failed: %e', err)
+    log.error('release hook failed: %s', err)
   }
 }
 

@@ -18,7 +18,7 @@
 // - Ownership: the channel owns a message from the moment send() resolves until recv() hands it
 //   out. Messages still buffered when the channel is dropped are passed to the release hook.
 
-import { logger } from '@libp2p/logger'
+import { logger } from '../log.js'
 import { Canceled, Closed, InvalidArgument, LimitExceeded } from '../errors.js'
 import { DEFAULT_CHAN_LIMITS, type ChanLimits } from './limits.js'
 import { Ring } from './ring.js'
@@ -247,7 +247,7 @@ export class Chan<T> implements Sender<T>, Recver<T>, Closer {
     try {
       this.releaseHook(msg)
     } catch (err) {
-      log.error('release hook failed: %e', err)
+      log.error('release hook failed: %s', err)
     }
   }
 }

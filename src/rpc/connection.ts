@@ -2,7 +2,7 @@
 // answers, imports, exports), embargoes, and every rpc.capnp message of level 1.
 import * as capnp from 'capnp-es'
 import * as rpc from 'capnp-es/capnp/rpc'
-import { logger } from '@libp2p/logger'
+import { logger } from '../log.js'
 import { Canceled, Disconnected, InvalidArgument, LimitExceeded, Unimplemented, reasonOf } from '../errors.js'
 import { encodeFrame, frameBytes, writeFrame, type Segments } from '../transport/framing.js'
 import type { FrameFill } from '../transport/batch-writer.js'

@@ -1,0 +1,41 @@
+// Debug logging for the layers under libp2p (rpc, csp, anchor): switched on by the same DEBUG
+// variable as @libp2p/logger (DEBUG=ww:* or DEBUG=ww:rpc,ww:csp:error; "-name" excludes), without
+// loading that package, which would add ~30 ms to the start of every CLI command.
+import { formatWithOptions } from 'node:util'
+
+export interface Log {
+  (format: string, ...args: unknown[]): void
+  error: (format: string, ...args: unknown[]) => void
+  trace: (format: string, ...args: unknown[]) => void
+}
+
+type Pattern = { re: RegExp, exclude: boolean }
+
+let patterns: Pattern[] | undefined
+
+function parse (spec: string): Pattern[] {
+  return spec.split(/[\s,]+/).filter(p => p !== '').map(p => {
+    const exclude = p.startsWith('-')
+    const glob = (exclude ? p.slice(1) : p).replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')
+    return { re: new RegExp(`^${glob}$`), exclude }
+  })
+}
+
+/** Whether DEBUG switches on `name`. */
+export function enabled (name: string): boolean {
+  patterns ??= parse(process.env.DEBUG ?? '')
+  let on = false
+  for (const p of patterns) if (p.re.test(name)) on = !p.exclude
+  return on
+}
+
+function writer (name: string): (format: string, ...args: unknown[]) => void {
+  if (!enabled(name)) return () => {}
+  return (format, ...args) => {
+    process.stderr.write(`${new Date().toISOString()} ${name} ${formatWithOptions({ colors: false }, format, ...args)}\n`)
+  }
+}
+
+export function logger (name: string): Log {
+  return Object.assign(writer(name), { error: writer(`${name}:error`), trace: writer(`${name}:trace`) })
+}
