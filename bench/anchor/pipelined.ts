@@ -35,6 +35,7 @@ import { serveTree } from '../../src/anchor/server.js'
 import { serveClusterRoot } from '../../src/anchor/cluster-root.js'
 import { writeMessage } from '../../src/csp/wire.js'
 import { delayed } from './delayed-transport.js'
+import { medians, type Op } from './rounds.js'
 
 const ROUNDS = Number(process.env.WW_BENCH_ROUNDS ?? 1000)
 const LINK_MS = Number(process.env.WW_BENCH_LINK_MS ?? 2)
@@ -50,27 +51,6 @@ async function serveOnUnix (name: string, bootstrap: AnchorClient, linkMs: numbe
     connect: async () => { const c = new Connection(delayed(await connectUnix(sock), linkMs)); conns.push(c); return c },
     close: () => { for (const c of conns) c.close(); listener.close() }
   }
-}
-
-interface Op { run: () => Promise<void>, after?: () => Promise<void> }
-
-/**
- * Median microseconds of each op over `rounds` rounds, after a warm-up of every op. Each round runs
- * every op once, in turn (so JIT warm-up, GC state and machine load drift affect them alike);
- * `after` runs untimed after its op.
- */
-async function medians (ops: Op[], rounds: number): Promise<number[]> {
-  for (let i = 0; i < Math.min(WARMUP, rounds); i++) for (const op of ops) { await op.run(); await op.after?.() }
-  const times = ops.map(() => new Array<number>(rounds))
-  for (let i = 0; i < rounds; i++) {
-    for (let k = 0; k < ops.length; k++) {
-      const t = process.hrtime.bigint()
-      await ops[k].run()
-      times[k][i] = Number(process.hrtime.bigint() - t) / 1000
-      await ops[k].after?.()
-    }
-  }
-  return times.map((ts) => ts.sort((a, b) => a - b)[Math.floor(ts.length / 2)])
 }
 
 async function measure (root: AnchorClient, mailboxPath: string, chan: ChanClient, rounds: number): Promise<{ rtt: number, pipelined: number, sequential: number }> {
@@ -102,7 +82,7 @@ async function measure (root: AnchorClient, mailboxPath: string, chan: ChanClien
     },
     after: drain
   }
-  const [r, p, q] = await medians([rtt, pipelined, sequential], rounds)
+  const [r, p, q] = await medians([rtt, pipelined, sequential], rounds, Math.min(WARMUP, rounds))
   anchor.release()
   return { rtt: r, pipelined: p, sequential: q }
 }
