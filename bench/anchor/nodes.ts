@@ -14,14 +14,13 @@ import { fileURLToPath } from 'node:url'
 import { Connection } from '../../src/rpc/index.js'
 import { connectUnix } from '../../src/transport/index.js'
 import { HostClient } from '../../src/schema/host.rpc.js'
-import { writeMessage } from '../../src/csp/wire.js'
 import { resolveHome } from '../../src/host/home.js'
-import { medians, type Op } from './rounds.js'
+import { medians } from './rounds.js'
+import { chainOps } from './chain.js'
 
 const ROUNDS = Number(process.env.WW_BENCH_ROUNDS ?? 1000)
 const WARMUP = 500
 const ww = fileURLToPath(new URL('../../../bin/ww', import.meta.url))
-const payload = new TextEncoder().encode('ping')
 
 interface Node { home: string, child: ChildProcess, peer: string, addr: string }
 
@@ -74,31 +73,7 @@ try {
   await loaded
 
   const drain = async (): Promise<void> => { const r = recver.recv(); await r; r.release() }
-  const send = (l: typeof loaded) =>
-    l.pipeline.value.sender.send((p) => { writeMessage(p._initMsg(), { data: payload }) })
-  const rtt: Op = { run: async () => { const ans = anchor.path(); await ans; ans.release() } }
-  const pipelined: Op = {
-    run: async () => {
-      const w = root.walk((p) => { p.path = mailbox })
-      const l = w.pipeline.anchor.load()
-      const s = send(l)
-      await s
-      for (const x of [s, l, w]) x.release()
-    },
-    after: drain
-  }
-  const sequential: Op = {
-    run: async () => {
-      const w = root.walk((p) => { p.path = mailbox })
-      await w
-      const l = w.pipeline.anchor.load()
-      await l
-      const s = send(l)
-      await s
-      for (const x of [s, l, w]) x.release()
-    },
-    after: drain
-  }
+  const { rtt, pipelined, sequential } = chainOps(root, mailbox, anchor, drain)
   const [r, p, q] = await medians([rtt, pipelined, sequential], ROUNDS, Math.min(WARMUP, ROUNDS))
   console.log(`anchor.nodes.rtt_us: ${r.toFixed(1)}`)
   console.log(`anchor.nodes.pipelined_us: ${p.toFixed(1)}`)

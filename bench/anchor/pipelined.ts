@@ -33,15 +33,14 @@ import type { ChanClient } from '../../src/schema/channel.rpc.js'
 import { AnchorTree } from '../../src/anchor/tree.js'
 import { serveTree } from '../../src/anchor/server.js'
 import { serveClusterRoot } from '../../src/anchor/cluster-root.js'
-import { writeMessage } from '../../src/csp/wire.js'
 import { delayed } from './delayed-transport.js'
-import { medians, type Op } from './rounds.js'
+import { medians } from './rounds.js'
+import { chainOps } from './chain.js'
 
 const ROUNDS = Number(process.env.WW_BENCH_ROUNDS ?? 1000)
 const LINK_MS = Number(process.env.WW_BENCH_LINK_MS ?? 2)
 /** Untimed rounds of every op first (V8 compiles the hot paths meanwhile). */
 const WARMUP = 500
-const payload = new TextEncoder().encode('ping')
 
 async function serveOnUnix (name: string, bootstrap: AnchorClient, linkMs: number): Promise<{ connect: () => Promise<Connection>, close: () => void }> {
   const sock = path.join(os.tmpdir(), `ww-bench-${name}-${linkMs}-${process.pid}.sock`)
@@ -59,29 +58,7 @@ async function measure (root: AnchorClient, mailboxPath: string, chan: ChanClien
   await w
   w.release()
   const drain = async (): Promise<void> => { const r = chan.recv(); await r; r.release() } // local to the host
-  const rtt: Op = { run: async () => { const a = anchor.path(); await a; a.release() } }
-  const pipelined: Op = {
-    run: async () => {
-      const walk = root.walk((p) => { p.path = mailboxPath })
-      const load = walk.pipeline.anchor.load()
-      const send = load.pipeline.value.sender.send((p) => { writeMessage(p._initMsg(), { data: payload }) })
-      await send
-      for (const a of [send, load, walk]) a.release()
-    },
-    after: drain
-  }
-  const sequential: Op = {
-    run: async () => {
-      const walk = root.walk((p) => { p.path = mailboxPath })
-      await walk
-      const load = walk.pipeline.anchor.load()
-      await load
-      const send = load.pipeline.value.sender.send((p) => { writeMessage(p._initMsg(), { data: payload }) })
-      await send
-      for (const a of [send, load, walk]) a.release()
-    },
-    after: drain
-  }
+  const { rtt, pipelined, sequential } = chainOps(root, mailboxPath, anchor, drain)
   const [r, p, q] = await medians([rtt, pipelined, sequential], rounds, Math.min(WARMUP, rounds))
   anchor.release()
   return { rtt: r, pipelined: p, sequential: q }

@@ -5,7 +5,7 @@
 import { AnchorTree, formatPath } from '../anchor/index.js'
 import { Chan } from '../csp/index.js'
 import { NotFound, Unimplemented } from '../errors.js'
-import { type Executor, procCap, type WorldContext } from './executor.js'
+import { procCap, type WorldContext } from './executor.js'
 import { trySendNow } from './send-now.js'
 import type { AnchorCap, AnchorValue, Cap, ChanCap, GuestSpawnRequest, GuestWorld, Message, ProcCap } from './world.js'
 
