@@ -252,26 +252,28 @@ export function adoptLayout (msg: capnp.Message, fast: FastCall | FastReturn): v
 /** Bytes of a Finish or Release frame (header + one 4-word segment). */
 export const SMALL_FRAME_BYTES = 40
 
+const FINISH_WORD = BigInt(TAG_FINISH)
+const RELEASE_WORD = BigInt(TAG_RELEASE)
+
 /** Writes a Finish frame at `at`. */
 export function writeFinish (dv: DataView, at: number, questionId: number, releaseResultCaps: boolean): void {
-  dv.setUint32(at, 0, true)
-  dv.setUint32(at + 4, 4, true)
-  structPtr(dv, at + 8, 0, 1, 1)
-  dv.setBigUint64(at + 16, BigInt(TAG_FINISH), true)
-  structPtr(dv, at + 24, 0, 1, 0)
-  dv.setUint32(at + 32, questionId, true)
-  dv.setUint32(at + 36, releaseResultCaps ? 0 : 1, true) // default true
+  writeSmallFrame(dv, at, FINISH_WORD, questionId, releaseResultCaps ? 0 : 1) // releaseResultCaps defaults to true
 }
 
 /** Writes a Release frame at `at`. */
 export function writeRelease (dv: DataView, at: number, id: number, referenceCount: number): void {
+  writeSmallFrame(dv, at, RELEASE_WORD, id, referenceCount)
+}
+
+/** A one-segment Message whose union (tag `tagWord`) holds a struct of two UInt32 fields: Finish and Release. */
+function writeSmallFrame (dv: DataView, at: number, tagWord: bigint, first: number, second: number): void {
   dv.setUint32(at, 0, true)
   dv.setUint32(at + 4, 4, true)
   structPtr(dv, at + 8, 0, 1, 1)
-  dv.setBigUint64(at + 16, BigInt(TAG_RELEASE), true)
+  dv.setBigUint64(at + 16, tagWord, true)
   structPtr(dv, at + 24, 0, 1, 0)
-  dv.setUint32(at + 32, id, true)
-  dv.setUint32(at + 36, referenceCount, true)
+  dv.setUint32(at + 32, first, true)
+  dv.setUint32(at + 36, second, true)
 }
 
 // --- reading -----------------------------------------------------------------------------------
