@@ -29,6 +29,7 @@ node_modules/.ww-installed: package.json package-lock.json
 
 build: node_modules/.ww-installed
 	node_modules/.bin/tsc -p tsconfig.json
+	tools/build-cli.sh
 
 # Generated TypeScript, committed: OUTDIR:SCHEMADIR:path of src/rpc/index.js from OUTDIR.
 GENERATED := src/schema:schema:../rpc/index.js \

@@ -13,6 +13,20 @@ interface StartFlags {
   json?: boolean
 }
 
+type NodeModules = typeof import('../src/host/node.js') & typeof import('../src/host/home.js')
+
+/**
+ * Only `start` pays for libp2p: the node is loaded here, from the compiled tree next to this file's
+ * directory (dist/src), by URL so the client bundle (dist/cli) does not take it in. libp2p needs
+ * Promise.withResolvers, which Node 20 lacks: the polyfill goes first.
+ */
+async function loadNode (): Promise<NodeModules> {
+  const from = (path: string): string => new URL(path, import.meta.url).href
+  await import(from('../src/polyfill.js'))
+  const [node, home] = await Promise.all([import(from('../src/host/node.js')), import(from('../src/host/home.js'))])
+  return { ...node, ...home }
+}
+
 export function startCommand (): Command {
   return new Command('start')
     .description('start a node and join the cluster; runs until SIGINT/SIGTERM, then leaves gracefully')
@@ -27,9 +41,7 @@ export function startCommand (): Command {
     .action(async (flags: StartFlags) => {
       const ttl = Number(flags.ttl)
       if (!Number.isFinite(ttl) || ttl <= 0) throw new Error(`--ttl must be a positive number of seconds, got ${flags.ttl}`)
-      // Loaded here, not at the top: only `start` pays for libp2p.
-      const { WwNode } = await import('../src/host/node.js')
-      const { resolveHome } = await import('../src/host/home.js')
+      const { WwNode, resolveHome } = await loadNode()
       const node = await WwNode.start({
         home: resolveHome(flags.home),
         namespace: flags.ns,

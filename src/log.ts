@@ -29,9 +29,11 @@ export function enabled (name: string): boolean {
   return on
 }
 
+/** Decides at the first call, not when made: loggers are made as modules load (which may be at build time, in the CLI's startup snapshot). */
 function writer (name: string): (format: string, ...args: unknown[]) => void {
-  if (!enabled(name)) return () => {}
+  let on: boolean | undefined
   return (format, ...args) => {
+    if (!(on ??= enabled(name))) return
     process.stderr.write(`${new Date().toISOString()} ${name} ${formatWithOptions({ colors: false }, format, ...args)}\n`)
   }
 }

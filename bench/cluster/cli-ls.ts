@@ -1,6 +1,6 @@
 // Wall time of `bin/ww ls / --home H` against a running node (`bin/ww start --home H --no-mdns --listen ...`),
-// with two references measured in the same run: a bare `node -e ''` and node loading only the polyfill,
-// so the report shows how much of `ww ls` is node start-up and how much is ww's own module loading and the call.
+// with a bare `node -e ''` measured in the same run as the reference, so the report shows how much of `ww ls`
+// is node's own start-up and how much is ww (starting from its startup snapshot, and the call).
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 const ww = join(root, 'bin/ww')
-const polyfill = join(root, 'dist/src/polyfill.js')
 
 function wallMs (cmd: string, args: string[]): number {
   const t = performance.now()
@@ -25,7 +24,7 @@ function median (xs: number[]): number {
   return s[Math.floor(s.length / 2)]
 }
 
-export interface CliLsResult { lsMs: number, nodeMs: number, polyfillMs: number, hosts: number }
+export interface CliLsResult { lsMs: number, nodeMs: number, hosts: number }
 
 export async function cliLsMs (runs = 10): Promise<CliLsResult> {
   const home = await mkdtemp(join(tmpdir(), 'ww-bench-cli-'))
@@ -41,13 +40,11 @@ export async function cliLsMs (runs = 10): Promise<CliLsResult> {
     const hosts = out.stdout.trim().split('\n').filter(l => l.startsWith('/')).length
     const ls: number[] = []
     const bare: number[] = []
-    const poly: number[] = []
     for (let i = 0; i < runs; i++) {
       ls.push(wallMs(ww, ['ls', '/', '--home', home]))
       bare.push(wallMs(process.execPath, ['-e', '']))
-      poly.push(wallMs(process.execPath, ['--import', polyfill, '-e', '']))
     }
-    return { lsMs: median(ls), nodeMs: median(bare), polyfillMs: median(poly), hosts }
+    return { lsMs: median(ls), nodeMs: median(bare), hosts }
   } finally {
     node.kill('SIGTERM')
     await new Promise(resolve => node.once('exit', resolve))

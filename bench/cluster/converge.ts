@@ -112,7 +112,6 @@ if (onlyEcho) {
 }
 const cli = await cliLsMs(10)
 console.log(`cli.node_bare_ms: ${cli.nodeMs.toFixed(0)}   (node -e '', the floor of any node command)`)
-console.log(`cli.node_polyfill_ms: ${cli.polyfillMs.toFixed(0)}`)
 console.log(`cli.ls_over_bare_node: ${(cli.lsMs / cli.nodeMs).toFixed(2)}   (ww ls listed ${cli.hosts} host(s))`)
 
 for (const n of counts) console.log(`cluster.memory_per_node_${n}_mb: ${results[n].mbPerNode.toFixed(1)}`)

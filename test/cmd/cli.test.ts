@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { readFileSync } from 'node:fs'
 
@@ -28,5 +28,15 @@ describe('cli: ww', () => {
     const lines = r.stderr.trim().split('\n')
     assert.equal(lines.length, 1, r.stderr)
     assert.match(lines[0], /unknown command 'frobnicate'/)
+  })
+
+  it('a reader that stops early (ww ... | head -1) ends it quietly, exit 0', async () => {
+    const child = spawn(`${root}/bin/ww`, ['--help'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    child.stdout.destroy() // closed before ww writes: its write fails with EPIPE
+    let stderr = ''
+    child.stderr.on('data', (d) => { stderr += String(d) })
+    const code = await new Promise<number | null>(resolve => child.on('exit', resolve))
+    assert.equal(code, 0, stderr)
+    assert.equal(stderr, '')
   })
 })

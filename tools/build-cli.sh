@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds what bin/ww runs for the client commands, from the compiled tree in dist/ (after tsc):
+#   dist/cli/ww.js     every module of the CLI in one file (loading ~70 modules one by one cost `ww ls`
+#                      more than its work); `ww start` still loads the node from dist/src (cmd/start.ts)
+#   dist/cli/ww.blob   a V8 startup snapshot of the same, taken after its modules have loaded; a command
+#                      started from it skips loading them. Optional: if this node cannot build it, bin/ww
+#                      uses dist/cli/ww.js.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+esbuild=node_modules/.bin/esbuild
+common=(--bundle --minify-whitespace --minify-syntax --platform=node --target=node20 --log-level=warning)
+rm -rf dist/cli
+# commander is CommonJS: the ES module bundle needs a `require`.
+"$esbuild" dist/cmd/ww.js "${common[@]}" --format=esm --outfile=dist/cli/ww.js \
+  --banner:js="import { createRequire as wwCreateRequire } from 'node:module'; const require = wwCreateRequire(import.meta.url);"
+# A snapshot entry must be one CommonJS script; import.meta.url becomes this file's URL.
+"$esbuild" dist/cmd/snapshot.js "${common[@]}" --format=cjs --outfile=dist/cli/snapshot.cjs \
+  --define:import.meta.url=wwModuleUrl --banner:js="const wwModuleUrl = require('node:url').pathToFileURL(__filename).href;"
+# Node warns that child_process (loaded by commander) and readline (ww send) are "not yet fully
+# verified" in snapshots; neither keeps state from its load that the CLI uses (test/cmd runs every
+# command through bin/ww, hence from the snapshot). A snapshot cannot import() at run time.
+if ! out=$(cd dist/cli && node --snapshot-blob ww.blob --build-snapshot snapshot.cjs 2>&1); then
+  rm -f dist/cli/ww.blob
+  echo "note: no CLI startup snapshot on this node ($(node --version)); bin/ww uses dist/cli/ww.js" >&2
+  printf '%s\n' "$out" | grep -v -e 'not yet fully verified' -e 'may still work' -e 'issue tracker' -e 'trace-warnings' >&2 || true
+fi
