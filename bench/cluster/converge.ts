@@ -19,8 +19,8 @@ import { fileURLToPath } from 'node:url'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { ClusterNode } from '../../src/cluster/index.js'
 import { cliLsMs } from './cli-ls.js'
-import { libp2pEchoRtt, netEchoRtt } from './raw-echo.js'
-import { libp2pRpcRtt } from './rpc-echo.js'
+import { libp2pEcho, netEchoRtt, timeAlternating } from './raw-echo.js'
+import { libp2pRpcCall } from './rpc-echo.js'
 
 const sizes = process.argv.slice(2).map(Number).filter(n => n > 0)
 const counts = sizes.length > 0 ? sizes : [5, 10, 20]
@@ -88,19 +88,15 @@ const [a, b] = await Promise.all([0, 1].map(async () => await ClusterNode.start(
   privateKey: await generateKeyPair('Ed25519'), namespace: 'bench', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false
 })))
 await a.libp2p.dial(b.libp2p.getMultiaddrs()[0])
-const rounds = 5_000
-// Alternate the two so the machine's load (shared with others) weighs on both alike; keep the medians.
-const rawRuns: Array<{ p50: number, p90: number }> = []
-const rpcRuns: Array<{ p50: number, p90: number }> = []
-for (let i = 0; i < 3; i++) {
-  rawRuns.push(await libp2pEchoRtt(a.libp2p, b.libp2p, rounds))
-  rpcRuns.push(await libp2pRpcRtt(a.libp2p, b.libp2p, rounds))
-}
+const rounds = 15_000
+// The raw echo and the RPC call take turns in blocks of 1,500 round trips; each one's samples are pooled.
+const rawEcho = await libp2pEcho(a.libp2p, b.libp2p)
+const rpcCall = await libp2pRpcCall(a.libp2p, b.libp2p)
+const [raw, rpc] = await timeAlternating([rawEcho.once, rpcCall.once], rounds, 10)
+await rawEcho.close()
+await rpcCall.close()
 const net = await netEchoRtt(rounds)
 await Promise.all([a.stop(), b.stop()])
-const mid = (xs: Array<{ p50: number, p90: number }>): { p50: number, p90: number } => [...xs].sort((x, y) => x.p50 - y.p50)[1]
-const raw = mid(rawRuns)
-const rpc = mid(rpcRuns)
 console.log(`libp2p.raw_echo_rtt_us: ${raw.p50.toFixed(1)} (p90 ${raw.p90.toFixed(1)})`)
 console.log(`libp2p.rpc_call_rtt_us: ${rpc.p50.toFixed(1)} (p90 ${rpc.p90.toFixed(1)})`)
 console.log(`net.echo_rtt_us: ${net.p50.toFixed(1)} (p90 ${net.p90.toFixed(1)})`)

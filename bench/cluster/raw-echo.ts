@@ -5,8 +5,8 @@ import type { Libp2p } from '@libp2p/interface'
 
 export const rawEchoProtocol = '/ww/bench/echo/1.0.0'
 
-/** Median and p90 round-trip time in microseconds of `count` sequential `size`-byte echoes from a to b. */
-export async function libp2pEchoRtt (a: Libp2p, b: Libp2p, count: number, size = 64): Promise<{ p50: number, p90: number }> {
+/** A round trip of `size` bytes over a raw libp2p stream from a to b (an echo on b); `close` ends it. */
+export async function libp2pEcho (a: Libp2p, b: Libp2p, size = 64): Promise<TimedOp> {
   await b.handle(rawEchoProtocol, (stream) => {
     stream.addEventListener('message', evt => {
       const data = evt.data instanceof Uint8Array ? evt.data : evt.data.subarray()
@@ -23,15 +23,17 @@ export async function libp2pEchoRtt (a: Libp2p, b: Libp2p, count: number, size =
     got += evt.data.byteLength
     if (got >= size && pending !== undefined) { got -= size; const p = pending; pending = undefined; p() }
   })
-  const once = async (): Promise<void> => {
-    const done = new Promise<void>(resolve => { pending = resolve })
-    stream.send(payload)
-    await done
+  return {
+    once: async () => {
+      const done = new Promise<void>(resolve => { pending = resolve })
+      stream.send(payload)
+      await done
+    },
+    close: async () => {
+      await stream.close()
+      await b.unhandle(rawEchoProtocol)
+    }
   }
-  const times = await timeEach(once, count)
-  await stream.close()
-  await b.unhandle(rawEchoProtocol)
-  return times
 }
 
 /** The same over a plain TCP socket on 127.0.0.1 (noDelay), in this process. */
@@ -60,14 +62,37 @@ export async function netEchoRtt (count: number, size = 64): Promise<{ p50: numb
   return times
 }
 
-export async function timeEach (op: () => Promise<void>, count: number): Promise<{ p50: number, p90: number }> {
-  for (let i = 0; i < Math.min(200, count); i++) await op()
-  const us: number[] = []
-  for (let i = 0; i < count; i++) {
-    const t = process.hrtime.bigint()
-    await op()
-    us.push(Number(process.hrtime.bigint() - t) / 1000)
-  }
+export interface TimedOp { once: () => Promise<void>, close: () => Promise<void> }
+export interface Rtt { p50: number, p90: number }
+
+function percentiles (us: number[]): Rtt {
   us.sort((x, y) => x - y)
   return { p50: us[Math.floor(us.length * 0.5)], p90: us[Math.floor(us.length * 0.9)] }
+}
+
+/** Median and p90 microseconds of `count` sequential runs of `op` (after a warm-up). */
+export async function timeEach (op: () => Promise<void>, count: number): Promise<Rtt> {
+  return (await timeAlternating([op], count, 1))[0]
+}
+
+/**
+ * Times several ops in alternating blocks: `blocks` times, each op runs count/blocks times in a row
+ * (in a row, so each runs as it would alone: an RPC call's Finish rides along with the next call,
+ * not into another op's round trip). The samples of all blocks are pooled, so drifts in the load
+ * of this shared machine weigh on every op alike. Returns each op's median and p90 microseconds.
+ */
+export async function timeAlternating (ops: Array<() => Promise<void>>, count: number, blocks = 10): Promise<Rtt[]> {
+  for (const op of ops) for (let i = 0; i < Math.min(200, count); i++) await op()
+  const us = ops.map(() => [] as number[])
+  const perBlock = Math.ceil(count / blocks)
+  for (let b = 0; b < blocks; b++) {
+    for (let k = 0; k < ops.length; k++) {
+      for (let i = 0; i < perBlock; i++) {
+        const t = process.hrtime.bigint()
+        await ops[k]()
+        us[k].push(Number(process.hrtime.bigint() - t) / 1000)
+      }
+    }
+  }
+  return us.map(percentiles)
 }

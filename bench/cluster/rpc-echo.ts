@@ -5,11 +5,12 @@ import { Unimplemented } from '../../src/errors.js'
 import { Connection } from '../../src/rpc/index.js'
 import { HostClient } from '../../src/schema/host.rpc.js'
 import { libp2pTransport } from '../../src/transport/index.js'
-import { timeEach } from './raw-echo.js'
+import type { TimedOp } from './raw-echo.js'
 
 export const rpcBenchProtocol = '/ww/bench/rpc/1.0.0'
 
-export async function libp2pRpcRtt (a: Libp2p, b: Libp2p, count: number): Promise<{ p50: number, p90: number }> {
+/** One trivial call over RPC on a libp2p stream from a to b; `close` ends it. */
+export async function libp2pRpcCall (a: Libp2p, b: Libp2p): Promise<TimedOp> {
   const no = (): never => { throw new Unimplemented('not in this benchmark') }
   const host = HostClient.serve({
     info (_params, results) { results._initInfo().peer = 'bench' },
@@ -26,11 +27,14 @@ export async function libp2pRpcRtt (a: Libp2p, b: Libp2p, count: number): Promis
     using ans = client.info()
     if ((await ans).info.peer !== 'bench') throw new Error('wrong answer')
   }
-  const times = await timeEach(once, count)
-  client.release()
-  conn.close()
-  for (const c of served) c.close()
-  host.release()
-  await b.unhandle(rpcBenchProtocol)
-  return times
+  return {
+    once,
+    close: async () => {
+      client.release()
+      conn.close()
+      for (const c of served) c.close()
+      host.release()
+      await b.unhandle(rpcBenchProtocol)
+    }
+  }
 }

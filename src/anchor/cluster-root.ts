@@ -18,6 +18,8 @@ export interface ClusterHosts {
    * RPC). Throws NotFound for an unknown peer, Disconnected when it cannot be reached.
    */
   hostRoot: (peer: string) => AnchorClient
+  /** Whether `peer` is a live host (default: a search of peers(); a walk asks this every time). */
+  isLive?: (peer: string) => boolean
   /** This host's peer ID: "/peer" is another name for "/<self>". */
   self?: string
 }
@@ -51,7 +53,7 @@ export function serveClusterRoot (hosts: ClusterHosts, limits: Partial<AnchorLim
       }
       const [name, ...rest] = parts
       const peer = name === SELF_COMPONENT && hosts.self !== undefined ? hosts.self : name
-      if (peer !== hosts.self && !hosts.peers().includes(peer)) throw new NotFound(`no live host ${JSON.stringify(peer)}`)
+      if (peer !== hosts.self && !(hosts.isLive?.(peer) ?? hosts.peers().includes(peer))) throw new NotFound(`no live host ${JSON.stringify(peer)}`)
       using root = hosts.hostRoot(peer)
       if (rest.length === 0) {
         Anchor_Walk$Results$Caps.anchor.set(results, root)

@@ -33,6 +33,7 @@ export interface OpOptions {
 
 export interface Sender<T> {
   send (msg: T, opts?: OpOptions): Promise<void>
+  offer (msg: T): boolean
 }
 
 export interface Recver<T> {
@@ -94,17 +95,7 @@ export class Chan<T> implements Sender<T>, Recver<T>, Closer {
   send (msg: T, opts: OpOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(new Closed('channel is closed'))
     if (opts.signal?.aborted === true) return Promise.reject(canceled('send', opts.signal))
-    // A waiting receiver means the buffer is empty: hand the message straight over.
-    const r = this.recvers.shift()
-    if (r !== undefined) {
-      settle(r)
-      r.resolve(msg)
-      return Promise.resolve()
-    }
-    if (this.senders.length === 0 && this.buffer.length < this.capacity) {
-      this.buffer.push(msg)
-      return Promise.resolve()
-    }
+    if (this.offer(msg)) return Promise.resolve()
     if (this.senders.length >= this.limits.maxWaitingSenders) {
       return Promise.reject(new LimitExceeded(`more than maxWaitingSenders ${this.limits.maxWaitingSenders} senders waiting`))
     }
@@ -119,6 +110,28 @@ export class Chan<T> implements Sender<T>, Recver<T>, Closer {
       return Promise.reject(new LimitExceeded(`more than maxWaitingRecvers ${this.limits.maxWaitingRecvers} receivers waiting`))
     }
     return this.wait(this.recvers, 'recv', opts.signal, {} as RecvWaiter<T>)
+  }
+
+  /**
+   * Sends without waiting, synchronously: hands `msg` to the longest-waiting receiver, or puts it in
+   * the buffer if there is room and no sender waits before it. False when send() would wait (or the
+   * channel is closed: send() tells which), and then nothing was taken. True means what a resolved
+   * send() means: the channel owns the message.
+   */
+  offer (msg: T): boolean {
+    if (this.closed) return false
+    // A waiting receiver means the buffer is empty: hand the message straight over.
+    const r = this.recvers.shift()
+    if (r !== undefined) {
+      settle(r)
+      r.resolve(msg)
+      return true
+    }
+    if (this.senders.length === 0 && this.buffer.length < this.capacity) {
+      this.buffer.push(msg)
+      return true
+    }
+    return false
   }
 
   /**
@@ -208,7 +221,7 @@ export class Chan<T> implements Sender<T>, Recver<T>, Closer {
 
   /** A view that can only send. */
   sender (): Sender<T> {
-    return Object.freeze({ send: (msg: T, opts?: OpOptions) => this.send(msg, opts) })
+    return Object.freeze({ send: (msg: T, opts?: OpOptions) => this.send(msg, opts), offer: (msg: T) => this.offer(msg) })
   }
 
   /** A view that can only receive. */

@@ -23,6 +23,15 @@ import { readMessage, releaseMessage, writeMessage, type ChanMessage } from './w
 
 type Handlers = SenderServer & RecverServer & CloserServer & Pick<ChanServer, 'stat'>
 
+/** Writes a received message into recv's results (which take their own reference). */
+function deliver (results: Parameters<RecverServer['recv']>[1], msg: ChanMessage): void {
+  try {
+    writeMessage(results._initMsg(), msg)
+  } finally {
+    releaseMessage(msg)
+  }
+}
+
 /** Serves a new channel of the given capacity; the returned Chan capability is yours to release. */
 export function serveChan (capacity = 0, opts: Pick<ChanOptions<ChanMessage>, 'limits'> = {}): ChanClient {
   return serveChanOf(new Chan<ChanMessage>(capacity, { ...opts, release: releaseMessage }), opts.limits)
@@ -45,32 +54,32 @@ export function serveChanOf (chan: Chan<ChanMessage>, limits: Partial<ChanLimits
   }
 
   const h: Handlers = {
-    async send (params, _results, ctx) {
+    // send and recv settle synchronously when the channel can act at once: their Returns then
+    // leave in the same write as the other answers of the tick (a pipelined chain's, say).
+    send (params, _results, ctx) {
       const msg = readMessage(params.msg)
       const size = msg.data.byteLength
       if (size > maxMessageBytes) {
         releaseMessage(msg)
         throw new LimitExceeded(`message of ${size} bytes exceeds maxMessageBytes ${maxMessageBytes}`)
       }
-      try {
-        await chan.send(msg, { signal: ctx.signal })
-      } catch (err) {
+      if (chan.offer(msg)) return
+      return chan.send(msg, { signal: ctx.signal }).catch((err: unknown) => {
         releaseMessage(msg) // not taken: the channel never owned it
         throw err
-      }
+      })
     },
-    async recv (_params, results, ctx) {
-      const msg = await chan.recv({ signal: ctx.signal })
-      if (ctx.signal.aborted) {
-        // The hand-off happened but the caller is gone: keep the message for the next receiver.
-        chan.putBack(msg)
-        throw new Canceled('recv canceled')
-      }
-      try {
-        writeMessage(results._initMsg(), msg)
-      } finally {
-        releaseMessage(msg) // the results message holds its own reference now
-      }
+    recv (_params, results, ctx) {
+      const now = chan.poll()
+      if (now !== undefined) { deliver(results, now); return }
+      return chan.recv({ signal: ctx.signal }).then((msg) => {
+        if (ctx.signal.aborted) {
+          // The hand-off happened but the caller is gone: keep the message for the next receiver.
+          chan.putBack(msg)
+          throw new Canceled('recv canceled')
+        }
+        deliver(results, msg)
+      })
     },
     close () {
       chan.close()

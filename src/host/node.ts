@@ -56,6 +56,7 @@ export class WwNode {
       const hosts = {
         self: c.peerId,
         peers: () => c.ls().map(r => r.peer),
+        isLive: (peer: string) => c.lookup(peer) !== undefined,
         hostRoot: (peer: string) => peer === c.peerId ? local.dup() : peers.root(peer)
       }
       c.table.watch(ev => { if (ev.type === 'leave') peers.forget(ev.record.peer) })

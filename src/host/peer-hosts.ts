@@ -11,7 +11,13 @@ import { libp2pTransport } from '../transport/index.js'
 
 const log = logger('ww:host:peers')
 
-interface PeerLink { conn: Promise<Connection>, host: Promise<HostClient>, root?: Promise<AnchorClient> }
+interface PeerLink {
+  conn: Promise<Connection>
+  host: Promise<HostClient>
+  root?: Promise<AnchorClient>
+  /** The root once known: calls on it go out at once instead of queueing behind a promise. */
+  rootNow?: AnchorClient
+}
 
 export class PeerHosts {
   private readonly links = new Map<string, PeerLink>()
@@ -30,9 +36,12 @@ export class PeerHosts {
    */
   root (peer: string): AnchorClient {
     const link = this.link(peer)
+    if (link.rootNow !== undefined) return link.rootNow.dup()
     link.root ??= link.host.then(async host => {
       using ans = host.local()
-      return Host_Local$Results$Caps.anchor.get(await ans).dup()
+      const root = Host_Local$Results$Caps.anchor.get(await ans).dup()
+      if (this.links.get(peer) === link) link.rootNow = root
+      return root
     })
     return promisedCapability(AnchorClient, link.root.then(r => r.dup()))
   }

@@ -4,7 +4,7 @@ import * as capnp from 'capnp-es'
 import * as rpc from 'capnp-es/capnp/rpc'
 import { logger } from '../log.js'
 import { Canceled, Disconnected, InvalidArgument, LimitExceeded, Unimplemented, reasonOf } from '../errors.js'
-import { encodeFrame, frameBytes, writeFrame, type Segments } from '../transport/framing.js'
+import { encodeFrame, frameBytes, ownSegment, writeFrame, type Received } from '../transport/framing.js'
 import type { FrameFill } from '../transport/batch-writer.js'
 import type { MessageTransport } from '../transport/transport.js'
 import { type RpcLimits, resolveLimits } from './limits.js'
@@ -150,6 +150,7 @@ export class Connection {
     this.closed = new Promise((resolve) => { this.resolveClosed = resolve })
     transport.start({
       message: (segments) => { this.receive(segments) },
+      segment: (view) => { this.receive(view) },
       closed: (err) => { this.shutdown(err ?? new Disconnected('connection closed')) }
     }, this.limits)
   }
@@ -374,15 +375,36 @@ export class Connection {
       return { kind: h.onResolve === undefined || h instanceof ErrorHook ? CAP_SENDER_HOSTED : CAP_SENDER_PROMISE, id: existing }
     }
     if (this.exports.size >= this.limits.maxExports) throw new LimitExceeded(`more than ${this.limits.maxExports} exports`)
-    const id = this.exports.add({ hook: h.addRef(), refs: 1 })
+    const entry: ExportEntry = { hook: h.addRef(), refs: 1 }
+    const id = this.exports.add(entry)
     this.exportIds.set(h, id)
     exported.push(id)
     if (h instanceof ErrorHook) {
       this.afterSend.push(() => { this.sendResolve(id, h) })
       return { kind: CAP_SENDER_PROMISE, id }
     }
-    const pending = h.onResolve?.((t) => { this.sendResolve(id, t) }) ?? false
+    const pending = h.onResolve?.((t) => { this.exportResolved(id, entry, t) }) ?? false
     return { kind: pending ? CAP_SENDER_PROMISE : CAP_SENDER_HOSTED, id }
+  }
+
+  /**
+   * The promise exported as `id` (entry `e`) resolved to `target`. When that is another promise not
+   * of this connection (say a pipelined cap on the link to a third host), the entry now stands for
+   * it and nothing is sent: the peer's calls on the promise still reach it, and the peer hears one
+   * Resolve, at the end (what the C++ implementation does). Otherwise the peer gets a Resolve now.
+   */
+  private exportResolved (id: number, e: ExportEntry, target: CapHook): void {
+    if (this.done || this.exports.get(id) !== e) return // released meanwhile (the id may be reused)
+    const t = target.resolved()
+    if (!this.isPeerHosted(t) && !this.exportIds.has(t) && t.onResolve?.((next) => { this.exportResolved(id, e, next) }) === true) {
+      this.exportIds.delete(e.hook)
+      this.exportIds.set(t, id)
+      const old = e.hook
+      e.hook = t.addRef()
+      old.release()
+      return
+    }
+    this.sendResolve(id, target)
   }
 
   private sendResolve (id: number, target: CapHook): void {
@@ -393,7 +415,9 @@ export class Connection {
     const t = target.resolved()
     if (t instanceof ErrorHook) this.writeException(r._initException(), t.error)
     else writeDesc(r._initCap(), this.describe(t, []))
-    this.send(msg)
+    // Lazy: it rides along with the next message, usually the Returns of calls made on the
+    // promise, which settle a few promise hops after it (one write for both, not two).
+    this.queueOut({ frame: encodeMessage(msg), lazy: true })
   }
 
   private readCapTable (descs: CapDesc[]): CapTable {
@@ -450,13 +474,15 @@ export class Connection {
 
   // --- receiving ---------------------------------------------------------------------------------
 
-  private receive (segments: Segments): void {
+  /** A received message: its segments, or a view of its only segment valid during this call (Finish and Release are read from it, not copied). */
+  private receive (received: Received): void {
     if (this.done) return
     try {
-      const fast = segments.length === 1 ? readFast(segments[0]) : undefined
+      const fast = received instanceof DataView ? readFast(received) : received.length === 1 ? readFast(received[0]) : undefined
       if (fast !== undefined && fast.tag === TAG_FINISH) { this.onFinish(fast.questionId, fast.releaseResultCaps); return }
       if (fast !== undefined && fast.tag === TAG_RELEASE) { this.releaseExport(fast.id, fast.referenceCount); return }
-      const msg = receivedMessage(segments as ArrayBuffer[], this.limits.traversalLimitWords * 8)
+      const segments = received instanceof DataView ? [ownSegment(received)] : received
+      const msg = receivedMessage(segments, this.limits.traversalLimitWords * 8)
       if (fast !== undefined) {
         adoptLayout(msg, fast)
         if (fast.tag === TAG_CALL) {

@@ -10,6 +10,7 @@ import * as rpc from 'capnp-es/capnp/rpc'
 import { type CapDesc, type PromisedTarget, capTableBytes, promisedAnswerBytes, readCapTableAt, readPromisedAnswer, writeCapTable, writePromisedAnswer } from './envelope-caps.js'
 import { growSegment, singleSegmentMessage } from './message.js'
 import { bit, follow, isNullPtr, ptrAt, structPtr, u16, u32, u64 } from './layout.js'
+import { makeStruct } from './struct.js'
 
 type Segment = ReturnType<capnp.Message['getSegment']>
 
@@ -85,7 +86,7 @@ function layStruct<T extends capnp.Struct> (seg: Segment, dv: DataView, ptrAt: n
   if (words === 0) { dv.setUint32(ptrAt, 0xfffffffc, true); return emptyStruct(Ctor) } // empty struct: offset -1, never null
   structPtr(dv, ptrAt, (at - ptrAt - 8) >> 3, dataWords, size.pointerLength)
   seg.byteLength = at + words * 8
-  return new Ctor(seg, ptrAt)
+  return makeStruct(Ctor, seg, ptrAt)
 }
 
 const empties = new WeakMap<object, capnp.Struct>()
@@ -116,7 +117,7 @@ export function structAt<T extends capnp.Struct> (seg: Segment, ptrAt: number, C
   const s = follow(dv, ptrAt)
   if (s === undefined || s === null || s.dataBytes < size.dataByteLength || s.ptrCount < size.pointerLength) return undefined
   if (size.dataByteLength === 0 && size.pointerLength === 0) return emptyStruct(Ctor)
-  return new Ctor(seg, ptrAt, depthLimit)
+  return makeStruct(Ctor, seg, ptrAt, depthLimit)
 }
 
 /** The params payload of a Call message (any layout). */
@@ -312,11 +313,12 @@ export interface FastRelease { tag: typeof TAG_RELEASE, id: number, referenceCou
 
 /**
  * Decodes a Call (to an imported cap or a promised answer), a Return with results, a Finish or
- * a Release from one-segment messages; undefined for anything else (decode it with capnp-es).
+ * a Release from one-segment messages (the segment, or a view of it: offsets are from its start);
+ * undefined for anything else (decode it with capnp-es).
  */
-export function readFast (segment: ArrayBuffer): FastCall | FastReturn | FastFinish | FastRelease | undefined {
+export function readFast (segment: ArrayBuffer | DataView): FastCall | FastReturn | FastFinish | FastRelease | undefined {
   if (segment.byteLength < 16) return undefined
-  const dv = new DataView(segment)
+  const dv = segment instanceof DataView ? segment : new DataView(segment)
   const root = follow(dv, 0)
   if (root === undefined || root === null || root.ptrCount < 1) return undefined
   const tag = u16(dv, root, 0)

@@ -3,8 +3,9 @@
 import * as rpc from '../rpc/index.js'
 import { AnchorClient } from './anchor.rpc.js'
 import { RecverClient, SenderClient } from './channel.rpc.js'
-import { Executor_Proc$Params, Executor_Proc$Results, Executor_Ps$Params, Executor_Ps$Results, Executor_Spawn$Params, Executor_Spawn$Results, ModuleSource_Fetch$Params, ModuleSource_Fetch$Results, Proc_Info$Params, Proc_Info$Results, Proc_Kill$Params, Proc_Kill$Results, Proc_Stderr$Params, Proc_Stderr$Results, Proc_Stdin$Params, Proc_Stdin$Results, Proc_Stdout$Params, Proc_Stdout$Results, Proc_Wait$Params, Proc_Wait$Results } from './proc.js'
+import { Executor_Proc$Params, Executor_Proc$Results, Executor_Ps$Params, Executor_Ps$Results, Executor_Spawn$Params, Executor_Spawn$Results, ExitStatus, Limits, Module, ModuleSource_Fetch$Params, ModuleSource_Fetch$Results, ProcInfo, Proc_Info$Params, Proc_Info$Results, Proc_Kill$Params, Proc_Kill$Results, Proc_Stderr$Params, Proc_Stderr$Results, Proc_Stdin$Params, Proc_Stdin$Results, Proc_Stdout$Params, Proc_Stdout$Results, Proc_Wait$Params, Proc_Wait$Results, SpawnRequest } from './proc.js'
 
+rpc.directFields(Limits, [['memoryBytes', 'uint64', 0], ['fuel', 'uint64', 8], ['timeoutMs', 'uint64', 16]])
 /** Pipelined view of Limits: capability fields usable before the answer arrives. */
 export class Limits$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -46,6 +47,7 @@ export class ModuleSource_Fetch$Params$Pipeline {
 export class ModuleSource_Fetch$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
+rpc.directFields(SpawnRequest, [['module', 'struct', 0, Module], ['limits', 'struct', 3, Limits], ['name', 'text', 5], ['stdin', 'bool', 0]])
 /** Pipelined view of SpawnRequest: capability fields usable before the answer arrives. */
 export class SpawnRequest$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -57,10 +59,12 @@ export class SpawnRequest$Pipeline {
 export const SpawnRequest$Caps = {
   root: rpc.capField(4, () => AnchorClient)
 }
+rpc.directFields(ExitStatus, [['reason', 'uint16', 0], ['code', 'int32', 4], ['message', 'text', 0]])
 /** Pipelined view of ExitStatus: capability fields usable before the answer arrives. */
 export class ExitStatus$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
+rpc.directFields(ProcInfo, [['pid', 'uint32', 0], ['peer', 'text', 0], ['name', 'text', 1], ['startedMs', 'int64', 8], ['state', 'uint16', 4], ['status', 'struct', 4, ExitStatus]])
 /** Pipelined view of ProcInfo: capability fields usable before the answer arrives. */
 export class ProcInfo$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -105,6 +109,7 @@ export interface ProcServer {
 export class Proc_Wait$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
+rpc.directFields(Proc_Wait$Results, [['status', 'struct', 0, ExitStatus]])
 /** Pipelined view of Proc_Wait$Results: capability fields usable before the answer arrives. */
 export class Proc_Wait$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -161,6 +166,7 @@ export const Proc_Stdin$Results$Caps = {
 export class Proc_Info$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
+rpc.directFields(Proc_Info$Results, [['info', 'struct', 0, ProcInfo]])
 /** Pipelined view of Proc_Info$Results: capability fields usable before the answer arrives. */
 export class Proc_Info$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -192,6 +198,7 @@ export interface ExecutorServer {
   proc: (params: Executor_Proc$Params, results: Executor_Proc$Results, ctx: rpc.CallContext) => void | Promise<void>
   [Symbol.dispose]?: () => void
 }
+rpc.directFields(Executor_Spawn$Params, [['request', 'struct', 0, SpawnRequest]])
 /** Pipelined view of Executor_Spawn$Params: capability fields usable before the answer arrives. */
 export class Executor_Spawn$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -214,6 +221,7 @@ export class Executor_Ps$Params$Pipeline {
 export class Executor_Ps$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
+rpc.directFields(Executor_Proc$Params, [['pid', 'uint32', 0]])
 /** Pipelined view of Executor_Proc$Params: capability fields usable before the answer arrives. */
 export class Executor_Proc$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}

@@ -2,6 +2,8 @@
 // does not schedule a write of its own soon: it rides along with the next urgent frame, or goes
 // out on the next macrotask (setImmediate) if nothing else is sent first.
 
+import { Slab } from './slab.js'
+
 /** A frame written straight into the outgoing chunk at flush time (no buffer of its own). */
 export type FrameFill = (dst: Uint8Array, dv: DataView, offset: number) => void
 
@@ -10,6 +12,7 @@ const resolved = Promise.resolve()
 export class BatchWriter {
   private queue: Array<Uint8Array | { bytes: number, fill: FrameFill }> = []
   private bytes = 0
+  private readonly slab = new Slab()
   private scheduled = false
   private lazyScheduled = false
   private readonly flushNow = (): void => { this.flush() }
@@ -50,12 +53,14 @@ export class BatchWriter {
     if (queue.length === 1 && first instanceof Uint8Array) {
       chunk = first
     } else {
-      chunk = new Uint8Array(this.bytes)
-      const dv = new DataView(chunk.buffer)
-      let o = 0
+      const start = this.slab.take(this.bytes)
+      const dst = this.slab.dst
+      const dv = this.slab.dv
+      let o = start
       for (const f of queue) {
-        if (f instanceof Uint8Array) { chunk.set(f, o); o += f.byteLength } else { f.fill(chunk, dv, o); o += f.bytes }
+        if (f instanceof Uint8Array) { dst.set(f, o); o += f.byteLength } else { f.fill(dst, dv, o); o += f.bytes }
       }
+      chunk = dst.subarray(start, o)
     }
     this.queue = []
     this.bytes = 0

@@ -1,6 +1,6 @@
 // What every transport shares: the state of one stream, the batched writer, and the decoding
 // of received bytes into whole messages. A subclass says how bytes leave and how it breaks.
-import { FrameDecoder, type FrameLimits } from './framing.js'
+import { FrameDecoder, type FrameLimits, ownSegment } from './framing.js'
 import type { MessageTransport, TransportHandler } from './transport.js'
 import { BatchWriter, type FrameFill } from './batch-writer.js'
 
@@ -40,14 +40,17 @@ export abstract class FramedTransport implements MessageTransport {
     if (this.done) return
     let messages
     try {
-      messages = this.decoder!.push(chunk)
+      messages = this.decoder!.pushViews(chunk)
     } catch (err) {
       this.fail(err as Error)
       return
     }
+    const handler = this.handler!
     for (const m of messages) {
       if (this.done) return
-      this.handler!.message(m)
+      if (!(m instanceof DataView)) handler.message(m)
+      else if (handler.segment !== undefined) handler.segment(m)
+      else handler.message([ownSegment(m)])
     }
   }
 

@@ -1,4 +1,4 @@
-export { encodeFrame, frameBytes, writeFrame, FrameDecoder, type FrameLimits, type Segments } from './framing.js'
+export { encodeFrame, frameBytes, writeFrame, ownSegment, FrameDecoder, type FrameLimits, type Received, type Segments } from './framing.js'
 export type { FrameFill } from './batch-writer.js'
 export type { MessageTransport, TransportHandler } from './transport.js'
 export { memoryPair } from './memory.js'

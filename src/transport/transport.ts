@@ -5,6 +5,12 @@ import type { FrameFill } from './batch-writer.js'
 export interface TransportHandler {
   /** One complete message, as its segments. */
   message: (segments: Segments) => void
+  /**
+   * Optional: a one-segment message as a view of its segment in the received bytes, valid only
+   * during this call (copy what must outlive it). Without it, such messages come through
+   * `message`, copied into a buffer of their own.
+   */
+  segment?: (view: DataView) => void
   /** The stream ended (err set when it failed, including bad framing). Called once. */
   closed: (err?: Error) => void
 }

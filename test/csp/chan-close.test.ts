@@ -96,7 +96,7 @@ describe('csp: close, drop, limits, facets', () => {
     const s = ch.sender()
     const r = ch.recver()
     const c = ch.closer()
-    assert.deepEqual(Object.keys(s), ['send'])
+    assert.deepEqual(Object.keys(s), ['send', 'offer'])
     assert.deepEqual(Object.keys(r), ['recv', 'poll'])
     assert.deepEqual(Object.keys(c), ['close'])
     await s.send('hi')

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { FrameDecoder, encodeFrame } from '../../src/transport/index.js'
+import { FrameDecoder, encodeFrame, memoryPair } from '../../src/transport/index.js'
 
 const limits = { maxMessageBytes: 1 << 20, maxSegments: 64 }
 
@@ -45,5 +45,39 @@ describe('transport: frame decoding', () => {
     for (const segs of got) for (const seg of segs) assert.notEqual(seg, pool.buffer)
     pool.fill(0)
     check(got)
+  })
+
+  it('pushViews gives one-segment messages as views of the received bytes (no copy), at every split', () => {
+    for (let cut = 0; cut <= stream.byteLength; cut++) {
+      const pool = new Uint8Array(stream.byteLength + 16)
+      pool.set(stream, 11)
+      const d = new FrameDecoder(limits)
+      const got: ArrayBuffer[][] = []
+      for (const part of [pool.subarray(11, 11 + cut), pool.subarray(11 + cut, 11 + stream.byteLength)]) {
+        for (const m of d.pushViews(part)) {
+          if (m instanceof DataView) {
+            if (cut === 0) assert.equal(m.buffer, pool.buffer) // whole messages in one chunk: not copied
+            got.push([new Uint8Array(m.buffer, m.byteOffset, m.byteLength).slice().buffer])
+          } else got.push(m)
+        }
+      }
+      check(got)
+    }
+  })
+
+  it('a transport hands one-segment messages to handler.segment and the others to handler.message', async () => {
+    const [a, b] = memoryPair()
+    const seen: string[] = []
+    let done!: () => void
+    const all = new Promise<void>((resolve) => { done = resolve })
+    b.start({
+      segment (view) { seen.push(`view ${view.byteLength}`); if (seen.length === frames.length) done() },
+      message (segs) { seen.push(`segments ${segs.length}`); if (seen.length === frames.length) done() },
+      closed () {}
+    }, limits)
+    a.start({ message () {}, closed () {} }, limits)
+    for (const f of frames) a.send(f.bytes)
+    await all
+    assert.deepEqual(seen, ['view 24', 'segments 2', 'segments 3', 'view 16'])
   })
 })

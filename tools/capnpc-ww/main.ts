@@ -100,6 +100,8 @@ function genStruct (g: FileGen, n: schema.Node): void {
       pipe.push(`  get ${fname} (): ${p} { return new ${p}(this.$answer, [...this.$path, ${idx}]) }`)
     }
   }
+  const direct = directSpecs(g, n)
+  if (direct.length > 0) g.out.push(`rpc.directFields(${g.esClass(n)}, [${direct.join(', ')}])`)
   g.out.push(`/** Pipelined view of ${name}: capability fields usable before the answer arrives. */`)
   g.out.push(`export class ${name}$Pipeline {`)
   g.out.push('  constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}')
@@ -111,6 +113,37 @@ function genStruct (g: FileGen, n: schema.Node): void {
     g.out.push(caps.join(',\n'))
     g.out.push('}')
   }
+}
+
+const DATA_KINDS = new Map<number, [string, number]>([ // type -> FieldKind, bits (a slot offset counts in these)
+  [schema.Type.BOOL, ['bool', 1]], [schema.Type.INT8, ['int8', 8]], [schema.Type.UINT8, ['uint8', 8]],
+  [schema.Type.INT16, ['int16', 16]], [schema.Type.UINT16, ['uint16', 16]], [schema.Type.ENUM, ['uint16', 16]],
+  [schema.Type.INT32, ['int32', 32]], [schema.Type.UINT32, ['uint32', 32]], [schema.Type.INT64, ['int64', 64]],
+  [schema.Type.UINT64, ['uint64', 64]], [schema.Type.FLOAT32, ['float32', 32]], [schema.Type.FLOAT64, ['float64', 64]]
+])
+
+/**
+ * The fields of a struct that get direct accessors (src/rpc/fields.ts): Text, struct and
+ * primitive fields outside unions, without an explicit default.
+ */
+function directSpecs (g: FileGen, n: schema.Node): string[] {
+  const out: string[] = []
+  for (const f of n.struct.fields) {
+    if (f.which() !== schema.Field.SLOT || f.discriminantValue !== schema.Field.NO_DISCRIMINANT) continue
+    if (f.slot.hadExplicitDefault || f.name === 'constructor') continue
+    const t = f.slot.type
+    const idx = f.slot.offset
+    const data = DATA_KINDS.get(t.which())
+    if (data !== undefined) {
+      // capnp-es addresses bools by bit and other data fields by byte
+      out.push(`['${f.name}', '${data[0]}', ${data[1] === 1 ? idx : idx * data[1] / 8}]`)
+    } else if (t.which() === schema.Type.TEXT) {
+      out.push(`['${f.name}', 'text', ${idx}]`)
+    } else if (t.which() === schema.Type.STRUCT && t.struct.typeId !== STREAM_RESULT_ID) {
+      out.push(`['${f.name}', 'struct', ${idx}, ${g.esClass(node(t.struct.typeId))}]`)
+    }
+  }
+  return out
 }
 
 interface MethodGen { ifaceId: bigint, methodId: number, name: string, params: string, results: string, stream: boolean, resultsNode: schema.Node }

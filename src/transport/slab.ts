@@ -1,0 +1,37 @@
+// Outgoing chunks cut from a large buffer (a bump allocator). Making an ArrayBuffer costs about a
+// microsecond on Node 20 (plus GC), several per RPC call; a slice of a shared slab costs nothing.
+// A slice is handed out once and never reused (the stream may hold it after write returns), so a
+// slab is freed by the GC once every chunk cut from it is gone.
+
+/** Bytes of one slab. */
+export const SLAB_BYTES = 64 << 10
+/** Chunks larger than this get an ArrayBuffer of their own (so one big chunk does not waste a slab). */
+export const SLAB_MAX_CHUNK_BYTES = SLAB_BYTES >> 2
+
+export class Slab {
+  private bytes = new Uint8Array(0)
+  private view = new DataView(this.bytes.buffer)
+  private used = 0
+
+  /** The buffer the last take() reserved its bytes in; `dv` views all of it. */
+  get dst (): Uint8Array { return this.bytes }
+  get dv (): DataView { return this.view }
+
+  /** Reserves `size` bytes; returns their offset in `dst` (valid until the next take()). */
+  take (size: number): number {
+    if (size > SLAB_MAX_CHUNK_BYTES) {
+      this.bytes = new Uint8Array(size)
+      this.view = new DataView(this.bytes.buffer)
+      this.used = this.bytes.byteLength // this buffer is the chunk's alone
+      return 0
+    }
+    if (this.used + size > this.bytes.byteLength) {
+      this.bytes = new Uint8Array(SLAB_BYTES)
+      this.view = new DataView(this.bytes.buffer)
+      this.used = 0
+    }
+    const at = this.used
+    this.used = (at + size + 7) & ~7 // chunks start word-aligned
+    return at
+  }
+}
