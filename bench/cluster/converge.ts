@@ -10,7 +10,8 @@
 //    (stop after this part).
 // 2. A raw libp2p stream echo (64-byte round trips) against a node:net echo, both in this process: the reference
 //    for RPC over libp2p (`rpc.libp2p.over_raw`).
-// 3. RPC over libp2p: a trivial Host.info call over one reused libp2p stream against the raw stream echo.
+// 3. RPC over libp2p: a trivial Host.info call over one reused libp2p stream against the raw stream echo; the two
+//    take turns in 10 blocks of 1,500 round trips and each one's samples are pooled (timeAlternating, raw-echo.ts).
 // 4. `ww ls /` wall time against a running `ww start` node, median of 10, beside bare node start-up.
 // Run: make bench-cluster   (or node --import ./dist/src/polyfill.js dist/bench/cluster/converge.js [N...])
 import { spawn, type ChildProcess } from 'node:child_process'
