@@ -66,8 +66,10 @@ bench-chan: deps build
 	node --import ./dist/src/polyfill.js dist/bench/chan/remote.js
 
 # RPC latency and pipelined throughput: TS<->TS, C++<->C++ and TS -> C++ (last lines: the two ratios).
+# First, bytes per call that reach the old generation (against a promise hand-off's).
 .PHONY: bench-rpc
 bench-rpc: deps build
+	node --expose-gc --import ./dist/src/polyfill.js dist/bench/rpc/promotion.js
 	node --import ./dist/src/polyfill.js dist/bench/rpc/run.js
 
 # Guest programs (guest/examples) built with the SDKs into guest/build/ (gitignored).
