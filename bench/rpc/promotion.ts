@@ -62,7 +62,7 @@ const host = HostClient.serve({
   root: no, local: no, cluster: no, executor: no, pubsub: no, peer: no
 })
 const [clientEnd, serverEnd] = memoryPair()
-const server = new Connection(serverEnd, { bootstrap: host.dup(), name: 'bench-server' })
+const server = new Connection(serverEnd, { bootstrap: host, name: 'bench-server' })
 const conn = new Connection(clientEnd, { name: 'bench-client' })
 const client = conn.bootstrap(HostClient)
 
