@@ -4,7 +4,7 @@ import * as capnp from 'capnp-es'
 import * as rpc from 'capnp-es/capnp/rpc'
 import { logger } from '../log.js'
 import { Canceled, Disconnected, InvalidArgument, LimitExceeded, Unimplemented, reasonOf } from '../errors.js'
-import { encodeFrame, frameBytes, ownSegment, writeFrame, type Received } from '../transport/framing.js'
+import { ownSegment, type Received } from '../transport/framing.js'
 import type { FrameFill } from '../transport/batch-writer.js'
 import type { MessageTransport } from '../transport/transport.js'
 import { type RpcLimits, resolveLimits } from './limits.js'
@@ -14,10 +14,14 @@ import { type Capability, type ClientClass } from './capability.js'
 import { errorFromException, exceptionTypeCode, exceptionTypeOf } from './exception.js'
 import { IdTable } from './tables.js'
 import { receivedMessage } from './message.js'
-import { type CallTarget, SMALL_FRAME_BYTES, TAG_CALL, TAG_FINISH, TAG_RELEASE, adoptLayout, callParams, copyLaidOut, readFast, setCallYourself, writeCallHeader, writeCapTableOf, writeFinish,
+import { type CallTarget, TAG_CALL, TAG_FINISH, TAG_RELEASE, adoptLayout, callParams, copyLaidOut, readFast, setCallYourself, writeCallHeader, writeCapTableOf, writeFinish,
   writeRelease, writeReturnHeader } from './envelope.js'
 import { CAP_NONE, CAP_RECEIVER_ANSWER, CAP_RECEIVER_HOSTED, CAP_SENDER_HOSTED, CAP_SENDER_PROMISE, CAP_THIRD_PARTY_HOSTED, type CapDesc,
   type PromisedTarget } from './envelope-caps.js'
+import { Outbox } from './outbox.js'
+import { ImportHook, PipelineHook } from './peer-hooks.js'
+import { ProtocolError } from './protocol-error.js'
+import { descOf, descsOf, readTransform, writeDesc, writeTarget } from './rpc-structs.js'
 
 const log = logger('ww:rpc')
 
@@ -66,57 +70,6 @@ interface ExportEntry { hook: CapHook, refs: number }
 interface ImportEntry { hook: ImportHook, remoteRefs: number }
 interface Embargo { hook: PromiseHook, target: CapHook }
 
-class ProtocolError extends InvalidArgument {}
-
-/** A capability the peer hosts (an entry of the imports table). */
-class ImportHook implements CapHook {
-  refs = 1
-  target?: CapHook
-  broken?: Error
-  callsSent = 0
-  private cbs: Array<(t: CapHook) => void> = []
-  constructor (readonly owner: Connection, readonly id: number, readonly isPromise: boolean) {}
-
-  call (c: OutCall): AnswerHook {
-    if (this.target !== undefined) return this.target.call(c)
-    if (this.broken !== undefined) { releaseCaps(c.msg); return new SettledAnswer(this.broken) }
-    this.callsSent++
-    return this.owner.sendCall(c, { importedCap: this.id }, false)
-  }
-
-  addRef (): CapHook { this.refs++; return this }
-  release (): void {
-    if (this.refs <= 0) return
-    if (--this.refs !== 0) return
-    this.owner.releaseImport(this)
-    this.target?.release()
-    this.target = undefined
-  }
-
-  resolved (): CapHook { return this.target?.resolved() ?? this }
-
-  onResolve (cb: (t: CapHook) => void): boolean {
-    if (!this.isPromise || this.target !== undefined || this.broken !== undefined) return false
-    this.cbs.push(cb)
-    return true
-  }
-
-  resolveTo (t: CapHook): void {
-    if (this.target !== undefined || this.refs <= 0) { t.release(); return }
-    this.target = t
-    for (const cb of this.cbs.splice(0)) cb(t)
-  }
-}
-
-/** A capability in the results of a question still in flight: calls go to the peer as promisedAnswer. */
-class PipelineHook extends PromiseHook {
-  constructor (readonly conn: Connection, readonly questionId: number, readonly transform: number[]) {
-    super()
-    this.owner = conn
-    this.forward = (c) => conn.sendCall(c, { questionId, transform }, false)
-  }
-}
-
 export class Connection {
   readonly limits: RpcLimits
   readonly closed: Promise<void>
@@ -132,19 +85,11 @@ export class Connection {
   private readonly bootstrapHook?: CapHook
   private readonly name: string
   private afterSend: Array<() => void> = []
-  /**
-   * What is sent but not yet handed to the transport, in order. Messages wait here until the end
-   * of the tick (a process.nextTick queued from a promise job runs once every promise job has
-   * run): calls, so that a handler's ctx.tailCall can still turn them into
-   * `sendResultsTo.yourself`, and every other message, so that Returns that settle one or more
-   * promise hops apart (handlers, chained answers) leave in one write. Lazy frames go straight to
-   * the transport when nothing waits.
-   */
-  private outbox: Array<{ msg: capnp.Message, q?: Question, once: boolean } | { frame: Uint8Array, lazy: boolean } | { fill: FrameFill, lazy: boolean }> = []
-  private flushScheduled = false
+  private readonly outbox: Outbox
 
   constructor (private readonly transport: MessageTransport, options: ConnectionOptions = {}) {
     this.limits = resolveLimits(options.limits)
+    this.outbox = new Outbox(transport)
     this.name = options.name ?? 'conn'
     this.bootstrapHook = options.bootstrap?.hook.addRef()
     this.closed = new Promise((resolve) => { this.resolveClosed = resolve })
@@ -184,12 +129,7 @@ export class Connection {
   /** `once`: the message is never touched again (so the transport may copy it later, at its write). */
   private send (msg: capnp.Message, once = false, q?: Question): void {
     if (this.done) return
-    if (q !== undefined) {
-      q.pending = msg
-      this.queueOut({ msg, q, once })
-    } else {
-      this.queueOut(once ? { msg, once } : { frame: encodeMessage(msg), lazy: false })
-    }
+    this.outbox.message(msg, once, q)
     if (this.afterSend.length > 0) {
       const after = this.afterSend
       this.afterSend = []
@@ -197,53 +137,10 @@ export class Connection {
     }
   }
 
-  private write (msg: capnp.Message, once: boolean): void {
-    const segs = msg._capnp.segments
-    if (segs.length === 0) msg.getSegment(0)
-    const buffers = new Array<ArrayBuffer>(segs.length)
-    const lengths = new Array<number>(segs.length)
-    for (let i = 0; i < segs.length; i++) { buffers[i] = segs[i].buffer; lengths[i] = (segs[i].byteLength + 7) & ~7 }
-    if (once && this.transport.sendWith !== undefined) {
-      this.transport.sendWith(frameBytes(lengths), (dst, dv, at) => { writeFrame(buffers, lengths, dst, dv, at) })
-    } else {
-      this.transport.send(encodeFrame(buffers, lengths))
-    }
-  }
-
-  private queueOut (item: Connection['outbox'][number]): void {
-    this.outbox.push(item)
-    if (this.flushScheduled) return
-    this.flushScheduled = true
-    process.nextTick(this.flushOutSoon)
-  }
-
-  private readonly flushOutSoon = (): void => { this.flushOut() }
-
-  private flushOut (): void {
-    this.flushScheduled = false
-    const items = this.outbox
-    if (items.length === 0) return
-    this.outbox = []
-    for (const it of items) {
-      if ('frame' in it) { this.transport.send(it.frame, it.lazy); continue }
-      if ('fill' in it) { this.sendSmall(it.fill, it.lazy); continue }
-      if (it.q !== undefined) it.q.pending = undefined
-      this.write(it.msg, it.once)
-    }
-  }
-
   /** Sends a Finish/Release frame written by `fill` (lazy: may wait to ride along with the next message). */
   private sendFrame (fill: FrameFill, lazy: boolean): void {
     if (this.done) return
-    if (this.outbox.length > 0) this.queueOut({ fill, lazy })
-    else this.sendSmall(fill, lazy)
-  }
-
-  private sendSmall (fill: FrameFill, lazy: boolean): void {
-    if (this.transport.sendWith !== undefined) { this.transport.sendWith(SMALL_FRAME_BYTES, fill, lazy); return }
-    const frame = new Uint8Array(SMALL_FRAME_BYTES)
-    fill(frame, new DataView(frame.buffer), 0)
-    this.transport.send(frame, lazy)
+    this.outbox.small(fill, lazy)
   }
 
   /**
@@ -417,7 +314,7 @@ export class Connection {
     else writeDesc(r._initCap(), this.describe(t, []))
     // Lazy: it rides along with the next message, usually the Returns of calls made on the
     // promise, which settle a few promise hops after it (one write for both, not two).
-    this.queueOut({ frame: encodeMessage(msg), lazy: true })
+    this.outbox.lazyMessage(msg)
   }
 
   private readCapTable (descs: CapDesc[]): CapTable {
@@ -889,11 +786,11 @@ export class Connection {
   private shutdown (err: Error, closeTransport = true): void {
     if (this.done) return
     const lost = err instanceof Disconnected ? err : new Disconnected(reasonOf(err))
-    if (closeTransport) this.flushOut()
+    if (closeTransport) this.outbox.flush()
     this.error = err
     this.done = true
     if (closeTransport) this.transport.close(err)
-    this.outbox = []
+    this.outbox.clear()
     for (const [, q] of this.questions.entries()) { q.returned = true; q.answer.reject(lost) }
     for (const [, a] of this.answers) { a.answer.cancel(); this.dropAnswer(a) }
     this.answers.clear()
@@ -906,75 +803,4 @@ export class Connection {
     log('%s: closed: %s', this.name, err.message)
     this.resolveClosed()
   }
-}
-
-function writeTransform (pa: rpc.PromisedAnswer, transform: number[]): void {
-  const ops = pa._initTransform(transform.length)
-  for (let i = 0; i < transform.length; i++) ops.get(i).getPointerField = transform[i]
-}
-
-function readTransform (pa: rpc.PromisedAnswer): number[] {
-  if (!pa._hasTransform()) return []
-  const ops = pa.transform
-  const out: number[] = []
-  for (let i = 0; i < ops.length; i++) {
-    const op = ops.get(i)
-    if (op.which() === rpc.PromisedAnswer_Op.GET_POINTER_FIELD) out.push(op.getPointerField)
-  }
-  return out
-}
-
-/** The descriptors of a payload's cap table read by capnp-es. */
-function descsOf (payload: rpc.Payload): CapDesc[] {
-  if (!payload._hasCapTable()) return []
-  const list = payload.capTable
-  const out = new Array<CapDesc>(list.length)
-  for (let i = 0; i < list.length; i++) out[i] = descOf(list.get(i))
-  return out
-}
-
-function descOf (d: rpc.CapDescriptor): CapDesc {
-  switch (d.which()) {
-    case rpc.CapDescriptor.NONE: return { kind: CAP_NONE, id: 0 }
-    case rpc.CapDescriptor.SENDER_HOSTED: return { kind: CAP_SENDER_HOSTED, id: d.senderHosted }
-    case rpc.CapDescriptor.SENDER_PROMISE: return { kind: CAP_SENDER_PROMISE, id: d.senderPromise }
-    case rpc.CapDescriptor.RECEIVER_HOSTED: return { kind: CAP_RECEIVER_HOSTED, id: d.receiverHosted }
-    case rpc.CapDescriptor.RECEIVER_ANSWER: {
-      const ra = d.receiverAnswer
-      return { kind: CAP_RECEIVER_ANSWER, id: 0, answer: { questionId: ra.questionId, transform: readTransform(ra) } }
-    }
-    case rpc.CapDescriptor.THIRD_PARTY_HOSTED: return { kind: CAP_THIRD_PARTY_HOSTED, id: d.thirdPartyHosted.vineId }
-    default: throw new ProtocolError(`unknown CapDescriptor kind ${d.which()}`)
-  }
-}
-
-function writeDesc (d: rpc.CapDescriptor, desc: CapDesc): void {
-  switch (desc.kind) {
-    case CAP_NONE: d.none = true; break
-    case CAP_SENDER_HOSTED: d.senderHosted = desc.id; break
-    case CAP_SENDER_PROMISE: d.senderPromise = desc.id; break
-    case CAP_RECEIVER_HOSTED: d.receiverHosted = desc.id; break
-    case CAP_RECEIVER_ANSWER: {
-      const ra = d._initReceiverAnswer()
-      ra.questionId = desc.answer!.questionId
-      writeTransform(ra, desc.answer!.transform)
-      break
-    }
-    default: throw new InvalidArgument(`cannot send a CapDescriptor of kind ${desc.kind}`)
-  }
-}
-
-function writeTarget (t: rpc.MessageTarget, target: Target): void {
-  if ('importedCap' in target) t.importedCap = target.importedCap
-  else {
-    const pa = t._initPromisedAnswer()
-    pa.questionId = target.questionId
-    writeTransform(pa, target.transform)
-  }
-}
-
-function encodeMessage (msg: capnp.Message): Uint8Array {
-  const segs = msg._capnp.segments
-  if (segs.length === 0) msg.getSegment(0)
-  return encodeFrame(segs.map((x) => x.buffer), segs.map((x) => (x.byteLength + 7) & ~7))
 }
