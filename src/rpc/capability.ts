@@ -184,6 +184,7 @@ export class Answer<R extends capnp.Struct, PL = unknown> implements PromiseLike
     if (!this.#settled) hook.cancel()
     for (const c of this.#taken.splice(0)) c.release()
     this.#responseRelease?.()
+    this.#responseRelease = undefined
   }
 
   [Symbol.dispose] (): void { this.release() }

@@ -224,6 +224,7 @@ export class PendingAnswer implements AnswerHook {
     if (this.settled) { r.release(); return }
     this.response = r
     this.resolvers?.resolve(r)
+    this.settle()
     for (const w of this.waiters.splice(0)) {
       if (w.hook.target !== undefined) continue // already following (chainAnswer): nothing to tell it
       let target: CapHook
@@ -239,7 +240,18 @@ export class PendingAnswer implements AnswerHook {
     this.error = err
     if (this.resolvers !== undefined) this.resolvers.reject(err)
     else if (this._promise === undefined) { this._promise = Promise.reject(err); this._promise.catch(() => {}) }
+    this.settle()
     for (const w of this.waiters.splice(0)) w.hook.resolve(new ErrorHook(err))
+  }
+
+  /**
+   * Drops what only an unsettled answer uses. A settled answer may outlive its call by a while,
+   * and what it still points to is copied by every scavenge that finds it alive.
+   */
+  private settle (): void {
+    this.resolvers = undefined
+    this.onCancel = undefined
+    this.makePipeline = undefined
   }
 
   cancel (): void {
