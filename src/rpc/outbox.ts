@@ -73,11 +73,7 @@ export class Outbox {
   }
 
   private write (msg: capnp.Message, once: boolean): void {
-    const segs = msg._capnp.segments
-    if (segs.length === 0) msg.getSegment(0)
-    const buffers = new Array<ArrayBuffer>(segs.length)
-    const lengths = new Array<number>(segs.length)
-    for (let i = 0; i < segs.length; i++) { buffers[i] = segs[i].buffer; lengths[i] = (segs[i].byteLength + 7) & ~7 }
+    const { buffers, lengths } = segmentsOf(msg)
     if (once && this.transport.sendWith !== undefined) {
       this.transport.sendWith(frameBytes(lengths), (dst, dv, at) => { writeFrame(buffers, lengths, dst, dv, at) })
     } else {
@@ -93,8 +89,17 @@ export class Outbox {
   }
 }
 
-function encodeMessage (msg: capnp.Message): Uint8Array {
+/** A message's segment buffers and their used lengths, rounded up to whole words. */
+function segmentsOf (msg: capnp.Message): { buffers: ArrayBuffer[], lengths: number[] } {
   const segs = msg._capnp.segments
   if (segs.length === 0) msg.getSegment(0)
-  return encodeFrame(segs.map((x) => x.buffer), segs.map((x) => (x.byteLength + 7) & ~7))
+  const buffers = new Array<ArrayBuffer>(segs.length)
+  const lengths = new Array<number>(segs.length)
+  for (let i = 0; i < segs.length; i++) { buffers[i] = segs[i].buffer; lengths[i] = (segs[i].byteLength + 7) & ~7 }
+  return { buffers, lengths }
+}
+
+function encodeMessage (msg: capnp.Message): Uint8Array {
+  const { buffers, lengths } = segmentsOf(msg)
+  return encodeFrame(buffers, lengths)
 }
