@@ -7,6 +7,9 @@
 // measured with both processes pinned to one vCPU ("same") and, when there are two or more vCPUs,
 // pinned to different ones ("split"); rounds interleave pairs and placements, medians are reported.
 // The ratio lines use the "same" placement, the stable one; the table shows both.
+// A second table: three calls chained by pipelining (Test.root -> Node.child -> Node.path, issued
+// together) against one Node.path call, per pair and placement: what pipelining buys on loopback
+// when the two ends share a CPU and when they do not (the reference for anchor.pipelined.over_rtt).
 //
 // Usage: node --import ./dist/src/polyfill.js dist/bench/rpc/run.js [rounds] [sequential] [pipelined]
 // WW_BENCH_RPC_PIN=none runs unpinned (one "free" placement). The last two lines are the ratios.
@@ -18,7 +21,14 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildCppPeers, runCppClient, startCppServer, type RunningServer, type Wrapper } from '../../test/rpc/interop/cpp-peers.js'
 
-interface Sample { seqMeanUs: number, seqP50Us: number, seqP99Us: number, pipelinedCallsPerSec: number }
+interface Sample {
+  seqMeanUs: number
+  seqP50Us: number
+  seqP99Us: number
+  pipelinedCallsPerSec: number
+  chainRttUs: number
+  chainPipelinedUs: number
+}
 interface Placement { name: string, client: Wrapper, server: Wrapper }
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -87,7 +97,9 @@ function summarize (xs: Sample[]): Sample {
     seqMeanUs: median(xs.map((x) => x.seqMeanUs)),
     seqP50Us: median(xs.map((x) => x.seqP50Us)),
     seqP99Us: median(xs.map((x) => x.seqP99Us)),
-    pipelinedCallsPerSec: median(xs.map((x) => x.pipelinedCallsPerSec))
+    pipelinedCallsPerSec: median(xs.map((x) => x.pipelinedCallsPerSec)),
+    chainRttUs: median(xs.map((x) => x.chainRttUs)),
+    chainPipelinedUs: median(xs.map((x) => x.chainPipelinedUs))
   }
 }
 
@@ -133,6 +145,14 @@ async function main (): Promise<void> {
       const m = summarize(xs)
       med.set(key(p, pair), m)
       console.log(`${p.name.padEnd(9)}  ${pair.padEnd(12)}  ${m.seqMeanUs.toFixed(1).padStart(11)}  ${m.seqP50Us.toFixed(1).padStart(10)}  ${m.seqP99Us.toFixed(0).padStart(10)}  ${m.pipelinedCallsPerSec.toFixed(0).padStart(17)}  ${xs.map((x) => x.seqMeanUs.toFixed(0)).join(' ')}`)
+    }
+  }
+  console.log('Three calls chained by pipelining (root -> child -> path, awaited at the end) against one path() call:')
+  console.log('placement  pair          one call p50 µs  chain p50 µs  chain/one')
+  for (const p of where) {
+    for (const pair of pairs) {
+      const m = med.get(key(p, pair))!
+      console.log(`${p.name.padEnd(9)}  ${pair.padEnd(12)}  ${m.chainRttUs.toFixed(1).padStart(15)}  ${m.chainPipelinedUs.toFixed(1).padStart(12)}  ${(m.chainPipelinedUs / m.chainRttUs).toFixed(2).padStart(9)}`)
     }
   }
   const ratios = (p: Placement): { seq: number, pipe: number } => {

@@ -1,6 +1,7 @@
 // The TypeScript benchmark client: ts-client.js <unix:path | host:port> <sequential calls> <pipelined calls>.
 // Same measurement as the C++ client's `bench` mode: Counter.add on one resolved capability,
-// 5,000 warm-up calls, then N awaited one by one, then M issued at once. Prints one JSON line.
+// 5,000 warm-up calls, then N awaited one by one, then M issued at once; then the chain latency
+// (chainLatency). Prints one JSON line.
 import { Connection } from '../../src/rpc/index.js'
 import { TestClient } from '../../test/rpc/interop/gen/interop.rpc.js'
 import { connectTo } from '../../test/rpc/interop/address.js'
@@ -44,7 +45,40 @@ const p0 = process.hrtime.bigint()
 await Promise.all(Array.from({ length: pipelined }, async () => await add()))
 const pipelinedCallsPerSec = pipelined / (Number(process.hrtime.bigint() - p0) / 1e9)
 
-console.log(JSON.stringify({ seqMeanUs, seqP50Us, seqP99Us, pipelinedCallsPerSec }))
+// Median latency of one path() call on a held Node, and of root('a') -> child('b') -> path() issued
+// together (each on the previous one's pipelined result) and awaited at the end; the two alternate.
+async function chainLatency (n: number): Promise<{ chainRttUs: number, chainPipelinedUs: number }> {
+  const held = test.root((p) => { p.name = 'a' })
+  await held
+  const node = held.pipeline.node.dup()
+  held.release()
+  const rtt: number[] = []
+  const chained: number[] = []
+  for (let i = 0; i < n + 1000; i++) {
+    let s = process.hrtime.bigint()
+    const one = node.path()
+    await one
+    const oneUs = Number(process.hrtime.bigint() - s) / 1000
+    one.release()
+    s = process.hrtime.bigint()
+    const root = test.root((p) => { p.name = 'a' })
+    const child = root.pipeline.node.child((p) => { p.name = 'b' })
+    const path = child.pipeline.node.path()
+    await path
+    const threeUs = Number(process.hrtime.bigint() - s) / 1000
+    path.release()
+    child.release()
+    root.release()
+    if (i >= 1000) { rtt.push(oneUs); chained.push(threeUs) }
+  }
+  node.release()
+  const mid = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+  return { chainRttUs: mid(rtt), chainPipelinedUs: mid(chained) }
+}
+
+const { chainRttUs, chainPipelinedUs } = await chainLatency(Math.floor(sequential / 4))
+
+console.log(JSON.stringify({ seqMeanUs, seqP50Us, seqP99Us, pipelinedCallsPerSec, chainRttUs, chainPipelinedUs }))
 counter.release()
 test.release()
 conn.close()

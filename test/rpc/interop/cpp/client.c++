@@ -16,6 +16,8 @@
 #include <map>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 using namespace interop;
 
@@ -590,6 +592,37 @@ bool runScenario(Env& env, const std::string& name) {
 
 // ---- benchmark ----------------------------------------------------------------------------------
 
+double medianOf(std::vector<double>& xs) {
+  std::sort(xs.begin(), xs.end());
+  return xs[xs.size() / 2];
+}
+
+// Median latency of one path() call on a held Node, and of root("a") -> child("b") -> path() issued
+// together (each on the previous one's pipelined result) and awaited at the end; the two alternate.
+std::pair<double, double> chainLatency(Env& env, int n) {
+  using clock = std::chrono::steady_clock;
+  auto held = env.test.rootRequest();
+  held.setName("a");
+  Node::Client node = held.send().wait(env.ws).getNode();
+  std::vector<double> rtt, chained;
+  for (int i = 0; i < n + 1000; i++) {
+    auto s = clock::now();
+    node.pathRequest().send().wait(env.ws);
+    double one = std::chrono::duration<double, std::micro>(clock::now() - s).count();
+    s = clock::now();
+    auto r = env.test.rootRequest();
+    r.setName("a");
+    auto root = r.send();
+    auto c = root.getNode().childRequest();
+    c.setName("b");
+    auto child = c.send();
+    child.getNode().pathRequest().send().wait(env.ws);
+    double three = std::chrono::duration<double, std::micro>(clock::now() - s).count();
+    if (i >= 1000) { rtt.push_back(one); chained.push_back(three); }
+  }
+  return {medianOf(rtt), medianOf(chained)};
+}
+
 int bench(Env& env, int seq, int pipelined, int rounds) {
   auto req = env.test.newCounterRequest();
   req.setStart(0);
@@ -622,7 +655,9 @@ int bench(Env& env, int seq, int pipelined, int rounds) {
     }
     kj::joinPromises(inflight.releaseAsArray()).wait(env.ws);
     double secs = std::chrono::duration<double>(clock::now() - p0).count();
-    std::printf("{\"seqMeanUs\":%.3f,\"seqP50Us\":%.3f,\"seqP99Us\":%.3f,\"pipelinedCallsPerSec\":%.1f}\n", mean, p50, p99, pipelined / secs);
+    auto chain = chainLatency(env, seq / 4);
+    std::printf("{\"seqMeanUs\":%.3f,\"seqP50Us\":%.3f,\"seqP99Us\":%.3f,\"pipelinedCallsPerSec\":%.1f,\"chainRttUs\":%.3f,\"chainPipelinedUs\":%.3f}\n",
+                mean, p50, p99, pipelined / secs, chain.first, chain.second);
     std::fflush(stdout);
   }
   return 0;
