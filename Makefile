@@ -57,7 +57,8 @@ start: deps build
 bench: bench-rpc bench-cluster bench-chan bench-proc
 
 # Channels: local messages/s; remote send->recv between two nodes against a raw libp2p stream;
-# walk+load+send pipelined against one plain round trip.
+# walk+load+send pipelined against one plain round trip: in one process, then between `ww start` nodes with
+# client and node on one vCPU and on two, beside the C++ Cap'n Proto reference timing the same pattern.
 .PHONY: bench-chan
 bench-chan: deps build
 	node --import ./dist/src/polyfill.js dist/bench/chan/local.js

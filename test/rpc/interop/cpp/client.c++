@@ -1,6 +1,7 @@
 // The C++ reference client: runs interop scenarios against a Test server, or measures latency.
 // Usage: client <address> <scenario>|all|list
 //        client <address> bench <sequential calls> <pipelined calls> <rounds>
+//        client <address> chain <calls>   (only the chained-call latency of `bench`)
 // Prints "ok <scenario>" or "FAIL <scenario>: <check>" per scenario; exits 0 only if all passed.
 
 #include "common.h"
@@ -667,7 +668,7 @@ int bench(Env& env, int seq, int pipelined, int rounds) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::cerr << "usage: " << argv[0] << " <address> <scenario>|all|list | bench <seq> <pipelined> <rounds>" << std::endl;
+    std::cerr << "usage: " << argv[0] << " <address> <scenario>|all|list | bench <seq> <pipelined> <rounds> | chain <calls>" << std::endl;
     return 2;
   }
   std::string what = argv[2];
@@ -690,6 +691,12 @@ int main(int argc, char** argv) {
     eventually(env, [&]() { return env.test.hangStatsRequest().send().wait(env.ws).getStarted() > started0; });
     std::cout << "abandoning" << std::endl;
     std::_Exit(0);
+  }
+  if (what == "chain") {
+    if (argc != 4) { std::cerr << "chain needs <calls>" << std::endl; return 2; }
+    auto chain = chainLatency(env, std::atoi(argv[3]));
+    std::printf("{\"chainRttUs\":%.3f,\"chainPipelinedUs\":%.3f}\n", chain.first, chain.second);
+    return 0;
   }
   if (what == "bench") {
     if (argc != 6) { std::cerr << "bench needs <seq> <pipelined> <rounds>" << std::endl; return 2; }
