@@ -115,7 +115,7 @@ export function brokenCapability<C extends Capability>(Client: ClientClass<C>, e
 export class Answer<R extends capnp.Struct, PL = unknown> implements PromiseLike<R> {
   #hook: AnswerHook | undefined
   #results?: Promise<R>
-  #taken: Capability[] = []
+  #taken?: Capability[] = undefined // made on first use: no array literal per call (see entries.ts)
   #responseRelease?: () => void
   #settled = false
   #detached = false
@@ -172,7 +172,7 @@ export class Answer<R extends capnp.Struct, PL = unknown> implements PromiseLike
   pipelineCap<C extends Capability>(path: number[], Client: ClientClass<C>): C {
     const hook = this.#hook
     const cap = new Client(hook === undefined ? new ErrorHook(new InvalidArgument('answer used after release')) : hook.pipeline(path), true)
-    this.#taken.push(cap)
+    ;(this.#taken ??= []).push(cap)
     return cap
   }
 
@@ -182,12 +182,18 @@ export class Answer<R extends capnp.Struct, PL = unknown> implements PromiseLike
     this.#hook = undefined
     registry.unregister(this)
     if (!this.#settled) hook.cancel()
-    for (const c of this.#taken.splice(0)) c.release()
+    this.#releaseTaken()
     this.#responseRelease?.()
     this.#responseRelease = undefined
   }
 
   [Symbol.dispose] (): void { this.release() }
+
+  #releaseTaken (): void {
+    const taken = this.#taken
+    this.#taken = undefined
+    if (taken !== undefined) for (const c of taken) c.release()
+  }
 
   /**
    * For the RPC layer (tail calls): takes the answer's hook, and with it the results, away from
@@ -199,7 +205,7 @@ export class Answer<R extends capnp.Struct, PL = unknown> implements PromiseLike
     this.#hook = undefined
     this.#detached = true
     registry.unregister(this)
-    for (const c of this.#taken.splice(0)) c.release()
+    this.#releaseTaken()
     this.#responseRelease = undefined
     return hook
   }

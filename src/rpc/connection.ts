@@ -18,6 +18,7 @@ import { type CallTarget, TAG_CALL, TAG_FINISH, TAG_RELEASE, adoptLayout, callPa
   writeRelease, writeReturnHeader } from './envelope.js'
 import { CAP_NONE, CAP_RECEIVER_ANSWER, CAP_RECEIVER_HOSTED, CAP_SENDER_HOSTED, CAP_SENDER_PROMISE, CAP_THIRD_PARTY_HOSTED, type CapDesc,
   type PromisedTarget } from './envelope-caps.js'
+import { AnswerEntry, Question } from './entries.js'
 import { Outbox } from './outbox.js'
 import { ImportHook, PipelineHook } from './peer-hooks.js'
 import { ProtocolError } from './protocol-error.js'
@@ -47,23 +48,6 @@ interface CallInfo {
   /** The params' cap table. */
   caps: CapDesc[]
   contentPtr?: number
-}
-
-interface Question {
-  answer: PendingAnswer
-  /** The Call, while it waits in the outbox (a handler's tail call may still redirect it). */
-  pending?: capnp.Message
-  returned: boolean
-  finishSent: boolean
-  paramExports: number[]
-  pipelines: PipelineHook[]
-}
-
-interface AnswerEntry {
-  answer: PendingAnswer
-  returnSent: boolean
-  response?: Response
-  resultExports: number[]
 }
 
 interface ExportEntry { hook: CapHook, refs: number }
@@ -109,8 +93,8 @@ export class Connection {
     const q = this.newQuestion()
     b.questionId = q.id
     this.send(msg)
-    const hook = q.q.answer.pipeline([])
-    q.q.answer.promise.then((r) => { r.release() }, () => {})
+    const hook = q.answer.pipeline([])
+    q.answer.promise.then((r) => { r.release() }, () => {})
     return new Client(hook)
   }
 
@@ -170,18 +154,19 @@ export class Connection {
     return { msg, root: msg.initRoot(rpc.Message) }
   }
 
-  private newQuestion (): { id: number, q: Question } {
-    const q: Question = { answer: new PendingAnswer(), returned: false, finishSent: false, paramExports: [], pipelines: [] }
+  private newQuestion (): Question {
+    const q = new Question()
     const id = this.questions.add(q)
+    q.id = id
     q.answer.owner = this
     q.answer.questionId = id
     q.answer.makePipeline = (transform) => {
       const p = new PipelineHook(this, id, transform)
-      q.pipelines.push(p)
+      ;(q.pipelines ??= []).push(p)
       return p
     }
     q.answer.onCancel = () => { this.sendFinish(id, q) }
-    return { id, q }
+    return q
   }
 
   /** Sends a call to the peer. The call message is reused as the wire message. */
@@ -191,7 +176,8 @@ export class Connection {
       releaseCaps(c.msg)
       return new SettledAnswer(new LimitExceeded(`more than ${this.limits.maxQuestions} questions in flight`))
     }
-    const { id, q } = this.newQuestion()
+    const q = this.newQuestion()
+    const id = q.id
     this.lastId = id
     const caps = capTableOf(c.msg)
     if (writeCallHeader(c.msg, id, target, yourself)) {
@@ -433,7 +419,7 @@ export class Connection {
   private newAnswer (id: number): AnswerEntry {
     if (this.answers.has(id)) throw new ProtocolError(`question id ${id} reused while still in use`)
     if (this.answers.size >= this.limits.maxAnswers) throw new LimitExceeded(`more than ${this.limits.maxAnswers} calls in flight from the peer`)
-    const entry: AnswerEntry = { answer: new PendingAnswer(), returnSent: false, resultExports: [] }
+    const entry = new AnswerEntry()
     this.answers.set(id, entry)
     return entry
   }
@@ -626,7 +612,7 @@ export class Connection {
     setCapTable(msg, caps)
     const r = new Response(msg, payload, this.payloadDepth)
     if (contentPtr !== undefined && contentPtr >= 0) r.contentPtr = contentPtr
-    if (q.pipelines.length > 0) this.embargoPipelines(id, q, r)
+    if (q.pipelines !== undefined) this.embargoPipelines(id, q, r)
     q.answer.resolve(r)
     this.finishQuestion(id, q)
   }
@@ -672,7 +658,7 @@ export class Connection {
 
   /** Pipelines that had calls sent to the peer and now resolve to something nearer wait for a Disembargo echo. */
   private embargoPipelines (id: number, q: Question, r: Response): void {
-    for (const p of q.pipelines) {
+    for (const p of q.pipelines ?? []) {
       if (p.forwardedCalls === 0 || p.target !== undefined) continue
       let t: CapHook | null
       try { t = followTransform(r, p.transform) } catch { continue }

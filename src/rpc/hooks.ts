@@ -170,6 +170,12 @@ export class SettledAnswer implements AnswerHook {
   cancel (): void {}
 }
 
+/** A pipelined capability taken from an answer before it settled. */
+class Waiter {
+  constructor (readonly hook: PromiseHook, readonly transform: number[]) {}
+}
+const NO_WAITERS: readonly Waiter[] = []
+
 /**
  * An answer that settles later (local calls, queued calls, remote questions). Pipelined caps taken
  * before it settles are promises resolved, in the order they were taken, when it settles.
@@ -177,8 +183,10 @@ export class SettledAnswer implements AnswerHook {
 export class PendingAnswer implements AnswerHook {
   response?: Response
   error?: Error
-  private readonly waiters: Array<{ hook: PromiseHook, transform: number[] }> = []
-  private resolvers?: { resolve: (r: Response) => void, reject: (e: Error) => void }
+  // No object or array literals here, nor in what a call makes per call (see entries.ts).
+  private waiters?: Waiter[] = undefined
+  private resolveFn?: (r: Response) => void = undefined
+  private rejectFn?: (e: Error) => void = undefined
   private _promise?: Promise<Response>
   /** Called on cancel() before settling. */
   onCancel?: () => void
@@ -194,7 +202,7 @@ export class PendingAnswer implements AnswerHook {
     if (this._promise === undefined) {
       if (this.response !== undefined) this._promise = Promise.resolve(this.response)
       else if (this.error !== undefined) this._promise = Promise.reject(this.error)
-      else this._promise = new Promise((resolve, reject) => { this.resolvers = { resolve, reject } })
+      else this._promise = new Promise((resolve, reject) => { this.resolveFn = resolve; this.rejectFn = reject })
     }
     return this._promise
   }
@@ -207,7 +215,7 @@ export class PendingAnswer implements AnswerHook {
     }
     if (this.error !== undefined) return new ErrorHook(this.error)
     const hook = this.makePipeline?.(transform) ?? new PromiseHook()
-    this.waiters.push({ hook, transform })
+    ;(this.waiters ??= []).push(new Waiter(hook, transform))
     return hook
   }
 
@@ -217,15 +225,15 @@ export class PendingAnswer implements AnswerHook {
    * taken from now on (which go down inner's pipeline directly) overtake them.
    */
   follow (inner: AnswerHook): void {
-    for (const w of this.waiters.splice(0)) w.hook.resolve(inner.pipeline(w.transform))
+    for (const w of this.takeWaiters()) w.hook.resolve(inner.pipeline(w.transform))
   }
 
   resolve (r: Response): void {
     if (this.settled) { r.release(); return }
     this.response = r
-    this.resolvers?.resolve(r)
+    this.resolveFn?.(r)
     this.settle()
-    for (const w of this.waiters.splice(0)) {
+    for (const w of this.takeWaiters()) {
       if (w.hook.target !== undefined) continue // already following (chainAnswer): nothing to tell it
       let target: CapHook
       try {
@@ -238,18 +246,25 @@ export class PendingAnswer implements AnswerHook {
   reject (err: Error): void {
     if (this.settled) return
     this.error = err
-    if (this.resolvers !== undefined) this.resolvers.reject(err)
+    if (this.rejectFn !== undefined) this.rejectFn(err)
     else if (this._promise === undefined) { this._promise = Promise.reject(err); this._promise.catch(() => {}) }
     this.settle()
-    for (const w of this.waiters.splice(0)) w.hook.resolve(new ErrorHook(err))
+    for (const w of this.takeWaiters()) w.hook.resolve(new ErrorHook(err))
   }
 
   /**
    * Drops what only an unsettled answer uses. A settled answer may outlive its call by a while,
    * and what it still points to is copied by every scavenge that finds it alive.
    */
+  private takeWaiters (): readonly Waiter[] {
+    const w = this.waiters
+    this.waiters = undefined
+    return w ?? NO_WAITERS
+  }
+
   private settle (): void {
-    this.resolvers = undefined
+    this.resolveFn = undefined
+    this.rejectFn = undefined
     this.onCancel = undefined
     this.makePipeline = undefined
   }

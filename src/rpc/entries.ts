@@ -1,0 +1,34 @@
+// The per-call records of the question and answer tables. They are classes, not object literals,
+// on purpose: V8 tracks an allocation site for every literal and, when most of a site's objects
+// survive a scavenge, allocates its later objects straight in the old generation ("pretenuring").
+// A pretenured record keeps everything it points to (answer, response, message buffers) alive
+// through every scavenge until the next full GC, so a whole call gets promoted; the survivors then
+// confirm the decision. Objects made by a constructor have no allocation site, so this cannot start.
+import type * as capnp from 'capnp-es'
+import { PendingAnswer, type Response } from './hooks.js'
+import type { PipelineHook } from './peer-hooks.js'
+
+/** Export ids a message's cap table made; replaced, never added to, so one empty list serves all. */
+export const NO_EXPORTS: number[] = []
+
+/** A call we made, until its Return and our Finish. */
+export class Question {
+  readonly answer = new PendingAnswer()
+  /** The Call, while it waits in the outbox (a handler's tail call may still redirect it). */
+  pending?: capnp.Message = undefined
+  returned = false
+  finishSent = false
+  paramExports = NO_EXPORTS
+  /** The pipelined capabilities made on this question's answer (empty until the first). */
+  pipelines: PipelineHook[] | undefined = undefined
+  /** Its id in the questions table (set when added). */
+  id = -1
+}
+
+/** A call the peer made, until its Finish. */
+export class AnswerEntry {
+  readonly answer = new PendingAnswer()
+  returnSent = false
+  response?: Response = undefined
+  resultExports = NO_EXPORTS
+}
