@@ -183,7 +183,7 @@ const NO_WAITERS: readonly Waiter[] = []
 export class PendingAnswer implements AnswerHook {
   response?: Response
   error?: Error
-  // No object or array literals here, nor in what a call makes per call (see entries.ts).
+  // Nothing here is an object or array literal made for every call (see entries.ts).
   private waiters?: Waiter[] = undefined
   private resolveFn?: (r: Response) => void = undefined
   private rejectFn?: (e: Error) => void = undefined
