@@ -14,13 +14,20 @@ export interface AnchorServerOptions {
   chanLimits?: Partial<ChanLimits>
 }
 
+/**
+ * The capability served for each anchor (by AnchorRef.key) while any reference to it lives: a walk
+ * to an anchor already served adds a reference to that capability instead of serving the anchor
+ * again (a new server, export and import on each side, and a Release later).
+ */
+type Served = WeakMap<object, AnchorClient> // borrowed (unowned) handles: they keep nothing alive
+
 /** The root of a tree as an Anchor capability (yours to release). */
 export function serveTree (tree: AnchorTree<Capability>, opts: AnchorServerOptions = {}): AnchorClient {
-  return serveAnchor(tree.root(), opts)
+  return serveAnchor(tree.root(), opts, new WeakMap())
 }
 
 /** Serves one anchor; takes over `ref`, released with the capability's last reference. */
-export function serveAnchor (ref: AnchorRef<Capability>, opts: AnchorServerOptions = {}): AnchorClient {
+export function serveAnchor (ref: AnchorRef<Capability>, opts: AnchorServerOptions = {}, served: Served = new WeakMap()): AnchorClient {
   const server: AnchorServer = {
     ls (_params, results) {
       const children = ref.ls()
@@ -33,7 +40,10 @@ export function serveAnchor (ref: AnchorRef<Capability>, opts: AnchorServerOptio
       })
     },
     walk (params, results) {
-      using child = serveAnchor(ref.walk(params.path), opts)
+      const target = ref.walk(params.path)
+      const already = served.get(target.key)
+      if (already !== undefined) target.release() // that capability holds the anchor already
+      using child = already !== undefined ? already.dup() : serveAnchor(target, opts, served)
       Anchor_Walk$Results$Caps.anchor.set(results, child)
     },
     load (_params, results) {
@@ -63,8 +73,13 @@ export function serveAnchor (ref: AnchorRef<Capability>, opts: AnchorServerOptio
       Anchor_MakeChan$Results$Caps.chan.set(results, chan)
     },
     [Symbol.dispose] () {
+      if (served.get(key) === borrowed) served.delete(key)
       ref.release()
     }
   }
-  return AnchorClient.serve(server)
+  const key = ref.key
+  const client = AnchorClient.serve(server)
+  const borrowed = new AnchorClient(client.hook, false)
+  served.set(key, borrowed)
+  return client
 }

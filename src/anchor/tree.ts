@@ -164,6 +164,9 @@ export class AnchorRef<C = unknown> {
 
   get released (): boolean { return !this.live }
 
+  /** The same object for every reference to this anchor, and for no other anchor (a map key). */
+  get key (): object { return this.node }
+
   /** A new reference to the anchor at `path` below this one, creating missing anchors. */
   walk (path: string): AnchorRef<C> {
     this.check()

@@ -48,6 +48,33 @@ async function walk (from: AnchorClient, path: string): Promise<AnchorClient> {
 describe('anchor: Anchor capability over RPC', function () {
   this.timeout(30000)
 
+  it('walks to an anchor already served share its capability (one export); the anchor goes with the last reference', async () => {
+    const tree = new AnchorTree<Capability>()
+    const served = serveTree(tree)
+    const [a, b] = memoryPair()
+    const server = new Connection(b, { bootstrap: served })
+    const client = new Connection(a)
+    const root = client.bootstrap(AnchorClient)
+    const first = await walk(root, 'a/b')
+    const exportsAfterOne = server.stats.exports
+    const second = await walk(root, '/a/b')
+    const toA = await walk(root, 'a')
+    const viaA = await walk(toA, 'b')
+    assert.equal(server.stats.exports, exportsAfterOne + 1, 'only the walk to a made a new export')
+    assert.equal((await second.path()).path, '/a/b')
+    first.release()
+    second.release()
+    toA.release()
+    assert.equal((await viaA.path()).path, '/a/b', 'the last reference still works')
+    assert.equal(tree.size, 3)
+    viaA.release()
+    await eventually('the anchors went with the last reference', () => tree.size === 1)
+    root.release()
+    client.close()
+    server.close()
+    served.release()
+  })
+
   it('walk a/b/c remotely, release the capability: the tree is empty again', async () => {
     const { tree, connect, stop } = servedTree()
     const root = connect()
