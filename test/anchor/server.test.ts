@@ -34,6 +34,16 @@ function servedTree (): { tree: AnchorTree<Capability>, connect: () => AnchorCli
   }
 }
 
+/** A tree served over one in-memory connection, with both ends at hand. */
+function servedOverPair (): { tree: AnchorTree<Capability>, served: AnchorClient, server: Connection, client: Connection, root: AnchorClient } {
+  const tree = new AnchorTree<Capability>()
+  const served = serveTree(tree)
+  const [a, b] = memoryPair()
+  const server = new Connection(b, { bootstrap: served })
+  const client = new Connection(a)
+  return { tree, served, server, client, root: client.bootstrap(AnchorClient) }
+}
+
 /** Walks and keeps a reference of its own (releasing an unsettled answer would cancel the call). */
 async function walk (from: AnchorClient, path: string): Promise<AnchorClient> {
   const ans = from.walk((p) => { p.path = path })
@@ -49,12 +59,7 @@ describe('anchor: Anchor capability over RPC', function () {
   this.timeout(30000)
 
   it('walks to an anchor already served share its capability (one export); the anchor goes with the last reference', async () => {
-    const tree = new AnchorTree<Capability>()
-    const served = serveTree(tree)
-    const [a, b] = memoryPair()
-    const server = new Connection(b, { bootstrap: served })
-    const client = new Connection(a)
-    const root = client.bootstrap(AnchorClient)
+    const { tree, served, server, client, root } = servedOverPair()
     const first = await walk(root, 'a/b')
     const exportsAfterOne = server.stats.exports
     const second = await walk(root, '/a/b')
@@ -172,12 +177,7 @@ describe('anchor: Anchor capability over RPC', function () {
   })
 
   it('a client whose connection drops releases its anchors', async () => {
-    const tree = new AnchorTree<Capability>()
-    const root = serveTree(tree)
-    const [x, y] = memoryPair()
-    const server = new Connection(y, { bootstrap: root })
-    const client = new Connection(x)
-    const r = client.bootstrap(AnchorClient)
+    const { tree, served: root, server, client, root: r } = servedOverPair()
     const deep = await walk(r, 'x/y/z')
     await deep.path()
     assert.equal(tree.size, 4)
