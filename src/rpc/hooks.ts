@@ -252,16 +252,17 @@ export class PendingAnswer implements AnswerHook {
     for (const w of this.takeWaiters()) w.hook.resolve(new ErrorHook(err))
   }
 
-  /**
-   * Drops what only an unsettled answer uses. A settled answer may outlive its call by a while,
-   * and what it still points to is copied by every scavenge that finds it alive.
-   */
+  /** The pipelined caps waiting for this answer, now theirs to resolve (none are left here). */
   private takeWaiters (): readonly Waiter[] {
     const w = this.waiters
     this.waiters = undefined
     return w ?? NO_WAITERS
   }
 
+  /**
+   * Drops what only an unsettled answer uses. A settled answer may outlive its call by a while,
+   * and what it still points to is copied by every scavenge that finds it alive.
+   */
   private settle (): void {
     this.resolveFn = undefined
     this.rejectFn = undefined
