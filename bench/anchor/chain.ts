@@ -8,15 +8,15 @@ const payload = new TextEncoder().encode('ping')
 
 /** `drain` takes the sent message out of the channel (run untimed after each chain). */
 export function chainOps (root: AnchorClient, path: string, anchor: AnchorClient, drain: () => Promise<void>): { rtt: Op, pipelined: Op, sequential: Op } {
-  const walk = () => root.walk((p) => { p.path = path })
-  const loadOf = (w: ReturnType<typeof walk>) => w.pipeline.anchor.load()
+  const walk = (onlyPipeline = false) => root.walk((p) => { p.path = path }, { onlyPipeline })
+  const loadOf = (w: ReturnType<typeof walk>, onlyPipeline = false) => w.pipeline.anchor.load(undefined, { onlyPipeline })
   const sendOn = (l: ReturnType<typeof loadOf>) => l.pipeline.value.sender.send((p) => { writeMessage(p._initMsg(), { data: payload }) })
   return {
     rtt: { run: async () => { const a = anchor.path(); await a; a.release() } },
     pipelined: {
       run: async () => {
-        const w = walk()
-        const l = loadOf(w)
+        const w = walk(true)
+        const l = loadOf(w, true)
         const s = sendOn(l)
         await s
         for (const x of [s, l, w]) x.release()

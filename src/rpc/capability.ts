@@ -9,6 +9,13 @@ import { defaultRpcLimits } from './limits.js'
 export interface CallOptions {
   /** Aborting cancels the call (Finish is sent; the server's ctx.signal aborts). */
   signal?: AbortSignal
+  /**
+   * The results serve only to pipeline further calls (Call.onlyPromisePipeline): a peer that
+   * honours it sends no Return and exports nothing for them. Awaiting the answer fails; its
+   * pipelined capabilities work until it is released (which sends the Finish), as when a call is
+   * canceled. Ignored for a call with capabilities in its params.
+   */
+  onlyPipeline?: boolean
 }
 
 const registry = new FinalizationRegistry<CapHook>((hook) => { hook.release() })
@@ -67,8 +74,9 @@ export class Capability {
       releaseCaps(msg.msg)
       throw err
     }
-    const hook = this.hook.call({ interfaceId: method.interfaceId, methodId: method.methodId, msg: msg.msg, contentPtr: msg.struct !== undefined ? CALL_CONTENT_PTR : undefined, signal: options?.signal })
-    return new Answer(hook, method.Results, options?.signal, Pipeline)
+    const hook = this.hook.call({ interfaceId: method.interfaceId, methodId: method.methodId, msg: msg.msg,
+      contentPtr: msg.struct !== undefined ? CALL_CONTENT_PTR : undefined, signal: options?.signal, onlyPipeline: options?.onlyPipeline })
+    return new Answer(hook, method.Results, options, Pipeline)
   }
 
   /** A `-> stream` call: resolves when the bytes in flight on this capability fit the window. */
@@ -120,10 +128,13 @@ export class Answer<R extends capnp.Struct, PL = unknown> implements PromiseLike
   #settled = false
   #detached = false
   #pipeline?: PL
+  readonly #pipelineOnly: boolean
 
-  constructor (hook: AnswerHook, private readonly Results: capnp.StructCtor<R>, signal?: AbortSignal,
+  constructor (hook: AnswerHook, private readonly Results: capnp.StructCtor<R>, options?: CallOptions,
     private readonly Pipeline?: new (answer: Answer<R, PL>, path: number[]) => PL) {
     this.#hook = hook
+    this.#pipelineOnly = options?.onlyPipeline === true
+    const signal = options?.signal
     hook.promise.then((r) => {
       this.#settled = true
       if (this.#detached) return
@@ -148,6 +159,7 @@ export class Answer<R extends capnp.Struct, PL = unknown> implements PromiseLike
     if (this.#results === undefined) {
       const hook = this.#hook
       if (hook === undefined) return Promise.reject(new InvalidArgument('answer used after release'))
+      if (this.#pipelineOnly) return Promise.reject(new InvalidArgument('the call was made with onlyPipeline: its results do not come back'))
       this.#results = hook.promise.then((r) => (r.contentPtr !== undefined ? structAt(r.msg.getSegment(0), r.contentPtr, this.Results, r.depth - 1) : undefined) ??
         capnp.utils.getStruct(0, this.Results, r.payload))
     }

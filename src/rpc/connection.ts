@@ -12,9 +12,9 @@ import { type AnswerHook, type CapHook, type CapTable, ErrorHook, type OutCall, 
   SettledAnswer, capTableOf, chainAnswer, followTransform, releaseCaps, setCapTable } from './hooks.js'
 import { type Capability, type ClientClass } from './capability.js'
 import { errorFromException, exceptionTypeCode, exceptionTypeOf } from './exception.js'
-import { IdTable } from './tables.js'
+import { IdTable, PIPELINE_ONLY_IDS, QuestionTable } from './tables.js'
 import { receivedMessage } from './message.js'
-import { type CallTarget, TAG_CALL, TAG_FINISH, TAG_RELEASE, adoptLayout, callParams, copyLaidOut, readFast, setCallYourself, writeCallHeader, writeCapTableOf, writeFinish,
+import { type CallTarget, TAG_CALL, TAG_FINISH, TAG_RELEASE, adoptLayout, callParams, canMarkOnlyPipeline, copyLaidOut, readFast, setCallYourself, writeCallHeader, writeCapTableOf, writeFinish,
   writeRelease, writeReturnHeader } from './envelope.js'
 import { CAP_NONE, CAP_RECEIVER_ANSWER, CAP_RECEIVER_HOSTED, CAP_SENDER_HOSTED, CAP_SENDER_PROMISE, CAP_THIRD_PARTY_HOSTED, type CapDesc,
   type PromisedTarget } from './envelope-caps.js'
@@ -41,6 +41,8 @@ interface CallInfo {
   interfaceId: bigint
   methodId: number
   sendResultsTo: number
+  /** Call.onlyPromisePipeline: send no Return, keep the results for pipelined calls until Finish. */
+  onlyPipeline: boolean
   /** An export id (importedCap), a promised answer, or the capnp-es target. */
   target: number | PromisedTarget | rpc.MessageTarget
   /** The params payload, or the byte offset (segment 0) of its pointer. */
@@ -60,7 +62,7 @@ export class Connection {
   error?: Error
   private done = false
   private resolveClosed!: () => void
-  private readonly questions = new IdTable<Question>()
+  private readonly questions = new QuestionTable<Question>()
   private readonly answers = new Map<number, AnswerEntry>()
   private readonly exports = new IdTable<ExportEntry>()
   private readonly exportIds = new Map<CapHook, number>()
@@ -136,7 +138,7 @@ export class Connection {
     if (!(inner instanceof PendingAnswer) || inner.owner !== this || inner.questionId === undefined) return false
     const q = this.questions.get(inner.questionId)
     const entry = this.answers.get(answerId)
-    if (q === undefined || q.answer !== inner || q.pending === undefined || entry === undefined || entry.returnSent) return false
+    if (q === undefined || q.answer !== inner || q.pending === undefined || entry === undefined || entry.returnSent || entry.pipelineOnly) return false
     setCallYourself(q.pending)
     entry.returnSent = true
     const { msg, root } = this.newMessage()
@@ -154,10 +156,11 @@ export class Connection {
     return { msg, root: msg.initRoot(rpc.Message) }
   }
 
-  private newQuestion (): Question {
+  private newQuestion (pipelineOnly = false): Question {
     const q = new Question()
-    const id = this.questions.add(q)
+    const id = this.questions.add(q, pipelineOnly)
     q.id = id
+    q.pipelineOnly = pipelineOnly
     q.answer.owner = this
     q.answer.questionId = id
     q.answer.makePipeline = (transform) => {
@@ -176,11 +179,13 @@ export class Connection {
       releaseCaps(c.msg)
       return new SettledAnswer(new LimitExceeded(`more than ${this.limits.maxQuestions} questions in flight`))
     }
-    const q = this.newQuestion()
+    const caps = capTableOf(c.msg)
+    // Only for calls without caps in their params: with no Return, nothing would release them.
+    const pipelineOnly = c.onlyPipeline === true && !yourself && caps.length === 0 && canMarkOnlyPipeline(c.msg)
+    const q = this.newQuestion(pipelineOnly)
     const id = q.id
     this.lastId = id
-    const caps = capTableOf(c.msg)
-    if (writeCallHeader(c.msg, id, target, yourself)) {
+    if (writeCallHeader(c.msg, id, target, yourself, pipelineOnly)) {
       if (caps.length > 0) q.paramExports = this.writeCapTable(c.msg, callParams, caps)
     } else {
       const call = new rpc.Message(c.msg.getSegment(0), 0).call
@@ -188,6 +193,7 @@ export class Connection {
       writeTarget(call.target, target)
       if (yourself) call.sendResultsTo.yourself = true
       else call.sendResultsTo.caller = true
+      if (call.onlyPromisePipeline) call.onlyPromisePipeline = false // a forwarded call's hint was its sender's
       q.paramExports = this.writeCapTable(c.msg, () => call.params, caps, false)
     }
     this.send(c.msg, true, q)
@@ -209,8 +215,10 @@ export class Connection {
   private sendFinish (id: number, q: Question): void {
     if (q.finishSent) return
     q.finishSent = true
-    this.sendFrame((_, dv, at) => { writeFinish(dv, at, id, false) }, q.returned) // a cancel goes out at once
-    if (q.returned) this.questions.delete(id)
+    // A cancel goes out at once; a pipeline-only question's Finish usually just frees its results.
+    const done = q.returned || q.pipelineOnly
+    this.sendFrame((_, dv, at) => { writeFinish(dv, at, id, false) }, done)
+    if (done) this.questions.delete(id)
   }
 
   private sendRelease (id: number, count: number): void {
@@ -308,7 +316,7 @@ export class Connection {
     try {
       for (let i = 0; i < descs.length; i++) caps[i] = this.readDescriptor(descs[i])
     } catch (err) {
-      for (const c of caps) c?.release()
+      releaseAll(caps)
       throw err
     }
     return caps
@@ -370,10 +378,12 @@ export class Connection {
         adoptLayout(msg, fast)
         if (fast.tag === TAG_CALL) {
           this.onCall(msg, { questionId: fast.questionId, interfaceId: fast.interfaceId, methodId: fast.methodId, sendResultsTo: fast.sendResultsTo,
-            target: fast.target, params: fast.paramsPtr, caps: fast.caps, contentPtr: fast.contentPtr })
+            onlyPipeline: fast.onlyPipeline, target: fast.target, params: fast.paramsPtr, caps: fast.caps, contentPtr: fast.contentPtr })
         } else {
           const q = this.takeQuestion(fast.answerId, fast.releaseParamCaps)
-          this.returnResults(fast.answerId, q, msg, fast.resultsPtr, this.readCapTable(fast.caps), fast.contentPtr)
+          const caps = this.readCapTable(fast.caps)
+          if (q === undefined) releaseAll(caps)
+          else this.returnResults(fast.answerId, q, msg, fast.resultsPtr, caps, fast.contentPtr)
         }
         return
       }
@@ -392,8 +402,8 @@ export class Connection {
     switch (root.which()) {
       case rpc.Message.CALL: {
         const call = root.call
-        this.onCall(msg, { questionId: call.questionId, interfaceId: call.interfaceId, methodId: call.methodId,
-          sendResultsTo: call.sendResultsTo.which(), target: call.target, params: call.params, caps: descsOf(call.params) })
+        this.onCall(msg, { questionId: call.questionId, interfaceId: call.interfaceId, methodId: call.methodId, sendResultsTo: call.sendResultsTo.which(),
+          onlyPipeline: call.onlyPromisePipeline, target: call.target, params: call.params, caps: descsOf(call.params) })
         break
       }
       case rpc.Message.RETURN: this.onReturn(msg, root.return); break
@@ -478,7 +488,7 @@ export class Connection {
     setCapTable(msg, caps)
     let entry: AnswerEntry
     try { entry = this.newAnswer(id) } catch (err) { target.release(); releaseCaps(msg); throw err }
-    const c: OutCall = { interfaceId: call.interfaceId, methodId: call.methodId, msg, origin: this, answerId: id }
+    const c: OutCall = { interfaceId: call.interfaceId, methodId: call.methodId, msg, origin: this, answerId: id, onlyPipeline: call.onlyPipeline }
     if (typeof call.params === 'number') { c.paramsAt = call.params; c.depth = this.payloadDepth } else c.params = call.params
     if (call.contentPtr !== undefined && call.contentPtr >= 0) c.contentPtr = call.contentPtr
     const redirect = call.sendResultsTo
@@ -517,7 +527,20 @@ export class Connection {
         (err) => { this.sendReturn(id, entry, err) })
       return
     }
-    this.replyWhenSettled(id, entry)
+    if (call.onlyPipeline) this.holdForPipelining(id, entry)
+    else this.replyWhenSettled(id, entry)
+  }
+
+  /** A call made with onlyPromisePipeline: no Return; its results serve pipelined calls until the Finish. */
+  private holdForPipelining (id: number, entry: AnswerEntry): void {
+    entry.pipelineOnly = true
+    const keep = (r: Response): void => {
+      if (this.answers.get(id) === entry) entry.response = r
+      else r.release() // finished (or the connection closed) before the call ended
+    }
+    const a = entry.answer
+    if (a.response !== undefined) keep(a.response)
+    else if (a.error === undefined) a.promise.then(keep, () => {})
   }
 
   private get lastQuestionId (): number { return this.lastId }
@@ -585,15 +608,19 @@ export class Connection {
     this.answers.delete(id)
     if (!entry.returnSent) {
       entry.answer.cancel()
-      this.sendReturn(id, entry, new Canceled('canceled'))
+      if (!entry.pipelineOnly) this.sendReturn(id, entry, new Canceled('canceled'))
     }
     if (releaseResultCaps) for (const e of entry.resultExports.splice(0)) this.releaseExport(e, 1)
-    if (entry.returnSent) this.dropAnswer(entry)
+    if (entry.returnSent || entry.pipelineOnly) this.dropAnswer(entry)
   }
 
-  /** Marks a question returned (releasing its param caps when asked to). */
-  private takeQuestion (id: number, releaseParamCaps: boolean): Question {
+  /**
+   * Marks a question returned (releasing its param caps when asked to). Undefined for a late
+   * Return to a pipeline-only question we finished already (a peer that ignores the hint).
+   */
+  private takeQuestion (id: number, releaseParamCaps: boolean): Question | undefined {
     const q = this.questions.get(id)
+    if (q === undefined && id >= PIPELINE_ONLY_IDS) return undefined
     if (q === undefined || q.returned) throw new ProtocolError(`return for unknown question ${id}`)
     q.returned = true
     if (releaseParamCaps) for (const e of q.paramExports.splice(0)) this.releaseExport(e, 1)
@@ -620,6 +647,10 @@ export class Connection {
   private onReturn (msg: capnp.Message, ret: rpc.Return): void {
     const id = ret.answerId
     const q = this.takeQuestion(id, ret.releaseParamCaps)
+    if (q === undefined) {
+      if (ret.which() === rpc.Return.RESULTS) releaseAll(this.readCapTable(descsOf(ret.results)))
+      return
+    }
     const finish = (): void => { this.finishQuestion(id, q) }
     switch (ret.which()) {
       case rpc.Return.RESULTS: {
@@ -789,4 +820,8 @@ export class Connection {
     log('%s: closed: %s', this.name, err.message)
     this.resolveClosed()
   }
+}
+
+function releaseAll (caps: CapTable): void {
+  for (const c of caps) c?.release()
 }

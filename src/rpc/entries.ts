@@ -18,6 +18,8 @@ export class Question {
   pending?: capnp.Message = undefined
   returned = false
   finishSent = false
+  /** Made with onlyPromisePipeline: the peer may send no Return, so the id is freed at our Finish. */
+  pipelineOnly = false
   paramExports = NO_EXPORTS
   /** The pipelined capabilities made on this question's answer (empty until the first). */
   pipelines: PipelineHook[] | undefined = undefined
@@ -29,6 +31,8 @@ export class Question {
 export class AnswerEntry {
   readonly answer = new PendingAnswer()
   returnSent = false
+  /** Called with onlyPromisePipeline: no Return is sent; the results serve pipelined calls until Finish. */
+  pipelineOnly = false
   response?: Response = undefined
   resultExports = NO_EXPORTS
 }

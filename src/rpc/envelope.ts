@@ -26,11 +26,11 @@ export type CallTarget = { importedCap: number } | PromisedTarget
 /**
  * Where the envelope fields of a Call or Return sit in segment 0 (byte offsets), for messages we
  * laid out and for received one-segment messages that readFast decoded (so a forwarded call or
- * forwarded results are rewritten in place, not through capnp-es). `data`: the Call/Return data
- * section (at least one word); `target`, `targetPtr`: the Call's MessageTarget data word and its
- * promisedAnswer pointer; `caps`: the payload's capTable pointer.
+ * forwarded results are rewritten in place, not through capnp-es). `data`, `dataBytes`: the
+ * Call/Return data section (at least one word); `target`, `targetPtr`: the Call's MessageTarget
+ * data word and its promisedAnswer pointer; `caps`: the payload's capTable pointer.
  */
-interface Layout { tag: typeof TAG_CALL | typeof TAG_RETURN, data: number, target: number, targetPtr: number, caps: number }
+interface Layout { tag: typeof TAG_CALL | typeof TAG_RETURN, data: number, dataBytes: number, target: number, targetPtr: number, caps: number }
 const LAYOUT = Symbol('ww.layout')
 type Marked = { [LAYOUT]?: Layout }
 const layoutOf = (msg: capnp.Message): Layout | undefined => (msg as Marked)[LAYOUT]
@@ -47,7 +47,7 @@ const CALL_BUFFER = 512
 
 /** Byte offset of the params content pointer in a Call we laid out (Payload pointer 0). */
 export const CALL_CONTENT_PTR = 11 * 8
-const OWN_CALL: Layout = { tag: TAG_CALL, data: CALL_DATA, target: CALL_TARGET, targetPtr: CALL_TARGET + 8, caps: CALL_CONTENT_PTR + 8 }
+const OWN_CALL: Layout = { tag: TAG_CALL, data: CALL_DATA, dataBytes: 3 * 8, target: CALL_TARGET, targetPtr: CALL_TARGET + 8, caps: CALL_CONTENT_PTR + 8 }
 
 /**
  * A new Call message with its envelope laid out and, when it fits, an empty `Params` struct as
@@ -126,12 +126,23 @@ export function callParams (msg: capnp.Message): rpc.Payload {
   return new rpc.Message(msg.getSegment(0), 0).call.params
 }
 
+/** Call.onlyPromisePipeline: bit 130 of the data section (byte 16, bit 2). */
+const ONLY_PIPELINE_BYTE = 16
+const ONLY_PIPELINE_MASK = 1 << 2
+
+/** Whether writeCallHeader can set onlyPromisePipeline in this Call (ours, or received with a data section that has the bit). */
+export function canMarkOnlyPipeline (msg: capnp.Message): boolean {
+  const l = layoutOf(msg)
+  return l !== undefined && l.tag === TAG_CALL && l.dataBytes > ONLY_PIPELINE_BYTE
+}
+
 /**
  * Writes questionId, the target (an importedCap, or a promisedAnswer laid out at the end of the
- * segment) and sendResultsTo into a Call we laid out; false if the message has another layout
- * (the caller then uses capnp-es).
+ * segment), sendResultsTo and onlyPromisePipeline into a Call with a layout (ours or a received
+ * one's: a forwarded call says what we mean, not what its sender meant); false if the message
+ * has none (the caller then uses capnp-es).
  */
-export function writeCallHeader (msg: capnp.Message, questionId: number, target: CallTarget, yourself: boolean): boolean {
+export function writeCallHeader (msg: capnp.Message, questionId: number, target: CallTarget, yourself: boolean, onlyPipeline = false): boolean {
   const l = layoutOf(msg)
   if (l === undefined || l.tag !== TAG_CALL) return false
   let answerAt = 0
@@ -142,6 +153,10 @@ export function writeCallHeader (msg: capnp.Message, questionId: number, target:
   const dv = new DataView(msg.getSegment(0).buffer)
   dv.setUint32(l.data, questionId, true)
   dv.setUint16(l.data + 6, yourself ? 1 : 0, true)
+  if (l.dataBytes > ONLY_PIPELINE_BYTE) {
+    const flags = dv.getUint8(l.data + ONLY_PIPELINE_BYTE) & ~ONLY_PIPELINE_MASK
+    dv.setUint8(l.data + ONLY_PIPELINE_BYTE, onlyPipeline ? flags | ONLY_PIPELINE_MASK : flags)
+  }
   if ('questionId' in target) {
     dv.setUint32(l.target, 0, true)
     dv.setUint16(l.target + 4, 1, true)
@@ -204,7 +219,7 @@ const RETURN_BUFFER = 512
 
 /** Byte offset of the results content pointer in a Return we laid out. */
 export const RETURN_CONTENT_PTR = 6 * 8
-const OWN_RETURN: Layout = { tag: TAG_RETURN, data: RETURN_DATA, target: -1, targetPtr: -1, caps: RETURN_CONTENT_PTR + 8 }
+const OWN_RETURN: Layout = { tag: TAG_RETURN, data: RETURN_DATA, dataBytes: 2 * 8, target: -1, targetPtr: -1, caps: RETURN_CONTENT_PTR + 8 }
 
 /**
  * A new Return message with `results` set and releaseParamCaps = false, and (when it fits) an
@@ -287,6 +302,8 @@ export interface FastCall {
   /** An export id (importedCap), or a promised answer. */
   target: number | PromisedTarget
   sendResultsTo: number
+  /** Call.onlyPromisePipeline: the caller wants no Return, only to pipeline on the results. */
+  onlyPipeline: boolean
   /** Byte offset (segment 0) of the params pointer, for a capnp-es Payload over it. */
   paramsPtr: number
   /** Byte offset of the params content pointer (-1: none). */
@@ -344,9 +361,10 @@ export function readFast (segment: ArrayBuffer | DataView): FastCall | FastRetur
     const p = payloadOf(dv, paramsPtr)
     if (p === undefined) return undefined
     const layout: Layout | undefined = body.dataBytes >= 8 && t.dataBytes >= 8 && t.ptrCount >= 1 && p.capsPtr >= 0
-      ? { tag, data: body.data, target: t.data, targetPtr: t.ptrs, caps: p.capsPtr }
+      ? { tag, data: body.data, dataBytes: body.dataBytes, target: t.data, targetPtr: t.ptrs, caps: p.capsPtr }
       : undefined
-    return { tag, questionId: u32(dv, body, 0), interfaceId: u64(dv, body, 8), methodId: u16(dv, body, 4), target, sendResultsTo, paramsPtr, contentPtr: p.contentPtr, caps: p.caps, layout }
+    const onlyPipeline = bit(dv, body, ONLY_PIPELINE_BYTE * 8 + 2)
+    return { tag, questionId: u32(dv, body, 0), interfaceId: u64(dv, body, 8), methodId: u16(dv, body, 4), target, sendResultsTo, onlyPipeline, paramsPtr, contentPtr: p.contentPtr, caps: p.caps, layout }
   }
   if (u16(dv, body, 6) !== 0) return undefined // not `results`
   const resultsPtr = ptrAt(body, 0)
@@ -354,7 +372,7 @@ export function readFast (segment: ArrayBuffer | DataView): FastCall | FastRetur
   const p = payloadOf(dv, resultsPtr)
   if (p === undefined) return undefined
   const layout: Layout | undefined = body.dataBytes >= 8 && p.capsPtr >= 0
-    ? { tag, data: body.data, target: -1, targetPtr: -1, caps: p.capsPtr }
+    ? { tag, data: body.data, dataBytes: body.dataBytes, target: -1, targetPtr: -1, caps: p.capsPtr }
     : undefined
   return { tag, answerId: u32(dv, body, 0), releaseParamCaps: !bit(dv, body, 32), resultsPtr, contentPtr: p.contentPtr, caps: p.caps, layout }
 }

@@ -29,6 +29,8 @@ export interface OutCall {
   answerId?: number
   /** For `-> stream` methods. */
   stream?: boolean
+  /** The caller only pipelines on the results: sent to a peer as Call.onlyPromisePipeline (no Return needed). */
+  onlyPipeline?: boolean
 }
 
 /** No nesting depth limit (capnp-es's default). */
@@ -170,6 +172,13 @@ export class SettledAnswer implements AnswerHook {
   cancel (): void {}
 }
 
+/**
+ * The error of every call its caller gave up on: one instance, made once. Releasing the answer of
+ * a call made only to pipeline on cancels it every time, and making an Error costs more than the
+ * call (it carries no stack worth keeping: that of the release).
+ */
+const CANCELED_BY_CALLER = new Canceled('call canceled by the caller')
+
 /** A pipelined capability taken from an answer before it settled. */
 class Waiter {
   constructor (readonly hook: PromiseHook, readonly transform: number[]) {}
@@ -273,7 +282,7 @@ export class PendingAnswer implements AnswerHook {
   cancel (): void {
     if (this.settled) return
     this.onCancel?.()
-    this.reject(new Canceled('call canceled by the caller'))
+    this.reject(CANCELED_BY_CALLER)
   }
 }
 

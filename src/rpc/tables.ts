@@ -30,3 +30,43 @@ export class IdTable<T> {
     }
   }
 }
+
+/** The first id of the questions made with Call.onlyPromisePipeline (the high bit set). */
+export const PIPELINE_ONLY_IDS = 0x80000000
+
+/**
+ * The questions table. A call made with onlyPromisePipeline may never get a Return, so its id is
+ * freed at our Finish, yet a peer that ignores the hint still sends one later. As rpc.capnp
+ * advises, such calls take ids with the high bit set, in turn, reused only after all 2^31 went by,
+ * so a late Return can never be taken for a newer call's.
+ */
+export class QuestionTable<T> {
+  private readonly small = new IdTable<T>()
+  private readonly pipelineOnly = new Map<number, T>()
+  private nextPipelineOnly = PIPELINE_ONLY_IDS
+
+  get size (): number { return this.small.size + this.pipelineOnly.size }
+
+  add (value: T, pipelineOnly: boolean): number {
+    if (!pipelineOnly) return this.small.add(value)
+    let id = this.nextPipelineOnly
+    while (this.pipelineOnly.has(id)) id = next(id) // only after a wrap, past a question still open
+    this.nextPipelineOnly = next(id)
+    this.pipelineOnly.set(id, value)
+    return id
+  }
+
+  get (id: number): T | undefined { return id >= PIPELINE_ONLY_IDS ? this.pipelineOnly.get(id) : this.small.get(id) }
+
+  delete (id: number): void {
+    if (id >= PIPELINE_ONLY_IDS) this.pipelineOnly.delete(id)
+    else this.small.delete(id)
+  }
+
+  * entries (): IterableIterator<[number, T]> {
+    yield * this.small.entries()
+    yield * this.pipelineOnly.entries()
+  }
+}
+
+const next = (id: number): number => id === 0xffffffff ? PIPELINE_ONLY_IDS : id + 1

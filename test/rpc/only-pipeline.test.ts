@@ -1,0 +1,162 @@
+// Calls made with onlyPipeline (Call.onlyPromisePipeline): the callee sends no Return for them
+// and exports nothing for their results; their results serve the calls pipelined on them until
+// the caller releases the answer (Finish). Checked on the wire and in every table, directly and
+// through a host that forwards the calls to a third party.
+import assert from 'node:assert/strict'
+import * as capnp from 'capnp-es'
+import * as rpc from 'capnp-es/capnp/rpc'
+import { Canceled, InvalidArgument } from '../../src/errors.js'
+import { Connection } from '../../src/rpc/index.js'
+import { memoryPair, type MessageTransport } from '../../src/transport/index.js'
+import { AdderClient, type AdderServer, Adder_Next$Results$Caps } from './gen/rpctest.rpc.js'
+
+/** Counts the Returns a side sends, and the Calls it sends marked onlyPromisePipeline. */
+interface Sent { returns: number, onlyPipelineCalls: number }
+
+function counting (t: MessageTransport, sent: Sent): MessageTransport {
+  return {
+    start: (h, l) => { t.start(h, l) },
+    send: (frame, lazy) => {
+      const m = new capnp.Message(frame.slice().buffer, false).getRoot(rpc.Message)
+      if (m.which() === rpc.Message.RETURN) sent.returns++
+      if (m.which() === rpc.Message.CALL && m.call.onlyPromisePipeline) sent.onlyPipelineCalls++
+      t.send(frame, lazy)
+    },
+    close: (err) => { t.close(err) }
+  }
+}
+
+/** Adder `a<i>`: next() gives a<i+1>; `alive` counts adders not yet released. */
+function adder (i: number, alive: { n: number }): AdderServer {
+  alive.n++
+  return {
+    add (p, r) { r.sum = p.a + p.b; r.via = `a${i}` },
+    next (_p, r) {
+      using n = AdderClient.serve(adder(i + 1, alive))
+      Adder_Next$Results$Caps.adder.set(r, n)
+    },
+    addVia () { throw new InvalidArgument('no addVia') },
+    [Symbol.dispose] () { alive.n-- }
+  }
+}
+
+/** A connection pair serving `boot`; what each side sends is counted (`sent`: the server, `asked`: the client). */
+function link (boot: AdderClient, name: string): { client: Connection, server: Connection, sent: Sent, asked: Sent } {
+  const [a, b] = memoryPair()
+  const sent: Sent = { returns: 0, onlyPipelineCalls: 0 }
+  const asked: Sent = { returns: 0, onlyPipelineCalls: 0 }
+  const server = new Connection(counting(b, sent), { bootstrap: boot, name: `${name}-server` })
+  const client = new Connection(counting(a, asked), { name: `${name}-client` })
+  return { client, server, sent, asked }
+}
+
+const settle = async (): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, 5)) }
+
+describe('rpc: calls made with onlyPipeline', () => {
+  it('the callee sends no Return for them; the pipelined call answers; releasing frees every table', async () => {
+    const alive = { n: 0 }
+    const boot = AdderClient.serve(adder(0, alive))
+    const { client, server, sent } = link(boot, 'direct')
+    boot.release()
+    const root = client.bootstrap(AdderClient)
+    await root.add((p) => { p.a = 0n; p.b = 0n }) // the bootstrap settled: its Return is not counted below
+    await settle() // and the Finishes of both are in
+    const before = { returns: sent.returns, server: server.stats, client: client.stats }
+    {
+      using first = root.next(undefined, { onlyPipeline: true })
+      using second = first.pipeline.adder.next(undefined, { onlyPipeline: true })
+      using sum = second.pipeline.adder.add((p) => { p.a = 2n; p.b = 3n })
+      const r = await sum
+      assert.equal(r.sum, 5n)
+      assert.equal(r.via, 'a2')
+      assert.equal(sent.returns - before.returns, 1, 'only the awaited call is answered')
+      assert.equal(server.stats.exports, before.server.exports, 'nothing exported for pipeline-only results')
+      assert.equal(client.stats.imports, before.client.imports)
+      assert.equal(alive.n, 3)
+    }
+    await settle()
+    assert.deepEqual(server.stats, before.server)
+    assert.deepEqual(client.stats, before.client)
+    assert.equal(alive.n, 1, 'the adders made for the chain are gone with their answers')
+    root.release()
+    client.close()
+    server.close()
+  })
+
+  it('awaiting such an answer fails with InvalidArgument; a call without the option is answered as usual', async () => {
+    const alive = { n: 0 }
+    const boot = AdderClient.serve(adder(0, alive))
+    const { client, server } = link(boot, 'await')
+    boot.release()
+    const root = client.bootstrap(AdderClient)
+    {
+      using only = root.next(undefined, { onlyPipeline: true })
+      await assert.rejects(only.results, (err: Error) => err instanceof InvalidArgument && /onlyPipeline/.test(err.message))
+      using plain = root.next()
+      const r = await plain
+      assert.equal(await Adder_Next$Results$Caps.adder.get(r).add((p) => { p.a = 1n; p.b = 1n }).then((x) => x.via), 'a1')
+    }
+    root.release()
+    client.close()
+    server.close()
+  })
+
+  it('releasing the answer sends the Finish: a capability kept from its pipeline then fails with Canceled', async () => {
+    const alive = { n: 0 }
+    const boot = AdderClient.serve(adder(0, alive))
+    const { client, server } = link(boot, 'release')
+    boot.release()
+    const root = client.bootstrap(AdderClient)
+    await root.add((p) => { p.a = 0n; p.b = 0n })
+    await settle()
+    const answers = server.stats.answers
+    const only = root.next(undefined, { onlyPipeline: true })
+    const kept = only.pipeline.adder.dup()
+    {
+      using added = kept.add((p) => { p.a = 1n; p.b = 2n })
+      assert.equal((await added).via, 'a1')
+    }
+    await settle()
+    assert.equal(server.stats.answers, answers + 1, 'the server keeps the results for pipelining')
+    only.release()
+    await assert.rejects(kept.add((p) => { p.a = 1n; p.b = 2n }).results, Canceled)
+    await settle()
+    assert.equal(server.stats.answers, answers)
+    assert.equal(alive.n, 1)
+    kept.release()
+    root.release()
+    client.close()
+    server.close()
+  })
+
+  it('a host forwarding such a call to a third party keeps the hint: neither hop sends a Return for it', async () => {
+    const alive = { n: 0 }
+    const boot = AdderClient.serve(adder(0, alive))
+    const far = link(boot, 'far') // host B
+    boot.release()
+    const fromB = far.client.bootstrap(AdderClient) // host A's import of B's adder
+    const near = link(fromB, 'near') // client -> host A
+    fromB.release()
+    const root = near.client.bootstrap(AdderClient)
+    await root.add((p) => { p.a = 0n; p.b = 0n })
+    await settle()
+    const before = { near: near.sent.returns, far: far.sent.returns, nearAnswers: near.server.stats.answers, farAnswers: far.server.stats.answers }
+    {
+      using first = root.next(undefined, { onlyPipeline: true })
+      using sum = first.pipeline.adder.add((p) => { p.a = 4n; p.b = 5n })
+      const r = await sum
+      assert.equal(r.sum, 9n)
+      assert.equal(r.via, 'a1')
+    }
+    assert.equal(near.sent.returns - before.near, 1)
+    assert.equal(far.sent.returns - before.far, 1)
+    assert.equal(near.asked.onlyPipelineCalls, 1)
+    assert.equal(far.asked.onlyPipelineCalls, 1, 'A marks the call it forwards')
+    await settle()
+    assert.equal(far.server.stats.answers, before.farAnswers)
+    assert.equal(near.server.stats.answers, before.nearAnswers)
+    assert.equal(alive.n, 1)
+    root.release()
+    for (const c of [near.client, near.server, far.client, far.server]) c.close()
+  })
+})
