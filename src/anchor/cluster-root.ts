@@ -1,7 +1,6 @@
 // The cluster root "/": its children are the live hosts, by peer ID. Walking "/<peer>/a/b"
-// forwards "a/b" to that host's root and returns the answer's pipelined capability at once,
-// so the caller's following calls (load, send, ...) travel with the walk: one round trip for
-// the whole chain. This file knows nothing of libp2p: the host layer supplies ClusterHosts.
+// forwards "a/b" to that host's root as a tail call, so the caller's following calls (load,
+// send, ...) travel with the walk: one round trip for the whole chain. This file knows nothing of libp2p: the host layer supplies ClusterHosts.
 
 import { AnchorClient, Anchor_Walk$Results$Caps, type AnchorServer } from '../schema/anchor.rpc.js'
 import { Kind } from '../schema/anchor.js'
@@ -44,7 +43,7 @@ export function serveClusterRoot (hosts: ClusterHosts, limits: Partial<AnchorLim
         c.children = 0 // not known without asking the host
       })
     },
-    walk (params, results) {
+    walk (params, results, ctx) {
       const parts = parsePath(params.path, lim)
       if (parts.length === 0) {
         using again = serveClusterRoot(hosts, limits)
@@ -59,13 +58,9 @@ export function serveClusterRoot (hosts: ClusterHosts, limits: Partial<AnchorLim
         Anchor_Walk$Results$Caps.anchor.set(results, root)
         return
       }
-      const ans = root.walk((p) => { p.path = formatPath(rest) })
-      // Returned before the remote walk answers: the caller gets a promise that resolves to the
-      // remote anchor, and calls made on it meanwhile are forwarded as they come.
-      Anchor_Walk$Results$Caps.anchor.set(results, ans.pipeline.anchor)
-      // An answer released before it settles cancels its call: keep it until then.
-      const done = (): void => { ans.release() }
-      ans.then(done, done)
+      // The remote walk's answer becomes this one: the caller's following calls are forwarded
+      // to it as they come, and a caller that only pipelines gets no Return from either hop.
+      ctx.tailCall(root.walk((p) => { p.path = formatPath(rest) }, { onlyPipeline: ctx.onlyPipeline }))
     },
     load (_params, results) {
       writeValue(results._initValue(), undefined)

@@ -27,6 +27,11 @@ export interface CallContext {
    * whatever the handler wrote to its own results is dropped.
    */
   tailCall: (answer: Answer<any, any>) => void
+  /**
+   * The caller only pipelines on the results (its call was made with onlyPipeline): a call this
+   * handler tail-calls can be made so too, and then no Return comes back on either hop.
+   */
+  readonly onlyPipeline: boolean
 }
 
 export type Handler = (params: any, results: any, ctx: CallContext) => void | Promise<void>
@@ -148,6 +153,8 @@ class HandlerContext implements CallContext {
   }
 
   #forget?: () => void
+
+  get onlyPipeline (): boolean { return this.call.onlyPipeline === true }
 
   get signal (): AbortSignal {
     if (this.#abort === undefined) {

@@ -1,5 +1,6 @@
-// A pipelined chain through the cluster root, C -> A -> B, costs one write each way between the
-// hosts and tells C about walk's anchor once: the writes each transport end makes are counted
+// A pipelined chain through the cluster root, C -> A -> B, costs one write each way on both
+// links, and no Resolve (A tail-calls B's walk); made with onlyPipeline, only send's Return comes
+// back on either link: the writes each transport end makes are counted
 // (unix sockets, so messages arrive in I/O callbacks as between real hosts), and every message in
 // them is decoded.
 import assert from 'node:assert/strict'
@@ -67,56 +68,58 @@ describe('anchor: cluster root, writes of a forwarded pipelined chain', function
 
   // hostRoot: B's root known (what PeerHosts gives once the link is up), or still a promise (dialing).
   for (const dialing of [false, true]) {
-    it(`walk -> load -> send: A forwards in one write, B answers in one write, C hears one Resolve${dialing ? ' (B\'s root a promise)' : ''}`, async () => {
-    const treeB = new AnchorTree<Capability>({ mount: '/hostB' })
-    const rootB = serveTree(treeB)
-    const [ab, ba] = await socketPair(join(dir, 'b'), servers)
-    const bSide = new Connection(ba, { bootstrap: rootB, name: 'B' })
-    const aToB = new Connection(ab, { name: 'A->B' })
-    const bRoot = aToB.bootstrap(AnchorClient)
-    const cluster = serveClusterRoot({ peers: () => ['hostB'], hostRoot: (peer) => {
-      if (peer !== 'hostB') throw new NotFound(peer)
-      return dialing ? promisedCapability(AnchorClient, Promise.resolve(bRoot.dup())) : bRoot.dup()
-    } })
-    const [ca, ac] = await socketPair(join(dir, 'a'), servers)
-    const aSide = new Connection(ac, { bootstrap: cluster, name: 'A' })
-    cluster.release()
-    const cToA = new Connection(ca, { name: 'C->A' })
-    const client = cToA.bootstrap(AnchorClient)
+    for (const onlyPipeline of [false, true]) {
+      const returns = onlyPipeline ? ['return'] : ['return', 'return', 'return']
+      it(`walk -> load -> send${onlyPipeline ? ' (walk and load onlyPipeline)' : ''}: one write each way on each link, ${returns.length} Return(s)${dialing ? ' (B\'s root a promise)' : ''}`, async () => {
+      const treeB = new AnchorTree<Capability>({ mount: '/hostB' })
+      const rootB = serveTree(treeB)
+      const [ab, ba] = await socketPair(join(dir, 'b'), servers)
+      const bSide = new Connection(ba, { bootstrap: rootB, name: 'B' })
+      const aToB = new Connection(ab, { name: 'A->B' })
+      const bRoot = aToB.bootstrap(AnchorClient)
+      const cluster = serveClusterRoot({ peers: () => ['hostB'], hostRoot: (peer) => {
+        if (peer !== 'hostB') throw new NotFound(peer)
+        return dialing ? promisedCapability(AnchorClient, Promise.resolve(bRoot.dup())) : bRoot.dup()
+      } })
+      const [ca, ac] = await socketPair(join(dir, 'a'), servers)
+      const aSide = new Connection(ac, { bootstrap: cluster, name: 'A' })
+      cluster.release()
+      const cToA = new Connection(ca, { name: 'C->A' })
+      const client = cToA.bootstrap(AnchorClient)
 
-    const made = bRoot.walk((p) => { p.path = 'mailbox' }).pipeline.anchor.makeChan((p) => { p.capacity = 4 })
-    const chan = made.pipeline.chan.dup()
-    await made
-    made.release()
+      const made = bRoot.walk((p) => { p.path = 'mailbox' }).pipeline.anchor.makeChan((p) => { p.capacity = 4 })
+      const chan = made.pipeline.chan.dup()
+      await made
+      made.release()
 
-    const chain = async (): Promise<void> => {
-      const w = client.walk((p) => { p.path = '/hostB/mailbox' })
-      const l = w.pipeline.anchor.load()
-      const s = l.pipeline.value.sender.send((p) => { writeMessage(p._initMsg(), { data: new Uint8Array([1]) }) })
-      await s
-      for (const x of [s, l, w]) x.release()
+      const chain = async (): Promise<void> => {
+        const w = client.walk((p) => { p.path = '/hostB/mailbox' }, { onlyPipeline })
+        const l = w.pipeline.anchor.load(undefined, { onlyPipeline })
+        const s = l.pipeline.value.sender.send((p) => { writeMessage(p._initMsg(), { data: new Uint8Array([1]) }) })
+        await s
+        for (const x of [s, l, w]) x.release()
+      }
+      await chain() // warm: the link to B is up
+      const r = chan.recv()
+      await r
+      r.release()
+      await macrotask() // lazy Finish and Release frames are out
+      await macrotask()
+
+      const toB = tap(ab)
+      const toA = tap(ba)
+      const toC = tap(ac)
+      await chain()
+      // (lazy Finish and Release frames may go in writes of their own, after the chain's)
+      const of = (writes: string[][], ...wanted: string[]): string[][] => writes.map(w => w.filter(k => wanted.includes(k))).filter(w => w.length > 0)
+      assert.deepEqual(of(toB, 'call'), [['call', 'call', 'call']], `A -> B writes: ${JSON.stringify(toB)}`)
+      assert.deepEqual(of(toA, 'return'), [returns], `B -> A writes: ${JSON.stringify(toA)}`)
+      assert.deepEqual(of(toC, 'return', 'resolve'), [returns], `A -> C writes: ${JSON.stringify(toC)}`)
+
+      for (const x of [chan, client, bRoot]) x.release()
+      for (const c of [cToA, aSide, aToB, bSide]) c.close()
+      rootB.release()
+      })
     }
-    await chain() // warm: the link to B is up
-    const r = chan.recv()
-    await r
-    r.release()
-    await macrotask() // lazy Finish and Release frames are out
-    await macrotask()
-
-    const toB = tap(ab)
-    const toA = tap(ba)
-    const toC = tap(ac)
-    await chain()
-    // (lazy Finish and Release frames may go in writes of their own, after the chain's)
-    const of = (writes: string[][], ...wanted: string[]): string[][] => writes.map(w => w.filter(k => wanted.includes(k))).filter(w => w.length > 0)
-    assert.deepEqual(of(toB, 'call'), [['call', 'call', 'call']], `A -> B writes: ${JSON.stringify(toB)}`)
-    assert.deepEqual(of(toA, 'return'), [['return', 'return', 'return']], `B -> A writes: ${JSON.stringify(toA)}`)
-    // walk's Return goes at once; one Resolve (B's anchor), in the write of load's and send's Returns
-    assert.deepEqual(of(toC, 'return', 'resolve'), [['return'], ['resolve', 'return', 'return']], `A -> C writes: ${JSON.stringify(toC)}`)
-
-    for (const x of [chan, client, bRoot]) x.release()
-    for (const c of [cToA, aSide, aToB, bSide]) c.close()
-    rootB.release()
-    })
   }
 })
