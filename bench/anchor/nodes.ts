@@ -2,7 +2,9 @@
 // bootstrapped to A), channels made with `ww mkchan`, and this process as a client of A's API
 // socket (as the CLI is). Timed, taking turns each round:
 //   rtt:        anchor.path() on the mailbox walked beforehand: one round trip.
-//   pipelined:  walk(mailbox) -> load() -> value.sender.send(msg), issued together.
+//   pipelined:  walk(mailbox) -> load() -> value.sender.send(msg), issued together, walk and load
+//               made with onlyPipeline (only send is answered).
+//   plain:      the same without onlyPipeline, as the C++ reference's chain (libcapnp 0.9 has no such hint).
 //   sequential: the same three calls, each awaited before the next.
 // The message is received back outside the timed region.
 //
@@ -11,7 +13,7 @@
 //    only the wire; on two, the ends overlap. The reference, in the same run and placement: the C++
 //    Cap'n Proto client and server (test/rpc/interop/cpp) timing three chained calls against one.
 // 2. Two nodes: /<B>/mailbox through A, which forwards each call to B over libp2p (unpinned).
-// Prints anchor.node.{same,split}.{rtt_us,pipelined_us,sequential_us,pipelined.over_rtt},
+// Prints anchor.node.{same,split}.{rtt_us,pipelined_us,plain_us,sequential_us,pipelined.over_rtt,plain.over_rtt},
 // cpp.chain.{same,split}.over_rtt, anchor.nodes.{...} (target for the over_rtt lines: <= 1.2).
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -22,8 +24,7 @@ import { Connection } from '../../src/rpc/index.js'
 import { connectUnix } from '../../src/transport/index.js'
 import { HostClient } from '../../src/schema/host.rpc.js'
 import { resolveHome } from '../../src/host/home.js'
-import { medians } from './rounds.js'
-import { chainOps } from './chain.js'
+import { type Timings, chainOps, reportChain, timeChain } from './chain.js'
 import { buildCppPeers, runCppClient, startCppServer } from '../../test/rpc/interop/cpp-peers.js'
 
 const ROUNDS = Number(process.env.WW_BENCH_ROUNDS ?? 1000)
@@ -65,7 +66,7 @@ function pin (pid: number, cpu: number): boolean {
 }
 
 /** Times the chain on `mailbox` through A's API socket. */
-async function measureThroughA (apiSocket: string, mailbox: string): Promise<{ rtt: number, pipelined: number, sequential: number }> {
+async function measureThroughA (apiSocket: string, mailbox: string): Promise<Timings> {
   const conn = new Connection(await connectUnix(apiSocket), { name: 'bench' })
   const host = conn.bootstrap(HostClient)
   const rootAns = host.root()
@@ -76,19 +77,11 @@ async function measureThroughA (apiSocket: string, mailbox: string): Promise<{ r
   const recver = loaded.pipeline.value.recver
   await loaded
   const drain = async (): Promise<void> => { const r = recver.recv(); await r; r.release() }
-  const { rtt, pipelined, sequential } = chainOps(root, mailbox, anchor, drain)
-  const [r, p, q] = await medians([rtt, pipelined, sequential], ROUNDS, Math.min(WARMUP, ROUNDS))
+  const m = await timeChain(chainOps(root, mailbox, anchor, drain), ROUNDS, Math.min(WARMUP, ROUNDS))
   for (const x of [loaded, walked, rootAns]) x.release()
   host.release()
   conn.close('done')
-  return { rtt: r, pipelined: p, sequential: q }
-}
-
-function report (prefix: string, m: { rtt: number, pipelined: number, sequential: number }): void {
-  console.log(`${prefix}.rtt_us: ${m.rtt.toFixed(1)}`)
-  console.log(`${prefix}.pipelined_us: ${m.pipelined.toFixed(1)}`)
-  console.log(`${prefix}.sequential_us: ${m.sequential.toFixed(1)}`)
-  console.log(`${prefix}.pipelined.over_rtt: ${(m.pipelined / m.rtt).toFixed(2)}`)
+  return m
 }
 
 /** The C++ reference: chained calls against one call, client and server pinned like A and this process. */
@@ -124,19 +117,19 @@ try {
   if (pin(process.pid, 0)) {
     for (const [name, mine, theirs] of placements) {
       if (!pin(a.child.pid!, theirs)) throw new Error('taskset could not pin node A')
-      report(`anchor.node.${name}`, await measureThroughA(apiSocket, local))
+      reportChain(`anchor.node.${name}`, await measureThroughA(apiSocket, local))
       console.log(`cpp.chain.${name}.over_rtt: ${(await cppChain(mine, theirs)).toFixed(2)}`)
     }
     const all = Array.from({ length: availableParallelism() }, (_, i) => i).join(',')
     for (const pid of [process.pid, a.child.pid!]) execFileSync('taskset', ['-a', '-cp', all, String(pid)], { stdio: 'ignore' })
   } else {
     console.log('(taskset unavailable: one node measured unpinned)')
-    report('anchor.node.free', await measureThroughA(apiSocket, local))
+    reportChain('anchor.node.free', await measureThroughA(apiSocket, local))
   }
 
   const mailbox = `/${b.peer}/mailbox`
   run('mkchan', mailbox, '--cap', '16', '--home', a.home)
-  report('anchor.nodes', await measureThroughA(apiSocket, mailbox))
+  reportChain('anchor.nodes', await measureThroughA(apiSocket, mailbox))
 } finally {
   await stop(b)
   await stop(a)

@@ -7,7 +7,8 @@
 // settles, then releasing the answers (which queues Finish/Release frames; they go out lazily).
 //   rtt:        anchor.path() on an anchor walked once beforehand, awaited.
 //   pipelined:  walk, load on walk's pipelined anchor, send on load's pipelined value.sender, all
-//               issued at once; only send is awaited.
+//               issued at once; only send is awaited; walk and load are made with onlyPipeline.
+//   plain:      the same without onlyPipeline (all three answered).
 //   sequential: the same three calls, each awaited before the next is made.
 // The sent message is then taken out of the channel (a local recv on the host's side) outside
 // the timed region, so the channel never fills; nothing else runs in between. The three ops take
@@ -20,8 +21,8 @@
 // a link with simulated latency (WW_BENCH_LINK_MS one way, default 2), where the wire dominates
 // and pipelining shows: the chain costs about one round trip instead of three.
 //
-// Prints:  anchor.rtt_us, anchor.pipelined_us, anchor.sequential_us, anchor.pipelined.over_rtt,
-//          anchor.cluster.{rtt_us,pipelined_us,sequential_us,pipelined.over_rtt},
+// Prints:  anchor.{rtt_us,pipelined_us,plain_us,sequential_us,pipelined.over_rtt,plain.over_rtt},
+//          anchor.cluster.{the same},
 //          and the same with the .link<N>ms suffix for the simulated link.
 
 import os from 'node:os'
@@ -34,8 +35,7 @@ import { AnchorTree } from '../../src/anchor/tree.js'
 import { serveTree } from '../../src/anchor/server.js'
 import { serveClusterRoot } from '../../src/anchor/cluster-root.js'
 import { delayed } from './delayed-transport.js'
-import { medians } from './rounds.js'
-import { chainOps } from './chain.js'
+import { type Timings, chainOps, reportChain, timeChain } from './chain.js'
 
 const ROUNDS = Number(process.env.WW_BENCH_ROUNDS ?? 1000)
 const LINK_MS = Number(process.env.WW_BENCH_LINK_MS ?? 2)
@@ -52,23 +52,15 @@ async function serveOnUnix (name: string, bootstrap: AnchorClient, linkMs: numbe
   }
 }
 
-async function measure (root: AnchorClient, mailboxPath: string, chan: ChanClient, rounds: number): Promise<{ rtt: number, pipelined: number, sequential: number }> {
+async function measure (root: AnchorClient, mailboxPath: string, chan: ChanClient, rounds: number): Promise<Timings> {
   const w = root.walk((p) => { p.path = mailboxPath })
   const anchor = w.pipeline.anchor.dup()
   await w
   w.release()
   const drain = async (): Promise<void> => { const r = chan.recv(); await r; r.release() } // local to the host
-  const { rtt, pipelined, sequential } = chainOps(root, mailboxPath, anchor, drain)
-  const [r, p, q] = await medians([rtt, pipelined, sequential], rounds, Math.min(WARMUP, rounds))
+  const m = await timeChain(chainOps(root, mailboxPath, anchor, drain), rounds, Math.min(WARMUP, rounds))
   anchor.release()
-  return { rtt: r, pipelined: p, sequential: q }
-}
-
-function report (prefix: string, suffix: string, m: { rtt: number, pipelined: number, sequential: number }): void {
-  console.log(`${prefix}.rtt_us${suffix}: ${m.rtt.toFixed(1)}`)
-  console.log(`${prefix}.pipelined_us${suffix}: ${m.pipelined.toFixed(1)}`)
-  console.log(`${prefix}.sequential_us${suffix}: ${m.sequential.toFixed(1)}`)
-  console.log(`${prefix}.pipelined.over_rtt${suffix}: ${(m.pipelined / m.rtt).toFixed(2)}`)
+  return m
 }
 
 async function makeMailbox (root: AnchorClient): Promise<ChanClient> {
@@ -93,14 +85,14 @@ for (const linkMs of [0, LINK_MS]) {
   const hostB = await serveOnUnix('b', rootB, linkMs)
   closers.push(hostB.close)
   const direct = await measure((await hostB.connect()).bootstrap(AnchorClient), 'mailbox', chanB, rounds)
-  report('anchor', suffix, direct)
+  reportChain('anchor', direct, suffix)
   // Through host A's cluster root, forwarding to B (both links with the same latency).
   const aToB = await hostB.connect()
   const cluster = serveClusterRoot({ peers: () => ['hostB'], hostRoot: () => aToB.bootstrap(AnchorClient) })
   const hostA = await serveOnUnix('a', cluster, linkMs)
   closers.push(hostA.close)
   const forwarded = await measure((await hostA.connect()).bootstrap(AnchorClient), '/hostB/mailbox', chanB, rounds)
-  report('anchor.cluster', suffix, forwarded)
+  reportChain('anchor.cluster', forwarded, suffix)
 }
 
 for (const close of closers) close()

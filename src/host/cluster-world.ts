@@ -31,10 +31,10 @@ export class ClusterWorld implements GuestWorld {
     this.scope.hold(root)
   }
 
-  /** Runs `fn` on the anchor at `path` (pipelined on the walk), then lets go of the walk. */
+  /** Runs `fn` on the anchor at `path` (pipelined on a walk made only for that), then lets go of the walk. */
   private async at<T> (path: string[], fn: (a: AnchorClient) => Promise<T>): Promise<T> {
     if (path.length === 0) return await fn(this.root)
-    const walk = this.root.walk(p => { p.path = formatPath(path) })
+    const walk = this.root.walk(p => { p.path = formatPath(path) }, { onlyPipeline: true })
     try {
       return await fn(walk.pipeline.anchor)
     } finally { walk.release() }
