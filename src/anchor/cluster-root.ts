@@ -21,6 +21,8 @@ export interface ClusterHosts {
   isLive?: (peer: string) => boolean
   /** This host's peer ID: "/peer" is another name for "/<self>". */
   self?: string
+  /** This host's own tree at a path below its root, without a call (default: hostRoot(self).walk). */
+  walkSelf?: (path: string) => AnchorClient
 }
 
 /** The path component that names the host the caller is on. */
@@ -53,6 +55,11 @@ export function serveClusterRoot (hosts: ClusterHosts, limits: Partial<AnchorLim
       const [name, ...rest] = parts
       const peer = name === SELF_COMPONENT && hosts.self !== undefined ? hosts.self : name
       if (peer !== hosts.self && !(hosts.isLive?.(peer) ?? hosts.peers().includes(peer))) throw new NotFound(`no live host ${JSON.stringify(peer)}`)
+      if (peer === hosts.self && rest.length > 0 && hosts.walkSelf !== undefined) {
+        using anchor = hosts.walkSelf(formatPath(rest))
+        Anchor_Walk$Results$Caps.anchor.set(results, anchor)
+        return
+      }
       using root = hosts.hostRoot(peer)
       if (rest.length === 0) {
         Anchor_Walk$Results$Caps.anchor.set(results, root)

@@ -3,6 +3,6 @@ export type { AnchorValue, BytesValue, CapValue, CapKind, ValueKind, ChildInfo, 
 export { parsePath, formatPath, checkComponent } from './path.js'
 export { DEFAULT_ANCHOR_LIMITS } from './limits.js'
 export type { AnchorLimits } from './limits.js'
-export { serveTree, serveAnchor, type AnchorServerOptions } from './server.js'
+export { serveTree, serveAnchor, ServedTree, type AnchorServerOptions } from './server.js'
 export { serveClusterRoot, SELF_COMPONENT, type ClusterHosts } from './cluster-root.js'
 export { readValue, writeValue, kindToWire } from './value.js'

@@ -23,7 +23,35 @@ type Served = WeakMap<object, AnchorClient> // borrowed (unowned) handles: they 
 
 /** The root of a tree as an Anchor capability (yours to release). */
 export function serveTree (tree: AnchorTree<Capability>, opts: AnchorServerOptions = {}): AnchorClient {
-  return serveAnchor(tree.root(), opts, new WeakMap())
+  return new ServedTree(tree, opts).root()
+}
+
+/**
+ * A tree served as Anchor capabilities that share one walk cache: its root, and walks made here
+ * without a call (the cluster root reaches "/<self>/..." so, not through the root's walk).
+ */
+export class ServedTree {
+  private readonly served: Served = new WeakMap()
+  constructor (private readonly tree: AnchorTree<Capability>, private readonly opts: AnchorServerOptions = {}) {}
+
+  /** The root as an Anchor capability (yours to release). */
+  root (): AnchorClient { return serveAnchor(this.tree.root(), this.opts, this.served) }
+
+  /** The anchor at `path` (made if missing) as a capability (yours to release); throws as a walk does. */
+  walk (path: string): AnchorClient {
+    const root = this.tree.root()
+    try {
+      return capabilityOf(root.walk(path), this.opts, this.served)
+    } finally { root.release() }
+  }
+}
+
+/** The capability for the anchor `target` names (taking `target` over): the one served already, or a new one. */
+function capabilityOf (target: AnchorRef<Capability>, opts: AnchorServerOptions, served: Served): AnchorClient {
+  const already = served.get(target.key)
+  if (already === undefined) return serveAnchor(target, opts, served)
+  target.release() // that capability holds the anchor already
+  return already.dup()
 }
 
 /** Serves one anchor; takes over `ref`, released with the capability's last reference. */
@@ -40,10 +68,7 @@ export function serveAnchor (ref: AnchorRef<Capability>, opts: AnchorServerOptio
       })
     },
     walk (params, results) {
-      const target = ref.walk(params.path)
-      const already = served.get(target.key)
-      if (already !== undefined) target.release() // that capability holds the anchor already
-      using child = already !== undefined ? already.dup() : serveAnchor(target, opts, served)
+      using child = capabilityOf(ref.walk(params.path), opts, served)
       Anchor_Walk$Results$Caps.anchor.set(results, child)
     },
     load (_params, results) {

@@ -1,7 +1,7 @@
 // One running node: the cluster layer, the capability servers, RPC on libp2p and on the API socket.
 import { hostname as osHostname } from 'node:os'
 import { logger } from '@libp2p/logger'
-import { AnchorTree, SELF_COMPONENT, serveClusterRoot, serveTree } from '../anchor/index.js'
+import { AnchorTree, SELF_COMPONENT, ServedTree, serveClusterRoot } from '../anchor/index.js'
 import { ClusterNode, normalizeMeta, rpcProtocol, type ClusterNodeOptions } from '../cluster/index.js'
 import { NotFound } from '../errors.js'
 import { Connection, type Capability } from '../rpc/index.js'
@@ -52,9 +52,11 @@ export class WwNode {
       const meta = normalizeMeta(options.meta ?? [])
       const peers = new PeerHosts(c)
       const tree = new AnchorTree<Capability>({ mount: `/${c.peerId}` })
-      const local = serveTree(tree)
+      const served = new ServedTree(tree)
+      const local = served.root()
       const hosts = {
         self: c.peerId,
+        walkSelf: (path: string) => served.walk(path),
         peers: () => c.ls().map(r => r.peer),
         isLive: (peer: string) => c.lookup(peer) !== undefined,
         hostRoot: (peer: string) => peer === c.peerId ? local.dup() : peers.root(peer)

@@ -4,7 +4,7 @@ import { memoryPair } from '../../src/transport/index.js'
 import { AnchorClient } from '../../src/schema/anchor.rpc.js'
 import { Kind } from '../../src/schema/anchor.js'
 import { AnchorTree } from '../../src/anchor/tree.js'
-import { serveTree } from '../../src/anchor/server.js'
+import { ServedTree, serveTree } from '../../src/anchor/server.js'
 import { serveClusterRoot } from '../../src/anchor/cluster-root.js'
 import { readMessage, writeMessage } from '../../src/csp/wire.js'
 import { Disconnected, InvalidArgument, NotFound } from '../../src/errors.js'
@@ -17,19 +17,23 @@ const dec = (b: Uint8Array): string => new TextDecoder().decode(b)
  * Two hosts, A and B, each with its own tree; A reaches B over an in-memory RPC connection.
  * A serves the cluster root; a client C talks to A only.
  */
-function twoHosts (): {
+function twoHosts (opts: { walkSelf?: boolean } = {}): {
   treeA: AnchorTree<Capability>, treeB: AnchorTree<Capability>, rootB: AnchorClient, live: Set<string>,
-  client: AnchorClient, dropB: () => void, stop: () => void
+  client: AnchorClient, selfWalks: string[], dropB: () => void, stop: () => void
 } {
   const treeA = new AnchorTree<Capability>({ mount: '/hostA' })
   const treeB = new AnchorTree<Capability>({ mount: '/hostB' })
-  const rootA = serveTree(treeA)
+  const servedA = new ServedTree(treeA)
+  const rootA = servedA.root()
   const rootB = serveTree(treeB)
   const [ab, ba] = memoryPair()
   const bSide = new Connection(ba, { bootstrap: rootB, name: 'B' })
   const aToB = new Connection(ab, { name: 'A->B' })
   const live = new Set(['hostA', 'hostB'])
+  const selfWalks: string[] = []
   const cluster = serveClusterRoot({
+    self: 'hostA',
+    walkSelf: opts.walkSelf === true ? (path) => { selfWalks.push(path); return servedA.walk(path) } : undefined,
     peers: () => [...live],
     hostRoot: (peer) => {
       if (peer === 'hostA') return rootA.dup()
@@ -43,7 +47,7 @@ function twoHosts (): {
   const cToA = new Connection(ca, { name: 'C->A' })
   const client = cToA.bootstrap(AnchorClient)
   return {
-    treeA, treeB, rootB, live, client,
+    treeA, treeB, rootB, live, client, selfWalks,
     dropB: () => { live.delete('hostB'); aToB.close(); bSide.close() },
     stop: () => { client.release(); cToA.close(); aSide.close(); aToB.close(); bSide.close(); rootA.release(); rootB.release() }
   }
@@ -88,6 +92,28 @@ describe('anchor: cluster root', function () {
     const hb = h.client.walk((p) => { p.path = 'hostB' })
     assert.equal((await hb.pipeline.anchor.path()).path, '/hostB')
     hb.release()
+    h.stop()
+  })
+
+  it('with walkSelf, "/<self>/..." walks the own tree without a call: same tree, same cascade, same errors', async () => {
+    const h = twoHosts({ walkSelf: true })
+    const w = h.client.walk((p) => { p.path = '/hostA/local/slot' }, { onlyPipeline: true })
+    await w.pipeline.anchor.store((p) => { writeValue(p._initValue(), { kind: 'bytes', bytes: enc('here') }) })
+    const again = h.client.walk((p) => { p.path = '/peer/local/slot' })
+    assert.equal((await again.pipeline.anchor.path()).path, '/hostA/local/slot')
+    assert.deepEqual(h.selfWalks, ['/local/slot', '/local/slot'])
+    await assert.rejects(h.client.walk((p) => { p.path = '/hostA/a/../b' }).pipeline.anchor.path().results,
+      (err: unknown) => err instanceof InvalidArgument && err.message.includes('..'))
+    w.release()
+    again.release()
+    assert.deepEqual(h.treeA.root().ls(), [{ name: 'local', kind: 'empty', children: 1 }], 'the stored value keeps its anchor')
+    const at = h.client.walk((p) => { p.path = '/hostA/local/slot' }, { onlyPipeline: true })
+    const clear = at.pipeline.anchor.store(() => {})
+    await clear
+    clear.release()
+    at.release()
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    assert.deepEqual(h.treeA.root().ls(), [], 'cleared and released: the anchors are gone')
     h.stop()
   })
 
