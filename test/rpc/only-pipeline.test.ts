@@ -50,15 +50,21 @@ function link (boot: AdderClient, name: string): { client: Connection, server: C
   return { client, server, sent, asked }
 }
 
+/** A client of a0 (a new chain of adders), its connections, and how many adders live. */
+function served (name: string): { root: AdderClient, client: Connection, server: Connection, sent: Sent, alive: { n: number }, stop: () => void } {
+  const alive = { n: 0 }
+  const boot = AdderClient.serve(adder(0, alive))
+  const { client, server, sent } = link(boot, name)
+  boot.release()
+  const root = client.bootstrap(AdderClient)
+  return { root, client, server, sent, alive, stop: () => { root.release(); client.close(); server.close() } }
+}
+
 const settle = async (): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, 5)) }
 
 describe('rpc: calls made with onlyPipeline', () => {
   it('the callee sends no Return for them; the pipelined call answers; releasing frees every table', async () => {
-    const alive = { n: 0 }
-    const boot = AdderClient.serve(adder(0, alive))
-    const { client, server, sent } = link(boot, 'direct')
-    boot.release()
-    const root = client.bootstrap(AdderClient)
+    const { root, client, server, sent, alive, stop } = served('direct')
     await root.add((p) => { p.a = 0n; p.b = 0n }) // the bootstrap settled: its Return is not counted below
     await settle() // and the Finishes of both are in
     const before = { returns: sent.returns, server: server.stats, client: client.stats }
@@ -78,17 +84,11 @@ describe('rpc: calls made with onlyPipeline', () => {
     assert.deepEqual(server.stats, before.server)
     assert.deepEqual(client.stats, before.client)
     assert.equal(alive.n, 1, 'the adders made for the chain are gone with their answers')
-    root.release()
-    client.close()
-    server.close()
+    stop()
   })
 
   it('awaiting such an answer fails with InvalidArgument; a call without the option is answered as usual', async () => {
-    const alive = { n: 0 }
-    const boot = AdderClient.serve(adder(0, alive))
-    const { client, server } = link(boot, 'await')
-    boot.release()
-    const root = client.bootstrap(AdderClient)
+    const { root, stop } = served('await')
     {
       using only = root.next(undefined, { onlyPipeline: true })
       await assert.rejects(only.results, (err: Error) => err instanceof InvalidArgument && /onlyPipeline/.test(err.message))
@@ -96,17 +96,11 @@ describe('rpc: calls made with onlyPipeline', () => {
       const r = await plain
       assert.equal(await Adder_Next$Results$Caps.adder.get(r).add((p) => { p.a = 1n; p.b = 1n }).then((x) => x.via), 'a1')
     }
-    root.release()
-    client.close()
-    server.close()
+    stop()
   })
 
   it('releasing the answer sends the Finish: a capability kept from its pipeline then fails with Canceled', async () => {
-    const alive = { n: 0 }
-    const boot = AdderClient.serve(adder(0, alive))
-    const { client, server } = link(boot, 'release')
-    boot.release()
-    const root = client.bootstrap(AdderClient)
+    const { root, server, alive, stop } = served('release')
     await root.add((p) => { p.a = 0n; p.b = 0n })
     await settle()
     const answers = server.stats.answers
@@ -124,9 +118,7 @@ describe('rpc: calls made with onlyPipeline', () => {
     assert.equal(server.stats.answers, answers)
     assert.equal(alive.n, 1)
     kept.release()
-    root.release()
-    client.close()
-    server.close()
+    stop()
   })
 
   it('a host forwarding such a call to a third party keeps the hint: neither hop sends a Return for it', async () => {
