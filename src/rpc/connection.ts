@@ -12,7 +12,7 @@ import { type AnswerHook, type CapHook, type CapTable, ErrorHook, type OutCall, 
   SettledAnswer, capTableOf, chainAnswer, followTransform, releaseCaps, setCapTable } from './hooks.js'
 import { type Capability, type ClientClass } from './capability.js'
 import { errorFromException, exceptionTypeCode, exceptionTypeOf } from './exception.js'
-import { IdTable, PIPELINE_ONLY_IDS, QuestionTable } from './tables.js'
+import { IdTable, QuestionTable } from './tables.js'
 import { receivedMessage } from './message.js'
 import { type CallTarget, TAG_CALL, TAG_FINISH, TAG_RELEASE, adoptLayout, callParams, canMarkOnlyPipeline, copyLaidOut, readFast, setCallYourself, writeCallHeader, writeCapTableOf, writeFinish,
   writeRelease, writeReturnHeader } from './envelope.js'
@@ -620,7 +620,7 @@ export class Connection {
    */
   private takeQuestion (id: number, releaseParamCaps: boolean): Question | undefined {
     const q = this.questions.get(id)
-    if (q === undefined && id >= PIPELINE_ONLY_IDS) return undefined
+    if (q === undefined && this.questions.issued(id)) return undefined
     if (q === undefined || q.returned) throw new ProtocolError(`return for unknown question ${id}`)
     q.returned = true
     if (releaseParamCaps) for (const e of q.paramExports.splice(0)) this.releaseExport(e, 1)

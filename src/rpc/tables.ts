@@ -44,6 +44,7 @@ export class QuestionTable<T> {
   private readonly small = new IdTable<T>()
   private readonly pipelineOnly = new Map<number, T>()
   private nextPipelineOnly = PIPELINE_ONLY_IDS
+  private wrapped = false
 
   get size (): number { return this.small.size + this.pipelineOnly.size }
 
@@ -52,8 +53,14 @@ export class QuestionTable<T> {
     let id = this.nextPipelineOnly
     while (this.pipelineOnly.has(id)) id = next(id) // only after a wrap, past a question still open
     this.nextPipelineOnly = next(id)
+    if (this.nextPipelineOnly === PIPELINE_ONLY_IDS) this.wrapped = true
     this.pipelineOnly.set(id, value)
     return id
+  }
+
+  /** Whether a pipeline-only id was ever given out (a late Return may name it; any other is a peer's error). */
+  issued (id: number): boolean {
+    return id >= PIPELINE_ONLY_IDS && (this.wrapped || id < this.nextPipelineOnly)
   }
 
   get (id: number): T | undefined { return id >= PIPELINE_ONLY_IDS ? this.pipelineOnly.get(id) : this.small.get(id) }

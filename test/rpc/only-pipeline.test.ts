@@ -7,7 +7,7 @@ import * as capnp from 'capnp-es'
 import * as rpc from 'capnp-es/capnp/rpc'
 import { Canceled, InvalidArgument } from '../../src/errors.js'
 import { Connection } from '../../src/rpc/index.js'
-import { memoryPair, type MessageTransport } from '../../src/transport/index.js'
+import { encodeFrame, memoryPair, type MessageTransport } from '../../src/transport/index.js'
 import { AdderClient, type AdderServer, Adder_Next$Results$Caps } from './gen/rpctest.rpc.js'
 
 /** Counts the Returns a side sends, and the Calls it sends marked onlyPromisePipeline. */
@@ -150,5 +150,19 @@ describe('rpc: calls made with onlyPipeline', () => {
     assert.equal(alive.n, 1)
     root.release()
     for (const c of [near.client, near.server, far.client, far.server]) c.close()
+  })
+
+  it('a Return naming a high id this side never gave out is a protocol error, not a late Return', async () => {
+    const [a, b] = memoryPair()
+    const conn = new Connection(a, { name: 'strict' })
+    b.start({ message: () => {}, segment: () => {}, closed: () => {} }, { maxMessageBytes: 1 << 20, maxSegments: 16 })
+    const msg = new capnp.Message()
+    const ret = msg.initRoot(rpc.Message)._initReturn()
+    ret.answerId = 0x80000005
+    ret._initResults()
+    const segs = msg._capnp.segments
+    b.send(encodeFrame(segs.map((s) => s.buffer), segs.map((s) => (s.byteLength + 7) & ~7)))
+    await conn.closed
+    assert.match(conn.error?.message ?? '', /return for unknown question 2147483653/)
   })
 })
