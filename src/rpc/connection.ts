@@ -18,7 +18,7 @@ import { type CallTarget, TAG_CALL, TAG_FINISH, TAG_RELEASE, adoptLayout, callPa
   writeRelease, writeReturnHeader } from './envelope.js'
 import { CAP_NONE, CAP_RECEIVER_ANSWER, CAP_RECEIVER_HOSTED, CAP_SENDER_HOSTED, CAP_SENDER_PROMISE, CAP_THIRD_PARTY_HOSTED, type CapDesc,
   type PromisedTarget } from './envelope-caps.js'
-import { AnswerEntry, Question } from './entries.js'
+import { AnswerEntry, NO_EXPORTS, Question } from './entries.js'
 import { Outbox } from './outbox.js'
 import { ImportHook, PipelineHook } from './peer-hooks.js'
 import { ProtocolError } from './protocol-error.js'
@@ -352,6 +352,11 @@ export class Connection {
     return hook
   }
 
+  /** Releases one reference to each export a message's cap table made. */
+  private releaseExports (ids: readonly number[]): void {
+    for (const id of ids) this.releaseExport(id, 1)
+  }
+
   private releaseExport (id: number, count: number): void {
     const e = this.exports.get(id)
     if (e === undefined) throw new ProtocolError(`release of unknown export ${id}`)
@@ -610,7 +615,11 @@ export class Connection {
       entry.answer.cancel()
       if (!entry.pipelineOnly) this.sendReturn(id, entry, new Canceled('canceled'))
     }
-    if (releaseResultCaps) for (const e of entry.resultExports.splice(0)) this.releaseExport(e, 1)
+    if (releaseResultCaps) {
+      const ids = entry.resultExports
+      entry.resultExports = NO_EXPORTS
+      this.releaseExports(ids)
+    }
     if (entry.returnSent || entry.pipelineOnly) this.dropAnswer(entry)
   }
 
@@ -623,7 +632,11 @@ export class Connection {
     if (q === undefined && this.questions.issued(id)) return undefined
     if (q === undefined || q.returned) throw new ProtocolError(`return for unknown question ${id}`)
     q.returned = true
-    if (releaseParamCaps) for (const e of q.paramExports.splice(0)) this.releaseExport(e, 1)
+    if (releaseParamCaps) {
+      const ids = q.paramExports
+      q.paramExports = NO_EXPORTS
+      this.releaseExports(ids)
+    }
     return q
   }
 

@@ -8,8 +8,8 @@ import type * as capnp from 'capnp-es'
 import { PendingAnswer, type Response } from './hooks.js'
 import type { PipelineHook } from './peer-hooks.js'
 
-/** Export ids a message's cap table made; replaced, never added to, so one empty list serves all. */
-export const NO_EXPORTS: number[] = []
+/** Export ids a message's cap table made: lists only ever replaced, so one empty list serves all. */
+export const NO_EXPORTS: readonly number[] = []
 
 /** A call we made, until its Return and our Finish. */
 export class Question {
@@ -20,7 +20,7 @@ export class Question {
   finishSent = false
   /** Made with onlyPromisePipeline: the peer may send no Return, so the id is freed at our Finish. */
   pipelineOnly = false
-  paramExports = NO_EXPORTS
+  paramExports: readonly number[] = NO_EXPORTS
   /** The pipelined capabilities made on this question's answer (empty until the first). */
   pipelines: PipelineHook[] | undefined = undefined
   /** Its id in the questions table (set when added). */
@@ -34,5 +34,5 @@ export class AnswerEntry {
   /** Called with onlyPromisePipeline: no Return is sent; the results serve pipelined calls until Finish. */
   pipelineOnly = false
   response?: Response = undefined
-  resultExports = NO_EXPORTS
+  resultExports: readonly number[] = NO_EXPORTS
 }
