@@ -5,6 +5,7 @@ import { type AnswerHook, type CapHook, ErrorHook, addCap, capAt, releaseCaps } 
 import { type DispatchTable, LocalHook, type MethodInfo } from './server.js'
 import { CALL_CONTENT_PTR, callParams, newCallMessage, structAt } from './envelope.js'
 import { defaultRpcLimits } from './limits.js'
+import { setCapPointer } from './fields.js'
 
 export interface CallOptions {
   /** Aborting cancels the call (Finish is sent; the server's ctx.signal aborts). */
@@ -242,9 +243,9 @@ export function capField<C extends Capability>(pointerIndex: number, client: () 
     },
     has (s) { return !capnp.utils.isNull(capnp.utils.getPointer(pointerIndex, s)) },
     set (s, cap) {
-      const p = capnp.utils.getPointer(pointerIndex, s)
-      if (cap === null) { capnp.utils.erase(p); return }
-      capnp.utils.setInterfacePointer(addCap(s.segment.message, cap.hook.addRef()), p)
+      if (cap === null) { capnp.utils.erase(capnp.utils.getPointer(pointerIndex, s)); return }
+      const capIndex = addCap(s.segment.message, cap.hook.addRef())
+      if (!setCapPointer(s, pointerIndex, capIndex)) capnp.utils.setInterfacePointer(capIndex, capnp.utils.getPointer(pointerIndex, s))
     }
   }
 }

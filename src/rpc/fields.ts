@@ -104,6 +104,20 @@ function setText (s: Struct, index: number, value: string): boolean {
   return true
 }
 
+/**
+ * Points the (null) pointer `index` of `s` at capability `capIndex` of the message's cap table,
+ * in the common case; false otherwise (capnp-es's setInterfacePointer then does it).
+ */
+export function setCapPointer (s: Struct, index: number, capIndex: number): boolean {
+  const p = pointerOf(s, index)
+  if (p < 0) return false
+  const seg = s.segment
+  if (!isNull(seg, p)) return false
+  seg.setUint32(p, 3) // an "other" pointer of kind 0: a capability
+  seg.setUint32(p + 4, capIndex)
+  return true
+}
+
 function getStruct (s: Struct, index: number, Ctor: StructCtor): Struct | undefined {
   const p = pointerOf(s, index)
   if (p < 0) return undefined

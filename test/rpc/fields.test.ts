@@ -7,6 +7,7 @@ import * as capnp from 'capnp-es'
 import { Primitives, Point, Test_MakeHolder$Results, Holder } from './interop/gen/interop.js'
 import './interop/gen/interop.rpc.js' // installs the direct accessors
 import { makeStruct } from '../../src/rpc/struct.js'
+import { setCapPointer } from '../../src/rpc/fields.js'
 
 const u = capnp.utils
 
@@ -164,6 +165,19 @@ describe('rpc: direct field accessors', () => {
     assert.equal(l.get(1).label, 'second')
     assert.equal(u.getText(0, l.get(1)), 'second')
     assert.equal(u.getInt32(0, l.get(1)), 3)
+  })
+
+  it('a capability pointer is written as capnp-es writes it; a set pointer or a list element is left to capnp-es', () => {
+    const direct = new capnp.Message()
+    const a = direct.initRoot(Holder)
+    assert.ok(setCapPointer(a, 1, 5))
+    const viaCapnp = new capnp.Message()
+    u.setInterfacePointer(5, u.getPointer(1, viaCapnp.initRoot(Holder)))
+    assert.deepEqual(bytesOf(direct), bytesOf(viaCapnp))
+    assert.equal(u.getCapabilityId(u.getPointer(1, a)), 5)
+    assert.equal(setCapPointer(a, 1, 6), false)
+    const points = new capnp.Message().initRoot(Primitives)._initPoints(2)
+    assert.equal(setCapPointer(points.get(0), 0, 1), false)
   })
 
   it('makeStruct builds the object the constructor builds, with the same accounting', () => {
