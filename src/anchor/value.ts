@@ -1,7 +1,6 @@
 // Anchor values on the wire (schema Value, a union of bytes and capabilities) and in the tree.
 
-import * as capnp from 'capnp-es'
-import type { Capability } from '../rpc/index.js'
+import { type Capability, setUnionTag } from '../rpc/index.js'
 import { Value$Caps } from '../schema/anchor.rpc.js'
 import { Kind, Value, Value_Which } from '../schema/anchor.js'
 import { InvalidArgument } from '../errors.js'
@@ -59,7 +58,7 @@ export function writeValue (v: Value, value: AnchorValue<Capability> | undefined
     v._initBytes(value.bytes.byteLength).copyBuffer(value.bytes)
   } else {
     // The generated Value$Caps accessors set the pointer only; the union tag is set here.
-    capnp.utils.setUint16(0, whichOfKind[value.kind], v)
+    setUnionTag(v, 0, whichOfKind[value.kind])
     Value$Caps.cap.set(v, value.cap)
   }
 }

@@ -7,7 +7,7 @@
 // segment...) goes to capnp-es's own accessor, so behaviour and errors stay capnp-es's.
 // tools/capnpc-ww installs them (`directFields`) for the non-union fields without an explicit
 // default; tests compare each against capnp-es both ways.
-import type * as capnp from 'capnp-es'
+import * as capnp from 'capnp-es'
 import { makeStruct } from './struct.js'
 
 type Struct = capnp.Struct
@@ -102,6 +102,12 @@ function setText (s: Struct, index: number, value: string): boolean {
   seg.setUint32(p, (((at - p - 8) >> 3) << 2) | 1)
   seg.setUint32(p + 4, (n << 3) | 2)
   return true
+}
+
+/** Sets the union tag of `s` (a UInt16 at byte `offset` of its data section); through capnp-es off the common case. */
+export function setUnionTag (s: Struct, offset: number, which: number): void {
+  if (locate(s) && offset + 2 <= dataBytes) s.segment.setUint16(dataAt + offset, which)
+  else capnp.utils.setUint16(offset, which, s)
 }
 
 /**

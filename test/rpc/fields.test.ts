@@ -7,7 +7,8 @@ import * as capnp from 'capnp-es'
 import { Primitives, Point, Test_MakeHolder$Results, Holder } from './interop/gen/interop.js'
 import './interop/gen/interop.rpc.js' // installs the direct accessors
 import { makeStruct } from '../../src/rpc/struct.js'
-import { setCapPointer } from '../../src/rpc/fields.js'
+import { setCapPointer, setUnionTag } from '../../src/rpc/fields.js'
+import { Value, Value_Which } from '../../src/schema/anchor.js'
 
 const u = capnp.utils
 
@@ -178,6 +179,16 @@ describe('rpc: direct field accessors', () => {
     assert.equal(setCapPointer(a, 1, 6), false)
     const points = new capnp.Message().initRoot(Primitives)._initPoints(2)
     assert.equal(setCapPointer(points.get(0), 0, 1), false)
+  })
+
+  it('a union tag is written as capnp-es writes it', () => {
+    const direct = new capnp.Message()
+    const v = direct.initRoot(Value)
+    setUnionTag(v, 0, Value_Which.SENDER)
+    const viaCapnp = new capnp.Message()
+    u.setUint16(0, Value_Which.SENDER, viaCapnp.initRoot(Value))
+    assert.deepEqual(bytesOf(direct), bytesOf(viaCapnp))
+    assert.equal(v.which(), Value_Which.SENDER)
   })
 
   it('makeStruct builds the object the constructor builds, with the same accounting', () => {
