@@ -1,6 +1,7 @@
 // The cluster root "/": its children are the live hosts, by peer ID. Walking "/<peer>/a/b"
 // forwards "a/b" to that host's root as a tail call, so the caller's following calls (load,
-// send, ...) travel with the walk: one round trip for the whole chain. This file knows nothing of libp2p: the host layer supplies ClusterHosts.
+// send, ...) travel with the walk: one round trip for the whole chain. This file knows nothing
+// of libp2p: the host layer supplies ClusterHosts.
 
 import { AnchorClient, Anchor_Walk$Results$Caps, type AnchorServer } from '../schema/anchor.rpc.js'
 import { Kind } from '../schema/anchor.js'
