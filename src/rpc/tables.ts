@@ -43,8 +43,10 @@ export const PIPELINE_ONLY_IDS = 0x80000000
 export class QuestionTable<T> {
   private readonly small = new IdTable<T>()
   private readonly pipelineOnly = new Map<number, T>()
-  private nextPipelineOnly = PIPELINE_ONLY_IDS
   private wrapped = false
+
+  /** `nextPipelineOnly`: the first pipeline-only id to give out (tests start near the wrap). */
+  constructor (private nextPipelineOnly = PIPELINE_ONLY_IDS) {}
 
   get size (): number { return this.small.size + this.pipelineOnly.size }
 

@@ -7,6 +7,7 @@ import * as capnp from 'capnp-es'
 import * as rpc from 'capnp-es/capnp/rpc'
 import { Canceled, InvalidArgument } from '../../src/errors.js'
 import { Connection } from '../../src/rpc/index.js'
+import { PIPELINE_ONLY_IDS, QuestionTable } from '../../src/rpc/tables.js'
 import { encodeFrame, memoryPair, type MessageTransport } from '../../src/transport/index.js'
 import { AdderClient, type AdderServer, Adder_Next$Results$Caps } from './gen/rpctest.rpc.js'
 
@@ -164,5 +165,20 @@ describe('rpc: calls made with onlyPipeline', () => {
     b.send(encodeFrame(segs.map((s) => s.buffer), segs.map((s) => (s.byteLength + 7) & ~7)))
     await conn.closed
     assert.match(conn.error?.message ?? '', /return for unknown question 2147483653/)
+  })
+
+  it('pipeline-only question ids go round the high half in turn; after the wrap, any high id may get a late Return', () => {
+    const table = new QuestionTable<string>(0xfffffffe)
+    assert.equal(table.add('small', false), 0)
+    assert.equal(table.issued(0xffffffff), false, 'not given out yet')
+    assert.equal(table.add('a', true), 0xfffffffe)
+    assert.equal(table.add('b', true), 0xffffffff)
+    table.delete(0xfffffffe)
+    assert.equal(table.add('c', true), PIPELINE_ONLY_IDS, 'wrapped to the first high id')
+    assert.equal(table.issued(0x80000005), true)
+    assert.equal(table.issued(5), false, 'small ids are never late')
+    assert.equal(table.get(0xffffffff), 'b')
+    assert.equal(table.get(0xfffffffe), undefined)
+    assert.equal(table.size, 3)
   })
 })
