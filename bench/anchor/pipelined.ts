@@ -11,7 +11,7 @@
 //   plain:      the same without onlyPipeline (all three answered).
 //   sequential: the same three calls, each awaited before the next is made.
 // The sent message is then taken out of the channel (a local recv on the host's side) outside
-// the timed region, so the channel never fills; nothing else runs in between. The three ops take
+// the timed region, so the channel never fills; nothing else runs in between. The four ops take
 // turns within each round (after a warm-up of all three), so none gains from running later.
 // Also through a cluster root forwarding to a second host (client -> A -> B), against a plain
 // call on an anchor reached the same way.
