@@ -9,7 +9,7 @@ import type { FrameFill } from '../transport/batch-writer.js'
 import type { MessageTransport } from '../transport/transport.js'
 import { type RpcLimits, resolveLimits } from './limits.js'
 import { type AnswerHook, type CapHook, type CapTable, ErrorHook, type OutCall, PendingAnswer, PromiseHook, Response,
-  SettledAnswer, capTableOf, chainAnswer, followTransform, releaseCaps, setCapTable } from './hooks.js'
+  SettledAnswer, capTableOf, chainAnswer, followTransform, releaseAll, releaseCaps, setCapTable } from './hooks.js'
 import { type Capability, type ClientClass } from './capability.js'
 import { errorFromException, exceptionTypeCode, exceptionTypeOf } from './exception.js'
 import { IdTable, QuestionTable } from './tables.js'
@@ -833,8 +833,4 @@ export class Connection {
     log('%s: closed: %s', this.name, err.message)
     this.resolveClosed()
   }
-}
-
-function releaseAll (caps: CapTable): void {
-  for (const c of caps) c?.release()
 }

@@ -107,6 +107,11 @@ export function releaseCaps (msg: capnp.Message): void {
   const caps = m.capTable
   if (caps === undefined) return
   m.capTable = []
+  releaseAll(caps)
+}
+
+/** Releases every capability of a cap table. */
+export function releaseAll (caps: CapTable): void {
   for (const c of caps) c?.release()
 }
 
