@@ -87,8 +87,9 @@ for (const linkMs of [0, LINK_MS]) {
   const direct = await measure((await hostB.connect()).bootstrap(AnchorClient), 'mailbox', chanB, rounds)
   reportChain('anchor', direct, suffix)
   // Through host A's cluster root, forwarding to B (both links with the same latency).
-  const aToB = await hostB.connect()
-  const cluster = serveClusterRoot({ peers: () => ['hostB'], hostRoot: () => aToB.bootstrap(AnchorClient) })
+  // A keeps one reference to B's root and hands out copies, as a node does (host/peer-hosts.ts).
+  const rootOfB = (await hostB.connect()).bootstrap(AnchorClient)
+  const cluster = serveClusterRoot({ peers: () => ['hostB'], hostRoot: () => rootOfB.dup() })
   const hostA = await serveOnUnix('a', cluster, linkMs)
   closers.push(hostA.close)
   const forwarded = await measure((await hostA.connect()).bootstrap(AnchorClient), '/hostB/mailbox', chanB, rounds)
