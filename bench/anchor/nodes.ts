@@ -13,7 +13,8 @@
 //    only the wire; on two, the ends overlap. The reference, in the same run and placement: the C++
 //    Cap'n Proto client and server (test/rpc/interop/cpp) timing three chained calls against one.
 // 2. Two nodes: /<B>/mailbox through A, which forwards each call to B over libp2p (unpinned).
-// Prints anchor.node.{same,split}.{rtt_us,pipelined_us,plain_us,sequential_us,pipelined.over_rtt,plain.over_rtt},
+// Prints anchor.node.{same,split}.{rtt_us,pipelined_us,plain_us,sequential_us,three_us, and the
+// ratios pipelined.over_rtt,plain.over_rtt,three.over_rtt} (chain.ts says what each op is),
 // cpp.chain.{same,split}.over_rtt, anchor.nodes.{...} (target for the over_rtt lines: <= 1.2).
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'

@@ -10,18 +10,20 @@
 //               issued at once; only send is awaited; walk and load are made with onlyPipeline.
 //   plain:      the same without onlyPipeline (all three answered).
 //   sequential: the same three calls, each awaited before the next is made.
+//   three:      three anchor.path() calls issued together, all awaited: no pipelining, no work.
 // The sent message is then taken out of the channel (a local recv on the host's side) outside
-// the timed region, so the channel never fills; nothing else runs in between. The four ops take
-// turns within each round (after a warm-up of all three), so none gains from running later.
+// the timed region, so the channel never fills; nothing else runs in between. The five ops take
+// turns within each round (after a warm-up of all five), so none gains from running later.
 // Also through a cluster root forwarding to a second host (client -> A -> B), against a plain
 // call on an anchor reached the same way.
 //
 // On loopback in one process a round trip is mostly the CPU cost of handling each call, so
-// three calls cost more than one however they travel. The same figures are then measured over
+// three calls cost more than one however they travel: `three.over_rtt` is that floor, measured. The same figures are then measured over
 // a link with simulated latency (WW_BENCH_LINK_MS one way, default 2), where the wire dominates
 // and pipelining shows: the chain costs about one round trip instead of three.
 //
-// Prints:  anchor.{rtt_us,pipelined_us,plain_us,sequential_us,pipelined.over_rtt,plain.over_rtt},
+// Prints:  anchor.{rtt_us,pipelined_us,plain_us,sequential_us,three_us,
+//                  pipelined.over_rtt,plain.over_rtt,three.over_rtt},
 //          anchor.cluster.{the same},
 //          and the same with the .link<N>ms suffix for the simulated link.
 

@@ -47,11 +47,14 @@ const pipelinedCallsPerSec = pipelined / (Number(process.hrtime.bigint() - p0) /
 
 // Median latency of one path() call on a held Node, and of root('a') -> child('b') -> path() issued
 // together (each on the previous one's pipelined result) and awaited at the end; the two alternate.
+// After each, an untimed path() carries what the op left to send (Finish, Release) and comes back
+// once the server handled it, so neither op pays for the other's cleanup (as the C++ client does).
 async function chainLatency (n: number): Promise<{ chainRttUs: number, chainPipelinedUs: number }> {
   const held = test.root((p) => { p.name = 'a' })
   await held
   const node = held.pipeline.node.dup()
   held.release()
+  const settle = async (): Promise<void> => { const p = node.path(); await p; p.release() }
   const rtt: number[] = []
   const chained: number[] = []
   for (let i = 0; i < n + 1000; i++) {
@@ -60,6 +63,7 @@ async function chainLatency (n: number): Promise<{ chainRttUs: number, chainPipe
     await one
     const oneUs = Number(process.hrtime.bigint() - s) / 1000
     one.release()
+    await settle()
     s = process.hrtime.bigint()
     const root = test.root((p) => { p.name = 'a' })
     const child = root.pipeline.node.child((p) => { p.name = 'b' })
@@ -69,6 +73,7 @@ async function chainLatency (n: number): Promise<{ chainRttUs: number, chainPipe
     path.release()
     child.release()
     root.release()
+    await settle()
     if (i >= 1000) { rtt.push(oneUs); chained.push(threeUs) }
   }
   node.release()
