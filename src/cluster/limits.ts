@@ -3,7 +3,7 @@
 export const clusterLimits = {
   /** Namespace used when none is given. */
   defaultNamespace: 'ww',
-  /** Heartbeat TTL when none is given; a heartbeat is published every [TTL/2, TTL). */
+  /** Heartbeat TTL when none is given; a heartbeat is published every [TTL/3, TTL/2) (membership.ts). */
   defaultTtlMs: 10_000,
   /** Smallest and largest TTL a heartbeat may carry (others are clamped into this range). */
   minTtlMs: 100,

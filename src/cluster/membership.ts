@@ -109,10 +109,14 @@ export class Membership {
     pubsub.topicValidators.delete(topic)
   }
 
-  /** Interval until the next periodic heartbeat: uniform in [TTL/2, TTL). */
+  /**
+   * Interval until the next periodic heartbeat: uniform in [TTL/3, TTL/2). Others drop this host
+   * TTL after its last heartbeat, so each one may arrive up to TTL/2 late (a busy event loop, a
+   * gossip hop) and the host stays listed. (Wetware's [TTL/2, TTL) leaves no slack at its top.)
+   */
   nextIntervalMs (): number {
-    const half = this.o.ttlMs / 2
-    return half + (this.o.random ?? Math.random)() * half
+    const ttl = this.o.ttlMs
+    return ttl / 3 + (this.o.random ?? Math.random)() * (ttl / 2 - ttl / 3)
   }
 
   private heartbeat (leaving: boolean): Heartbeat {

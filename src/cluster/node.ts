@@ -43,6 +43,8 @@ export interface ClusterNodeOptions {
   meta?: string[]
   /** Heartbeat TTL in milliseconds (default 10 s). */
   ttlMs?: number
+  /** Uniform random in [0, 1) for the heartbeat schedule's jitter (default Math.random). */
+  random?: () => number
   /** Hostname published in the heartbeat (default the OS hostname). */
   hostname?: string
   /** Run the kad-dht service (default true). */
@@ -136,7 +138,8 @@ export class ClusterNode {
       ttlMs,
       hostname: options.hostname ?? osHostname(),
       meta,
-      addrs: () => libp2p.getMultiaddrs().map(a => a.toString())
+      addrs: () => libp2p.getMultiaddrs().map(a => a.toString()),
+      random: options.random
     })
     const node = new ClusterNode(libp2p, namespace, table, membership, new PubSub(libp2p.services.pubsub, namespace, self),
       new MemberDialer(libp2p, {

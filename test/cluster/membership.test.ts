@@ -40,6 +40,19 @@ describe('cluster: membership over real nodes on 127.0.0.1', function () {
     assert.deepEqual(peersOf(a), [a.peerId, b.peerId].sort())
   })
 
+  it('a host whose every heartbeat comes at the longest interval is never dropped', async () => {
+    const ttlMs = 1_000
+    const a = await cluster.add({ ttlMs })
+    const b = await cluster.add({ ttlMs, random: () => 0.999 })
+    await waitFor(() => a.lookup(b.peerId) !== undefined, 5_000, 'a to list b')
+    const left: string[] = []
+    a.table.watch(ev => { if (ev.type === 'leave') left.push(ev.record.peer) })
+    await new Promise(resolve => setTimeout(resolve, 4 * ttlMs))
+    assert.deepEqual(left, [], 'b was dropped between two heartbeats')
+    assert.ok(a.lookup(b.peerId) !== undefined)
+    assert.ok(b.membership.stats.published >= 6, `b published ${b.membership.stats.published} heartbeats`)
+  })
+
   it('filters hosts by every where k=v pair', async () => {
     const a = await cluster.add({ meta: ['zone=eu', 'gpu=yes'] })
     const b = await cluster.add({ meta: ['zone=eu', 'gpu=no'] })
