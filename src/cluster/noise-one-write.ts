@@ -1,26 +1,50 @@
+// What libp2p writes to a TCP connection in one turn of the event loop leaves in one write.
 // @chainsafe/libp2p-noise hands each encrypted message to the connection as two buffers (its
-// 2-byte length, then the ciphertext), and @libp2p/tcp writes each buffer to the socket on its own:
-// with TCP_NODELAY that is two segments, and often two wake-ups of the far side, per message.
-// Here the connection noise writes to joins the buffers of each send first: one write per message.
+// 2-byte length, then the ciphertext), yamux sends a window update for every data frame it
+// receives, before the reply to it, and @libp2p/tcp writes each buffer to the socket at once: with
+// TCP_NODELAY, a call and its answer cost four to eight segments, each a wake-up of the far side.
+// Here the socket is corked from its first write in a turn until the turn's end (setImmediate,
+// after this turn's I/O callbacks and promise jobs), when Node writes all of it in one writev.
+import net from 'node:net'
 import { noise, type NoiseInit } from '@chainsafe/libp2p-noise'
 import type { MessageStream } from '@libp2p/interface'
 
-/** noise(), writing each encrypted message to the connection in one piece. */
+/** noise(), over a connection whose writes of one event-loop turn leave together. */
 export function noiseOneWrite (init?: NoiseInit): ReturnType<typeof noise> {
   const factory = noise(init)
   return (components) => {
     const encrypter = factory(components)
     const inbound = encrypter.secureInbound.bind(encrypter)
     const outbound = encrypter.secureOutbound.bind(encrypter)
-    encrypter.secureInbound = async (connection, options) => await inbound(joinWrites(connection), options)
-    encrypter.secureOutbound = async (connection, options) => await outbound(joinWrites(connection), options)
+    encrypter.secureInbound = async (connection, options) => await inbound(batchWrites(connection), options)
+    encrypter.secureOutbound = async (connection, options) => await outbound(batchWrites(connection), options)
     return encrypter
   }
 }
 
-/** Makes `connection.send` join a list of buffers into one before sending it. */
-function joinWrites<S extends MessageStream> (connection: S): S {
+/** A TCP connection (@libp2p/tcp's) has its socket corked per turn; any other has each send joined into one buffer. */
+function batchWrites<S extends MessageStream> (connection: S): S {
+  const socket = (connection as { socket?: unknown }).socket
+  if (socket instanceof net.Socket) corkPerTurn(socket)
+  else joinWrites(connection)
+  return connection
+}
+
+function corkPerTurn (socket: net.Socket): void {
+  const write = socket.write
+  let corked = false
+  const uncork = (): void => { corked = false; socket.uncork() }
+  socket.write = function (this: net.Socket, ...args: Parameters<typeof write>) {
+    if (!corked && this.writable) {
+      corked = true
+      this.cork()
+      setImmediate(uncork)
+    }
+    return write.apply(this, args)
+  } as typeof write
+}
+
+function joinWrites (connection: MessageStream): void {
   const send = connection.send.bind(connection)
   connection.send = (data) => send(data instanceof Uint8Array ? data : data.subarray())
-  return connection
 }
