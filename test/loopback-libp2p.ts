@@ -4,13 +4,13 @@
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p } from 'libp2p'
-import { noiseOneWrite } from '../src/cluster/index.js'
+import { batchedNoise } from '../src/cluster/index.js'
 
 export async function loopbackNode (): Promise<Libp2p> {
   return await createLibp2p({
     addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
     transports: [tcp()],
-    connectionEncrypters: [noiseOneWrite()],
+    connectionEncrypters: [batchedNoise()],
     streamMuxers: [yamux()],
     connectionManager: { allow: ['/ip4/127.0.0.0/ipcidr/8'] }
   })

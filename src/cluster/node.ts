@@ -1,7 +1,7 @@
 // The cluster node: a libp2p host (TCP, noise, yamux, identify, ping, gossipsub, kad-dht, mDNS, bootstrap)
 // with membership heartbeats, the routing table and pubsub on top.
 import { hostname as osHostname } from 'node:os'
-import { noiseOneWrite } from './noise-one-write.js'
+import { batchedNoise } from './batched-noise.js'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { identify, type Identify } from '@libp2p/identify'
@@ -108,7 +108,7 @@ export class ClusterNode {
       privateKey,
       addresses: { listen: listen.map(a => a.toString()) },
       transports: [tcp()],
-      connectionEncrypters: [noiseOneWrite()],
+      connectionEncrypters: [batchedNoise()],
       streamMuxers: [yamux()],
       // Loopback clusters dial many peers on one address: skip the inbound rate limits there.
       connectionManager: { allow: ['/ip4/127.0.0.0/ipcidr/8'] },

@@ -10,7 +10,7 @@ import { noise, type NoiseInit } from '@chainsafe/libp2p-noise'
 import type { MessageStream } from '@libp2p/interface'
 
 /** noise(), over a connection whose writes of one event-loop turn leave together. */
-export function noiseOneWrite (init?: NoiseInit): ReturnType<typeof noise> {
+export function batchedNoise (init?: NoiseInit): ReturnType<typeof noise> {
   const factory = noise(init)
   return (components) => {
     const encrypter = factory(components)
