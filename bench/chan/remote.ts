@@ -79,18 +79,22 @@ async function chanRun (a: Libp2p, b: Libp2p): Promise<number> {
   const data = new Uint8Array(SIZE)
   // Warm up the connection (first calls pay for bootstrap and JIT).
   for (let i = 0; i < 100; i++) {
-    await sender.send((p) => { writeMessage(p._initMsg(), { data }) })
+    const sent = sender.send((p) => { writeMessage(p._initMsg(), { data }) })
+    await sent
+    sent.release()
     releaseMessage(await chan.recv())
   }
   const start = process.hrtime.bigint()
   const receiving = (async () => { for (let i = 0; i < N; i++) releaseMessage(await chan.recv()) })()
-  const inFlight = new Set<Promise<unknown>>()
+  // Sends on one connection complete in order: waiting for the oldest keeps WINDOW in flight, as
+  // `ww send` does (Promise.race over the window would add a reaction per send in flight, per send).
+  const inFlight: Array<ReturnType<typeof sender.send>> = []
+  const settleOldest = async (): Promise<void> => { const a = inFlight.shift()!; await a; a.release() }
   for (let i = 0; i < N; i++) {
-    const p = sender.send((p) => { writeMessage(p._initMsg(), { data }) }).results.then(() => { inFlight.delete(p) })
-    inFlight.add(p)
-    if (inFlight.size >= WINDOW) await Promise.race(inFlight)
+    inFlight.push(sender.send((p) => { writeMessage(p._initMsg(), { data }) }))
+    if (inFlight.length >= WINDOW) await settleOldest()
   }
-  await Promise.all(inFlight)
+  while (inFlight.length > 0) await settleOldest()
   await receiving
   const secs = Number(process.hrtime.bigint() - start) / 1e9
   sender.release()
