@@ -72,7 +72,7 @@ export async function timeChain (ops: ChainOps, rounds: number, warmup: number):
   return { rtt, pipelined, plain, sequential, three }
 }
 
-/** Prints `<prefix>.{rtt_us,pipelined_us,plain_us,sequential_us,three_us}<suffix>` and the ratios to rtt. */
+/** Prints `<prefix>.{rtt_us,pipelined_us,plain_us,sequential_us,three_us}<suffix>`, and each over rtt. */
 export function reportChain (prefix: string, m: Timings, suffix = ''): void {
   console.log(`${prefix}.rtt_us${suffix}: ${m.rtt.toFixed(1)}`)
   console.log(`${prefix}.pipelined_us${suffix}: ${m.pipelined.toFixed(1)}`)

@@ -18,9 +18,10 @@
 // call on an anchor reached the same way.
 //
 // On loopback in one process a round trip is mostly the CPU cost of handling each call, so
-// three calls cost more than one however they travel: `three.over_rtt` is that floor, measured. The same figures are then measured over
-// a link with simulated latency (WW_BENCH_LINK_MS one way, default 2), where the wire dominates
-// and pipelining shows: the chain costs about one round trip instead of three.
+// three calls cost more than one however they travel: `three.over_rtt` is that floor, measured.
+// The same figures are then measured over a link with simulated latency (WW_BENCH_LINK_MS one
+// way, default 2), where the wire dominates and pipelining shows: the chain costs about one round
+// trip instead of three.
 //
 // Prints:  anchor.{rtt_us,pipelined_us,plain_us,sequential_us,three_us,
 //                  pipelined.over_rtt,plain.over_rtt,three.over_rtt},

@@ -5,7 +5,10 @@
 
 export interface Op { run: () => Promise<void>, after?: () => Promise<void> }
 
-/** Median microseconds of each op over `rounds` rounds, after `warmup` untimed rounds; `after` and `settle` run untimed. */
+/**
+ * Median microseconds of each op over `rounds` rounds, after `warmup` untimed rounds; `after`
+ * and `settle` run untimed.
+ */
 export async function medians (ops: Op[], rounds: number, warmup: number, settle: () => Promise<void>): Promise<number[]> {
   for (let i = 0; i < warmup; i++) for (const op of ops) { await op.run(); await op.after?.(); await settle() }
   const times = ops.map(() => new Array<number>(rounds))

@@ -2,6 +2,8 @@
 // process: node B sends N messages through a Sender capability to a channel on node A, which a
 // local receiver on A drains; against the same N messages written raw on a libp2p stream
 // between the same two nodes (4-byte length prefix, one send() per message), in the same run.
+// Both go through a node's stack, whose sockets send what one event-loop turn writes in one writev
+// (src/cluster/batched-noise.ts): the raw stream's messages leave hundreds to a write.
 //
 // Prints:  chan.remote_msgs_s, chan.raw_stream_msgs_s (medians over the rounds),
 //          chan.remote.over_raw (median of the per-round ratios; target >= 0.5),

@@ -22,7 +22,7 @@ export function batchedNoise (init?: NoiseInit): ReturnType<typeof noise> {
   }
 }
 
-/** A TCP connection (@libp2p/tcp's) has its socket corked per turn; any other has each send joined into one buffer. */
+/** @libp2p/tcp's connection gets its socket corked per turn; any other, each send joined into one buffer. */
 function batchWrites<S extends MessageStream> (connection: S): S {
   const socket = (connection as { socket?: unknown }).socket
   if (socket instanceof net.Socket) corkPerTurn(socket)
