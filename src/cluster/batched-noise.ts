@@ -22,11 +22,13 @@ export function batchedNoise (init?: NoiseInit): ReturnType<typeof noise> {
   }
 }
 
-/** @libp2p/tcp's connection gets its socket corked per turn; any other, each send joined into one buffer. */
+/**
+ * Corks the socket of @libp2p/tcp's connection per turn (its public `socket` field). Any other
+ * connection is left as it is (test/cluster/batched-noise.test.ts fails if TCP's stops batching).
+ */
 function batchWrites<S extends MessageStream> (connection: S): S {
   const socket = (connection as { socket?: unknown }).socket
   if (socket instanceof net.Socket) corkPerTurn(socket)
-  else joinWrites(connection)
   return connection
 }
 
@@ -42,9 +44,4 @@ function corkPerTurn (socket: net.Socket): void {
     }
     return write.apply(this, args)
   } as typeof write
-}
-
-function joinWrites (connection: MessageStream): void {
-  const send = connection.send.bind(connection)
-  connection.send = (data) => send(data instanceof Uint8Array ? data : data.subarray())
 }
