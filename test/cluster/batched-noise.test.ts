@@ -88,6 +88,29 @@ describe('cluster: libp2p writes of one event-loop turn leave together', functio
     assert.ok(seen.length <= 2 * 20 + 1, `${seen.length} writes for 20 round trips`)
   })
 
+  it('reading the noise length prefixes throws no RangeError at the end of each chunk', async () => {
+    const stream = await a.dialProtocol(b.getMultiaddrs()[0], PROTOCOL)
+    await echo(stream, new Uint8Array(10))
+    const Real = globalThis.RangeError
+    let made = 0
+    const Counting = function (this: unknown, ...args: unknown[]) {
+      made++
+      return Reflect.construct(Real, args, new.target ?? Real)
+    } as unknown as RangeErrorConstructor
+    Object.defineProperty(Counting, 'prototype', { value: Real.prototype })
+    globalThis.RangeError = Counting
+    try {
+      for (let i = 1; i <= 20; i++) {
+        const sent = new Uint8Array(i * 100).fill(i)
+        assert.ok(Buffer.from(sent).equals(await echo(stream, sent)), `message ${i} came back changed`)
+      }
+    } finally {
+      globalThis.RangeError = Real
+    }
+    await stream.close()
+    assert.equal(made, 0, `${made} RangeErrors made for 20 echoes`)
+  })
+
   it('8 MiB echoed whole through the socket backpressure', async () => {
     const stream = await a.dialProtocol(b.getMultiaddrs()[0], PROTOCOL)
     const sent = new Uint8Array(8 << 20)
