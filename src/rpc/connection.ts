@@ -56,6 +56,15 @@ interface ExportEntry { hook: CapHook, refs: number }
 interface ImportEntry { hook: ImportHook, remoteRefs: number }
 interface Embargo { hook: PromiseHook, target: CapHook }
 
+/**
+ * A capability in an answer that is not (or no longer) in the table: broken, not a protocol
+ * error. A Return with noFinishNeeded drops its answer while the caller may still pipeline on it;
+ * its results hold no capabilities, so such a call fails either way.
+ */
+function goneAnswer (id: number): CapHook {
+  return new ErrorHook(new InvalidArgument(`answer ${id} is not current (it returned no capabilities, or never was)`))
+}
+
 export class Connection {
   readonly limits: RpcLimits
   readonly closed: Promise<void>
@@ -335,7 +344,7 @@ export class Connection {
       case CAP_RECEIVER_ANSWER: {
         const ra = d.answer!
         const a = this.answers.get(ra.questionId)
-        if (a === undefined) throw new ProtocolError(`receiverAnswer names unknown answer ${ra.questionId}`)
+        if (a === undefined) return goneAnswer(ra.questionId)
         return a.answer.pipeline(ra.transform)
       }
       case CAP_THIRD_PARTY_HOSTED: return this.importCap(d.id, false)
@@ -386,6 +395,7 @@ export class Connection {
             onlyPipeline: fast.onlyPipeline, target: fast.target, params: fast.paramsPtr, caps: fast.caps, contentPtr: fast.contentPtr })
         } else {
           const q = this.takeQuestion(fast.answerId, fast.releaseParamCaps)
+          if (q !== undefined && fast.noFinishNeeded) q.finishSent = true
           const caps = this.readCapTable(fast.caps)
           if (q === undefined) releaseAll(caps)
           else this.returnResults(fast.answerId, q, msg, fast.resultsPtr, caps, fast.contentPtr)
@@ -464,7 +474,7 @@ export class Connection {
     }
     if (!(t instanceof rpc.MessageTarget)) {
       const a = this.answers.get(t.questionId)
-      if (a === undefined) throw new ProtocolError(`promisedAnswer names unknown answer ${t.questionId}`)
+      if (a === undefined) return goneAnswer(t.questionId)
       return a.answer.pipeline(t.transform)
     }
     switch (t.which()) {
@@ -476,7 +486,7 @@ export class Connection {
       case rpc.MessageTarget.PROMISED_ANSWER: {
         const pa = t.promisedAnswer
         const a = this.answers.get(pa.questionId)
-        if (a === undefined) throw new ProtocolError(`promisedAnswer names unknown answer ${pa.questionId}`)
+        if (a === undefined) return goneAnswer(pa.questionId)
         return a.answer.pipeline(readTransform(pa))
       }
       default: throw new ProtocolError(`unknown message target kind ${t.which()}`)
@@ -572,11 +582,15 @@ export class Connection {
         const copy = copyLaidOut(msg)
         if (copy !== undefined) { msg = copy; setCapTable(msg, caps); once = true }
       }
-      const fast = writeReturnHeader(msg, id)
+      // Results without capabilities serve no pipelined call and hold nothing for a Finish to
+      // release: the answer is dropped now, and the caller told so (what C++ does).
+      const noFinish = caps.length === 0 && !entry.pipelineOnly
+      const fast = writeReturnHeader(msg, id, noFinish)
       if (!fast) {
         const ret = new rpc.Message(msg.getSegment(0), 0).return
         ret.answerId = id
         ret.releaseParamCaps = false
+        ret.noFinishNeeded = noFinish
       }
       try {
         if (!fast || caps.length > 0) entry.resultExports = this.writeCapTable(msg, () => msg === outcome.msg ? outcome.payload : new rpc.Message(msg.getSegment(0), 0).return.results, caps, fast)
@@ -589,6 +603,7 @@ export class Connection {
       once &&= fast
       if (once) outcome.sentOnce = true
       this.send(msg, once)
+      if (noFinish && this.answers.get(id) === entry) this.answers.delete(id)
     } else {
       const { msg, root } = this.newMessage()
       const ret = root._initReturn()
@@ -609,7 +624,8 @@ export class Connection {
 
   private onFinish (id: number, releaseResultCaps: boolean): void {
     const entry = this.answers.get(id)
-    if (entry === undefined) throw new ProtocolError(`finish for unknown question ${id}`)
+    // The answer may be gone with a Return that said noFinishNeeded: a Finish for it is ignored.
+    if (entry === undefined) return
     this.answers.delete(id)
     if (!entry.returnSent) {
       entry.answer.cancel()
@@ -664,6 +680,7 @@ export class Connection {
       if (ret.which() === rpc.Return.RESULTS) releaseAll(this.readCapTable(descsOf(ret.results)))
       return
     }
+    if (ret.noFinishNeeded) q.finishSent = true
     const finish = (): void => { this.finishQuestion(id, q) }
     switch (ret.which()) {
       case rpc.Return.RESULTS: {

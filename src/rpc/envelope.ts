@@ -242,16 +242,17 @@ export function newResultsMessage<R extends capnp.Struct> (Results?: capnp.Struc
 }
 
 /**
- * Sets answerId of a Return with a layout (ours or a received one's), and releaseParamCaps and
- * noFinishNeeded to false (a forwarded Return says what we mean, not what its sender meant);
+ * Sets answerId and noFinishNeeded of a Return with a layout (ours or a received one's), and
+ * releaseParamCaps to false (a forwarded Return says what we mean, not what its sender meant);
  * false for any other message.
  */
-export function writeReturnHeader (msg: capnp.Message, answerId: number): boolean {
+export function writeReturnHeader (msg: capnp.Message, answerId: number, noFinishNeeded: boolean): boolean {
   const l = layoutOf(msg)
   if (l === undefined || l.tag !== TAG_RETURN) return false
   const dv = new DataView(msg.getSegment(0).buffer)
   dv.setUint32(l.data, answerId, true)
-  dv.setUint8(l.data + 4, (dv.getUint8(l.data + 4) & ~3) | 1) // bit 32 releaseParamCaps (default true), bit 33 noFinishNeeded
+  // bit 32 releaseParamCaps (default true, so 1 is false), bit 33 noFinishNeeded
+  dv.setUint8(l.data + 4, (dv.getUint8(l.data + 4) & ~3) | 1 | (noFinishNeeded ? 2 : 0))
   return true
 }
 
@@ -317,6 +318,8 @@ export interface FastReturn {
   tag: typeof TAG_RETURN
   answerId: number
   releaseParamCaps: boolean
+  /** The callee dropped its answer already: no Finish is to be sent. */
+  noFinishNeeded: boolean
   /** Byte offset of the results pointer. */
   resultsPtr: number
   /** Byte offset of the results content pointer (-1: none). */
@@ -374,7 +377,7 @@ export function readFast (segment: ArrayBuffer | DataView): FastCall | FastRetur
   const layout: Layout | undefined = body.dataBytes >= 8 && p.capsPtr >= 0
     ? { tag, data: body.data, dataBytes: body.dataBytes, target: -1, targetPtr: -1, caps: p.capsPtr }
     : undefined
-  return { tag, answerId: u32(dv, body, 0), releaseParamCaps: !bit(dv, body, 32), resultsPtr, contentPtr: p.contentPtr, caps: p.caps, layout }
+  return { tag, answerId: u32(dv, body, 0), releaseParamCaps: !bit(dv, body, 32), noFinishNeeded: bit(dv, body, 33), resultsPtr, contentPtr: p.contentPtr, caps: p.caps, layout }
 }
 
 /**

@@ -93,7 +93,7 @@ describe('rpc: forwarding received envelopes in place', () => {
     results._initCapTable(1).get(0).senderHosted = 3
     const { msg: got, fast } = receive(segmentOf(msg))
     assert.ok(fast.tag === TAG_RETURN && fast.releaseParamCaps)
-    assert.equal(writeReturnHeader(got, 21), true)
+    assert.equal(writeReturnHeader(got, 21, false), true)
     assert.equal(writeCapTableOf(got, [{ kind: CAP_RECEIVER_HOSTED, id: 9 }, { kind: CAP_SENDER_HOSTED, id: 10 }]), true)
     const back = reread(got).return
     assert.deepEqual([back.answerId, back.releaseParamCaps, back.which()], [21, false, rpc.Return.RESULTS])
@@ -117,9 +117,9 @@ describe('rpc: forwarding received envelopes in place', () => {
     const { msg: ret, struct: res } = newResultsMessage(Adder_Add$Results)
     assert.ok(res !== undefined)
     res.via = 'ours'
-    assert.equal(writeReturnHeader(ret, 1), true)
+    assert.equal(writeReturnHeader(ret, 1, false), true)
     const { msg: got } = receive(segmentOf(ret))
-    assert.equal(writeReturnHeader(got, 2), true)
+    assert.equal(writeReturnHeader(got, 2, false), true)
     assert.deepEqual([reread(got).return.answerId, capnp.utils.getStruct(0, Adder_Add$Results, reread(got).return.results).via], [2, 'ours'])
   })
 
@@ -127,11 +127,11 @@ describe('rpc: forwarding received envelopes in place', () => {
     const { msg, struct } = newResultsMessage(Adder_Add$Results)
     assert.ok(struct !== undefined)
     struct.via = 'twice'
-    assert.equal(writeReturnHeader(msg, 1), true)
+    assert.equal(writeReturnHeader(msg, 1, false), true)
     assert.equal(writeCapTableOf(msg, [{ kind: CAP_SENDER_HOSTED, id: 1 }]), true)
     const copy = copyLaidOut(msg)
     assert.ok(copy !== undefined)
-    assert.equal(writeReturnHeader(copy, 2), true)
+    assert.equal(writeReturnHeader(copy, 2, false), true)
     assert.equal(writeCapTableOf(copy, newCaps), true)
     assert.deepEqual([reread(msg).return.answerId, reread(msg).return.results.capTable.length], [1, 1])
     assert.deepEqual([reread(copy).return.answerId, reread(copy).return.results.capTable.length], [2, 3])

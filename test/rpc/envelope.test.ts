@@ -41,19 +41,25 @@ describe('rpc: hand-laid envelopes', () => {
     assert.equal(reread(segmentOf(msg)).call.sendResultsTo.which(), rpc.Call_SendResultsTo.YOURSELF)
   })
 
-  it('a Return reads back through capnp-es', () => {
-    const { msg, struct } = newResultsMessage(Adder_Add$Results)
-    assert.ok(struct !== undefined)
-    struct.sum = 99n
-    struct.via = 'hand-laid'
-    assert.equal(writeReturnHeader(msg, 77), true)
-    const r = reread(segmentOf(msg)).return
-    assert.equal(r.answerId, 77)
-    assert.equal(r.releaseParamCaps, false)
-    assert.equal(r.which(), rpc.Return.RESULTS)
-    const res = capnp.utils.getStruct(0, Adder_Add$Results, r.results)
-    assert.deepEqual([res.sum, res.via], [99n, 'hand-laid'])
-  })
+  for (const noFinishNeeded of [false, true]) {
+    it(`a Return (noFinishNeeded ${noFinishNeeded}) reads back through capnp-es and readFast`, () => {
+      const { msg, struct } = newResultsMessage(Adder_Add$Results)
+      assert.ok(struct !== undefined)
+      struct.sum = 99n
+      struct.via = 'hand-laid'
+      assert.equal(writeReturnHeader(msg, 77, noFinishNeeded), true)
+      const r = reread(segmentOf(msg)).return
+      assert.equal(r.answerId, 77)
+      assert.equal(r.releaseParamCaps, false)
+      assert.equal(r.noFinishNeeded, noFinishNeeded)
+      assert.equal(r.which(), rpc.Return.RESULTS)
+      const res = capnp.utils.getStruct(0, Adder_Add$Results, r.results)
+      assert.deepEqual([res.sum, res.via], [99n, 'hand-laid'])
+      const fast = readFast(segmentOf(msg))
+      assert.ok(fast?.tag === TAG_RETURN)
+      assert.deepEqual([fast.answerId, fast.releaseParamCaps, fast.noFinishNeeded], [77, false, noFinishNeeded])
+    })
+  }
 
   it('Finish and Release frames read back through capnp-es', () => {
     for (const release of [true, false]) {
@@ -137,7 +143,7 @@ describe('rpc: hand-laid envelopes', () => {
     const { msg, struct } = newResultsMessage(Adder_Add$Results)
     assert.ok(struct !== undefined)
     struct.via = 'caps'
-    assert.equal(writeReturnHeader(msg, 9), true)
+    assert.equal(writeReturnHeader(msg, 9, false), true)
     assert.equal(writeCapTableOf(msg, everyKind), true)
     const r = reread(segmentOf(msg)).return
     assert.equal(r.answerId, 9)
@@ -214,7 +220,7 @@ describe('rpc: hand-laid envelopes', () => {
     writeCallHeader(piped, 1, { questionId: 4, transform: [0, 2, 1] }, false)
     writeCapTableOf(piped, everyKind)
     const ret = newResultsMessage(Adder_Add$Results).msg
-    writeReturnHeader(ret, 3)
+    writeReturnHeader(ret, 3, false)
     writeCapTableOf(ret, everyKind)
     let seed = 1
     const rand = (): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed }
