@@ -32,7 +32,11 @@ function isNull (seg: Segment, at: number): boolean {
   return seg.getUint32(at) === 0 && seg.getUint32(at + 4) === 0
 }
 
-/** A copy of the message's data when it has no capability; undefined when the general path must read it. */
+/**
+ * The message's data when it has no capability, as a view of the RPC message's bytes (no copy:
+ * nothing writes to a message's content once it is sent or received, and the view keeps the
+ * buffer alive); undefined when the general path must read it.
+ */
 export function readDataFast (m: capnp.Struct): Uint8Array | undefined {
   const ptrs = pointerSection(m, 2)
   if (ptrs === null) return new Uint8Array(0)
@@ -46,7 +50,7 @@ export function readDataFast (m: capnp.Struct): Uint8Array | undefined {
   const start = ptrs + 8 + (lo >> 2) * 8
   const count = hi >>> 3
   if (start < 0 || start + count > seg.byteLength) return undefined
-  return new Uint8Array(seg.buffer, start, count).slice()
+  return new Uint8Array(seg.buffer, start, count)
 }
 
 /**

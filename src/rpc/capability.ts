@@ -5,6 +5,7 @@ import { type AnswerHook, type CapHook, ErrorHook, addCap, capAt, releaseCaps } 
 import { type DispatchTable, LocalHook, type MethodInfo } from './server.js'
 import { CALL_CONTENT_PTR, callParams, newCallMessage, structAt } from './envelope.js'
 import { defaultRpcLimits } from './limits.js'
+import { EMPTY_RESULTS, defaultResults } from './empty-results.js'
 import { setCapPointer } from './fields.js'
 
 export interface CallOptions {
@@ -162,7 +163,7 @@ export class Answer<R extends capnp.Struct, PL = unknown> implements PromiseLike
       if (hook === undefined) return Promise.reject(new InvalidArgument('answer used after release'))
       if (this.#pipelineOnly) return Promise.reject(new InvalidArgument('the call was made with onlyPipeline: its results do not come back'))
       this.#results = hook.promise.then((r) => (r.contentPtr !== undefined ? structAt(r.msg.getSegment(0), r.contentPtr, this.Results, r.depth - 1) : undefined) ??
-        capnp.utils.getStruct(0, this.Results, r.payload))
+        (r.msg === EMPTY_RESULTS ? defaultResults(this.Results) : capnp.utils.getStruct(0, this.Results, r.payload)))
     }
     return this.#results
   }

@@ -14,17 +14,21 @@ import { type Capability, type ClientClass } from './capability.js'
 import { errorFromException, exceptionTypeCode, exceptionTypeOf } from './exception.js'
 import { IdTable, QuestionTable } from './tables.js'
 import { receivedMessage } from './message.js'
-import { type CallTarget, TAG_CALL, TAG_FINISH, TAG_RELEASE, adoptLayout, callParams, canMarkOnlyPipeline, copyLaidOut, readFast, setCallYourself, writeCallHeader, writeCapTableOf, writeFinish,
+import { type CallTarget, type FastReturn, TAG_CALL, TAG_FINISH, TAG_RELEASE, TAG_RETURN, adoptLayout, callParams, canMarkOnlyPipeline, copyLaidOut, readFast, setCallYourself, writeCallHeader, writeCapTableOf, writeFinish,
   writeRelease, writeReturnHeader } from './envelope.js'
 import { CAP_NONE, CAP_RECEIVER_ANSWER, CAP_RECEIVER_HOSTED, CAP_SENDER_HOSTED, CAP_SENDER_PROMISE, CAP_THIRD_PARTY_HOSTED, type CapDesc,
   type PromisedTarget } from './envelope-caps.js'
 import { AnswerEntry, NO_EXPORTS, Question } from './entries.js'
+import { EMPTY_CONTENT_AT, EMPTY_RESULTS, EMPTY_RESULTS_AT, EMPTY_RETURN_FRAME_BYTES, isEmptyContent, writeEmptyReturn } from './empty-results.js'
 import { Outbox } from './outbox.js'
 import { ImportHook, PipelineHook } from './peer-hooks.js'
 import { ProtocolError } from './protocol-error.js'
 import { descOf, descsOf, readTransform, writeDesc, writeTarget } from './rpc-structs.js'
 
 const log = logger('ww:rpc')
+
+/** The cap table of results without capabilities. */
+const NO_CAPS = Object.freeze([]) as unknown as CapTable
 
 export interface ConnectionOptions {
   /** The capability the peer gets from Bootstrap (the connection keeps its own reference). */
@@ -132,10 +136,10 @@ export class Connection {
     }
   }
 
-  /** Sends a Finish/Release frame written by `fill` (lazy: may wait to ride along with the next message). */
-  private sendFrame (fill: FrameFill, lazy: boolean): void {
+  /** Sends a Finish/Release frame (or another of `bytes`) written by `fill` (lazy: may wait to ride along with the next message). */
+  private sendFrame (fill: FrameFill, lazy: boolean, bytes?: number): void {
     if (this.done) return
-    this.outbox.small(fill, lazy)
+    this.outbox.small(fill, lazy, bytes)
   }
 
   /**
@@ -386,6 +390,10 @@ export class Connection {
       const fast = received instanceof DataView ? readFast(received) : received.length === 1 ? readFast(received[0]) : undefined
       if (fast !== undefined && fast.tag === TAG_FINISH) { this.onFinish(fast.questionId, fast.releaseResultCaps); return }
       if (fast !== undefined && fast.tag === TAG_RELEASE) { this.releaseExport(fast.id, fast.referenceCount); return }
+      if (fast !== undefined && fast.tag === TAG_RETURN && fast.caps.length === 0 && isEmptyContent(received instanceof DataView ? received : received[0], fast.contentPtr)) {
+        this.onEmptyReturn(fast)
+        return
+      }
       const segments = received instanceof DataView ? [ownSegment(received)] : received
       const msg = receivedMessage(segments, this.limits.traversalLimitWords * 8)
       if (fast !== undefined) {
@@ -572,7 +580,11 @@ export class Connection {
   private sendReturn (id: number, entry: AnswerEntry, outcome: Response | 'elsewhere' | unknown): void {
     if (entry.returnSent || this.done) return
     entry.returnSent = true
-    if (outcome instanceof Response) {
+    if (outcome instanceof Response && outcome.msg === EMPTY_RESULTS) {
+      const noFinish = !entry.pipelineOnly
+      this.sendFrame((dst, dv, at) => { writeEmptyReturn(dst, dv, at, id, noFinish) }, false, EMPTY_RETURN_FRAME_BYTES)
+      if (noFinish && this.answers.get(id) === entry) this.answers.delete(id)
+    } else if (outcome instanceof Response) {
       const caps = outcome.caps
       // The same results may be sent again (forwarded, taken by another question): the first send
       // writes this message in place and leaves it untouched until its write; later ones copy it.
@@ -671,6 +683,14 @@ export class Connection {
     if (q.pipelines !== undefined) this.embargoPipelines(id, q, r)
     q.answer.resolve(r)
     this.finishQuestion(id, q)
+  }
+
+  /** A Return of results that hold nothing: they are read from the shared empty message, not copied. */
+  private onEmptyReturn (fast: FastReturn): void {
+    const q = this.takeQuestion(fast.answerId, fast.releaseParamCaps)
+    if (q === undefined) return
+    if (fast.noFinishNeeded) q.finishSent = true
+    this.returnResults(fast.answerId, q, EMPTY_RESULTS, EMPTY_RESULTS_AT, NO_CAPS, EMPTY_CONTENT_AT)
   }
 
   private onReturn (msg: capnp.Message, ret: rpc.Return): void {

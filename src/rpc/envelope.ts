@@ -96,7 +96,7 @@ const empties = new WeakMap<object, capnp.Struct>()
  * arguments): there is nothing to read or write through it, so every message shares it
  * (building one per call costs as much as a small call's envelope).
  */
-function emptyStruct<T extends capnp.Struct> (Ctor: capnp.StructCtor<T>): T {
+export function emptyStruct<T extends capnp.Struct> (Ctor: capnp.StructCtor<T>): T {
   let s = empties.get(Ctor)
   if (s === undefined) {
     s = new capnp.Message().initRoot(Ctor)
@@ -213,8 +213,9 @@ export function setCallYourself (msg: capnp.Message): void {
 // Return message, first segment (words): 0 root -> 1 Message{which}; 2 -> 3..4 Return data,
 // 5 results -> 6 Payload {6 content, 7 capTable}.
 const RETURN_BYTES = 8 * 8
-const RETURN_DATA = 3 * 8
-const RETURN_RESULTS_PTR = 5 * 8
+/** Byte offsets of the Return data section and of its results pointer, in a Return we laid out. */
+export const RETURN_DATA = 3 * 8
+export const RETURN_RESULTS_PTR = 5 * 8
 const RETURN_BUFFER = 512
 
 /** Byte offset of the results content pointer in a Return we laid out. */

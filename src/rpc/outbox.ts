@@ -13,7 +13,7 @@ import { SMALL_FRAME_BYTES } from './envelope.js'
 /** Whoever may still change a message while it waits (a question: a tail call can redirect it). */
 export interface Waiting { pending?: capnp.Message }
 
-type Item = { msg: capnp.Message, waiting?: Waiting, once: boolean } | { frame: Uint8Array, lazy: boolean } | { fill: FrameFill, lazy: boolean }
+type Item = { msg: capnp.Message, waiting?: Waiting, once: boolean } | { frame: Uint8Array, lazy: boolean } | { fill: FrameFill, lazy: boolean, bytes: number }
 
 export class Outbox {
   private items: Item[] = []
@@ -40,10 +40,10 @@ export class Outbox {
     this.queue({ frame: encodeMessage(msg), lazy: true })
   }
 
-  /** A frame of SMALL_FRAME_BYTES written by `fill` (lazy: may wait to ride along with the next message). */
-  small (fill: FrameFill, lazy: boolean): void {
-    if (this.items.length > 0) this.queue({ fill, lazy })
-    else this.sendSmall(fill, lazy)
+  /** A frame of `bytes` written by `fill` (lazy: may wait to ride along with the next message). */
+  small (fill: FrameFill, lazy: boolean, bytes = SMALL_FRAME_BYTES): void {
+    if (this.items.length > 0) this.queue({ fill, lazy, bytes })
+    else this.sendSmall(fill, lazy, bytes)
   }
 
   /** Hands everything queued to the transport, in order. */
@@ -54,7 +54,7 @@ export class Outbox {
     this.items = []
     for (const it of items) {
       if ('frame' in it) { this.transport.send(it.frame, it.lazy); continue }
-      if ('fill' in it) { this.sendSmall(it.fill, it.lazy); continue }
+      if ('fill' in it) { this.sendSmall(it.fill, it.lazy, it.bytes); continue }
       if (it.waiting !== undefined) it.waiting.pending = undefined
       this.write(it.msg, it.once)
     }
@@ -81,9 +81,9 @@ export class Outbox {
     }
   }
 
-  private sendSmall (fill: FrameFill, lazy: boolean): void {
-    if (this.transport.sendWith !== undefined) { this.transport.sendWith(SMALL_FRAME_BYTES, fill, lazy); return }
-    const frame = new Uint8Array(SMALL_FRAME_BYTES)
+  private sendSmall (fill: FrameFill, lazy: boolean, bytes: number): void {
+    if (this.transport.sendWith !== undefined) { this.transport.sendWith(bytes, fill, lazy); return }
+    const frame = new Uint8Array(bytes)
     fill(frame, new DataView(frame.buffer), 0)
     this.transport.send(frame, lazy)
   }

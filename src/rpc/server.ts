@@ -4,7 +4,8 @@ import { InvalidArgument, Unimplemented } from '../errors.js'
 import * as rpc from 'capnp-es/capnp/rpc'
 import { type AnswerHook, type CapHook, NO_DEPTH_LIMIT, type OutCall, PendingAnswer, Response, chainAnswer, releaseCaps } from './hooks.js'
 import type { Answer } from './capability.js'
-import { RETURN_CONTENT_PTR, callParams, newResultsMessage, structAt } from './envelope.js'
+import { RETURN_CONTENT_PTR, callParams, emptyStruct, newResultsMessage, structAt } from './envelope.js'
+import { EMPTY_RESULTS, EMPTY_RESULTS_AT, isEmptyStruct } from './empty-results.js'
 
 export interface MethodInfo<P extends capnp.Struct = capnp.Struct, R extends capnp.Struct = capnp.Struct> {
   interfaceId: bigint
@@ -106,7 +107,9 @@ export class LocalHook implements CapHook {
       const depth = c.params?._capnp.depthLimit ?? c.depth ?? NO_DEPTH_LIMIT
       const params = (c.contentPtr !== undefined ? structAt(c.msg.getSegment(0), c.contentPtr, method.Params, depth - 1) : undefined) ??
         capnp.utils.getStruct(0, method.Params, c.params ?? (c.paramsAt !== undefined ? new rpc.Payload(c.msg.getSegment(0), c.paramsAt, depth) : callParams(c.msg)))
-      out = newResultsMessage(method.Results)
+      out = isEmptyStruct(method.Results)
+        ? { msg: EMPTY_RESULTS, payloadAt: EMPTY_RESULTS_AT, struct: emptyStruct(method.Results) }
+        : newResultsMessage(method.Results)
       const results = out.struct ?? capnp.utils.initStructAt(0, method.Results, new rpc.Payload(out.msg.getSegment(0), out.payloadAt))
       const ret = handler.call(this.impl, params, results, ctx)
       if (ret instanceof Promise) {

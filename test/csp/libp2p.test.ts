@@ -62,7 +62,8 @@ describe('csp: channels between two libp2p nodes', function () {
     const receiving = (async () => {
       while (received.length < n) {
         const r = chan.recv()
-        received.push(new DataView(readMessage((await r).msg).data.buffer).getUint32(0))
+        const data = readMessage((await r).msg).data
+        received.push(new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(0))
         r.release()
       }
     })()
