@@ -11,6 +11,7 @@ import { type CapDesc, type PromisedTarget, capTableBytes, promisedAnswerBytes, 
 import { growSegment, singleSegmentMessage } from './message.js'
 import { bit, follow, isNullPtr, ptrAt, structPtr, u16, u32, u64 } from './layout.js'
 import { makeStruct } from './struct.js'
+import { reusableOnceWritten, takeCallBuffer } from './call-buffers.js'
 
 type Segment = ReturnType<capnp.Message['getSegment']>
 
@@ -42,8 +43,6 @@ const CALL_BYTES = 13 * 8
 const CALL_DATA = 3 * 8
 const CALL_PARAMS_PTR = 7 * 8
 const CALL_TARGET = 9 * 8
-/** Room for small params after the envelope, so most calls need no second allocation. */
-const CALL_BUFFER = 512
 
 /** Byte offset of the params content pointer in a Call we laid out (Payload pointer 0). */
 export const CALL_CONTENT_PTR = 11 * 8
@@ -55,7 +54,7 @@ const OWN_CALL: Layout = { tag: TAG_CALL, data: CALL_DATA, dataBytes: 3 * 8, tar
  */
 export function newCallMessage<P extends capnp.Struct> (interfaceId: bigint, methodId: number, Params?: capnp.StructCtor<P>):
 { msg: capnp.Message, struct?: P } {
-  const buf = new ArrayBuffer(CALL_BUFFER)
+  const buf = takeCallBuffer() // room for small params after the envelope: most calls need no second allocation
   const dv = new DataView(buf)
   structPtr(dv, 0, 0, 1, 1)
   dv.setUint16(8, TAG_CALL, true)
@@ -68,6 +67,7 @@ export function newCallMessage<P extends capnp.Struct> (interfaceId: bigint, met
   const seg = msg.getSegment(0)
   seg.byteLength = CALL_BYTES
   ;(msg as Marked)[LAYOUT] = OWN_CALL
+  reusableOnceWritten(msg, buf)
   const struct = Params === undefined ? undefined : layStruct(seg, dv, CALL_CONTENT_PTR, Params)
   return { msg, struct }
 }

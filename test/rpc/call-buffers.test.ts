@@ -1,0 +1,57 @@
+// A call's buffer is reused once the call is written to a peer, and never when a local server
+// read it (src/rpc/call-buffers.ts).
+import assert from 'node:assert/strict'
+import { Connection } from '../../src/rpc/index.js'
+import { takeCallBuffer } from '../../src/rpc/call-buffers.js'
+import { Chan } from '../../src/csp/chan.js'
+import { serveChanOf } from '../../src/csp/server.js'
+import { releaseMessage, writeMessage, type ChanMessage } from '../../src/csp/wire.js'
+import { memoryPair } from '../../src/transport/index.js'
+import { AdderClient, type AdderServer } from './gen/rpctest.rpc.js'
+
+const adder: AdderServer = {
+  add (p, r) { r.sum = p.a + p.b; r.via = 'peer' },
+  next () { throw new Error('no next') },
+  addVia () { throw new Error('no addVia') }
+}
+
+describe('rpc: call buffers', () => {
+  it('a call written to a peer gives its buffer back, zeroed, for the next call', async () => {
+    const [a, b] = memoryPair()
+    const boot = AdderClient.serve(adder)
+    const server = new Connection(b, { bootstrap: boot })
+    boot.release()
+    const client = new Connection(a)
+    const root = client.bootstrap(AdderClient)
+    await root.add((p) => { p.a = 1n; p.b = 1n }) // the bootstrap settled
+    let used: ArrayBuffer | undefined
+    const sum = root.add((p) => { p.a = 40n; p.b = 2n; used = p.segment.buffer })
+    assert.equal((await sum).sum, 42n)
+    sum.release()
+    const next = takeCallBuffer()
+    assert.equal(next, used, 'the written call\'s buffer is the next one handed out')
+    assert.ok(new Uint8Array(next).every((x) => x === 0), 'and it is zeroed')
+    root.release()
+    client.close()
+    server.close()
+  })
+
+  it('a call read by a local server keeps its buffer: a channel holding its data sees it intact', async () => {
+    const chan = new Chan<ChanMessage>(4, { release: releaseMessage })
+    const chanCap = serveChanOf(chan)
+    const made = chanCap.sender()
+    const sender = made.pipeline.sender.dup()
+    made.release()
+    chanCap.release()
+    let used: ArrayBuffer | undefined
+    const data = Uint8Array.from({ length: 48 }, (_, i) => i + 1)
+    const sent = sender.send((p) => { writeMessage(p._initMsg(), { data }); used = p.segment.buffer })
+    await sent
+    sent.release()
+    for (let i = 0; i < 300; i++) assert.notEqual(takeCallBuffer(), used, 'a local call\'s buffer is never handed out again')
+    const got = await chan.recv()
+    assert.equal(got.data.buffer, used, 'the channel holds a view of the call\'s bytes')
+    assert.deepEqual(got.data, data)
+    sender.release()
+  })
+})
