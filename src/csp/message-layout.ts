@@ -4,11 +4,14 @@
 // Only the common shape is handled (near pointers inside one segment, no capability); anything
 // else answers undefined/false and the caller takes the general capnp-es path.
 import type * as capnp from 'capnp-es'
+import { Slab } from '../transport/slab.js'
 
 type Segment = capnp.Struct['segment']
 
 /** Element size code of a byte list (`Data`). */
 const BYTE_ELEMENTS = 2
+/** Bytes of a slab that received messages' data is copied into (at most a quarter of it each). */
+export const DATA_SLAB_BYTES = 8 << 10
 /** Largest Data this path writes (a list pointer counts up to 2^29 elements). */
 const MAX_FAST_DATA_BYTES = 1 << 28
 
@@ -33,10 +36,13 @@ function isNull (seg: Segment, at: number): boolean {
 }
 
 /**
- * The message's data when it has no capability, as a view of the RPC message's bytes (no copy:
- * nothing writes to a message's content once it is sent or received, and the view keeps the
- * buffer alive); undefined when the general path must read it.
+ * Channel messages' data, copied out of their RPC messages (whose buffers are reused once the call
+ * is handled) into small slabs: a slab is freed once every message cut from it is gone, and a
+ * message costs no ArrayBuffer of its own (about 1.3 µs here).
  */
+const dataSlab = new Slab(DATA_SLAB_BYTES)
+
+/** A copy of the message's data when it has no capability; undefined when the general path must read it. */
 export function readDataFast (m: capnp.Struct): Uint8Array | undefined {
   const ptrs = pointerSection(m, 2)
   if (ptrs === null) return new Uint8Array(0)
@@ -50,7 +56,10 @@ export function readDataFast (m: capnp.Struct): Uint8Array | undefined {
   const start = ptrs + 8 + (lo >> 2) * 8
   const count = hi >>> 3
   if (start < 0 || start + count > seg.byteLength) return undefined
-  return new Uint8Array(seg.buffer, start, count)
+  const at = dataSlab.take(count)
+  const copy = dataSlab.dst.subarray(at, at + count)
+  copy.set(new Uint8Array(seg.buffer, start, count))
+  return copy
 }
 
 /**

@@ -11,10 +11,7 @@ export interface ChanMessage {
   cap: Capability | null
 }
 
-/**
- * A received Message as a channel holds it: the data views the RPC message's bytes when it can
- * (they are never written again), else a copy; the capability is dup'd (yours to release).
- */
+/** Copies a received Message out of its RPC message; the capability is dup'd (yours to release). */
 export function readMessage (m: Message): ChanMessage {
   const fast = readDataFast(m)
   if (fast !== undefined) return { data: fast, cap: null }

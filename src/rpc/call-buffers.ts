@@ -1,9 +1,11 @@
-// Buffers for the calls this side makes. A call that goes to a peer is copied into the outgoing
-// chunk when its transport writes it (outbox.ts), and nothing reads it after that: its buffer comes
-// back here and serves a later call, where making a new ArrayBuffer costs about 1.3 µs on this
-// machine, plus its GC. A call that stays in this process is never given back: the local server
-// reads it, and may keep views of its bytes (a channel keeps a sent message's data so).
+// Buffers for calls, reused. A call is read by one party: the peer it is written to, or the local
+// server that handles it. Once its transport has copied it into the outgoing chunk (outbox.ts), or
+// its handler has finished (server.ts), nothing reads it again: its buffer comes back here and
+// serves a later call, sent or received, where a new ArrayBuffer costs about 1.3 µs on this machine
+// plus its GC. So a handler must not keep views of its params' bytes (copy what it keeps, as
+// channels do), as with Cap'n Proto's C++ RPC, where params live until the call returns.
 import type * as capnp from 'capnp-es'
+import { receivedInto } from './message.js'
 
 /** Bytes of a call buffer: the envelope and small params (bigger params grow out of it). */
 export const CALL_BUFFER_BYTES = 512
@@ -19,16 +21,28 @@ export function takeCallBuffer (): ArrayBuffer {
   return spare.pop() ?? new ArrayBuffer(CALL_BUFFER_BYTES)
 }
 
-/** Marks `buf` (from takeCallBuffer) as the buffer of `msg`, a call, to give back once the call is written. */
-export function reusableOnceWritten (msg: capnp.Message, buf: ArrayBuffer): void {
+/** Marks `buf` (from takeCallBuffer) as the buffer of `msg`, a call, to give back once it is consumed. */
+export function reusableOnceConsumed (msg: capnp.Message, buf: ArrayBuffer): void {
   (msg as Marked)[REUSABLE] = buf
 }
 
 /**
- * Called once a message is written to a transport: if it is a call marked above, its buffer is
- * zeroed and kept for a later call. The message must not be read after this.
+ * A received one-segment call (a view of it, valid only now) in a call buffer, or undefined when
+ * it does not fit one (the caller then copies it into a buffer of its own).
  */
-export function written (msg: capnp.Message): void {
+export function receivedCall (view: DataView, traversalLimit: number): capnp.Message | undefined {
+  if (view.byteLength > CALL_BUFFER_BYTES) return undefined
+  const buf = takeCallBuffer()
+  const msg = receivedInto(buf, view, traversalLimit)
+  if (msg !== undefined) reusableOnceConsumed(msg, buf)
+  return msg
+}
+
+/**
+ * Nothing reads `msg` after this (it was written to a transport, or its handler finished): if it
+ * is a call in a call buffer, the buffer is zeroed and kept for a later call.
+ */
+export function consumed (msg: capnp.Message): void {
   const buf = (msg as Marked)[REUSABLE]
   if (buf === undefined) return
   ;(msg as Marked)[REUSABLE] = undefined

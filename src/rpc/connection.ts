@@ -14,6 +14,7 @@ import { type Capability, type ClientClass } from './capability.js'
 import { errorFromException, exceptionTypeCode, exceptionTypeOf } from './exception.js'
 import { IdTable, QuestionTable } from './tables.js'
 import { receivedMessage } from './message.js'
+import { receivedCall } from './call-buffers.js'
 import { type CallTarget, type FastReturn, TAG_CALL, TAG_FINISH, TAG_RELEASE, TAG_RETURN, adoptLayout, callParams, canMarkOnlyPipeline, copyLaidOut, readFast, setCallYourself, writeCallHeader, writeCapTableOf, writeFinish,
   writeRelease, writeReturnHeader } from './envelope.js'
 import { CAP_NONE, CAP_RECEIVER_ANSWER, CAP_RECEIVER_HOSTED, CAP_SENDER_HOSTED, CAP_SENDER_PROMISE, CAP_THIRD_PARTY_HOSTED, type CapDesc,
@@ -394,8 +395,9 @@ export class Connection {
         this.onEmptyReturn(fast)
         return
       }
-      const segments = received instanceof DataView ? [ownSegment(received)] : received
-      const msg = receivedMessage(segments, this.limits.traversalLimitWords * 8)
+      const limit = this.limits.traversalLimitWords * 8
+      const msg = (fast?.tag === TAG_CALL && received instanceof DataView ? receivedCall(received, limit) : undefined) ??
+        receivedMessage(received instanceof DataView ? [ownSegment(received)] : received, limit)
       if (fast !== undefined) {
         adoptLayout(msg, fast)
         if (fast.tag === TAG_CALL) {

@@ -11,7 +11,7 @@ import { type CapDesc, type PromisedTarget, capTableBytes, promisedAnswerBytes, 
 import { growSegment, singleSegmentMessage } from './message.js'
 import { bit, follow, isNullPtr, ptrAt, structPtr, u16, u32, u64 } from './layout.js'
 import { makeStruct } from './struct.js'
-import { reusableOnceWritten, takeCallBuffer } from './call-buffers.js'
+import { reusableOnceConsumed, takeCallBuffer } from './call-buffers.js'
 
 type Segment = ReturnType<capnp.Message['getSegment']>
 
@@ -67,7 +67,7 @@ export function newCallMessage<P extends capnp.Struct> (interfaceId: bigint, met
   const seg = msg.getSegment(0)
   seg.byteLength = CALL_BYTES
   ;(msg as Marked)[LAYOUT] = OWN_CALL
-  reusableOnceWritten(msg, buf)
+  reusableOnceConsumed(msg, buf)
   const struct = Params === undefined ? undefined : layStruct(seg, dv, CALL_CONTENT_PTR, Params)
   return { msg, struct }
 }

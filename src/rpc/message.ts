@@ -15,11 +15,11 @@ const SegmentClass = probe.getSegment(0).constructor as new (id: number, message
 const SingleSegmentArena = probeState.arena.constructor as new (buffer: ArrayBuffer) => object
 const defaultTraversalLimit = probeState.traversalLimit
 
-function make (arena: object, buffers: ArrayBuffer[], traversalLimit: number): capnp.Message {
+function make (arena: object, buffers: ArrayBuffer[], traversalLimit: number, firstLength = buffers[0].byteLength): capnp.Message {
   const msg = Object.create(capnp.Message.prototype) as capnp.Message
   const segments = new Array<Segment>(buffers.length)
   ;(msg as unknown as { _capnp: MessageState })._capnp = { arena, segments, traversalLimit }
-  for (let i = 0; i < buffers.length; i++) segments[i] = new SegmentClass(i, msg, buffers[i], buffers[i].byteLength)
+  for (let i = 0; i < buffers.length; i++) segments[i] = new SegmentClass(i, msg, buffers[i], i === 0 ? firstLength : buffers[i].byteLength)
   return msg
 }
 
@@ -48,6 +48,16 @@ export function receivedMessage (segments: ArrayBuffer[], traversalLimit: number
     msg._capnp.traversalLimit = traversalLimit
   }
   return msg
+}
+
+/**
+ * A received one-segment message copied to the start of `buffer` (a larger one, zeroed past
+ * `view`); undefined when this capnp-es version's messages cannot be made so.
+ */
+export function receivedInto (buffer: ArrayBuffer, view: DataView, traversalLimit: number): capnp.Message | undefined {
+  if (!works) return undefined
+  new Uint8Array(buffer).set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength))
+  return make({ kind: 1, buffers: [buffer] }, [buffer], traversalLimit, view.byteLength)
 }
 
 /**

@@ -9,7 +9,7 @@ import type { FrameFill } from '../transport/batch-writer.js'
 import { encodeFrame, frameBytes, writeFrame } from '../transport/framing.js'
 import type { MessageTransport } from '../transport/transport.js'
 import { SMALL_FRAME_BYTES } from './envelope.js'
-import { written } from './call-buffers.js'
+import { consumed } from './call-buffers.js'
 
 /** Whoever may still change a message while it waits (a question: a tail call can redirect it). */
 export interface Waiting { pending?: capnp.Message }
@@ -76,10 +76,10 @@ export class Outbox {
   private write (msg: capnp.Message, once: boolean): void {
     const { buffers, lengths } = segmentsOf(msg)
     if (once && this.transport.sendWith !== undefined) {
-      this.transport.sendWith(frameBytes(lengths), (dst, dv, at) => { writeFrame(buffers, lengths, dst, dv, at); written(msg) })
+      this.transport.sendWith(frameBytes(lengths), (dst, dv, at) => { writeFrame(buffers, lengths, dst, dv, at); consumed(msg) })
     } else {
       this.transport.send(encodeFrame(buffers, lengths))
-      written(msg)
+      consumed(msg)
     }
   }
 

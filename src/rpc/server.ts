@@ -6,6 +6,7 @@ import { type AnswerHook, type CapHook, NO_DEPTH_LIMIT, type OutCall, PendingAns
 import type { Answer } from './capability.js'
 import { RETURN_CONTENT_PTR, callParams, emptyStruct, newResultsMessage, structAt } from './envelope.js'
 import { EMPTY_RESULTS, EMPTY_RESULTS_AT, isEmptyStruct } from './empty-results.js'
+import { consumed } from './call-buffers.js'
 
 export interface MethodInfo<P extends capnp.Struct = capnp.Struct, R extends capnp.Struct = capnp.Struct> {
   interfaceId: bigint
@@ -85,7 +86,7 @@ export class LocalHook implements CapHook {
     const ctx = new HandlerContext(c)
     answer.onCancel = () => { ctx.cancel() }
     this.addRef()
-    const finish = (): void => { ctx.done(); releaseCaps(c.msg); this.release() }
+    const finish = (): void => { ctx.done(); releaseCaps(c.msg); consumed(c.msg); this.release() }
     let out: ReturnType<typeof newResultsMessage> | undefined
     const settle = (o: ReturnType<typeof newResultsMessage>): void => {
       const tail = ctx.tail

@@ -12,6 +12,12 @@ export class Slab {
   private bytes = new Uint8Array(0)
   private view = new DataView(this.bytes.buffer)
   private used = 0
+  private readonly maxChunk: number
+
+  /** `slabBytes`: bytes of each slab; chunks over a quarter of it get a buffer of their own. */
+  constructor (private readonly slabBytes = SLAB_BYTES) {
+    this.maxChunk = slabBytes >> 2
+  }
 
   /** The buffer the last take() reserved its bytes in; `dv` views all of it. */
   get dst (): Uint8Array { return this.bytes }
@@ -19,14 +25,14 @@ export class Slab {
 
   /** Reserves `size` bytes; returns their offset in `dst` (valid until the next take()). */
   take (size: number): number {
-    if (size > SLAB_MAX_CHUNK_BYTES) {
+    if (size > this.maxChunk) {
       this.bytes = new Uint8Array(size)
       this.view = new DataView(this.bytes.buffer)
       this.used = this.bytes.byteLength // this buffer is the chunk's alone
       return 0
     }
     if (this.used + size > this.bytes.byteLength) {
-      this.bytes = new Uint8Array(SLAB_BYTES)
+      this.bytes = new Uint8Array(this.slabBytes)
       this.view = new DataView(this.bytes.buffer)
       this.used = 0
     }

@@ -37,12 +37,13 @@ describe('csp: channel message wire format', () => {
     assert.deepEqual(viaWire, data)
   })
 
-  it('the data read out views the message bytes (no copy)', () => {
+  it('the copy read out does not alias the message buffer', () => {
     const msg = new capnp.Message()
     writeMessage(msg.initRoot(Message), { data: bytes(16) })
-    const got = readMessage(msg.getRoot(Message)).data
+    const root = msg.getRoot(Message)
+    const got = readMessage(root).data
+    root.data.toUint8Array().fill(0)
     assert.deepEqual(got, bytes(16))
-    assert.equal(got.buffer, msg.getSegment(0).buffer)
   })
 
   it('a data pointer running past the end of its segment is refused, not read', () => {
