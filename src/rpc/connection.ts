@@ -23,6 +23,7 @@ import { AnswerEntry, NO_EXPORTS, Question } from './entries.js'
 import { EMPTY_CONTENT_AT, EMPTY_RESULTS, EMPTY_RESULTS_AT, EMPTY_RETURN_FRAME_BYTES, isEmptyContent, writeEmptyReturn } from './empty-results.js'
 import { Outbox } from './outbox.js'
 import { ImportHook, PipelineHook } from './peer-hooks.js'
+import { LocalHook } from './server.js'
 import { ProtocolError } from './protocol-error.js'
 import { descOf, descsOf, readTransform, writeDesc, writeTarget } from './rpc-structs.js'
 
@@ -544,9 +545,9 @@ export class Connection {
       entry.answer.promise.then((r) => { entry.response = r }, () => {})
       return
     }
-    const inner = target.call(c)
+    if (h instanceof LocalHook) h.callInto(c, entry.answer)
+    else chainAnswer(target.call(c), entry.answer)
     target.release()
-    chainAnswer(inner, entry.answer)
     if (redirect === rpc.Call_SendResultsTo.YOURSELF) {
       entry.answer.promise.then((r) => { entry.response = r; this.sendReturn(id, entry, 'elsewhere') },
         (err) => { this.sendReturn(id, entry, err) })

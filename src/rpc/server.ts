@@ -55,13 +55,18 @@ export class LocalHook implements CapHook {
 
   call (c: OutCall): AnswerHook {
     const answer = new PendingAnswer()
+    this.callInto(c, answer)
+    return answer
+  }
+
+  /** A call whose outcome settles `answer` (a connection's answer entry: no answer to chain to it). */
+  callInto (c: OutCall, answer: PendingAnswer): void {
     if (this.blocked) {
       this.addRef()
       this.waiting.push({ c, answer })
     } else {
       this.dispatch(c, answer)
     }
-    return answer
   }
 
   /** Runs queued calls in order until one blocks the object again. */
@@ -86,24 +91,7 @@ export class LocalHook implements CapHook {
     const ctx = new HandlerContext(c)
     answer.onCancel = () => { ctx.cancel() }
     this.addRef()
-    const finish = (): void => { ctx.done(); releaseCaps(c.msg); consumed(c.msg); this.release() }
-    let out: ReturnType<typeof newResultsMessage> | undefined
-    const settle = (o: ReturnType<typeof newResultsMessage>): void => {
-      const tail = ctx.tail
-      if (tail === undefined) {
-        const r = new Response(o.msg, o.payloadAt)
-        if (o.struct !== undefined) r.contentPtr = RETURN_CONTENT_PTR
-        answer.resolve(r)
-        return
-      }
-      releaseCaps(o.msg)
-      if (answer.settled) tail.cancel() // the caller gave up meanwhile
-      chainAnswer(tail, answer)
-    }
-    const fail = (err: unknown): void => {
-      ctx.tail?.cancel()
-      answer.reject(asError(err))
-    }
+    let out: Results | undefined
     try {
       const depth = c.params?._capnp.depthLimit ?? c.depth ?? NO_DEPTH_LIMIT
       const params = (c.contentPtr !== undefined ? structAt(c.msg.getSegment(0), c.contentPtr, method.Params, depth - 1) : undefined) ??
@@ -117,17 +105,25 @@ export class LocalHook implements CapHook {
         const o = out
         const streaming = method.stream === true
         if (streaming) this.blocked = true
-        ret.then(() => { finish(); settle(o); if (streaming) this.unblock() },
-          (err) => { finish(); releaseCaps(o.msg); fail(err); if (streaming) this.unblock() })
+        ret.then(() => { this.finish(ctx, c); settle(ctx, answer, o); if (streaming) this.unblock() },
+          (err) => { this.finish(ctx, c); releaseCaps(o.msg); fail(ctx, answer, err); if (streaming) this.unblock() })
       } else {
-        finish()
-        settle(out)
+        this.finish(ctx, c)
+        settle(ctx, answer, out)
       }
     } catch (err) {
-      finish()
+      this.finish(ctx, c)
       if (out !== undefined) releaseCaps(out.msg)
-      fail(err)
+      fail(ctx, answer, err)
     }
+  }
+
+  /** The handler of `c` is done with its params. */
+  private finish (ctx: HandlerContext, c: OutCall): void {
+    ctx.done()
+    releaseCaps(c.msg)
+    consumed(c.msg)
+    this.release()
   }
 
   addRef (): CapHook { this.refs++; return this }
@@ -142,6 +138,27 @@ export class LocalHook implements CapHook {
   }
 
   resolved (): CapHook { return this }
+}
+
+type Results = ReturnType<typeof newResultsMessage>
+
+/** The handler returned: `answer` gets its results, or those of the call it tail-called. */
+function settle (ctx: HandlerContext, answer: PendingAnswer, o: Results): void {
+  const tail = ctx.tail
+  if (tail === undefined) {
+    const r = new Response(o.msg, o.payloadAt)
+    if (o.struct !== undefined) r.contentPtr = RETURN_CONTENT_PTR
+    answer.resolve(r)
+    return
+  }
+  releaseCaps(o.msg)
+  if (answer.settled) tail.cancel() // the caller gave up meanwhile
+  chainAnswer(tail, answer)
+}
+
+function fail (ctx: HandlerContext, answer: PendingAnswer, err: unknown): void {
+  ctx.tail?.cancel()
+  answer.reject(asError(err))
 }
 
 /** The CallContext of one call; its AbortSignal is made only if the handler asks for it. */
