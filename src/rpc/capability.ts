@@ -1,7 +1,7 @@
 // The public face: Capability (a reference you own), Answer (a promise of results with pipelining).
 import * as capnp from 'capnp-es'
 import { InvalidArgument } from '../errors.js'
-import { type AnswerHook, type CapHook, ErrorHook, addCap, capAt, releaseCaps } from './hooks.js'
+import { ANSWER_SETTLED, type AnswerHook, type AnswerWatcher, type CapHook, ErrorHook, PendingAnswer, type Response, addCap, capAt, releaseCaps } from './hooks.js'
 import { type DispatchTable, LocalHook, type MethodInfo } from './server.js'
 import { CALL_CONTENT_PTR, callParams, newCallMessage, structAt } from './envelope.js'
 import { defaultRpcLimits } from './limits.js'
@@ -122,11 +122,15 @@ export function brokenCapability<C extends Capability>(Client: ClientClass<C>, e
  * The answer to a call: a promise of the results reader, plus pipelined capabilities.
  * Everything reachable from it lives until release(); releasing before it settles cancels the call.
  */
-export class Answer<R extends capnp.Struct, PL = unknown> implements PromiseLike<R> {
+export class Answer<R extends capnp.Struct, PL = unknown> implements PromiseLike<R>, AnswerWatcher {
   #hook: AnswerHook | undefined
   #results?: Promise<R>
+  #resolveResults?: (r: R) => void = undefined
+  #rejectResults?: (err: Error) => void = undefined
   #taken?: Capability[] = undefined // made on first use: no array literal per call (see entries.ts)
-  #responseRelease?: () => void
+  /** The results, once they are in and until release (or detach). */
+  #response?: Response = undefined
+  #error?: Error = undefined
   #settled = false
   #detached = false
   #pipeline?: PL
@@ -137,13 +141,10 @@ export class Answer<R extends capnp.Struct, PL = unknown> implements PromiseLike
     this.#hook = hook
     this.#pipelineOnly = options?.onlyPipeline === true
     const signal = options?.signal
-    hook.promise.then((r) => {
-      this.#settled = true
-      if (this.#detached) return
-      if (this.#hook === undefined) { r.release(); return }
-      this.#responseRelease = () => { r.release() }
-      if (r.caps.length > 0) registry.register(this, { release: () => { r.release() } } as unknown as CapHook, this)
-    }, () => { this.#settled = true })
+    // A PendingAnswer tells this object when it settles; any other answer, through its promise.
+    if (!(hook instanceof PendingAnswer && hook.watch(this))) {
+      hook.promise.then((r) => { this[ANSWER_SETTLED](r, undefined) }, (err) => { this[ANSWER_SETTLED](undefined, err) })
+    }
     if (signal !== undefined) {
       if (signal.aborted) {
         this.release()
@@ -157,13 +158,42 @@ export class Answer<R extends capnp.Struct, PL = unknown> implements PromiseLike
     }
   }
 
+  [ANSWER_SETTLED] (r: Response | undefined, err: Error | undefined): void {
+    this.#settled = true
+    if (r === undefined) {
+      this.#error = err
+      this.#rejectResults?.(err!)
+      this.#resolveResults = this.#rejectResults = undefined
+      return
+    }
+    if (this.#resolveResults !== undefined) {
+      try { this.#resolveResults(this.#read(r)) } catch (e) { this.#rejectResults!(e as Error) }
+      this.#resolveResults = this.#rejectResults = undefined
+    }
+    if (this.#detached) return
+    if (this.#hook === undefined) { r.release(); return }
+    this.#response = r
+    if (r.caps.length > 0) registry.register(this, { release: () => { r.release() } } as unknown as CapHook, this)
+  }
+
+  #read (r: Response): R {
+    return (r.contentPtr !== undefined ? structAt(r.msg.getSegment(0), r.contentPtr, this.Results, r.depth - 1) : undefined) ??
+      (r.msg === EMPTY_RESULTS ? defaultResults(this.Results) : capnp.utils.getStruct(0, this.Results, r.payload))
+  }
+
   get results (): Promise<R> {
     if (this.#results === undefined) {
       const hook = this.#hook
       if (hook === undefined) return Promise.reject(new InvalidArgument('answer used after release'))
       if (this.#pipelineOnly) return Promise.reject(new InvalidArgument('the call was made with onlyPipeline: its results do not come back'))
-      this.#results = hook.promise.then((r) => (r.contentPtr !== undefined ? structAt(r.msg.getSegment(0), r.contentPtr, this.Results, r.depth - 1) : undefined) ??
-        (r.msg === EMPTY_RESULTS ? defaultResults(this.Results) : capnp.utils.getStruct(0, this.Results, r.payload)))
+      const r = this.#response
+      if (r !== undefined) {
+        try { this.#results = Promise.resolve(this.#read(r)) } catch (e) { this.#results = Promise.reject(e) }
+      } else if (this.#error !== undefined) {
+        this.#results = Promise.reject(this.#error)
+      } else {
+        this.#results = new Promise((resolve, reject) => { this.#resolveResults = resolve; this.#rejectResults = reject })
+      }
     }
     return this.#results
   }
@@ -197,8 +227,8 @@ export class Answer<R extends capnp.Struct, PL = unknown> implements PromiseLike
     registry.unregister(this)
     if (!this.#settled) hook.cancel()
     this.#releaseTaken()
-    this.#responseRelease?.()
-    this.#responseRelease = undefined
+    this.#response?.release()
+    this.#response = undefined
   }
 
   [Symbol.dispose] (): void { this.release() }
@@ -220,7 +250,7 @@ export class Answer<R extends capnp.Struct, PL = unknown> implements PromiseLike
     this.#detached = true
     registry.unregister(this)
     this.#releaseTaken()
-    this.#responseRelease = undefined
+    this.#response = undefined
     return hook
   }
 }

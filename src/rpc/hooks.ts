@@ -190,6 +190,10 @@ class Waiter {
 }
 const NO_WAITERS: readonly Waiter[] = []
 
+/** Told when an answer settles, without a promise (the public Answer of a call: one per call). */
+export const ANSWER_SETTLED = Symbol('ww.answerSettled')
+export interface AnswerWatcher { [ANSWER_SETTLED]: (r: Response | undefined, err: Error | undefined) => void }
+
 /**
  * An answer that settles later (local calls, queued calls, remote questions). Pipelined caps taken
  * before it settles are promises resolved, in the order they were taken, when it settles.
@@ -209,6 +213,27 @@ export class PendingAnswer implements AnswerHook {
   questionId?: number
   /** Makes the pipeline promise for a transform (remote questions send calls at once). */
   makePipeline?: (transform: number[]) => PromiseHook
+  /** Told last when the answer settles (at most one; see watch()). */
+  private watcher?: AnswerWatcher = undefined
+
+  /**
+   * Has `w` told when this answer settles, at once if it has; false if another watches it
+   * already (then use the promise).
+   */
+  watch (w: AnswerWatcher): boolean {
+    if (this.response !== undefined) { w[ANSWER_SETTLED](this.response, undefined); return true }
+    if (this.error !== undefined) { w[ANSWER_SETTLED](undefined, this.error); return true }
+    if (this.watcher !== undefined) return false
+    this.watcher = w
+    return true
+  }
+
+  private tellWatcher (r: Response | undefined, err: Error | undefined): void {
+    const w = this.watcher
+    if (w === undefined) return
+    this.watcher = undefined
+    w[ANSWER_SETTLED](r, err)
+  }
 
   get settled (): boolean { return this.response !== undefined || this.error !== undefined }
 
@@ -255,6 +280,7 @@ export class PendingAnswer implements AnswerHook {
       } catch (err) { target = new ErrorHook(err as Error) }
       w.hook.resolve(target)
     }
+    this.tellWatcher(r, undefined)
   }
 
   reject (err: Error): void {
@@ -264,6 +290,7 @@ export class PendingAnswer implements AnswerHook {
     else if (this._promise === undefined) { this._promise = Promise.reject(err); this._promise.catch(() => {}) }
     this.settle()
     for (const w of this.takeWaiters()) w.hook.resolve(new ErrorHook(err))
+    this.tellWatcher(undefined, err)
   }
 
   /** The pipelined caps waiting for this answer, now theirs to resolve (none are left here). */
