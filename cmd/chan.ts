@@ -45,7 +45,7 @@ export function sendCommand (): Command {
         }
         const settleOldest = async (): Promise<void> => {
           const a = inFlight.shift()!
-          try { await a } finally { a.release() }
+          try { await a.results } finally { a.release() } // a native promise: no thenable job per send
         }
         try {
           if (message !== undefined) {

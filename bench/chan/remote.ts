@@ -91,8 +91,10 @@ async function chanRun (a: Libp2p, b: Libp2p): Promise<number> {
   const receiving = (async () => { for (let i = 0; i < N; i++) releaseMessage(await chan.recv()) })()
   // Sends on one connection complete in order: waiting for the oldest keeps WINDOW in flight, as
   // `ww send` does (Promise.race over the window would add a reaction per send in flight, per send).
+  // Both await the answer's results, a native promise (awaiting the Answer, a thenable, costs a job
+  // and a promise more per send).
   const inFlight: Array<ReturnType<typeof sender.send>> = []
-  const settleOldest = async (): Promise<void> => { const a = inFlight.shift()!; await a; a.release() }
+  const settleOldest = async (): Promise<void> => { const a = inFlight.shift()!; await a.results; a.release() }
   for (let i = 0; i < N; i++) {
     inFlight.push(sender.send((p) => { writeMessage(p._initMsg(), { data }) }))
     if (inFlight.length >= WINDOW) await settleOldest()
