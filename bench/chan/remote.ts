@@ -8,7 +8,7 @@
 // Prints:  chan.remote_msgs_s, chan.raw_stream_msgs_s (medians over the rounds),
 //          chan.remote.over_raw (median of the per-round ratios; target >= 0.5),
 //          chan.remote.window: how many sends B keeps in flight (WW_BENCH_WINDOW, default 64).
-// Knobs: WW_BENCH_MESSAGES (default 10,000 per run), WW_BENCH_ROUNDS (default 5 raw+chan pairs),
+// Knobs: WW_BENCH_MESSAGES (default 10,000 per run), WW_BENCH_ROUNDS (default 7 raw+chan pairs),
 // WW_BENCH_WARMUP (default 2 untimed pairs before them).
 
 import type { Libp2p } from 'libp2p'
@@ -113,7 +113,7 @@ const b = await loopbackNode()
 await b.dial(a.getMultiaddrs()[0])
 // Rounds alternate the two runs, so the load of a shared machine weighs on both alike; the ratio
 // is the median of the per-round ratios (a max over runs would pick each side's luckiest moment).
-const ROUNDS = Number(process.env.WW_BENCH_ROUNDS ?? 5)
+const ROUNDS = Number(process.env.WW_BENCH_ROUNDS ?? 7)
 // Untimed pairs first: both paths speed up over their first runs (JIT), the raw one the most.
 const WARMUP = Number(process.env.WW_BENCH_WARMUP ?? 2)
 for (let run = 0; run < WARMUP; run++) {
