@@ -7,19 +7,9 @@ import * as rpc from 'capnp-es/capnp/rpc'
 import { Connection } from '../../src/rpc/index.js'
 import { addCap } from '../../src/rpc/hooks.js'
 import { EMPTY_RESULTS } from '../../src/rpc/empty-results.js'
-import { memoryPair, type MessageTransport } from '../../src/transport/index.js'
+import { memoryPair } from '../../src/transport/index.js'
+import { recording } from './recording.js'
 import { SinkClient, type SinkServer } from './gen/rpctest.rpc.js'
-
-function recording (t: MessageTransport, sent: rpc.Message[]): MessageTransport {
-  return {
-    start: (h, l) => { t.start(h, l) },
-    send: (frame, lazy) => {
-      sent.push(new capnp.Message(frame.slice().buffer, false).getRoot(rpc.Message))
-      t.send(frame, lazy)
-    },
-    close: (err) => { t.close(err) }
-  }
-}
 
 function sink (): SinkServer & { writes: number } {
   return {

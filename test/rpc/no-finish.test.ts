@@ -6,22 +6,11 @@ import assert from 'node:assert/strict'
 import * as capnp from 'capnp-es'
 import * as rpc from 'capnp-es/capnp/rpc'
 import { Connection } from '../../src/rpc/index.js'
-import { encodeFrame, memoryPair, type MessageTransport, type TransportHandler } from '../../src/transport/index.js'
+import { encodeFrame, memoryPair, type TransportHandler } from '../../src/transport/index.js'
+import { recording } from './recording.js'
 import { AdderClient, type AdderServer, Adder_Next$Results$Caps } from './gen/rpctest.rpc.js'
 
 const { Params: AddParams, Results: AddResults } = AdderClient.methods.add
-
-/** What one side sends: each message decoded, as capnp-es reads it. */
-function recording (t: MessageTransport, sent: rpc.Message[]): MessageTransport {
-  return {
-    start: (h, l) => { t.start(h, l) },
-    send: (frame, lazy) => {
-      sent.push(new capnp.Message(frame.slice().buffer, false).getRoot(rpc.Message))
-      t.send(frame, lazy)
-    },
-    close: (err) => { t.close(err) }
-  }
-}
 
 function adder (): AdderServer {
   return {
