@@ -47,6 +47,8 @@ export function consumed (msg: capnp.Message): void {
   if (buf === undefined) return
   ;(msg as Marked)[REUSABLE] = undefined
   if (spare.length >= MAX_SPARE_CALL_BUFFERS) return
-  new Uint8Array(buf).fill(0)
+  // Only what the message used was written (a segment that grew moved to another buffer).
+  const seg = msg._capnp.segments[0]
+  new Uint8Array(buf, 0, seg?.buffer === buf ? seg.byteLength : CALL_BUFFER_BYTES).fill(0)
   spare.push(buf)
 }
