@@ -176,14 +176,10 @@ export class Connection {
     const id = this.questions.add(q, pipelineOnly)
     q.id = id
     q.pipelineOnly = pipelineOnly
+    q.conn = this
     q.answer.owner = this
     q.answer.questionId = id
-    q.answer.makePipeline = (transform) => {
-      const p = new PipelineHook(this, id, transform)
-      ;(q.pipelines ??= []).push(p)
-      return p
-    }
-    q.answer.onCancel = () => { this.sendFinish(id, q) }
+    q.answer.question = q
     return q
   }
 
@@ -227,7 +223,8 @@ export class Connection {
     return q.answer
   }
 
-  private sendFinish (id: number, q: Question): void {
+  /** Our Finish for question `id` (at most one). */
+  sendFinish (id: number, q: Question): void {
     if (q.finishSent) return
     q.finishSent = true
     // A cancel goes out at once; a pipeline-only question's Finish usually just frees its results.

@@ -5,14 +5,19 @@
 // through every scavenge until the next full GC, so a whole call gets promoted; the survivors then
 // confirm the decision. Objects made by a constructor have no allocation site, so this cannot start.
 import type * as capnp from 'capnp-es'
-import { PendingAnswer, type Response } from './hooks.js'
-import type { PipelineHook } from './peer-hooks.js'
+import { PendingAnswer, type QuestionSide, type Response } from './hooks.js'
+import { type PeerCalls, PipelineHook } from './peer-hooks.js'
 
 /** Export ids a message's cap table made: lists only ever replaced, so one empty list serves all. */
 export const NO_EXPORTS: readonly number[] = []
 
+/** What a question needs of its connection. */
+export interface QuestionConn extends PeerCalls {
+  sendFinish: (id: number, q: Question) => void
+}
+
 /** A call we made, until its Return and our Finish. */
-export class Question {
+export class Question implements QuestionSide {
   readonly answer = new PendingAnswer()
   /** The Call, while it waits in the outbox (a handler's tail call may still redirect it). */
   pending?: capnp.Message = undefined
@@ -25,6 +30,20 @@ export class Question {
   pipelines: PipelineHook[] | undefined = undefined
   /** Its id in the questions table (set when added). */
   id = -1
+  /** The connection it was asked on (set when added). */
+  conn: QuestionConn | undefined = undefined
+
+  /** A pipelined capability in this question's results: calls on it go to the peer at once. */
+  pipelineOf (transform: number[]): PipelineHook {
+    const p = new PipelineHook(this.conn!, this.id, transform)
+    ;(this.pipelines ??= []).push(p)
+    return p
+  }
+
+  /** The caller gave up: Finish. */
+  canceled (): void {
+    this.conn!.sendFinish(this.id, this)
+  }
 }
 
 /** A call the peer made, until its Finish. */

@@ -190,6 +190,12 @@ class Waiter {
 }
 const NO_WAITERS: readonly Waiter[] = []
 
+/** The question to a peer behind an answer: pipelined caps are made by it, a cancel goes to it (Finish). */
+export interface QuestionSide {
+  pipelineOf: (transform: number[]) => PromiseHook
+  canceled: () => void
+}
+
 /** Told when an answer settles, without a promise (the public Answer of a call: one per call). */
 export const ANSWER_SETTLED = Symbol('ww.answerSettled')
 export interface AnswerWatcher { [ANSWER_SETTLED]: (r: Response | undefined, err: Error | undefined) => void }
@@ -213,6 +219,8 @@ export class PendingAnswer implements AnswerHook {
   questionId?: number
   /** Makes the pipeline promise for a transform (remote questions send calls at once). */
   makePipeline?: (transform: number[]) => PromiseHook
+  /** For questions to a peer: the question (in place of onCancel and makePipeline: no closures per call). */
+  question?: QuestionSide = undefined
   /** Told last when the answer settles (at most one; see watch()). */
   private watcher?: AnswerWatcher = undefined
 
@@ -253,7 +261,7 @@ export class PendingAnswer implements AnswerHook {
       } catch (err) { return new ErrorHook(err as Error) }
     }
     if (this.error !== undefined) return new ErrorHook(this.error)
-    const hook = this.makePipeline?.(transform) ?? new PromiseHook()
+    const hook = this.makePipeline?.(transform) ?? this.question?.pipelineOf(transform) ?? new PromiseHook()
     ;(this.waiters ??= []).push(new Waiter(hook, transform))
     return hook
   }
@@ -309,11 +317,13 @@ export class PendingAnswer implements AnswerHook {
     this.rejectFn = undefined
     this.onCancel = undefined
     this.makePipeline = undefined
+    this.question = undefined
   }
 
   cancel (): void {
     if (this.settled) return
     this.onCancel?.()
+    this.question?.canceled()
     this.reject(CANCELED_BY_CALLER)
   }
 }
