@@ -20,7 +20,7 @@ import { type CallTarget, type FastReturn, TAG_CALL, TAG_FINISH, TAG_RELEASE, TA
 import { CAP_NONE, CAP_RECEIVER_ANSWER, CAP_RECEIVER_HOSTED, CAP_SENDER_HOSTED, CAP_SENDER_PROMISE, CAP_THIRD_PARTY_HOSTED, type CapDesc,
   type PromisedTarget } from './envelope-caps.js'
 import { AnswerEntry, NO_EXPORTS, Question } from './entries.js'
-import { EMPTY_CONTENT_AT, EMPTY_RESULTS, EMPTY_RESULTS_AT, EMPTY_RETURN_FRAME_BYTES, isEmptyContent, writeEmptyReturn } from './empty-results.js'
+import { EMPTY_CAP_TABLE, EMPTY_CONTENT_AT, EMPTY_RESULTS, EMPTY_RESULTS_AT, EMPTY_RETURN_FRAME_BYTES, isEmptyContent, writeEmptyReturn } from './empty-results.js'
 import { Outbox } from './outbox.js'
 import { ImportHook, PipelineHook } from './peer-hooks.js'
 import { LocalHook } from './server.js'
@@ -28,9 +28,6 @@ import { ProtocolError } from './protocol-error.js'
 import { descOf, descsOf, readTransform, writeDesc, writeTarget } from './rpc-structs.js'
 
 const log = logger('ww:rpc')
-
-/** The cap table of results without capabilities. */
-const NO_CAPS = Object.freeze([]) as unknown as CapTable
 
 export interface ConnectionOptions {
   /** The capability the peer gets from Bootstrap (the connection keeps its own reference). */
@@ -386,10 +383,11 @@ export class Connection {
   private receive (received: Received): void {
     if (this.done) return
     try {
-      const fast = received instanceof DataView ? readFast(received) : received.length === 1 ? readFast(received[0]) : undefined
+      const one = received instanceof DataView ? received : received.length === 1 ? received[0] : undefined
+      const fast = one === undefined ? undefined : readFast(one)
       if (fast !== undefined && fast.tag === TAG_FINISH) { this.onFinish(fast.questionId, fast.releaseResultCaps); return }
       if (fast !== undefined && fast.tag === TAG_RELEASE) { this.releaseExport(fast.id, fast.referenceCount); return }
-      if (fast !== undefined && fast.tag === TAG_RETURN && fast.caps.length === 0 && isEmptyContent(received instanceof DataView ? received : received[0], fast.contentPtr)) {
+      if (fast !== undefined && fast.tag === TAG_RETURN && fast.caps.length === 0 && isEmptyContent(one!, fast.contentPtr)) {
         this.onEmptyReturn(fast)
         return
       }
@@ -402,8 +400,7 @@ export class Connection {
           this.onCall(msg, { questionId: fast.questionId, interfaceId: fast.interfaceId, methodId: fast.methodId, sendResultsTo: fast.sendResultsTo,
             onlyPipeline: fast.onlyPipeline, target: fast.target, params: fast.paramsPtr, caps: fast.caps, contentPtr: fast.contentPtr })
         } else {
-          const q = this.takeQuestion(fast.answerId, fast.releaseParamCaps)
-          if (q !== undefined && fast.noFinishNeeded) q.finishSent = true
+          const q = this.takeQuestion(fast.answerId, fast.releaseParamCaps, fast.noFinishNeeded)
           const caps = this.readCapTable(fast.caps)
           if (q === undefined) releaseAll(caps)
           else this.returnResults(fast.answerId, q, msg, fast.resultsPtr, caps, fast.contentPtr)
@@ -580,41 +577,41 @@ export class Connection {
   private sendReturn (id: number, entry: AnswerEntry, outcome: Response | 'elsewhere' | unknown): void {
     if (entry.returnSent || this.done) return
     entry.returnSent = true
-    if (outcome instanceof Response && outcome.msg === EMPTY_RESULTS) {
-      const noFinish = !entry.pipelineOnly
-      this.sendFrame((dst, dv, at) => { writeEmptyReturn(dst, dv, at, id, noFinish) }, false, EMPTY_RETURN_FRAME_BYTES)
-      if (noFinish && this.answers.get(id) === entry) this.answers.delete(id)
-    } else if (outcome instanceof Response) {
+    if (outcome instanceof Response) {
       const caps = outcome.caps
-      // The same results may be sent again (forwarded, taken by another question): the first send
-      // writes this message in place and leaves it untouched until its write; later ones copy it.
-      let msg = outcome.msg
-      let once = !outcome.sentOnce
-      if (!once) {
-        const copy = copyLaidOut(msg)
-        if (copy !== undefined) { msg = copy; setCapTable(msg, caps); once = true }
-      }
       // Results without capabilities serve no pipelined call and hold nothing for a Finish to
       // release: the answer is dropped now, and the caller told so (what C++ does).
       const noFinish = caps.length === 0 && !entry.pipelineOnly
-      const fast = writeReturnHeader(msg, id, noFinish)
-      if (!fast) {
-        const ret = new rpc.Message(msg.getSegment(0), 0).return
-        ret.answerId = id
-        ret.releaseParamCaps = false
-        ret.noFinishNeeded = noFinish
+      if (outcome.msg === EMPTY_RESULTS) {
+        this.sendFrame((dst, dv, at) => { writeEmptyReturn(dst, dv, at, id, noFinish) }, false, EMPTY_RETURN_FRAME_BYTES)
+      } else {
+        // The same results may be sent again (forwarded, taken by another question): the first send
+        // writes this message in place and leaves it untouched until its write; later ones copy it.
+        let msg = outcome.msg
+        let once = !outcome.sentOnce
+        if (!once) {
+          const copy = copyLaidOut(msg)
+          if (copy !== undefined) { msg = copy; setCapTable(msg, caps); once = true }
+        }
+        const fast = writeReturnHeader(msg, id, noFinish)
+        if (!fast) {
+          const ret = new rpc.Message(msg.getSegment(0), 0).return
+          ret.answerId = id
+          ret.releaseParamCaps = false
+          ret.noFinishNeeded = noFinish
+        }
+        try {
+          if (!fast || caps.length > 0) entry.resultExports = this.writeCapTable(msg, () => msg === outcome.msg ? outcome.payload : new rpc.Message(msg.getSegment(0), 0).return.results, caps, fast)
+        } catch (err) {
+          entry.returnSent = false
+          this.sendReturn(id, entry, err)
+          return
+        }
+        // `once` (written at the end of the tick) only when nothing rewrites the message before then.
+        once &&= fast
+        if (once) outcome.sentOnce = true
+        this.send(msg, once)
       }
-      try {
-        if (!fast || caps.length > 0) entry.resultExports = this.writeCapTable(msg, () => msg === outcome.msg ? outcome.payload : new rpc.Message(msg.getSegment(0), 0).return.results, caps, fast)
-      } catch (err) {
-        entry.returnSent = false
-        this.sendReturn(id, entry, err)
-        return
-      }
-      // `once` (written at the end of the tick) only when nothing rewrites the message before then.
-      once &&= fast
-      if (once) outcome.sentOnce = true
-      this.send(msg, once)
       if (noFinish && this.answers.get(id) === entry) this.answers.delete(id)
     } else {
       const { msg, root } = this.newMessage()
@@ -652,14 +649,16 @@ export class Connection {
   }
 
   /**
-   * Marks a question returned (releasing its param caps when asked to). Undefined for a late
-   * Return to a pipeline-only question we finished already (a peer that ignores the hint).
+   * Marks a question returned (releasing its param caps when asked to; with noFinishNeeded, as
+   * finished too). Undefined for a late Return to a pipeline-only question we finished already
+   * (a peer that ignores the hint).
    */
-  private takeQuestion (id: number, releaseParamCaps: boolean): Question | undefined {
+  private takeQuestion (id: number, releaseParamCaps: boolean, noFinishNeeded: boolean): Question | undefined {
     const q = this.questions.get(id)
     if (q === undefined && this.questions.issued(id)) return undefined
     if (q === undefined || q.returned) throw new ProtocolError(`return for unknown question ${id}`)
     q.returned = true
+    if (noFinishNeeded) q.finishSent = true
     if (releaseParamCaps) {
       const ids = q.paramExports
       q.paramExports = NO_EXPORTS
@@ -687,20 +686,18 @@ export class Connection {
 
   /** A Return of results that hold nothing: they are read from the shared empty message, not copied. */
   private onEmptyReturn (fast: FastReturn): void {
-    const q = this.takeQuestion(fast.answerId, fast.releaseParamCaps)
+    const q = this.takeQuestion(fast.answerId, fast.releaseParamCaps, fast.noFinishNeeded)
     if (q === undefined) return
-    if (fast.noFinishNeeded) q.finishSent = true
-    this.returnResults(fast.answerId, q, EMPTY_RESULTS, EMPTY_RESULTS_AT, NO_CAPS, EMPTY_CONTENT_AT)
+    this.returnResults(fast.answerId, q, EMPTY_RESULTS, EMPTY_RESULTS_AT, EMPTY_CAP_TABLE, EMPTY_CONTENT_AT)
   }
 
   private onReturn (msg: capnp.Message, ret: rpc.Return): void {
     const id = ret.answerId
-    const q = this.takeQuestion(id, ret.releaseParamCaps)
+    const q = this.takeQuestion(id, ret.releaseParamCaps, ret.noFinishNeeded)
     if (q === undefined) {
       if (ret.which() === rpc.Return.RESULTS) releaseAll(this.readCapTable(descsOf(ret.results)))
       return
     }
-    if (ret.noFinishNeeded) q.finishSent = true
     const finish = (): void => { this.finishQuestion(id, q) }
     switch (ret.which()) {
       case rpc.Return.RESULTS: {

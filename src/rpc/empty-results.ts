@@ -1,12 +1,14 @@
 // Results with nothing in them (a method declared `-> ()`, such as a channel's send): one Return
 // message stands for all of them, so neither side makes a buffer per call. Nothing writes to it:
 // each answer leaves as a frame of its own (writeEmptyReturn), its cap table is frozen empty, and
-// a reader that expects fields gets a fresh default struct instead (readResults).
+// a reader that expects fields gets a fresh default struct instead (defaultResults).
 import * as capnp from 'capnp-es'
 import { RETURN_CONTENT_PTR, RETURN_DATA, RETURN_RESULTS_PTR, newResultsMessage } from './envelope.js'
 import { receivedMessage } from './message.js'
+import type { CapTable } from './hooks.js'
 
-const NO_CAPS: readonly never[] = Object.freeze([])
+/** The cap table of empty results: frozen, so nothing can add to it. */
+export const EMPTY_CAP_TABLE = Object.freeze([]) as unknown as CapTable
 
 function build (): { msg: capnp.Message, bytes: Uint8Array } {
   const { msg: laid } = newResultsMessage()
@@ -14,7 +16,7 @@ function build (): { msg: capnp.Message, bytes: Uint8Array } {
   const bytes = new Uint8Array(seg.buffer, 0, seg.byteLength).slice()
   new DataView(bytes.buffer).setUint32(RETURN_CONTENT_PTR, 0xfffffffc, true) // an empty struct (offset -1: not null)
   const msg = receivedMessage([bytes.slice().buffer], Infinity) // read-only; makeStruct's traversal accounting never runs out
-  Object.defineProperty(msg._capnp, 'capTable', { get: () => NO_CAPS, set: () => {} })
+  Object.defineProperty(msg._capnp, 'capTable', { get: () => EMPTY_CAP_TABLE, set: () => {} })
   return { msg, bytes }
 }
 

@@ -3,10 +3,8 @@
 // A slice is handed out once and never reused (the stream may hold it after write returns), so a
 // slab is freed by the GC once every chunk cut from it is gone.
 
-/** Bytes of one slab. */
+/** Bytes of one slab (the default). */
 export const SLAB_BYTES = 64 << 10
-/** Chunks larger than this get an ArrayBuffer of their own (so one big chunk does not waste a slab). */
-export const SLAB_MAX_CHUNK_BYTES = SLAB_BYTES >> 2
 
 export class Slab {
   private bytes = new Uint8Array(0)
@@ -14,7 +12,10 @@ export class Slab {
   private used = 0
   private readonly maxChunk: number
 
-  /** `slabBytes`: bytes of each slab; chunks over a quarter of it get a buffer of their own. */
+  /**
+   * `slabBytes`: bytes of each slab. Chunks over a quarter of it get an ArrayBuffer of their own
+   * (so one big chunk does not waste a slab).
+   */
   constructor (private readonly slabBytes = SLAB_BYTES) {
     this.maxChunk = slabBytes >> 2
   }
