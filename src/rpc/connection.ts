@@ -55,6 +55,18 @@ interface CallInfo {
   contentPtr?: number
 }
 
+/** A call from the peer as handed to its target (a class, not a literal: see entries.ts on pretenuring). */
+class ReceivedCall implements OutCall {
+  params?: rpc.Payload = undefined
+  paramsAt?: number = undefined
+  contentPtr?: number = undefined
+  depth?: number = undefined
+  signal?: AbortSignal = undefined
+  stream?: boolean = undefined
+  constructor (public interfaceId: bigint, public methodId: number, public msg: capnp.Message, public origin: Connection,
+    public answerId: number, public onlyPipeline: boolean) {}
+}
+
 interface ExportEntry { hook: CapHook, refs: number }
 interface ImportEntry { hook: ImportHook, remoteRefs: number }
 interface Embargo { hook: PromiseHook, target: CapHook }
@@ -508,7 +520,7 @@ export class Connection {
     setCapTable(msg, caps)
     let entry: AnswerEntry
     try { entry = this.newAnswer(id) } catch (err) { target.release(); releaseCaps(msg); throw err }
-    const c: OutCall = { interfaceId: call.interfaceId, methodId: call.methodId, msg, origin: this, answerId: id, onlyPipeline: call.onlyPipeline }
+    const c = new ReceivedCall(call.interfaceId, call.methodId, msg, this, id, call.onlyPipeline)
     if (typeof call.params === 'number') { c.paramsAt = call.params; c.depth = this.payloadDepth } else c.params = call.params
     if (call.contentPtr !== undefined && call.contentPtr >= 0) c.contentPtr = call.contentPtr
     const redirect = call.sendResultsTo

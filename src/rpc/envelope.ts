@@ -29,9 +29,13 @@ export type CallTarget = { importedCap: number } | PromisedTarget
  * laid out and for received one-segment messages that readFast decoded (so a forwarded call or
  * forwarded results are rewritten in place, not through capnp-es). `data`, `dataBytes`: the
  * Call/Return data section (at least one word); `target`, `targetPtr`: the Call's MessageTarget
- * data word and its promisedAnswer pointer; `caps`: the payload's capTable pointer.
+ * data word and its promisedAnswer pointer; `caps`: the payload's capTable pointer. A class, not
+ * a literal: a received message keeps its layout, and see entries.ts on pretenuring.
  */
-interface Layout { tag: typeof TAG_CALL | typeof TAG_RETURN, data: number, dataBytes: number, target: number, targetPtr: number, caps: number }
+class Layout {
+  constructor (readonly tag: typeof TAG_CALL | typeof TAG_RETURN, readonly data: number, readonly dataBytes: number, readonly target: number,
+    readonly targetPtr: number, readonly caps: number) {}
+}
 const LAYOUT = Symbol('ww.layout')
 type Marked = { [LAYOUT]?: Layout }
 const layoutOf = (msg: capnp.Message): Layout | undefined => (msg as Marked)[LAYOUT]
@@ -46,7 +50,7 @@ const CALL_TARGET = 9 * 8
 
 /** Byte offset of the params content pointer in a Call we laid out (Payload pointer 0). */
 export const CALL_CONTENT_PTR = 11 * 8
-const OWN_CALL: Layout = { tag: TAG_CALL, data: CALL_DATA, dataBytes: 3 * 8, target: CALL_TARGET, targetPtr: CALL_TARGET + 8, caps: CALL_CONTENT_PTR + 8 }
+const OWN_CALL = new Layout(TAG_CALL, CALL_DATA, 3 * 8, CALL_TARGET, CALL_TARGET + 8, CALL_CONTENT_PTR + 8)
 
 /**
  * A new Call message with its envelope laid out and, when it fits, an empty `Params` struct as
@@ -220,7 +224,7 @@ const RETURN_BUFFER = 512
 
 /** Byte offset of the results content pointer in a Return we laid out. */
 export const RETURN_CONTENT_PTR = 6 * 8
-const OWN_RETURN: Layout = { tag: TAG_RETURN, data: RETURN_DATA, dataBytes: 2 * 8, target: -1, targetPtr: -1, caps: RETURN_CONTENT_PTR + 8 }
+const OWN_RETURN = new Layout(TAG_RETURN, RETURN_DATA, 2 * 8, -1, -1, RETURN_CONTENT_PTR + 8)
 
 /**
  * A new Return message with `results` set and releaseParamCaps = false, and (when it fits) an
@@ -365,7 +369,7 @@ export function readFast (segment: ArrayBuffer | DataView): FastCall | FastRetur
     const p = payloadOf(dv, paramsPtr)
     if (p === undefined) return undefined
     const layout: Layout | undefined = body.dataBytes >= 8 && t.dataBytes >= 8 && t.ptrCount >= 1 && p.capsPtr >= 0
-      ? { tag, data: body.data, dataBytes: body.dataBytes, target: t.data, targetPtr: t.ptrs, caps: p.capsPtr }
+      ? new Layout(tag, body.data, body.dataBytes, t.data, t.ptrs, p.capsPtr)
       : undefined
     const onlyPipeline = bit(dv, body, ONLY_PIPELINE_BYTE * 8 + 2)
     return { tag, questionId: u32(dv, body, 0), interfaceId: u64(dv, body, 8), methodId: u16(dv, body, 4), target, sendResultsTo, onlyPipeline, paramsPtr, contentPtr: p.contentPtr, caps: p.caps, layout }
@@ -376,7 +380,7 @@ export function readFast (segment: ArrayBuffer | DataView): FastCall | FastRetur
   const p = payloadOf(dv, resultsPtr)
   if (p === undefined) return undefined
   const layout: Layout | undefined = body.dataBytes >= 8 && p.capsPtr >= 0
-    ? { tag, data: body.data, dataBytes: body.dataBytes, target: -1, targetPtr: -1, caps: p.capsPtr }
+    ? new Layout(tag, body.data, body.dataBytes, -1, -1, p.capsPtr)
     : undefined
   return { tag, answerId: u32(dv, body, 0), releaseParamCaps: !bit(dv, body, 32), noFinishNeeded: bit(dv, body, 33), resultsPtr, contentPtr: p.contentPtr, caps: p.caps, layout }
 }
