@@ -92,14 +92,18 @@ async function chanRun (a: Libp2p, b: Libp2p): Promise<number> {
   // Sends on one connection complete in order: waiting for the oldest keeps WINDOW in flight, as
   // `ww send` does (Promise.race over the window would add a reaction per send in flight, per send).
   // Both await the answer's results, a native promise (awaiting the Answer, a thenable, costs a job
-  // and a promise more per send).
-  const inFlight: Array<ReturnType<typeof sender.send>> = []
-  const settleOldest = async (): Promise<void> => { const a = inFlight.shift()!; await a.results; a.release() }
-  for (let i = 0; i < N; i++) {
-    inFlight.push(sender.send((p) => { writeMessage(p._initMsg(), { data }) }))
-    if (inFlight.length >= WINDOW) await settleOldest()
+  // and a promise more per send). The window is a ring, awaited inline: like the raw loop, the
+  // loop itself makes nothing per message.
+  const inFlight = new Array<ReturnType<typeof sender.send>>(WINDOW)
+  for (let i = 0; i < N + WINDOW; i++) {
+    const slot = i % WINDOW
+    if (i >= WINDOW) {
+      const oldest = inFlight[slot]
+      await oldest.results
+      oldest.release()
+    }
+    if (i < N) inFlight[slot] = sender.send((p) => { writeMessage(p._initMsg(), { data }) })
   }
-  while (inFlight.length > 0) await settleOldest()
   await receiving
   const secs = Number(process.hrtime.bigint() - start) / 1e9
   sender.release()

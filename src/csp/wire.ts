@@ -11,13 +11,22 @@ export interface ChanMessage {
   cap: Capability | null
 }
 
+/**
+ * A message read off the wire. A class, not a literal: messages wait in a channel's buffer, and
+ * V8 allocates the later objects of a literal whose objects mostly survive a scavenge straight in
+ * the old generation, where each dead one keeps its young bytes alive until a full GC.
+ */
+class ReceivedMessage implements ChanMessage {
+  constructor (public data: Uint8Array, public cap: Capability | null) {}
+}
+
 /** Copies a received Message out of its RPC message; the capability is dup'd (yours to release). */
 export function readMessage (m: Message): ChanMessage {
   const fast = readDataFast(m)
-  if (fast !== undefined) return { data: fast, cap: null }
+  if (fast !== undefined) return new ReceivedMessage(fast, null)
   const data = m._hasData() ? m.data.toUint8Array().slice() : new Uint8Array(0)
   const cap = Message$Caps.cap.has(m) ? Message$Caps.cap.get(m).dup() : null
-  return { data, cap }
+  return new ReceivedMessage(data, cap)
 }
 
 /** Fills a Message being built; the message takes its own reference to the capability. */

@@ -28,7 +28,7 @@ export interface CallContext {
    * pipelined calls follow them. Takes over `answer` (do not release it). Call it at most once;
    * whatever the handler wrote to its own results is dropped.
    */
-  tailCall: (answer: Answer<any, any>) => void
+  tailCall (answer: Answer<any, any>): void
   /**
    * The caller only pipelines on the results (its call was made with onlyPipeline): a call this
    * handler tail-calls can be made so too, and then no Return comes back on either hop.
@@ -89,7 +89,6 @@ export class LocalHook implements CapHook {
       return
     }
     const ctx = new HandlerContext(c)
-    answer.onCancel = () => { ctx.cancel() }
     this.addRef()
     let out: Results | undefined
     try {
@@ -102,6 +101,8 @@ export class LocalHook implements CapHook {
       const results = out.struct ?? capnp.utils.initStructAt(0, method.Results, new rpc.Payload(out.msg.getSegment(0), out.payloadAt))
       const ret = handler.call(this.impl, params, results, ctx)
       if (ret instanceof Promise) {
+        // Only a handler still running can be canceled (a Finish cannot arrive while it runs).
+        answer.onCancel = () => { ctx.cancel() }
         const o = out
         const streaming = method.stream === true
         if (streaming) this.blocked = true
@@ -203,7 +204,7 @@ class HandlerContext implements CallContext {
     this.#abort?.abort()
   }
 
-  readonly tailCall = (answer: Answer<any, any>): void => {
+  tailCall (answer: Answer<any, any>): void {
     if (this.tail !== undefined) throw new InvalidArgument('tailCall() called twice')
     const tail = this.tail = answer.detach()
     const c = this.call
