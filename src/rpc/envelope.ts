@@ -8,7 +8,7 @@
 import * as capnp from 'capnp-es'
 import * as rpc from 'capnp-es/capnp/rpc'
 import { type CapDesc, type PromisedTarget, capTableBytes, promisedAnswerBytes, readCapTableAt, readPromisedAnswer, writeCapTable, writePromisedAnswer } from './envelope-caps.js'
-import { growSegment, singleSegmentMessage } from './message.js'
+import { growSegment, singleSegmentMessage, viewOf } from './message.js'
 import { bit, follow, isNullPtr, ptrAt, structPtr, u16, u32, u64 } from './layout.js'
 import { makeStruct } from './struct.js'
 import { reusableOnceConsumed, takeCallBuffer } from './call-buffers.js'
@@ -59,7 +59,9 @@ const OWN_CALL = new Layout(TAG_CALL, CALL_DATA, 3 * 8, CALL_TARGET, CALL_TARGET
 export function newCallMessage<P extends capnp.Struct> (interfaceId: bigint, methodId: number, Params?: capnp.StructCtor<P>):
 { msg: capnp.Message, struct?: P } {
   const buf = takeCallBuffer() // room for small params after the envelope: most calls need no second allocation
-  const dv = new DataView(buf)
+  const msg = singleSegmentMessage(buf)
+  const seg = msg.getSegment(0)
+  const dv = viewOf(seg)
   structPtr(dv, 0, 0, 1, 1)
   dv.setUint16(8, TAG_CALL, true)
   structPtr(dv, 16, 0, 3, 3)
@@ -67,8 +69,6 @@ export function newCallMessage<P extends capnp.Struct> (interfaceId: bigint, met
   dv.setBigUint64(CALL_DATA + 8, interfaceId, true)
   structPtr(dv, 48, 2, 1, 1)
   structPtr(dv, CALL_PARAMS_PTR, 3, 0, 2)
-  const msg = singleSegmentMessage(buf)
-  const seg = msg.getSegment(0)
   seg.byteLength = CALL_BYTES
   ;(msg as Marked)[LAYOUT] = OWN_CALL
   reusableOnceConsumed(msg, buf)
@@ -117,8 +117,7 @@ export function emptyStruct<T extends capnp.Struct> (Ctor: capnp.StructCtor<T>):
 export function structAt<T extends capnp.Struct> (seg: Segment, ptrAt: number, Ctor: capnp.StructCtor<T>, depthLimit: number): T | undefined {
   const size = Ctor._capnp.size
   if (size === undefined || ptrAt < 0) return undefined
-  const dv = new DataView(seg.buffer, 0, seg.byteLength)
-  const s = follow(dv, ptrAt)
+  const s = follow(viewOf(seg), ptrAt, seg.byteLength)
   if (s === undefined || s === null || s.dataBytes < size.dataByteLength || s.ptrCount < size.pointerLength) return undefined
   if (size.dataByteLength === 0 && size.pointerLength === 0) return emptyStruct(Ctor)
   return makeStruct(Ctor, seg, ptrAt, depthLimit)
@@ -154,7 +153,7 @@ export function writeCallHeader (msg: capnp.Message, questionId: number, target:
     answerAt = allocate(msg, promisedAnswerBytes(target.transform))
     if (answerAt < 0) return false
   }
-  const dv = new DataView(msg.getSegment(0).buffer)
+  const dv = viewOf(msg.getSegment(0))
   dv.setUint32(l.data, questionId, true)
   dv.setUint16(l.data + 6, yourself ? 1 : 0, true)
   if (l.dataBytes > ONLY_PIPELINE_BYTE) {
@@ -182,12 +181,12 @@ export function writeCapTableOf (msg: capnp.Message, descs: CapDesc[]): boolean 
   if (l === undefined) return false
   const ptr = l.caps
   if (descs.length === 0) {
-    new DataView(msg.getSegment(0).buffer).setBigUint64(ptr, 0n, true)
+    viewOf(msg.getSegment(0)).setBigUint64(ptr, 0n, true)
     return true
   }
   const at = allocate(msg, capTableBytes(descs))
   if (at < 0) return false
-  writeCapTable(new DataView(msg.getSegment(0).buffer), ptr, at, descs)
+  writeCapTable(viewOf(msg.getSegment(0)), ptr, at, descs)
   return true
 }
 
@@ -210,7 +209,7 @@ const GROW_SLACK_BYTES = 128
 /** Turns a Call (any layout) into `sendResultsTo.yourself`. */
 export function setCallYourself (msg: capnp.Message): void {
   const l = layoutOf(msg)
-  if (l !== undefined && l.tag === TAG_CALL) new DataView(msg.getSegment(0).buffer).setUint16(l.data + 6, 1, true)
+  if (l !== undefined && l.tag === TAG_CALL) viewOf(msg.getSegment(0)).setUint16(l.data + 6, 1, true)
   else new rpc.Message(msg.getSegment(0), 0).call.sendResultsTo.yourself = true
 }
 
@@ -231,15 +230,14 @@ const OWN_RETURN = new Layout(TAG_RETURN, RETURN_DATA, 2 * 8, -1, -1, RETURN_CON
  * empty `Results` struct as its content (`struct`; else fill `payload` with capnp-es).
  */
 export function newResultsMessage<R extends capnp.Struct> (Results?: capnp.StructCtor<R>): { msg: capnp.Message, payloadAt: number, struct?: R } {
-  const buf = new ArrayBuffer(RETURN_BUFFER)
-  const dv = new DataView(buf)
+  const msg = singleSegmentMessage(new ArrayBuffer(RETURN_BUFFER))
+  const seg = msg.getSegment(0)
+  const dv = viewOf(seg)
   structPtr(dv, 0, 0, 1, 1)
   dv.setUint16(8, TAG_RETURN, true)
   structPtr(dv, 16, 0, 2, 1)
   dv.setUint8(RETURN_DATA + 4, 1) // releaseParamCaps (default true) = false
   structPtr(dv, RETURN_RESULTS_PTR, 0, 0, 2)
-  const msg = singleSegmentMessage(buf)
-  const seg = msg.getSegment(0)
   seg.byteLength = RETURN_BYTES
   ;(msg as Marked)[LAYOUT] = OWN_RETURN
   const struct = Results === undefined ? undefined : layStruct(seg, dv, RETURN_CONTENT_PTR, Results)
@@ -254,7 +252,7 @@ export function newResultsMessage<R extends capnp.Struct> (Results?: capnp.Struc
 export function writeReturnHeader (msg: capnp.Message, answerId: number, noFinishNeeded: boolean): boolean {
   const l = layoutOf(msg)
   if (l === undefined || l.tag !== TAG_RETURN) return false
-  const dv = new DataView(msg.getSegment(0).buffer)
+  const dv = viewOf(msg.getSegment(0))
   dv.setUint32(l.data, answerId, true)
   // bit 32 releaseParamCaps (default true, so 1 is false), bit 33 noFinishNeeded
   dv.setUint8(l.data + 4, (dv.getUint8(l.data + 4) & ~3) | 1 | (noFinishNeeded ? 2 : 0))

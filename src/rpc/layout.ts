@@ -25,9 +25,9 @@ export interface Loc { data: number, dataBytes: number, ptrs: number, ptrCount: 
 
 /**
  * Follows the struct pointer at byte `at`. null for a null pointer; undefined when it is not a
- * near struct pointer inside the segment (the general path then decides).
+ * near struct pointer inside the segment's first `limit` bytes (the general path then decides).
  */
-export function follow (dv: DataView, at: number): Loc | null | undefined {
+export function follow (dv: DataView, at: number, limit = dv.byteLength): Loc | null | undefined {
   const lo = dv.getInt32(at, true)
   const hi = dv.getUint32(at + 4, true)
   if (lo === 0 && hi === 0) return null
@@ -36,7 +36,7 @@ export function follow (dv: DataView, at: number): Loc | null | undefined {
   const dataBytes = (hi & 0xffff) * 8
   const ptrCount = hi >>> 16
   const ptrs = data + dataBytes
-  if (data < 0 || ptrs + ptrCount * 8 > dv.byteLength) return undefined
+  if (data < 0 || ptrs + ptrCount * 8 > limit) return undefined
   return { data, dataBytes, ptrs, ptrCount }
 }
 
