@@ -12,17 +12,18 @@ export const CALL_BUFFER_BYTES = 512
 /** Spare call buffers kept at most (CALL_BUFFER_BYTES each). */
 export const MAX_SPARE_CALL_BUFFERS = 256
 
-const spare: ArrayBuffer[] = []
+/** Spare buffers, each as a DataView of all of it (its segment's next message takes the view too). */
+const spare: DataView[] = []
 const REUSABLE = Symbol('ww.callBuffer')
-type Marked = { [REUSABLE]?: ArrayBuffer }
+type Marked = { [REUSABLE]?: DataView }
 
-/** A zeroed buffer for a new call message. */
-export function takeCallBuffer (): ArrayBuffer {
-  return spare.pop() ?? new ArrayBuffer(CALL_BUFFER_BYTES)
+/** A zeroed buffer for a new call message, as a DataView of all of it. */
+export function takeCallBuffer (): DataView {
+  return spare.pop() ?? new DataView(new ArrayBuffer(CALL_BUFFER_BYTES))
 }
 
 /** Marks `buf` (from takeCallBuffer) as the buffer of `msg`, a call, to give back once it is consumed. */
-export function reusableOnceConsumed (msg: capnp.Message, buf: ArrayBuffer): void {
+export function reusableOnceConsumed (msg: capnp.Message, buf: DataView): void {
   (msg as Marked)[REUSABLE] = buf
 }
 
@@ -49,6 +50,6 @@ export function consumed (msg: capnp.Message): void {
   if (spare.length >= MAX_SPARE_CALL_BUFFERS) return
   // Only what the message used was written (a segment that grew moved to another buffer).
   const seg = msg._capnp.segments[0]
-  new Uint8Array(buf, 0, seg?.buffer === buf ? seg.byteLength : CALL_BUFFER_BYTES).fill(0)
+  new Uint8Array(buf.buffer, 0, seg?.buffer === buf.buffer ? seg.byteLength : CALL_BUFFER_BYTES).fill(0)
   spare.push(buf)
 }

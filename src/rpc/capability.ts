@@ -133,6 +133,8 @@ export class Answer<R extends capnp.Struct, PL = unknown> implements PromiseLike
   #error?: Error = undefined
   #settled = false
   #detached = false
+  /** Registered for finalization (only results holding capabilities are). */
+  #registered = false
   #pipeline?: PL
   readonly #pipelineOnly: boolean
 
@@ -173,7 +175,10 @@ export class Answer<R extends capnp.Struct, PL = unknown> implements PromiseLike
     if (this.#detached) return
     if (this.#hook === undefined) { r.release(); return }
     this.#response = r
-    if (r.caps.length > 0) registry.register(this, { release: () => { r.release() } } as unknown as CapHook, this)
+    if (r.caps.length > 0) {
+      registry.register(this, { release: () => { r.release() } } as unknown as CapHook, this)
+      this.#registered = true
+    }
   }
 
   #read (r: Response): R {
@@ -224,7 +229,7 @@ export class Answer<R extends capnp.Struct, PL = unknown> implements PromiseLike
     const hook = this.#hook
     if (hook === undefined) return
     this.#hook = undefined
-    registry.unregister(this)
+    if (this.#registered) registry.unregister(this)
     if (!this.#settled) hook.cancel()
     this.#releaseTaken()
     this.#response?.release()
@@ -248,7 +253,7 @@ export class Answer<R extends capnp.Struct, PL = unknown> implements PromiseLike
     if (hook === undefined) throw new InvalidArgument('answer used after release')
     this.#hook = undefined
     this.#detached = true
-    registry.unregister(this)
+    if (this.#registered) registry.unregister(this)
     this.#releaseTaken()
     this.#response = undefined
     return hook

@@ -59,7 +59,7 @@ const OWN_CALL = new Layout(TAG_CALL, CALL_DATA, 3 * 8, CALL_TARGET, CALL_TARGET
 export function newCallMessage<P extends capnp.Struct> (interfaceId: bigint, methodId: number, Params?: capnp.StructCtor<P>):
 { msg: capnp.Message, struct?: P } {
   const buf = takeCallBuffer() // room for small params after the envelope: most calls need no second allocation
-  const msg = singleSegmentMessage(buf)
+  const msg = singleSegmentMessage(buf.buffer as ArrayBuffer, buf)
   const seg = msg.getSegment(0)
   const dv = viewOf(seg)
   structPtr(dv, 0, 0, 1, 1)

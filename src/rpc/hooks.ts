@@ -105,14 +105,14 @@ export function setCapTable (msg: capnp.Message, caps: CapTable): void {
 export function releaseCaps (msg: capnp.Message): void {
   const m = msg._capnp as { capTable?: CapTable }
   const caps = m.capTable
-  if (caps === undefined) return
+  if (caps === undefined || caps.length === 0) return
   m.capTable = []
   releaseAll(caps)
 }
 
 /** Releases every capability of a cap table. */
 export function releaseAll (caps: CapTable): void {
-  for (const c of caps) c?.release()
+  for (let i = 0; i < caps.length; i++) caps[i]?.release()
 }
 
 /** Adds a reference (taken over by the message) to its cap table; returns the index. */

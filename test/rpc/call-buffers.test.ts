@@ -28,7 +28,7 @@ describe('rpc: call buffers', () => {
     const sum = root.add((p) => { p.a = 40n; p.b = 2n; used = p.segment.buffer })
     assert.equal((await sum).sum, 42n)
     sum.release()
-    const next = takeCallBuffer()
+    const next = takeCallBuffer().buffer
     assert.equal(next, used, 'the written call\'s buffer is the next one handed out')
     assert.ok(new Uint8Array(next).every((x) => x === 0), 'and it is zeroed')
     root.release()
@@ -48,12 +48,33 @@ describe('rpc: call buffers', () => {
     const sent = sender.send((p) => { writeMessage(p._initMsg(), { data }); used = p.segment.buffer })
     await sent
     sent.release()
-    const next = takeCallBuffer()
+    const next = takeCallBuffer().buffer
     assert.equal(next, used, 'the handled call\'s buffer is the next one handed out')
     assert.ok(new Uint8Array(next).every((x) => x === 0), 'and it is zeroed')
     const got = await chan.recv()
     assert.notEqual(got.data.buffer, used)
     assert.deepEqual(got.data, data)
+    sender.release()
+  })
+
+  it('a call whose params outgrow its buffer moves to a larger one, and gives the first back zeroed', async () => {
+    const chan = new Chan<ChanMessage>(4, { release: releaseMessage })
+    const chanCap = serveChanOf(chan)
+    const made = chanCap.sender()
+    const sender = made.pipeline.sender.dup()
+    made.release()
+    chanCap.release()
+    let first: ArrayBuffer | undefined
+    let grown: ArrayBuffer | undefined
+    const data = Uint8Array.from({ length: 2000 }, (_, i) => i % 251)
+    const sent = sender.send((p) => { first = p.segment.buffer; writeMessage(p._initMsg(), { data }); grown = p.segment.buffer })
+    await sent
+    sent.release()
+    assert.notEqual(grown, first, 'the params did not fit the call buffer')
+    const next = takeCallBuffer()
+    assert.equal(next.buffer, first)
+    assert.ok(new Uint8Array(next.buffer).every((x) => x === 0), 'and it is zeroed')
+    assert.deepEqual((await chan.recv()).data, data)
     sender.release()
   })
 })
