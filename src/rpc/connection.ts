@@ -409,8 +409,7 @@ export class Connection {
       if (fast !== undefined) {
         adoptLayout(msg, fast)
         if (fast.tag === TAG_CALL) {
-          this.onCall(msg, { questionId: fast.questionId, interfaceId: fast.interfaceId, methodId: fast.methodId, sendResultsTo: fast.sendResultsTo,
-            onlyPipeline: fast.onlyPipeline, target: fast.target, params: fast.paramsPtr, caps: fast.caps, contentPtr: fast.contentPtr })
+          this.onCall(msg, fast)
         } else {
           const q = this.takeQuestion(fast.answerId, fast.releaseParamCaps, fast.noFinishNeeded)
           const caps = this.readCapTable(fast.caps)

@@ -9,7 +9,7 @@ import * as capnp from 'capnp-es'
 import * as rpc from 'capnp-es/capnp/rpc'
 import { type CapDesc, type PromisedTarget, capTableBytes, promisedAnswerBytes, readCapTableAt, readPromisedAnswer, writeCapTable, writePromisedAnswer } from './envelope-caps.js'
 import { growSegment, singleSegmentMessage, viewOf } from './message.js'
-import { bit, follow, isNullPtr, ptrAt, structPtr, u16, u32, u64 } from './layout.js'
+import { Loc, bit, follow, followInto, isNullPtr, ptrAt, structPtr, u16, u32, u64 } from './layout.js'
 import { makeStruct } from './struct.js'
 import { reusableOnceConsumed, takeCallBuffer } from './call-buffers.js'
 
@@ -298,37 +298,43 @@ function writeSmallFrame (dv: DataView, at: number, tagWord: bigint, first: numb
 
 // --- reading -----------------------------------------------------------------------------------
 
-export interface FastCall {
-  tag: typeof TAG_CALL
-  questionId: number
-  interfaceId: bigint
-  methodId: number
-  /** An export id (importedCap), or a promised answer. */
-  target: number | PromisedTarget
-  sendResultsTo: number
-  /** Call.onlyPromisePipeline: the caller wants no Return, only to pipeline on the results. */
-  onlyPipeline: boolean
-  /** Byte offset (segment 0) of the params pointer, for a capnp-es Payload over it. */
-  paramsPtr: number
-  /** Byte offset of the params content pointer (-1: none). */
-  contentPtr: number
-  caps: CapDesc[]
-  /** Where the envelope sits, when it can be rewritten in place (see adoptLayout). */
-  layout?: Layout
+/** A Call readFast decoded (a class, not a literal: see entries.ts on pretenuring). */
+export class FastCall {
+  readonly tag = TAG_CALL
+  constructor (
+    readonly questionId: number,
+    readonly interfaceId: bigint,
+    readonly methodId: number,
+    /** An export id (importedCap), or a promised answer. */
+    readonly target: number | PromisedTarget,
+    readonly sendResultsTo: number,
+    /** Call.onlyPromisePipeline: the caller wants no Return, only to pipeline on the results. */
+    readonly onlyPipeline: boolean,
+    /** Byte offset (segment 0) of the params pointer, for a capnp-es Payload over it. */
+    readonly params: number,
+    /** Byte offset of the params content pointer (-1: none). */
+    readonly contentPtr: number,
+    readonly caps: CapDesc[],
+    /** Where the envelope sits, when it can be rewritten in place (see adoptLayout). */
+    readonly layout: Layout | undefined
+  ) {}
 }
 
-export interface FastReturn {
-  tag: typeof TAG_RETURN
-  answerId: number
-  releaseParamCaps: boolean
-  /** The callee dropped its answer already: no Finish is to be sent. */
-  noFinishNeeded: boolean
-  /** Byte offset of the results pointer. */
-  resultsPtr: number
-  /** Byte offset of the results content pointer (-1: none). */
-  contentPtr: number
-  caps: CapDesc[]
-  layout?: Layout
+/** A Return of results readFast decoded. */
+export class FastReturn {
+  readonly tag = TAG_RETURN
+  constructor (
+    readonly answerId: number,
+    readonly releaseParamCaps: boolean,
+    /** The callee dropped its answer already: no Finish is to be sent. */
+    readonly noFinishNeeded: boolean,
+    /** Byte offset of the results pointer. */
+    readonly resultsPtr: number,
+    /** Byte offset of the results content pointer (-1: none). */
+    readonly contentPtr: number,
+    readonly caps: CapDesc[],
+    readonly layout: Layout | undefined
+  ) {}
 }
 
 export interface FastFinish { tag: typeof TAG_FINISH, questionId: number, releaseResultCaps: boolean }
@@ -342,11 +348,11 @@ export interface FastRelease { tag: typeof TAG_RELEASE, id: number, referenceCou
 export function readFast (segment: ArrayBuffer | DataView): FastCall | FastReturn | FastFinish | FastRelease | undefined {
   if (segment.byteLength < 16) return undefined
   const dv = segment instanceof DataView ? segment : new DataView(segment)
-  const root = follow(dv, 0)
+  const root = followInto(dv, 0, ROOT)
   if (root === undefined || root === null || root.ptrCount < 1) return undefined
   const tag = u16(dv, root, 0)
   if (tag !== TAG_CALL && tag !== TAG_RETURN && tag !== TAG_FINISH && tag !== TAG_RELEASE) return undefined
-  const body = follow(dv, root.ptrs)
+  const body = followInto(dv, root.ptrs, BODY)
   if (body === undefined || body === null) return undefined
   if (tag === TAG_FINISH) return { tag, questionId: u32(dv, body, 0), releaseResultCaps: !bit(dv, body, 32) }
   if (tag === TAG_RELEASE) return { tag, id: u32(dv, body, 0), referenceCount: u32(dv, body, 4) }
@@ -355,7 +361,7 @@ export function readFast (segment: ArrayBuffer | DataView): FastCall | FastRetur
     if (sendResultsTo > 1) return undefined
     const targetAt = ptrAt(body, 0)
     if (targetAt < 0) return undefined
-    const t = follow(dv, targetAt)
+    const t = followInto(dv, targetAt, TARGET)
     if (t === undefined || t === null) return undefined
     const kind = u16(dv, t, 4)
     let target: number | PromisedTarget | undefined
@@ -364,36 +370,39 @@ export function readFast (segment: ArrayBuffer | DataView): FastCall | FastRetur
     if (target === undefined) return undefined
     const paramsPtr = ptrAt(body, 1)
     if (paramsPtr < 0) return undefined
-    const p = payloadOf(dv, paramsPtr)
-    if (p === undefined) return undefined
-    const layout: Layout | undefined = body.dataBytes >= 8 && t.dataBytes >= 8 && t.ptrCount >= 1 && p.capsPtr >= 0
-      ? new Layout(tag, body.data, body.dataBytes, t.data, t.ptrs, p.capsPtr)
+    const p = followInto(dv, paramsPtr, PAYLOAD)
+    if (p === undefined || p === null) return undefined
+    const caps = capsOf(dv, p)
+    if (caps === undefined) return undefined
+    const capsPtr = ptrAt(p, 1)
+    const layout = body.dataBytes >= 8 && t.dataBytes >= 8 && t.ptrCount >= 1 && capsPtr >= 0
+      ? new Layout(tag, body.data, body.dataBytes, t.data, t.ptrs, capsPtr)
       : undefined
     const onlyPipeline = bit(dv, body, ONLY_PIPELINE_BYTE * 8 + 2)
-    return { tag, questionId: u32(dv, body, 0), interfaceId: u64(dv, body, 8), methodId: u16(dv, body, 4), target, sendResultsTo, onlyPipeline, paramsPtr, contentPtr: p.contentPtr, caps: p.caps, layout }
+    return new FastCall(u32(dv, body, 0), u64(dv, body, 8), u16(dv, body, 4), target, sendResultsTo, onlyPipeline, paramsPtr, ptrAt(p, 0), caps, layout)
   }
   if (u16(dv, body, 6) !== 0) return undefined // not `results`
   const resultsPtr = ptrAt(body, 0)
   if (resultsPtr < 0) return undefined
-  const p = payloadOf(dv, resultsPtr)
-  if (p === undefined) return undefined
-  const layout: Layout | undefined = body.dataBytes >= 8 && p.capsPtr >= 0
-    ? new Layout(tag, body.data, body.dataBytes, -1, -1, p.capsPtr)
-    : undefined
-  return { tag, answerId: u32(dv, body, 0), releaseParamCaps: !bit(dv, body, 32), noFinishNeeded: bit(dv, body, 33), resultsPtr, contentPtr: p.contentPtr, caps: p.caps, layout }
+  const p = followInto(dv, resultsPtr, PAYLOAD)
+  if (p === undefined || p === null) return undefined
+  const caps = capsOf(dv, p)
+  if (caps === undefined) return undefined
+  const capsPtr = ptrAt(p, 1)
+  const layout = body.dataBytes >= 8 && capsPtr >= 0 ? new Layout(tag, body.data, body.dataBytes, -1, -1, capsPtr) : undefined
+  return new FastReturn(u32(dv, body, 0), !bit(dv, body, 32), bit(dv, body, 33), resultsPtr, ptrAt(p, 0), caps, layout)
 }
 
-/**
- * For the Payload at `at`: the byte offset of its content pointer (-1 if it has none) and its
- * cap table, when it is a near struct with a cap table we can read; undefined otherwise.
- */
-function payloadOf (dv: DataView, at: number): { contentPtr: number, capsPtr: number, caps: CapDesc[] } | undefined {
-  const p = follow(dv, at)
-  if (p === undefined || p === null) return undefined
+// readFast's Locs, reused from one message to the next (it runs to the end before it returns).
+const ROOT = new Loc()
+const BODY = new Loc()
+const TARGET = new Loc()
+const PAYLOAD = new Loc()
+
+/** The cap table of the Payload at `p`, when we can read it; undefined otherwise. */
+function capsOf (dv: DataView, p: Loc): CapDesc[] | undefined {
   const capsAt = ptrAt(p, 1)
-  const caps = isNullPtr(dv, capsAt) ? NO_CAPS : readCapTableAt(dv, capsAt)
-  if (caps === undefined) return undefined
-  return { contentPtr: ptrAt(p, 0), capsPtr: capsAt, caps }
+  return isNullPtr(dv, capsAt) ? NO_CAPS : readCapTableAt(dv, capsAt)
 }
 
 const NO_CAPS: CapDesc[] = []

@@ -21,13 +21,23 @@ export function compositeListPtr (dv: DataView, at: number, listAt: number, coun
 }
 
 /** A struct located in the segment: byte offsets of its sections and their sizes. */
-export interface Loc { data: number, dataBytes: number, ptrs: number, ptrCount: number }
+export class Loc {
+  data = 0
+  dataBytes = 0
+  ptrs = 0
+  ptrCount = 0
+}
 
 /**
  * Follows the struct pointer at byte `at`. null for a null pointer; undefined when it is not a
  * near struct pointer inside the segment's first `limit` bytes (the general path then decides).
  */
 export function follow (dv: DataView, at: number, limit = dv.byteLength): Loc | null | undefined {
+  return followInto(dv, at, new Loc(), limit)
+}
+
+/** follow(), written into `out` (a decoder's own Loc, reused: no object per pointer). */
+export function followInto (dv: DataView, at: number, out: Loc, limit = dv.byteLength): Loc | null | undefined {
   const lo = dv.getInt32(at, true)
   const hi = dv.getUint32(at + 4, true)
   if (lo === 0 && hi === 0) return null
@@ -37,7 +47,11 @@ export function follow (dv: DataView, at: number, limit = dv.byteLength): Loc | 
   const ptrCount = hi >>> 16
   const ptrs = data + dataBytes
   if (data < 0 || ptrs + ptrCount * 8 > limit) return undefined
-  return { data, dataBytes, ptrs, ptrCount }
+  out.data = data
+  out.dataBytes = dataBytes
+  out.ptrs = ptrs
+  out.ptrCount = ptrCount
+  return out
 }
 
 /** An inline-composite list: where its first element starts, how many, and each element's shape. */
