@@ -12,7 +12,7 @@ import { type AnswerHook, type CapHook, type CapTable, ErrorHook, type OutCall, 
   SettledAnswer, capTableOf, chainAnswer, followTransform, releaseAll, releaseCaps, setCapTable } from './hooks.js'
 import { type Capability, type ClientClass } from './capability.js'
 import { errorFromException, exceptionTypeCode, exceptionTypeOf } from './exception.js'
-import { IdTable, QuestionTable } from './tables.js'
+import { IdTable, PeerIdTable, QuestionTable } from './tables.js'
 import { receivedMessage } from './message.js'
 import { receivedCall } from './call-buffers.js'
 import { type CallTarget, type FastReturn, TAG_CALL, TAG_FINISH, TAG_RELEASE, TAG_RETURN, adoptLayout, callParams, canMarkOnlyPipeline, copyLaidOut, readFast, setCallYourself, writeCallHeader, writeCapTableOf, writeFinish,
@@ -87,7 +87,7 @@ export class Connection {
   private done = false
   private resolveClosed!: () => void
   private readonly questions = new QuestionTable<Question>()
-  private readonly answers = new Map<number, AnswerEntry>()
+  private readonly answers = new PeerIdTable<AnswerEntry>()
   private readonly exports = new IdTable<ExportEntry>()
   private readonly exportIds = new Map<CapHook, number>()
   private readonly imports = new Map<number, ImportEntry>()
@@ -867,7 +867,7 @@ export class Connection {
     if (closeTransport) this.transport.close(err)
     this.outbox.clear()
     for (const [, q] of this.questions.entries()) { q.returned = true; q.answer.reject(lost) }
-    for (const [, a] of this.answers) { a.answer.cancel(); this.dropAnswer(a) }
+    for (const a of this.answers.values()) { a.answer.cancel(); this.dropAnswer(a) }
     this.answers.clear()
     for (const [, e] of this.imports) { e.hook.broken = lost; e.hook.resolveTo(new ErrorHook(lost)) }
     this.imports.clear()

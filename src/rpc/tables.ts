@@ -79,3 +79,55 @@ export class QuestionTable<T> {
 }
 
 const next = (id: number): number => id === 0xffffffff ? PIPELINE_ONLY_IDS : id + 1
+
+/** Ids below this are kept in an array (a peer reuses small ids, as rpc.capnp asks); others in a Map. */
+export const DENSE_PEER_IDS = 4096
+
+/**
+ * A table keyed by ids the peer chooses (its question ids: our answers). Peers reuse the
+ * smallest free ids, so most live in an array; a Map costs a hash and, as calls come and go, a
+ * rehash of its table each time it grows or shrinks.
+ */
+export class PeerIdTable<T> {
+  private readonly dense: Array<T | undefined> = []
+  private readonly sparse = new Map<number, T>()
+  private count = 0
+
+  get size (): number { return this.count }
+
+  get (id: number): T | undefined { return id < DENSE_PEER_IDS ? this.dense[id] : this.sparse.get(id) }
+
+  has (id: number): boolean { return this.get(id) !== undefined }
+
+  /** Adds or replaces the entry of `id`. */
+  set (id: number, value: T): void {
+    if (!this.has(id)) this.count++
+    if (id < DENSE_PEER_IDS) {
+      while (this.dense.length < id) this.dense.push(undefined) // no holes: the array stays packed
+      this.dense[id] = value
+    } else {
+      this.sparse.set(id, value)
+    }
+  }
+
+  delete (id: number): void {
+    if (!this.has(id)) return
+    this.count--
+    if (id < DENSE_PEER_IDS) this.dense[id] = undefined
+    else this.sparse.delete(id)
+  }
+
+  /** Every entry (a copy: the table may change while the caller goes through them). */
+  values (): T[] {
+    const out: T[] = []
+    for (const v of this.dense) if (v !== undefined) out.push(v)
+    for (const v of this.sparse.values()) out.push(v)
+    return out
+  }
+
+  clear (): void {
+    this.dense.length = 0
+    this.sparse.clear()
+    this.count = 0
+  }
+}
