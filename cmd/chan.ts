@@ -8,8 +8,12 @@ import { walk } from './anchor-path.js'
 import { withHost } from './client.js'
 import { homeOption } from './home-option.js'
 
-/** Sends in flight at once when reading messages from stdin (order is kept by the capability). */
-const SEND_WINDOW = 64
+/**
+ * Sends in flight at once when reading messages from stdin (order is kept by the capability).
+ * Between two nodes on loopback a window of 128 is where throughput stops growing
+ * (bench/chan/remote.ts); the sender then keeps up to 128 unanswered calls.
+ */
+const SEND_WINDOW = 128
 
 const channelKinds = new Set<number>([Value_Which.CHAN, Value_Which.SENDER, Value_Which.RECVER])
 

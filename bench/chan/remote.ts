@@ -7,7 +7,9 @@
 //
 // Prints:  chan.remote_msgs_s, chan.raw_stream_msgs_s (medians over the rounds),
 //          chan.remote.over_raw (median of the per-round ratios; target >= 0.5),
-//          chan.remote.window: how many sends B keeps in flight (WW_BENCH_WINDOW, default 64).
+//          chan.remote.window: how many sends B keeps in flight (WW_BENCH_WINDOW, default 128, as
+//          `ww send`: on loopback the throughput climbs up to a window of 128 and not past it:
+//          32: ~145k msgs/s, 64: ~195k, 128: ~216k, 256: ~208k, 512: ~189k).
 // Knobs: WW_BENCH_MESSAGES (default 10,000 per run), WW_BENCH_ROUNDS (default 7 raw+chan pairs),
 // WW_BENCH_WARMUP (default 2 untimed pairs before them).
 
@@ -22,7 +24,7 @@ import { serveChanOf } from '../../src/csp/server.js'
 import { releaseMessage, writeMessage, type ChanMessage } from '../../src/csp/wire.js'
 
 const N = Number(process.env.WW_BENCH_MESSAGES ?? 10_000)
-const WINDOW = Number(process.env.WW_BENCH_WINDOW ?? 64)
+const WINDOW = Number(process.env.WW_BENCH_WINDOW ?? 128)
 const SIZE = 64
 const RAW = '/ww-bench/raw/1.0.0'
 const RPC = '/ww-bench/rpc/1.0.0'
