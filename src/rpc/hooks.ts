@@ -248,7 +248,7 @@ export class PendingAnswer implements AnswerHook {
   get promise (): Promise<Response> {
     if (this._promise === undefined) {
       if (this.response !== undefined) this._promise = Promise.resolve(this.response)
-      else if (this.error !== undefined) this._promise = Promise.reject(this.error)
+      else if (this.error !== undefined) { this._promise = Promise.reject(this.error); this._promise.catch(() => {}) }
       else this._promise = new Promise((resolve, reject) => { this.resolveFn = resolve; this.rejectFn = reject })
     }
     return this._promise
@@ -294,8 +294,7 @@ export class PendingAnswer implements AnswerHook {
   reject (err: Error): void {
     if (this.settled) return
     this.error = err
-    if (this.rejectFn !== undefined) this.rejectFn(err)
-    else if (this._promise === undefined) { this._promise = Promise.reject(err); this._promise.catch(() => {}) }
+    this.rejectFn?.(err) // no promise yet: `promise` makes an already rejected one if asked
     this.settle()
     for (const w of this.takeWaiters()) w.hook.resolve(new ErrorHook(err))
     this.tellWatcher(undefined, err)
