@@ -72,7 +72,7 @@ const works = ((): boolean => {
  */
 export function viewOf (seg: Segment): DataView {
   const dv = (seg as unknown as { _dv?: unknown })._dv
-  return dv instanceof DataView && dv.buffer === seg.buffer && dv.byteOffset === 0 ? dv : new DataView(seg.buffer)
+  return dv instanceof DataView && dv.buffer === seg.buffer && dv.byteOffset === 0 && dv.byteLength === seg.buffer.byteLength ? dv : new DataView(seg.buffer)
 }
 
 /**
