@@ -6,6 +6,7 @@ import { takeCallBuffer } from '../../src/rpc/call-buffers.js'
 import { Chan } from '../../src/csp/chan.js'
 import { serveChanOf } from '../../src/csp/server.js'
 import { releaseMessage, writeMessage, type ChanMessage } from '../../src/csp/wire.js'
+import type { SenderClient } from '../../src/schema/channel.rpc.js'
 import { memoryPair } from '../../src/transport/index.js'
 import { AdderClient, type AdderServer } from './gen/rpctest.rpc.js'
 
@@ -13,6 +14,17 @@ const adder: AdderServer = {
   add (p, r) { r.sum = p.a + p.b; r.via = 'peer' },
   next () { throw new Error('no next') },
   addVia () { throw new Error('no addVia') }
+}
+
+/** A channel served locally and a Sender capability to it (called through the RPC layer, no connection). */
+function localChannel (): { chan: Chan<ChanMessage>, sender: SenderClient } {
+  const chan = new Chan<ChanMessage>(4, { release: releaseMessage })
+  const chanCap = serveChanOf(chan)
+  const made = chanCap.sender()
+  const sender = made.pipeline.sender.dup()
+  made.release()
+  chanCap.release()
+  return { chan, sender }
 }
 
 describe('rpc: call buffers', () => {
@@ -37,12 +49,7 @@ describe('rpc: call buffers', () => {
   })
 
   it('a call read by a local server gives its buffer back once handled; the channel keeps its own copy of the data', async () => {
-    const chan = new Chan<ChanMessage>(4, { release: releaseMessage })
-    const chanCap = serveChanOf(chan)
-    const made = chanCap.sender()
-    const sender = made.pipeline.sender.dup()
-    made.release()
-    chanCap.release()
+    const { chan, sender } = localChannel()
     let used: ArrayBuffer | undefined
     const data = Uint8Array.from({ length: 48 }, (_, i) => i + 1)
     const sent = sender.send((p) => { writeMessage(p._initMsg(), { data }); used = p.segment.buffer })
@@ -58,12 +65,7 @@ describe('rpc: call buffers', () => {
   })
 
   it('a call whose params outgrow its buffer moves to a larger one, and gives the first back zeroed', async () => {
-    const chan = new Chan<ChanMessage>(4, { release: releaseMessage })
-    const chanCap = serveChanOf(chan)
-    const made = chanCap.sender()
-    const sender = made.pipeline.sender.dup()
-    made.release()
-    chanCap.release()
+    const { chan, sender } = localChannel()
     let first: ArrayBuffer | undefined
     let grown: ArrayBuffer | undefined
     const data = Uint8Array.from({ length: 2000 }, (_, i) => i % 251)
