@@ -370,42 +370,55 @@ export function readFast (segment: ArrayBuffer | DataView): FastCall | FastRetur
     if (target === undefined) return undefined
     const paramsPtr = ptrAt(body, 1)
     if (paramsPtr < 0) return undefined
-    const p = followInto(dv, paramsPtr, PAYLOAD)
-    if (p === undefined || p === null) return undefined
-    const caps = capsOf(dv, p)
-    if (caps === undefined) return undefined
-    const capsPtr = ptrAt(p, 1)
-    const layout = body.dataBytes >= 8 && t.dataBytes >= 8 && t.ptrCount >= 1 && capsPtr >= 0
-      ? new Layout(tag, body.data, body.dataBytes, t.data, t.ptrs, capsPtr)
+    const p = payloadOf(dv, paramsPtr)
+    if (p === undefined) return undefined
+    const layout = body.dataBytes >= 8 && t.dataBytes >= 8 && t.ptrCount >= 1 && p.capsPtr >= 0
+      ? new Layout(tag, body.data, body.dataBytes, t.data, t.ptrs, p.capsPtr)
       : undefined
     const onlyPipeline = bit(dv, body, ONLY_PIPELINE_BYTE * 8 + 2)
-    return new FastCall(u32(dv, body, 0), u64(dv, body, 8), u16(dv, body, 4), target, sendResultsTo, onlyPipeline, paramsPtr, ptrAt(p, 0), caps, layout)
+    return new FastCall(u32(dv, body, 0), u64(dv, body, 8), u16(dv, body, 4), target, sendResultsTo, onlyPipeline, paramsPtr, p.contentPtr, p.caps, layout)
   }
   if (u16(dv, body, 6) !== 0) return undefined // not `results`
   const resultsPtr = ptrAt(body, 0)
   if (resultsPtr < 0) return undefined
-  const p = followInto(dv, resultsPtr, PAYLOAD)
-  if (p === undefined || p === null) return undefined
-  const caps = capsOf(dv, p)
-  if (caps === undefined) return undefined
-  const capsPtr = ptrAt(p, 1)
-  const layout = body.dataBytes >= 8 && capsPtr >= 0 ? new Layout(tag, body.data, body.dataBytes, -1, -1, capsPtr) : undefined
-  return new FastReturn(u32(dv, body, 0), !bit(dv, body, 32), bit(dv, body, 33), resultsPtr, ptrAt(p, 0), caps, layout)
+  const p = payloadOf(dv, resultsPtr)
+  if (p === undefined) return undefined
+  const layout = body.dataBytes >= 8 && p.capsPtr >= 0 ? new Layout(tag, body.data, body.dataBytes, -1, -1, p.capsPtr) : undefined
+  return new FastReturn(u32(dv, body, 0), !bit(dv, body, 32), bit(dv, body, 33), resultsPtr, p.contentPtr, p.caps, layout)
 }
 
-// readFast's Locs, reused from one message to the next (it runs to the end before it returns).
+const NO_CAPS: CapDesc[] = []
+
+/** Where a Payload's content and cap table are, and its cap table read (one, reused: see readFast). */
+class PayloadRead {
+  contentPtr = -1
+  capsPtr = -1
+  caps: CapDesc[] = NO_CAPS
+}
+
+// readFast's scratch records, reused from one message to the next (it runs to the end before it returns).
 const ROOT = new Loc()
 const BODY = new Loc()
 const TARGET = new Loc()
 const PAYLOAD = new Loc()
+const PAYLOAD_READ = new PayloadRead()
 
-/** The cap table of the Payload at `p`, when we can read it; undefined otherwise. */
-function capsOf (dv: DataView, p: Loc): CapDesc[] | undefined {
+/**
+ * For the Payload at `at`: the byte offset of its content pointer (-1 if it has none) and its
+ * cap table, when it is a near struct with a cap table we can read; undefined otherwise.
+ */
+function payloadOf (dv: DataView, at: number): PayloadRead | undefined {
+  const p = followInto(dv, at, PAYLOAD)
+  if (p === undefined || p === null) return undefined
   const capsAt = ptrAt(p, 1)
-  return isNullPtr(dv, capsAt) ? NO_CAPS : readCapTableAt(dv, capsAt)
+  const caps = isNullPtr(dv, capsAt) ? NO_CAPS : readCapTableAt(dv, capsAt)
+  if (caps === undefined) return undefined
+  PAYLOAD_READ.contentPtr = ptrAt(p, 0)
+  PAYLOAD_READ.capsPtr = capsAt
+  PAYLOAD_READ.caps = caps
+  return PAYLOAD_READ
 }
 
-const NO_CAPS: CapDesc[] = []
 
 /**
  * Walks a pipeline transform from the Payload pointer at `payloadAt` straight over the bytes: the capability index it ends on, null where capnp-es
