@@ -1,6 +1,6 @@
 // ww ls PATH, mkchan, store, load, rm: the anchor tree from the command line.
 import { Command } from 'commander'
-import { InvalidArgument } from '../src/errors.js'
+import { InvalidArgument, NotFound } from '../src/errors.js'
 import { Kind, Value_Which } from '../src/schema/anchor.js'
 import { withAnchor } from './anchor-path.js'
 import { homeOption } from './home-option.js'
@@ -68,7 +68,7 @@ export function loadCommand (): Command {
         using loaded = anchor.load()
         const value = (await loaded).value
         if (value._isBytes) process.stdout.write(value.bytes.toUint8Array())
-        else if (value._isEmpty) throw new InvalidArgument(`${path} holds no value`)
+        else if (value._isEmpty) throw new NotFound(`${path} holds no value`)
         else process.stdout.write(`${valueNames.get(value.which()) ?? 'cap'}\n`)
       })
     })

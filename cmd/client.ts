@@ -1,18 +1,16 @@
 // Every command but `start` is a client of the node's API socket. This file must not load libp2p.
 import { existsSync } from 'node:fs'
-import { WwError } from '../src/errors.js'
 import { resolveHome } from '../src/host/home.js'
 import { Connection } from '../src/rpc/index.js'
 import { HostClient } from '../src/schema/host.rpc.js'
 import { connectUnix } from '../src/transport/index.js'
-
-/** No node answers on the home's API socket. */
-export class NoNode extends WwError {}
+import { NoNode } from './exit-codes.js'
 
 /** Connects to the node at `home`, runs `fn` with its Host capability, then disconnects. */
 export async function withHost<T> (homeFlag: string | undefined, fn: (host: HostClient) => Promise<T>): Promise<T> {
   const home = resolveHome(homeFlag)
-  const noNode = new NoNode(`no ww node is running at ${home.dir}; start one with 'ww start'`)
+  const start = homeFlag === undefined ? 'ww start' : `ww start --home ${homeFlag}`
+  const noNode = new NoNode(`no ww node is running at ${home.dir}; start one with '${start}'`)
   if (!existsSync(home.apiSocket)) throw noNode
   let transport
   try {

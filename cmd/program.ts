@@ -9,15 +9,14 @@ import { loadCommand, mkchanCommand, rmCommand, storeCommand } from './anchor.js
 import { recvCommand, sendCommand } from './chan.js'
 import { runCommand } from './run.js'
 import { killCommand, psCommand } from './ps.js'
+import { EXIT, exitCodeOf } from './exit-codes.js'
+import { oneLine } from './one-line.js'
 
 function program (): Command {
   const ww = new Command()
     .name('ww')
     .description('A peer-to-peer cluster node: join a cluster, share capabilities through anchors, run WASM procs.')
     .version(version, '-V, --version', 'print the version and exit')
-    .showSuggestionAfterError(true)
-    .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(text.split('\n')[0].replace(/^error: /, 'ww: ') + '\n') })
   ww.addCommand(startCommand())
   ww.addCommand(idCommand())
   ww.addCommand(lsCommand())
@@ -25,8 +24,20 @@ function program (): Command {
   ww.addCommand(subCommand())
   for (const c of [runCommand(), psCommand(), killCommand()]) ww.addCommand(c)
   for (const c of [mkchanCommand(), sendCommand(), recvCommand(), storeCommand(), loadCommand(), rmCommand()]) ww.addCommand(c)
+  configure(ww)
   return ww
 }
+
+/** Every command, subcommands too, reports a usage error as one "ww: ..." line and throws instead of exiting. */
+function configure (cmd: Command): void {
+  cmd.showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => { write(`ww: ${oneLine(text.replace(/^error: /, ''))}\n`) } })
+  for (const sub of cmd.commands) configure(sub)
+}
+
+/** Commander's own ends that are not errors. */
+const COMMANDER_OK = new Set(['commander.helpDisplayed', 'commander.version', 'commander.help'])
 
 /** Runs `ww` with `args` (the arguments after the program name). */
 export async function runWw (args: string[]): Promise<void> {
@@ -38,8 +49,8 @@ export async function runWw (args: string[]): Promise<void> {
   try {
     await program().parseAsync(args, { from: 'user' })
   } catch (err) {
-    if (err instanceof CommanderError) process.exit(err.exitCode)
-    process.stderr.write(`ww: ${(err as Error).message}\n`)
-    process.exit(1)
+    if (err instanceof CommanderError) process.exit(COMMANDER_OK.has(err.code) ? EXIT.ok : EXIT.usage)
+    process.stderr.write(`ww: ${oneLine((err as Error).message)}\n`)
+    process.exit(exitCodeOf(err))
   }
 }

@@ -23,15 +23,19 @@ export class LimitExceeded extends WwError {}
 export class Canceled extends WwError {}
 /** Malformed input: a bad path, a bad argument, a malformed message. */
 export class InvalidArgument extends WwError {}
+/** Something is already there: a value at an anchor, a node on a home. */
+export class AlreadyExists extends WwError {}
 /** An anchor already holds a value and overwrite was not asked for. */
-export class Occupied extends WwError {}
+export class Occupied extends AlreadyExists {}
 /** A module's bytes are nowhere to be found. */
 export class ModuleNotFound extends WwError {}
 /** The operation is not supported by this peer. */
 export class Unimplemented extends WwError {}
+/** The caller lacks the right to do this. */
+export class PermissionDenied extends WwError {}
 
 const byName: Record<string, new (message: string) => WwError> = {
-  NotFound, Disconnected, Timeout, Closed, LimitExceeded, Canceled, InvalidArgument, Occupied, ModuleNotFound, Unimplemented
+  NotFound, Disconnected, Timeout, Closed, LimitExceeded, Canceled, InvalidArgument, Occupied, ModuleNotFound, Unimplemented, PermissionDenied
 }
 
 /** The reason string an error carries across RPC. */

@@ -1,9 +1,9 @@
 import { mkdirSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs'
 import type { Home } from './home.js'
-import { WwError } from '../errors.js'
+import { AlreadyExists } from '../errors.js'
 
 /** A second node was started on a home that already has one. */
-export class AlreadyRunning extends WwError {}
+export class AlreadyRunning extends AlreadyExists {}
 
 function alive (pid: number): boolean {
   try {

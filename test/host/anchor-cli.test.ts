@@ -55,7 +55,7 @@ describe('host: anchors and channels through the CLI, across two nodes', functio
     await ok(['store', `/${a.peer}/jobs/config`, '--bytes', 'v1', '--home', b.home])
     assert.equal(await ok(['load', '/peer/jobs/config', '--home', a.home]), 'v1')
     const taken = await wwAsync(['store', `/${a.peer}/jobs/config`, '--bytes', 'v2', '--home', b.home])
-    assert.equal(taken.status, 1)
+    assert.equal(taken.status, 5)
     assert.match(taken.stderr, /^ww: .*already holds a bytes value\n$/)
     await ok(['store', `/${a.peer}/jobs/config`, '--bytes', 'v2', '--force', '--home', b.home])
     assert.equal(await ok(['load', `/${a.peer}/jobs/config`, '--home', b.home]), 'v2')
@@ -66,17 +66,17 @@ describe('host: anchors and channels through the CLI, across two nodes', functio
   })
 
   it('bad paths, unknown peers and empty anchors get one clear line', async () => {
-    const cases: Array<[string[], RegExp]> = [
-      [['ls', '/peer/../etc'], /"\.\." is not allowed/],
-      [['ls', '/peer/a b'], /not allowed|printable/],
-      [['load', '/12D3KooWNoSuchPeer/x'], /no live host "12D3KooWNoSuchPeer"/],
-      [['send', '/peer/nothing', 'hi'], /holds no channel/],
-      [['recv', '/peer/nothing', '--timeout', '1'], /holds no channel|no message/],
-      [['load', '/peer/nothing'], /holds no value/]
+    const cases: Array<[string[], RegExp, number]> = [
+      [['ls', '/peer/../etc'], /"\.\." is not allowed/, 2],
+      [['ls', '/peer/a b'], /not allowed|printable/, 2],
+      [['load', '/12D3KooWNoSuchPeer/x'], /no live host "12D3KooWNoSuchPeer"/, 3],
+      [['send', '/peer/nothing', 'hi'], /holds no channel/, 2],
+      [['recv', '/peer/nothing', '--timeout', '1'], /holds no channel/, 2],
+      [['load', '/peer/nothing'], /holds no value/, 3]
     ]
-    for (const [args, pattern] of cases) {
+    for (const [args, pattern, code] of cases) {
       const r = await wwAsync([...args, '--home', b.home])
-      assert.equal(r.status, 1, args.join(' '))
+      assert.equal(r.status, code, `${args.join(' ')}: ${r.stderr}`)
       assert.equal(r.stderr.split('\n').length, 2, r.stderr)
       assert.match(r.stderr, pattern)
     }

@@ -60,7 +60,7 @@ describe('host: ww start, ww ls / and pubsub through the CLI', function () {
     const first = await CliNode.start(home)
     nodes.push(first)
     const again = ww('start', '--home', home, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0')
-    assert.equal(again.status, 1)
+    assert.equal(again.status, 5)
     assert.match(again.stderr, /already running at/)
     const id = JSON.parse((await wwAsync(['id', '--home', home, '--json'])).stdout)
     assert.equal(id.peer, first.peer)
@@ -86,10 +86,10 @@ describe('host: ww start, ww ls / and pubsub through the CLI', function () {
     assert.deepEqual(got.stdout.trim().split('\n'), [`${b.peer} hello from b`, `${b.peer} hello from b`])
   })
 
-  it('commands with no node running say so in one line and exit 1', () => {
+  it('commands with no node running say so in one line, naming the --home given, and exit 69', () => {
     const home = tempHome()
     const r = ww('ls', '/', '--home', home)
-    assert.equal(r.status, 1)
-    assert.equal(r.stderr, `ww: no ww node is running at ${home}; start one with 'ww start'\n`)
+    assert.equal(r.status, 69)
+    assert.equal(r.stderr, `ww: no ww node is running at ${home}; start one with 'ww start --home ${home}'\n`)
   })
 })

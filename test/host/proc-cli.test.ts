@@ -186,15 +186,15 @@ describe('host: ww run, ww ps, ww kill across a cluster', function () {
     assert.equal((await jailed.done).status, 137)
   })
 
-  it('bad input: an unknown peer, a missing file, a bad pid each give one line and exit 1', async () => {
-    for (const r of [
-      await run(a, guest('hello'), '--on', 'nobody'),
-      await run(a, '/no/such.wasm'),
-      await wwAsync(['kill', 'x/y', '--home', a.home]),
-      await wwAsync(['kill', '99999', '--home', a.home]),
-      await run(a, guest('hello'), '--mem', 'lots')
-    ]) {
-      assert.equal(r.status, 1)
+  it('bad input: an unknown peer, a missing file, a bad pid each give one line and their exit code', async () => {
+    for (const [r, code] of [
+      [await run(a, guest('hello'), '--on', 'nobody'), 3],
+      [await run(a, '/no/such.wasm'), 3],
+      [await wwAsync(['kill', 'x/y', '--home', a.home]), 2],
+      [await wwAsync(['kill', '99999', '--home', a.home]), 3],
+      [await run(a, guest('hello'), '--mem', 'lots'), 2]
+    ] as const) {
+      assert.equal(r.status, code, r.stderr)
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
       assert.match(r.stderr, /^ww: /)
     }
