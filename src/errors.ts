@@ -35,7 +35,7 @@ export class Unimplemented extends WwError {}
 export class PermissionDenied extends WwError {}
 
 const byName: Record<string, new (message: string) => WwError> = {
-  NotFound, Disconnected, Timeout, Closed, LimitExceeded, Canceled, InvalidArgument, Occupied, ModuleNotFound, Unimplemented, PermissionDenied
+  NotFound, Disconnected, Timeout, Closed, LimitExceeded, Canceled, InvalidArgument, Occupied, ModuleNotFound, Unimplemented, PermissionDenied, AlreadyExists
 }
 
 /** The reason string an error carries across RPC. */
