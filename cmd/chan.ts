@@ -67,24 +67,21 @@ export function sendCommand (): Command {
           maxCalls: SEND_WINDOW,
           maxBytes: SEND_WINDOW_BYTES,
           timeoutMs: timeout === undefined ? undefined : timeout * 1000,
-          timedOut: () => new Timeout(`a message to ${path} was not taken within ${timeout} s: the channel is full and nobody receives`)
+          timedOut: () => new Timeout(`a message to ${path} was not taken within ${timeout} s: the channel is full and nobody receives`),
+          // Reading stdin, a stall also ends a wait for the next line.
+          onStall: single === undefined ? err => { process.stdin.destroy(err) } : undefined
         })
         try {
           if (single !== undefined) {
             await window.send(single)
           } else {
-            const tooLong = (n: number): Error => new InvalidArgument(`line ${n} of stdin is over ${messageLimit}`)
-            const lines = boundedLines(process.stdin, MAX_MESSAGE_BYTES, tooLong)[Symbol.asyncIterator]()
-            for (;;) {
-              let next
-              try {
-                next = await Promise.race([lines.next(), window.stalled])
-              } catch (err) {
-                if (err instanceof InvalidArgument) await window.drain() // the lines before it are sent
-                throw err
-              }
-              if (next.done === true) break
-              await window.send(next.value)
+            let tooLong: Error | undefined
+            const lineTooLong = (n: number): Error => (tooLong = new InvalidArgument(`line ${n} of stdin is over ${messageLimit}`))
+            try {
+              for await (const line of boundedLines(process.stdin, MAX_MESSAGE_BYTES, lineTooLong)) await window.send(line)
+            } catch (err) {
+              if (err === tooLong) await window.drain() // the lines before it are sent
+              throw err
             }
           }
           await window.drain()

@@ -1,5 +1,5 @@
 // Sends to one channel with a bounded number of calls (and bytes) in flight, and an optional
-// deadline on progress: while sends are unanswered, one must complete every `timeoutMs`.
+// deadline on progress: while sends are unanswered, one must be answered every `timeoutMs`.
 import type { Timeout } from '../src/errors.js'
 import type { SenderClient } from '../src/schema/channel.rpc.js'
 
@@ -8,10 +8,15 @@ export interface SendWindowOptions {
   maxCalls: number
   /** Most message bytes in those sends. */
   maxBytes: number
-  /** Fail when sends are waiting and none has completed for this long (the channel is full and nobody receives). */
+  /** Fail when sends are waiting and none has been answered for this long (the channel is full and nobody receives). */
   timeoutMs?: number
   /** The error a timeout throws. */
   timedOut: () => Timeout
+  /**
+   * Called once on a timeout, for whatever else the sender may be waiting on (its input): a wait
+   * inside the window fails by itself.
+   */
+  onStall?: (err: Timeout) => void
 }
 
 interface InFlight { answer: ReturnType<SenderClient['send']>, bytes: number }
@@ -24,30 +29,25 @@ export class SendWindow {
   private issued = 0
   private answered = 0
   private lastProgress = 0
-  private stall!: (err: Error) => void
-  /**
-   * Rejects once sends have waited `timeoutMs` with none answered: race anything the sender waits
-   * for (the next line of input too) against it, so a stalled channel ends the command whatever
-   * it waits on.
-   */
-  readonly stalled: Promise<never> = new Promise((_resolve, reject) => { this.stall = reject })
+  private stalled: Timeout | undefined
+  /** Fails the wait in progress, if any (one at a time: nothing accumulates on a long-lived promise). */
+  private failWait: ((err: Error) => void) | undefined
 
-  constructor (private readonly sender: SenderClient, private readonly opts: SendWindowOptions) {
-    this.stalled.catch(() => {})
-  }
+  constructor (private readonly sender: SenderClient, private readonly opts: SendWindowOptions) {}
 
   /** Sends `data`; waits first while the window is full. */
   async send (data: Uint8Array): Promise<void> {
     while (this.inFlight.length >= this.opts.maxCalls || (this.inFlight.length > 0 && this.bytes + data.byteLength > this.opts.maxBytes)) {
       await this.settleOldest()
     }
+    if (this.stalled !== undefined) throw this.stalled
     const answer = this.sender.send(p => { p._initMsg()._initData(data.byteLength).copyBuffer(data) })
     this.inFlight.push({ answer, bytes: data.byteLength })
     this.bytes += data.byteLength
     if (this.opts.timeoutMs !== undefined) this.watch(answer.results, this.opts.timeoutMs)
   }
 
-  /** Waits until every send has completed; throws the first failure. */
+  /** Waits until every send has been answered; throws the first failure. */
   async drain (): Promise<void> {
     while (this.inFlight.length > 0) await this.settleOldest()
   }
@@ -62,7 +62,17 @@ export class SendWindow {
 
   private async settleOldest (): Promise<void> {
     const oldest = this.inFlight[0]
-    await Promise.race([oldest.answer.results, this.stalled]) // results: a native promise, no thenable job per send
+    const results = oldest.answer.results // a native promise: no thenable job per send
+    if (this.opts.timeoutMs === undefined) {
+      await results
+    } else {
+      if (this.stalled !== undefined) throw this.stalled
+      try {
+        await new Promise((resolve, reject) => { this.failWait = reject; results.then(resolve, reject) })
+      } finally {
+        this.failWait = undefined
+      }
+    }
     this.inFlight.shift()
     this.bytes -= oldest.bytes
     oldest.answer.release()
@@ -81,10 +91,13 @@ export class SendWindow {
     this.timer = undefined
     if (this.issued === this.answered) return // nothing waits: the next send starts the clock
     const idle = Date.now() - this.lastProgress
-    if (idle >= timeoutMs) {
-      this.stall(this.opts.timedOut())
+    if (idle < timeoutMs) {
+      this.timer = setTimeout(() => { this.check(timeoutMs) }, timeoutMs - idle)
       return
     }
-    this.timer = setTimeout(() => { this.check(timeoutMs) }, timeoutMs - idle)
+    const err = this.opts.timedOut()
+    this.stalled = err
+    this.failWait?.(err)
+    this.opts.onStall?.(err)
   }
 }
