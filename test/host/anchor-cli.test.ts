@@ -1,8 +1,19 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { rmSync, writeFileSync } from 'node:fs'
+import { existsSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { CliNode, eventually, sleep, tempHome, wwAsync, wwBin } from './cli-node.js'
+import { CliNode, eventually, sleep, tempHome, wwAsync, wwBin, type CliResult } from './cli-node.js'
+
+/** Runs a program to completion without blocking the event loop. */
+async function runAsync (file: string, args: string[]): Promise<CliResult> {
+  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', d => { stdout += String(d) })
+  child.stderr.on('data', d => { stderr += String(d) })
+  const status = await new Promise<number | null>(resolve => child.on('close', resolve))
+  return { status, stdout, stderr }
+}
 
 describe('host: anchors and channels through the CLI, across two nodes', function () {
   this.timeout(120_000)
@@ -67,7 +78,7 @@ describe('host: anchors and channels through the CLI, across two nodes', functio
     assert.equal(await ok(['ls', `/${a.peer}`, '--home', b.home]), '')
   })
 
-  it('bad paths, unknown peers and empty anchors get one clear line', async () => {
+  it('bad paths, unknown peers and missing anchors get one clear line', async () => {
     const cases: Array<[string[], RegExp, number]> = [
       [['ls', '/peer/../etc'], /"\.\." is not allowed/, 2],
       [['ls', '/peer/a b'], /not allowed|printable/, 2],
@@ -170,6 +181,24 @@ describe('host: anchors and channels through the CLI, across two nodes', functio
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
+  })
+
+  it('on a terminal, load ends its bytes with a newline and store with no value says how to give one (a pty from script(1))', async function () {
+    if (!existsSync('/usr/bin/script')) this.skip()
+    /** Runs `ww ARGS` with a terminal for stdin and stdout; the terminal turns "\n" into "\r\n". */
+    const onTerminal = async (args: string[]): Promise<CliResult> => {
+      const command = [wwBin, ...args].map(x => `'${x}'`).join(' ')
+      return await runAsync('/usr/bin/script', ['-qec', command, '/dev/null'])
+    }
+    await ok(['store', '/peer/tty/v', '--bytes', 'v1', '--home', a.home])
+    assert.equal(await ok(['load', '/peer/tty/v', '--home', a.home]), 'v1', 'a pipe gets the exact bytes')
+    const loaded = await onTerminal(['load', '/peer/tty/v', '--home', a.home])
+    assert.equal(loaded.status, 0, loaded.stderr)
+    assert.equal(loaded.stdout, 'v1\r\n')
+    const store = await onTerminal(['store', '/peer/tty/w', '--home', a.home])
+    assert.equal(store.status, 2)
+    assert.equal(store.stdout, 'ww: store needs a value: give --bytes DATA or --file FILE, or pipe it in (echo hi | ww store PATH)\r\n')
+    await ok(['rm', '/peer/tty/v', '--home', a.home])
   })
 
   it('ls -R lists every anchor below a path, here and across nodes, as lines or --json, --depth bounding it', async () => {
