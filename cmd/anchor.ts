@@ -1,17 +1,19 @@
 // ww ls PATH, mkchan, store, load, rm: the anchor tree from the command line.
 import { Command } from 'commander'
+import { DEFAULT_ANCHOR_LIMITS } from '../src/anchor/limits.js'
+import { DEFAULT_CHAN_LIMITS } from '../src/csp/limits.js'
 import { InvalidArgument, NotFound } from '../src/errors.js'
-import { Kind, Value_Which } from '../src/schema/anchor.js'
-import { withAnchor } from './anchor-path.js'
+import { Value_Which } from '../src/schema/anchor.js'
+import { withAnchor, withExistingAnchor } from './anchor-path.js'
 import { homeOption } from './home-option.js'
+import { kindName } from './kind-names.js'
+import { valueFromInput } from './value-source.js'
+import { withNewline } from './terminal-output.js'
 
-const namesOf = (o: Record<string, number>): Map<number, string> => new Map(Object.entries(o).map(([k, v]) => [v, k.toLowerCase()]))
-const kindNames = namesOf(Kind)
-const valueNames = namesOf(Value_Which)
-const kindName = (k: number): string => kindNames.get(k) ?? 'unknown'
+const valueNames = new Map(Object.entries(Value_Which).map(([k, v]) => [v as number, k.toLowerCase()]))
 
 export async function listAnchor (homeFlag: string | undefined, path: string, json: boolean): Promise<void> {
-  await withAnchor(homeFlag, path, async anchor => {
+  await withExistingAnchor(homeFlag, path, async anchor => {
     using ls = anchor.ls()
     const children = [...(await ls).children].map(c => ({ name: c.name, kind: kindName(c.kind), children: c.children }))
     if (json) {
@@ -22,16 +24,18 @@ export async function listAnchor (homeFlag: string | undefined, path: string, js
   })
 }
 
+const MAX_CAPACITY = DEFAULT_CHAN_LIMITS.maxCapacity
+
 export function mkchanCommand (): Command {
   return new Command('mkchan')
     .description('make a channel on the host that owns PATH and store it there')
     .argument('<path>', 'anchor path, /<peer ID>/... (or /peer/... for the local host)')
     .addOption(homeOption())
-    .option('--cap <n>', 'buffer capacity (0 = rendezvous)', '0')
+    .option('--cap <n>', `buffer capacity, 0 (rendezvous) to ${MAX_CAPACITY} (maxCapacity)`, '0')
     .option('--force', 'replace a value already stored at PATH')
     .action(async (path: string, flags: { home?: string, cap: string, force?: boolean }) => {
-      const cap = Number(flags.cap)
-      if (!Number.isInteger(cap) || cap < 0) throw new InvalidArgument(`--cap must be a non-negative integer, got ${flags.cap}`)
+      const cap = /^[0-9]+$/.test(flags.cap) ? Number(flags.cap) : NaN
+      if (!(cap <= MAX_CAPACITY)) throw new InvalidArgument(`--cap must be an integer from 0 to ${MAX_CAPACITY} (maxCapacity), got ${flags.cap}`)
       await withAnchor(flags.home, path, async anchor => {
         using made = anchor.makeChan(p => { p.capacity = cap; p.overwrite = flags.force === true })
         await made
@@ -39,15 +43,18 @@ export function mkchanCommand (): Command {
     })
 }
 
+const MAX_VALUE_BYTES = DEFAULT_ANCHOR_LIMITS.maxValueBytes
+
 export function storeCommand (): Command {
   return new Command('store')
-    .description('store bytes at PATH')
+    .description(`store bytes at PATH: from --bytes, --file, or else stdin (echo hi | ww store PATH); at most ${MAX_VALUE_BYTES} bytes (maxValueBytes, 1 MiB)`)
     .argument('<path>', 'anchor path')
     .addOption(homeOption())
-    .requiredOption('--bytes <data>', 'the bytes to store (UTF-8)')
+    .option('--bytes <data>', 'the bytes to store (UTF-8)')
+    .option('--file <file>', 'store the contents of FILE')
     .option('--force', 'replace a value already stored at PATH')
-    .action(async (path: string, flags: { home?: string, bytes: string, force?: boolean }) => {
-      const bytes = new TextEncoder().encode(flags.bytes)
+    .action(async (path: string, flags: { home?: string, bytes?: string, file?: string, force?: boolean }) => {
+      const bytes = await valueFromInput(flags, MAX_VALUE_BYTES)
       await withAnchor(flags.home, path, async anchor => {
         using stored = anchor.store(p => {
           p._initValue()._initBytes(bytes.byteLength).copyBuffer(bytes)
@@ -60,14 +67,14 @@ export function storeCommand (): Command {
 
 export function loadCommand (): Command {
   return new Command('load')
-    .description('print what PATH holds: its bytes, or the kind of capability')
+    .description('print what PATH holds: its bytes (with a newline added on a terminal when they lack one), or the kind of capability')
     .argument('<path>', 'anchor path')
     .addOption(homeOption())
     .action(async (path: string, flags: { home?: string }) => {
-      await withAnchor(flags.home, path, async anchor => {
+      await withExistingAnchor(flags.home, path, async anchor => {
         using loaded = anchor.load()
         const value = (await loaded).value
-        if (value._isBytes) process.stdout.write(value.bytes.toUint8Array())
+        if (value._isBytes) process.stdout.write(withNewline(value.bytes.toUint8Array(), process.stdout.isTTY))
         else if (value._isEmpty) throw new NotFound(`${path} holds no value`)
         else process.stdout.write(`${valueNames.get(value.which()) ?? 'cap'}\n`)
       })
@@ -76,12 +83,12 @@ export function loadCommand (): Command {
 
 export function rmCommand (): Command {
   return new Command('rm')
-    .description('clear the value stored at PATH')
+    .description('clear the value stored at PATH (an anchor holding nothing is an error)')
     .argument('<path>', 'anchor path')
     .addOption(homeOption())
     .action(async (path: string, flags: { home?: string }) => {
-      await withAnchor(flags.home, path, async anchor => {
-        using cleared = anchor.store(p => { p._initValue().empty = true; p.overwrite = true })
+      await withExistingAnchor(flags.home, path, async anchor => {
+        using cleared = anchor.clear()
         await cleared
       })
     })

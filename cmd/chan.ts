@@ -1,29 +1,37 @@
 // ww send / ww recv: talk through a channel stored at an anchor.
-import { createInterface } from 'node:readline'
 import { Command } from 'commander'
+import { DEFAULT_CHAN_LIMITS } from '../src/csp/limits.js'
 import { InvalidArgument, Timeout } from '../src/errors.js'
 import { Value_Which } from '../src/schema/anchor.js'
 import type { HostClient } from '../src/schema/host.rpc.js'
-import { walk } from './anchor-path.js'
+import { inUserTerms, lookup } from './anchor-path.js'
+import { boundedLines } from './bounded-input.js'
 import { withHost } from './client.js'
 import { homeOption } from './home-option.js'
+import { SendWindow } from './send-window.js'
 
 /**
  * Sends in flight at once when reading messages from stdin (order is kept by the capability).
  * Between two nodes on loopback a window of 128 is where throughput stops growing
- * (bench/chan/remote.ts); the sender then keeps up to 128 unanswered calls.
+ * (bench/chan/remote.ts); the sender then keeps up to 128 unanswered calls, and at most
+ * SEND_WINDOW_BYTES of messages in them, so large messages do not pile up in the client.
  */
 const SEND_WINDOW = 128
+const SEND_WINDOW_BYTES = 8 << 20
+
+/** The largest message a channel takes (its data, in bytes): the channel servers' maxMessageBytes. */
+export const MAX_MESSAGE_BYTES = DEFAULT_CHAN_LIMITS.maxMessageBytes
+const messageLimit = `the message limit of ${MAX_MESSAGE_BYTES} bytes (maxMessageBytes)`
 
 const channelKinds = new Set<number>([Value_Which.CHAN, Value_Which.SENDER, Value_Which.RECVER])
 
 /** Loads the value at `path` (pipelined) and checks, once it arrives, that it is a channel end. */
 function loadChannel (host: HostClient, path: string) {
-  const at = walk(host, path)
+  const at = lookup(host, path)
   const loaded = at.anchor.load()
   const checked = loaded.then(r => {
     if (!channelKinds.has(r.value.which())) throw new InvalidArgument(`${path} holds no channel`)
-  })
+  }, err => { throw inUserTerms(err, path) })
   checked.catch(() => {})
   return {
     value: loaded.pipeline.value,
@@ -32,40 +40,58 @@ function loadChannel (host: HostClient, path: string) {
   }
 }
 
+/** Seconds from --timeout, or undefined without it. */
+function timeoutOf (flag: string | undefined): number | undefined {
+  if (flag === undefined) return undefined
+  const seconds = Number(flag)
+  if (!(seconds > 0) || !Number.isFinite(seconds)) throw new InvalidArgument(`--timeout must be a positive number of seconds, got ${flag}`)
+  return seconds
+}
+
 export function sendCommand (): Command {
   return new Command('send')
-    .description('send MESSAGE to the channel stored at PATH; without MESSAGE, send each line of stdin')
+    .description(`send MESSAGE to the channel stored at PATH; without MESSAGE, send each line of stdin (without its newline). A message is at most ${MAX_MESSAGE_BYTES} bytes (maxMessageBytes, 1 MiB); a longer MESSAGE or line fails, naming it, after the lines before it are sent`)
     .argument('<path>', 'anchor path holding a channel or sender')
     .argument('[message]', 'the message (UTF-8)')
     .addOption(homeOption())
-    .action(async (path: string, message: string | undefined, flags: { home?: string }) => {
+    .option('--timeout <seconds>', 'give up when a message waits longer than this to be taken (the channel is full and nobody receives)')
+    .action(async (path: string, message: string | undefined, flags: { home?: string, timeout?: string }) => {
+      const timeout = timeoutOf(flags.timeout)
+      const single = message === undefined ? undefined : Buffer.from(message, 'utf8')
+      if (single !== undefined && single.byteLength > MAX_MESSAGE_BYTES) {
+        throw new InvalidArgument(`MESSAGE is ${single.byteLength} bytes, over ${messageLimit}`)
+      }
       await withHost(flags.home, async host => {
         const ch = loadChannel(host, path)
-        const sender = ch.value.sender
-        const inFlight: Array<ReturnType<typeof sender.send>> = []
-        const send = (text: string): void => {
-          const bytes = new TextEncoder().encode(text)
-          inFlight.push(sender.send(p => { p._initMsg()._initData(bytes.byteLength).copyBuffer(bytes) }))
-        }
-        const settleOldest = async (): Promise<void> => {
-          const a = inFlight.shift()!
-          try { await a.results } finally { a.release() } // a native promise: no thenable job per send
-        }
+        const window = new SendWindow(ch.value.sender, {
+          maxCalls: SEND_WINDOW,
+          maxBytes: SEND_WINDOW_BYTES,
+          timeoutMs: timeout === undefined ? undefined : timeout * 1000,
+          timedOut: () => new Timeout(`a message to ${path} was not taken within ${timeout} s: the channel is full and nobody receives`),
+          // Reading stdin, a stall also ends a wait for the next line.
+          onStall: single === undefined ? err => { process.stdin.destroy(err) } : undefined
+        })
         try {
-          if (message !== undefined) {
-            send(message)
+          if (single !== undefined) {
+            await window.send(single)
           } else {
-            for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
-              send(line)
-              if (inFlight.length >= SEND_WINDOW) await settleOldest()
+            let tooLong: Error | undefined
+            const lineTooLong = (n: number): Error => (tooLong = new InvalidArgument(`line ${n} of stdin is over ${messageLimit}`))
+            try {
+              for await (const line of boundedLines(process.stdin, MAX_MESSAGE_BYTES, lineTooLong)) await window.send(line)
+            } catch (err) {
+              if (err === tooLong) await window.drain() // the lines before it are sent
+              throw err
             }
           }
-          while (inFlight.length > 0) await settleOldest()
+          await window.drain()
         } catch (err) {
-          await ch.checked // a path holding no channel says so, rather than how a send on it failed
+          // A path holding no channel says so, rather than how a send on it failed (a timeout
+          // stands: the load may be what never came back).
+          if (!(err instanceof Timeout)) await ch.checked
           throw err
         } finally {
-          for (const a of inFlight) a.release()
+          window.release()
           ch.release()
         }
       })
@@ -82,8 +108,7 @@ export function recvCommand (): Command {
     .action(async (path: string, flags: { home?: string, count: string, timeout?: string }) => {
       const count = Number(flags.count)
       if (!Number.isInteger(count) || count < 1) throw new InvalidArgument(`--count must be a positive integer, got ${flags.count}`)
-      const timeout = flags.timeout === undefined ? undefined : Number(flags.timeout)
-      if (timeout !== undefined && !(timeout > 0)) throw new InvalidArgument(`--timeout must be a positive number of seconds, got ${flags.timeout}`)
+      const timeout = timeoutOf(flags.timeout)
       await withHost(flags.home, async host => {
         const ch = loadChannel(host, path)
         try {

@@ -5,8 +5,12 @@ import type { HostClient } from '../src/schema/host.rpc.js'
 import { listAnchor } from './anchor.js'
 import { withHost } from './client.js'
 import { collect, homeOption } from './home-option.js'
+import { listRecursive } from './ls-tree.js'
+import { DEFAULT_LIST_LIMITS } from '../src/anchor/limits.js'
 
-interface LsFlags { home?: string, where?: string[], json?: boolean }
+interface LsFlags { home?: string, where?: string[], json?: boolean, recursive?: boolean, depth?: string }
+
+const { maxListDepth, maxListEntries } = DEFAULT_LIST_LIMITS
 
 export function lsCommand (): Command {
   return new Command('ls')
@@ -15,7 +19,15 @@ export function lsCommand (): Command {
     .addOption(homeOption())
     .option('--where <k=v>', 'only hosts whose meta has this pair; repeatable', collect)
     .option('--json', 'print objects, one JSON array')
+    .option('-R, --recursive', `every anchor below PATH, one "path<TAB>kind" line each (with --json: {path, kind, children}); at most ${maxListEntries} anchors (maxListEntries)`)
+    .option('--depth <n>', `with -R: how many levels below PATH, 1 to ${maxListDepth} (maxListDepth)`)
     .action(async (path: string, flags: LsFlags) => {
+      if (flags.depth !== undefined && flags.recursive !== true) throw new InvalidArgument('--depth applies to ls -R only')
+      if (flags.recursive === true) {
+        if (flags.where !== undefined) throw new InvalidArgument('--where filters hosts: it applies to "ww ls /" only, without -R')
+        await listRecursive(flags.home, path, flags)
+        return
+      }
       if (path !== '/' && path !== '') {
         if (flags.where !== undefined) throw new InvalidArgument('--where filters hosts: it applies to "ww ls /" only')
         await listAnchor(flags.home, path, flags.json === true)

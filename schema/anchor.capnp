@@ -3,8 +3,9 @@
 #
 # "/" lists the live hosts by peer ID; "/<peer>/a/b" is an anchor in that
 # host's tree. An anchor can hold one value that anyone who can walk there can
-# load. A walk creates missing anchors; an anchor disappears when no capability
-# refers to it, it has no children and it holds no value.
+# load. A walk creates missing anchors (a lookup only reaches existing ones); an
+# anchor disappears when no capability refers to it, it has no children and it
+# holds no value.
 #
 # Paths are "/"-separated components of printable ASCII (0x21-0x7e); empty,
 # "." and ".." components are rejected. A path is always relative to the anchor
@@ -70,4 +71,14 @@ interface Anchor {
   makeChan @5 (capacity :UInt32, overwrite :Bool) -> (chan :Channel.Chan);
   # Makes a channel on the host that owns this anchor and stores it here
   # (same overwrite rule as store).
+
+  lookup @6 (path :Text) -> (anchor :Anchor);
+  # Like walk, but creates nothing: fails with "NotFound: no anchor /a/b"
+  # (naming the first anchor on the path that does not exist) instead.
+  # Through the cluster root, an unknown peer fails with "NotFound: no live
+  # host ...".
+
+  clear @7 () -> ();
+  # Clears the value held, like store of an empty value, but fails with
+  # "NotFound: ... holds no value" when there is none.
 }

@@ -3,7 +3,7 @@
 // send, ...) travel with the walk: one round trip for the whole chain. This file knows nothing
 // of libp2p: the host layer supplies ClusterHosts.
 
-import { AnchorClient, Anchor_Walk$Results$Caps, type AnchorServer } from '../schema/anchor.rpc.js'
+import { AnchorClient, Anchor_Lookup$Results$Caps, Anchor_Walk$Results$Caps, type AnchorServer } from '../schema/anchor.rpc.js'
 import { Kind } from '../schema/anchor.js'
 import { InvalidArgument, NotFound } from '../errors.js'
 import { DEFAULT_ANCHOR_LIMITS, type AnchorLimits } from './limits.js'
@@ -24,6 +24,8 @@ export interface ClusterHosts {
   self?: string
   /** This host's own tree at a path below its root, without a call (default: hostRoot(self).walk). */
   walkSelf?: (path: string) => AnchorClient
+  /** The same, for an anchor that exists (NotFound otherwise) (default: hostRoot(self).lookup). */
+  lookupSelf?: (path: string) => AnchorClient
 }
 
 /** The path component that names the host the caller is on. */
@@ -35,6 +37,22 @@ export function serveClusterRoot (hosts: ClusterHosts, limits: Partial<AnchorLim
   const noValue = (): never => {
     throw new InvalidArgument('the cluster root holds no value: store under /<peer>/...')
   }
+  /**
+   * Where a walk or lookup of `path` from "/" leads: an anchor reached here (yours to release), or
+   * a host's root (yours to release) and the rest of the path, to be walked or looked up there.
+   */
+  const reach = (path: string, how: 'walk' | 'lookup'): { anchor: AnchorClient } | { root: AnchorClient, rest: string } => {
+    const parts = parsePath(path, lim)
+    if (parts.length === 0) return { anchor: serveClusterRoot(hosts, limits) }
+    const [name, ...rest] = parts
+    const peer = name === SELF_COMPONENT && hosts.self !== undefined ? hosts.self : name
+    if (peer !== hosts.self && !(hosts.isLive?.(peer) ?? hosts.peers().includes(peer))) throw new NotFound(`no live host ${JSON.stringify(peer)}`)
+    const here = how === 'walk' ? hosts.walkSelf : hosts.lookupSelf
+    if (peer === hosts.self && rest.length > 0 && here !== undefined) return { anchor: here(formatPath(rest)) }
+    const root = hosts.hostRoot(peer)
+    return rest.length === 0 ? { anchor: root } : { root, rest: formatPath(rest) }
+  }
+
   const server: AnchorServer = {
     ls (_params, results) {
       const peers = [...hosts.peers()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
@@ -47,29 +65,28 @@ export function serveClusterRoot (hosts: ClusterHosts, limits: Partial<AnchorLim
       })
     },
     walk (params, results, ctx) {
-      const parts = parsePath(params.path, lim)
-      if (parts.length === 0) {
-        using again = serveClusterRoot(hosts, limits)
-        Anchor_Walk$Results$Caps.anchor.set(results, again)
-        return
-      }
-      const [name, ...rest] = parts
-      const peer = name === SELF_COMPONENT && hosts.self !== undefined ? hosts.self : name
-      if (peer !== hosts.self && !(hosts.isLive?.(peer) ?? hosts.peers().includes(peer))) throw new NotFound(`no live host ${JSON.stringify(peer)}`)
-      if (peer === hosts.self && rest.length > 0 && hosts.walkSelf !== undefined) {
-        using anchor = hosts.walkSelf(formatPath(rest))
+      const found = reach(params.path, 'walk')
+      if ('anchor' in found) {
+        using anchor = found.anchor
         Anchor_Walk$Results$Caps.anchor.set(results, anchor)
         return
       }
-      using root = hosts.hostRoot(peer)
-      if (rest.length === 0) {
-        Anchor_Walk$Results$Caps.anchor.set(results, root)
-        return
-      }
+      using root = found.root
       // The remote walk's answer becomes this one: the caller's following calls are forwarded
       // to it as they come, and a caller that only pipelines gets no Return from either hop.
-      ctx.tailCall(root.walk((p) => { p.path = formatPath(rest) }, { onlyPipeline: ctx.onlyPipeline }))
+      ctx.tailCall(root.walk((p) => { p.path = found.rest }, { onlyPipeline: ctx.onlyPipeline }))
     },
+    lookup (params, results, ctx) {
+      const found = reach(params.path, 'lookup')
+      if ('anchor' in found) {
+        using anchor = found.anchor
+        Anchor_Lookup$Results$Caps.anchor.set(results, anchor)
+        return
+      }
+      using root = found.root
+      ctx.tailCall(root.lookup((p) => { p.path = found.rest }, { onlyPipeline: ctx.onlyPipeline }))
+    },
+    clear: noValue,
     load (_params, results) {
       writeValue(results._initValue(), undefined)
     },

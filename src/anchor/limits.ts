@@ -20,3 +20,16 @@ export const DEFAULT_ANCHOR_LIMITS: Readonly<AnchorLimits> = Object.freeze({
   maxChildren: 4096,
   maxValueBytes: 1 << 20
 })
+
+/** Limits of a recursive listing (`ww ls -R`), which a client makes by looking up each anchor with children. */
+export interface ListLimits {
+  /** Most anchors one listing reports; a larger tree is reported this far, then fails with LimitExceeded. */
+  maxListEntries: number
+  /** Deepest level listed below the path: a host tree's maxDepth, plus one for the hosts under "/". */
+  maxListDepth: number
+}
+
+export const DEFAULT_LIST_LIMITS: Readonly<ListLimits> = Object.freeze({
+  maxListEntries: 10_000,
+  maxListDepth: DEFAULT_ANCHOR_LIMITS.maxDepth + 1
+})

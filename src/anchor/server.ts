@@ -3,7 +3,9 @@
 // new references through the results message, store takes references of its own.
 
 import type { Capability } from '../rpc/index.js'
-import { AnchorClient, Anchor_MakeChan$Results$Caps, Anchor_Walk$Results$Caps, type AnchorServer } from '../schema/anchor.rpc.js'
+import {
+  AnchorClient, Anchor_Lookup$Results$Caps, Anchor_MakeChan$Results$Caps, Anchor_Walk$Results$Caps, type AnchorServer
+} from '../schema/anchor.rpc.js'
 import { serveChan } from '../csp/server.js'
 import type { ChanLimits } from '../csp/limits.js'
 import type { AnchorRef, AnchorTree } from './tree.js'
@@ -44,6 +46,14 @@ export class ServedTree {
       return capabilityOf(root.walk(path), this.opts, this.served)
     } finally { root.release() }
   }
+
+  /** The existing anchor at `path` as a capability (yours to release); throws as a lookup does. */
+  lookup (path: string): AnchorClient {
+    const root = this.tree.root()
+    try {
+      return capabilityOf(root.lookup(path), this.opts, this.served)
+    } finally { root.release() }
+  }
 }
 
 /** The capability for the anchor `target` names (taking `target` over): the one served already, or a new one. */
@@ -71,8 +81,15 @@ export function serveAnchor (ref: AnchorRef<Capability>, opts: AnchorServerOptio
       using child = capabilityOf(ref.walk(params.path), opts, served)
       Anchor_Walk$Results$Caps.anchor.set(results, child)
     },
+    lookup (params, results) {
+      using found = capabilityOf(ref.lookup(params.path), opts, served)
+      Anchor_Lookup$Results$Caps.anchor.set(results, found)
+    },
     load (_params, results) {
       writeValue(results._initValue(), ref.load())
+    },
+    clear () {
+      ref.clear()
     },
     store (params, _results) {
       const value = params._hasValue() ? readValue(params.value) : undefined

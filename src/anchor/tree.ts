@@ -2,7 +2,7 @@
 //
 // An AnchorRef is a counted reference to one anchor (the core of an Anchor capability: the
 // server holds one and releases it when the capability is released). walk() creates missing
-// anchors and returns a new reference. An anchor is removed as soon as no reference refers to
+// anchors and returns a new reference; lookup() reaches only anchors that exist. An anchor is removed as soon as no reference refers to
 // it, it has no children and it holds no value; removing it may leave its parent in the same
 // state, so removal cascades up. The root is never removed.
 //
@@ -11,7 +11,7 @@
 // dropped (never on load: a loader that keeps the capability must take its own reference).
 
 import { logger } from '../log.js'
-import { Closed, InvalidArgument, LimitExceeded, Occupied } from '../errors.js'
+import { Closed, InvalidArgument, LimitExceeded, NotFound, Occupied } from '../errors.js'
 import { DEFAULT_ANCHOR_LIMITS, type AnchorLimits } from './limits.js'
 import { formatPath, parsePath } from './path.js'
 
@@ -137,6 +137,20 @@ export class AnchorTree<C = unknown> {
     return cur
   }
 
+  /** @internal Walks down from `from` through existing anchors only; NotFound names the first missing one. */
+  find (from: AnchorNode<C>, parts: readonly string[]): AnchorNode<C> {
+    let cur = from
+    for (const name of parts) {
+      const child = cur.children.get(name)
+      if (child === undefined) {
+        const above = cur.path(this.mount)
+        throw new NotFound(`no anchor ${above === '/' ? '' : above}/${name}`)
+      }
+      cur = child
+    }
+    return cur
+  }
+
   /** @internal Removes `node` and then each ancestor while it is an orphan. */
   prune (node: AnchorNode<C>): void {
     let n: AnchorNode<C> | undefined = node
@@ -172,6 +186,13 @@ export class AnchorRef<C = unknown> {
     this.check()
     const parts = parsePath(path, this.tree.limits)
     return new AnchorRef(this.tree, this.tree.descend(this.node, parts))
+  }
+
+  /** A new reference to the existing anchor at `path` below this one; creates nothing (NotFound instead). */
+  lookup (path: string): AnchorRef<C> {
+    this.check()
+    const parts = parsePath(path, this.tree.limits)
+    return new AnchorRef(this.tree, this.tree.find(this.node, parts))
   }
 
   /** Another reference to the same anchor. */
@@ -210,6 +231,13 @@ export class AnchorRef<C = unknown> {
     // A cleared anchor with no holder and no children goes away (this ref still holds it, but
     // the check is cheap and keeps the rule in one place).
     this.tree.prune(this.node)
+  }
+
+  /** Clears the value held; NotFound when there is none (what `rm` of nothing is). */
+  clear (): void {
+    this.check()
+    if (this.node.value === undefined) throw new NotFound(`anchor ${this.node.path(this.tree.mount)} holds no value`)
+    this.store(undefined)
   }
 
   /** Drops this reference; the anchor may go away. Releasing twice is a no-op. */

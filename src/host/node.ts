@@ -57,6 +57,7 @@ export class WwNode {
       const hosts = {
         self: c.peerId,
         walkSelf: (path: string) => served.walk(path),
+        lookupSelf: (path: string) => served.lookup(path),
         peers: () => c.ls().map(r => r.peer),
         isLive: (peer: string) => c.lookup(peer) !== undefined,
         hostRoot: (peer: string) => peer === c.peerId ? local.dup() : peers.root(peer)

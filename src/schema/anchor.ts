@@ -465,6 +465,71 @@ export class Anchor_MakeChan$Results$Promise {
     return await this.pipeline.struct();
   }
 }
+export class Anchor_Lookup$Params extends $.Struct {
+  static readonly _capnp = {
+    displayName: "lookup$Params",
+    id: "eb0e61bc14530144",
+    size: new $.ObjectSize(0, 1),
+  };
+  get path(): string {
+    return $.utils.getText(0, this);
+  }
+  set path(value: string) {
+    $.utils.setText(0, value, this);
+  }
+  toString(): string { return "Anchor_Lookup$Params_" + super.toString(); }
+}
+export class Anchor_Lookup$Results extends $.Struct {
+  static readonly _capnp = {
+    displayName: "lookup$Results",
+    id: "e64ec81954fa22ef",
+    size: new $.ObjectSize(0, 1),
+  };
+  get anchor(): Anchor$Client {
+    return new Anchor$Client($.utils.getInterfaceClientOrNullAt(0, this));
+  }
+  set anchor(value: Anchor$Client) {
+    $.utils.setInterfacePointer(this.segment.message.addCap(value.client), $.utils.getPointer(0, this));
+  }
+  toString(): string { return "Anchor_Lookup$Results_" + super.toString(); }
+}
+export class Anchor_Lookup$Results$Promise {
+  pipeline: $.Pipeline<any, any, Anchor_Lookup$Results>;
+  constructor(pipeline: $.Pipeline<any, any, Anchor_Lookup$Results>) {
+    this.pipeline = pipeline;
+  }
+  getAnchor(): Anchor$Client {
+    return new Anchor$Client(this.pipeline.getPipeline(Anchor, 0).client());
+  }
+  async promise(): Promise<Anchor_Lookup$Results> {
+    return await this.pipeline.struct();
+  }
+}
+export class Anchor_Clear$Params extends $.Struct {
+  static readonly _capnp = {
+    displayName: "clear$Params",
+    id: "f293408ed8b9383d",
+    size: new $.ObjectSize(0, 0),
+  };
+  toString(): string { return "Anchor_Clear$Params_" + super.toString(); }
+}
+export class Anchor_Clear$Results extends $.Struct {
+  static readonly _capnp = {
+    displayName: "clear$Results",
+    id: "be88c7a082f4c0e4",
+    size: new $.ObjectSize(0, 0),
+  };
+  toString(): string { return "Anchor_Clear$Results_" + super.toString(); }
+}
+export class Anchor_Clear$Results$Promise {
+  pipeline: $.Pipeline<any, any, Anchor_Clear$Results>;
+  constructor(pipeline: $.Pipeline<any, any, Anchor_Clear$Results>) {
+    this.pipeline = pipeline;
+  }
+  async promise(): Promise<Anchor_Clear$Results> {
+    return await this.pipeline.struct();
+  }
+}
 export class Anchor$Client {
   client: $.Client;
   static readonly interfaceId: bigint = 0xa3d1b22163041b94n;
@@ -477,7 +542,9 @@ export class Anchor$Client {
     $.Method<Anchor_Load$Params, Anchor_Load$Results>,
     $.Method<Anchor_Store$Params, Anchor_Store$Results>,
     $.Method<Anchor_Path$Params, Anchor_Path$Results>,
-    $.Method<Anchor_MakeChan$Params, Anchor_MakeChan$Results>
+    $.Method<Anchor_MakeChan$Params, Anchor_MakeChan$Results>,
+    $.Method<Anchor_Lookup$Params, Anchor_Lookup$Results>,
+    $.Method<Anchor_Clear$Params, Anchor_Clear$Results>
   ] = [
     {
       ParamsClass: Anchor_Ls$Params,
@@ -526,6 +593,22 @@ export class Anchor$Client {
       methodId: 5,
       interfaceName: "anchor.capnp:Anchor",
       methodName: "makeChan"
+    },
+    {
+      ParamsClass: Anchor_Lookup$Params,
+      ResultsClass: Anchor_Lookup$Results,
+      interfaceId: Anchor$Client.interfaceId,
+      methodId: 6,
+      interfaceName: "anchor.capnp:Anchor",
+      methodName: "lookup"
+    },
+    {
+      ParamsClass: Anchor_Clear$Params,
+      ResultsClass: Anchor_Clear$Results,
+      interfaceId: Anchor$Client.interfaceId,
+      methodId: 7,
+      interfaceName: "anchor.capnp:Anchor",
+      methodName: "clear"
     }
   ];
   /**
@@ -599,6 +682,34 @@ export class Anchor$Client {
     const pipeline = new $.Pipeline(Anchor_MakeChan$Results, answer);
     return new Anchor_MakeChan$Results$Promise(pipeline);
   }
+  /**
+* Like walk, but creates nothing: fails with "NotFound: no anchor /a/b"
+* (naming the first anchor on the path that does not exist) instead.
+* Through the cluster root, an unknown peer fails with "NotFound: no live
+* host ...".
+*
+*/
+  lookup(paramsFunc?: (params: Anchor_Lookup$Params) => void): Anchor_Lookup$Results$Promise {
+    const answer = this.client.call({
+      method: Anchor$Client.methods[6],
+      paramsFunc: paramsFunc
+    });
+    const pipeline = new $.Pipeline(Anchor_Lookup$Results, answer);
+    return new Anchor_Lookup$Results$Promise(pipeline);
+  }
+  /**
+* Clears the value held, like store of an empty value, but fails with
+* "NotFound: ... holds no value" when there is none.
+*
+*/
+  clear(paramsFunc?: (params: Anchor_Clear$Params) => void): Anchor_Clear$Results$Promise {
+    const answer = this.client.call({
+      method: Anchor$Client.methods[7],
+      paramsFunc: paramsFunc
+    });
+    const pipeline = new $.Pipeline(Anchor_Clear$Results, answer);
+    return new Anchor_Clear$Results$Promise(pipeline);
+  }
 }
 $.Registry.register(Anchor$Client.interfaceId, Anchor$Client);
 export interface Anchor$Server$Target {
@@ -608,6 +719,8 @@ export interface Anchor$Server$Target {
   store(params: Anchor_Store$Params, results: Anchor_Store$Results): Promise<void>;
   path(params: Anchor_Path$Params, results: Anchor_Path$Results): Promise<void>;
   makeChan(params: Anchor_MakeChan$Params, results: Anchor_MakeChan$Results): Promise<void>;
+  lookup(params: Anchor_Lookup$Params, results: Anchor_Lookup$Results): Promise<void>;
+  clear(params: Anchor_Clear$Params, results: Anchor_Clear$Results): Promise<void>;
 }
 export class Anchor$Server extends $.Server {
   readonly target: Anchor$Server$Target;
@@ -636,6 +749,14 @@ export class Anchor$Server extends $.Server {
       {
         ...Anchor$Client.methods[5],
         impl: target.makeChan
+      },
+      {
+        ...Anchor$Client.methods[6],
+        impl: target.lookup
+      },
+      {
+        ...Anchor$Client.methods[7],
+        impl: target.clear
       }
     ]);
     this.target = target;

@@ -17,7 +17,7 @@ const dec = (b: Uint8Array): string => new TextDecoder().decode(b)
  * Two hosts, A and B, each with its own tree; A reaches B over an in-memory RPC connection.
  * A serves the cluster root; a client C talks to A only.
  */
-function twoHosts (opts: { walkSelf?: boolean } = {}): {
+function twoHosts (opts: { walkSelf?: boolean, lookupSelf?: boolean } = {}): {
   treeA: AnchorTree<Capability>, treeB: AnchorTree<Capability>, rootB: AnchorClient, live: Set<string>,
   client: AnchorClient, selfWalks: string[], dropB: () => void, stop: () => void
 } {
@@ -34,6 +34,7 @@ function twoHosts (opts: { walkSelf?: boolean } = {}): {
   const cluster = serveClusterRoot({
     self: 'hostA',
     walkSelf: opts.walkSelf === true ? (path) => { selfWalks.push(path); return servedA.walk(path) } : undefined,
+    lookupSelf: opts.lookupSelf === true ? (path) => { selfWalks.push(`lookup ${path}`); return servedA.lookup(path) } : undefined,
     peers: () => [...live],
     hostRoot: (peer) => {
       if (peer === 'hostA') return rootA.dup()
@@ -116,6 +117,36 @@ describe('anchor: cluster root', function () {
     assert.deepEqual(h.treeA.root().ls(), [], 'cleared and released: the anchors are gone')
     h.stop()
   })
+
+  for (const lookupSelf of [false, true]) {
+    it(`lookup through the cluster root, to this host${lookupSelf ? ' (lookupSelf)' : ''} and to another, pipelined: NotFound instead of creating`, async () => {
+      const h = twoHosts({ lookupSelf })
+      for (const tree of [h.treeA, h.treeB]) {
+        const box = tree.root().walk('jobs/box')
+        box.store({ kind: 'bytes', bytes: enc(tree.mount) })
+        box.release()
+      }
+      for (const host of ['hostA', 'peer', 'hostB']) {
+        const found = h.client.lookup((p) => { p.path = `/${host}/jobs/box` }, { onlyPipeline: true })
+        const want = host === 'hostB' ? '/hostB' : '/hostA'
+        assert.equal(dec((await found.pipeline.anchor.load()).value.bytes.toUint8Array()), want)
+        found.release()
+        const missing = h.client.lookup((p) => { p.path = `/${host}/jobs/typo` }, { onlyPipeline: true })
+        await assert.rejects(missing.pipeline.anchor.ls().results,
+          (err: unknown) => err instanceof NotFound && err.message === `no anchor ${want}/jobs/typo`)
+        missing.release()
+      }
+      await assert.rejects(h.client.lookup((p) => { p.path = '/12D3KooWNope/x' }).results,
+        (err: unknown) => err instanceof NotFound && err.message.includes('no live host "12D3KooWNope"'))
+      const hostRoot = h.client.lookup((p) => { p.path = '/hostB' })
+      assert.equal((await hostRoot.pipeline.anchor.path()).path, '/hostB')
+      hostRoot.release()
+      assert.deepEqual(h.selfWalks, lookupSelf ? ['lookup /jobs/box', 'lookup /jobs/typo', 'lookup /jobs/box', 'lookup /jobs/typo'] : [])
+      for (const tree of [h.treeA, h.treeB]) assert.deepEqual(tree.root().ls(), [{ name: 'jobs', kind: 'empty', children: 1 }])
+      await assert.rejects(h.client.clear().results, InvalidArgument)
+      h.stop()
+    })
+  }
 
   it('an unknown peer fails with NotFound naming it; the root itself holds no value', async () => {
     const h = twoHosts()

@@ -8,7 +8,7 @@ import { AnchorTree } from '../../src/anchor/tree.js'
 import { serveTree } from '../../src/anchor/server.js'
 import { writeValue } from '../../src/anchor/value.js'
 import { readMessage, writeMessage } from '../../src/csp/wire.js'
-import { InvalidArgument, Occupied } from '../../src/errors.js'
+import { InvalidArgument, NotFound, Occupied } from '../../src/errors.js'
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b)
@@ -113,6 +113,26 @@ describe('anchor: Anchor capability over RPC', function () {
     assert.equal((await again.load()).value.which(), 0)
     again.release()
     await eventually('clearing the last value empties the tree', () => tree.size === 1)
+    root.release()
+    stop()
+  })
+
+  it('lookup reaches an existing anchor over RPC and creates nothing; clear of nothing is NotFound', async () => {
+    const { tree, connect, stop } = servedTree()
+    const root = connect()
+    const box = await walk(root, 'jobs/box')
+    await box.store((p) => { writeValue(p._initValue(), { kind: 'bytes', bytes: enc('v1') }) })
+    box.release()
+    const found = root.lookup((p) => { p.path = '/jobs/box' }, { onlyPipeline: true })
+    assert.equal(dec((await found.pipeline.anchor.load()).value.bytes.toUint8Array()), 'v1')
+    const missing = root.lookup((p) => { p.path = 'jobs/typo' }, { onlyPipeline: true })
+    await assert.rejects(missing.pipeline.anchor.ls().results, (err: unknown) => err instanceof NotFound && err.message === 'no anchor /jobs/typo')
+    missing.release()
+    assert.deepEqual(tree.root().ls(), [{ name: 'jobs', kind: 'empty', children: 1 }], 'the failed lookup made nothing')
+    await found.pipeline.anchor.clear()
+    await assert.rejects(found.pipeline.anchor.clear().results, (err: unknown) => err instanceof NotFound && /holds no value/.test(err.message))
+    found.release()
+    await eventually('cleared and released: the tree is empty', () => tree.size === 1)
     root.release()
     stop()
   })

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { AnchorTree, type AnchorValue } from '../../src/anchor/tree.js'
-import { Closed, InvalidArgument, LimitExceeded, Occupied } from '../../src/errors.js'
+import { Closed, InvalidArgument, LimitExceeded, NotFound, Occupied } from '../../src/errors.js'
 
 const bytes = (s: string): AnchorValue<never> => ({ kind: 'bytes', bytes: new TextEncoder().encode(s) })
 const text = (v: AnchorValue<unknown> | undefined): string => {
@@ -185,5 +185,49 @@ describe('anchor: refcounted tree', () => {
     while (refs.length > 0) refs.splice(rand(refs.length), 1)[0].release()
     assert.equal(tree.size, 1)
     assert.deepEqual(root.ls(), [])
+  })
+
+  it('lookup reaches existing anchors only: a missing one is NotFound naming it, and nothing is created', () => {
+    const tree = new AnchorTree({ mount: '/12D3KooWHost' })
+    const root = tree.root()
+    const box = root.walk('jobs/box')
+    box.store(bytes('x'))
+    box.release()
+    const found = root.lookup('/jobs/box')
+    assert.equal(text(found.load()), 'x')
+    const jobs = root.lookup('jobs')
+    assert.deepEqual(jobs.ls(), [{ name: 'box', kind: 'bytes', children: 0 }])
+    assert.equal(root.lookup('').path, '/12D3KooWHost', 'the empty path is the anchor itself')
+    assert.throws(() => root.lookup('jobs/typo/deeper'),
+      (err: unknown) => err instanceof NotFound && err.message === 'no anchor /12D3KooWHost/jobs/typo')
+    assert.throws(() => root.lookup('a/../b'), InvalidArgument)
+    assert.equal(tree.size, 3, 'a failed lookup leaves no anchors behind')
+    found.release()
+    jobs.release()
+    const plain = new AnchorTree().root()
+    assert.throws(() => plain.lookup('typo'), (err: unknown) => err instanceof NotFound && err.message === 'no anchor /typo')
+  })
+
+  it('an anchor with nothing in it that exists (held, or with children) is found: empty is not missing', () => {
+    const tree = new AnchorTree()
+    const root = tree.root()
+    const held = root.walk('held')
+    const found = root.lookup('held')
+    assert.deepEqual(found.ls(), [])
+    found.release()
+    held.release()
+    assert.throws(() => root.lookup('held'), NotFound, 'released and empty: gone')
+  })
+
+  it('clear removes the value (and the anchor, once unreferenced); clearing nothing is NotFound', () => {
+    const tree = new AnchorTree({ mount: '/h' })
+    const root = tree.root()
+    const box = root.walk('box')
+    assert.throws(() => { box.clear() }, (err: unknown) => err instanceof NotFound && err.message === 'anchor /h/box holds no value')
+    box.store(bytes('x'))
+    box.clear()
+    assert.equal(box.load(), undefined)
+    box.release()
+    assert.equal(tree.size, 1)
   })
 })
