@@ -18,7 +18,7 @@ const COLUMNS = ['ID', 'STATE', 'STARTED', 'UPTIME', 'NAME', 'ARGS'] as const
 
 export function psCommand (): Command {
   return new Command('ps')
-    .description('list the procs of this host (running, then the last ones that ended), one per line under a header: ' +
+    .description('list the procs of this host (the running ones and the last ones that ended, by pid), one per line under a header: ' +
       'ID (<peer>/<pid>; a pid is never reused on its host), STATE (running, exited(CODE), killed, timedOut, outOfFuel, outOfMemory, trapped), ' +
       'STARTED (local time), UPTIME (how long it has run, or ran), NAME, ARGS')
     .addOption(homeOption())
