@@ -11,7 +11,9 @@ import type { PrepareStep } from '../src/proc/module-cache.js'
 import type { ExitStatus } from '../src/proc/signals.js'
 import { writeMessage } from '../src/csp/wire.js'
 import type { RecverClient, SenderClient } from '../src/schema/channel.rpc.js'
-import type { SpawnProgressClient } from '../src/schema/proc.rpc.js'
+import type { Executor_Spawn$Results } from '../src/schema/proc.js'
+import type { Executor_Spawn$Results$Pipeline, SpawnProgressClient } from '../src/schema/proc.rpc.js'
+import type { Answer } from '../src/rpc/index.js'
 import { Host_Peer$Results$Caps, type HostClient } from '../src/schema/host.rpc.js'
 import { walk } from './anchor-path.js'
 import { withHost } from './client.js'
@@ -88,39 +90,11 @@ export function runCommand (): Command {
             })
           })
           spawned.then(() => { progress.done() }, () => { progress.done() })
-          const proc = spawned.pipeline.proc
-          if (detach) {
-            await spawned
-            using info = proc.info()
-            process.stdout.write(procId((await info).info) + '\n')
-            return undefined
-          }
-          const input = forward ? feed(proc.stdin(), process.stdin) : undefined
-          using out = proc.stdout()
-          using err = proc.stderr()
-          const pumps = [pump(out.pipeline.recver, process.stdout), pump(err.pipeline.recver, process.stderr)]
-          using waited = proc.wait()
-          // Interrupting ww run ends the proc now (it would end anyway once ww run's connection goes:
-          // the spawn ties the proc to its Proc capability).
-          const interrupt = (): void => { proc.kill().then(() => {}, () => {}) }
-          process.on('SIGINT', interrupt)
-          process.on('SIGTERM', interrupt)
-          let st: ExitStatus
-          try {
-            st = readExitStatus((await waited).status)
-          } catch (e) {
-            await spawned // a failed spawn says why better than the wait
-            throw e
-          } finally {
-            process.off('SIGINT', interrupt)
-            process.off('SIGTERM', interrupt)
-            progress.done()
-            await input?.stop()
-          }
-          await Promise.allSettled(pumps)
-          if (st.reason === 'exited') return { id: '', st }
-          using info = proc.info()
-          return { id: procId((await info).info), st }
+          if (!detach) return await attach(spawned, forward)
+          await spawned
+          using info = spawned.pipeline.proc.info()
+          process.stdout.write(procId((await info).info) + '\n')
+          return undefined
         } finally {
           progress.done()
           progress.client.release()
@@ -179,6 +153,38 @@ function progressReporter (name: string, size: number, target: HostClient): { cl
     }, PROGRESS_AFTER_MS)
   })
   return { client, done: () => { finished = true; clearTimeout(timer) } }
+}
+
+/**
+ * Streams a spawned proc's stdio (stdin when `forward`) until it ends; its ID and how it ended.
+ * Interrupting ww run kills the proc now (it would end anyway once ww run's connection goes: the
+ * spawn tied it to its Proc capability).
+ */
+async function attach (spawned: Answer<Executor_Spawn$Results, Executor_Spawn$Results$Pipeline>, forward: boolean): Promise<{ id: string, st: ExitStatus }> {
+  const proc = spawned.pipeline.proc
+  const input = forward ? feed(proc.stdin(), process.stdin) : undefined
+  using out = proc.stdout()
+  using err = proc.stderr()
+  const pumps = [pump(out.pipeline.recver, process.stdout), pump(err.pipeline.recver, process.stderr)]
+  using waited = proc.wait()
+  const interrupt = (): void => { proc.kill().then(() => {}, () => {}) }
+  process.on('SIGINT', interrupt)
+  process.on('SIGTERM', interrupt)
+  let st: ExitStatus
+  try {
+    st = readExitStatus((await waited).status)
+  } catch (e) {
+    await spawned // a failed spawn says why better than the wait
+    throw e
+  } finally {
+    process.off('SIGINT', interrupt)
+    process.off('SIGTERM', interrupt)
+    await input?.stop()
+  }
+  await Promise.allSettled(pumps)
+  if (st.reason === 'exited') return { id: '', st }
+  using info = proc.info()
+  return { id: procId((await info).info), st }
 }
 
 async function targetHost (host: HostClient, flags: RunFlags): Promise<HostClient> {
