@@ -78,16 +78,6 @@ describe('host: a proc\'s life from the command line (run -d, logs, wait, kill, 
     })
   }
 
-  it('a ww run -d that dies while its module is being prepared leaves no proc running (it never printed the ID)', async () => {
-    const run = background(['run', '-d', '--home', a.home, guest('idle')])
-    await eventually(() => progressLines(run.stderr()).length === 1, 120_000, 'the preparing line')
-    run.signal('SIGKILL')
-    await run.done
-    await eventually(async () => (await psJson(a)).some(p => p.name === 'idle.wasm'), 300_000, 'the preparation to end')
-    const idle = (await psJson(a)).filter(p => p.name === 'idle.wasm')
-    assert.deepEqual(idle.map(p => p.status), [{ reason: 'killed', code: -1, message: 'killed: its spawn was canceled' }])
-  })
-
   it('ww run -d prints the ID once started; ww logs shows what it wrote, ww wait exits with its code; here and on another host', async () => {
     for (const [host, on] of [[a, []], [b, ['--on', b.peer]]] as const) {
       const id = await detach(a, guest('hello'), ...on, '--env', 'GREETING=hi', '--', 'one', 'two words')
