@@ -9,6 +9,8 @@ import { loadCommand, mkchanCommand, rmCommand, storeCommand } from './anchor.js
 import { recvCommand, sendCommand } from './chan.js'
 import { runCommand } from './run.js'
 import { killCommand, psCommand } from './ps.js'
+import { logsCommand } from './logs.js'
+import { waitCommand } from './wait.js'
 import { EXIT, exitCodeOf } from './exit-codes.js'
 import { oneLine } from './one-line.js'
 
@@ -23,6 +25,8 @@ function program (): Command {
   ww.addCommand(pubCommand())
   ww.addCommand(subCommand())
   for (const c of [runCommand(), psCommand(), killCommand()]) ww.addCommand(c)
+  ww.addCommand(logsCommand())
+  ww.addCommand(waitCommand())
   for (const c of [mkchanCommand(), sendCommand(), recvCommand(), storeCommand(), loadCommand(), rmCommand()]) ww.addCommand(c)
   configure(ww)
   return ww

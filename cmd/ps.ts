@@ -1,19 +1,12 @@
 // ww ps / ww kill: the procs of this host (or of every host) and ending one.
 import { Command } from 'commander'
-import { InvalidArgument } from '../src/errors.js'
-import { readProcInfo, type ProcInfoJson } from '../src/host/exit-status.js'
-import { Host_Peer$Results$Caps, type HostClient } from '../src/schema/host.rpc.js'
+import { NotFound } from '../src/errors.js'
+import { readExitStatus, readProcInfo, type ProcInfoJson } from '../src/host/exit-status.js'
+import type { HostClient } from '../src/schema/host.rpc.js'
 import { withHost } from './client.js'
 import { homeOption } from './home-option.js'
-
-/** A proc's ID as ps prints it and kill takes it: <peer ID>/<pid>. */
-export const procId = (p: { peer: string, pid: number }): string => `${p.peer}/${p.pid}`
-
-async function hostFor (host: HostClient, peer: string | undefined): Promise<HostClient> {
-  if (peer === undefined) return host.dup()
-  using ans = host.peer(p => { p.peer = peer })
-  return Host_Peer$Results$Caps.host.get(await ans).dup()
-}
+import { statusWord } from './proc-exit.js'
+import { hostFor, parseProcId, procFor, procId } from './proc-ref.js'
 
 async function psOf (host: HostClient): Promise<ProcInfoJson[]> {
   using ex = host.executor()
@@ -21,12 +14,16 @@ async function psOf (host: HostClient): Promise<ProcInfoJson[]> {
   return [...(await ans).procs].map(readProcInfo)
 }
 
+const COLUMNS = ['ID', 'STATE', 'STARTED', 'UPTIME', 'NAME', 'ARGS'] as const
+
 export function psCommand (): Command {
   return new Command('ps')
-    .description('list the procs of this host (running, then the last ones that ended): ID (<peer>/<pid>), STATE, NAME, ARGS')
+    .description('list the procs of this host (the running ones and the last ones that ended, by pid), one per line under a header: ' +
+      'ID (<peer>/<pid>; a pid is never reused on its host), STATE (running, exited(CODE), killed, timedOut, outOfFuel, outOfMemory, trapped), ' +
+      'STARTED (local time), UPTIME (how long it has run, or ran), NAME, ARGS')
     .addOption(homeOption())
     .option('--all', 'list the procs of every live host')
-    .option('--json', 'print objects, one JSON array')
+    .option('--json', 'print objects, one JSON array (startedMs and endedMs are Unix times in ms, uptimeMs a duration)')
     .action(async (flags: { home?: string, all?: boolean, json?: boolean }) => {
       const procs = await withHost(flags.home, async host => {
         if (flags.all !== true) return await psOf(host)
@@ -43,29 +40,50 @@ export function psCommand (): Command {
         process.stdout.write(JSON.stringify(procs) + '\n')
         return
       }
-      for (const p of procs) {
-        const state = p.state === 'running' ? 'running' : `${p.status?.reason ?? 'exited'}${p.status?.reason === 'exited' ? `(${p.status.code})` : ''}`
-        process.stdout.write(`${procId(p)}\t${state}\t${p.name}\t${p.args.join(' ')}\n`)
-      }
+      const rows = procs.map(p => [
+        procId(p), p.state === 'running' ? 'running' : statusWord(p.status), startedAt(p.startedMs), duration(p.uptimeMs), p.name, p.args.join(' ')
+      ])
+      process.stdout.write(table([[...COLUMNS], ...rows]))
     })
+}
+
+/** Columns padded to their widest cell, two spaces apart; the last one is not padded. */
+function table (rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map(r => r[i].length)))
+  return rows.map(r => r.map((cell, i) => i === r.length - 1 ? cell : cell.padEnd(widths[i])).join('  ').trimEnd() + '\n').join('')
+}
+
+/** Local time, to the second: 2024-05-01 14:03:27. */
+export function startedAt (ms: number): string {
+  const d = new Date(ms)
+  const two = (n: number): string => String(n).padStart(2, '0')
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`
+}
+
+/** A duration in its two largest units: 850ms, 12s, 3m05s, 2h07m, 4d03h. */
+export function duration (ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`
+  const s = Math.floor(ms / 1000)
+  const two = (n: number): string => String(n).padStart(2, '0')
+  if (s < 60) return `${s}s`
+  if (s < 3600) return `${Math.floor(s / 60)}m${two(s % 60)}s`
+  if (s < 86400) return `${Math.floor(s / 3600)}h${two(Math.floor(s / 60) % 60)}m`
+  return `${Math.floor(s / 86400)}d${two(Math.floor(s / 3600) % 24)}h`
 }
 
 export function killCommand (): Command {
   return new Command('kill')
-    .description('end a proc; ID is <peer>/<pid> as ww ps prints it, or a bare pid of this host')
+    .description('end a running proc; ID is <peer>/<pid> as ww ps prints it, or a bare pid of this host. ' +
+      'A proc that already ended is an error (exit 3)')
     .argument('<id>', 'the proc: <peer>/<pid> or <pid>')
     .addOption(homeOption())
     .action(async (id: string, flags: { home?: string }) => {
-      const slash = id.lastIndexOf('/')
-      const peer = slash < 0 ? undefined : id.slice(0, slash)
-      const pid = Number(id.slice(slash + 1))
-      if (!Number.isInteger(pid) || pid < 1 || pid > 0xffffffff) throw new InvalidArgument(`not a proc ID: ${JSON.stringify(id)} (want <peer>/<pid>)`)
+      const ref = parseProcId(id)
       await withHost(flags.home, async host => {
-        using h = await hostFor(host, peer)
-        using ex = h.executor()
-        using p = ex.pipeline.executor.proc(q => { q.pid = pid })
-        using killed = p.pipeline.proc.kill()
-        await killed
+        using p = await procFor(host, ref)
+        using killed = p.kill()
+        const r = await killed
+        if (r.alreadyEnded) throw new NotFound(`proc ${id} already ended: ${statusWord(readExitStatus(r.status))}`)
       })
     })
 }

@@ -1,19 +1,25 @@
 // ww run: spawn a guest on a host of the cluster, feed it this process's stdin, stream its output,
-// exit with its code.
+// exit with its code; or (-d) start it detached and print its ID.
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { Command } from 'commander'
 import { Closed, InvalidArgument, NotFound } from '../src/errors.js'
 import { readExitStatus } from '../src/host/exit-status.js'
-import { serveModuleSource, writeSpawnRequest } from '../src/host/spawn-request.js'
+import { serveModuleSource, serveSpawnProgress, writeSpawnRequest } from '../src/host/spawn-request.js'
+import type { PrepareStep } from '../src/proc/module-cache.js'
 import type { ExitStatus } from '../src/proc/signals.js'
 import { writeMessage } from '../src/csp/wire.js'
 import type { RecverClient, SenderClient } from '../src/schema/channel.rpc.js'
+import type { Executor_Spawn$Results } from '../src/schema/proc.js'
+import type { Executor_Spawn$Results$Pipeline, SpawnProgressClient } from '../src/schema/proc.rpc.js'
+import type { Answer } from '../src/rpc/index.js'
 import { Host_Peer$Results$Caps, type HostClient } from '../src/schema/host.rpc.js'
 import { walk } from './anchor-path.js'
 import { withHost } from './client.js'
 import { collect, homeOption } from './home-option.js'
+import { endLike, RUN_EXIT_HELP } from './proc-exit.js'
+import { procId } from './proc-ref.js'
 
 interface RunFlags {
   home?: string
@@ -25,22 +31,27 @@ interface RunFlags {
   env?: string[]
   root?: string
   stdin?: boolean
+  detach?: boolean
 }
 
 /** Stdin chunks sent to the proc and not yet taken, at most (each one read of up to 64 KiB). */
 export const STDIN_WINDOW = 8
 
-/** Exit codes of `ww run` when the guest did not exit by itself. */
-export const RUN_EXIT_CODES = { killed: 137, timedOut: 124, outOfFuel: 125, outOfMemory: 125, trapped: 125 } as const
+/** A step of the spawn (fetching, preparing the module) that lasts longer than this gets one line on stderr. */
+export const PROGRESS_AFTER_MS = 500
 
 export function runCommand (): Command {
   return new Command('run')
     .description('run a WASM guest on a host of the cluster (this one by default), feed it this process\'s stdin (unless that is a terminal), stream its stdout and stderr, ' +
-      'and exit with its exit code; Ctrl-C (SIGINT/SIGTERM) kills the proc. A guest that did not exit by itself prints one line to stderr and ends ww run with ' +
-      `${RUN_EXIT_CODES.killed} (killed), ${RUN_EXIT_CODES.timedOut} (timed out) or ${RUN_EXIT_CODES.trapped} (out of fuel, out of memory, trapped)`)
+      'and exit with its exit code; the proc ends when ww run does (Ctrl-C, SIGTERM, SIGHUP, or killed). A guest that did not exit by itself prints one line to stderr and ends ww run with ' +
+      `${RUN_EXIT_HELP}. The first run of a module on a host prepares it (seconds; cached afterwards): ` +
+      `a step that takes over ${PROGRESS_AFTER_MS} ms prints one line to stderr. ` +
+      'With -d the proc runs on by itself: ww run prints its ID once it has started; ww logs ID shows its output, ww wait ID waits for its end')
     .argument('<file>', 'the .wasm module (wasm32-wasi); sent by SHA-256, its bytes only to a host that lacks them')
     .argument('[args...]', 'the guest\'s arguments (put them after --)')
     .addOption(homeOption())
+    .option('-d, --detach', 'start the proc and print its ID (<peer>/<pid>) instead of waiting for it; its input is empty and its output ' +
+      'goes to its log (ww logs)')
     .option('--on <peer>', 'run on the host with this peer ID')
     .option('--where <k=v>', 'run on a live host whose meta has this pair (one at random)')
     .option('--mem <size>', 'memory maximum, e.g. 16M, 1G, 65536 (default 64M)')
@@ -53,63 +64,127 @@ export function runCommand (): Command {
     .option('--no-stdin', 'give the guest empty input')
     .action(async (file: string, args: string[], flags: RunFlags) => {
       if (flags.on !== undefined && flags.where !== undefined) throw new InvalidArgument('--on and --where exclude each other')
+      const detach = flags.detach === true
+      if (detach && flags.stdin === true) throw new InvalidArgument('--detach gives the guest empty input: drop --stdin')
       const limits = {
         memoryBytes: flags.mem === undefined ? 0 : parseSize(flags.mem),
         fuel: flags.fuel === undefined ? 0 : positiveInt('--fuel', flags.fuel),
         timeoutMs: flags.timeout === undefined ? 0 : Math.ceil(positiveNumber('--timeout', flags.timeout) * 1000)
       }
       for (const e of flags.env ?? []) if (!e.includes('=')) throw new InvalidArgument(`--env takes K=V, got ${JSON.stringify(e)}`)
-      let bytes: Uint8Array
-      try {
-        bytes = readFileSync(file)
-      } catch (err) {
-        throw new NotFound(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
-      }
+      const bytes = readModule(file)
       const hash = createHash('sha256').update(bytes).digest()
-      const forward = flags.stdin ?? process.stdin.isTTY !== true
+      const forward = !detach && (flags.stdin ?? process.stdin.isTTY !== true)
+      const name = basename(file)
       const status = await withHost(flags.home, async host => {
         using target = await targetHost(host, flags)
         using source = serveModuleSource(async h => Buffer.compare(Buffer.from(h), hash) === 0 ? bytes : undefined)
+        const progress = progressReporter(name, bytes.byteLength, target)
         const root = flags.root === undefined ? undefined : walk(host, flags.root)
         try {
           using ex = target.executor()
           using spawned = ex.pipeline.executor.spawn(p => {
             writeSpawnRequest(p._initRequest(), {
-              hash, source, args, env: flags.env, limits, name: basename(file), root: root?.anchor, stdin: forward
+              hash, source, args, env: flags.env, limits, name, root: root?.anchor, stdin: forward,
+              tied: !detach, detached: detach, progress: progress.client
             })
           })
-          const proc = spawned.pipeline.proc
-          const input = forward ? feed(proc.stdin(), process.stdin) : undefined
-          using out = proc.stdout()
-          using err = proc.stderr()
-          const pumps = [pump(out.pipeline.recver, process.stdout), pump(err.pipeline.recver, process.stderr)]
-          using waited = proc.wait()
-          // Interrupting ww run ends the proc (it would go on running on its host otherwise).
-          const interrupt = (): void => { proc.kill().then(() => {}, () => {}) }
-          process.on('SIGINT', interrupt)
-          process.on('SIGTERM', interrupt)
-          let st: ExitStatus
-          try {
-            st = readExitStatus((await waited).status)
-          } catch (e) {
-            await spawned // a failed spawn says why better than the wait
-            throw e
-          } finally {
-            process.off('SIGINT', interrupt)
-            process.off('SIGTERM', interrupt)
-            await input?.stop()
-          }
-          await Promise.allSettled(pumps)
-          if (st.reason !== 'exited') {
-            using info = proc.info()
-            const i = (await info).info
-            process.stderr.write(`ww: proc ${i.peer}/${i.pid} ${st.message}\n`)
-          }
-          return st
-        } finally { root?.release() }
+          spawned.then(() => { progress.done() }, () => { progress.done() })
+          if (!detach) return await attach(spawned, forward)
+          await spawned
+          using info = spawned.pipeline.proc.info()
+          process.stdout.write(procId((await info).info) + '\n')
+          return undefined
+        } finally {
+          progress.done()
+          progress.client.release()
+          root?.release()
+        }
       })
-      process.exitCode = status.reason === 'exited' ? status.code & 0xff : RUN_EXIT_CODES[status.reason]
+      if (status !== undefined) endLike(status.id, status.st)
     })
+}
+
+/** The module's bytes; one clear line when the file is not a WebAssembly module. */
+function readModule (file: string): Uint8Array {
+  let bytes: Uint8Array
+  try {
+    bytes = readFileSync(file)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EISDIR') throw new InvalidArgument(`${file} is a directory; ww run takes a .wasm file`)
+    throw new NotFound(`cannot read ${file}: ${code ?? String(err)}`)
+  }
+  const magic = [0x00, 0x61, 0x73, 0x6d]
+  if (bytes.byteLength < 8 || magic.some((b, i) => bytes[i] !== b)) {
+    throw new InvalidArgument(`${file} is not a WebAssembly module (no \\0asm header); ww run takes a .wasm file built for wasm32-wasi`)
+  }
+  if (!WebAssembly.validate(bytes as BufferSource)) {
+    let why = 'invalid'
+    try { new WebAssembly.Module(bytes as BufferSource) } catch (err) { why = (err as Error).message.replace(/^WebAssembly\.Module\(\): /, '') } // eslint-disable-line no-new
+    throw new InvalidArgument(`${file} is not a valid WebAssembly module: ${why}`)
+  }
+  return bytes
+}
+
+/**
+ * Hears the host's slow steps (fetching the module from here, preparing it) and prints one line
+ * for a step still running PROGRESS_AFTER_MS after it began; each step at most once.
+ */
+function progressReporter (name: string, size: number, target: HostClient): { client: SpawnProgressClient, done: () => void } {
+  let timer: NodeJS.Timeout | undefined
+  let finished = false
+  const printed = new Set<PrepareStep>()
+  const print = async (step: PrepareStep): Promise<void> => {
+    using info = target.info()
+    const peer = (await info).info.peer
+    if (finished) return
+    process.stderr.write(step === 'fetching'
+      ? `ww: sending ${name} (${Math.ceil(size / 1024)} KiB) to ${peer}, which lacks it\n`
+      : `ww: preparing ${name} on ${peer} (first run of this module there; cached afterwards)\n`)
+  }
+  const client = serveSpawnProgress(step => {
+    if (finished) return
+    clearTimeout(timer)
+    timer = setTimeout(() => {
+      if (finished || printed.has(step)) return
+      printed.add(step)
+      print(step).catch(() => {})
+    }, PROGRESS_AFTER_MS)
+  })
+  return { client, done: () => { finished = true; clearTimeout(timer) } }
+}
+
+/**
+ * Streams a spawned proc's stdio (stdin when `forward`) until it ends; its ID and how it ended.
+ * Interrupting ww run kills the proc now (it would end anyway once ww run's connection goes: the
+ * spawn tied it to its Proc capability).
+ */
+async function attach (spawned: Answer<Executor_Spawn$Results, Executor_Spawn$Results$Pipeline>, forward: boolean): Promise<{ id: string, st: ExitStatus }> {
+  const proc = spawned.pipeline.proc
+  const input = forward ? feed(proc.stdin(), process.stdin) : undefined
+  using out = proc.stdout()
+  using err = proc.stderr()
+  const pumps = [pump(out.pipeline.recver, process.stdout), pump(err.pipeline.recver, process.stderr)]
+  using waited = proc.wait()
+  const interrupt = (): void => { proc.kill().then(() => {}, () => {}) }
+  process.on('SIGINT', interrupt)
+  process.on('SIGTERM', interrupt)
+  let st: ExitStatus
+  try {
+    st = readExitStatus((await waited).status)
+  } catch (e) {
+    await spawned // a failed spawn says why better than the wait
+    throw e
+  } finally {
+    process.off('SIGINT', interrupt)
+    process.off('SIGTERM', interrupt)
+    await input?.stop()
+  }
+  await Promise.allSettled(pumps)
+  if (st.reason === 'exited') return { id: '', st }
+  using info = proc.info()
+  return { id: procId((await info).info), st }
 }
 
 async function targetHost (host: HostClient, flags: RunFlags): Promise<HostClient> {

@@ -44,6 +44,28 @@ struct SpawnRequest {
   # True: the proc reads its standard input from Proc.stdin, one chunk per message (empty ones
   # are skipped), until every Sender that Proc.stdin handed out is released (end of input).
   # False: its input is empty.
+  tied @7 :Bool;
+  # True: the proc is killed when every reference to the Proc this spawn returned is released
+  # (a dropped connection releases them): a foreground `ww run` whose client goes away.
+  # False: it runs until it ends or is killed.
+  detached @8 :Bool;
+  # True: its output goes only to its log (Proc.log); Proc.stdout and Proc.stderr fail.
+  # False: also to the channels Proc.stdout and Proc.stderr hand out, and a reader that falls
+  # behind slows the guest down.
+  progress @9 :SpawnProgress;
+  # Optional: told each slow step the spawn takes before the proc starts.
+}
+
+enum SpawnStep {
+  fetching @0;
+  # The host lacks the module's bytes and fetches them from Module.source.
+  preparing @1;
+  # The host transforms the module (first run of it on this host; cached afterwards).
+}
+
+interface SpawnProgress {
+  step @0 (step :SpawnStep) -> ();
+  # A step began; it lasts until the next step or until spawn returns.
 }
 
 enum ExitReason {
@@ -80,17 +102,34 @@ struct ProcInfo {
   state @6 :ProcState;
   status @7 :ExitStatus;
   # Set when state = exited.
+  endedMs @8 :Int64;
+  # Unix time in milliseconds; set when state = exited.
+  uptimeMs @9 :Int64;
+  # How long it has run (running) or ran (exited), by its host's clock.
+}
+
+enum OutputStream {
+  stdout @0;
+  stderr @1;
 }
 
 interface Proc {
   wait @0 () -> (status :ExitStatus);
-  kill @1 () -> ();
+  kill @1 () -> (alreadyEnded :Bool, status :ExitStatus);
+  # alreadyEnded: the proc had ended before this call (nothing was killed); status: how it ended.
   stdout @2 () -> (recver :Channel.Recver);
   stderr @3 () -> (recver :Channel.Recver);
   stdin @4 () -> (sender :Channel.Sender);
   # Fails with "NotFound: ..." unless the proc was spawned with stdin = true. Releasing the last
   # of these Senders ends the input (a send waits while the proc's input buffer is full).
   info @5 () -> (info :ProcInfo);
+  log @6 (stream :OutputStream, from :UInt64, wait :Bool) -> (data :Data, start :UInt64, end :UInt64, ended :Bool);
+  # What the proc wrote to `stream`, from byte offset `from` (offsets count every byte it ever
+  # wrote there). The host keeps only the last bytes of each stream (src/proc/limits.ts, logBytes):
+  # data starts at `start`, later than `from` when the bytes between were dropped; at most
+  # logReadBytes of it. `end`: the offset after the last byte written so far; `ended`: the stream
+  # is complete (the proc ended). With wait and nothing after `from`, waits until there is, or
+  # until the proc ends.
 }
 
 interface Executor {

@@ -1,10 +1,16 @@
-/* ping PATH [N]: loads the mailbox at PATH, sends N messages each carrying a reply sender, checks
- * each answer, and prints the round-trip time. Exits 0 when every answer matched. */
+/* ping PATH [N [WAIT]]: loads the mailbox at PATH, sends N messages (default 10) each carrying a
+ * reply sender, checks each answer, and prints the round-trip time. Exits 0 when every answer matched.
+ * While PATH is still empty (echo not started yet, or still being prepared) it waits, checking
+ * every WAIT_STEP_US, for at most WAIT seconds (default 30); then it gives up with one line, exit 1. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "ww.h"
+
+#define WAIT_SECONDS 30L
+#define WAIT_STEP_US 50000
 
 static double now_us(void) {
   struct timespec t;
@@ -13,10 +19,16 @@ static double now_us(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) { fprintf(stderr, "usage: ping PATH [N]\n"); return 2; }
+  if (argc < 2) { fprintf(stderr, "usage: ping PATH [N [WAIT]]\n"); return 2; }
   long n = argc > 2 ? atol(argv[2]) : 10;
-  ww_handle box = WW_ENOTFOUND;
-  for (int tries = 0; tries < 100000 && (box = ww_load(argv[1])) == WW_ENOTFOUND; tries++) ww_yield();
+  long wait_s = argc > 3 ? atol(argv[3]) : WAIT_SECONDS;
+  double give_up = now_us() + wait_s * 1e6;
+  ww_handle box;
+  while ((box = ww_load(argv[1])) == WW_ENOTFOUND && now_us() < give_up) usleep(WAIT_STEP_US);
+  if (box == WW_ENOTFOUND) {
+    fprintf(stderr, "ping: nothing at %s after %ld s; start echo first (ww run -d echo.wasm -- PATH)\n", argv[1], wait_s);
+    return 1;
+  }
   if (box < 0) { fprintf(stderr, "ping: load %s: %s\n", argv[1], ww_last_error()); return 1; }
   ww_handle reply = ww_chan(1);
   ww_handle reply_tx = ww_sender(reply);

@@ -30,6 +30,8 @@ export function writeProcInfo (to: WireInfo, info: ProcInfo, peer: string): void
   const args = to._initArgs(info.args.length)
   info.args.forEach((a, i) => args.set(i, a))
   to.startedMs = BigInt(info.startedMs)
+  to.endedMs = BigInt(info.endedMs ?? 0)
+  to.uptimeMs = BigInt(info.uptimeMs)
   to.state = info.state === 'running' ? ProcState.RUNNING : ProcState.EXITED
   if (info.status !== undefined) writeExitStatus(to._initStatus(), info.status)
 }
@@ -41,7 +43,12 @@ export interface ProcInfoJson {
   name: string
   moduleHash: string
   args: string[]
+  /** Unix time in milliseconds. */
   startedMs: number
+  /** Unix time in milliseconds, once it ended. */
+  endedMs?: number
+  /** How long it has run (running) or ran (exited), by its host's clock. */
+  uptimeMs: number
   state: 'running' | 'exited'
   status?: ExitStatus
 }
@@ -54,8 +61,10 @@ export function readProcInfo (i: WireInfo): ProcInfoJson {
     moduleHash: Buffer.from(i.moduleHash.toUint8Array()).toString('hex'),
     args: [...i.args],
     startedMs: Number(i.startedMs),
+    uptimeMs: Number(i.uptimeMs),
     state: i.state === ProcState.RUNNING ? 'running' : 'exited'
   }
+  if (i.state === ProcState.EXITED) out.endedMs = Number(i.endedMs)
   if (i.state === ProcState.EXITED && i._hasStatus()) out.status = readExitStatus(i.status)
   return out
 }

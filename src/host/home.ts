@@ -8,6 +8,8 @@ export interface Home {
   apiSocket: string
   pidFile: string
   modules: string
+  /** The pid counter: the first pid not yet reserved. */
+  pids: string
 }
 
 /** `--home DIR`, else `$WW_HOME`, else `~/.ww`. */
@@ -18,6 +20,7 @@ export function resolveHome (flag?: string, env: NodeJS.ProcessEnv = process.env
     identity: join(dir, 'identity'),
     apiSocket: join(dir, 'api.sock'),
     pidFile: join(dir, 'ww.pid'),
-    modules: join(dir, 'modules')
+    modules: join(dir, 'modules'),
+    pids: join(dir, 'pids')
   }
 }

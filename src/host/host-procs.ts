@@ -2,16 +2,16 @@
 // children here or on another host (by peer ID or k=v tag), module shipping by hash, and the
 // Executor capability.
 import { logger } from '@libp2p/logger'
-import { InvalidArgument, NotFound } from '../errors.js'
+import { Canceled, InvalidArgument, NotFound } from '../errors.js'
 import {
-  Executor, ModuleCache, procCap, sha256, type GuestSpawnRequest, type Proc, type ProcCap, type ProcLimits,
+  Executor, FilePids, ModuleCache, procCap, DEFAULT_RUNTIME_LIMITS, sha256, type GuestSpawnRequest, type Proc, type ProcCap, type ProcLimits,
   type RuntimeLimits, type SpawnOptions, type WorldContext
 } from '../proc/index.js'
 import type { OpOptions } from '../csp/index.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
 import type { HostClient } from '../schema/host.rpc.js'
 import { Host_Executor$Results$Caps } from '../schema/host.rpc.js'
-import { ExecutorClient, Executor_Proc$Results$Caps, Executor_Spawn$Results$Caps } from '../schema/proc.rpc.js'
+import { ExecutorClient, Executor_Proc$Results$Caps, Executor_Spawn$Results$Caps, type ProcClient } from '../schema/proc.rpc.js'
 import { ClusterWorld } from './cluster-world.js'
 import { writeProcInfo } from './exit-status.js'
 import { CapScope } from './guest-caps.js'
@@ -27,6 +27,8 @@ export interface HostProcsOptions {
   peerId: string
   /** Directory of the module cache (`<home>/modules`); none = memory only. */
   modulesDir?: string
+  /** File of the pid counter (`<home>/pids`), so pids are not reused after a restart; none = from 1 in memory. */
+  pidFile?: string
   /** A new reference to the cluster root "/". */
   clusterRoot: () => AnchorClient
   /** A new reference to another host's Host capability. */
@@ -45,7 +47,9 @@ export class HostProcs {
 
   constructor (private readonly opts: HostProcsOptions) {
     this.cache = new ModuleCache({ dir: opts.modulesDir, limits: opts.limits })
-    this.executor = new Executor({ cache: this.cache, world: ctx => this.worldFor(ctx), limits: opts.limits })
+    const pidBlock = opts.limits?.pidBlock ?? DEFAULT_RUNTIME_LIMITS.pidBlock
+    const pids = opts.pidFile === undefined ? undefined : new FilePids(opts.pidFile, pidBlock)
+    this.executor = new Executor({ cache: this.cache, world: ctx => this.worldFor(ctx), limits: opts.limits, pids })
   }
 
   get peerId (): string { return this.opts.peerId }
@@ -94,7 +98,7 @@ export class HostProcs {
       const module = req.module.bytes !== undefined ? { bytes: req.module.bytes } : { hash: req.module.hash ?? new Uint8Array(0) }
       const proc = await this.spawnHere({ module, args: req.args, env: req.env, limits: req.limits }, root)
       const cap = procCap(proc)
-      CapScope.exportAs(cap, () => serveProc(proc, this.opts.peerId))
+      CapScope.exportAs(cap, () => this.serveProc(proc))
       return cap
     }
     const bytes = req.module.bytes
@@ -112,12 +116,23 @@ export class HostProcs {
   /** The Executor capability (yours to release). */
   serve (): ExecutorClient {
     return ExecutorClient.serve({
-      spawn: async (params, results) => {
+      spawn: async (params, results, ctx) => {
         const r = readSpawnRequest(params.request)
         const proc = await this.spawnHere({
-          module: r.module, args: r.args, env: r.env, limits: r.limits as Partial<ProcLimits>, name: r.name, stdin: r.stdin ? 'chan' : undefined
+          module: r.module,
+          args: r.args,
+          env: r.env,
+          limits: r.limits as Partial<ProcLimits>,
+          name: r.name,
+          stdin: r.stdin ? 'chan' : undefined,
+          output: r.detached ? 'log' : 'chan',
+          onStep: r.onStep
         }, r.root)
-        using served = serveProc(proc, this.opts.peerId)
+        if (ctx.signal.aborted) { // the caller will never hear of it
+          proc.kill('killed: its spawn was canceled')
+          throw new Canceled('spawn canceled')
+        }
+        using served = this.serveProc(proc, r.tied)
         Executor_Spawn$Results$Caps.proc.set(results, served)
       },
       ps: (_params, results) => {
@@ -126,10 +141,14 @@ export class HostProcs {
         all.forEach((info, i) => { writeProcInfo(list.get(i), info, this.opts.peerId) })
       },
       proc: (params, results) => {
-        using served = serveProc(this.executor.proc(params.pid), this.opts.peerId)
+        using served = this.serveProc(this.executor.proc(params.pid))
         Executor_Proc$Results$Caps.proc.set(results, served)
       }
     })
+  }
+
+  private serveProc (proc: Proc, tied = false): ProcClient {
+    return serveProc(proc, this.opts.peerId, { tied, logReadBytes: this.executor.limits.logReadBytes })
   }
 
   async close (): Promise<void> {

@@ -68,6 +68,7 @@ export class WwNode {
       const procs = new HostProcs({
         peerId: c.peerId,
         modulesDir: options.home.modules,
+        pidFile: options.home.pids,
         clusterRoot: () => serveClusterRoot(hosts),
         hostOf: async peer => await peers.host(peer),
         hosts: where => c.ls(where).map(r => r.peer)

@@ -1,10 +1,10 @@
 // Building and reading SpawnRequest (schema proc.capnp), and the ModuleSource that ships a
 // module's bytes to a host that lacks them.
 import { ModuleNotFound } from '../errors.js'
-import type { ModuleFetcher, ProcLimits } from '../proc/index.js'
+import type { ModuleFetcher, PrepareStep, ProcLimits } from '../proc/index.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
-import { Module_Which, type SpawnRequest } from '../schema/proc.js'
-import { Module$Caps, ModuleSourceClient, SpawnRequest$Caps } from '../schema/proc.rpc.js'
+import { Module_Which, SpawnStep, type SpawnRequest } from '../schema/proc.js'
+import { Module$Caps, ModuleSourceClient, SpawnProgressClient, SpawnRequest$Caps } from '../schema/proc.rpc.js'
 
 const hashHex = (h: Uint8Array): string => Buffer.from(h).toString('hex')
 
@@ -19,6 +19,12 @@ export interface SpawnSpec {
   name?: string
   /** The proc reads its input from Proc.stdin (else its input is empty). */
   stdin?: boolean
+  /** Kill the proc when the Proc the spawn returns is released (a foreground ww run). */
+  tied?: boolean
+  /** Output only to the proc's log, not to Proc.stdout/stderr channels (ww run -d). */
+  detached?: boolean
+  /** Told the slow steps of the spawn as they begin. */
+  progress?: SpawnProgressClient
 }
 
 export function writeSpawnRequest (r: SpawnRequest, spec: SpawnSpec): void {
@@ -36,6 +42,9 @@ export function writeSpawnRequest (r: SpawnRequest, spec: SpawnSpec): void {
   if (spec.root !== undefined) SpawnRequest$Caps.root.set(r, spec.root)
   if (spec.name !== undefined) r.name = spec.name
   r.stdin = spec.stdin === true
+  r.tied = spec.tied === true
+  r.detached = spec.detached === true
+  if (spec.progress !== undefined) SpawnRequest$Caps.progress.set(r, spec.progress)
 }
 
 export interface ReadSpawn {
@@ -45,9 +54,15 @@ export interface ReadSpawn {
   limits: Partial<ProcLimits>
   name?: string
   stdin: boolean
+  tied: boolean
+  detached: boolean
+  /** Tells the spawner a step began (through the borrowed progress capability; call it before returning). */
+  onStep?: (step: PrepareStep) => void
   /** Borrowed: valid until the handler returns (dup to keep). */
   root?: AnchorClient
 }
+
+const wireStep: Record<PrepareStep, SpawnStep> = { fetching: SpawnStep.FETCHING, preparing: SpawnStep.PREPARING }
 
 /** Reads a received SpawnRequest; the fetcher uses the borrowed source (call it before returning). */
 export function readSpawnRequest (r: SpawnRequest): ReadSpawn {
@@ -68,6 +83,7 @@ export function readSpawnRequest (r: SpawnRequest): ReadSpawn {
     }
   }
   const num = (x: bigint): number => Number(x)
+  const progress = SpawnRequest$Caps.progress.has(r) ? SpawnRequest$Caps.progress.get(r) : undefined
   return {
     module,
     args: [...r.args],
@@ -75,8 +91,23 @@ export function readSpawnRequest (r: SpawnRequest): ReadSpawn {
     limits: r._hasLimits() ? { memoryBytes: num(r.limits.memoryBytes), fuel: num(r.limits.fuel), timeoutMs: num(r.limits.timeoutMs) } : {},
     name: r.name === '' ? undefined : r.name,
     stdin: r.stdin,
+    tied: r.tied,
+    detached: r.detached,
+    // a progress report is a courtesy: the spawn neither waits for it nor fails with it
+    onStep: progress === undefined ? undefined : step => { progress.step(p => { p.step = wireStep[step] }).then(() => {}, () => {}) },
     root: SpawnRequest$Caps.root.has(r) ? SpawnRequest$Caps.root.get(r) : undefined
   }
+}
+
+/** Serves a SpawnProgress capability that hands each step to `onStep`. */
+export function serveSpawnProgress (onStep: (step: PrepareStep) => void): SpawnProgressClient {
+  const steps = new Map<number, PrepareStep>(Object.entries(wireStep).map(([k, v]) => [v, k as PrepareStep]))
+  return SpawnProgressClient.serve({
+    step (params) {
+      const step = steps.get(params.step)
+      if (step !== undefined) onStep(step)
+    }
+  })
 }
 
 /** Serves the bytes `lookup` finds by hash; ModuleNotFound for the rest. */

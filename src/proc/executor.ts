@@ -4,7 +4,8 @@
 import { logger } from '@libp2p/logger'
 import { Canceled, LimitExceeded, NotFound } from '../errors.js'
 import { DEFAULT_RUNTIME_LIMITS, procLimits, type ProcLimits, type RuntimeLimits } from './limits.js'
-import { hashHex, type ModuleCache, type ModuleFetcher } from './module-cache.js'
+import { hashHex, type ModuleCache, type ModuleFetcher, type PrepareStep } from './module-cache.js'
+import { MemoryPids, type PidSource } from './pids.js'
 import { Proc, type ProcInfo } from './proc.js'
 import type { ExitStatus } from './signals.js'
 import type { Sink, Source } from './wasi.js'
@@ -25,6 +26,10 @@ export interface SpawnOptions {
   /** Where output goes; without one, proc.stdout/proc.stderr are channels to read. */
   stdout?: Sink
   stderr?: Sink
+  /** Without sinks: output to the log and channels ('chan', the default) or to the log only. */
+  output?: 'chan' | 'log'
+  /** Told when a slow step of the spawn begins (fetching the module, preparing it); it lasts until the next one or until spawn settles. */
+  onStep?: (step: PrepareStep) => void
   /** Where input comes from: a source, or 'chan' for a channel (proc.stdin) the caller sends to and closes at EOF. Default: empty. */
   stdin?: Source | 'chan'
 }
@@ -41,6 +46,8 @@ export interface ExecutorOptions {
   /** Builds each proc's world (anchors, channels, spawning). */
   world: (ctx: WorldContext) => GuestWorld
   limits?: Partial<RuntimeLimits>
+  /** Where pids come from (default: 1, 2, ... in memory). */
+  pids?: PidSource
 }
 
 export class Executor {
@@ -49,12 +56,15 @@ export class Executor {
   readonly limits: RuntimeLimits
   private readonly procs = new Map<number, Proc>()
   private readonly exited = new Map<number, Proc>()
-  private nextPid = 1
+  private readonly pids: PidSource
+  /** Log bytes the exited procs hold (their logs no longer grow). */
+  private exitedLogBytes = 0
 
   constructor (opts: ExecutorOptions) {
     this.cache = opts.cache
     this.worldFor = opts.world
     this.limits = { ...DEFAULT_RUNTIME_LIMITS, ...opts.limits }
+    this.pids = opts.pids ?? new MemoryPids()
   }
 
   get moduleCache (): ModuleCache { return this.cache }
@@ -63,10 +73,10 @@ export class Executor {
   async spawn (opts: SpawnOptions): Promise<Proc> {
     if (this.procs.size >= this.limits.maxProcs) throw new LimitExceeded(`this host runs at most ${this.limits.maxProcs} procs`)
     const limits = procLimits(opts.limits)
-    const hash = 'bytes' in opts.module ? await this.cache.add(opts.module.bytes) : opts.module.hash
+    const hash = 'bytes' in opts.module ? await this.cache.add(opts.module.bytes, opts.onStep) : opts.module.hash
     const module = this.cache.ready(hash, limits.memoryBytes) ??
-      await this.cache.compiled(hash, limits.memoryBytes, 'fetch' in opts.module ? opts.module.fetch : undefined)
-    const pid = this.nextPid++
+      await this.cache.compiled(hash, limits.memoryBytes, 'fetch' in opts.module ? opts.module.fetch : undefined, opts.onStep)
+    const pid = this.pids.next()
     const root = opts.root ?? []
     const proc = new Proc({
       pid,
@@ -80,6 +90,7 @@ export class Executor {
       world: this.worldFor({ executor: this, root, pid }),
       stdout: opts.stdout,
       stderr: opts.stderr,
+      output: opts.output,
       stdin: opts.stdin
     })
     this.procs.set(pid, proc)
@@ -92,7 +103,19 @@ export class Executor {
   private retire (p: Proc): void {
     this.procs.delete(p.pid)
     this.exited.set(p.pid, p)
-    while (this.exited.size > this.limits.maxExitedKept) this.exited.delete(this.exited.keys().next().value as number)
+    this.exitedLogBytes += logBytesOf(p)
+    while (this.exited.size > this.limits.maxExitedKept) {
+      const oldest = this.exited.values().next().value as Proc
+      this.exitedLogBytes -= logBytesOf(oldest)
+      this.exited.delete(oldest.pid)
+    }
+    // the oldest logs go first; a discarded log tells its readers that it was dropped
+    for (const e of this.exited.values()) {
+      if (this.exitedLogBytes <= this.limits.maxExitedLogBytes) break
+      this.exitedLogBytes -= logBytesOf(e)
+      e.log.stdout.discard()
+      e.log.stderr.discard()
+    }
   }
 
   ps (): ProcInfo[] {
@@ -117,6 +140,8 @@ export class Executor {
     await Promise.all(all.map(async p => await p.wait()))
   }
 }
+
+const logBytesOf = (p: Proc): number => p.log.stdout.keptBytes + p.log.stderr.keptBytes
 
 /** A proc as a capability a guest can hold. */
 export function procCap (proc: Proc): ProcCap {

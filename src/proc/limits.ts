@@ -41,6 +41,14 @@ export interface RuntimeLimits {
   stdioCapacity: number
   /** Most exited procs kept for ps/lookup after they end. */
   maxExitedKept: number
+  /** What a proc's log keeps of each stream (stdout, stderr): its last this many bytes; older output is dropped. */
+  logBytes: number
+  /** Most bytes one read of a log returns (one Proc.log call). */
+  logReadBytes: number
+  /** Most log bytes kept for exited procs on one host, together; the oldest exited procs' logs go first. */
+  maxExitedLogBytes: number
+  /** Pids reserved on disk at a time (`<home>/pids`): a restart skips the rest of the block, so no pid is reused. */
+  pidBlock: number
   /** Most modules kept compiled in memory (least recently used go first). */
   maxCachedModules: number
   /** Most load-pipeline worker threads at once (each needs ~100 MiB and a core). */
@@ -58,6 +66,10 @@ export const DEFAULT_RUNTIME_LIMITS: Readonly<RuntimeLimits> = Object.freeze({
   maxErrorMessage: 1024,
   stdioCapacity: 256,
   maxExitedKept: 1024,
+  logBytes: 1024 * 1024,
+  logReadBytes: 256 * 1024,
+  maxExitedLogBytes: 64 * 1024 * 1024,
+  pidBlock: 1024,
   maxCachedModules: 256,
   maxConcurrentTransforms: 2
 })

@@ -23,6 +23,17 @@ const DIGEST_BYTES = 32
 /** Fetches a module's original bytes by hash from somewhere else (the spawner); ModuleNotFound if it can't. */
 export type ModuleFetcher = (hash: Uint8Array) => Promise<Uint8Array>
 
+/** The slow steps of loading a module: fetching its bytes from elsewhere, preparing them (the transform). */
+export type PrepareStep = 'fetching' | 'preparing'
+export type StepListener = (step: PrepareStep) => void
+
+/** A load in progress; spawns that join it hear its steps too. */
+interface Loading {
+  promise: Promise<Entry>
+  step?: PrepareStep
+  listeners: Set<StepListener>
+}
+
 export function sha256 (bytes: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(bytes).digest())
 }
@@ -55,7 +66,7 @@ export class ModuleCache {
   private readonly dir: string | undefined
   private readonly limits: RuntimeLimits
   private readonly entries = new Map<string, Entry>()
-  private readonly loading = new Map<string, Promise<Entry>>()
+  private readonly loading = new Map<string, Loading>()
   private transforming = 0
   private readonly transformQueue: Array<() => void> = []
   readonly stats: CacheStats = { transforms: 0, diskHits: 0, memoryHits: 0 }
@@ -66,12 +77,12 @@ export class ModuleCache {
   }
 
   /** Adds module bytes (transforming them if new); returns their hash. */
-  async add (bytes: Uint8Array): Promise<Uint8Array> {
+  async add (bytes: Uint8Array, onStep?: StepListener): Promise<Uint8Array> {
     if (bytes.length > this.limits.maxModuleBytes) {
       throw new LimitExceeded(`module is ${bytes.length} bytes; the limit is ${this.limits.maxModuleBytes}`)
     }
     const hash = sha256(bytes)
-    await this.entry(hash, async () => bytes)
+    await this.entry(hash, async () => bytes, onStep)
     return hash
   }
 
@@ -88,15 +99,17 @@ export class ModuleCache {
 
   /**
    * A compiled module for `hash` with memory maximum `memoryBytes`. A hash not held here is read
-   * from disk, else fetched with `fetcher`; ModuleNotFound when no one has it.
+   * from disk, else fetched with `fetcher`; ModuleNotFound when no one has it. `onStep` hears
+   * the slow steps (fetching, preparing) as they begin.
    */
-  async compiled (hash: Uint8Array, memoryBytes: number, fetcher?: ModuleFetcher): Promise<WebAssembly.Module> {
-    const e = await this.entry(hash, async () => {
+  async compiled (hash: Uint8Array, memoryBytes: number, fetcher?: ModuleFetcher, onStep?: StepListener): Promise<WebAssembly.Module> {
+    const e = await this.entry(hash, async report => {
       if (fetcher === undefined) throw new ModuleNotFound(`module ${hashHex(hash)} is not on this host`)
+      report('fetching')
       const bytes = await fetcher(hash)
       if (!sameBytes(sha256(bytes), hash)) throw new InvalidArgument(`fetched bytes do not match module ${hashHex(hash)}`)
       return bytes
-    })
+    }, onStep)
     let p = e.compiled.get(memoryBytes)
     if (p === undefined) {
       p = WebAssembly.compile(withMemoryMaximum(e.transformed, memoryBytes) as BufferSource)
@@ -115,7 +128,7 @@ export class ModuleCache {
     return m
   }
 
-  private async entry (hash: Uint8Array, source: () => Promise<Uint8Array>): Promise<Entry> {
+  private async entry (hash: Uint8Array, source: (report: StepListener) => Promise<Uint8Array>, onStep?: StepListener): Promise<Entry> {
     const key = hashHex(hash)
     const hit = this.entries.get(key)
     if (hit !== undefined) {
@@ -124,19 +137,31 @@ export class ModuleCache {
       this.entries.set(key, hit)
       return hit
     }
-    let p = this.loading.get(key)
-    if (p === undefined) {
-      p = this.load(hash, source).finally(() => this.loading.delete(key))
-      this.loading.set(key, p)
+    let l = this.loading.get(key)
+    if (l === undefined) {
+      const loading: Loading = { promise: undefined as unknown as Promise<Entry>, listeners: new Set() }
+      const report = (step: PrepareStep): void => {
+        loading.step = step
+        for (const fn of loading.listeners) fn(step)
+      }
+      loading.promise = this.load(hash, source, report).finally(() => this.loading.delete(key))
+      this.loading.set(key, loading)
+      l = loading
     }
-    return await p
+    if (onStep === undefined) return await l.promise
+    if (l.step !== undefined) onStep(l.step)
+    l.listeners.add(onStep)
+    try {
+      return await l.promise
+    } finally { l.listeners.delete(onStep) }
   }
 
-  private async load (hash: Uint8Array, source: () => Promise<Uint8Array>): Promise<Entry> {
+  private async load (hash: Uint8Array, source: (report: StepListener) => Promise<Uint8Array>, report: StepListener): Promise<Entry> {
     const key = hashHex(hash)
-    const original = await this.readOriginal(hash) ?? await source()
+    const original = await this.readOriginal(hash) ?? await source(report)
     let transformed = await this.readTransformed(key)
     if (transformed === undefined) {
+      report('preparing')
       transformed = await this.transform(original)
       this.stats.transforms++
       await this.writeFiles(key, original, transformed)

@@ -7,6 +7,7 @@ import { Closed } from '../errors.js'
 import { FUEL_GLOBAL_EXPORT, RUNTIME_MODULE, SDK_ASYNCIFY_BUFFER_EXPORT, SDK_ASYNCIFY_SIZE_EXPORT, STACK_POINTER_EXPORT, WASI_MODULE, WW_MODULE } from './abi.js'
 import { AsyncifyDriver, CannotSuspend, ScratchOverflow } from './asyncify.js'
 import { GuestMemory } from './guest-memory.js'
+import { OutputLog } from './output-log.js'
 import { sendSoon } from './send-now.js'
 import type { ProcLimits, RuntimeLimits } from './limits.js'
 import { ended, type ExitStatus, ProcEnd } from './signals.js'
@@ -26,6 +27,10 @@ export interface ProcInfo {
   moduleHash: Uint8Array
   args: string[]
   startedMs: number
+  /** Set once it ended. */
+  endedMs?: number
+  /** How long it has run (running) or ran (exited). */
+  uptimeMs: number
   state: ProcState
   status?: ExitStatus
 }
@@ -45,6 +50,11 @@ export interface ProcOptions {
   world: GuestWorld
   stdout?: Sink
   stderr?: Sink
+  /**
+   * Without a sink, output goes to the proc's log and, with 'chan' (the default), also to the
+   * channels proc.stdout/proc.stderr; with 'log' only to the log.
+   */
+  output?: 'chan' | 'log'
   stdin?: Source | 'chan'
 }
 
@@ -78,8 +88,11 @@ export class Proc {
   readonly moduleHash: Uint8Array
   readonly args: string[]
   readonly startedMs = Date.now()
-  private readonly outSink: boolean
-  private readonly errSink: boolean
+  private endedMs: number | undefined
+  /** What it wrote, the last RuntimeLimits.logBytes of each stream. */
+  readonly log: { readonly stdout: OutputLog, readonly stderr: OutputLog }
+  private readonly noOutChan: boolean
+  private readonly noErrChan: boolean
   /** With stdin 'chan': the guest's input; close it for end of input. */
   readonly stdin: Chan<Uint8Array> | undefined
   private outChan: Chan<Uint8Array> | undefined
@@ -115,8 +128,16 @@ export class Proc {
     const stdin: Source | undefined = stdinChan !== undefined
       ? async () => await stdinChan.recv({ signal: this.signal }).catch(() => undefined)
       : opts.stdin === 'chan' ? undefined : opts.stdin
-    this.outSink = opts.stdout !== undefined
-    this.errSink = opts.stderr !== undefined
+    const logOnly = opts.output === 'log'
+    this.noOutChan = opts.stdout !== undefined || logOnly
+    this.noErrChan = opts.stderr !== undefined || logOnly
+    this.log = { stdout: new OutputLog(opts.runtime.logBytes), stderr: new OutputLog(opts.runtime.logBytes) }
+    const logged = (log: OutputLog, sink: Sink | undefined, chan: () => Chan<Uint8Array> | undefined): Sink => chunk => {
+      log.append(chunk)
+      if (sink !== undefined) return sink(chunk)
+      const c = chan()
+      return c === undefined ? undefined : sendSoon(c, chunk)
+    }
     const yieldNow = nextTurn
     this.host = new WwHost({
       memory: this.memory,
@@ -130,10 +151,11 @@ export class Proc {
     const wasi = createWasi(this.memory, {
       args: [opts.name, ...opts.args],
       env: opts.env,
-      stdout: opts.stdout ?? (chunk => sendSoon(this.stdout!, chunk)),
-      stderr: opts.stderr ?? (chunk => sendSoon(this.stderr!, chunk)),
+      stdout: logged(this.log.stdout, opts.stdout, () => this.stdout),
+      stderr: logged(this.log.stderr, opts.stderr, () => this.stderr),
       stdin,
-      yieldNow
+      yieldNow,
+      sleep: async ms => { await sleepUntilEnd(ms, this.signal) }
     }, name => wasiNames(opts.module).has(name))
     this.instance = instantiate(opts.module, this.importObject(opts.module, wasi))
     this.memory.attach(this.instance.exports.memory as WebAssembly.Memory | undefined)
@@ -234,15 +256,15 @@ export class Proc {
     return this.abortCtl.signal
   }
 
-  /** The guest's stdout as a channel of chunks (one per write), closed at exit; undefined when the spawner gave a sink. */
+  /** The guest's stdout as a channel of chunks (one per write), closed at exit; undefined when the spawner gave a sink or output 'log'. */
   get stdout (): Chan<Uint8Array> | undefined {
-    if (this.outSink) return undefined
+    if (this.noOutChan) return undefined
     this.outChan ??= this.stdioChan()
     return this.outChan
   }
 
   get stderr (): Chan<Uint8Array> | undefined {
-    if (this.errSink) return undefined
+    if (this.noErrChan) return undefined
     this.errChan ??= this.stdioChan()
     return this.errChan
   }
@@ -270,7 +292,17 @@ export class Proc {
   }
 
   info (): ProcInfo {
-    return { pid: this.pid, name: this.name, moduleHash: this.moduleHash, args: this.args, startedMs: this.startedMs, state: this.state, status: this.status }
+    return {
+      pid: this.pid,
+      name: this.name,
+      moduleHash: this.moduleHash,
+      args: this.args,
+      startedMs: this.startedMs,
+      endedMs: this.endedMs,
+      uptimeMs: (this.endedMs ?? Date.now()) - this.startedMs,
+      state: this.state,
+      status: this.status
+    }
   }
 
   /** Interrupts the guest: a blocked one is abandoned now, a running one at its next fuel check. */
@@ -287,6 +319,7 @@ export class Proc {
   private finish (status: ExitStatus): void {
     if (this.status !== undefined) return
     this.status = status
+    this.endedMs = Date.now()
     this.endReason ??= new ProcEnd(status)
     this.abortCtl?.abort(this.endReason)
     if (this.timer !== undefined) clearTimeout(this.timer)
@@ -298,11 +331,23 @@ export class Proc {
     this.instance = undefined as unknown as WebAssembly.Instance
     this.outChan?.close()
     this.errChan?.close()
+    this.log.stdout.close()
+    this.log.stderr.close()
     this.stdin?.close()
     log('proc %d (%s) ended: %s', this.pid, this.name, status.message)
     this.done.resolve(status)
     for (const fn of this.onExit.splice(0)) fn(this)
   }
+}
+
+/** Waits `ms`, or less if `signal` aborts first (the proc ended: its timer must not outlive it). */
+async function sleepUntilEnd (ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return
+  await new Promise<void>(resolve => {
+    const done = (): void => { clearTimeout(timer); signal.removeEventListener('abort', done); resolve() }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+  })
 }
 
 /** new WebAssembly.Instance, with its failures as typed errors (the spawn fails, the node does not). */

@@ -1,11 +1,13 @@
 // Our WASI preview1 subset (node:wasi cannot suspend a guest). Enough for wasi-libc and
-// AssemblyScript programs: args, environ, clocks, random, stdio, proc_exit, sched_yield.
+// AssemblyScript programs: args, environ, clocks, random, stdio, proc_exit, sched_yield, and
+// poll_oneoff on clocks (sleep).
 // There are no preopened directories; every other call returns ENOSYS or EBADF.
 // No call can crash the node: every pointer goes through GuestMemory (EFAULT).
 
 import { randomFillSync } from 'node:crypto'
 import { Fault, type GuestMemory, utf8 } from './guest-memory.js'
 import { exited } from './signals.js'
+import { pollOneoff, type Sleep } from './wasi-poll.js'
 
 export const Errno = {
   SUCCESS: 0, BADF: 8, FAULT: 21, INVAL: 28, IO: 29, NOSYS: 52, NOTSUP: 58, SPIPE: 70
@@ -36,6 +38,8 @@ export interface WasiOptions {
   stdin?: Source
   /** Resolves on the next turn of the event loop (sched_yield). */
   yieldNow: () => Promise<void>
+  /** Waits, for poll_oneoff's clocks (default: a timer). */
+  sleep?: Sleep
 }
 
 type Result = number | Promise<number>
@@ -54,6 +58,12 @@ export function createWasi (mem: GuestMemory, opts: WasiOptions, wanted?: (name:
   let stdinRest: Uint8Array | undefined
   let stdinEnded = false
   const started = process.hrtime.bigint()
+  const clockNow = (id: number): bigint | undefined => {
+    if (id === CLOCK_REALTIME) return BigInt(Date.now()) * 1_000_000n
+    if (id === CLOCK_MONOTONIC) return process.hrtime.bigint()
+    if (id === CLOCK_PROCESS_CPUTIME || id === CLOCK_THREAD_CPUTIME) return process.hrtime.bigint() - started
+    return undefined
+  }
 
   const guard = (fn: (...a: any[]) => Result) => (...a: any[]): Result => {
     try {
@@ -120,12 +130,12 @@ export function createWasi (mem: GuestMemory, opts: WasiOptions, wanted?: (name:
       return Errno.SUCCESS
     },
     clock_time_get: (id: number, _precision: bigint, out: number) => {
-      if (id === CLOCK_REALTIME) mem.setU64(out, BigInt(Date.now()) * 1_000_000n)
-      else if (id === CLOCK_MONOTONIC) mem.setU64(out, process.hrtime.bigint())
-      else if (id === CLOCK_PROCESS_CPUTIME || id === CLOCK_THREAD_CPUTIME) mem.setU64(out, process.hrtime.bigint() - started)
-      else return Errno.INVAL
+      const t = clockNow(id)
+      if (t === undefined) return Errno.INVAL
+      mem.setU64(out, t)
       return Errno.SUCCESS
     },
+    poll_oneoff: pollOneoff(mem, opts.sleep ?? (async ms => await new Promise(resolve => setTimeout(resolve, ms))), id => clockNow(id)),
     random_get: (ptr: number, len: number) => {
       const buf = mem.bytes(ptr, len)
       for (let at = 0; at < buf.length; at += RANDOM_CHUNK) randomFillSync(buf.subarray(at, Math.min(buf.length, at + RANDOM_CHUNK)))

@@ -3,7 +3,7 @@
 import * as rpc from '../rpc/index.js'
 import { AnchorClient } from './anchor.rpc.js'
 import { RecverClient, SenderClient } from './channel.rpc.js'
-import { Executor_Proc$Params, Executor_Proc$Results, Executor_Ps$Params, Executor_Ps$Results, Executor_Spawn$Params, Executor_Spawn$Results, ExitStatus, Limits, Module, ModuleSource_Fetch$Params, ModuleSource_Fetch$Results, ProcInfo, Proc_Info$Params, Proc_Info$Results, Proc_Kill$Params, Proc_Kill$Results, Proc_Stderr$Params, Proc_Stderr$Results, Proc_Stdin$Params, Proc_Stdin$Results, Proc_Stdout$Params, Proc_Stdout$Results, Proc_Wait$Params, Proc_Wait$Results, SpawnRequest } from './proc.js'
+import { Executor_Proc$Params, Executor_Proc$Results, Executor_Ps$Params, Executor_Ps$Results, Executor_Spawn$Params, Executor_Spawn$Results, ExitStatus, Limits, Module, ModuleSource_Fetch$Params, ModuleSource_Fetch$Results, ProcInfo, Proc_Info$Params, Proc_Info$Results, Proc_Kill$Params, Proc_Kill$Results, Proc_Log$Params, Proc_Log$Results, Proc_Stderr$Params, Proc_Stderr$Results, Proc_Stdin$Params, Proc_Stdin$Results, Proc_Stdout$Params, Proc_Stdout$Results, Proc_Wait$Params, Proc_Wait$Results, SpawnProgress_Step$Params, SpawnProgress_Step$Results, SpawnRequest } from './proc.js'
 
 rpc.directFields(Limits, [['memoryBytes', 'uint64', 0], ['fuel', 'uint64', 8], ['timeoutMs', 'uint64', 16]])
 /** Pipelined view of Limits: capability fields usable before the answer arrives. */
@@ -47,24 +47,55 @@ export class ModuleSource_Fetch$Params$Pipeline {
 export class ModuleSource_Fetch$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
-rpc.directFields(SpawnRequest, [['module', 'struct', 0, Module], ['limits', 'struct', 3, Limits], ['name', 'text', 5], ['stdin', 'bool', 0]])
+rpc.directFields(SpawnRequest, [['module', 'struct', 0, Module], ['limits', 'struct', 3, Limits], ['name', 'text', 5], ['stdin', 'bool', 0], ['tied', 'bool', 1], ['detached', 'bool', 2]])
 /** Pipelined view of SpawnRequest: capability fields usable before the answer arrives. */
 export class SpawnRequest$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
   get module (): Module$Pipeline { return new Module$Pipeline(this.$answer, [...this.$path, 0]) }
   get limits (): Limits$Pipeline { return new Limits$Pipeline(this.$answer, [...this.$path, 3]) }
   get root (): AnchorClient { return this.$answer.pipelineCap([...this.$path, 4], AnchorClient) }
+  get progress (): SpawnProgressClient { return this.$answer.pipelineCap([...this.$path, 6], SpawnProgressClient) }
 }
 /** Capability fields of SpawnRequest: get (borrowed), has, set (the message keeps its own reference). */
 export const SpawnRequest$Caps = {
-  root: rpc.capField(4, () => AnchorClient)
+  root: rpc.capField(4, () => AnchorClient),
+  progress: rpc.capField(6, () => SpawnProgressClient)
+}
+/** Client of proc.capnp:SpawnProgress (a reference: release() or `using`). */
+export class SpawnProgressClient extends rpc.Capability {
+  static readonly interfaceId = 0x842f428a52148e75n
+  static readonly methods = {
+    step: { interfaceId: 0x842f428a52148e75n, methodId: 0, name: 'step', Params: SpawnProgress_Step$Params, Results: SpawnProgress_Step$Results } as rpc.MethodInfo<SpawnProgress_Step$Params, SpawnProgress_Step$Results>
+  }
+  static readonly dispatch: rpc.DispatchTable = new Map([
+    [0x842f428a52148e75n, [SpawnProgressClient.methods.step]]
+  ])
+  /** Exports a server object as a capability (yours to release). */
+  static serve (impl: SpawnProgressServer): SpawnProgressClient { return rpc.serve(SpawnProgressClient, impl, SpawnProgressClient.dispatch) }
+  /** A typed view of any capability (takes over the reference). */
+  static from (cap: rpc.Capability): SpawnProgressClient { const c = cap.as(SpawnProgressClient); cap.release(); return c }
+  step (build?: (params: SpawnProgress_Step$Params) => void, options?: rpc.CallOptions): rpc.Answer<SpawnProgress_Step$Results, SpawnProgress_Step$Results$Pipeline> { return this.call(SpawnProgressClient.methods.step, build, options, SpawnProgress_Step$Results$Pipeline) }
+}
+/** What a proc.capnp:SpawnProgress server implements (inherited methods included). */
+export interface SpawnProgressServer {
+  step: (params: SpawnProgress_Step$Params, results: SpawnProgress_Step$Results, ctx: rpc.CallContext) => void | Promise<void>
+  [Symbol.dispose]?: () => void
+}
+rpc.directFields(SpawnProgress_Step$Params, [['step', 'uint16', 0]])
+/** Pipelined view of SpawnProgress_Step$Params: capability fields usable before the answer arrives. */
+export class SpawnProgress_Step$Params$Pipeline {
+  constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
+}
+/** Pipelined view of SpawnProgress_Step$Results: capability fields usable before the answer arrives. */
+export class SpawnProgress_Step$Results$Pipeline {
+  constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
 rpc.directFields(ExitStatus, [['reason', 'uint16', 0], ['code', 'int32', 4], ['message', 'text', 0]])
 /** Pipelined view of ExitStatus: capability fields usable before the answer arrives. */
 export class ExitStatus$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
-rpc.directFields(ProcInfo, [['pid', 'uint32', 0], ['peer', 'text', 0], ['name', 'text', 1], ['startedMs', 'int64', 8], ['state', 'uint16', 4], ['status', 'struct', 4, ExitStatus]])
+rpc.directFields(ProcInfo, [['pid', 'uint32', 0], ['peer', 'text', 0], ['name', 'text', 1], ['startedMs', 'int64', 8], ['state', 'uint16', 4], ['status', 'struct', 4, ExitStatus], ['endedMs', 'int64', 16], ['uptimeMs', 'int64', 24]])
 /** Pipelined view of ProcInfo: capability fields usable before the answer arrives. */
 export class ProcInfo$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -79,10 +110,11 @@ export class ProcClient extends rpc.Capability {
     stdout: { interfaceId: 0xe9fa3c50b1e87039n, methodId: 2, name: 'stdout', Params: Proc_Stdout$Params, Results: Proc_Stdout$Results } as rpc.MethodInfo<Proc_Stdout$Params, Proc_Stdout$Results>,
     stderr: { interfaceId: 0xe9fa3c50b1e87039n, methodId: 3, name: 'stderr', Params: Proc_Stderr$Params, Results: Proc_Stderr$Results } as rpc.MethodInfo<Proc_Stderr$Params, Proc_Stderr$Results>,
     stdin: { interfaceId: 0xe9fa3c50b1e87039n, methodId: 4, name: 'stdin', Params: Proc_Stdin$Params, Results: Proc_Stdin$Results } as rpc.MethodInfo<Proc_Stdin$Params, Proc_Stdin$Results>,
-    info: { interfaceId: 0xe9fa3c50b1e87039n, methodId: 5, name: 'info', Params: Proc_Info$Params, Results: Proc_Info$Results } as rpc.MethodInfo<Proc_Info$Params, Proc_Info$Results>
+    info: { interfaceId: 0xe9fa3c50b1e87039n, methodId: 5, name: 'info', Params: Proc_Info$Params, Results: Proc_Info$Results } as rpc.MethodInfo<Proc_Info$Params, Proc_Info$Results>,
+    log: { interfaceId: 0xe9fa3c50b1e87039n, methodId: 6, name: 'log', Params: Proc_Log$Params, Results: Proc_Log$Results } as rpc.MethodInfo<Proc_Log$Params, Proc_Log$Results>
   }
   static readonly dispatch: rpc.DispatchTable = new Map([
-    [0xe9fa3c50b1e87039n, [ProcClient.methods.wait, ProcClient.methods.kill, ProcClient.methods.stdout, ProcClient.methods.stderr, ProcClient.methods.stdin, ProcClient.methods.info]]
+    [0xe9fa3c50b1e87039n, [ProcClient.methods.wait, ProcClient.methods.kill, ProcClient.methods.stdout, ProcClient.methods.stderr, ProcClient.methods.stdin, ProcClient.methods.info, ProcClient.methods.log]]
   ])
   /** Exports a server object as a capability (yours to release). */
   static serve (impl: ProcServer): ProcClient { return rpc.serve(ProcClient, impl, ProcClient.dispatch) }
@@ -94,6 +126,7 @@ export class ProcClient extends rpc.Capability {
   stderr (build?: (params: Proc_Stderr$Params) => void, options?: rpc.CallOptions): rpc.Answer<Proc_Stderr$Results, Proc_Stderr$Results$Pipeline> { return this.call(ProcClient.methods.stderr, build, options, Proc_Stderr$Results$Pipeline) }
   stdin (build?: (params: Proc_Stdin$Params) => void, options?: rpc.CallOptions): rpc.Answer<Proc_Stdin$Results, Proc_Stdin$Results$Pipeline> { return this.call(ProcClient.methods.stdin, build, options, Proc_Stdin$Results$Pipeline) }
   info (build?: (params: Proc_Info$Params) => void, options?: rpc.CallOptions): rpc.Answer<Proc_Info$Results, Proc_Info$Results$Pipeline> { return this.call(ProcClient.methods.info, build, options, Proc_Info$Results$Pipeline) }
+  log (build?: (params: Proc_Log$Params) => void, options?: rpc.CallOptions): rpc.Answer<Proc_Log$Results, Proc_Log$Results$Pipeline> { return this.call(ProcClient.methods.log, build, options, Proc_Log$Results$Pipeline) }
 }
 /** What a proc.capnp:Proc server implements (inherited methods included). */
 export interface ProcServer {
@@ -103,6 +136,7 @@ export interface ProcServer {
   stderr: (params: Proc_Stderr$Params, results: Proc_Stderr$Results, ctx: rpc.CallContext) => void | Promise<void>
   stdin: (params: Proc_Stdin$Params, results: Proc_Stdin$Results, ctx: rpc.CallContext) => void | Promise<void>
   info: (params: Proc_Info$Params, results: Proc_Info$Results, ctx: rpc.CallContext) => void | Promise<void>
+  log: (params: Proc_Log$Params, results: Proc_Log$Results, ctx: rpc.CallContext) => void | Promise<void>
   [Symbol.dispose]?: () => void
 }
 /** Pipelined view of Proc_Wait$Params: capability fields usable before the answer arrives. */
@@ -119,9 +153,11 @@ export class Proc_Wait$Results$Pipeline {
 export class Proc_Kill$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
+rpc.directFields(Proc_Kill$Results, [['alreadyEnded', 'bool', 0], ['status', 'struct', 0, ExitStatus]])
 /** Pipelined view of Proc_Kill$Results: capability fields usable before the answer arrives. */
 export class Proc_Kill$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
+  get status (): ExitStatus$Pipeline { return new ExitStatus$Pipeline(this.$answer, [...this.$path, 0]) }
 }
 /** Pipelined view of Proc_Stdout$Params: capability fields usable before the answer arrives. */
 export class Proc_Stdout$Params$Pipeline {
@@ -171,6 +207,16 @@ rpc.directFields(Proc_Info$Results, [['info', 'struct', 0, ProcInfo]])
 export class Proc_Info$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
   get info (): ProcInfo$Pipeline { return new ProcInfo$Pipeline(this.$answer, [...this.$path, 0]) }
+}
+rpc.directFields(Proc_Log$Params, [['stream', 'uint16', 0], ['from', 'uint64', 8], ['wait', 'bool', 16]])
+/** Pipelined view of Proc_Log$Params: capability fields usable before the answer arrives. */
+export class Proc_Log$Params$Pipeline {
+  constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
+}
+rpc.directFields(Proc_Log$Results, [['start', 'uint64', 0], ['end', 'uint64', 8], ['ended', 'bool', 128]])
+/** Pipelined view of Proc_Log$Results: capability fields usable before the answer arrives. */
+export class Proc_Log$Results$Pipeline {
+  constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
 /** Client of proc.capnp:Executor (a reference: release() or `using`). */
 export class ExecutorClient extends rpc.Capability {

@@ -257,7 +257,7 @@ export class SpawnRequest extends $.Struct {
   static readonly _capnp = {
     displayName: "SpawnRequest",
     id: "9098958e72403830",
-    size: new $.ObjectSize(8, 6),
+    size: new $.ObjectSize(8, 7),
   };
   _adoptModule(value: $.Orphan<Module>): void {
     $.utils.adopt(value, $.utils.getPointer(0, this));
@@ -371,7 +371,145 @@ export class SpawnRequest extends $.Struct {
   set stdin(value: boolean) {
     $.utils.setBit(0, value, this);
   }
+  /**
+* True: the proc is killed when every reference to the Proc this spawn returned is released
+* (a dropped connection releases them): a foreground `ww run` whose client goes away.
+* False: it runs until it ends or is killed.
+*
+*/
+  get tied(): boolean {
+    return $.utils.getBit(1, this);
+  }
+  set tied(value: boolean) {
+    $.utils.setBit(1, value, this);
+  }
+  /**
+* True: its output goes only to its log (Proc.log); Proc.stdout and Proc.stderr fail.
+* False: also to the channels Proc.stdout and Proc.stderr hand out, and a reader that falls
+* behind slows the guest down.
+*
+*/
+  get detached(): boolean {
+    return $.utils.getBit(2, this);
+  }
+  set detached(value: boolean) {
+    $.utils.setBit(2, value, this);
+  }
+  /**
+* Optional: told each slow step the spawn takes before the proc starts.
+*
+*/
+  get progress(): SpawnProgress$Client {
+    return new SpawnProgress$Client($.utils.getInterfaceClientOrNullAt(6, this));
+  }
+  set progress(value: SpawnProgress$Client) {
+    $.utils.setInterfacePointer(this.segment.message.addCap(value.client), $.utils.getPointer(6, this));
+  }
   toString(): string { return "SpawnRequest_" + super.toString(); }
+}
+export const SpawnStep = {
+  /**
+* The host lacks the module's bytes and fetches them from Module.source.
+*
+*/
+  FETCHING: 0,
+  /**
+* The host transforms the module (first run of it on this host; cached afterwards).
+*
+*/
+  PREPARING: 1
+} as const;
+export type SpawnStep = (typeof SpawnStep)[keyof typeof SpawnStep];
+export class SpawnProgress_Step$Params extends $.Struct {
+  static readonly _capnp = {
+    displayName: "step$Params",
+    id: "9f0c7dafa02f8f6f",
+    size: new $.ObjectSize(8, 0),
+  };
+  get step(): SpawnStep {
+    return $.utils.getUint16(0, this) as SpawnStep;
+  }
+  set step(value: SpawnStep) {
+    $.utils.setUint16(0, value, this);
+  }
+  toString(): string { return "SpawnProgress_Step$Params_" + super.toString(); }
+}
+export class SpawnProgress_Step$Results extends $.Struct {
+  static readonly _capnp = {
+    displayName: "step$Results",
+    id: "dbba5ca1831f111b",
+    size: new $.ObjectSize(0, 0),
+  };
+  toString(): string { return "SpawnProgress_Step$Results_" + super.toString(); }
+}
+export class SpawnProgress_Step$Results$Promise {
+  pipeline: $.Pipeline<any, any, SpawnProgress_Step$Results>;
+  constructor(pipeline: $.Pipeline<any, any, SpawnProgress_Step$Results>) {
+    this.pipeline = pipeline;
+  }
+  async promise(): Promise<SpawnProgress_Step$Results> {
+    return await this.pipeline.struct();
+  }
+}
+export class SpawnProgress$Client {
+  client: $.Client;
+  static readonly interfaceId: bigint = 0x842f428a52148e75n;
+  constructor(client: $.Client) {
+    this.client = client;
+  }
+  static readonly methods: [
+    $.Method<SpawnProgress_Step$Params, SpawnProgress_Step$Results>
+  ] = [
+    {
+      ParamsClass: SpawnProgress_Step$Params,
+      ResultsClass: SpawnProgress_Step$Results,
+      interfaceId: SpawnProgress$Client.interfaceId,
+      methodId: 0,
+      interfaceName: "proc.capnp:SpawnProgress",
+      methodName: "step"
+    }
+  ];
+  /**
+* A step began; it lasts until the next step or until spawn returns.
+*
+*/
+  step(paramsFunc?: (params: SpawnProgress_Step$Params) => void): SpawnProgress_Step$Results$Promise {
+    const answer = this.client.call({
+      method: SpawnProgress$Client.methods[0],
+      paramsFunc: paramsFunc
+    });
+    const pipeline = new $.Pipeline(SpawnProgress_Step$Results, answer);
+    return new SpawnProgress_Step$Results$Promise(pipeline);
+  }
+}
+$.Registry.register(SpawnProgress$Client.interfaceId, SpawnProgress$Client);
+export interface SpawnProgress$Server$Target {
+  step(params: SpawnProgress_Step$Params, results: SpawnProgress_Step$Results): Promise<void>;
+}
+export class SpawnProgress$Server extends $.Server {
+  readonly target: SpawnProgress$Server$Target;
+  constructor(target: SpawnProgress$Server$Target) {
+    super(target, [
+      {
+        ...SpawnProgress$Client.methods[0],
+        impl: target.step
+      }
+    ]);
+    this.target = target;
+  }
+  client(): SpawnProgress$Client {
+    return new SpawnProgress$Client(this);
+  }
+}
+export class SpawnProgress extends $.Interface {
+  static readonly Client = SpawnProgress$Client;
+  static readonly Server = SpawnProgress$Server;
+  static readonly _capnp = {
+    displayName: "SpawnProgress",
+    id: "842f428a52148e75",
+    size: new $.ObjectSize(0, 0),
+  };
+  toString(): string { return "SpawnProgress_" + super.toString(); }
 }
 export const ExitReason = {
   EXITED: 0,
@@ -425,7 +563,7 @@ export class ProcInfo extends $.Struct {
   static readonly _capnp = {
     displayName: "ProcInfo",
     id: "8c0a664f6902ed59",
-    size: new $.ObjectSize(16, 5),
+    size: new $.ObjectSize(32, 5),
   };
   /**
 * Unique on its host.
@@ -523,8 +661,33 @@ export class ProcInfo extends $.Struct {
   set status(value: ExitStatus) {
     $.utils.copyFrom(value, $.utils.getPointer(4, this));
   }
+  /**
+* Unix time in milliseconds; set when state = exited.
+*
+*/
+  get endedMs(): bigint {
+    return $.utils.getInt64(16, this);
+  }
+  set endedMs(value: bigint) {
+    $.utils.setInt64(16, value, this);
+  }
+  /**
+* How long it has run (running) or ran (exited), by its host's clock.
+*
+*/
+  get uptimeMs(): bigint {
+    return $.utils.getInt64(24, this);
+  }
+  set uptimeMs(value: bigint) {
+    $.utils.setInt64(24, value, this);
+  }
   toString(): string { return "ProcInfo_" + super.toString(); }
 }
+export const OutputStream = {
+  STDOUT: 0,
+  STDERR: 1
+} as const;
+export type OutputStream = (typeof OutputStream)[keyof typeof OutputStream];
 export class Proc_Wait$Params extends $.Struct {
   static readonly _capnp = {
     displayName: "wait$Params",
@@ -580,8 +743,32 @@ export class Proc_Kill$Results extends $.Struct {
   static readonly _capnp = {
     displayName: "kill$Results",
     id: "aeaef2c40afaa8c2",
-    size: new $.ObjectSize(0, 0),
+    size: new $.ObjectSize(8, 1),
   };
+  get alreadyEnded(): boolean {
+    return $.utils.getBit(0, this);
+  }
+  set alreadyEnded(value: boolean) {
+    $.utils.setBit(0, value, this);
+  }
+  _adoptStatus(value: $.Orphan<ExitStatus>): void {
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownStatus(): $.Orphan<ExitStatus> {
+    return $.utils.disown(this.status);
+  }
+  get status(): ExitStatus {
+    return $.utils.getStruct(0, ExitStatus, this);
+  }
+  _hasStatus(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initStatus(): ExitStatus {
+    return $.utils.initStructAt(0, ExitStatus, this);
+  }
+  set status(value: ExitStatus) {
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
   toString(): string { return "Proc_Kill$Results_" + super.toString(); }
 }
 export class Proc_Kill$Results$Promise {
@@ -738,6 +925,85 @@ export class Proc_Info$Results$Promise {
     return await this.pipeline.struct();
   }
 }
+export class Proc_Log$Params extends $.Struct {
+  static readonly _capnp = {
+    displayName: "log$Params",
+    id: "c30d0d31082ac157",
+    size: new $.ObjectSize(16, 0),
+  };
+  get stream(): OutputStream {
+    return $.utils.getUint16(0, this) as OutputStream;
+  }
+  set stream(value: OutputStream) {
+    $.utils.setUint16(0, value, this);
+  }
+  get from(): bigint {
+    return $.utils.getUint64(8, this);
+  }
+  set from(value: bigint) {
+    $.utils.setUint64(8, value, this);
+  }
+  get wait(): boolean {
+    return $.utils.getBit(16, this);
+  }
+  set wait(value: boolean) {
+    $.utils.setBit(16, value, this);
+  }
+  toString(): string { return "Proc_Log$Params_" + super.toString(); }
+}
+export class Proc_Log$Results extends $.Struct {
+  static readonly _capnp = {
+    displayName: "log$Results",
+    id: "857d8c99c11bffbc",
+    size: new $.ObjectSize(24, 1),
+  };
+  _adoptData(value: $.Orphan<$.Data>): void {
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownData(): $.Orphan<$.Data> {
+    return $.utils.disown(this.data);
+  }
+  get data(): $.Data {
+    return $.utils.getData(0, this);
+  }
+  _hasData(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initData(length: number): $.Data {
+    return $.utils.initData(0, length, this);
+  }
+  set data(value: $.Data) {
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  get start(): bigint {
+    return $.utils.getUint64(0, this);
+  }
+  set start(value: bigint) {
+    $.utils.setUint64(0, value, this);
+  }
+  get end(): bigint {
+    return $.utils.getUint64(8, this);
+  }
+  set end(value: bigint) {
+    $.utils.setUint64(8, value, this);
+  }
+  get ended(): boolean {
+    return $.utils.getBit(128, this);
+  }
+  set ended(value: boolean) {
+    $.utils.setBit(128, value, this);
+  }
+  toString(): string { return "Proc_Log$Results_" + super.toString(); }
+}
+export class Proc_Log$Results$Promise {
+  pipeline: $.Pipeline<any, any, Proc_Log$Results>;
+  constructor(pipeline: $.Pipeline<any, any, Proc_Log$Results>) {
+    this.pipeline = pipeline;
+  }
+  async promise(): Promise<Proc_Log$Results> {
+    return await this.pipeline.struct();
+  }
+}
 export class Proc$Client {
   client: $.Client;
   static readonly interfaceId: bigint = 0xe9fa3c50b1e87039n;
@@ -750,7 +1016,8 @@ export class Proc$Client {
     $.Method<Proc_Stdout$Params, Proc_Stdout$Results>,
     $.Method<Proc_Stderr$Params, Proc_Stderr$Results>,
     $.Method<Proc_Stdin$Params, Proc_Stdin$Results>,
-    $.Method<Proc_Info$Params, Proc_Info$Results>
+    $.Method<Proc_Info$Params, Proc_Info$Results>,
+    $.Method<Proc_Log$Params, Proc_Log$Results>
   ] = [
     {
       ParamsClass: Proc_Wait$Params,
@@ -799,6 +1066,14 @@ export class Proc$Client {
       methodId: 5,
       interfaceName: "proc.capnp:Proc",
       methodName: "info"
+    },
+    {
+      ParamsClass: Proc_Log$Params,
+      ResultsClass: Proc_Log$Results,
+      interfaceId: Proc$Client.interfaceId,
+      methodId: 6,
+      interfaceName: "proc.capnp:Proc",
+      methodName: "log"
     }
   ];
   wait(paramsFunc?: (params: Proc_Wait$Params) => void): Proc_Wait$Results$Promise {
@@ -809,6 +1084,10 @@ export class Proc$Client {
     const pipeline = new $.Pipeline(Proc_Wait$Results, answer);
     return new Proc_Wait$Results$Promise(pipeline);
   }
+  /**
+* alreadyEnded: the proc had ended before this call (nothing was killed); status: how it ended.
+*
+*/
   kill(paramsFunc?: (params: Proc_Kill$Params) => void): Proc_Kill$Results$Promise {
     const answer = this.client.call({
       method: Proc$Client.methods[1],
@@ -854,6 +1133,23 @@ export class Proc$Client {
     const pipeline = new $.Pipeline(Proc_Info$Results, answer);
     return new Proc_Info$Results$Promise(pipeline);
   }
+  /**
+* What the proc wrote to `stream`, from byte offset `from` (offsets count every byte it ever
+* wrote there). The host keeps only the last bytes of each stream (src/proc/limits.ts, logBytes):
+* data starts at `start`, later than `from` when the bytes between were dropped; at most
+* logReadBytes of it. `end`: the offset after the last byte written so far; `ended`: the stream
+* is complete (the proc ended). With wait and nothing after `from`, waits until there is, or
+* until the proc ends.
+*
+*/
+  log(paramsFunc?: (params: Proc_Log$Params) => void): Proc_Log$Results$Promise {
+    const answer = this.client.call({
+      method: Proc$Client.methods[6],
+      paramsFunc: paramsFunc
+    });
+    const pipeline = new $.Pipeline(Proc_Log$Results, answer);
+    return new Proc_Log$Results$Promise(pipeline);
+  }
 }
 $.Registry.register(Proc$Client.interfaceId, Proc$Client);
 export interface Proc$Server$Target {
@@ -863,6 +1159,7 @@ export interface Proc$Server$Target {
   stderr(params: Proc_Stderr$Params, results: Proc_Stderr$Results): Promise<void>;
   stdin(params: Proc_Stdin$Params, results: Proc_Stdin$Results): Promise<void>;
   info(params: Proc_Info$Params, results: Proc_Info$Results): Promise<void>;
+  log(params: Proc_Log$Params, results: Proc_Log$Results): Promise<void>;
 }
 export class Proc$Server extends $.Server {
   readonly target: Proc$Server$Target;
@@ -891,6 +1188,10 @@ export class Proc$Server extends $.Server {
       {
         ...Proc$Client.methods[5],
         impl: target.info
+      },
+      {
+        ...Proc$Client.methods[6],
+        impl: target.log
       }
     ]);
     this.target = target;

@@ -1,38 +1,13 @@
-// ww run / ps / kill as a user runs them: three `ww start` nodes, commands as subprocesses.
+// ww run / ps / kill as a user runs them: three `ww start` nodes, commands as subprocesses (more in proc-lifecycle.test.ts).
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { CliNode, eventually, tempHome, wwAsync, wwBin, type CliResult } from './cli-node.js'
+import { background, guest, withoutProgress, wwBuffers } from './cli-procs.js'
 
-const guest = (name: string): string => fileURLToPath(new URL(`../../../guest/build/${name}.wasm`, import.meta.url))
 const hashOf = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex')
-
-/** A `ww` command left running in the background. */
-function background (args: string[]): { done: Promise<CliResult>, stdout: () => string, signal: (s: NodeJS.Signals) => void } {
-  const child = spawn(wwBin, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', d => { stdout += String(d) })
-  child.stderr.on('data', d => { stderr += String(d) })
-  const done = new Promise<CliResult>(resolve => child.on('close', status => { resolve({ status, stdout, stderr }) }))
-  return { done, stdout: () => stdout, signal: s => { child.kill(s) } }
-}
-
-/** Runs one `ww` command with binary stdin and stdout. */
-async function wwBuffers (args: string[], stdin: Buffer): Promise<{ status: number | null, stdout: Buffer, stderr: string }> {
-  const child = spawn(wwBin, args, { stdio: ['pipe', 'pipe', 'pipe'] })
-  const out: Buffer[] = []
-  let stderr = ''
-  child.stdout.on('data', (d: Buffer) => { out.push(d) })
-  child.stderr.on('data', d => { stderr += String(d) })
-  child.stdin.on('error', () => {})
-  child.stdin.end(stdin)
-  const status = await new Promise<number | null>(resolve => child.on('close', resolve))
-  return { status, stdout: Buffer.concat(out), stderr }
-}
 
 describe('host: ww run, ww ps, ww kill across a cluster', function () {
   this.timeout(300_000)
@@ -61,7 +36,7 @@ describe('host: ww run, ww ps, ww kill across a cluster', function () {
       const expected = 'arg 1: one\narg 2: two words\nGREETING=hi\n'
       const here = await run(a, guest(name), '--env', 'GREETING=hi', '--', 'one', 'two words')
       assert.equal(here.stdout, expected, here.stderr)
-      assert.equal(here.stderr, 'hello on stderr\n')
+      assert.equal(withoutProgress(here.stderr), 'hello on stderr\n')
       assert.equal(here.status, 7)
 
       const there = await run(a, guest(name), '--on', b.peer, '--env', 'GREETING=hi', '--', 'one', 'two words')
@@ -105,7 +80,7 @@ describe('host: ww run, ww ps, ww kill across a cluster', function () {
   it('stdin: piped input reaches the guest (here and on another host, with backpressure), --no-stdin gives it none', async () => {
     const hello = await run(a, guest('cat'), input('hello\n'))
     assert.equal(hello.stdout, 'hello\n', hello.stderr)
-    assert.equal(hello.stderr, '6 bytes\n')
+    assert.equal(withoutProgress(hello.stderr), '6 bytes\n')
     assert.equal(hello.status, 0)
 
     // 3 MiB in 64 KiB reads through a window of 8 sends into an input buffer of 256 chunks: senders wait
@@ -113,12 +88,12 @@ describe('host: ww run, ww ps, ww kill across a cluster', function () {
     for (let i = 0; i < big.length; i++) big[i] = 97 + (i * 7 + (i >> 12)) % 26
     const there = await wwBuffers(['run', '--home', a.home, guest('cat'), '--on', b.peer], big)
     assert.equal(there.status, 0, there.stderr)
-    assert.equal(there.stderr, `${big.length} bytes\n`)
+    assert.equal(withoutProgress(there.stderr), `${big.length} bytes\n`)
     assert.equal(createHash('sha256').update(there.stdout).digest('hex'), createHash('sha256').update(big).digest('hex'), 'every byte, in order')
 
     const none = await run(a, guest('cat'), '--no-stdin', input('ignored'))
     assert.equal(none.stdout, '')
-    assert.equal(none.stderr, '0 bytes\n')
+    assert.equal(withoutProgress(none.stderr), '0 bytes\n')
   })
 
   it('stdin: a guest that does not read its input ends ww run although stdin stays open', async () => {
@@ -143,17 +118,17 @@ describe('host: ww run, ww ps, ww kill across a cluster', function () {
     const loop = background(['run', '--home', a.home, guest('loop'), '--on', b.peer])
     await eventually(() => loop.stdout().includes('looping'), 60_000, 'the loop to start')
     const all = await wwAsync(['ps', '--all', '--home', c.home])
-    const line = all.stdout.split('\n').find(l => l.includes('\trunning\tloop.wasm'))
+    const line = all.stdout.split('\n').find(l => /^\S+\s+running\s.*\sloop\.wasm$/.test(l))
     assert.ok(line !== undefined, all.stdout)
-    const id = line.split('\t')[0]
+    const id = line.split(/\s+/)[0]
     assert.ok(id.startsWith(`${b.peer}/`))
     const k = await wwAsync(['kill', id, '--home', c.home])
     assert.equal(k.status, 0, k.stderr)
     const r = await loop.done
     assert.equal(r.status, 137)
-    assert.match(r.stderr, new RegExp(`^ww: proc ${id} killed\\n$`))
+    assert.equal(withoutProgress(r.stderr), `ww: proc ${id} killed\n`)
     const after = await wwAsync(['ps', '--home', b.home])
-    assert.match(after.stdout, new RegExp(`^${id}\\tkilled\\tloop.wasm`, 'm'))
+    assert.match(after.stdout, new RegExp(`^${id}\\s+killed\\s.*\\sloop\\.wasm$`, 'm'))
   })
 
   it('interrupting ww run kills the proc; limits end it with a clear line and exit code', async () => {
@@ -169,7 +144,7 @@ describe('host: ww run, ww ps, ww kill across a cluster', function () {
     assert.equal(timeout.status, 124)
     assert.match(timeout.stderr, /timed out/)
     const running = await wwAsync(['ps', '--home', a.home])
-    assert.doesNotMatch(running.stdout, /\trunning\t/)
+    assert.doesNotMatch(running.stdout, /^\S+\s+running\s/m)
   })
 
   it('--root confines a guest to a subtree', async () => {
