@@ -89,10 +89,11 @@ async function stopAsked (requested: Promise<string>, again: (sig: NodeJS.Signal
     const stopping = (why: string): void => {
       if (asked) return
       asked = true
-      process.off('SIGINT', first)
-      process.off('SIGTERM', first)
+      // Add before removing: a signal with no listener left stops being watched, and one pending then is lost.
       process.on('SIGINT', again)
       process.on('SIGTERM', again)
+      process.off('SIGINT', first)
+      process.off('SIGTERM', first)
       resolve(why)
     }
     const first = (sig: NodeJS.Signals): void => { stopping(sig) }
