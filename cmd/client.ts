@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs'
 import { resolveHome } from '../src/host/home.js'
 import { Connection } from '../src/rpc/index.js'
+import { Disconnected } from '../src/errors.js'
 import { HostClient } from '../src/schema/host.rpc.js'
 import { connectUnix } from '../src/transport/index.js'
 import { NoNode } from './exit-codes.js'
@@ -24,6 +25,13 @@ export async function withHost<T> (homeFlag: string | undefined, fn: (host: Host
   const host = conn.bootstrap(HostClient)
   try {
     return await fn(host)
+  } catch (err) {
+    // The API connection itself ended (the node stopped or died), not some call through it.
+    if (err instanceof Disconnected && conn.error !== undefined) {
+      const why = conn.error.message.replace(/^peer aborted: (Disconnected: )?/, '')
+      throw new Disconnected(`the ww node at ${home.dir} went away (${why})`)
+    }
+    throw err
   } finally {
     host.release()
     conn.close('done')

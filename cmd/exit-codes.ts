@@ -1,7 +1,7 @@
 // How a `ww` command ends: one exit code per kind of failure, the same for every command.
 // README.md's "Exit codes" table is this one; test/cmd/exit-codes.test.ts holds them together.
 import {
-  AlreadyExists, Closed, Disconnected, InvalidArgument, LimitExceeded, ModuleNotFound, NotFound, PermissionDenied, Timeout, WwError
+  AlreadyExists, Closed, Disconnected, InvalidArgument, LimitExceeded, ModuleNotFound, NotFound, PermissionDenied, Timeout, Unavailable, WwError
 } from '../src/errors.js'
 
 export const EXIT = {
@@ -16,7 +16,7 @@ export const EXIT = {
   permission: 4,
   /** Something is already there (a value at the anchor, a node on the home). */
   exists: 5,
-  /** No node is running at the home, or the node or a peer went away. */
+  /** No node is running at the home, the node or a peer went away or cannot be reached, an address is taken. */
   unavailable: 69,
   /** A deadline passed (--timeout). */
   timeout: 124
@@ -32,7 +32,7 @@ export function exitCodeOf (err: unknown): number {
   if (err instanceof NotFound || err instanceof ModuleNotFound) return EXIT.notFound
   if (err instanceof PermissionDenied) return EXIT.permission
   if (err instanceof AlreadyExists) return EXIT.exists
-  if (err instanceof NoNode || err instanceof Disconnected) return EXIT.unavailable
+  if (err instanceof NoNode || err instanceof Disconnected || err instanceof Unavailable) return EXIT.unavailable
   if (err instanceof Timeout) return EXIT.timeout
   if (err instanceof Closed || err instanceof LimitExceeded) return EXIT.failed
   const code = (err as NodeJS.ErrnoException)?.code

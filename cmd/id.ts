@@ -4,10 +4,11 @@ import { homeOption } from './home-option.js'
 
 export function idCommand (): Command {
   return new Command('id')
-    .description('print the local node\'s peer ID and addresses')
+    .description('print the local node\'s peer ID (one line, so A=$(ww id) works)')
     .addOption(homeOption())
-    .option('--json', 'print as JSON')
-    .action(async (flags: { home?: string, json?: boolean }) => {
+    .option('--addrs', 'print its listen addresses instead, one per line (with /p2p/<peer ID>)')
+    .option('--json', 'print the peer ID, addresses, namespace, hostname, meta and version as JSON')
+    .action(async (flags: { home?: string, json?: boolean, addrs?: boolean }) => {
       await withHost(flags.home, async host => {
         using ans = host.info()
         const info = (await ans).info
@@ -20,12 +21,9 @@ export function idCommand (): Command {
           meta: [...info.meta],
           version: info.version
         }
-        if (flags.json === true) {
-          process.stdout.write(JSON.stringify(out) + '\n')
-        } else {
-          process.stdout.write(`${out.peer}\n`)
-          for (const a of out.addrs) process.stdout.write(`${a}\n`)
-        }
+        if (flags.json === true) process.stdout.write(JSON.stringify(out) + '\n')
+        else if (flags.addrs === true) for (const a of out.addrs) process.stdout.write(`${a}\n`)
+        else process.stdout.write(`${out.peer}\n`)
       })
     })
 }

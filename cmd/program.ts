@@ -2,6 +2,8 @@
 import { Command, CommanderError } from 'commander'
 import { version } from './version.js'
 import { startCommand } from './start.js'
+import { stopCommand } from './stop.js'
+import { connectCommand } from './connect.js'
 import { idCommand } from './id.js'
 import { lsCommand } from './ls.js'
 import { pubCommand, subCommand } from './pubsub.js'
@@ -20,6 +22,8 @@ function program (): Command {
     .description('A peer-to-peer cluster node: join a cluster, share capabilities through anchors, run WASM procs.')
     .version(version, '-V, --version', 'print the version and exit')
   ww.addCommand(startCommand())
+  ww.addCommand(stopCommand())
+  ww.addCommand(connectCommand())
   ww.addCommand(idCommand())
   ww.addCommand(lsCommand())
   ww.addCommand(pubCommand())

@@ -1,8 +1,14 @@
 import { Command, Option } from 'commander'
+import { clusterLimits } from '../src/cluster/limits.js'
+import { InvalidArgument } from '../src/errors.js'
+import { hostLimits } from '../src/host/limits.js'
+import { startDetached } from './detach.js'
+import { EXIT } from './exit-codes.js'
 import { collect, homeOption } from './home-option.js'
+import { NodeLog } from './node-log.js'
 import { version } from './version.js'
 
-interface StartFlags {
+export interface StartFlags {
   home?: string
   ns: string
   listen?: string[]
@@ -11,6 +17,8 @@ interface StartFlags {
   meta?: string[]
   ttl: string
   json?: boolean
+  quiet?: boolean
+  detach?: boolean
 }
 
 type NodeModules = typeof import('../src/host/node.js') & typeof import('../src/host/home.js')
@@ -27,47 +35,111 @@ async function loadNode (): Promise<NodeModules> {
   return { ...node, ...home }
 }
 
+const seconds = (ms: number): string => `${ms / 1000} s`
+
+const afterHelp = `
+After its "peer" and "listen" lines, a running node says on stderr, one "ww: " line each, when a host
+joins or leaves the cluster ("left" when it said so, "expired" when its heartbeats stopped), when a
+bootstrap peer cannot be reached (it keeps retrying), when it refuses a connection (another namespace,
+a failed encryption handshake), when it survives an error, and when it stops. --quiet keeps only the
+warnings and errors. For details, set DEBUG: DEBUG='ww:*' (every layer), DEBUG='ww:cluster*,ww:rpc'
+(some), DEBUG='ww:*,-ww:rpc' (all but one), DEBUG='libp2p:*' (libp2p's own).
+
+A stop (SIGINT, SIGTERM or 'ww stop') ends every API client's connection, leaves the cluster (the others
+drop this host at once) and exits within ${seconds(hostLimits.stopDeadlineMs)}; a second SIGINT/SIGTERM exits at once.`
+
 export function startCommand (): Command {
   return new Command('start')
-    .description('start a node and join the cluster; runs until SIGINT/SIGTERM, then leaves gracefully')
+    .description('start a node and join the cluster; runs until SIGINT/SIGTERM or \'ww stop\', then leaves gracefully')
     .addOption(homeOption())
     .option('--ns <name>', 'cluster namespace', 'ww')
     .option('--listen <multiaddr>', 'listen address, repeatable (default: /ip4/0.0.0.0/tcp/0)', collect)
-    .option('--bootstrap <multiaddr>', 'peer to join through, with /p2p/<peer ID>; repeatable', collect)
+    .option('--bootstrap <multiaddr>', 'peer to join through, with /p2p/<peer ID>; repeatable; retried until one answers', collect)
     .option('--no-mdns', 'do not discover peers on the LAN with mDNS')
     .option('--meta <k=v>', 'tag this host, repeatable (see ww ls --where)', collect)
-    .addOption(new Option('--ttl <seconds>', 'heartbeat time to live: others drop this host this long after its last heartbeat').default('10'))
+    .addOption(new Option('--ttl <seconds>', `heartbeat time to live, ${seconds(clusterLimits.minTtlMs)} to ${seconds(clusterLimits.maxTtlMs)}: others drop this host this long after its last heartbeat`).default('10'))
     .option('--json', 'print the peer ID and addresses as JSON')
+    .option('-q, --quiet', 'after the peer/listen lines, print only warnings and errors')
+    .option('-d, --detach', `run in the background, its output appended to <home>/ww.log; return once it answers (at most ${seconds(hostLimits.detachReadyMs)}) and, with --bootstrap, has joined (else warn after ${seconds(hostLimits.detachJoinMs)})`)
+    .addHelpText('after', afterHelp)
     .action(async (flags: StartFlags) => {
-      const ttl = Number(flags.ttl)
-      if (!Number.isFinite(ttl) || ttl <= 0) throw new Error(`--ttl must be a positive number of seconds, got ${flags.ttl}`)
-      const { WwNode, resolveHome } = await loadNode()
-      const node = await WwNode.start({
-        home: resolveHome(flags.home),
-        namespace: flags.ns,
-        listen: flags.listen,
-        bootstrap: flags.bootstrap,
-        mdns: flags.mdns,
-        meta: flags.meta,
-        ttlMs: Math.round(ttl * 1000),
-        version
-      })
-      const addrs = node.cluster.addrs()
-      if (flags.json === true) {
-        process.stdout.write(JSON.stringify({ peer: node.peerId, addrs }) + '\n')
-      } else {
-        process.stdout.write(`peer ${node.peerId}\n`)
-        for (const a of addrs) process.stdout.write(`listen ${a}\n`)
-      }
-      await new Promise<void>(resolve => {
-        const stop = (): void => {
-          process.off('SIGINT', stop)
-          process.off('SIGTERM', stop)
-          resolve()
-        }
-        process.on('SIGINT', stop)
-        process.on('SIGTERM', stop)
-      })
-      await node.stop()
+      const ttlMs = parseTtl(flags.ttl)
+      if (flags.detach === true) await startDetached(flags)
+      else await runNode(flags, ttlMs)
     })
+}
+
+function parseTtl (text: string): number {
+  const ms = Math.round(Number(text) * 1000)
+  if (!/^\s*[0-9.]+\s*$/.test(text) || !Number.isFinite(ms) || ms < clusterLimits.minTtlMs || ms > clusterLimits.maxTtlMs) {
+    throw new InvalidArgument(`--ttl must be a number of seconds from ${clusterLimits.minTtlMs / 1000} to ${clusterLimits.maxTtlMs / 1000}, got ${JSON.stringify(text)}`)
+  }
+  return ms
+}
+
+const signalNumber: Record<string, number> = { SIGINT: 2, SIGTERM: 15 }
+
+/**
+ * Resolves with the name of the first SIGINT or SIGTERM, or with `requested` (a stop asked through the API).
+ * From then on, another SIGINT or SIGTERM calls `again` (installed in the same turn, so no signal falls through).
+ */
+async function stopAsked (requested: Promise<string>, again: (sig: NodeJS.Signals) => void): Promise<string> {
+  return await new Promise<string>(resolve => {
+    let asked = false
+    const stopping = (why: string): void => {
+      if (asked) return
+      asked = true
+      // Add before removing: a signal with no listener left stops being watched, and one pending then is lost.
+      process.on('SIGINT', again)
+      process.on('SIGTERM', again)
+      process.off('SIGINT', first)
+      process.off('SIGTERM', first)
+      resolve(why)
+    }
+    const first = (sig: NodeJS.Signals): void => { stopping(sig) }
+    process.on('SIGINT', first)
+    process.on('SIGTERM', first)
+    void requested.then(stopping)
+  })
+}
+
+async function runNode (flags: StartFlags, ttlMs: number): Promise<void> {
+  const say = new NodeLog(flags.quiet === true)
+  const { WwNode, resolveHome } = await loadNode()
+  const node = await WwNode.start({
+    home: resolveHome(flags.home),
+    namespace: flags.ns,
+    listen: flags.listen,
+    bootstrap: flags.bootstrap,
+    mdns: flags.mdns,
+    meta: flags.meta,
+    ttlMs,
+    version,
+    onNotice: n => { say.notice(n, flags.ns) }
+  })
+  const addrs = node.cluster.addrs()
+  if (flags.json === true) {
+    process.stdout.write(JSON.stringify({ peer: node.peerId, addrs }) + '\n')
+  } else {
+    process.stdout.write(`peer ${node.peerId}\n`)
+    for (const a of addrs) process.stdout.write(`listen ${a}\n`)
+  }
+  // A stray rejection inside libp2p or a layer must not take the node down with it.
+  process.on('unhandledRejection', (err: unknown) => {
+    say.say('error', `internal error, the node goes on: ${String((err as Error)?.message ?? err).split('\n')[0]}`)
+  })
+
+  const why = await stopAsked(node.stopRequested, sig => {
+    say.say('warn', `${sig} during the stop: exiting at once`)
+    process.exit(128 + signalNumber[sig])
+  })
+  const started = Date.now()
+  const deadline = setTimeout(() => {
+    say.say('warn', `the stop (${why}) took over ${seconds(hostLimits.stopDeadlineMs)}: exiting without waiting for the rest`)
+    process.exit(EXIT.failed)
+  }, hostLimits.stopDeadlineMs)
+  await node.stop()
+  clearTimeout(deadline)
+  say.say('info', `stopped (${why}) in ${Date.now() - started} ms: left the cluster`)
+  process.exit(EXIT.ok)
 }

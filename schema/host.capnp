@@ -29,4 +29,13 @@ interface Host {
   peer @6 (peer :Text) -> (host :Host);
   # Another live host's Host, reached through this one (so an API-socket client can run procs
   # anywhere). "" or this host's own peer ID returns this Host. NotFound for an unknown peer.
+
+  # The owner's methods: served only on the local API socket. The Host that libp2p peers get
+  # refuses them with PermissionDenied.
+  stop @7 () -> (pid :UInt32);
+  # Starts a graceful stop (close API connections, leave the cluster, exit) and returns at once,
+  # with the node's process ID, so the caller can wait for the process to end.
+  connect @8 (addr :Text) -> (peer :Text);
+  # Dials a peer by multiaddr (/p2p/<peer ID> optional) and returns its peer ID.
+  # InvalidArgument for a malformed address, Unavailable when it cannot be reached.
 }

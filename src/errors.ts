@@ -33,9 +33,12 @@ export class ModuleNotFound extends WwError {}
 export class Unimplemented extends WwError {}
 /** The caller lacks the right to do this. */
 export class PermissionDenied extends WwError {}
+/** Something needed cannot be had now: an address in use, a peer that cannot be reached. */
+export class Unavailable extends WwError {}
 
 const byName: Record<string, new (message: string) => WwError> = {
-  NotFound, Disconnected, Timeout, Closed, LimitExceeded, Canceled, InvalidArgument, Occupied, ModuleNotFound, Unimplemented, PermissionDenied, AlreadyExists
+  NotFound, Disconnected, Timeout, Closed, LimitExceeded, Canceled, InvalidArgument, Occupied, ModuleNotFound, Unimplemented,
+  PermissionDenied, AlreadyExists, Unavailable
 }
 
 /** The reason string an error carries across RPC. */

@@ -12,14 +12,25 @@ import net from 'node:net'
 import { noise, type NoiseInit } from '@chainsafe/libp2p-noise'
 import type { MessageStream } from '@libp2p/interface'
 
+/** Told of an inbound connection whose handshake failed: its remote address and the error. */
+export type HandshakeFailed = (remote: string, err: Error) => void
+
 /** noise(), over a connection whose writes of one event-loop turn leave together. */
-export function batchedNoise (init?: NoiseInit): ReturnType<typeof noise> {
+export function batchedNoise (init?: NoiseInit, onInboundFailure?: HandshakeFailed): ReturnType<typeof noise> {
   const factory = noise(init)
   return (components) => {
     const encrypter = factory(components)
     const inbound = encrypter.secureInbound.bind(encrypter)
     const outbound = encrypter.secureOutbound.bind(encrypter)
-    encrypter.secureInbound = async (connection, options) => quietLengths(await inbound(batchWrites(connection), options))
+    encrypter.secureInbound = async (connection, options) => {
+      try {
+        return quietLengths(await inbound(batchWrites(connection), options))
+      } catch (err) {
+        const remote = (connection as { remoteAddr?: { toString: () => string } }).remoteAddr?.toString() ?? 'an unknown address'
+        onInboundFailure?.(remote, err as Error)
+        throw err
+      }
+    }
     encrypter.secureOutbound = async (connection, options) => quietLengths(await outbound(batchWrites(connection), options))
     return encrypter
   }

@@ -1,9 +1,12 @@
 // Dials the bootstrap peers until one answers, with backoff, and again whenever the node loses every connection.
 // (@libp2p/bootstrap dials once; a bootstrap peer that is busy or not up yet would leave the node alone for good.)
+// An address that fails is reported once (and again only after it answered, or after noticeRepeatMs), not at every retry.
 import type { Libp2p } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import { dialFailure } from './dial-failure.js'
 import { clusterLimits } from './limits.js'
+import { NoticeGate, type NoticeListener } from './notices.js'
 
 const log = logger('ww:cluster:bootstrap')
 
@@ -12,8 +15,10 @@ export class Bootstrapper {
   private delayMs: number = clusterLimits.bootstrapRetryMinMs
   private dialing = false
   private running = false
+  private readonly gate = new NoticeGate(clusterLimits.noticeRepeatMs)
+  private readonly failed = new Set<string>()
 
-  constructor (private readonly libp2p: Libp2p, private readonly addrs: Multiaddr[]) {}
+  constructor (private readonly libp2p: Libp2p, private readonly addrs: Multiaddr[], private readonly notice: NoticeListener = () => {}) {}
 
   start (): void {
     if (this.running || this.addrs.length === 0) return
@@ -42,19 +47,35 @@ export class Bootstrapper {
     const results = await Promise.allSettled(this.addrs.map(async a => await this.libp2p.dial(a)))
     this.dialing = false
     if (!this.running) return
+    results.forEach((r, i) => {
+      const addr = this.addrs[i].toString()
+      if (r.status === 'fulfilled') {
+        if (this.failed.delete(addr)) this.notice({ type: 'bootstrap-reached', addr })
+        this.gate.reset(addr)
+      }
+    })
     if (results.some(r => r.status === 'fulfilled')) {
       this.delayMs = clusterLimits.bootstrapRetryMinMs
       return
     }
-    for (const r of results) if (r.status === 'rejected') log('bootstrap dial failed: %s', (r.reason as Error)?.message)
     // Someone else may have dialed us meanwhile: then there is no need to insist.
     if (this.libp2p.getConnections().length > 0) return
-    this.schedule()
+    const retryMs = this.schedule()
+    results.forEach((r, i) => {
+      if (r.status !== 'rejected') return
+      const addr = this.addrs[i].toString()
+      const reason = dialFailure(r.reason)
+      log('bootstrap dial of %s failed: %s', addr, (r.reason as Error)?.message)
+      this.failed.add(addr)
+      if (this.gate.pass(addr)) this.notice({ type: 'bootstrap-failed', addr, reason, retryMs })
+    })
   }
 
-  private schedule (): void {
+  /** Schedules the next attempt; returns its delay. */
+  private schedule (): number {
     const delay = this.delayMs * (0.75 + Math.random() / 2)
     this.delayMs = Math.min(this.delayMs * 2, clusterLimits.bootstrapRetryMaxMs)
     this.timer = setTimeout(() => { this.timer = undefined; void this.attempt() }, delay)
+    return delay
   }
 }

@@ -53,6 +53,8 @@ export const clusterLimits = {
   /** Bootstrap dials are retried with exponential backoff between these delays until one succeeds. */
   bootstrapRetryMinMs: 250,
   bootstrapRetryMaxMs: 30_000,
+  /** The same notice about one peer or address (a refused connection, a failing bootstrap dial) is repeated at most this often. */
+  noticeRepeatMs: 600_000,
   /** mDNS query interval. */
   mdnsIntervalMs: 1_000,
   /** Pubsub: messages waiting for a slow subscriber before the oldest is dropped. */

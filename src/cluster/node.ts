@@ -13,12 +13,15 @@ import { ping, type Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
-import { InvalidArgument } from '../errors.js'
+import { InvalidArgument, Unavailable } from '../errors.js'
 import { Bootstrapper } from './bootstrapper.js'
+import { dialFailure } from './dial-failure.js'
 import { loadOrCreateIdentity } from './identity.js'
 import { MemberDialer } from './member-dialer.js'
 import { clusterLimits } from './limits.js'
+import { listenFailure, recordingListenFailures } from './listen-failure.js'
 import { Membership } from './membership.js'
+import { NoticeGate, type NoticeListener } from './notices.js'
 import { normalizeMeta } from './meta.js'
 import { checkNamespace, clusterTopic, kadProtocol, mdnsServiceTag, syncProtocol } from './names.js'
 import { PubSub } from './pubsub.js'
@@ -51,6 +54,8 @@ export interface ClusterNodeOptions {
   dht?: boolean
   /** Dial members heard of by heartbeat while this node has fewer peers (default clusterLimits.maxMemberDials). */
   maxMemberDials?: number
+  /** Told of hosts joining and leaving, and of peers this node cannot reach or will not talk to. */
+  onNotice?: NoticeListener
 }
 
 export type ClusterServices = { identify: Identify, ping: Ping, pubsub: GossipSub, dht?: KadDHT }
@@ -104,11 +109,18 @@ export class ClusterNode {
       })
     }
 
+    const notice = options.onNotice ?? (() => {})
+    const once = new NoticeGate(clusterLimits.noticeRepeatMs)
+    const onHandshakeFailed = (remote: string, err: Error): void => {
+      // Once per remote host (an inbound connection comes from a new port each time).
+      if (once.pass(`handshake ${remote.replace(/\/tcp\/\d+.*$/, '')}`)) notice({ type: 'handshake-failed', remote, direction: 'inbound', reason: dialFailure(err) })
+    }
+    const listenFailures = new Map<string, Error>()
     const libp2p = await createLibp2p({
       privateKey,
       addresses: { listen: listen.map(a => a.toString()) },
-      transports: [tcp()],
-      connectionEncrypters: [batchedNoise()],
+      transports: [recordingListenFailures(tcp(), listenFailures)],
+      connectionEncrypters: [batchedNoise(undefined, onHandshakeFailed)],
       streamMuxers: [yamux()],
       // Loopback clusters dial many peers on one address: skip the inbound rate limits there.
       connectionManager: { allow: ['/ip4/127.0.0.0/ipcidr/8'] },
@@ -126,6 +138,8 @@ export class ClusterNode {
         }),
         ...(options.dht ?? true ? { dht: clusterDHT(namespace) } : {})
       }
+    }).catch(err => {
+      throw listenFailure(err, listenFailures, listen.map(a => a.toString())) ?? err
     }) as unknown as ClusterLibp2p
 
     const self = libp2p.peerId.toString()
@@ -147,12 +161,25 @@ export class ClusterNode {
         minDelayMs: clusterLimits.memberDialDelayMinMs,
         maxDelayMs: clusterLimits.memberDialDelayMaxMs
       }),
-      new Bootstrapper(libp2p, bootstrapList),
+      new Bootstrapper(libp2p, bootstrapList, notice),
       new TableSync(libp2p, syncProtocol(namespace), membership, table))
 
     // Dial peers mDNS finds at once, members we hear of a little later.
     onMdnsPeer = peer => { node.dialer.now(peer) }
     table.watch(ev => { if (ev.type === 'join' && ev.record.peer !== self) node.dialer.later(ev.record.peer, ev.record.addrs) })
+    table.watch(ev => {
+      if (ev.record.peer === self) return
+      if (ev.type === 'join') notice({ type: 'join', peer: ev.record.peer, hostname: ev.record.hostname })
+      else if (ev.type === 'leave') notice({ type: 'leave', peer: ev.record.peer, how: ev.how })
+    })
+    // A peer that speaks none of this namespace's protocols (another namespace, or not ww) is told of once.
+    const sync = syncProtocol(namespace)
+    libp2p.addEventListener('peer:identify', evt => {
+      const { peerId, protocols } = evt.detail
+      if (protocols.includes(sync) || !once.pass(`foreign ${peerId.toString()}`)) return
+      const theirs = protocols.map(p => /^\/ww\/([^/]+)\/cluster-sync\//.exec(p)?.[1]).find(ns => ns !== undefined)
+      notice({ type: 'foreign-peer', peer: peerId.toString(), namespace: theirs })
+    })
     membership.start()
     await node.sync.start()
     node.bootstrapper.start()
@@ -172,6 +199,23 @@ export class ClusterNode {
 
   lookup (peer: string): HostRecord | undefined {
     return this.table.lookup(peer)
+  }
+
+  /**
+   * Dials `addr` (a multiaddr, /p2p/<peer ID> optional) and returns the peer ID reached.
+   * InvalidArgument for a malformed address or this node's own; Unavailable when it cannot be reached in `timeoutMs`.
+   */
+  async connect (addr: string, timeoutMs: number): Promise<string> {
+    const ma = parseAddr(addr, 'peer')
+    const p2p = ma.getComponents().find(c => c.name === 'p2p')?.value
+    if (p2p === this.peerId) throw new InvalidArgument(`${addr} is this node itself`)
+    try {
+      const conn = await this.libp2p.dial(ma, { signal: AbortSignal.timeout(timeoutMs) })
+      return conn.remotePeer.toString()
+    } catch (err) {
+      if ((err as Error)?.name === 'InvalidPeerIdError' && /self/.test((err as Error).message)) throw new InvalidArgument(`${addr} is this node itself`)
+      throw new Unavailable(`cannot reach ${addr}: ${dialFailure(err)}`)
+    }
   }
 
   /** Leaves the cluster (a leaving heartbeat first) and stops libp2p. Safe to call twice. */
@@ -209,6 +253,6 @@ function parseAddr (a: string, what: string): Multiaddr {
   try {
     return multiaddr(a)
   } catch (err: any) {
-    throw new InvalidArgument(`bad ${what} address ${JSON.stringify(a)}: ${err?.message ?? String(err)}`)
+    throw new InvalidArgument(`bad ${what} address ${JSON.stringify(a)}: ${err?.message ?? String(err)}; a multiaddr looks like /ip4/127.0.0.1/tcp/4001`)
   }
 }

@@ -23,7 +23,11 @@ export interface HostRecord {
   lastSeenMs: number
 }
 
-export type MembershipEvent = { type: 'join' | 'leave' | 'update', record: HostRecord }
+/** How a host left: it said so, its heartbeats stopped for its TTL, or a new instance of it replaced it. */
+export type LeaveHow = 'left' | 'expired' | 'restarted'
+export type MembershipEvent =
+  | { type: 'join' | 'update', record: HostRecord }
+  | { type: 'leave', record: HostRecord, how: LeaveHow }
 export type MembershipListener = (event: MembershipEvent) => void
 
 /** What a heartbeat did to the table. */
@@ -95,7 +99,7 @@ export class RoutingTable {
     if (hb.leaving) {
       if (old === undefined) return 'unchanged'
       this.entries.delete(peer)
-      this.emit({ type: 'leave', record: old.record })
+      this.emit({ type: 'leave', record: old.record, how: 'left' })
       return 'left'
     }
 
@@ -109,7 +113,7 @@ export class RoutingTable {
       return 'joined'
     }
     if (old.record.instance !== hb.instance) {
-      this.emit({ type: 'leave', record: old.record })
+      this.emit({ type: 'leave', record: old.record, how: 'restarted' })
       this.emit({ type: 'join', record })
       return 'joined'
     }
@@ -135,7 +139,7 @@ export class RoutingTable {
     const old = this.entries.get(peer)
     if (old === undefined) return
     this.entries.delete(peer)
-    this.emit({ type: 'leave', record: old.record })
+    this.emit({ type: 'leave', record: old.record, how: 'left' })
   }
 
   /** Live hosts whose meta has every "k=v" pair of `where`, in peer ID order. */
@@ -170,7 +174,7 @@ export class RoutingTable {
     for (const [peer, entry] of this.entries) {
       if (entry.deadline <= now) {
         this.entries.delete(peer)
-        this.emit({ type: 'leave', record: entry.record })
+        this.emit({ type: 'leave', record: entry.record, how: 'expired' })
       }
     }
   }

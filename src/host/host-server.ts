@@ -1,5 +1,7 @@
 // The Host capability: the bootstrap of every node, on libp2p and on the API socket.
-import { Unimplemented } from '../errors.js'
+// The owner's methods (stop, connect) are given only to the API socket's Host (OwnerParts): the Host that
+// libp2p peers get is built without them and refuses them.
+import { PermissionDenied, Unimplemented } from '../errors.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
 import type { ViewClient } from '../schema/cluster.rpc.js'
 import type { HostInfo } from '../schema/host.js'
@@ -19,17 +21,31 @@ export interface HostParts {
   /** This host's own tree. */
   local?: () => AnchorClient
   executor?: ExecutorClient
-  /** Another live host's Host capability (yours to release); NotFound for an unknown peer. */
-  peer?: (peer: string) => Promise<HostClient>
+  /**
+   * Another live host's Host capability (yours to release); undefined when `peer` names this host
+   * (the Host being served is the answer); NotFound for an unknown peer.
+   */
+  peer?: (peer: string) => Promise<HostClient | undefined>
 }
 
-/** Serves the Host capability; it holds its own references to the parts. */
-export function serveHost (parts: HostParts): HostClient {
+/** What only the node's owner may do: given to the API socket's Host alone. */
+export interface OwnerParts {
+  /** Starts a graceful stop; returns the node's process ID. */
+  stop: () => number
+  /** Dials `addr`; returns the peer ID reached. */
+  connect: (addr: string) => Promise<string>
+}
+
+/** Serves the Host capability; it holds its own references to the parts. Without `owner`, stop and connect are refused. */
+export function serveHost (parts: HostParts, owner?: OwnerParts): HostClient {
   const missing = (what: string): never => { throw new Unimplemented(`${what} is not available on this host`) }
+  const ownerOnly = (what: string): never => {
+    throw new PermissionDenied(`${what} is for the node's owner: run it on the node's machine, through its API socket`)
+  }
   const view = parts.view.dup()
   const router = parts.router.dup()
   const executor = parts.executor?.dup()
-  return HostClient.serve({
+  const self: HostClient = HostClient.serve({
     info (_params, results) { parts.info(results._initInfo()) },
     root (_params, results) {
       const a = parts.root?.() ?? missing('the anchor tree')
@@ -48,8 +64,21 @@ export function serveHost (parts: HostParts): HostClient {
     pubsub (_params, results) { Host_Pubsub$Results$Caps.router.set(results, router) },
     async peer (params, results) {
       if (parts.peer === undefined) missing('reaching other hosts')
-      using h = await parts.peer!(params.peer)
-      Host_Peer$Results$Caps.host.set(results, h)
+      const h = await parts.peer!(params.peer)
+      if (h === undefined) {
+        Host_Peer$Results$Caps.host.set(results, self)
+        return
+      }
+      using held = h
+      Host_Peer$Results$Caps.host.set(results, held)
+    },
+    stop (_params, results) {
+      if (owner === undefined) ownerOnly('stopping a node')
+      results.pid = owner!.stop()
+    },
+    async connect (params, results) {
+      if (owner === undefined) ownerOnly('dialing a peer')
+      results.peer = await owner!.connect(params.addr)
     },
     [Symbol.dispose] () {
       view.release()
@@ -57,4 +86,5 @@ export function serveHost (parts: HostParts): HostClient {
       executor?.release()
     }
   })
+  return self
 }

@@ -2,16 +2,17 @@
 import { hostname as osHostname } from 'node:os'
 import { logger } from '@libp2p/logger'
 import { AnchorTree, SELF_COMPONENT, ServedTree, serveClusterRoot } from '../anchor/index.js'
-import { ClusterNode, normalizeMeta, rpcProtocol, type ClusterNodeOptions } from '../cluster/index.js'
-import { NotFound } from '../errors.js'
+import { ClusterNode, normalizeMeta, rpcProtocol, type ClusterNodeOptions, type ClusterNotice } from '../cluster/index.js'
+import { InvalidArgument, LimitExceeded, NotFound } from '../errors.js'
 import { Connection, type Capability } from '../rpc/index.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
 import type { HostClient } from '../schema/host.rpc.js'
 import { libp2pTransport } from '../transport/index.js'
 import { serveApiSocket, type ApiSocket } from './api-socket.js'
 import type { Home } from './home.js'
-import { serveHost } from './host-server.js'
+import { serveHost, type HostParts } from './host-server.js'
 import { HostProcs } from './host-procs.js'
+import { hostLimits } from './limits.js'
 import { lockHome } from './lock.js'
 import { PeerHosts } from './peer-hosts.js'
 import { serveRouter } from './pubsub-server.js'
@@ -19,22 +20,34 @@ import { serveView } from './view-server.js'
 
 const log = logger('ww:host')
 
+/** What a node tells its user: the cluster's notices, and errors it survives. */
+export type NodeNotice = ClusterNotice
+  /** An RPC connection with a peer broke the protocol or a limit, and was aborted; the node goes on. */
+  | { type: 'rpc-aborted', peer: string, reason: string }
+
 export interface NodeOptions extends Pick<ClusterNodeOptions, 'namespace' | 'listen' | 'bootstrap' | 'mdns' | 'meta' | 'ttlMs'> {
   home: Home
   /** Serve the API socket (default true). */
   api?: boolean
   version?: string
+  onNotice?: (notice: NodeNotice) => void
 }
 
 export class WwNode {
   private stopping?: Promise<void>
+  private requestStop!: (why: string) => void
+  /** Resolves (with who asked) when the owner asks this node to stop through the API socket (`ww stop`). */
+  readonly stopRequested = new Promise<string>(resolve => { this.requestStop = resolve })
+  private api: ApiSocket | undefined
 
   private constructor (
     readonly cluster: ClusterNode,
+    /** The owner's Host: the API socket's, with stop and connect. */
     readonly host: HostClient,
+    /** The Host that libp2p peers get. */
+    private readonly remoteHost: HostClient,
     readonly peers: PeerHosts,
     private readonly local: AnchorClient,
-    private readonly api: ApiSocket | undefined,
     private readonly unlock: () => void,
     readonly procs: HostProcs
   ) {}
@@ -45,8 +58,9 @@ export class WwNode {
     const unlock = lockHome(options.home)
     let cluster: ClusterNode | undefined
     try {
-      const { home, api: _api, version: _version, ...clusterOptions } = options
-      cluster = await ClusterNode.start({ ...clusterOptions, home: home.dir })
+      const { home, api: _api, version: _version, onNotice, ...clusterOptions } = options
+      const notice = onNotice ?? (() => {})
+      cluster = await ClusterNode.start({ ...clusterOptions, home: home.dir, onNotice: notice })
       const c = cluster
       const instance = c.membership.instance
       const meta = normalizeMeta(options.meta ?? [])
@@ -74,7 +88,7 @@ export class WwNode {
         hosts: where => c.ls(where).map(r => r.peer)
       })
       const executor = procs.serve()
-      const host: HostClient = serveHost({
+      const parts: HostParts = {
         info (to) {
           to.peer = c.peerId
           to.instance = instance
@@ -93,19 +107,35 @@ export class WwNode {
         local: () => local.dup(),
         executor,
         peer: async peer => {
-          if (peer === '' || peer === c.peerId || peer === SELF_COMPONENT) return host.dup()
+          if (peer === '' || peer === c.peerId || peer === SELF_COMPONENT) return undefined
           if (c.lookup(peer) === undefined) throw new NotFound(`no live host ${JSON.stringify(peer)}`)
           return await peers.host(peer)
         }
+      }
+      let node: WwNode | undefined
+      const host = serveHost(parts, {
+        stop: () => {
+          node?.requestStop('ww stop')
+          return process.pid
+        },
+        connect: async addr => await c.connect(addr, hostLimits.connectTimeoutMs)
       })
+      const remoteHost = serveHost(parts)
       view.release()
       router.release()
       executor.release()
-      await c.libp2p.handle(rpcProtocol(c.namespace), (stream) => {
-        new Connection(libp2pTransport(stream), { bootstrap: host, name: 'libp2p' }) // eslint-disable-line no-new
+      await c.libp2p.handle(rpcProtocol(c.namespace), (stream, connection) => {
+        const conn = new Connection(libp2pTransport(stream), { bootstrap: remoteHost, name: 'libp2p' })
+        void conn.closed.then(() => {
+          const err = conn.error
+          if (err instanceof InvalidArgument || err instanceof LimitExceeded) {
+            notice({ type: 'rpc-aborted', peer: connection.remotePeer.toString(), reason: err.message })
+          }
+        })
       })
-      const api = options.api === false ? undefined : await serveApiSocket(options.home.apiSocket, host)
-      return new WwNode(c, host, peers, local, api, unlock, procs)
+      node = new WwNode(c, host, remoteHost, peers, local, unlock, procs)
+      if (options.api !== false) node.api = await serveApiSocket(options.home.apiSocket, host)
+      return node
     } catch (err) {
       await cluster?.stop().catch(() => {})
       unlock()
@@ -113,18 +143,30 @@ export class WwNode {
     }
   }
 
-  /** Leaves the cluster (others drop this host at once) and stops everything. Safe to call twice. */
+  /**
+   * Ends every API connection (their calls fail Disconnected, whatever the clients do), stops the procs (waiting
+   * at most procsCloseMs), leaves the cluster (others drop this host at once) and stops everything. Safe to call twice.
+   */
   async stop (): Promise<void> {
     this.stopping ??= (async () => {
-      await this.api?.close()
-      await this.procs.close()
+      const api = this.api?.close('the node is stopping')
+      await settledWithin(this.procs.close(), hostLimits.procsCloseMs)
       this.peers.close()
       await this.cluster.stop()
+      await api
       this.host.release()
+      this.remoteHost.release()
       this.local.release()
       this.unlock()
       log('stopped')
     })()
     await this.stopping
   }
+}
+
+/** Waits for `p` to settle, or `ms`, whichever comes first. */
+async function settledWithin (p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  await Promise.race([p.catch(() => {}), new Promise<void>(resolve => { timer = setTimeout(resolve, ms) })])
+  clearTimeout(timer)
 }

@@ -3,7 +3,7 @@
 import * as rpc from '../rpc/index.js'
 import { AnchorClient } from './anchor.rpc.js'
 import { ViewClient } from './cluster.rpc.js'
-import { HostInfo, Host_Cluster$Params, Host_Cluster$Results, Host_Executor$Params, Host_Executor$Results, Host_Info$Params, Host_Info$Results, Host_Local$Params, Host_Local$Results, Host_Peer$Params, Host_Peer$Results, Host_Pubsub$Params, Host_Pubsub$Results, Host_Root$Params, Host_Root$Results } from './host.js'
+import { HostInfo, Host_Cluster$Params, Host_Cluster$Results, Host_Connect$Params, Host_Connect$Results, Host_Executor$Params, Host_Executor$Results, Host_Info$Params, Host_Info$Results, Host_Local$Params, Host_Local$Results, Host_Peer$Params, Host_Peer$Results, Host_Pubsub$Params, Host_Pubsub$Results, Host_Root$Params, Host_Root$Results, Host_Stop$Params, Host_Stop$Results } from './host.js'
 import { ExecutorClient } from './proc.rpc.js'
 import { RouterClient } from './pubsub.rpc.js'
 
@@ -22,10 +22,12 @@ export class HostClient extends rpc.Capability {
     cluster: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 3, name: 'cluster', Params: Host_Cluster$Params, Results: Host_Cluster$Results } as rpc.MethodInfo<Host_Cluster$Params, Host_Cluster$Results>,
     executor: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 4, name: 'executor', Params: Host_Executor$Params, Results: Host_Executor$Results } as rpc.MethodInfo<Host_Executor$Params, Host_Executor$Results>,
     pubsub: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 5, name: 'pubsub', Params: Host_Pubsub$Params, Results: Host_Pubsub$Results } as rpc.MethodInfo<Host_Pubsub$Params, Host_Pubsub$Results>,
-    peer: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 6, name: 'peer', Params: Host_Peer$Params, Results: Host_Peer$Results } as rpc.MethodInfo<Host_Peer$Params, Host_Peer$Results>
+    peer: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 6, name: 'peer', Params: Host_Peer$Params, Results: Host_Peer$Results } as rpc.MethodInfo<Host_Peer$Params, Host_Peer$Results>,
+    stop: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 7, name: 'stop', Params: Host_Stop$Params, Results: Host_Stop$Results } as rpc.MethodInfo<Host_Stop$Params, Host_Stop$Results>,
+    connect: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 8, name: 'connect', Params: Host_Connect$Params, Results: Host_Connect$Results } as rpc.MethodInfo<Host_Connect$Params, Host_Connect$Results>
   }
   static readonly dispatch: rpc.DispatchTable = new Map([
-    [0xff2e37244b6ab5b9n, [HostClient.methods.info, HostClient.methods.root, HostClient.methods.local, HostClient.methods.cluster, HostClient.methods.executor, HostClient.methods.pubsub, HostClient.methods.peer]]
+    [0xff2e37244b6ab5b9n, [HostClient.methods.info, HostClient.methods.root, HostClient.methods.local, HostClient.methods.cluster, HostClient.methods.executor, HostClient.methods.pubsub, HostClient.methods.peer, HostClient.methods.stop, HostClient.methods.connect]]
   ])
   /** Exports a server object as a capability (yours to release). */
   static serve (impl: HostServer): HostClient { return rpc.serve(HostClient, impl, HostClient.dispatch) }
@@ -38,6 +40,8 @@ export class HostClient extends rpc.Capability {
   executor (build?: (params: Host_Executor$Params) => void, options?: rpc.CallOptions): rpc.Answer<Host_Executor$Results, Host_Executor$Results$Pipeline> { return this.call(HostClient.methods.executor, build, options, Host_Executor$Results$Pipeline) }
   pubsub (build?: (params: Host_Pubsub$Params) => void, options?: rpc.CallOptions): rpc.Answer<Host_Pubsub$Results, Host_Pubsub$Results$Pipeline> { return this.call(HostClient.methods.pubsub, build, options, Host_Pubsub$Results$Pipeline) }
   peer (build?: (params: Host_Peer$Params) => void, options?: rpc.CallOptions): rpc.Answer<Host_Peer$Results, Host_Peer$Results$Pipeline> { return this.call(HostClient.methods.peer, build, options, Host_Peer$Results$Pipeline) }
+  stop (build?: (params: Host_Stop$Params) => void, options?: rpc.CallOptions): rpc.Answer<Host_Stop$Results, Host_Stop$Results$Pipeline> { return this.call(HostClient.methods.stop, build, options, Host_Stop$Results$Pipeline) }
+  connect (build?: (params: Host_Connect$Params) => void, options?: rpc.CallOptions): rpc.Answer<Host_Connect$Results, Host_Connect$Results$Pipeline> { return this.call(HostClient.methods.connect, build, options, Host_Connect$Results$Pipeline) }
 }
 /** What a host.capnp:Host server implements (inherited methods included). */
 export interface HostServer {
@@ -48,6 +52,8 @@ export interface HostServer {
   executor: (params: Host_Executor$Params, results: Host_Executor$Results, ctx: rpc.CallContext) => void | Promise<void>
   pubsub: (params: Host_Pubsub$Params, results: Host_Pubsub$Results, ctx: rpc.CallContext) => void | Promise<void>
   peer: (params: Host_Peer$Params, results: Host_Peer$Results, ctx: rpc.CallContext) => void | Promise<void>
+  stop: (params: Host_Stop$Params, results: Host_Stop$Results, ctx: rpc.CallContext) => void | Promise<void>
+  connect: (params: Host_Connect$Params, results: Host_Connect$Results, ctx: rpc.CallContext) => void | Promise<void>
   [Symbol.dispose]?: () => void
 }
 /** Pipelined view of Host_Info$Params: capability fields usable before the answer arrives. */
@@ -138,4 +144,23 @@ export class Host_Peer$Results$Pipeline {
 /** Capability fields of Host_Peer$Results: get (borrowed), has, set (the message keeps its own reference). */
 export const Host_Peer$Results$Caps = {
   host: rpc.capField(0, () => HostClient)
+}
+/** Pipelined view of Host_Stop$Params: capability fields usable before the answer arrives. */
+export class Host_Stop$Params$Pipeline {
+  constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
+}
+rpc.directFields(Host_Stop$Results, [['pid', 'uint32', 0]])
+/** Pipelined view of Host_Stop$Results: capability fields usable before the answer arrives. */
+export class Host_Stop$Results$Pipeline {
+  constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
+}
+rpc.directFields(Host_Connect$Params, [['addr', 'text', 0]])
+/** Pipelined view of Host_Connect$Params: capability fields usable before the answer arrives. */
+export class Host_Connect$Params$Pipeline {
+  constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
+}
+rpc.directFields(Host_Connect$Results, [['peer', 'text', 0]])
+/** Pipelined view of Host_Connect$Results: capability fields usable before the answer arrives. */
+export class Host_Connect$Results$Pipeline {
+  constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }

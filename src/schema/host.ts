@@ -332,6 +332,74 @@ export class Host_Peer$Results$Promise {
     return await this.pipeline.struct();
   }
 }
+export class Host_Stop$Params extends $.Struct {
+  static readonly _capnp = {
+    displayName: "stop$Params",
+    id: "964cf31a3c6b4625",
+    size: new $.ObjectSize(0, 0),
+  };
+  toString(): string { return "Host_Stop$Params_" + super.toString(); }
+}
+export class Host_Stop$Results extends $.Struct {
+  static readonly _capnp = {
+    displayName: "stop$Results",
+    id: "8b7e439fd8781584",
+    size: new $.ObjectSize(8, 0),
+  };
+  get pid(): number {
+    return $.utils.getUint32(0, this);
+  }
+  set pid(value: number) {
+    $.utils.setUint32(0, value, this);
+  }
+  toString(): string { return "Host_Stop$Results_" + super.toString(); }
+}
+export class Host_Stop$Results$Promise {
+  pipeline: $.Pipeline<any, any, Host_Stop$Results>;
+  constructor(pipeline: $.Pipeline<any, any, Host_Stop$Results>) {
+    this.pipeline = pipeline;
+  }
+  async promise(): Promise<Host_Stop$Results> {
+    return await this.pipeline.struct();
+  }
+}
+export class Host_Connect$Params extends $.Struct {
+  static readonly _capnp = {
+    displayName: "connect$Params",
+    id: "a6ff658b80d0a014",
+    size: new $.ObjectSize(0, 1),
+  };
+  get addr(): string {
+    return $.utils.getText(0, this);
+  }
+  set addr(value: string) {
+    $.utils.setText(0, value, this);
+  }
+  toString(): string { return "Host_Connect$Params_" + super.toString(); }
+}
+export class Host_Connect$Results extends $.Struct {
+  static readonly _capnp = {
+    displayName: "connect$Results",
+    id: "ddcccffe87e0fa47",
+    size: new $.ObjectSize(0, 1),
+  };
+  get peer(): string {
+    return $.utils.getText(0, this);
+  }
+  set peer(value: string) {
+    $.utils.setText(0, value, this);
+  }
+  toString(): string { return "Host_Connect$Results_" + super.toString(); }
+}
+export class Host_Connect$Results$Promise {
+  pipeline: $.Pipeline<any, any, Host_Connect$Results>;
+  constructor(pipeline: $.Pipeline<any, any, Host_Connect$Results>) {
+    this.pipeline = pipeline;
+  }
+  async promise(): Promise<Host_Connect$Results> {
+    return await this.pipeline.struct();
+  }
+}
 export class Host$Client {
   client: $.Client;
   static readonly interfaceId: bigint = 0xff2e37244b6ab5b9n;
@@ -345,7 +413,9 @@ export class Host$Client {
     $.Method<Host_Cluster$Params, Host_Cluster$Results>,
     $.Method<Host_Executor$Params, Host_Executor$Results>,
     $.Method<Host_Pubsub$Params, Host_Pubsub$Results>,
-    $.Method<Host_Peer$Params, Host_Peer$Results>
+    $.Method<Host_Peer$Params, Host_Peer$Results>,
+    $.Method<Host_Stop$Params, Host_Stop$Results>,
+    $.Method<Host_Connect$Params, Host_Connect$Results>
   ] = [
     {
       ParamsClass: Host_Info$Params,
@@ -402,6 +472,22 @@ export class Host$Client {
       methodId: 6,
       interfaceName: "host.capnp:Host",
       methodName: "peer"
+    },
+    {
+      ParamsClass: Host_Stop$Params,
+      ResultsClass: Host_Stop$Results,
+      interfaceId: Host$Client.interfaceId,
+      methodId: 7,
+      interfaceName: "host.capnp:Host",
+      methodName: "stop"
+    },
+    {
+      ParamsClass: Host_Connect$Params,
+      ResultsClass: Host_Connect$Results,
+      interfaceId: Host$Client.interfaceId,
+      methodId: 8,
+      interfaceName: "host.capnp:Host",
+      methodName: "connect"
     }
   ];
   info(paramsFunc?: (params: Host_Info$Params) => void): Host_Info$Results$Promise {
@@ -473,6 +559,32 @@ export class Host$Client {
     const pipeline = new $.Pipeline(Host_Peer$Results, answer);
     return new Host_Peer$Results$Promise(pipeline);
   }
+  /**
+* Starts a graceful stop (close API connections, leave the cluster, exit) and returns at once,
+* with the node's process ID, so the caller can wait for the process to end.
+*
+*/
+  stop(paramsFunc?: (params: Host_Stop$Params) => void): Host_Stop$Results$Promise {
+    const answer = this.client.call({
+      method: Host$Client.methods[7],
+      paramsFunc: paramsFunc
+    });
+    const pipeline = new $.Pipeline(Host_Stop$Results, answer);
+    return new Host_Stop$Results$Promise(pipeline);
+  }
+  /**
+* Dials a peer by multiaddr (/p2p/<peer ID> optional) and returns its peer ID.
+* InvalidArgument for a malformed address, Unavailable when it cannot be reached.
+*
+*/
+  connect(paramsFunc?: (params: Host_Connect$Params) => void): Host_Connect$Results$Promise {
+    const answer = this.client.call({
+      method: Host$Client.methods[8],
+      paramsFunc: paramsFunc
+    });
+    const pipeline = new $.Pipeline(Host_Connect$Results, answer);
+    return new Host_Connect$Results$Promise(pipeline);
+  }
 }
 $.Registry.register(Host$Client.interfaceId, Host$Client);
 export interface Host$Server$Target {
@@ -483,6 +595,8 @@ export interface Host$Server$Target {
   executor(params: Host_Executor$Params, results: Host_Executor$Results): Promise<void>;
   pubsub(params: Host_Pubsub$Params, results: Host_Pubsub$Results): Promise<void>;
   peer(params: Host_Peer$Params, results: Host_Peer$Results): Promise<void>;
+  stop(params: Host_Stop$Params, results: Host_Stop$Results): Promise<void>;
+  connect(params: Host_Connect$Params, results: Host_Connect$Results): Promise<void>;
 }
 export class Host$Server extends $.Server {
   readonly target: Host$Server$Target;
@@ -515,6 +629,14 @@ export class Host$Server extends $.Server {
       {
         ...Host$Client.methods[6],
         impl: target.peer
+      },
+      {
+        ...Host$Client.methods[7],
+        impl: target.stop
+      },
+      {
+        ...Host$Client.methods[8],
+        impl: target.connect
       }
     ]);
     this.target = target;

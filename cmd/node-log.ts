@@ -1,0 +1,41 @@
+// What a running `ww start` says on stderr after its peer/listen lines: one line per event, "ww: " first.
+// --quiet keeps only warnings and errors. DEBUG=ww:* adds the layers' debug logs (src/log.ts, @libp2p/logger).
+import { clusterLimits } from '../src/cluster/limits.js'
+import type { NodeNotice } from '../src/host/node.js'
+
+export type Level = 'info' | 'warn' | 'error'
+
+export class NodeLog {
+  constructor (private readonly quiet: boolean, private readonly write: (line: string) => void = l => { process.stderr.write(l) }) {}
+
+  say (level: Level, text: string): void {
+    if (level === 'info' && this.quiet) return
+    this.write(`ww: ${text}\n`)
+  }
+
+  notice (n: NodeNotice, namespace: string): void {
+    const [level, text] = describe(n, namespace)
+    this.say(level, text)
+  }
+}
+
+const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(1))} s`
+
+function describe (n: NodeNotice, namespace: string): [Level, string] {
+  switch (n.type) {
+    case 'join': return ['info', `host ${n.peer} joined (${n.hostname})`]
+    case 'leave':
+      if (n.how === 'left') return ['info', `host ${n.peer} left`]
+      if (n.how === 'expired') return ['info', `host ${n.peer} expired (no heartbeat within its TTL)`]
+      return ['info', `host ${n.peer} restarted`]
+    case 'bootstrap-failed':
+      return ['warn', `cannot reach bootstrap peer ${n.addr}: ${n.reason}; retrying in ${seconds(n.retryMs)}, then less often (at most every ${seconds(clusterLimits.bootstrapRetryMaxMs)})`]
+    case 'bootstrap-reached': return ['info', `reached bootstrap peer ${n.addr}`]
+    case 'foreign-peer':
+      return ['info', n.namespace !== undefined
+        ? `peer ${n.peer} is in namespace '${n.namespace}', not '${namespace}': not joining it (start with --ns ${n.namespace} to)`
+        : `peer ${n.peer} speaks no protocol of namespace '${namespace}' (not a ww node?): not joining it`]
+    case 'handshake-failed': return ['info', `refused a connection from ${n.remote}: ${n.reason}`]
+    case 'rpc-aborted': return ['error', `aborted an RPC connection from ${n.peer}: ${n.reason}; the node goes on`]
+  }
+}

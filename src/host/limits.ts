@@ -1,0 +1,21 @@
+// Every limit and default of the host layer and of the commands that run a node, in one place.
+
+export const hostLimits = {
+  /**
+   * A stop that has not finished after this long ends the process anyway (clients holding the API socket, a
+   * libp2p connection that will not close): a node stops within 2 s of SIGTERM or `ww stop`, whatever its peers do.
+   */
+  stopDeadlineMs: 1_500,
+  /** At a stop, an API client gets this long to read the node's goodbye and hang up before its socket is destroyed. */
+  apiCloseGraceMs: 200,
+  /** At a stop, procs get this long to end before the node leaves the cluster without waiting for them. */
+  procsCloseMs: 500,
+  /** `ww connect` gives up dialing after this long. */
+  connectTimeoutMs: 10_000,
+  /** `ww stop` waits this long for the node's process to end. */
+  stopWaitMs: 10_000,
+  /** `ww start --detach` waits this long for the node's API socket to answer. */
+  detachReadyMs: 60_000,
+  /** `ww start --detach --bootstrap ...` then waits this long for the node to list another host (else it warns). */
+  detachJoinMs: 15_000
+} as const
