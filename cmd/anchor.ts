@@ -28,6 +28,7 @@ const MAX_CAPACITY = DEFAULT_CHAN_LIMITS.maxCapacity
 
 export function mkchanCommand (): Command {
   return new Command('mkchan')
+    .summary('make a channel and store it at PATH')
     .description('make a channel on the host that owns PATH and store it there')
     .argument('<path>', 'anchor path, /<peer ID>/... (or /peer/... for the local host)')
     .addOption(homeOption())
@@ -47,6 +48,7 @@ const MAX_VALUE_BYTES = DEFAULT_ANCHOR_LIMITS.maxValueBytes
 
 export function storeCommand (): Command {
   return new Command('store')
+    .summary('store bytes at PATH (from --bytes, --file or stdin)')
     .description(`store bytes at PATH: from --bytes, --file, or else stdin (echo hi | ww store PATH); at most ${MAX_VALUE_BYTES} bytes (maxValueBytes, 1 MiB)`)
     .argument('<path>', 'anchor path')
     .addOption(homeOption())
@@ -67,6 +69,7 @@ export function storeCommand (): Command {
 
 export function loadCommand (): Command {
   return new Command('load')
+    .summary('print what PATH holds')
     .description('print what PATH holds: its bytes (with a newline added on a terminal when they lack one), or the kind of capability')
     .argument('<path>', 'anchor path')
     .addOption(homeOption())
@@ -83,6 +86,7 @@ export function loadCommand (): Command {
 
 export function rmCommand (): Command {
   return new Command('rm')
+    .summary('clear the value at PATH')
     .description('clear the value stored at PATH (an anchor holding nothing is an error)')
     .argument('<path>', 'anchor path')
     .addOption(homeOption())

@@ -50,6 +50,7 @@ function timeoutOf (flag: string | undefined): number | undefined {
 
 export function sendCommand (): Command {
   return new Command('send')
+    .summary('send messages to the channel at PATH')
     .description(`send MESSAGE to the channel stored at PATH; without MESSAGE, send each line of stdin (without its newline). A message is at most ${MAX_MESSAGE_BYTES} bytes (maxMessageBytes, 1 MiB); a longer MESSAGE or line fails, naming it, after the lines before it are sent`)
     .argument('<path>', 'anchor path holding a channel or sender')
     .argument('[message]', 'the message (UTF-8)')
@@ -100,6 +101,7 @@ export function sendCommand (): Command {
 
 export function recvCommand (): Command {
   return new Command('recv')
+    .summary('receive messages from the channel at PATH')
     .description('receive messages from the channel stored at PATH and print one per line')
     .argument('<path>', 'anchor path holding a channel or recver')
     .addOption(homeOption())

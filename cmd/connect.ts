@@ -5,6 +5,7 @@ import { homeOption } from './home-option.js'
 
 export function connectCommand (): Command {
   return new Command('connect')
+    .summary('dial a peer from the running node')
     .description(`dial a peer from the local node and print its peer ID (gives up after ${hostLimits.connectTimeoutMs / 1000} s); the node joins that peer's cluster if they share a namespace`)
     .argument('<multiaddr>', 'the peer\'s address, e.g. /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW... (/p2p/<peer ID> optional)')
     .addOption(homeOption())

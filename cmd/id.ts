@@ -4,6 +4,7 @@ import { homeOption } from './home-option.js'
 
 export function idCommand (): Command {
   return new Command('id')
+    .summary('print this node\'s peer ID')
     .description('print the local node\'s peer ID (one line, so A=$(ww id) works)')
     .addOption(homeOption())
     .option('--addrs', 'print its listen addresses instead, one per line (with /p2p/<peer ID>)')

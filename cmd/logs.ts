@@ -12,6 +12,7 @@ const kept = `${DEFAULT_RUNTIME_LIMITS.logBytes / 1024 / 1024} MiB`
 
 export function logsCommand (): Command {
   return new Command('logs')
+    .summary('print what a proc wrote (-f: follow)')
     .description(`print what a proc wrote: its stdout to stdout, its stderr to stderr. Its host keeps the last ${kept} of each ` +
       'stream (of procs run with and without -d, while ww ps lists them); when older output was dropped, one line on stderr says how much')
     .argument('<id>', 'the proc: <peer>/<pid> as ww ps and ww run -d print it, or a bare pid of this host')

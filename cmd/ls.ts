@@ -14,6 +14,7 @@ const { maxListDepth, maxListEntries } = DEFAULT_LIST_LIMITS
 
 export function lsCommand (): Command {
   return new Command('ls')
+    .summary('list the live hosts (/) or an anchor\'s children')
     .description('list what is at PATH: "/" lists the live hosts, one /<peer ID> per line; other paths list an anchor\'s children and what each holds')
     .argument('[path]', 'an anchor path', '/')
     .addOption(homeOption())

@@ -21,6 +21,11 @@ function program (): Command {
     .name('ww')
     .description('A peer-to-peer cluster node: join a cluster, share capabilities through anchors, run WASM procs.')
     .version(version, '-V, --version', 'print the version and exit')
+    .addHelpText('after', `
+'ww help COMMAND' shows a command's options. Every command but start talks to the node at --home
+(default $WW_HOME, else ~/.ww). Errors are one "ww: " line on stderr. Exit codes: ${EXIT.ok} success,
+${EXIT.failed} failure, ${EXIT.usage} usage, ${EXIT.notFound} not found, ${EXIT.permission} permission denied, ${EXIT.exists} already exists, ${EXIT.unavailable} no node or peer
+went away, ${EXIT.timeout} timed out; ww run and ww wait: the guest's code, 125 trapped, 137 killed.`)
   ww.addCommand(startCommand())
   ww.addCommand(stopCommand())
   ww.addCommand(connectCommand())

@@ -18,6 +18,7 @@ const COLUMNS = ['ID', 'STATE', 'STARTED', 'UPTIME', 'NAME', 'ARGS'] as const
 
 export function psCommand (): Command {
   return new Command('ps')
+    .summary('list procs (--all: on every host)')
     .description('list the procs of this host (the running ones and the last ones that ended, by pid), one per line under a header: ' +
       'ID (<peer>/<pid>; a pid is never reused on its host), STATE (running, exited(CODE), killed, timedOut, outOfFuel, outOfMemory, trapped), ' +
       'STARTED (local time), UPTIME (how long it has run, or ran), NAME, ARGS')
@@ -73,6 +74,7 @@ export function duration (ms: number): string {
 
 export function killCommand (): Command {
   return new Command('kill')
+    .summary('end a proc')
     .description('end a running proc; ID is <peer>/<pid> as ww ps prints it, or a bare pid of this host. ' +
       'A proc that already ended is an error (exit 3)')
     .argument('<id>', 'the proc: <peer>/<pid> or <pid>')

@@ -6,6 +6,7 @@ import { homeOption } from './home-option.js'
 
 export function pubCommand (): Command {
   return new Command('pub')
+    .summary('publish on a cluster pubsub topic')
     .description('publish MESSAGE on a cluster pubsub topic')
     .argument('<topic>', 'topic name')
     .argument('<message>', 'the message (UTF-8)')
@@ -23,6 +24,7 @@ export function pubCommand (): Command {
 
 export function subCommand (): Command {
   return new Command('sub')
+    .summary('print what is published on a topic')
     .description('print messages published on a cluster pubsub topic, one per line')
     .argument('<topic>', 'topic name')
     .addOption(homeOption())

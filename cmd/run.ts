@@ -42,6 +42,7 @@ export const PROGRESS_AFTER_MS = 500
 
 export function runCommand (): Command {
   return new Command('run')
+    .summary('run a WASM guest on a host of the cluster (-d: detached)')
     .description('run a WASM guest on a host of the cluster (this one by default), feed it this process\'s stdin (unless that is a terminal), stream its stdout and stderr, ' +
       'and exit with its exit code; the proc ends when ww run does (Ctrl-C, SIGTERM, SIGHUP, or killed). A guest that did not exit by itself prints one line to stderr and ends ww run with ' +
       `${RUN_EXIT_HELP}. The first run of a module on a host prepares it (seconds; cached afterwards): ` +

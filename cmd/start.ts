@@ -50,6 +50,7 @@ drop this host at once) and exits within ${seconds(hostLimits.stopDeadlineMs)}; 
 
 export function startCommand (): Command {
   return new Command('start')
+    .summary('start a node and join the cluster')
     .description('start a node and join the cluster; runs until SIGINT/SIGTERM or \'ww stop\', then leaves gracefully')
     .addOption(homeOption())
     .option('--ns <name>', 'cluster namespace', 'ww')

@@ -16,6 +16,7 @@ const alive = (pid: number): boolean => {
 
 export function stopCommand (): Command {
   return new Command('stop')
+    .summary('stop the running node gracefully')
     .description(`stop the local node gracefully (it leaves the cluster, then exits); returns once its process is gone (waits at most ${hostLimits.stopWaitMs / 1000} s)`)
     .addOption(homeOption())
     .action(async (flags: { home?: string }) => {

@@ -8,6 +8,7 @@ import { parseProcId, procFor, procId } from './proc-ref.js'
 
 export function waitCommand (): Command {
   return new Command('wait')
+    .summary('wait for a proc to end; exit with its code')
     .description('wait for a proc to end (at once if it has) and exit with its exit code, as ww run would; a guest that did not exit by itself ' +
       `prints one line to stderr and ends ww wait with ${RUN_EXIT_HELP}`)
     .argument('<id>', 'the proc: <peer>/<pid> as ww ps and ww run -d print it, or a bare pid of this host')
