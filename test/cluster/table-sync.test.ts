@@ -7,7 +7,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
 import { clusterTopic, encodeHeartbeat, encodeSignedMessage, verifySignedMessage, type Heartbeat } from '../../src/cluster/index.js'
-import { LocalCluster, peersOf, waitFor } from './helpers.js'
+import { LocalCluster, peersOf, waitFor, patienceMs } from './helpers.js'
 
 const topic = clusterTopic('test')
 
@@ -55,7 +55,7 @@ describe('cluster: signed heartbeats', () => {
 })
 
 describe('cluster: table sync over real nodes on 127.0.0.1', function () {
-  this.timeout(30_000)
+  this.timeout(60_000)
   let cluster: LocalCluster
 
   beforeEach(() => { cluster = new LocalCluster() })
@@ -65,9 +65,9 @@ describe('cluster: table sync over real nodes on 127.0.0.1', function () {
     // A long TTL: b publishes no periodic heartbeat during the test, so c can only learn of b through a.
     const a = await cluster.add({ ttlMs: 60_000, maxMemberDials: 0, dht: false })
     const b = await cluster.add({ ttlMs: 60_000, maxMemberDials: 0, dht: false })
-    await waitFor(() => a.ls().length === 2 && b.ls().length === 2, 5_000, 'a and b to converge')
+    await waitFor(() => a.ls().length === 2 && b.ls().length === 2, patienceMs, 'a and b to converge')
     const c = await cluster.add({ ttlMs: 60_000, maxMemberDials: 0, dht: false })
-    await waitFor(() => peersOf(c).length === 3, 5_000, 'c to list all three')
+    await waitFor(() => peersOf(c).length === 3, patienceMs, 'c to list all three')
     assert.equal(c.libp2p.getConnections(b.libp2p.peerId).length, 0, 'c is not connected to b')
     assert.ok(c.membership.stats.synced >= 1, `records applied from sync: ${c.membership.stats.synced}`)
     assert.equal(c.lookup(b.peerId)?.instance, b.membership.instance)
