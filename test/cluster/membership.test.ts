@@ -33,7 +33,8 @@ describe('cluster: membership over real nodes on 127.0.0.1', function () {
     const left: string[] = []
     a.table.watch(ev => { if (ev.type === 'leave') left.push(ev.record.peer) })
     await c.stop()
-    await waitFor(() => a.lookup(c.peerId) === undefined && b.lookup(c.peerId) === undefined, patienceMs, 'c to vanish')
+    const listing = (): string => Object.entries({ a, b }).filter(([, n]) => n.lookup(c.peerId) !== undefined).map(([name]) => name).join(' and ')
+    await waitFor(() => listing() === '', patienceMs, 'c to vanish').catch((err: Error) => { throw new Error(`${err.message}: ${listing()} still list it`) })
     assert.deepEqual(left, [c.peerId])
     assert.deepEqual(peersOf(a), [a.peerId, b.peerId].sort())
   })

@@ -73,7 +73,22 @@ describe('cluster: table sync over real nodes on 127.0.0.1', function () {
     assert.equal(c.lookup(b.peerId)?.instance, b.membership.instance)
   })
 
-  it('a forged record handed over is rejected and changes nothing', async () => {
+  it('a leave that reached one host reaches the others through table sync, not after the TTL', async () => {
+    const a = await cluster.add({ maxMemberDials: 0, dht: false })
+    const b = await cluster.add({ maxMemberDials: 0, dht: false })
+    await waitFor(() => a.ls().length === 2 && b.ls().length === 2, patienceMs, 'a and b to converge')
+    // A host that only a and b know of (its heartbeats handed over, never gossiped); its TTL is 30 s.
+    const gone = await generateKeyPair('Ed25519')
+    const goneId = peerIdFromPrivateKey(gone).toString()
+    const joined = await sign(gone, encodeHeartbeat(heartbeat('gone')), 1n)
+    for (const n of [a, b]) assert.equal(await n.membership.applySigned({ ageMs: 0, message: joined }), 'joined')
+    // Its leave reaches a alone (as when gossip missed b): b hears of it at a's next table exchange.
+    const left = await sign(gone, encodeHeartbeat({ ...heartbeat('gone'), leaving: true }), 2n)
+    assert.equal(await a.membership.applySigned({ ageMs: 0, message: left }), 'left')
+    await waitFor(() => b.lookup(goneId) === undefined, patienceMs, 'b to drop the host that left')
+  })
+
+    it('a forged record handed over is rejected and changes nothing', async () => {
     const a = await cluster.add()
     const victim = await generateKeyPair('Ed25519')
     const attacker = await generateKeyPair('Ed25519')
