@@ -32,13 +32,13 @@ node_modules/.ww-installed: package.json package-lock.json
 # they pack changed, which a second make lists once tsc has run. With nothing changed, build does nothing.
 TS_SOURCES := $(shell find src cmd test bench tools -name '*.ts')
 BUILT := dist/.built
+# A dist/ emptied by hand must not keep the stamp and the state that tell make and tsc their outputs are current.
+$(if $(wildcard dist/cmd/ww.js),,$(shell rm -f $(BUILT) dist/tsconfig.tsbuildinfo))
 
 build: $(BUILT)
 	@$(MAKE) --no-print-directory cli
 
-# A dist/ emptied by hand must not keep the state that tells tsc its outputs are current.
 $(BUILT): $(TS_SOURCES) tsconfig.json node_modules/.ww-installed
-	@[ -f dist/cmd/ww.js ] || rm -f dist/tsconfig.tsbuildinfo
 	node_modules/.bin/tsc -p tsconfig.json --incremental
 	@touch $@
 
