@@ -8,12 +8,12 @@ CAPNPC_TS := node_modules/.bin/capnpc-ts
 SCHEMAS := $(wildcard schema/*.capnp)
 MOCHA := node_modules/.bin/mocha
 
-.PHONY: deps apt build schema schema-check test start bench clean
+.PHONY: deps apt build cli schema schema-check test start install uninstall bench clean
 
 deps: apt node_modules/.ww-installed
 
 apt:
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	@missing=$$(for p in $(APT_PACKAGES); do echo $$p; done | grep -vxF -f <(dpkg-query -W -f='$${db:Status-Status} $${Package}\n' $(APT_PACKAGES) 2>/dev/null | sed -n 's/^installed //p' | sed 's/:.*//')); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing Debian packages:" $$missing; \
@@ -27,8 +27,25 @@ node_modules/.ww-installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-build: node_modules/.ww-installed
-	node_modules/.bin/tsc -p tsconfig.json
+# Builds only what changed: tsc runs when a source is newer than its last run (and compiles incrementally, keeping
+# its state in dist/tsconfig.tsbuildinfo); the CLI bundle and snapshot are remade only when the compiled modules
+# they pack changed, which a second make lists once tsc has run. With nothing changed, build does nothing.
+TS_SOURCES := $(shell find src cmd test bench tools -name '*.ts')
+BUILT := dist/.built
+# A dist/ emptied by hand must not keep the stamp and the state that tell make and tsc their outputs are current.
+$(if $(wildcard dist/cmd/ww.js),,$(shell rm -f $(BUILT) dist/tsconfig.tsbuildinfo))
+
+build: $(BUILT)
+	@$(MAKE) --no-print-directory cli
+
+$(BUILT): $(TS_SOURCES) tsconfig.json node_modules/.ww-installed
+	node_modules/.bin/tsc -p tsconfig.json --incremental
+	@touch $@
+
+cli: dist/cli/ww.js
+	@:
+
+dist/cli/ww.js: $(shell find dist/cmd dist/src -name '*.js' 2>/dev/null)
 	tools/build-cli.sh
 
 # Generated TypeScript, committed: OUTDIR:SCHEMADIR:path of src/rpc/index.js from OUTDIR.
@@ -50,8 +67,26 @@ schema-check: deps
 test: deps build schema-check guests
 	$(MOCHA)
 
-start: deps build
+# `make start ARGS="--listen /ip4/0.0.0.0/tcp/4001 --meta zone=lab"` passes ARGS to ww start. It needs no Debian package.
+start: build
 	./bin/ww start $(ARGS)
+
+# Puts `ww` on PATH: a symlink to bin/ww in BINDIR (/usr/local/bin for root, else ~/.local/bin).
+BINDIR ?= $(if $(filter 0,$(shell id -u)),/usr/local/bin,$(HOME)/.local/bin)
+install: build
+	@link="$(BINDIR)/ww"; target="$(CURDIR)/bin/ww"; \
+	if [ -e "$$link" ] && [ ! -L "$$link" ]; then echo "make install: $$link exists and is not a symlink; remove it or give another BINDIR=DIR" >&2; exit 1; fi; \
+	mkdir -p "$(BINDIR)" && ln -sfn "$$target" "$$link" || exit 1; \
+	echo "installed $$link -> $$target"; \
+	case ":$$PATH:" in *":$(BINDIR):"*) echo "$(BINDIR) is on PATH: try 'ww help'" ;; \
+	  *) echo "$(BINDIR) is not on PATH: add it, e.g. echo 'export PATH=\"$(BINDIR):\$$PATH\"' >> ~/.profile" ;; esac
+
+# Removes the symlink make install made (only if it points to this checkout's bin/ww).
+uninstall:
+	@link="$(BINDIR)/ww"; \
+	if [ ! -L "$$link" ]; then echo "nothing to remove: $$link is not a symlink made by make install"; \
+	elif [ "$$(readlink "$$link")" != "$(CURDIR)/bin/ww" ]; then echo "make uninstall: $$link points to $$(readlink "$$link"), not to this checkout; left alone" >&2; exit 1; \
+	else rm -f "$$link" && echo "removed $$link"; fi
 
 # Every benchmark; each prints its figures as ratios against a reference measured in the same run.
 bench: bench-rpc bench-cluster bench-chan bench-proc

@@ -12,7 +12,7 @@ import { TopicValidatorResult } from '@libp2p/gossipsub'
 import type { GossipSub, Message, SignedMessage, SubscriptionChangeData } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
-import { decodeHeartbeat, encodeHeartbeat, type Heartbeat } from './heartbeat.js'
+import { decodeHeartbeat, effectiveTtlMs, encodeHeartbeat, type Heartbeat } from './heartbeat.js'
 import { clusterLimits } from './limits.js'
 import type { RoutingTable, HostRecord, Outcome } from './routing-table.js'
 import { encodeSignedMessage, verifySignedMessage } from './signed-heartbeat.js'
@@ -50,6 +50,7 @@ export interface SignedRecord {
 }
 
 interface Kept { message: Uint8Array, receivedAt: number }
+interface KeptLeave extends Kept { ttlMs: number }
 
 export class Membership {
   readonly instance: bigint = randomBytes(8).readBigUInt64BE()
@@ -67,6 +68,11 @@ export class Membership {
   leavingRecord: SignedRecord | undefined
   /** The signed heartbeat behind each live record, this host's own included. */
   private readonly signed = new Map<string, Kept>()
+  /**
+   * Others' leaving heartbeats, handed on by table sync until their TTL passes: a leave reaches through gossip only
+   * the peers in the mesh at that moment, and a host that missed it would otherwise keep the record for a whole TTL.
+   */
+  private readonly leaves = new Map<string, KeptLeave>()
 
   constructor (options: MembershipOptions) {
     this.o = options
@@ -99,6 +105,7 @@ export class Membership {
     pubsub.removeEventListener('subscription-change', this.onSubscriptionChange)
     table.removeLocal(this.self)
     this.signed.clear()
+    this.leaves.clear()
     try {
       await withTimeout(pubsub.publish(topic, encodeHeartbeat(this.heartbeat(true))), clusterLimits.leaveTimeoutMs)
     } catch (err) {
@@ -188,6 +195,10 @@ export class Membership {
       if (peer !== this.self && this.o.table.lookup(peer) === undefined) continue
       out.push({ ageMs: now - kept.receivedAt, message: kept.message })
     }
+    for (const [peer, kept] of this.leaves) {
+      if (now - kept.receivedAt >= kept.ttlMs) this.leaves.delete(peer)
+      else out.push({ ageMs: now - kept.receivedAt, message: kept.message })
+    }
     return out
   }
 
@@ -202,6 +213,9 @@ export class Membership {
     if (outcome === 'joined' || outcome === 'updated') {
       this.stats.synced++
       this.keep(sender, msg, record.ageMs, record.message.slice())
+    } else if (outcome === 'left') {
+      this.stats.synced++
+      this.keepLeave(sender, hb, record.ageMs, record.message.slice())
     }
     return outcome
   }
@@ -212,6 +226,14 @@ export class Membership {
    */
   private keep (peer: string, msg: SignedMessage, ageMs: number, wire?: Uint8Array): void {
     this.signed.set(peer, { message: wire ?? encodeSignedMessage(msg), receivedAt: Date.now() - Math.max(0, ageMs) })
+    this.leaves.delete(peer)
+  }
+
+  /** Keeps the signed form of a leave that dropped `peer` from the table, to hand on until its TTL passes. */
+  private keepLeave (peer: string, hb: Heartbeat, ageMs: number, wire: Uint8Array): void {
+    this.signed.delete(peer)
+    if (this.leaves.size >= clusterLimits.maxHosts) return
+    this.leaves.set(peer, { message: wire, receivedAt: Date.now() - Math.max(0, ageMs), ttlMs: effectiveTtlMs(hb.ttlMs) })
   }
 
   private readonly validate = (_from: PeerId, msg: Message): TopicValidatorResult => {
@@ -227,7 +249,7 @@ export class Membership {
     }
     const outcome = this.o.table.apply(sender, msg.sequenceNumber, hb)
     if (outcome === 'joined' || outcome === 'updated') this.keep(sender, msg, 0)
-    else if (outcome === 'left') this.signed.delete(sender)
+    else if (outcome === 'left') this.keepLeave(sender, hb, 0, encodeSignedMessage(msg))
     return this.count(outcome === 'stale' ? TopicValidatorResult.Ignore : TopicValidatorResult.Accept)
   }
 

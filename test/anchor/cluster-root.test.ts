@@ -9,6 +9,7 @@ import { serveClusterRoot } from '../../src/anchor/cluster-root.js'
 import { readMessage, writeMessage } from '../../src/csp/wire.js'
 import { Disconnected, InvalidArgument, NotFound } from '../../src/errors.js'
 import { writeValue } from '../../src/anchor/value.js'
+import { turns } from '../waiting.js'
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b)
@@ -113,7 +114,7 @@ describe('anchor: cluster root', function () {
     await clear
     clear.release()
     at.release()
-    await new Promise((resolve) => setTimeout(resolve, 5))
+    await turns()
     assert.deepEqual(h.treeA.root().ls(), [], 'cleared and released: the anchors are gone')
     h.stop()
   })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import type { PeerId, PeerInfo } from '@libp2p/interface'
 import { kadProtocol, type ClusterNode } from '../../src/cluster/index.js'
-import { LocalCluster, waitFor } from './helpers.js'
+import { LocalCluster, waitFor, patienceMs } from './helpers.js'
 
 /** Asks `node`'s DHT for `peer`, again until `timeoutMs` (the serving node adds peers once identify and a ping are done). */
 async function findPeer (node: ClusterNode, peer: PeerId, timeoutMs: number): Promise<PeerInfo> {
@@ -11,7 +11,7 @@ async function findPeer (node: ClusterNode, peer: PeerId, timeoutMs: number): Pr
   while (true) {
     let failure = 'no answer'
     try {
-      for await (const event of dht.findPeer(peer, { signal: AbortSignal.timeout(2_000) })) {
+      for await (const event of dht.findPeer(peer, { signal: AbortSignal.timeout(10_000) })) {
         if (event.name === 'FINAL_PEER') return event.peer
       }
     } catch (err: any) {
@@ -23,7 +23,7 @@ async function findPeer (node: ClusterNode, peer: PeerId, timeoutMs: number): Pr
 }
 
 describe('cluster: kad-dht over real nodes on 127.0.0.1', function () {
-  this.timeout(30_000)
+  this.timeout(90_000)
   let cluster: LocalCluster
   beforeEach(() => { cluster = new LocalCluster() })
   afterEach(async () => { await cluster.stop() })
@@ -33,7 +33,7 @@ describe('cluster: kad-dht over real nodes on 127.0.0.1', function () {
     const a = await cluster.add({ maxMemberDials: 0 })
     const b = await cluster.add({ maxMemberDials: 0 })
     const c = await cluster.add({ maxMemberDials: 0 })
-    await waitFor(() => [a, b, c].every(n => n.ls().length === 3), 10_000, 'the three to converge')
+    await waitFor(() => [a, b, c].every(n => n.ls().length === 3), patienceMs, 'the three to converge')
     for (const n of [a, b, c]) {
       assert.equal(n.libp2p.services.dht?.getMode(), 'server')
       assert.ok(n.libp2p.getProtocols().includes(kadProtocol('test')), `protocols: ${n.libp2p.getProtocols().join(' ')}`)
@@ -42,7 +42,7 @@ describe('cluster: kad-dht over real nodes on 127.0.0.1', function () {
     const known = await b.libp2p.peerStore.get(c.libp2p.peerId).then(p => p.addresses, () => [])
     assert.equal(known.length, 0, 'b has no address for c before the query')
 
-    const found = await findPeer(b, c.libp2p.peerId, 15_000)
+    const found = await findPeer(b, c.libp2p.peerId, patienceMs)
     assert.ok(found.id.equals(c.libp2p.peerId))
     const ports = c.addrs().map(addr => addr.split('/')[4])
     assert.ok(found.multiaddrs.some(m => ports.includes(m.toString().split('/')[4])), `found ${found.multiaddrs.map(m => m.toString()).join(' ')}, c listens on ${c.addrs().join(' ')}`)

@@ -2,6 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ClusterNode, type ClusterNodeOptions } from '../../src/cluster/index.js'
+import { eventually, patienceMs } from '../waiting.js'
+
+export { patienceMs }
 
 /** A fresh temporary directory; removed by cleanup(). */
 export async function tempDir (prefix = 'ww-cluster-'): Promise<string> {
@@ -12,14 +15,9 @@ export async function removeDir (dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true })
 }
 
-/** Polls `cond` until it is true or `timeoutMs` passes; returns the elapsed milliseconds. */
-export async function waitFor (cond: () => boolean, timeoutMs: number, what = 'condition'): Promise<number> {
-  const started = Date.now()
-  while (!cond()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 10))
-  }
-  return Date.now() - started
+/** Polls `cond` until it is true or `timeoutMs` (default: the tests' patience) passes; returns the elapsed milliseconds. */
+export async function waitFor (cond: () => boolean, timeoutMs = patienceMs, what = 'condition'): Promise<number> {
+  return await eventually(what, cond, timeoutMs)
 }
 
 /** Nodes on 127.0.0.1 with separate homes, mDNS off, each bootstrapped to the first. */

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
-import { LocalCluster, removeDir, tempDir, waitFor } from './helpers.js'
+import { LocalCluster, removeDir, tempDir, waitFor, patienceMs } from './helpers.js'
 import { NodeProcess } from './process.js'
 
 describe('cluster: a node in another process', function () {
-  this.timeout(40_000)
+  this.timeout(90_000)
   let cluster: LocalCluster
   let proc: NodeProcess | undefined
   let home: string
@@ -18,10 +18,10 @@ describe('cluster: a node in another process', function () {
   it('killed with SIGKILL, it disappears from the others after its TTL, not before', async () => {
     const a = await cluster.add()
     const b = await cluster.add()
-    const ttlMs = 2_000
+    const ttlMs = 4_000 // heartbeats every 1.3-2 s: each may come 2 s late (a busy machine) and it stays listed
     proc = NodeProcess.start({ home, namespace: 'test', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, bootstrap: [a.addrs()[0]], ttlMs })
-    const { peerId } = await proc.line('peerId', 15_000)
-    await waitFor(() => a.lookup(peerId) !== undefined && b.lookup(peerId) !== undefined, 5_000, 'the child to join')
+    const { peerId } = await proc.line('peerId', patienceMs)
+    await waitFor(() => a.lookup(peerId) !== undefined && b.lookup(peerId) !== undefined, patienceMs, 'the child to join')
     const leaves: Array<{ at: number, lastSeenMs: number }> = []
     for (const n of [a, b]) {
       n.table.watch(ev => { if (ev.type === 'leave' && ev.record.peer === peerId) leaves.push({ at: Date.now(), lastSeenMs: ev.record.lastSeenMs }) })
@@ -29,12 +29,12 @@ describe('cluster: a node in another process', function () {
     proc.kill('SIGKILL')
     await proc.exited
     const killedAt = Date.now()
-    await waitFor(() => a.lookup(peerId) === undefined && b.lookup(peerId) === undefined, ttlMs + 3_000, 'the killed node to expire')
+    await waitFor(() => a.lookup(peerId) === undefined && b.lookup(peerId) === undefined, ttlMs + patienceMs, 'the killed node to expire')
     assert.equal(leaves.length, 2)
     for (const leave of leaves) {
-      // dropped no earlier than its TTL after its last heartbeat (20 ms of timer slack), and soon after that
+      // dropped no earlier than its TTL after its last heartbeat (20 ms of timer slack); a busy machine only makes it later
       assert.ok(leave.at - leave.lastSeenMs >= ttlMs - 20, `expired ${leave.at - leave.lastSeenMs} ms after the last heartbeat`)
-      assert.ok(leave.at - killedAt <= ttlMs + 3_000)
+      assert.ok(leave.at >= killedAt, 'dropped while it was still running')
     }
     assert.deepEqual(a.ls().map(r => r.peer), [a.peerId, b.peerId].sort())
   })
@@ -42,10 +42,11 @@ describe('cluster: a node in another process', function () {
   it('stopped with SIGTERM, it leaves at once', async () => {
     const a = await cluster.add()
     proc = NodeProcess.start({ home, namespace: 'test', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, bootstrap: [a.addrs()[0]], ttlMs: 30_000 })
-    const { peerId } = await proc.line('peerId', 15_000)
-    await waitFor(() => a.lookup(peerId) !== undefined, 5_000, 'the child to join')
+    const { peerId } = await proc.line('peerId', patienceMs)
+    await waitFor(() => a.lookup(peerId) !== undefined, patienceMs, 'the child to join')
     proc.kill('SIGTERM')
-    await waitFor(() => a.lookup(peerId) === undefined, 2_000, 'the child to leave')
+    // its TTL is 30 s: gone sooner means it sent its leave
+    await waitFor(() => a.lookup(peerId) === undefined, patienceMs, 'the child to leave')
     assert.equal(await proc.exited, 0)
   })
 })

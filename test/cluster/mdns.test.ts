@@ -2,7 +2,7 @@
 // Needs root and `ip netns`; skipped with a printed reason otherwise. The namespaces are always removed.
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { removeDir, tempDir } from './helpers.js'
+import { patienceMs, removeDir, tempDir } from './helpers.js'
 import { NodeProcess } from './process.js'
 
 function ip (...args: string[]): void {
@@ -17,7 +17,7 @@ function whyNot (): string | undefined {
 }
 
 describe('cluster: mDNS discovery in network namespaces', function () {
-  this.timeout(60_000)
+  this.timeout(120_000)
   const tag = `${process.pid % 100000}`
   const nsA = `ww-mdns-a-${tag}`
   const nsB = `ww-mdns-b-${tag}`
@@ -71,9 +71,9 @@ describe('cluster: mDNS discovery in network namespaces', function () {
       homes.push(home)
       procs.push(NodeProcess.start({ home, namespace: 'test', listen: ['/ip4/0.0.0.0/tcp/0'], mdns: true, expect: 2 }, ['ip', 'netns', 'exec', ns]))
     }
-    const [a, b] = await Promise.all(procs.map(async p => await p.line('peerId', 20_000)))
+    const [a, b] = await Promise.all(procs.map(async p => await p.line('peerId', patienceMs)))
     assert.ok(a.addrs.some((x: string) => x.includes('10.231.0.1')), a.addrs.join(' '))
-    const listed = await Promise.all(procs.map(async p => await p.line('listed', 20_000)))
+    const listed = await Promise.all(procs.map(async p => await p.line('listed', 2 * patienceMs)))
     const both = [a.peerId, b.peerId].sort()
     for (const l of listed) assert.deepEqual([...l.listed].sort(), both)
   })

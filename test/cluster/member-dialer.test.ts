@@ -3,10 +3,10 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { MemberDialer } from '../../src/cluster/member-dialer.js'
-import { LocalCluster, waitFor } from './helpers.js'
+import { LocalCluster, waitFor, patienceMs } from './helpers.js'
 
 describe('cluster: member dials', function () {
-  this.timeout(30_000)
+  this.timeout(60_000)
   let cluster: LocalCluster
   beforeEach(() => { cluster = new LocalCluster() })
   afterEach(async () => { await cluster.stop() })
@@ -22,7 +22,7 @@ describe('cluster: member dials', function () {
 
     const dialer = new MemberDialer(low.libp2p, { maxPeers: 2, minDelayMs: 0, maxDelayMs: 0 })
     for (const n of higher) dialer.now({ id: n.libp2p.peerId, multiaddrs: n.addrs().map(a => multiaddr(a)) })
-    await waitFor(() => low.libp2p.getPeers().length >= 2, 10_000, 'two dials to complete')
+    await waitFor(() => low.libp2p.getPeers().length >= 2, patienceMs, 'two dials to complete')
     await new Promise(resolve => setTimeout(resolve, 500))
     assert.equal(low.libp2p.getPeers().length, 2, 'the burst did not overshoot the limit')
 
@@ -38,7 +38,7 @@ describe('cluster: member dials', function () {
     later.later('not a peer ID', [])
     later.later(highest.peerId, highest.addrs())
     assert.equal(mid.libp2p.getConnections(highest.libp2p.peerId).length, 0, 'not before the delay')
-    await waitFor(() => mid.libp2p.getConnections(highest.libp2p.peerId).length > 0, 10_000, 'the later dial')
+    await waitFor(() => mid.libp2p.getConnections(highest.libp2p.peerId).length > 0, patienceMs, 'the later dial')
     dialer.stop()
     top.stop()
     later.stop()

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict'
 import { createServer } from 'node:net'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { ClusterNode, kadProtocol, rpcProtocol, clusterTopic, userTopic } from '../../src/cluster/index.js'
-import { LocalCluster, waitFor } from './helpers.js'
+import { ClusterNode, clusterLimits, kadProtocol, rpcProtocol, clusterTopic, userTopic } from '../../src/cluster/index.js'
+import { LocalCluster, waitFor, patienceMs } from './helpers.js'
 
 async function freePort (): Promise<number> {
   const server = createServer()
@@ -14,7 +14,7 @@ async function freePort (): Promise<number> {
 }
 
 describe('cluster: node', function () {
-  this.timeout(30_000)
+  this.timeout(90_000)
   let cluster: LocalCluster
   beforeEach(() => { cluster = new LocalCluster() })
   afterEach(async () => { await cluster.stop() })
@@ -27,7 +27,8 @@ describe('cluster: node', function () {
     await new Promise(resolve => setTimeout(resolve, 1_000))
     assert.equal(early.libp2p.getConnections().length, 0)
     const late = await cluster.add({ privateKey: key, listen: [`/ip4/127.0.0.1/tcp/${port}`], bootstrap: [] })
-    await waitFor(() => early.ls().length === 2 && late.ls().length === 2, 10_000, 'the two to find each other')
+    // early retries with a backoff of up to bootstrapRetryMaxMs: its next dial may be that far off
+    await waitFor(() => early.ls().length === 2 && late.ls().length === 2, clusterLimits.bootstrapRetryMaxMs + patienceMs, 'the two to find each other')
   })
 
   it('refuses bad options with InvalidArgument', async () => {
@@ -58,7 +59,7 @@ describe('cluster: node', function () {
     const a = await cluster.add({ namespace: 'red' })
     const b = await cluster.add({ namespace: 'blue' })
     const c = await cluster.add({ namespace: 'red' })
-    await waitFor(() => a.ls().length === 2 && c.ls().length === 2, 5_000, 'red to converge')
+    await waitFor(() => a.ls().length === 2 && c.ls().length === 2, patienceMs, 'red to converge')
     await new Promise(resolve => setTimeout(resolve, 300))
     assert.deepEqual(b.ls().map(r => r.peer), [b.peerId])
     assert.ok(a.lookup(b.peerId) === undefined)

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { clusterLimits, Subscription } from '../../src/cluster/index.js'
-import { LocalCluster, waitFor } from './helpers.js'
+import { LocalCluster, waitFor, patienceMs } from './helpers.js'
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b)
@@ -36,7 +36,7 @@ describe('cluster: subscription buffer', () => {
 })
 
 describe('cluster: pubsub over real nodes', function () {
-  this.timeout(30_000)
+  this.timeout(60_000)
   let cluster: LocalCluster
   beforeEach(() => { cluster = new LocalCluster() })
   afterEach(async () => { await cluster.stop() })
@@ -45,7 +45,7 @@ describe('cluster: pubsub over real nodes', function () {
     const a = await cluster.add()
     const b = await cluster.add()
     const c = await cluster.add()
-    await waitFor(() => cluster.nodes.every(n => n.ls().length === 3), 5_000, 'convergence')
+    await waitFor(() => cluster.nodes.every(n => n.ls().length === 3), patienceMs, 'convergence')
     const subB = b.pubsub.join('chat').subscribe()
     const subC = c.pubsub.join('chat').subscribe()
     const subA = a.pubsub.join('chat').subscribe()
@@ -73,10 +73,10 @@ describe('cluster: pubsub over real nodes', function () {
   it('topics are separate, and closing the last subscriber leaves the gossipsub topic', async () => {
     const a = await cluster.add()
     const b = await cluster.add()
-    await waitFor(() => cluster.nodes.every(n => n.ls().length === 2), 5_000, 'convergence')
+    await waitFor(() => cluster.nodes.every(n => n.ls().length === 2), patienceMs, 'convergence')
     const one = b.pubsub.join('one').subscribe()
     const two = b.pubsub.join('two').subscribe()
-    await waitFor(() => a.libp2p.services.pubsub.getSubscribers('/ww/test/topic/two').length === 1, 5_000, 'subscription')
+    await waitFor(() => a.libp2p.services.pubsub.getSubscribers('/ww/test/topic/two').length === 1, patienceMs, 'subscription')
     await a.pubsub.join('two').publish(enc('for two'))
     assert.equal(dec((await two.next())!.data), 'for two')
     assert.equal(one.length, 0)

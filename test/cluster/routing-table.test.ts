@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { RoutingTable, type Heartbeat, type MembershipEvent } from '../../src/cluster/index.js'
+import { eventually } from '../waiting.js'
 
 function hb (over: Partial<Heartbeat> = {}): Heartbeat {
   return { instance: 1n, hostname: 'h', meta: [], ttlMs: 1_000, addrs: [], leaving: false, ...over }
@@ -103,7 +104,8 @@ describe('cluster: routing table', () => {
     live.watch(e => { if (e.type === 'leave') left.push(e.record.peer) })
     live.apply('p', 1n, hb({ ttlMs: 150 }))
     live.apply('q', 1n, hb({ ttlMs: 300 }))
-    await new Promise(resolve => setTimeout(resolve, 500))
+    assert.deepEqual(left, [], 'nothing expires before its TTL')
+    await eventually('both to expire', () => left.length === 2, 10_000)
     assert.deepEqual(left, ['p', 'q'])
     live.close()
   })

@@ -7,7 +7,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
 import { clusterTopic, encodeHeartbeat, encodeSignedMessage, verifySignedMessage, type Heartbeat } from '../../src/cluster/index.js'
-import { LocalCluster, peersOf, waitFor } from './helpers.js'
+import { LocalCluster, peersOf, waitFor, patienceMs } from './helpers.js'
 
 const topic = clusterTopic('test')
 
@@ -55,7 +55,7 @@ describe('cluster: signed heartbeats', () => {
 })
 
 describe('cluster: table sync over real nodes on 127.0.0.1', function () {
-  this.timeout(30_000)
+  this.timeout(60_000)
   let cluster: LocalCluster
 
   beforeEach(() => { cluster = new LocalCluster() })
@@ -65,15 +65,30 @@ describe('cluster: table sync over real nodes on 127.0.0.1', function () {
     // A long TTL: b publishes no periodic heartbeat during the test, so c can only learn of b through a.
     const a = await cluster.add({ ttlMs: 60_000, maxMemberDials: 0, dht: false })
     const b = await cluster.add({ ttlMs: 60_000, maxMemberDials: 0, dht: false })
-    await waitFor(() => a.ls().length === 2 && b.ls().length === 2, 5_000, 'a and b to converge')
+    await waitFor(() => a.ls().length === 2 && b.ls().length === 2, patienceMs, 'a and b to converge')
     const c = await cluster.add({ ttlMs: 60_000, maxMemberDials: 0, dht: false })
-    await waitFor(() => peersOf(c).length === 3, 5_000, 'c to list all three')
+    await waitFor(() => peersOf(c).length === 3, patienceMs, 'c to list all three')
     assert.equal(c.libp2p.getConnections(b.libp2p.peerId).length, 0, 'c is not connected to b')
     assert.ok(c.membership.stats.synced >= 1, `records applied from sync: ${c.membership.stats.synced}`)
     assert.equal(c.lookup(b.peerId)?.instance, b.membership.instance)
   })
 
-  it('a forged record handed over is rejected and changes nothing', async () => {
+  it('a leave that reached one host reaches the others through table sync, not after the TTL', async () => {
+    const a = await cluster.add({ maxMemberDials: 0, dht: false })
+    const b = await cluster.add({ maxMemberDials: 0, dht: false })
+    await waitFor(() => a.ls().length === 2 && b.ls().length === 2, patienceMs, 'a and b to converge')
+    // A host that only a and b know of (its heartbeats handed over, never gossiped); its TTL is 30 s.
+    const gone = await generateKeyPair('Ed25519')
+    const goneId = peerIdFromPrivateKey(gone).toString()
+    const joined = await sign(gone, encodeHeartbeat(heartbeat('gone')), 1n)
+    for (const n of [a, b]) assert.equal(await n.membership.applySigned({ ageMs: 0, message: joined }), 'joined')
+    // Its leave reaches a alone (as when gossip missed b): b hears of it at a's next table exchange.
+    const left = await sign(gone, encodeHeartbeat({ ...heartbeat('gone'), leaving: true }), 2n)
+    assert.equal(await a.membership.applySigned({ ageMs: 0, message: left }), 'left')
+    await waitFor(() => b.lookup(goneId) === undefined, patienceMs, 'b to drop the host that left')
+  })
+
+    it('a forged record handed over is rejected and changes nothing', async () => {
     const a = await cluster.add()
     const victim = await generateKeyPair('Ed25519')
     const attacker = await generateKeyPair('Ed25519')

@@ -10,6 +10,7 @@ import type { ChanClient, SenderClient } from '../../src/schema/channel.rpc.js'
 import { AnchorTree } from '../../src/anchor/tree.js'
 import { serveTree } from '../../src/anchor/server.js'
 import { readMessage, writeMessage } from '../../src/csp/wire.js'
+import { eventually } from '../waiting.js'
 
 const PROTOCOL = '/ww/csp-test/1.0.0'
 
@@ -89,7 +90,7 @@ describe('csp: channels between two libp2p nodes', function () {
     for (let i = 0; i < 4; i++) await sender.send(text(`m${i}`))
     let fifthDone = false
     const fifth = sender.send(text('m4')).results.then(() => { fifthDone = true })
-    await new Promise(resolve => setTimeout(resolve, 200))
+    await eventually('the fifth send to wait at A', async () => (await chan.stat()).stat.waitingSenders === 1)
     assert.equal(fifthDone, false)
     const s = (await chan.stat()).stat
     assert.equal(s.buffered, 4)

@@ -6,6 +6,7 @@ import { serveChan } from '../../src/csp/server.js'
 import { readMessage, writeMessage, type ChanMessage } from '../../src/csp/wire.js'
 import { Canceled, Closed, LimitExceeded, Unimplemented } from '../../src/errors.js'
 import type { Capability } from '../../src/rpc/index.js'
+import { turns } from '../waiting.js'
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b)
@@ -46,7 +47,8 @@ async function stat (chan: ChanClient): Promise<{ buffered: number, waitingSende
   return { buffered: s.buffered, waitingSenders: s.waitingSenders, waitingRecvers: s.waitingRecvers, closed: s.closed }
 }
 
-const settleNetwork = async (): Promise<void> => { await new Promise(resolve => setTimeout(resolve, 30)) }
+/** Lets in-memory messages arrive (event-loop turns, not milliseconds: a busy machine changes nothing). */
+const settleNetwork = turns
 
 describe('csp: channel capabilities over RPC', function () {
   this.timeout(30000)

@@ -41,6 +41,7 @@ function makeChan (log: string[]): ChanServer & { disposed: number } {
   return server as unknown as ChanServer & { disposed: number }
 }
 import { Chan_Sender$Results$Caps as SenderCaps } from '../../src/schema/channel.rpc.js'
+import { turns } from '../waiting.js'
 
 function text (s: string) { return (p: any) => { const b = new TextEncoder().encode(s); const d = p._initMsg()._initData(b.length); d.copyBuffer(b) } }
 
@@ -74,7 +75,7 @@ describe('rpc: basic calls', () => {
     assert.equal((await chan.stat()).stat.buffered, 2)
     await assert.rejects(chan.send(text('missing')).results, (err: Error) => err instanceof NotFound && /no such thing/.test(err.message))
     chan.release()
-    await new Promise((r) => setTimeout(r, 20))
+    await turns()
     assert.equal(server.stats.exports, 0, 'the export went away with the last import')
     assert.equal(impl.disposed, 0, 'the server connection still holds its bootstrap reference')
     close()
@@ -115,7 +116,7 @@ describe('rpc: basic calls', () => {
     chan.release()
     close()
     await client.closed
-    await new Promise((r) => setTimeout(r, 20))
+    await turns()
     assert.equal(disposed, 1, 'released when the connection went away')
   })
 

@@ -7,6 +7,7 @@ import { Connection } from '../../src/rpc/index.js'
 import { libp2pTransport } from '../../src/transport/index.js'
 import { Disconnected } from '../../src/errors.js'
 import { AdderClient, type AdderServer, Adder_Next$Results$Caps, SinkClient } from './gen/rpctest.rpc.js'
+import { patienceMs } from '../waiting.js'
 
 const PROTOCOL = '/ww/rpc-test/1.0.0'
 
@@ -68,7 +69,7 @@ describe('rpc over a libp2p stream', function () {
     conn.close()
     await conn.closed
     // the server side sees the stream end
-    await Promise.race([conn2.closed, new Promise((resolve, reject) => setTimeout(() => { reject(new Error('server connection did not close')) }, 10_000))])
+    await Promise.race([conn2.closed, new Promise((resolve, reject) => setTimeout(() => { reject(new Error('server connection did not close')) }, patienceMs))])
     assert.ok(conn2.error instanceof Disconnected, `server side error: ${String(conn2.error)}`)
   })
 

@@ -10,6 +10,7 @@ import { Connection } from '../../src/rpc/index.js'
 import { PIPELINE_ONLY_IDS, QuestionTable } from '../../src/rpc/tables.js'
 import { encodeFrame, memoryPair, type MessageTransport } from '../../src/transport/index.js'
 import { AdderClient, type AdderServer, Adder_Next$Results$Caps } from './gen/rpctest.rpc.js'
+import { turns } from '../waiting.js'
 
 /** Counts the Returns a side sends, and the Calls it sends marked onlyPromisePipeline. */
 interface Sent { returns: number, onlyPipelineCalls: number }
@@ -61,7 +62,7 @@ function served (name: string): { root: AdderClient, client: Connection, server:
   return { root, client, server, sent, alive, stop: () => { root.release(); client.close(); server.close() } }
 }
 
-const settle = async (): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, 5)) }
+const settle = turns
 
 describe('rpc: calls made with onlyPipeline', () => {
   it('the callee sends no Return for them; the pipelined call answers; releasing frees every table', async () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { promisedCapability } from '../../src/rpc/index.js'
 import { NotFound } from '../../src/errors.js'
 import { AdderClient, type AdderServer } from './gen/rpctest.rpc.js'
+import { turns } from '../waiting.js'
 
 function adder (log: string[], name = 'real'): AdderServer {
   return {
@@ -47,7 +48,7 @@ describe('rpc: promisedCapability', () => {
     const cap = promisedCapability(AdderClient, new Promise((resolve) => { give = resolve }))
     cap.release()
     give(AdderClient.serve(adder(log)))
-    await new Promise((resolve) => setTimeout(resolve, 10))
+    await turns()
     assert.deepEqual(log, ['real:disposed'])
   })
 })

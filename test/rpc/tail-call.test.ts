@@ -6,6 +6,7 @@ import * as rpc from 'capnp-es/capnp/rpc'
 import { memoryPair, type MessageTransport } from '../../src/transport/index.js'
 import { InvalidArgument } from '../../src/errors.js'
 import { AdderClient, type AdderServer, Adder_AddVia$Params$Caps, Adder_Next$Results$Caps } from './gen/rpctest.rpc.js'
+import { eventually, turns } from '../waiting.js'
 
 /** An adder that answers itself, named so a result tells who computed it. */
 function plainAdder (name: string, log: { disposed: string[] }, next?: () => AdderClient): AdderServer {
@@ -108,7 +109,7 @@ describe('rpc: handler tail calls (ctx.tailCall)', function () {
       assert.ok(sent.includes('call:yourself') && sent.includes('return:takeFromOtherQuestion'), `server sent: ${sent.join(', ')}`)
     }
     front.release()
-    for (let i = 0; i < 100 && (server.stats.exports > 0 || client.stats.exports > 0); i++) await new Promise((resolve) => setTimeout(resolve, 5))
+    await turns()
     assert.deepEqual(server.stats.exports, 0)
     assert.deepEqual(client.stats.exports, 0)
     assert.ok(log.disposed.includes('client'), 'the caller-hosted adder was released after the tail call')
@@ -119,9 +120,10 @@ describe('rpc: handler tail calls (ctx.tailCall)', function () {
   })
 
   it('canceling the outer call cancels the call it tail-called', async () => {
+    let started = 0
     let aborted = 0
     const hang: AdderServer = {
-      async add (_p, _r, ctx) { await new Promise<void>((resolve) => { ctx.signal.addEventListener('abort', () => { aborted++; resolve() }) }) },
+      async add (_p, _r, ctx) { started++; await new Promise<void>((resolve) => { ctx.signal.addEventListener('abort', () => { aborted++; resolve() }) }) },
       next () {},
       addVia () {}
     }
@@ -131,11 +133,10 @@ describe('rpc: handler tail calls (ctx.tailCall)', function () {
     local.release()
     const front = client.bootstrap(AdderClient)
     const pending = front.add((p) => { p.a = 1n; p.b = 1n })
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    await eventually('the tail-called add to start', () => started === 1)
     pending.release()
     await assert.rejects(pending.results)
-    for (let i = 0; i < 200 && aborted === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5))
-    assert.equal(aborted, 1)
+    await eventually('the tail-called add to be aborted', () => aborted === 1)
     front.release()
     client.close()
     await server.closed

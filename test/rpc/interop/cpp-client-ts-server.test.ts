@@ -8,6 +8,7 @@ import { scenarioNames } from './scenarios.js'
 import { Live } from './ts-peer.js'
 import { startTsTestServer, type TsTestServer } from './ts-server.js'
 import { checkWire, tsServerOfCpp } from './wire-expectations.js'
+import { eventually } from '../../waiting.js'
 
 describe('rpc interop: C++ client -> TypeScript server', function () {
   this.timeout(180_000)
@@ -62,7 +63,7 @@ describe('rpc interop: C++ client -> TypeScript server', function () {
   })
 
   it('every connection is gone and every TS-hosted object released once the C++ clients exit', async () => {
-    for (let i = 0; i < 500 && (server.connections.size > 0 || live.count > 0); i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    await eventually('the connections to close and the objects to be released', () => server.connections.size === 0 && live.count === 0).catch(() => {})
     assert.equal(server.connections.size, 0)
     assert.equal(live.count, 0)
   })
