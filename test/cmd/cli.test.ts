@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { readFileSync } from 'node:fs'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
-const ww = (...args: string[]) => spawnSync(`${root}/bin/ww`, args, { encoding: 'utf8', timeout: 15_000 })
+const ww = (...args: string[]) => spawnSync(`${root}/bin/ww`, args, { encoding: 'utf8', timeout: 120_000 })
 const pkg = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'))
 
 describe('cli: ww', () => {

@@ -16,14 +16,14 @@ async function runAsync (file: string, args: string[]): Promise<CliResult> {
 }
 
 describe('host: anchors and channels through the CLI, across two nodes', function () {
-  this.timeout(120_000)
+  this.timeout(240_000)
   let a: CliNode
   let b: CliNode
 
   before(async () => {
     a = await CliNode.start(tempHome())
     b = await CliNode.start(tempHome(), '--bootstrap', a.addrs[0])
-    await eventually(async () => (await b.ls()).length === 2 && (await a.ls()).length === 2, 5000, 'both hosts')
+    await eventually(async () => (await b.ls()).length === 2 && (await a.ls()).length === 2, 30_000, 'both hosts')
   })
 
   after(() => {

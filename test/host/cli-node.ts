@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { eventually as waitUntil } from '../waiting.js'
 
 export const wwBin = fileURLToPath(new URL('../../../bin/ww', import.meta.url))
 
@@ -11,7 +12,7 @@ export interface CliResult { status: number | null, stdout: string, stderr: stri
 
 /** Runs one `ww` command to completion. */
 export function ww (...args: string[]): CliResult {
-  const r = spawnSync(wwBin, args, { encoding: 'utf8', timeout: 30_000 })
+  const r = spawnSync(wwBin, args, { encoding: 'utf8', timeout: 120_000 })
   return { status: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
@@ -56,7 +57,7 @@ export class CliNode {
   get stderr (): string { return this.err }
 
   private async ready (): Promise<void> {
-    const deadline = Date.now() + 20_000
+    const deadline = Date.now() + 90_000 // a node starts in ~1.5 s idle; far longer at load 10
     while (Date.now() < deadline) {
       const peer = /^peer (\S+)$/m.exec(this.out)
       const listens = [...this.out.matchAll(/^listen (\S+)$/gm)].map(m => m[1])
@@ -93,10 +94,5 @@ export const sleep = async (ms: number): Promise<void> => await new Promise(reso
 
 /** Polls `check` until it returns true; returns the elapsed milliseconds or throws after `timeoutMs`. */
 export async function eventually (check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<number> {
-  const start = Date.now()
-  for (;;) {
-    if (await check()) return Date.now() - start
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await sleep(50)
-  }
+  return await waitUntil(what, check, timeoutMs)
 }

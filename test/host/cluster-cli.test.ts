@@ -4,7 +4,7 @@ import { CliNode, eventually, tempHome, ww, wwAsync } from './cli-node.js'
 const sameSet = (a: string[], b: string[]): boolean => a.length === b.length && [...a].sort().join() === [...b].sort().join()
 
 describe('host: ww start, ww ls / and pubsub through the CLI', function () {
-  this.timeout(90_000)
+  this.timeout(240_000)
   const nodes: CliNode[] = []
 
   afterEach(() => {
@@ -58,7 +58,7 @@ describe('host: ww start, ww ls / and pubsub through the CLI', function () {
     assert.deepEqual([...ra.meta].sort(), ['gpu=no', 'zone=eu'])
     assert.ok(ra.addrs.some(x => x.includes('/ip4/127.0.0.1/tcp/')))
     assert.match(ra.instance, /^[0-9a-f]{16}$/)
-    assert.ok(Date.now() - Date.parse(ra.lastSeen) < 10_000)
+    assert.ok(Date.now() - Date.parse(ra.lastSeen) < 60_000, `lastSeen ${ra.lastSeen}`) // a date, and recent
     const bad = await wwAsync(['ls', '/', '--home', b.home, '--where', 'novalue'])
     assert.notEqual(bad.status, 0)
     assert.equal(bad.stderr.trim().split('\n').length, 1)

@@ -10,7 +10,7 @@ const oneLine = (s: string): boolean => s.endsWith('\n') && !s.slice(0, -1).incl
 const NOBODY = '12D3KooWBsycUEcKnXdoWtNJhpQDW682x316Kv2poxyHV5MmFfSr'
 
 describe('host: what ww start says, detach, connect, id', function () {
-  this.timeout(120_000)
+  this.timeout(240_000)
   const nodes: CliNode[] = []
   const detached: string[] = []
   afterEach(async () => {

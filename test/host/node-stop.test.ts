@@ -17,7 +17,7 @@ const LEAVE_BOUND_MS = 20_000
 const SILENT_CALLS = 5_000
 
 describe('host: stopping a node with clients connected', function () {
-  this.timeout(120_000)
+  this.timeout(240_000)
   const nodes: CliNode[] = []
   afterEach(() => { for (const n of nodes.splice(0)) n.cleanup() })
 

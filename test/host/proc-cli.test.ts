@@ -19,7 +19,7 @@ describe('host: ww run, ww ps, ww kill across a cluster', function () {
       CliNode.start(tempHome(), '--meta', 'role=b', '--bootstrap', a.addrs[0]),
       CliNode.start(tempHome(), '--meta', 'role=c', '--bootstrap', a.addrs[0])
     ])
-    for (const n of [a, b, c]) await eventually(async () => (await n.ls()).length === 3, 10_000, 'three hosts')
+    for (const n of [a, b, c]) await eventually(async () => (await n.ls()).length === 3, 30_000, 'three hosts')
   })
 
   after(() => { for (const n of [a, b, c]) n?.cleanup() })

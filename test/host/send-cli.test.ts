@@ -43,7 +43,7 @@ function * repeat (chunk: Buffer, times: number): Iterable<Buffer> {
 }
 
 describe('host: ww send limits and --timeout, across two nodes', function () {
-  this.timeout(120_000)
+  this.timeout(240_000)
   let a: CliNode
   let b: CliNode
 
