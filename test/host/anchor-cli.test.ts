@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { existsSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { CliNode, eventually, sleep, tempHome, wwAsync, wwBin, type CliResult } from './cli-node.js'
+import { CliNode, eventually, ok, sleep, tempHome, twoNodes, wwAsync, wwBin, type CliResult } from './cli-node.js'
 
 /** Runs a program to completion without blocking the event loop. */
 async function runAsync (file: string, args: string[]): Promise<CliResult> {
@@ -20,22 +20,14 @@ describe('host: anchors and channels through the CLI, across two nodes', functio
   let a: CliNode
   let b: CliNode
 
-  before(async () => {
-    a = await CliNode.start(tempHome())
-    b = await CliNode.start(tempHome(), '--bootstrap', a.addrs[0])
-    await eventually(async () => (await b.ls()).length === 2 && (await a.ls()).length === 2, 30_000, 'both hosts')
-  })
+  before(async () => { [a, b] = await twoNodes() })
 
   after(() => {
     a?.cleanup()
     b?.cleanup()
   })
 
-  const ok = async (args: string[], input?: string): Promise<string> => {
-    const r = await wwAsync(args, input)
-    assert.equal(r.status, 0, `ww ${args.join(' ')}: ${r.stderr}`)
-    return r.stdout
-  }
+
 
   it('B sends 10,000 lines to a channel stored at /<A>/mailbox; A receives all, in order, none twice', async () => {
     await ok(['mkchan', `/${a.peer}/mailbox`, '--cap', '16', '--home', a.home])
@@ -124,21 +116,26 @@ describe('host: anchors and channels through the CLI, across two nodes', functio
   it('an empty anchor that exists lists nothing (exit 0); rm of an anchor holding nothing is exit 3', async () => {
     assert.equal(await ok(['ls', `/${b.peer}`, '--home', a.home]), '', 'a host tree with nothing in it')
     assert.equal(await ok(['ls', '/peer', '--home', b.home]), '')
-    // A waiting recv holds its anchor: cleared, the anchor is empty but still there.
+    // A waiting recv holds its anchor: cleared, the anchor is empty but still there. The recv has surely reached
+    // the anchor once it has received a first message; it then waits for a second.
     await ok(['mkchan', '/peer/held/box', '--home', b.home])
-    const waiting = spawn(wwBin, ['recv', '/peer/held/box', '--home', b.home], { stdio: ['ignore', 'pipe', 'pipe'] })
-    const waited = new Promise<number | null>(resolve => waiting.on('exit', resolve))
+    const recv = spawn(wwBin, ['recv', '/peer/held/box', '--count', '2', '--home', b.home], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const exited = new Promise<number | null>(resolve => recv.on('exit', resolve))
+    let received = ''
+    recv.stdout.on('data', d => { received += String(d) })
+    await ok(['send', '/peer/held/box', 'first', '--home', b.home])
+    await eventually(() => received === 'first\n', 20_000, 'the recv to take the first message')
+    await ok(['rm', `/${b.peer}/held/box`, '--home', a.home])
     try {
-      await eventually(async () => (await wwAsync(['rm', `/${b.peer}/held/box`, '--home', a.home])).status === 0, 20_000, 'rm while recv holds the anchor')
       assert.equal(await ok(['ls', `/${b.peer}/held/box`, '--home', a.home]), '')
       assert.equal(await ok(['ls', `/${b.peer}/held`, '--home', a.home]), 'box\tempty\n')
       await fails(['rm', `/${b.peer}/held/box`, '--home', a.home], 3, `/${b.peer}/held/box holds no value`)
       await fails(['rm', '/peer/held', '--home', b.home], 3, '/peer/held holds no value')
       await fails(['load', '/peer/held/box', '--home', b.home], 3, '/peer/held/box holds no value')
     } finally {
-      waiting.kill('SIGTERM')
+      recv.kill('SIGTERM')
     }
-    await waited
+    await exited
     // Its last holder gone, the empty anchor goes too.
     await eventually(async () => (await wwAsync(['ls', '/peer/held/box', '--home', b.home])).status === 3, 20_000, 'the anchor to go')
     assert.equal(await ok(['ls', '/peer', '--home', b.home]), '')

@@ -1,4 +1,5 @@
 // Runs `ww` as a user would: nodes as child processes with their own homes, commands as subprocesses.
+import assert from 'node:assert/strict'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -26,6 +27,13 @@ export async function wwAsync (args: string[], input?: string): Promise<CliResul
   child.stdin.end(input ?? '')
   const status = await new Promise<number | null>(resolve => child.on('close', resolve))
   return { status, stdout, stderr }
+}
+
+/** Runs one `ww` command that must succeed; its stdout. */
+export async function ok (args: string[], input?: string): Promise<string> {
+  const r = await wwAsync(args, input)
+  assert.equal(r.status, 0, `ww ${args.join(' ')}: ${r.stderr}`)
+  return r.stdout
 }
 
 export function tempHome (): string {
@@ -88,6 +96,14 @@ export class CliNode {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL')
     rmSync(this.home, { recursive: true, force: true })
   }
+}
+
+/** Two `ww start` nodes on fresh homes, b bootstrapped to a, once each lists both. */
+export async function twoNodes (): Promise<[CliNode, CliNode]> {
+  const a = await CliNode.start(tempHome())
+  const b = await CliNode.start(tempHome(), '--bootstrap', a.addrs[0])
+  await eventually(async () => (await b.ls()).length === 2 && (await a.ls()).length === 2, 30_000, 'both hosts')
+  return [a, b]
 }
 
 export const sleep = async (ms: number): Promise<void> => await new Promise(resolve => setTimeout(resolve, ms))

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { CliNode, eventually, sleep, tempHome, wwAsync, wwBin, type CliResult } from './cli-node.js'
+import { CliNode, ok, sleep, twoNodes, wwAsync, wwBin, type CliResult } from './cli-node.js'
 
 const MiB = 1 << 20
 const limitLine = 'the message limit of 1048576 bytes (maxMessageBytes)'
@@ -47,22 +47,14 @@ describe('host: ww send limits and --timeout, across two nodes', function () {
   let a: CliNode
   let b: CliNode
 
-  before(async () => {
-    a = await CliNode.start(tempHome())
-    b = await CliNode.start(tempHome(), '--bootstrap', a.addrs[0])
-    await eventually(async () => (await b.ls()).length === 2 && (await a.ls()).length === 2, 20_000, 'both hosts')
-  })
+  before(async () => { [a, b] = await twoNodes() })
 
   after(() => {
     a?.cleanup()
     b?.cleanup()
   })
 
-  const ok = async (args: string[], input?: string): Promise<string> => {
-    const r = await wwAsync(args, input)
-    assert.equal(r.status, 0, `ww ${args.join(' ')}: ${r.stderr}`)
-    return r.stdout
-  }
+
   const oneLine = (r: CliResult, code: number, line: string): void => {
     assert.equal(r.status, code, r.stderr)
     assert.equal(r.stderr, `ww: ${line}\n`)
