@@ -2,10 +2,14 @@
 // (to ship to other hosts), the transformed bytes (transform.ts) and compiled modules per memory
 // maximum; in memory (bounded, least recently used evicted) and on disk under `dir`:
 //   <hash>.wasm        the original bytes (checked against the hash when read)
-//   <hash>.<pipeline>.ww   sha256(transformed) ++ transformed (checked when read)
-// A corrupt or unreadable file is ignored and rebuilt.
+//   <hash>.<pipeline>.ww   seal ++ transformed, seal = HMAC-SHA256(seal.key, hash, pipeline, transformed)
+//   seal.key           this cache's secret (mode 0600), made on first use
+// A transformed file is trusted only with its seal: one copied from another module's file, or
+// rewritten by anyone who cannot read seal.key, is refused (and rebuilt from the original), so a
+// swapped file cannot make a spawn of one module run another's code. A corrupt or unreadable file
+// is ignored and rebuilt.
 
-import { createHash } from 'node:crypto'
+import { createHash, createHmac, randomBytes } from 'node:crypto'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
@@ -18,7 +22,8 @@ import { transformInWorker } from './transform-worker.js'
 const log = logger('ww:proc:cache')
 // transform version + the async import list: a change to either makes old transformed files unused
 const PIPELINE_ID = `${PIPELINE_VERSION}-${createHash('sha256').update(asyncImportList().join(',')).digest('hex').slice(0, 8)}`
-const DIGEST_BYTES = 32
+const SEAL_BYTES = 32
+const SEAL_KEY_FILE = 'seal.key'
 
 /** Fetches a module's original bytes by hash from somewhere else (the spawner); ModuleNotFound if it can't. */
 export type ModuleFetcher = (hash: Uint8Array) => Promise<Uint8Array>
@@ -68,6 +73,7 @@ export class ModuleCache {
   private readonly entries = new Map<string, Entry>()
   private readonly loading = new Map<string, Loading>()
   private transforming = 0
+  private sealKey: Promise<Uint8Array> | undefined
   private readonly transformQueue: Array<() => void> = []
   readonly stats: CacheStats = { transforms: 0, diskHits: 0, memoryHits: 0 }
 
@@ -205,11 +211,30 @@ export class ModuleCache {
     if (this.dir === undefined) return undefined
     try {
       const file = new Uint8Array(await readFile(join(this.dir, `${key}.${PIPELINE_ID}.ww`)))
-      const body = file.subarray(DIGEST_BYTES)
-      if (file.length > DIGEST_BYTES && sameBytes(sha256(body), file.subarray(0, DIGEST_BYTES)) && WebAssembly.validate(body as BufferSource)) return body
-      log('ignoring corrupt transformed module %s', key)
+      const body = file.subarray(SEAL_BYTES)
+      const sealed = file.length > SEAL_BYTES && sameBytes(await this.seal(key, body), file.subarray(0, SEAL_BYTES))
+      if (sealed && WebAssembly.validate(body as BufferSource)) return body
+      log.error('refusing transformed module %s: %s; preparing it again', key, sealed ? 'not valid WebAssembly' : 'its seal does not match (corrupt, or not written by this cache)')
     } catch {}
     return undefined
+  }
+
+  /** The seal of `transformed` as the prepared form of module `key` (see the top of this file). */
+  private async seal (key: string, transformed: Uint8Array): Promise<Uint8Array> {
+    this.sealKey ??= this.loadSealKey()
+    return new Uint8Array(createHmac('sha256', await this.sealKey).update(`${key}.${PIPELINE_ID}\n`).update(transformed).digest())
+  }
+
+  private async loadSealKey (): Promise<Uint8Array> {
+    const path = join(this.dir!, SEAL_KEY_FILE)
+    try {
+      const key = new Uint8Array(await readFile(path))
+      if (key.length === SEAL_BYTES) return key
+    } catch {}
+    await mkdir(this.dir!, { recursive: true, mode: 0o700 })
+    const key = new Uint8Array(randomBytes(SEAL_BYTES))
+    await atomicWrite(path, key, 0o600)
+    return key
   }
 
   private async writeFiles (key: string, original: Uint8Array, transformed: Uint8Array): Promise<void> {
@@ -217,9 +242,9 @@ export class ModuleCache {
     try {
       await mkdir(this.dir, { recursive: true })
       await atomicWrite(join(this.dir, `${key}.wasm`), original)
-      const file = new Uint8Array(DIGEST_BYTES + transformed.length)
-      file.set(sha256(transformed), 0)
-      file.set(transformed, DIGEST_BYTES)
+      const file = new Uint8Array(SEAL_BYTES + transformed.length)
+      file.set(await this.seal(key, transformed), 0)
+      file.set(transformed, SEAL_BYTES)
       await atomicWrite(join(this.dir, `${key}.${PIPELINE_ID}.ww`), file)
     } catch (err) {
       log.error('could not write module cache for %s: %s', key, (err as Error).message)
@@ -227,8 +252,8 @@ export class ModuleCache {
   }
 }
 
-async function atomicWrite (path: string, bytes: Uint8Array): Promise<void> {
+async function atomicWrite (path: string, bytes: Uint8Array, mode?: number): Promise<void> {
   const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
-  await writeFile(tmp, bytes)
+  await writeFile(tmp, bytes, { mode })
   await rename(tmp, path)
 }

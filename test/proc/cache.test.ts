@@ -33,7 +33,7 @@ describe('proc: module cache', function () {
     assert.equal(cache.stats.transforms, 1)
     assert.ok(cache.stats.memoryHits > hits)
     const key = hashHex(sha256(guest(SMALL)))
-    const files = (await readdir(dir)).sort()
+    const files = (await readdir(dir)).filter(f => f !== 'seal.key').sort()
     assert.equal(files.length, 2)
     assert.match(files[0], new RegExp(`^${key}\\.v\\d+-[0-9a-f]{8}\\.ww$`))
     assert.equal(files[1], `${key}.wasm`)
@@ -56,6 +56,27 @@ describe('proc: module cache', function () {
     assert.ok(await runSmall(node(cache).executor))
     assert.equal(cache.stats.transforms, 1)
     assert.deepEqual(await readFile(file), good)
+  })
+
+  it('refuses a transformed file swapped in from another module, or resealed without its key, and prepares the module again', async () => {
+    const small = guest(SMALL)
+    const other = guest('hello')
+    await new ModuleCache({ dir }).add(small)
+    await new ModuleCache({ dir }).add(other)
+    const pipeline = ((await readdir(dir)).find(f => f.endsWith('.ww')) ?? '').split('.')[1]
+    const name = (bytes: Uint8Array): string => join(dir, `${hashHex(sha256(bytes))}.${pipeline}.ww`)
+    const good = await readFile(name(small))
+    await writeFile(name(small), await readFile(name(other))) // a valid file, of another module
+    const swapped = new ModuleCache({ dir })
+    assert.ok(await runSmall(node(swapped).executor), 'the module it asked for ran')
+    assert.equal(swapped.stats.transforms, 1)
+    assert.equal(swapped.stats.diskHits, 0)
+    assert.deepEqual(await readFile(name(small)), good)
+    // Resealed by someone without the key (here: a fresh one): refused as well.
+    await rm(join(dir, 'seal.key'))
+    const rekeyed = new ModuleCache({ dir })
+    assert.ok(await runSmall(node(rekeyed).executor))
+    assert.equal(rekeyed.stats.transforms, 1)
   })
 
   it('serves the original bytes of a module it holds (for hosts that lack it)', async () => {
