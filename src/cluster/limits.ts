@@ -8,6 +8,11 @@ export const clusterLimits = {
   /** Smallest and largest TTL a heartbeat may carry (others are clamped into this range). */
   minTtlMs: 100,
   maxTtlMs: 3_600_000,
+  /**
+   * Clocks may differ by this much. A heartbeat lives at most until its signed issue time + TTL + this, however
+   * young the host handing it on says it is, and one issued further than this in the future is refused.
+   */
+  maxClockSkewMs: 30_000,
   /** A heartbeat larger than this on the wire is rejected. */
   maxHeartbeatBytes: 16 * 1024,
   /** Entries and sizes inside a heartbeat. */

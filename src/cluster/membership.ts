@@ -133,7 +133,8 @@ export class Membership {
       meta: this.o.meta,
       ttlMs: this.o.ttlMs,
       addrs: this.o.addrs().slice(0, clusterLimits.maxAddrs),
-      leaving
+      leaving,
+      issuedAtMs: Date.now()
     }
   }
 

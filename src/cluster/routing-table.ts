@@ -42,6 +42,8 @@ export interface RoutingTableOptions {
   /** Evict expired hosts with a timer (default true). Without it, expiry happens on reads and sweep(). */
   autoExpire?: boolean
   maxHosts?: number
+  /** Allowance for clocks that differ (default clusterLimits.maxClockSkewMs). */
+  maxClockSkewMs?: number
 }
 
 export class RoutingTable {
@@ -51,6 +53,7 @@ export class RoutingTable {
   private readonly now: () => number
   private readonly autoExpire: boolean
   private readonly maxHosts: number
+  private readonly maxClockSkewMs: number
   private timer: ReturnType<typeof setTimeout> | undefined
   private timerAt = Infinity
   private closed = false
@@ -59,17 +62,24 @@ export class RoutingTable {
     this.now = options.now ?? Date.now
     this.autoExpire = options.autoExpire ?? true
     this.maxHosts = options.maxHosts ?? clusterLimits.maxHosts
+    this.maxClockSkewMs = options.maxClockSkewMs ?? clusterLimits.maxClockSkewMs
   }
 
   /**
    * Applies a heartbeat received from `peer` with pubsub sequence number `seq`. `ageMs` is how long ago it was
    * first received (a record handed over by another host): it counts against the TTL, and one already expired is stale.
+   * Whatever the age says, the record lives at most until its signed issue time + TTL + maxClockSkewMs: the age,
+   * which is not signed, can only shorten its life, so no host handing a record on can bring back a dead host.
    */
   apply (peer: string, seq: bigint, hb: Heartbeat, ageMs = 0): Outcome {
     const now = this.now()
     this.sweep(now)
+    const ttlMs = effectiveTtlMs(hb.ttlMs)
     const age = Math.max(0, ageMs)
-    if (age >= effectiveTtlMs(hb.ttlMs)) return 'stale'
+    if (age >= ttlMs) return 'stale'
+    if (!Number.isFinite(hb.issuedAtMs) || hb.issuedAtMs > now + this.maxClockSkewMs) return 'stale'
+    const deadline = Math.min(now + ttlMs - age, hb.issuedAtMs + ttlMs + this.maxClockSkewMs)
+    if (deadline <= now) return 'stale'
     let h = this.history.get(peer)
     if (h !== undefined && h.forgetAt <= now && !this.entries.has(peer)) {
       this.history.delete(peer)
@@ -83,7 +93,6 @@ export class RoutingTable {
       if (this.history.size >= this.maxHosts) return 'stale'
     }
 
-    const ttlMs = effectiveTtlMs(hb.ttlMs)
     if (h === undefined) {
       h = { instance: hb.instance, seq, retired: [], forgetAt: 0 }
       this.history.set(peer, h)
@@ -93,7 +102,8 @@ export class RoutingTable {
     }
     h.instance = hb.instance
     h.seq = seq
-    h.forgetAt = now + 2 * ttlMs
+    // Remembered until any heartbeat of this boot it could tell stale would be dead by its issue time anyway.
+    h.forgetAt = Math.max(now + 2 * ttlMs, deadline)
 
     const old = this.entries.get(peer)
     if (hb.leaving) {
@@ -106,8 +116,8 @@ export class RoutingTable {
     const record: HostRecord = {
       peer, instance: hb.instance, seq, hostname: hb.hostname, meta: [...hb.meta], addrs: [...hb.addrs], ttlMs, lastSeenMs: Date.now() - age
     }
-    this.entries.set(peer, { record, deadline: now + ttlMs - age })
-    this.arm(now + ttlMs - age)
+    this.entries.set(peer, { record, deadline })
+    this.arm(deadline)
     if (old === undefined) {
       this.emit({ type: 'join', record })
       return 'joined'
