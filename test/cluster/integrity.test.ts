@@ -2,10 +2,12 @@
 import assert from 'node:assert/strict'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { clusterTopic, verifySignedMessage, type ClusterNode } from '../../src/cluster/index.js'
-import { fakeHost, handOver, signHeartbeat } from './hand-over.js'
+import { fakeHost, handOver, signHeartbeat, targetOf } from './hand-over.js'
 import { LocalCluster, peersOf, waitFor, patienceMs } from './helpers.js'
 
 const quiet = { maxMemberDials: 0, dht: false }
+/** A peer that never joins the cluster under test: its own namespace, no bootstrap. */
+const outsider = { ...quiet, namespace: 'outsider', bootstrap: [] }
 
 /** The signed heartbeat of `author` that `holder` would hand on in a table sync. */
 async function recordOf (holder: ClusterNode, author: string): Promise<Uint8Array> {
@@ -36,10 +38,10 @@ describe('cluster: membership integrity against a hostile table sync', function 
     // Past the time a remembers b's boot (2 TTLs), and past issue + TTL + skew of any heartbeat b sent.
     await new Promise(resolve => setTimeout(resolve, 2 * ttlMs + maxClockSkewMs + 500))
 
-    const attacker = await cluster.add({ ...quiet, ttlMs })
+    const attacker = await cluster.add(outsider)
     // A fresh fake host handed over after the replay: once a lists it, a has applied the replay too.
     const marker = await fakeHost(a.namespace, 'marker')
-    await handOver(attacker, a, [{ ageMs: 0, message: replay }, { ageMs: 0, message: marker.message }])
+    await handOver(attacker, targetOf(a), [{ ageMs: 0, message: replay }, { ageMs: 0, message: marker.message }])
     await waitFor(() => peersOf(a).includes(marker.peer), patienceMs, 'a to apply the records handed over')
     assert.ok(!peersOf(a).includes(b.peerId), 'the dead host is not listed again')
   })
@@ -54,8 +56,8 @@ describe('cluster: membership integrity against a hostile table sync', function 
     // b's peer ID as the author, signed by another key.
     const forged = await signHeartbeat(a.namespace, b.libp2p.peerId, leave, victim.seq + 1000n, attackerKey)
     const marker = await fakeHost(a.namespace, 'marker')
-    const attacker = await cluster.add(quiet)
-    await handOver(attacker, a, [{ ageMs: 0, message: forged }, { ageMs: 0, message: marker.message }])
+    const attacker = await cluster.add(outsider)
+    await handOver(attacker, targetOf(a), [{ ageMs: 0, message: forged }, { ageMs: 0, message: marker.message }])
     await waitFor(() => peersOf(a).includes(marker.peer), patienceMs, 'a to apply the records handed over')
     assert.ok(peersOf(a).includes(b.peerId), 'b is still listed')
     assert.equal(a.lookup(b.peerId)?.instance, victim.instance)

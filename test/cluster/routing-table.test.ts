@@ -112,7 +112,7 @@ describe('cluster: routing table', () => {
     const small = new RoutingTable({ now: () => clock, autoExpire: false, maxHosts: 2 })
     assert.equal(small.apply('a', 1n, hb()), 'joined')
     assert.equal(small.apply('b', 1n, hb()), 'joined')
-    assert.equal(small.apply('c', 1n, hb()), 'stale')
+    assert.equal(small.apply('c', 1n, hb()), 'refused')
     clock += 10_000 // a and b expired and were forgotten
     assert.equal(small.apply('c', 1n, hb()), 'joined')
     small.close()
