@@ -103,9 +103,10 @@ export class RoutingTable {
     if (h !== undefined) {
       if (h.instance === hb.instance && seq <= h.seq) return 'stale'
       if (h.retired.includes(hb.instance)) return 'stale'
-    } else if (this.history.size >= this.maxHosts) {
+    } else if (this.history.size >= 2 * this.maxHosts) {
+      // Listed hosts and, at most as many again, hosts gone but remembered.
       this.forgetOldest(now)
-      if (this.history.size >= this.maxHosts) return 'stale'
+      if (this.history.size >= 2 * this.maxHosts) return 'stale'
     }
 
     if (h === undefined) {
@@ -268,6 +269,7 @@ export class RoutingTable {
     for (const [peer, entry] of this.entries) {
       if (entry.vouchedBy !== top) continue
       this.remove(peer, entry)
+      this.history.delete(peer)
       this.emit({ type: 'leave', record: entry.record, how: 'expired' })
       return true
     }

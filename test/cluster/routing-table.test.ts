@@ -118,6 +118,38 @@ describe('cluster: routing table', () => {
     small.close()
   })
 
+  it('a peer vouches for at most maxVouchedPerPeer new hosts; hearing a host directly frees its place', () => {
+    const t = new RoutingTable({ now: () => clock, autoExpire: false, maxVouchedPerPeer: 2 })
+    assert.equal(t.apply('a', 1n, hb(), 0, 'x'), 'joined')
+    assert.equal(t.apply('b', 1n, hb(), 0, 'x'), 'joined')
+    assert.equal(t.wants('c', 1n, 'x'), false, 'not worth a signature check')
+    assert.equal(t.apply('c', 1n, hb(), 0, 'x'), 'refused')
+    assert.equal(t.apply('c', 1n, hb(), 0, 'y'), 'joined', 'another peer has its own quota')
+    assert.equal(t.apply('a', 2n, hb(), 0, 'y'), 'updated', 'a listed host is updated by anyone')
+    assert.ok(t.isVouched('a'))
+    assert.equal(t.apply('a', 3n, hb()), 'updated')
+    assert.equal(t.isVouched('a'), false, 'heard directly')
+    assert.equal(t.vouchedBy('x'), 1)
+    assert.equal(t.apply('c2', 1n, hb(), 0, 'x'), 'joined')
+    clock += 1_000 // all expire: the quota is free again
+    assert.equal(t.apply('d', 1n, hb(), 0, 'x'), 'joined')
+    assert.equal(t.vouchedBy('x'), 1)
+    t.close()
+  })
+
+  it('a full table lets a host heard directly push out one vouched for, never the other way', () => {
+    const t = new RoutingTable({ now: () => clock, autoExpire: false, maxHosts: 3 })
+    t.apply('real', 1n, hb())
+    t.apply('f1', 1n, hb(), 0, 'x')
+    t.apply('f2', 1n, hb(), 0, 'x')
+    assert.equal(t.apply('f3', 1n, hb(), 0, 'y'), 'refused')
+    assert.equal(t.apply('late', 1n, hb()), 'joined')
+    assert.deepEqual(t.ls().map(r => r.peer).filter(p => !p.startsWith('f')), ['late', 'real'])
+    assert.equal(t.size, 3)
+    assert.equal(t.vouchedBy('x'), 1)
+    t.close()
+  })
+
   it('evicts on its own timer', async () => {
     const live = new RoutingTable()
     const left: string[] = []
