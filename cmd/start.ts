@@ -46,7 +46,12 @@ warnings and errors. For details, set DEBUG: DEBUG='ww:*' (every layer), DEBUG='
 (some), DEBUG='ww:*,-ww:rpc' (all but one), DEBUG='libp2p:*' (libp2p's own).
 
 A stop (SIGINT, SIGTERM or 'ww stop') ends every API client's connection, leaves the cluster (the others
-drop this host at once) and exits within ${seconds(hostLimits.stopDeadlineMs)}; a second SIGINT/SIGTERM exits at once.`
+drop this host at once) and exits within ${seconds(hostLimits.stopDeadlineMs)}; a second SIGINT/SIGTERM exits at once.
+
+Membership: a heartbeat is signed by its host with the time it was sent, is at most ${clusterLimits.maxHeartbeatBytes / 1024} KiB, and counts
+at most its TTL + ${seconds(clusterLimits.maxClockSkewMs)} (the clock skew allowed between hosts) after that time, whoever hands it on.
+A node lists at most ${clusterLimits.maxHosts} hosts; a peer may vouch for at most ${clusterLimits.maxVouchedPerPeer} hosts the node has not heard from
+directly, and those are not handed on to others until heard directly.`
 
 export function startCommand (): Command {
   return new Command('start')

@@ -16,6 +16,10 @@ struct Heartbeat {
   # Listen multiaddrs.
   leaving @5 :Bool;
   # Sent once at shutdown: drop this host now.
+  issuedAtMs @6 :Int64;
+  # Unix time in milliseconds when the author signed it. Signed with the rest, so
+  # no host handing the record on can make it younger: it lives at most until
+  # issuedAtMs + ttlMs + the receiver's allowance for clock skew.
 }
 
 struct HostRecord {

@@ -16,6 +16,8 @@ export interface Heartbeat {
   addrs: string[]
   /** Sent once at shutdown: drop this host now. */
   leaving: boolean
+  /** Unix time in milliseconds when the author signed it: bounds the record's life whoever hands it on. */
+  issuedAtMs: number
 }
 
 export function encodeHeartbeat (hb: Heartbeat): Uint8Array {
@@ -25,6 +27,7 @@ export function encodeHeartbeat (hb: Heartbeat): Uint8Array {
   root.hostname = hb.hostname
   root.ttlMs = hb.ttlMs
   root.leaving = hb.leaving
+  root.issuedAtMs = BigInt(Math.trunc(hb.issuedAtMs))
   const meta = root._initMeta(hb.meta.length)
   hb.meta.forEach((m, i) => meta.set(i, m))
   const addrs = root._initAddrs(hb.addrs.length)
@@ -53,7 +56,8 @@ export function decodeHeartbeat (bytes: Uint8Array): Heartbeat {
       meta: readTextList(root.meta, clusterLimits.maxMetaEntries, clusterLimits.maxMetaEntryBytes, 'meta'),
       ttlMs: root.ttlMs,
       addrs: readTextList(root.addrs, clusterLimits.maxAddrs, clusterLimits.maxAddrBytes, 'addrs'),
-      leaving: root.leaving
+      leaving: root.leaving,
+      issuedAtMs: Number(root.issuedAtMs)
     }
     if (Buffer.byteLength(hb.hostname) > clusterLimits.maxHostnameBytes) throw new Error('hostname too long')
     for (const m of hb.meta) if (m.indexOf('=') <= 0) throw new Error(`meta entry ${JSON.stringify(m)} is not k=v`)

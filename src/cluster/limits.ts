@@ -8,16 +8,32 @@ export const clusterLimits = {
   /** Smallest and largest TTL a heartbeat may carry (others are clamped into this range). */
   minTtlMs: 100,
   maxTtlMs: 3_600_000,
-  /** A heartbeat larger than this on the wire is rejected. */
-  maxHeartbeatBytes: 16 * 1024,
+  /**
+   * Clocks may differ by this much. A heartbeat lives at most until its signed issue time + TTL + this, however
+   * young the host handing it on says it is, and one issued further than this in the future is refused.
+   */
+  maxClockSkewMs: 30_000,
+  /** A heartbeat larger than this on the wire is rejected (a usual one is a few hundred bytes). */
+  maxHeartbeatBytes: 8 * 1024,
   /** Entries and sizes inside a heartbeat. */
   maxMetaEntries: 64,
   maxMetaEntryBytes: 256,
   maxAddrs: 32,
   maxAddrBytes: 256,
   maxHostnameBytes: 255,
-  /** Hosts a routing table tracks at most; heartbeats from further new peers are ignored. */
+  /**
+   * Hosts a routing table tracks at most. When it is full, a host heard directly (on gossip, or from itself in a
+   * table sync) pushes out one that another peer vouched for; records vouched for are refused.
+   */
   maxHosts: 10_000,
+  /**
+   * Hosts one peer may vouch for: records handed over by table sync whose author is not that peer (nor connected
+   * to us) join the table only while fewer than this many hosts it vouched for are listed and not yet heard directly.
+   * Such records are not handed on to others until heard directly, so a flood of fakes neither grows without bound nor spreads.
+   */
+  maxVouchedPerPeer: 1_024,
+  /** Signatures checked per table sync exchange for records of hosts new to us that the peer vouches for; the rest are skipped. */
+  maxVouchedChecksPerSync: 1_024,
   /** Heartbeat authors (peer ID and verifying key) kept parsed for table sync. */
   authorCacheSize: 1_024,
   /** Old instance IDs remembered per peer, so a late heartbeat of a previous boot is ignored. */

@@ -41,6 +41,16 @@ export interface MembershipStats {
   rejected: number
   /** Records received from a peer's table (table sync) that changed ours. */
   synced: number
+  /** Records of new hosts refused: their voucher's quota or the table was full. */
+  refused: number
+}
+
+/** Who handed a record over in a table sync, and the peers we are connected to (their records count as direct). */
+export interface SyncSource {
+  peer: string
+  connected: ReadonlySet<string>
+  /** Signatures still to be checked in this exchange for new hosts the peer vouches for; counted down. */
+  checks: number
 }
 
 /** A heartbeat as its author signed it, and how long ago it was first received. */
@@ -54,7 +64,7 @@ interface KeptLeave extends Kept { ttlMs: number }
 
 export class Membership {
   readonly instance: bigint = randomBytes(8).readBigUInt64BE()
-  readonly stats: MembershipStats = { published: 0, publishErrors: 0, accepted: 0, ignored: 0, rejected: 0, synced: 0 }
+  readonly stats: MembershipStats = { published: 0, publishErrors: 0, accepted: 0, ignored: 0, rejected: 0, synced: 0, refused: 0 }
   private readonly o: MembershipOptions
   private readonly self: string
   private localSeq = 0n
@@ -133,7 +143,8 @@ export class Membership {
       meta: this.o.meta,
       ttlMs: this.o.ttlMs,
       addrs: this.o.addrs().slice(0, clusterLimits.maxAddrs),
-      leaving
+      leaving,
+      issuedAtMs: Date.now()
     }
   }
 
@@ -187,12 +198,16 @@ export class Membership {
     this.keep(this.self, msg, 0)
   }
 
-  /** The signed heartbeats behind the live records, for a peer that asks for our table. */
+  /**
+   * The signed heartbeats behind the live records, for a peer that asks for our table. Records only vouched for by
+   * another peer are not handed on until their host is heard directly: a flood stops at the node it was sent to.
+   */
   signedRecords (): SignedRecord[] {
     const now = Date.now()
     const out: SignedRecord[] = []
+    const { table } = this.o
     for (const [peer, kept] of this.signed) {
-      if (peer !== this.self && this.o.table.lookup(peer) === undefined) continue
+      if (peer !== this.self && (table.lookup(peer) === undefined || table.isVouched(peer))) continue
       out.push({ ageMs: now - kept.receivedAt, message: kept.message })
     }
     for (const [peer, kept] of this.leaves) {
@@ -202,14 +217,37 @@ export class Membership {
     return out
   }
 
-  /** Applies a record handed over by a peer: the signature is checked like a pubsub message's. */
-  async applySigned (record: SignedRecord): Promise<Outcome> {
+  /**
+   * Applies a record handed over by `source` (a table sync peer; none for a record of unknown origin taken as direct):
+   * the signature is checked like a pubsub message's, unless the table would not take the record anyway.
+   */
+  async applySigned (record: SignedRecord, source?: SyncSource): Promise<Outcome> {
     if (!this.running) return 'stale'
-    const msg = await verifySignedMessage(record.message, this.o.topic, (author, seq) => author !== this.self && this.o.table.isFresh(author, seq))
-    if (msg === undefined || !this.running) return 'stale'
+    const { table } = this.o
+    const voucher = (author: string): string | undefined =>
+      source === undefined || author === source.peer || source.connected.has(author) ? undefined : source.peer
+    let refused = false
+    const msg = await verifySignedMessage(record.message, this.o.topic, (author, seq) => {
+      if (author === this.self) return false
+      const by = voucher(author)
+      if (!table.wants(author, seq, by)) {
+        refused = by !== undefined && table.lookup(author) === undefined
+        return false
+      }
+      if (by === undefined || table.lookup(author) !== undefined) return true
+      if (source!.checks <= 0) {
+        refused = true
+        return false
+      }
+      source!.checks--
+      return true
+    })
+    if (refused) this.stats.refused++
+    if (msg === undefined || !this.running) return refused ? 'refused' : 'stale'
     const sender = msg.from.toString()
     const hb = decodeHeartbeat(msg.data)
-    const outcome = this.o.table.apply(sender, msg.sequenceNumber, hb, record.ageMs)
+    const outcome = table.apply(sender, msg.sequenceNumber, hb, record.ageMs, voucher(sender))
+    if (outcome === 'refused') this.stats.refused++
     if (outcome === 'joined' || outcome === 'updated') {
       this.stats.synced++
       this.keep(sender, msg, record.ageMs, record.message.slice())
@@ -250,7 +288,7 @@ export class Membership {
     const outcome = this.o.table.apply(sender, msg.sequenceNumber, hb)
     if (outcome === 'joined' || outcome === 'updated') this.keep(sender, msg, 0)
     else if (outcome === 'left') this.keepLeave(sender, hb, 0, encodeSignedMessage(msg))
-    return this.count(outcome === 'stale' ? TopicValidatorResult.Ignore : TopicValidatorResult.Accept)
+    return this.count(outcome === 'stale' || outcome === 'refused' ? TopicValidatorResult.Ignore : TopicValidatorResult.Accept)
   }
 
   private count (result: TopicValidatorResult): TopicValidatorResult {

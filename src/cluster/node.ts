@@ -54,6 +54,8 @@ export interface ClusterNodeOptions {
   dht?: boolean
   /** Dial members heard of by heartbeat while this node has fewer peers (default clusterLimits.maxMemberDials). */
   maxMemberDials?: number
+  /** Allowance for clocks that differ, bounding a heartbeat's life past its signed issue time (default clusterLimits.maxClockSkewMs). */
+  maxClockSkewMs?: number
   /** Told of hosts joining and leaving, and of peers this node cannot reach or will not talk to. */
   onNotice?: NoticeListener
 }
@@ -143,7 +145,7 @@ export class ClusterNode {
     }) as unknown as ClusterLibp2p
 
     const self = libp2p.peerId.toString()
-    const table = new RoutingTable()
+    const table = new RoutingTable({ maxClockSkewMs: options.maxClockSkewMs })
     const membership = new Membership({
       pubsub: libp2p.services.pubsub,
       peerId: libp2p.peerId,

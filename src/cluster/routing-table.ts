@@ -5,6 +5,10 @@
 // A new instance replaces the old one at once (the old one is reported as left, the new one as joined).
 // A leaving heartbeat drops the host; the peer's history is kept for a while so late heartbeats of the
 // same boot are still recognized as stale.
+//
+// Admission: a record handed on by a peer other than its author is "vouched for" by that peer until the host is
+// heard directly. Each peer may vouch for at most maxVouchedPerPeer listed hosts, and when the table is full a host
+// heard directly pushes out a vouched-for one, so a flood of fakes from one peer stays small and cannot keep real hosts out.
 import { InvalidArgument } from '../errors.js'
 import type { Heartbeat } from './heartbeat.js'
 import { effectiveTtlMs } from './heartbeat.js'
@@ -30,10 +34,11 @@ export type MembershipEvent =
   | { type: 'leave', record: HostRecord, how: LeaveHow }
 export type MembershipListener = (event: MembershipEvent) => void
 
-/** What a heartbeat did to the table. */
-export type Outcome = 'joined' | 'updated' | 'left' | 'unchanged' | 'stale'
+/** What a heartbeat did to the table ('refused': a new host over the voucher's quota or the table's size). */
+export type Outcome = 'joined' | 'updated' | 'left' | 'unchanged' | 'stale' | 'refused'
 
-interface Entry { record: HostRecord, deadline: number }
+/** `vouchedBy`: the peer that handed the record on, until the host is heard directly. */
+interface Entry { record: HostRecord, deadline: number, vouchedBy?: string }
 interface History { instance: bigint, seq: bigint, retired: bigint[], forgetAt: number }
 
 export interface RoutingTableOptions {
@@ -42,6 +47,9 @@ export interface RoutingTableOptions {
   /** Evict expired hosts with a timer (default true). Without it, expiry happens on reads and sweep(). */
   autoExpire?: boolean
   maxHosts?: number
+  maxVouchedPerPeer?: number
+  /** Allowance for clocks that differ (default clusterLimits.maxClockSkewMs). */
+  maxClockSkewMs?: number
 }
 
 export class RoutingTable {
@@ -51,6 +59,12 @@ export class RoutingTable {
   private readonly now: () => number
   private readonly autoExpire: boolean
   private readonly maxHosts: number
+  private readonly maxVouchedPerPeer: number
+  /** Listed hosts each peer vouched for. */
+  private readonly vouchers = new Map<string, number>()
+  /** No entry expires before this: sweeps are free until then. */
+  private nextDeadline = Infinity
+  private readonly maxClockSkewMs: number
   private timer: ReturnType<typeof setTimeout> | undefined
   private timerAt = Infinity
   private closed = false
@@ -59,17 +73,28 @@ export class RoutingTable {
     this.now = options.now ?? Date.now
     this.autoExpire = options.autoExpire ?? true
     this.maxHosts = options.maxHosts ?? clusterLimits.maxHosts
+    this.maxVouchedPerPeer = options.maxVouchedPerPeer ?? clusterLimits.maxVouchedPerPeer
+    this.maxClockSkewMs = options.maxClockSkewMs ?? clusterLimits.maxClockSkewMs
   }
 
   /**
    * Applies a heartbeat received from `peer` with pubsub sequence number `seq`. `ageMs` is how long ago it was
    * first received (a record handed over by another host): it counts against the TTL, and one already expired is stale.
+   * Whatever the age says, the record lives at most until its signed issue time + TTL + maxClockSkewMs: the age,
+   * which is not signed, can only shorten its life, so no host handing a record on can bring back a dead host.
+   * `vouchedBy` is the peer that handed the record on, when it is not its author (see Admission above).
    */
-  apply (peer: string, seq: bigint, hb: Heartbeat, ageMs = 0): Outcome {
+  apply (peer: string, seq: bigint, hb: Heartbeat, ageMs = 0, vouchedBy?: string): Outcome {
     const now = this.now()
     this.sweep(now)
+    const ttlMs = effectiveTtlMs(hb.ttlMs)
     const age = Math.max(0, ageMs)
-    if (age >= effectiveTtlMs(hb.ttlMs)) return 'stale'
+    if (age >= ttlMs) return 'stale'
+    if (!Number.isFinite(hb.issuedAtMs) || hb.issuedAtMs > now + this.maxClockSkewMs) return 'stale'
+    const deadline = Math.min(now + ttlMs - age, hb.issuedAtMs + ttlMs + this.maxClockSkewMs)
+    if (deadline <= now) return 'stale'
+    const old = this.entries.get(peer)
+    if (old === undefined && !hb.leaving && !this.admit(vouchedBy)) return 'refused'
     let h = this.history.get(peer)
     if (h !== undefined && h.forgetAt <= now && !this.entries.has(peer)) {
       this.history.delete(peer)
@@ -78,12 +103,12 @@ export class RoutingTable {
     if (h !== undefined) {
       if (h.instance === hb.instance && seq <= h.seq) return 'stale'
       if (h.retired.includes(hb.instance)) return 'stale'
-    } else if (this.history.size >= this.maxHosts) {
+    } else if (this.history.size >= 2 * this.maxHosts) {
+      // Listed hosts and, at most as many again, hosts gone but remembered.
       this.forgetOldest(now)
-      if (this.history.size >= this.maxHosts) return 'stale'
+      if (this.history.size >= 2 * this.maxHosts) return 'stale'
     }
 
-    const ttlMs = effectiveTtlMs(hb.ttlMs)
     if (h === undefined) {
       h = { instance: hb.instance, seq, retired: [], forgetAt: 0 }
       this.history.set(peer, h)
@@ -93,12 +118,12 @@ export class RoutingTable {
     }
     h.instance = hb.instance
     h.seq = seq
-    h.forgetAt = now + 2 * ttlMs
+    // Remembered until any heartbeat of this boot it could tell stale would be dead by its issue time anyway.
+    h.forgetAt = Math.max(now + 2 * ttlMs, deadline)
 
-    const old = this.entries.get(peer)
     if (hb.leaving) {
       if (old === undefined) return 'unchanged'
-      this.entries.delete(peer)
+      this.remove(peer, old)
       this.emit({ type: 'leave', record: old.record, how: 'left' })
       return 'left'
     }
@@ -106,8 +131,13 @@ export class RoutingTable {
     const record: HostRecord = {
       peer, instance: hb.instance, seq, hostname: hb.hostname, meta: [...hb.meta], addrs: [...hb.addrs], ttlMs, lastSeenMs: Date.now() - age
     }
-    this.entries.set(peer, { record, deadline: now + ttlMs - age })
-    this.arm(now + ttlMs - age)
+    // Heard directly, a host is nobody's voucher's any more; handed on again, it stays its first voucher's.
+    const voucher = old === undefined ? vouchedBy : vouchedBy === undefined ? undefined : old.vouchedBy
+    if (old?.vouchedBy !== undefined && voucher === undefined) this.unvouch(old.vouchedBy)
+    if (old === undefined && voucher !== undefined) this.vouchers.set(voucher, (this.vouchers.get(voucher) ?? 0) + 1)
+    this.entries.set(peer, { record, deadline, vouchedBy: voucher })
+    this.nextDeadline = Math.min(this.nextDeadline, deadline)
+    this.arm(deadline)
     if (old === undefined) {
       this.emit({ type: 'join', record })
       return 'joined'
@@ -121,15 +151,31 @@ export class RoutingTable {
     return 'updated'
   }
 
-  /** Could a heartbeat from `peer` with sequence number `seq` change the table (is it not known to be stale)? */
-  isFresh (peer: string, seq: bigint): boolean {
+  /**
+   * Could a heartbeat from `peer` with sequence number `seq`, handed on by `vouchedBy` if not by its author, change
+   * the table (is it not known to be stale, and would a new host be admitted)? Asked before a signature is checked.
+   */
+  wants (peer: string, seq: bigint, vouchedBy?: string): boolean {
     const h = this.history.get(peer)
-    return h === undefined || seq > h.seq || !this.entries.has(peer)
+    const listed = this.entries.has(peer)
+    if (!listed && vouchedBy !== undefined && !this.hasRoomFor(vouchedBy)) return false
+    return h === undefined || seq > h.seq || !listed
+  }
+
+  /** Was `peer` only vouched for by another peer, not heard directly? */
+  isVouched (peer: string): boolean {
+    return this.entries.get(peer)?.vouchedBy !== undefined
+  }
+
+  /** Listed hosts `peer` vouched for. */
+  vouchedBy (peer: string): number {
+    return this.vouchers.get(peer) ?? 0
   }
 
   /** Puts this node's own record in the table; it never expires (remove it with removeLocal). */
   setLocal (record: HostRecord): void {
     const old = this.entries.get(record.peer)
+    if (old?.vouchedBy !== undefined) this.unvouch(old.vouchedBy)
     this.entries.set(record.peer, { record, deadline: Infinity })
     if (old === undefined) this.emit({ type: 'join', record })
     else if (!sameContent(old.record, record)) this.emit({ type: 'update', record })
@@ -171,12 +217,17 @@ export class RoutingTable {
 
   /** Drops every host whose deadline passed, reporting each as left. */
   sweep (now: number = this.now()): void {
+    if (now < this.nextDeadline) return
+    let next = Infinity
     for (const [peer, entry] of this.entries) {
       if (entry.deadline <= now) {
-        this.entries.delete(peer)
+        this.remove(peer, entry)
         this.emit({ type: 'leave', record: entry.record, how: 'expired' })
+      } else {
+        next = Math.min(next, entry.deadline)
       }
     }
+    this.nextDeadline = next
   }
 
   /** Stops the expiry timer and every listener. */
@@ -200,9 +251,40 @@ export class RoutingTable {
     this.timerAt = Infinity
     const now = this.now()
     this.sweep(now)
-    let next = Infinity
-    for (const e of this.entries.values()) next = Math.min(next, e.deadline)
-    if (next !== Infinity) this.arm(next)
+    if (this.nextDeadline !== Infinity) this.arm(this.nextDeadline)
+  }
+
+  private hasRoomFor (vouchedBy: string): boolean {
+    return this.vouchedBy(vouchedBy) < this.maxVouchedPerPeer && this.entries.size < this.maxHosts
+  }
+
+  /** May a new host join, vouched for by `vouchedBy` or (undefined) heard directly? Makes room for the latter. */
+  private admit (vouchedBy: string | undefined): boolean {
+    if (vouchedBy !== undefined) return this.hasRoomFor(vouchedBy)
+    if (this.entries.size < this.maxHosts) return true
+    // Full: push out a host vouched for by the peer that vouched for the most.
+    let top: string | undefined
+    for (const [voucher, n] of this.vouchers) if (top === undefined || n > this.vouchers.get(top)!) top = voucher
+    if (top === undefined) return false
+    for (const [peer, entry] of this.entries) {
+      if (entry.vouchedBy !== top) continue
+      this.remove(peer, entry)
+      this.history.delete(peer)
+      this.emit({ type: 'leave', record: entry.record, how: 'expired' })
+      return true
+    }
+    return false
+  }
+
+  private remove (peer: string, entry: Entry): void {
+    this.entries.delete(peer)
+    if (entry.vouchedBy !== undefined) this.unvouch(entry.vouchedBy)
+  }
+
+  private unvouch (voucher: string): void {
+    const n = (this.vouchers.get(voucher) ?? 0) - 1
+    if (n > 0) this.vouchers.set(voucher, n)
+    else this.vouchers.delete(voucher)
   }
 
   private forgetOldest (now: number): void {

@@ -8,12 +8,16 @@
 // Protocol /ww/<ns>/cluster-sync/1.0.0, symmetric: each side writes its records as length-prefixed frames
 // (4-byte big-endian age in milliseconds, then the signed pubsub message), then one empty frame, and reads
 // the other's until its empty frame. Each record is verified against its author's key before it is applied.
+//
+// Against a hostile peer: records of hosts new to us that the peer vouches for (it is not their author) are admitted
+// within its quota (routing-table.ts) and at most maxVouchedChecksPerSync signatures of them are checked per exchange;
+// a peer has one inbound exchange at a time; the work per exchange is linear in the records exchanged.
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import { lpStream } from '@libp2p/utils'
 import { InvalidArgument, LimitExceeded } from '../errors.js'
 import { clusterLimits } from './limits.js'
-import type { Membership, SignedRecord } from './membership.js'
+import type { Membership, SignedRecord, SyncSource } from './membership.js'
 import type { RoutingTable } from './routing-table.js'
 
 const log = logger('ww:cluster:sync')
@@ -25,6 +29,8 @@ export class TableSync {
   private delayMs: number = clusterLimits.syncRoundMinMs
   private unwatch: (() => void) | undefined
   private lastJoinAt = Date.now()
+  /** Peers with an inbound exchange under way. */
+  private readonly inbound = new Set<string>()
   /** Exchanges completed (both directions), for tests and benchmarks. */
   exchanges = 0
 
@@ -38,7 +44,7 @@ export class TableSync {
   async start (): Promise<void> {
     if (this.running) return
     this.running = true
-    await this.libp2p.handle(this.protocol, (stream) => { void this.exchange(stream, 'inbound') })
+    await this.libp2p.handle(this.protocol, (stream, conn) => { void this.inboundExchange(stream, conn) })
     this.libp2p.addEventListener('connection:open', this.onConnection)
     this.unwatch = this.table.watch(ev => { if (ev.type === 'join') this.hurry() })
     this.schedule(this.delayMs)
@@ -59,7 +65,7 @@ export class TableSync {
     await Promise.allSettled(this.libp2p.getConnections().filter(c => c.status === 'open').map(async conn => {
       const signal = AbortSignal.timeout(timeoutMs)
       const stream = await conn.newStream(this.protocol, { signal })
-      await this.exchange(stream, 'push', records, signal)
+      await this.exchange(stream, 'push', undefined, records, signal)
     }))
   }
 
@@ -104,11 +110,25 @@ export class TableSync {
       log('no table sync with %s: %s', conn.remotePeer.toString(), err?.message)
       return
     }
-    await this.exchange(stream, 'outbound')
+    await this.exchange(stream, 'outbound', conn)
   }
 
-  /** Sends our records (or `push`, applying nothing back) and applies the peer's. */
-  private async exchange (stream: Stream, side: string, push?: SignedRecord[], pushSignal?: AbortSignal): Promise<void> {
+  private async inboundExchange (stream: Stream, conn: Connection): Promise<void> {
+    const peer = conn.remotePeer.toString()
+    if (this.inbound.has(peer)) {
+      stream.abort(new LimitExceeded(`a table sync with ${peer} is already under way`))
+      return
+    }
+    this.inbound.add(peer)
+    try {
+      await this.exchange(stream, 'inbound', conn)
+    } finally {
+      this.inbound.delete(peer)
+    }
+  }
+
+  /** Sends our records (or `push`, applying nothing back) and applies those of the peer at the other end of `conn`. */
+  private async exchange (stream: Stream, side: string, conn?: Connection, push?: SignedRecord[], pushSignal?: AbortSignal): Promise<void> {
     const signal = pushSignal ?? AbortSignal.timeout(clusterLimits.syncTimeoutMs)
     const lp = lpStream(stream, { maxDataLength: clusterLimits.maxHeartbeatBytes + 1024 })
     const records = push ?? this.membership.signedRecords().slice(0, clusterLimits.maxHosts)
@@ -117,6 +137,9 @@ export class TableSync {
       // Reading may fail first: the write's failure must not go unhandled meanwhile.
       sending.catch(() => {})
       let applied = 0
+      const source: SyncSource | undefined = conn === undefined
+        ? undefined
+        : { peer: conn.remotePeer.toString(), connected: this.connectedPeers(), checks: clusterLimits.maxVouchedChecksPerSync }
       for (let n = 0; ; n++) {
         const buf = (await lp.read({ signal })).subarray()
         if (buf.byteLength === 0) break
@@ -125,7 +148,7 @@ export class TableSync {
         const ageMs = new DataView(buf.buffer, buf.byteOffset, 4).getUint32(0, false)
         if (push !== undefined) continue
         try {
-          const outcome = await this.membership.applySigned({ ageMs, message: buf.subarray(4) })
+          const outcome = await this.membership.applySigned({ ageMs, message: buf.subarray(4) }, source)
           if (outcome === 'joined' || outcome === 'updated') applied++
         } catch (err: any) {
           // One bad record (a forged signature, a malformed heartbeat) is dropped; the rest still count.
@@ -140,6 +163,10 @@ export class TableSync {
       log('%s table sync failed: %s', side, err?.message)
       try { stream.abort(err instanceof Error ? err : new Error(String(err))) } catch { /* already gone */ }
     }
+  }
+
+  private connectedPeers (): Set<string> {
+    return new Set(this.libp2p.getConnections().filter(c => c.status === 'open').map(c => c.remotePeer.toString()))
   }
 }
 

@@ -3,7 +3,7 @@
 import * as rpc from '../rpc/index.js'
 import { Heartbeat, HostRecord, MembershipEvent, StreamResult, Subscription_Cancel$Params, Subscription_Cancel$Results, View_Lookup$Params, View_Lookup$Results, View_Ls$Params, View_Ls$Results, View_Watch$Params, View_Watch$Results, View_Watcher_Event$Params } from './cluster.js'
 
-rpc.directFields(Heartbeat, [['instance', 'uint64', 0], ['hostname', 'text', 0], ['ttlMs', 'uint32', 8], ['leaving', 'bool', 96]])
+rpc.directFields(Heartbeat, [['instance', 'uint64', 0], ['hostname', 'text', 0], ['ttlMs', 'uint32', 8], ['leaving', 'bool', 96], ['issuedAtMs', 'int64', 16]])
 /** Pipelined view of Heartbeat: capability fields usable before the answer arrives. */
 export class Heartbeat$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}

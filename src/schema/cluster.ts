@@ -10,7 +10,7 @@ export class Heartbeat extends $.Struct {
   static readonly _capnp = {
     displayName: "Heartbeat",
     id: "d915c8632d35db5c",
-    size: new $.ObjectSize(16, 3),
+    size: new $.ObjectSize(24, 3),
   };
   /**
 * Random per boot: tells a restart apart from the same peer.
@@ -91,6 +91,18 @@ export class Heartbeat extends $.Struct {
   }
   set leaving(value: boolean) {
     $.utils.setBit(96, value, this);
+  }
+  /**
+* Unix time in milliseconds when the author signed it. Signed with the rest, so
+* no host handing the record on can make it younger: it lives at most until
+* issuedAtMs + ttlMs + the receiver's allowance for clock skew.
+*
+*/
+  get issuedAtMs(): bigint {
+    return $.utils.getInt64(16, this);
+  }
+  set issuedAtMs(value: bigint) {
+    $.utils.setInt64(16, value, this);
   }
   toString(): string { return "Heartbeat_" + super.toString(); }
 }

@@ -5,7 +5,7 @@ import { Heartbeat as HeartbeatStruct } from '../../src/schema/cluster.js'
 
 const sample: Heartbeat = {
   instance: 0x0123456789abcdefn, hostname: 'box-1', meta: ['zone=eu', 'gpu=none'], ttlMs: 4_000,
-  addrs: ['/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWAbc'], leaving: false
+  addrs: ['/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWAbc'], leaving: false, issuedAtMs: 1_765_000_000_123
 }
 
 describe('cluster: heartbeat codec', () => {

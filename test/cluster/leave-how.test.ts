@@ -2,12 +2,12 @@
 import assert from 'node:assert/strict'
 import { RoutingTable, type Heartbeat, type LeaveHow } from '../../src/cluster/index.js'
 
+let clock = 1_000_000
 const hb = (over: Partial<Heartbeat> = {}): Heartbeat =>
-  ({ instance: 1n, hostname: 'h', meta: [], ttlMs: 1_000, addrs: [], leaving: false, ...over })
+  ({ instance: 1n, hostname: 'h', meta: [], ttlMs: 1_000, addrs: [], leaving: false, issuedAtMs: clock, ...over })
 
 describe('cluster: how a host left', () => {
   it('a leaving heartbeat is "left", a passed TTL "expired", a new instance "restarted", removeLocal "left"', () => {
-    let clock = 1_000_000
     const table = new RoutingTable({ now: () => clock, autoExpire: false })
     const how: string[] = []
     table.watch(e => { if (e.type === 'leave') how.push(`${e.record.peer}:${e.how satisfies LeaveHow}`) })

@@ -2,12 +2,13 @@ import assert from 'node:assert/strict'
 import { RoutingTable, type Heartbeat, type MembershipEvent } from '../../src/cluster/index.js'
 import { eventually } from '../waiting.js'
 
+let clock: number
+/** A heartbeat issued now by the test's clock. */
 function hb (over: Partial<Heartbeat> = {}): Heartbeat {
-  return { instance: 1n, hostname: 'h', meta: [], ttlMs: 1_000, addrs: [], leaving: false, ...over }
+  return { instance: 1n, hostname: 'h', meta: [], ttlMs: 1_000, addrs: [], leaving: false, issuedAtMs: clock, ...over }
 }
 
 describe('cluster: routing table', () => {
-  let clock: number
   let table: RoutingTable
   let events: string[]
   beforeEach(() => {
@@ -68,6 +69,25 @@ describe('cluster: routing table', () => {
     assert.deepEqual(events, ['join:p:1', 'leave:p:1'])
   })
 
+  it('a heartbeat lives at most until its signed issue time + TTL + skew, whatever age it is handed on with', () => {
+    const skewed = new RoutingTable({ now: () => clock, autoExpire: false, maxClockSkewMs: 500 })
+    // Issued 1,600 ms ago with a TTL of 1,000 ms: past 1,000 + 500 even at an age of 0.
+    assert.equal(skewed.apply('old', 1n, hb({ issuedAtMs: clock - 1_600 })), 'stale')
+    // Issued 1,200 ms ago, handed on as brand new: it lives only the 300 ms left of issue + TTL + skew.
+    assert.equal(skewed.apply('p', 1n, hb({ issuedAtMs: clock - 1_200 })), 'joined')
+    clock += 299
+    assert.ok(skewed.lookup('p') !== undefined)
+    clock += 1
+    assert.equal(skewed.lookup('p'), undefined)
+    // A reported age still shortens the life; an issue time beyond the skew in the future is refused.
+    assert.equal(skewed.apply('q', 1n, hb(), 900), 'joined')
+    clock += 100
+    assert.equal(skewed.lookup('q'), undefined)
+    assert.equal(skewed.apply('r', 1n, hb({ issuedAtMs: clock + 501 })), 'stale')
+    assert.equal(skewed.apply('r', 1n, hb({ issuedAtMs: clock + 500 })), 'joined')
+    skewed.close()
+  })
+
   it('ls filters by every where pair and sorts by peer; bad pairs are InvalidArgument', () => {
     table.apply('c', 1n, hb({ meta: ['zone=eu', 'gpu=yes'] }))
     table.apply('a', 1n, hb({ meta: ['zone=eu'] }))
@@ -92,18 +112,50 @@ describe('cluster: routing table', () => {
     const small = new RoutingTable({ now: () => clock, autoExpire: false, maxHosts: 2 })
     assert.equal(small.apply('a', 1n, hb()), 'joined')
     assert.equal(small.apply('b', 1n, hb()), 'joined')
-    assert.equal(small.apply('c', 1n, hb()), 'stale')
+    assert.equal(small.apply('c', 1n, hb()), 'refused')
     clock += 10_000 // a and b expired and were forgotten
     assert.equal(small.apply('c', 1n, hb()), 'joined')
     small.close()
+  })
+
+  it('a peer vouches for at most maxVouchedPerPeer new hosts; hearing a host directly frees its place', () => {
+    const t = new RoutingTable({ now: () => clock, autoExpire: false, maxVouchedPerPeer: 2 })
+    assert.equal(t.apply('a', 1n, hb(), 0, 'x'), 'joined')
+    assert.equal(t.apply('b', 1n, hb(), 0, 'x'), 'joined')
+    assert.equal(t.wants('c', 1n, 'x'), false, 'not worth a signature check')
+    assert.equal(t.apply('c', 1n, hb(), 0, 'x'), 'refused')
+    assert.equal(t.apply('c', 1n, hb(), 0, 'y'), 'joined', 'another peer has its own quota')
+    assert.equal(t.apply('a', 2n, hb(), 0, 'y'), 'updated', 'a listed host is updated by anyone')
+    assert.ok(t.isVouched('a'))
+    assert.equal(t.apply('a', 3n, hb()), 'updated')
+    assert.equal(t.isVouched('a'), false, 'heard directly')
+    assert.equal(t.vouchedBy('x'), 1)
+    assert.equal(t.apply('c2', 1n, hb(), 0, 'x'), 'joined')
+    clock += 1_000 // all expire: the quota is free again
+    assert.equal(t.apply('d', 1n, hb(), 0, 'x'), 'joined')
+    assert.equal(t.vouchedBy('x'), 1)
+    t.close()
+  })
+
+  it('a full table lets a host heard directly push out one vouched for, never the other way', () => {
+    const t = new RoutingTable({ now: () => clock, autoExpire: false, maxHosts: 3 })
+    t.apply('real', 1n, hb())
+    t.apply('f1', 1n, hb(), 0, 'x')
+    t.apply('f2', 1n, hb(), 0, 'x')
+    assert.equal(t.apply('f3', 1n, hb(), 0, 'y'), 'refused')
+    assert.equal(t.apply('late', 1n, hb()), 'joined')
+    assert.deepEqual(t.ls().map(r => r.peer).filter(p => !p.startsWith('f')), ['late', 'real'])
+    assert.equal(t.size, 3)
+    assert.equal(t.vouchedBy('x'), 1)
+    t.close()
   })
 
   it('evicts on its own timer', async () => {
     const live = new RoutingTable()
     const left: string[] = []
     live.watch(e => { if (e.type === 'leave') left.push(e.record.peer) })
-    live.apply('p', 1n, hb({ ttlMs: 150 }))
-    live.apply('q', 1n, hb({ ttlMs: 300 }))
+    live.apply('p', 1n, hb({ ttlMs: 150, issuedAtMs: Date.now() }))
+    live.apply('q', 1n, hb({ ttlMs: 300, issuedAtMs: Date.now() }))
     assert.deepEqual(left, [], 'nothing expires before its TTL')
     await eventually('both to expire', () => left.length === 2, 10_000)
     assert.deepEqual(left, ['p', 'q'])

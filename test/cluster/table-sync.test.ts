@@ -21,7 +21,7 @@ async function sign (key: PrivateKey, data: Uint8Array, seq: bigint, signer: Pri
 }
 
 function heartbeat (hostname: string): Heartbeat {
-  return { instance: 7n, hostname, meta: [], ttlMs: 30_000, addrs: [], leaving: false }
+  return { instance: 7n, hostname, meta: [], ttlMs: 30_000, addrs: [], leaving: false, issuedAtMs: Date.now() }
 }
 
 describe('cluster: signed heartbeats', () => {
