@@ -13,7 +13,10 @@ const byCode: Record<string, string> = {
 /** `privateCluster`: this node has a swarm key, so a peer that fails the handshake may have none or another. */
 export function dialFailure (err: unknown, privateCluster = false): string {
   const e = err as { name?: string, code?: string, message?: string, errors?: unknown[] }
-  if (e?.code !== undefined && byCode[e.code] !== undefined) return byCode[e.code]
+  if (e?.code !== undefined && byCode[e.code] !== undefined) {
+    // A private node resets a connection whose first bytes fail its key check.
+    return privateCluster && e.code === 'ECONNRESET' ? `${byCode[e.code]}: the peer may have no swarm key, or another one` : byCode[e.code]
+  }
   if (Array.isArray(e?.errors) && e.errors.length > 0) return dialFailure(e.errors[0], privateCluster)
   if (e?.name === 'SwarmKeyMismatch') return e.message ?? 'the peer failed the swarm key check'
   if (e?.name === 'AbortError' || e?.name === 'TimeoutError') return 'timed out'
