@@ -12,7 +12,11 @@ const REFUSED = /^ww: refused a connection from \/ip4\/127\.0\.0\.1\/tcp\/\d+: i
 describe('host: private clusters (ww start --swarm-key, ww key swarm)', function () {
   this.timeout(300_000)
   const nodes: CliNode[] = []
-  afterEach(() => { for (const n of nodes.splice(0)) n.cleanup() })
+  const detached: string[] = []
+  afterEach(async () => {
+    for (const n of nodes.splice(0)) n.cleanup()
+    for (const home of detached.splice(0)) await wwAsync(['stop', '--home', home])
+  })
 
   async function start (home: string, ...extra: string[]): Promise<CliNode> {
     const n = await CliNode.start(home, '--ttl', '60', ...extra)
@@ -88,5 +92,19 @@ describe('host: private clusters (ww start --swarm-key, ww key swarm)', function
     }
     assert.doesNotMatch(open.stderr, /private cluster/)
     await eventually(async () => sameSet(await a.ls(), [a.peer, b.peer]), JOIN_BOUND_MS, 'the two nodes with one key to converge')
+  })
+
+  it('ww start --detach passes the key on: the detached node joins the private cluster, and says so in its log', async () => {
+    const key = await newKey()
+    const a = await start(tempHome(), '--swarm-key', key)
+    const home = tempHome()
+    detached.push(home)
+    const r = await wwAsync(['start', '--home', home, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--swarm-key', key,
+      '--bootstrap', a.addrs[0], '--detach'])
+    assert.equal(r.status, 0, r.stderr)
+    assert.equal(r.stderr, '', 'joined: no warning')
+    const peer = /^peer (\S+)$/m.exec(r.stdout)![1]
+    await eventually(async () => sameSet(await a.ls(), [a.peer, peer]), JOIN_BOUND_MS, 'the detached node to join')
+    assert.match(readFileSync(join(home, 'ww.log'), 'utf8'), new RegExp(`^ww: private cluster: swarm key ${key} \\(fingerprint [0-9a-f]{32}\\)$`, 'm'))
   })
 })
