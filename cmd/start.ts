@@ -46,15 +46,17 @@ const afterHelp = `
 After its "peer" and "listen" lines, a running node says on stderr, one "ww: " line each, when a host
 joins or leaves the cluster ("left" when it said so, "expired" when its heartbeats stopped), when a
 bootstrap peer cannot be reached (it keeps retrying), when it refuses a connection (another namespace,
-a failed encryption handshake, a peer that failed the swarm key check: once per peer), when it survives an error, and when it stops. --quiet keeps only the
-warnings and errors. For details, set DEBUG: DEBUG='ww:*' (every layer), DEBUG='ww:cluster*,ww:rpc'
-(some), DEBUG='ww:*,-ww:rpc' (all but one), DEBUG='libp2p:*' (libp2p's own).
+a failed encryption handshake, a peer that failed the swarm key check: once per peer), when it survives
+an error, and when it stops. --quiet keeps only the warnings and errors. For details, set DEBUG:
+DEBUG='ww:*' (every layer), DEBUG='ww:cluster*,ww:rpc' (some), DEBUG='ww:*,-ww:rpc' (all but one),
+DEBUG='libp2p:*' (libp2p's own).
 
 A private cluster: every node holds the same swarm key (make one with 'ww key swarm --out FILE'). With
 --swarm-key FILE, or <home>/swarm.key when present, every connection is protected with it (libp2p pnet, the
 kubo/go-libp2p key format) and peers without it, or with another key, cannot connect at all: no heartbeat, no
-RPC, no DHT, no mDNS-found link. The node says "private cluster: swarm key FILE (fingerprint ...)" on stderr;
-the fingerprint is the one kubo prints for the same key. A malformed key file stops it (exit 2).
+RPC, no DHT, no mDNS-found link. The node says "private cluster: swarm key FILE (fingerprint ...)" on stderr,
+never the key (the fingerprint is computed as go-libp2p's, which kubo prints). A malformed key file stops it
+(exit 2), a missing --swarm-key file too (exit 3).
 
 A stop (SIGINT, SIGTERM or 'ww stop') ends every API client's connection, leaves the cluster (the others
 drop this host at once) and exits within ${seconds(hostLimits.stopDeadlineMs)}; a second SIGINT/SIGTERM exits at once.`
