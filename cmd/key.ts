@@ -4,6 +4,7 @@ import { resolve } from 'node:path'
 import { Command } from 'commander'
 import { newSwarmKeyText } from '../src/cluster/swarm-key.js'
 import { AlreadyExists, NotFound, PermissionDenied } from '../src/errors.js'
+import { UsageError } from './exit-codes.js'
 
 const afterHelp = `
 The key is the kubo/go-libp2p swarm key format (/key/swarm/psk/1.0.0/, /base16/, 64 hex characters), so one
@@ -23,6 +24,8 @@ export function keyCommand (): Command {
       if (flags.out !== undefined) writeNewKey(resolve(flags.out), text)
       else printKey(text)
     }))
+  // Without a kind of key: say which there are, as a usage error.
+  key.action(() => { throw new UsageError('which key? the one kind is swarm: ww key swarm') })
   return key
 }
 

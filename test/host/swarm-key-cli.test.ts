@@ -87,7 +87,16 @@ describe('host: ww key swarm and the swarm key file', function () {
     assert.equal(r.stderr, `ww: swarm key file ${file} not found; make one with 'ww key swarm --out ${file}'\n`)
   })
 
-  it('ww help start and ww help key swarm tell of it', () => {
+  it('ww key without a kind, or with an unknown one, is a usage error: one line, exit 2', () => {
+    for (const args of [['key'], ['key', 'nope']]) {
+      const r = ww(...args)
+      assert.equal(r.status, 2, r.stderr)
+      oneLine(r.stderr)
+    }
+    assert.match(ww('key').stderr, /ww key swarm/)
+  })
+
+  it('ww help start and ww key swarm --help tell of it', () => {
     const start = ww('help', 'start').stdout
     assert.match(start, /--swarm-key <file>/)
     assert.match(start, /<home>\/swarm\.key when present/)
