@@ -8,6 +8,10 @@ import { ClusterNode, newSwarmKeyText, parseSwarmKey, type ClusterNotice } from 
 import { salsa20Block, swarmKeyFingerprint } from '../../src/cluster/swarm-key-fingerprint.js'
 import { InvalidArgument } from '../../src/errors.js'
 import { eventually } from '../waiting.js'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { noise } from '@chainsafe/libp2p-noise'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p } from 'libp2p'
 
 /** @libp2p/pnet's own cipher (a dependency of it), the independent XSalsa20 the fingerprint's core is checked against. */
 const xsalsa20 = createRequire(import.meta.resolve('@libp2p/pnet'))('xsalsa20') as (nonce: Uint8Array, key: Uint8Array) => { update: (b: Uint8Array) => Uint8Array }
@@ -90,5 +94,29 @@ describe('cluster: the swarm key check on connections (in-process nodes)', funct
     assert.equal(refusals[0].type === 'swarm-key-mismatch' && refusals[0].direction, 'inbound')
     assert.deepEqual(a.ls().map(r => r.peer).sort(), [a.peerId, friend.peerId].sort())
     assert.equal(heard.filter(n => n.type === 'handshake-failed').length, 0, 'a key mismatch is not reported as a handshake failure too')
+  })
+
+  it('a stock libp2p node with @libp2p/pnet and the same key file connects both ways (the key check passes a standard peer)', async () => {
+    const key = newSwarmKeyText()
+    const heard: ClusterNotice[] = []
+    const ours = await node(key, heard)
+    const stock = await createLibp2p({
+      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+      transports: [tcp()],
+      connectionProtector: preSharedKey({ psk: bytes(key) }),
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      connectionManager: { allow: ['/ip4/127.0.0.0/ipcidr/8'] }
+    })
+    try {
+      const conn = await stock.dial(ours.libp2p.getMultiaddrs()[0])
+      assert.equal(conn.remotePeer.toString(), ours.peerId)
+      await conn.close()
+      await eventually('the first connection to close', () => ours.libp2p.getConnections(stock.peerId).length === 0)
+      assert.equal(await ours.connect(stock.getMultiaddrs()[0].toString(), 20_000), stock.peerId.toString())
+      assert.equal(heard.filter(n => n.type === 'swarm-key-mismatch').length, 0)
+    } finally {
+      await stock.stop()
+    }
   })
 })
