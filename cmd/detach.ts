@@ -22,6 +22,7 @@ function foregroundArgs (flags: StartFlags, home: Home): string[] {
   for (const a of flags.bootstrap ?? []) args.push('--bootstrap', a)
   for (const m of flags.meta ?? []) args.push('--meta', m)
   if (!flags.mdns) args.push('--no-mdns')
+  if (flags.swarmKey !== undefined) args.push('--swarm-key', flags.swarmKey)
   if (flags.quiet === true) args.push('--quiet')
   return args
 }

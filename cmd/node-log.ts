@@ -36,6 +36,10 @@ function describe (n: NodeNotice, namespace: string): [Level, string] {
         ? `peer ${n.peer} is in namespace '${n.namespace}', not '${namespace}': not joining it (start with --ns ${n.namespace} to)`
         : `peer ${n.peer} speaks no protocol of namespace '${namespace}' (not a ww node?): not joining it`]
     case 'handshake-failed': return ['info', `refused a connection from ${n.remote}: ${n.reason}`]
+    case 'swarm-key-mismatch':
+      return ['warn', n.direction === 'inbound'
+        ? `refused a connection from ${n.remote}: it failed the swarm key check (the peer has no swarm key, or another one)`
+        : `a connection to ${n.remote} failed the swarm key check (the peer has no swarm key, or another one)`]
     case 'rpc-aborted': return ['error', `aborted an RPC connection from ${n.peer}: ${n.reason}; the node goes on`]
   }
 }

@@ -13,6 +13,7 @@ import { runCommand } from './run.js'
 import { killCommand, psCommand } from './ps.js'
 import { logsCommand } from './logs.js'
 import { waitCommand } from './wait.js'
+import { keyCommand } from './key.js'
 import { EXIT, exitCodeOf } from './exit-codes.js'
 import { oneLine } from './one-line.js'
 
@@ -36,6 +37,7 @@ went away, ${EXIT.timeout} timed out; ww run and ww wait: the guest's code, 125 
   for (const c of [runCommand(), psCommand(), killCommand()]) ww.addCommand(c)
   ww.addCommand(logsCommand())
   ww.addCommand(waitCommand())
+  ww.addCommand(keyCommand())
   for (const c of [mkchanCommand(), sendCommand(), recvCommand(), storeCommand(), loadCommand(), rmCommand()]) ww.addCommand(c)
   configure(ww)
   return ww

@@ -1,6 +1,10 @@
 import { Command, Option } from 'commander'
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { clusterLimits } from '../src/cluster/limits.js'
+import { readSwarmKey, type SwarmKey } from '../src/cluster/swarm-key.js'
 import { InvalidArgument } from '../src/errors.js'
+import { resolveHome } from '../src/host/home.js'
 import { hostLimits } from '../src/host/limits.js'
 import { startDetached } from './detach.js'
 import { EXIT } from './exit-codes.js'
@@ -19,6 +23,7 @@ export interface StartFlags {
   json?: boolean
   quiet?: boolean
   detach?: boolean
+  swarmKey?: string
 }
 
 type NodeModules = typeof import('../src/host/node.js') & typeof import('../src/host/home.js')
@@ -41,9 +46,17 @@ const afterHelp = `
 After its "peer" and "listen" lines, a running node says on stderr, one "ww: " line each, when a host
 joins or leaves the cluster ("left" when it said so, "expired" when its heartbeats stopped), when a
 bootstrap peer cannot be reached (it keeps retrying), when it refuses a connection (another namespace,
-a failed encryption handshake), when it survives an error, and when it stops. --quiet keeps only the
-warnings and errors. For details, set DEBUG: DEBUG='ww:*' (every layer), DEBUG='ww:cluster*,ww:rpc'
-(some), DEBUG='ww:*,-ww:rpc' (all but one), DEBUG='libp2p:*' (libp2p's own).
+a failed encryption handshake, a peer that failed the swarm key check: once per peer), when it survives
+an error, and when it stops. --quiet keeps only the warnings and errors. For details, set DEBUG:
+DEBUG='ww:*' (every layer), DEBUG='ww:cluster*,ww:rpc' (some), DEBUG='ww:*,-ww:rpc' (all but one),
+DEBUG='libp2p:*' (libp2p's own).
+
+A private cluster: every node holds the same swarm key (make one with 'ww key swarm --out FILE'). With
+--swarm-key FILE, or <home>/swarm.key when present, every connection is protected with it (libp2p pnet, the
+kubo/go-libp2p key format) and peers without it, or with another key, cannot connect at all: no heartbeat, no
+RPC, no DHT, no mDNS-found link. The node says "private cluster: swarm key FILE (fingerprint ...)" on stderr,
+never the key (the fingerprint is computed as go-libp2p's, which kubo prints). A malformed key file stops it
+(exit 2), a missing --swarm-key file too (exit 3).
 
 A stop (SIGINT, SIGTERM or 'ww stop') ends every API client's connection, leaves the cluster (the others
 drop this host at once) and exits within ${seconds(hostLimits.stopDeadlineMs)}; a second SIGINT/SIGTERM exits at once.
@@ -64,14 +77,17 @@ export function startCommand (): Command {
     .option('--no-mdns', 'do not discover peers on the LAN with mDNS')
     .option('--meta <k=v>', 'tag this host, repeatable (see ww ls --where)', collect)
     .addOption(new Option('--ttl <seconds>', `heartbeat time to live, ${seconds(clusterLimits.minTtlMs)} to ${seconds(clusterLimits.maxTtlMs)}: others drop this host this long after its last heartbeat`).default('10'))
+    .option('--swarm-key <file>', 'private cluster: protect every connection with this swarm key (default: <home>/swarm.key when present)')
     .option('--json', 'print the peer ID and addresses as JSON')
     .option('-q, --quiet', 'after the peer/listen lines, print only warnings and errors')
     .option('-d, --detach', `run in the background, its output appended to <home>/ww.log; return once it answers (at most ${seconds(hostLimits.detachReadyMs)}) and, with --bootstrap, has joined (else warn after ${seconds(hostLimits.detachJoinMs)})`)
     .addHelpText('after', afterHelp)
     .action(async (flags: StartFlags) => {
       const ttlMs = parseTtl(flags.ttl)
-      if (flags.detach === true) await startDetached(flags)
-      else await runNode(flags, ttlMs)
+      // Checked here, before a detached node starts: a bad key file is one line and exit 2 either way.
+      const swarmKey = findSwarmKey(flags)
+      if (flags.detach === true) await startDetached({ ...flags, swarmKey: swarmKey?.file })
+      else await runNode(flags, ttlMs, swarmKey)
     })
 }
 
@@ -81,6 +97,13 @@ function parseTtl (text: string): number {
     throw new InvalidArgument(`--ttl must be a number of seconds from ${clusterLimits.minTtlMs / 1000} to ${clusterLimits.maxTtlMs / 1000}, got ${JSON.stringify(text)}`)
   }
   return ms
+}
+
+/** --swarm-key FILE, else <home>/swarm.key when present, else none (an open cluster). */
+function findSwarmKey (flags: StartFlags): SwarmKey | undefined {
+  if (flags.swarmKey !== undefined) return readSwarmKey(resolve(flags.swarmKey))
+  const file = resolveHome(flags.home).swarmKey
+  return existsSync(file) ? readSwarmKey(file) : undefined
 }
 
 const signalNumber: Record<string, number> = { SIGINT: 2, SIGTERM: 15 }
@@ -109,7 +132,7 @@ async function stopAsked (requested: Promise<string>, again: (sig: NodeJS.Signal
   })
 }
 
-async function runNode (flags: StartFlags, ttlMs: number): Promise<void> {
+async function runNode (flags: StartFlags, ttlMs: number, swarmKey: SwarmKey | undefined): Promise<void> {
   const say = new NodeLog(flags.quiet === true)
   const { WwNode, resolveHome } = await loadNode()
   const node = await WwNode.start({
@@ -120,6 +143,7 @@ async function runNode (flags: StartFlags, ttlMs: number): Promise<void> {
     mdns: flags.mdns,
     meta: flags.meta,
     ttlMs,
+    swarmKey,
     version,
     onNotice: n => { say.notice(n, flags.ns) }
   })
@@ -130,6 +154,7 @@ async function runNode (flags: StartFlags, ttlMs: number): Promise<void> {
     process.stdout.write(`peer ${node.peerId}\n`)
     for (const a of addrs) process.stdout.write(`listen ${a}\n`)
   }
+  if (swarmKey !== undefined) say.say('info', `private cluster: swarm key ${swarmKey.file} (fingerprint ${swarmKey.fingerprint})`)
   // A stray rejection inside libp2p or a layer must not take the node down with it.
   process.on('unhandledRejection', (err: unknown) => {
     say.say('error', `internal error, the node goes on: ${String((err as Error)?.message ?? err).split('\n')[0]}`)

@@ -12,13 +12,15 @@
 //    for RPC over libp2p (`rpc.libp2p.over_raw`).
 // 3. RPC over libp2p: a trivial Host.info call over one reused libp2p stream against the raw stream echo; the two
 //    take turns in 10 blocks of 1,500 round trips and each one's samples are pooled (timeAlternating, raw-echo.ts).
+//    The same call between two nodes of a private cluster (a swarm key: @libp2p/pnet under noise) takes turns with
+//    them: `rpc.libp2p.pnet_over_plain` is its round trip against the plain one's.
 // 4. `ww ls /` wall time against a running `ww start` node, median of 10, beside bare node start-up.
 // Run: make bench-cluster   (or node --import ./dist/src/polyfill.js dist/bench/cluster/converge.js [N...])
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { ClusterNode } from '../../src/cluster/index.js'
+import { ClusterNode, newSwarmKeyText, parseSwarmKey } from '../../src/cluster/index.js'
 import { cliLsMs } from './cli-ls.js'
 import { libp2pEcho, netEchoRtt, timeAlternating } from './raw-echo.js'
 import { libp2pRpcCall } from './rpc-echo.js'
@@ -85,26 +87,34 @@ for (const n of onlyEcho ? [] : counts) {
 }
 if (process.env.WW_BENCH_CONVERGE_ONLY === '1') process.exit(0)
 
-const [a, b] = await Promise.all([0, 1].map(async () => await ClusterNode.start({
-  privateKey: await generateKeyPair('Ed25519'), namespace: 'bench', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false
+const swarmKey = parseSwarmKey(new TextEncoder().encode(newSwarmKeyText()), 'bench')
+const [a, b, pa, pb] = await Promise.all([0, 1, 2, 3].map(async i => await ClusterNode.start({
+  privateKey: await generateKeyPair('Ed25519'), namespace: 'bench', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false,
+  ...(i >= 2 ? { swarmKey } : {})
 })))
 await a.libp2p.dial(b.libp2p.getMultiaddrs()[0])
+await pa.libp2p.dial(pb.libp2p.getMultiaddrs()[0])
 const rounds = 15_000
-// The raw echo and the RPC call take turns in blocks of 1,500 round trips; each one's samples are pooled.
+// The raw echo, the RPC call and the RPC call in a private cluster take turns in blocks of 1,500 round trips;
+// each one's samples are pooled.
 const rawEcho = await libp2pEcho(a.libp2p, b.libp2p)
 const rpcCall = await libp2pRpcCall(a.libp2p, b.libp2p)
-const [raw, rpc] = await timeAlternating([rawEcho.once, rpcCall.once], rounds, 10)
+const pnetCall = await libp2pRpcCall(pa.libp2p, pb.libp2p)
+const [raw, rpc, pnet] = await timeAlternating([rawEcho.once, rpcCall.once, pnetCall.once], rounds, 10)
 await rawEcho.close()
 await rpcCall.close()
+await pnetCall.close()
 const net = await netEchoRtt(rounds)
-await Promise.all([a.stop(), b.stop()])
+await Promise.all([a.stop(), b.stop(), pa.stop(), pb.stop()])
 console.log(`libp2p.raw_echo_rtt_us: ${raw.p50.toFixed(1)} (p90 ${raw.p90.toFixed(1)})`)
 console.log(`libp2p.rpc_call_rtt_us: ${rpc.p50.toFixed(1)} (p90 ${rpc.p90.toFixed(1)})`)
+console.log(`libp2p.pnet_rpc_call_rtt_us: ${pnet.p50.toFixed(1)} (p90 ${pnet.p90.toFixed(1)})`)
 console.log(`net.echo_rtt_us: ${net.p50.toFixed(1)} (p90 ${net.p90.toFixed(1)})`)
 console.log(`libp2p.raw_over_net: ${(raw.p50 / net.p50).toFixed(2)}`)
 
 if (onlyEcho) {
   console.log(`rpc.libp2p.over_raw: ${(rpc.p50 / raw.p50).toFixed(2)}`)
+  console.log(`rpc.libp2p.pnet_over_plain: ${(pnet.p50 / rpc.p50).toFixed(2)}`)
   process.exit(0)
 }
 const cli = await cliLsMs(10)
@@ -114,4 +124,5 @@ console.log(`cli.ls_over_bare_node: ${(cli.lsMs / cli.nodeMs).toFixed(2)}   (ww 
 for (const n of counts) console.log(`cluster.memory_per_node_${n}_mb: ${results[n].mbPerNode.toFixed(1)}`)
 if (results[20] !== undefined) console.log(`cluster.converge_20_s: ${results[20].seconds.toFixed(3)}`)
 console.log(`rpc.libp2p.over_raw: ${(rpc.p50 / raw.p50).toFixed(2)}`)
+console.log(`rpc.libp2p.pnet_over_plain: ${(pnet.p50 / rpc.p50).toFixed(2)}`)
 console.log(`cli.ls_ms: ${cli.lsMs.toFixed(0)}`)

@@ -18,7 +18,8 @@ export class Bootstrapper {
   private readonly gate = new NoticeGate(clusterLimits.noticeRepeatMs)
   private readonly failed = new Set<string>()
 
-  constructor (private readonly libp2p: Libp2p, private readonly addrs: Multiaddr[], private readonly notice: NoticeListener = () => {}) {}
+  constructor (private readonly libp2p: Libp2p, private readonly addrs: Multiaddr[], private readonly notice: NoticeListener = () => {},
+    private readonly privateCluster = false) {}
 
   start (): void {
     if (this.running || this.addrs.length === 0) return
@@ -64,7 +65,7 @@ export class Bootstrapper {
     results.forEach((r, i) => {
       if (r.status !== 'rejected') return
       const addr = this.addrs[i].toString()
-      const reason = dialFailure(r.reason)
+      const reason = dialFailure(r.reason, this.privateCluster)
       log('bootstrap dial of %s failed: %s', addr, (r.reason as Error)?.message)
       this.failed.add(addr)
       if (this.gate.pass(addr)) this.notice({ type: 'bootstrap-failed', addr, reason, retryMs })

@@ -26,6 +26,8 @@ import { normalizeMeta } from './meta.js'
 import { checkNamespace, clusterTopic, kadProtocol, mdnsServiceTag, syncProtocol } from './names.js'
 import { PubSub } from './pubsub.js'
 import { RoutingTable, type HostRecord } from './routing-table.js'
+import { swarmKeyProtector } from './private-network.js'
+import type { SwarmKey } from './swarm-key.js'
 import { TableSync } from './table-sync.js'
 
 const log = logger('ww:cluster')
@@ -56,6 +58,8 @@ export interface ClusterNodeOptions {
   maxMemberDials?: number
   /** Allowance for clocks that differ, bounding a heartbeat's life past its signed issue time (default clusterLimits.maxClockSkewMs). */
   maxClockSkewMs?: number
+  /** A private cluster's key (swarm-key.ts): every connection is protected with it, and peers without it are refused. */
+  swarmKey?: SwarmKey
   /** Told of hosts joining and leaving, and of peers this node cannot reach or will not talk to. */
   onNotice?: NoticeListener
 }
@@ -75,7 +79,9 @@ export class ClusterNode {
     readonly pubsub: PubSub,
     private readonly dialer: MemberDialer,
     private readonly bootstrapper: Bootstrapper,
-    private readonly sync: TableSync
+    private readonly sync: TableSync,
+    /** This node is in a private cluster (it has a swarm key). */
+    readonly privateCluster: boolean
   ) {
     this.peerId = libp2p.peerId.toString()
   }
@@ -115,13 +121,18 @@ export class ClusterNode {
     const once = new NoticeGate(clusterLimits.noticeRepeatMs)
     const onHandshakeFailed = (remote: string, err: Error): void => {
       // Once per remote host (an inbound connection comes from a new port each time).
-      if (once.pass(`handshake ${remote.replace(/\/tcp\/\d+.*$/, '')}`)) notice({ type: 'handshake-failed', remote, direction: 'inbound', reason: dialFailure(err) })
+      if (once.pass(`handshake ${remote.replace(/\/tcp\/\d+.*$/, '')}`)) notice({ type: 'handshake-failed', remote, direction: 'inbound', reason: dialFailure(err, options.swarmKey !== undefined) })
+    }
+    const onKeyCheckFailed = (remote: string, direction: 'inbound' | 'outbound', peer?: string): void => {
+      // Once per peer: by peer ID when we dialed one, else by remote host (inbound connections come from a new port each time).
+      if (once.pass(`swarm key ${peer ?? remote.replace(/\/tcp\/\d+.*$/, '')}`)) notice({ type: 'swarm-key-mismatch', remote, direction })
     }
     const listenFailures = new Map<string, Error>()
     const libp2p = await createLibp2p({
       privateKey,
       addresses: { listen: listen.map(a => a.toString()) },
       transports: [recordingListenFailures(tcp(), listenFailures)],
+      ...(options.swarmKey !== undefined ? { connectionProtector: swarmKeyProtector(options.swarmKey, onKeyCheckFailed) } : {}),
       connectionEncrypters: [batchedNoise(undefined, onHandshakeFailed)],
       streamMuxers: [yamux()],
       // Loopback clusters dial many peers on one address: skip the inbound rate limits there.
@@ -163,8 +174,9 @@ export class ClusterNode {
         minDelayMs: clusterLimits.memberDialDelayMinMs,
         maxDelayMs: clusterLimits.memberDialDelayMaxMs
       }),
-      new Bootstrapper(libp2p, bootstrapList, notice),
-      new TableSync(libp2p, syncProtocol(namespace), membership, table))
+      new Bootstrapper(libp2p, bootstrapList, notice, options.swarmKey !== undefined),
+      new TableSync(libp2p, syncProtocol(namespace), membership, table),
+      options.swarmKey !== undefined)
 
     // Dial peers mDNS finds at once, members we hear of a little later.
     onMdnsPeer = peer => { node.dialer.now(peer) }
@@ -216,7 +228,7 @@ export class ClusterNode {
       return conn.remotePeer.toString()
     } catch (err) {
       if ((err as Error)?.name === 'InvalidPeerIdError' && /self/.test((err as Error).message)) throw new InvalidArgument(`${addr} is this node itself`)
-      throw new Unavailable(`cannot reach ${addr}: ${dialFailure(err)}`)
+      throw new Unavailable(`cannot reach ${addr}: ${dialFailure(err, this.privateCluster)}`)
     }
   }
 

@@ -18,6 +18,9 @@ export type ClusterNotice =
   /** A connection failed its encryption handshake (a peer that is not who it should be, or not libp2p noise at all). */
   | { type: 'handshake-failed', remote: string, direction: 'inbound' | 'outbound', reason: string }
 
+  /** A connection failed the swarm key check: the peer has no swarm key, or another one (private-network.ts). */
+  | { type: 'swarm-key-mismatch', remote: string, direction: 'inbound' | 'outbound' }
+
 export type NoticeListener = (notice: ClusterNotice) => void
 
 /** Lets a notice about one key through at most once per `repeatMs`, so a peer that keeps failing is no flood. */

@@ -8,6 +8,8 @@ export interface Home {
   apiSocket: string
   pidFile: string
   modules: string
+  /** The private cluster's key, used by `ww start` when present (--swarm-key names another). */
+  swarmKey: string
   /** The pid counter: the first pid not yet reserved. */
   pids: string
 }
@@ -21,6 +23,7 @@ export function resolveHome (flag?: string, env: NodeJS.ProcessEnv = process.env
     apiSocket: join(dir, 'api.sock'),
     pidFile: join(dir, 'ww.pid'),
     modules: join(dir, 'modules'),
+    swarmKey: join(dir, 'swarm.key'),
     pids: join(dir, 'pids')
   }
 }

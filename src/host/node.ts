@@ -25,7 +25,7 @@ export type NodeNotice = ClusterNotice
   /** An RPC connection with a peer broke the protocol or a limit, and was aborted; the node goes on. */
   | { type: 'rpc-aborted', peer: string, reason: string }
 
-export interface NodeOptions extends Pick<ClusterNodeOptions, 'namespace' | 'listen' | 'bootstrap' | 'mdns' | 'meta' | 'ttlMs'> {
+export interface NodeOptions extends Pick<ClusterNodeOptions, 'namespace' | 'listen' | 'bootstrap' | 'mdns' | 'meta' | 'ttlMs' | 'swarmKey'> {
   home: Home
   /** Serve the API socket (default true). */
   api?: boolean

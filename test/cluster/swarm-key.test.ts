@@ -1,0 +1,122 @@
+// The swarm key file (kubo/go-libp2p format), its fingerprint, and the key check on connections, with in-process nodes.
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { generateKey, preSharedKey } from '@libp2p/pnet'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { createRequire } from 'node:module'
+import { ClusterNode, newSwarmKeyText, parseSwarmKey, type ClusterNotice } from '../../src/cluster/index.js'
+import { salsa20Block, swarmKeyFingerprint } from '../../src/cluster/swarm-key-fingerprint.js'
+import { InvalidArgument } from '../../src/errors.js'
+import { eventually } from '../waiting.js'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { noise } from '@chainsafe/libp2p-noise'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p } from 'libp2p'
+
+/** @libp2p/pnet's own cipher (a dependency of it), the independent XSalsa20 the fingerprint's core is checked against. */
+const xsalsa20 = createRequire(import.meta.resolve('@libp2p/pnet'))('xsalsa20') as (nonce: Uint8Array, key: Uint8Array) => { update: (b: Uint8Array) => Uint8Array }
+const bytes = (s: string): Uint8Array => new TextEncoder().encode(s)
+
+describe('cluster: swarm key file and fingerprint', () => {
+  it('reads the key files @libp2p/pnet makes, and @libp2p/pnet reads ours', () => {
+    const theirs = new Uint8Array(95)
+    generateKey(theirs)
+    const parsed = parseSwarmKey(theirs, 'theirs.key')
+    assert.deepEqual(parsed.encoded, theirs)
+    const ours = parseSwarmKey(bytes(newSwarmKeyText()), 'ours.key')
+    assert.doesNotThrow(() => preSharedKey({ psk: ours.encoded })())
+  })
+
+  it('accepts CRLF line ends, upper-case hex and trailing blank lines, all as the same key', () => {
+    const hex = randomBytes(32).toString('hex')
+    const canonical = parseSwarmKey(bytes(`/key/swarm/psk/1.0.0/\n/base16/\n${hex}`), 'k')
+    for (const text of [`/key/swarm/psk/1.0.0/\r\n/base16/\r\n${hex.toUpperCase()}\r\n`, `/key/swarm/psk/1.0.0/\n/base16/\n${hex}\n\n\n`]) {
+      const other = parseSwarmKey(bytes(text), 'k')
+      assert.deepEqual(other.encoded, canonical.encoded)
+      assert.equal(other.fingerprint, canonical.fingerprint)
+    }
+  })
+
+  it('refuses a malformed file with InvalidArgument naming the file', () => {
+    for (const text of ['', '/key/swarm/psk/1.0.0/\n/base16/\n', `/key/swarm/psk/2.0.0/\n/base16/\n${'a'.repeat(64)}`, 'x'.repeat(2000)]) {
+      assert.throws(() => parseSwarmKey(bytes(text), '/etc/k'), (err: Error) => err instanceof InvalidArgument && err.message.startsWith('swarm key file /etc/k is malformed: '))
+    }
+  })
+
+  it('the fingerprint core is Salsa20: HSalsa20 then Salsa20 from it gives the same stream as an independent XSalsa20', () => {
+    for (let i = 0; i < 20; i++) {
+      const key = randomBytes(32)
+      const nonce = randomBytes(24)
+      const mine = salsa20Block(salsa20Block(key, nonce.subarray(0, 16), true), nonce.subarray(16), false)
+      assert.deepEqual(Buffer.from(mine), Buffer.from(xsalsa20(nonce, key).update(new Uint8Array(64))))
+    }
+    const key = randomBytes(32)
+    assert.match(swarmKeyFingerprint(key), /^[0-9a-f]{32}$/)
+    assert.equal(swarmKeyFingerprint(key), swarmKeyFingerprint(Uint8Array.from(key)))
+    assert.notEqual(swarmKeyFingerprint(key), swarmKeyFingerprint(randomBytes(32)))
+  })
+})
+
+describe('cluster: the swarm key check on connections (in-process nodes)', function () {
+  this.timeout(60_000)
+  const nodes: ClusterNode[] = []
+  afterEach(async () => { await Promise.all(nodes.splice(0).map(async n => await n.stop())) })
+
+  async function node (key: string | undefined, notices: ClusterNotice[] = []): Promise<ClusterNode> {
+    const n = await ClusterNode.start({
+      privateKey: await generateKeyPair('Ed25519'),
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      mdns: false,
+      dht: false,
+      swarmKey: key === undefined ? undefined : parseSwarmKey(bytes(key), 'test.key'),
+      onNotice: x => { notices.push(x) }
+    })
+    nodes.push(n)
+    return n
+  }
+
+  it('nodes with one key connect and join; with another key or none, every dial fails and the listener says so once', async () => {
+    const [k1, k2] = [newSwarmKeyText(), newSwarmKeyText()]
+    const heard: ClusterNotice[] = []
+    const a = await node(k1, heard)
+    const friend = await node(k1)
+    assert.equal(await friend.connect(a.addrs()[0], 20_000), a.peerId)
+    await eventually('the two with one key to list each other', () => a.ls().length === 2 && friend.ls().length === 2)
+    for (const stranger of [await node(k2), await node(undefined)]) {
+      for (let i = 0; i < 3; i++) {
+        await assert.rejects(stranger.connect(a.addrs()[0], 20_000), /cannot reach/)
+      }
+      assert.equal(stranger.libp2p.getConnections(a.libp2p.peerId).length, 0)
+    }
+    await eventually('the refusal to be told', () => heard.some(n => n.type === 'swarm-key-mismatch'))
+    const refusals = heard.filter(n => n.type === 'swarm-key-mismatch')
+    assert.equal(refusals.length, 1, JSON.stringify(refusals))
+    assert.equal(refusals[0].type === 'swarm-key-mismatch' && refusals[0].direction, 'inbound')
+    assert.deepEqual(a.ls().map(r => r.peer).sort(), [a.peerId, friend.peerId].sort())
+    assert.equal(heard.filter(n => n.type === 'handshake-failed').length, 0, 'a key mismatch is not reported as a handshake failure too')
+  })
+
+  it('a stock libp2p node with @libp2p/pnet and the same key file connects both ways (the key check passes a standard peer)', async () => {
+    const key = newSwarmKeyText()
+    const heard: ClusterNotice[] = []
+    const ours = await node(key, heard)
+    const stock = await createLibp2p({
+      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+      transports: [tcp()],
+      connectionProtector: preSharedKey({ psk: bytes(key) }),
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      connectionManager: { allow: ['/ip4/127.0.0.0/ipcidr/8'] }
+    })
+    try {
+      const conn = await stock.dial(ours.libp2p.getMultiaddrs()[0])
+      assert.equal(conn.remotePeer.toString(), ours.peerId)
+      await conn.close()
+      await eventually('the first connection to close', () => ours.libp2p.getConnections(stock.peerId).length === 0)
+      assert.equal(await ours.connect(stock.getMultiaddrs()[0].toString(), 20_000), stock.peerId.toString())
+      assert.equal(heard.filter(n => n.type === 'swarm-key-mismatch').length, 0)
+    } finally {
+      await stock.stop()
+    }
+  })
+})
