@@ -17,5 +17,11 @@ export const hostLimits = {
   /** `ww start --detach` waits this long for the node's API socket to answer. */
   detachReadyMs: 60_000,
   /** `ww start --detach --bootstrap ...` then waits this long for the node to list another host (else it warns). */
-  detachJoinMs: 15_000
+  detachJoinMs: 15_000,
+  /** Most arguments a spawn request may carry (a longer list is refused with LimitExceeded before it is read). */
+  spawnArgsMax: 4096,
+  /** Most environment entries a spawn request may carry. */
+  spawnEnvMax: 4096,
+  /** Most `k=v` terms a View.ls (`ww ls / --where ...`) may carry. */
+  lsWhereMax: 64
 } as const

@@ -1,5 +1,6 @@
 // One two-party level-1 RPC connection over a MessageTransport: the four tables (questions,
 // answers, imports, exports), embargoes, and every rpc.capnp message of level 1.
+import './list-reads.js' // every list read is bounded (see there)
 import * as capnp from 'capnp-es'
 import * as rpc from 'capnp-es/capnp/rpc'
 import { logger } from '../log.js'
