@@ -27,6 +27,7 @@ export async function serveApiSocket (path: string, bootstrap: Capability): Prom
     conns.add(c)
     void c.closed.then(() => conns.delete(c))
   })
+  server.maxConnections = hostLimits.apiConnectionsMax
   // The server's own close waits for every connection: a client that never hangs up would hold the node forever.
   server.on('connection', (s: Socket) => {
     sockets.add(s)

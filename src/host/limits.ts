@@ -22,6 +22,12 @@ export const hostLimits = {
   spawnArgsMax: 4096,
   /** Most environment entries a spawn request may carry. */
   spawnEnvMax: 4096,
+  /**
+   * Most connections the API socket holds at once; one more is closed as it arrives. No idle timeout: a `ww recv`
+   * or `ww logs -f` waits legitimately, and the socket is the owner's (0600); a frame begun and not finished is
+   * timed out by the RPC layer (frameTimeoutMs).
+   */
+  apiConnectionsMax: 256,
   /** Most `k=v` terms a View.ls (`ww ls / --where ...`) may carry. */
   lsWhereMax: 64
 } as const
