@@ -11,7 +11,7 @@ import { writeSpawnRequest } from '../../src/host/spawn-request.js'
 import { Connection } from '../../src/rpc/index.js'
 import { Host_Cluster$Results$Caps, Host_Executor$Results$Caps, HostClient } from '../../src/schema/host.rpc.js'
 import { connectUnix } from '../../src/transport/index.js'
-import { CliNode, ok, tempHome } from './cli-node.js'
+import { CliNode, ok, tempHome, twoNodes } from './cli-node.js'
 import { rssMiB } from './node-memory.js'
 
 const huge = 2 ** 29 - 1
@@ -98,5 +98,34 @@ describe('host: lists of zero-size elements cannot exhaust a node', function () 
       const l = capnp.utils.initList(1, capnp.TextList, args.length, r)
       args.forEach((a, i) => { l.set(i, a) })
     }), (err: Error) => err.name === 'ModuleNotFound') // within the limit: read, then the unknown module fails
+  })
+})
+
+describe('host: a list of zero-size elements from another host, over libp2p', function () {
+  this.timeout(180_000)
+  let a: CliNode
+  let b: CliNode
+
+  before(async () => { [a, b] = await twoNodes() })
+  after(async () => {
+    for (const n of [a, b]) { await n?.stop(); n?.cleanup() }
+  })
+
+  it('View.ls whose where is 2^29 - 1 Voids, sent by host a to host b: b refuses it with LimitExceeded and keeps serving', async () => {
+    const conn = new Connection(await connectUnix(resolveHome(a.home).apiSocket), { name: 'hostile' })
+    const host = conn.bootstrap(HostClient)
+    try {
+      const before = rssMiB(b.child.pid!)
+      using remote = host.peer(p => { p.peer = b.peer })
+      using c = remote.pipeline.host.cluster()
+      using ans = c.pipeline.view.ls(p => { zeroSizeList(p, 0, 'void') })
+      await assert.rejects(async () => await ans, (err: Error) => err instanceof LimitExceeded && /traversal limit/.test(err.message))
+      assert.equal((await b.ls()).length, 2)
+      assert.equal((await a.ls()).length, 2)
+      assert.ok(rssMiB(b.child.pid!) < before + 64, `RSS ${before} -> ${rssMiB(b.child.pid!)} MiB`)
+    } finally {
+      host.release()
+      conn.close('done')
+    }
   })
 })
