@@ -1,10 +1,11 @@
 // Bytes that many holders share: all the messages the channels of one host hold, say.
 import { LimitExceeded } from '../errors.js'
+import { DEFAULT_CHAN_LIMITS } from './limits.js'
 
 export class ByteBudget {
   private used = 0
 
-  constructor (readonly bytes: number, private readonly what: string) {}
+  constructor (public bytes: number, private readonly what: string) {}
 
   get inUse (): number { return this.used }
 
@@ -25,14 +26,10 @@ export class ByteBudget {
   exceeded (n: number): LimitExceeded {
     return new LimitExceeded(`${this.what} would hold ${this.used + n} bytes (budget ${this.bytes})`)
   }
-
-  private static readonly byKey = new Map<string, ByteBudget>()
-
-  /** The budget every user in the process (one node per process: the node's) shares for `what`. */
-  static shared (bytes: number, what: string): ByteBudget {
-    const key = `${what}\0${bytes}`
-    let b = ByteBudget.byKey.get(key)
-    if (b === undefined) ByteBudget.byKey.set(key, b = new ByteBudget(bytes, what))
-    return b
-  }
 }
+
+/**
+ * The bytes all the channels of this process (one node per process: its host) that know their
+ * messages' sizes may hold; the node sets its size at start (`ww start --max-buffered-bytes`).
+ */
+export const hostChanBudget = new ByteBudget(DEFAULT_CHAN_LIMITS.maxBufferedBytes, "this host's channels")

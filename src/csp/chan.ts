@@ -21,7 +21,7 @@
 import { logger } from '../log.js'
 import { Canceled, Closed, InvalidArgument, LimitExceeded } from '../errors.js'
 import { DEFAULT_CHAN_LIMITS, type ChanLimits } from './limits.js'
-import { ByteBudget } from './byte-budget.js'
+import { hostChanBudget, type ByteBudget } from './byte-budget.js'
 import { Ring } from './ring.js'
 import { WaitList, type Waiter } from './waitlist.js'
 
@@ -58,8 +58,10 @@ export interface ChanOptions<T> {
   limits?: Partial<ChanLimits>
   /** Called once for each message the channel drops undelivered (buffered at drop()). */
   release?: (msg: T) => void
-  /** A message's bytes: given, what the channel holds counts against the host's maxBufferedBytes. */
+  /** A message's bytes: given, what the channel holds counts against `budget`. */
   sizeOf?: (msg: T) => number
+  /** What the messages held count against (with sizeOf); default: the host's (hostChanBudget, maxBufferedBytes). */
+  budget?: ByteBudget
 }
 
 interface Pending<R> extends Waiter {
@@ -95,7 +97,7 @@ export class Chan<T> implements Sender<T>, Recver<T>, Closer {
     this.capacity = capacity
     this.releaseHook = opts.release
     this.sizeOf = opts.sizeOf
-    this.budget = opts.sizeOf === undefined ? undefined : ByteBudget.shared(this.limits.maxBufferedBytes, "this host's channels")
+    this.budget = opts.sizeOf === undefined ? undefined : opts.budget ?? hostChanBudget
     this.buffer = new Ring<T>(Math.min(capacity, 16))
   }
 

@@ -12,7 +12,7 @@ export interface ChanLimits {
   /**
    * Bytes of messages the channels of one host (process) may hold together, buffered or in waiting senders;
    * a send past it fails with LimitExceeded. Counted for channels that know their messages' sizes (the
-   * Chan capabilities and guests' channels).
+   * Chan capabilities and guests' channels). The default size of hostChanBudget (byte-budget.ts).
    */
   maxBufferedBytes: number
 }

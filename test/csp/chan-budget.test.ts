@@ -6,10 +6,10 @@ import { ByteBudget } from '../../src/csp/byte-budget.js'
 import { LimitExceeded } from '../../src/errors.js'
 
 const KiB = 1024
-const limits = { maxBufferedBytes: 10 * KiB + 1 } // a budget of its own (budgets are shared by size)
-const budget = (): ByteBudget => ByteBudget.shared(limits.maxBufferedBytes, "this host's channels")
+const shared = new ByteBudget(10 * KiB + 1, "this host's channels")
+const budget = (): ByteBudget => shared
 const msg = (n: number): Uint8Array => new Uint8Array(n)
-const chan = (capacity: number): Chan<Uint8Array> => new Chan<Uint8Array>(capacity, { limits, sizeOf: m => m.byteLength })
+const chan = (capacity: number): Chan<Uint8Array> => new Chan<Uint8Array>(capacity, { budget: shared, sizeOf: m => m.byteLength })
 
 describe('csp: the host budget of buffered message bytes', () => {
   afterEach(() => { assert.equal(budget().inUse, 0, 'every test gives back what it held') })
@@ -64,7 +64,7 @@ describe('csp: the host budget of buffered message bytes', () => {
   })
 
   it('a channel that does not know its message sizes counts nothing', async () => {
-    const a = new Chan<Uint8Array>(10, { limits })
+    const a = new Chan<Uint8Array>(10, { budget: shared })
     for (let i = 0; i < 10; i++) await a.send(msg(10 * KiB))
     assert.equal(budget().inUse, 0)
   })

@@ -3,6 +3,7 @@
 // LimitExceeded, through the API and through the CLI (one line, exit 1), and the node's RSS stays
 // within the two budgets.
 import assert from 'node:assert/strict'
+import { rmSync } from 'node:fs'
 import { DEFAULT_ANCHOR_LIMITS } from '../../src/anchor/limits.js'
 import { DEFAULT_CHAN_LIMITS } from '../../src/csp/limits.js'
 import { LimitExceeded } from '../../src/errors.js'
@@ -87,5 +88,37 @@ describe('host: stored values and buffered messages stay within their budgets', 
     assert.equal(got.status, 0, got.stderr)
     const again = await wwAsync(['send', `/${node.peer}/inbox`, 'one more', '--home', node.home])
     assert.equal(again.status, 0, again.stderr) // a message received made room
+  })
+})
+
+describe('host: ww start --max-stored-bytes / --max-buffered-bytes', function () {
+  this.timeout(300_000)
+  let node: CliNode
+
+  before(async () => { node = await CliNode.start(tempHome(), '--max-stored-bytes', '100k', '--max-buffered-bytes', '1k') })
+  after(async () => { await node?.stop(); node?.cleanup() })
+
+  it('a node started with smaller budgets refuses past them: one line naming the budget, exit 1', async () => {
+    const v = 'x'.repeat(60_000)
+    const first = await wwAsync(['store', `/${node.peer}/a`, '--bytes', v, '--home', node.home])
+    assert.equal(first.status, 0, first.stderr)
+    const second = await wwAsync(['store', `/${node.peer}/b`, '--bytes', v, '--home', node.home])
+    assert.equal(second.status, 1)
+    assert.equal(second.stderr, 'ww: the anchors of this host would hold 120000 bytes of values (maxStoredBytes 102400)\n')
+
+    assert.equal((await wwAsync(['mkchan', `/${node.peer}/c`, '--cap', '10', '--home', node.home])).status, 0)
+    const m = 'y'.repeat(600)
+    assert.equal((await wwAsync(['send', `/${node.peer}/c`, m, '--home', node.home])).status, 0)
+    const over = await wwAsync(['send', `/${node.peer}/c`, m, '--home', node.home])
+    assert.equal(over.status, 1)
+    assert.equal(over.stderr, "ww: this host's channels would hold 1200 bytes (budget 1024)\n")
+  })
+
+  it('a size that is not one is a usage error (exit 2), before anything starts', async () => {
+    const home = tempHome()
+    const r = await wwAsync(['start', '--home', home, '--max-buffered-bytes', 'lots'])
+    rmSync(home, { recursive: true, force: true })
+    assert.equal(r.status, 2)
+    assert.equal(r.stderr, 'ww: --max-buffered-bytes must be a positive number of bytes, optionally with k, m or g (KiB, MiB, GiB), got "lots"\n')
   })
 })
