@@ -27,7 +27,7 @@ export const hostLimits = {
    * or `ww logs -f` waits legitimately, and the socket is the owner's (0600); a frame begun and not finished is
    * timed out by the RPC layer (frameTimeoutMs).
    */
-  apiConnectionsMax: 256,
+  apiConnectionsMax: 512,
   /** Most `k=v` terms a View.ls (`ww ls / --where ...`) may carry. */
   lsWhereMax: 64
 } as const
