@@ -7,8 +7,14 @@
 // capnp-es reads every list length (iteration, toArray, map, generated getters' callers) through
 // the `length` getter of its List class; this module replaces that getter once, at load, for every
 // list in the process (received or built: a list we built is inside its segment and small).
+//
+// One read allocates before any length is asked: capnp-es's getList, reading a struct list whose
+// elements are smaller than the reader's struct, copies it into a new list of the reader's size
+// (2^26 zero-size elements read as 16-byte structs: 1 GiB). Allocation in a received message is
+// therefore charged to its traversal limit too (Segment.allocate, below).
 import * as capnp from 'capnp-es'
 import { InvalidArgument, LimitExceeded } from '../errors.js'
+import { receivedArenas } from './message.js'
 
 const { followFars, getContent, getTargetCompositeListTag } = capnp.utils
 type Ptr = capnp.Pointer
@@ -18,12 +24,25 @@ const COMPOSITE = 7
 /** Bits per element of each non-composite element size (0 void, 1 bit, 2..5 bytes 1/2/4/8, 6 pointer). */
 const elementBits = [0, 1, 8, 16, 32, 64, 64]
 
-interface Traversal { traversalLimit: number }
+interface Traversal { traversalLimit: number, arena: object }
 
 function charge (p: Ptr, words: number): void {
   const state = p.segment.message._capnp as unknown as Traversal
   state.traversalLimit -= words * 8
   if (state.traversalLimit <= 0) throw new LimitExceeded(`message reads more words than its traversal limit (a list of ${words} zero-size elements)`)
+}
+
+type Segment = ReturnType<capnp.Message['getSegment']>
+const segmentPrototype = Object.getPrototypeOf(new capnp.Message().getSegment(0)) as Segment
+const allocate = segmentPrototype.allocate
+if (typeof allocate !== 'function') throw new Error('capnp-es Segment has no allocate to guard')
+segmentPrototype.allocate = function (this: Segment, byteLength: number) {
+  const state = this.message._capnp as unknown as Traversal
+  if (receivedArenas.has(state.arena)) {
+    state.traversalLimit -= byteLength
+    if (state.traversalLimit <= 0) throw new LimitExceeded(`reading a received message would allocate more than its traversal limit (${byteLength} bytes at once)`)
+  }
+  return allocate.call(this, byteLength)
 }
 
 /** The element count of list `p` once its bytes are known to lie in its segment (zero-size elements charged). */
