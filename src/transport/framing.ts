@@ -145,8 +145,11 @@ export class FrameDecoder {
       if (live + chunk.byteLength <= this.buf.byteLength && this.start > 0) {
         this.buf.copyWithin(0, this.start, this.end)
       } else {
-        // the whole frame at once when its size is known, else doubling
-        const size = this.expected >= live + chunk.byteLength ? this.expected : Math.max(live + chunk.byteLength, this.buf.byteLength * 2, 4096)
+        // doubling, never past the frame's size once known: what is held (and charged) is at most
+        // twice what arrived, so a header claiming 64 MiB does not take 64 MiB of the budget
+        const need = live + chunk.byteLength
+        const doubled = Math.max(need, this.buf.byteLength * 2, 4096)
+        const size = this.expected >= need ? Math.min(doubled, this.expected) : doubled
         this.limits.budget?.take(size - this.buf.byteLength)
         const grown = new Uint8Array(size)
         grown.set(this.buf.subarray(this.start, this.end))
