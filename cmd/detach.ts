@@ -17,7 +17,8 @@ const sleep = async (ms: number): Promise<void> => await new Promise(resolve => 
 
 /** The arguments that start the same node in the foreground, its home made absolute. */
 function foregroundArgs (flags: StartFlags, home: Home): string[] {
-  const args = ['start', '--home', home.dir, '--ns', flags.ns, '--ttl', flags.ttl]
+  const args = ['start', '--home', home.dir, '--ns', flags.ns, '--ttl', flags.ttl,
+    '--max-stored-bytes', flags.maxStoredBytes, '--max-buffered-bytes', flags.maxBufferedBytes]
   for (const a of flags.listen ?? []) args.push('--listen', a)
   for (const a of flags.bootstrap ?? []) args.push('--bootstrap', a)
   for (const m of flags.meta ?? []) args.push('--meta', m)

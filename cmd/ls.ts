@@ -1,5 +1,6 @@
 import { Command } from 'commander'
 import { InvalidArgument } from '../src/errors.js'
+import { hostLimits } from '../src/host/limits.js'
 import { readHostRecord } from '../src/host/records.js'
 import type { HostClient } from '../src/schema/host.rpc.js'
 import { listAnchor } from './anchor.js'
@@ -18,7 +19,7 @@ export function lsCommand (): Command {
     .description('list what is at PATH: "/" lists the live hosts, one /<peer ID> per line; other paths list an anchor\'s children and what each holds')
     .argument('[path]', 'an anchor path', '/')
     .addOption(homeOption())
-    .option('--where <k=v>', 'only hosts whose meta has this pair; repeatable', collect)
+    .option('--where <k=v>', `only hosts whose meta has this pair; repeatable, at most ${hostLimits.lsWhereMax} (lsWhereMax)`, collect)
     .option('--json', 'print objects, one JSON array')
     .option('-R, --recursive', `every anchor below PATH, one "path<TAB>kind" line each (with --json: {path, kind, children}); at most ${maxListEntries} anchors (maxListEntries)`)
     .option('--depth <n>', `with -R: how many levels below PATH, 1 to ${maxListDepth} (maxListDepth)`)

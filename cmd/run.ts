@@ -6,6 +6,7 @@ import { basename } from 'node:path'
 import { Command } from 'commander'
 import { Closed, InvalidArgument, NotFound } from '../src/errors.js'
 import { readExitStatus } from '../src/host/exit-status.js'
+import { hostLimits } from '../src/host/limits.js'
 import { serveModuleSource, serveSpawnProgress, writeSpawnRequest } from '../src/host/spawn-request.js'
 import type { PrepareStep } from '../src/proc/module-cache.js'
 import type { ExitStatus } from '../src/proc/signals.js'
@@ -49,7 +50,7 @@ export function runCommand (): Command {
       `a step that takes over ${PROGRESS_AFTER_MS} ms prints one line to stderr. ` +
       'With -d the proc runs on by itself: ww run prints its ID once it has started; ww logs ID shows its output, ww wait ID waits for its end')
     .argument('<file>', 'the .wasm module (wasm32-wasi); sent by SHA-256, its bytes only to a host that lacks them')
-    .argument('[args...]', 'the guest\'s arguments (put them after --)')
+    .argument('[args...]', `the guest's arguments (put them after --); at most ${hostLimits.spawnArgsMax} (spawnArgsMax)`)
     .addOption(homeOption())
     .option('-d, --detach', 'start the proc and print its ID (<peer>/<pid>) instead of waiting for it; its input is empty and its output ' +
       'goes to its log (ww logs)')
@@ -58,7 +59,7 @@ export function runCommand (): Command {
     .option('--mem <size>', 'memory maximum, e.g. 16M, 1G, 65536 (default 64M)')
     .option('--fuel <n>', 'fuel budget: one unit per function entry and per loop iteration, not per instruction (default unlimited)')
     .option('--timeout <seconds>', 'wall-clock limit (default none)')
-    .option('--env <K=V>', 'an environment variable for the guest; repeatable', collect)
+    .option('--env <K=V>', `an environment variable for the guest; repeatable, at most ${hostLimits.spawnEnvMax} (spawnEnvMax)`, collect)
     .option('--root <path>', 'the anchor the guest sees as "/" (default the cluster root, where /peer is the host it runs on)')
     .option('--stdin', 'forward this process\'s stdin to the guest even when it is a terminal (by default it is forwarded ' +
       'when it is not one: a pipe or a file); the guest reads end of file when stdin ends')

@@ -1,14 +1,17 @@
 import { Command, Option } from 'commander'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { DEFAULT_ANCHOR_LIMITS } from '../src/anchor/limits.js'
 import { clusterLimits } from '../src/cluster/limits.js'
 import { readSwarmKey, type SwarmKey } from '../src/cluster/swarm-key.js'
+import { DEFAULT_CHAN_LIMITS } from '../src/csp/limits.js'
 import { InvalidArgument } from '../src/errors.js'
 import { resolveHome } from '../src/host/home.js'
 import { hostLimits } from '../src/host/limits.js'
 import { startDetached } from './detach.js'
 import { EXIT } from './exit-codes.js'
 import { collect, homeOption } from './home-option.js'
+import { formatByteSize, parseByteSize } from './byte-size.js'
 import { NodeLog } from './node-log.js'
 import { version } from './version.js'
 
@@ -24,6 +27,8 @@ export interface StartFlags {
   quiet?: boolean
   detach?: boolean
   swarmKey?: string
+  maxStoredBytes: string
+  maxBufferedBytes: string
 }
 
 type NodeModules = typeof import('../src/host/node.js') & typeof import('../src/host/home.js')
@@ -78,12 +83,16 @@ export function startCommand (): Command {
     .option('--meta <k=v>', 'tag this host, repeatable (see ww ls --where)', collect)
     .addOption(new Option('--ttl <seconds>', `heartbeat time to live, ${seconds(clusterLimits.minTtlMs)} to ${seconds(clusterLimits.maxTtlMs)}: others drop this host this long after its last heartbeat`).default('10'))
     .option('--swarm-key <file>', 'private cluster: protect every connection with this swarm key (default: <home>/swarm.key when present)')
+    .addOption(new Option('--max-stored-bytes <size>', 'bytes all values stored at this host\'s anchors may hold together (maxStoredBytes); a store past it fails LimitExceeded; k, m, g suffixes').default(formatByteSize(DEFAULT_ANCHOR_LIMITS.maxStoredBytes)))
+    .addOption(new Option('--max-buffered-bytes <size>', 'bytes all messages waiting in this host\'s channels may hold together (maxBufferedBytes); a send past it fails LimitExceeded').default(formatByteSize(DEFAULT_CHAN_LIMITS.maxBufferedBytes)))
     .option('--json', 'print the peer ID and addresses as JSON')
     .option('-q, --quiet', 'after the peer/listen lines, print only warnings and errors')
     .option('-d, --detach', `run in the background, its output appended to <home>/ww.log; return once it answers (at most ${seconds(hostLimits.detachReadyMs)}) and, with --bootstrap, has joined (else warn after ${seconds(hostLimits.detachJoinMs)})`)
     .addHelpText('after', afterHelp)
     .action(async (flags: StartFlags) => {
       const ttlMs = parseTtl(flags.ttl)
+      parseByteSize(flags.maxStoredBytes, '--max-stored-bytes')
+      parseByteSize(flags.maxBufferedBytes, '--max-buffered-bytes')
       // Checked here, before a detached node starts: a bad key file is one line and exit 2 either way.
       const swarmKey = findSwarmKey(flags)
       if (flags.detach === true) await startDetached({ ...flags, swarmKey: swarmKey?.file })
@@ -144,6 +153,8 @@ async function runNode (flags: StartFlags, ttlMs: number, swarmKey: SwarmKey | u
     meta: flags.meta,
     ttlMs,
     swarmKey,
+    maxStoredBytes: parseByteSize(flags.maxStoredBytes, '--max-stored-bytes'),
+    maxBufferedBytes: parseByteSize(flags.maxBufferedBytes, '--max-buffered-bytes'),
     version,
     onNotice: n => { say.notice(n, flags.ns) }
   })

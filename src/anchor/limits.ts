@@ -11,6 +11,8 @@ export interface AnchorLimits {
   maxChildren: number
   /** Largest bytes value one anchor may hold. */
   maxValueBytes: number
+  /** Bytes all the bytes values of one tree (a host's) may hold together; a store past it fails with LimitExceeded. */
+  maxStoredBytes: number
 }
 
 export const DEFAULT_ANCHOR_LIMITS: Readonly<AnchorLimits> = Object.freeze({
@@ -18,7 +20,8 @@ export const DEFAULT_ANCHOR_LIMITS: Readonly<AnchorLimits> = Object.freeze({
   maxComponentLength: 255,
   maxDepth: 64,
   maxChildren: 4096,
-  maxValueBytes: 1 << 20
+  maxValueBytes: 1 << 20,
+  maxStoredBytes: 256 << 20
 })
 
 /** Limits of a recursive listing (`ww ls -R`), which a client makes by looking up each anchor with children. */

@@ -74,6 +74,8 @@ export class AnchorTree<C = unknown> {
   private readonly rootNode: AnchorNode<C>
   private nodes = 1
   private dropped = false
+  /** @internal Bytes of the bytes values stored in the tree. */
+  storedBytes = 0
 
   /** Where the tree sits in a larger namespace ("/<peer>" for a host's tree in the cluster), for the paths it reports. */
   readonly mount: string
@@ -93,6 +95,9 @@ export class AnchorTree<C = unknown> {
   /** How many anchors exist, the root included. */
   get size (): number { return this.nodes }
 
+  /** Bytes of the bytes values the tree holds (counted against maxStoredBytes). */
+  get bytesStored (): number { return this.storedBytes }
+
   get isDropped (): boolean { return this.dropped }
 
   /** Releases every value in the tree; every later operation on its references fails with Closed. */
@@ -108,6 +113,7 @@ export class AnchorTree<C = unknown> {
       n.children.clear()
     }
     this.nodes = 1
+    this.storedBytes = 0
   }
 
   /** @internal */
@@ -226,6 +232,11 @@ export class AnchorRef<C = unknown> {
     if (value !== undefined && old !== undefined && opts.overwrite !== true) {
       throw new Occupied(`anchor ${this.node.path(this.tree.mount)} already holds a ${old.kind} value`)
     }
+    const grows = bytesOf(value) - bytesOf(old)
+    if (grows > 0 && this.tree.storedBytes + grows > this.tree.limits.maxStoredBytes) {
+      throw new LimitExceeded(`the anchors of this host would hold ${this.tree.storedBytes + grows} bytes of values (maxStoredBytes ${this.tree.limits.maxStoredBytes})`)
+    }
+    this.tree.storedBytes += grows
     this.node.value = value?.kind === 'bytes' ? { kind: 'bytes', bytes: value.bytes.slice() } : value
     if (old !== undefined && old !== value) releaseValue(old)
     // A cleared anchor with no holder and no children goes away (this ref still holds it, but
@@ -266,6 +277,8 @@ export class AnchorRef<C = unknown> {
     if (!CAP_KINDS.includes(value.kind)) throw new InvalidArgument(`unknown value kind ${JSON.stringify(value.kind)}`)
   }
 }
+
+const bytesOf = (value: AnchorValue<any> | undefined): number => value?.kind === 'bytes' ? value.bytes.byteLength : 0
 
 function releaseValue (value: AnchorValue<any>): void {
   if (value.kind === 'bytes' || value.release === undefined) return

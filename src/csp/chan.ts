@@ -21,6 +21,7 @@
 import { logger } from '../log.js'
 import { Canceled, Closed, InvalidArgument, LimitExceeded } from '../errors.js'
 import { DEFAULT_CHAN_LIMITS, type ChanLimits } from './limits.js'
+import { hostChanBudget, type ByteBudget } from './byte-budget.js'
 import { Ring } from './ring.js'
 import { WaitList, type Waiter } from './waitlist.js'
 
@@ -57,6 +58,10 @@ export interface ChanOptions<T> {
   limits?: Partial<ChanLimits>
   /** Called once for each message the channel drops undelivered (buffered at drop()). */
   release?: (msg: T) => void
+  /** A message's bytes: given, what the channel holds counts against `budget`. */
+  sizeOf?: (msg: T) => number
+  /** What the messages held count against (with sizeOf); default: the host's (hostChanBudget, maxBufferedBytes). */
+  budget?: ByteBudget
 }
 
 interface Pending<R> extends Waiter {
@@ -78,6 +83,8 @@ export class Chan<T> implements Sender<T>, Recver<T>, Closer {
   private readonly recvers = new WaitList<RecvWaiter<T>>()
   private closed = false
   private dropped = false
+  private readonly sizeOf: ((msg: T) => number) | undefined
+  private readonly budget: ByteBudget | undefined
 
   constructor (capacity = 0, opts: ChanOptions<T> = {}) {
     this.limits = { ...DEFAULT_CHAN_LIMITS, ...opts.limits }
@@ -89,6 +96,8 @@ export class Chan<T> implements Sender<T>, Recver<T>, Closer {
     }
     this.capacity = capacity
     this.releaseHook = opts.release
+    this.sizeOf = opts.sizeOf
+    this.budget = opts.sizeOf === undefined ? undefined : opts.budget ?? hostChanBudget
     this.buffer = new Ring<T>(Math.min(capacity, 16))
   }
 
@@ -99,7 +108,14 @@ export class Chan<T> implements Sender<T>, Recver<T>, Closer {
     if (this.senders.length >= this.limits.maxWaitingSenders) {
       return Promise.reject(new LimitExceeded(`more than maxWaitingSenders ${this.limits.maxWaitingSenders} senders waiting`))
     }
-    return this.wait(this.senders, 'send', opts.signal, { msg } as SendWaiter<T>)
+    if (this.budget === undefined) return this.wait(this.senders, 'send', opts.signal, { msg } as SendWaiter<T>)
+    const size = this.sizeOf!(msg)
+    if (!this.budget.fits(size)) return Promise.reject(this.budget.exceeded(size))
+    this.budget.take(size) // a waiting sender's message is held too; given back if it is never taken
+    return this.wait<void, SendWaiter<T>>(this.senders, 'send', opts.signal, { msg } as SendWaiter<T>).catch((err: unknown) => {
+      this.budget!.give(size)
+      throw err
+    })
   }
 
   recv (opts: OpOptions = {}): Promise<T> {
@@ -128,10 +144,20 @@ export class Chan<T> implements Sender<T>, Recver<T>, Closer {
       return true
     }
     if (this.senders.length === 0 && this.buffer.length < this.capacity) {
+      if (this.budget !== undefined) {
+        const size = this.sizeOf!(msg)
+        if (!this.budget.fits(size)) return false // send() then fails LimitExceeded
+        this.budget.take(size)
+      }
       this.buffer.push(msg)
       return true
     }
     return false
+  }
+
+  /** The message left the channel's keeping (handed out, or released). */
+  private unhold (msg: T): void {
+    if (this.budget !== undefined) this.budget.give(this.sizeOf!(msg))
   }
 
   /**
@@ -149,6 +175,7 @@ export class Chan<T> implements Sender<T>, Recver<T>, Closer {
   private take (): T {
     if (this.buffer.length > 0) {
       const msg = this.buffer.shift() as T
+      this.unhold(msg)
       // Room was made: the longest-waiting sender's message moves into the buffer (unless
       // putBack overfilled it: a rendezvous sender still waits for a receiver of its own).
       const s = this.buffer.length < this.capacity ? this.senders.shift() : undefined
@@ -163,6 +190,7 @@ export class Chan<T> implements Sender<T>, Recver<T>, Closer {
     const s = this.senders.shift() as SendWaiter<T>
     settle(s)
     s.resolve()
+    this.unhold(s.msg)
     return s.msg
   }
 
@@ -182,6 +210,7 @@ export class Chan<T> implements Sender<T>, Recver<T>, Closer {
       r.resolve(msg)
       return
     }
+    if (this.budget !== undefined) this.budget.force(this.sizeOf!(msg))
     this.buffer.unshift(msg)
   }
 
@@ -204,7 +233,10 @@ export class Chan<T> implements Sender<T>, Recver<T>, Closer {
   drop (): void {
     this.close()
     this.dropped = true
-    for (const msg of this.buffer.drain()) this.release(msg)
+    for (const msg of this.buffer.drain()) {
+      this.unhold(msg)
+      this.release(msg)
+    }
   }
 
   get isClosed (): boolean { return this.closed }

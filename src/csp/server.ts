@@ -19,7 +19,7 @@ import {
 } from '../schema/channel.rpc.js'
 import { Chan, type ChanOptions } from './chan.js'
 import { DEFAULT_CHAN_LIMITS, type ChanLimits } from './limits.js'
-import { readMessage, releaseMessage, writeMessage, type ChanMessage } from './wire.js'
+import { messageBytes, readMessage, releaseMessage, writeMessage, type ChanMessage } from './wire.js'
 
 type Handlers = SenderServer & RecverServer & CloserServer & Pick<ChanServer, 'stat'>
 
@@ -34,7 +34,7 @@ function deliver (results: Parameters<RecverServer['recv']>[1], msg: ChanMessage
 
 /** Serves a new channel of the given capacity; the returned Chan capability is yours to release. */
 export function serveChan (capacity = 0, opts: Pick<ChanOptions<ChanMessage>, 'limits'> = {}): ChanClient {
-  return serveChanOf(new Chan<ChanMessage>(capacity, { ...opts, release: releaseMessage }), opts.limits)
+  return serveChanOf(new Chan<ChanMessage>(capacity, { ...opts, release: releaseMessage, sizeOf: messageBytes }), opts.limits)
 }
 
 /** Serves an existing Chan; it is dropped when the last facet goes. */

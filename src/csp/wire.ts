@@ -40,3 +40,8 @@ export function releaseMessage (msg: ChanMessage): void {
   msg.cap?.release()
   msg.cap = null
 }
+
+/** A message's bytes, as the host's channel budget counts them. */
+export function messageBytes (msg: ChanMessage): number {
+  return msg.data.byteLength
+}

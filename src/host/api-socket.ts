@@ -23,6 +23,11 @@ export async function serveApiSocket (path: string, bootstrap: Capability): Prom
   const conns = new Set<Connection>()
   const sockets = new Set<Socket>()
   const server: Server = await listenUnix(path, (transport) => {
+    if (conns.size >= hostLimits.apiConnectionsMax) {
+      // told why, not just hung up on: the client's command prints the reason
+      new Connection(transport, { name: 'api' }).close(`it already holds ${hostLimits.apiConnectionsMax} API connections (apiConnectionsMax); retry once some have closed`)
+      return
+    }
     const c = new Connection(transport, { bootstrap, name: 'api' })
     conns.add(c)
     void c.closed.then(() => conns.delete(c))

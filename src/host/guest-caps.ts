@@ -14,7 +14,7 @@
 
 import { Chan, type OpOptions } from '../csp/index.js'
 import { serveChanOf } from '../csp/server.js'
-import { readMessage, releaseMessage, writeMessage, type ChanMessage } from '../csp/wire.js'
+import { messageBytes, readMessage, releaseMessage, writeMessage, type ChanMessage } from '../csp/wire.js'
 import { InvalidArgument, Unimplemented } from '../errors.js'
 import { trySendNow } from '../proc/send-now.js'
 import type { Cap, CapRef, ChanCap, Message, ProcCap, RecverCap, SenderCap } from '../proc/index.js'
@@ -93,7 +93,7 @@ export class CapScope {
   /** A new channel on this host, as the guest's ChanCap (exportable as a Chan capability). */
   chan (capacity: number): ChanCap {
     const lease = new Lease(this)
-    const chan = new Chan<ChanMessage>(capacity, { release: releaseMessage })
+    const chan = new Chan<ChanMessage>(capacity, { release: releaseMessage, sizeOf: messageBytes })
     const client = lease.hold(serveChanOf(chan))
     localFacets.set(client.hook.resolved(), { chan, kind: 'chan' })
     const facets: { sender?: Capability, recver?: Capability } = {}

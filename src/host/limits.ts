@@ -17,5 +17,17 @@ export const hostLimits = {
   /** `ww start --detach` waits this long for the node's API socket to answer. */
   detachReadyMs: 60_000,
   /** `ww start --detach --bootstrap ...` then waits this long for the node to list another host (else it warns). */
-  detachJoinMs: 15_000
+  detachJoinMs: 15_000,
+  /** Most arguments a spawn request may carry (a longer list is refused with LimitExceeded before it is read). */
+  spawnArgsMax: 4096,
+  /** Most environment entries a spawn request may carry. */
+  spawnEnvMax: 4096,
+  /**
+   * Most connections the API socket holds at once; one more is closed as it arrives. No idle timeout: a `ww recv`
+   * or `ww logs -f` waits legitimately, and the socket is the owner's (0600); a frame begun and not finished is
+   * timed out by the RPC layer (frameTimeoutMs).
+   */
+  apiConnectionsMax: 512,
+  /** Most `k=v` terms a View.ls (`ww ls / --where ...`) may carry. */
+  lsWhereMax: 64
 } as const

@@ -3,6 +3,7 @@ import { hostname as osHostname } from 'node:os'
 import { logger } from '@libp2p/logger'
 import { AnchorTree, SELF_COMPONENT, ServedTree, serveClusterRoot } from '../anchor/index.js'
 import { ClusterNode, normalizeMeta, rpcProtocol, type ClusterNodeOptions, type ClusterNotice } from '../cluster/index.js'
+import { hostChanBudget } from '../csp/index.js'
 import { InvalidArgument, LimitExceeded, NotFound } from '../errors.js'
 import { Connection, type Capability } from '../rpc/index.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
@@ -31,6 +32,10 @@ export interface NodeOptions extends Pick<ClusterNodeOptions, 'namespace' | 'lis
   api?: boolean
   version?: string
   onNotice?: (notice: NodeNotice) => void
+  /** Bytes the values stored at this host's anchors may hold together (default DEFAULT_ANCHOR_LIMITS.maxStoredBytes). */
+  maxStoredBytes?: number
+  /** Bytes the messages held in this host's channels may hold together (default DEFAULT_CHAN_LIMITS.maxBufferedBytes). */
+  maxBufferedBytes?: number
 }
 
 export class WwNode {
@@ -58,14 +63,15 @@ export class WwNode {
     const unlock = lockHome(options.home)
     let cluster: ClusterNode | undefined
     try {
-      const { home, api: _api, version: _version, onNotice, ...clusterOptions } = options
+      const { home, api: _api, version: _version, onNotice, maxStoredBytes, maxBufferedBytes, ...clusterOptions } = options
+      if (maxBufferedBytes !== undefined) hostChanBudget.bytes = maxBufferedBytes
       const notice = onNotice ?? (() => {})
       cluster = await ClusterNode.start({ ...clusterOptions, home: home.dir, onNotice: notice })
       const c = cluster
       const instance = c.membership.instance
       const meta = normalizeMeta(options.meta ?? [])
       const peers = new PeerHosts(c)
-      const tree = new AnchorTree<Capability>({ mount: `/${c.peerId}` })
+      const tree = new AnchorTree<Capability>({ mount: `/${c.peerId}`, limits: maxStoredBytes === undefined ? {} : { maxStoredBytes } })
       const served = new ServedTree(tree)
       const local = served.root()
       const hosts = {

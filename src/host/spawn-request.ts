@@ -1,10 +1,11 @@
 // Building and reading SpawnRequest (schema proc.capnp), and the ModuleSource that ships a
 // module's bytes to a host that lacks them.
-import { ModuleNotFound } from '../errors.js'
+import { LimitExceeded, ModuleNotFound } from '../errors.js'
 import type { ModuleFetcher, PrepareStep, ProcLimits } from '../proc/index.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
 import { Module_Which, SpawnStep, type SpawnRequest } from '../schema/proc.js'
 import { Module$Caps, ModuleSourceClient, SpawnProgressClient, SpawnRequest$Caps } from '../schema/proc.rpc.js'
+import { hostLimits } from './limits.js'
 
 const hashHex = (h: Uint8Array): string => Buffer.from(h).toString('hex')
 
@@ -66,6 +67,10 @@ const wireStep: Record<PrepareStep, SpawnStep> = { fetching: SpawnStep.FETCHING,
 
 /** Reads a received SpawnRequest; the fetcher uses the borrowed source (call it before returning). */
 export function readSpawnRequest (r: SpawnRequest): ReadSpawn {
+  const args = r.args
+  const env = r.env
+  if (args.length > hostLimits.spawnArgsMax) throw new LimitExceeded(`spawn request has ${args.length} arguments (limit ${hostLimits.spawnArgsMax})`)
+  if (env.length > hostLimits.spawnEnvMax) throw new LimitExceeded(`spawn request has ${env.length} environment entries (limit ${hostLimits.spawnEnvMax})`)
   const m = r.module
   let module: ReadSpawn['module']
   if (m.which() === Module_Which.BYTES) {
@@ -86,8 +91,8 @@ export function readSpawnRequest (r: SpawnRequest): ReadSpawn {
   const progress = SpawnRequest$Caps.progress.has(r) ? SpawnRequest$Caps.progress.get(r) : undefined
   return {
     module,
-    args: [...r.args],
-    env: [...r.env],
+    args: [...args],
+    env: [...env],
     limits: r._hasLimits() ? { memoryBytes: num(r.limits.memoryBytes), fuel: num(r.limits.fuel), timeoutMs: num(r.limits.timeoutMs) } : {},
     name: r.name === '' ? undefined : r.name,
     stdin: r.stdin,

@@ -2,6 +2,8 @@
 import { logger } from '@libp2p/logger'
 import type { RoutingTable } from '../cluster/index.js'
 import { SubscriptionClient, View_Watch$Params$Caps, View_Watch$Results$Caps, ViewClient } from '../schema/cluster.rpc.js'
+import { LimitExceeded } from '../errors.js'
+import { hostLimits } from './limits.js'
 import { writeHostRecord } from './records.js'
 
 const log = logger('ww:host:view')
@@ -9,7 +11,9 @@ const log = logger('ww:host:view')
 export function serveView (table: RoutingTable): ViewClient {
   return ViewClient.serve({
     ls (params, results) {
-      const hosts = table.ls([...params.where])
+      const where = params.where
+      if (where.length > hostLimits.lsWhereMax) throw new LimitExceeded(`ls has ${where.length} where terms (limit ${hostLimits.lsWhereMax})`)
+      const hosts = table.ls([...where])
       const list = results._initHosts(hosts.length)
       hosts.forEach((h, i) => writeHostRecord(list.get(i), h))
     },

@@ -1,5 +1,6 @@
 // One two-party level-1 RPC connection over a MessageTransport: the four tables (questions,
 // answers, imports, exports), embargoes, and every rpc.capnp message of level 1.
+import './list-reads.js' // every list read is bounded (see there)
 import * as capnp from 'capnp-es'
 import * as rpc from 'capnp-es/capnp/rpc'
 import { logger } from '../log.js'
@@ -7,6 +8,7 @@ import { Canceled, Disconnected, InvalidArgument, LimitExceeded, Unimplemented, 
 import { ownSegment, type Received } from '../transport/framing.js'
 import type { FrameFill } from '../transport/batch-writer.js'
 import type { MessageTransport } from '../transport/transport.js'
+import { FrameBudget } from '../transport/frame-budget.js'
 import { type RpcLimits, resolveLimits } from './limits.js'
 import { type AnswerHook, type CapHook, type CapTable, ErrorHook, type OutCall, PendingAnswer, PromiseHook, Response,
   SettledAnswer, capTableOf, chainAnswer, followTransform, releaseAll, releaseCaps, setCapTable } from './hooks.js'
@@ -107,7 +109,7 @@ export class Connection {
       message: (segments) => { this.receive(segments) },
       segment: (view) => { this.receive(view) },
       closed: (err) => { this.shutdown(err ?? new Disconnected('connection closed')) }
-    }, this.limits)
+    }, { ...this.limits, budget: FrameBudget.shared(this.limits.incompleteFramesBytes) })
   }
 
   /** The peer's bootstrap capability (owned; pipelined until the answer arrives). */

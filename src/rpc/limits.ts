@@ -18,6 +18,13 @@ export interface RpcLimits {
   maxImports: number
   /** Bytes of `-> stream` calls in flight on one capability before the producer waits. */
   streamWindowBytes: number
+  /**
+   * Bytes all connections in the process (the node's) may buffer together for messages not yet fully
+   * arrived; a connection whose frame would pass it is aborted with LimitExceeded.
+   */
+  incompleteFramesBytes: number
+  /** A message begun but not complete after this long aborts its connection (Timeout). */
+  frameTimeoutMs: number
 }
 
 export const defaultRpcLimits: Readonly<RpcLimits> = Object.freeze({
@@ -29,7 +36,9 @@ export const defaultRpcLimits: Readonly<RpcLimits> = Object.freeze({
   maxAnswers: 65536,
   maxExports: 1 << 20,
   maxImports: 1 << 20,
-  streamWindowBytes: 256 << 10
+  streamWindowBytes: 256 << 10,
+  incompleteFramesBytes: 256 << 20,
+  frameTimeoutMs: 30_000
 })
 
 export function resolveLimits (partial?: Partial<RpcLimits>): RpcLimits {

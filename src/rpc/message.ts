@@ -84,11 +84,23 @@ export function singleSegmentMessage (buffer: ArrayBuffer, view?: DataView): cap
   return make(new SingleSegmentArena(buffer), [buffer], defaultTraversalLimit, buffer.byteLength, view)
 }
 
+/**
+ * The arenas of received messages: a reader that allocates in one (capnp-es upgrading a struct list
+ * whose elements are smaller than the reader's) is charged for it (list-reads.ts).
+ */
+export const receivedArenas = new WeakSet<object>()
+
+function receivedArena (buffers: ArrayBuffer[]): object {
+  const arena = { kind: 1, buffers }
+  receivedArenas.add(arena)
+  return arena
+}
+
 /** A received message over its segments (read only). */
 export function receivedMessage (segments: ArrayBuffer[], traversalLimit: number): capnp.Message {
   let msg: capnp.Message
   if (works) {
-    msg = make({ kind: 1, buffers: segments }, segments, traversalLimit)
+    msg = make(receivedArena(segments), segments, traversalLimit)
   } else {
     msg = new capnp.Message({ kind: 1, buffers: segments } as unknown as ArrayBuffer, false)
     msg._capnp.traversalLimit = traversalLimit
@@ -105,7 +117,7 @@ export function receivedInto (into: DataView, view: DataView, traversalLimit: nu
   if (!works) return undefined
   const buffer = into.buffer as ArrayBuffer
   new Uint8Array(buffer).set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength))
-  return make({ kind: 1, buffers: [buffer] }, [buffer], traversalLimit, view.byteLength, into)
+  return make(receivedArena([buffer]), [buffer], traversalLimit, view.byteLength, into)
 }
 
 /**

@@ -3,16 +3,21 @@
 import { FrameDecoder, type FrameLimits, ownSegment } from './framing.js'
 import type { MessageTransport, TransportHandler } from './transport.js'
 import { BatchWriter, type FrameFill } from './batch-writer.js'
+import { Timeout } from '../errors.js'
 
 export abstract class FramedTransport implements MessageTransport {
   protected done = false
   protected handler?: TransportHandler
   private decoder?: FrameDecoder
+  private frameTimeoutMs?: number
+  /** Runs while a frame is incomplete: fails the transport when the frame has not completed in time. */
+  private frameTimer?: ReturnType<typeof setTimeout>
   protected readonly writer = new BatchWriter((chunk) => { this.write(chunk) })
 
   start (handler: TransportHandler, limits: FrameLimits): void {
     this.handler = handler
     this.decoder = new FrameDecoder(limits)
+    this.frameTimeoutMs = limits.frameTimeoutMs
     this.started()
   }
 
@@ -45,6 +50,7 @@ export abstract class FramedTransport implements MessageTransport {
       this.fail(err as Error)
       return
     }
+    this.watchFrame(messages.length > 0)
     const handler = this.handler!
     for (const m of messages) {
       if (this.done) return
@@ -54,9 +60,23 @@ export abstract class FramedTransport implements MessageTransport {
     }
   }
 
+  /** (Re)starts the frame deadline when a frame is pending and none was, or a message just completed; stops it when nothing is pending. */
+  private watchFrame (completed: boolean): void {
+    const ms = this.frameTimeoutMs
+    if (ms === undefined) return
+    const pending = this.decoder!.pending > 0
+    if (this.frameTimer !== undefined && (completed || !pending)) { clearTimeout(this.frameTimer); this.frameTimer = undefined }
+    if (pending && this.frameTimer === undefined) {
+      this.frameTimer = setTimeout(() => { this.fail(new Timeout(`a message frame did not complete within ${ms} ms`)) }, ms)
+      this.frameTimer.unref?.()
+    }
+  }
+
   protected finish (err?: Error): void {
     if (this.done) return
     this.done = true
+    if (this.frameTimer !== undefined) clearTimeout(this.frameTimer)
+    this.decoder?.dispose()
     this.handler?.closed(err)
   }
 }

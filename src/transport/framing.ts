@@ -1,11 +1,19 @@
 // Standard Cap'n Proto stream framing: u32 (segment count - 1), u32 size in words per segment,
 // padding to 8 bytes, then the segments.
 import { LimitExceeded, InvalidArgument } from '../errors.js'
+import type { FrameBudget } from './frame-budget.js'
 
 export interface FrameLimits {
   maxMessageBytes: number
   maxSegments: number
+  /** Shared by the node's connections: the bytes their decoders may buffer together (none: unbounded). */
+  budget?: FrameBudget
+  /** A frame begun but not complete after this long fails its transport with Timeout (none: no deadline). */
+  frameTimeoutMs?: number
 }
+
+/** A decoder's buffer larger than this is dropped once it holds nothing (one large message must not pin its buffer). */
+const KEPT_BUFFER_BYTES = 64 << 10
 
 /** The segments of a message: each a whole ArrayBuffer (what capnp-es wants), word-aligned length. */
 export type Segments = ArrayBuffer[]
@@ -62,8 +70,19 @@ export class FrameDecoder {
   private bufView = new DataView(this.buf.buffer)
   private start = 0
   private end = 0
+  /** Bytes of the incomplete frame at `start`, once its header has arrived (else 0). */
+  private expected = 0
 
   constructor (private readonly limits: FrameLimits) {}
+
+  /** Returns the buffer's bytes to the budget; the decoder is not used after. */
+  dispose (): void {
+    this.limits.budget?.give(this.buf.byteLength)
+    this.buf = new Uint8Array(0)
+    this.bufView = new DataView(this.buf.buffer)
+    this.start = 0
+    this.end = 0
+  }
 
   /** Feeds bytes; returns the complete messages they finish (each segment copied into a buffer of its own). */
   push (chunk: Uint8Array): Segments[] {
@@ -96,6 +115,7 @@ export class FrameDecoder {
       this.start = 0
       this.end = 0
       if (o < chunk.byteLength) this.append(chunk.subarray(o))
+      else this.shrink()
       return out
     }
     this.append(chunk)
@@ -104,8 +124,15 @@ export class FrameDecoder {
       if (used === 0) break
       this.start += used
     }
-    if (this.start === this.end) { this.start = 0; this.end = 0 }
+    if (this.start === this.end) { this.start = 0; this.end = 0; this.shrink() }
     return out
+  }
+
+  private shrink (): void {
+    if (this.buf.byteLength <= KEPT_BUFFER_BYTES) return
+    this.limits.budget?.give(this.buf.byteLength)
+    this.buf = new Uint8Array(0)
+    this.bufView = new DataView(this.buf.buffer)
   }
 
   /** Bytes buffered of an incomplete message. */
@@ -118,7 +145,13 @@ export class FrameDecoder {
       if (live + chunk.byteLength <= this.buf.byteLength && this.start > 0) {
         this.buf.copyWithin(0, this.start, this.end)
       } else {
-        const grown = new Uint8Array(Math.max(live + chunk.byteLength, this.buf.byteLength * 2, 4096))
+        // doubling, never past the frame's size once known: what is held (and charged) is at most
+        // twice what arrived, so a header claiming 64 MiB does not take 64 MiB of the budget
+        const need = live + chunk.byteLength
+        const doubled = Math.max(need, this.buf.byteLength * 2, 4096)
+        const size = this.expected >= need ? Math.min(doubled, this.expected) : doubled
+        this.limits.budget?.take(size - this.buf.byteLength)
+        const grown = new Uint8Array(size)
         grown.set(this.buf.subarray(this.start, this.end))
         this.buf = grown
         this.bufView = new DataView(grown.buffer)
@@ -136,6 +169,7 @@ export class FrameDecoder {
    */
   private next (bytes: Uint8Array, dv: DataView, from: number, to: number, out: Received[]): number {
     const avail = to - from
+    this.expected = 0
     if (avail < 8) return 0
     const count = dv.getUint32(from, true) + 1
     if (count > this.limits.maxSegments) throw new LimitExceeded(`message has ${count} segments (limit ${this.limits.maxSegments})`)
@@ -145,7 +179,7 @@ export class FrameDecoder {
     for (let i = 0; i < count; i++) total += dv.getUint32(from + 4 + 4 * i, true) * 8
     if (total > this.limits.maxMessageBytes) throw new LimitExceeded(`message of ${total} bytes (limit ${this.limits.maxMessageBytes})`)
     if (dv.getUint32(from + 4, true) === 0) throw new InvalidArgument('first segment of a message is empty')
-    if (avail < total) return 0
+    if (avail < total) { this.expected = total; return 0 }
     // One segment: a view, copied later only if the reader needs a buffer of its own. Several:
     // each copied into an ArrayBuffer of its own (typed-array slice: about twice as fast as
     // ArrayBuffer.prototype.slice on Node 20).
