@@ -15,6 +15,8 @@ import { HostProcs } from './host-procs.js'
 import { hostLimits } from './limits.js'
 import { lockHome } from './lock.js'
 import { PeerHosts } from './peer-hosts.js'
+import { Policy, formatRights } from './policy.js'
+import { partsForPeer } from './policy-host.js'
 import { serveRouter } from './pubsub-server.js'
 import { serveView } from './view-server.js'
 
@@ -30,6 +32,8 @@ export interface NodeOptions extends Pick<ClusterNodeOptions, 'namespace' | 'lis
   /** Serve the API socket (default true). */
   api?: boolean
   version?: string
+  /** What remote peers may do (default: Policy.defaults, all rights with a swarm key, read without). */
+  policy?: Policy
   onNotice?: (notice: NodeNotice) => void
 }
 
@@ -58,7 +62,7 @@ export class WwNode {
     const unlock = lockHome(options.home)
     let cluster: ClusterNode | undefined
     try {
-      const { home, api: _api, version: _version, onNotice, ...clusterOptions } = options
+      const { home, api: _api, version: _version, policy: _policy, onNotice, ...clusterOptions } = options
       const notice = onNotice ?? (() => {})
       cluster = await ClusterNode.start({ ...clusterOptions, home: home.dir, onNotice: notice })
       const c = cluster
@@ -120,20 +124,30 @@ export class WwNode {
         },
         connect: async addr => await c.connect(addr, hostLimits.connectTimeoutMs)
       })
+      const policy = options.policy ?? Policy.defaults(options.swarmKey !== undefined)
+      log('policy: members %s, %d peers granted their own', formatRights(policy.members), policy.peers.size)
       const remoteHost = serveHost(parts)
-      view.release()
-      router.release()
-      executor.release()
+      // The parts stay held while the node runs: each restricted connection's Host is served from them.
+      const releaseParts = (): void => {
+        view.release()
+        router.release()
+        executor.release()
+      }
       await c.libp2p.handle(rpcProtocol(c.namespace), (stream, connection) => {
-        const conn = new Connection(libp2pTransport(stream), { bootstrap: remoteHost, name: 'libp2p' })
+        const peer = connection.remotePeer.toString()
+        // Each connection's bootstrap is a Host built for its peer: it holds only what the policy grants.
+        const rights = policy.rightsOf(peer)
+        const bootstrap = rights.size === 3 ? remoteHost.dup() : serveHost(partsForPeer(parts, c.peerId, peer, rights))
+        const conn = new Connection(libp2pTransport(stream), { bootstrap, name: 'libp2p' })
+        bootstrap.release()
         void conn.closed.then(() => {
           const err = conn.error
           if (err instanceof InvalidArgument || err instanceof LimitExceeded) {
-            notice({ type: 'rpc-aborted', peer: connection.remotePeer.toString(), reason: err.message })
+            notice({ type: 'rpc-aborted', peer, reason: err.message })
           }
         })
       })
-      node = new WwNode(c, host, remoteHost, peers, local, unlock, procs)
+      node = new WwNode(c, host, remoteHost, peers, local, () => { releaseParts(); unlock() }, procs)
       if (options.api !== false) node.api = await serveApiSocket(options.home.apiSocket, host)
       return node
     } catch (err) {

@@ -1,0 +1,33 @@
+// The Host a remote peer is handed: built from the node's parts for that peer's rights, holding only what
+// they grant (policy.ts says where each method falls). A peer with every right gets the parts unchanged.
+import { SELF_COMPONENT } from '../anchor/index.js'
+import type { HostParts } from './host-server.js'
+import { ALL_RIGHTS, lacks, type Rights } from './policy.js'
+import { restrictAnchor } from './policy-anchor.js'
+
+/** `parts` as `peer` may use them on the host `self`. */
+export function partsForPeer (parts: HostParts, self: string, peer: string, rights: Rights): HostParts {
+  if (ALL_RIGHTS.size === rights.size) return parts
+  const readOnly = rights.has('read') ? undefined : lacks(peer, 'read', 'reading this host')
+  const { root, local } = parts
+  return {
+    info: parts.info,
+    view: parts.view,
+    router: parts.router,
+    root: root === undefined ? undefined : () => restrictAnchor(root(), peer, rights),
+    local: local === undefined ? undefined : () => restrictAnchor(local(), peer, rights),
+    executor: rights.has('exec') ? parts.executor : undefined,
+    peer: async name => {
+      if (name === '' || name === self || name === SELF_COMPONENT) return undefined
+      throw lacks(peer, rights.has('read') ? 'write' : 'read', 'reaching other hosts through this one needs every right: dial them directly')
+    },
+    refused: {
+      info: readOnly,
+      root: readOnly,
+      local: readOnly,
+      cluster: readOnly,
+      pubsub: readOnly,
+      executor: rights.has('exec') ? undefined : lacks(peer, 'exec', 'running procs: spawn, ps, kill')
+    }
+  }
+}
