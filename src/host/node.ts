@@ -137,7 +137,13 @@ export class WwNode {
         const peer = connection.remotePeer.toString()
         // Each connection's bootstrap is a Host built for its peer: it holds only what the policy grants.
         const rights = policy.rightsOf(peer)
-        const bootstrap = rights.size === 3 ? remoteHost.dup() : serveHost(partsForPeer(parts, c.peerId, peer, rights))
+        let bootstrap = remoteHost.dup()
+        if (rights.size < 3) {
+          const forPeer = partsForPeer(parts, c.peerId, peer, rights, root => procs.serve(root))
+          bootstrap.release()
+          bootstrap = serveHost(forPeer)
+          forPeer.executor?.release()
+        }
         const conn = new Connection(libp2pTransport(stream), { bootstrap, name: 'libp2p' })
         bootstrap.release()
         void conn.closed.then(() => {

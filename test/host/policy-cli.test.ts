@@ -20,7 +20,7 @@ describe('host: what a remote peer may do (policy)', function () {
     await eventually(async () => (await a.ls()).includes(b.peer) && (await b.ls()).includes(a.peer), 60_000, 'both hosts')
   }
 
-  it('in an open cluster a remote peer may ls and load but not store, recv, send, rm, mkchan or run; granting exec in policy.toml lets it run', async () => {
+  it('in an open cluster a remote peer may ls and load but not store, recv, send, rm, mkchan or run; granting exec in policy.toml lets it run, with its own rights', async () => {
     let a = await CliNode.startWithPolicy(tempHome())
     const b = await CliNode.startWithPolicy(tempHome(), '--bootstrap', a.addrs[0])
     nodes.push(a, b)
@@ -59,6 +59,11 @@ describe('host: what a remote peer may do (policy)', function () {
     assert.equal(run.stdout, 'arg 1: granted\nGREETING=(unset)\n', run.stderr)
     assert.equal(run.status, 7) // hello's own exit code
     lacks(await fromB('store', onA('x'), '--bytes', 'v'), b.peer, 'write')
+    // A proc runs with its spawner's authority: B's proc on A cannot store in A's tree either.
+    const echo = await wwAsync(['run', '--home', b.home, guest('echo'), '--on', a.peer, '--', '/peer/echo', '1'])
+    assert.equal(echo.status, 1, echo.stderr)
+    assert.match(echo.stderr, new RegExp(`^echo: cannot store /peer/echo: PermissionDenied: peer ${b.peer} lacks 'write' on this host \\(storing\\)`, 'm'))
+    assert.equal(await ok(['ls', '/peer', '--home', a.home]), '') // a restarted node's tree starts empty
   })
 
   it('--grant overrides the policy file; a malformed policy file or --grant is one line, exit 2', async () => {
