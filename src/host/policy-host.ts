@@ -4,7 +4,7 @@ import { SELF_COMPONENT } from '../anchor/index.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
 import type { ExecutorClient } from '../schema/proc.rpc.js'
 import type { HostParts } from './host-server.js'
-import { ALL_RIGHTS, lacks, type Rights } from './policy.js'
+import { ALL_RIGHTS, RIGHTS, lacks, type Rights } from './policy.js'
 import { restrictAnchor } from './policy-anchor.js'
 
 /**
@@ -28,7 +28,7 @@ export function partsForPeer (
     executor: rights.has('exec') && peerRoot !== undefined ? executorRooted(peerRoot) : undefined,
     peer: async name => {
       if (name === '' || name === self || name === SELF_COMPONENT) return undefined
-      throw lacks(peer, rights.has('read') ? 'write' : 'read', 'reaching other hosts through this one needs every right: dial them directly')
+      throw lacks(peer, RIGHTS.find(r => !rights.has(r))!, 'reaching other hosts through this one needs every right: dial them directly')
     },
     refused: {
       info: readOnly,
