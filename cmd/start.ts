@@ -78,7 +78,7 @@ all three; without one, remote peers may only read. The policy file (--policy FI
 the members' one:
     members = ["read"]
     [peers]
-    12D3KooWAbc... = ["read", "exec"]
+    12D3KooWAbc = ["read", "exec"]    # a peer ID
 --grant PEER=RIGHTS (PEER a peer ID or '${MEMBERS}', RIGHTS e.g. read,exec or none; repeatable) overrides the
 file. A call beyond a peer's rights fails PermissionDenied naming the missing right (exit 4 in the CLI).
 The local API socket is the owner and may do everything: the home must not be writable by others (the
