@@ -15,7 +15,7 @@ import { HostProcs } from './host-procs.js'
 import { hostLimits } from './limits.js'
 import { lockHome } from './lock.js'
 import { PeerHosts } from './peer-hosts.js'
-import { Policy, formatRights } from './policy.js'
+import { ALL_RIGHTS, Policy, formatRights } from './policy.js'
 import { partsForPeer } from './policy-host.js'
 import { serveRouter } from './pubsub-server.js'
 import { serveView } from './view-server.js'
@@ -138,7 +138,7 @@ export class WwNode {
         // Each connection's bootstrap is a Host built for its peer: it holds only what the policy grants.
         const rights = policy.rightsOf(peer)
         let bootstrap = remoteHost.dup()
-        if (rights.size < 3) {
+        if (rights.size < ALL_RIGHTS.size) {
           const forPeer = partsForPeer(parts, c.peerId, peer, rights, root => procs.serve(root))
           bootstrap.release()
           bootstrap = serveHost(forPeer)
