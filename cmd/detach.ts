@@ -24,6 +24,8 @@ function foregroundArgs (flags: StartFlags, home: Home): string[] {
   for (const m of flags.meta ?? []) args.push('--meta', m)
   if (!flags.mdns) args.push('--no-mdns')
   if (flags.swarmKey !== undefined) args.push('--swarm-key', flags.swarmKey)
+  if (flags.policy !== undefined) args.push('--policy', flags.policy)
+  for (const g of flags.grant ?? []) args.push('--grant', g)
   if (flags.quiet === true) args.push('--quiet')
   return args
 }

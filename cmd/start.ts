@@ -5,9 +5,11 @@ import { DEFAULT_ANCHOR_LIMITS } from '../src/anchor/limits.js'
 import { clusterLimits } from '../src/cluster/limits.js'
 import { readSwarmKey, type SwarmKey } from '../src/cluster/swarm-key.js'
 import { DEFAULT_CHAN_LIMITS } from '../src/csp/limits.js'
-import { InvalidArgument } from '../src/errors.js'
+import { InvalidArgument, NotFound } from '../src/errors.js'
 import { resolveHome } from '../src/host/home.js'
 import { hostLimits } from '../src/host/limits.js'
+import { Policy, formatRights, parseGrant, MEMBERS } from '../src/host/policy.js'
+import { readPolicyFile } from '../src/host/policy-file.js'
 import { startDetached } from './detach.js'
 import { EXIT } from './exit-codes.js'
 import { collect, homeOption } from './home-option.js'
@@ -29,6 +31,8 @@ export interface StartFlags {
   swarmKey?: string
   maxStoredBytes: string
   maxBufferedBytes: string
+  policy?: string
+  grant?: string[]
 }
 
 type NodeModules = typeof import('../src/host/node.js') & typeof import('../src/host/home.js')
@@ -69,7 +73,21 @@ drop this host at once) and exits within ${seconds(hostLimits.stopDeadlineMs)}; 
 Membership: a heartbeat is signed by its host with the time it was sent, is at most ${clusterLimits.maxHeartbeatBytes / 1024} KiB, and counts
 at most its TTL + ${seconds(clusterLimits.maxClockSkewMs)} (the clock skew allowed between hosts) after that time, whoever hands it on.
 A node lists at most ${clusterLimits.maxHosts} hosts; a peer may vouch for at most ${clusterLimits.maxVouchedPerPeer} hosts the node has not heard from
-directly, and those are not handed on to others until heard directly.`
+directly, and those are not handed on to others until heard directly.
+
+What a remote peer may do is what the node's policy grants it: 'read' (info, the cluster view, pubsub,
+ls/walk/lookup/load of bytes and anchors), 'write' (store, rm, mkchan, and loading a channel, so send and
+recv through it), 'exec' (run, ps, kill, and loading a proc). By default, with a swarm key every member has
+all three; without one, remote peers may only read. The policy file (--policy FILE, default
+<home>/policy.toml; a TOML subset) grants rights to all members and per peer ID, a peer's own line replacing
+the members' one:
+    members = ["read"]
+    [peers]
+    12D3KooWAbc = ["read", "exec"]    # a peer ID
+--grant PEER=RIGHTS (PEER a peer ID or '${MEMBERS}', RIGHTS e.g. read,exec or none; repeatable) overrides the
+file. A call beyond a peer's rights fails PermissionDenied naming the missing right (exit 4 in the CLI).
+The local API socket is the owner and may do everything: the home must not be writable by others (the
+node refuses it, exit 4), and the socket is made 0600.`
 
 export function startCommand (): Command {
   return new Command('start')
@@ -85,6 +103,8 @@ export function startCommand (): Command {
     .option('--swarm-key <file>', 'private cluster: protect every connection with this swarm key (default: <home>/swarm.key when present)')
     .addOption(new Option('--max-stored-bytes <size>', 'bytes all values stored at this host\'s anchors may hold together (maxStoredBytes); a store past it fails LimitExceeded; k, m, g suffixes').default(formatByteSize(DEFAULT_ANCHOR_LIMITS.maxStoredBytes)))
     .addOption(new Option('--max-buffered-bytes <size>', 'bytes all messages waiting in this host\'s channels may hold together (maxBufferedBytes); a send past it fails LimitExceeded').default(formatByteSize(DEFAULT_CHAN_LIMITS.maxBufferedBytes)))
+    .option('--policy <file>', 'what remote peers may do (default: <home>/policy.toml when present; see below)')
+    .option('--grant <peer=rights>', 'grant RIGHTS (read,write,exec or none) to PEER (a peer ID, or members for all); repeatable, overrides the policy file', collect)
     .option('--json', 'print the peer ID and addresses as JSON')
     .option('-q, --quiet', 'after the peer/listen lines, print only warnings and errors')
     .option('-d, --detach', `run in the background, its output appended to <home>/ww.log; return once it answers (at most ${seconds(hostLimits.detachReadyMs)}) and, with --bootstrap, has joined (else warn after ${seconds(hostLimits.detachJoinMs)})`)
@@ -95,8 +115,9 @@ export function startCommand (): Command {
       parseByteSize(flags.maxBufferedBytes, '--max-buffered-bytes')
       // Checked here, before a detached node starts: a bad key file is one line and exit 2 either way.
       const swarmKey = findSwarmKey(flags)
+      const policy = readPolicy(flags, swarmKey !== undefined)
       if (flags.detach === true) await startDetached({ ...flags, swarmKey: swarmKey?.file })
-      else await runNode(flags, ttlMs, swarmKey)
+      else await runNode(flags, ttlMs, swarmKey, policy)
     })
 }
 
@@ -113,6 +134,19 @@ function findSwarmKey (flags: StartFlags): SwarmKey | undefined {
   if (flags.swarmKey !== undefined) return readSwarmKey(resolve(flags.swarmKey))
   const file = resolveHome(flags.home).swarmKey
   return existsSync(file) ? readSwarmKey(file) : undefined
+}
+
+/** The defaults for the cluster, then the policy file (--policy, else <home>/policy.toml when present), then --grant. */
+function readPolicy (flags: StartFlags, privateCluster: boolean): Policy {
+  const file = flags.policy !== undefined ? resolve(flags.policy) : resolveHome(flags.home).policy
+  if (flags.policy !== undefined && !existsSync(file)) throw new NotFound(`no policy file ${file}: check --policy`)
+  return Policy.defaults(privateCluster).with(readPolicyFile(file)).with(new Map((flags.grant ?? []).map(parseGrant)))
+}
+
+/** One line saying what remote peers may do. */
+function describePolicy (policy: Policy): string {
+  const peers = [...policy.peers].map(([peer, rights]) => `, ${peer} ${formatRights(rights)}`).join('')
+  return `policy: members ${formatRights(policy.members)}${peers}`
 }
 
 const signalNumber: Record<string, number> = { SIGINT: 2, SIGTERM: 15 }
@@ -141,7 +175,7 @@ async function stopAsked (requested: Promise<string>, again: (sig: NodeJS.Signal
   })
 }
 
-async function runNode (flags: StartFlags, ttlMs: number, swarmKey: SwarmKey | undefined): Promise<void> {
+async function runNode (flags: StartFlags, ttlMs: number, swarmKey: SwarmKey | undefined, policy: Policy): Promise<void> {
   const say = new NodeLog(flags.quiet === true)
   const { WwNode, resolveHome } = await loadNode()
   const node = await WwNode.start({
@@ -155,6 +189,7 @@ async function runNode (flags: StartFlags, ttlMs: number, swarmKey: SwarmKey | u
     swarmKey,
     maxStoredBytes: parseByteSize(flags.maxStoredBytes, '--max-stored-bytes'),
     maxBufferedBytes: parseByteSize(flags.maxBufferedBytes, '--max-buffered-bytes'),
+    policy,
     version,
     onNotice: n => { say.notice(n, flags.ns) }
   })
@@ -166,6 +201,7 @@ async function runNode (flags: StartFlags, ttlMs: number, swarmKey: SwarmKey | u
     for (const a of addrs) process.stdout.write(`listen ${a}\n`)
   }
   if (swarmKey !== undefined) say.say('info', `private cluster: swarm key ${swarmKey.file} (fingerprint ${swarmKey.fingerprint})`)
+  say.say('info', describePolicy(policy))
   // A stray rejection inside libp2p or a layer must not take the node down with it.
   process.on('unhandledRejection', (err: unknown) => {
     say.say('error', `internal error, the node goes on: ${String((err as Error)?.message ?? err).split('\n')[0]}`)

@@ -36,7 +36,8 @@ interface Node { home: string, child: ChildProcess, peer: string, addr: string }
 
 async function startNode (...extra: string[]): Promise<Node> {
   const home = mkdtempSync(join(tmpdir(), 'ww-bench-node-'))
-  const child = spawn(ww, ['start', '--home', home, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] })
+  // Members may do everything (as in a private cluster): the benchmark stores and sends on the other node.
+  const child = spawn(ww, ['start', '--home', home, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--grant', 'members=read,write,exec', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] })
   let out = ''
   child.stdout!.on('data', (d) => { out += String(d) })
   const deadline = Date.now() + 30_000

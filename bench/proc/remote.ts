@@ -5,6 +5,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { resolveHome } from '../../src/host/home.js'
 import { WwNode } from '../../src/host/node.js'
+import { Policy } from '../../src/host/policy.js'
+
+/** Members may do everything, as in a private cluster: b runs procs on a. */
+const trusted = Policy.defaults(true)
 
 const ROUND_TRIPS = Number(process.env.WW_BENCH_REMOTE_ROUND_TRIPS ?? 1000)
 
@@ -24,8 +28,8 @@ async function pingPong (ping: WwNode, echoOn: WwNode, path: string, build: stri
 
 export async function remoteChannel (line: Line, build: string): Promise<void> {
   const homes = [mkdtempSync(join(tmpdir(), 'ww-bench-')), mkdtempSync(join(tmpdir(), 'ww-bench-'))]
-  const a = await WwNode.start({ home: resolveHome(homes[0]), mdns: false, api: false, listen: ['/ip4/127.0.0.1/tcp/0'] })
-  const b = await WwNode.start({ home: resolveHome(homes[1]), mdns: false, api: false, listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: a.cluster.addrs() })
+  const a = await WwNode.start({ home: resolveHome(homes[0]), mdns: false, api: false, listen: ['/ip4/127.0.0.1/tcp/0'], policy: trusted })
+  const b = await WwNode.start({ home: resolveHome(homes[1]), mdns: false, api: false, listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: a.cluster.addrs(), policy: trusted })
   try {
     while (a.cluster.ls().length < 2 || b.cluster.ls().length < 2) await new Promise(resolve => setTimeout(resolve, 50))
     const local = await pingPong(a, a, '/peer/bench-mailbox', build)

@@ -10,6 +10,8 @@ export interface Home {
   modules: string
   /** The private cluster's key, used by `ww start` when present (--swarm-key names another). */
   swarmKey: string
+  /** What remote peers may do (policy-file.ts); --policy names another. */
+  policy: string
   /** The pid counter: the first pid not yet reserved. */
   pids: string
 }
@@ -24,6 +26,7 @@ export function resolveHome (flag?: string, env: NodeJS.ProcessEnv = process.env
     pidFile: join(dir, 'ww.pid'),
     modules: join(dir, 'modules'),
     swarmKey: join(dir, 'swarm.key'),
+    policy: join(dir, 'policy.toml'),
     pids: join(dir, 'pids')
   }
 }

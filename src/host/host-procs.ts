@@ -113,11 +113,15 @@ export class HostProcs {
     return scope.proc(Executor_Spawn$Results$Caps.proc.get(await ans).dup())
   }
 
-  /** The Executor capability (yours to release). */
-  serve (): ExecutorClient {
+  /**
+   * The Executor capability (yours to release). `defaultRoot` (a new reference each call) is the root of procs
+   * spawned without one, instead of the cluster root: a remote peer's procs get what that peer may reach.
+   */
+  serve (defaultRoot?: () => AnchorClient): ExecutorClient {
     return ExecutorClient.serve({
       spawn: async (params, results, ctx) => {
         const r = readSpawnRequest(params.request)
+        using own = r.root === undefined ? defaultRoot?.() : undefined
         const proc = await this.spawnHere({
           module: r.module,
           args: r.args,
@@ -127,7 +131,7 @@ export class HostProcs {
           stdin: r.stdin ? 'chan' : undefined,
           output: r.detached ? 'log' : 'chan',
           onStep: r.onStep
-        }, r.root)
+        }, r.root ?? own)
         if (ctx.signal.aborted) { // the caller will never hear of it
           proc.kill('killed: its spawn was canceled')
           throw new Canceled('spawn canceled')

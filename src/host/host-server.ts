@@ -26,7 +26,11 @@ export interface HostParts {
    * (the Host being served is the answer); NotFound for an unknown peer.
    */
   peer?: (peer: string) => Promise<HostClient | undefined>
+  /** Methods this Host refuses, with the error each fails with (a remote peer's missing rights: policy-host.ts). */
+  refused?: Partial<Record<RefusableMethod, Error>>
 }
+
+export type RefusableMethod = 'info' | 'root' | 'local' | 'cluster' | 'executor' | 'pubsub'
 
 /** What only the node's owner may do: given to the API socket's Host alone. */
 export interface OwnerParts {
@@ -45,23 +49,39 @@ export function serveHost (parts: HostParts, owner?: OwnerParts): HostClient {
   const view = parts.view.dup()
   const router = parts.router.dup()
   const executor = parts.executor?.dup()
+  const refuse = (method: RefusableMethod): void => {
+    const err = parts.refused?.[method]
+    if (err !== undefined) throw err
+  }
   const self: HostClient = HostClient.serve({
-    info (_params, results) { parts.info(results._initInfo()) },
+    info (_params, results) {
+      refuse('info')
+      parts.info(results._initInfo())
+    },
     root (_params, results) {
+      refuse('root')
       const a = parts.root?.() ?? missing('the anchor tree')
       Host_Root$Results$Caps.anchor.set(results, a)
       a.release()
     },
     local (_params, results) {
+      refuse('local')
       const a = parts.local?.() ?? missing('the anchor tree')
       Host_Local$Results$Caps.anchor.set(results, a)
       a.release()
     },
-    cluster (_params, results) { Host_Cluster$Results$Caps.view.set(results, view) },
+    cluster (_params, results) {
+      refuse('cluster')
+      Host_Cluster$Results$Caps.view.set(results, view)
+    },
     executor (_params, results) {
+      refuse('executor')
       Host_Executor$Results$Caps.executor.set(results, executor ?? missing('the executor'))
     },
-    pubsub (_params, results) { Host_Pubsub$Results$Caps.router.set(results, router) },
+    pubsub (_params, results) {
+      refuse('pubsub')
+      Host_Pubsub$Results$Caps.router.set(results, router)
+    },
     async peer (params, results) {
       if (parts.peer === undefined) missing('reaching other hosts')
       const h = await parts.peer!(params.peer)

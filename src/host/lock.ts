@@ -1,6 +1,6 @@
-import { mkdirSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs'
+import { mkdirSync, statSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs'
 import type { Home } from './home.js'
-import { AlreadyExists } from '../errors.js'
+import { AlreadyExists, PermissionDenied } from '../errors.js'
 
 /** A second node was started on a home that already has one. */
 export class AlreadyRunning extends AlreadyExists {}
@@ -20,6 +20,7 @@ function alive (pid: number): boolean {
  */
 export function lockHome (home: Home): () => void {
   mkdirSync(home.dir, { recursive: true, mode: 0o700 })
+  checkHomeIsPrivate(home.dir)
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(home.pidFile, 'wx', 0o600)
@@ -40,4 +41,19 @@ export function lockHome (home: Home): () => void {
     }
   }
   throw new AlreadyRunning(`could not claim ${home.pidFile}`)
+}
+
+/**
+ * The home holds the API socket, which is the owner's authority over the node: a home others can write
+ * (or that another user owns) would let them put their own socket, identity or policy there.
+ */
+export function checkHomeIsPrivate (dir: string): void {
+  const st = statSync(dir)
+  const uid = process.getuid?.()
+  if (uid !== undefined && st.uid !== uid) {
+    throw new PermissionDenied(`the home ${dir} belongs to another user (uid ${st.uid}): use a home of your own (--home DIR)`)
+  }
+  if ((st.mode & 0o022) !== 0) {
+    throw new PermissionDenied(`the home ${dir} can be written by others (mode ${(st.mode & 0o777).toString(8)}): chmod 700 ${dir}`)
+  }
 }

@@ -16,6 +16,8 @@ import { HostProcs } from './host-procs.js'
 import { hostLimits } from './limits.js'
 import { lockHome } from './lock.js'
 import { PeerHosts } from './peer-hosts.js'
+import { ALL_RIGHTS, Policy, formatRights } from './policy.js'
+import { partsForPeer } from './policy-host.js'
 import { serveRouter } from './pubsub-server.js'
 import { serveView } from './view-server.js'
 
@@ -31,6 +33,8 @@ export interface NodeOptions extends Pick<ClusterNodeOptions, 'namespace' | 'lis
   /** Serve the API socket (default true). */
   api?: boolean
   version?: string
+  /** What remote peers may do (default: Policy.defaults, all rights with a swarm key, read without). */
+  policy?: Policy
   onNotice?: (notice: NodeNotice) => void
   /** Bytes the values stored at this host's anchors may hold together (default DEFAULT_ANCHOR_LIMITS.maxStoredBytes). */
   maxStoredBytes?: number
@@ -63,7 +67,7 @@ export class WwNode {
     const unlock = lockHome(options.home)
     let cluster: ClusterNode | undefined
     try {
-      const { home, api: _api, version: _version, onNotice, maxStoredBytes, maxBufferedBytes, ...clusterOptions } = options
+      const { home, api: _api, version: _version, policy: _policy, onNotice, maxStoredBytes, maxBufferedBytes, ...clusterOptions } = options
       if (maxBufferedBytes !== undefined) hostChanBudget.bytes = maxBufferedBytes
       const notice = onNotice ?? (() => {})
       cluster = await ClusterNode.start({ ...clusterOptions, home: home.dir, onNotice: notice })
@@ -126,20 +130,36 @@ export class WwNode {
         },
         connect: async addr => await c.connect(addr, hostLimits.connectTimeoutMs)
       })
+      const policy = options.policy ?? Policy.defaults(options.swarmKey !== undefined)
+      log('policy: members %s, %d peers granted their own', formatRights(policy.members), policy.peers.size)
       const remoteHost = serveHost(parts)
-      view.release()
-      router.release()
-      executor.release()
+      // The parts stay held while the node runs: each restricted connection's Host is served from them.
+      const releaseParts = (): void => {
+        view.release()
+        router.release()
+        executor.release()
+      }
       await c.libp2p.handle(rpcProtocol(c.namespace), (stream, connection) => {
-        const conn = new Connection(libp2pTransport(stream), { bootstrap: remoteHost, name: 'libp2p' })
+        const peer = connection.remotePeer.toString()
+        // Each connection's bootstrap is a Host built for its peer: it holds only what the policy grants.
+        const rights = policy.rightsOf(peer)
+        let bootstrap = remoteHost.dup()
+        if (rights.size < ALL_RIGHTS.size) {
+          const forPeer = partsForPeer(parts, c.peerId, peer, rights, root => procs.serve(root))
+          bootstrap.release()
+          bootstrap = serveHost(forPeer)
+          forPeer.executor?.release()
+        }
+        const conn = new Connection(libp2pTransport(stream), { bootstrap, name: 'libp2p' })
+        bootstrap.release()
         void conn.closed.then(() => {
           const err = conn.error
           if (err instanceof InvalidArgument || err instanceof LimitExceeded) {
-            notice({ type: 'rpc-aborted', peer: connection.remotePeer.toString(), reason: err.message })
+            notice({ type: 'rpc-aborted', peer, reason: err.message })
           }
         })
       })
-      node = new WwNode(c, host, remoteHost, peers, local, unlock, procs)
+      node = new WwNode(c, host, remoteHost, peers, local, () => { releaseParts(); unlock() }, procs)
       if (options.api !== false) node.api = await serveApiSocket(options.home.apiSocket, host)
       return node
     } catch (err) {

@@ -54,7 +54,16 @@ export class CliNode {
     this.exited = new Promise(resolve => child.on('exit', code => { resolve(code) }))
   }
 
+  /**
+   * A node whose members may do everything, as in a private cluster: the tests of what a peer does on another
+   * host run without a swarm key, where the default policy lets remote peers only read.
+   */
   static async start (home: string, ...extra: string[]): Promise<CliNode> {
+    return await CliNode.startWithPolicy(home, '--grant', 'members=read,write,exec', ...extra)
+  }
+
+  /** A node with the default policy (see ww help start), and whatever `extra` says. */
+  static async startWithPolicy (home: string, ...extra: string[]): Promise<CliNode> {
     const child = spawn(wwBin, ['start', '--home', home, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', ...extra],
       { stdio: ['ignore', 'pipe', 'pipe'] })
     const node = new CliNode(home, child)
