@@ -4,6 +4,8 @@ import { NotFound } from '../src/errors.js'
 import { readExitStatus, readProcInfo, type ProcInfoJson } from '../src/host/exit-status.js'
 import type { HostClient } from '../src/schema/host.rpc.js'
 import { withHost } from './client.js'
+import { exitCodeOf } from './exit-codes.js'
+import { oneLine } from './one-line.js'
 import { homeOption } from './home-option.js'
 import { statusWord } from './proc-exit.js'
 import { hostFor, parseProcId, procFor, procId } from './proc-ref.js'
@@ -23,7 +25,7 @@ export function psCommand (): Command {
       'ID (<peer>/<pid>; a pid is never reused on its host), STATE (running, exited(CODE), killed, timedOut, outOfFuel, outOfMemory, trapped), ' +
       'STARTED (local time), UPTIME (how long it has run, or ran), NAME, ARGS')
     .addOption(homeOption())
-    .option('--all', 'list the procs of every live host')
+    .option('--all', 'list the procs of every live host (a host that refuses or cannot be reached is skipped with one line on stderr, and the exit code says why)')
     .option('--json', 'print objects, one JSON array (startedMs and endedMs are Unix times in ms, uptimeMs a duration)')
     .action(async (flags: { home?: string, all?: boolean, json?: boolean }) => {
       const procs = await withHost(flags.home, async host => {
@@ -31,11 +33,15 @@ export function psCommand (): Command {
         using cluster = host.cluster()
         using ans = cluster.pipeline.view.ls()
         const peers = [...(await ans).hosts].map(h => h.peer)
-        const lists = await Promise.all(peers.map(async peer => {
+        const lists = await Promise.allSettled(peers.map(async peer => {
           using h = await hostFor(host, peer)
           return await psOf(h)
         }))
-        return lists.flat()
+        // A host that refuses (no 'exec' for us) or cannot be reached is skipped, one line each; the rest are listed.
+        const skipped = lists.flatMap((r, i) => r.status === 'rejected' ? [{ peer: peers[i], err: r.reason as Error }] : [])
+        for (const s of skipped) process.stderr.write(`ww: skipped host ${s.peer}: ${oneLine(s.err.message)}\n`)
+        if (skipped.length > 0) process.exitCode = exitCodeOf(skipped[0].err)
+        return lists.flatMap(r => r.status === 'fulfilled' ? r.value : [])
       })
       if (flags.json === true) {
         process.stdout.write(JSON.stringify(procs) + '\n')

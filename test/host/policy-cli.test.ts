@@ -44,6 +44,11 @@ describe('host: what a remote peer may do (policy)', function () {
     lacks(await fromB('recv', onA('box')), b.peer, 'write')
     lacks(await fromB('send', onA('box'), 'yo'), b.peer, 'write')
     lacks(await fromB('run', guest('hello'), '--on', a.peer), b.peer, 'exec')
+    // ps --all lists what B may see (its own procs) and skips A with one line, exit 4.
+    const ps = await fromB('ps', '--all')
+    assert.equal(ps.status, 4, ps.stderr)
+    assert.match(ps.stdout, /^ID\s+STATE/)
+    assert.match(ps.stderr, new RegExp(`^ww: skipped host ${a.peer}: .*lacks 'exec'.*\n$`))
     // Nothing was changed on A: the note is there and the channel still holds only the owner's message.
     assert.equal(await ok(['load', '/peer/note', '--home', a.home]), 'hello')
     assert.equal(await ok(['recv', '/peer/box', '--home', a.home]), 'hi\n')
