@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { Command } from 'commander'
 import { Timeout } from '../src/errors.js'
 import { hostLimits } from '../src/host/limits.js'
@@ -5,12 +6,21 @@ import { resolveHome } from '../src/host/home.js'
 import { withHost } from './client.js'
 import { homeOption } from './home-option.js'
 
+/**
+ * Whether process `pid` still runs. A process that has exited but not yet been reaped (a zombie: a
+ * detached node's parent is init, which may reap late) has stopped: signal 0 still reaches it, its
+ * /proc state says Z.
+ */
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0)
-    return true
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+  try {
+    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return true // no /proc here: signal 0 is all there is
   }
 }
 
