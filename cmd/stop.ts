@@ -1,28 +1,10 @@
-import { readFileSync } from 'node:fs'
 import { Command } from 'commander'
 import { Timeout } from '../src/errors.js'
 import { hostLimits } from '../src/host/limits.js'
 import { resolveHome } from '../src/host/home.js'
+import { processRuns } from '../src/host/lock.js'
 import { withHost } from './client.js'
 import { homeOption } from './home-option.js'
-
-/**
- * Whether process `pid` still runs. A process that has exited but not yet been reaped (a zombie: a
- * detached node's parent is init, which may reap late) has stopped: signal 0 still reaches it, its
- * /proc state says Z.
- */
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-  try {
-    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
-  } catch {
-    return true // no /proc here: signal 0 is all there is
-  }
-}
 
 export function stopCommand (): Command {
   return new Command('stop')
@@ -35,7 +17,7 @@ export function stopCommand (): Command {
         return (await ans).pid
       })
       const deadline = Date.now() + hostLimits.stopWaitMs
-      while (alive(pid)) {
+      while (processRuns(pid)) {
         if (Date.now() > deadline) {
           throw new Timeout(`the node at ${resolveHome(flags.home).dir} (pid ${pid}) is still running ${hostLimits.stopWaitMs / 1000} s after it was asked to stop; 'kill -9 ${pid}' ends it`)
         }

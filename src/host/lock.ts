@@ -5,12 +5,21 @@ import { AlreadyExists, PermissionDenied } from '../errors.js'
 /** A second node was started on a home that already has one. */
 export class AlreadyRunning extends AlreadyExists {}
 
-function alive (pid: number): boolean {
+/**
+ * Whether process `pid` still runs. A process that has exited but not yet been reaped (a zombie: a
+ * detached node's parent is init, which may reap late) has stopped: signal 0 still reaches it, its
+ * /proc state says Z.
+ */
+export function processRuns (pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+  try {
+    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return true // no /proc here: signal 0 is all there is
   }
 }
 
@@ -34,7 +43,7 @@ export function lockHome (home: Home): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
       const pid = Number.parseInt(readFileSync(home.pidFile, 'utf8'), 10)
-      if (Number.isInteger(pid) && pid !== process.pid && alive(pid)) {
+      if (Number.isInteger(pid) && pid !== process.pid && processRuns(pid)) {
         throw new AlreadyRunning(`a ww node (pid ${pid}) is already running at ${home.dir}`)
       }
       unlinkSync(home.pidFile)
