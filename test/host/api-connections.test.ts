@@ -6,6 +6,7 @@ import net from 'node:net'
 import { resolveHome } from '../../src/host/home.js'
 import { hostLimits } from '../../src/host/limits.js'
 import { CliNode, eventually, ok, tempHome, wwAsync } from './cli-node.js'
+import { connectedSocket } from './raw-api-client.js'
 
 describe('host: the API socket caps its connections', function () {
   this.timeout(180_000)
@@ -20,10 +21,8 @@ describe('host: the API socket caps its connections', function () {
   })
 
   async function connect (): Promise<net.Socket> {
-    const s = net.connect(resolveHome(node.home).apiSocket)
-    s.on('error', () => {})
+    const s = await connectedSocket(resolveHome(node.home).apiSocket)
     sockets.push(s)
-    await new Promise<void>((resolve, reject) => { s.once('connect', resolve); s.once('error', reject) })
     return s
   }
 

@@ -15,14 +15,20 @@ export async function recordedInfoCalls (calls: number): Promise<Buffer> {
   return Buffer.concat(frames)
 }
 
+/** A raw connection to a node's API socket, once connected; later errors are ignored (the node may close it). */
+export async function connectedSocket (socketPath: string): Promise<net.Socket> {
+  const socket = net.connect(socketPath)
+  socket.on('error', () => {})
+  await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject) })
+  return socket
+}
+
 /**
  * Connects to `socketPath`, writes `bytes`, and stops reading at the first reply (the stream buffers at most its
  * high-water mark after that; the rest backs up in the kernel and in the node). Resolves once that reply came.
  */
 export async function neverReadingClient (socketPath: string, bytes: Buffer): Promise<net.Socket> {
-  const socket = net.connect(socketPath)
-  socket.on('error', () => {})
-  await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject) })
+  const socket = await connectedSocket(socketPath)
   const replied = new Promise<void>(resolve => socket.once('data', () => { socket.pause(); resolve() }))
   socket.write(bytes)
   await replied
