@@ -16,6 +16,7 @@ import type { Executor_Spawn$Results } from '../src/schema/proc.js'
 import type { Executor_Spawn$Results$Pipeline, SpawnProgressClient } from '../src/schema/proc.rpc.js'
 import type { Answer } from '../src/rpc/index.js'
 import { Host_Peer$Results$Caps, type HostClient } from '../src/schema/host.rpc.js'
+import { parseByteSize } from './byte-size.js'
 import { walk } from './anchor-path.js'
 import { withHost } from './client.js'
 import { collect, homeOption } from './home-option.js'
@@ -69,7 +70,7 @@ export function runCommand (): Command {
       const detach = flags.detach === true
       if (detach && flags.stdin === true) throw new InvalidArgument('--detach gives the guest empty input: drop --stdin')
       const limits = {
-        memoryBytes: flags.mem === undefined ? 0 : parseSize(flags.mem),
+        memoryBytes: flags.mem === undefined ? 0 : parseByteSize(flags.mem, '--mem'),
         fuel: flags.fuel === undefined ? 0 : positiveInt('--fuel', flags.fuel),
         timeoutMs: flags.timeout === undefined ? 0 : Math.ceil(positiveNumber('--timeout', flags.timeout) * 1000)
       }
@@ -259,16 +260,6 @@ async function pump (recver: RecverClient, to: NodeJS.WriteStream): Promise<void
     }
     if (!to.write(chunk)) await new Promise(resolve => to.once('drain', resolve))
   }
-}
-
-const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }
-
-export function parseSize (s: string): number {
-  const m = /^(\d+)([KMG]?)i?B?$/i.exec(s.trim())
-  if (m === null) throw new InvalidArgument(`--mem takes a size such as 16M or 1G, got ${JSON.stringify(s)}`)
-  const n = Number(m[1]) * SIZE_UNITS[m[2].toUpperCase()]
-  if (n <= 0) throw new InvalidArgument('--mem must be positive')
-  return n
 }
 
 function positiveInt (name: string, s: string): number {
