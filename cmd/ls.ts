@@ -21,7 +21,7 @@ export function lsCommand (): Command {
     .addOption(homeOption())
     .option('--where <k=v>', `only hosts whose meta has this pair; repeatable, at most ${hostLimits.lsWhereMax} (lsWhereMax)`, collect)
     .option('--json', 'print objects, one JSON array')
-    .option('-R, --recursive', `every anchor below PATH, one "path<TAB>kind" line each (with --json: {path, kind, children}); at most ${maxListEntries} anchors (maxListEntries)`)
+    .option('-R, --recursive', `every anchor below PATH, one "path<TAB>kind" line each (with --json: {path, kind, children}); at most ${maxListEntries} anchors (maxListEntries); a host that cannot be reached or refuses is skipped with one line on stderr, and the exit code says why`)
     .option('--depth <n>', `with -R: how many levels below PATH, 1 to ${maxListDepth} (maxListDepth)`)
     .action(async (path: string, flags: LsFlags) => {
       if (flags.depth !== undefined && flags.recursive !== true) throw new InvalidArgument('--depth applies to ls -R only')

@@ -3,7 +3,7 @@ import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { ClusterNode } from '../cluster/index.js'
 import { rpcProtocol } from '../cluster/index.js'
-import { Disconnected, InvalidArgument } from '../errors.js'
+import { Disconnected, InvalidArgument, Unavailable } from '../errors.js'
 import { Connection, promisedCapability } from '../rpc/index.js'
 import { AnchorClient } from '../schema/anchor.rpc.js'
 import { Host_Local$Results$Caps, HostClient } from '../schema/host.rpc.js'
@@ -86,7 +86,12 @@ export class PeerHosts {
       throw new InvalidArgument(`not a peer ID: ${JSON.stringify(peer)}`)
     }
     const conn = (async () => {
-      const stream = await this.cluster.libp2p.dialProtocol(id, rpcProtocol(this.cluster.namespace))
+      let stream
+      try {
+        stream = await this.cluster.libp2p.dialProtocol(id, rpcProtocol(this.cluster.namespace))
+      } catch (err) {
+        throw new Unavailable(`cannot reach host ${peer}: ${(err as Error).message}`)
+      }
       const c = new Connection(libp2pTransport(stream), { name: `peer ${peer.slice(-8)}` })
       void c.closed.then(() => {
         log('connection to %s closed', peer)

@@ -220,6 +220,24 @@ describe('host: anchors and channels through the CLI, across two nodes', functio
     await fails(['ls', '-R', '/peer/r', '--home', a.home], 3, 'no anchor /peer/r')
   })
 
+  it('ls -R / skips a listed host that cannot be reached, one line for it, lists the rest, and exits 69', async () => {
+    const c = await CliNode.start(tempHome(), '--bootstrap', a.addrs[0], '--ttl', '120')
+    try {
+      await eventually(async () => (await a.ls()).includes(c.peer), 60_000, 'A lists C')
+      await ok(['store', '/peer/here', '--bytes', 'x', '--home', a.home])
+      await c.stop('SIGKILL') // A still lists C until its TTL (120 s) runs out
+      assert.ok((await a.ls()).includes(c.peer), 'C is still listed')
+      const r = await wwAsync(['ls', '-R', '/', '--home', a.home])
+      assert.equal(r.status, 69, r.stderr)
+      assert.match(r.stderr, new RegExp(`^ww: skipped host /${c.peer}: [^\n]+\n$`))
+      const lines = r.stdout.split('\n')
+      for (const line of [`/${a.peer}\thost`, `/${b.peer}\thost`, `/${c.peer}\thost`, `/${a.peer}/here\tbytes`]) assert.ok(lines.includes(line), `${line} in ${lines.join(', ')}`)
+      await ok(['rm', '/peer/here', '--home', a.home])
+    } finally {
+      c.cleanup()
+    }
+  })
+
   it('mkchan --cap is checked against maxCapacity (65536) before anything is sent', async () => {
     for (const cap of ['100000000000', '65537', '-1', '1.5', 'x']) {
       await fails(['mkchan', '/peer/capped', '--cap', cap, '--home', a.home], 2, `--cap must be an integer from 0 to 65536 (maxCapacity), got ${cap}`)
