@@ -28,7 +28,7 @@ function foregroundArgs (flags: StartFlags, home: Home): string[] {
   for (const g of flags.grant ?? []) args.push('--grant', g)
   for (const m of flags.allowModule ?? []) args.push('--allow-module', m)
   for (const k of flags.allowSigner ?? []) args.push('--allow-signer', k)
-  args.push('--max-module-cache', flags.maxModuleCache)
+  args.push('--max-module-cache', flags.maxModuleCache, '--module-preparations', flags.modulePreparations)
   if (flags.quiet === true) args.push('--quiet')
   return args
 }

@@ -38,6 +38,7 @@ export interface StartFlags {
   allowModule?: string[]
   allowSigner?: string[]
   maxModuleCache: string
+  modulePreparations: string
 }
 
 type NodeModules = typeof import('../src/host/node.js') & typeof import('../src/host/home.js')
@@ -105,8 +106,7 @@ default any. The policy file's ${ALLOW_MODULES} (SHA-256 hashes, as sha256sum pr
 --allow-module HASH and --allow-signer KEY (repeatable) add to the members' lists. A host checks a module
 before it fetches or prepares it; a refused one fails PermissionDenied naming the module and what it lacks
 (exit 4). The owner and the procs it runs may run any module. A remote peer (itself or through its procs)
-may make this host fetch and prepare at most ${hostLimits.modulePreparationsPerMinute} new modules a minute (modulePreparationsPerMinute;
-then LimitExceeded); bytes that do not match the module asked for are refused and their sender logged.
+may make this host fetch and prepare at most --module-preparations new modules a minute (then LimitExceeded); bytes that do not match the module asked for are refused and their sender logged.
 Prepared modules are kept in <home>/modules up to --max-module-cache bytes, least recently used evicted.`
 
 export function startCommand (): Command {
@@ -127,6 +127,7 @@ export function startCommand (): Command {
     .option('--grant <peer=rights>', 'grant RIGHTS (read,write,exec or none) to PEER (a peer ID, or members for all); repeatable, overrides the policy file', collect)
     .option('--allow-module <sha256>', 'members may run this module (its SHA-256 in hex); repeatable; with it, only allowed modules run (see below)', collect)
     .option('--allow-signer <key>', 'members may run modules signed by this key (ed25519:<hex>, from ww key signer); repeatable', collect)
+    .addOption(new Option('--module-preparations <n>', 'new modules one remote peer (itself or through its procs) may make this host fetch and prepare per minute (modulePreparationsPerMinute; the owner is exempt)').default(String(hostLimits.modulePreparationsPerMinute)))
     .addOption(new Option('--max-module-cache <size>', 'bytes <home>/modules (prepared modules) may hold (moduleCacheBytes); the least recently used modules not running are evicted past it').default(formatByteSize(DEFAULT_RUNTIME_LIMITS.moduleCacheBytes)))
     .option('--json', 'print the peer ID and addresses as JSON')
     .option('-q, --quiet', 'after the peer/listen lines, print only warnings and errors')
@@ -137,6 +138,7 @@ export function startCommand (): Command {
       parseByteSize(flags.maxStoredBytes, '--max-stored-bytes')
       parseByteSize(flags.maxBufferedBytes, '--max-buffered-bytes')
       parseByteSize(flags.maxModuleCache, '--max-module-cache')
+      parsePreparations(flags.modulePreparations)
       // Checked here, before a detached node starts: a bad key file is one line and exit 2 either way.
       const swarmKey = findSwarmKey(flags)
       const policy = readPolicy(flags, swarmKey !== undefined)
@@ -151,6 +153,12 @@ function parseTtl (text: string): number {
     throw new InvalidArgument(`--ttl must be a number of seconds from ${clusterLimits.minTtlMs / 1000} to ${clusterLimits.maxTtlMs / 1000}, got ${JSON.stringify(text)}`)
   }
   return ms
+}
+
+function parsePreparations (text: string): number {
+  const n = Number(text)
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgument(`--module-preparations must be a whole number of modules a minute, at least 1, got ${JSON.stringify(text)}`)
+  return n
 }
 
 /** --swarm-key FILE, else <home>/swarm.key when present, else none (an open cluster). */
@@ -227,6 +235,7 @@ async function runNode (flags: StartFlags, ttlMs: number, swarmKey: SwarmKey | u
     maxStoredBytes: parseByteSize(flags.maxStoredBytes, '--max-stored-bytes'),
     maxBufferedBytes: parseByteSize(flags.maxBufferedBytes, '--max-buffered-bytes'),
     maxModuleCacheBytes: parseByteSize(flags.maxModuleCache, '--max-module-cache'),
+    modulePreparationsPerMinute: parsePreparations(flags.modulePreparations),
     policy,
     version,
     onNotice: n => { say.notice(n, flags.ns) }

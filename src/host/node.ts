@@ -44,6 +44,8 @@ export interface NodeOptions extends Pick<ClusterNodeOptions, 'namespace' | 'lis
   maxBufferedBytes?: number
   /** Bytes `<home>/modules` may hold (default DEFAULT_RUNTIME_LIMITS.moduleCacheBytes). */
   maxModuleCacheBytes?: number
+  /** New modules one remote peer may make this host prepare per minute (default hostLimits.modulePreparationsPerMinute). */
+  modulePreparationsPerMinute?: number
 }
 
 export class WwNode {
@@ -69,7 +71,7 @@ export class WwNode {
     const unlock = lockHome(options.home)
     let cluster: ClusterNode | undefined
     try {
-      const { home, api: _api, version: _version, policy: _policy, onNotice, maxStoredBytes, maxBufferedBytes, maxModuleCacheBytes, ...clusterOptions } = options
+      const { home, api: _api, version: _version, policy: _policy, onNotice, maxStoredBytes, maxBufferedBytes, maxModuleCacheBytes, modulePreparationsPerMinute, ...clusterOptions } = options
       if (maxBufferedBytes !== undefined) hostChanBudget.bytes = maxBufferedBytes
       const notice = onNotice ?? (() => {})
       cluster = await ClusterNode.start({ ...clusterOptions, home: home.dir, onNotice: notice })
@@ -99,6 +101,7 @@ export class WwNode {
         hostOf: async peer => await peers.host(peer),
         hosts: where => c.ls(where).map(r => r.peer),
         limits: maxModuleCacheBytes === undefined ? undefined : { moduleCacheBytes: maxModuleCacheBytes },
+        preparationsPerMinute: modulePreparationsPerMinute,
         onModuleMismatch: (from, hash, unsaid) => { notice({ type: 'module-mismatch', from, hash, unsaid }) }
       })
       const executor = procs.serve()
