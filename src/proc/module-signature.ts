@@ -57,7 +57,7 @@ export function readSignerKey (pem: string, where: string): KeyObject {
   } catch {
     throw new InvalidArgument(`${where} is not a private key file (make one with 'ww key signer --out FILE')`)
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new InvalidArgument(`${where} holds a ${key.asymmetricKeyType ?? 'non-Ed25519'} key; ww signs with Ed25519 keys ('ww key signer --out FILE')`)
+  if (key.asymmetricKeyType !== 'ed25519') throw new InvalidArgument(`${where} holds a key of type ${key.asymmetricKeyType ?? 'unknown'}, not Ed25519: make a signer key with 'ww key signer --out FILE'`)
   return key
 }
 
