@@ -106,7 +106,8 @@ default any. The policy file's ${ALLOW_MODULES} (SHA-256 hashes, as sha256sum pr
 --allow-module HASH and --allow-signer KEY (repeatable) add to the members' lists. A host checks a module
 before it fetches or prepares it; a refused one fails PermissionDenied naming the module and what it lacks
 (exit 4). The owner and the procs it runs may run any module. A remote peer (itself or through its procs)
-may make this host fetch and prepare at most --module-preparations new modules a minute (then LimitExceeded); bytes that do not match the module asked for are refused and their sender logged.
+may make this host fetch and prepare at most --module-preparations new modules a minute (then
+LimitExceeded); bytes that do not match the module asked for are refused and their sender logged.
 Prepared modules are kept in <home>/modules up to --max-module-cache bytes, least recently used evicted.`
 
 export function startCommand (): Command {

@@ -175,6 +175,26 @@ describe('host: which modules may run (signatures, allow-lists, the module cache
     assert.equal((await run(guest('hello'))).status, 7)
   })
 
+  it('ww start refuses a malformed --allow-module, --allow-signer, --module-preparations, --max-module-cache or policy line: one line, exit 2', async () => {
+    const home = tempHome()
+    const start = async (...extra: string[]): Promise<CliResult> => await wwAsync(['start', '--home', home, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', ...extra])
+    const cases: Array<[string[], string]> = [
+      [['--allow-module', 'xyz'], 'ww: --allow-module: a module is named by its SHA-256, 64 hex digits (sha256sum FILE.wasm), got "xyz"\n'],
+      [['--allow-signer', '12D3KooW'], 'ww: --allow-signer: a signer is ed25519: and 64 hex digits (as \'ww key signer\' prints it), got "12D3KooW"\n'],
+      [['--module-preparations', '0'], 'ww: --module-preparations must be a whole number of modules a minute, at least 1, got "0"\n'],
+      [['--max-module-cache', 'lots'], 'ww: --max-module-cache must be a positive number of bytes, optionally with k, m or g (KiB, MiB, GiB), got "lots"\n']
+    ]
+    for (const [flags, stderr] of cases) {
+      const r = await start(...flags)
+      assert.equal(r.stderr, stderr)
+      assert.equal(r.status, 2)
+    }
+    writeFileSync(join(home, 'policy.toml'), '[modules.P]\nallow-signers = ["ed25519:zz"]\n')
+    const r = await start()
+    assert.equal(r.stderr, `ww: ${join(home, 'policy.toml')}:2: a signer is ed25519: and 64 hex digits (as 'ww key signer' prints it), got "ed25519:zz"\n`)
+    assert.equal(r.status, 2)
+  })
+
   it('<home>/modules stays within --max-module-cache: least recently used modules go, one in use stays', async () => {
     const budget = 64 * 1024
     const n = await CliNode.start(tempHome(), '--max-module-cache', '64k')
