@@ -26,6 +26,9 @@ function foregroundArgs (flags: StartFlags, home: Home): string[] {
   if (flags.swarmKey !== undefined) args.push('--swarm-key', flags.swarmKey)
   if (flags.policy !== undefined) args.push('--policy', flags.policy)
   for (const g of flags.grant ?? []) args.push('--grant', g)
+  for (const m of flags.allowModule ?? []) args.push('--allow-module', m)
+  for (const k of flags.allowSigner ?? []) args.push('--allow-signer', k)
+  args.push('--max-module-cache', flags.maxModuleCache, '--module-preparations', flags.modulePreparations)
   if (flags.quiet === true) args.push('--quiet')
   return args
 }

@@ -1,9 +1,11 @@
 // `ww key swarm`: a new private cluster key (src/cluster/swarm-key.ts), printed or written to a file, mode 0600.
-import { fchmodSync, fstatSync, writeFileSync } from 'node:fs'
+// `ww key signer`: a new Ed25519 key for signing modules (ww sign), written to a file, mode 0600; prints its public key.
+import { fchmodSync, fstatSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { Command } from 'commander'
 import { newSwarmKeyText } from '../src/cluster/swarm-key.js'
 import { AlreadyExists, NotFound, PermissionDenied } from '../src/errors.js'
+import { formatSigner, newSignerKey, publicKeyOf, readSignerKey } from '../src/proc/module-signature.js'
 import { UsageError } from './exit-codes.js'
 
 const afterHelp = `
@@ -24,9 +26,40 @@ export function keyCommand (): Command {
       if (flags.out !== undefined) writeNewKey(resolve(flags.out), text)
       else printKey(text)
     }))
+  key.addCommand(new Command('signer')
+    .summary('make a key for signing modules (ww sign) and print its public key')
+    .description('make an Ed25519 key pair for signing modules: the private key goes to FILE (PKCS#8 PEM, mode 0600); ' +
+      'the public key, printed as ed25519:<hex>, is what a host\'s policy allows (allow-signers, ww start --allow-signer)')
+    .requiredOption('-o, --out <file>', 'write the private key to FILE (mode 0600); refuses to overwrite a file')
+    .action((flags: { out: string }) => {
+      const key = newSignerKey()
+      writeNewKey(resolve(flags.out), key.pem)
+      process.stdout.write(formatSigner(key.publicKey) + '\n')
+    }))
+  key.addCommand(new Command('public')
+    .summary('print the public key of a signer key file')
+    .description('print the public key (ed25519:<hex>, as policies take it) of a signer key file made by \'ww key signer\' (or openssl genpkey -algorithm ed25519)')
+    .argument('<keyfile>', 'the private key file')
+    .action((file: string) => {
+      process.stdout.write(formatSigner(publicKeyOf(readSignerKeyFile(file))) + '\n')
+    }))
   // Without a kind of key: say which there are, as a usage error.
-  key.action(() => { throw new UsageError('which key? the one kind is swarm: ww key swarm') })
+  key.action(() => { throw new UsageError('which key? the kinds are swarm (ww key swarm) and signer (ww key signer --out FILE)') })
   return key
+}
+
+/** The signer key in `file`; NotFound, PermissionDenied or InvalidArgument as one line naming it. */
+export function readSignerKeyFile (file: string): ReturnType<typeof readSignerKey> {
+  let pem: string
+  try {
+    pem = readFileSync(file, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') throw new NotFound(`no key file ${file}: make one with 'ww key signer --out ${file}'`)
+    if (code === 'EACCES' || code === 'EPERM') throw new PermissionDenied(`cannot read key file ${file}: permission denied`)
+    throw new NotFound(`cannot read key file ${file}: ${code ?? String(err)}`)
+  }
+  return readSignerKey(pem, file)
 }
 
 function writeNewKey (file: string, text: string): void {

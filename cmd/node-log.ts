@@ -41,5 +41,8 @@ function describe (n: NodeNotice, namespace: string): [Level, string] {
         ? `refused a connection from ${n.remote}: it failed the swarm key check (the peer has no swarm key, or another one)`
         : `a connection to ${n.remote} failed the swarm key check (the peer has no swarm key, or another one)`]
     case 'rpc-aborted': return ['error', `aborted an RPC connection from ${n.peer}: ${n.reason}; the node goes on`]
+    case 'module-mismatch':
+      return ['error', `refused module bytes from ${n.from}: they do not match module ${n.hash}, the one asked for` +
+        (n.unsaid > 0 ? ` (${n.unsaid} more such events since the last line)` : '')]
   }
 }

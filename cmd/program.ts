@@ -14,6 +14,7 @@ import { killCommand, psCommand } from './ps.js'
 import { logsCommand } from './logs.js'
 import { waitCommand } from './wait.js'
 import { keyCommand } from './key.js'
+import { signCommand } from './sign.js'
 import { EXIT, exitCodeOf } from './exit-codes.js'
 import { oneLine } from './one-line.js'
 
@@ -38,6 +39,7 @@ went away, ${EXIT.timeout} timed out; ww run and ww wait: the guest's code, 125 
   ww.addCommand(logsCommand())
   ww.addCommand(waitCommand())
   ww.addCommand(keyCommand())
+  ww.addCommand(signCommand())
   for (const c of [mkchanCommand(), sendCommand(), recvCommand(), storeCommand(), loadCommand(), rmCommand()]) ww.addCommand(c)
   configure(ww)
   return ww

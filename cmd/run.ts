@@ -1,7 +1,6 @@
 // ww run: spawn a guest on a host of the cluster, feed it this process's stdin, stream its output,
 // exit with its code; or (-d) start it detached and print its ID.
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { Command } from 'commander'
 import { Closed, InvalidArgument, NotFound } from '../src/errors.js'
@@ -20,6 +19,7 @@ import { parseByteSize } from './byte-size.js'
 import { walk } from './anchor-path.js'
 import { withHost } from './client.js'
 import { collect, homeOption } from './home-option.js'
+import { readModule, readSignatures, signatureFileOf } from './module-file.js'
 import { endLike, RUN_EXIT_HELP } from './proc-exit.js'
 import { procId } from './proc-ref.js'
 
@@ -34,6 +34,7 @@ interface RunFlags {
   root?: string
   stdin?: boolean
   detach?: boolean
+  sig?: string
 }
 
 /** Stdin chunks sent to the proc and not yet taken, at most (each one read of up to 64 KiB). */
@@ -65,6 +66,7 @@ export function runCommand (): Command {
     .option('--stdin', 'forward this process\'s stdin to the guest even when it is a terminal (by default it is forwarded ' +
       'when it is not one: a pipe or a file); the guest reads end of file when stdin ends')
     .option('--no-stdin', 'give the guest empty input')
+    .option('--sig <file>', 'the module\'s signatures (ww sign), for hosts that run only modules signed by keys they allow (default: FILE.sig when it exists)')
     .action(async (file: string, args: string[], flags: RunFlags) => {
       if (flags.on !== undefined && flags.where !== undefined) throw new InvalidArgument('--on and --where exclude each other')
       const detach = flags.detach === true
@@ -76,6 +78,7 @@ export function runCommand (): Command {
       }
       for (const e of flags.env ?? []) if (!e.includes('=')) throw new InvalidArgument(`--env takes K=V, got ${JSON.stringify(e)}`)
       const bytes = readModule(file)
+      const signatures = flags.sig !== undefined ? readSignatures(flags.sig, false) : readSignatures(signatureFileOf(file), true)
       const hash = createHash('sha256').update(bytes).digest()
       const forward = !detach && (flags.stdin ?? process.stdin.isTTY !== true)
       const name = basename(file)
@@ -88,7 +91,7 @@ export function runCommand (): Command {
           using ex = target.executor()
           using spawned = ex.pipeline.executor.spawn(p => {
             writeSpawnRequest(p._initRequest(), {
-              hash, source, args, env: flags.env, limits, name, root: root?.anchor, stdin: forward,
+              hash, source, signatures, args, env: flags.env, limits, name, root: root?.anchor, stdin: forward,
               tied: !detach, detached: detach, progress: progress.client
             })
           })
@@ -106,28 +109,6 @@ export function runCommand (): Command {
       })
       if (status !== undefined) endLike(status.id, status.st)
     })
-}
-
-/** The module's bytes; one clear line when the file is not a WebAssembly module. */
-function readModule (file: string): Uint8Array {
-  let bytes: Uint8Array
-  try {
-    bytes = readFileSync(file)
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'EISDIR') throw new InvalidArgument(`${file} is a directory; ww run takes a .wasm file`)
-    throw new NotFound(`cannot read ${file}: ${code ?? String(err)}`)
-  }
-  const magic = [0x00, 0x61, 0x73, 0x6d]
-  if (bytes.byteLength < 8 || magic.some((b, i) => bytes[i] !== b)) {
-    throw new InvalidArgument(`${file} is not a WebAssembly module (no \\0asm header); ww run takes a .wasm file built for wasm32-wasi`)
-  }
-  if (!WebAssembly.validate(bytes as BufferSource)) {
-    let why = 'invalid'
-    try { new WebAssembly.Module(bytes as BufferSource) } catch (err) { why = (err as Error).message.replace(/^WebAssembly\.Module\(\): /, '') } // eslint-disable-line no-new
-    throw new InvalidArgument(`${file} is not a valid WebAssembly module: ${why}`)
-  }
-  return bytes
 }
 
 /**

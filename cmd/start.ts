@@ -9,7 +9,9 @@ import { InvalidArgument, NotFound } from '../src/errors.js'
 import { resolveHome } from '../src/host/home.js'
 import { hostLimits } from '../src/host/limits.js'
 import { Policy, formatRights, parseGrant, MEMBERS } from '../src/host/policy.js'
-import { readPolicyFile } from '../src/host/policy-file.js'
+import { ALLOW_MODULES, ALLOW_SIGNERS, readPolicyFile } from '../src/host/policy-file.js'
+import { parseModuleHash, parseSignerName } from '../src/host/module-rules.js'
+import { DEFAULT_RUNTIME_LIMITS } from '../src/proc/limits.js'
 import { startDetached } from './detach.js'
 import { EXIT } from './exit-codes.js'
 import { collect, homeOption } from './home-option.js'
@@ -33,6 +35,10 @@ export interface StartFlags {
   maxBufferedBytes: string
   policy?: string
   grant?: string[]
+  allowModule?: string[]
+  allowSigner?: string[]
+  maxModuleCache: string
+  modulePreparations: string
 }
 
 type NodeModules = typeof import('../src/host/node.js') & typeof import('../src/host/home.js')
@@ -87,7 +93,22 @@ the members' one:
 --grant PEER=RIGHTS (PEER a peer ID or '${MEMBERS}', RIGHTS e.g. read,exec or none; repeatable) overrides the
 file. A call beyond a peer's rights fails PermissionDenied naming the missing right (exit 4 in the CLI).
 The local API socket is the owner and may do everything: the home must not be writable by others (the
-node refuses it, exit 4), and the socket is made 0600.`
+node refuses it, exit 4), and the socket is made 0600.
+
+Which modules a remote peer may run (spawns of its own, and of its procs' children, on this host): by
+default any. The policy file's ${ALLOW_MODULES} (SHA-256 hashes, as sha256sum prints them) and ${ALLOW_SIGNERS}
+(Ed25519 keys, as 'ww key signer' prints them) restrict the members to modules on the first list or signed
+('ww sign') by a key on the second; a section [modules.PEER] with the same keys replaces them for one peer
+(with neither key: any module):
+    ${ALLOW_SIGNERS} = ["ed25519:3b6a27bc..."]
+    [modules.12D3KooWAbc]
+    ${ALLOW_MODULES} = ["9f86d081884c7d65..."]
+--allow-module HASH and --allow-signer KEY (repeatable) add to the members' lists. A host checks a module
+before it fetches or prepares it; a refused one fails PermissionDenied naming the module and what it lacks
+(exit 4). The owner and the procs it runs may run any module. A remote peer (itself or through its procs)
+may make this host fetch and prepare at most --module-preparations new modules a minute (then
+LimitExceeded); bytes that do not match the module asked for are refused and their sender logged.
+Prepared modules are kept in <home>/modules up to --max-module-cache bytes, least recently used evicted.`
 
 export function startCommand (): Command {
   return new Command('start')
@@ -105,6 +126,10 @@ export function startCommand (): Command {
     .addOption(new Option('--max-buffered-bytes <size>', 'bytes all messages waiting in this host\'s channels may hold together (maxBufferedBytes); a send past it fails LimitExceeded').default(formatByteSize(DEFAULT_CHAN_LIMITS.maxBufferedBytes)))
     .option('--policy <file>', 'what remote peers may do (default: <home>/policy.toml when present; see below)')
     .option('--grant <peer=rights>', 'grant RIGHTS (read,write,exec or none) to PEER (a peer ID, or members for all); repeatable, overrides the policy file', collect)
+    .option('--allow-module <sha256>', 'members may run this module (its SHA-256 in hex); repeatable; with it, only allowed modules run (see below)', collect)
+    .option('--allow-signer <key>', 'members may run modules signed by this key (ed25519:<hex>, from ww key signer); repeatable', collect)
+    .addOption(new Option('--module-preparations <n>', 'new modules one remote peer (itself or through its procs) may make this host fetch and prepare per minute (modulePreparationsPerMinute; the owner is exempt)').default(String(hostLimits.modulePreparationsPerMinute)))
+    .addOption(new Option('--max-module-cache <size>', 'bytes <home>/modules (prepared modules) may hold (moduleCacheBytes); the least recently used modules not running are evicted past it').default(formatByteSize(DEFAULT_RUNTIME_LIMITS.moduleCacheBytes)))
     .option('--json', 'print the peer ID and addresses as JSON')
     .option('-q, --quiet', 'after the peer/listen lines, print only warnings and errors')
     .option('-d, --detach', `run in the background, its output appended to <home>/ww.log; return once it answers (at most ${seconds(hostLimits.detachReadyMs)}) and, with --bootstrap, has joined (else warn after ${seconds(hostLimits.detachJoinMs)})`)
@@ -113,6 +138,8 @@ export function startCommand (): Command {
       const ttlMs = parseTtl(flags.ttl)
       parseByteSize(flags.maxStoredBytes, '--max-stored-bytes')
       parseByteSize(flags.maxBufferedBytes, '--max-buffered-bytes')
+      parseByteSize(flags.maxModuleCache, '--max-module-cache')
+      parsePreparations(flags.modulePreparations)
       // Checked here, before a detached node starts: a bad key file is one line and exit 2 either way.
       const swarmKey = findSwarmKey(flags)
       const policy = readPolicy(flags, swarmKey !== undefined)
@@ -129,6 +156,12 @@ function parseTtl (text: string): number {
   return ms
 }
 
+function parsePreparations (text: string): number {
+  const n = Number(text)
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgument(`--module-preparations must be a whole number of modules a minute, at least 1, got ${JSON.stringify(text)}`)
+  return n
+}
+
 /** --swarm-key FILE, else <home>/swarm.key when present, else none (an open cluster). */
 function findSwarmKey (flags: StartFlags): SwarmKey | undefined {
   if (flags.swarmKey !== undefined) return readSwarmKey(resolve(flags.swarmKey))
@@ -140,13 +173,26 @@ function findSwarmKey (flags: StartFlags): SwarmKey | undefined {
 function readPolicy (flags: StartFlags, privateCluster: boolean): Policy {
   const file = flags.policy !== undefined ? resolve(flags.policy) : resolveHome(flags.home).policy
   if (flags.policy !== undefined && !existsSync(file)) throw new NotFound(`no policy file ${file}: check --policy`)
-  return Policy.defaults(privateCluster).with(readPolicyFile(file)).with(new Map((flags.grant ?? []).map(parseGrant)))
+  const fromFile = readPolicyFile(file)
+  const policy = Policy.defaults(privateCluster).with(fromFile.grants).with(new Map((flags.grant ?? []).map(parseGrant)))
+    .withModules(fromFile.modules)
+  const hashes = (flags.allowModule ?? []).map(h => parseModuleHash(h, '--allow-module'))
+  const signers = (flags.allowSigner ?? []).map(k => parseSignerName(k, '--allow-signer'))
+  if (hashes.length + signers.length === 0) return policy
+  return policy.withModules(new Map([[MEMBERS, policy.memberModules.allowing(hashes, signers)]]))
 }
 
 /** One line saying what remote peers may do. */
 function describePolicy (policy: Policy): string {
   const peers = [...policy.peers].map(([peer, rights]) => `, ${peer} ${formatRights(rights)}`).join('')
   return `policy: members ${formatRights(policy.members)}${peers}`
+}
+
+/** One line saying which modules remote peers may run, or none when any may run. */
+function describeModules (policy: Policy): string | undefined {
+  const peers = [...policy.peerModules].map(([peer, rules]) => `, ${peer} ${rules.describe()}`)
+  if (!policy.memberModules.restricted && ![...policy.peerModules.values()].some(r => r.restricted)) return undefined
+  return `modules: members ${policy.memberModules.describe()}${peers.join('')}`
 }
 
 const signalNumber: Record<string, number> = { SIGINT: 2, SIGTERM: 15 }
@@ -189,6 +235,8 @@ async function runNode (flags: StartFlags, ttlMs: number, swarmKey: SwarmKey | u
     swarmKey,
     maxStoredBytes: parseByteSize(flags.maxStoredBytes, '--max-stored-bytes'),
     maxBufferedBytes: parseByteSize(flags.maxBufferedBytes, '--max-buffered-bytes'),
+    maxModuleCacheBytes: parseByteSize(flags.maxModuleCache, '--max-module-cache'),
+    modulePreparationsPerMinute: parsePreparations(flags.modulePreparations),
     policy,
     version,
     onNotice: n => { say.notice(n, flags.ns) }
@@ -202,6 +250,8 @@ async function runNode (flags: StartFlags, ttlMs: number, swarmKey: SwarmKey | u
   }
   if (swarmKey !== undefined) say.say('info', `private cluster: swarm key ${swarmKey.file} (fingerprint ${swarmKey.fingerprint})`)
   say.say('info', describePolicy(policy))
+  const modules = describeModules(policy)
+  if (modules !== undefined) say.say('info', modules)
   // A stray rejection inside libp2p or a layer must not take the node down with it.
   process.on('unhandledRejection', (err: unknown) => {
     say.say('error', `internal error, the node goes on: ${String((err as Error)?.message ?? err).split('\n')[0]}`)

@@ -22,6 +22,17 @@ struct Module {
     # A host that lacks these bytes fetches them from `source`.
   }
   source @2 :ModuleSource;
+  signatures @3 :List(ModuleSignature);
+  # Detached signatures of the module (`ww sign`), by any number of signers. A host whose policy
+  # allows only some modules checks them before it fetches or prepares the module; a host keeps the
+  # ones it verified beside the module, and passes them on when a guest spawns the module elsewhere.
+}
+
+struct ModuleSignature {
+  signer @0 :Data;
+  # The signer's Ed25519 public key (32 bytes).
+  signature @1 :Data;
+  # Ed25519 over "ww module signature v1\n" followed by the module's SHA-256 (64 bytes).
 }
 
 interface ModuleSource {

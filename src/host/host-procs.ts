@@ -16,6 +16,8 @@ import { ClusterWorld } from './cluster-world.js'
 import { writeProcInfo } from './exit-status.js'
 import { CapScope } from './guest-caps.js'
 import { serveProc } from './proc-server.js'
+import { hostLimits } from './limits.js'
+import { ModuleGate, type Spawner } from './module-gate.js'
 import { readSpawnRequest, serveModuleSource, writeSpawnRequest } from './spawn-request.js'
 
 const log = logger('ww:host:procs')
@@ -36,12 +38,17 @@ export interface HostProcsOptions {
   /** Live hosts (peer IDs, this one included) whose meta has every `k=v` in `where`. */
   hosts: (where: string[]) => string[]
   limits?: Partial<RuntimeLimits>
+  /** New modules one remote peer may make this host prepare per minute (default hostLimits.modulePreparationsPerMinute). */
+  preparationsPerMinute?: number
+  /** Told when someone (`from`: "peer <id>", or the owner) supplied bytes that do not match the module asked for (rate-limited; `unsaid` events went untold). */
+  onModuleMismatch?: (from: string, hash: string, unsaid: number) => void
 }
 
 export class HostProcs {
   readonly executor: Executor
   readonly cache: ModuleCache
-  private readonly roots = new Map<number, AnchorClient | null>()
+  private readonly gate: ModuleGate
+  private readonly roots = new Map<number, { root: AnchorClient | null, spawner?: Spawner }>()
   private nextRootKey = 1
   private readonly worlds = new Map<number, ClusterWorld>()
 
@@ -50,27 +57,39 @@ export class HostProcs {
     const pidBlock = opts.limits?.pidBlock ?? DEFAULT_RUNTIME_LIMITS.pidBlock
     const pids = opts.pidFile === undefined ? undefined : new FilePids(opts.pidFile, pidBlock)
     this.executor = new Executor({ cache: this.cache, world: ctx => this.worldFor(ctx), limits: opts.limits, pids })
+    this.gate = new ModuleGate(this.cache, {
+      preparationsPerMinute: opts.preparationsPerMinute ?? hostLimits.modulePreparationsPerMinute,
+      mismatchLinesPerMinute: hostLimits.moduleMismatchLinesPerMinute,
+      onMismatch: opts.onModuleMismatch
+    })
   }
 
   get peerId (): string { return this.opts.peerId }
 
   private worldFor (ctx: WorldContext): ClusterWorld {
-    const given = ctx.root[0] === ROOT_KEY ? this.roots.get(Number(ctx.root[1])) : null
-    const root = given != null ? given.dup() : this.opts.clusterRoot()
-    const world = new ClusterWorld(root, given != null, {
-      spawn: async (req, r, scope, o) => await this.spawnChild(req, r, scope, o)
+    const given = ctx.root[0] === ROOT_KEY ? this.roots.get(Number(ctx.root[1])) : undefined
+    const root = given?.root != null ? given.root.dup() : this.opts.clusterRoot()
+    const spawner = given?.spawner
+    const world = new ClusterWorld(root, given?.root != null, {
+      spawn: async (req, r, scope, o) => await this.spawnChild(req, r, scope, o, spawner)
     })
     this.worlds.set(ctx.pid, world)
     return world
   }
 
-  /** Spawns a proc on this host; `root` (borrowed) is the anchor it sees as "/", none = the cluster root. */
-  async spawnHere (opts: Omit<SpawnOptions, 'root'>, root?: AnchorClient | null): Promise<Proc> {
+  /**
+   * Spawns a proc on this host; `root` (borrowed) is the anchor it sees as "/", none = the cluster root. `spawner`: the
+   * remote peer it runs for (its children's modules pass that peer's rules), none = the owner. Checks no module rule:
+   * callers admit the module first.
+   */
+  async spawnHere (opts: Omit<SpawnOptions, 'root'>, root?: AnchorClient | null, spawner?: Spawner): Promise<Proc> {
     const key = this.nextRootKey++
-    this.roots.set(key, root ?? null)
+    this.roots.set(key, { root: root ?? null, spawner })
     try {
       const proc = await this.executor.spawn({ ...opts, root: [ROOT_KEY, String(key)] })
+      this.cache.pin(proc.moduleHash) // its files stay on disk while it runs
       proc.onEnd(p => {
+        this.cache.unpin(p.moduleHash)
         this.worlds.get(p.pid)?.close()
         this.worlds.delete(p.pid)
       })
@@ -92,23 +111,27 @@ export class HostProcs {
     return where
   }
 
-  private async spawnChild (req: GuestSpawnRequest, root: AnchorClient | null, scope: CapScope, opts?: OpOptions): Promise<ProcCap> {
+  /** A guest's spawn: its child runs with the authority of the guest's `spawner` (none = the owner). */
+  private async spawnChild (req: GuestSpawnRequest, root: AnchorClient | null, scope: CapScope, opts?: OpOptions, spawner?: Spawner): Promise<ProcCap> {
     const peer = this.place(req.where)
+    const bytes = req.module.bytes
+    const hash = bytes !== undefined ? sha256(bytes) : req.module.hash
+    if (hash === undefined) throw new InvalidArgument('a spawn needs module bytes or a hash')
     if (peer === this.opts.peerId) {
-      const module = req.module.bytes !== undefined ? { bytes: req.module.bytes } : { hash: req.module.hash ?? new Uint8Array(0) }
-      const proc = await this.spawnHere({ module, args: req.args, env: req.env, limits: req.limits }, root)
+      await this.gate.admit(hash, [], spawner)
+      const module = bytes !== undefined ? { bytes } : { hash }
+      const proc = await this.spawnHere({ module, args: req.args, env: req.env, limits: req.limits }, root, spawner)
       const cap = procCap(proc)
       CapScope.exportAs(cap, () => this.serveProc(proc))
       return cap
     }
-    const bytes = req.module.bytes
-    const hash = bytes !== undefined ? sha256(bytes) : req.module.hash
-    if (hash === undefined) throw new InvalidArgument('a spawn needs module bytes or a hash')
+    // The other host checks the module against its rules for this host: hand it the signatures verified here.
+    const signatures = await this.cache.signatures(hash)
     using host = await this.opts.hostOf(peer)
     using ex = host.executor()
     using source = serveModuleSource(async h => bytes !== undefined && equal(h, hash) ? bytes : await this.cache.original(h))
     using ans = Host_Executor$Results$Caps.executor.get(await ex).spawn(p => {
-      writeSpawnRequest(p._initRequest(), { hash, source, args: req.args, env: req.env, limits: req.limits, root: root ?? undefined })
+      writeSpawnRequest(p._initRequest(), { hash, source, signatures, args: req.args, env: req.env, limits: req.limits, root: root ?? undefined })
     }, { signal: opts?.signal })
     return scope.proc(Executor_Spawn$Results$Caps.proc.get(await ans).dup())
   }
@@ -116,14 +139,20 @@ export class HostProcs {
   /**
    * The Executor capability (yours to release). `defaultRoot` (a new reference each call) is the root of procs
    * spawned without one, instead of the cluster root: a remote peer's procs get what that peer may reach.
+   * `spawner`: the remote peer it is served to, whose module rules and preparation budget its spawns (and
+   * its procs' spawns) pass; none = the owner, who may run any module.
    */
-  serve (defaultRoot?: () => AnchorClient): ExecutorClient {
+  serve (defaultRoot?: () => AnchorClient, spawner?: Spawner): ExecutorClient {
     return ExecutorClient.serve({
       spawn: async (params, results, ctx) => {
         const r = readSpawnRequest(params.request)
+        const hash = 'bytes' in r.module ? sha256(r.module.bytes) : r.module.hash
+        // before anything is fetched or prepared
+        const verified = await this.gate.admit(hash, r.signatures, spawner)
+        const module = 'bytes' in r.module ? r.module : { hash, fetch: this.gate.checkedFetch(r.module.fetch, spawner === undefined ? 'the owner (API socket)' : `peer ${spawner.peer}`) }
         using own = r.root === undefined ? defaultRoot?.() : undefined
         const proc = await this.spawnHere({
-          module: r.module,
+          module,
           args: r.args,
           env: r.env,
           limits: r.limits as Partial<ProcLimits>,
@@ -131,7 +160,8 @@ export class HostProcs {
           stdin: r.stdin ? 'chan' : undefined,
           output: r.detached ? 'log' : 'chan',
           onStep: r.onStep
-        }, r.root ?? own)
+        }, r.root ?? own, spawner)
+        if (verified.length > 0) await this.cache.keepSignatures(hash, verified)
         if (ctx.signal.aborted) { // the caller will never hear of it
           proc.kill('killed: its spawn was canceled')
           throw new Canceled('spawn canceled')

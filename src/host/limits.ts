@@ -22,6 +22,15 @@ export const hostLimits = {
   spawnArgsMax: 4096,
   /** Most environment entries a spawn request may carry. */
   spawnEnvMax: 4096,
+  /** Most module signatures a spawn request may carry (each costs the host one Ed25519 verification). */
+  spawnSignaturesMax: 16,
+  /**
+   * New modules (neither held nor prepared here) one remote peer, itself or through its procs, may make this host
+   * fetch and prepare per minute (a token bucket of this size; preparing costs seconds of CPU). The owner is exempt.
+   */
+  modulePreparationsPerMinute: 20,
+  /** Most log lines per minute about module bytes that did not match their hash (the rest are counted into the next). */
+  moduleMismatchLinesPerMinute: 10,
   /**
    * Most connections the API socket holds at once; one more is closed as it arrives. No idle timeout: a `ww recv`
    * or `ww logs -f` waits legitimately, and the socket is the owner's (0600); a frame begun and not finished is

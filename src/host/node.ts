@@ -27,6 +27,8 @@ const log = logger('ww:host')
 export type NodeNotice = ClusterNotice
   /** An RPC connection with a peer broke the protocol or a limit, and was aborted; the node goes on. */
   | { type: 'rpc-aborted', peer: string, reason: string }
+  /** Bytes supplied for a module did not match its hash and were refused; `from`: "peer <id>" or the owner; `unsaid`: such events not told before (rate limit). */
+  | { type: 'module-mismatch', from: string, hash: string, unsaid: number }
 
 export interface NodeOptions extends Pick<ClusterNodeOptions, 'namespace' | 'listen' | 'bootstrap' | 'mdns' | 'meta' | 'ttlMs' | 'swarmKey'> {
   home: Home
@@ -40,6 +42,10 @@ export interface NodeOptions extends Pick<ClusterNodeOptions, 'namespace' | 'lis
   maxStoredBytes?: number
   /** Bytes the messages held in this host's channels may hold together (default DEFAULT_CHAN_LIMITS.maxBufferedBytes). */
   maxBufferedBytes?: number
+  /** Bytes `<home>/modules` may hold (default DEFAULT_RUNTIME_LIMITS.moduleCacheBytes). */
+  maxModuleCacheBytes?: number
+  /** New modules one remote peer may make this host prepare per minute (default hostLimits.modulePreparationsPerMinute). */
+  modulePreparationsPerMinute?: number
 }
 
 export class WwNode {
@@ -53,8 +59,6 @@ export class WwNode {
     readonly cluster: ClusterNode,
     /** The owner's Host: the API socket's, with stop and connect. */
     readonly host: HostClient,
-    /** The Host that libp2p peers get. */
-    private readonly remoteHost: HostClient,
     readonly peers: PeerHosts,
     private readonly local: AnchorClient,
     private readonly unlock: () => void,
@@ -67,7 +71,7 @@ export class WwNode {
     const unlock = lockHome(options.home)
     let cluster: ClusterNode | undefined
     try {
-      const { home, api: _api, version: _version, policy: _policy, onNotice, maxStoredBytes, maxBufferedBytes, ...clusterOptions } = options
+      const { home, api: _api, version: _version, policy: _policy, onNotice, maxStoredBytes, maxBufferedBytes, maxModuleCacheBytes, modulePreparationsPerMinute, ...clusterOptions } = options
       if (maxBufferedBytes !== undefined) hostChanBudget.bytes = maxBufferedBytes
       const notice = onNotice ?? (() => {})
       cluster = await ClusterNode.start({ ...clusterOptions, home: home.dir, onNotice: notice })
@@ -95,7 +99,10 @@ export class WwNode {
         pidFile: options.home.pids,
         clusterRoot: () => serveClusterRoot(hosts),
         hostOf: async peer => await peers.host(peer),
-        hosts: where => c.ls(where).map(r => r.peer)
+        hosts: where => c.ls(where).map(r => r.peer),
+        limits: maxModuleCacheBytes === undefined ? undefined : { moduleCacheBytes: maxModuleCacheBytes },
+        preparationsPerMinute: modulePreparationsPerMinute,
+        onModuleMismatch: (from, hash, unsaid) => { notice({ type: 'module-mismatch', from, hash, unsaid }) }
       })
       const executor = procs.serve()
       const parts: HostParts = {
@@ -132,7 +139,6 @@ export class WwNode {
       })
       const policy = options.policy ?? Policy.defaults(options.swarmKey !== undefined)
       log('policy: members %s, %d peers granted their own', formatRights(policy.members), policy.peers.size)
-      const remoteHost = serveHost(parts)
       // The parts stay held while the node runs: each restricted connection's Host is served from them.
       const releaseParts = (): void => {
         view.release()
@@ -141,15 +147,15 @@ export class WwNode {
       }
       await c.libp2p.handle(rpcProtocol(c.namespace), (stream, connection) => {
         const peer = connection.remotePeer.toString()
-        // Each connection's bootstrap is a Host built for its peer: it holds only what the policy grants.
+        // Each connection's bootstrap is a Host built for its peer: it holds only what the policy grants, and its
+        // executor runs only the modules the policy allows that peer.
         const rights = policy.rightsOf(peer)
-        let bootstrap = remoteHost.dup()
-        if (rights.size < ALL_RIGHTS.size) {
-          const forPeer = partsForPeer(parts, c.peerId, peer, rights, root => procs.serve(root))
-          bootstrap.release()
-          bootstrap = serveHost(forPeer)
-          forPeer.executor?.release()
-        }
+        const spawner = { peer, modules: policy.modulesOf(peer) }
+        const forPeer = rights.size < ALL_RIGHTS.size
+          ? partsForPeer(parts, c.peerId, peer, rights, root => procs.serve(root, spawner))
+          : { ...parts, executor: procs.serve(undefined, spawner) }
+        const bootstrap = serveHost(forPeer)
+        forPeer.executor?.release()
         const conn = new Connection(libp2pTransport(stream), { bootstrap, name: 'libp2p' })
         bootstrap.release()
         void conn.closed.then(() => {
@@ -159,7 +165,7 @@ export class WwNode {
           }
         })
       })
-      node = new WwNode(c, host, remoteHost, peers, local, () => { releaseParts(); unlock() }, procs)
+      node = new WwNode(c, host, peers, local, () => { releaseParts(); unlock() }, procs)
       if (options.api !== false) node.api = await serveApiSocket(options.home.apiSocket, host)
       return node
     } catch (err) {
@@ -181,7 +187,6 @@ export class WwNode {
       await this.cluster.stop()
       await api
       this.host.release()
-      this.remoteHost.release()
       this.local.release()
       this.unlock()
       log('stopped')

@@ -12,6 +12,7 @@
 // A peer with all three rights gets the Host as before this policy existed, Host.peer (reaching other hosts
 // through this one) included; a peer with fewer cannot reach other hosts through this one.
 import { InvalidArgument, PermissionDenied } from '../errors.js'
+import { ModuleRules } from './module-rules.js'
 
 export const RIGHTS = ['read', 'write', 'exec'] as const
 export type Right = typeof RIGHTS[number]
@@ -23,9 +24,17 @@ export const MEMBERS = 'members'
 export const ALL_RIGHTS: Rights = new Set(RIGHTS)
 export const READ_ONLY: Rights = new Set<Right>(['read'])
 
-/** Rights per peer ID, and for every other remote peer (members). A peer's own grant replaces the members' one. */
+/**
+ * Rights per peer ID, and for every other remote peer (members); the same for the modules they may run
+ * (module-rules.ts). A peer's own grant, or own module rules, replaces the members' one.
+ */
 export class Policy {
-  constructor (readonly members: Rights, readonly peers: ReadonlyMap<string, Rights> = new Map()) {}
+  constructor (
+    readonly members: Rights,
+    readonly peers: ReadonlyMap<string, Rights> = new Map(),
+    readonly memberModules: ModuleRules = ModuleRules.ANY,
+    readonly peerModules: ReadonlyMap<string, ModuleRules> = new Map()
+  ) {}
 
   /** The default: with a swarm key the members are trusted with everything, without one they may only read. */
   static defaults (privateCluster: boolean): Policy {
@@ -36,6 +45,22 @@ export class Policy {
     return this.peers.get(peer) ?? this.members
   }
 
+  /** The modules `peer` may run here, on its own behalf and through its procs' spawns. */
+  modulesOf (peer: string): ModuleRules {
+    return this.peerModules.get(peer) ?? this.memberModules
+  }
+
+  /** This policy with `rules` (name -> module rules, MEMBERS for the members) replacing its entries. */
+  withModules (rules: ReadonlyMap<string, ModuleRules>): Policy {
+    const peers = new Map(this.peerModules)
+    let members = this.memberModules
+    for (const [name, r] of rules) {
+      if (name === MEMBERS) members = r
+      else peers.set(name, r)
+    }
+    return new Policy(this.members, this.peers, members, peers)
+  }
+
   /** This policy with `grants` (name -> rights, MEMBERS for the members) replacing its entries. */
   with (grants: ReadonlyMap<string, Rights>): Policy {
     const peers = new Map(this.peers)
@@ -44,7 +69,7 @@ export class Policy {
       if (name === MEMBERS) members = rights
       else peers.set(name, rights)
     }
-    return new Policy(members, peers)
+    return new Policy(members, peers, this.memberModules, this.peerModules)
   }
 }
 

@@ -2,6 +2,7 @@
 // module's bytes to a host that lacks them.
 import { LimitExceeded, ModuleNotFound } from '../errors.js'
 import type { ModuleFetcher, PrepareStep, ProcLimits } from '../proc/index.js'
+import type { ModuleSignature } from '../proc/module-signature.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
 import { Module_Which, SpawnStep, type SpawnRequest } from '../schema/proc.js'
 import { Module$Caps, ModuleSourceClient, SpawnProgressClient, SpawnRequest$Caps } from '../schema/proc.rpc.js'
@@ -13,6 +14,8 @@ export interface SpawnSpec {
   /** The module's SHA-256; the receiver fetches the bytes from `source` when it lacks them. */
   hash: Uint8Array
   source?: ModuleSourceClient
+  /** Detached signatures of the module (ww sign), for hosts that allow only some modules. */
+  signatures?: readonly ModuleSignature[]
   args?: string[]
   env?: string[]
   limits?: Partial<ProcLimits>
@@ -32,6 +35,15 @@ export function writeSpawnRequest (r: SpawnRequest, spec: SpawnSpec): void {
   const m = r._initModule()
   m._initHash(spec.hash.byteLength).copyBuffer(spec.hash)
   if (spec.source !== undefined) Module$Caps.source.set(m, spec.source)
+  const sigs = spec.signatures ?? []
+  if (sigs.length > 0) {
+    const list = m._initSignatures(sigs.length)
+    sigs.forEach((s, i) => {
+      const w = list.get(i)
+      w._initSigner(s.signer.byteLength).copyBuffer(s.signer)
+      w._initSignature(s.signature.byteLength).copyBuffer(s.signature)
+    })
+  }
   const args = r._initArgs(spec.args?.length ?? 0)
   spec.args?.forEach((a, i) => args.set(i, a))
   const env = r._initEnv(spec.env?.length ?? 0)
@@ -50,6 +62,8 @@ export function writeSpawnRequest (r: SpawnRequest, spec: SpawnSpec): void {
 
 export interface ReadSpawn {
   module: { bytes: Uint8Array } | { hash: Uint8Array, fetch?: ModuleFetcher }
+  /** The signatures the request carries, not yet verified. */
+  signatures: ModuleSignature[]
   args: string[]
   env: string[]
   limits: Partial<ProcLimits>
@@ -72,6 +86,9 @@ export function readSpawnRequest (r: SpawnRequest): ReadSpawn {
   if (args.length > hostLimits.spawnArgsMax) throw new LimitExceeded(`spawn request has ${args.length} arguments (limit ${hostLimits.spawnArgsMax})`)
   if (env.length > hostLimits.spawnEnvMax) throw new LimitExceeded(`spawn request has ${env.length} environment entries (limit ${hostLimits.spawnEnvMax})`)
   const m = r.module
+  const sigList = m.signatures
+  if (sigList.length > hostLimits.spawnSignaturesMax) throw new LimitExceeded(`spawn request carries ${sigList.length} module signatures (limit ${hostLimits.spawnSignaturesMax})`)
+  const signatures = [...sigList].map(s => ({ signer: s.signer.toUint8Array().slice(), signature: s.signature.toUint8Array().slice() }))
   let module: ReadSpawn['module']
   if (m.which() === Module_Which.BYTES) {
     module = { bytes: m.bytes.toUint8Array().slice() }
@@ -91,6 +108,7 @@ export function readSpawnRequest (r: SpawnRequest): ReadSpawn {
   const progress = SpawnRequest$Caps.progress.has(r) ? SpawnRequest$Caps.progress.get(r) : undefined
   return {
     module,
+    signatures,
     args: [...args],
     env: [...env],
     limits: r._hasLimits() ? { memoryBytes: num(r.limits.memoryBytes), fuel: num(r.limits.fuel), timeoutMs: num(r.limits.timeoutMs) } : {},

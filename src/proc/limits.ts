@@ -53,6 +53,13 @@ export interface RuntimeLimits {
   maxCachedModules: number
   /** Most load-pipeline worker threads at once (each needs ~100 MiB and a core). */
   maxConcurrentTransforms: number
+  /**
+   * Bytes the on-disk module cache (`<home>/modules`: originals, prepared files, signatures) may hold; past it the
+   * least recently used modules not in use are evicted (`ww start --max-module-cache`).
+   */
+  moduleCacheBytes: number
+  /** Most verified signatures kept per module. */
+  maxModuleSignatures: number
 }
 
 export const DEFAULT_RUNTIME_LIMITS: Readonly<RuntimeLimits> = Object.freeze({
@@ -71,7 +78,9 @@ export const DEFAULT_RUNTIME_LIMITS: Readonly<RuntimeLimits> = Object.freeze({
   maxExitedLogBytes: 64 * 1024 * 1024,
   pidBlock: 1024,
   maxCachedModules: 256,
-  maxConcurrentTransforms: 2
+  maxConcurrentTransforms: 2,
+  moduleCacheBytes: 1024 * 1024 * 1024,
+  maxModuleSignatures: 16
 })
 
 /** Merges caller limits over the defaults; 0 or undefined memory means the default. */

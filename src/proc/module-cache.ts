@@ -3,14 +3,16 @@
 // maximum; in memory (bounded, least recently used evicted) and on disk under `dir`:
 //   <hash>.wasm        the original bytes (checked against the hash when read)
 //   <hash>.<pipeline>.ww   seal ++ transformed, seal = HMAC-SHA256(seal.key, hash, pipeline, transformed)
+//   <hash>.sig         the signatures of the module this host verified (module-signature.ts's file format)
 //   seal.key           this cache's secret (mode 0600), made on first use
 // A transformed file is trusted only with its seal: one copied from another module's file, or
 // rewritten by anyone who cannot read seal.key, is refused (and rebuilt from the original), so a
 // swapped file cannot make a spawn of one module run another's code. A corrupt or unreadable file
-// is ignored and rebuilt.
+// is ignored and rebuilt. The files of all modules together are kept under RuntimeLimits.moduleCacheBytes
+// (module-disk.ts): least recently used modules are evicted, never one in use (pinned, or loading).
 
 import { createHash, createHmac, randomBytes } from 'node:crypto'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { InvalidArgument, LimitExceeded, ModuleNotFound } from '../errors.js'
@@ -18,6 +20,8 @@ import { DEFAULT_RUNTIME_LIMITS, type RuntimeLimits } from './limits.js'
 import { withMemoryMaximum } from './memory-limit.js'
 import { asyncImportList, PIPELINE_VERSION } from './abi.js'
 import { transformInWorker } from './transform-worker.js'
+import { ModuleDisk } from './module-disk.js'
+import { formatSignatureFile, parseSignatureFile, verifyModuleSignature, type ModuleSignature } from './module-signature.js'
 
 const log = logger('ww:proc:cache')
 // transform version + the async import list: a change to either makes old transformed files unused
@@ -57,6 +61,8 @@ interface Entry {
   compiled: Map<number, Promise<WebAssembly.Module>>
   /** The compiled modules that are ready, for the synchronous fast path. */
   ready: Map<number, WebAssembly.Module>
+  /** Verified signatures of the module. */
+  signatures: ModuleSignature[]
 }
 
 export interface ModuleCacheOptions {
@@ -67,6 +73,8 @@ export interface ModuleCacheOptions {
 
 export interface CacheStats { transforms: number, diskHits: number, memoryHits: number }
 
+const sigKey = (s: ModuleSignature): string => Buffer.from(s.signer).toString('hex')
+
 export class ModuleCache {
   private readonly dir: string | undefined
   private readonly limits: RuntimeLimits
@@ -75,11 +83,81 @@ export class ModuleCache {
   private transforming = 0
   private sealKey: Promise<Uint8Array> | undefined
   private readonly transformQueue: Array<() => void> = []
+  private readonly pins = new Map<string, number>()
+  private readonly disk: ModuleDisk | undefined
   readonly stats: CacheStats = { transforms: 0, diskHits: 0, memoryHits: 0 }
 
   constructor (opts: ModuleCacheOptions = {}) {
     this.dir = opts.dir
     this.limits = { ...DEFAULT_RUNTIME_LIMITS, ...opts.limits }
+    this.disk = this.dir === undefined ? undefined : new ModuleDisk(this.dir, this.limits.moduleCacheBytes, key => this.inUse(key))
+  }
+
+  /** Bytes the module files on disk take together (0 without a directory). */
+  async diskBytes (): Promise<number> {
+    await this.disk?.ready()
+    return this.disk?.bytes ?? 0
+  }
+
+  /** Keeps the module's files on disk while it is pinned (a proc runs it); unpin once for every pin. */
+  pin (hash: Uint8Array): void {
+    const key = hashHex(hash)
+    this.pins.set(key, (this.pins.get(key) ?? 0) + 1)
+    this.disk?.used(key)
+  }
+
+  unpin (hash: Uint8Array): void {
+    const key = hashHex(hash)
+    const n = (this.pins.get(key) ?? 1) - 1
+    if (n > 0) this.pins.set(key, n)
+    else this.pins.delete(key)
+  }
+
+  private inUse (key: string): boolean {
+    return this.pins.has(key) || this.loading.has(key)
+  }
+
+  /**
+   * Whether spawning `hash` needs neither fetching nor preparing it: it is in memory, being loaded, or
+   * prepared on disk (a file that then fails its checks is prepared again all the same).
+   */
+  async holds (hash: Uint8Array): Promise<boolean> {
+    const key = hashHex(hash)
+    if (this.entries.has(key) || this.loading.has(key)) return true
+    if (this.disk === undefined) return false
+    return await this.disk.has(key, `${key}.${PIPELINE_ID}.ww`) && await this.disk.has(key, `${key}.wasm`)
+  }
+
+  /** The signatures of module `hash` this cache verified and kept (memory, else `<hash>.sig`, verified again). */
+  async signatures (hash: Uint8Array): Promise<ModuleSignature[]> {
+    const e = this.entries.get(hashHex(hash))
+    if (e !== undefined) return e.signatures
+    return await this.readSignatures(hash)
+  }
+
+  /**
+   * Keeps `sigs` (verified by the caller) beside module `hash`, which must be in this cache: in memory and in
+   * `<hash>.sig`. A signer's newer signature replaces its older one; at most maxModuleSignatures are kept.
+   */
+  async keepSignatures (hash: Uint8Array, sigs: readonly ModuleSignature[]): Promise<void> {
+    const key = hashHex(hash)
+    const e = this.entries.get(key)
+    const had = e?.signatures ?? await this.readSignatures(hash)
+    const known = new Set(had.map(s => sigKey(s) + Buffer.from(s.signature).toString('hex')))
+    const fresh = sigs.filter(s => !known.has(sigKey(s) + Buffer.from(s.signature).toString('hex')))
+    if (fresh.length === 0) return
+    const bySigner = new Map(had.map(s => [sigKey(s), s]))
+    for (const s of fresh) { bySigner.delete(sigKey(s)); bySigner.set(sigKey(s), s) }
+    const kept = [...bySigner.values()].slice(-this.limits.maxModuleSignatures)
+    if (e !== undefined) e.signatures = kept
+    if (this.dir === undefined || this.disk === undefined || !await this.disk.has(key, `${key}.wasm`)) return
+    const text = formatSignatureFile(kept)
+    try {
+      await atomicWrite(join(this.dir, `${key}.sig`), new TextEncoder().encode(text))
+      await this.disk.wrote(key, `${key}.sig`, Buffer.byteLength(text))
+    } catch (err) {
+      log.error('could not write the signatures of module %s: %s', key, (err as Error).message)
+    }
   }
 
   /** Adds module bytes (transforming them if new); returns their hash. */
@@ -141,6 +219,7 @@ export class ModuleCache {
       this.stats.memoryHits++
       this.entries.delete(key) // re-insert: most recently used last
       this.entries.set(key, hit)
+      this.disk?.used(key)
       return hit
     }
     let l = this.loading.get(key)
@@ -173,8 +252,9 @@ export class ModuleCache {
       await this.writeFiles(key, original, transformed)
     } else {
       this.stats.diskHits++
+      this.disk?.used(key, `${key}.${PIPELINE_ID}.ww`)
     }
-    const e: Entry = { original, transformed, compiled: new Map(), ready: new Map() }
+    const e: Entry = { original, transformed, compiled: new Map(), ready: new Map(), signatures: await this.readSignatures(hash) }
     this.entries.set(key, e)
     while (this.entries.size > this.limits.maxCachedModules) {
       const oldest = this.entries.keys().next().value as string
@@ -205,6 +285,28 @@ export class ModuleCache {
       log('ignoring corrupt module file %s', hashHex(hash))
     } catch {}
     return undefined
+  }
+
+  private async readSignatures (hash: Uint8Array): Promise<ModuleSignature[]> {
+    if (this.dir === undefined) return []
+    const file = join(this.dir, `${hashHex(hash)}.sig`)
+    let text: string
+    try {
+      text = await readFile(file, 'utf8')
+    } catch {
+      return []
+    }
+    try {
+      const sigs = parseSignatureFile(text, file)
+      const valid = sigs.filter(s => verifyModuleSignature(hash, s))
+      if (valid.length === sigs.length) return valid
+      log.error('module %s: %d of its kept signatures do not verify (the file was changed): ignoring them', hashHex(hash), sigs.length - valid.length)
+      return valid
+    } catch (err) {
+      log.error('ignoring a malformed signature file: %s', (err as Error).message)
+      await unlink(file).catch(() => {})
+      return []
+    }
   }
 
   private async readTransformed (key: string): Promise<Uint8Array | undefined> {
@@ -246,6 +348,8 @@ export class ModuleCache {
       file.set(await this.seal(key, transformed), 0)
       file.set(transformed, SEAL_BYTES)
       await atomicWrite(join(this.dir, `${key}.${PIPELINE_ID}.ww`), file)
+      await this.disk?.wrote(key, `${key}.wasm`, original.byteLength)
+      await this.disk?.wrote(key, `${key}.${PIPELINE_ID}.ww`, file.byteLength)
     } catch (err) {
       log.error('could not write module cache for %s: %s', key, (err as Error).message)
     }

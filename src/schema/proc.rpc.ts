@@ -19,6 +19,10 @@ export class Module$Pipeline {
 export const Module$Caps = {
   source: rpc.capField(1, () => ModuleSourceClient)
 }
+/** Pipelined view of ModuleSignature: capability fields usable before the answer arrives. */
+export class ModuleSignature$Pipeline {
+  constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
+}
 /** Client of proc.capnp:ModuleSource (a reference: release() or `using`). */
 export class ModuleSourceClient extends rpc.Capability {
   static readonly interfaceId = 0xf5c3edb45e46b6a8n

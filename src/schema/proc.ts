@@ -65,8 +65,9 @@ export class Module extends $.Struct {
   static readonly _capnp = {
     displayName: "Module",
     id: "bf43c6db22aac3ce",
-    size: new $.ObjectSize(8, 2),
+    size: new $.ObjectSize(8, 3),
   };
+  static _Signatures: $.ListCtor<ModuleSignature>;
   _adoptBytes(value: $.Orphan<$.Data>): void {
     $.utils.setUint16(0, 0, this);
     $.utils.adopt(value, $.utils.getPointer(0, this));
@@ -127,10 +128,86 @@ export class Module extends $.Struct {
   set source(value: ModuleSource$Client) {
     $.utils.setInterfacePointer(this.segment.message.addCap(value.client), $.utils.getPointer(1, this));
   }
+  _adoptSignatures(value: $.Orphan<$.List<ModuleSignature>>): void {
+    $.utils.adopt(value, $.utils.getPointer(2, this));
+  }
+  _disownSignatures(): $.Orphan<$.List<ModuleSignature>> {
+    return $.utils.disown(this.signatures);
+  }
+  /**
+* Detached signatures of the module (`ww sign`), by any number of signers. A host whose policy
+* allows only some modules checks them before it fetches or prepares the module; a host keeps the
+* ones it verified beside the module, and passes them on when a guest spawns the module elsewhere.
+*
+*/
+  get signatures(): $.List<ModuleSignature> {
+    return $.utils.getList(2, Module._Signatures, this);
+  }
+  _hasSignatures(): boolean {
+    return !$.utils.isNull($.utils.getPointer(2, this));
+  }
+  _initSignatures(length: number): $.List<ModuleSignature> {
+    return $.utils.initList(2, Module._Signatures, length, this);
+  }
+  set signatures(value: $.List<ModuleSignature>) {
+    $.utils.copyFrom(value, $.utils.getPointer(2, this));
+  }
   toString(): string { return "Module_" + super.toString(); }
   which(): Module_Which {
     return $.utils.getUint16(0, this) as Module_Which;
   }
+}
+export class ModuleSignature extends $.Struct {
+  static readonly _capnp = {
+    displayName: "ModuleSignature",
+    id: "f4e446ce9db5ee14",
+    size: new $.ObjectSize(0, 2),
+  };
+  _adoptSigner(value: $.Orphan<$.Data>): void {
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownSigner(): $.Orphan<$.Data> {
+    return $.utils.disown(this.signer);
+  }
+  /**
+* The signer's Ed25519 public key (32 bytes).
+*
+*/
+  get signer(): $.Data {
+    return $.utils.getData(0, this);
+  }
+  _hasSigner(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initSigner(length: number): $.Data {
+    return $.utils.initData(0, length, this);
+  }
+  set signer(value: $.Data) {
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  _adoptSignature(value: $.Orphan<$.Data>): void {
+    $.utils.adopt(value, $.utils.getPointer(1, this));
+  }
+  _disownSignature(): $.Orphan<$.Data> {
+    return $.utils.disown(this.signature);
+  }
+  /**
+* Ed25519 over "ww module signature v1\n" followed by the module's SHA-256 (64 bytes).
+*
+*/
+  get signature(): $.Data {
+    return $.utils.getData(1, this);
+  }
+  _hasSignature(): boolean {
+    return !$.utils.isNull($.utils.getPointer(1, this));
+  }
+  _initSignature(length: number): $.Data {
+    return $.utils.initData(1, length, this);
+  }
+  set signature(value: $.Data) {
+    $.utils.copyFrom(value, $.utils.getPointer(1, this));
+  }
+  toString(): string { return "ModuleSignature_" + super.toString(); }
 }
 export class ModuleSource_Fetch$Params extends $.Struct {
   static readonly _capnp = {
@@ -1450,4 +1527,5 @@ export class Executor extends $.Interface {
   };
   toString(): string { return "Executor_" + super.toString(); }
 }
+Module._Signatures = $.CompositeList(ModuleSignature);
 Executor_Ps$Results._Procs = $.CompositeList(ProcInfo);

@@ -1,10 +1,16 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, readdir, rm, writeFile, readFile } from 'node:fs/promises'
+import { mkdtemp, readdir, rm, stat, utimes, writeFile, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ModuleCache, hashHex, sha256 } from '../../src/proc/index.js'
 import type { Executor } from '../../src/proc/index.js'
 import { guest, node, until } from './helpers.js'
+
+/** `wasm` with a custom section appended: another module (another hash) that runs the same. */
+function variant (wasm: Uint8Array, n: number): Uint8Array {
+  const body = Buffer.concat([Buffer.from([7]), Buffer.from('ww-test'), Buffer.from(`variant ${n}`)])
+  return new Uint8Array(Buffer.concat([wasm, Buffer.from([0, body.length]), body]))
+}
 
 // the smallest test guest (the transform takes seconds per 100 KB): runs until it blocks in recv
 const SMALL = 'idle'
@@ -77,6 +83,37 @@ describe('proc: module cache', function () {
     const rekeyed = new ModuleCache({ dir })
     assert.ok(await runSmall(node(rekeyed).executor))
     assert.equal(rekeyed.stats.transforms, 1)
+  })
+
+  it('keeps its files within moduleCacheBytes: least recently used modules go first (also those an earlier run left), never a pinned one', async () => {
+    const v = [0, 1, 2, 3, 4].map(i => variant(guest('hello-as'), i))
+    const keys = v.map(b => hashHex(sha256(b)))
+    const big = new ModuleCache({ dir })
+    for (const b of v.slice(0, 3)) await big.add(b)
+    const one = (await big.diskBytes()) / 3
+    // an earlier run's recency is the files' modification times: v0 oldest
+    for (const [i, key] of keys.slice(0, 3).entries()) {
+      const t = new Date(Date.now() - (10 - i) * 60_000)
+      for (const f of (await readdir(dir)).filter(f => f.startsWith(key))) await utimes(join(dir, f), t, t)
+    }
+    const budget = Math.floor(2.5 * one)
+    const small = new ModuleCache({ dir, limits: { moduleCacheBytes: budget } })
+    const held = async (): Promise<string[]> => (await readdir(dir)).filter(f => f.endsWith('.wasm')).map(f => f.slice(0, 64))
+    const onDisk = async (): Promise<number> => {
+      let sum = 0
+      for (const f of (await readdir(dir)).filter(f => /^[0-9a-f]{64}\./.test(f))) sum += (await stat(join(dir, f))).size
+      return sum
+    }
+    await small.add(v[3])
+    assert.deepEqual((await held()).sort(), [keys[2], keys[3]].sort())
+    assert.equal(await onDisk(), await small.diskBytes())
+    assert.ok(await onDisk() <= budget)
+    // v2 pinned (a proc runs it), then v3 used: v2 is the least recently used, but v3 goes instead
+    small.pin(sha256(v[2]))
+    await small.add(v[3])
+    await small.add(v[4])
+    assert.deepEqual((await held()).sort(), [keys[2], keys[4]].sort())
+    assert.ok(await onDisk() <= budget)
   })
 
   it('serves the original bytes of a module it holds (for hosts that lack it)', async () => {
