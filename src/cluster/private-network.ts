@@ -67,14 +67,7 @@ type Chunks = Uint8Array | { byteLength: number, [Symbol.iterator]: () => Iterat
 
 /** `data` XORed with the stream's next bytes, into one new array. */
 function xorChunks (stream: XSalsa20Stream, data: Chunks): Uint8Array {
-  if (data instanceof Uint8Array) return stream.xor(data)
-  const out = new Uint8Array(data.byteLength)
-  let at = 0
-  for (const chunk of data) {
-    stream.xorInto(chunk, out, at)
-    at += chunk.length
-  }
-  return out
+  return data instanceof Uint8Array ? stream.xor(data) : stream.xorChunks(data, data.byteLength)
 }
 
 /**

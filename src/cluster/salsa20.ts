@@ -3,6 +3,8 @@
 // fingerprint. Written here because the packages that offer it cost more than the connection layer they serve
 // (see XSalsa20Stream); test/cluster/swarm-key.test.ts checks it against two independent implementations.
 
+import { Buffer } from 'node:buffer'
+
 const SIGMA = [0x61707865, 0x3320646e, 0x79622d32, 0x6b206574] // "expand 32-byte k"
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1
 
@@ -85,14 +87,16 @@ export function hsalsa20 (key: Uint8Array, nonce16: Uint8Array): Uint8Array {
 /** Keystream computed at a time: the per-call cost is spread over this many blocks, and small messages share them. */
 const KEYSTREAM_BLOCKS = 16
 const KEYSTREAM_BYTES = 64 * KEYSTREAM_BLOCKS
+/** Shorter runs are XORed byte by byte (a word view costs more than it saves). */
+const WORDS_FROM_BYTES = 32
 
 /**
- * One direction of an XSalsa20 stream under (key, 24-byte nonce): each xor() continues where the last one ended,
- * as a byte stream must. The keystream is computed a kilobyte at a time into a buffer and XORed from there,
- * so a 100-byte message costs a copy-sized loop rather than a cipher call. (The npm `xsalsa20` package that
- * @libp2p/pnet uses runs WASM and copies every chunk in and out of its memory, re-encrypting the partial block
- * before it; @noble/ciphers' xsalsa20 re-derives the subkey per call and counts blocks in 32 bits. Both measured
- * slower here, for small chunks and large; see private-network.ts.)
+ * One direction of an XSalsa20 stream under (key, 24-byte nonce): each call continues where the last one ended,
+ * as a byte stream must. The keystream is computed a kilobyte at a time and XORed from there 32 bits at a time:
+ * the output array is placed so that its bytes share the keystream's alignment. (The npm `xsalsa20` package that
+ * @libp2p/pnet uses runs WASM, copying every chunk in and out of its memory and re-encrypting the partial block
+ * before it; @noble/ciphers' xsalsa20 re-derives the subkey per call and counts blocks in 32 bits. Neither is
+ * faster for the small chunks a round trip sends; see private-network.ts.)
  */
 export class XSalsa20Stream {
   private readonly state: Uint32Array
@@ -108,13 +112,26 @@ export class XSalsa20Stream {
 
   /** `data` XORed with the next data.length bytes of the keystream, in a new array. */
   xor (data: Uint8Array): Uint8Array {
-    const out = new Uint8Array(data.length)
-    this.xorInto(data, out, 0)
+    const out = this.alignedArray(data.length)
+    out.set(data)
+    this.xorInPlace(out)
     return out
   }
 
-  /** Writes `data` XORed with the next data.length bytes of the keystream into `out` from `at` (out may be data). */
-  xorInto (data: Uint8Array, out: Uint8Array, at: number): void {
+  /** The chunks, one after the other (`length` bytes in all), XORed with the keystream, in one new array. */
+  xorChunks (chunks: Iterable<Uint8Array>, length: number): Uint8Array {
+    const out = this.alignedArray(length)
+    let at = 0
+    for (const chunk of chunks) {
+      out.set(chunk, at)
+      at += chunk.length
+    }
+    this.xorInPlace(out)
+    return out
+  }
+
+  /** XORs `data` with the next data.length bytes of the keystream, in place (fastest when aligned as alignedArray() places it). */
+  xorInPlace (data: Uint8Array): void {
     const n = data.length
     const keystream = this.keystream
     let i = 0
@@ -123,10 +140,26 @@ export class XSalsa20Stream {
         salsa20Blocks(this.state, this.words, 0, KEYSTREAM_BLOCKS)
         this.used = 0
       }
-      const take = Math.min(n - i, KEYSTREAM_BYTES - this.used)
-      const end = i + take
-      for (let k = this.used - i; i < end; i++) out[at + i] = data[i] ^ keystream[k + i]
-      this.used += take
+      let used = this.used
+      const end = Math.min(n, i + KEYSTREAM_BYTES - used)
+      while (i < end && (used & 3) !== 0) data[i++] ^= keystream[used++]
+      const words = (end - i) >>> 2
+      if (words * 4 >= WORDS_FROM_BYTES && ((data.byteOffset + i) & 3) === 0) {
+        const view = new Uint32Array(data.buffer, data.byteOffset + i, words)
+        const keywords = this.words
+        for (let w = 0, k = used >>> 2; w < words; w++, k++) view[w] ^= keywords[k]
+        i += 4 * words
+        used += 4 * words
+      }
+      while (i < end) data[i++] ^= keystream[used++]
+      this.used = used
     }
+  }
+
+  /** A new array of `length` bytes whose first byte has the alignment (mod 4) of the next keystream byte. */
+  private alignedArray (length: number): Uint8Array {
+    const raw = Buffer.allocUnsafe(length + 3)
+    const offset = (this.used - raw.byteOffset) & 3
+    return raw.subarray(offset, offset + length)
   }
 }

@@ -35,19 +35,25 @@ describe('cluster: XSalsa20 keystream', () => {
     }
   })
 
-  it('xorInto writes at an offset and may work in place; xor of the ciphertext with a fresh stream gives the plaintext', () => {
+  it('in place at any alignment, and over a list of chunks, it gives the same stream; XORing twice gives the plaintext back', () => {
     const key = randomBytes(32)
     const nonce = randomBytes(24)
-    const plain = randomBytes(3_000)
+    const plain = randomBytes(9_000)
     const expected = nobleXSalsa20(key, nonce, plain)
-    const buffer = Uint8Array.from(plain)
+    for (let shift = 0; shift < 4; shift++) {
+      // The data starts at byte offset `shift` of its buffer; chunk sizes move the keystream's alignment too.
+      const buffer = new Uint8Array(plain.length + shift)
+      buffer.set(plain, shift)
+      const data = buffer.subarray(shift)
+      const stream = new XSalsa20Stream(key, nonce)
+      for (const [from, to] of [[0, 3], [3, 1_234], [1_234, 1_235], [1_235, 5_001], [5_001, 9_000]]) stream.xorInPlace(data.subarray(from, to))
+      assert.equal(hex(data), hex(expected), `data at offset ${shift}`)
+    }
     const stream = new XSalsa20Stream(key, nonce)
-    stream.xorInto(buffer.subarray(0, 1_234), buffer, 0)
-    stream.xorInto(buffer.subarray(1_234), buffer, 1_234)
-    assert.equal(hex(buffer), hex(expected))
-    const out = new Uint8Array(3_010)
-    new XSalsa20Stream(key, nonce).xorInto(expected, out, 10)
-    assert.equal(hex(out.subarray(10)), hex(plain))
+    const first = stream.xorChunks([plain.subarray(0, 7), plain.subarray(7, 7), plain.subarray(7, 2_000)], 2_000)
+    const rest = stream.xorChunks([plain.subarray(2_000, 2_001), plain.subarray(2_001)], 7_000)
+    assert.equal(hex(first) + hex(rest), hex(expected))
+    assert.equal(hex(new XSalsa20Stream(key, nonce).xor(expected)), hex(plain))
     assert.equal(hex(new XSalsa20Stream(key, nonce).xor(new Uint8Array(0))), '')
   })
 
