@@ -1,8 +1,7 @@
 // Salsa20, HSalsa20 and the XSalsa20 keystream (D. J. Bernstein's "Salsa20 specification" and "Extending the
 // Salsa20 nonce"): the cipher of libp2p's pre-shared-key protector (private-network.ts) and of the swarm key's
-// fingerprint. Written here because the packages that offer it cost more than the connection layer they serve
-// (see XSalsa20Stream); test/cluster/swarm-key.test.ts checks it against two independent implementations.
-
+// fingerprint. Written here because no package fits (see XSalsa20Stream); test/cluster/salsa20.test.ts checks it
+// against a published answer and two independent implementations.
 import { Buffer } from 'node:buffer'
 
 const SIGMA = [0x61707865, 0x3320646e, 0x79622d32, 0x6b206574] // "expand 32-byte k"
@@ -93,10 +92,13 @@ const WORDS_FROM_BYTES = 32
 /**
  * One direction of an XSalsa20 stream under (key, 24-byte nonce): each call continues where the last one ended,
  * as a byte stream must. The keystream is computed a kilobyte at a time and XORed from there 32 bits at a time:
- * the output array is placed so that its bytes share the keystream's alignment. (The npm `xsalsa20` package that
- * @libp2p/pnet uses runs WASM, copying every chunk in and out of its memory and re-encrypting the partial block
- * before it; @noble/ciphers' xsalsa20 re-derives the subkey per call and counts blocks in 32 bits. Neither is
- * faster for the small chunks a round trip sends; see private-network.ts.)
+ * the output array is placed so that its bytes share the keystream's alignment.
+ * node:crypto has no Salsa20. The npm `xsalsa20` package that @libp2p/pnet uses runs WASM, copies every chunk in
+ * and out of its memory and re-encrypts the partial block before it (0.7-1.5 us per 100-byte chunk here, against
+ * 0.4-1.2 for this), and all its streams share one WASM memory that each grows again through a stale view of the
+ * others' growth: one connection sending 1 MiB chunks both ways throws an uncaught RangeError after ~30 MiB.
+ * @noble/ciphers' xsalsa20 (a dependency of noise, not ours) takes the block counter per call but derives the
+ * subkey every time, counts blocks in 32 bits (a stream ends at 256 GiB) and was slower still here.
  */
 export class XSalsa20Stream {
   private readonly state: Uint32Array
