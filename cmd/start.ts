@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander'
-import { existsSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { DEFAULT_ANCHOR_LIMITS } from '../src/anchor/limits.js'
 import { clusterLimits } from '../src/cluster/limits.js'
@@ -71,7 +71,8 @@ A private cluster: every node holds the same swarm key (make one with 'ww key sw
 kubo/go-libp2p key format) and peers without it, or with another key, cannot connect at all: no heartbeat, no
 RPC, no DHT, no mDNS-found link. The node says "private cluster: swarm key FILE (fingerprint ...)" on stderr,
 never the key (the fingerprint is computed as go-libp2p's, which kubo prints). A malformed key file stops it
-(exit 2), a missing --swarm-key file too (exit 3).
+(exit 2), a missing --swarm-key file too (exit 3). A key file that group or others may read or write (mode
+& 0077) gets one warning line, and the node starts all the same: make it private with 'chmod 600 FILE'.
 
 A stop (SIGINT, SIGTERM or 'ww stop') ends every API client's connection, leaves the cluster (the others
 drop this host at once) and exits within ${seconds(hostLimits.stopDeadlineMs)}; a second SIGINT/SIGTERM exits at once.
@@ -142,6 +143,7 @@ export function startCommand (): Command {
       parsePreparations(flags.modulePreparations)
       // Checked here, before a detached node starts: a bad key file is one line and exit 2 either way.
       const swarmKey = findSwarmKey(flags)
+      if (swarmKey !== undefined) warnIfShared(swarmKey.file)
       const policy = readPolicy(flags, swarmKey !== undefined)
       if (flags.detach === true) await startDetached({ ...flags, swarmKey: swarmKey?.file })
       else await runNode(flags, ttlMs, swarmKey, policy)
@@ -167,6 +169,15 @@ function findSwarmKey (flags: StartFlags): SwarmKey | undefined {
   if (flags.swarmKey !== undefined) return readSwarmKey(resolve(flags.swarmKey))
   const file = resolveHome(flags.home).swarmKey
   return existsSync(file) ? readSwarmKey(file) : undefined
+}
+
+/** One line on stderr when others than the owner may read (or change) the swarm key file: whoever reads it can join. */
+function warnIfShared (file: string): void {
+  if (process.platform === 'win32') return
+  const mode = statSync(file).mode & 0o777
+  if ((mode & 0o077) === 0) return
+  const octal = mode.toString(8).padStart(4, '0')
+  process.stderr.write(`ww: warning: swarm key file ${file} has mode ${octal}, open to group or others: whoever can read it can join this private cluster; make it private with 'chmod 600 ${file}'\n`)
 }
 
 /** The defaults for the cluster, then the policy file (--policy, else <home>/policy.toml when present), then --grant. */

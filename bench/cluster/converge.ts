@@ -12,8 +12,9 @@
 //    for RPC over libp2p (`rpc.libp2p.over_raw`).
 // 3. RPC over libp2p: a trivial Host.info call over one reused libp2p stream against the raw stream echo; the two
 //    take turns in 10 blocks of 1,500 round trips and each one's samples are pooled (timeAlternating, raw-echo.ts).
-//    The same call between two nodes of a private cluster (a swarm key: @libp2p/pnet under noise) takes turns with
-//    them: `rpc.libp2p.pnet_over_plain` is its round trip against the plain one's.
+//    The same call between two nodes of a private cluster (a swarm key: the pnet protector under noise,
+//    src/cluster/private-network.ts) takes turns with them: `rpc.libp2p.pnet_over_plain` is its round trip against
+//    the plain one's.
 // 4. `ww ls /` wall time against a running `ww start` node, median of 10, beside bare node start-up.
 // Run: make bench-cluster   (or node --import ./dist/src/polyfill.js dist/bench/cluster/converge.js [N...])
 import { spawn, type ChildProcess } from 'node:child_process'

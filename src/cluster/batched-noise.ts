@@ -41,9 +41,8 @@ export function batchedNoise (init?: NoiseInit, onInboundFailure?: HandshakeFail
  * connection is left as it is (test/cluster/batched-noise.test.ts fails if TCP's stops batching).
  */
 function batchWrites<S extends MessageStream> (connection: S): S {
-  // In a private cluster the connection is @libp2p/pnet's box, which holds TCP's connection as `maConn`.
-  const tcp = (connection as { maConn?: unknown }).maConn ?? connection
-  const socket = (tcp as { socket?: unknown }).socket
+  // In a private cluster too: the swarm key protector seals TCP's connection itself (private-network.ts).
+  const socket = (connection as { socket?: unknown }).socket
   if (socket instanceof net.Socket) corkPerTurn(socket)
   return connection
 }

@@ -13,6 +13,8 @@ export const clusterLimits = {
    * young the host handing it on says it is, and one issued further than this in the future is refused.
    */
   maxClockSkewMs: 30_000,
+  /** A private cluster's connection fails if the peer's nonce has not come this soon (when the upgrader set no deadline). */
+  nonceExchangeTimeoutMs: 1_000,
   /** A heartbeat larger than this on the wire is rejected (a usual one is a few hundred bytes). */
   maxHeartbeatBytes: 8 * 1024,
   /** Entries and sizes inside a heartbeat. */

@@ -1,15 +1,27 @@
-// Every connection of a private cluster goes through libp2p's pre-shared-key protector (@libp2p/pnet: the two
-// sides swap nonces, then XSalsa20 under the swarm key covers every byte, the noise handshake included).
+// Every connection of a private cluster is protected with the swarm key, as libp2p's pre-shared-key protector
+// (the pnet spec, which @libp2p/pnet and go-libp2p implement) does: each side sends a random 24-byte nonce, then
+// every byte it sends, the noise handshake included, is XORed with the XSalsa20 stream of (swarm key, its nonce).
+//
+// @libp2p/pnet does this with a second message stream stacked on the transport's connection, so each chunk passes
+// two stream layers (buffers, events) each way. Here the transport's connection itself is sealed: what is sent is
+// encrypted on its way into the connection's send(), what arrives is decrypted on its way into onData(), and the
+// same connection is handed on. The wire format is unchanged (test/cluster/swarm-key.test.ts connects to a stock
+// @libp2p/pnet node).
+//
 // The PSK protocol has no key confirmation: a peer with another key, or none, swaps nonces fine and then sends
 // what decrypts to noise. So the first bytes each side sends, always the multistream-select header
 // "\x13/multistream/1.0.0\n" on a libp2p connection, are the check: any other first bytes mean the key differs,
 // and the connection is aborted there with SwarmKeyMismatch (and the node told), instead of failing later in
 // protocol negotiation with a message about garbage.
-import type { ConnectionProtector, MessageStream, MultiaddrConnection } from '@libp2p/interface'
-import { preSharedKey } from '@libp2p/pnet'
+import { randomBytes } from 'node:crypto'
+import type { AbortOptions, ConnectionProtector, MessageStream, MultiaddrConnection } from '@libp2p/interface'
+import { byteStream } from '@libp2p/utils'
 import { WwError } from '../errors.js'
+import { clusterLimits } from './limits.js'
 import type { SwarmKey } from './swarm-key.js'
+import { XSalsa20Stream } from './salsa20.js'
 
+const NONCE_BYTES = 24
 const FIRST_BYTES = new TextEncoder().encode('\x13/multistream/1.0.0\n')
 
 /** A connection whose peer does not hold this node's swarm key. */
@@ -21,53 +33,88 @@ export class SwarmKeyMismatch extends WwError {
 export type KeyCheckFailed = (remote: string, direction: 'inbound' | 'outbound', peer?: string) => void
 
 export function swarmKeyProtector (key: SwarmKey, onMismatch: KeyCheckFailed): () => ConnectionProtector {
-  const factory = preSharedKey({ psk: key.encoded })
-  return () => {
-    const pnet = factory()
-    return {
-      [Symbol.toStringTag]: 'ww/swarm-key',
-      async protect (connection: MessageStream, options) {
-        const boxed = await pnet.protect(connection, options)
-        checkFirstBytes(boxed, () => {
-          // The upgrader protects TCP's connection, a MultiaddrConnection.
-          const remote = (connection as MultiaddrConnection).remoteAddr
-          const peer = remote?.getComponents().findLast(c => c.name === 'p2p')?.value
-          onMismatch(remote?.toString() ?? 'an unknown address', connection.direction, peer)
-        })
-        return boxed
-      }
+  return () => ({
+    [Symbol.toStringTag]: 'ww/swarm-key',
+    async protect (connection: MessageStream, options?: AbortOptions) {
+      const localNonce = randomBytes(NONCE_BYTES)
+      const signal = options?.signal ?? AbortSignal.timeout(clusterLimits.nonceExchangeTimeoutMs)
+      const bytes = byteStream(connection)
+      const [remoteNonce] = await Promise.all([
+        bytes.read({ bytes: NONCE_BYTES, signal }),
+        bytes.write(localNonce, { signal })
+      ])
+      bytes.unwrap()
+      seal(connection, new XSalsa20Stream(key.psk, localNonce), new XSalsa20Stream(key.psk, remoteNonce.subarray()), () => {
+        // The upgrader protects the transport's connection, a MultiaddrConnection.
+        const remote = (connection as MultiaddrConnection).remoteAddr
+        const peer = remote?.getComponents().findLast(c => c.name === 'p2p')?.value
+        onMismatch(remote?.toString() ?? 'an unknown address', connection.direction, peer)
+      })
+      return connection
     }
-  }
+  })
+}
+
+/** What seal() uses of the transport's connection (an AbstractMessageStream of @libp2p/utils, as TCP's is). */
+interface Sealable {
+  send: (data: Chunks) => boolean
+  onData: (data: Chunks) => void
+  readBuffer: { byteLength: number, subarray: () => Uint8Array, consume: (n: number) => void, append: (data: Uint8Array) => void }
+}
+
+/** A Uint8Array, or a list of them (Uint8ArrayList) with its total length. */
+type Chunks = Uint8Array | { byteLength: number, [Symbol.iterator]: () => Iterator<Uint8Array> }
+
+/** `data` XORed with the stream's next bytes, into one new array. */
+function xorChunks (stream: XSalsa20Stream, data: Chunks): Uint8Array {
+  return data instanceof Uint8Array ? stream.xor(data) : stream.xorChunks(data, data.byteLength)
 }
 
 /**
- * Watches the first decrypted bytes of `boxed` and aborts it if they are not the multistream header. They reach
- * the box through its onData, which pnet's box calls with what it decrypted; bytes that came with the peer's nonce
- * were decrypted before protect() returned and wait in the box's read buffer (nothing reads it yet), so those
- * are checked first.
+ * From now on, encrypts what is sent on `connection` and decrypts what it receives, and aborts it with
+ * SwarmKeyMismatch (after calling `mismatch`) if the first bytes received do not decrypt to the multistream header.
+ * Bytes that came with the peer's nonce wait, undelivered, in the connection's read buffer: they are decrypted first.
+ * Every byte goes through send() on its way out and onData() on its way in, in order, so each direction's keystream
+ * stays in step with the peer's.
  */
-function checkFirstBytes (boxed: MessageStream, mismatch: () => void): void {
-  type Chunk = Uint8Array | { subarray: () => Uint8Array }
-  const box = boxed as unknown as { onData: (data: Chunk) => void, readBuffer?: { byteLength: number, subarray: () => Uint8Array } }
-  if (typeof box.onData !== 'function' || box.readBuffer === undefined) throw new Error('@libp2p/pnet changed: its connection has no onData or readBuffer to check')
-  let seen = 0
-  /** False once the bytes differ from the header (the connection is aborted then). */
-  const check = (chunk: Chunk): boolean => {
-    if (seen >= FIRST_BYTES.length) return true
-    const data = chunk instanceof Uint8Array ? chunk : chunk.subarray()
-    const n = Math.min(data.length, FIRST_BYTES.length - seen)
+function seal (connection: MessageStream, outbound: XSalsa20Stream, inbound: XSalsa20Stream, mismatch: () => void): void {
+  const conn = connection as unknown as Sealable
+  if (typeof conn.onData !== 'function' || typeof conn.readBuffer?.consume !== 'function') {
+    throw new Error('the transport connection has no onData or readBuffer to protect')
+  }
+  let checked = 0
+  /** False once the first bytes differ from the header (the connection is aborted then). */
+  const check = (plain: Uint8Array): boolean => {
+    const n = Math.min(plain.length, FIRST_BYTES.length - checked)
     for (let i = 0; i < n; i++) {
-      if (data[i] !== FIRST_BYTES[seen + i]) {
-        seen = Infinity
+      if (plain[i] !== FIRST_BYTES[checked + i]) {
+        checked = Infinity
         mismatch()
-        boxed.abort(new SwarmKeyMismatch())
+        connection.abort(new SwarmKeyMismatch())
         return false
       }
     }
-    seen += n
+    checked += n
     return true
   }
-  if (box.readBuffer.byteLength > 0 && !check(box.readBuffer.subarray())) return
-  const onData = box.onData.bind(box)
-  box.onData = (chunk) => { if (check(chunk)) onData(chunk) }
+  /** The plaintext of `data`, or nothing once the key check has failed. */
+  const decrypt = (data: Chunks): Uint8Array | undefined => {
+    if (checked === Infinity) return undefined
+    const plain = xorChunks(inbound, data)
+    return checked < FIRST_BYTES.length && !check(plain) ? undefined : plain
+  }
+  const pending = conn.readBuffer
+  if (pending.byteLength > 0) {
+    const cipher = pending.subarray()
+    pending.consume(pending.byteLength)
+    const plain = decrypt(cipher)
+    if (plain !== undefined) pending.append(plain)
+  }
+  const onData = conn.onData.bind(conn)
+  conn.onData = (data) => {
+    const plain = decrypt(data)
+    if (plain !== undefined) onData(plain)
+  }
+  const send = conn.send.bind(conn)
+  conn.send = (data) => send(xorChunks(outbound, data))
 }

@@ -17,6 +17,8 @@ export interface SwarmKey {
   file: string
   /** The file's content in canonical form, which is what @libp2p/pnet's preSharedKey() takes. */
   encoded: Uint8Array
+  /** The 32-byte key itself. */
+  psk: Uint8Array
   /** 32 hex characters naming the key without revealing it (go-libp2p's fingerprint). */
   fingerprint: string
 }
@@ -58,6 +60,7 @@ export function parseSwarmKey (bytes: Uint8Array, file: string): SwarmKey {
   return {
     file,
     encoded: new TextEncoder().encode(`${TAG}\n${CODEC}\n${lines[2].toLowerCase()}`),
+    psk: new Uint8Array(psk),
     fingerprint: swarmKeyFingerprint(psk)
   }
 }

@@ -1,9 +1,9 @@
 // `ww key swarm` and the swarm key file as `ww start` reads it: formats, modes and every error path (one line, exit code).
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync, statSync, writeFileSync, openSync, closeSync, rmSync } from 'node:fs'
+import { chmodSync, copyFileSync, existsSync, readFileSync, statSync, writeFileSync, openSync, closeSync, rmSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
-import { tempHome, ww, wwBin } from './cli-node.js'
+import { CliNode, eventually, tempHome, ww, wwAsync, wwBin } from './cli-node.js'
 
 const KEY_FILE = /^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-f]{64}\n$/
 const oneLine = (stderr: string): void => { assert.match(stderr, /^ww: [^\n]+\n$/, stderr) }
@@ -96,10 +96,53 @@ describe('host: ww key swarm and the swarm key file', function () {
     assert.match(ww('key').stderr, /ww key swarm/)
   })
 
+  const shared = (file: string, mode: number): string =>
+    `ww: warning: swarm key file ${file} has mode 0${mode.toString(8)}, open to group or others: whoever can read it can join this private cluster; make it private with 'chmod 600 ${file}'\n`
+
+  it('ww start warns with one line when group or others may read or write the key file (mode & 0077), and starts all the same; 0600 gets none', async () => {
+    const key = join(dir(), 'swarm.key')
+    assert.equal(ww('key', 'swarm', '--out', key).status, 0)
+    // --swarm-key FILE, and <home>/swarm.key (copied with the mode), each with a mode that lets someone else in.
+    const cases: Array<[number, (home: string) => { file: string, args: string[] }]> = [
+      [0o644, () => { chmodSync(key, 0o644); return { file: key, args: ['--swarm-key', key] } }],
+      [0o620, (home) => { const file = join(home, 'swarm.key'); copyFileSync(key, file); chmodSync(file, 0o620); return { file, args: [] } }],
+      [0o600, () => { chmodSync(key, 0o600); return { file: key, args: ['--swarm-key', key] } }]
+    ]
+    for (const [mode, setUp] of cases) {
+      const home = dir()
+      const { file, args } = setUp(home)
+      const node = await CliNode.startWithPolicy(home, ...args)
+      try {
+        await eventually(() => /private cluster/.test(node.stderr), 60_000, `the node started with mode ${mode.toString(8)} to say it is in a private cluster`)
+        const warnings = node.stderr.split('\n').filter(l => l.includes('warning'))
+        assert.deepEqual(warnings, mode === 0o600 ? [] : [shared(file, mode).trimEnd()], node.stderr)
+      } finally {
+        assert.equal(await node.stop(), 0)
+      }
+    }
+  })
+
+  it('ww start --detach warns once, on its own stderr, about a key file others may read; the node runs', async () => {
+    const home = dir()
+    const key = join(dir(), 'swarm.key')
+    assert.equal(ww('key', 'swarm', '--out', key).status, 0)
+    chmodSync(key, 0o640)
+    const r = await wwAsync(['start', '--home', home, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--swarm-key', key, '--detach'])
+    try {
+      assert.equal(r.status, 0, r.stderr)
+      assert.equal(r.stderr, shared(key, 0o640))
+      assert.match(r.stdout, /^peer \S+$/m)
+      assert.equal(ww('id', '--home', home).status, 0, 'the detached node answers')
+    } finally {
+      assert.equal(ww('stop', '--home', home).status, 0)
+    }
+  })
+
   it('ww help start and ww key swarm --help tell of it', () => {
     const start = ww('help', 'start').stdout
     assert.match(start, /--swarm-key <file>/)
     assert.match(start, /<home>\/swarm\.key when present/)
+    assert.match(start, /group or others may read or write \(mode\s+& 0077\) gets one warning line/)
     const key = ww('key', 'swarm', '--help').stdout
     assert.match(key, /--out <file>/)
     assert.match(key, /0600/)
