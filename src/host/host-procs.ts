@@ -4,7 +4,7 @@
 import { logger } from '@libp2p/logger'
 import { Canceled, InvalidArgument, NotFound } from '../errors.js'
 import {
-  Executor, FilePids, ModuleCache, procCap, DEFAULT_RUNTIME_LIMITS, sha256, type GuestSpawnRequest, type Proc, type ProcCap, type ProcLimits,
+  Executor, FilePids, ModuleCache, procCap, DEFAULT_RUNTIME_LIMITS, sha256, type Account, type GuestSpawnRequest, type Proc, type ProcCap, type ProcLimits,
   type RuntimeLimits, type SpawnOptions, type WorldContext
 } from '../proc/index.js'
 import type { OpOptions } from '../csp/index.js'
@@ -58,13 +58,13 @@ export class HostProcs {
     const given = ctx.root[0] === ROOT_KEY ? this.roots.get(Number(ctx.root[1])) : null
     const root = given != null ? given.dup() : this.opts.clusterRoot()
     const world = new ClusterWorld(root, given != null, {
-      spawn: async (req, r, scope, o) => await this.spawnChild(req, r, scope, o)
+      spawn: async (req, r, scope, o) => await this.spawnChild(req, r, scope, ctx.account, o)
     })
     this.worlds.set(ctx.pid, world)
     return world
   }
 
-  /** Spawns a proc on this host; `root` (borrowed) is the anchor it sees as "/", none = the cluster root. */
+  /** Spawns a proc on this host, charged to `opts.account`; `root` (borrowed) is the anchor it sees as "/", none = the cluster root. */
   async spawnHere (opts: Omit<SpawnOptions, 'root'>, root?: AnchorClient | null): Promise<Proc> {
     const key = this.nextRootKey++
     this.roots.set(key, root ?? null)
@@ -92,11 +92,15 @@ export class HostProcs {
     return where
   }
 
-  private async spawnChild (req: GuestSpawnRequest, root: AnchorClient | null, scope: CapScope, opts?: OpOptions): Promise<ProcCap> {
+  /**
+   * A guest's child: here, charged to the guest's account (a proc runs with its spawner's authority); on another
+   * host, which charges it to the connection's peer, this host.
+   */
+  private async spawnChild (req: GuestSpawnRequest, root: AnchorClient | null, scope: CapScope, account: Account, opts?: OpOptions): Promise<ProcCap> {
     const peer = this.place(req.where)
     if (peer === this.opts.peerId) {
       const module = req.module.bytes !== undefined ? { bytes: req.module.bytes } : { hash: req.module.hash ?? new Uint8Array(0) }
-      const proc = await this.spawnHere({ module, args: req.args, env: req.env, limits: req.limits }, root)
+      const proc = await this.spawnHere({ module, args: req.args, env: req.env, limits: req.limits, account }, root)
       const cap = procCap(proc)
       CapScope.exportAs(cap, () => this.serveProc(proc))
       return cap
@@ -114,10 +118,11 @@ export class HostProcs {
   }
 
   /**
-   * The Executor capability (yours to release). `defaultRoot` (a new reference each call) is the root of procs
-   * spawned without one, instead of the cluster root: a remote peer's procs get what that peer may reach.
+   * The Executor capability (yours to release) of `account`, who its spawns are charged to: the peer at the other
+   * end of the connection, or OWNER. `defaultRoot` (a new reference each call) is the root of procs spawned without
+   * one, instead of the cluster root: a remote peer's procs get what that peer may reach.
    */
-  serve (defaultRoot?: () => AnchorClient): ExecutorClient {
+  serve (account: Account, defaultRoot?: () => AnchorClient): ExecutorClient {
     return ExecutorClient.serve({
       spawn: async (params, results, ctx) => {
         const r = readSpawnRequest(params.request)
@@ -130,7 +135,8 @@ export class HostProcs {
           name: r.name,
           stdin: r.stdin ? 'chan' : undefined,
           output: r.detached ? 'log' : 'chan',
-          onStep: r.onStep
+          onStep: r.onStep,
+          account
         }, r.root ?? own)
         if (ctx.signal.aborted) { // the caller will never hear of it
           proc.kill('killed: its spawn was canceled')

@@ -13,6 +13,7 @@ import { serveApiSocket, type ApiSocket } from './api-socket.js'
 import type { Home } from './home.js'
 import { serveHost, type HostParts } from './host-server.js'
 import { HostProcs } from './host-procs.js'
+import { OWNER, type QuotaLimits } from '../proc/index.js'
 import { hostLimits } from './limits.js'
 import { lockHome } from './lock.js'
 import { PeerHosts } from './peer-hosts.js'
@@ -40,6 +41,8 @@ export interface NodeOptions extends Pick<ClusterNodeOptions, 'namespace' | 'lis
   maxStoredBytes?: number
   /** Bytes the messages held in this host's channels may hold together (default DEFAULT_CHAN_LIMITS.maxBufferedBytes). */
   maxBufferedBytes?: number
+  /** What procs may hold on this host, in all and per spawning peer (default DEFAULT_RUNTIME_LIMITS). */
+  quotas?: Partial<QuotaLimits>
 }
 
 export class WwNode {
@@ -53,8 +56,6 @@ export class WwNode {
     readonly cluster: ClusterNode,
     /** The owner's Host: the API socket's, with stop and connect. */
     readonly host: HostClient,
-    /** The Host that libp2p peers get. */
-    private readonly remoteHost: HostClient,
     readonly peers: PeerHosts,
     private readonly local: AnchorClient,
     private readonly unlock: () => void,
@@ -67,7 +68,7 @@ export class WwNode {
     const unlock = lockHome(options.home)
     let cluster: ClusterNode | undefined
     try {
-      const { home, api: _api, version: _version, policy: _policy, onNotice, maxStoredBytes, maxBufferedBytes, ...clusterOptions } = options
+      const { home, api: _api, version: _version, policy: _policy, onNotice, maxStoredBytes, maxBufferedBytes, quotas, ...clusterOptions } = options
       if (maxBufferedBytes !== undefined) hostChanBudget.bytes = maxBufferedBytes
       const notice = onNotice ?? (() => {})
       cluster = await ClusterNode.start({ ...clusterOptions, home: home.dir, onNotice: notice })
@@ -95,9 +96,10 @@ export class WwNode {
         pidFile: options.home.pids,
         clusterRoot: () => serveClusterRoot(hosts),
         hostOf: async peer => await peers.host(peer),
-        hosts: where => c.ls(where).map(r => r.peer)
+        hosts: where => c.ls(where).map(r => r.peer),
+        limits: quotas
       })
-      const executor = procs.serve()
+      const executor = procs.serve(OWNER)
       const parts: HostParts = {
         info (to) {
           to.peer = c.peerId
@@ -132,7 +134,6 @@ export class WwNode {
       })
       const policy = options.policy ?? Policy.defaults(options.swarmKey !== undefined)
       log('policy: members %s, %d peers granted their own', formatRights(policy.members), policy.peers.size)
-      const remoteHost = serveHost(parts)
       // The parts stay held while the node runs: each restricted connection's Host is served from them.
       const releaseParts = (): void => {
         view.release()
@@ -141,15 +142,14 @@ export class WwNode {
       }
       await c.libp2p.handle(rpcProtocol(c.namespace), (stream, connection) => {
         const peer = connection.remotePeer.toString()
-        // Each connection's bootstrap is a Host built for its peer: it holds only what the policy grants.
+        // Each connection's bootstrap is a Host built for its peer: it holds only what the policy grants, and
+        // its executor charges the procs it spawns to that peer (quotas).
         const rights = policy.rightsOf(peer)
-        let bootstrap = remoteHost.dup()
-        if (rights.size < ALL_RIGHTS.size) {
-          const forPeer = partsForPeer(parts, c.peerId, peer, rights, root => procs.serve(root))
-          bootstrap.release()
-          bootstrap = serveHost(forPeer)
-          forPeer.executor?.release()
-        }
+        const forPeer = rights.size < ALL_RIGHTS.size
+          ? partsForPeer(parts, c.peerId, peer, rights, root => procs.serve(peer, root))
+          : { ...parts, executor: procs.serve(peer) }
+        const bootstrap = serveHost(forPeer)
+        forPeer.executor?.release()
         const conn = new Connection(libp2pTransport(stream), { bootstrap, name: 'libp2p' })
         bootstrap.release()
         void conn.closed.then(() => {
@@ -159,7 +159,7 @@ export class WwNode {
           }
         })
       })
-      node = new WwNode(c, host, remoteHost, peers, local, () => { releaseParts(); unlock() }, procs)
+      node = new WwNode(c, host, peers, local, () => { releaseParts(); unlock() }, procs)
       if (options.api !== false) node.api = await serveApiSocket(options.home.apiSocket, host)
       return node
     } catch (err) {
@@ -181,7 +181,6 @@ export class WwNode {
       await this.cluster.stop()
       await api
       this.host.release()
-      this.remoteHost.release()
       this.local.release()
       this.unlock()
       log('stopped')

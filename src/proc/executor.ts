@@ -2,11 +2,12 @@
 // The host layer wraps it as the Executor capability; the guest world decides what procs can reach.
 
 import { logger } from '@libp2p/logger'
-import { Canceled, LimitExceeded, NotFound } from '../errors.js'
+import { Canceled, NotFound } from '../errors.js'
 import { DEFAULT_RUNTIME_LIMITS, procLimits, type ProcLimits, type RuntimeLimits } from './limits.js'
 import { hashHex, type ModuleCache, type ModuleFetcher, type PrepareStep } from './module-cache.js'
 import { MemoryPids, type PidSource } from './pids.js'
 import { Proc, type ProcInfo } from './proc.js'
+import { OWNER, Quotas, type Account } from './quota.js'
 import type { ExitStatus } from './signals.js'
 import type { Sink, Source } from './wasi.js'
 import type { GuestWorld, Message, ProcCap, RecverCap } from './world.js'
@@ -32,6 +33,8 @@ export interface SpawnOptions {
   onStep?: (step: PrepareStep) => void
   /** Where input comes from: a source, or 'chan' for a channel (proc.stdin) the caller sends to and closes at EOF. Default: empty. */
   stdin?: Source | 'chan'
+  /** Who the proc is charged to (quota.ts): the spawning peer; its children are charged to it too. Default: OWNER. */
+  account?: Account
 }
 
 /** What the executor needs to know about a proc to build its world. */
@@ -39,6 +42,8 @@ export interface WorldContext {
   executor: Executor
   root: string[]
   pid: number
+  /** Who the proc is charged to: the account its own spawns go to. */
+  account: Account
 }
 
 export interface ExecutorOptions {
@@ -57,6 +62,7 @@ export class Executor {
   private readonly procs = new Map<number, Proc>()
   private readonly exited = new Map<number, Proc>()
   private readonly pids: PidSource
+  readonly quotas: Quotas
   /** Log bytes the exited procs hold (their logs no longer grow). */
   private exitedLogBytes = 0
 
@@ -65,14 +71,29 @@ export class Executor {
     this.worldFor = opts.world
     this.limits = { ...DEFAULT_RUNTIME_LIMITS, ...opts.limits }
     this.pids = opts.pids ?? new MemoryPids()
+    this.quotas = new Quotas(this.limits)
   }
 
   get moduleCache (): ModuleCache { return this.cache }
   get running (): number { return this.procs.size }
 
+  /** LimitExceeded past a quota (quota.ts), before any work is done. */
   async spawn (opts: SpawnOptions): Promise<Proc> {
-    if (this.procs.size >= this.limits.maxProcs) throw new LimitExceeded(`this host runs at most ${this.limits.maxProcs} procs`)
     const limits = procLimits(opts.limits)
+    const account = opts.account ?? OWNER
+    const share = this.quotas.charge(account, limits.memoryBytes)
+    let proc: Proc
+    try {
+      proc = await this.start(opts, limits, account)
+    } catch (err) {
+      share.release()
+      throw err
+    }
+    proc.onEnd(() => { share.release() })
+    return proc
+  }
+
+  private async start (opts: SpawnOptions, limits: ProcLimits, account: Account): Promise<Proc> {
     const hash = 'bytes' in opts.module ? await this.cache.add(opts.module.bytes, opts.onStep) : opts.module.hash
     const module = this.cache.ready(hash, limits.memoryBytes) ??
       await this.cache.compiled(hash, limits.memoryBytes, 'fetch' in opts.module ? opts.module.fetch : undefined, opts.onStep)
@@ -87,7 +108,7 @@ export class Executor {
       env: opts.env ?? [],
       limits,
       runtime: this.limits,
-      world: this.worldFor({ executor: this, root, pid }),
+      world: this.worldFor({ executor: this, root, pid, account }),
       stdout: opts.stdout,
       stderr: opts.stderr,
       output: opts.output,
@@ -96,7 +117,7 @@ export class Executor {
     this.procs.set(pid, proc)
     proc.onEnd(p => this.retire(p))
     proc.start()
-    log('spawned proc %d (%s)', pid, proc.name)
+    log('spawned proc %d (%s) for %s', pid, proc.name, account)
     return proc
   }
 

@@ -29,8 +29,18 @@ export interface RuntimeLimits {
   asyncifyStackBytes: number
   /** Largest module accepted, in bytes. */
   maxModuleBytes: number
-  /** Most procs one executor runs at once. */
+  /** Most procs one executor runs at once, whoever spawned them (a quota: `ww start --max-procs`). */
   maxProcs: number
+  /** Most procs one spawning peer (an account, quota.ts) runs on this host at once (`--max-procs-per-peer`). */
+  maxProcsPerPeer: number
+  /** Most guest memory all procs on this host may be granted together: the sum of their memory limits (`--max-guest-memory`). */
+  maxGuestMemoryBytes: number
+  /** Most guest memory one spawning peer's procs may be granted together (`--max-guest-memory-per-peer`). */
+  maxGuestMemoryBytesPerPeer: number
+  /** Spawns one peer may start per second, on average (a token bucket; `--spawn-rate`). */
+  spawnsPerSecondPerPeer: number
+  /** Spawns one peer may start at once after a quiet spell: the bucket's size (`--spawn-burst`). */
+  spawnBurstPerPeer: number
   /** Most capability handles one proc may hold. */
   maxHandles: number
   /** Longest path, argument list or message a guest may pass to a host call, in bytes. */
@@ -60,7 +70,12 @@ export const DEFAULT_RUNTIME_LIMITS: Readonly<RuntimeLimits> = Object.freeze({
   maxUnyieldingMs: 1000,
   asyncifyStackBytes: 8192,
   maxModuleBytes: 64 * 1024 * 1024,
-  maxProcs: 100_000,
+  maxProcs: 1024,
+  maxProcsPerPeer: 256,
+  maxGuestMemoryBytes: 64 * 1024 * 1024 * 1024,
+  maxGuestMemoryBytesPerPeer: 16 * 1024 * 1024 * 1024,
+  spawnsPerSecondPerPeer: 20,
+  spawnBurstPerPeer: 64,
   maxHandles: 4096,
   maxGuestBuffer: 16 * 1024 * 1024,
   maxErrorMessage: 1024,

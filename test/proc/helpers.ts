@@ -23,7 +23,7 @@ export function guest (name: string): Uint8Array {
 export const SHARED_CACHE_DIR = join(tmpdir(), 'ww-test-proc-modules')
 export const sharedCache = new ModuleCache({ dir: SHARED_CACHE_DIR })
 
-export const ALL_GUESTS = ['hello', 'hello-as', 'echo', 'ping', 'fanout', 'loop', 'membomb', 'badptr', 'idle', 'cat', 'plain-yield', 'deep']
+export const ALL_GUESTS = ['hello', 'hello-as', 'echo', 'ping', 'fanout', 'loop', 'membomb', 'badptr', 'idle', 'cat', 'plain-yield', 'deep', 'forkbomb']
 
 /** Transforms every test guest once (in parallel worker threads). */
 export async function warmCache (): Promise<void> {
