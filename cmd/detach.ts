@@ -9,6 +9,7 @@ import { Timeout } from '../src/errors.js'
 import { resolveHome, type Home } from '../src/host/home.js'
 import { hostLimits } from '../src/host/limits.js'
 import { withHost } from './client.js'
+import { quotaArgs } from './quota-options.js'
 import { NoNode } from './exit-codes.js'
 import type { StartFlags } from './start.js'
 
@@ -26,6 +27,7 @@ function foregroundArgs (flags: StartFlags, home: Home): string[] {
   if (flags.swarmKey !== undefined) args.push('--swarm-key', flags.swarmKey)
   if (flags.policy !== undefined) args.push('--policy', flags.policy)
   for (const g of flags.grant ?? []) args.push('--grant', g)
+  args.push(...quotaArgs(flags))
   if (flags.quiet === true) args.push('--quiet')
   return args
 }

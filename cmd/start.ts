@@ -15,9 +15,10 @@ import { EXIT } from './exit-codes.js'
 import { collect, homeOption } from './home-option.js'
 import { formatByteSize, parseByteSize } from './byte-size.js'
 import { NodeLog } from './node-log.js'
+import { parseQuotas, quotaOptions, type QuotaFlags } from './quota-options.js'
 import { version } from './version.js'
 
-export interface StartFlags {
+export interface StartFlags extends QuotaFlags {
   home?: string
   ns: string
   listen?: string[]
@@ -87,10 +88,18 @@ the members' one:
 --grant PEER=RIGHTS (PEER a peer ID or '${MEMBERS}', RIGHTS e.g. read,exec or none; repeatable) overrides the
 file. A call beyond a peer's rights fails PermissionDenied naming the missing right (exit 4 in the CLI).
 The local API socket is the owner and may do everything: the home must not be writable by others (the
-node refuses it, exit 4), and the socket is made 0600.`
+node refuses it, exit 4), and the socket is made 0600.
+
+Quotas keep the node serving whatever its guests do. Each proc is charged to an account: a spawn through a
+peer's connection to that peer (for a host spawning its guests' children here, that host), one through the API
+socket to the owner, and a guest's own spawns to the account of the guest that spawned it. The owner is bound
+by the host-wide quotas (--max-procs, --max-guest-memory); a peer also by the per-peer ones (--max-procs-per-peer,
+--max-guest-memory-per-peer, --spawn-rate with --spawn-burst). A spawn past one fails LimitExceeded naming the
+quota, its value and the flag that raises it (exit 1; a guest's ww_spawn returns WW_ELIMIT); a proc's share is
+given back when it ends. The memory counted is each proc's memory limit, what it may grow to (ww run --memory).`
 
 export function startCommand (): Command {
-  return new Command('start')
+  const start = new Command('start')
     .summary('start a node and join the cluster')
     .description('start a node and join the cluster; runs until SIGINT/SIGTERM or \'ww stop\', then leaves gracefully')
     .addOption(homeOption())
@@ -105,12 +114,15 @@ export function startCommand (): Command {
     .addOption(new Option('--max-buffered-bytes <size>', 'bytes all messages waiting in this host\'s channels may hold together (maxBufferedBytes); a send past it fails LimitExceeded').default(formatByteSize(DEFAULT_CHAN_LIMITS.maxBufferedBytes)))
     .option('--policy <file>', 'what remote peers may do (default: <home>/policy.toml when present; see below)')
     .option('--grant <peer=rights>', 'grant RIGHTS (read,write,exec or none) to PEER (a peer ID, or members for all); repeatable, overrides the policy file', collect)
+  for (const o of quotaOptions()) start.addOption(o)
+  return start
     .option('--json', 'print the peer ID and addresses as JSON')
     .option('-q, --quiet', 'after the peer/listen lines, print only warnings and errors')
     .option('-d, --detach', `run in the background, its output appended to <home>/ww.log; return once it answers (at most ${seconds(hostLimits.detachReadyMs)}) and, with --bootstrap, has joined (else warn after ${seconds(hostLimits.detachJoinMs)})`)
     .addHelpText('after', afterHelp)
     .action(async (flags: StartFlags) => {
       const ttlMs = parseTtl(flags.ttl)
+      parseQuotas(flags)
       parseByteSize(flags.maxStoredBytes, '--max-stored-bytes')
       parseByteSize(flags.maxBufferedBytes, '--max-buffered-bytes')
       // Checked here, before a detached node starts: a bad key file is one line and exit 2 either way.
@@ -190,6 +202,7 @@ async function runNode (flags: StartFlags, ttlMs: number, swarmKey: SwarmKey | u
     maxStoredBytes: parseByteSize(flags.maxStoredBytes, '--max-stored-bytes'),
     maxBufferedBytes: parseByteSize(flags.maxBufferedBytes, '--max-buffered-bytes'),
     policy,
+    quotas: parseQuotas(flags),
     version,
     onNotice: n => { say.notice(n, flags.ns) }
   })
