@@ -8,7 +8,7 @@
 
 int main(int argc, char **argv) {
   const char *hold = argc > 1 ? argv[1] : "0";
-  const char *cargv[] = { "forkbomb", hold, NULL };
+  const char *cargv[] = { hold, NULL };
   for (long n = 1;; n++) {
     ww_handle kid = ww_spawn(WW_MODULE_SELF, NULL, 0, cargv, NULL, "");
     if (kid < 0) {
