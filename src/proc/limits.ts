@@ -20,12 +20,7 @@ export const DEFAULT_PROC_LIMITS: Readonly<ProcLimits> = Object.freeze({
 export interface RuntimeLimits {
   /** Fuel a proc burns before it yields to the event loop (setImmediate). */
   fuelSlice: number
-  /**
-   * Longest a guest that cannot suspend (no asyncify scratch area) may run without a break, in
-   * milliseconds: it holds the event loop the whole time, so it is ended (trapped) after this.
-   */
-  maxUnyieldingMs: number
-  /** Size of the asyncify scratch area carved from the guest's stack when the SDK provides none. */
+  /** Size of the asyncify scratch area carved from the guest's stack (or lent from its memory) when the SDK provides none. */
   asyncifyStackBytes: number
   /** Largest module accepted, in bytes. */
   maxModuleBytes: number
@@ -67,7 +62,6 @@ export interface RuntimeLimits {
 
 export const DEFAULT_RUNTIME_LIMITS: Readonly<RuntimeLimits> = Object.freeze({
   fuelSlice: 200_000,
-  maxUnyieldingMs: 1000,
   asyncifyStackBytes: 8192,
   maxModuleBytes: 64 * 1024 * 1024,
   maxProcs: 1024,
