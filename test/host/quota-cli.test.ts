@@ -1,6 +1,8 @@
 // Quotas as a user meets them: fork bombs through the API socket and from another host stop at their quota,
 // charged to the right account, while the node keeps answering `ww id`.
 import assert from 'node:assert/strict'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { CliNode, eventually, ok, tempHome, wwAsync } from './cli-node.js'
 import { background, guest, withoutProgress } from './cli-procs.js'
 
@@ -28,7 +30,7 @@ const summary = (ms: number[]): string => {
 /** `ww id` must answer within this during a bomb: the issue's goal is 1 s; this bound holds at load 10 on 2 vCPUs. */
 const ID_BOUND_MS = 5_000
 
-describe('host: quotas stop fork bombs', function () {
+describe('host: quotas and preemption keep a node serving whatever its guests do', function () {
   this.timeout(600_000)
   const nodes: CliNode[] = []
   after(() => { for (const n of nodes) n.cleanup() })
@@ -75,5 +77,25 @@ describe('host: quotas stop fork bombs', function () {
     assert.equal(await running(a), 0)
     const again = await wwAsync(['run', guest('hello'), '--on', a.peer, '--home', b.home])
     assert.equal(again.status, 7, again.stderr)
+  })
+
+  it('guests that cannot suspend by themselves (no memory, 41 bytes, looping forever) run preemptibly: 8 at once leave ww id answering, and each can be killed', async () => {
+    const a = await CliNode.start(tempHome())
+    nodes.push(a)
+    // (func (export "_start") (loop (br 0))), no memory: the load pipeline gives it one to suspend with
+    const loop = join(a.home, 'loop-no-memory.wasm')
+    writeFileSync(loop, new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0,
+      7, 10, 1, 6, 0x5f, 0x73, 0x74, 0x61, 0x72, 0x74, 0, 0, 10, 9, 1, 7, 0, 3, 0x40, 0x0c, 0, 0x0b, 0x0b]))
+    const idle = await idLatencies(a.home, (() => { let n = 0; return () => ++n >= 5 })())
+    const ids = (await Promise.all(Array.from({ length: 8 }, async () => await ok(['run', '-d', loop, '--home', a.home])))).map(s => s.trim())
+    assert.equal(await running(a), 8)
+    const started = performance.now()
+    const during = await idLatencies(a.home, () => performance.now() - started > 5_000)
+    console.log(`      ww id idle: ${summary(idle)}; with 8 endless loops: ${summary(during)}`)
+    assert.ok(Math.max(...during) <= ID_BOUND_MS, `ww id took ${Math.round(Math.max(...during))} ms beside the loops`)
+    assert.equal(await running(a), 8) // still looping: preempted, not ended
+    for (const id of ids) await ok(['kill', id, '--home', a.home])
+    const procs = JSON.parse(await ok(['ps', '--json', '--home', a.home])) as Array<{ status?: { reason: string } }>
+    assert.deepEqual(procs.map(p => p.status?.reason), Array(8).fill('killed'))
   })
 })
