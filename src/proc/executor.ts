@@ -5,6 +5,7 @@ import { logger } from '@libp2p/logger'
 import { Canceled, NotFound } from '../errors.js'
 import { DEFAULT_RUNTIME_LIMITS, procLimits, type ProcLimits, type RuntimeLimits } from './limits.js'
 import { hashHex, type ModuleCache, type ModuleFetcher, type PrepareStep } from './module-cache.js'
+import { PacedJobs } from './paced-jobs.js'
 import { MemoryPids, type PidSource } from './pids.js'
 import { Proc, type ProcInfo } from './proc.js'
 import { OWNER, Quotas, type Account } from './quota.js'
@@ -63,6 +64,8 @@ export class Executor {
   private readonly exited = new Map<number, Proc>()
   private readonly pids: PidSource
   readonly quotas: Quotas
+  /** Instantiations, paced so that a burst of spawns leaves the event loop turning. */
+  private readonly instantiations: PacedJobs
   /** Log bytes the exited procs hold (their logs no longer grow). */
   private exitedLogBytes = 0
 
@@ -72,6 +75,7 @@ export class Executor {
     this.limits = { ...DEFAULT_RUNTIME_LIMITS, ...opts.limits }
     this.pids = opts.pids ?? new MemoryPids()
     this.quotas = new Quotas(this.limits)
+    this.instantiations = new PacedJobs(this.limits.instantiateMsPerTurn)
   }
 
   get moduleCache (): ModuleCache { return this.cache }
@@ -97,27 +101,30 @@ export class Executor {
     const hash = 'bytes' in opts.module ? await this.cache.add(opts.module.bytes, opts.onStep) : opts.module.hash
     const module = this.cache.ready(hash, limits.memoryBytes) ??
       await this.cache.compiled(hash, limits.memoryBytes, 'fetch' in opts.module ? opts.module.fetch : undefined, opts.onStep)
-    const pid = this.pids.next()
     const root = opts.root ?? []
-    const proc = new Proc({
-      pid,
-      name: opts.name ?? hashHex(hash),
-      module,
-      moduleHash: hash,
-      args: opts.args ?? [],
-      env: opts.env ?? [],
-      limits,
-      runtime: this.limits,
-      world: this.worldFor({ executor: this, root, pid, account }),
-      stdout: opts.stdout,
-      stderr: opts.stderr,
-      output: opts.output,
-      stdin: opts.stdin
+    const proc = await this.instantiations.run(() => {
+      const pid = this.pids.next()
+      const p = new Proc({
+        pid,
+        name: opts.name ?? hashHex(hash),
+        module,
+        moduleHash: hash,
+        args: opts.args ?? [],
+        env: opts.env ?? [],
+        limits,
+        runtime: this.limits,
+        world: this.worldFor({ executor: this, root, pid, account }),
+        stdout: opts.stdout,
+        stderr: opts.stderr,
+        output: opts.output,
+        stdin: opts.stdin
+      })
+      this.procs.set(pid, p)
+      p.onEnd(ended => this.retire(ended))
+      p.start()
+      return p
     })
-    this.procs.set(pid, proc)
-    proc.onEnd(p => this.retire(p))
-    proc.start()
-    log('spawned proc %d (%s) for %s', pid, proc.name, account)
+    log('spawned proc %d (%s) for %s', proc.pid, proc.name, account)
     return proc
   }
 

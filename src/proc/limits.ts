@@ -22,6 +22,11 @@ export interface RuntimeLimits {
   fuelSlice: number
   /** Size of the asyncify scratch area carved from the guest's stack (or lent from its memory) when the SDK provides none. */
   asyncifyStackBytes: number
+  /**
+   * Most time spent instantiating procs in one turn of the event loop, in milliseconds (one takes ~0.1-2 ms): a
+   * burst of spawns (a fork bomb) waits its turn, and the node answers others in between.
+   */
+  instantiateMsPerTurn: number
   /** Largest module accepted, in bytes. */
   maxModuleBytes: number
   /** Most procs one executor runs at once, whoever spawned them (a quota: `ww start --max-procs`). */
@@ -63,6 +68,7 @@ export interface RuntimeLimits {
 export const DEFAULT_RUNTIME_LIMITS: Readonly<RuntimeLimits> = Object.freeze({
   fuelSlice: 200_000,
   asyncifyStackBytes: 8192,
+  instantiateMsPerTurn: 5,
   maxModuleBytes: 64 * 1024 * 1024,
   maxProcs: 1024,
   maxProcsPerPeer: 256,
