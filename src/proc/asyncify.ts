@@ -6,6 +6,8 @@
 // one: the bytes there are saved before asyncify writes its data and put back as soon as the unwind (or
 // the rewind) is over, so the guest, which runs only before and after, never sees them change.
 
+import type { PacedJobs } from './paced-jobs.js'
+
 interface AsyncifyExports {
   asyncify_start_unwind: (ptr: number) => void
   asyncify_stop_unwind: () => void
@@ -24,9 +26,18 @@ export class ScratchOverflow extends Error {
   constructor (bytes: number) { super(`the guest's call stack is too deep to suspend (the ${bytes}-byte asyncify scratch area is full)`); this.name = 'ScratchOverflow' }
 }
 
+/**
+ * What a host function returns to let others run (the fuel hook at the end of a slice): the guest suspends and
+ * resumes in its turn among the pacer's jobs, so busy guests take at most the pacer's budget of each turn of
+ * the event loop.
+ */
+export const YIELD: Promise<undefined> = Promise.resolve(undefined)
+
 export type HostFn = (...args: any[]) => number | bigint | undefined | Promise<number | bigint | undefined>
 
 export class AsyncifyDriver {
+  constructor (private readonly pacer?: PacedJobs) {}
+
   private exports: AsyncifyExports | undefined
   private memory: WebAssembly.Memory | undefined
   private dataPtr = 0
@@ -111,21 +122,38 @@ export class AsyncifyDriver {
   /** Calls `entry` until it returns without suspending; rejects when the guest fails or is interrupted. */
   async run (entry: () => unknown): Promise<void> {
     const ex = this.exports!
-    for (;;) {
+    let resuming = false
+    /** Runs the guest until it returns (true) or suspends (false). */
+    const segment = (): boolean => {
       if (this.interrupted !== undefined) throw this.interrupted.reason
+      if (resuming) {
+        this.swapScratch() // asyncify's data back, the guest's bytes (which host calls may have written meanwhile) aside
+        ex.asyncify_start_rewind(this.dataPtr)
+        this.rewinding = true
+      }
       try {
         entry()
-        if (this.pending === undefined) return
+        if (this.pending === undefined) return true
         ex.asyncify_stop_unwind()
         this.swapScratch() // the guest's bytes back, asyncify's data aside
+        return false
       } catch (err) {
         // a trap while unwinding is asyncify's bounds check on the scratch area (stop_unwind checks it)
         if (this.pending !== undefined && err instanceof WebAssembly.RuntimeError) throw new ScratchOverflow(this.dataSize)
         throw err
       }
+    }
+    let yielded = false
+    for (;;) {
+      // a guest that only yielded resumes in its turn among the work the event loop paces (none: at once)
+      const done = yielded && this.pacer !== undefined ? await this.pacer.run(segment) : segment()
+      if (done) return
       const p = this.pending!
       this.pending = undefined
       this.suspensions++
+      resuming = true
+      yielded = p === YIELD
+      if (yielded) { this.resumeValue = undefined; continue }
       try {
         this.resumeValue = await new Promise((resolve, reject) => {
           if (this.interrupted !== undefined) { reject(this.interrupted.reason); return }
@@ -135,9 +163,6 @@ export class AsyncifyDriver {
       } finally {
         this.wake = undefined
       }
-      this.swapScratch() // asyncify's data back, the guest's bytes (which host calls may have written meanwhile) aside
-      ex.asyncify_start_rewind(this.dataPtr)
-      this.rewinding = true
     }
   }
 }

@@ -64,8 +64,8 @@ export class Executor {
   private readonly exited = new Map<number, Proc>()
   private readonly pids: PidSource
   readonly quotas: Quotas
-  /** Instantiations, paced so that a burst of spawns leaves the event loop turning. */
-  private readonly instantiations: PacedJobs
+  /** The procs' work that can wait its turn (instantiating, resuming a guest at the end of its fuel slice), paced so the event loop keeps turning. */
+  private readonly turns: PacedJobs
   /** Log bytes the exited procs hold (their logs no longer grow). */
   private exitedLogBytes = 0
 
@@ -75,7 +75,7 @@ export class Executor {
     this.limits = { ...DEFAULT_RUNTIME_LIMITS, ...opts.limits }
     this.pids = opts.pids ?? new MemoryPids()
     this.quotas = new Quotas(this.limits)
-    this.instantiations = new PacedJobs(this.limits.instantiateMsPerTurn)
+    this.turns = new PacedJobs(this.limits.guestMsPerTurn)
   }
 
   get moduleCache (): ModuleCache { return this.cache }
@@ -102,7 +102,7 @@ export class Executor {
     const module = this.cache.ready(hash, limits.memoryBytes) ??
       await this.cache.compiled(hash, limits.memoryBytes, 'fetch' in opts.module ? opts.module.fetch : undefined, opts.onStep)
     const root = opts.root ?? []
-    const proc = await this.instantiations.run(() => {
+    const proc = await this.turns.run(() => {
       const pid = this.pids.next()
       const p = new Proc({
         pid,
@@ -117,7 +117,8 @@ export class Executor {
         stdout: opts.stdout,
         stderr: opts.stderr,
         output: opts.output,
-        stdin: opts.stdin
+        stdin: opts.stdin,
+        pacer: this.turns
       })
       this.procs.set(pid, p)
       p.onEnd(ended => this.retire(ended))

@@ -23,10 +23,11 @@ export interface RuntimeLimits {
   /** Size of the asyncify scratch area carved from the guest's stack (or lent from its memory) when the SDK provides none. */
   asyncifyStackBytes: number
   /**
-   * Most time spent instantiating procs in one turn of the event loop, in milliseconds (one takes ~0.1-2 ms): a
-   * burst of spawns (a fork bomb) waits its turn, and the node answers others in between.
+   * Most time procs' work that can wait (instantiating one, ~0.1-2 ms; running a guest's fuel slice after it was
+   * preempted) takes in one turn of the event loop, in milliseconds: the rest waits for the next turn, so a burst
+   * of spawns (a fork bomb) or a thousand busy guests leave the node answering others in between.
    */
-  instantiateMsPerTurn: number
+  guestMsPerTurn: number
   /** Largest module accepted, in bytes. */
   maxModuleBytes: number
   /** Most procs one executor runs at once, whoever spawned them (a quota: `ww start --max-procs`). */
@@ -68,7 +69,7 @@ export interface RuntimeLimits {
 export const DEFAULT_RUNTIME_LIMITS: Readonly<RuntimeLimits> = Object.freeze({
   fuelSlice: 200_000,
   asyncifyStackBytes: 8192,
-  instantiateMsPerTurn: 5,
+  guestMsPerTurn: 5,
   maxModuleBytes: 64 * 1024 * 1024,
   maxProcs: 1024,
   maxProcsPerPeer: 256,

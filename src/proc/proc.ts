@@ -5,7 +5,8 @@ import { logger } from '@libp2p/logger'
 import { Chan } from '../csp/index.js'
 import { Closed } from '../errors.js'
 import { FUEL_GLOBAL_EXPORT, MEMORY_EXPORT, RUNTIME_MODULE, SDK_ASYNCIFY_BUFFER_EXPORT, SDK_ASYNCIFY_SIZE_EXPORT, STACK_POINTER_EXPORT, WASI_MODULE, WW_MODULE } from './abi.js'
-import { AsyncifyDriver, CannotSuspend, ScratchOverflow } from './asyncify.js'
+import { AsyncifyDriver, CannotSuspend, ScratchOverflow, YIELD } from './asyncify.js'
+import type { PacedJobs } from './paced-jobs.js'
 import { GuestMemory } from './guest-memory.js'
 import { OutputLog } from './output-log.js'
 import { sendSoon } from './send-now.js'
@@ -56,6 +57,8 @@ export interface ProcOptions {
    */
   output?: 'chan' | 'log'
   stdin?: Source | 'chan'
+  /** Where a guest preempted at the end of its fuel slice waits its turn (none: the next turn of the event loop). */
+  pacer?: PacedJobs
 }
 
 /** Resolves on a later turn of the event loop, after I/O and timers had a chance to run. */
@@ -101,7 +104,7 @@ export class Proc {
   private readonly done = deferred<ExitStatus>()
   private abortCtl: AbortController | undefined
   private endReason: ProcEnd | undefined
-  private readonly driver = new AsyncifyDriver()
+  private readonly driver: AsyncifyDriver
   private readonly memory = new GuestMemory()
   private readonly host: WwHost
   private instance: WebAssembly.Instance
@@ -113,6 +116,7 @@ export class Proc {
   private timer: NodeJS.Timeout | undefined
   private running = false
   private readonly onExit: Array<(p: Proc) => void> = []
+  private readonly pacer: PacedJobs | undefined
 
   constructor (opts: ProcOptions) {
     this.pid = opts.pid
@@ -121,6 +125,8 @@ export class Proc {
     this.args = opts.args
     this.limits = opts.limits
     this.runtime = opts.runtime
+    this.pacer = opts.pacer
+    this.driver = new AsyncifyDriver(opts.pacer)
     this.fuelLeft = opts.limits.fuel > 0 ? opts.limits.fuel : Infinity
     if (opts.stdin === 'chan') this.stdin = new Chan<Uint8Array>(opts.runtime.stdioCapacity)
     const stdinChan = this.stdin
@@ -222,7 +228,7 @@ export class Proc {
     this.refill()
     // before _start (an SDK export called while attaching) there is nothing to suspend to
     if (!this.running) return undefined
-    return nextTurn().then(() => undefined)
+    return this.pacer === undefined ? nextTurn().then(() => undefined) : YIELD
   }
 
   private refill (): void {

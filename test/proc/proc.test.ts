@@ -140,6 +140,23 @@ describe('proc: running guests', function () {
     assert.deepEqual((await Promise.all(loops.map(async p => await p.wait()))).map(s => s.reason), ['killed', 'killed'])
   })
 
+  it('gives busy guests at most guestMsPerTurn of each turn of the event loop: 200 loops take many turns for one round', async () => {
+    const { executor } = node()
+    const loops = await Promise.all(Array.from({ length: 200 }, async () => await executor.spawn({ module: { bytes: guest('loop') } })))
+    await until(() => loops.every(p => p.suspensions >= 1), 60_000, 'every loop to run a slice')
+    const base = loops.map(p => p.suspensions)
+    let ticks = 0
+    let ticking = true
+    const tick = (): void => { ticks++; if (ticking) setImmediate(tick) }
+    setImmediate(tick)
+    await until(() => loops.every((p, i) => p.suspensions >= base[i] + 3), 60_000, 'three more slices each')
+    ticking = false
+    // unpaced, every loop ran one slice per turn (3 rounds, ~3 turns); paced, a 5 ms budget holds a few dozen slices at most
+    assert.ok(ticks >= 12, `${ticks} turns of the event loop for 3 rounds of 200 busy guests`)
+    for (const p of loops) p.kill()
+    await Promise.all(loops.map(async p => await p.wait()))
+  })
+
   it('stops a memory bomb at its limit with outOfMemory, and only that proc', async () => {
     const { executor } = node()
     const bomb = await run(executor, 'membomb', { limits: { memoryBytes: 4 * 1024 * 1024 } })
