@@ -168,7 +168,7 @@ export class Proc {
     this.fuelGlobal = this.instance.exports[FUEL_GLOBAL_EXPORT] as WebAssembly.Global | undefined
     this.attachScratch(memory)
     // a guest that could not be suspended would hold the event loop for as long as it computes
-    if (!this.driver.canSuspend) throw new InvalidArgument('module cannot be made preemptible: it has no memory the runtime can reach for its suspend area')
+    if (!this.driver.canSuspend) throw new InvalidArgument('module cannot be made preemptible: its memory has no room for a suspend area (it is empty and may not grow)')
   }
 
   private importObject (module: WebAssembly.Module, wasi: Record<string, (...a: any[]) => unknown>): WebAssembly.Imports {

@@ -1,7 +1,7 @@
 // Quotas as a user meets them: fork bombs through the API socket and from another host stop at their quota,
 // charged to the right account, while the node keeps answering `ww id`.
 import assert from 'node:assert/strict'
-import { writeFileSync } from 'node:fs'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { CliNode, eventually, ok, tempHome, wwAsync } from './cli-node.js'
 import { background, guest, withoutProgress } from './cli-procs.js'
@@ -34,6 +34,21 @@ describe('host: quotas and preemption keep a node serving whatever its guests do
   this.timeout(600_000)
   const nodes: CliNode[] = []
   after(() => { for (const n of nodes) n.cleanup() })
+
+  it('ww start refuses a bad quota: one line naming the flag, exit 2', async () => {
+    const home = tempHome()
+    for (const [flag, value, says] of [
+      ['--max-procs', '0', '--max-procs must be a whole number of at least 1, got "0"'],
+      ['--max-procs-per-peer', 'many', '--max-procs-per-peer must be a whole number of at least 1, got "many"'],
+      ['--spawn-rate', '-1', '--spawn-rate must be a positive number of spawns per second, got "-1"'],
+      ['--spawn-burst', '1.5', '--spawn-burst must be a whole number of at least 1, got "1.5"'],
+      ['--max-guest-memory', '2x', '--max-guest-memory must be a positive number of bytes, optionally with k, m or g (KiB, MiB, GiB), got "2x"']
+    ]) {
+      const r = await wwAsync(['start', '--home', home, '--no-mdns', flag, value])
+      assert.deepEqual([r.status, r.stderr], [2, `ww: ${says}\n`])
+    }
+    rmSync(home, { recursive: true, force: true })
+  })
 
   it('a bomb run through the API socket stops at maxProcs (default 1024); ww id answers meanwhile; its procs end and give their share back', async () => {
     const a = await CliNode.start(tempHome())
@@ -95,6 +110,13 @@ describe('host: quotas and preemption keep a node serving whatever its guests do
     console.log(`      ww id idle: ${summary(idle)}; with 8 endless loops: ${summary(during)}`)
     assert.ok(Math.max(...during) <= ID_BOUND_MS, `ww id took ${Math.round(Math.max(...during))} ms beside the loops`)
     assert.equal(await running(a), 8) // still looping: preempted, not ended
+    // the one module that cannot be made preemptible, (memory 0 0): refused at spawn
+    const empty = join(a.home, 'empty-memory.wasm')
+    writeFileSync(empty, new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0, 5, 4, 1, 1, 0, 0,
+      7, 10, 1, 6, 0x5f, 0x73, 0x74, 0x61, 0x72, 0x74, 0, 0, 10, 4, 1, 2, 0, 0x0b]))
+    const refused = await wwAsync(['run', empty, '--home', a.home])
+    assert.equal(refused.status, 2)
+    assert.equal(withoutProgress(refused.stderr), 'ww: module cannot be made preemptible: its memory has no room for a suspend area (it is empty and may not grow)\n')
     for (const id of ids) await ok(['kill', id, '--home', a.home])
     const procs = JSON.parse(await ok(['ps', '--json', '--home', a.home])) as Array<{ status?: { reason: string } }>
     assert.deepEqual(procs.map(p => p.status?.reason), Array(8).fill('killed'))
