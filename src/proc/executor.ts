@@ -124,7 +124,7 @@ export class Executor {
       p.onEnd(ended => this.retire(ended))
       p.start()
       return p
-    })
+    }, { prompt: true })
     log('spawned proc %d (%s) for %s', proc.pid, proc.name, account)
     return proc
   }

@@ -5,17 +5,37 @@
 export class PacedJobs {
   private readonly queue: Array<() => void> = []
   private scheduled = false
+  /** Time jobs run at once took since the last check phase of the event loop (reset there). */
+  private promptMs = 0
+  private resetQueued = false
 
   constructor (private readonly budgetMs: number) {}
 
-  /** Runs `job` in its turn; resolves with its result, or rejects with what it threw. */
-  async run<T> (job: () => T): Promise<T> {
+  /**
+   * Runs `job` in its turn; resolves with its result, or rejects with what it threw. With `prompt`, a job that
+   * finds no queue runs at once while jobs run so since the loop last turned took less than the budget.
+   */
+  async run<T> (job: () => T, opts?: { prompt?: boolean }): Promise<T> {
+    if (opts?.prompt === true && this.queue.length === 0 && this.promptMs < this.budgetMs) return this.runNow(job)
     return await new Promise<T>((resolve, reject) => {
       this.queue.push(() => {
         try { resolve(job()) } catch (err) { reject(err) }
       })
       this.schedule()
     })
+  }
+
+  private runNow<T> (job: () => T): T {
+    const started = performance.now()
+    try {
+      return job()
+    } finally {
+      this.promptMs += performance.now() - started
+      if (!this.resetQueued) {
+        this.resetQueued = true
+        setImmediate(() => { this.resetQueued = false; this.promptMs = 0 })
+      }
+    }
   }
 
   private schedule (): void {

@@ -27,4 +27,18 @@ describe('proc: paced jobs', () => {
     await assert.rejects(failing, /no/)
     assert.equal(await next, 7)
   })
+
+  it('runs a prompt job at once while the budget since the loop last turned lasts, then in its turn', async () => {
+    const paced = new PacedJobs(5)
+    let ran = 0
+    const first = paced.run(() => { ran++; busy(6) }, { prompt: true })
+    assert.equal(ran, 1) // at once
+    const second = paced.run(() => { ran++ }, { prompt: true })
+    assert.equal(ran, 1) // the budget is spent: it waits for the next turn
+    await Promise.all([first, second])
+    assert.equal(ran, 2)
+    await new Promise(resolve => setImmediate(resolve))
+    void paced.run(() => { ran++ }, { prompt: true })
+    assert.equal(ran, 3) // a new turn, a new budget
+  })
 })
