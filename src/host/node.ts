@@ -5,6 +5,7 @@ import { AnchorTree, SELF_COMPONENT, ServedTree, serveClusterRoot } from '../anc
 import { ClusterNode, normalizeMeta, rpcProtocol, type ClusterNodeOptions, type ClusterNotice } from '../cluster/index.js'
 import { hostChanBudget } from '../csp/index.js'
 import { InvalidArgument, LimitExceeded, NotFound } from '../errors.js'
+import { OWNER, type QuotaLimits } from '../proc/index.js'
 import { Connection, type Capability } from '../rpc/index.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
 import type { HostClient } from '../schema/host.rpc.js'
@@ -13,7 +14,6 @@ import { serveApiSocket, type ApiSocket } from './api-socket.js'
 import type { Home } from './home.js'
 import { serveHost, type HostParts } from './host-server.js'
 import { HostProcs } from './host-procs.js'
-import { OWNER, type QuotaLimits } from '../proc/index.js'
 import { hostLimits } from './limits.js'
 import { lockHome } from './lock.js'
 import { PeerHosts } from './peer-hosts.js'
@@ -134,7 +134,7 @@ export class WwNode {
       })
       const policy = options.policy ?? Policy.defaults(options.swarmKey !== undefined)
       log('policy: members %s, %d peers granted their own', formatRights(policy.members), policy.peers.size)
-      // The parts stay held while the node runs: each restricted connection's Host is served from them.
+      // The parts stay held while the node runs: each connection's Host is served from them.
       const releaseParts = (): void => {
         view.release()
         router.release()
