@@ -9,6 +9,7 @@ import { Timeout } from '../src/errors.js'
 import { resolveHome, type Home } from '../src/host/home.js'
 import { hostLimits } from '../src/host/limits.js'
 import { withHost } from './client.js'
+import { quotaArgs } from './quota-options.js'
 import { NoNode } from './exit-codes.js'
 import type { StartFlags } from './start.js'
 
@@ -29,6 +30,7 @@ function foregroundArgs (flags: StartFlags, home: Home): string[] {
   for (const m of flags.allowModule ?? []) args.push('--allow-module', m)
   for (const k of flags.allowSigner ?? []) args.push('--allow-signer', k)
   args.push('--max-module-cache', flags.maxModuleCache, '--module-preparations', flags.modulePreparations)
+  args.push(...quotaArgs(flags))
   if (flags.quiet === true) args.push('--quiet')
   return args
 }

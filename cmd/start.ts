@@ -17,9 +17,10 @@ import { EXIT } from './exit-codes.js'
 import { collect, homeOption } from './home-option.js'
 import { formatByteSize, parseByteSize } from './byte-size.js'
 import { NodeLog } from './node-log.js'
+import { parseQuotas, quotaOptions, type QuotaFlags } from './quota-options.js'
 import { version } from './version.js'
 
-export interface StartFlags {
+export interface StartFlags extends QuotaFlags {
   home?: string
   ns: string
   listen?: string[]
@@ -109,10 +110,18 @@ before it fetches or prepares it; a refused one fails PermissionDenied naming th
 (exit 4). The owner and the procs it runs may run any module. A remote peer (itself or through its procs)
 may make this host fetch and prepare at most --module-preparations new modules a minute (then
 LimitExceeded); bytes that do not match the module asked for are refused and their sender logged.
-Prepared modules are kept in <home>/modules up to --max-module-cache bytes, least recently used evicted.`
+Prepared modules are kept in <home>/modules up to --max-module-cache bytes, least recently used evicted.
+
+Quotas keep the node serving whatever its guests do. Each proc is charged to an account: a spawn through a
+peer's connection to that peer (for a host spawning its guests' children here, that host), one through the API
+socket to the owner, and a guest's own spawns to the account of the guest that spawned it. The owner is bound
+by the host-wide quotas (--max-procs, --max-guest-memory); a peer also by the per-peer ones (--max-procs-per-peer,
+--max-guest-memory-per-peer, --spawn-rate with --spawn-burst). A spawn past one fails LimitExceeded naming the
+quota, its value and the flag that raises it (exit 1; a guest's ww_spawn returns WW_ELIMIT); a proc's share is
+given back when it ends. The memory counted is each proc's memory limit, what it may grow to (ww run --mem).`
 
 export function startCommand (): Command {
-  return new Command('start')
+  const start = new Command('start')
     .summary('start a node and join the cluster')
     .description('start a node and join the cluster; runs until SIGINT/SIGTERM or \'ww stop\', then leaves gracefully')
     .addOption(homeOption())
@@ -131,12 +140,15 @@ export function startCommand (): Command {
     .option('--allow-signer <key>', 'members may run modules signed by this key (ed25519:<hex>, from ww key signer); repeatable', collect)
     .addOption(new Option('--module-preparations <n>', 'new modules one remote peer (itself or through its procs) may make this host fetch and prepare per minute (modulePreparationsPerMinute; the owner is exempt)').default(String(hostLimits.modulePreparationsPerMinute)))
     .addOption(new Option('--max-module-cache <size>', 'bytes <home>/modules (prepared modules) may hold (moduleCacheBytes); the least recently used modules not running are evicted past it').default(formatByteSize(DEFAULT_RUNTIME_LIMITS.moduleCacheBytes)))
+  for (const o of quotaOptions()) start.addOption(o)
+  return start
     .option('--json', 'print the peer ID and addresses as JSON')
     .option('-q, --quiet', 'after the peer/listen lines, print only warnings and errors')
     .option('-d, --detach', `run in the background, its output appended to <home>/ww.log; return once it answers (at most ${seconds(hostLimits.detachReadyMs)}) and, with --bootstrap, has joined (else warn after ${seconds(hostLimits.detachJoinMs)})`)
     .addHelpText('after', afterHelp)
     .action(async (flags: StartFlags) => {
       const ttlMs = parseTtl(flags.ttl)
+      parseQuotas(flags)
       parseByteSize(flags.maxStoredBytes, '--max-stored-bytes')
       parseByteSize(flags.maxBufferedBytes, '--max-buffered-bytes')
       parseByteSize(flags.maxModuleCache, '--max-module-cache')
@@ -249,6 +261,7 @@ async function runNode (flags: StartFlags, ttlMs: number, swarmKey: SwarmKey | u
     maxModuleCacheBytes: parseByteSize(flags.maxModuleCache, '--max-module-cache'),
     modulePreparationsPerMinute: parsePreparations(flags.modulePreparations),
     policy,
+    quotas: parseQuotas(flags),
     version,
     onNotice: n => { say.notice(n, flags.ns) }
   })

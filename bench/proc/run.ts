@@ -191,7 +191,7 @@ async function maxIdle (executor: Executor): Promise<void> {
 
 const world = new LocalWorld({ peerId: 'bench' })
 const cache = new ModuleCache()
-const executor = new Executor({ cache, world: world.forProc, limits: { maxProcs: 1_000_000 } })
+const executor = new Executor({ cache, world: world.forProc, limits: { maxProcs: 1_000_000, maxGuestMemoryBytes: Infinity } })
 /** The same world with the no-suspend recv switched off: the in-run reference for it. */
 const noPollWorld = (ctx: WorldContext): GuestWorld => {
   const w = world.forProc(ctx)

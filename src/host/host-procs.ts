@@ -4,7 +4,7 @@
 import { logger } from '@libp2p/logger'
 import { Canceled, InvalidArgument, NotFound } from '../errors.js'
 import {
-  Executor, FilePids, ModuleCache, procCap, DEFAULT_RUNTIME_LIMITS, sha256, type GuestSpawnRequest, type Proc, type ProcCap, type ProcLimits,
+  Executor, FilePids, ModuleCache, procCap, DEFAULT_RUNTIME_LIMITS, sha256, type Account, type GuestSpawnRequest, type Proc, type ProcCap, type ProcLimits,
   type RuntimeLimits, type SpawnOptions, type WorldContext
 } from '../proc/index.js'
 import type { OpOptions } from '../csp/index.js'
@@ -71,16 +71,16 @@ export class HostProcs {
     const root = given?.root != null ? given.root.dup() : this.opts.clusterRoot()
     const spawner = given?.spawner
     const world = new ClusterWorld(root, given?.root != null, {
-      spawn: async (req, r, scope, o) => await this.spawnChild(req, r, scope, o, spawner)
+      spawn: async (req, r, scope, o) => await this.spawnChild(req, r, scope, ctx.account, o, spawner)
     })
     this.worlds.set(ctx.pid, world)
     return world
   }
 
   /**
-   * Spawns a proc on this host; `root` (borrowed) is the anchor it sees as "/", none = the cluster root. `spawner`: the
-   * remote peer it runs for (its children's modules pass that peer's rules), none = the owner. Checks no module rule:
-   * callers admit the module first.
+   * Spawns a proc on this host, charged to `opts.account`; `root` (borrowed) is the anchor it sees as "/", none = the
+   * cluster root. `spawner`: the remote peer it runs for (its children's modules pass that peer's rules), none = the
+   * owner. Checks no module rule: callers admit the module first.
    */
   async spawnHere (opts: Omit<SpawnOptions, 'root'>, root?: AnchorClient | null, spawner?: Spawner): Promise<Proc> {
     const key = this.nextRootKey++
@@ -111,8 +111,11 @@ export class HostProcs {
     return where
   }
 
-  /** A guest's spawn: its child runs with the authority of the guest's `spawner` (none = the owner). */
-  private async spawnChild (req: GuestSpawnRequest, root: AnchorClient | null, scope: CapScope, opts?: OpOptions, spawner?: Spawner): Promise<ProcCap> {
+  /**
+   * A guest's child: here, charged to the guest's account, with the authority of the guest's `spawner` (none = the
+   * owner); on another host, which charges it to the connection's peer, this host.
+   */
+  private async spawnChild (req: GuestSpawnRequest, root: AnchorClient | null, scope: CapScope, account: Account, opts?: OpOptions, spawner?: Spawner): Promise<ProcCap> {
     const peer = this.place(req.where)
     const bytes = req.module.bytes
     const hash = bytes !== undefined ? sha256(bytes) : req.module.hash
@@ -120,7 +123,7 @@ export class HostProcs {
     if (peer === this.opts.peerId) {
       await this.gate.admit(hash, [], spawner)
       const module = bytes !== undefined ? { bytes } : { hash }
-      const proc = await this.spawnHere({ module, args: req.args, env: req.env, limits: req.limits }, root, spawner)
+      const proc = await this.spawnHere({ module, args: req.args, env: req.env, limits: req.limits, account }, root, spawner)
       const cap = procCap(proc)
       CapScope.exportAs(cap, () => this.serveProc(proc))
       return cap
@@ -137,12 +140,13 @@ export class HostProcs {
   }
 
   /**
-   * The Executor capability (yours to release). `defaultRoot` (a new reference each call) is the root of procs
-   * spawned without one, instead of the cluster root: a remote peer's procs get what that peer may reach.
-   * `spawner`: the remote peer it is served to, whose module rules and preparation budget its spawns (and
-   * its procs' spawns) pass; none = the owner, who may run any module.
+   * The Executor capability (yours to release) of `account`, who its spawns are charged to: the peer at the other
+   * end of the connection, or OWNER. `defaultRoot` (a new reference each call) is the root of procs spawned without
+   * one, instead of the cluster root: a remote peer's procs get what that peer may reach. `spawner`: the remote peer
+   * it is served to, whose module rules and preparation budget its spawns (and its procs' spawns) pass; none = the
+   * owner, who may run any module.
    */
-  serve (defaultRoot?: () => AnchorClient, spawner?: Spawner): ExecutorClient {
+  serve (account: Account, defaultRoot?: () => AnchorClient, spawner?: Spawner): ExecutorClient {
     return ExecutorClient.serve({
       spawn: async (params, results, ctx) => {
         const r = readSpawnRequest(params.request)
@@ -159,7 +163,8 @@ export class HostProcs {
           name: r.name,
           stdin: r.stdin ? 'chan' : undefined,
           output: r.detached ? 'log' : 'chan',
-          onStep: r.onStep
+          onStep: r.onStep,
+          account
         }, r.root ?? own, spawner)
         if (verified.length > 0) await this.cache.keepSignatures(hash, verified)
         if (ctx.signal.aborted) { // the caller will never hear of it

@@ -5,6 +5,7 @@ import { AnchorTree, SELF_COMPONENT, ServedTree, serveClusterRoot } from '../anc
 import { ClusterNode, normalizeMeta, rpcProtocol, type ClusterNodeOptions, type ClusterNotice } from '../cluster/index.js'
 import { hostChanBudget } from '../csp/index.js'
 import { InvalidArgument, LimitExceeded, NotFound } from '../errors.js'
+import { OWNER, type QuotaLimits } from '../proc/index.js'
 import { Connection, type Capability } from '../rpc/index.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
 import type { HostClient } from '../schema/host.rpc.js'
@@ -46,6 +47,8 @@ export interface NodeOptions extends Pick<ClusterNodeOptions, 'namespace' | 'lis
   maxModuleCacheBytes?: number
   /** New modules one remote peer may make this host prepare per minute (default hostLimits.modulePreparationsPerMinute). */
   modulePreparationsPerMinute?: number
+  /** What procs may hold on this host, in all and per spawning peer (default DEFAULT_RUNTIME_LIMITS). */
+  quotas?: Partial<QuotaLimits>
 }
 
 export class WwNode {
@@ -71,7 +74,7 @@ export class WwNode {
     const unlock = lockHome(options.home)
     let cluster: ClusterNode | undefined
     try {
-      const { home, api: _api, version: _version, policy: _policy, onNotice, maxStoredBytes, maxBufferedBytes, maxModuleCacheBytes, modulePreparationsPerMinute, ...clusterOptions } = options
+      const { home, api: _api, version: _version, policy: _policy, onNotice, maxStoredBytes, maxBufferedBytes, maxModuleCacheBytes, modulePreparationsPerMinute, quotas, ...clusterOptions } = options
       if (maxBufferedBytes !== undefined) hostChanBudget.bytes = maxBufferedBytes
       const notice = onNotice ?? (() => {})
       cluster = await ClusterNode.start({ ...clusterOptions, home: home.dir, onNotice: notice })
@@ -100,11 +103,11 @@ export class WwNode {
         clusterRoot: () => serveClusterRoot(hosts),
         hostOf: async peer => await peers.host(peer),
         hosts: where => c.ls(where).map(r => r.peer),
-        limits: maxModuleCacheBytes === undefined ? undefined : { moduleCacheBytes: maxModuleCacheBytes },
+        limits: { ...quotas, ...(maxModuleCacheBytes === undefined ? {} : { moduleCacheBytes: maxModuleCacheBytes }) },
         preparationsPerMinute: modulePreparationsPerMinute,
         onModuleMismatch: (from, hash, unsaid) => { notice({ type: 'module-mismatch', from, hash, unsaid }) }
       })
-      const executor = procs.serve()
+      const executor = procs.serve(OWNER)
       const parts: HostParts = {
         info (to) {
           to.peer = c.peerId
@@ -139,7 +142,7 @@ export class WwNode {
       })
       const policy = options.policy ?? Policy.defaults(options.swarmKey !== undefined)
       log('policy: members %s, %d peers granted their own', formatRights(policy.members), policy.peers.size)
-      // The parts stay held while the node runs: each restricted connection's Host is served from them.
+      // The parts stay held while the node runs: each connection's Host is served from them.
       const releaseParts = (): void => {
         view.release()
         router.release()
@@ -147,13 +150,13 @@ export class WwNode {
       }
       await c.libp2p.handle(rpcProtocol(c.namespace), (stream, connection) => {
         const peer = connection.remotePeer.toString()
-        // Each connection's bootstrap is a Host built for its peer: it holds only what the policy grants, and its
-        // executor runs only the modules the policy allows that peer.
+        // Each connection's bootstrap is a Host built for its peer: it holds only what the policy grants, its
+        // executor runs only the modules the policy allows that peer, and charges the procs it spawns to that peer (quotas).
         const rights = policy.rightsOf(peer)
         const spawner = { peer, modules: policy.modulesOf(peer) }
         const forPeer = rights.size < ALL_RIGHTS.size
-          ? partsForPeer(parts, c.peerId, peer, rights, root => procs.serve(root, spawner))
-          : { ...parts, executor: procs.serve(undefined, spawner) }
+          ? partsForPeer(parts, c.peerId, peer, rights, root => procs.serve(peer, root, spawner))
+          : { ...parts, executor: procs.serve(peer, undefined, spawner) }
         const bootstrap = serveHost(forPeer)
         forPeer.executor?.release()
         const conn = new Connection(libp2pTransport(stream), { bootstrap, name: 'libp2p' })

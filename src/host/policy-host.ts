@@ -1,5 +1,5 @@
 // The Host a remote peer is handed: built from the node's parts for that peer's rights, holding only what
-// they grant (policy.ts says where each method falls). A peer with every right gets the node's full remote Host (node.ts).
+// they grant (policy.ts says where each method falls). A peer with every right gets the node's parts whole (node.ts).
 import { SELF_COMPONENT } from '../anchor/index.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
 import type { ExecutorClient } from '../schema/proc.rpc.js'

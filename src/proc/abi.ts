@@ -1,7 +1,7 @@
 // Names shared by the load pipeline, the runtime and the guest SDK (guest/c/ww.h, guest/as/ww.ts).
 
 /** Names the load pipeline's output (transform.ts) in cache file names; bump it whenever the pipeline changes. */
-export const PIPELINE_VERSION = 'v2'
+export const PIPELINE_VERSION = 'v3'
 
 /** Import module of the guest-facing host calls. */
 export const WW_MODULE = 'ww'
@@ -9,6 +9,8 @@ export const WW_MODULE = 'ww'
 export const RUNTIME_MODULE = 'ww_runtime'
 export const WASI_MODULE = 'wasi_snapshot_preview1'
 
+/** The guest's memory, exported by the pipeline when the module does not export it (a module without one gets one). */
+export const MEMORY_EXPORT = 'ww_memory'
 /** Exported mutable i64 global the fuel hook decrements. */
 export const FUEL_GLOBAL_EXPORT = 'ww_fuel'
 /** The guest's C stack pointer, exported by the pipeline when the module has one (wasm-ld names it). */

@@ -1,6 +1,12 @@
 // Drives an asyncified guest on the event loop. A host import that returns a Promise unwinds the
 // guest stack into the scratch area; the driver awaits the promise, rewinds and calls the export
 // again; on re-entry the import sees the rewind and returns the awaited value instead of running.
+//
+// A guest with no room of its own for the scratch area (no SDK buffer, no C stack to carve one from) lends
+// one: the bytes there are saved before asyncify writes its data and put back as soon as the unwind (or
+// the rewind) is over, so the guest, which runs only before and after, never sees them change.
+
+import type { PacedJobs } from './paced-jobs.js'
 
 interface AsyncifyExports {
   asyncify_start_unwind: (ptr: number) => void
@@ -20,25 +26,47 @@ export class ScratchOverflow extends Error {
   constructor (bytes: number) { super(`the guest's call stack is too deep to suspend (the ${bytes}-byte asyncify scratch area is full)`); this.name = 'ScratchOverflow' }
 }
 
+/**
+ * What a host function returns to let others run (the fuel hook at the end of a slice): the guest suspends and
+ * resumes in its turn among the pacer's jobs, so busy guests take at most the pacer's budget of each turn of
+ * the event loop.
+ */
+export const YIELD: Promise<undefined> = Promise.resolve(undefined)
+
 export type HostFn = (...args: any[]) => number | bigint | undefined | Promise<number | bigint | undefined>
 
 export class AsyncifyDriver {
+  constructor (private readonly pacer?: PacedJobs) {}
+
   private exports: AsyncifyExports | undefined
   private memory: WebAssembly.Memory | undefined
   private dataPtr = 0
   private dataSize = 0
+  /** The scratch area is lent by the guest (see above): its own bytes while asyncify uses it, else asyncify's data. */
+  private lent = false
+  private aside: Uint8Array | undefined
   private pending: Promise<unknown> | undefined
   private rewinding = false
   private resumeValue: unknown
   /** Number of suspensions so far. */
   suspensions = 0
 
-  /** Set after instantiation: the asyncify exports and the scratch area [ptr, ptr+size). */
-  attach (instance: WebAssembly.Instance, dataPtr: number, dataSize: number): void {
+  /** Set after instantiation: the asyncify exports and the scratch area [ptr, ptr+size) of `memory`, `lent` by the guest or its own. */
+  attach (instance: WebAssembly.Instance, memory: WebAssembly.Memory | undefined, dataPtr: number, dataSize: number, lent = false): void {
     this.exports = instance.exports as unknown as AsyncifyExports
-    this.memory = instance.exports.memory as WebAssembly.Memory | undefined
+    this.memory = memory
     this.dataPtr = dataPtr
     this.dataSize = dataSize
+    this.lent = lent
+  }
+
+  /** With a lent area: puts the bytes set aside back, setting aside what is there now. */
+  private swapScratch (): void {
+    if (!this.lent) return
+    const bytes = new Uint8Array(this.memory!.buffer, this.dataPtr, this.dataSize)
+    const now = bytes.slice()
+    if (this.aside !== undefined) bytes.set(this.aside)
+    this.aside = now
   }
 
   /** Drops the instance (the proc ended). */
@@ -47,6 +75,7 @@ export class AsyncifyDriver {
     this.memory = undefined
     this.pending = undefined
     this.resumeValue = undefined
+    this.aside = undefined
     this.wake = undefined
   }
 
@@ -59,6 +88,8 @@ export class AsyncifyDriver {
       if (this.rewinding) {
         this.rewinding = false
         this.exports!.asyncify_stop_rewind()
+        this.swapScratch() // the guest's bytes back; asyncify's data set aside is stale now
+        this.aside = undefined
         const v = this.resumeValue
         this.resumeValue = undefined
         return v
@@ -69,6 +100,7 @@ export class AsyncifyDriver {
         r.catch(() => {})
         throw new CannotSuspend(name)
       }
+      this.swapScratch() // the guest's bytes aside
       const view = new DataView(this.memory!.buffer)
       view.setUint32(this.dataPtr, this.dataPtr + 8, true)
       view.setUint32(this.dataPtr + 4, this.dataPtr + this.dataSize, true)
@@ -90,20 +122,38 @@ export class AsyncifyDriver {
   /** Calls `entry` until it returns without suspending; rejects when the guest fails or is interrupted. */
   async run (entry: () => unknown): Promise<void> {
     const ex = this.exports!
-    for (;;) {
+    let resuming = false
+    /** Runs the guest until it returns (true) or suspends (false). */
+    const segment = (): boolean => {
       if (this.interrupted !== undefined) throw this.interrupted.reason
+      if (resuming) {
+        this.swapScratch() // asyncify's data back, the guest's bytes (which host calls may have written meanwhile) aside
+        ex.asyncify_start_rewind(this.dataPtr)
+        this.rewinding = true
+      }
       try {
         entry()
-        if (this.pending === undefined) return
+        if (this.pending === undefined) return true
         ex.asyncify_stop_unwind()
+        this.swapScratch() // the guest's bytes back, asyncify's data aside
+        return false
       } catch (err) {
         // a trap while unwinding is asyncify's bounds check on the scratch area (stop_unwind checks it)
         if (this.pending !== undefined && err instanceof WebAssembly.RuntimeError) throw new ScratchOverflow(this.dataSize)
         throw err
       }
+    }
+    let yielded = false
+    for (;;) {
+      // a guest that only yielded resumes in its turn among the work the event loop paces (none: at once)
+      const done = yielded && this.pacer !== undefined ? await this.pacer.run(segment) : segment()
+      if (done) return
       const p = this.pending!
       this.pending = undefined
       this.suspensions++
+      resuming = true
+      yielded = p === YIELD
+      if (yielded) { this.resumeValue = undefined; continue }
       try {
         this.resumeValue = await new Promise((resolve, reject) => {
           if (this.interrupted !== undefined) { reject(this.interrupted.reason); return }
@@ -113,8 +163,6 @@ export class AsyncifyDriver {
       } finally {
         this.wake = undefined
       }
-      ex.asyncify_start_rewind(this.dataPtr)
-      this.rewinding = true
     }
   }
 }

@@ -2,11 +2,13 @@
 // The host layer wraps it as the Executor capability; the guest world decides what procs can reach.
 
 import { logger } from '@libp2p/logger'
-import { Canceled, LimitExceeded, NotFound } from '../errors.js'
+import { Canceled, NotFound } from '../errors.js'
 import { DEFAULT_RUNTIME_LIMITS, procLimits, type ProcLimits, type RuntimeLimits } from './limits.js'
 import { hashHex, type ModuleCache, type ModuleFetcher, type PrepareStep } from './module-cache.js'
+import { PacedJobs } from './paced-jobs.js'
 import { MemoryPids, type PidSource } from './pids.js'
 import { Proc, type ProcInfo } from './proc.js'
+import { OWNER, Quotas, type Account } from './quota.js'
 import type { ExitStatus } from './signals.js'
 import type { Sink, Source } from './wasi.js'
 import type { GuestWorld, Message, ProcCap, RecverCap } from './world.js'
@@ -32,6 +34,8 @@ export interface SpawnOptions {
   onStep?: (step: PrepareStep) => void
   /** Where input comes from: a source, or 'chan' for a channel (proc.stdin) the caller sends to and closes at EOF. Default: empty. */
   stdin?: Source | 'chan'
+  /** Who the proc is charged to (quota.ts): the spawning peer; its children are charged to it too. Default: OWNER. */
+  account?: Account
 }
 
 /** What the executor needs to know about a proc to build its world. */
@@ -39,6 +43,8 @@ export interface WorldContext {
   executor: Executor
   root: string[]
   pid: number
+  /** Who the proc is charged to: the account its own spawns go to. */
+  account: Account
 }
 
 export interface ExecutorOptions {
@@ -57,6 +63,9 @@ export class Executor {
   private readonly procs = new Map<number, Proc>()
   private readonly exited = new Map<number, Proc>()
   private readonly pids: PidSource
+  readonly quotas: Quotas
+  /** The procs' work that can wait its turn (instantiating, resuming a guest at the end of its fuel slice), paced so the event loop keeps turning. */
+  private readonly turns: PacedJobs
   /** Log bytes the exited procs hold (their logs no longer grow). */
   private exitedLogBytes = 0
 
@@ -65,38 +74,58 @@ export class Executor {
     this.worldFor = opts.world
     this.limits = { ...DEFAULT_RUNTIME_LIMITS, ...opts.limits }
     this.pids = opts.pids ?? new MemoryPids()
+    this.quotas = new Quotas(this.limits)
+    this.turns = new PacedJobs(this.limits.guestMsPerTurn)
   }
 
   get moduleCache (): ModuleCache { return this.cache }
   get running (): number { return this.procs.size }
 
+  /** LimitExceeded past a quota (quota.ts), before any work is done. */
   async spawn (opts: SpawnOptions): Promise<Proc> {
-    if (this.procs.size >= this.limits.maxProcs) throw new LimitExceeded(`this host runs at most ${this.limits.maxProcs} procs`)
     const limits = procLimits(opts.limits)
+    const account = opts.account ?? OWNER
+    const share = this.quotas.charge(account, limits.memoryBytes)
+    let proc: Proc
+    try {
+      proc = await this.start(opts, limits, account)
+    } catch (err) {
+      share.release()
+      throw err
+    }
+    proc.onEnd(() => { share.release() })
+    return proc
+  }
+
+  private async start (opts: SpawnOptions, limits: ProcLimits, account: Account): Promise<Proc> {
     const hash = 'bytes' in opts.module ? await this.cache.add(opts.module.bytes, opts.onStep) : opts.module.hash
     const module = this.cache.ready(hash, limits.memoryBytes) ??
       await this.cache.compiled(hash, limits.memoryBytes, 'fetch' in opts.module ? opts.module.fetch : undefined, opts.onStep)
-    const pid = this.pids.next()
     const root = opts.root ?? []
-    const proc = new Proc({
-      pid,
-      name: opts.name ?? hashHex(hash),
-      module,
-      moduleHash: hash,
-      args: opts.args ?? [],
-      env: opts.env ?? [],
-      limits,
-      runtime: this.limits,
-      world: this.worldFor({ executor: this, root, pid }),
-      stdout: opts.stdout,
-      stderr: opts.stderr,
-      output: opts.output,
-      stdin: opts.stdin
-    })
-    this.procs.set(pid, proc)
-    proc.onEnd(p => this.retire(p))
-    proc.start()
-    log('spawned proc %d (%s)', pid, proc.name)
+    const proc = await this.turns.run(() => {
+      const pid = this.pids.next()
+      const p = new Proc({
+        pid,
+        name: opts.name ?? hashHex(hash),
+        module,
+        moduleHash: hash,
+        args: opts.args ?? [],
+        env: opts.env ?? [],
+        limits,
+        runtime: this.limits,
+        world: this.worldFor({ executor: this, root, pid, account }),
+        stdout: opts.stdout,
+        stderr: opts.stderr,
+        output: opts.output,
+        stdin: opts.stdin,
+        pacer: this.turns
+      })
+      this.procs.set(pid, p)
+      p.onEnd(ended => this.retire(ended))
+      p.start()
+      return p
+    }, { prompt: true })
+    log('spawned proc %d (%s) for %s', proc.pid, proc.name, account)
     return proc
   }
 

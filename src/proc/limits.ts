@@ -20,17 +20,28 @@ export const DEFAULT_PROC_LIMITS: Readonly<ProcLimits> = Object.freeze({
 export interface RuntimeLimits {
   /** Fuel a proc burns before it yields to the event loop (setImmediate). */
   fuelSlice: number
-  /**
-   * Longest a guest that cannot suspend (no asyncify scratch area) may run without a break, in
-   * milliseconds: it holds the event loop the whole time, so it is ended (trapped) after this.
-   */
-  maxUnyieldingMs: number
-  /** Size of the asyncify scratch area carved from the guest's stack when the SDK provides none. */
+  /** Size of the asyncify scratch area carved from the guest's stack (or lent from its memory) when the SDK provides none. */
   asyncifyStackBytes: number
+  /**
+   * Most time procs' work that can wait (instantiating one, ~0.1-2 ms; running a guest's fuel slice after it was
+   * preempted) takes in one turn of the event loop, in milliseconds: the rest waits for the next turn, so a burst
+   * of spawns (a fork bomb) or a thousand busy guests leave the node answering others in between.
+   */
+  guestMsPerTurn: number
   /** Largest module accepted, in bytes. */
   maxModuleBytes: number
-  /** Most procs one executor runs at once. */
+  /** Most procs one executor runs at once, whoever spawned them (a quota: `ww start --max-procs`). */
   maxProcs: number
+  /** Most procs one spawning peer (an account, quota.ts) runs on this host at once (`--max-procs-per-peer`). */
+  maxProcsPerPeer: number
+  /** Most guest memory all procs on this host may be granted together: the sum of their memory limits (`--max-guest-memory`). */
+  maxGuestMemoryBytes: number
+  /** Most guest memory one spawning peer's procs may be granted together (`--max-guest-memory-per-peer`). */
+  maxGuestMemoryBytesPerPeer: number
+  /** Spawns one peer may start per second, on average (a token bucket; `--spawn-rate`). */
+  spawnsPerSecondPerPeer: number
+  /** Spawns one peer may start at once after a quiet spell: the bucket's size (`--spawn-burst`). */
+  spawnBurstPerPeer: number
   /** Most capability handles one proc may hold. */
   maxHandles: number
   /** Longest path, argument list or message a guest may pass to a host call, in bytes. */
@@ -64,10 +75,15 @@ export interface RuntimeLimits {
 
 export const DEFAULT_RUNTIME_LIMITS: Readonly<RuntimeLimits> = Object.freeze({
   fuelSlice: 200_000,
-  maxUnyieldingMs: 1000,
   asyncifyStackBytes: 8192,
+  guestMsPerTurn: 5,
   maxModuleBytes: 64 * 1024 * 1024,
-  maxProcs: 100_000,
+  maxProcs: 1024,
+  maxProcsPerPeer: 256,
+  maxGuestMemoryBytes: 64 * 1024 * 1024 * 1024,
+  maxGuestMemoryBytesPerPeer: 16 * 1024 * 1024 * 1024,
+  spawnsPerSecondPerPeer: 20,
+  spawnBurstPerPeer: 64,
   maxHandles: 4096,
   maxGuestBuffer: 16 * 1024 * 1024,
   maxErrorMessage: 1024,

@@ -99,7 +99,7 @@ class ProcWorld implements GuestWorld {
       throw new Unimplemented(`spawning on another host (${req.where}) needs the cluster`)
     }
     const module = req.module.bytes !== undefined ? { bytes: req.module.bytes } : { hash: req.module.hash ?? new Uint8Array(0) }
-    const proc = await this.ctx.executor.spawn({ module, args: req.args, env: req.env, limits: req.limits, root: this.ctx.root })
+    const proc = await this.ctx.executor.spawn({ module, args: req.args, env: req.env, limits: req.limits, root: this.ctx.root, account: this.ctx.account })
     return procCap(proc)
   }
 }

@@ -7,9 +7,10 @@ import { WASM_PAGE_BYTES } from './limits.js'
 const MEMORY_SECTION = 5
 const HEADER_BYTES = 8
 
-interface Leb { value: number, next: number }
+export interface Leb { value: number, next: number }
 
-function readLeb (b: Uint8Array, at: number): Leb {
+/** An unsigned LEB128 at `at`: its value and the offset after it. */
+export function readLeb (b: Uint8Array, at: number): Leb {
   let value = 0
   let shift = 0
   for (let i = at; i < b.length && shift < 35; i++) {

@@ -4,8 +4,9 @@
 import { logger } from '@libp2p/logger'
 import { Chan } from '../csp/index.js'
 import { Closed } from '../errors.js'
-import { FUEL_GLOBAL_EXPORT, RUNTIME_MODULE, SDK_ASYNCIFY_BUFFER_EXPORT, SDK_ASYNCIFY_SIZE_EXPORT, STACK_POINTER_EXPORT, WASI_MODULE, WW_MODULE } from './abi.js'
-import { AsyncifyDriver, CannotSuspend, ScratchOverflow } from './asyncify.js'
+import { FUEL_GLOBAL_EXPORT, MEMORY_EXPORT, RUNTIME_MODULE, SDK_ASYNCIFY_BUFFER_EXPORT, SDK_ASYNCIFY_SIZE_EXPORT, STACK_POINTER_EXPORT, WASI_MODULE, WW_MODULE } from './abi.js'
+import { AsyncifyDriver, CannotSuspend, ScratchOverflow, YIELD } from './asyncify.js'
+import type { PacedJobs } from './paced-jobs.js'
 import { GuestMemory } from './guest-memory.js'
 import { OutputLog } from './output-log.js'
 import { sendSoon } from './send-now.js'
@@ -56,6 +57,8 @@ export interface ProcOptions {
    */
   output?: 'chan' | 'log'
   stdin?: Source | 'chan'
+  /** Where a guest preempted at the end of its fuel slice waits its turn (none: the next turn of the event loop). */
+  pacer?: PacedJobs
 }
 
 /** Resolves on a later turn of the event loop, after I/O and timers had a chance to run. */
@@ -101,7 +104,7 @@ export class Proc {
   private readonly done = deferred<ExitStatus>()
   private abortCtl: AbortController | undefined
   private endReason: ProcEnd | undefined
-  private readonly driver = new AsyncifyDriver()
+  private readonly driver: AsyncifyDriver
   private readonly memory = new GuestMemory()
   private readonly host: WwHost
   private instance: WebAssembly.Instance
@@ -112,8 +115,8 @@ export class Proc {
   private sliceGiven = 0
   private timer: NodeJS.Timeout | undefined
   private running = false
-  private unyieldingSince: number | undefined
   private readonly onExit: Array<(p: Proc) => void> = []
+  private readonly pacer: PacedJobs | undefined
 
   constructor (opts: ProcOptions) {
     this.pid = opts.pid
@@ -122,6 +125,8 @@ export class Proc {
     this.args = opts.args
     this.limits = opts.limits
     this.runtime = opts.runtime
+    this.pacer = opts.pacer
+    this.driver = new AsyncifyDriver(opts.pacer)
     this.fuelLeft = opts.limits.fuel > 0 ? opts.limits.fuel : Infinity
     if (opts.stdin === 'chan') this.stdin = new Chan<Uint8Array>(opts.runtime.stdioCapacity)
     const stdinChan = this.stdin
@@ -158,9 +163,12 @@ export class Proc {
       sleep: async ms => { await sleepUntilEnd(ms, this.signal) }
     }, name => wasiNames(opts.module).has(name))
     this.instance = instantiate(opts.module, this.importObject(opts.module, wasi))
-    this.memory.attach(this.instance.exports.memory as WebAssembly.Memory | undefined)
+    const memory = memoryOf(this.instance)
+    this.memory.attach(memory)
     this.fuelGlobal = this.instance.exports[FUEL_GLOBAL_EXPORT] as WebAssembly.Global | undefined
-    this.attachScratch()
+    this.attachScratch(memory)
+    // a guest that could not be suspended would hold the event loop for as long as it computes
+    if (!this.driver.canSuspend) throw new InvalidArgument('module cannot be made preemptible: its memory has no room for a suspend area (it is empty and may not grow)')
   }
 
   private importObject (module: WebAssembly.Module, wasi: Record<string, (...a: any[]) => unknown>): WebAssembly.Imports {
@@ -183,13 +191,16 @@ export class Proc {
     return imports as WebAssembly.Imports
   }
 
-  /** The asyncify scratch area: the SDK's buffer if it exports one, else carved off the top of the C stack. */
-  private attachScratch (): void {
+  /**
+   * The asyncify scratch area: the SDK's buffer if it exports one, else carved off the top of the C stack, else
+   * lent by the guest from the start of its memory (asyncify.ts), so that every guest can be suspended.
+   */
+  private attachScratch (memory: WebAssembly.Memory | undefined): void {
     const ex = this.instance.exports
     const bufFn = ex[SDK_ASYNCIFY_BUFFER_EXPORT] as (() => number) | undefined
     const sizeFn = ex[SDK_ASYNCIFY_SIZE_EXPORT] as (() => number) | undefined
     if (typeof bufFn === 'function' && typeof sizeFn === 'function') {
-      this.driver.attach(this.instance, bufFn() >>> 0, sizeFn() >>> 0)
+      this.driver.attach(this.instance, memory, bufFn() >>> 0, sizeFn() >>> 0)
       return
     }
     const sp = ex[STACK_POINTER_EXPORT] as WebAssembly.Global | undefined
@@ -198,10 +209,13 @@ export class Proc {
       const top = ((sp.value as number) >>> 0) - size
       const base = top - (top % STACK_ALIGN)
       sp.value = base
-      this.driver.attach(this.instance, base, size)
+      this.driver.attach(this.instance, memory, base, size)
       return
     }
-    this.driver.attach(this.instance, 0, 0)
+    if (memory !== undefined && memory.buffer.byteLength === 0) {
+      try { memory.grow(1) } catch { /* its maximum is 0: it cannot lend an area */ }
+    }
+    this.driver.attach(this.instance, memory, 0, Math.min(size, memory?.buffer.byteLength ?? 0), true)
   }
 
   /** Called by the fuel hook when a slice is used up: end, or refill and yield to the event loop. */
@@ -212,12 +226,9 @@ export class Proc {
     if (this.endReason !== undefined) throw this.endReason
     if (this.fuelLeft <= 0) throw ended('outOfFuel', `out of fuel: used the budget of ${this.limits.fuel}`)
     this.refill()
-    if (this.driver.canSuspend) return nextTurn().then(() => undefined)
-    this.unyieldingSince ??= performance.now()
-    if (performance.now() - this.unyieldingSince > this.runtime.maxUnyieldingMs) {
-      throw ended('trapped', `ran ${this.runtime.maxUnyieldingMs} ms without yielding: the guest cannot suspend (no asyncify scratch area; link the ww SDK)`)
-    }
-    return undefined
+    // before _start (an SDK export called while attaching) there is nothing to suspend to
+    if (!this.running) return undefined
+    return this.pacer === undefined ? nextTurn().then(() => undefined) : YIELD
   }
 
   private refill (): void {
@@ -338,6 +349,12 @@ export class Proc {
     this.done.resolve(status)
     for (const fn of this.onExit.splice(0)) fn(this)
   }
+}
+
+/** The guest's memory: the one it exports as "memory", else the one the load pipeline exported. */
+function memoryOf (instance: WebAssembly.Instance): WebAssembly.Memory | undefined {
+  const m = instance.exports.memory ?? instance.exports[MEMORY_EXPORT]
+  return m instanceof WebAssembly.Memory ? m : undefined
 }
 
 /** Waits `ms`, or less if `signal` aborts first (the proc ended: its timer must not outlive it). */

@@ -1,5 +1,7 @@
 // The load pipeline: guest bytes -> bytes ready to instantiate, once per module (cached by hash).
 //
+//  0. export the memory, adding one to a module without: the runtime needs it for the asyncify scratch area,
+//     so every guest can be suspended (preempted) whatever it was built with;
 //  1. export the C stack pointer (so the runtime can carve an asyncify area from the stack);
 //  2. instrument memory.grow: a failed grow calls ww_runtime.out_of_memory (ends the proc);
 //     the load/store hooks the same pass adds become identity functions and are inlined away;
@@ -11,7 +13,8 @@
 
 import binaryen from 'binaryen'
 import { InvalidArgument } from '../errors.js'
-import { asyncImportList, FUEL_GLOBAL_EXPORT, RUNTIME_MODULE, STACK_POINTER_EXPORT } from './abi.js'
+import { asyncImportList, FUEL_GLOBAL_EXPORT, MEMORY_EXPORT, RUNTIME_MODULE, STACK_POINTER_EXPORT } from './abi.js'
+import { readLeb } from './memory-limit.js'
 
 const FEATURES = binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.SignExt |
   binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.NontrappingFPToInt |
@@ -48,6 +51,40 @@ function exportStackPointer (m: binaryen.Module): void {
       return
     }
   }
+}
+
+/** Makes sure the module has a memory the runtime can reach: its own, exported, or a new one page in size. */
+function exportMemory (m: binaryen.Module): void {
+  if (!m.hasMemory()) {
+    m.setMemory(1, 1, MEMORY_EXPORT)
+    return
+  }
+  for (let i = 0; i < m.getNumExports(); i++) {
+    if (binaryen.getExportInfo(m.getExportByIndex(i)).kind === binaryen.ExternalMemory) return
+  }
+  m.addMemoryExport('0', MEMORY_EXPORT) // binaryen names the memory of a binary without a name section "0"
+}
+
+const CUSTOM_SECTION = 0
+const MODULE_HEADER_BYTES = 8
+
+/** The module without its "name" custom section (debug names; the pipeline strips them anyway). */
+function withoutNames (bytes: Uint8Array): Uint8Array {
+  for (let at = MODULE_HEADER_BYTES; at < bytes.length;) {
+    const size = readLeb(bytes, at + 1)
+    const end = size.next + size.value
+    if (bytes[at] === CUSTOM_SECTION) {
+      const len = readLeb(bytes, size.next)
+      if (new TextDecoder().decode(bytes.subarray(len.next, len.next + len.value)) === 'name') {
+        const out = new Uint8Array(bytes.length - (end - at))
+        out.set(bytes.subarray(0, at))
+        out.set(bytes.subarray(end), at)
+        return out
+      }
+    }
+    at = end
+  }
+  return bytes
 }
 
 /** Replaces the memory instrumentation imports: identity for loads/stores, an OOM check after grow. */
@@ -105,9 +142,10 @@ function hasImportedMemory (bytes: Uint8Array): boolean {
 export function transformModule (input: Uint8Array): Uint8Array {
   if (!WebAssembly.validate(input as BufferSource)) throw new InvalidArgument('not a valid WebAssembly module')
   if (hasImportedMemory(input)) throw new InvalidArgument('module imports its memory; a guest must define its own')
-  const m = binaryen.readBinary(input)
+  const m = binaryen.readBinary(withoutNames(input))
   try {
     m.setFeatures(FEATURES)
+    exportMemory(m)
     exportStackPointer(m)
     instrumentGrow(m)
     instrumentFuel(m)

@@ -1,6 +1,7 @@
 // Shared by the proc tests: the built guests (make guests), one module cache for the whole run
 // (the transform takes seconds per module), and a helper that runs a guest to the end.
 
+import binaryen from 'binaryen'
 import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -23,7 +24,7 @@ export function guest (name: string): Uint8Array {
 export const SHARED_CACHE_DIR = join(tmpdir(), 'ww-test-proc-modules')
 export const sharedCache = new ModuleCache({ dir: SHARED_CACHE_DIR })
 
-export const ALL_GUESTS = ['hello', 'hello-as', 'echo', 'ping', 'fanout', 'loop', 'membomb', 'badptr', 'idle', 'cat', 'plain-yield', 'deep']
+export const ALL_GUESTS = ['hello', 'hello-as', 'echo', 'ping', 'fanout', 'loop', 'membomb', 'badptr', 'idle', 'cat', 'plain-yield', 'deep', 'forkbomb']
 
 /** Transforms every test guest once (in parallel worker threads). */
 export async function warmCache (): Promise<void> {
@@ -62,4 +63,10 @@ export async function until (cond: () => boolean, ms = 60_000, what = 'condition
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise(resolve => setImmediate(resolve))
   }
+}
+
+/** A module from its text format. */
+export function wat (text: string): Uint8Array {
+  const m = binaryen.parseText(text)
+  try { return m.emitBinary() } finally { m.dispose() }
 }

@@ -1,7 +1,46 @@
 import assert from 'node:assert/strict'
 import { InvalidArgument, LimitExceeded, ModuleNotFound, NotFound } from '../../src/errors.js'
 import { Executor, sha256, type Message, type SenderCap } from '../../src/proc/index.js'
-import { guest, node, PEER, run, sharedCache, until, warmCache } from './helpers.js'
+import { guest, node, PEER, run, sharedCache, until, warmCache, wat } from './helpers.js'
+
+const HEADER = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]
+// (memory 1) (func (export "_start") (loop (br 0))): no SDK buffer, no C stack, its memory not exported
+const UNEXPORTED_MEMORY_LOOP = new Uint8Array([...HEADER, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0, 5, 3, 1, 0, 1,
+  7, 10, 1, 6, 0x5f, 0x73, 0x74, 0x61, 0x72, 0x74, 0, 0, 10, 9, 1, 7, 0, 3, 0x40, 0x0c, 0, 0x0b, 0x0b])
+// (func (export "_start") (loop (br 0))): no memory at all (41 bytes)
+const NO_MEMORY_LOOP = new Uint8Array([...HEADER, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0,
+  7, 10, 1, 6, 0x5f, 0x73, 0x74, 0x61, 0x72, 0x74, 0, 0, 10, 9, 1, 7, 0, 3, 0x40, 0x0c, 0, 0x0b, 0x0b])
+
+/**
+ * Fills its whole memory with a pattern, suspends 42 times (sched_yield) from 21 nested calls that keep locals,
+ * then exits 40 + the number of bytes that changed: 40 when the lent suspend area was always put back.
+ */
+const LENDER = `(module
+  (import "wasi_snapshot_preview1" "sched_yield" (func $yield (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory 1)
+  (func $fill (local $i i32)
+    (loop $l
+      (i32.store8 (local.get $i) (i32.mul (local.get $i) (i32.const 7)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 65536)))))
+  (func $changed (result i32) (local $i i32) (local $n i32)
+    (loop $l
+      (if (i32.ne (i32.load8_u (local.get $i)) (i32.and (i32.mul (local.get $i) (i32.const 7)) (i32.const 255)))
+        (then (local.set $n (i32.add (local.get $n) (i32.const 1)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 65536))))
+    (local.get $n))
+  (func $deep (param $d i32) (local $keep i32)
+    (local.set $keep (i32.mul (local.get $d) (i32.const 3)))
+    (drop (call $yield))
+    (if (local.get $d) (then (call $deep (i32.sub (local.get $d) (i32.const 1)))))
+    (drop (call $yield))
+    (if (i32.ne (local.get $keep) (i32.mul (local.get $d) (i32.const 3))) (then (unreachable))))
+  (func (export "_start")
+    (call $fill)
+    (call $deep (i32.const 20))
+    (call $exit (i32.add (i32.const 40) (call $changed)))))`
 
 describe('proc: running guests', function () {
   this.timeout(300_000)
@@ -99,6 +138,23 @@ describe('proc: running guests', function () {
     assert.ok(loops.every(p => p.state === 'running'))
     for (const p of [...loops, echo]) p.kill()
     assert.deepEqual((await Promise.all(loops.map(async p => await p.wait()))).map(s => s.reason), ['killed', 'killed'])
+  })
+
+  it('gives busy guests at most guestMsPerTurn of each turn of the event loop: 200 loops take many turns for one round', async () => {
+    const { executor } = node()
+    const loops = await Promise.all(Array.from({ length: 200 }, async () => await executor.spawn({ module: { bytes: guest('loop') } })))
+    await until(() => loops.every(p => p.suspensions >= 1), 60_000, 'every loop to run a slice')
+    const base = loops.map(p => p.suspensions)
+    let ticks = 0
+    let ticking = true
+    const tick = (): void => { ticks++; if (ticking) setImmediate(tick) }
+    setImmediate(tick)
+    await until(() => loops.every((p, i) => p.suspensions >= base[i] + 3), 60_000, 'three more slices each')
+    ticking = false
+    // unpaced, every loop ran one slice per turn (3 rounds, ~3 turns); paced, a 5 ms budget holds a few dozen slices at most
+    assert.ok(ticks >= 12, `${ticks} turns of the event loop for 3 rounds of 200 busy guests`)
+    for (const p of loops) p.kill()
+    await Promise.all(loops.map(async p => await p.wait()))
   })
 
   it('stops a memory bomb at its limit with outOfMemory, and only that proc', async () => {
@@ -249,16 +305,21 @@ describe('proc: running guests', function () {
     assert.equal((await run(executor, 'hello')).status.code, 7)
   })
 
-  it('ends a guest that cannot suspend once it has held the event loop too long', async () => {
-    const { world } = node()
-    const executor = new Executor({ cache: sharedCache, world: world.forProc, limits: { maxUnyieldingMs: 100 } })
-    // (memory 1) (func (export "_start") (loop (br 0))): no SDK scratch area, no C stack to carve one from
-    const bare = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0, 5, 3, 1, 0, 1,
-      7, 10, 1, 6, 0x5f, 0x73, 0x74, 0x61, 0x72, 0x74, 0, 0, 10, 9, 1, 7, 0, 3, 0x40, 0x0c, 0, 0x0b, 0x0b])
-    const p = await executor.spawn({ module: { bytes: bare } })
-    const st = await p.wait()
-    assert.equal(st.reason, 'trapped')
-    assert.match(st.message, /without yielding/)
+  it('preempts an endless loop with no memory of its own for a suspend area (none exported, or none at all), and kills it', async () => {
+    const { executor } = node()
+    for (const bytes of [UNEXPORTED_MEMORY_LOOP, NO_MEMORY_LOOP]) {
+      const p = await executor.spawn({ module: { bytes } })
+      await until(() => p.suspensions >= 3, 60_000, 'the loop to be preempted')
+      p.kill()
+      assert.equal((await p.wait()).reason, 'killed')
+    }
+  })
+
+  it('suspends a guest that lends its own memory for the suspend area, and the guest never sees those bytes change', async () => {
+    const { executor } = node()
+    const p = await executor.spawn({ module: { bytes: wat(LENDER) } })
+    assert.deepEqual(await p.wait(), { reason: 'exited', code: 40, message: 'exited with code 40' })
+    assert.ok(p.suspensions >= 42, `${p.suspensions} suspensions`)
   })
 
   it('refuses a spawn past maxProcs with LimitExceeded', async () => {
