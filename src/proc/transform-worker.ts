@@ -1,39 +1,82 @@
-// Runs the load pipeline in a worker thread: it takes seconds for a large module, which must not
+// Runs the load pipeline off the main thread: it takes seconds for a large module, which must not
 // stall the event loop, and a binaryen abort on a hostile module must not poison the node's copy.
+// With a native wasm-opt (transform-native.ts), a worker does steps 1-3 in binaryen.js and wasm-opt,
+// a child process, steps 4-5, the slow ones; without one, the worker does it all.
 
 import { Worker, isMainThread, parentPort } from 'node:worker_threads'
 import { InvalidArgument } from '../errors.js'
-import { transformModule } from './transform.js'
+import { logger } from '../log.js'
+import { configuredWasmOpt, optimizeNative, WASM_OPT_ENV } from './transform-native.js'
 
+const log = logger('ww:proc:prepare')
+
+/** What a worker does with the bytes: the whole pipeline, or steps 1-3 for wasm-opt. */
+type Job = 'transform' | 'instrument'
+interface Request { job: Job, input: Uint8Array }
 interface Reply { ok: true, bytes: Uint8Array }
 interface Failure { ok: false, message: string }
 
 if (!isMainThread && parentPort !== null) {
   const port = parentPort
-  port.once('message', (input: Uint8Array) => {
-    let reply: Reply | Failure
-    try {
-      reply = { ok: true, bytes: transformModule(input) }
-    } catch (err) {
-      reply = { ok: false, message: err instanceof InvalidArgument ? err.message : `cannot transform module: ${(err as Error).message}` }
-    }
-    port.postMessage(reply)
+  const pipeline = import('./transform.js') // binaryen.js loads while the caller decides what to ask
+  pipeline.catch(() => {}) // reported when the job awaits it
+  port.once('message', (req: Request) => {
+    void (async () => {
+      let reply: Reply | Failure
+      try {
+        const { instrumentModule, transformModule } = await pipeline
+        reply = { ok: true, bytes: req.job === 'transform' ? transformModule(req.input) : instrumentModule(req.input) }
+      } catch (err) {
+        reply = { ok: false, message: err instanceof InvalidArgument ? err.message : `cannot transform module: ${(err as Error).message}` }
+      }
+      port.postMessage(reply)
+    })()
   })
 }
 
-/** transformModule in a fresh worker thread. */
-export async function transformInWorker (input: Uint8Array): Promise<Uint8Array> {
+/** A fresh worker thread for one job; it starts at once. */
+function startWorker (): (job: Job, input: Uint8Array) => Promise<Uint8Array> {
   const worker = new Worker(new URL(import.meta.url), { stderr: true, stdout: true })
   worker.stderr.resume()
   worker.stdout.resume()
+  const done = new Promise<Uint8Array>((resolve, reject) => {
+    worker.once('message', (r: Reply | Failure) => r.ok ? resolve(r.bytes) : reject(new InvalidArgument(r.message)))
+    worker.once('error', err => reject(new InvalidArgument(`cannot transform module: ${err.message}`)))
+    worker.once('exit', code => reject(new InvalidArgument(`module transform stopped (exit ${code})`)))
+  })
+  done.catch(() => {}).finally(() => { void worker.terminate() })
+  return async (job, input) => {
+    worker.postMessage({ job, input } satisfies Request)
+    return await done
+  }
+}
+
+let toldFallback = false
+
+/** Says once per process why modules are prepared in binaryen.js (unless asked for with WW_WASM_OPT=none). */
+function noteFallback (why: string): void {
+  log('no native wasm-opt (%s): preparing modules with binaryen.js', why)
+  if (toldFallback || process.env[WASM_OPT_ENV] === 'none') return
+  toldFallback = true
+  process.stderr.write(`ww: ${why}; preparing modules with binaryen.js, about twice as slow (install Debian package binaryen, or set ${WASM_OPT_ENV} to a wasm-opt ${'>='} 108)\n`)
+}
+
+/** The load pipeline off the main thread: native wasm-opt for steps 4-5 when there is one, binaryen.js otherwise. */
+export async function transformInWorker (input: Uint8Array): Promise<Uint8Array> {
+  const ask = startWorker()
+  const wasmOpt = await configuredWasmOpt()
+  if (typeof wasmOpt === 'string') {
+    noteFallback(wasmOpt)
+    return await ask('transform', input)
+  }
+  const instrumented = await ask('instrument', input)
   try {
-    return await new Promise<Uint8Array>((resolve, reject) => {
-      worker.once('message', (r: Reply | Failure) => r.ok ? resolve(r.bytes) : reject(new InvalidArgument(r.message)))
-      worker.once('error', err => reject(new InvalidArgument(`cannot transform module: ${err.message}`)))
-      worker.once('exit', code => reject(new InvalidArgument(`module transform stopped (exit ${code})`)))
-      worker.postMessage(input)
-    })
-  } finally {
-    void worker.terminate()
+    const out = await optimizeNative(wasmOpt, instrumented)
+    if (!WebAssembly.validate(out as BufferSource)) throw new Error('wasm-opt output does not validate')
+    return out
+  } catch (err) {
+    // the same module through binaryen.js: what the guest may do must not depend on which back end ran
+    log.error('%s; preparing this module with binaryen.js instead', (err as Error).message)
+    return await startWorker()('transform', input)
   }
 }

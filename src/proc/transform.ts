@@ -12,13 +12,14 @@
 import binaryen from 'binaryen'
 import { InvalidArgument } from '../errors.js'
 import { asyncImportList, FUEL_GLOBAL_EXPORT, RUNTIME_MODULE, STACK_POINTER_EXPORT } from './abi.js'
+import { OPTIMIZE, PRE_ASYNCIFY_PASSES } from './transform-options.js'
 
 const FEATURES = binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.SignExt |
   binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.NontrappingFPToInt |
   binaryen.Features.SIMD128 | binaryen.Features.Multivalue
 
 const FUEL_GLOBAL = 'ww$fuel'
-const INLINE_MAX = 40
+
 
 const IDENTITY_ARG: Record<string, number> = {
   load_ptr: 3, store_ptr: 3,
@@ -101,8 +102,8 @@ function hasImportedMemory (bytes: Uint8Array): boolean {
   return WebAssembly.Module.imports(mod).some(i => i.kind === 'memory')
 }
 
-/** Runs the pipeline; throws InvalidArgument for bytes that are not a usable module. */
-export function transformModule (input: Uint8Array): Uint8Array {
+/** Steps 1-3 on a fresh binaryen module read from `input`; throws InvalidArgument for bytes that are not a usable module. */
+function readInstrumented (input: Uint8Array): binaryen.Module {
   if (!WebAssembly.validate(input as BufferSource)) throw new InvalidArgument('not a valid WebAssembly module')
   if (hasImportedMemory(input)) throw new InvalidArgument('module imports its memory; a guest must define its own')
   const m = binaryen.readBinary(input)
@@ -111,11 +112,27 @@ export function transformModule (input: Uint8Array): Uint8Array {
     exportStackPointer(m)
     instrumentGrow(m)
     instrumentFuel(m)
-    binaryen.setOptimizeLevel(2)
-    binaryen.setShrinkLevel(0)
-    binaryen.setAlwaysInlineMaxSize(INLINE_MAX)
-    // inline the hooks first: asyncify then sees plain loads and stores, not a call per access
-    m.runPasses(['strip-debug', 'strip-dwarf', 'inlining', 'vacuum', 'remove-unused-module-elements'])
+    return m
+  } catch (err) {
+    m.dispose()
+    throw err
+  }
+}
+
+/** A failure of binaryen on these bytes, as the InvalidArgument the pipeline throws. */
+function asInvalid (err: unknown): InvalidArgument {
+  return err instanceof InvalidArgument ? err : new InvalidArgument(`cannot transform module: ${(err as Error).message}`)
+}
+
+/** Runs the whole pipeline in binaryen.js; throws InvalidArgument for bytes that are not a usable module. */
+export function transformModule (input: Uint8Array): Uint8Array {
+  let m: binaryen.Module | undefined
+  try {
+    m = readInstrumented(input)
+    binaryen.setOptimizeLevel(OPTIMIZE.level)
+    binaryen.setShrinkLevel(OPTIMIZE.shrink)
+    binaryen.setAlwaysInlineMaxSize(OPTIMIZE.alwaysInlineMaxSize)
+    m.runPasses([...PRE_ASYNCIFY_PASSES])
     binaryen.setPassArgument('asyncify-imports', asyncImportList().join(','))
     m.runPasses(['asyncify'])
     m.optimize()
@@ -123,9 +140,21 @@ export function transformModule (input: Uint8Array): Uint8Array {
     if (!WebAssembly.validate(out as BufferSource)) throw new InvalidArgument('the transformed module does not validate')
     return out
   } catch (err) {
-    if (err instanceof InvalidArgument) throw err
-    throw new InvalidArgument(`cannot transform module: ${(err as Error).message}`)
+    throw asInvalid(err)
   } finally {
-    m.dispose()
+    m?.dispose()
+  }
+}
+
+/** Steps 1-3 only, as bytes: a native wasm-opt runs steps 4-5 on them (transform-native.ts). */
+export function instrumentModule (input: Uint8Array): Uint8Array {
+  let m: binaryen.Module | undefined
+  try {
+    m = readInstrumented(input)
+    return m.emitBinary()
+  } catch (err) {
+    throw asInvalid(err)
+  } finally {
+    m?.dispose()
   }
 }
