@@ -13,7 +13,7 @@ const log = logger('ww:proc:prepare')
 /** What a worker does with the bytes: the whole pipeline, or steps 1-3 for wasm-opt. */
 type Job = 'transform' | 'instrument'
 interface Request { job: Job, input: Uint8Array }
-interface Reply { ok: true, bytes: Uint8Array }
+interface Reply { ok: true, bytes: Uint8Array, workMs: number }
 interface Failure { ok: false, message: string }
 
 if (!isMainThread && parentPort !== null) {
@@ -25,7 +25,9 @@ if (!isMainThread && parentPort !== null) {
       let reply: Reply | Failure
       try {
         const { instrumentModule, transformModule } = await pipeline
-        reply = { ok: true, bytes: req.job === 'transform' ? transformModule(req.input) : instrumentModule(req.input) }
+        const t = performance.now()
+        const bytes = req.job === 'transform' ? transformModule(req.input) : instrumentModule(req.input)
+        reply = { ok: true, bytes, workMs: performance.now() - t }
       } catch (err) {
         reply = { ok: false, message: err instanceof InvalidArgument ? err.message : `cannot transform module: ${(err as Error).message}` }
       }
@@ -34,13 +36,21 @@ if (!isMainThread && parentPort !== null) {
   })
 }
 
+/** What a job cost: the whole of it, and the part spent on the job itself (the rest: starting the thread, loading binaryen.js). */
+interface Timing { totalMs: number, workMs: number }
+
 /** A fresh worker thread for one job; it starts at once. */
-function startWorker (): (job: Job, input: Uint8Array) => Promise<Uint8Array> {
+function startWorker (timing?: Timing): (job: Job, input: Uint8Array) => Promise<Uint8Array> {
+  const started = performance.now()
   const worker = new Worker(new URL(import.meta.url), { stderr: true, stdout: true })
   worker.stderr.resume()
   worker.stdout.resume()
   const done = new Promise<Uint8Array>((resolve, reject) => {
-    worker.once('message', (r: Reply | Failure) => r.ok ? resolve(r.bytes) : reject(new InvalidArgument(r.message)))
+    worker.once('message', (r: Reply | Failure) => {
+      if (!r.ok) return reject(new InvalidArgument(r.message))
+      if (timing !== undefined) Object.assign(timing, { totalMs: performance.now() - started, workMs: r.workMs })
+      resolve(r.bytes)
+    })
     worker.once('error', err => reject(new InvalidArgument(`cannot transform module: ${err.message}`)))
     worker.once('exit', code => reject(new InvalidArgument(`module transform stopped (exit ${code})`)))
   })
@@ -53,6 +63,9 @@ function startWorker (): (job: Job, input: Uint8Array) => Promise<Uint8Array> {
 
 let toldFallback = false
 
+/** Modules this process prepared with each back end (a fallback after a wasm-opt failure counts as binaryen.js). */
+export const preparedBy = { wasmOpt: 0, binaryenJs: 0 }
+
 /** Says once per process why modules are prepared in binaryen.js (unless asked for with WW_WASM_OPT=none). */
 function noteFallback (why: string): void {
   log('no native wasm-opt (%s): preparing modules with binaryen.js', why)
@@ -61,22 +74,36 @@ function noteFallback (why: string): void {
   process.stderr.write(`ww: ${why}; preparing modules with binaryen.js, about twice as slow (install Debian package binaryen, or set ${WASM_OPT_ENV} to a wasm-opt ${'>='} 108)\n`)
 }
 
+const ms = (n: number): string => n.toFixed(0)
+
 /** The load pipeline off the main thread: native wasm-opt for steps 4-5 when there is one, binaryen.js otherwise. */
 export async function transformInWorker (input: Uint8Array): Promise<Uint8Array> {
-  const ask = startWorker()
+  const timing: Timing = { totalMs: 0, workMs: 0 }
+  const ask = startWorker(timing)
   const wasmOpt = await configuredWasmOpt()
   if (typeof wasmOpt === 'string') {
     noteFallback(wasmOpt)
-    return await ask('transform', input)
+    const out = await ask('transform', input)
+    preparedBy.binaryenJs++
+    log('prepared %d bytes with binaryen.js in %s ms: worker start and binaryen.js load %s ms, pipeline %s ms',
+      input.length, ms(timing.totalMs), ms(timing.totalMs - timing.workMs), ms(timing.workMs))
+    return out
   }
   const instrumented = await ask('instrument', input)
   try {
+    const t = performance.now()
     const out = await optimizeNative(wasmOpt, instrumented)
     if (!WebAssembly.validate(out as BufferSource)) throw new Error('wasm-opt output does not validate')
+    preparedBy.wasmOpt++
+    const native = performance.now() - t
+    log('prepared %d bytes with wasm-opt %d in %s ms: worker start and binaryen.js load %s ms, steps 1-3 %s ms, wasm-opt %s ms',
+      input.length, wasmOpt.version, ms(timing.totalMs + native), ms(timing.totalMs - timing.workMs), ms(timing.workMs), ms(native))
     return out
   } catch (err) {
     // the same module through binaryen.js: what the guest may do must not depend on which back end ran
     log.error('%s; preparing this module with binaryen.js instead', (err as Error).message)
-    return await startWorker()('transform', input)
+    const out = await startWorker()('transform', input)
+    preparedBy.binaryenJs++
+    return out
   }
 }
