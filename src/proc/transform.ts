@@ -1,12 +1,13 @@
 // The load pipeline: guest bytes -> bytes ready to instantiate, once per module (cached by hash).
 //
 //  1. export the C stack pointer (so the runtime can carve an asyncify area from the stack);
-//  2. instrument memory.grow: a failed grow calls ww_runtime.out_of_memory (ends the proc);
-//     the load/store hooks the same pass adds become identity functions and are inlined away;
-//  3. fuel: log-execution puts a hook at every function entry and loop header; the hook becomes
+//  2. fuel: log-execution puts a hook at every function entry and loop header; the hook becomes
 //     `ww_fuel -= 1; if (ww_fuel < 0) ww_runtime.out_of_fuel()`, inlined;
+//  3. instrument memory.grow: a failed grow calls ww_runtime.out_of_memory (ends the proc); the
+//     pass instruments only grow (not every load and store) and the hooks come after fuel, so they cost none;
 //  4. asyncify with the host calls that may suspend (abi.ts);
-//  5. optimize.
+//  5. optimize (asyncify itself optimizes what it instruments, at the level of transform-options.ts).
+// Steps 1-3 run in binaryen.js; 4-5 in a native wasm-opt when there is one (transform-native.ts), else binaryen.js.
 // The memory maximum is not set here: it differs per spawn and is patched in afterwards (memory-limit.ts).
 
 import binaryen from 'binaryen'
@@ -54,7 +55,9 @@ function exportStackPointer (m: binaryen.Module): void {
 /** Replaces the memory instrumentation imports: identity for loads/stores, an OOM check after grow. */
 function instrumentGrow (m: binaryen.Module): void {
   const before = new Set(importedFunctions(m).map(f => f.name))
+  binaryen.setPassArgument('instrument-memory', 'memory.grow') // only grow: no hook around every load and store
   m.runPasses(['instrument-memory'])
+  binaryen.setPassArgument('instrument-memory', null)
   let oomImported = false
   for (const f of importedFunctions(m)) {
     if (before.has(f.name)) continue
@@ -110,8 +113,8 @@ function readInstrumented (input: Uint8Array): binaryen.Module {
   try {
     m.setFeatures(FEATURES)
     exportStackPointer(m)
+    instrumentFuel(m) // before the grow hooks exist: a fuel unit is a guest function entry or loop iteration, nothing else
     instrumentGrow(m)
-    instrumentFuel(m)
     return m
   } catch (err) {
     m.dispose()
