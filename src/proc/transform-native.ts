@@ -1,6 +1,6 @@
-// Steps 4-5 of the load pipeline (transform.ts) in a native `wasm-opt` (Debian package `binaryen`):
+// Step 4 of the load pipeline (transform.ts) in a native `wasm-opt` (Debian package `binaryen`):
 // the same passes as binaryen.js runs, in about half the time and on every core. Which wasm-opt is
-// used, and whether one is, is decided once per process (wasmOptFor); without one the whole
+// used, and whether one is, is decided once per process (configuredWasmOpt); without one the whole
 // pipeline stays in binaryen.js.
 
 import { execFile } from 'node:child_process'
@@ -60,23 +60,19 @@ export async function configuredWasmOpt (): Promise<WasmOpt | string> {
   return await probeWasmOpt(path)
 }
 
-/** The wasm-opt command line for steps 4-5, reading `input` and writing `output`. */
+/** The wasm-opt command line for step 4, reading `input` and writing `output`. */
 export function wasmOptArgs (input: string, output: string): string[] {
   return [
     input, '-o', output, ...FEATURE_FLAGS,
-    // the level asyncify optimizes at; -O<n> would set it too, but also run the whole pipeline again after it
+    // the level asyncify optimizes at (-O<n> would set it too, and run the whole pipeline again after it)
     `--optimize-level=${OPTIMIZE.level}`, `--shrink-level=${OPTIMIZE.shrink}`,
     `--always-inline-max-function-size=${OPTIMIZE.alwaysInlineMaxSize}`,
     ...PRE_ASYNCIFY_PASSES.map(p => `--${p}`),
-    `--pass-arg=asyncify-imports@${asyncImportList().join(',')}`, '--asyncify',
-    ...POST_ASYNCIFY
+    `--pass-arg=asyncify-imports@${asyncImportList().join(',')}`, '--asyncify'
   ]
 }
 
-/** After asyncify: -O at the same level (binaryen.js: module.optimize()). */
-const POST_ASYNCIFY = [`-O${OPTIMIZE.level}`]
-
-/** Runs steps 4-5 on instrumented bytes (transform.ts, steps 1-3) with `wasmOpt`. */
+/** Runs step 4 on instrumented bytes (transform.ts, steps 1-3) with `wasmOpt`. */
 export async function optimizeNative (wasmOpt: WasmOpt, instrumented: Uint8Array): Promise<Uint8Array> {
   const dir = await mkdtemp(join(tmpdir(), 'ww-prepare-'))
   try {

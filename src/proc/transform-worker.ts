@@ -1,7 +1,7 @@
 // Runs the load pipeline off the main thread: it takes seconds for a large module, which must not
 // stall the event loop, and a binaryen abort on a hostile module must not poison the node's copy.
 // With a native wasm-opt (transform-native.ts), a worker does steps 1-3 in binaryen.js and wasm-opt,
-// a child process, steps 4-5, the slow ones; without one, the worker does it all.
+// a child process, step 4, the slow one; without one, the worker does it all.
 
 import { Worker, isMainThread, parentPort } from 'node:worker_threads'
 import { InvalidArgument } from '../errors.js'
@@ -76,7 +76,7 @@ function noteFallback (why: string): void {
 
 const ms = (n: number): string => n.toFixed(0)
 
-/** The load pipeline off the main thread: native wasm-opt for steps 4-5 when there is one, binaryen.js otherwise. */
+/** The load pipeline off the main thread: native wasm-opt for step 4 when there is one, binaryen.js otherwise. */
 export async function transformInWorker (input: Uint8Array): Promise<Uint8Array> {
   const timing: Timing = { totalMs: 0, workMs: 0 }
   const ask = startWorker(timing)

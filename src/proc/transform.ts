@@ -6,8 +6,8 @@
 //  3. instrument memory.grow: a failed grow calls ww_runtime.out_of_memory (ends the proc); the
 //     pass instruments only grow (not every load and store) and the hooks come after fuel, so they cost none;
 //  4. asyncify with the host calls that may suspend (abi.ts);
-//  5. optimize (asyncify itself optimizes what it instruments, at the level of transform-options.ts).
-// Steps 1-3 run in binaryen.js; 4-5 in a native wasm-opt when there is one (transform-native.ts), else binaryen.js.
+//     asyncify optimizes what it instruments, at the level of transform-options.ts: no pass after it.
+// Steps 1-3 run in binaryen.js; step 4 in a native wasm-opt when there is one (transform-native.ts), else binaryen.js.
 // The memory maximum is not set here: it differs per spawn and is patched in afterwards (memory-limit.ts).
 
 import binaryen from 'binaryen'
@@ -138,7 +138,6 @@ export function transformModule (input: Uint8Array): Uint8Array {
     m.runPasses([...PRE_ASYNCIFY_PASSES])
     binaryen.setPassArgument('asyncify-imports', asyncImportList().join(','))
     m.runPasses(['asyncify'])
-    m.optimize()
     const out = m.emitBinary()
     if (!WebAssembly.validate(out as BufferSource)) throw new InvalidArgument('the transformed module does not validate')
     return out
@@ -149,7 +148,7 @@ export function transformModule (input: Uint8Array): Uint8Array {
   }
 }
 
-/** Steps 1-3 only, as bytes: a native wasm-opt runs steps 4-5 on them (transform-native.ts). */
+/** Steps 1-3 only, as bytes: a native wasm-opt runs step 4 on them (transform-native.ts). */
 export function instrumentModule (input: Uint8Array): Uint8Array {
   let m: binaryen.Module | undefined
   try {
