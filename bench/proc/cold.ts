@@ -17,7 +17,16 @@ const WW = resolve(fileURLToPath(import.meta.url), '../../../../bin/ww')
 const GUEST = 'hello'
 const GUEST_EXIT = 7
 
-interface Cold { coldS: number, warmS: number, prepared: string }
+interface Cold { coldS: number, warmS: number, prepared: string, nodeCpuS: number }
+
+/** CPU seconds a process and its reaped children (wasm-opt) have used, from /proc (Linux). */
+function cpuSeconds (pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')
+  // after "pid (comm) ": state is field 3, utime 14, stime 15, cutime 16, cstime 17
+  const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0)
+  return ticks / CLOCK_TICKS
+}
+const CLOCK_TICKS = 100
 
 async function exited (child: ReturnType<typeof spawn>): Promise<number | null> {
   return await new Promise(resolve => child.once('close', code => resolve(code)))
@@ -46,10 +55,12 @@ async function firstRun (wasm: string, env: NodeJS.ProcessEnv): Promise<Cold> {
       if (code !== GUEST_EXIT) throw new Error(`ww run ${wasm} exited ${code}, not ${GUEST_EXIT}: ${runErr}`)
       return (performance.now() - t) / 1000
     }
+    const cpu = cpuSeconds(node.pid!)
     const coldS = await timed()
+    const nodeCpuS = cpuSeconds(node.pid!) - cpu
     const warmS = await timed()
     const prepared = /prepared \d+ bytes (.*)$/m.exec(err)?.[1] ?? 'no preparation logged'
-    return { coldS, warmS, prepared }
+    return { coldS, warmS, prepared, nodeCpuS }
   } finally {
     node.kill('SIGTERM')
     await exited(node)
@@ -75,9 +86,11 @@ export async function coldStart (line: Line, build: string): Promise<void> {
   const kb = Math.round(bytes.length / 1024)
   line('proc.cold_start_s', native.coldS, `first ww run of ${GUEST}.wasm (${kb} KB) on a fresh home, CLI to exit; target <= 2`)
   line('proc.cold_start.prepare', native.prepared)
+  line('proc.cold_start.node_cpu_s', native.nodeCpuS, 'CPU the node (and its wasm-opt) spent on that run: the wall time on an idle machine, give or take wasm-opt using both cores')
   line('proc.cold_start.cached_s', native.warmS, 'the second run of the same module')
   line('proc.cold_start_s.binaryen_js', js.coldS, `the same first run with ${WASM_OPT_ENV}=none`)
   line('proc.cold_start.prepare.binaryen_js', js.prepared)
+  line('proc.cold_start.node_cpu_s.binaryen_js', js.nodeCpuS)
   line('proc.cold_start.plain_compile_ms', compileMs, 'WebAssembly.compile of the same bytes in this process, first time')
   line('proc.cold_start.over_compile', native.coldS * 1000 / compileMs)
 }
