@@ -10,6 +10,7 @@ import { resolveHome } from '../src/host/home.js'
 import { hostLimits } from '../src/host/limits.js'
 import { Policy, formatRights, parseGrant, MEMBERS } from '../src/host/policy.js'
 import { readPolicyFile } from '../src/host/policy-file.js'
+import { MIN_WASM_OPT_VERSION, WASM_OPT_ENV } from '../src/proc/transform-native.js'
 import { startDetached } from './detach.js'
 import { EXIT } from './exit-codes.js'
 import { collect, homeOption } from './home-option.js'
@@ -66,6 +67,11 @@ kubo/go-libp2p key format) and peers without it, or with another key, cannot con
 RPC, no DHT, no mDNS-found link. The node says "private cluster: swarm key FILE (fingerprint ...)" on stderr,
 never the key (the fingerprint is computed as go-libp2p's, which kubo prints). A malformed key file stops it
 (exit 2), a missing --swarm-key file too (exit 3).
+
+Guests: the first run of a module on this host prepares it once (instruments it for suspension, fuel and the
+memory limit; cached in <home>/modules) with the native wasm-opt of Debian package binaryen, version
+${MIN_WASM_OPT_VERSION} or newer, found on PATH or named by ${WASM_OPT_ENV}=FILE; without one it uses binaryen.js, about twice as
+slow, and says so once on stderr (${WASM_OPT_ENV}=none asks for binaryen.js without a word).
 
 A stop (SIGINT, SIGTERM or 'ww stop') ends every API client's connection, leaves the cluster (the others
 drop this host at once) and exits within ${seconds(hostLimits.stopDeadlineMs)}; a second SIGINT/SIGTERM exits at once.
