@@ -6,7 +6,7 @@
 import { Worker, isMainThread, parentPort } from 'node:worker_threads'
 import { InvalidArgument } from '../errors.js'
 import { logger } from '../log.js'
-import { configuredWasmOpt, optimizeNative, WASM_OPT_ENV } from './transform-native.js'
+import { configuredWasmOpt, MIN_WASM_OPT_VERSION, optimizeNative, WASM_OPT_ENV } from './transform-native.js'
 
 const log = logger('ww:proc:prepare')
 
@@ -39,26 +39,62 @@ if (!isMainThread && parentPort !== null) {
 /** What a job cost: the whole of it, and the part spent on the job itself (the rest: starting the thread, loading binaryen.js). */
 interface Timing { totalMs: number, workMs: number }
 
+type Ask = (job: Job, input: Uint8Array) => Promise<Uint8Array>
+interface Started { ask: Ask, worker: Worker, timing: Timing, alive: boolean }
+
 /** A fresh worker thread for one job; it starts at once. */
-function startWorker (timing?: Timing): (job: Job, input: Uint8Array) => Promise<Uint8Array> {
-  const started = performance.now()
+function startWorker (): Started {
+  const timing: Timing = { totalMs: 0, workMs: 0 }
+  const startedAt = performance.now()
   const worker = new Worker(new URL(import.meta.url), { stderr: true, stdout: true })
   worker.stderr.resume()
   worker.stdout.resume()
   const done = new Promise<Uint8Array>((resolve, reject) => {
     worker.once('message', (r: Reply | Failure) => {
       if (!r.ok) return reject(new InvalidArgument(r.message))
-      if (timing !== undefined) Object.assign(timing, { totalMs: performance.now() - started, workMs: r.workMs })
+      Object.assign(timing, { totalMs: performance.now() - startedAt, workMs: r.workMs })
       resolve(r.bytes)
     })
     worker.once('error', err => reject(new InvalidArgument(`cannot transform module: ${err.message}`)))
     worker.once('exit', code => reject(new InvalidArgument(`module transform stopped (exit ${code})`)))
   })
   done.catch(() => {}).finally(() => { void worker.terminate() })
-  return async (job, input) => {
+  const ask: Ask = async (job, input) => {
+    worker.ref()
     worker.postMessage({ job, input } satisfies Request)
     return await done
   }
+  const started: Started = { ask, worker, timing, alive: true }
+  worker.once('exit', () => { started.alive = false })
+  return started
+}
+
+/** How long a worker started ahead (prewarmTransform) waits for its job before it is stopped. */
+const SPARE_IDLE_MS = 30_000
+let spare: { started: Started, idle: NodeJS.Timeout } | undefined
+
+/**
+ * Starts the next preparation's worker now, so that it loads binaryen.js while the module is still
+ * being fetched (0.4 s of CPU, more under load); at most one waits, for SPARE_IDLE_MS.
+ */
+export function prewarmTransform (): void {
+  if (spare !== undefined) return
+  const started = startWorker()
+  started.worker.unref() // a spare keeps no process alive
+  const idle = setTimeout(() => {
+    if (spare?.started !== started) return
+    spare = undefined
+    void started.worker.terminate()
+  }, SPARE_IDLE_MS).unref()
+  spare = { started, idle }
+}
+
+function takeWorker (): Started {
+  if (spare === undefined) return startWorker()
+  clearTimeout(spare.idle)
+  const { started } = spare
+  spare = undefined
+  return started.alive ? started : startWorker()
 }
 
 let toldFallback = false
@@ -71,15 +107,14 @@ function noteFallback (why: string): void {
   log('no native wasm-opt (%s): preparing modules with binaryen.js', why)
   if (toldFallback || process.env[WASM_OPT_ENV] === 'none') return
   toldFallback = true
-  process.stderr.write(`ww: ${why}; preparing modules with binaryen.js, about twice as slow (install Debian package binaryen, or set ${WASM_OPT_ENV} to a wasm-opt ${'>='} 108)\n`)
+  process.stderr.write(`ww: ${why}; preparing modules with binaryen.js, about twice as slow (install Debian package binaryen, or set ${WASM_OPT_ENV} to a wasm-opt ${'>='} ${MIN_WASM_OPT_VERSION})\n`)
 }
 
 const ms = (n: number): string => n.toFixed(0)
 
 /** The load pipeline off the main thread: native wasm-opt for step 4 when there is one, binaryen.js otherwise. */
 export async function transformInWorker (input: Uint8Array): Promise<Uint8Array> {
-  const timing: Timing = { totalMs: 0, workMs: 0 }
-  const ask = startWorker(timing)
+  const { ask, timing } = takeWorker()
   const wasmOpt = await configuredWasmOpt()
   if (typeof wasmOpt === 'string') {
     noteFallback(wasmOpt)
@@ -102,7 +137,7 @@ export async function transformInWorker (input: Uint8Array): Promise<Uint8Array>
   } catch (err) {
     // the same module through binaryen.js: what the guest may do must not depend on which back end ran
     log.error('%s; preparing this module with binaryen.js instead', (err as Error).message)
-    const out = await startWorker()('transform', input)
+    const out = await startWorker().ask('transform', input)
     preparedBy.binaryenJs++
     return out
   }
