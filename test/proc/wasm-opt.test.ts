@@ -6,6 +6,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { preparedBy, transformInWorker } from '../../src/proc/index.js'
+import { prewarmTransform } from '../../src/proc/transform-worker.js'
 import { MIN_WASM_OPT_VERSION, probeWasmOpt, WASM_OPT_ENV } from '../../src/proc/transform-native.js'
 import { guest } from './helpers.js'
 
@@ -71,6 +72,18 @@ describe('proc: choosing wasm-opt or binaryen.js', function () {
     assert.ok(WebAssembly.validate(result as BufferSource))
     assert.equal(preparedBy.binaryenJs - before.binaryenJs, 1)
     assert.equal(preparedBy.wasmOpt, before.wasmOpt)
+  })
+
+  it('a preparation started ahead (while the module is fetched) prepares the next module, with either back end', async () => {
+    for (const [value, backend] of [['wasm-opt', 'wasmOpt'], ['none', 'binaryenJs']] as const) {
+      const before = preparedBy[backend]
+      await withWasmOpt(value, async () => {
+        prewarmTransform()
+        await new Promise(resolve => setTimeout(resolve, 200))
+        assert.ok(WebAssembly.validate(await transformInWorker(guest('idle')) as BufferSource))
+      })
+      assert.equal(preparedBy[backend] - before, 1)
+    }
   })
 
   it('refuses bytes that are not a module with the same error on both back ends', async () => {
