@@ -30,7 +30,7 @@ if (process.argv[1] === entry && process.argv[2] === MARK) {
 }
 
 export interface Instrumenter {
-  /** Sends the module's bytes; resolves with the instrumented ones, InvalidArgument for bytes that are not a usable module. */
+  /** Sends the module's bytes; resolves with the instrumented ones, InvalidArgument for bytes that are not a usable module, another Error if the process failed. */
   instrument: (input: Uint8Array) => Promise<Uint8Array>
   /** What the job cost: the whole (from the start of the process) and the instrumentation alone. */
   timing: { totalMs: number, workMs: number }
@@ -52,7 +52,7 @@ export function startInstrumenter (): Instrumenter {
   let alive = true
   const timing = { totalMs: 0, workMs: 0 }
   const ended = new Promise<Uint8Array>((resolve, reject) => {
-    child.once('error', e => { alive = false; reject(new InvalidArgument(`cannot transform module: ${e.message}`)) })
+    child.once('error', e => { alive = false; reject(new Error(`cannot start the instrumenting process: ${e.message}`)) })
     child.once('close', (code, signal) => {
       alive = false
       const workLine = err.split('\n').find(l => l.startsWith(TIMING_PREFIX))
@@ -62,7 +62,8 @@ export function startInstrumenter (): Instrumenter {
         timing.workMs = Number(workLine.slice(TIMING_PREFIX.length))
         resolve(new Uint8Array(Buffer.concat(out)))
       } else {
-        reject(new InvalidArgument(code === 1 && message !== undefined ? message : `module transform stopped (${signal ?? `exit ${String(code)}`}${message !== undefined ? `: ${message}` : ''})`))
+        // exit 1 is the module's fault; anything else this process's (a node without --liftoff-only, a kill)
+        reject(code === 1 && message !== undefined ? new InvalidArgument(message) : new Error(`instrumenting process stopped (${signal ?? `exit ${String(code)}`}${message !== undefined ? `: ${message}` : ''})`))
       }
     })
   })

@@ -141,8 +141,8 @@ export async function transformInWorker (input: Uint8Array): Promise<Uint8Array>
     return await withBinaryenJs(preparer.transformer, input)
   }
   const { wasmOpt, instrumenter } = preparer
-  const instrumented = await instrumenter.instrument(input)
   try {
+    const instrumented = await instrumenter.instrument(input)
     const t = performance.now()
     const out = await optimizeNative(wasmOpt, instrumented)
     if (!WebAssembly.validate(out as BufferSource)) throw new Error('wasm-opt output does not validate')
@@ -153,6 +153,7 @@ export async function transformInWorker (input: Uint8Array): Promise<Uint8Array>
       input.length, wasmOpt.version, ms(totalMs + native), ms(totalMs - workMs), ms(workMs), ms(native))
     return out
   } catch (err) {
+    if (err instanceof InvalidArgument) throw err // the module's fault: binaryen.js would say the same
     // the same module through binaryen.js: what the guest may do must not depend on which back end ran
     log.error('%s; preparing this module with binaryen.js instead', (err as Error).message)
     return await withBinaryenJs(startTransformer(), input)
