@@ -1,7 +1,7 @@
 // The load pipeline: guest bytes -> bytes ready to instantiate, once per module (cached by hash).
 //
 //  1. export the C stack pointer (so the runtime can carve an asyncify area from the stack);
-//  2. fuel: log-execution puts a hook at every function entry and loop header; the hook becomes
+//  2. fuel: log-execution puts a hook at every function entry, return and end, and loop header; the hook becomes
 //     `ww_fuel -= 1; if (ww_fuel < 0) ww_runtime.out_of_fuel()`, inlined;
 //  3. instrument memory.grow: a failed grow calls ww_runtime.out_of_memory (ends the proc); the
 //     pass instruments only grow (not every load and store) and the hooks come after fuel, so they cost none;
@@ -20,7 +20,6 @@ const FEATURES = binaryen.Features.MVP | binaryen.Features.MutableGlobals | bina
   binaryen.Features.SIMD128 | binaryen.Features.Multivalue
 
 const FUEL_GLOBAL = 'ww$fuel'
-
 
 const IDENTITY_ARG: Record<string, number> = {
   load_ptr: 3, store_ptr: 3,
@@ -113,7 +112,7 @@ function readInstrumented (input: Uint8Array): binaryen.Module {
   try {
     m.setFeatures(FEATURES)
     exportStackPointer(m)
-    instrumentFuel(m) // before the grow hooks exist: a fuel unit is a guest function entry or loop iteration, nothing else
+    instrumentFuel(m) // before the grow hooks exist: fuel is spent by the guest's own calls and loops, nothing else
     instrumentGrow(m)
     return m
   } catch (err) {
