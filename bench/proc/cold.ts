@@ -93,4 +93,5 @@ export async function coldStart (line: Line, build: string): Promise<void> {
   line('proc.cold_start.node_cpu_s.binaryen_js', js.nodeCpuS)
   line('proc.cold_start.plain_compile_ms', compileMs, 'WebAssembly.compile of the same bytes in this process, first time')
   line('proc.cold_start.over_compile', native.coldS * 1000 / compileMs)
+  line('proc.cold_start.over_cached', native.coldS / native.warmS, 'the first run against the second, through the CLI alike')
 }
