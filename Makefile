@@ -2,8 +2,9 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
-# Debian packages the build and the tests need (C++ Cap'n Proto reference, WASM guest toolchain).
-APT_PACKAGES := capnproto libcapnp-dev pkg-config g++ clang lld wasi-libc libclang-rt-dev-wasm32 iproute2
+# Debian packages the build and the tests need (C++ Cap'n Proto reference, WASM guest toolchain, and binaryen:
+# its native wasm-opt prepares guests about twice as fast as binaryen.js, which ww falls back to without it).
+APT_PACKAGES := capnproto libcapnp-dev pkg-config g++ clang lld wasi-libc libclang-rt-dev-wasm32 iproute2 binaryen
 CAPNPC_TS := node_modules/.bin/capnpc-ts
 SCHEMAS := $(wildcard schema/*.capnp)
 MOCHA := node_modules/.bin/mocha
@@ -129,7 +130,8 @@ guest/build/hello-as.wasm: guest/examples/hello.ts guest/as/ww.ts
 	@mkdir -p guest/build
 	$(ASC) $< $(ASC_FLAGS) -o $@
 
-# Procs: spawn latency against plain instantiation, idle procs per GiB, local channel msgs/s, max idle procs.
+# Procs: the first `ww run` of an uncached module through the CLI (proc.cold_start_s) against plain compile, spawn
+# latency against plain instantiation, idle procs per GiB, local channel msgs/s, max idle procs.
 .PHONY: bench-proc
 bench-proc: deps build guests
 	node --disable-wasm-trap-handler --expose-gc --import ./dist/src/polyfill.js dist/bench/proc/run.js

@@ -12,6 +12,7 @@ import { Policy, formatRights, parseGrant, MEMBERS } from '../src/host/policy.js
 import { ALLOW_MODULES, ALLOW_SIGNERS, readPolicyFile } from '../src/host/policy-file.js'
 import { parseModuleHash, parseSignerName } from '../src/host/module-rules.js'
 import { DEFAULT_RUNTIME_LIMITS } from '../src/proc/limits.js'
+import { MIN_WASM_OPT_VERSION, WASM_OPT_ENV } from '../src/proc/transform-native.js'
 import { startDetached } from './detach.js'
 import { EXIT } from './exit-codes.js'
 import { collect, homeOption } from './home-option.js'
@@ -74,6 +75,11 @@ RPC, no DHT, no mDNS-found link. The node says "private cluster: swarm key FILE 
 never the key (the fingerprint is computed as go-libp2p's, which kubo prints). A malformed key file stops it
 (exit 2), a missing --swarm-key file too (exit 3). A key file that group or others may read or write (mode
 & 0077) gets one warning line, and the node starts all the same: make it private with 'chmod 600 FILE'.
+
+Guests: the first run of a module on this host prepares it once (instruments it for suspension, fuel and the
+memory limit; cached in <home>/modules) with the native wasm-opt of Debian package binaryen, version
+${MIN_WASM_OPT_VERSION} or newer, found on PATH or named by ${WASM_OPT_ENV}=FILE; without one it uses binaryen.js, about twice as
+slow, and says so once on stderr (${WASM_OPT_ENV}=none asks for binaryen.js without a word).
 
 A stop (SIGINT, SIGTERM or 'ww stop') ends every API client's connection, leaves the cluster (the others
 drop this host at once) and exits within ${seconds(hostLimits.stopDeadlineMs)}; a second SIGINT/SIGTERM exits at once.

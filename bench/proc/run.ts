@@ -8,13 +8,16 @@
 //   *.no_poll                    the same guests with recv always suspending (no Chan.poll fast path)
 //   proc.chan.remote_msgs_s      the same across two nodes (remote.ts), beside the one-node figure
 //   proc.max_idle                idle procs one node held (target >= 10,000; needs --disable-wasm-trap-handler)
-// WW_BENCH_ONLY=local,remote (any of spawn, idle, local, remote, max) runs just those parts.
+//   proc.cold_start_s            the first `ww run` of hello.wasm on a fresh home, through the CLI (cold.ts; target <= 2),
+//   proc.cold_start.over_compile and against plain WebAssembly.compile of the same module
+// WW_BENCH_ONLY=local,remote (any of cold, spawn, idle, local, remote, max) runs just those parts.
 
 import { readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Chan } from '../../src/csp/index.js'
 import { Executor, LocalWorld, ModuleCache, type GuestWorld, type Proc, type SenderCap, type WorldContext } from '../../src/proc/index.js'
+import { coldStart } from './cold.js'
 import { remoteChannel } from './remote.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -24,7 +27,7 @@ const IDLE_SAMPLE = Number(process.env.WW_BENCH_IDLE ?? 2000)
 const MAX_IDLE_TARGET = Number(process.env.WW_BENCH_MAX_IDLE ?? 20000)
 const ROUND_TRIPS = Number(process.env.WW_BENCH_ROUND_TRIPS ?? 20000)
 const LOCAL_ROUNDS = Number(process.env.WW_BENCH_LOCAL_ROUNDS ?? 5)
-const PARTS = new Set((process.env.WW_BENCH_ONLY ?? 'spawn,idle,local,remote,max').split(',').map(s => s.trim()))
+const PARTS = new Set((process.env.WW_BENCH_ONLY ?? 'cold,spawn,idle,local,remote,max').split(',').map(s => s.trim()))
 
 const guest = (name: string): Uint8Array => new Uint8Array(readFileSync(join(BUILD, `${name}.wasm`)))
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {})
@@ -198,6 +201,7 @@ const noPollWorld = (ctx: WorldContext): GuestWorld => {
   return Object.assign(Object.create(w) as GuestWorld, { chan: (capacity: number) => ({ ...w.chan(capacity), tryRecv: undefined }) })
 }
 const noPoll = new Executor({ cache, world: noPollWorld })
+if (PARTS.has('cold')) await coldStart(line, BUILD)
 if (PARTS.has('spawn')) await spawnLatency(executor)
 if (PARTS.has('idle')) await idleMemory(executor)
 if (PARTS.has('local')) await localChannel(executor, noPoll)

@@ -1,7 +1,7 @@
 // Names shared by the load pipeline, the runtime and the guest SDK (guest/c/ww.h, guest/as/ww.ts).
 
 /** Names the load pipeline's output (transform.ts) in cache file names; bump it whenever the pipeline changes. */
-export const PIPELINE_VERSION = 'v3'
+export const PIPELINE_VERSION = 'v6'
 
 /** Import module of the guest-facing host calls. */
 export const WW_MODULE = 'ww'

@@ -19,7 +19,7 @@ import { InvalidArgument, LimitExceeded, ModuleNotFound } from '../errors.js'
 import { DEFAULT_RUNTIME_LIMITS, type RuntimeLimits } from './limits.js'
 import { withMemoryMaximum } from './memory-limit.js'
 import { asyncImportList, PIPELINE_VERSION } from './abi.js'
-import { transformInWorker } from './transform-worker.js'
+import { prewarmTransform, transformInWorker } from './transform-worker.js'
 import { ModuleDisk } from './module-disk.js'
 import { formatSignatureFile, parseSignatureFile, verifyModuleSignature, type ModuleSignature } from './module-signature.js'
 
@@ -190,6 +190,7 @@ export class ModuleCache {
     const e = await this.entry(hash, async report => {
       if (fetcher === undefined) throw new ModuleNotFound(`module ${hashHex(hash)} is not on this host`)
       report('fetching')
+      prewarmTransform() // the preparation's worker loads binaryen.js while the bytes arrive
       const bytes = await fetcher(hash)
       if (!sameBytes(sha256(bytes), hash)) throw new InvalidArgument(`fetched bytes do not match module ${hashHex(hash)}`)
       return bytes

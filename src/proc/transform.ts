@@ -3,25 +3,26 @@
 //  0. export the memory, adding one to a module without: the runtime needs it for the asyncify scratch area,
 //     so every guest can be suspended (preempted) whatever it was built with;
 //  1. export the C stack pointer (so the runtime can carve an asyncify area from the stack);
-//  2. instrument memory.grow: a failed grow calls ww_runtime.out_of_memory (ends the proc);
-//     the load/store hooks the same pass adds become identity functions and are inlined away;
-//  3. fuel: log-execution puts a hook at every function entry and loop header; the hook becomes
+//  2. fuel: log-execution puts a hook at every function entry, return and end, and loop header; the hook becomes
 //     `ww_fuel -= 1; if (ww_fuel < 0) ww_runtime.out_of_fuel()`, inlined;
+//  3. instrument memory.grow: a failed grow calls ww_runtime.out_of_memory (ends the proc); the
+//     pass instruments only grow (not every load and store) and the hooks come after fuel, so they cost none;
 //  4. asyncify with the host calls that may suspend (abi.ts);
-//  5. optimize.
+//     asyncify optimizes what it instruments, at the level of transform-options.ts: no pass after it.
+// Steps 1-3 run in binaryen.js; step 4 in a native wasm-opt when there is one (transform-native.ts), else binaryen.js.
 // The memory maximum is not set here: it differs per spawn and is patched in afterwards (memory-limit.ts).
 
 import binaryen from 'binaryen'
 import { InvalidArgument } from '../errors.js'
 import { asyncImportList, FUEL_GLOBAL_EXPORT, MEMORY_EXPORT, RUNTIME_MODULE, STACK_POINTER_EXPORT } from './abi.js'
 import { readLeb } from './memory-limit.js'
+import { OPTIMIZE, PRE_ASYNCIFY_PASSES } from './transform-options.js'
 
 const FEATURES = binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.SignExt |
   binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.NontrappingFPToInt |
   binaryen.Features.SIMD128 | binaryen.Features.Multivalue
 
 const FUEL_GLOBAL = 'ww$fuel'
-const INLINE_MAX = 40
 
 const IDENTITY_ARG: Record<string, number> = {
   load_ptr: 3, store_ptr: 3,
@@ -90,7 +91,9 @@ function withoutNames (bytes: Uint8Array): Uint8Array {
 /** Replaces the memory instrumentation imports: identity for loads/stores, an OOM check after grow. */
 function instrumentGrow (m: binaryen.Module): void {
   const before = new Set(importedFunctions(m).map(f => f.name))
+  binaryen.setPassArgument('instrument-memory', 'memory.grow') // only grow: no hook around every load and store
   m.runPasses(['instrument-memory'])
+  binaryen.setPassArgument('instrument-memory', null)
   let oomImported = false
   for (const f of importedFunctions(m)) {
     if (before.has(f.name)) continue
@@ -138,8 +141,8 @@ function hasImportedMemory (bytes: Uint8Array): boolean {
   return WebAssembly.Module.imports(mod).some(i => i.kind === 'memory')
 }
 
-/** Runs the pipeline; throws InvalidArgument for bytes that are not a usable module. */
-export function transformModule (input: Uint8Array): Uint8Array {
+/** Steps 1-3 on a fresh binaryen module read from `input`; throws InvalidArgument for bytes that are not a usable module. */
+function readInstrumented (input: Uint8Array): binaryen.Module {
   if (!WebAssembly.validate(input as BufferSource)) throw new InvalidArgument('not a valid WebAssembly module')
   if (hasImportedMemory(input)) throw new InvalidArgument('module imports its memory; a guest must define its own')
   const m = binaryen.readBinary(withoutNames(input))
@@ -147,23 +150,50 @@ export function transformModule (input: Uint8Array): Uint8Array {
     m.setFeatures(FEATURES)
     exportMemory(m)
     exportStackPointer(m)
+    instrumentFuel(m) // before the grow hooks exist: fuel is spent by the guest's own calls and loops, nothing else
     instrumentGrow(m)
-    instrumentFuel(m)
-    binaryen.setOptimizeLevel(2)
-    binaryen.setShrinkLevel(0)
-    binaryen.setAlwaysInlineMaxSize(INLINE_MAX)
-    // inline the hooks first: asyncify then sees plain loads and stores, not a call per access
-    m.runPasses(['strip-debug', 'strip-dwarf', 'inlining', 'vacuum', 'remove-unused-module-elements'])
+    return m
+  } catch (err) {
+    m.dispose()
+    throw err
+  }
+}
+
+/** A failure of binaryen on these bytes, as the InvalidArgument the pipeline throws. */
+function asInvalid (err: unknown): InvalidArgument {
+  return err instanceof InvalidArgument ? err : new InvalidArgument(`cannot transform module: ${(err as Error).message}`)
+}
+
+/** Runs the whole pipeline in binaryen.js; throws InvalidArgument for bytes that are not a usable module. */
+export function transformModule (input: Uint8Array): Uint8Array {
+  let m: binaryen.Module | undefined
+  try {
+    m = readInstrumented(input)
+    binaryen.setOptimizeLevel(OPTIMIZE.level)
+    binaryen.setShrinkLevel(OPTIMIZE.shrink)
+    binaryen.setAlwaysInlineMaxSize(OPTIMIZE.alwaysInlineMaxSize)
+    m.runPasses([...PRE_ASYNCIFY_PASSES])
     binaryen.setPassArgument('asyncify-imports', asyncImportList().join(','))
     m.runPasses(['asyncify'])
-    m.optimize()
     const out = m.emitBinary()
     if (!WebAssembly.validate(out as BufferSource)) throw new InvalidArgument('the transformed module does not validate')
     return out
   } catch (err) {
-    if (err instanceof InvalidArgument) throw err
-    throw new InvalidArgument(`cannot transform module: ${(err as Error).message}`)
+    throw asInvalid(err)
   } finally {
-    m.dispose()
+    m?.dispose()
+  }
+}
+
+/** Steps 1-3 only, as bytes: a native wasm-opt runs step 4 on them (transform-native.ts). */
+export function instrumentModule (input: Uint8Array): Uint8Array {
+  let m: binaryen.Module | undefined
+  try {
+    m = readInstrumented(input)
+    return m.emitBinary()
+  } catch (err) {
+    throw asInvalid(err)
+  } finally {
+    m?.dispose()
   }
 }
