@@ -14,6 +14,11 @@ import { connectUnix } from '../../src/transport/index.js'
 import { cpuSeconds } from './proc-stats.js'
 
 const ww = fileURLToPath(new URL('../../../bin/ww', import.meta.url))
+const wwStart = fileURLToPath(new URL('../../cmd/ww.js', import.meta.url))
+
+// Whatever happens to the benchmark, no node it started outlives it.
+const running = new Set<ChildProcess>()
+process.on('exit', () => { for (const child of running) child.kill('SIGKILL') })
 
 export class NodeProcess {
   peer = ''
@@ -37,13 +42,25 @@ export class NodeProcess {
 
   get pid (): number { return this.child.pid! }
 
-  /** Spawns `ww start` and resolves once it serves its API socket. */
-  static async launch (...extra: string[]): Promise<NodeProcess> {
+  /**
+   * Spawns `ww start` and resolves once it serves its API socket. With `nodeArgs` (e.g. --cpu-prof, which node
+   * refuses in NODE_OPTIONS), runs node with them on what bin/ww runs for start.
+   */
+  static async launch (extra: string[] = [], nodeArgs: string[] = []): Promise<NodeProcess> {
     const home = mkdtempSync(join(tmpdir(), 'ww-bench-procs-'))
-    const child = spawn(ww, ['start', '--home', home, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', ...extra],
-      { stdio: ['ignore', 'pipe', 'pipe'] })
+    const args = ['start', '--home', home, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', ...extra]
+    const child = nodeArgs.length === 0
+      ? spawn(ww, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(process.execPath, [...nodeArgs, '--disable-wasm-trap-handler', wwStart, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    running.add(child)
+    child.once('exit', () => running.delete(child))
     const node = new NodeProcess(home, child)
-    await node.ready()
+    try {
+      await node.ready()
+    } catch (err) {
+      node.cleanup()
+      throw err
+    }
     return node
   }
 
@@ -97,6 +114,9 @@ export class NodeProcess {
     cluster.release()
     host.release()
   }
+
+  /** What it printed on stderr so far. */
+  get stderr (): string { return this.err }
 
   /** Resolves with performance.now() once `test` holds for this node's hosts (checked at every change). */
   async until (test: (hosts: Set<string>) => boolean, timeoutMs: number): Promise<number | undefined> {

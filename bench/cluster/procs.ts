@@ -33,7 +33,7 @@ const perNode = (xs: number[], digits: number): string => `${mean(xs).toFixed(di
 const print = (name: string, n: number, value: string): void => { console.log(`cluster.procs.${name}.${n}: ${value}`) }
 
 async function launchWatched (...extra: string[]): Promise<NodeProcess> {
-  const node = await NodeProcess.launch(...extra)
+  const node = await NodeProcess.launch(extra)
   await node.watch()
   return node
 }

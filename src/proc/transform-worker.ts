@@ -1,18 +1,20 @@
 // Runs the load pipeline in a worker thread: it takes seconds for a large module, which must not
 // stall the event loop, and a binaryen abort on a hostile module must not poison the node's copy.
+// Only the worker loads the pipeline (binaryen: ~1 s and ~60 MB): a node that never transforms a module never pays for it.
 
 import { Worker, isMainThread, parentPort } from 'node:worker_threads'
 import { InvalidArgument } from '../errors.js'
-import { transformModule } from './transform.js'
 
 interface Reply { ok: true, bytes: Uint8Array }
 interface Failure { ok: false, message: string }
 
 if (!isMainThread && parentPort !== null) {
   const port = parentPort
-  port.once('message', (input: Uint8Array) => {
+  const loading = import('./transform.js')
+  port.once('message', async (input: Uint8Array) => {
     let reply: Reply | Failure
     try {
+      const { transformModule } = await loading
       reply = { ok: true, bytes: transformModule(input) }
     } catch (err) {
       reply = { ok: false, message: err instanceof InvalidArgument ? err.message : `cannot transform module: ${(err as Error).message}` }
