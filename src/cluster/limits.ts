@@ -36,6 +36,8 @@ export const clusterLimits = {
   maxVouchedChecksPerSync: 1_024,
   /** Heartbeat authors (peer ID and verifying key) kept parsed for table sync. */
   authorCacheSize: 1_024,
+  /** Ed25519 verifying keys kept ready for gossipsub and noise signature checks (ed25519-verify.ts). */
+  verifyKeyCacheSize: 1_024,
   /** Old instance IDs remembered per peer, so a late heartbeat of a previous boot is ignored. */
   retiredInstancesPerPeer: 4,
   /** After a join or a new peer on the cluster topic, republish our heartbeat this soon (debounced). */
@@ -66,6 +68,15 @@ export const clusterLimits = {
    * peer, in a small cluster), waits this long times [1, 1.5): at start-up it would compete with joining.
    */
   dhtSelfQueryDelayMs: 20_000,
+  /**
+   * libp2p's connection monitor opens a stream on every connection this often to ping it, and aborts the connection
+   * when no answer comes within the timeout (adaptive, never below the minimum). Each ping is a stream negotiation
+   * on each side, per connection: libp2p's 10 s and 5 s made an idle node's cost grow with its connections, and on a
+   * loaded machine aborted live connections that were then dialed again. Liveness of hosts is membership's business
+   * (TTL); this only finds dead connections.
+   */
+  connectionPingIntervalMs: 60_000,
+  connectionPingTimeoutMinMs: 20_000,
   /** Bootstrap dials are retried with exponential backoff between these delays until one succeeds. */
   bootstrapRetryMinMs: 250,
   bootstrapRetryMaxMs: 30_000,
