@@ -64,10 +64,12 @@ export const clusterLimits = {
   memberDialDelayMinMs: 3_000,
   memberDialDelayMaxMs: 6_000,
   /**
-   * kad-dht serves queries from the start, but its first self-query, which dials the closest peers it finds (every
-   * peer, in a small cluster), waits this long times [1, 1.5): at start-up it would compete with joining.
+   * kad-dht serves queries from the start (its table fills with the peers that connect), but its self-query dials the
+   * k = 20 closest peers it finds, every peer of a cluster of up to 21: a burst of handshakes that, at kad's 1 s or
+   * the 20 s this was, came right after the cluster had converged. It waits kad's own period between self-queries
+   * (5 min) times [1, 1.5) instead, so a node's first minutes cost only its membership.
    */
-  dhtSelfQueryDelayMs: 20_000,
+  dhtSelfQueryDelayMs: 300_000,
   /**
    * libp2p's connection monitor opens a stream on every connection this often to ping it, and aborts the connection
    * when no answer comes within the timeout (adaptive, never below the minimum). Each ping is a stream negotiation
