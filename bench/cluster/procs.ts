@@ -17,6 +17,7 @@
 //   cluster.procs.rss_mb.N                VmRSS at the end of the idle window, per node process
 //   cluster.procs.leave_seen_s.N          SIGTERM one node: until every other node's watch reports it gone
 //   cluster.procs.kill_seen_s.N           SIGKILL another: the same (it expires: the TTL is printed beside it)
+// WW_BENCH_NODE_ARGS: node options for every node process (experiments: e.g. V8 heap flags).
 // Run: make bench-cluster   (or node --import ./dist/src/polyfill.js dist/bench/cluster/procs.js [N...])
 import { NodeProcess } from './node-process.js'
 import { bytesWritten, cpuSeconds, rssMb } from './proc-stats.js'
@@ -27,13 +28,15 @@ const sizes = fromArgs.length > 0 ? fromArgs : fromEnv.length > 0 ? fromEnv : [5
 const idleS = Number(process.env.WW_BENCH_IDLE_S ?? 30)
 const convergeTimeoutMs = Number(process.env.WW_BENCH_CONVERGE_TIMEOUT_S ?? 180) * 1000
 const ttlS = 10 // ww start's default --ttl
+// Node options for the node processes, for experiments (e.g. '--max-semi-space-size=1'): then node runs what bin/ww runs.
+const nodeArgs = (process.env.WW_BENCH_NODE_ARGS ?? '').split(' ').filter(a => a !== '')
 
 const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length
 const perNode = (xs: number[], digits: number): string => `${mean(xs).toFixed(digits)}   (max ${Math.max(...xs).toFixed(digits)})`
 const print = (name: string, n: number, value: string): void => { console.log(`cluster.procs.${name}.${n}: ${value}`) }
 
 async function launchWatched (...extra: string[]): Promise<NodeProcess> {
-  const node = await NodeProcess.launch(extra)
+  const node = await NodeProcess.launch(extra, nodeArgs)
   await node.watch()
   return node
 }
