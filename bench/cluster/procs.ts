@@ -28,7 +28,8 @@ const sizes = fromArgs.length > 0 ? fromArgs : fromEnv.length > 0 ? fromEnv : [5
 const idleS = Number(process.env.WW_BENCH_IDLE_S ?? 30)
 const convergeTimeoutMs = Number(process.env.WW_BENCH_CONVERGE_TIMEOUT_S ?? 180) * 1000
 const ttlS = 10 // ww start's default --ttl
-// Node options for the node processes, for experiments (e.g. '--max-semi-space-size=1'): then node runs what bin/ww runs.
+// Node options for the node processes, for experiments (e.g. '--max-semi-space-size=1'): then node runs dist/cmd/ww.js
+// with these and --disable-wasm-trap-handler, without bin/ww's other flags.
 const nodeArgs = (process.env.WW_BENCH_NODE_ARGS ?? '').split(' ').filter(a => a !== '')
 
 const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length
