@@ -26,6 +26,7 @@ const fromEnv = (process.env.WW_BENCH_NODES ?? '').split(',').map(Number).filter
 const fromArgs = process.argv.slice(2).map(Number).filter(n => n >= 3)
 const sizes = fromArgs.length > 0 ? fromArgs : fromEnv.length > 0 ? fromEnv : [5, 10, 20]
 const idleS = Number(process.env.WW_BENCH_IDLE_S ?? 30)
+// A cluster not converged by then gets its converge_s line saying so, startup_cpu_s and rss_mb, and nothing else.
 const convergeTimeoutMs = Number(process.env.WW_BENCH_CONVERGE_TIMEOUT_S ?? 180) * 1000
 const ttlS = 10 // ww start's default --ttl
 // Node options for the node processes, for experiments (e.g. '--max-semi-space-size=1'): then node runs dist/cmd/ww.js
@@ -59,6 +60,8 @@ async function measure (n: number): Promise<void> {
     const convergedAt = await first.until(all, convergeTimeoutMs)
     if (convergedAt === undefined) {
       print('converge_s', n, `not converged after ${convergeTimeoutMs / 1000} s (node 0 lists ${first.hosts.size} of ${n})`)
+      print('startup_cpu_s', n, perNode(nodes.map(x => x.startupCpu), 2))
+      print('rss_mb', n, perNode(nodes.map(x => rssMb(x.pid)), 1) + '   (not converged)')
       return
     }
     const cpuAtConverge = nodes.map(x => cpuSeconds(x.pid))
