@@ -25,7 +25,9 @@ if (!isMainThread && parentPort !== null) {
 
 /** transformModule in a fresh worker thread. */
 export async function transformInWorker (input: Uint8Array): Promise<Uint8Array> {
-  const worker = new Worker(new URL(import.meta.url), { stderr: true, stdout: true })
+  // This file by name, not import.meta.url: bundled (dist/cli/ww-start.js), this code is inside the node's bundle,
+  // and tools/build-cli.sh puts a bundle of this file alone beside it.
+  const worker = new Worker(new URL('./transform-worker.js', import.meta.url), { stderr: true, stdout: true })
   worker.stderr.resume()
   worker.stdout.resume()
   try {

@@ -1,13 +1,15 @@
 // binaryen (~1 s and ~45 MB to load) belongs to the transform worker only: a node that never transforms a module
 // never loads it, and one that does loads it in the worker.
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { eventually, tempHome, wwAsync, wwBin } from '../host/cli-node.js'
 
 const dist = fileURLToPath(new URL('../../', import.meta.url))
+const guestFile = (name: string): string => fileURLToPath(new URL(`../../../guest/build/${name}.wasm`, import.meta.url))
 
 // Reports, from node's module loader, every module resolved into the binaryen package (worker threads included).
 const hooks = `export async function resolve (specifier, context, next) {
@@ -42,7 +44,28 @@ ${body}`
 describe('proc: binaryen loads on first use', function () {
   this.timeout(120_000)
 
-  it('loading the node (host/node.js, everything `ww start` runs) does not load binaryen', () => {
+  it('`ww start` (bin/ww: the bundled node after make build) serves and runs a guest without loading binaryen itself', async () => {
+    const home = tempHome()
+    const hooked = `import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hooks)}))`
+    const node = spawn(wwBin, ['start', '--home', home, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(hooked)}` }
+    })
+    let out = ''
+    node.stdout.on('data', d => { out += String(d) })
+    try {
+      await eventually(() => /^peer /m.test(out), 60_000, 'the node to start')
+      // The first run of a module transforms it, in the worker (hooks do not reach worker threads).
+      const r = await wwAsync(['run', guestFile('hello'), '--home', home, '--', 'x'])
+      assert.equal(r.status, 7, r.stderr)
+      assert.doesNotMatch(out, /binaryen loaded/)
+    } finally {
+      node.kill('SIGKILL')
+      rmSync(home, { recursive: true, force: true })
+    }
+  })
+
+  it('loading the node\'s modules (dist/src/host/node.js, what `ww start` runs after a plain tsc) does not load binaryen', () => {
     const out = runScript('')
     assert.match(out, /node loaded/)
     assert.doesNotMatch(out, /binaryen loaded/)
