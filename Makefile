@@ -139,8 +139,11 @@ bench-proc: deps build guests
 clean:
 	rm -rf dist
 
-# Cluster convergence for 5/10/20 nodes and memory per node (WW_BENCH_PROCS=N: N worker processes), RPC over a
-# libp2p stream against the raw stream echo, `ww ls /` wall time. Last lines: converge_20_s, over_raw, cli.ls_ms.
+# Cluster as users run it: every node its own `ww start` process, N = 5, 10, 20 (WW_BENCH_NODES=5,10,40 to choose):
+# cluster.procs.* (convergence, CPU, idle CPU and traffic, RSS per node process, leave and kill seen; see
+# bench/cluster/procs.ts). Then, labelled cluster.inprocess.*, all nodes in one process after module loading
+# (WW_BENCH_PROCS=N: N worker processes), RPC over a libp2p stream against the raw stream echo, `ww ls /` wall time.
 .PHONY: bench-cluster
 bench-cluster: deps build
+	node --import ./dist/src/polyfill.js dist/bench/cluster/procs.js
 	node --import ./dist/src/polyfill.js dist/bench/cluster/converge.js

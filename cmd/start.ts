@@ -45,12 +45,20 @@ export interface StartFlags extends QuotaFlags {
 
 type NodeModules = typeof import('../src/host/node.js') & typeof import('../src/host/home.js')
 
+let bundledNode: NodeModules | undefined
+
+/** The node's modules, when they are bundled with the command line (cmd/start-entry.ts): loadNode returns them. */
+export function useBundledNode (modules: NodeModules): void {
+  bundledNode = modules
+}
+
 /**
  * Only `start` pays for libp2p: the node is loaded here, from the compiled tree next to this file's
  * directory (dist/src), by URL so the client bundle (dist/cli) does not take it in. libp2p needs
  * Promise.withResolvers, which Node 20 lacks: the polyfill goes first.
  */
 async function loadNode (): Promise<NodeModules> {
+  if (bundledNode !== undefined) return bundledNode
   const from = (path: string): string => new URL(path, import.meta.url).href
   await import(from('../src/polyfill.js'))
   const [node, home] = await Promise.all([import(from('../src/host/node.js')), import(from('../src/host/home.js'))])

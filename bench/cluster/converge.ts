@@ -1,4 +1,4 @@
-// Cluster benchmark.
+// Cluster benchmark in one process (procs.ts measures real `ww start` processes); its convergence lines are labelled cluster.inprocess.
 // 1. Convergence: N nodes (N = 5, 10, 20), TCP on 127.0.0.1, mDNS off, all bootstrapped to the first node, run by
 //    WW_BENCH_PROCS worker processes (default 1: all nodes in one process, sharing one core). The clock starts
 //    when the workers have loaded their modules and keys and are told to start, and stops when every node lists
@@ -84,7 +84,7 @@ for (const n of onlyEcho ? [] : counts) {
   results[n] = { seconds: median(secs), mbPerNode: median(each.map(r => r.mbPerNode)) }
   const spread = runs > 1 ? `; runs ${secs.map(x => x.toFixed(2)).join(' ')}` : ''
   const cpu = `; CPU ${median(each.map(r => r.cpuSeconds)).toFixed(2)} s${runs > 1 ? ` (${each.map(r => r.cpuSeconds.toFixed(2)).join(' ')})` : ''}`
-  console.log(`cluster.converge_${n}_s: ${results[n].seconds.toFixed(3)}   (${Math.min(procs, n)} processes; memory per node ${results[n].mbPerNode.toFixed(1)} MB${cpu}${spread})`)
+  console.log(`cluster.inprocess.converge_${n}_s: ${results[n].seconds.toFixed(3)}   (in-process: ${Math.min(procs, n)} processes after module loading; memory per node ${results[n].mbPerNode.toFixed(1)} MB${cpu}${spread})`)
 }
 if (process.env.WW_BENCH_CONVERGE_ONLY === '1') process.exit(0)
 
@@ -122,8 +122,8 @@ const cli = await cliLsMs(10)
 console.log(`cli.node_bare_ms: ${cli.nodeMs.toFixed(0)}   (node -e '', the floor of any node command)`)
 console.log(`cli.ls_over_bare_node: ${(cli.lsMs / cli.nodeMs).toFixed(2)}   (ww ls listed ${cli.hosts} host(s))`)
 
-for (const n of counts) console.log(`cluster.memory_per_node_${n}_mb: ${results[n].mbPerNode.toFixed(1)}`)
-if (results[20] !== undefined) console.log(`cluster.converge_20_s: ${results[20].seconds.toFixed(3)}`)
+for (const n of counts) console.log(`cluster.inprocess.memory_per_node_${n}_mb: ${results[n].mbPerNode.toFixed(1)}   (RSS growth of the worker processes / N, not a node process's RSS: see cluster.procs.rss_mb)`)
+if (results[20] !== undefined) console.log(`cluster.inprocess.converge_20_s: ${results[20].seconds.toFixed(3)}   (in-process; as users run it: cluster.procs.converge_s.20)`)
 console.log(`rpc.libp2p.over_raw: ${(rpc.p50 / raw.p50).toFixed(2)}`)
 console.log(`rpc.libp2p.pnet_over_plain: ${(pnet.p50 / rpc.p50).toFixed(2)}`)
 console.log(`cli.ls_ms: ${cli.lsMs.toFixed(0)}`)

@@ -38,6 +38,8 @@ export const clusterLimits = {
   maxVouchedChecksPerSync: 1_024,
   /** Heartbeat authors (peer ID and verifying key) kept parsed for table sync. */
   authorCacheSize: 1_024,
+  /** Ed25519 verifying keys kept ready for gossipsub and noise signature checks (ed25519-verify.ts). */
+  verifyKeyCacheSize: 1_024,
   /** Old instance IDs remembered per peer, so a late heartbeat of a previous boot is ignored. */
   retiredInstancesPerPeer: 4,
   /** After a join or a new peer on the cluster topic, republish our heartbeat this soon (debounced). */
@@ -64,10 +66,21 @@ export const clusterLimits = {
   memberDialDelayMinMs: 3_000,
   memberDialDelayMaxMs: 6_000,
   /**
-   * kad-dht serves queries from the start, but its first self-query, which dials the closest peers it finds (every
-   * peer, in a small cluster), waits this long times [1, 1.5): at start-up it would compete with joining.
+   * kad-dht serves queries from the start (its table fills with the peers that connect), but its self-query dials the
+   * k = 20 closest peers it finds, every peer of a cluster of up to 21: a burst of handshakes that, at kad's 1 s or
+   * the 20 s this was, came right after the cluster had converged. It waits kad's own period between self-queries
+   * (5 min) times [1, 1.5) instead, so a node's first minutes cost only its membership.
    */
-  dhtSelfQueryDelayMs: 20_000,
+  dhtSelfQueryDelayMs: 300_000,
+  /**
+   * libp2p's connection monitor opens a stream on every connection this often to ping it, and aborts the connection
+   * when no answer comes within the timeout (adaptive, never below the minimum). Each ping is a stream negotiation
+   * on each side, per connection: libp2p's 10 s and 5 s made an idle node's cost grow with its connections, and on a
+   * loaded machine aborted live connections that were then dialed again. Liveness of hosts is membership's business
+   * (TTL); this only finds dead connections.
+   */
+  connectionPingIntervalMs: 60_000,
+  connectionPingTimeoutMinMs: 20_000,
   /** Bootstrap dials are retried with exponential backoff between these delays until one succeeds. */
   bootstrapRetryMinMs: 250,
   bootstrapRetryMaxMs: 30_000,

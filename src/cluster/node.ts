@@ -4,6 +4,7 @@ import { hostname as osHostname } from 'node:os'
 import { batchedNoise } from './batched-noise.js'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
+import type { RPC } from '@libp2p/gossipsub/message'
 import { identify, type Identify } from '@libp2p/identify'
 import type { PeerDiscovery, PeerInfo, PrivateKey } from '@libp2p/interface'
 import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
@@ -16,6 +17,7 @@ import { createLibp2p, type Libp2p } from 'libp2p'
 import { InvalidArgument, Unavailable } from '../errors.js'
 import { Bootstrapper } from './bootstrapper.js'
 import { dialFailure } from './dial-failure.js'
+import { cacheEd25519VerifyKeys } from './ed25519-verify.js'
 import { loadOrCreateIdentity } from './identity.js'
 import { MemberDialer } from './member-dialer.js'
 import { clusterLimits } from './limits.js'
@@ -127,6 +129,7 @@ export class ClusterNode {
       // Once per peer: by peer ID when we dialed one, else by remote host (inbound connections come from a new port each time).
       if (once.pass(`swarm key ${peer ?? remote.replace(/\/tcp\/\d+.*$/, '')}`)) notice({ type: 'swarm-key-mismatch', remote, direction })
     }
+    cacheEd25519VerifyKeys()
     const listenFailures = new Map<string, Error>()
     const libp2p = await createLibp2p({
       privateKey,
@@ -137,6 +140,7 @@ export class ClusterNode {
       streamMuxers: [yamux()],
       // Loopback clusters dial many peers on one address: skip the inbound rate limits there.
       connectionManager: { allow: ['/ip4/127.0.0.0/ipcidr/8'] },
+      connectionMonitor: { pingInterval: clusterLimits.connectionPingIntervalMs, pingTimeout: { minTimeout: clusterLimits.connectionPingTimeoutMinMs } },
       peerDiscovery,
       services: {
         identify: identify(),
@@ -145,6 +149,10 @@ export class ClusterNode {
           allowPublishToZeroTopicPeers: true,
           // Membership keeps its own signed heartbeats for table sync; they come back through the message event.
           emitSelf: true,
+          // The same heartbeat comes from several mesh peers: a copy of one already accepted (same author and
+          // sequence number, gossipsub's own message ID) is dropped before its signature is checked again. Only
+          // messages that passed validation enter this cache, so a forged copy cannot shadow the real one.
+          fastMsgIdFn: authorAndSeqno,
           // Many nodes on one host share an IP: do not score them down for it.
           scoreParams: { IPColocationFactorWhitelist: new Set(['127.0.0.1']) },
           maxInboundDataLength: clusterLimits.maxPubsubMessageBytes + 64 * 1024
@@ -248,6 +256,14 @@ export class ClusterNode {
     })()
     await this.stopping
   }
+}
+
+/** A pubsub message's author and sequence number as one string (the ID gossipsub gives signed messages). */
+function authorAndSeqno (msg: RPC.Message): string {
+  const from = msg.from ?? new Uint8Array(0)
+  const seqno = msg.seqno ?? new Uint8Array(0)
+  return Buffer.from(from.buffer, from.byteOffset, from.byteLength).toString('latin1') + '/' +
+    Buffer.from(seqno.buffer, seqno.byteOffset, seqno.byteLength).toString('latin1')
 }
 
 /** kad-dht in server mode on the namespaced protocol, keeping LAN and loopback addresses. */

@@ -13,6 +13,9 @@ import { InvalidArgument } from '../errors.js'
 const TIMING_PREFIX = 'ww-instrumented-ms '
 
 const entry = fileURLToPath(import.meta.url)
+// This file by name: bundled (dist/cli/ww-start.js), this code is inside the node's bundle, and
+// tools/build-cli.sh puts a bundle of this file alone beside it.
+const childFile = fileURLToPath(new URL('./transform-child.js', import.meta.url))
 const MARK = 'ww-instrument'
 if (process.argv[1] === entry && process.argv[2] === MARK) {
   const { instrumentModule } = await import('./transform.js')
@@ -42,7 +45,7 @@ export interface Instrumenter {
 /** Starts the child now (it loads binaryen.js while the caller gets the bytes). */
 export function startInstrumenter (): Instrumenter {
   const startedAt = performance.now()
-  const child = spawn(process.execPath, ['--liftoff-only', entry, MARK], { stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--liftoff-only', childFile, MARK], { stdio: ['pipe', 'pipe', 'pipe'] })
   const handles = [child, child.stdin, child.stdout, child.stderr] as Array<{ ref: () => void, unref: () => void }>
   const out: Buffer[] = []
   let err = ''

@@ -2,7 +2,8 @@
 // stall the event loop, and a binaryen abort on a hostile module must not poison the node's copy.
 // With a native wasm-opt (transform-native.ts), a child process does steps 1-3 in binaryen.js
 // (transform-child.ts) and wasm-opt, another, step 4, the slow one; without one, a worker thread
-// does it all in binaryen.js.
+// does it all in binaryen.js. Only they load binaryen.js (~1 s and ~60 MB): a node that never prepares a
+// module never pays for it.
 
 import { Worker, isMainThread, parentPort } from 'node:worker_threads'
 import { InvalidArgument } from '../errors.js'
@@ -45,7 +46,9 @@ interface Transformer { transform: (input: Uint8Array) => Promise<Uint8Array>, t
 function startTransformer (): Transformer {
   const timing: Timing = { totalMs: 0, workMs: 0 }
   const startedAt = performance.now()
-  const worker = new Worker(new URL(import.meta.url), { stderr: true, stdout: true })
+  // This file by name, not import.meta.url: bundled (dist/cli/ww-start.js), this code is inside the node's bundle,
+  // and tools/build-cli.sh puts a bundle of this file alone beside it.
+  const worker = new Worker(new URL('./transform-worker.js', import.meta.url), { stderr: true, stdout: true })
   worker.stderr.resume()
   worker.stdout.resume()
   worker.unref() // until it has a job, it keeps no process alive

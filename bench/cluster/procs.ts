@@ -1,0 +1,109 @@
+// Cluster benchmark as a user runs it: every node its own `ww start` process (bin/ww, its own home under the temp
+// dir, TCP on 127.0.0.1, no mDNS, default TTL), the first started alone, then the other N-1 launched at once,
+// bootstrapped to it. The benchmark holds one API connection per node and follows its host list with View.watch.
+// For each N (WW_BENCH_NODES=5,10,20 or arguments; default 5, 10, 20) it prints, per node figures as the mean over
+// the nodes with the largest beside it:
+//   cluster.procs.converge_s.N            node 0 lists all N, counted from the moment the last node's API socket was up
+//                                         (negative: node 0 listed it before its API socket was up)
+//   cluster.procs.launch_to_converge_s.N  the same, counted from the launch of nodes 1..N-1 (node 0 already up)
+//   cluster.procs.startup_cpu_s.N         CPU (user+system, /proc/<pid>/stat) from exec to the API socket, per node
+//   cluster.procs.cpu_to_converge_s.N     CPU from its API socket up to convergence, per node
+//   cluster.procs.idle_cpu_pct.N          CPU over an idle window (WW_BENCH_IDLE_S, default 30 s) that starts once
+//                                         every node lists all N, per node, in % of one core
+//   cluster.procs.idle_out_bytes_s.N      bytes written over that window per node: /proc/<pid>/io wchar, the bytes the
+//                                         process passed to write(2) and writev(2), which is its TCP payload (nothing
+//                                         else is written when idle: no log line, no API traffic); /proc/net counts
+//                                         per network namespace, so it cannot tell one loopback node from another
+//   cluster.procs.rss_mb.N                VmRSS at the end of the idle window, per node process
+//   cluster.procs.leave_seen_s.N          SIGTERM one node: until every other node's watch reports it gone
+//   cluster.procs.kill_seen_s.N           SIGKILL another: the same (it expires: the TTL is printed beside it)
+// WW_BENCH_NODE_ARGS: node options for every node process (experiments: e.g. V8 heap flags).
+// Run: make bench-cluster   (or node --import ./dist/src/polyfill.js dist/bench/cluster/procs.js [N...])
+import { NodeProcess } from './node-process.js'
+import { bytesWritten, cpuSeconds, rssMb } from './proc-stats.js'
+
+const fromEnv = (process.env.WW_BENCH_NODES ?? '').split(',').map(Number).filter(n => n >= 3)
+const fromArgs = process.argv.slice(2).map(Number).filter(n => n >= 3)
+const sizes = fromArgs.length > 0 ? fromArgs : fromEnv.length > 0 ? fromEnv : [5, 10, 20]
+const idleS = Number(process.env.WW_BENCH_IDLE_S ?? 30)
+// A cluster not converged by then gets its converge_s line saying so, startup_cpu_s and rss_mb, and nothing else.
+const convergeTimeoutMs = Number(process.env.WW_BENCH_CONVERGE_TIMEOUT_S ?? 180) * 1000
+const ttlS = 10 // ww start's default --ttl
+// Node options for the node processes, for experiments (e.g. '--max-semi-space-size=1'): then node runs dist/cmd/ww.js
+// with these and --disable-wasm-trap-handler, without bin/ww's other flags.
+const nodeArgs = (process.env.WW_BENCH_NODE_ARGS ?? '').split(' ').filter(a => a !== '')
+
+const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length
+const perNode = (xs: number[], digits: number): string => `${mean(xs).toFixed(digits)}   (max ${Math.max(...xs).toFixed(digits)})`
+const print = (name: string, n: number, value: string): void => { console.log(`cluster.procs.${name}.${n}: ${value}`) }
+
+async function launchWatched (...extra: string[]): Promise<NodeProcess> {
+  const node = await NodeProcess.launch(extra, nodeArgs)
+  await node.watch()
+  return node
+}
+
+async function measure (n: number): Promise<void> {
+  const launched: NodeProcess[] = []
+  try {
+    const first = await launchWatched()
+    launched.push(first)
+    const launchAt = performance.now()
+    const rest = await Promise.all(Array.from({ length: n - 1 }, async () => {
+      const node = await launchWatched('--bootstrap', first.addr)
+      launched.push(node)
+      return node
+    }))
+    const nodes = [first, ...rest]
+    const lastUp = Math.max(...rest.map(x => x.upAt))
+    const all = (hosts: Set<string>): boolean => nodes.every(x => hosts.has(x.peer))
+    const convergedAt = await first.until(all, convergeTimeoutMs)
+    if (convergedAt === undefined) {
+      print('converge_s', n, `not converged after ${convergeTimeoutMs / 1000} s (node 0 lists ${first.hosts.size} of ${n})`)
+      print('startup_cpu_s', n, perNode(nodes.map(x => x.startupCpu), 2))
+      print('rss_mb', n, perNode(nodes.map(x => rssMb(x.pid)), 1) + '   (not converged)')
+      return
+    }
+    const cpuAtConverge = nodes.map(x => cpuSeconds(x.pid))
+    const everyone = await Promise.all(nodes.map(async x => await x.until(all, convergeTimeoutMs)))
+    const allAt = everyone.every(t => t !== undefined) ? Math.max(...everyone as number[]) : undefined
+    const allText = allAt === undefined ? 'not every node lists all in time' : `every node lists all ${((allAt - lastUp) / 1000).toFixed(3)} s`
+    print('converge_s', n, `${((convergedAt - lastUp) / 1000).toFixed(3)}   (${allText})`)
+    print('launch_to_converge_s', n, ((convergedAt - launchAt) / 1000).toFixed(3))
+    print('startup_cpu_s', n, perNode(nodes.map(x => x.startupCpu), 2))
+    print('cpu_to_converge_s', n, perNode(nodes.map((x, i) => cpuAtConverge[i] - x.startupCpu), 2))
+
+    const cpu0 = nodes.map(x => cpuSeconds(x.pid))
+    const out0 = nodes.map(x => bytesWritten(x.pid))
+    const t0 = performance.now()
+    await new Promise(resolve => setTimeout(resolve, idleS * 1000))
+    const window = (performance.now() - t0) / 1000
+    print('idle_cpu_pct', n, perNode(nodes.map((x, i) => (cpuSeconds(x.pid) - cpu0[i]) / window * 100), 2) + `   (over ${window.toFixed(0)} s)`)
+    print('idle_out_bytes_s', n, perNode(nodes.map((x, i) => (bytesWritten(x.pid) - out0[i]) / window), 0))
+    print('rss_mb', n, perNode(nodes.map(x => rssMb(x.pid)), 1))
+
+    const left = nodes[n - 1]
+    const others = nodes.slice(0, n - 1)
+    const leaveAt = performance.now()
+    await left.stop('SIGTERM')
+    print('leave_seen_s', n, await seenGone(left, others, leaveAt, 30_000))
+    const killed = nodes[n - 2]
+    const survivors = nodes.slice(0, n - 2)
+    const killAt = performance.now()
+    await killed.stop('SIGKILL')
+    print('kill_seen_s', n, `${await seenGone(killed, survivors, killAt, 3 * ttlS * 1000)}   (TTL ${ttlS} s)`)
+  } finally {
+    await Promise.all(launched.map(async x => { await x.stop('SIGTERM'); x.cleanup() }))
+  }
+}
+
+/** Seconds from `since` until every one of `others` no longer lists `gone`. */
+async function seenGone (gone: NodeProcess, others: NodeProcess[], since: number, timeoutMs: number): Promise<string> {
+  const seen = await Promise.all(others.map(async x => await x.until(hosts => !hosts.has(gone.peer), timeoutMs)))
+  const missing = seen.filter(t => t === undefined).length
+  if (missing > 0) return `not seen by ${missing} of ${others.length} nodes after ${timeoutMs / 1000} s`
+  return ((Math.max(...seen as number[]) - since) / 1000).toFixed(3)
+}
+
+for (const n of sizes) await measure(n)
+process.exit(0)
