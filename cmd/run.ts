@@ -59,7 +59,7 @@ export function runCommand (): Command {
     .option('--on <peer>', 'run on the host with this peer ID')
     .option('--where <k=v>', 'run on a live host whose meta has this pair (one at random)')
     .option('--mem <size>', 'memory maximum, e.g. 16M, 1G, 65536 (default 64M)')
-    .option('--fuel <n>', 'fuel budget: one unit per function entry and per loop iteration, not per instruction (default unlimited)')
+    .option('--fuel <n>', 'fuel budget: one unit per function entry, function return and loop iteration, not per instruction (default unlimited)')
     .option('--timeout <seconds>', 'wall-clock limit (default none)')
     .option('--env <K=V>', `an environment variable for the guest; repeatable, at most ${hostLimits.spawnEnvMax} (spawnEnvMax)`, collect)
     .option('--root <path>', 'the anchor the guest sees as "/" (default the cluster root, where /peer is the host it runs on)')

@@ -5,7 +5,7 @@ export const WASM_PAGE_BYTES = 65536
 export interface ProcLimits {
   /** Largest linear memory a proc may grow to, in bytes. */
   memoryBytes: number
-  /** Fuel budget (one unit per function entry or loop iteration); 0 = unlimited. */
+  /** Fuel budget (one unit per function entry, function return and loop iteration); 0 = unlimited. */
   fuel: number
   /** Wall-clock limit in milliseconds; 0 = none. */
   timeoutMs: number
