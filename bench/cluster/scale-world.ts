@@ -11,11 +11,11 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { decodeHeartbeat } from '../../src/cluster/heartbeat.js'
-import { clusterLimits } from '../../src/cluster/limits.js'
 import { clusterTopic } from '../../src/cluster/names.js'
 import { RecordSigner } from '../../src/cluster/record-signer.js'
 import { verifySignedMessage } from '../../src/cluster/signed-heartbeat.js'
 import { swimParams } from '../../src/cluster/swim/params.js'
+import { syncRoundMaxMs } from '../../src/cluster/table-sync.js'
 import { Swim, type Applied, type MemberStore } from '../../src/cluster/swim/swim.js'
 import type { Incarnation } from '../../src/cluster/swim/wire.js'
 import { SimClock } from './scale-clock.js'
@@ -143,10 +143,7 @@ export class World {
   }
 
   /** The anti-entropy interval for a cluster of n (table-sync.ts). */
-  syncIntervalMs (n: number): number {
-    const L = clusterLimits
-    return L.syncRoundMaxMs * (n <= L.syncScaleHosts ? 1 : 1 + Math.ceil(Math.log2(n / L.syncScaleHosts)))
-  }
+  syncIntervalMs (n: number): number { return syncRoundMaxMs(n) }
 
   startSync (h: Host, firstDelayMs: number): void {
     const round = (): void => {

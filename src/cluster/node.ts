@@ -23,11 +23,12 @@ import { listenFailure, recordingListenFailures } from './listen-failure.js'
 import { Membership } from './membership.js'
 import { NoticeGate, type NoticeListener } from './notices.js'
 import { normalizeMeta } from './meta.js'
-import { checkNamespace, clusterTopic, kadProtocol, mdnsServiceTag, syncProtocol } from './names.js'
+import { checkNamespace, clusterTopic, kadProtocol, mdnsServiceTag, swimProtocol, syncProtocol } from './names.js'
 import { PubSub } from './pubsub.js'
 import { RoutingTable, type HostRecord } from './routing-table.js'
 import { swarmKeyProtector } from './private-network.js'
 import type { SwarmKey } from './swarm-key.js'
+import { SwimTransport } from './swim-transport.js'
 import { TableSync } from './table-sync.js'
 
 const log = logger('ww:cluster')
@@ -46,9 +47,9 @@ export interface ClusterNodeOptions {
   mdns?: boolean
   /** "k=v" tags published in the heartbeat. */
   meta?: string[]
-  /** Heartbeat TTL in milliseconds (default 10 s). */
+  /** Failure-detection bound in milliseconds (default 10 s): a host that stops answering probes is removed within it. */
   ttlMs?: number
-  /** Uniform random in [0, 1) for the heartbeat schedule's jitter (default Math.random). */
+  /** Uniform random in [0, 1) for SWIM's choices of members and jitter (default Math.random). */
   random?: () => number
   /** Hostname published in the heartbeat (default the OS hostname). */
   hostname?: string
@@ -80,6 +81,7 @@ export class ClusterNode {
     private readonly dialer: MemberDialer,
     private readonly bootstrapper: Bootstrapper,
     private readonly sync: TableSync,
+    readonly swimTransport: SwimTransport,
     /** This node is in a private cluster (it has a swarm key). */
     readonly privateCluster: boolean
   ) {
@@ -143,7 +145,7 @@ export class ClusterNode {
         ping: ping(),
         pubsub: gossipsub({
           allowPublishToZeroTopicPeers: true,
-          // Membership keeps its own signed heartbeats for table sync; they come back through the message event.
+          // Our own messages come back through the message event (pubsub.ts skips them).
           emitSelf: true,
           // Many nodes on one host share an IP: do not score them down for it.
           scoreParams: { IPColocationFactorWhitelist: new Set(['127.0.0.1']) },
@@ -156,18 +158,21 @@ export class ClusterNode {
     }) as unknown as ClusterLibp2p
 
     const self = libp2p.peerId.toString()
-    const table = new RoutingTable({ maxClockSkewMs: options.maxClockSkewMs })
+    const table = new RoutingTable({ maxClockSkewMs: options.maxClockSkewMs, lifetimeMs: clusterLimits.recordLifetimeMs })
+    const swimTransport = new SwimTransport(libp2p, swimProtocol(namespace), peer => table.lookup(peer)?.addrs ?? table.lastAddrs(peer))
     const membership = new Membership({
-      pubsub: libp2p.services.pubsub,
-      peerId: libp2p.peerId,
+      privateKey,
       table,
       topic: clusterTopic(namespace),
       ttlMs,
       hostname: options.hostname ?? osHostname(),
       meta,
       addrs: () => libp2p.getMultiaddrs().map(a => a.toString()),
+      send: swimTransport.send,
       random: options.random
     })
+    swimTransport.onMessage = (from, bytes) => { membership.swim.receive(from, bytes) }
+    swimTransport.onUnreadable = () => { membership.swim.stats.rejected++ }
     const node = new ClusterNode(libp2p, namespace, table, membership, new PubSub(libp2p.services.pubsub, namespace, self),
       new MemberDialer(libp2p, {
         maxPeers: options.maxMemberDials ?? clusterLimits.maxMemberDials,
@@ -176,6 +181,7 @@ export class ClusterNode {
       }),
       new Bootstrapper(libp2p, bootstrapList, notice, options.swarmKey !== undefined),
       new TableSync(libp2p, syncProtocol(namespace), membership, table),
+      swimTransport,
       options.swarmKey !== undefined)
 
     // Dial peers mDNS finds at once, members we hear of a little later.
@@ -194,7 +200,9 @@ export class ClusterNode {
       const theirs = protocols.map(p => /^\/ww\/([^/]+)\/cluster-sync\//.exec(p)?.[1]).find(ns => ns !== undefined)
       notice({ type: 'foreign-peer', peer: peerId.toString(), namespace: theirs })
     })
-    membership.start()
+    await swimTransport.start()
+    await membership.start()
+    libp2p.addEventListener('self:peer:update', () => { void membership.addressesChanged().catch(() => {}) })
     await node.sync.start()
     node.bootstrapper.start()
     log('started %s in namespace %s on %s', self, namespace, libp2p.getMultiaddrs().join(' '))
@@ -232,7 +240,7 @@ export class ClusterNode {
     }
   }
 
-  /** Leaves the cluster (a leaving heartbeat first) and stops libp2p. Safe to call twice. */
+  /** Leaves the cluster (a signed leave first, sent to a few members and every connected peer) and stops libp2p. Safe to call twice. */
   async stop (): Promise<void> {
     this.stopping ??= (async () => {
       this.bootstrapper.stop()
@@ -241,7 +249,10 @@ export class ClusterNode {
       await this.sync.stop()
       await this.membership.stop()
       const leaving = this.membership.leavingRecord
-      if (leaving !== undefined) await this.sync.push([leaving], clusterLimits.leaveTimeoutMs)
+      await Promise.all([
+        leaving !== undefined ? this.sync.push([leaving], clusterLimits.leaveTimeoutMs) : undefined,
+        this.swimTransport.stop(clusterLimits.leaveTimeoutMs)
+      ])
       await this.libp2p.stop()
       this.table.close()
       log('stopped %s', this.peerId)

@@ -1,9 +1,11 @@
-// Table sync: when this node dials a peer, the two exchange the signed heartbeats behind their routing tables,
-// so a newcomer knows the whole cluster after one round trip on its first connection instead of waiting for
-// every host's next heartbeat to reach it through the gossipsub mesh.
+// Table sync, SWIM's push-pull: when this node dials a peer, the two exchange the signed records behind their
+// routing tables, so a newcomer knows the whole cluster after one round trip on its first connection (and the peer
+// hands the newcomer's record on through SWIM's gossip).
 // Besides, rounds of anti-entropy: the node exchanges tables with one random connected peer, every
-// syncRoundMinMs while hosts keep joining (the cluster is changing: a heartbeat may have raced a new connection
-// and missed someone) and for syncSettleMs after the last join, then at doubling intervals up to syncRoundMaxMs. This repairs what gossip missed within a round instead of a TTL.
+// syncRoundMinMs while hosts keep joining (the cluster is changing: a record may have raced a new connection
+// and missed someone) and for syncSettleMs after the last join, then at doubling intervals up to syncRoundMaxMs,
+// scaled up in larger clusters (syncRoundMaxMs()). This repairs what gossip missed, and carries the records hosts
+// sign anew every recordRefreshMs to everyone.
 //
 // Protocol /ww/<ns>/cluster-sync/1.0.0, symmetric: each side writes its records as length-prefixed frames
 // (4-byte big-endian age in milliseconds, then the signed pubsub message), then one empty frame, and reads
@@ -98,7 +100,7 @@ export class TableSync {
     const open = this.libp2p.getConnections().filter(c => c.status === 'open')
     if (open.length > 0) await this.syncWith(open[Math.floor(Math.random() * open.length)])
     const settling = Date.now() - this.lastJoinAt < clusterLimits.syncSettleMs
-    this.delayMs = settling ? clusterLimits.syncRoundMinMs : Math.min(this.delayMs * 2, clusterLimits.syncRoundMaxMs)
+    this.delayMs = settling ? clusterLimits.syncRoundMinMs : Math.min(this.delayMs * 2, syncRoundMaxMs(this.table.size))
     if (this.timer === undefined) this.schedule(this.delayMs)
   }
 
@@ -168,6 +170,12 @@ export class TableSync {
   private connectedPeers (): Set<string> {
     return new Set(this.libp2p.getConnections().filter(c => c.status === 'open').map(c => c.remotePeer.toString()))
   }
+}
+
+/** The longest interval between rounds in a cluster of n hosts: longer in larger clusters (as memberlist's push-pull). */
+export function syncRoundMaxMs (n: number): number {
+  const L = clusterLimits
+  return L.syncRoundMaxMs * (n <= L.syncScaleHosts ? 1 : 1 + Math.ceil(Math.log2(n / L.syncScaleHosts)))
 }
 
 function frame (r: SignedRecord): Uint8Array {

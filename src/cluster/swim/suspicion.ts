@@ -36,7 +36,8 @@ export class Suspicion {
 }
 
 export function suspicionTimeoutMs (minMs: number, maxMs: number, expected: number, confirmations: number): number {
-  if (expected <= 0) return minMs
+  // Nobody else can confirm (a cluster of two): wait the longest.
+  if (expected <= 0) return maxMs
   const frac = Math.log(confirmations + 1) / Math.log(expected + 1)
   return Math.max(minMs, Math.floor(maxMs - (maxMs - minMs) * frac))
 }

@@ -120,6 +120,9 @@ export class Swim {
     this.refuted(peer)
   }
 
+  /** A newer record of `peer` arrived outside SWIM (a table sync): it refutes a suspicion of an older one. */
+  heard (peer: string): void { this.refuted(peer) }
+
   /** Sends `record` (this host's leave) to `fanout` random members now, and queues it for the gossip rounds left. */
   leave (record: Uint8Array, fanout: number): void {
     this.broadcasts.add(this.self, { type: 'alive', record })
