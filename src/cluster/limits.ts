@@ -24,6 +24,11 @@ export const clusterLimits = {
   indirectProbes: 3,
   /** SWIM (Lifeguard): confirmations by other members that bring a suspicion's timeout from TTL/2 down to TTL/10. */
   suspicionConfirmations: 3,
+  /**
+   * SWIM: a suspicion lasts at least this long (at most TTL/2), however many confirm it: the time a suspected host
+   * has to hear of it and refute, across a busy machine's event loop and a new connection's handshake.
+   */
+  minSuspicionMs: 1_000,
   /** SWIM: queued changes are gossiped to this many random members every gossipIntervalMs (at most the probe interval). */
   gossipIntervalMs: 200,
   gossipFanout: 3,
@@ -33,9 +38,17 @@ export const clusterLimits = {
   piggybackBytes: 1_400,
   /** A SWIM message larger than this is rejected. */
   maxSwimMessageBytes: 64 * 1024,
-  /** SWIM (Lifeguard): the local health multiplier's maximum. */
+  /**
+   * SWIM (Lifeguard): the local health multiplier's maximum, and where it starts: a host starting up is busy
+   * (handshakes, table syncs), so it probes slowly and waits long until its probes succeed.
+   */
   maxLocalHealth: 8,
-  /** SWIM: a member removed by suspicion is told so every this long (at least 2 TTLs), so partitions heal. */
+  initialLocalHealth: 4,
+  /**
+   * SWIM: every 3 TTLs, within [min, max], one member removed by suspicion (remembered as long as its record could
+   * live) is told so, and refutes if it is alive: two halves of a partition find each other again.
+   */
+  minReconnectIntervalMs: 1_000,
   reconnectIntervalMs: 30_000,
   /** How many members a graceful leave is sent to at once (besides every connected peer). */
   leaveFanout: 6,

@@ -5,7 +5,7 @@ import { batchedNoise } from './batched-noise.js'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { identify, type Identify } from '@libp2p/identify'
-import type { PeerDiscovery, PeerInfo, PrivateKey } from '@libp2p/interface'
+import type { ConnectionGater, PeerDiscovery, PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
 import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
 import { logger } from '@libp2p/logger'
 import { mdns } from '@libp2p/mdns'
@@ -63,6 +63,8 @@ export interface ClusterNodeOptions {
   swarmKey?: SwarmKey
   /** Told of hosts joining and leaving, and of peers this node cannot reach or will not talk to. */
   onNotice?: NoticeListener
+  /** Refuse every connection with a peer (by peer ID) for which this says true, while it does: tests cut partitions with it. */
+  refusePeer?: (peer: string) => boolean
 }
 
 export type ClusterServices = { identify: Identify, ping: Ping, pubsub: GossipSub, dht?: KadDHT }
@@ -139,6 +141,7 @@ export class ClusterNode {
       streamMuxers: [yamux()],
       // Loopback clusters dial many peers on one address: skip the inbound rate limits there.
       connectionManager: { allow: ['/ip4/127.0.0.0/ipcidr/8'] },
+      ...(options.refusePeer !== undefined ? { connectionGater: refusing(options.refusePeer) } : {}),
       peerDiscovery,
       services: {
         identify: identify(),
@@ -258,6 +261,17 @@ export class ClusterNode {
       log('stopped %s', this.peerId)
     })()
     await this.stopping
+  }
+}
+
+/** A connection gater that refuses the peers `refuse` names, both ways (and keeps loopback addresses dialable). */
+function refusing (refuse: (peer: string) => boolean): ConnectionGater {
+  const deny = (peer: PeerId): boolean => refuse(peer.toString())
+  return {
+    denyDialMultiaddr: () => false,
+    denyDialPeer: deny,
+    denyInboundEncryptedConnection: deny,
+    denyOutboundEncryptedConnection: deny
   }
 }
 

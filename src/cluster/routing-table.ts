@@ -27,7 +27,7 @@ export interface HostRecord {
   lastSeenMs: number
 }
 
-/** How a host left: it said so, its heartbeats stopped for its TTL, or a new instance of it replaced it. */
+/** How a host left: it said so, it stopped answering probes (or its record outlived its lifetime), or a new instance of it replaced it. */
 export type LeaveHow = 'left' | 'expired' | 'restarted'
 export type MembershipEvent =
   | { type: 'join' | 'update', record: HostRecord }

@@ -1,6 +1,7 @@
 // SWIM's timing, derived from the TTL the user gives (`ww start --ttl`): the TTL is the failure-detection bound.
 // A killed host is probed by some member within a few probe intervals, suspected, and removed when the suspicion
-// times out (between TTL/10 with enough confirmations and TTL/2 without), so it is gone everywhere within the TTL.
+// times out (between TTL/10, at least minSuspicionMs, with enough confirmations and TTL/2 without), so it is gone
+// everywhere within the TTL.
 import { clusterLimits } from '../limits.js'
 
 export interface SwimParams {
@@ -20,9 +21,10 @@ export interface SwimParams {
   retransmitMult: number
   /** Piggybacked changes per message, in bytes. */
   piggybackBytes: number
-  /** Lifeguard's local health: probe interval and timeout are multiplied by (1 + health), health in [0, max]. */
+  /** Lifeguard's local health: probe interval and timeout are multiplied by (1 + health), health in [0, max], starting at initial. */
   maxLocalHealth: number
-  /** A member removed by suspicion is pinged (told it was removed) every this long, so two halves of a partition find each other again. */
+  initialLocalHealth: number
+  /** Every this long, one member removed by suspicion is told so (it refutes if it is alive), so two halves of a partition find each other again. */
   reconnectIntervalMs: number
 }
 
@@ -33,7 +35,7 @@ export function swimParams (ttlMs: number): SwimParams {
     probeIntervalMs,
     probeTimeoutMs: Math.round(probeIntervalMs / 2),
     indirectProbes: L.indirectProbes,
-    suspicionMinMs: Math.round(ttlMs / 10),
+    suspicionMinMs: Math.round(Math.min(ttlMs / 2, Math.max(L.minSuspicionMs, ttlMs / 10))),
     suspicionMaxMs: Math.round(ttlMs / 2),
     suspicionConfirmations: L.suspicionConfirmations,
     gossipIntervalMs: Math.min(L.gossipIntervalMs, probeIntervalMs),
@@ -41,7 +43,8 @@ export function swimParams (ttlMs: number): SwimParams {
     retransmitMult: L.retransmitMult,
     piggybackBytes: L.piggybackBytes,
     maxLocalHealth: L.maxLocalHealth,
-    reconnectIntervalMs: Math.max(L.reconnectIntervalMs, 2 * ttlMs)
+    initialLocalHealth: L.initialLocalHealth,
+    reconnectIntervalMs: Math.min(L.reconnectIntervalMs, Math.max(L.minReconnectIntervalMs, 3 * ttlMs))
   }
 }
 

@@ -95,6 +95,7 @@ export class Swim {
     private readonly random: () => number = Math.random
   ) {
     this.seq = Math.floor(random() * 0x7fffffff)
+    this.health = params.initialLocalHealth
   }
 
   start (): void {
@@ -241,8 +242,9 @@ export class Swim {
     const claim: Update = { type: 'suspect', peer, ...inc, from }
     this.broadcasts.add(peer, claim)
     this.arm(peer, entry)
-    // The first suspector tells the suspected host at once, so it can refute before the claim has spread.
-    if (from === this.self) this.send1(peer, { kind: 'gossip', seq: 0, updates: [claim] })
+    // The suspected host hears of it at once, so it can refute before the claim has spread (and before a claim
+    // that names several suspectors has shortened the suspicion here).
+    this.send1(peer, { kind: 'gossip', seq: 0, updates: [claim] })
   }
 
   private arm (peer: string, entry: { s: Suspicion, timer: unknown }): void {
@@ -287,13 +289,19 @@ export class Swim {
       if (u.instance !== mine.instance || u.seq < mine.seq) return
       this.stats.refuted++
       this.health = Math.min(this.params.maxLocalHealth, this.health + 1)
+      // The refutation goes straight back to whoever told us, and to everyone by gossip.
+      const refute = (record: Uint8Array): void => {
+        this.disseminate(this.self, record)
+        if (this.running) this.send1(from, { kind: 'gossip', seq: 0, updates: [{ type: 'alive', record }] })
+      }
       const record = this.store.refute()
-      if (record instanceof Promise) record.then(r => this.disseminate(this.self, r), () => {})
-      else this.disseminate(this.self, record)
+      if (record instanceof Promise) record.then(refute, () => {})
+      else refute(record)
       return
     }
-    // A claim counts only by a host this one lists (or itself): a liar cannot name strangers to shorten a suspicion.
-    if (u.from !== this.self && this.store.incarnation(u.from) === undefined) return
+    // A claim counts only by a host this one lists, not itself (this host knows its own claims): a liar can name
+    // neither strangers nor the receiver to shorten a suspicion.
+    if (u.from === this.self || u.from === u.peer || this.store.incarnation(u.from) === undefined) return
     this.suspect(u.peer, u.from, { instance: u.instance, seq: u.seq })
   }
 
