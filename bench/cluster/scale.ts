@@ -43,14 +43,18 @@ async function cluster (n: number): Promise<World> {
   return world
 }
 
-function sentTotals (hosts: Host[]): { bytes: number, msgs: number } {
-  let bytes = 0
-  let msgs = 0
+function sentTotals (hosts: Host[]): { bytes: number, msgs: number, swimBytes: number, swimMsgs: number } {
+  let swimBytes = 0
+  let swimMsgs = 0
+  let syncBytes = 0
+  let syncs = 0
   for (const h of hosts) {
-    bytes += h.swim.stats.sentBytes + h.syncBytes
-    msgs += h.swim.stats.sent + h.syncs
+    swimBytes += h.swim.stats.sentBytes
+    swimMsgs += h.swim.stats.sent
+    syncBytes += h.syncBytes
+    syncs += h.syncs
   }
-  return { bytes, msgs }
+  return { bytes: swimBytes + syncBytes, msgs: swimMsgs + syncs, swimBytes, swimMsgs }
 }
 
 async function steady (world: World, n: number): Promise<void> {
@@ -65,6 +69,9 @@ async function steady (world: World, n: number): Promise<void> {
   const hostS = n * steadyS
   print(`membership.bytes_per_host_s.${n}`, (after.bytes - before.bytes) / hostS, `B/s out per host over ${steadyS} simulated s (${((Date.now() - t0) / 1000).toFixed(0)} s to simulate), TTL ${ttlMs / 1000} s, 1 % loss; SWIM payload and table-sync frames, without libp2p framing`)
   print(`membership.msgs_per_host_s.${n}`, (after.msgs - before.msgs) / hostS)
+  const swimMsgs = after.swimMsgs - before.swimMsgs
+  process.stderr.write(`bench-scale: ${n} hosts: SWIM ${((after.swimBytes - before.swimBytes) / hostS).toFixed(0)} B/s and ${(swimMsgs / hostS).toFixed(2)} msgs/s per host ` +
+    `(${((after.swimBytes - before.swimBytes) / swimMsgs).toFixed(0)} B each), table sync ${((after.bytes - after.swimBytes - before.bytes + before.swimBytes) / hostS).toFixed(0)} B/s per host\n`)
 }
 
 /** Kills hosts one by one; for each, how long until 99 % of the others removed it. */

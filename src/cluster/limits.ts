@@ -86,8 +86,6 @@ export const clusterLimits = {
   authorCacheSize: 1_024,
   /** Old instance IDs remembered per peer, so a late heartbeat of a previous boot is ignored. */
   retiredInstancesPerPeer: 4,
-  /** After a join or a new peer on the cluster topic, republish our heartbeat this soon (debounced). */
-  nudgeDelayMs: 50,
   /** A table sync exchange with a newly connected peer gives up after this long. */
   syncTimeoutMs: 10_000,
   /**
