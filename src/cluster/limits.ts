@@ -20,6 +20,12 @@ export const clusterLimits = {
   probesPerTtl: 20,
   minProbeIntervalMs: 20,
   maxProbeIntervalMs: 5_000,
+  /**
+   * SWIM over libp2p: probes and gossip go to the members this host is or lately was connected to (at most
+   * maxNearPeers), and one probe in probeAnyEvery to a member at random, which may cost a new connection.
+   */
+  maxNearPeers: 16,
+  probeAnyEvery: 10,
   /** SWIM: members asked to ping one that did not answer a direct ping. */
   indirectProbes: 3,
   /** SWIM (Lifeguard): confirmations by other members that bring a suspicion's timeout from TTL/2 down to TTL/10. */

@@ -34,6 +34,8 @@ export interface MembershipOptions {
   addrs: () => string[]
   /** Sends a SWIM message to a member (swim-transport.ts). */
   send: SwimSend
+  /** Is there an open connection to `peer`? */
+  isConnected: (peer: string) => boolean
   /** Uniform random in [0, 1) (default Math.random). */
   random?: () => number
 }
@@ -91,6 +93,14 @@ export class Membership implements MemberStore {
   private readonly leaves = new Map<string, KeptLeave>()
   /** Live members other than this host, for random picks (rebuilt after a join or a leave). */
   private members: string[] | undefined
+  /**
+   * Members this host is or was lately connected to, oldest first. SWIM picks its probe targets and gossip peers
+   * among them, and a member at random only every probeAnyEvery probes: a message to a member without a connection
+   * costs a handshake (~13-32 ms of CPU), so connections are few and change slowly. A neighbour whose connection
+   * broke stays here, so the hosts it was connected to are the ones that notice when it dies.
+   */
+  private readonly near = new Set<string>()
+  private probesSinceAny = 0
   /** Members removed by suspicion, still remembered by the table. */
   private readonly failed = new Set<string>()
   /** The addresses in our last record. */
@@ -117,6 +127,7 @@ export class Membership implements MemberStore {
       this.members = undefined
       if (ev.type === 'leave') {
         this.signed.delete(ev.record.peer)
+        this.near.delete(ev.record.peer)
         if (ev.how === 'expired' && this.o.table.removedAt(ev.record.peer) !== undefined) this.rememberFailed(ev.record.peer)
       } else {
         this.failed.delete(ev.record.peer)
@@ -210,16 +221,39 @@ export class Membership implements MemberStore {
 
   count (): number { return this.liveMembers().length }
 
+  /** A connection to `peer` opened: it is a neighbour (see near). */
+  connected (peer: string): void {
+    if (peer === this.selfId) return
+    this.near.delete(peer)
+    this.near.add(peer)
+    if (this.near.size > clusterLimits.maxNearPeers) this.near.delete(this.near.values().next().value!)
+  }
+
+  /** Up to n live members at random, neighbours first. */
   sample (n: number, skip?: (peer: string) => boolean): string[] {
-    const all = this.liveMembers()
     const out: string[] = []
     const random = this.o.random ?? Math.random
-    for (let tries = 0; out.length < n && tries < 4 * n + 8 && all.length > 0; tries++) {
-      const peer = all[Math.floor(random() * all.length)]
-      if (out.includes(peer) || (skip?.(peer) ?? false)) continue
-      out.push(peer)
+    const take = (pool: readonly string[]): void => {
+      for (let tries = 0; out.length < n && tries < 4 * n + 8 && pool.length > 0; tries++) {
+        const peer = pool[Math.floor(random() * pool.length)]
+        if (out.includes(peer) || (skip?.(peer) ?? false)) continue
+        out.push(peer)
+      }
     }
+    const { table } = this.o
+    take([...this.near].filter(p => table.lookup(p) !== undefined))
+    if (out.length < n) take(this.liveMembers())
     return out
+  }
+
+  isNear (peer: string): boolean { return this.o.isConnected(peer) }
+
+  probeTarget (): string | undefined {
+    if (++this.probesSinceAny >= clusterLimits.probeAnyEvery) {
+      this.probesSinceAny = 0
+      return this.sample(1, p => this.near.has(p))[0] ?? this.sample(1)[0]
+    }
+    return this.sample(1)[0]
   }
 
   private liveMembers (): string[] {

@@ -172,6 +172,7 @@ export class ClusterNode {
       meta,
       addrs: () => libp2p.getMultiaddrs().map(a => a.toString()),
       send: swimTransport.send,
+      isConnected: peer => swimTransport.isConnected(peer),
       random: options.random
     })
     swimTransport.onMessage = (from, bytes) => { membership.swim.receive(from, bytes) }
@@ -206,6 +207,8 @@ export class ClusterNode {
     await swimTransport.start()
     await membership.start()
     libp2p.addEventListener('self:peer:update', () => { void membership.addressesChanged().catch(() => {}) })
+    libp2p.addEventListener('connection:open', evt => { membership.connected(evt.detail.remotePeer.toString()) })
+    for (const conn of libp2p.getConnections()) membership.connected(conn.remotePeer.toString())
     await node.sync.start()
     node.bootstrapper.start()
     log('started %s in namespace %s on %s', self, namespace, libp2p.getMultiaddrs().join(' '))

@@ -53,6 +53,12 @@ export class SwimTransport {
     clearTimeout(timer)
   }
 
+  isConnected (peer: string): boolean {
+    try {
+      return this.libp2p.getConnections(peerIdFromString(peer)).some(c => c.status === 'open')
+    } catch { return false }
+  }
+
   send = (to: string, bytes: Uint8Array): void => {
     const p = this.deliver(to, bytes).then(() => { this.sent++ }, (err: any) => {
       this.lost++

@@ -71,10 +71,15 @@ export class TableSync {
     }))
   }
 
-  /** Only the dialing side starts the exchange, so each connection carries one. */
+  /**
+   * Only the dialing side starts the exchange, so each connection carries one; and only with a peer not listed here
+   * (a newcomer, a bootstrap peer, a host on the other side of a healed partition) or before this node's first
+   * exchange: a connection SWIM opens to probe a member it lists needs none, anti-entropy rounds do the rest.
+   */
   private readonly onConnection = (evt: CustomEvent<Connection>): void => {
     const conn = evt.detail
     if (!this.running || conn.direction !== 'outbound') return
+    if (this.exchanges > 0 && this.table.lookup(conn.remotePeer.toString()) !== undefined) return
     void this.syncWith(conn)
   }
 

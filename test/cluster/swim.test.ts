@@ -36,6 +36,8 @@ describe('cluster: SWIM over real nodes on 127.0.0.1', function () {
     await waitFor(() => cluster.nodes.every(n => n.ls().length === 3), patienceMs, 'convergence')
     const how: string[] = []
     for (const n of [a, b]) n.table.watch(ev => { if (ev.type === 'leave' && ev.record.peer === c.peerId) how.push(ev.how) })
+    // Past the start-up, when a host probes slowly until it finds itself healthy (Lifeguard's local health).
+    await waitFor(() => a.membership.swim.health === 0 && b.membership.swim.health === 0, patienceMs, 'a and b to be healthy')
     // c's libp2p stops under its membership: no leave is sent, c just stops answering.
     await c.libp2p.stop()
     const stoppedAt = Date.now()

@@ -35,6 +35,10 @@ export interface MemberStore {
   count: () => number
   /** Up to n distinct live members at random (this host excluded), none for which skip() is true. */
   sample: (n: number, skip?: (peer: string) => boolean) => string[]
+  /** The member to probe next (default: one at random). */
+  probeTarget?: () => string | undefined
+  /** Can a message reach `peer` cheaply (an open connection)? Default yes. */
+  isNear?: (peer: string) => boolean
   /** A live member's incarnation; undefined when it is not listed. */
   incarnation: (peer: string) => Incarnation | undefined
   /** Checks a signed record (InvalidArgument when forged or malformed) and applies it. */
@@ -65,8 +69,8 @@ export interface SwimStats {
   received: number
 }
 
-interface Probe { target: string, acked: boolean }
-interface Relay { requester: string, seq: number }
+interface Probe { target: string, acked: boolean, asked: number, nacked: number }
+interface Relay { requester: string, seq: number, acked: boolean }
 
 export class Swim {
   readonly stats: SwimStats = { probes: 0, acked: 0, indirect: 0, suspected: 0, refuted: 0, removed: 0, rejected: 0, sent: 0, sentBytes: 0, received: 0 }
@@ -157,16 +161,23 @@ export class Swim {
         const probe = this.probes.get(m.seq)
         if (probe !== undefined) { probe.acked = true; break }
         const relay = this.relays.get(m.seq)
-        if (relay !== undefined) {
-          this.relays.delete(m.seq)
+        if (relay !== undefined && !relay.acked) {
+          relay.acked = true
           this.message(relay.requester, 'ack', relay.seq)
         }
+        break
+      }
+      case 'nack': {
+        const probe = this.probes.get(m.seq)
+        if (probe !== undefined) probe.nacked++
         break
       }
       case 'ping-req': {
         if (m.target === undefined || m.target === this.self) break
         const seq = this.nextSeq()
-        this.relays.set(seq, { requester: from, seq: m.seq })
+        const relay: Relay = { requester: from, seq: m.seq, acked: false }
+        this.relays.set(seq, relay)
+        this.clock.setTimer(() => { if (!relay.acked && this.running) this.message(relay.requester, 'nack', relay.seq) }, this.params.probeTimeoutMs)
         this.clock.setTimer(() => this.relays.delete(seq), this.params.probeIntervalMs)
         this.message(m.target, 'ping', seq)
         break
@@ -185,16 +196,22 @@ export class Swim {
 
   private scheduleProbe (delayMs: number): void {
     if (!this.running) return
-    this.probeTimer = this.clock.setTimer(() => { this.probe() }, delayMs)
+    const due = this.clock.now() + delayMs
+    this.probeTimer = this.clock.setTimer(() => {
+      // A timer that fires late means this host is slow (a busy event loop): its acks are late too, so it waits
+      // longer before suspecting anyone (Lifeguard's local health, here fed by the lag as well as by failed probes).
+      if (this.clock.now() - due > this.params.probeIntervalMs) this.health = Math.min(this.params.maxLocalHealth, this.health + 1)
+      this.probe()
+    }, delayMs)
   }
 
   private probe (): void {
     const period = this.periodMs()
-    const [target] = this.store.sample(1)
+    const target = this.store.probeTarget !== undefined ? this.store.probeTarget() : this.store.sample(1)[0]
     if (target !== undefined) {
       this.stats.probes++
       const seq = this.nextSeq()
-      const probe: Probe = { target, acked: false }
+      const probe: Probe = { target, acked: false, asked: 0, nacked: 0 }
       this.probes.set(seq, probe)
       this.message(target, 'ping', seq)
       const timeout = this.params.probeTimeoutMs * (1 + this.health)
@@ -202,6 +219,7 @@ export class Swim {
         if (probe.acked || !this.running) return
         this.stats.indirect++
         for (const via of this.store.sample(this.params.indirectProbes, p => p === target)) {
+          probe.asked++
           this.message(via, 'ping-req', seq, target)
         }
       }, timeout)
@@ -212,7 +230,9 @@ export class Swim {
           this.stats.acked++
           this.health = Math.max(0, this.health - 1)
         } else {
-          this.health = Math.min(this.params.maxLocalHealth, this.health + 1)
+          // Lifeguard: relays that answered (nack) show this host hears others fine: the target is the one that is
+          // silent. Without them, this host may be the slow one.
+          if (probe.asked > 0 && probe.nacked === 0) this.health = Math.min(this.params.maxLocalHealth, this.health + 1)
           this.suspect(target, this.self)
         }
       }, period)
@@ -243,8 +263,9 @@ export class Swim {
     this.broadcasts.add(peer, claim)
     this.arm(peer, entry)
     // The suspected host hears of it at once, so it can refute before the claim has spread (and before a claim
-    // that names several suspectors has shortened the suspicion here).
-    this.send1(peer, { kind: 'gossip', seq: 0, updates: [claim] })
+    // that names several suspectors has shortened the suspicion here): from its prober, and from any host that can
+    // reach it without a new connection (so a suspicion of a dead host is no storm of dials).
+    if (from === this.self || (this.store.isNear?.(peer) ?? true)) this.send1(peer, { kind: 'gossip', seq: 0, updates: [claim] })
   }
 
   private arm (peer: string, entry: { s: Suspicion, timer: unknown }): void {
@@ -258,7 +279,12 @@ export class Swim {
       this.stats.removed++
       this.broadcasts.add(peer, { type: 'dead', peer, ...inc, from: this.self })
       this.onRemoved(peer)
-    }, Math.max(0, entry.s.deadline - this.clock.now()))
+    }, Math.max(0, this.deadlineOf(entry.s) - this.clock.now()))
+  }
+
+  /** A suspicion's deadline, later while this host is unhealthy: up to twice as late at the worst local health. */
+  private deadlineOf (s: Suspicion): number {
+    return s.startedAt + (s.deadline - s.startedAt) * (1 + this.health / this.params.maxLocalHealth)
   }
 
   /** A newer record of `peer` arrived: a suspicion of an older incarnation is refuted. */

@@ -11,9 +11,10 @@
 import { InvalidArgument } from '../../errors.js'
 import { clusterLimits } from '../limits.js'
 
-export type MessageKind = 'ping' | 'ack' | 'ping-req' | 'gossip'
-const kindCodes: Record<MessageKind, number> = { ping: 1, ack: 2, 'ping-req': 3, gossip: 4 }
-const kindNames: Array<MessageKind | undefined> = [undefined, 'ping', 'ack', 'ping-req', 'gossip']
+/** nack: a relay's word that the member it pinged for a ping-req did not answer (Lifeguard: the prober is not the slow one). */
+export type MessageKind = 'ping' | 'ack' | 'ping-req' | 'gossip' | 'nack'
+const kindCodes: Record<MessageKind, number> = { ping: 1, ack: 2, 'ping-req': 3, gossip: 4, nack: 5 }
+const kindNames: Array<MessageKind | undefined> = [undefined, 'ping', 'ack', 'ping-req', 'gossip', 'nack']
 
 /** Which boot of a host (instance) and which of its signed records (seq): the SWIM incarnation. */
 export interface Incarnation { instance: bigint, seq: bigint }
