@@ -4,7 +4,7 @@
 //   membership.bytes_per_host_s.N, membership.msgs_per_host_s.N   steady state, SWIM messages and table sync, out per host
 //   membership.join_known_99_s.1000      a new host's start (its first table sync) until 99 % of the hosts list it
 //   membership.failure_known_99_s.1000   a host's kill until 99 % of the others have removed it
-//   membership.false_suspicions_per_h.1000   suspicions of live hosts per hour in the whole cluster (and removals)
+//   membership.false_suspicions_per_h.1000   failed probes of live hosts (each a suspicion) per hour in the whole cluster
 import { World, type Host } from './scale-world.js'
 
 const ttlMs = Number(process.env.WW_SCALE_TTL_MS ?? 10_000)
@@ -130,7 +130,9 @@ const clusterSyncSoon = 250
 async function soak (world: World): Promise<void> {
   const busy = (): boolean => world.inflight > 0
   const live = world.hosts.filter(h => h.alive)
-  const before = live.reduce((s, h) => s + h.swim.stats.suspected, 0)
+  const before = live.reduce((s, h) => s + h.swim.stats.failed, 0)
+  const heardBefore = live.reduce((s, h) => s + h.swim.stats.suspected, 0)
+  const refutedBefore = live.reduce((s, h) => s + h.swim.stats.refuted, 0)
   let removals = 0
   world.onChange = (h, peer, listed, how) => {
     if (!listed && how === 'suspicion' && h.alive && world.byPeer.get(peer)?.alive === true) removals++
@@ -138,11 +140,12 @@ async function soak (world: World): Promise<void> {
   const t0 = Date.now()
   await world.clock.runUntil(world.clock.now() + soakS * 1000, busy)
   world.onChange = () => {}
-  const suspected = live.reduce((s, h) => s + h.swim.stats.suspected, 0) - before
-  const refuted = live.reduce((s, h) => s + h.swim.stats.refuted, 0)
+  const suspected = live.reduce((s, h) => s + h.swim.stats.failed, 0) - before
+  const heard = live.reduce((s, h) => s + h.swim.stats.suspected, 0) - heardBefore
+  const refuted = live.reduce((s, h) => s + h.swim.stats.refuted, 0) - refutedBefore
   print('membership.false_suspicions_per_h.1000', suspected * 3600 / soakS,
-    `suspicions raised against live hosts, whole cluster, 1 % loss, over ${soakS} simulated s (${((Date.now() - t0) / 1000).toFixed(0)} s to simulate); ` +
-    `removals of live hosts: ${removals}; refutations: ${refuted}`)
+    `probes of live hosts that failed and raised a suspicion, whole cluster, 1 % loss, over ${soakS} simulated s (${((Date.now() - t0) / 1000).toFixed(0)} s to simulate); ` +
+    `hosts that held such a suspicion: ${heard}; refutations: ${refuted}; removals of live hosts: ${removals}`)
 }
 
 for (const n of sizes) {

@@ -59,6 +59,9 @@ export interface SwimStats {
   probes: number
   acked: number
   indirect: number
+  /** Probes that ended without an ack: each makes this host suspect the member it probed. */
+  failed: number
+  /** Suspicions started here, by a failed probe or by a claim heard. */
   suspected: number
   refuted: number
   removed: number
@@ -73,7 +76,7 @@ interface Probe { target: string, acked: boolean, asked: number, nacked: number 
 interface Relay { requester: string, seq: number, acked: boolean }
 
 export class Swim {
-  readonly stats: SwimStats = { probes: 0, acked: 0, indirect: 0, suspected: 0, refuted: 0, removed: 0, rejected: 0, sent: 0, sentBytes: 0, received: 0 }
+  readonly stats: SwimStats = { probes: 0, acked: 0, indirect: 0, failed: 0, suspected: 0, refuted: 0, removed: 0, rejected: 0, sent: 0, sentBytes: 0, received: 0 }
   /** Lifeguard's local health multiplier: grows when our probes fail or we are suspected, shrinks as probes succeed. */
   health = 0
   private readonly broadcasts = new Broadcasts()
@@ -233,6 +236,7 @@ export class Swim {
           // Lifeguard: relays that answered (nack) show this host hears others fine: the target is the one that is
           // silent. Without them, this host may be the slow one.
           if (probe.asked > 0 && probe.nacked === 0) this.health = Math.min(this.params.maxLocalHealth, this.health + 1)
+          this.stats.failed++
           this.suspect(target, this.self)
         }
       }, period)
