@@ -67,6 +67,8 @@ export const clusterLimits = {
   recordLifetimeMs: 4 * 3_600_000,
   /** How long sending one SWIM message (opening a stream, writing) may take before it counts as lost. */
   swimSendTimeoutMs: 5_000,
+  /** SWIM streams kept open to peers (one each); past it the least recently used is closed. */
+  maxSwimStreams: 64,
   /** A heartbeat larger than this on the wire is rejected (a usual one is a few hundred bytes). */
   maxHeartbeatBytes: 8 * 1024,
   /** Entries and sizes inside a heartbeat. */

@@ -1,26 +1,34 @@
-// SWIM messages over libp2p: protocol /ww/<ns>/swim/1.0.0, one length-prefixed message per stream. A message to a
-// member goes over the connection already open to it, or a new one dialed at the addresses its record lists
-// (none listed: it is not sent, and the probe fails). The stream's remote peer, authenticated by noise, is the sender.
-// Sending is best effort, like the datagrams SWIM was made for: a message that cannot go within swimSendTimeoutMs is lost.
+// SWIM messages over libp2p: protocol /ww/<ns>/swim/1.0.0, length-prefixed messages on one long-lived stream per
+// peer and direction, so a probe costs a data frame, not a stream's set-up and protocol negotiation. A message to a
+// member goes over the connection already open to it, or a new one dialed at the addresses its record lists (none
+// listed: it is not sent, and the probe fails). The stream's remote peer, authenticated by noise, is the sender.
+// Sending is best effort, like the datagrams SWIM was made for: a message that cannot go within swimSendTimeoutMs is
+// lost, and its stream is dropped (the next message opens another).
 import type { Libp2p, Stream, Connection } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { lpStream } from '@libp2p/utils'
+import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { clusterLimits } from './limits.js'
 
 const log = logger('ww:cluster:swim')
 
+interface Outbound { stream: Stream, lp: LengthPrefixedStream<Stream>, queue: Promise<void> }
+
 export class SwimTransport {
   private running = false
   private readonly inFlight = new Set<Promise<void>>()
+  /** The stream to each peer, opening or open, least recently used first. */
+  private readonly outbound = new Map<string, Promise<Outbound>>()
+  private readonly inbound = new Set<Stream>()
   /** Told of every message received: the sender's peer ID and the bytes. */
   onMessage: (from: string, bytes: Uint8Array) => void = () => {}
-  /** Messages sent, and lost (not written within the timeout). */
+  /** Told of a stream that broke off in a frame (oversized, cut short). */
+  onUnreadable: () => void = () => {}
+  /** Messages sent, and lost (not written within the timeout); streams opened. */
   sent = 0
   lost = 0
-  /** Told of a stream that did not carry one readable frame (oversized, cut short). */
-  onUnreadable: () => void = () => {}
+  opened = 0
 
   constructor (
     private readonly libp2p: Libp2p,
@@ -32,15 +40,17 @@ export class SwimTransport {
   async start (): Promise<void> {
     if (this.running) return
     this.running = true
-    await this.libp2p.handle(this.protocol, (stream, conn) => { void this.inbound(stream, conn) }, { maxInboundStreams: 64 })
+    await this.libp2p.handle(this.protocol, (stream, conn) => { void this.receive(stream, conn) }, { maxInboundStreams: 4 })
   }
 
-  /** Stops receiving; messages still being sent get `timeoutMs` to go. */
+  /** Stops receiving; messages still being sent get `timeoutMs` to go, then every stream is closed. */
   async stop (timeoutMs: number): Promise<void> {
     if (!this.running) return
     this.running = false
     await this.flush(timeoutMs)
     await this.libp2p.unhandle(this.protocol)
+    for (const [peer, out] of this.outbound) this.drop(peer, out)
+    for (const s of this.inbound) s.abort(new Error('SWIM stopped'))
   }
 
   /** Waits (at most timeoutMs) for the messages being sent. */
@@ -68,17 +78,50 @@ export class SwimTransport {
   }
 
   private async deliver (to: string, bytes: Uint8Array): Promise<void> {
+    const opening = this.outboundTo(to)
+    const out = await opening
+    const write = out.queue.then(async () => { await out.lp.write(bytes, { signal: AbortSignal.timeout(clusterLimits.swimSendTimeoutMs) }) })
+    out.queue = write.catch(() => {})
+    try {
+      await write
+    } catch (err) {
+      this.drop(to, opening)
+      throw err
+    }
+  }
+
+  private outboundTo (to: string): Promise<Outbound> {
+    let opening = this.outbound.get(to)
+    if (opening !== undefined) {
+      // Most recently used last.
+      this.outbound.delete(to)
+      this.outbound.set(to, opening)
+      return opening
+    }
+    opening = this.open(to)
+    this.outbound.set(to, opening)
+    const mine = opening
+    opening.then(out => {
+      out.stream.addEventListener('close', () => { if (this.outbound.get(to) === mine) this.outbound.delete(to) })
+    }, () => { if (this.outbound.get(to) === mine) this.outbound.delete(to) })
+    if (this.outbound.size > clusterLimits.maxSwimStreams) {
+      const [oldest, stream] = this.outbound.entries().next().value!
+      this.drop(oldest, stream)
+    }
+    return opening
+  }
+
+  private async open (to: string): Promise<Outbound> {
     const signal = AbortSignal.timeout(clusterLimits.swimSendTimeoutMs)
     const conn = await this.connection(to, signal)
     const stream = await conn.newStream(this.protocol, { signal })
-    try {
-      const lp = lpStream(stream, { maxDataLength: clusterLimits.maxSwimMessageBytes })
-      await lp.write(bytes, { signal })
-      await stream.close({ signal })
-    } catch (err) {
-      stream.abort(err as Error)
-      throw err
-    }
+    this.opened++
+    return { stream, lp: lpStream(stream, { maxDataLength: clusterLimits.maxSwimMessageBytes }), queue: Promise.resolve() }
+  }
+
+  private drop (peer: string, opening: Promise<Outbound>): void {
+    if (this.outbound.get(peer) === opening) this.outbound.delete(peer)
+    opening.then(out => { out.stream.abort(new Error('SWIM stream dropped')) }, () => {})
   }
 
   private async connection (to: string, signal: AbortSignal): Promise<Connection> {
@@ -90,17 +133,26 @@ export class SwimTransport {
     return await this.libp2p.dial(addrs, { signal })
   }
 
-  private async inbound (stream: Stream, conn: Connection): Promise<void> {
+  /** Reads messages from a peer's stream until it ends. */
+  private async receive (stream: Stream, conn: Connection): Promise<void> {
+    const from = conn.remotePeer.toString()
+    this.inbound.add(stream)
+    const lp = lpStream(stream, { maxDataLength: clusterLimits.maxSwimMessageBytes })
     try {
-      const lp = lpStream(stream, { maxDataLength: clusterLimits.maxSwimMessageBytes })
-      const signal = AbortSignal.timeout(clusterLimits.swimSendTimeoutMs)
-      const bytes = (await lp.read({ signal })).subarray()
-      await stream.close({ signal })
-      if (this.running) this.onMessage(conn.remotePeer.toString(), bytes)
+      while (this.running) {
+        const bytes = (await lp.read()).subarray()
+        if (this.running) this.onMessage(from, bytes)
+      }
     } catch (err: any) {
-      log('message from %s unread: %s', conn.remotePeer.toString(), err?.message)
-      this.onUnreadable()
+      // The peer closing its stream between two messages is the normal end; anything else is a broken frame.
+      const atBoundary = err?.name === 'UnexpectedEOFError' && /reading 0\//.test(String(err?.message))
+      if (!atBoundary) {
+        log('stream from %s ended: %s', from, err?.message)
+        if (this.running) this.onUnreadable()
+      }
       try { stream.abort(err instanceof Error ? err : new Error(String(err))) } catch { /* already gone */ }
+    } finally {
+      this.inbound.delete(stream)
     }
   }
 }
