@@ -122,11 +122,23 @@ export class World {
     }).finally(() => { this.inflight-- })
   }
 
-  /** One push-pull (table sync) between a and b: each sends the frames table-sync.ts would, and applies the other's. */
-  pushPull (a: Host, b: Host): void {
-    for (const [from, to] of [[a, b], [b, a]] as const) {
+  /**
+   * One push-pull (table sync) between a and b: each sends the frames table-sync.ts would, and applies the other's.
+   * `digestFirst` (anti-entropy rounds): a digest of 24 bytes a host first, then only the records the other lacks.
+   */
+  pushPull (a: Host, b: Host, digestFirst = false): void {
+    const digests = digestFirst ? [a.store.digest(), b.store.digest()] : undefined
+    for (const [from, to, theirs] of [[a, b, digests?.[1]], [b, a, digests?.[0]]] as const) {
       let bytes = 1
-      const records = from.store.records()
+      let records = from.store.records()
+      if (theirs !== undefined) {
+        bytes += varintBytes(24 * (from.store.count() + 1)) + 24 * (from.store.count() + 1)
+        records = records.filter(r => {
+          const p = this.parsed.get(recordKey(r))
+          const t = p === undefined ? undefined : theirs.get(p.peer)
+          return t === undefined || t.instance !== p!.instance || t.seq < p!.seq
+        })
+      }
       for (const r of records) bytes += varintBytes(4 + r.byteLength) + 4 + r.byteLength
       from.syncBytes += bytes
       from.syncs++
@@ -150,7 +162,7 @@ export class World {
       if (!h.alive) return
       const [peer] = h.store.sample(1)
       const other = peer === undefined ? undefined : this.byPeer.get(peer)
-      if (other !== undefined) this.pushPull(h, other)
+      if (other !== undefined) this.pushPull(h, other, true)
       h.syncTimer = this.clock.setTimer(round, this.syncIntervalMs(h.store.count() + 1) * (0.75 + this.o.random() / 2))
     }
     h.syncTimer = this.clock.setTimer(round, firstDelayMs)
@@ -270,6 +282,20 @@ export class SimStore implements MemberStore {
     h.seq++
     this.world.inflight++
     return h.signer.sign(this.world.heartbeat(h.index, false), h.seq).then(r => { h.record = r; return r }).finally(() => { this.world.inflight-- })
+  }
+
+  /** What a table digest says this host holds: each live member's incarnation, and its own. */
+  digest (): Map<string, Incarnation> {
+    const out = new Map<string, Incarnation>([[this.host.peer, this.self()]])
+    if (this.knowsBase) {
+      for (const peer of this.world.base) {
+        if (this.overlay.has(peer) || peer === this.host.peer) continue
+        const e = this.world.baseEntries.get(peer)!
+        out.set(peer, { instance: e.instance, seq: e.seq })
+      }
+    }
+    for (const [peer, e] of this.overlay) if (e.state === 'alive' && peer !== this.host.peer) out.set(peer, { instance: e.instance, seq: e.seq })
+    return out
   }
 
   /** The records a table sync sends: this host's and every live member's. */

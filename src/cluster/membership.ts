@@ -7,10 +7,11 @@
 // (table-sync.ts, SWIM's push-pull), and every receiver checks the signature against the author's key: a host can
 // only speak for itself. Liveness is not a record: SWIM probes a random member every interval, and a member that
 // answers neither a ping nor the pings of others through ping-req is suspected and removed unless it refutes.
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { logger } from '@libp2p/logger'
+import { InvalidArgument } from '../errors.js'
 import { decodeHeartbeat, type Heartbeat } from './heartbeat.js'
 import { clusterLimits } from './limits.js'
 import { RecordSigner } from './record-signer.js'
@@ -69,7 +70,13 @@ export interface SignedRecord {
 }
 
 interface Kept { message: Uint8Array, receivedAt: number }
-interface KeptLeave extends Kept { ttlMs: number }
+interface KeptLeave extends Kept { ttlMs: number, instance: bigint, seq: bigint }
+
+/** A record with the host and incarnation it is of. */
+interface Keyed { peer: string, instance: bigint, seq: bigint, record: SignedRecord }
+
+/** Bytes of one digest entry: 8 of the host's peer ID hash, its instance and seq. */
+const digestEntryBytes = 24
 
 export class Membership implements MemberStore {
   readonly instance: bigint = randomBytes(8).readBigUInt64BE()
@@ -322,18 +329,51 @@ export class Membership implements MemberStore {
    * another peer are not handed on until their host is heard directly: a flood stops at the node it was sent to.
    */
   signedRecords (): SignedRecord[] {
+    return this.keyedRecords().map(k => k.record)
+  }
+
+  private keyedRecords (): Keyed[] {
     const now = Date.now()
-    const out: SignedRecord[] = []
+    const out: Keyed[] = []
     const { table } = this.o
     for (const [peer, kept] of this.signed) {
-      if (peer !== this.selfId && (table.lookup(peer) === undefined || table.isVouched(peer))) continue
-      out.push({ ageMs: now - kept.receivedAt, message: kept.message })
+      const r = peer === this.selfId ? { instance: this.instance, seq: this.seq } : table.lookup(peer)
+      if (r === undefined || (peer !== this.selfId && table.isVouched(peer))) continue
+      out.push({ peer, instance: r.instance, seq: r.seq, record: { ageMs: now - kept.receivedAt, message: kept.message } })
     }
     for (const [peer, kept] of this.leaves) {
       if (now - kept.receivedAt >= kept.ttlMs) this.leaves.delete(peer)
-      else out.push({ ageMs: now - kept.receivedAt, message: kept.message })
+      else out.push({ peer, instance: kept.instance, seq: kept.seq, record: { ageMs: now - kept.receivedAt, message: kept.message } })
     }
     return out
+  }
+
+  /** What we hold, in digestEntryBytes per host: a peer that has a newer or another record sends it. */
+  digest (): Uint8Array {
+    const keyed = this.keyedRecords()
+    const out = Buffer.alloc(keyed.length * digestEntryBytes)
+    keyed.forEach((k, i) => {
+      peerHash(k.peer).copy(out, i * digestEntryBytes)
+      out.writeBigUInt64BE(k.instance, i * digestEntryBytes + 8)
+      out.writeBigUInt64BE(k.seq, i * digestEntryBytes + 16)
+    })
+    return out
+  }
+
+  /** Our records that a peer whose digest is `digest` lacks, or holds older. InvalidArgument for a malformed digest. */
+  recordsMissingFrom (digest: Uint8Array): SignedRecord[] {
+    if (digest.byteLength % digestEntryBytes !== 0 || digest.byteLength > 2 * clusterLimits.maxHosts * digestEntryBytes) {
+      throw new InvalidArgument(`a table digest of ${digest.byteLength} bytes is not a list of ${digestEntryBytes}-byte entries within 2 × maxHosts`)
+    }
+    const buf = Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength)
+    const theirs = new Map<string, { instance: bigint, seq: bigint }>()
+    for (let at = 0; at < buf.byteLength; at += digestEntryBytes) {
+      theirs.set(buf.toString('latin1', at, at + 8), { instance: buf.readBigUInt64BE(at + 8), seq: buf.readBigUInt64BE(at + 16) })
+    }
+    return this.keyedRecords().filter(k => {
+      const t = theirs.get(peerHash(k.peer).toString('latin1'))
+      return t === undefined || t.instance !== k.instance || t.seq < k.seq
+    }).map(k => k.record)
   }
 
   /**
@@ -392,9 +432,22 @@ export class Membership implements MemberStore {
     } else if (outcome === 'left') {
       this.signed.delete(sender)
       if (this.leaves.size < clusterLimits.maxHosts) {
-        this.leaves.set(sender, { message: record.message.slice(), receivedAt: Date.now() - Math.max(0, record.ageMs), ttlMs: hb.ttlMs > 0 ? Math.min(hb.ttlMs, clusterLimits.maxTtlMs) : clusterLimits.defaultTtlMs })
+        this.leaves.set(sender, { message: record.message.slice(), receivedAt: Date.now() - Math.max(0, record.ageMs), ttlMs: hb.ttlMs > 0 ? Math.min(hb.ttlMs, clusterLimits.maxTtlMs) : clusterLimits.defaultTtlMs, ...incarnation })
       }
     }
     return { outcome, peer: sender, incarnation }
   }
+}
+
+const peerHashes = new Map<string, Buffer>()
+
+/** The first 8 bytes of the SHA-256 of a peer ID: how a digest names a host. */
+function peerHash (peer: string): Buffer {
+  let h = peerHashes.get(peer)
+  if (h === undefined) {
+    h = createHash('sha256').update(peer).digest().subarray(0, 8)
+    if (peerHashes.size >= 2 * clusterLimits.maxHosts) peerHashes.clear()
+    peerHashes.set(peer, h)
+  }
+  return h
 }

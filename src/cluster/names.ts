@@ -47,6 +47,11 @@ export function syncProtocol (ns: string): string {
   return `/ww/${checkNamespace(ns)}/cluster-sync/1.0.0`
 }
 
+/** Anti-entropy rounds of table sync: digests first, then only the records the other side lacks (table-sync.ts). */
+export function digestSyncProtocol (ns: string): string {
+  return `/ww/${checkNamespace(ns)}/cluster-sync/2.0.0`
+}
+
 /** The protocol SWIM's probes and gossip travel on (swim-transport.ts). */
 export function swimProtocol (ns: string): string {
   return `/ww/${checkNamespace(ns)}/swim/1.0.0`

@@ -23,7 +23,7 @@ import { listenFailure, recordingListenFailures } from './listen-failure.js'
 import { Membership } from './membership.js'
 import { NoticeGate, type NoticeListener } from './notices.js'
 import { normalizeMeta } from './meta.js'
-import { checkNamespace, clusterTopic, kadProtocol, mdnsServiceTag, swimProtocol, syncProtocol } from './names.js'
+import { checkNamespace, clusterTopic, digestSyncProtocol, kadProtocol, mdnsServiceTag, swimProtocol, syncProtocol } from './names.js'
 import { PubSub } from './pubsub.js'
 import { RoutingTable, type HostRecord } from './routing-table.js'
 import { swarmKeyProtector } from './private-network.js'
@@ -184,7 +184,7 @@ export class ClusterNode {
         maxDelayMs: clusterLimits.memberDialDelayMaxMs
       }),
       new Bootstrapper(libp2p, bootstrapList, notice, options.swarmKey !== undefined),
-      new TableSync(libp2p, syncProtocol(namespace), membership, table),
+      new TableSync(libp2p, syncProtocol(namespace), membership, table, digestSyncProtocol(namespace)),
       swimTransport,
       options.swarmKey !== undefined)
 

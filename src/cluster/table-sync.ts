@@ -40,13 +40,16 @@ export class TableSync {
     private readonly libp2p: Libp2p,
     readonly protocol: string,
     private readonly membership: Membership,
-    private readonly table: RoutingTable
+    private readonly table: RoutingTable,
+    /** Anti-entropy rounds' protocol: digests first (names.ts digestSyncProtocol). */
+    readonly digestProtocol: string
   ) {}
 
   async start (): Promise<void> {
     if (this.running) return
     this.running = true
     await this.libp2p.handle(this.protocol, (stream, conn) => { void this.inboundExchange(stream, conn) })
+    await this.libp2p.handle(this.digestProtocol, (stream, conn) => { void this.inboundExchange(stream, conn, true) })
     this.libp2p.addEventListener('connection:open', this.onConnection)
     this.unwatch = this.table.watch(ev => { if (ev.type === 'join') this.hurry() })
     this.schedule(this.delayMs)
@@ -60,6 +63,7 @@ export class TableSync {
     this.unwatch?.()
     this.libp2p.removeEventListener('connection:open', this.onConnection)
     await this.libp2p.unhandle(this.protocol)
+    await this.libp2p.unhandle(this.digestProtocol)
   }
 
   /** Hands `records` (our leaving heartbeat) to every connected peer, waiting at most timeoutMs. */
@@ -103,24 +107,24 @@ export class TableSync {
     this.timer = undefined
     this.roundAt = Infinity
     const open = this.libp2p.getConnections().filter(c => c.status === 'open')
-    if (open.length > 0) await this.syncWith(open[Math.floor(Math.random() * open.length)])
+    if (open.length > 0) await this.syncWith(open[Math.floor(Math.random() * open.length)], true)
     const settling = Date.now() - this.lastJoinAt < clusterLimits.syncSettleMs
     this.delayMs = settling ? clusterLimits.syncRoundMinMs : Math.min(this.delayMs * 2, syncRoundMaxMs(this.table.size))
     if (this.timer === undefined) this.schedule(this.delayMs)
   }
 
-  private async syncWith (conn: Connection): Promise<void> {
+  private async syncWith (conn: Connection, digestFirst = false): Promise<void> {
     let stream: Stream
     try {
-      stream = await conn.newStream(this.protocol, { signal: AbortSignal.timeout(clusterLimits.syncTimeoutMs) })
+      stream = await conn.newStream(digestFirst ? this.digestProtocol : this.protocol, { signal: AbortSignal.timeout(clusterLimits.syncTimeoutMs) })
     } catch (err: any) {
       log('no table sync with %s: %s', conn.remotePeer.toString(), err?.message)
       return
     }
-    await this.exchange(stream, 'outbound', conn)
+    await this.exchange(stream, 'outbound', conn, undefined, undefined, digestFirst)
   }
 
-  private async inboundExchange (stream: Stream, conn: Connection): Promise<void> {
+  private async inboundExchange (stream: Stream, conn: Connection, digestFirst = false): Promise<void> {
     const peer = conn.remotePeer.toString()
     if (this.inbound.has(peer)) {
       stream.abort(new LimitExceeded(`a table sync with ${peer} is already under way`))
@@ -128,18 +132,32 @@ export class TableSync {
     }
     this.inbound.add(peer)
     try {
-      await this.exchange(stream, 'inbound', conn)
+      await this.exchange(stream, 'inbound', conn, undefined, undefined, digestFirst)
     } finally {
       this.inbound.delete(peer)
     }
   }
 
-  /** Sends our records (or `push`, applying nothing back) and applies those of the peer at the other end of `conn`. */
-  private async exchange (stream: Stream, side: string, conn?: Connection, push?: SignedRecord[], pushSignal?: AbortSignal): Promise<void> {
+  /**
+   * Sends our records (or `push`, applying nothing back) and applies those of the peer at the other end of `conn`.
+   * `digestFirst` (protocol 2.0.0): each side first sends a digest of what it holds (Membership.digest), then only
+   * the records the other lacks or holds older.
+   */
+  private async exchange (stream: Stream, side: string, conn?: Connection, push?: SignedRecord[], pushSignal?: AbortSignal, digestFirst = false): Promise<void> {
     const signal = pushSignal ?? AbortSignal.timeout(clusterLimits.syncTimeoutMs)
-    const lp = lpStream(stream, { maxDataLength: clusterLimits.maxHeartbeatBytes + 1024 })
-    const records = push ?? this.membership.signedRecords().slice(0, clusterLimits.maxHosts)
+    const lp = lpStream(stream, { maxDataLength: digestFirst ? 2 * clusterLimits.maxHosts * 24 : clusterLimits.maxHeartbeatBytes + 1024 })
     try {
+      let records: SignedRecord[]
+      if (digestFirst) {
+        const sent = lp.write(this.membership.digest(), { signal })
+        sent.catch(() => {})
+        const theirs = (await lp.read({ signal })).subarray()
+        await sent
+        records = this.membership.recordsMissingFrom(theirs)
+      } else {
+        records = push ?? this.membership.signedRecords()
+      }
+      records = records.slice(0, clusterLimits.maxHosts)
       const sending = lp.writeV([...records.map(frame), new Uint8Array(0)], { signal })
       // Reading may fail first: the write's failure must not go unhandled meanwhile.
       sending.catch(() => {})
