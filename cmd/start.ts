@@ -70,8 +70,8 @@ never the key (the fingerprint is computed as go-libp2p's, which kubo prints). A
 A stop (SIGINT, SIGTERM or 'ww stop') ends every API client's connection, leaves the cluster (the others
 drop this host at once) and exits within ${seconds(hostLimits.stopDeadlineMs)}; a second SIGINT/SIGTERM exits at once.
 
-Membership (SWIM): every host probes one random member every TTL/${clusterLimits.probesPerTtl}; a member that answers neither it nor
-${clusterLimits.indirectProbes} others asked to try is suspected, and removed everywhere within the TTL unless it refutes. A host's
+Membership (SWIM): every host probes a member every TTL/${clusterLimits.probesPerTtl} (mostly those it is connected to); a member that
+answers neither it nor ${clusterLimits.indirectProbes} others asked to try is suspected, and removed everywhere within the TTL unless it refutes. A host's
 record (hostname, meta, addresses) is signed by it with the time it was signed, is at most ${clusterLimits.maxHeartbeatBytes / 1024} KiB, is
 signed anew every ${seconds(clusterLimits.recordRefreshMs)}, and counts at most ${seconds(clusterLimits.recordLifetimeMs)} + ${seconds(clusterLimits.maxClockSkewMs)} (the clock skew allowed
 between hosts) after that time, whoever hands it on.
