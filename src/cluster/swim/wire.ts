@@ -90,7 +90,7 @@ export function decodeMessage (bytes: Uint8Array): SwimMessage {
         const len = buf.readUInt16BE(at)
         at += 2
         if (at + len > buf.byteLength) throw new Error('record runs past the end')
-        updates.push({ type: 'alive', record: bytes.slice(at, at + len) })
+        updates.push({ type: 'alive', record: new Uint8Array(bytes.subarray(at, at + len)) })
         at += len
       } else if (type === 2 || type === 3) {
         let peer: string, from: string
