@@ -255,6 +255,8 @@ export class Membership implements MemberStore {
 
   isNear (peer: string): boolean { return this.o.isConnected(peer) }
 
+  heardFrom (peer: string): void { this.o.table.touch(peer) }
+
   probeTarget (): string | undefined {
     if (++this.probesSinceAny >= clusterLimits.probeAnyEvery) {
       this.probesSinceAny = 0

@@ -23,7 +23,7 @@ export interface HostRecord {
   meta: string[]
   addrs: string[]
   ttlMs: number
-  /** Unix time in milliseconds of the newest heartbeat. */
+  /** Unix time in milliseconds this host last heard from it: its record, or a SWIM message from it. */
   lastSeenMs: number
 }
 
@@ -196,6 +196,12 @@ export class RoutingTable {
     const h = this.history.get(peer)
     if (h?.failed !== true || this.entries.has(peer) || h.forgetAt <= this.now()) return undefined
     return { instance: h.instance, seq: h.seq }
+  }
+
+  /** `peer` was heard from just now (a SWIM message from it): its record's lastSeenMs says so. */
+  touch (peer: string, at: number = Date.now()): void {
+    const entry = this.entries.get(peer)
+    if (entry !== undefined && entry.deadline !== Infinity && at > entry.record.lastSeenMs) entry.record.lastSeenMs = at
   }
 
   /** The addresses of a host removed by remove() while remembered (to tell it so when the partition heals). */

@@ -39,6 +39,8 @@ export interface MemberStore {
   probeTarget?: () => string | undefined
   /** Can a message reach `peer` cheaply (an open connection)? Default yes. */
   isNear?: (peer: string) => boolean
+  /** A message came from `peer` itself: it was alive just now. */
+  heardFrom?: (peer: string) => void
   /** A live member's incarnation; undefined when it is not listed. */
   incarnation: (peer: string) => Incarnation | undefined
   /** Checks a signed record (InvalidArgument when forged or malformed) and applies it. */
@@ -154,6 +156,7 @@ export class Swim {
       this.stats.rejected++
       return
     }
+    this.store.heardFrom?.(from)
     for (const u of m.updates) this.onUpdate(from, u)
     this.tellIfRemoved(from)
     switch (m.kind) {
