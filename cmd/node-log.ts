@@ -26,7 +26,7 @@ function describe (n: NodeNotice, namespace: string): [Level, string] {
     case 'join': return ['info', `host ${n.peer} joined (${n.hostname})`]
     case 'leave':
       if (n.how === 'left') return ['info', `host ${n.peer} left`]
-      if (n.how === 'expired') return ['info', `host ${n.peer} expired (no heartbeat within its TTL)`]
+      if (n.how === 'expired') return ['info', `host ${n.peer} expired (no answer to probes within its TTL)`]
       return ['info', `host ${n.peer} restarted`]
     case 'bootstrap-failed':
       return ['warn', `cannot reach bootstrap peer ${n.addr}: ${n.reason}; retrying in ${seconds(n.retryMs)}, then less often (at most every ${seconds(clusterLimits.bootstrapRetryMaxMs)})`]

@@ -69,7 +69,7 @@ const seconds = (ms: number): string => `${ms / 1000} s`
 
 const afterHelp = `
 After its "peer" and "listen" lines, a running node says on stderr, one "ww: " line each, when a host
-joins or leaves the cluster ("left" when it said so, "expired" when its heartbeats stopped), when a
+joins or leaves the cluster ("left" when it said so, "expired" when it stopped answering probes), when a
 bootstrap peer cannot be reached (it keeps retrying), when it refuses a connection (another namespace,
 a failed encryption handshake, a peer that failed the swarm key check: once per peer), when it survives
 an error, and when it stops. --quiet keeps only the warnings and errors. For details, set DEBUG:
@@ -78,7 +78,7 @@ DEBUG='libp2p:*' (libp2p's own).
 
 A private cluster: every node holds the same swarm key (make one with 'ww key swarm --out FILE'). With
 --swarm-key FILE, or <home>/swarm.key when present, every connection is protected with it (libp2p pnet, the
-kubo/go-libp2p key format) and peers without it, or with another key, cannot connect at all: no heartbeat, no
+kubo/go-libp2p key format) and peers without it, or with another key, cannot connect at all: no probe, no
 RPC, no DHT, no mDNS-found link. The node says "private cluster: swarm key FILE (fingerprint ...)" on stderr,
 never the key (the fingerprint is computed as go-libp2p's, which kubo prints). A malformed key file stops it
 (exit 2), a missing --swarm-key file too (exit 3). A key file that group or others may read or write (mode
@@ -92,8 +92,11 @@ slow, and says so once on stderr (${WASM_OPT_ENV}=none asks for binaryen.js with
 A stop (SIGINT, SIGTERM or 'ww stop') ends every API client's connection, leaves the cluster (the others
 drop this host at once) and exits within ${seconds(hostLimits.stopDeadlineMs)}; a second SIGINT/SIGTERM exits at once.
 
-Membership: a heartbeat is signed by its host with the time it was sent, is at most ${clusterLimits.maxHeartbeatBytes / 1024} KiB, and counts
-at most its TTL + ${seconds(clusterLimits.maxClockSkewMs)} (the clock skew allowed between hosts) after that time, whoever hands it on.
+Membership (SWIM): every host probes a member every TTL/${clusterLimits.probesPerTtl} (mostly those it is connected to); a member that
+answers neither it nor ${clusterLimits.indirectProbes} others asked to try is suspected, and removed everywhere within the TTL unless it refutes. A host's
+record (hostname, meta, addresses) is signed by it with the time it was signed, is at most ${clusterLimits.maxHeartbeatBytes / 1024} KiB, is
+signed anew every ${seconds(clusterLimits.recordRefreshMs)}, and counts at most ${seconds(clusterLimits.recordLifetimeMs)} + ${seconds(clusterLimits.maxClockSkewMs)} (the clock skew allowed
+between hosts) after that time, whoever hands it on.
 A node lists at most ${clusterLimits.maxHosts} hosts; a peer may vouch for at most ${clusterLimits.maxVouchedPerPeer} hosts the node has not heard from
 directly, and those are not handed on to others until heard directly.
 
@@ -144,7 +147,7 @@ export function startCommand (): Command {
     .option('--bootstrap <multiaddr>', 'peer to join through, with /p2p/<peer ID>; repeatable; retried until one answers', collect)
     .option('--no-mdns', 'do not discover peers on the LAN with mDNS')
     .option('--meta <k=v>', 'tag this host, repeatable (see ww ls --where)', collect)
-    .addOption(new Option('--ttl <seconds>', `heartbeat time to live, ${seconds(clusterLimits.minTtlMs)} to ${seconds(clusterLimits.maxTtlMs)}: others drop this host this long after its last heartbeat`).default('10'))
+    .addOption(new Option('--ttl <seconds>', `failure detection bound, ${seconds(clusterLimits.minTtlMs)} to ${seconds(clusterLimits.maxTtlMs)}: a host that stops answering probes is dropped by the others within this`).default('10'))
     .option('--swarm-key <file>', 'private cluster: protect every connection with this swarm key (default: <home>/swarm.key when present)')
     .addOption(new Option('--max-stored-bytes <size>', 'bytes all values stored at this host\'s anchors may hold together (maxStoredBytes); a store past it fails LimitExceeded; k, m, g suffixes').default(formatByteSize(DEFAULT_ANCHOR_LIMITS.maxStoredBytes)))
     .addOption(new Option('--max-buffered-bytes <size>', 'bytes all messages waiting in this host\'s channels may hold together (maxBufferedBytes); a send past it fails LimitExceeded').default(formatByteSize(DEFAULT_CHAN_LIMITS.maxBufferedBytes)))

@@ -1,4 +1,4 @@
-// The cluster layer: libp2p node, identity, membership heartbeats, routing table, pubsub.
+// The cluster layer: libp2p node, identity, SWIM membership over signed records, routing table, pubsub.
 export { ClusterNode, type ClusterNodeOptions, type ClusterLibp2p } from './node.js'
 export { loadOrCreateIdentity, identityFileName } from './identity.js'
 export { encodeHeartbeat, decodeHeartbeat, effectiveTtlMs, type Heartbeat } from './heartbeat.js'
@@ -11,7 +11,11 @@ export { Subscription, type Delivery } from './subscription.js'
 export { clusterLimits } from './limits.js'
 export { batchedNoise } from './batched-noise.js'
 export { checkMetaPair, normalizeMeta, metaMatches } from './meta.js'
-export { checkNamespace, clusterTopic, userTopic, kadProtocol, syncProtocol, rpcProtocol, rpcVersion, mdnsServiceTag } from './names.js'
+export { checkNamespace, clusterTopic, userTopic, kadProtocol, syncProtocol, digestSyncProtocol, swimProtocol, rpcProtocol, rpcVersion, mdnsServiceTag } from './names.js'
+export { Swim, type SwimStats, type MemberStore } from './swim/swim.js'
+export { swimParams, type SwimParams } from './swim/params.js'
+export { SwimTransport } from './swim-transport.js'
+export { RecordSigner } from './record-signer.js'
 export { NoticeGate, type ClusterNotice, type NoticeListener } from './notices.js'
 export { dialFailure } from './dial-failure.js'
 export { readSwarmKey, parseSwarmKey, newSwarmKeyText, type SwarmKey } from './swarm-key.js'

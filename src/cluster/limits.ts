@@ -3,7 +3,10 @@
 export const clusterLimits = {
   /** Namespace used when none is given. */
   defaultNamespace: 'ww',
-  /** Heartbeat TTL when none is given; a heartbeat is published every [TTL/3, TTL/2) (membership.ts). */
+  /**
+   * The failure-detection bound when none is given (`ww start --ttl`): a host that stops answering probes is removed
+   * everywhere within it (swim/params.ts derives the probe interval and the suspicion timeouts from it).
+   */
   defaultTtlMs: 10_000,
   /** Smallest and largest TTL a heartbeat may carry (others are clamped into this range). */
   minTtlMs: 100,
@@ -15,6 +18,59 @@ export const clusterLimits = {
   maxClockSkewMs: 30_000,
   /** A private cluster's connection fails if the peer's nonce has not come this soon (when the upgrader set no deadline). */
   nonceExchangeTimeoutMs: 1_000,
+  /** SWIM: probes per TTL (the probe interval is TTL / this, within [min, max]). */
+  probesPerTtl: 20,
+  minProbeIntervalMs: 20,
+  maxProbeIntervalMs: 5_000,
+  /**
+   * SWIM over libp2p: probes and gossip go to the members this host is or lately was connected to (at most
+   * maxNearPeers), and one probe in probeAnyEvery to a member at random, which may cost a new connection.
+   */
+  maxNearPeers: 16,
+  probeAnyEvery: 10,
+  /** SWIM: members asked to ping one that did not answer a direct ping. */
+  indirectProbes: 3,
+  /** SWIM (Lifeguard): confirmations by other members that bring a suspicion's timeout from TTL/2 down to TTL/10. */
+  suspicionConfirmations: 3,
+  /**
+   * SWIM: a suspicion lasts at least this long (at most TTL/2), however many confirm it: the time a suspected host
+   * has to hear of it and refute, across a busy machine's event loop and a new connection's handshake.
+   */
+  minSuspicionMs: 1_000,
+  /** SWIM: queued changes are gossiped to this many random members every gossipIntervalMs (at most the probe interval). */
+  gossipIntervalMs: 200,
+  gossipFanout: 3,
+  /** SWIM: each change is sent this many times log10(N+1) by each host that hands it on. */
+  retransmitMult: 4,
+  /** SWIM: bytes of changes piggybacked on one message (one larger change still goes alone). */
+  piggybackBytes: 1_400,
+  /** A SWIM message larger than this is rejected. */
+  maxSwimMessageBytes: 64 * 1024,
+  /**
+   * SWIM (Lifeguard): the local health multiplier's maximum, and where it starts: a host starting up is busy
+   * (handshakes, table syncs), so it probes slowly and waits long until its probes succeed.
+   */
+  maxLocalHealth: 8,
+  initialLocalHealth: 4,
+  /**
+   * SWIM: every 3 TTLs, within [min, max], one member removed by suspicion (remembered as long as its record could
+   * live) is told so, and refutes if it is alive: two halves of a partition find each other again.
+   */
+  minReconnectIntervalMs: 1_000,
+  reconnectIntervalMs: 30_000,
+  /** How many members a graceful leave is sent to at once (besides every connected peer). */
+  leaveFanout: 6,
+  /**
+   * A host signs its record anew this often even when nothing changed, and a record lives at most its signed issue
+   * time + recordLifetimeMs + maxClockSkewMs: an old record replayed cannot bring a host back after that. The new
+   * record spreads by table sync (push-pull), which reaches every host well within the lifetime.
+   */
+  recordRefreshMs: 3_600_000,
+  recordLifetimeMs: 4 * 3_600_000,
+  /** How long sending one SWIM message (opening a stream, writing) may take before it counts as lost. */
+  swimSendTimeoutMs: 5_000,
+  /** SWIM streams kept open to peers (one each); past it the least recently used is closed. */
+  maxSwimStreams: 64,
   /** A heartbeat larger than this on the wire is rejected (a usual one is a few hundred bytes). */
   maxHeartbeatBytes: 8 * 1024,
   /** Entries and sizes inside a heartbeat. */
@@ -42,13 +98,15 @@ export const clusterLimits = {
   verifyKeyCacheSize: 1_024,
   /** Old instance IDs remembered per peer, so a late heartbeat of a previous boot is ignored. */
   retiredInstancesPerPeer: 4,
-  /** After a join or a new peer on the cluster topic, republish our heartbeat this soon (debounced). */
-  nudgeDelayMs: 50,
   /** A table sync exchange with a newly connected peer gives up after this long. */
   syncTimeoutMs: 10_000,
-  /** Anti-entropy: a table exchange with a random peer this soon after a join, then at doubling intervals up to the max. */
+  /**
+   * Anti-entropy (SWIM's push-pull): a table exchange with a random peer this soon after a join, then at doubling
+   * intervals up to the max, which grows with the cluster (×(1 + ceil(log2(N / syncScaleHosts))) above syncScaleHosts hosts).
+   */
   syncRoundMinMs: 250,
-  syncRoundMaxMs: 10_000,
+  syncRoundMaxMs: 30_000,
+  syncScaleHosts: 32,
   /** Keep the short interval this long after the last join before backing off. */
   syncSettleMs: 3_000,
   /** How long stop() waits for the leaving heartbeat to go out. */

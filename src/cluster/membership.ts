@@ -1,44 +1,54 @@
-// Membership: publish this host's heartbeat on the cluster topic and fill the routing table from everyone's.
+// Membership: this host's signed record, the routing table filled from everyone's, and SWIM (swim/) keeping it true.
 //
-// The table is updated inside the topic validator, so gossipsub relays only heartbeats that changed something
-// (Accept), drops stale ones silently (Ignore) and penalizes peers that send malformed ones (Reject).
-// Each accepted heartbeat is also kept as the signed message it came in, so the table can be handed to a newly
-// connected peer (table-sync.ts), which checks every record's signature itself: a newcomer learns the whole
-// cluster from its first connection, and membership does not depend on the gossipsub mesh being complete.
-// Besides the jittered period, a host that has not yet reached any peer with a heartbeat (it published before it
-// had a connection) publishes again shortly after the first peer subscribes, so the cluster hears of it at once.
-import { randomBytes } from 'node:crypto'
-import { TopicValidatorResult } from '@libp2p/gossipsub'
-import type { GossipSub, Message, SignedMessage, SubscriptionChangeData } from '@libp2p/gossipsub'
-import type { PeerId } from '@libp2p/interface'
+// A record is the host's heartbeat (instance, hostname, meta, addresses, TTL, signed issue time) signed by the host
+// as a pubsub message (record-signer.ts); its sequence number, with the instance, is the host's SWIM incarnation.
+// A host signs a record when it starts, when its addresses change, to refute a suspicion, every recordRefreshMs,
+// and when it leaves. Records travel in SWIM's piggybacked gossip (joins, leaves, refutations) and in table sync
+// (table-sync.ts, SWIM's push-pull), and every receiver checks the signature against the author's key: a host can
+// only speak for itself. Liveness is not a record: SWIM probes a random member every interval, and a member that
+// answers neither a ping nor the pings of others through ping-req is suspected and removed unless it refutes.
+import { createHash, randomBytes } from 'node:crypto'
+import type { PrivateKey } from '@libp2p/interface'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { logger } from '@libp2p/logger'
-import { decodeHeartbeat, effectiveTtlMs, encodeHeartbeat, type Heartbeat } from './heartbeat.js'
+import { InvalidArgument } from '../errors.js'
+import { decodeHeartbeat, type Heartbeat } from './heartbeat.js'
 import { clusterLimits } from './limits.js'
+import { RecordSigner } from './record-signer.js'
 import type { RoutingTable, HostRecord, Outcome } from './routing-table.js'
-import { encodeSignedMessage, verifySignedMessage } from './signed-heartbeat.js'
+import { verifySignedMessage } from './signed-heartbeat.js'
+import { swimParams } from './swim/params.js'
+import { Swim, type Applied, type MemberStore, type SwimSend } from './swim/swim.js'
+import type { Incarnation } from './swim/wire.js'
 
 const log = logger('ww:cluster:membership')
 
 export interface MembershipOptions {
-  pubsub: GossipSub
-  peerId: PeerId
+  privateKey: PrivateKey
   table: RoutingTable
+  /** The topic records are signed for (names.ts clusterTopic). */
   topic: string
   ttlMs: number
   hostname: string
   meta: string[]
-  /** Current listen addresses, read at every heartbeat. */
+  /** Current listen addresses, read whenever the record is signed. */
   addrs: () => string[]
-  /** Uniform random in [0, 1), for the jitter (default Math.random). */
+  /** Sends a SWIM message to a member (swim-transport.ts). */
+  send: SwimSend
+  /** Is there an open connection to `peer`? */
+  isConnected: (peer: string) => boolean
+  /** Uniform random in [0, 1) (default Math.random). */
   random?: () => number
 }
 
 export interface MembershipStats {
+  /** Records of this host signed. */
   published: number
   publishErrors: number
+  /** Records received by SWIM that changed the table, that did not, and SWIM messages or records rejected (swim.stats.rejected). */
   accepted: number
   ignored: number
-  rejected: number
+  readonly rejected: number
   /** Records received from a peer's table (table sync) that changed ours. */
   synced: number
   /** Records of new hosts refused: their voucher's quota or the table was full. */
@@ -53,87 +63,116 @@ export interface SyncSource {
   checks: number
 }
 
-/** A heartbeat as its author signed it, and how long ago it was first received. */
+/** A record as its author signed it, and how long ago it was first received. */
 export interface SignedRecord {
   ageMs: number
   message: Uint8Array
 }
 
 interface Kept { message: Uint8Array, receivedAt: number }
-interface KeptLeave extends Kept { ttlMs: number }
+interface KeptLeave extends Kept { ttlMs: number, instance: bigint, seq: bigint }
 
-export class Membership {
+/** A record with the host and incarnation it is of. */
+interface Keyed { peer: string, instance: bigint, seq: bigint, record: SignedRecord }
+
+/** Bytes of one digest entry: 8 of the host's peer ID hash, its instance and seq. */
+const digestEntryBytes = 24
+
+export class Membership implements MemberStore {
   readonly instance: bigint = randomBytes(8).readBigUInt64BE()
-  readonly stats: MembershipStats = { published: 0, publishErrors: 0, accepted: 0, ignored: 0, rejected: 0, synced: 0, refused: 0 }
+  readonly stats: MembershipStats
+  readonly swim: Swim
   private readonly o: MembershipOptions
-  private readonly self: string
-  private localSeq = 0n
-  private periodic: ReturnType<typeof setTimeout> | undefined
-  private nudge: ReturnType<typeof setTimeout> | undefined
-  private unwatch: (() => void) | undefined
+  private readonly selfId: string
+  private readonly signer: RecordSigner
+  private seq = 0n
   private running = false
-  /** Has a heartbeat of ours reached at least one peer? */
-  private announced = false
-  /** Our signed leaving heartbeat, once stop() published it (handed to peers directly as well). */
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined
+  private unwatch: (() => void) | undefined
+  /** Our signed leave, once stop() signed it (table sync pushes it to connected peers too). */
   leavingRecord: SignedRecord | undefined
-  /** The signed heartbeat behind each live record, this host's own included. */
+  /** The signed record behind each live entry, this host's own included. */
   private readonly signed = new Map<string, Kept>()
   /**
-   * Others' leaving heartbeats, handed on by table sync until their TTL passes: a leave reaches through gossip only
-   * the peers in the mesh at that moment, and a host that missed it would otherwise keep the record for a whole TTL.
+   * Others' leaves, handed on by table sync for a TTL: a host that missed the gossip still drops the leaver at its
+   * next exchange.
    */
   private readonly leaves = new Map<string, KeptLeave>()
+  /** Live members other than this host, for random picks (rebuilt after a join or a leave). */
+  private members: string[] | undefined
+  /**
+   * Members this host is or was lately connected to, oldest first. SWIM picks its probe targets and gossip peers
+   * among them, and a member at random only every probeAnyEvery probes: a message to a member without a connection
+   * costs a handshake (~13-32 ms of CPU), so connections are few and change slowly. A neighbour whose connection
+   * broke stays here, so the hosts it was connected to are the ones that notice when it dies.
+   */
+  private readonly near = new Set<string>()
+  private probesSinceAny = 0
+  /** Members removed by suspicion, still remembered by the table. */
+  private readonly failed = new Set<string>()
+  /** The addresses in our last record. */
+  private signedAddrs = ''
 
   constructor (options: MembershipOptions) {
     this.o = options
-    this.self = options.peerId.toString()
+    this.selfId = peerIdFromPrivateKey(options.privateKey).toString()
+    this.signer = new RecordSigner(options.privateKey, options.topic)
+    const clock = {
+      now: Date.now,
+      setTimer: (fn: () => void, ms: number) => { const t = setTimeout(fn, ms); t.unref?.(); return t },
+      clearTimer: (t: unknown) => { clearTimeout(t as ReturnType<typeof setTimeout>) }
+    }
+    const swim = this.swim = new Swim(this.selfId, this, options.send, clock, swimParams(options.ttlMs), options.random ?? Math.random)
+    this.stats = { published: 0, publishErrors: 0, accepted: 0, ignored: 0, get rejected () { return swim.stats.rejected }, synced: 0, refused: 0 }
   }
 
-  start (): void {
+  async start (): Promise<void> {
     if (this.running) return
     this.running = true
-    const { pubsub, topic, table } = this.o
-    pubsub.topicValidators.set(topic, this.validate)
-    pubsub.addEventListener('subscription-change', this.onSubscriptionChange)
-    pubsub.addEventListener('message', this.onOwnMessage)
-    pubsub.subscribe(topic)
-    this.unwatch = table.watch(ev => {
-      if (ev.type === 'leave' && ev.record.peer !== this.self) this.signed.delete(ev.record.peer)
+    this.unwatch = this.o.table.watch(ev => {
+      if (ev.type === 'update' || ev.record.peer === this.selfId) return
+      this.members = undefined
+      if (ev.type === 'leave') {
+        this.signed.delete(ev.record.peer)
+        this.near.delete(ev.record.peer)
+        if (ev.how === 'expired' && this.o.table.removedAt(ev.record.peer) !== undefined) this.rememberFailed(ev.record.peer)
+      } else {
+        this.failed.delete(ev.record.peer)
+      }
     })
-    void this.beat()
-    this.schedulePeriodic()
+    await this.sign()
+    this.swim.start()
+    this.scheduleRefresh()
   }
 
-  /** Publishes a leaving heartbeat (waiting at most leaveTimeoutMs) and stops. */
+  /** Signs a leave, hands it to a few members at once and to SWIM's last gossip, and stops. */
   async stop (): Promise<void> {
     if (!this.running) return
     this.running = false
-    clearTimeout(this.periodic)
-    clearTimeout(this.nudge)
+    clearTimeout(this.refreshTimer)
     this.unwatch?.()
-    const { pubsub, topic, table } = this.o
-    pubsub.removeEventListener('subscription-change', this.onSubscriptionChange)
-    table.removeLocal(this.self)
+    const { table } = this.o
+    table.removeLocal(this.selfId)
+    try {
+      const message = await this.signer.sign(this.heartbeat(true), ++this.seq)
+      this.leavingRecord = { ageMs: 0, message }
+      this.swim.leave(message, clusterLimits.leaveFanout)
+    } catch (err) {
+      log('leave not signed: %s', (err as Error).message)
+    }
+    this.swim.stop()
     this.signed.clear()
     this.leaves.clear()
-    try {
-      await withTimeout(pubsub.publish(topic, encodeHeartbeat(this.heartbeat(true))), clusterLimits.leaveTimeoutMs)
-    } catch (err) {
-      log('leaving heartbeat not sent: %s', (err as Error).message)
-    }
-    pubsub.removeEventListener('message', this.onOwnMessage)
-    pubsub.unsubscribe(topic)
-    pubsub.topicValidators.delete(topic)
   }
 
-  /**
-   * Interval until the next periodic heartbeat: uniform in [TTL/3, TTL/2). Others drop this host
-   * TTL after its last heartbeat, so each one may arrive up to TTL/2 late (a busy event loop, a
-   * gossip hop) and the host stays listed. (Wetware's [TTL/2, TTL) leaves no slack at its top.)
-   */
-  nextIntervalMs (): number {
-    const ttl = this.o.ttlMs
-    return ttl / 3 + (this.o.random ?? Math.random)() * (ttl / 2 - ttl / 3)
+  /** Signs a new record if the addresses changed (libp2p learned or lost one), and hands it on. */
+  async addressesChanged (): Promise<void> {
+    if (!this.running || this.addrs().join('\n') === this.signedAddrs) return
+    this.swim.disseminate(this.selfId, await this.sign())
+  }
+
+  private addrs (): string[] {
+    return this.o.addrs().slice(0, clusterLimits.maxAddrs)
   }
 
   private heartbeat (leaving: boolean): Heartbeat {
@@ -142,93 +181,230 @@ export class Membership {
       hostname: this.o.hostname,
       meta: this.o.meta,
       ttlMs: this.o.ttlMs,
-      addrs: this.o.addrs().slice(0, clusterLimits.maxAddrs),
+      addrs: this.addrs(),
       leaving,
       issuedAtMs: Date.now()
     }
   }
 
-  private async beat (): Promise<void> {
-    if (!this.running) return
+  /** Signs this host's record with the next seq and puts it in the table. */
+  private async sign (): Promise<Uint8Array> {
     const hb = this.heartbeat(false)
-    const record: HostRecord = {
-      peer: this.self, instance: hb.instance, seq: ++this.localSeq, hostname: hb.hostname,
-      meta: [...hb.meta], addrs: [...hb.addrs], ttlMs: hb.ttlMs, lastSeenMs: Date.now()
-    }
-    this.o.table.setLocal(record)
+    const seq = ++this.seq
+    let message: Uint8Array
     try {
-      const result = await this.o.pubsub.publish(this.o.topic, encodeHeartbeat(hb))
-      this.stats.published++
-      if (result.recipients.some(p => !p.equals(this.o.peerId))) this.announced = true
+      message = await this.signer.sign(hb, seq)
     } catch (err) {
       this.stats.publishErrors++
-      log('heartbeat not published: %s', (err as Error).message)
+      throw err
     }
+    this.stats.published++
+    this.signedAddrs = hb.addrs.join('\n')
+    const record: HostRecord = {
+      peer: this.selfId, instance: hb.instance, seq, hostname: hb.hostname,
+      meta: [...hb.meta], addrs: [...hb.addrs], ttlMs: hb.ttlMs, lastSeenMs: Date.now()
+    }
+    if (this.running) this.o.table.setLocal(record)
+    this.signed.set(this.selfId, { message, receivedAt: Date.now() })
+    return message
   }
 
-  private schedulePeriodic (): void {
+  private scheduleRefresh (): void {
     if (!this.running) return
-    this.periodic = setTimeout(() => {
-      void this.beat()
-      this.schedulePeriodic()
-    }, this.nextIntervalMs())
+    this.refreshTimer = setTimeout(() => {
+      // Not gossiped: table sync carries it to everyone well within the record's lifetime.
+      this.sign().catch(err => { log('record not refreshed: %s', (err as Error).message) })
+      this.scheduleRefresh()
+    }, clusterLimits.recordRefreshMs)
+    this.refreshTimer.unref?.()
   }
 
-  private scheduleNudge (): void {
-    if (!this.running || this.nudge !== undefined) return
-    this.nudge = setTimeout(() => {
-      this.nudge = undefined
-      void this.beat()
-    }, clusterLimits.nudgeDelayMs)
+  private rememberFailed (peer: string): void {
+    if (this.failed.size >= clusterLimits.maxHosts) this.failed.delete(this.failed.values().next().value!)
+    this.failed.add(peer)
   }
 
-  private readonly onSubscriptionChange = (evt: CustomEvent<SubscriptionChangeData>): void => {
-    if (!this.announced && evt.detail.subscriptions.some(s => s.subscribe && s.topic === this.o.topic)) this.scheduleNudge()
+  // MemberStore: what SWIM reads and changes.
+
+  count (): number { return this.liveMembers().length }
+
+  /** A connection to `peer` opened: it is a neighbour (see near). */
+  connected (peer: string): void {
+    if (peer === this.selfId) return
+    this.near.delete(peer)
+    this.near.add(peer)
+    if (this.near.size > clusterLimits.maxNearPeers) this.near.delete(this.near.values().next().value!)
   }
 
-  /** Our own heartbeats come back here (gossipsub emitSelf): keep the signed form for table sync. */
-  private readonly onOwnMessage = (evt: CustomEvent<Message>): void => {
-    const msg = evt.detail
-    if (msg.type !== 'signed' || msg.topic !== this.o.topic || !msg.from.equals(this.o.peerId)) return
-    if (!this.running) {
-      // The leaving heartbeat: a peer whose gossipsub stream to us is not up yet gets it through table sync.
-      if (decodeLeaving(msg.data)) this.leavingRecord = { ageMs: 0, message: encodeSignedMessage(msg) }
-      return
+  /** Up to n live members at random, neighbours first. */
+  sample (n: number, skip?: (peer: string) => boolean): string[] {
+    const out: string[] = []
+    const random = this.o.random ?? Math.random
+    const take = (pool: readonly string[]): void => {
+      for (let tries = 0; out.length < n && tries < 4 * n + 8 && pool.length > 0; tries++) {
+        const peer = pool[Math.floor(random() * pool.length)]
+        if (out.includes(peer) || (skip?.(peer) ?? false)) continue
+        out.push(peer)
+      }
     }
-    this.keep(this.self, msg, 0)
+    const { table } = this.o
+    take([...this.near].filter(p => table.lookup(p) !== undefined))
+    if (out.length < n) take(this.liveMembers())
+    return out
   }
+
+  isNear (peer: string): boolean { return this.o.isConnected(peer) }
+
+  heardFrom (peer: string): void { this.o.table.touch(peer) }
+
+  probeTarget (): string | undefined {
+    if (++this.probesSinceAny >= clusterLimits.probeAnyEvery) {
+      this.probesSinceAny = 0
+      return this.sample(1, p => this.near.has(p))[0] ?? this.sample(1)[0]
+    }
+    return this.sample(1)[0]
+  }
+
+  private liveMembers (): string[] {
+    this.members ??= this.o.table.ls().map(r => r.peer).filter(p => p !== this.selfId)
+    return this.members
+  }
+
+  incarnation (peer: string): Incarnation | undefined {
+    if (peer === this.selfId) return undefined
+    const r = this.o.table.lookup(peer)
+    return r === undefined ? undefined : { instance: r.instance, seq: r.seq }
+  }
+
+  /** A record that came in SWIM gossip: checked against its author's key like any other; counts as heard directly. */
+  async apply (record: Uint8Array, _from: string): Promise<Applied> {
+    let outcome: Outcome
+    let peer = ''
+    let incarnation: Incarnation = { instance: 0n, seq: 0n }
+    try {
+      const r = await this.applyRecord({ ageMs: 0, message: record }, undefined)
+      outcome = r.outcome
+      peer = r.peer
+      incarnation = r.incarnation
+    } catch (err) {
+      log('record from %s rejected: %s', _from, (err as Error).message)
+      throw err
+    }
+    if (outcome === 'joined' || outcome === 'updated' || outcome === 'left') this.stats.accepted++
+    else this.stats.ignored++
+    const removed = this.o.table.removedAt(peer)
+    if (outcome === 'stale' && removed !== undefined && removed.instance === incarnation.instance && removed.seq >= incarnation.seq) {
+      return { peer, incarnation, outcome: 'removed' }
+    }
+    return { peer, incarnation, outcome: outcome === 'joined' || outcome === 'updated' || outcome === 'left' ? outcome : 'stale' }
+  }
+
+  remove (peer: string, _incarnation: Incarnation): void {
+    if (this.o.table.remove(peer)) log('removed %s: no answer to probes, suspicion not refuted', peer)
+  }
+
+  removed (peer: string): Incarnation | undefined {
+    return this.o.table.removedAt(peer)
+  }
+
+  sampleRemoved (): string | undefined {
+    for (const peer of this.failed) {
+      this.failed.delete(peer)
+      if (this.o.table.removedAt(peer) === undefined) continue
+      this.failed.add(peer) // to the back: the next call tries another
+      return peer
+    }
+    return undefined
+  }
+
+  self (): Incarnation { return { instance: this.instance, seq: this.seq } }
+
+  async refute (): Promise<Uint8Array> {
+    log('suspected: refuting with seq %d', this.seq + 1n)
+    return await this.sign()
+  }
+
+  // Table sync (push-pull).
 
   /**
-   * The signed heartbeats behind the live records, for a peer that asks for our table. Records only vouched for by
+   * The signed records behind the live entries, for a peer that asks for our table. Records only vouched for by
    * another peer are not handed on until their host is heard directly: a flood stops at the node it was sent to.
    */
   signedRecords (): SignedRecord[] {
+    return this.keyedRecords().map(k => k.record)
+  }
+
+  private keyedRecords (): Keyed[] {
     const now = Date.now()
-    const out: SignedRecord[] = []
+    const out: Keyed[] = []
     const { table } = this.o
     for (const [peer, kept] of this.signed) {
-      if (peer !== this.self && (table.lookup(peer) === undefined || table.isVouched(peer))) continue
-      out.push({ ageMs: now - kept.receivedAt, message: kept.message })
+      const r = peer === this.selfId ? { instance: this.instance, seq: this.seq } : table.lookup(peer)
+      if (r === undefined || (peer !== this.selfId && table.isVouched(peer))) continue
+      out.push({ peer, instance: r.instance, seq: r.seq, record: { ageMs: now - kept.receivedAt, message: kept.message } })
     }
     for (const [peer, kept] of this.leaves) {
       if (now - kept.receivedAt >= kept.ttlMs) this.leaves.delete(peer)
-      else out.push({ ageMs: now - kept.receivedAt, message: kept.message })
+      else out.push({ peer, instance: kept.instance, seq: kept.seq, record: { ageMs: now - kept.receivedAt, message: kept.message } })
     }
     return out
   }
 
+  /** What we hold, in digestEntryBytes per host: a peer that has a newer or another record sends it. */
+  digest (): Uint8Array {
+    const keyed = this.keyedRecords()
+    const out = Buffer.alloc(keyed.length * digestEntryBytes)
+    keyed.forEach((k, i) => {
+      peerHash(k.peer).copy(out, i * digestEntryBytes)
+      out.writeBigUInt64BE(k.instance, i * digestEntryBytes + 8)
+      out.writeBigUInt64BE(k.seq, i * digestEntryBytes + 16)
+    })
+    return out
+  }
+
+  /** Our records that a peer whose digest is `digest` lacks, or holds older. InvalidArgument for a malformed digest. */
+  recordsMissingFrom (digest: Uint8Array): SignedRecord[] {
+    if (digest.byteLength % digestEntryBytes !== 0 || digest.byteLength > 2 * clusterLimits.maxHosts * digestEntryBytes) {
+      throw new InvalidArgument(`a table digest of ${digest.byteLength} bytes is not a list of ${digestEntryBytes}-byte entries within 2 × maxHosts`)
+    }
+    const buf = Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength)
+    const theirs = new Map<string, { instance: bigint, seq: bigint }>()
+    for (let at = 0; at < buf.byteLength; at += digestEntryBytes) {
+      theirs.set(buf.toString('latin1', at, at + 8), { instance: buf.readBigUInt64BE(at + 8), seq: buf.readBigUInt64BE(at + 16) })
+    }
+    return this.keyedRecords().filter(k => {
+      const t = theirs.get(peerHash(k.peer).toString('latin1'))
+      return t === undefined || t.instance !== k.instance || t.seq < k.seq
+    }).map(k => k.record)
+  }
+
   /**
    * Applies a record handed over by `source` (a table sync peer; none for a record of unknown origin taken as direct):
-   * the signature is checked like a pubsub message's, unless the table would not take the record anyway.
+   * the signature is checked like a pubsub message's, unless the table would not take the record anyway. A join or
+   * a leave that was news here is handed on by SWIM, unless only vouched for.
    */
   async applySigned (record: SignedRecord, source?: SyncSource): Promise<Outcome> {
-    if (!this.running) return 'stale'
+    const r = await this.applyRecord(record, source)
+    if (r.outcome === 'joined' || r.outcome === 'updated' || r.outcome === 'left') this.stats.synced++
+    if ((r.outcome === 'joined' || r.outcome === 'left') && !this.o.table.isVouched(r.peer)) {
+      this.swim.disseminate(r.peer, record.message.slice())
+    } else if (r.outcome === 'updated') {
+      this.swim.heard(r.peer)
+    }
+    return r.outcome
+  }
+
+  private async applyRecord (record: SignedRecord, source?: SyncSource): Promise<{ outcome: Outcome, peer: string, incarnation: Incarnation }> {
+    const none = { peer: '', incarnation: { instance: 0n, seq: 0n } }
+    if (!this.running) return { outcome: 'stale', ...none }
     const { table } = this.o
     const voucher = (author: string): string | undefined =>
       source === undefined || author === source.peer || source.connected.has(author) ? undefined : source.peer
     let refused = false
+    let peer = ''
     const msg = await verifySignedMessage(record.message, this.o.topic, (author, seq) => {
-      if (author === this.self) return false
+      peer = author
+      if (author === this.selfId) return false
       const by = voucher(author)
       if (!table.wants(author, seq, by)) {
         refused = by !== undefined && table.lookup(author) === undefined
@@ -243,73 +419,37 @@ export class Membership {
       return true
     })
     if (refused) this.stats.refused++
-    if (msg === undefined || !this.running) return refused ? 'refused' : 'stale'
+    if (msg === undefined || !this.running) {
+      const known = table.lookup(peer) ?? table.removedAt(peer)
+      return { outcome: refused ? 'refused' : 'stale', peer, incarnation: known === undefined ? none.incarnation : { instance: known.instance, seq: known.seq } }
+    }
     const sender = msg.from.toString()
     const hb = decodeHeartbeat(msg.data)
+    const incarnation = { instance: hb.instance, seq: msg.sequenceNumber }
     const outcome = table.apply(sender, msg.sequenceNumber, hb, record.ageMs, voucher(sender))
     if (outcome === 'refused') this.stats.refused++
     if (outcome === 'joined' || outcome === 'updated') {
-      this.stats.synced++
-      this.keep(sender, msg, record.ageMs, record.message.slice())
+      this.signed.set(sender, { message: record.message.slice(), receivedAt: Date.now() - Math.max(0, record.ageMs) })
+      this.leaves.delete(sender)
     } else if (outcome === 'left') {
-      this.stats.synced++
-      this.keepLeave(sender, hb, record.ageMs, record.message.slice())
+      this.signed.delete(sender)
+      if (this.leaves.size < clusterLimits.maxHosts) {
+        this.leaves.set(sender, { message: record.message.slice(), receivedAt: Date.now() - Math.max(0, record.ageMs), ttlMs: hb.ttlMs > 0 ? Math.min(hb.ttlMs, clusterLimits.maxTtlMs) : clusterLimits.defaultTtlMs, ...incarnation })
+      }
     }
-    return outcome
-  }
-
-  /**
-   * Keeps the signed form of a live (not leaving) heartbeat; `wire` is the bytes it came in, when at hand.
-   * Callers know it is live: the table took it as a join or an update, or we sent it while running.
-   */
-  private keep (peer: string, msg: SignedMessage, ageMs: number, wire?: Uint8Array): void {
-    this.signed.set(peer, { message: wire ?? encodeSignedMessage(msg), receivedAt: Date.now() - Math.max(0, ageMs) })
-    this.leaves.delete(peer)
-  }
-
-  /** Keeps the signed form of a leave that dropped `peer` from the table, to hand on until its TTL passes. */
-  private keepLeave (peer: string, hb: Heartbeat, ageMs: number, wire: Uint8Array): void {
-    this.signed.delete(peer)
-    if (this.leaves.size >= clusterLimits.maxHosts) return
-    this.leaves.set(peer, { message: wire, receivedAt: Date.now() - Math.max(0, ageMs), ttlMs: effectiveTtlMs(hb.ttlMs) })
-  }
-
-  private readonly validate = (_from: PeerId, msg: Message): TopicValidatorResult => {
-    if (msg.type !== 'signed') return this.count(TopicValidatorResult.Reject)
-    const sender = msg.from.toString()
-    if (sender === this.self) return this.count(TopicValidatorResult.Ignore)
-    let hb: Heartbeat
-    try {
-      hb = decodeHeartbeat(msg.data)
-    } catch (err) {
-      log('rejected heartbeat from %s: %s', sender, (err as Error).message)
-      return this.count(TopicValidatorResult.Reject)
-    }
-    const outcome = this.o.table.apply(sender, msg.sequenceNumber, hb)
-    if (outcome === 'joined' || outcome === 'updated') this.keep(sender, msg, 0)
-    else if (outcome === 'left') this.keepLeave(sender, hb, 0, encodeSignedMessage(msg))
-    return this.count(outcome === 'stale' || outcome === 'refused' ? TopicValidatorResult.Ignore : TopicValidatorResult.Accept)
-  }
-
-  private count (result: TopicValidatorResult): TopicValidatorResult {
-    if (result === TopicValidatorResult.Accept) this.stats.accepted++
-    else if (result === TopicValidatorResult.Ignore) this.stats.ignored++
-    else this.stats.rejected++
-    return result
+    return { outcome, peer: sender, incarnation }
   }
 }
 
-async function withTimeout<T> (p: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  try {
-    return await Promise.race([p, new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)
-    })])
-  } finally {
-    clearTimeout(timer)
-  }
-}
+const peerHashes = new Map<string, Buffer>()
 
-function decodeLeaving (data: Uint8Array): boolean {
-  try { return decodeHeartbeat(data).leaving } catch { return true }
+/** The first 8 bytes of the SHA-256 of a peer ID: how a digest names a host. */
+function peerHash (peer: string): Buffer {
+  let h = peerHashes.get(peer)
+  if (h === undefined) {
+    h = createHash('sha256').update(peer).digest().subarray(0, 8)
+    if (peerHashes.size >= 2 * clusterLimits.maxHosts) peerHashes.clear()
+    peerHashes.set(peer, h)
+  }
+  return h
 }

@@ -12,7 +12,7 @@ export function checkNamespace (ns: string): string {
   return ns
 }
 
-/** The gossipsub topic carrying membership heartbeats. */
+/** The topic named in signed membership records (they are signed as pubsub messages of it, signed-heartbeat.ts). */
 export function clusterTopic (ns: string): string {
   return `/ww/${checkNamespace(ns)}/cluster`
 }
@@ -45,6 +45,16 @@ export function kadProtocol (ns: string): string {
 /** The protocol two connected peers exchange their routing tables on (table-sync.ts). */
 export function syncProtocol (ns: string): string {
   return `/ww/${checkNamespace(ns)}/cluster-sync/1.0.0`
+}
+
+/** Anti-entropy rounds of table sync: digests first, then only the records the other side lacks (table-sync.ts). */
+export function digestSyncProtocol (ns: string): string {
+  return `/ww/${checkNamespace(ns)}/cluster-sync/2.0.0`
+}
+
+/** The protocol SWIM's probes and gossip travel on (swim-transport.ts). */
+export function swimProtocol (ns: string): string {
+  return `/ww/${checkNamespace(ns)}/swim/1.0.0`
 }
 
 /** Version of the Cap'n Proto RPC protocol served over libp2p. */

@@ -6,7 +6,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import type { RPC } from '@libp2p/gossipsub/message'
 import { identify, type Identify } from '@libp2p/identify'
-import type { PeerDiscovery, PeerInfo, PrivateKey } from '@libp2p/interface'
+import type { ConnectionGater, PeerDiscovery, PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
 import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
 import { logger } from '@libp2p/logger'
 import { mdns } from '@libp2p/mdns'
@@ -25,11 +25,12 @@ import { listenFailure, recordingListenFailures } from './listen-failure.js'
 import { Membership } from './membership.js'
 import { NoticeGate, type NoticeListener } from './notices.js'
 import { normalizeMeta } from './meta.js'
-import { checkNamespace, clusterTopic, kadProtocol, mdnsServiceTag, syncProtocol } from './names.js'
+import { checkNamespace, clusterTopic, digestSyncProtocol, kadProtocol, mdnsServiceTag, swimProtocol, syncProtocol } from './names.js'
 import { PubSub } from './pubsub.js'
 import { RoutingTable, type HostRecord } from './routing-table.js'
 import { swarmKeyProtector } from './private-network.js'
 import type { SwarmKey } from './swarm-key.js'
+import { SwimTransport } from './swim-transport.js'
 import { TableSync } from './table-sync.js'
 
 const log = logger('ww:cluster')
@@ -48,9 +49,9 @@ export interface ClusterNodeOptions {
   mdns?: boolean
   /** "k=v" tags published in the heartbeat. */
   meta?: string[]
-  /** Heartbeat TTL in milliseconds (default 10 s). */
+  /** Failure-detection bound in milliseconds (default 10 s): a host that stops answering probes is removed within it. */
   ttlMs?: number
-  /** Uniform random in [0, 1) for the heartbeat schedule's jitter (default Math.random). */
+  /** Uniform random in [0, 1) for SWIM's choices of members and jitter (default Math.random). */
   random?: () => number
   /** Hostname published in the heartbeat (default the OS hostname). */
   hostname?: string
@@ -64,6 +65,8 @@ export interface ClusterNodeOptions {
   swarmKey?: SwarmKey
   /** Told of hosts joining and leaving, and of peers this node cannot reach or will not talk to. */
   onNotice?: NoticeListener
+  /** Refuse every connection with a peer (by peer ID) for which this says true, while it does: tests cut partitions with it. */
+  refusePeer?: (peer: string) => boolean
 }
 
 export type ClusterServices = { identify: Identify, ping: Ping, pubsub: GossipSub, dht?: KadDHT }
@@ -82,6 +85,7 @@ export class ClusterNode {
     private readonly dialer: MemberDialer,
     private readonly bootstrapper: Bootstrapper,
     private readonly sync: TableSync,
+    readonly swimTransport: SwimTransport,
     /** This node is in a private cluster (it has a swarm key). */
     readonly privateCluster: boolean
   ) {
@@ -141,15 +145,16 @@ export class ClusterNode {
       // Loopback clusters dial many peers on one address: skip the inbound rate limits there.
       connectionManager: { allow: ['/ip4/127.0.0.0/ipcidr/8'] },
       connectionMonitor: { pingInterval: clusterLimits.connectionPingIntervalMs, pingTimeout: { minTimeout: clusterLimits.connectionPingTimeoutMinMs } },
+      ...(options.refusePeer !== undefined ? { connectionGater: refusing(options.refusePeer) } : {}),
       peerDiscovery,
       services: {
         identify: identify(),
         ping: ping(),
         pubsub: gossipsub({
           allowPublishToZeroTopicPeers: true,
-          // Membership keeps its own signed heartbeats for table sync; they come back through the message event.
+          // Our own messages come back through the message event (pubsub.ts skips them).
           emitSelf: true,
-          // The same heartbeat comes from several mesh peers: a copy of one already accepted (same author and
+          // The same message comes from several mesh peers: a copy of one already accepted (same author and
           // sequence number, gossipsub's own message ID) is dropped before its signature is checked again. Only
           // messages that passed validation enter this cache, so a forged copy cannot shadow the real one.
           fastMsgIdFn: authorAndSeqno,
@@ -164,18 +169,22 @@ export class ClusterNode {
     }) as unknown as ClusterLibp2p
 
     const self = libp2p.peerId.toString()
-    const table = new RoutingTable({ maxClockSkewMs: options.maxClockSkewMs })
+    const table = new RoutingTable({ maxClockSkewMs: options.maxClockSkewMs, lifetimeMs: clusterLimits.recordLifetimeMs })
+    const swimTransport = new SwimTransport(libp2p, swimProtocol(namespace), peer => table.lookup(peer)?.addrs ?? table.lastAddrs(peer))
     const membership = new Membership({
-      pubsub: libp2p.services.pubsub,
-      peerId: libp2p.peerId,
+      privateKey,
       table,
       topic: clusterTopic(namespace),
       ttlMs,
       hostname: options.hostname ?? osHostname(),
       meta,
       addrs: () => libp2p.getMultiaddrs().map(a => a.toString()),
+      send: swimTransport.send,
+      isConnected: peer => swimTransport.isConnected(peer),
       random: options.random
     })
+    swimTransport.onMessage = (from, bytes) => { membership.swim.receive(from, bytes) }
+    swimTransport.onUnreadable = () => { membership.swim.stats.rejected++ }
     const node = new ClusterNode(libp2p, namespace, table, membership, new PubSub(libp2p.services.pubsub, namespace, self),
       new MemberDialer(libp2p, {
         maxPeers: options.maxMemberDials ?? clusterLimits.maxMemberDials,
@@ -183,7 +192,8 @@ export class ClusterNode {
         maxDelayMs: clusterLimits.memberDialDelayMaxMs
       }),
       new Bootstrapper(libp2p, bootstrapList, notice, options.swarmKey !== undefined),
-      new TableSync(libp2p, syncProtocol(namespace), membership, table),
+      new TableSync(libp2p, syncProtocol(namespace), membership, table, digestSyncProtocol(namespace)),
+      swimTransport,
       options.swarmKey !== undefined)
 
     // Dial peers mDNS finds at once, members we hear of a little later.
@@ -202,7 +212,11 @@ export class ClusterNode {
       const theirs = protocols.map(p => /^\/ww\/([^/]+)\/cluster-sync\//.exec(p)?.[1]).find(ns => ns !== undefined)
       notice({ type: 'foreign-peer', peer: peerId.toString(), namespace: theirs })
     })
-    membership.start()
+    await swimTransport.start()
+    await membership.start()
+    libp2p.addEventListener('self:peer:update', () => { void membership.addressesChanged().catch(() => {}) })
+    libp2p.addEventListener('connection:open', evt => { membership.connected(evt.detail.remotePeer.toString()) })
+    for (const conn of libp2p.getConnections()) membership.connected(conn.remotePeer.toString())
     await node.sync.start()
     node.bootstrapper.start()
     log('started %s in namespace %s on %s', self, namespace, libp2p.getMultiaddrs().join(' '))
@@ -240,7 +254,7 @@ export class ClusterNode {
     }
   }
 
-  /** Leaves the cluster (a leaving heartbeat first) and stops libp2p. Safe to call twice. */
+  /** Leaves the cluster (a signed leave first, sent to a few members and every connected peer) and stops libp2p. Safe to call twice. */
   async stop (): Promise<void> {
     this.stopping ??= (async () => {
       this.bootstrapper.stop()
@@ -249,7 +263,10 @@ export class ClusterNode {
       await this.sync.stop()
       await this.membership.stop()
       const leaving = this.membership.leavingRecord
-      if (leaving !== undefined) await this.sync.push([leaving], clusterLimits.leaveTimeoutMs)
+      await Promise.all([
+        leaving !== undefined ? this.sync.push([leaving], clusterLimits.leaveTimeoutMs) : undefined,
+        this.swimTransport.stop(clusterLimits.leaveTimeoutMs)
+      ])
       await this.libp2p.stop()
       this.table.close()
       log('stopped %s', this.peerId)
@@ -264,6 +281,17 @@ function authorAndSeqno (msg: RPC.Message): string {
   const seqno = msg.seqno ?? new Uint8Array(0)
   return Buffer.from(from.buffer, from.byteOffset, from.byteLength).toString('latin1') + '/' +
     Buffer.from(seqno.buffer, seqno.byteOffset, seqno.byteLength).toString('latin1')
+}
+
+/** A connection gater that refuses the peers `refuse` names, both ways (and keeps loopback addresses dialable). */
+function refusing (refuse: (peer: string) => boolean): ConnectionGater {
+  const deny = (peer: PeerId): boolean => refuse(peer.toString())
+  return {
+    denyDialMultiaddr: () => false,
+    denyDialPeer: deny,
+    denyInboundEncryptedConnection: deny,
+    denyOutboundEncryptedConnection: deny
+  }
 }
 
 /** kad-dht in server mode on the namespaced protocol, keeping LAN and loopback addresses. */

@@ -5,7 +5,7 @@ export type ClusterNotice =
   /** A host joined the cluster (its first heartbeat reached this node). */
   | { type: 'join', peer: string, hostname: string }
   /**
-   * A host left the cluster: it said so ('left'), its heartbeats stopped for longer than its TTL ('expired'),
+   * A host left the cluster: it said so ('left'), it stopped answering probes and was removed within its TTL ('expired'),
    * or it restarted ('restarted': a new instance replaces the old one, and joins again).
    */
   | { type: 'leave', peer: string, how: 'left' | 'expired' | 'restarted' }

@@ -23,11 +23,11 @@ export interface HostRecord {
   meta: string[]
   addrs: string[]
   ttlMs: number
-  /** Unix time in milliseconds of the newest heartbeat. */
+  /** Unix time in milliseconds this host last heard from it: its record, or a SWIM message from it. */
   lastSeenMs: number
 }
 
-/** How a host left: it said so, its heartbeats stopped for its TTL, or a new instance of it replaced it. */
+/** How a host left: it said so, it stopped answering probes (or its record outlived its lifetime), or a new instance of it replaced it. */
 export type LeaveHow = 'left' | 'expired' | 'restarted'
 export type MembershipEvent =
   | { type: 'join' | 'update', record: HostRecord }
@@ -39,7 +39,8 @@ export type Outcome = 'joined' | 'updated' | 'left' | 'unchanged' | 'stale' | 'r
 
 /** `vouchedBy`: the peer that handed the record on, until the host is heard directly. */
 interface Entry { record: HostRecord, deadline: number, vouchedBy?: string }
-interface History { instance: bigint, seq: bigint, retired: bigint[], forgetAt: number }
+/** `failed`: the host was removed by a failed suspicion (remove()), not by its leave. */
+interface History { instance: bigint, seq: bigint, retired: bigint[], forgetAt: number, failed?: boolean, addrs?: string[] }
 
 export interface RoutingTableOptions {
   /** Clock in milliseconds (default Date.now). */
@@ -50,6 +51,11 @@ export interface RoutingTableOptions {
   maxVouchedPerPeer?: number
   /** Allowance for clocks that differ (default clusterLimits.maxClockSkewMs). */
   maxClockSkewMs?: number
+  /**
+   * How long a record lives, when it is not its TTL: with SWIM, a host is removed when it stops answering probes
+   * (remove()), and its record, signed anew every recordRefreshMs, lives until its issue time + this + the skew.
+   */
+  lifetimeMs?: number
 }
 
 export class RoutingTable {
@@ -65,6 +71,7 @@ export class RoutingTable {
   /** No entry expires before this: sweeps are free until then. */
   private nextDeadline = Infinity
   private readonly maxClockSkewMs: number
+  private readonly lifetimeMs: number | undefined
   private timer: ReturnType<typeof setTimeout> | undefined
   private timerAt = Infinity
   private closed = false
@@ -75,6 +82,7 @@ export class RoutingTable {
     this.maxHosts = options.maxHosts ?? clusterLimits.maxHosts
     this.maxVouchedPerPeer = options.maxVouchedPerPeer ?? clusterLimits.maxVouchedPerPeer
     this.maxClockSkewMs = options.maxClockSkewMs ?? clusterLimits.maxClockSkewMs
+    this.lifetimeMs = options.lifetimeMs
   }
 
   /**
@@ -88,10 +96,11 @@ export class RoutingTable {
     const now = this.now()
     this.sweep(now)
     const ttlMs = effectiveTtlMs(hb.ttlMs)
+    const lifeMs = this.lifetimeMs ?? ttlMs
     const age = Math.max(0, ageMs)
-    if (age >= ttlMs) return 'stale'
+    if (age >= lifeMs) return 'stale'
     if (!Number.isFinite(hb.issuedAtMs) || hb.issuedAtMs > now + this.maxClockSkewMs) return 'stale'
-    const deadline = Math.min(now + ttlMs - age, hb.issuedAtMs + ttlMs + this.maxClockSkewMs)
+    const deadline = Math.min(now + lifeMs - age, hb.issuedAtMs + lifeMs + this.maxClockSkewMs)
     if (deadline <= now) return 'stale'
     const old = this.entries.get(peer)
     if (old === undefined && !hb.leaving && !this.admit(vouchedBy)) return 'refused'
@@ -118,12 +127,14 @@ export class RoutingTable {
     }
     h.instance = hb.instance
     h.seq = seq
+    h.failed = undefined
+    h.addrs = undefined
     // Remembered until any heartbeat of this boot it could tell stale would be dead by its issue time anyway.
     h.forgetAt = Math.max(now + 2 * ttlMs, deadline)
 
     if (hb.leaving) {
       if (old === undefined) return 'unchanged'
-      this.remove(peer, old)
+      this.remove1(peer, old)
       this.emit({ type: 'leave', record: old.record, how: 'left' })
       return 'left'
     }
@@ -160,6 +171,42 @@ export class RoutingTable {
     const listed = this.entries.has(peer)
     if (!listed && vouchedBy !== undefined && !this.hasRoomFor(vouchedBy)) return false
     return h === undefined || seq > h.seq || !listed
+  }
+
+  /**
+   * Removes a live host that stopped answering (a SWIM suspicion timed out), reported as 'expired'. Its incarnation is
+   * remembered (removedAt), so the same record handed on again does not bring it back: only a newer one, which
+   * only the host can sign, does.
+   */
+  remove (peer: string): boolean {
+    const entry = this.entries.get(peer)
+    if (entry === undefined || entry.deadline === Infinity) return false
+    this.remove1(peer, entry)
+    const h = this.history.get(peer)
+    if (h !== undefined) {
+      h.failed = true
+      h.addrs = entry.record.addrs
+    }
+    this.emit({ type: 'leave', record: entry.record, how: 'expired' })
+    return true
+  }
+
+  /** The (instance, seq) at which `peer` was removed by remove(), while that is remembered and it is not listed again. */
+  removedAt (peer: string): { instance: bigint, seq: bigint } | undefined {
+    const h = this.history.get(peer)
+    if (h?.failed !== true || this.entries.has(peer) || h.forgetAt <= this.now()) return undefined
+    return { instance: h.instance, seq: h.seq }
+  }
+
+  /** `peer` was heard from just now (a SWIM message from it): its record's lastSeenMs says so. */
+  touch (peer: string, at: number = Date.now()): void {
+    const entry = this.entries.get(peer)
+    if (entry !== undefined && entry.deadline !== Infinity && at > entry.record.lastSeenMs) entry.record.lastSeenMs = at
+  }
+
+  /** The addresses of a host removed by remove() while remembered (to tell it so when the partition heals). */
+  lastAddrs (peer: string): string[] | undefined {
+    return this.removedAt(peer) === undefined ? undefined : this.history.get(peer)?.addrs
   }
 
   /** Was `peer` only vouched for by another peer, not heard directly? */
@@ -221,7 +268,7 @@ export class RoutingTable {
     let next = Infinity
     for (const [peer, entry] of this.entries) {
       if (entry.deadline <= now) {
-        this.remove(peer, entry)
+        this.remove1(peer, entry)
         this.emit({ type: 'leave', record: entry.record, how: 'expired' })
       } else {
         next = Math.min(next, entry.deadline)
@@ -268,7 +315,7 @@ export class RoutingTable {
     if (top === undefined) return false
     for (const [peer, entry] of this.entries) {
       if (entry.vouchedBy !== top) continue
-      this.remove(peer, entry)
+      this.remove1(peer, entry)
       this.history.delete(peer)
       this.emit({ type: 'leave', record: entry.record, how: 'expired' })
       return true
@@ -276,7 +323,7 @@ export class RoutingTable {
     return false
   }
 
-  private remove (peer: string, entry: Entry): void {
+  private remove1 (peer: string, entry: Entry): void {
     this.entries.delete(peer)
     if (entry.vouchedBy !== undefined) this.unvouch(entry.vouchedBy)
   }

@@ -1,9 +1,11 @@
-// Table sync: when this node dials a peer, the two exchange the signed heartbeats behind their routing tables,
-// so a newcomer knows the whole cluster after one round trip on its first connection instead of waiting for
-// every host's next heartbeat to reach it through the gossipsub mesh.
+// Table sync, SWIM's push-pull: when this node dials a peer, the two exchange the signed records behind their
+// routing tables, so a newcomer knows the whole cluster after one round trip on its first connection (and the peer
+// hands the newcomer's record on through SWIM's gossip).
 // Besides, rounds of anti-entropy: the node exchanges tables with one random connected peer, every
-// syncRoundMinMs while hosts keep joining (the cluster is changing: a heartbeat may have raced a new connection
-// and missed someone) and for syncSettleMs after the last join, then at doubling intervals up to syncRoundMaxMs. This repairs what gossip missed within a round instead of a TTL.
+// syncRoundMinMs while hosts keep joining (the cluster is changing: a record may have raced a new connection
+// and missed someone) and for syncSettleMs after the last join, then at doubling intervals up to syncRoundMaxMs,
+// scaled up in larger clusters (syncRoundMaxMs()). This repairs what gossip missed, and carries the records hosts
+// sign anew every recordRefreshMs to everyone.
 //
 // Protocol /ww/<ns>/cluster-sync/1.0.0, symmetric: each side writes its records as length-prefixed frames
 // (4-byte big-endian age in milliseconds, then the signed pubsub message), then one empty frame, and reads
@@ -38,13 +40,16 @@ export class TableSync {
     private readonly libp2p: Libp2p,
     readonly protocol: string,
     private readonly membership: Membership,
-    private readonly table: RoutingTable
+    private readonly table: RoutingTable,
+    /** Anti-entropy rounds' protocol: digests first (names.ts digestSyncProtocol). */
+    readonly digestProtocol: string
   ) {}
 
   async start (): Promise<void> {
     if (this.running) return
     this.running = true
     await this.libp2p.handle(this.protocol, (stream, conn) => { void this.inboundExchange(stream, conn) })
+    await this.libp2p.handle(this.digestProtocol, (stream, conn) => { void this.inboundExchange(stream, conn, true) })
     this.libp2p.addEventListener('connection:open', this.onConnection)
     this.unwatch = this.table.watch(ev => { if (ev.type === 'join') this.hurry() })
     this.schedule(this.delayMs)
@@ -58,6 +63,7 @@ export class TableSync {
     this.unwatch?.()
     this.libp2p.removeEventListener('connection:open', this.onConnection)
     await this.libp2p.unhandle(this.protocol)
+    await this.libp2p.unhandle(this.digestProtocol)
   }
 
   /** Hands `records` (our leaving heartbeat) to every connected peer, waiting at most timeoutMs. */
@@ -69,10 +75,15 @@ export class TableSync {
     }))
   }
 
-  /** Only the dialing side starts the exchange, so each connection carries one. */
+  /**
+   * Only the dialing side starts the exchange, so each connection carries one; and only with a peer not listed here
+   * (a newcomer, a bootstrap peer, a host on the other side of a healed partition) or before this node's first
+   * exchange: a connection SWIM opens to probe a member it lists needs none, anti-entropy rounds do the rest.
+   */
   private readonly onConnection = (evt: CustomEvent<Connection>): void => {
     const conn = evt.detail
     if (!this.running || conn.direction !== 'outbound') return
+    if (this.exchanges > 0 && this.table.lookup(conn.remotePeer.toString()) !== undefined) return
     void this.syncWith(conn)
   }
 
@@ -96,24 +107,24 @@ export class TableSync {
     this.timer = undefined
     this.roundAt = Infinity
     const open = this.libp2p.getConnections().filter(c => c.status === 'open')
-    if (open.length > 0) await this.syncWith(open[Math.floor(Math.random() * open.length)])
+    if (open.length > 0) await this.syncWith(open[Math.floor(Math.random() * open.length)], true)
     const settling = Date.now() - this.lastJoinAt < clusterLimits.syncSettleMs
-    this.delayMs = settling ? clusterLimits.syncRoundMinMs : Math.min(this.delayMs * 2, clusterLimits.syncRoundMaxMs)
+    this.delayMs = settling ? clusterLimits.syncRoundMinMs : Math.min(this.delayMs * 2, syncRoundMaxMs(this.table.size))
     if (this.timer === undefined) this.schedule(this.delayMs)
   }
 
-  private async syncWith (conn: Connection): Promise<void> {
+  private async syncWith (conn: Connection, digestFirst = false): Promise<void> {
     let stream: Stream
     try {
-      stream = await conn.newStream(this.protocol, { signal: AbortSignal.timeout(clusterLimits.syncTimeoutMs) })
+      stream = await conn.newStream(digestFirst ? this.digestProtocol : this.protocol, { signal: AbortSignal.timeout(clusterLimits.syncTimeoutMs) })
     } catch (err: any) {
       log('no table sync with %s: %s', conn.remotePeer.toString(), err?.message)
       return
     }
-    await this.exchange(stream, 'outbound', conn)
+    await this.exchange(stream, 'outbound', conn, undefined, undefined, digestFirst)
   }
 
-  private async inboundExchange (stream: Stream, conn: Connection): Promise<void> {
+  private async inboundExchange (stream: Stream, conn: Connection, digestFirst = false): Promise<void> {
     const peer = conn.remotePeer.toString()
     if (this.inbound.has(peer)) {
       stream.abort(new LimitExceeded(`a table sync with ${peer} is already under way`))
@@ -121,18 +132,32 @@ export class TableSync {
     }
     this.inbound.add(peer)
     try {
-      await this.exchange(stream, 'inbound', conn)
+      await this.exchange(stream, 'inbound', conn, undefined, undefined, digestFirst)
     } finally {
       this.inbound.delete(peer)
     }
   }
 
-  /** Sends our records (or `push`, applying nothing back) and applies those of the peer at the other end of `conn`. */
-  private async exchange (stream: Stream, side: string, conn?: Connection, push?: SignedRecord[], pushSignal?: AbortSignal): Promise<void> {
+  /**
+   * Sends our records (or `push`, applying nothing back) and applies those of the peer at the other end of `conn`.
+   * `digestFirst` (protocol 2.0.0): each side first sends a digest of what it holds (Membership.digest), then only
+   * the records the other lacks or holds older.
+   */
+  private async exchange (stream: Stream, side: string, conn?: Connection, push?: SignedRecord[], pushSignal?: AbortSignal, digestFirst = false): Promise<void> {
     const signal = pushSignal ?? AbortSignal.timeout(clusterLimits.syncTimeoutMs)
-    const lp = lpStream(stream, { maxDataLength: clusterLimits.maxHeartbeatBytes + 1024 })
-    const records = push ?? this.membership.signedRecords().slice(0, clusterLimits.maxHosts)
+    const lp = lpStream(stream, { maxDataLength: digestFirst ? 2 * clusterLimits.maxHosts * 24 : clusterLimits.maxHeartbeatBytes + 1024 })
     try {
+      let records: SignedRecord[]
+      if (digestFirst) {
+        const sent = lp.write(this.membership.digest(), { signal })
+        sent.catch(() => {})
+        const theirs = (await lp.read({ signal })).subarray()
+        await sent
+        records = this.membership.recordsMissingFrom(theirs)
+      } else {
+        records = push ?? this.membership.signedRecords()
+      }
+      records = records.slice(0, clusterLimits.maxHosts)
       const sending = lp.writeV([...records.map(frame), new Uint8Array(0)], { signal })
       // Reading may fail first: the write's failure must not go unhandled meanwhile.
       sending.catch(() => {})
@@ -168,6 +193,12 @@ export class TableSync {
   private connectedPeers (): Set<string> {
     return new Set(this.libp2p.getConnections().filter(c => c.status === 'open').map(c => c.remotePeer.toString()))
   }
+}
+
+/** The longest interval between rounds in a cluster of n hosts: longer in larger clusters (as memberlist's push-pull). */
+export function syncRoundMaxMs (n: number): number {
+  const L = clusterLimits
+  return L.syncRoundMaxMs * (n <= L.syncScaleHosts ? 1 : 1 + Math.ceil(Math.log2(n / L.syncScaleHosts)))
 }
 
 function frame (r: SignedRecord): Uint8Array {
