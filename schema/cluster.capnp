@@ -1,10 +1,12 @@
 @0xb350bc17c2f8f5ed;
-# Cluster membership: heartbeats published on the namespace's topic, and the
-# View of live hosts each node builds from them.
+# Cluster membership: each host's signed record (the Heartbeat struct, named for
+# its history), spread by SWIM and table sync, and the View of live hosts each
+# node builds from them.
 
 struct Heartbeat {
-  # Published by every host on the cluster topic. The sender's peer ID and the
-  # sequence number come from the signed pubsub message, not from here.
+  # A host's record, signed by it in the signed pubsub message format (for the
+  # namespace's cluster topic). The author's peer ID and the sequence number (with
+  # the instance, the host's SWIM incarnation) come from that envelope, not from here.
   instance @0 :UInt64;
   # Random per boot: tells a restart apart from the same peer.
   hostname @1 :Text;
@@ -31,7 +33,8 @@ struct HostRecord {
   addrs @5 :List(Text);
   ttlMs @6 :UInt32;
   lastSeenMs @7 :Int64;
-  # Unix time in milliseconds of the newest heartbeat.
+  # Unix time in milliseconds this node last heard from that host (its record, or
+  # any SWIM message from it).
 }
 
 struct MembershipEvent {

@@ -2,8 +2,9 @@
 import * as $ from "capnp-es";
 export const _capnpFileId = 0xb350bc17c2f8f5edn;
 /**
-* Published by every host on the cluster topic. The sender's peer ID and the
-* sequence number come from the signed pubsub message, not from here.
+* A host's record, signed by it in the signed pubsub message format (for the
+* namespace's cluster topic). The author's peer ID and the sequence number (with
+* the instance, the host's SWIM incarnation) come from that envelope, not from here.
 *
 */
 export class Heartbeat extends $.Struct {
@@ -179,7 +180,8 @@ export class HostRecord extends $.Struct {
     $.utils.setUint32(16, value, this);
   }
   /**
-* Unix time in milliseconds of the newest heartbeat.
+* Unix time in milliseconds this node last heard from that host (its record, or
+* any SWIM message from it).
 *
 */
   get lastSeenMs(): bigint {
