@@ -146,6 +146,7 @@ clean:
 .PHONY: bench-cluster
 bench-cluster: deps build
 	node --import ./dist/src/polyfill.js dist/bench/cluster/procs.js
+	node --import ./dist/src/polyfill.js dist/bench/cluster/libp2p-floor.js
 	node --import ./dist/src/polyfill.js dist/bench/cluster/converge.js
 
 # SWIM membership at 1,000 and 10,000 hosts, simulated in one process (the real protocol code, records and encoding

@@ -1,0 +1,85 @@
+// The floor under an idle ww node: N plain libp2p processes (the transport, encryption, muxer and services every ww
+// node runs: TCP, noise, yamux, identify, ping with ww's connection monitor settings), fully meshed on 127.0.0.1, doing
+// nothing. Their idle CPU and bytes written are what libp2p alone costs for as many connections as an idle ww node
+// may hold (SWIM's random probes mesh a small cluster fully), measured the way cluster.procs.* measures ww's nodes.
+//
+//   node --import ./dist/src/polyfill.js dist/bench/cluster/libp2p-floor.js [N...]   (default 10 20; WW_BENCH_IDLE_S)
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+import { clusterLimits } from '../../src/cluster/limits.js'
+import { bytesWritten, cpuSeconds } from './proc-stats.js'
+
+const CHILD = 'libp2p-floor-child'
+
+async function child (): Promise<void> {
+  const node = await createLibp2p({
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionManager: { allow: ['/ip4/127.0.0.0/ipcidr/8'] },
+    connectionMonitor: { pingInterval: clusterLimits.connectionPingIntervalMs, pingTimeout: { minTimeout: clusterLimits.connectionPingTimeoutMinMs } },
+    services: { identify: identify(), ping: ping() }
+  })
+  process.stdout.write(`addr ${node.getMultiaddrs()[0].toString()}\n`)
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line.startsWith('dial ')) {
+      await Promise.all(line.slice(5).split(' ').filter(a => a !== '').map(async a => await node.dial(multiaddr(a))))
+      process.stdout.write(`connected ${node.getConnections().length}\n`)
+    }
+  }
+  await node.stop()
+}
+
+interface Floor { proc: ChildProcess, addr: string, lines: AsyncIterator<string> }
+
+async function startFloorNode (): Promise<Floor> {
+  const proc = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), CHILD], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]()
+  const first = await lines.next()
+  if (first.done === true || !String(first.value).startsWith('addr ')) throw new Error('a floor node did not start')
+  return { proc, addr: String(first.value).slice(5), lines }
+}
+
+async function measure (n: number, idleS: number): Promise<void> {
+  const nodes: Floor[] = []
+  for (let i = 0; i < n; i++) nodes.push(await startFloorNode())
+  try {
+    // Full mesh: node i dials every node before it.
+    for (let i = 1; i < n; i++) {
+      nodes[i].proc.stdin!.write(`dial ${nodes.slice(0, i).map(f => f.addr).join(' ')}\n`)
+      const r = await nodes[i].lines.next()
+      if (r.done === true) throw new Error(`floor node ${i} ended`)
+    }
+    await new Promise(resolve => setTimeout(resolve, 5000)) // identify and the first exchanges settle
+    const pids = nodes.map(f => f.proc.pid!)
+    const cpu0 = pids.map(cpuSeconds)
+    const out0 = pids.map(bytesWritten)
+    const t0 = performance.now()
+    await new Promise(resolve => setTimeout(resolve, idleS * 1000))
+    const s = (performance.now() - t0) / 1000
+    const cpu = pids.map((p, i) => (cpuSeconds(p) - cpu0[i]) / s * 100)
+    const out = pids.map((p, i) => (bytesWritten(p) - out0[i]) / s)
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
+    console.log(`cluster.procs.libp2p_floor.idle_cpu_pct.${n}: ${mean(cpu).toFixed(2)}   (max ${Math.max(...cpu).toFixed(2)})   (over ${idleS} s, ${n - 1} connections each)`)
+    console.log(`cluster.procs.libp2p_floor.idle_out_bytes_s.${n}: ${mean(out).toFixed(0)}   (max ${Math.max(...out).toFixed(0)})`)
+  } finally {
+    for (const f of nodes) f.proc.kill()
+  }
+}
+
+if (process.argv[2] === CHILD) {
+  await child()
+} else {
+  const sizes = process.argv.slice(2).map(Number)
+  const idleS = Number(process.env.WW_BENCH_IDLE_S ?? 30)
+  for (const n of sizes.length > 0 ? sizes : [10, 20]) await measure(n, idleS)
+}
