@@ -65,6 +65,9 @@ struct SpawnRequest {
   # behind slows the guest down.
   progress @9 :SpawnProgress;
   # Optional: told each slow step the spawn takes before the proc starts.
+  caps @10 :List(Anchor.Value);
+  # Capabilities handed to the proc at spawn (a guest finds them with ww_arg_cap(i), in this
+  # order): channels, senders, receivers, procs. Bytes and empty values are refused.
 }
 
 enum SpawnStep {

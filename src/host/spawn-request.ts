@@ -1,6 +1,8 @@
 // Building and reading SpawnRequest (schema proc.capnp), and the ModuleSource that ships a
 // module's bytes to a host that lacks them.
-import { LimitExceeded, ModuleNotFound } from '../errors.js'
+import { readValue, writeValue, type CapKind } from '../anchor/index.js'
+import { InvalidArgument, LimitExceeded, ModuleNotFound } from '../errors.js'
+import type { Capability } from '../rpc/index.js'
 import type { ModuleFetcher, PrepareStep, ProcLimits } from '../proc/index.js'
 import type { ModuleSignature } from '../proc/module-signature.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
@@ -29,7 +31,12 @@ export interface SpawnSpec {
   detached?: boolean
   /** Told the slow steps of the spawn as they begin. */
   progress?: SpawnProgressClient
+  /** Capabilities handed to the proc (ww_arg_cap), each with its kind; the request takes its own references. */
+  caps?: SpawnCap[]
 }
+
+/** A capability handed to a proc at spawn. */
+export interface SpawnCap { kind: CapKind, cap: Capability }
 
 export function writeSpawnRequest (r: SpawnRequest, spec: SpawnSpec): void {
   const m = r._initModule()
@@ -58,6 +65,10 @@ export function writeSpawnRequest (r: SpawnRequest, spec: SpawnSpec): void {
   r.tied = spec.tied === true
   r.detached = spec.detached === true
   if (spec.progress !== undefined) SpawnRequest$Caps.progress.set(r, spec.progress)
+  if (spec.caps !== undefined && spec.caps.length > 0) {
+    const list = r._initCaps(spec.caps.length)
+    spec.caps.forEach((c, i) => { writeValue(list.get(i), c) })
+  }
 }
 
 export interface ReadSpawn {
@@ -75,6 +86,8 @@ export interface ReadSpawn {
   onStep?: (step: PrepareStep) => void
   /** Borrowed: valid until the handler returns (dup to keep). */
   root?: AnchorClient
+  /** Read lazily (each a new reference, yours to release): call it before returning. */
+  caps: () => SpawnCap[]
 }
 
 const wireStep: Record<PrepareStep, SpawnStep> = { fetching: SpawnStep.FETCHING, preparing: SpawnStep.PREPARING }
@@ -106,6 +119,8 @@ export function readSpawnRequest (r: SpawnRequest): ReadSpawn {
   }
   const num = (x: bigint): number => Number(x)
   const progress = SpawnRequest$Caps.progress.has(r) ? SpawnRequest$Caps.progress.get(r) : undefined
+  const capList = r._hasCaps() ? r.caps : undefined
+  if (capList !== undefined && capList.length > hostLimits.spawnCapsMax) throw new LimitExceeded(`spawn request hands ${capList.length} capabilities (limit ${hostLimits.spawnCapsMax})`)
   return {
     module,
     signatures,
@@ -118,7 +133,21 @@ export function readSpawnRequest (r: SpawnRequest): ReadSpawn {
     detached: r.detached,
     // a progress report is a courtesy: the spawn neither waits for it nor fails with it
     onStep: progress === undefined ? undefined : step => { progress.step(p => { p.step = wireStep[step] }).then(() => {}, () => {}) },
-    root: SpawnRequest$Caps.root.has(r) ? SpawnRequest$Caps.root.get(r) : undefined
+    root: SpawnRequest$Caps.root.has(r) ? SpawnRequest$Caps.root.get(r) : undefined,
+    caps: () => {
+      const out: SpawnCap[] = []
+      try {
+        for (const v of capList ?? []) {
+          const value = readValue(v)
+          if (value === undefined || value.kind === 'bytes') throw new InvalidArgument('a spawn hands a proc capabilities only, not bytes or empty values')
+          out.push({ kind: value.kind, cap: value.cap })
+        }
+      } catch (err) {
+        for (const c of out) c.cap.release()
+        throw err
+      }
+      return out
+    }
   }
 }
 

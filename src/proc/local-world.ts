@@ -36,9 +36,12 @@ export class LocalWorld {
   /** Whether a spawn placement names this host. */
   placesHere (where: string): boolean {
     if (where === '' || where === this.peerId) return true
-    const eq = where.indexOf('=')
-    if (eq > 0) return this.tags[where.slice(0, eq)] === where.slice(eq + 1)
-    return false
+    if (!where.includes('=')) return false
+    // '\n'-separated k=v pairs: all must match
+    return where.split('\n').filter(p => p !== '').every(pair => {
+      const eq = pair.indexOf('=')
+      return eq > 0 && this.tags[pair.slice(0, eq)] === pair.slice(eq + 1)
+    })
   }
 }
 
@@ -93,7 +96,10 @@ class ProcWorld implements GuestWorld {
     }
   }
 
+  peerId = (): string => this.world.peerId
+
   async spawn (req: GuestSpawnRequest): Promise<ProcCap> {
+    if ((req.caps?.length ?? 0) > 0 || (req.root?.length ?? 0) > 0) throw new Unimplemented('capability arguments and a root for the child need the cluster')
     if (!this.world.placesHere(req.where)) {
       if (req.where.includes('=')) throw new NotFound(`no host matches ${req.where}`)
       throw new Unimplemented(`spawning on another host (${req.where}) needs the cluster`)

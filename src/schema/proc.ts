@@ -334,8 +334,9 @@ export class SpawnRequest extends $.Struct {
   static readonly _capnp = {
     displayName: "SpawnRequest",
     id: "9098958e72403830",
-    size: new $.ObjectSize(8, 7),
+    size: new $.ObjectSize(8, 8),
   };
+  static _Caps: $.ListCtor<Value>;
   _adoptModule(value: $.Orphan<Module>): void {
     $.utils.adopt(value, $.utils.getPointer(0, this));
   }
@@ -481,6 +482,29 @@ export class SpawnRequest extends $.Struct {
   }
   set progress(value: SpawnProgress$Client) {
     $.utils.setInterfacePointer(this.segment.message.addCap(value.client), $.utils.getPointer(6, this));
+  }
+  _adoptCaps(value: $.Orphan<$.List<Value>>): void {
+    $.utils.adopt(value, $.utils.getPointer(7, this));
+  }
+  _disownCaps(): $.Orphan<$.List<Value>> {
+    return $.utils.disown(this.caps);
+  }
+  /**
+* Capabilities handed to the proc at spawn (a guest finds them with ww_arg_cap(i), in this
+* order): channels, senders, receivers, procs. Bytes and empty values are refused.
+*
+*/
+  get caps(): $.List<Value> {
+    return $.utils.getList(7, SpawnRequest._Caps, this);
+  }
+  _hasCaps(): boolean {
+    return !$.utils.isNull($.utils.getPointer(7, this));
+  }
+  _initCaps(length: number): $.List<Value> {
+    return $.utils.initList(7, SpawnRequest._Caps, length, this);
+  }
+  set caps(value: $.List<Value>) {
+    $.utils.copyFrom(value, $.utils.getPointer(7, this));
   }
   toString(): string { return "SpawnRequest_" + super.toString(); }
 }
@@ -1528,4 +1552,5 @@ export class Executor extends $.Interface {
   toString(): string { return "Executor_" + super.toString(); }
 }
 Module._Signatures = $.CompositeList(ModuleSignature);
+SpawnRequest._Caps = $.CompositeList(Value);
 Executor_Ps$Results._Procs = $.CompositeList(ProcInfo);
