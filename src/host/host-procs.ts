@@ -133,7 +133,10 @@ export class HostProcs {
     if (hash === undefined) throw new InvalidArgument('a spawn needs module bytes or a hash')
     const caps: SpawnCap[] = []
     try {
-      for (const c of req.caps ?? []) caps.push({ kind: c.kind, cap: await exportCap(c) })
+      for (const c of req.caps ?? []) {
+        if (c.kind === 'anchor') throw new InvalidArgument('an anchor handle cannot be handed to a child; give it a root path instead')
+        caps.push({ kind: c.kind, cap: await exportCap(c) })
+      }
     } catch (err) {
       for (const c of caps) c.cap.release()
       throw err

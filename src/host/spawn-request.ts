@@ -1,13 +1,12 @@
 // Building and reading SpawnRequest (schema proc.capnp), and the ModuleSource that ships a
 // module's bytes to a host that lacks them.
-import { readValue, writeValue, type CapKind } from '../anchor/index.js'
 import { InvalidArgument, LimitExceeded, ModuleNotFound } from '../errors.js'
-import type { Capability } from '../rpc/index.js'
+import { setUnionTag, type Capability } from '../rpc/index.js'
 import type { ModuleFetcher, PrepareStep, ProcLimits } from '../proc/index.js'
 import type { ModuleSignature } from '../proc/module-signature.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
-import { Module_Which, SpawnStep, type SpawnRequest } from '../schema/proc.js'
-import { Module$Caps, ModuleSourceClient, SpawnProgressClient, SpawnRequest$Caps } from '../schema/proc.rpc.js'
+import { Module_Which, SpawnCap_Which, SpawnStep, type SpawnRequest } from '../schema/proc.js'
+import { Module$Caps, ModuleSourceClient, SpawnCap$Caps, SpawnProgressClient, SpawnRequest$Caps } from '../schema/proc.rpc.js'
 import { hostLimits } from './limits.js'
 
 const hashHex = (h: Uint8Array): string => Buffer.from(h).toString('hex')
@@ -36,7 +35,13 @@ export interface SpawnSpec {
 }
 
 /** A capability handed to a proc at spawn. */
-export interface SpawnCap { kind: CapKind, cap: Capability }
+export interface SpawnCap { kind: SpawnCapKind, cap: Capability }
+export type SpawnCapKind = 'chan' | 'sender' | 'recver' | 'proc'
+
+const whichOfCap: Record<SpawnCapKind, SpawnCap_Which> = {
+  chan: SpawnCap_Which.CHAN, sender: SpawnCap_Which.SENDER, recver: SpawnCap_Which.RECVER, proc: SpawnCap_Which.PROC
+}
+const capOfWhich = new Map<number, SpawnCapKind>(Object.entries(whichOfCap).map(([k, w]) => [w, k as SpawnCapKind]))
 
 export function writeSpawnRequest (r: SpawnRequest, spec: SpawnSpec): void {
   const m = r._initModule()
@@ -67,7 +72,12 @@ export function writeSpawnRequest (r: SpawnRequest, spec: SpawnSpec): void {
   if (spec.progress !== undefined) SpawnRequest$Caps.progress.set(r, spec.progress)
   if (spec.caps !== undefined && spec.caps.length > 0) {
     const list = r._initCaps(spec.caps.length)
-    spec.caps.forEach((c, i) => { writeValue(list.get(i), c) })
+    spec.caps.forEach((c, i) => {
+      const w = list.get(i)
+      // the generated accessors set the pointer only; the union tag is set here
+      setUnionTag(w, 0, whichOfCap[c.kind])
+      SpawnCap$Caps.chan.set(w, c.cap)
+    })
   }
 }
 
@@ -138,9 +148,10 @@ export function readSpawnRequest (r: SpawnRequest): ReadSpawn {
       const out: SpawnCap[] = []
       try {
         for (const v of capList ?? []) {
-          const value = readValue(v)
-          if (value === undefined || value.kind === 'bytes') throw new InvalidArgument('a spawn hands a proc capabilities only, not bytes or empty values')
-          out.push({ kind: value.kind, cap: value.cap })
+          const kind = capOfWhich.get(v.which())
+          if (kind === undefined) throw new InvalidArgument(`unknown spawn capability kind ${v.which()}`)
+          if (!SpawnCap$Caps.chan.has(v)) throw new InvalidArgument(`a ${kind} handed at spawn without a capability`)
+          out.push({ kind, cap: SpawnCap$Caps.chan.get(v).dup() })
         }
       } catch (err) {
         for (const c of out) c.cap.release()
