@@ -3,6 +3,7 @@
  *   who                      peer ID, pid, module hash, number of live hosts
  *   nodes [k=v...]           the live hosts matching every pair, each with its meta
  *   spawn WHERE              spawns "calls exit" at WHERE; prints the code (a proc handle >= 0, or the error)
+ *   load PATH                loads the capability at PATH; prints the code (a handle >= 0, or the error)
  *   recv-timeout             recv_timeout on an empty channel, then on one with a message
  *   select                   select: the ready one, a timeout, a closed one, a message sent later by a child
  *   request PATH             request/reply through the mailbox at PATH (examples/echo.c), then one nobody answers
@@ -72,6 +73,13 @@ static int spawn_at(const char *where) {
   if (p < 0) { printf("spawn %d\n", p); fprintf(stderr, "%s\n", ww_last_error()); return 0; }
   int32_t reason = -1;
   printf("spawn ok exit %d reason %d\n", ww_wait(p, &reason), reason);
+  return 0;
+}
+
+static int load_at(const char *path) {
+  int32_t h = ww_load(path);
+  printf("load %s\n", h >= 0 ? "ok" : "failed");
+  if (h < 0) { printf("load %d\n", h); fprintf(stderr, "%s\n", ww_last_error()); }
   return 0;
 }
 
@@ -283,6 +291,7 @@ int main(int argc, char **argv) {
   if (strcmp(mode, "who") == 0) return who();
   if (strcmp(mode, "nodes") == 0) return nodes(argc - 2, argv + 2);
   if (strcmp(mode, "spawn") == 0) return spawn_at(arg);
+  if (strcmp(mode, "load") == 0) return load_at(arg);
   if (strcmp(mode, "recv-timeout") == 0) return recv_timeout();
   if (strcmp(mode, "select") == 0) return select_mode();
   if (strcmp(mode, "select-child") == 0) return select_child();

@@ -60,7 +60,7 @@ function codeOf (err: unknown): number {
 
 
 /** NUL-separated strings ("a\0b\0" or "a\0b") to a list. */
-export function nulList (bytes: Uint8Array): string[] {
+function nulList (bytes: Uint8Array): string[] {
   if (bytes.length === 0) return []
   const s = new TextDecoder().decode(bytes)
   const items = s.split('\0')

@@ -181,14 +181,18 @@ describe('host: the cluster from a guest (C and AssemblyScript SDKs)', function 
 
   // last (mocha runs a suite's tests before its nested suites, and those in order): it kills c
   describe('unreachable', () => {
-    it('a spawn toward a host that is listed but unreachable returns UNAVAILABLE (-13), not -99', async () => {
-    await c.stop('SIGKILL')
-    const listed = (await a.ls()).includes(c.peer)
-    assert.ok(listed, 'c is still listed until its heartbeats expire')
-    const r = await run(a, guest('calls'), '--', 'spawn', c.peer)
-    assert.equal(r.status, 0, r.stderr)
-    assert.match(r.stdout, /^spawn -1[39]$/m, 'Unavailable (dial refused) or Disconnected (the link broke under it)')
-    assert.match(r.stderr, /^(Unavailable|Disconnected): /)
+    it('a spawn or a load toward a host that is listed but unreachable returns UNAVAILABLE (-13) or DISCONNECTED (-9), not -99', async () => {
+      await c.stop('SIGKILL')
+      const listed = (await a.ls()).includes(c.peer)
+      assert.ok(listed, 'c is still listed until its heartbeats expire')
+      const r = await run(a, guest('calls'), '--', 'spawn', c.peer)
+      assert.equal(r.status, 0, r.stderr)
+      assert.match(r.stdout, /^spawn -1[39]$/m, 'Unavailable (dial refused) or Disconnected (the link broke under it)')
+      assert.match(r.stderr, /^(Unavailable|Disconnected): /)
+      const l = await run(a, guest('calls'), '--', 'load', `/${c.peer}/anything`)
+      assert.equal(l.status, 0, l.stderr)
+      assert.match(l.stdout, /^load -1[39]$/m, l.stdout + l.stderr)
+      assert.match(l.stderr, /^(Unavailable|Disconnected): /)
     })
   })
 })
