@@ -6,6 +6,7 @@
  *   load PATH                loads the capability at PATH; prints the code (a handle >= 0, or the error)
  *   recv-timeout             recv_timeout on an empty channel, then on one with a message
  *   select                   select: the ready one, a timeout, a closed one, a message sent later by a child
+ *   select-race              a child sends on two channels back to back while select waits on both: both arrive
  *   request PATH             request/reply through the mailbox at PATH (examples/echo.c), then one nobody answers
  *   spawn-caps WHERE         hands a child at WHERE a sender; the child answers through it
  *   spawn-root PATH          a child confined to PATH stores bytes at its "/x"; read back at PATH/x
@@ -131,6 +132,33 @@ static int select_mode(void) {
   ww_close(cs[0]);
   n = ww_select(cs, 3, WW_FOREVER, &which, buf, sizeof buf, NULL);
   printf("closed %d which %d\n", n, which);
+  return 0;
+}
+
+/* A child of select-race: after a pause, sends "a" and "b" on the two senders it was handed, back to back. */
+static int race_child(void) {
+  usleep(300 * 1000);
+  int32_t r = ww_send_str(ww_arg_cap(0), "a", WW_NONE);
+  if (r >= 0) r = ww_send_str(ww_arg_cap(1), "b", WW_NONE);
+  return r < 0 ? fail("send", r) : 0;
+}
+
+static int select_race(void) {
+  ww_handle cs[2] = { ww_chan(0), ww_chan(0) };
+  ww_handle tx[2] = { ww_sender(cs[0]), ww_sender(cs[1]) };
+  const char *argv[] = { "race-child", NULL };
+  ww_spawn_opts opts = { .caps = tx, .ncaps = 2 };
+  ww_handle kid = ww_spawn_with(WW_MODULE_SELF, NULL, 0, argv, NULL, "", &opts);
+  if (kid < 0) return fail("spawn_with", kid);
+  for (int i = 0; i < 2; i++) {
+    int32_t which = -2;
+    int32_t n = ww_select(cs, 2, 30000, &which, buf, sizeof buf - 1, NULL);
+    if (n < 0) return fail("select", n);
+    buf[n] = 0;
+    printf("%d %s\n", which, buf);
+  }
+  int32_t reason = -1;
+  printf("child exit %d reason %d\n", ww_wait(kid, &reason), reason);
   return 0;
 }
 
@@ -295,6 +323,8 @@ int main(int argc, char **argv) {
   if (strcmp(mode, "recv-timeout") == 0) return recv_timeout();
   if (strcmp(mode, "select") == 0) return select_mode();
   if (strcmp(mode, "select-child") == 0) return select_child();
+  if (strcmp(mode, "select-race") == 0) return select_race();
+  if (strcmp(mode, "race-child") == 0) return race_child();
   if (strcmp(mode, "request") == 0) return request(arg);
   if (strcmp(mode, "spawn-caps") == 0) return spawn_caps(arg);
   if (strcmp(mode, "caps-child") == 0) return caps_child();

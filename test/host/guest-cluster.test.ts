@@ -115,6 +115,10 @@ describe('host: the cluster from a guest (C and AssemblyScript SDKs)', function 
     } finally { echo.signal('SIGTERM') }
   })
 
+  it('select: two messages that arrive at once on two channels are both received, the second by the next select', async () => {
+    assert.equal(await calls('calls', a, 'select-race'), '0 a\n1 b\nchild exit 0 reason 0\n')
+  })
+
   it('spawn with a root: the child sees the given anchor as "/", and what it stores lands there', async () => {
     assert.equal(await calls('calls', a, 'spawn-root', '/peer/sandbox'), 'child ls /peer 0\n/peer/sandbox/x holds confined\n')
     const ls = await wwAsync(['ls', `/${a.peer}/sandbox`, '--home', a.home])
