@@ -7,7 +7,7 @@ import { Chan } from '../csp/index.js'
 import { NotFound, Unimplemented } from '../errors.js'
 import { procCap, type WorldContext } from './executor.js'
 import { trySendNow } from './send-now.js'
-import type { AnchorCap, AnchorValue, Cap, ChanCap, GuestSpawnRequest, GuestWorld, Message, ProcCap } from './world.js'
+import type { AnchorCap, AnchorValue, Cap, ChanCap, GuestSpawnRequest, GuestWorld, HostEntry, Message, ProcCap } from './world.js'
 
 /** The name a proc uses for the host it runs on. */
 export const PEER_ALIAS = 'peer'
@@ -22,7 +22,7 @@ export interface LocalWorldOptions {
 export class LocalWorld {
   readonly tree: AnchorTree<Cap>
   readonly peerId: string
-  private readonly tags: Record<string, string>
+  readonly tags: Record<string, string>
 
   constructor (opts: LocalWorldOptions) {
     this.tree = opts.tree ?? new AnchorTree<Cap>()
@@ -97,6 +97,12 @@ class ProcWorld implements GuestWorld {
   }
 
   peerId = (): string => this.world.peerId
+
+  /** This host alone, when its tags match. */
+  hosts = (where: string[]): HostEntry[] => {
+    const meta = Object.entries(this.world.tags).map(([k, v]) => `${k}=${v}`)
+    return where.every(pair => meta.includes(pair)) ? [{ peer: this.world.peerId, meta }] : []
+  }
 
   async spawn (req: GuestSpawnRequest): Promise<ProcCap> {
     if ((req.caps?.length ?? 0) > 0 || (req.root?.length ?? 0) > 0) throw new Unimplemented('capability arguments and a root for the child need the cluster')
