@@ -110,12 +110,13 @@ bench-rpc: deps build
 	node --import ./dist/src/polyfill.js dist/bench/rpc/run.js
 
 # Guest programs (guest/examples) built with the SDKs into guest/build/ (gitignored).
-GUEST_C := hello echo ping fanout loop membomb badptr idle cat deep forkbomb
+GUEST_C := hello echo ping fanout loop membomb badptr idle cat deep forkbomb calls pool
+GUEST_AS := hello calls
 GUEST_CFLAGS := --target=wasm32-wasi -O2 -Iguest/c
 ASC := node_modules/.bin/asc
 ASC_FLAGS := --runtime stub --exportStart _start --use abort=guest/as/ww/abort -O3
 .PHONY: guests
-guests: $(GUEST_C:%=guest/build/%.wasm) guest/build/hello-as.wasm guest/build/plain-yield.wasm
+guests: $(GUEST_C:%=guest/build/%.wasm) $(GUEST_AS:%=guest/build/%-as.wasm) guest/build/plain-yield.wasm
 
 # A plain wasi-libc program, without the SDK.
 guest/build/plain-%.wasm: guest/examples/plain-%.c
@@ -126,7 +127,7 @@ guest/build/%.wasm: guest/examples/%.c guest/c/ww.c guest/c/ww.h
 	@mkdir -p guest/build
 	clang $(GUEST_CFLAGS) -o $@ $< guest/c/ww.c
 
-guest/build/hello-as.wasm: guest/examples/hello.ts guest/as/ww.ts
+guest/build/%-as.wasm: guest/examples/%.ts guest/as/ww.ts
 	@mkdir -p guest/build
 	$(ASC) $< $(ASC_FLAGS) -o $@
 

@@ -26,7 +26,7 @@ import { procId } from './proc-ref.js'
 interface RunFlags {
   home?: string
   on?: string
-  where?: string
+  where?: string[]
   mem?: string
   fuel?: string
   timeout?: string
@@ -57,7 +57,7 @@ export function runCommand (): Command {
     .option('-d, --detach', 'start the proc and print its ID (<peer>/<pid>) instead of waiting for it; its input is empty and its output ' +
       'goes to its log (ww logs)')
     .option('--on <peer>', 'run on the host with this peer ID')
-    .option('--where <k=v>', 'run on a live host whose meta has this pair (one at random)')
+    .option('--where <k=v>', `run on a live host whose meta has this pair; repeatable: all must match, at most ${hostLimits.lsWhereMax} (lsWhereMax); one such host at random`, collect)
     .option('--mem <size>', 'memory maximum, e.g. 16M, 1G, 65536 (default 64M)')
     .option('--fuel <n>', 'fuel budget: one unit per function entry, function return and loop iteration, not per instruction (default unlimited)')
     .option('--timeout <seconds>', 'wall-clock limit (default none)')
@@ -174,12 +174,15 @@ async function attach (spawned: Answer<Executor_Spawn$Results, Executor_Spawn$Re
 async function targetHost (host: HostClient, flags: RunFlags): Promise<HostClient> {
   let peer = flags.on
   if (flags.where !== undefined) {
-    const kv = flags.where
-    if (!kv.includes('=')) throw new InvalidArgument(`--where takes k=v, got ${JSON.stringify(kv)}`)
+    const pairs = flags.where
+    for (const kv of pairs) if (!kv.includes('=')) throw new InvalidArgument(`--where takes k=v, got ${JSON.stringify(kv)}`)
     using cluster = host.cluster()
-    using ans = cluster.pipeline.view.ls(p => { p._initWhere(1).set(0, kv) })
+    using ans = cluster.pipeline.view.ls(p => {
+      const w = p._initWhere(pairs.length)
+      pairs.forEach((x, i) => w.set(i, x))
+    })
     const hosts = [...(await ans).hosts].map(h => h.peer)
-    if (hosts.length === 0) throw new NotFound(`no live host matches ${kv}`)
+    if (hosts.length === 0) throw new NotFound(`no live host matches ${pairs.join(' ')}`)
     peer = hosts[Math.floor(Math.random() * hosts.length)]
   }
   if (peer === undefined) return host.dup()

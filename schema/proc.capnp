@@ -65,6 +65,18 @@ struct SpawnRequest {
   # behind slows the guest down.
   progress @9 :SpawnProgress;
   # Optional: told each slow step the spawn takes before the proc starts.
+  caps @10 :List(SpawnCap);
+  # Capabilities handed to the proc at spawn (a guest finds them with ww_arg_cap(i), in this order).
+}
+
+struct SpawnCap {
+  # A capability handed to a proc at spawn, with its kind.
+  union {
+    chan @0 :Channel.Chan;
+    sender @1 :Channel.Sender;
+    recver @2 :Channel.Recver;
+    proc @3 :Proc;
+  }
 }
 
 enum SpawnStep {

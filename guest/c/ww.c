@@ -43,10 +43,31 @@ static int32_t pack(const char *const *items, char *buf, int32_t cap) {
   return n;
 }
 
+static char abuf[4096], ebuf[4096];
+
 int32_t ww_spawn(int32_t kind, const void *module, int32_t mlen, const char *const *argv, const char *const *env, const char *where) {
-  static char abuf[4096], ebuf[4096];
   int32_t al = pack(argv, abuf, sizeof abuf), el = pack(env, ebuf, sizeof ebuf);
   if (al < 0 || el < 0) return WW_ELIMIT;
   if (where == NULL) where = "";
   return ww_spawn_raw(kind, module, mlen, abuf, al, ebuf, el, where, (int32_t)strlen(where));
 }
+
+int32_t ww_spawn_with(int32_t kind, const void *module, int32_t mlen, const char *const *argv, const char *const *env,
+                      const char *where, const ww_spawn_opts *opts) {
+  int32_t al = pack(argv, abuf, sizeof abuf), el = pack(env, ebuf, sizeof ebuf);
+  if (al < 0 || el < 0) return WW_ELIMIT;
+  if (where == NULL) where = "";
+  static const ww_spawn_opts none = { 0 };
+  if (opts == NULL) opts = &none;
+  const char *root = opts->root == NULL ? "" : opts->root;
+  return ww_spawn_with_raw(kind, module, mlen, abuf, al, ebuf, el, where, (int32_t)strlen(where),
+                           opts->caps, opts->ncaps, opts->limits, root, (int32_t)strlen(root));
+}
+
+int32_t ww_nodes(const char *where, char *buf, int32_t cap) {
+  if (where == NULL) where = "";
+  return ww_nodes_raw(where, (int32_t)strlen(where), buf, cap);
+}
+int32_t ww_node_meta(const char *peer, char *buf, int32_t cap) { return ww_node_meta_raw(peer, (int32_t)strlen(peer), buf, cap); }
+int32_t ww_publish(const char *topic, const void *data, int32_t len) { return ww_publish_raw(topic, (int32_t)strlen(topic), data, len); }
+int32_t ww_subscribe(const char *topic, int32_t buffer) { return ww_subscribe_raw(topic, (int32_t)strlen(topic), buffer); }

@@ -37,7 +37,12 @@ typedef int32_t ww_handle;
 #define WW_ECANCELED        (-10)
 #define WW_EMODULENOTFOUND  (-11)
 #define WW_EUNIMPLEMENTED   (-12)
+#define WW_EUNAVAILABLE     (-13)    /* a host that is listed but cannot be reached */
+#define WW_EPERMISSION      (-14)    /* the host's policy refuses it (e.g. an unsigned module) */
+#define WW_EEXISTS          (-15)    /* something is already there (not an anchor value: WW_EOCCUPIED) */
 #define WW_EOTHER           (-99)
+
+#define WW_FOREVER (-1)              /* timeout_ms: wait as long as it takes (0: only what is there now) */
 
 /* How a waited-for proc ended (ww_wait's reason). */
 #define WW_EXITED        0
@@ -96,6 +101,57 @@ WW_IMPORT(proc_stdout) int32_t ww_proc_stdout(ww_handle proc);
 /* Lets other procs and the node run. */
 WW_IMPORT(yield) int32_t ww_yield(void);
 
+/* ---- Who am I, and the cluster's hosts ---- */
+/* This host's peer ID (the "/peer" of paths); returns its full length (copy truncated to cap). */
+WW_IMPORT(peer_id) int32_t ww_peer_id(char *buf, int32_t cap);
+/* This proc's pid on its host. */
+WW_IMPORT(pid) int32_t ww_pid(void);
+/* The SHA-256 of this proc's module (32 bytes; what WW_MODULE_HASH takes); returns 32. */
+WW_IMPORT(module_hash) int32_t ww_module_hash(void *buf, int32_t cap);
+/* How many live hosts the cluster has, this one included. */
+WW_IMPORT(nodes_count) int32_t ww_nodes_count(void);
+/* Peer IDs of the live hosts whose meta has every "k=v" pair of `where` ('\n'-separated; "" = all),
+ * '\n'-separated, in peer ID order; returns the full length. */
+WW_IMPORT(nodes) int32_t ww_nodes_raw(const char *where, int32_t wlen, char *buf, int32_t cap);
+/* A live host's meta, '\n'-separated "k=v" pairs; WW_ENOTFOUND for a host that is not live. */
+WW_IMPORT(node_meta) int32_t ww_node_meta_raw(const char *peer, int32_t plen, char *buf, int32_t cap);
+
+/* ---- Waiting on channels (timeout_ms: WW_FOREVER, 0 = only what is there now, or milliseconds) ---- */
+/* ww_recv that gives up with WW_ETIMEOUT after timeout_ms. */
+WW_IMPORT(recv_timeout) int32_t ww_recv_timeout(ww_handle h, void *buf, int32_t cap, ww_handle *cap_out, int32_t timeout_ms);
+/* Receives from whichever of the n channels has a message first (in list order when several have
+ * one now); *which gets its index (also on WW_ECLOSED: which one closed; -1 on WW_ETIMEOUT).
+ * Returns the message length as ww_recv does. At most 64 handles (maxSelectHandles). */
+WW_IMPORT(select) int32_t ww_select(const ww_handle *hs, int32_t n, int32_t timeout_ms, int32_t *which,
+                                   void *buf, int32_t cap, ww_handle *cap_out);
+/* Request/reply in one call: sends data on `to` with a fresh reply sender riding along, and
+ * receives the one answer into buf (returns its length). WW_ETIMEOUT when no answer came in time. */
+WW_IMPORT(request) int32_t ww_request(ww_handle to, const void *data, int32_t len, void *buf, int32_t cap,
+                                     ww_handle *cap_out, int32_t timeout_ms);
+
+/* ---- Spawning with capabilities, limits and a root ---- */
+/* Limits for a child; 0 in a field = the default (the host may narrow them to the parent's). */
+typedef struct { uint64_t memory_bytes; uint64_t fuel; uint64_t timeout_ms; } ww_limits;
+/* ww_spawn_raw plus: `caps` (n handles: channels, senders, receivers, procs; not anchors) handed
+ * to the child, which finds them with ww_arg_cap; `limits` (NULL = defaults); `root`, a path under
+ * this proc's root that the child sees as "/" (length 0 = this proc's root). At most 16 caps. */
+WW_IMPORT(spawn_with) int32_t ww_spawn_with_raw(int32_t kind, const void *module, int32_t mlen,
+                                               const char *args, int32_t alen, const char *env, int32_t elen,
+                                               const char *where, int32_t wlen, const ww_handle *caps, int32_t ncaps,
+                                               const ww_limits *limits, const char *root, int32_t rlen);
+/* How many capabilities the spawner handed this proc. */
+WW_IMPORT(arg_caps) int32_t ww_arg_caps(void);
+/* The handle of the i-th of them; WW_ENOTFOUND past the end. */
+WW_IMPORT(arg_cap) int32_t ww_arg_cap(int32_t i);
+
+/* ---- Pub/sub over the cluster's topics (those of ww pub / ww sub) ---- */
+/* Publishes to every subscriber in the cluster (this host's included). */
+WW_IMPORT(publish) int32_t ww_publish_raw(const char *topic, int32_t tlen, const void *data, int32_t len);
+/* A receive handle fed with the topic's messages (ww_recv, ww_recv_timeout, ww_select on it); it
+ * keeps the newest `buffer` (<= 0: the cluster's default) when this proc falls behind. Releasing
+ * it unsubscribes. */
+WW_IMPORT(subscribe) int32_t ww_subscribe_raw(const char *topic, int32_t tlen, int32_t buffer);
+
 /* Convenience wrappers taking NUL-terminated strings. */
 const char *ww_last_error(void);
 int32_t ww_walk(const char *path);
@@ -107,6 +163,15 @@ int32_t ww_store_bytes(const char *path, const void *data, int32_t len, int over
 int32_t ww_send_str(ww_handle h, const char *s, ww_handle cap);
 /* argv: NULL-terminated array; env: NULL-terminated "K=V" array or NULL; where: "" or NULL = here. */
 int32_t ww_spawn(int32_t kind, const void *module, int32_t mlen, const char *const *argv, const char *const *env, const char *where);
+/* where: "" or NULL = all hosts; several pairs '\n'-separated ("zone=eu\nrole=gpu"). */
+int32_t ww_nodes(const char *where, char *buf, int32_t cap);
+int32_t ww_node_meta(const char *peer, char *buf, int32_t cap);
+/* What ww_spawn_with adds to ww_spawn; every field may be 0/NULL. */
+typedef struct { const ww_handle *caps; int32_t ncaps; const ww_limits *limits; const char *root; } ww_spawn_opts;
+int32_t ww_spawn_with(int32_t kind, const void *module, int32_t mlen, const char *const *argv, const char *const *env,
+                      const char *where, const ww_spawn_opts *opts);
+int32_t ww_publish(const char *topic, const void *data, int32_t len);
+int32_t ww_subscribe(const char *topic, int32_t buffer);
 
 #ifdef __cplusplus
 }

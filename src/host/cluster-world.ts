@@ -5,13 +5,15 @@
 import { formatPath, writeValue } from '../anchor/index.js'
 import type { CapKind } from '../anchor/index.js'
 import { NotFound } from '../errors.js'
-import type { AnchorCap, AnchorValue, Cap, ChanCap, GuestSpawnRequest, GuestWorld, ProcCap } from '../proc/index.js'
+import type { AnchorCap, AnchorValue, Cap, ChanCap, GuestSpawnRequest, GuestWorld, HostEntry, ProcCap, RecverCap } from '../proc/index.js'
 import type { OpOptions } from '../csp/index.js'
 import type { Capability } from '../rpc/index.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
 import { Value$Caps } from '../schema/anchor.rpc.js'
 import { Value_Which } from '../schema/anchor.js'
 import { CapScope, exportCap } from './guest-caps.js'
+import type { SpawnCap } from './spawn-request.js'
+import { subscribeInto, type GuestPubSub } from './guest-pubsub.js'
 
 const kindOfWhich = new Map<number, CapKind>([
   [Value_Which.CHAN, 'chan'], [Value_Which.SENDER, 'sender'], [Value_Which.RECVER, 'recver'],
@@ -23,12 +25,43 @@ export interface WorldSpawner {
   spawn: (req: GuestSpawnRequest, root: AnchorClient | null, scope: CapScope, opts?: OpOptions) => Promise<ProcCap>
 }
 
+/** What a proc learns of the cluster beyond anchors: this host, the live hosts, pubsub, what its spawner handed it. */
+export interface WorldEnv {
+  peerId: string
+  hosts: (where: string[]) => HostEntry[]
+  pubsub?: GuestPubSub
+  /** Capabilities handed at spawn (taken over). */
+  caps?: SpawnCap[]
+}
+
 export class ClusterWorld implements GuestWorld {
   readonly scope = new CapScope()
+  /** Stops the proc's topic subscriptions. */
+  private readonly subs = new Set<() => void>()
+  private args: Cap[] | undefined
+
+  readonly peerId?: () => string
+  readonly hosts?: (where: string[]) => HostEntry[]
+  readonly publish?: (topic: string, data: Uint8Array) => Promise<void>
+  readonly subscribe?: (topic: string, buffer: number) => RecverCap
 
   /** Takes over `root`; `confined` = it is not the cluster root. */
-  constructor (private readonly root: AnchorClient, private readonly confined: boolean, private readonly spawner: WorldSpawner) {
+  constructor (private readonly root: AnchorClient, private readonly confined: boolean, private readonly spawner: WorldSpawner, env?: WorldEnv) {
     this.scope.hold(root)
+    this.args = env?.caps?.map(c => this.scope.wrap(c.kind, c.cap))
+    if (env === undefined) return
+    this.peerId = () => env.peerId
+    this.hosts = where => env.hosts(where)
+    const pubsub = env.pubsub
+    if (pubsub === undefined) return
+    this.publish = async (topic, data) => { await pubsub.join(topic).publish(data) }
+    this.subscribe = (topic, buffer) => subscribeInto(pubsub, topic, buffer, this.subs)
+  }
+
+  argCaps (): Cap[] {
+    const a = this.args ?? []
+    this.args = undefined
+    return a
   }
 
   /** Runs `fn` on the anchor at `path` (pipelined on a walk made only for that), then lets go of the walk. */
@@ -102,10 +135,18 @@ export class ClusterWorld implements GuestWorld {
     return this.scope.chan(capacity)
   }
 
+  /** A child's root is the proc's own, or `req.root` under it. */
   async spawn (req: GuestSpawnRequest, opts?: OpOptions): Promise<ProcCap> {
-    return await this.spawner.spawn(req, this.confined ? this.root : null, this.scope, opts)
+    if (req.root === undefined || req.root.length === 0) return await this.spawner.spawn(req, this.confined ? this.root : null, this.scope, opts)
+    const walk = this.root.walk(p => { p.path = formatPath(req.root!) })
+    try {
+      return await this.spawner.spawn(req, walk.pipeline.anchor, this.scope, opts)
+    } finally { walk.release() }
   }
 
   /** Releases everything the proc held (it ended). */
-  close (): void { this.scope.close() }
+  close (): void {
+    for (const stop of [...this.subs]) stop()
+    this.scope.close()
+  }
 }

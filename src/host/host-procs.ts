@@ -5,7 +5,7 @@ import { logger } from '@libp2p/logger'
 import { Canceled, InvalidArgument, NotFound } from '../errors.js'
 import {
   Executor, FilePids, ModuleCache, procCap, DEFAULT_RUNTIME_LIMITS, sha256, type Account, type GuestSpawnRequest, type Proc, type ProcCap, type ProcLimits,
-  type RuntimeLimits, type SpawnOptions, type WorldContext
+  type RuntimeLimits, type SpawnOptions, type WorldContext, type HostEntry
 } from '../proc/index.js'
 import type { OpOptions } from '../csp/index.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
@@ -14,11 +14,12 @@ import { Host_Executor$Results$Caps } from '../schema/host.rpc.js'
 import { ExecutorClient, Executor_Proc$Results$Caps, Executor_Spawn$Results$Caps, type ProcClient } from '../schema/proc.rpc.js'
 import { ClusterWorld } from './cluster-world.js'
 import { writeProcInfo } from './exit-status.js'
-import { CapScope } from './guest-caps.js'
+import { CapScope, exportCap } from './guest-caps.js'
+import type { GuestPubSub } from './guest-pubsub.js'
 import { serveProc } from './proc-server.js'
 import { hostLimits } from './limits.js'
 import { ModuleGate, type Spawner } from './module-gate.js'
-import { readSpawnRequest, serveModuleSource, writeSpawnRequest } from './spawn-request.js'
+import { readSpawnRequest, serveModuleSource, writeSpawnRequest, type SpawnCap } from './spawn-request.js'
 
 const log = logger('ww:host:procs')
 
@@ -37,6 +38,10 @@ export interface HostProcsOptions {
   hostOf: (peer: string) => Promise<HostClient>
   /** Live hosts (peer IDs, this one included) whose meta has every `k=v` in `where`. */
   hosts: (where: string[]) => string[]
+  /** The same hosts with their meta (what a guest's ww_nodes / ww_node_meta see); none = peer IDs only, no meta. */
+  hostRecords?: (where: string[]) => HostEntry[]
+  /** The cluster's topics, for guests' ww_publish / ww_subscribe; none = they fail Unimplemented. */
+  pubsub?: GuestPubSub
   limits?: Partial<RuntimeLimits>
   /** New modules one remote peer may make this host prepare per minute (default hostLimits.modulePreparationsPerMinute). */
   preparationsPerMinute?: number
@@ -48,7 +53,7 @@ export class HostProcs {
   readonly executor: Executor
   readonly cache: ModuleCache
   private readonly gate: ModuleGate
-  private readonly roots = new Map<number, { root: AnchorClient | null, spawner?: Spawner }>()
+  private readonly roots = new Map<number, { root: AnchorClient | null, spawner?: Spawner, caps?: SpawnCap[] }>()
   private nextRootKey = 1
   private readonly worlds = new Map<number, ClusterWorld>()
 
@@ -70,9 +75,12 @@ export class HostProcs {
     const given = ctx.root[0] === ROOT_KEY ? this.roots.get(Number(ctx.root[1])) : undefined
     const root = given?.root != null ? given.root.dup() : this.opts.clusterRoot()
     const spawner = given?.spawner
+    const caps = given?.caps
+    if (given !== undefined) given.caps = undefined // the world takes them over
+    const records = this.opts.hostRecords ?? ((where: string[]) => this.opts.hosts(where).map(peer => ({ peer, meta: [] })))
     const world = new ClusterWorld(root, given?.root != null, {
       spawn: async (req, r, scope, o) => await this.spawnChild(req, r, scope, ctx.account, o, spawner)
-    })
+    }, { peerId: this.opts.peerId, hosts: records, pubsub: this.opts.pubsub, caps })
     this.worlds.set(ctx.pid, world)
     return world
   }
@@ -80,11 +88,12 @@ export class HostProcs {
   /**
    * Spawns a proc on this host, charged to `opts.account`; `root` (borrowed) is the anchor it sees as "/", none = the
    * cluster root. `spawner`: the remote peer it runs for (its children's modules pass that peer's rules), none = the
-   * owner. Checks no module rule: callers admit the module first.
+   * owner. `caps` (taken over): capabilities handed to the proc (ww_arg_cap). Checks no module rule: callers admit the module first.
    */
-  async spawnHere (opts: Omit<SpawnOptions, 'root'>, root?: AnchorClient | null, spawner?: Spawner): Promise<Proc> {
+  async spawnHere (opts: Omit<SpawnOptions, 'root'>, root?: AnchorClient | null, spawner?: Spawner, caps?: SpawnCap[]): Promise<Proc> {
     const key = this.nextRootKey++
-    this.roots.set(key, { root: root ?? null, spawner })
+    const entry = { root: root ?? null, spawner, caps }
+    this.roots.set(key, entry)
     try {
       const proc = await this.executor.spawn({ ...opts, root: [ROOT_KEY, String(key)] })
       this.cache.pin(proc.moduleHash) // its files stay on disk while it runs
@@ -96,6 +105,7 @@ export class HostProcs {
       return proc
     } finally {
       this.roots.delete(key)
+      for (const c of entry.caps ?? []) c.cap.release() // the spawn failed before the proc's world took them
     }
   }
 
@@ -103,8 +113,9 @@ export class HostProcs {
   place (where: string): string {
     if (where === '' || where === this.opts.peerId) return this.opts.peerId
     if (where.includes('=')) {
-      const hosts = this.opts.hosts([where])
-      if (hosts.length === 0) throw new NotFound(`no live host matches ${where}`)
+      const pairs = where.split('\n').filter(p => p !== '')
+      const hosts = this.opts.hosts(pairs)
+      if (hosts.length === 0) throw new NotFound(`no live host matches ${pairs.join(' ')}`)
       return hosts.includes(this.opts.peerId) ? this.opts.peerId : hosts[Math.floor(Math.random() * hosts.length)]
     }
     if (!this.opts.hosts([]).includes(where)) throw new NotFound(`no live host ${JSON.stringify(where)}`)
@@ -120,23 +131,42 @@ export class HostProcs {
     const bytes = req.module.bytes
     const hash = bytes !== undefined ? sha256(bytes) : req.module.hash
     if (hash === undefined) throw new InvalidArgument('a spawn needs module bytes or a hash')
+    const caps: SpawnCap[] = []
+    try {
+      for (const c of req.caps ?? []) {
+        if (c.kind === 'anchor') throw new InvalidArgument('an anchor handle cannot be handed to a child; give it a root path instead')
+        caps.push({ kind: c.kind, cap: await exportCap(c) })
+      }
+    } catch (err) {
+      for (const c of caps) c.cap.release()
+      throw err
+    }
     if (peer === this.opts.peerId) {
-      await this.gate.admit(hash, [], spawner)
+      try {
+        await this.gate.admit(hash, [], spawner)
+      } catch (err) {
+        for (const c of caps) c.cap.release()
+        throw err
+      }
       const module = bytes !== undefined ? { bytes } : { hash }
-      const proc = await this.spawnHere({ module, args: req.args, env: req.env, limits: req.limits, account }, root, spawner)
+      const proc = await this.spawnHere({ module, args: req.args, env: req.env, limits: req.limits, account }, root, spawner, caps)
       const cap = procCap(proc)
       CapScope.exportAs(cap, () => this.serveProc(proc))
       return cap
     }
-    // The other host checks the module against its rules for this host: hand it the signatures verified here.
-    const signatures = await this.cache.signatures(hash)
-    using host = await this.opts.hostOf(peer)
-    using ex = host.executor()
-    using source = serveModuleSource(async h => bytes !== undefined && equal(h, hash) ? bytes : await this.cache.original(h))
-    using ans = Host_Executor$Results$Caps.executor.get(await ex).spawn(p => {
-      writeSpawnRequest(p._initRequest(), { hash, source, signatures, args: req.args, env: req.env, limits: req.limits, root: root ?? undefined })
-    }, { signal: opts?.signal })
-    return scope.proc(Executor_Spawn$Results$Caps.proc.get(await ans).dup())
+    try {
+      // The other host checks the module against its rules for this host: hand it the signatures verified here.
+      const signatures = await this.cache.signatures(hash)
+      using host = await this.opts.hostOf(peer)
+      using ex = host.executor()
+      using source = serveModuleSource(async h => bytes !== undefined && equal(h, hash) ? bytes : await this.cache.original(h))
+      using ans = Host_Executor$Results$Caps.executor.get(await ex).spawn(p => {
+        writeSpawnRequest(p._initRequest(), { hash, source, signatures, args: req.args, env: req.env, limits: req.limits, root: root ?? undefined, caps })
+      }, { signal: opts?.signal })
+      return scope.proc(Executor_Spawn$Results$Caps.proc.get(await ans).dup())
+    } finally {
+      for (const c of caps) c.cap.release() // the request took its own references
+    }
   }
 
   /**
@@ -165,7 +195,7 @@ export class HostProcs {
           output: r.detached ? 'log' : 'chan',
           onStep: r.onStep,
           account
-        }, r.root ?? own, spawner)
+        }, r.root ?? own, spawner, r.caps())
         if (verified.length > 0) await this.cache.keepSignatures(hash, verified)
         if (ctx.signal.aborted) { // the caller will never hear of it
           proc.kill('killed: its spawn was canceled')

@@ -24,6 +24,8 @@ export const hostLimits = {
   spawnEnvMax: 4096,
   /** Most module signatures a spawn request may carry (each costs the host one Ed25519 verification). */
   spawnSignaturesMax: 16,
+  /** Most capabilities a spawn request may hand the proc (a guest's ww_spawn_with; see also RuntimeLimits.maxSpawnCaps). */
+  spawnCapsMax: 16,
   /**
    * New modules (neither held nor prepared here) one remote peer, itself or through its procs, may make this host
    * fetch and prepare per minute (a token bucket of this size; preparing costs seconds of CPU). The owner is exempt.

@@ -103,6 +103,8 @@ export class WwNode {
         clusterRoot: () => serveClusterRoot(hosts),
         hostOf: async peer => await peers.host(peer),
         hosts: where => c.ls(where).map(r => r.peer),
+        hostRecords: where => c.ls(where).map(r => ({ peer: r.peer, meta: r.meta })),
+        pubsub: c.pubsub,
         limits: { ...quotas, ...(maxModuleCacheBytes === undefined ? {} : { moduleCacheBytes: maxModuleCacheBytes }) },
         preparationsPerMinute: modulePreparationsPerMinute,
         onModuleMismatch: (from, hash, unsaid) => { notice({ type: 'module-mismatch', from, hash, unsaid }) }

@@ -1,11 +1,12 @@
 // Building and reading SpawnRequest (schema proc.capnp), and the ModuleSource that ships a
 // module's bytes to a host that lacks them.
-import { LimitExceeded, ModuleNotFound } from '../errors.js'
+import { InvalidArgument, LimitExceeded, ModuleNotFound } from '../errors.js'
+import { setUnionTag, type Capability } from '../rpc/index.js'
 import type { ModuleFetcher, PrepareStep, ProcLimits } from '../proc/index.js'
 import type { ModuleSignature } from '../proc/module-signature.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
-import { Module_Which, SpawnStep, type SpawnRequest } from '../schema/proc.js'
-import { Module$Caps, ModuleSourceClient, SpawnProgressClient, SpawnRequest$Caps } from '../schema/proc.rpc.js'
+import { Module_Which, SpawnCap_Which, SpawnStep, type SpawnRequest } from '../schema/proc.js'
+import { Module$Caps, ModuleSourceClient, SpawnCap$Caps, SpawnProgressClient, SpawnRequest$Caps } from '../schema/proc.rpc.js'
 import { hostLimits } from './limits.js'
 
 const hashHex = (h: Uint8Array): string => Buffer.from(h).toString('hex')
@@ -29,7 +30,18 @@ export interface SpawnSpec {
   detached?: boolean
   /** Told the slow steps of the spawn as they begin. */
   progress?: SpawnProgressClient
+  /** Capabilities handed to the proc (ww_arg_cap), each with its kind; the request takes its own references. */
+  caps?: SpawnCap[]
 }
+
+/** A capability handed to a proc at spawn. */
+export interface SpawnCap { kind: SpawnCapKind, cap: Capability }
+export type SpawnCapKind = 'chan' | 'sender' | 'recver' | 'proc'
+
+const whichOfCap: Record<SpawnCapKind, SpawnCap_Which> = {
+  chan: SpawnCap_Which.CHAN, sender: SpawnCap_Which.SENDER, recver: SpawnCap_Which.RECVER, proc: SpawnCap_Which.PROC
+}
+const capOfWhich = new Map<number, SpawnCapKind>(Object.entries(whichOfCap).map(([k, w]) => [w, k as SpawnCapKind]))
 
 export function writeSpawnRequest (r: SpawnRequest, spec: SpawnSpec): void {
   const m = r._initModule()
@@ -58,6 +70,15 @@ export function writeSpawnRequest (r: SpawnRequest, spec: SpawnSpec): void {
   r.tied = spec.tied === true
   r.detached = spec.detached === true
   if (spec.progress !== undefined) SpawnRequest$Caps.progress.set(r, spec.progress)
+  if (spec.caps !== undefined && spec.caps.length > 0) {
+    const list = r._initCaps(spec.caps.length)
+    spec.caps.forEach((c, i) => {
+      const w = list.get(i)
+      // the generated accessors set the pointer only; the union tag is set here
+      setUnionTag(w, 0, whichOfCap[c.kind])
+      SpawnCap$Caps.chan.set(w, c.cap)
+    })
+  }
 }
 
 export interface ReadSpawn {
@@ -75,6 +96,8 @@ export interface ReadSpawn {
   onStep?: (step: PrepareStep) => void
   /** Borrowed: valid until the handler returns (dup to keep). */
   root?: AnchorClient
+  /** Read lazily (each a new reference, yours to release): call it before returning. */
+  caps: () => SpawnCap[]
 }
 
 const wireStep: Record<PrepareStep, SpawnStep> = { fetching: SpawnStep.FETCHING, preparing: SpawnStep.PREPARING }
@@ -106,6 +129,8 @@ export function readSpawnRequest (r: SpawnRequest): ReadSpawn {
   }
   const num = (x: bigint): number => Number(x)
   const progress = SpawnRequest$Caps.progress.has(r) ? SpawnRequest$Caps.progress.get(r) : undefined
+  const capList = r._hasCaps() ? r.caps : undefined
+  if (capList !== undefined && capList.length > hostLimits.spawnCapsMax) throw new LimitExceeded(`spawn request hands ${capList.length} capabilities (limit ${hostLimits.spawnCapsMax})`)
   return {
     module,
     signatures,
@@ -118,7 +143,22 @@ export function readSpawnRequest (r: SpawnRequest): ReadSpawn {
     detached: r.detached,
     // a progress report is a courtesy: the spawn neither waits for it nor fails with it
     onStep: progress === undefined ? undefined : step => { progress.step(p => { p.step = wireStep[step] }).then(() => {}, () => {}) },
-    root: SpawnRequest$Caps.root.has(r) ? SpawnRequest$Caps.root.get(r) : undefined
+    root: SpawnRequest$Caps.root.has(r) ? SpawnRequest$Caps.root.get(r) : undefined,
+    caps: () => {
+      const out: SpawnCap[] = []
+      try {
+        for (const v of capList ?? []) {
+          const kind = capOfWhich.get(v.which())
+          if (kind === undefined) throw new InvalidArgument(`unknown spawn capability kind ${v.which()}`)
+          if (!SpawnCap$Caps.chan.has(v)) throw new InvalidArgument(`a ${kind} handed at spawn without a capability`)
+          out.push({ kind, cap: SpawnCap$Caps.chan.get(v).dup() })
+        }
+      } catch (err) {
+        for (const c of out) c.cap.release()
+        throw err
+      }
+      return out
+    }
   }
 }
 

@@ -21,7 +21,9 @@ export const SDK_ASYNCIFY_SIZE_EXPORT = 'ww_asyncify_size'
 
 /** Host calls that may suspend the guest (everything that can wait on a channel, the network or a child). */
 export const ASYNC_WW_CALLS = [
-  'walk', 'ls', 'load', 'load_bytes', 'store', 'store_bytes', 'send', 'recv', 'spawn', 'wait', 'yield'
+  'walk', 'ls', 'load', 'load_bytes', 'store', 'store_bytes', 'send', 'recv', 'spawn', 'wait', 'yield',
+  // the cluster from a guest (issue 20 §3)
+  'recv_timeout', 'select', 'request', 'spawn_with', 'publish'
 ]
 export const ASYNC_WASI_CALLS = ['fd_write', 'fd_read', 'sched_yield', 'poll_oneoff']
 export const ASYNC_RUNTIME_CALLS = ['out_of_fuel']
@@ -51,5 +53,10 @@ export const WwErrno = {
   CANCELED: -10,
   MODULE_NOT_FOUND: -11,
   UNIMPLEMENTED: -12,
+  /** A host that is listed but cannot be reached (dial failed), or a resource that cannot be had now. */
+  UNAVAILABLE: -13,
+  PERMISSION_DENIED: -14,
+  /** Something is already there (not an anchor value: that is OCCUPIED). */
+  ALREADY_EXISTS: -15,
   OTHER: -99
 } as const

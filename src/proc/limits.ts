@@ -48,6 +48,10 @@ export interface RuntimeLimits {
   maxGuestBuffer: number
   /** Longest error message kept for ww_last_error, in bytes. */
   maxErrorMessage: number
+  /** Most channels one ww_select waits on. */
+  maxSelectHandles: number
+  /** Most capabilities one ww_spawn_with hands the child. */
+  maxSpawnCaps: number
   /** Capacity (in chunks) of a proc's stdout/stderr channel when nobody supplied a sink. */
   stdioCapacity: number
   /** Most exited procs kept for ps/lookup after they end. */
@@ -87,6 +91,8 @@ export const DEFAULT_RUNTIME_LIMITS: Readonly<RuntimeLimits> = Object.freeze({
   maxHandles: 4096,
   maxGuestBuffer: 16 * 1024 * 1024,
   maxErrorMessage: 1024,
+  maxSelectHandles: 64,
+  maxSpawnCaps: 16,
   stdioCapacity: 256,
   maxExitedKept: 1024,
   logBytes: 1024 * 1024,

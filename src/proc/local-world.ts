@@ -7,7 +7,7 @@ import { Chan } from '../csp/index.js'
 import { NotFound, Unimplemented } from '../errors.js'
 import { procCap, type WorldContext } from './executor.js'
 import { trySendNow } from './send-now.js'
-import type { AnchorCap, AnchorValue, Cap, ChanCap, GuestSpawnRequest, GuestWorld, Message, ProcCap } from './world.js'
+import type { AnchorCap, AnchorValue, Cap, ChanCap, GuestSpawnRequest, GuestWorld, HostEntry, Message, ProcCap } from './world.js'
 
 /** The name a proc uses for the host it runs on. */
 export const PEER_ALIAS = 'peer'
@@ -22,7 +22,7 @@ export interface LocalWorldOptions {
 export class LocalWorld {
   readonly tree: AnchorTree<Cap>
   readonly peerId: string
-  private readonly tags: Record<string, string>
+  readonly tags: Record<string, string>
 
   constructor (opts: LocalWorldOptions) {
     this.tree = opts.tree ?? new AnchorTree<Cap>()
@@ -36,9 +36,12 @@ export class LocalWorld {
   /** Whether a spawn placement names this host. */
   placesHere (where: string): boolean {
     if (where === '' || where === this.peerId) return true
-    const eq = where.indexOf('=')
-    if (eq > 0) return this.tags[where.slice(0, eq)] === where.slice(eq + 1)
-    return false
+    if (!where.includes('=')) return false
+    // '\n'-separated k=v pairs: all must match
+    return where.split('\n').filter(p => p !== '').every(pair => {
+      const eq = pair.indexOf('=')
+      return eq > 0 && this.tags[pair.slice(0, eq)] === pair.slice(eq + 1)
+    })
   }
 }
 
@@ -93,7 +96,16 @@ class ProcWorld implements GuestWorld {
     }
   }
 
+  peerId = (): string => this.world.peerId
+
+  /** This host alone, when its tags match. */
+  hosts = (where: string[]): HostEntry[] => {
+    const meta = Object.entries(this.world.tags).map(([k, v]) => `${k}=${v}`)
+    return where.every(pair => meta.includes(pair)) ? [{ peer: this.world.peerId, meta }] : []
+  }
+
   async spawn (req: GuestSpawnRequest): Promise<ProcCap> {
+    if ((req.caps?.length ?? 0) > 0 || (req.root?.length ?? 0) > 0) throw new Unimplemented('capability arguments and a root for the child need the cluster')
     if (!this.world.placesHere(req.where)) {
       if (req.where.includes('=')) throw new NotFound(`no host matches ${req.where}`)
       throw new Unimplemented(`spawning on another host (${req.where}) needs the cluster`)

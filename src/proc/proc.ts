@@ -151,6 +151,7 @@ export class Proc {
       signal: () => this.signal,
       endReason: () => this.endReason,
       selfHash: opts.moduleHash,
+      pid: opts.pid,
       yieldNow
     })
     const wasi = createWasi(this.memory, {

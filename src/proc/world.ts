@@ -75,9 +75,20 @@ export interface GuestSpawnRequest {
   module: GuestModuleRef
   args: string[]
   env: string[]
-  /** '' = this host; a peer ID; or a `k=v` tag query. */
+  /** '' = this host; a peer ID; or `k=v` tag pairs, '\n'-separated, that the host's meta must all have. */
   where: string
   limits?: Partial<ProcLimits>
+  /** Capabilities handed to the child (it finds them with ww_arg_cap); the spawner keeps its own handles. */
+  caps?: Cap[]
+  /** The child's root: this path under the spawner's root (absent = the spawner's root). */
+  root?: string[]
+}
+
+/** A live host of the cluster as a guest sees it. */
+export interface HostEntry {
+  peer: string
+  /** Its `k=v` meta pairs. */
+  meta: string[]
 }
 
 /**
@@ -94,4 +105,14 @@ export interface GuestWorld {
   store: (path: string[], value: AnchorValue | undefined, overwrite: boolean, opts?: OpOptions) => Promise<void>
   chan: (capacity: number) => ChanCap
   spawn: (req: GuestSpawnRequest, opts?: OpOptions) => Promise<ProcCap>
+  /** The peer ID of the host the proc runs on. */
+  peerId?: () => string
+  /** Live hosts (this one included) whose meta has every `k=v` pair of `where`, in peer ID order. */
+  hosts?: (where: string[]) => HostEntry[]
+  /** The capabilities the spawner handed this proc (each with one reference for the proc); asked once. */
+  argCaps?: () => Cap[]
+  /** Publishes to a cluster topic (every subscriber, this host's included). */
+  publish?: (topic: string, data: Uint8Array, opts?: OpOptions) => Promise<void>
+  /** A receive end fed with a cluster topic's messages (a full buffer drops the oldest); its last handle going unsubscribes. */
+  subscribe?: (topic: string, buffer: number) => RecverCap
 }

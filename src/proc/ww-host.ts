@@ -4,13 +4,14 @@
 
 import { logger } from '@libp2p/logger'
 import { parsePath } from '../anchor/index.js'
-import { Canceled, Closed, Disconnected, InvalidArgument, LimitExceeded, ModuleNotFound, NotFound, Occupied, Timeout, Unimplemented } from '../errors.js'
+import { AlreadyExists, Canceled, Closed, Disconnected, InvalidArgument, LimitExceeded, ModuleNotFound, NotFound, Occupied, PermissionDenied, Timeout, Unavailable, Unimplemented } from '../errors.js'
 import { WwErrno } from './abi.js'
 import { Fault, type GuestMemory, utf8 } from './guest-memory.js'
 import { BadHandle, HandleTable } from './handles.js'
 import type { RuntimeLimits } from './limits.js'
 import { ProcEnd } from './signals.js'
-import type { Cap, GuestWorld, Message } from './world.js'
+import type { Cap, GuestSpawnRequest, GuestWorld, Message } from './world.js'
+import { clusterCalls } from './ww-cluster-calls.js'
 
 const log = logger('ww:proc:host')
 
@@ -31,6 +32,7 @@ export interface HostContext {
   endReason: () => unknown
   /** The SHA-256 of this proc's module (for spawning itself). */
   selfHash: Uint8Array
+  pid: number
   yieldNow: () => Promise<void>
 }
 
@@ -47,6 +49,12 @@ function codeOf (err: unknown): number {
   if (err instanceof Canceled) return WwErrno.CANCELED
   if (err instanceof ModuleNotFound) return WwErrno.MODULE_NOT_FOUND
   if (err instanceof Unimplemented) return WwErrno.UNIMPLEMENTED
+  if (err instanceof Unavailable) return WwErrno.UNAVAILABLE
+  if (err instanceof PermissionDenied) return WwErrno.PERMISSION_DENIED
+  if (err instanceof AlreadyExists) return WwErrno.ALREADY_EXISTS
+  // a socket error that escaped untyped: the other side cannot be reached
+  const code = (err as { code?: unknown } | undefined)?.code
+  if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code)) return WwErrno.UNAVAILABLE
   return WwErrno.OTHER
 }
 
@@ -62,10 +70,23 @@ function nulList (bytes: Uint8Array): string[] {
 
 export class WwHost {
   readonly handles: HandleTable
+  /** Messages a receive end gave up after a ww_select had chosen another: the next receive on that handle takes them first. */
+  readonly early = new Map<number, Message[]>()
+  /** Handles of the capabilities the spawner handed this proc (ww_arg_cap). */
+  readonly argHandles: number[]
   private lastError = ''
 
-  constructor (private readonly ctx: HostContext) {
+  constructor (readonly ctx: HostContext) {
     this.handles = new HandleTable(ctx.limits.maxHandles)
+    this.argHandles = (ctx.world.argCaps?.() ?? []).map(c => this.handles.add(c))
+  }
+
+  /** A message stashed for handle `h` by a ww_select, if any. */
+  takeEarly (h: number): Message | undefined {
+    const list = this.early.get(h)
+    const m = list?.shift()
+    if (list !== undefined && list.length === 0) this.early.delete(h)
+    return m
   }
 
   private fail (err: unknown): number {
@@ -78,7 +99,7 @@ export class WwHost {
   }
 
   /** Runs a host call: sync results and errors are returned as codes, async ones via the promise. */
-  private call (fn: () => number | Promise<number>): number | Promise<number> {
+  call (fn: () => number | Promise<number>): number | Promise<number> {
     try {
       const r = fn()
       return r instanceof Promise ? r.catch(err => this.fail(err)) : r
@@ -87,22 +108,37 @@ export class WwHost {
     }
   }
 
-  private buf (ptr: number, len: number): Uint8Array {
+  buf (ptr: number, len: number): Uint8Array {
     if ((len >>> 0) > this.ctx.limits.maxGuestBuffer) throw new LimitExceeded(`buffer of ${len >>> 0} bytes; the limit is ${this.ctx.limits.maxGuestBuffer}`)
     return this.ctx.memory.copy(ptr, len)
   }
 
-  private path (ptr: number, len: number): string[] {
+  path (ptr: number, len: number): string[] {
     return parsePath(new TextDecoder().decode(this.buf(ptr, len)))
   }
 
-  private cap<K extends Cap['kind']> (h: number, ...kinds: K[]): Extract<Cap, { kind: K }> {
+  cap<K extends Cap['kind']> (h: number, ...kinds: K[]): Extract<Cap, { kind: K }> {
     const c = this.handles.get(h)
     if (!(kinds as string[]).includes(c.kind)) throw new InvalidArgument(`handle ${h} is a ${c.kind}, not a ${kinds.join(' or ')}`)
     return c as Extract<Cap, { kind: K }>
   }
 
-  private get opts (): { signal: AbortSignal } { return { signal: this.ctx.signal() } }
+  /** The module, args, env and placement of a ww_spawn, read from guest memory. */
+  spawnRequest (kind: number, mp: number, ml: number, ap: number, al: number, ep: number, el: number, wp: number, wl: number): GuestSpawnRequest {
+    let module
+    if (kind === MODULE_BYTES) module = { bytes: this.buf(mp, ml) }
+    else if (kind === MODULE_HASH) {
+      if (ml !== HASH_BYTES) throw new InvalidArgument(`a module hash is ${HASH_BYTES} bytes, not ${ml}`)
+      module = { hash: this.buf(mp, ml) }
+    } else if (kind === MODULE_SELF) module = { hash: this.ctx.selfHash }
+    else throw new InvalidArgument(`unknown module kind ${kind}`)
+    const args = nulList(this.buf(ap, al))
+    const env = nulList(this.buf(ep, el))
+    const where = new TextDecoder().decode(this.buf(wp, wl))
+    return { module, args, env, where }
+  }
+
+  get opts (): { signal: AbortSignal } { return { signal: this.ctx.signal() } }
 
   imports (): Record<string, (...a: any[]) => unknown> {
     const { memory: mem, world } = this.ctx
@@ -112,7 +148,12 @@ export class WwHost {
         mem.writeTruncated(buf, cap, msg)
         return msg.length
       }),
-      release: (h: number) => this.call(() => { this.handles.release(h); return 0 }),
+      release: (h: number) => this.call(() => {
+        this.handles.release(h)
+        for (const m of this.early.get(h) ?? []) m.cap?.ref?.release()
+        this.early.delete(h)
+        return 0
+      }),
       walk: (p: number, n: number) => this.call(async () => this.handles.add(await world.walk(this.path(p, n), this.opts))),
       ls: (p: number, n: number, buf: number, cap: number) => this.call(async () => {
         const path = this.path(p, n)
@@ -177,22 +218,12 @@ export class WwHost {
           return msg.data.length
         }
         // a message that is there already is taken without suspending the guest
-        const now = c.tryRecv?.()
+        const now = this.takeEarly(h) ?? c.tryRecv?.()
         return now !== undefined ? deliver(now) : c.recv(this.opts).then(deliver)
       }),
       close: (h: number) => this.call(() => { this.cap(h, 'chan').close(); return 0 }),
       spawn: (kind: number, mp: number, ml: number, ap: number, al: number, ep: number, el: number, wp: number, wl: number) => this.call(async () => {
-        let module
-        if (kind === MODULE_BYTES) module = { bytes: this.buf(mp, ml) }
-        else if (kind === MODULE_HASH) {
-          if (ml !== HASH_BYTES) throw new InvalidArgument(`a module hash is ${HASH_BYTES} bytes, not ${ml}`)
-          module = { hash: this.buf(mp, ml) }
-        } else if (kind === MODULE_SELF) module = { hash: this.ctx.selfHash }
-        else throw new InvalidArgument(`unknown module kind ${kind}`)
-        const args = nulList(this.buf(ap, al))
-        const env = nulList(this.buf(ep, el))
-        const where = new TextDecoder().decode(this.buf(wp, wl))
-        return this.handles.add(await world.spawn({ module, args, env, where }, this.opts))
+        return this.handles.add(await world.spawn(this.spawnRequest(kind, mp, ml, ap, al, ep, el, wp, wl), this.opts))
       }),
       wait: (h: number, reasonOut: number) => this.call(async () => {
         const p = this.cap(h, 'proc')
@@ -203,7 +234,8 @@ export class WwHost {
       }),
       kill: (h: number) => this.call(() => { this.cap(h, 'proc').kill(); return 0 }),
       proc_stdout: (h: number) => this.call(() => this.handles.add(this.cap(h, 'proc').stdout())),
-      yield: () => this.call(async () => { await this.ctx.yieldNow(); return 0 })
+      yield: () => this.call(async () => { await this.ctx.yieldNow(); return 0 }),
+      ...clusterCalls(this)
     }
   }
 }

@@ -2,7 +2,7 @@
 /* eslint-disable */
 import * as rpc from '../rpc/index.js'
 import { AnchorClient } from './anchor.rpc.js'
-import { RecverClient, SenderClient } from './channel.rpc.js'
+import { ChanClient, RecverClient, SenderClient } from './channel.rpc.js'
 import { Executor_Proc$Params, Executor_Proc$Results, Executor_Ps$Params, Executor_Ps$Results, Executor_Spawn$Params, Executor_Spawn$Results, ExitStatus, Limits, Module, ModuleSource_Fetch$Params, ModuleSource_Fetch$Results, ProcInfo, Proc_Info$Params, Proc_Info$Results, Proc_Kill$Params, Proc_Kill$Results, Proc_Log$Params, Proc_Log$Results, Proc_Stderr$Params, Proc_Stderr$Results, Proc_Stdin$Params, Proc_Stdin$Results, Proc_Stdout$Params, Proc_Stdout$Results, Proc_Wait$Params, Proc_Wait$Results, SpawnProgress_Step$Params, SpawnProgress_Step$Results, SpawnRequest } from './proc.js'
 
 rpc.directFields(Limits, [['memoryBytes', 'uint64', 0], ['fuel', 'uint64', 8], ['timeoutMs', 'uint64', 16]])
@@ -64,6 +64,21 @@ export class SpawnRequest$Pipeline {
 export const SpawnRequest$Caps = {
   root: rpc.capField(4, () => AnchorClient),
   progress: rpc.capField(6, () => SpawnProgressClient)
+}
+/** Pipelined view of SpawnCap: capability fields usable before the answer arrives. */
+export class SpawnCap$Pipeline {
+  constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
+  get chan (): ChanClient { return this.$answer.pipelineCap([...this.$path, 0], ChanClient) }
+  get sender (): SenderClient { return this.$answer.pipelineCap([...this.$path, 0], SenderClient) }
+  get recver (): RecverClient { return this.$answer.pipelineCap([...this.$path, 0], RecverClient) }
+  get proc (): ProcClient { return this.$answer.pipelineCap([...this.$path, 0], ProcClient) }
+}
+/** Capability fields of SpawnCap: get (borrowed), has, set (the message keeps its own reference). */
+export const SpawnCap$Caps = {
+  chan: rpc.capField(0, () => ChanClient),
+  sender: rpc.capField(0, () => SenderClient),
+  recver: rpc.capField(0, () => RecverClient),
+  proc: rpc.capField(0, () => ProcClient)
 }
 /** Client of proc.capnp:SpawnProgress (a reference: release() or `using`). */
 export class SpawnProgressClient extends rpc.Capability {

@@ -334,8 +334,9 @@ export class SpawnRequest extends $.Struct {
   static readonly _capnp = {
     displayName: "SpawnRequest",
     id: "9098958e72403830",
-    size: new $.ObjectSize(8, 7),
+    size: new $.ObjectSize(8, 8),
   };
+  static _Caps: $.ListCtor<SpawnCap>;
   _adoptModule(value: $.Orphan<Module>): void {
     $.utils.adopt(value, $.utils.getPointer(0, this));
   }
@@ -482,7 +483,103 @@ export class SpawnRequest extends $.Struct {
   set progress(value: SpawnProgress$Client) {
     $.utils.setInterfacePointer(this.segment.message.addCap(value.client), $.utils.getPointer(6, this));
   }
+  _adoptCaps(value: $.Orphan<$.List<SpawnCap>>): void {
+    $.utils.adopt(value, $.utils.getPointer(7, this));
+  }
+  _disownCaps(): $.Orphan<$.List<SpawnCap>> {
+    return $.utils.disown(this.caps);
+  }
+  /**
+* Capabilities handed to the proc at spawn (a guest finds them with ww_arg_cap(i), in this order).
+*
+*/
+  get caps(): $.List<SpawnCap> {
+    return $.utils.getList(7, SpawnRequest._Caps, this);
+  }
+  _hasCaps(): boolean {
+    return !$.utils.isNull($.utils.getPointer(7, this));
+  }
+  _initCaps(length: number): $.List<SpawnCap> {
+    return $.utils.initList(7, SpawnRequest._Caps, length, this);
+  }
+  set caps(value: $.List<SpawnCap>) {
+    $.utils.copyFrom(value, $.utils.getPointer(7, this));
+  }
   toString(): string { return "SpawnRequest_" + super.toString(); }
+}
+/**
+* A capability handed to a proc at spawn, with its kind.
+*
+*/
+export const SpawnCap_Which = {
+  CHAN: 0,
+  SENDER: 1,
+  RECVER: 2,
+  PROC: 3
+} as const;
+export type SpawnCap_Which = (typeof SpawnCap_Which)[keyof typeof SpawnCap_Which];
+/**
+* A capability handed to a proc at spawn, with its kind.
+*
+*/
+export class SpawnCap extends $.Struct {
+  static readonly CHAN = SpawnCap_Which.CHAN;
+  static readonly SENDER = SpawnCap_Which.SENDER;
+  static readonly RECVER = SpawnCap_Which.RECVER;
+  static readonly PROC = SpawnCap_Which.PROC;
+  static readonly _capnp = {
+    displayName: "SpawnCap",
+    id: "9f7036138fe1d1a4",
+    size: new $.ObjectSize(8, 1),
+  };
+  get chan(): Chan$Client {
+    $.utils.testWhich("chan", $.utils.getUint16(0, this), 0, this);
+    return new Chan$Client($.utils.getInterfaceClientOrNullAt(0, this));
+  }
+  get _isChan(): boolean {
+    return $.utils.getUint16(0, this) === 0;
+  }
+  set chan(value: Chan$Client) {
+    $.utils.setUint16(0, 0, this);
+    $.utils.setInterfacePointer(this.segment.message.addCap(value.client), $.utils.getPointer(0, this));
+  }
+  get sender(): Sender$Client {
+    $.utils.testWhich("sender", $.utils.getUint16(0, this), 1, this);
+    return new Sender$Client($.utils.getInterfaceClientOrNullAt(0, this));
+  }
+  get _isSender(): boolean {
+    return $.utils.getUint16(0, this) === 1;
+  }
+  set sender(value: Sender$Client) {
+    $.utils.setUint16(0, 1, this);
+    $.utils.setInterfacePointer(this.segment.message.addCap(value.client), $.utils.getPointer(0, this));
+  }
+  get recver(): Recver$Client {
+    $.utils.testWhich("recver", $.utils.getUint16(0, this), 2, this);
+    return new Recver$Client($.utils.getInterfaceClientOrNullAt(0, this));
+  }
+  get _isRecver(): boolean {
+    return $.utils.getUint16(0, this) === 2;
+  }
+  set recver(value: Recver$Client) {
+    $.utils.setUint16(0, 2, this);
+    $.utils.setInterfacePointer(this.segment.message.addCap(value.client), $.utils.getPointer(0, this));
+  }
+  get proc(): Proc$Client {
+    $.utils.testWhich("proc", $.utils.getUint16(0, this), 3, this);
+    return new Proc$Client($.utils.getInterfaceClientOrNullAt(0, this));
+  }
+  get _isProc(): boolean {
+    return $.utils.getUint16(0, this) === 3;
+  }
+  set proc(value: Proc$Client) {
+    $.utils.setUint16(0, 3, this);
+    $.utils.setInterfacePointer(this.segment.message.addCap(value.client), $.utils.getPointer(0, this));
+  }
+  toString(): string { return "SpawnCap_" + super.toString(); }
+  which(): SpawnCap_Which {
+    return $.utils.getUint16(0, this) as SpawnCap_Which;
+  }
 }
 export const SpawnStep = {
   /**
@@ -1528,4 +1625,5 @@ export class Executor extends $.Interface {
   toString(): string { return "Executor_" + super.toString(); }
 }
 Module._Signatures = $.CompositeList(ModuleSignature);
+SpawnRequest._Caps = $.CompositeList(SpawnCap);
 Executor_Ps$Results._Procs = $.CompositeList(ProcInfo);
