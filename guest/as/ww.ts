@@ -260,8 +260,8 @@ function textOf(fill: (buf: usize, cap: i32) => i32): string | null {
 function lines(s: string | null): string[] | null {
   if (s === null) return null
   const out = new Array<string>()
-  if (s!.length == 0) return out
-  return s!.split("\n")
+  if (s.length == 0) return out
+  return s.split("\n")
 }
 
 let pathArg: ArrayBuffer = new ArrayBuffer(0)
@@ -276,7 +276,7 @@ export function ls(path: string): string[] | null {
 /** This host's peer ID. */
 export function peerId(): string {
   const s = textOf((buf: usize, cap: i32): i32 => ww_peer_id(buf, cap))
-  return s === null ? "" : s!
+  return s === null ? "" : s
 }
 /** This proc's pid on its host. */
 export function pid(): i32 { return ww_pid() }
@@ -320,13 +320,13 @@ function nulJoined(items: string[]): ArrayBuffer {
 
 /** Spawns a child (argv[1..] = `argv`) on `where` ("" here, a peer ID, or `k=v` pairs, all to match); a proc handle or a negative code. */
 export function spawn(argv: string[], where: string = "", opts: SpawnOptions | null = null): i32 {
-  const o = opts === null ? new SpawnOptions() : opts!
+  const o = opts === null ? new SpawnOptions() : opts
   const a = nulJoined(argv)
   const e = nulJoined(o.env)
   const w = String.UTF8.encode(where)
   const m = o.module
-  const mp: usize = m === null ? 0 : m!.dataStart
-  const ml: i32 = m === null ? 0 : m!.byteLength
+  const mp: usize = m === null ? 0 : m.dataStart
+  const ml: i32 = m === null ? 0 : m.byteLength
   if (o.caps.length == 0 && o.memoryBytes == 0 && o.fuel == 0 && o.timeoutMs == 0 && o.root.length == 0) {
     return kept(ww_spawn(o.moduleKind, mp, ml, changetype<usize>(a), a.byteLength, changetype<usize>(e), e.byteLength, changetype<usize>(w), w.byteLength))
   }

@@ -26,10 +26,10 @@ function who(): void {
 function listNodes(where: string[]): void {
   const peers = nodes(where)
   if (peers === null) { fail("nodes"); return }
-  for (let i = 0; i < peers!.length; i++) {
-    const meta = nodeMeta(peers![i])
+  for (let i = 0; i < peers.length; i++) {
+    const meta = nodeMeta(peers[i])
     if (meta === null) { fail("node_meta"); return }
-    print(peers![i] + " " + meta!.join(",") + "\n")
+    print(peers[i] + " " + meta.join(",") + "\n")
   }
 }
 
@@ -38,7 +38,7 @@ function spawnAt(where: string): void {
   if (p < 0) { print("spawn " + p.toString() + "\n"); eprint(lastError() + "\n"); return }
   const e = wait(p)
   if (e === null) { fail("wait"); return }
-  print("spawn ok exit " + e!.code.toString() + " reason " + e!.reason.toString() + "\n")
+  print("spawn ok exit " + e.code.toString() + " reason " + e.reason.toString() + "\n")
 }
 
 function recvTimeoutMode(): void {
@@ -50,7 +50,7 @@ function recvTimeoutMode(): void {
   send(c, "there")
   const got = recvTimeout(c, 200)
   if (got === null) { fail("recv_timeout"); return }
-  print("got " + got!.text + "\n")
+  print("got " + got.text + "\n")
 }
 
 function selectMode(): void {
@@ -58,7 +58,7 @@ function selectMode(): void {
   send(cs[2], "two")
   const m = select(cs, FOREVER)
   if (m === null) { fail("select"); return }
-  print("ready " + selectedIndex().toString() + " " + m!.text + "\n")
+  print("ready " + selectedIndex().toString() + " " + m.text + "\n")
   const t = select(cs, 100)
   print("timeout " + (t === null ? lastCode() : 0).toString() + " which " + selectedIndex().toString() + "\n")
   const opts = new SpawnOptions()
@@ -67,7 +67,7 @@ function selectMode(): void {
   if (kid < 0) { fail("spawn"); return }
   const later = select(cs, 30000)
   if (later === null) { fail("select"); return }
-  print("later " + selectedIndex().toString() + " " + later!.text + "\n")
+  print("later " + selectedIndex().toString() + " " + later.text + "\n")
   wait(kid)
   close(cs[0])
   const c = select(cs, FOREVER)
@@ -92,7 +92,7 @@ function requestMode(path: string): void {
   for (let i = 0; i < 3; i++) {
     const a = request(box, "question " + i.toString(), 30000)
     if (a === null) { fail("request"); return }
-    print("answer " + a!.text + "\n")
+    print("answer " + a.text + "\n")
   }
   const silent = chan(4)
   const none = request(silent, "anyone?", 200)
@@ -115,10 +115,10 @@ function spawnCaps(where: string): void {
   release(opts.caps[0])
   const m = recvTimeout(c, 60000)
   if (m === null) { fail("recv"); return }
-  print(m!.text + "\n")
+  print(m.text + "\n")
   const e = wait(kid)
   if (e === null) { fail("wait"); return }
-  print("child exit " + e!.code.toString() + " reason " + e!.reason.toString() + "\n")
+  print("child exit " + e.code.toString() + " reason " + e.reason.toString() + "\n")
 }
 
 function spin(): void {
@@ -133,7 +133,7 @@ function spawnFuel(where: string): void {
   if (kid < 0) { fail("spawn"); return }
   const e = wait(kid)
   if (e === null) { fail("wait"); return }
-  print("spin ended: code " + e!.code.toString() + " reason " + e!.reason.toString() + "\n")
+  print("spin ended: code " + e.code.toString() + " reason " + e.reason.toString() + "\n")
 }
 
 function killMode(): void {
@@ -142,7 +142,7 @@ function killMode(): void {
   if (kill(kid) < 0) { fail("kill"); return }
   const e = wait(kid)
   if (e === null) { fail("wait"); return }
-  print("killed: code " + e!.code.toString() + " reason " + e!.reason.toString() + "\n")
+  print("killed: code " + e.code.toString() + " reason " + e.reason.toString() + "\n")
 }
 
 function stdoutMode(): void {
@@ -151,7 +151,7 @@ function stdoutMode(): void {
   const out = procStdout(kid)
   const m = recv(out)
   if (m === null) { fail("recv"); return }
-  print("child said: " + m!.text)
+  print("child said: " + m.text)
   wait(kid)
   const after = recv(out)
   print("then " + (after === null && lastCode() == ECLOSED ? "closed" : "?") + "\n")
@@ -160,7 +160,7 @@ function stdoutMode(): void {
 function lsMode(path: string): void {
   const names = ls(path)
   if (names === null) { print("ls " + lastCode().toString() + "\n"); return }
-  for (let i = 0; i < names!.length; i++) print(names![i] + "\n")
+  for (let i = 0; i < names.length; i++) print(names[i] + "\n")
 }
 
 function sub(topic: string, n: i32): void {
@@ -170,7 +170,7 @@ function sub(topic: string, n: i32): void {
   for (let i = 0; i < n; i++) {
     const m = recv(s)
     if (m === null) { fail("recv"); return }
-    print("message " + m!.text + "\n")
+    print("message " + m.text + "\n")
   }
   release(s)
 }
