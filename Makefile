@@ -110,7 +110,7 @@ bench-rpc: deps build
 	node --import ./dist/src/polyfill.js dist/bench/rpc/run.js
 
 # Guest programs (guest/examples) built with the SDKs into guest/build/ (gitignored).
-GUEST_C := hello echo ping fanout loop membomb badptr idle cat deep forkbomb
+GUEST_C := hello echo ping fanout loop membomb badptr idle cat deep forkbomb tree supervisor
 GUEST_CFLAGS := --target=wasm32-wasi -O2 -Iguest/c
 ASC := node_modules/.bin/asc
 ASC_FLAGS := --runtime stub --exportStart _start --use abort=guest/as/ww/abort -O3

@@ -50,3 +50,20 @@ int32_t ww_spawn(int32_t kind, const void *module, int32_t mlen, const char *con
   if (where == NULL) where = "";
   return ww_spawn_raw(kind, module, mlen, abuf, al, ebuf, el, where, (int32_t)strlen(where));
 }
+
+/* ---- supervised proc trees ---- */
+
+int32_t ww_spawn_with(int32_t kind, const void *module, int32_t mlen, const char *const *argv, const char *const *env,
+                      const char *where, const ww_spawn_opts *opts) {
+  static char abuf[4096], ebuf[4096];
+  int32_t al = pack(argv, abuf, sizeof abuf), el = pack(env, ebuf, sizeof ebuf);
+  if (al < 0 || el < 0) return WW_ELIMIT;
+  if (where == NULL) where = "";
+  return ww_spawn_with_raw(kind, module, mlen, abuf, al, ebuf, el, where, (int32_t)strlen(where), opts);
+}
+
+int32_t ww_down_read(const void *buf, int32_t n, ww_down *out) {
+  if (n != WW_DOWN_BYTES) return WW_EINVAL;
+  memcpy(out, buf, WW_DOWN_BYTES);
+  return 0;
+}

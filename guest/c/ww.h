@@ -108,6 +108,46 @@ int32_t ww_send_str(ww_handle h, const char *s, ww_handle cap);
 /* argv: NULL-terminated array; env: NULL-terminated "K=V" array or NULL; where: "" or NULL = here. */
 int32_t ww_spawn(int32_t kind, const void *module, int32_t mlen, const char *const *argv, const char *const *env, const char *where);
 
+/* ---- supervised proc trees (guest/README.md, "Proc trees") ----
+ * A child ends when its parent ends, unless spawned with WW_SPAWN_DETACHED; it runs inside its parent's
+ * limits (asking for more gets the parent's; 0 = the parent's) and sees the parent's root. */
+
+/* ww_wait's reason when the child's host went away (connection lost, or it left the cluster). */
+#define WW_HOST_LOST 6
+
+#define WW_SPAWN_DETACHED 1   /* the child outlives its parent */
+
+typedef struct {
+  int32_t flags;         /* WW_SPAWN_DETACHED or 0; other bits: WW_EINVAL */
+  int32_t reserved;      /* 0 */
+  int64_t memory_bytes;  /* 0 = the parent's; more than the parent's = the parent's */
+  int64_t fuel;          /* 0 = the parent's (unlimited if the parent's is) */
+  int64_t timeout_ms;    /* 0 = the parent's (none if the parent has none) */
+} ww_spawn_opts;
+
+/* A monitor's message (ww_monitor): 12 bytes, little-endian. */
+typedef struct {
+  int32_t proc;    /* the proc handle given to ww_monitor */
+  int32_t reason;  /* WW_EXITED ... WW_HOST_LOST */
+  int32_t code;    /* the exit code when reason = WW_EXITED, else 0 */
+} ww_down;
+#define WW_DOWN_BYTES 12
+
+/* ww_spawn_raw with options (NULL = none: attached, the parent's limits). */
+WW_IMPORT(spawn_with) int32_t ww_spawn_with_raw(int32_t kind, const void *module, int32_t mlen,
+                                               const char *args, int32_t alen, const char *env, int32_t elen,
+                                               const char *where, int32_t wlen, const ww_spawn_opts *opts);
+/* ww_wait for at most timeout_ms (< 0 = no limit): WW_ETIMEOUT if the proc still runs then (it keeps running). */
+WW_IMPORT(wait_timeout) int32_t ww_wait_timeout(ww_handle proc, int32_t timeout_ms, int32_t *reason);
+/* When proc ends, sends a ww_down (WW_DOWN_BYTES) to sender (a sender or channel handle); returns 0 at once.
+ * The monitor holds both capabilities until it has sent; it stops when this proc ends. */
+WW_IMPORT(monitor) int32_t ww_monitor(ww_handle proc, ww_handle sender);
+/* ww_spawn with options. */
+int32_t ww_spawn_with(int32_t kind, const void *module, int32_t mlen, const char *const *argv, const char *const *env,
+                      const char *where, const ww_spawn_opts *opts);
+/* Reads a monitor message received into buf (n = what ww_recv returned); 0, or WW_EINVAL if it is not one. */
+int32_t ww_down_read(const void *buf, int32_t n, ww_down *out);
+
 #ifdef __cplusplus
 }
 #endif

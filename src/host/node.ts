@@ -103,6 +103,7 @@ export class WwNode {
         clusterRoot: () => serveClusterRoot(hosts),
         hostOf: async peer => await peers.host(peer),
         hosts: where => c.ls(where).map(r => r.peer),
+        onHostLeft: fn => c.table.watch(ev => { if (ev.type === 'leave') fn(ev.record.peer) }),
         limits: { ...quotas, ...(maxModuleCacheBytes === undefined ? {} : { moduleCacheBytes: maxModuleCacheBytes }) },
         preparationsPerMinute: modulePreparationsPerMinute,
         onModuleMismatch: (from, hash, unsaid) => { notice({ type: 'module-mismatch', from, hash, unsaid }) }

@@ -23,12 +23,15 @@ export const SDK_ASYNCIFY_SIZE_EXPORT = 'ww_asyncify_size'
 export const ASYNC_WW_CALLS = [
   'walk', 'ls', 'load', 'load_bytes', 'store', 'store_bytes', 'send', 'recv', 'spawn', 'wait', 'yield'
 ]
+/** Host calls of supervised proc trees (ww-host-procs.ts) that may suspend the guest. */
+export const ASYNC_PROC_TREE_CALLS = ['spawn_with', 'wait_timeout']
 export const ASYNC_WASI_CALLS = ['fd_write', 'fd_read', 'sched_yield', 'poll_oneoff']
 export const ASYNC_RUNTIME_CALLS = ['out_of_fuel']
 
 export function asyncImportList (): string[] {
   return [
     ...ASYNC_WW_CALLS.map(n => `${WW_MODULE}.${n}`),
+    ...ASYNC_PROC_TREE_CALLS.map(n => `${WW_MODULE}.${n}`),
     ...ASYNC_WASI_CALLS.map(n => `${WASI_MODULE}.${n}`),
     ...ASYNC_RUNTIME_CALLS.map(n => `${RUNTIME_MODULE}.${n}`)
   ]

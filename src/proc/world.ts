@@ -77,7 +77,10 @@ export interface GuestSpawnRequest {
   env: string[]
   /** '' = this host; a peer ID; or a `k=v` tag query. */
   where: string
+  /** Asked for; the world clamps them to the parent's (child-limits.ts). */
   limits?: Partial<ProcLimits>
+  /** The child outlives its parent (else it is killed when the parent ends). */
+  detached?: boolean
 }
 
 /**

@@ -10,7 +10,8 @@ import { Fault, type GuestMemory, utf8 } from './guest-memory.js'
 import { BadHandle, HandleTable } from './handles.js'
 import type { RuntimeLimits } from './limits.js'
 import { ProcEnd } from './signals.js'
-import type { Cap, GuestWorld, Message } from './world.js'
+import type { Cap, GuestSpawnRequest, GuestWorld, Message } from './world.js'
+import { procTreeImports, type ProcTreeKit } from './ww-host-procs.js'
 
 const log = logger('ww:proc:host')
 
@@ -203,7 +204,35 @@ export class WwHost {
       }),
       kill: (h: number) => this.call(() => { this.cap(h, 'proc').kill(); return 0 }),
       proc_stdout: (h: number) => this.call(() => this.handles.add(this.cap(h, 'proc').stdout())),
-      yield: () => this.call(async () => { await this.ctx.yieldNow(); return 0 })
+      yield: () => this.call(async () => { await this.ctx.yieldNow(); return 0 }),
+      ...procTreeImports(this.procTreeKit())
     }
+  }
+
+  // ---- supervised proc trees (ww-host-procs.ts) ----
+
+  private procTreeKit (): ProcTreeKit {
+    return {
+      memory: this.ctx.memory,
+      call: fn => this.call(fn),
+      proc: h => this.cap(h, 'proc'),
+      sender: h => this.cap(h, 'sender', 'chan'),
+      addHandle: cap => this.handles.add(cap),
+      spawnRequest: (kind, mp, ml, ap, al, ep, el, wp, wl) => this.spawnRequest(kind, mp, ml, ap, al, ep, el, wp, wl),
+      spawn: async req => await this.ctx.world.spawn(req, this.opts),
+      signal: () => this.ctx.signal()
+    }
+  }
+
+  private spawnRequest (kind: number, mp: number, ml: number, ap: number, al: number, ep: number, el: number, wp: number, wl: number): GuestSpawnRequest {
+    let module
+    if (kind === MODULE_BYTES) module = { bytes: this.buf(mp, ml) }
+    else if (kind === MODULE_HASH) {
+      if (ml !== HASH_BYTES) throw new InvalidArgument(`a module hash is ${HASH_BYTES} bytes, not ${ml}`)
+      module = { hash: this.buf(mp, ml) }
+    } else if (kind === MODULE_SELF) module = { hash: this.ctx.selfHash }
+    else throw new InvalidArgument(`unknown module kind ${kind}`)
+    const where = new TextDecoder().decode(this.buf(wp, wl))
+    return { module, args: nulList(this.buf(ap, al)), env: nulList(this.buf(ep, el)), where }
   }
 }
