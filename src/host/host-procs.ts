@@ -4,7 +4,7 @@
 import { logger } from '@libp2p/logger'
 import { Canceled, InvalidArgument, NotFound } from '../errors.js'
 import {
-  Executor, FilePids, ModuleCache, procCap, childLimits, DEFAULT_RUNTIME_LIMITS, PARENT_ENDED, sha256, type Account, type GuestSpawnRequest, type Proc, type ProcCap, type ProcLimits,
+  Executor, FilePids, ModuleCache, procCap, childLimits, DEFAULT_RUNTIME_LIMITS, PARENT_ENDED, PARENT_ENDED_REASON, sha256, type Account, type GuestSpawnRequest, type Proc, type ProcCap, type ProcLimits,
   type RuntimeLimits, type SpawnOptions, type WorldContext
 } from '../proc/index.js'
 import type { OpOptions } from '../csp/index.js'
@@ -165,7 +165,7 @@ export class HostProcs {
 
   /** Kills the child on `peer` (`keep`, taken over) when its parent ends; lets go once it ended or its host left. */
   private superviseRemote (parent: number, keep: ProcClient, peer: string): void {
-    const forget = this.tree.adopt(parent, () => { keep.kill().then(() => {}, () => {}) })
+    const forget = this.tree.adopt(parent, () => { keep.kill(p => { p.reason = PARENT_ENDED_REASON }).then(() => {}, () => {}) })
     const done = new AbortController()
     const ended = (async () => { using ans = keep.wait(); await ans })()
     Promise.race([ended, this.watch.lost(peer, done.signal)]).catch(() => {}).finally(() => {

@@ -19,5 +19,6 @@ export function childLimits (parent: ProcLimits, asked: Partial<ProcLimits> = {}
   }
 }
 
-/** The message a child is killed with when its parent ends (unless it was spawned detached). */
-export const PARENT_ENDED = 'killed: its parent ended'
+/** Why a child is killed when its parent ends (unless it was spawned detached), and the message it ends with. */
+export const PARENT_ENDED_REASON = 'its parent ended'
+export const PARENT_ENDED = `killed: ${PARENT_ENDED_REASON}`
