@@ -115,7 +115,7 @@ GUEST_CFLAGS := --target=wasm32-wasi -O2 -Iguest/c
 ASC := node_modules/.bin/asc
 ASC_FLAGS := --runtime stub --exportStart _start --use abort=guest/as/ww/abort -O3
 .PHONY: guests
-guests: $(GUEST_C:%=guest/build/%.wasm) guest/build/hello-as.wasm guest/build/plain-yield.wasm
+guests: $(GUEST_C:%=guest/build/%.wasm) guest/build/hello-as.wasm guest/build/tree-as.wasm guest/build/plain-yield.wasm
 
 # A plain wasi-libc program, without the SDK.
 guest/build/plain-%.wasm: guest/examples/plain-%.c
@@ -127,6 +127,10 @@ guest/build/%.wasm: guest/examples/%.c guest/c/ww.c guest/c/ww.h
 	clang $(GUEST_CFLAGS) -o $@ $< guest/c/ww.c
 
 guest/build/hello-as.wasm: guest/examples/hello.ts guest/as/ww.ts
+	@mkdir -p guest/build
+	$(ASC) $< $(ASC_FLAGS) -o $@
+
+guest/build/tree-as.wasm: guest/examples/tree-as.ts guest/as/ww.ts
 	@mkdir -p guest/build
 	$(ASC) $< $(ASC_FLAGS) -o $@
 

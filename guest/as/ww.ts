@@ -142,3 +142,77 @@ export function recv(h: i32, max: i32 = 65536): Message | null {
   if (n < 0) return null
   return new Message(String.UTF8.decodeUnsafe(changetype<usize>(buf), <usize>min(n, max)), load<i32>(capOut))
 }
+
+// ---- supervised proc trees (guest/README.md, "Proc trees") ----
+// A child ends with its parent unless spawned detached, and runs inside its parent's limits (0 = the parent's).
+
+@external("ww", "spawn_with") declare function sup_spawn_with(kind: i32, module: usize, mlen: i32, args: usize, alen: i32, env: usize, elen: i32, where: usize, wlen: i32, opts: usize): i32
+@external("ww", "wait_timeout") declare function sup_wait_timeout(h: i32, timeoutMs: i32, reasonOut: usize): i32
+@external("ww", "monitor") declare function sup_monitor(h: i32, sender: i32): i32
+@external("ww", "kill") declare function sup_kill(h: i32): i32
+
+export const MODULE_SELF: i32 = 2
+export const SPAWN_DETACHED: i32 = 1
+export const DOWN_BYTES: i32 = 12
+/** How a proc ended (WaitResult.reason, Down.reason). */
+export const EXITED: i32 = 0
+export const KILLED: i32 = 1
+export const OUT_OF_FUEL: i32 = 2
+export const OUT_OF_MEMORY: i32 = 3
+export const TRAPPED: i32 = 4
+export const TIMED_OUT: i32 = 5
+export const HOST_LOST: i32 = 6
+
+function nulList(items: string[]): ArrayBuffer {
+  let s = ""
+  for (let i = 0; i < items.length; i++) s += items[i] + "\0"
+  return String.UTF8.encode(s)
+}
+
+/**
+ * Spawns this module again with `argv` (argv[1..]) at `where` ("" = here, a peer ID or k=v); returns a proc handle or a
+ * negative error. Limits: 0 = the parent's; more than the parent's = the parent's.
+ */
+export function spawnSelf(argv: string[], where: string = "", detached: bool = false, memoryBytes: i64 = 0, fuel: i64 = 0, timeoutMs: i64 = 0): i32 {
+  const a = nulList(argv)
+  const w = String.UTF8.encode(where)
+  const opts = new ArrayBuffer(32)
+  const o = changetype<usize>(opts)
+  store<i32>(o, detached ? SPAWN_DETACHED : 0)
+  store<i32>(o + 4, 0)
+  store<i64>(o + 8, memoryBytes)
+  store<i64>(o + 16, fuel)
+  store<i64>(o + 24, timeoutMs)
+  return sup_spawn_with(MODULE_SELF, 0, 0, changetype<usize>(a), a.byteLength, 0, 0, changetype<usize>(w), w.byteLength, o)
+}
+
+/** How a waited-for proc ended: `result` is its exit code (>= 0) or a negative error (TIMEOUT: it still runs). */
+export class WaitResult {
+  constructor(public result: i32, public reason: i32) {}
+}
+
+/** Waits for a proc at most `timeoutMs` (< 0: no limit). */
+export function waitTimeout(h: i32, timeoutMs: i32 = -1): WaitResult {
+  const r = memory.data(4, 4)
+  store<i32>(r, -1)
+  const n = sup_wait_timeout(h, timeoutMs, r)
+  return new WaitResult(n, n < 0 ? -1 : load<i32>(r))
+}
+
+export function kill(h: i32): i32 { return sup_kill(h) }
+
+/** When proc `h` ends, a Down message (DOWN_BYTES) goes to `sender`; 0 or a negative error. */
+export function monitor(h: i32, sender: i32): i32 { return sup_monitor(h, sender) }
+
+/** A monitor message: the proc handle given to monitor(), how it ended, its exit code (when reason = EXITED). */
+export class Down {
+  constructor(public proc: i32, public reason: i32, public code: i32) {}
+}
+
+/** Receives a monitor message from `h`; null on error or when what came is not one (see lastError()). */
+export function recvDown(h: i32): Down | null {
+  const buf = memory.data(16, 8)
+  const n = ww_recv(h, buf, 16, 0)
+  if (n != DOWN_BYTES) return null
+  return new Down(load<i32>(buf), load<i32>(buf + 4), load<i32>(buf + 8))
+}

@@ -108,6 +108,21 @@ describe('host: supervised proc trees (ww_spawn_with, ww_wait_timeout, ww_monito
     ].join('\n'))
   })
 
+  it('AssemblyScript: spawnSelf, waitTimeout, monitor, recvDown and their error paths, child on another host', async () => {
+    const r = await run(a, guest('tree-as'), '--', 'watch', b.peer)
+    assert.equal(r.status, 0, r.stderr)
+    assert.equal(r.stdout, [
+      'wait 300 ms: -8',
+      'monitor: 0',
+      `down: same=1 reason=${WW_KILLED} code=0`,
+      `wait: 0 reason=${WW_KILLED}`,
+      'wait bad handle: -5',
+      'monitor bad handle: -5',
+      'spawn negative memory: -3',
+      ''
+    ].join('\n'))
+  })
+
   it('a monitor tells how a watched proc ended (killed), on another host', async () => {
     const mon = background(['run', '--home', a.home, guest('tree'), '--', 'monitor', c.peer])
     await eventually(() => mon.stdout().includes('monitoring'), 60_000, 'the monitor to be set')
