@@ -171,6 +171,28 @@ describe('host: supervised proc trees (ww_spawn_with, ww_wait_timeout, ww_monito
     }
   })
 
+  it('a frozen host (SIGSTOP: its connections stay open, its heartbeats stop): monitors learn host lost once its TTL passes', async () => {
+    const ttl = 2
+    const d = await CliNode.start(tempHome(), '--ttl', String(ttl), '--bootstrap', a.addrs[0])
+    try {
+      await eventually(async () => (await a.ls()).includes(d.peer) && (await d.ls()).length >= 4, 60_000, 'd in the cluster')
+      const mon = background(['run', '--home', a.home, guest('tree'), '--', 'monitor', d.peer])
+      await eventually(() => mon.stdout().includes('monitoring'), 60_000, 'the monitor to be set')
+      const frozenAt = Date.now()
+      d.child.kill('SIGSTOP')
+      const r = await mon.done
+      const tookMs = Date.now() - frozenAt
+      assert.equal(r.stdout, `monitoring\ndown: same=1 reason=${WW_HOST_LOST} code=0\nwait: reason=${WW_HOST_LOST} code=0\n`, r.stderr)
+      console.log(`      host lost ${tookMs} ms after the host froze (TTL ${ttl} s)`)
+      // its last heartbeat went out at most ttl/2 before it froze (membership.ts): sooner would not be expiry
+      assert.ok(tookMs >= ttl * 500 - 200, `host lost after ${tookMs} ms: sooner than its TTL allows`)
+      assert.ok(tookMs < ttl * 1000 + 30_000, `host lost after ${tookMs} ms`)
+    } finally {
+      d.child.kill('SIGKILL')
+      d.cleanup()
+    }
+  })
+
   it('supervisor restarts a crashing worker over three hosts with backoff, and gives up after N crashes in the window', async () => {
     const hosts = [a.peer, b.peer, c.peer]
     const before = await Promise.all([a, b, c].map(pids))
