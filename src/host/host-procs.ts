@@ -23,6 +23,9 @@ import { readSpawnRequest, serveModuleSource, writeSpawnRequest } from './spawn-
 
 const log = logger('ww:host:procs')
 
+/** The message a tied proc is killed with when the host that spawned it leaves the cluster. */
+export const SPAWNER_LOST = 'killed: the host that spawned it left the cluster'
+
 /** The root path marker under which a spawn's root anchor is passed to the world factory. */
 const ROOT_KEY = '#root'
 
@@ -207,6 +210,7 @@ export class HostProcs {
           proc.kill('killed: its spawn was canceled')
           throw new Canceled('spawn canceled')
         }
+        if (r.tied && spawner !== undefined) this.endWhenLost(proc, spawner.peer)
         using served = this.serveProc(proc, r.tied)
         Executor_Spawn$Results$Caps.proc.set(results, served)
       },
@@ -220,6 +224,18 @@ export class HostProcs {
         Executor_Proc$Results$Caps.proc.set(results, served)
       }
     })
+  }
+
+  /**
+   * Kills a tied proc (a guest's linked child, a foreground ww run) when the host that spawned it leaves the cluster:
+   * a frozen or cut-off host keeps its connection open long after it stopped heartbeating. Only a peer that is a live
+   * host when the proc starts is watched.
+   */
+  private endWhenLost (proc: Proc, peer: string): void {
+    if (!this.opts.hosts([]).includes(peer)) return
+    const ended = new AbortController()
+    proc.onEnd(() => { ended.abort() })
+    this.watch.lost(peer, ended.signal).catch(() => { proc.kill(SPAWNER_LOST) })
   }
 
   private serveProc (proc: Proc, tied = false): ProcClient {

@@ -171,13 +171,20 @@ describe('host: supervised proc trees (ww_spawn_with, ww_wait_timeout, ww_monito
     }
   })
 
-  it('a frozen host (SIGSTOP: its connections stay open, its heartbeats stop): monitors learn host lost once its TTL passes', async () => {
+  it('a frozen host (SIGSTOP: its connections stay open, its heartbeats stop): monitors learn host lost, and its procs\' children elsewhere end, once its TTL passes', async () => {
     const ttl = 2
     const d = await CliNode.start(tempHome(), '--ttl', String(ttl), '--bootstrap', a.addrs[0])
+    let parent: ReturnType<typeof background> | undefined
     try {
       await eventually(async () => (await a.ls()).includes(d.peer) && (await d.ls()).length >= 4, 60_000, 'd in the cluster')
       const mon = background(['run', '--home', a.home, guest('tree'), '--', 'monitor', d.peer])
       await eventually(() => mon.stdout().includes('monitoring'), 60_000, 'the monitor to be set')
+      // a parent on d has a child on b
+      const before = await pids(b)
+      parent = background(['run', '--home', d.home, guest('tree'), '--', 'parent', b.peer])
+      await eventually(() => parent!.stdout().includes('spawned'), 60_000, 'the child on b')
+      const [child] = await idleChildren(b, before)
+      assert.equal(child?.state, 'running')
       const frozenAt = Date.now()
       d.child.kill('SIGSTOP')
       const r = await mon.done
@@ -187,8 +194,15 @@ describe('host: supervised proc trees (ww_spawn_with, ww_wait_timeout, ww_monito
       // its last heartbeat went out at most ttl/2 before it froze (membership.ts): sooner would not be expiry
       assert.ok(tookMs >= ttl * 500 - 200, `host lost after ${tookMs} ms: sooner than its TTL allows`)
       assert.ok(tookMs < ttl * 1000 + 30_000, `host lost after ${tookMs} ms`)
+      let ended: PsEntry | undefined
+      await eventually(async () => {
+        ended = (await psJson(b)).find(p => p.pid === child.pid && p.state === 'exited')
+        return ended !== undefined
+      }, 60_000, 'the child of the frozen parent to end')
+      assert.equal(ended!.status?.message, 'killed: the host that spawned it left the cluster')
     } finally {
       d.child.kill('SIGKILL')
+      parent?.signal('SIGKILL')
       d.cleanup()
     }
   })
