@@ -110,8 +110,8 @@ bench-rpc: deps build
 	node --import ./dist/src/polyfill.js dist/bench/rpc/run.js
 
 # Guest programs (guest/examples) built with the SDKs into guest/build/ (gitignored).
-GUEST_C := hello echo ping fanout loop membomb badptr idle cat deep forkbomb calls pool
-GUEST_AS := hello calls
+GUEST_C := hello echo ping fanout loop membomb badptr idle cat deep forkbomb calls pool tree supervisor
+GUEST_AS := hello calls tree
 GUEST_CFLAGS := --target=wasm32-wasi -O2 -Iguest/c
 ASC := node_modules/.bin/asc
 ASC_FLAGS := --runtime stub --exportStart _start --use abort=guest/as/ww/abort -O3
@@ -128,6 +128,10 @@ guest/build/%.wasm: guest/examples/%.c guest/c/ww.c guest/c/ww.h
 	clang $(GUEST_CFLAGS) -o $@ $< guest/c/ww.c
 
 guest/build/%-as.wasm: guest/examples/%.ts guest/as/ww.ts
+	@mkdir -p guest/build
+	$(ASC) $< $(ASC_FLAGS) -o $@
+
+guest/build/tree-as.wasm: guest/examples/tree-as.ts guest/as/ww.ts
 	@mkdir -p guest/build
 	$(ASC) $< $(ASC_FLAGS) -o $@
 

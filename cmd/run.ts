@@ -50,7 +50,8 @@ export function runCommand (): Command {
       'and exit with its exit code; the proc ends when ww run does (Ctrl-C, SIGTERM, SIGHUP, or killed). A guest that did not exit by itself prints one line to stderr and ends ww run with ' +
       `${RUN_EXIT_HELP}. The first run of a module on a host prepares it (seconds; cached afterwards): ` +
       `a step that takes over ${PROGRESS_AFTER_MS} ms prints one line to stderr. ` +
-      'With -d the proc runs on by itself: ww run prints its ID once it has started; ww logs ID shows its output, ww wait ID waits for its end')
+      'With -d the proc runs on by itself: ww run prints its ID once it has started; ww logs ID shows its output, ww wait ID waits for its end. ' +
+      'The procs a guest spawns, here or on other hosts, run inside its limits (--mem, --fuel, --timeout) and root, and end when it ends unless it spawned them detached')
     .argument('<file>', 'the .wasm module (wasm32-wasi); sent by SHA-256, its bytes only to a host that lacks them')
     .argument('[args...]', `the guest's arguments (put them after --); at most ${hostLimits.spawnArgsMax} (spawnArgsMax)`)
     .addOption(homeOption())

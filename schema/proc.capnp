@@ -138,8 +138,10 @@ enum OutputStream {
 
 interface Proc {
   wait @0 () -> (status :ExitStatus);
-  kill @1 () -> (alreadyEnded :Bool, status :ExitStatus);
+  kill @1 (reason :Text) -> (alreadyEnded :Bool, status :ExitStatus);
   # alreadyEnded: the proc had ended before this call (nothing was killed); status: how it ended.
+  # reason: why, for a human (e.g. "its parent ended"); the proc's status message becomes
+  # "killed: <reason>" (at most 200 bytes of it), or "killed" when empty.
   stdout @2 () -> (recver :Channel.Recver);
   stderr @3 () -> (recver :Channel.Recver);
   stdin @4 () -> (sender :Channel.Sender);

@@ -31,7 +31,7 @@ declare function wasi_environ_get(ptrs: usize, buf: usize): u16
 @external("ww", "ls") declare function ww_ls(path: usize, len: i32, buf: usize, cap: i32): i32
 @external("ww", "spawn") declare function ww_spawn(kind: i32, m: usize, ml: i32, a: usize, al: i32, e: usize, el: i32, w: usize, wl: i32): i32
 @external("ww", "spawn_with") declare function ww_spawn_with(kind: i32, m: usize, ml: i32, a: usize, al: i32, e: usize, el: i32, w: usize, wl: i32,
-  caps: usize, ncaps: i32, limits: usize, root: usize, rl: i32): i32
+  caps: usize, ncaps: i32, limits: usize, root: usize, rl: i32, flags: i32): i32
 @external("ww", "wait") declare function ww_wait(h: i32, reason: usize): i32
 @external("ww", "kill") declare function ww_kill(h: i32): i32
 @external("ww", "proc_stdout") declare function ww_proc_stdout(h: i32): i32
@@ -299,7 +299,10 @@ export function nodeMeta(peer: string): string[] | null {
   return lines(textOf((buf: usize, cap: i32): i32 => ww_node_meta(changetype<usize>(pathArg), pathArg.byteLength, buf, cap)))
 }
 
-/** What spawn() may add: the module (default this proc's own), environment, capabilities handed over, limits (0 = default), root. */
+/**
+ * What spawn() may add: the module (default this proc's own), environment, capabilities handed over, limits (0 = this
+ * proc's; more than this proc's = this proc's), root, detached.
+ */
 export class SpawnOptions {
   moduleKind: i32 = MODULE_SELF
   module: Uint8Array | null = null
@@ -310,6 +313,8 @@ export class SpawnOptions {
   timeoutMs: u64 = 0
   /** A path under this proc's root that the child sees as "/"; "" = this proc's root. */
   root: string = ""
+  /** The child outlives this proc (else it ends when this proc ends). */
+  detached: bool = false
 }
 
 function nulJoined(items: string[]): ArrayBuffer {
@@ -327,7 +332,7 @@ export function spawn(argv: string[], where: string = "", opts: SpawnOptions | n
   const m = o.module
   const mp: usize = m === null ? 0 : m.dataStart
   const ml: i32 = m === null ? 0 : m.byteLength
-  if (o.caps.length == 0 && o.memoryBytes == 0 && o.fuel == 0 && o.timeoutMs == 0 && o.root.length == 0) {
+  if (o.caps.length == 0 && o.memoryBytes == 0 && o.fuel == 0 && o.timeoutMs == 0 && o.root.length == 0 && !o.detached) {
     return kept(ww_spawn(o.moduleKind, mp, ml, changetype<usize>(a), a.byteLength, changetype<usize>(e), e.byteLength, changetype<usize>(w), w.byteLength))
   }
   const caps = new ArrayBuffer(o.caps.length * 4)
@@ -338,7 +343,7 @@ export function spawn(argv: string[], where: string = "", opts: SpawnOptions | n
   store<u64>(changetype<usize>(limits) + 16, o.timeoutMs)
   const r = String.UTF8.encode(o.root)
   return kept(ww_spawn_with(o.moduleKind, mp, ml, changetype<usize>(a), a.byteLength, changetype<usize>(e), e.byteLength, changetype<usize>(w), w.byteLength,
-    changetype<usize>(caps), o.caps.length, changetype<usize>(limits), changetype<usize>(r), r.byteLength))
+    changetype<usize>(caps), o.caps.length, changetype<usize>(limits), changetype<usize>(r), r.byteLength, o.detached ? SPAWN_DETACHED : 0))
 }
 
 /** How a proc ended: its exit code, and the reason (EXITED, KILLED, ...). */
@@ -370,4 +375,57 @@ export function publish(topic: string, msg: string): i32 {
 export function subscribe(topic: string, buffer: i32 = 0): i32 {
   const t = String.UTF8.encode(topic)
   return kept(ww_subscribe(changetype<usize>(t), t.byteLength, buffer))
+}
+
+// ---- supervised proc trees (guest/README.md, "Proc trees") ----
+// A child ends with its parent unless spawned detached, and runs inside its parent's limits (0 = the parent's).
+
+@external("ww", "wait_timeout") declare function ww_wait_timeout(h: i32, timeoutMs: i32, reasonOut: usize): i32
+@external("ww", "monitor") declare function ww_monitor(h: i32, sender: i32): i32
+
+export const SPAWN_DETACHED: i32 = 1
+export const DOWN_BYTES: i32 = 12
+/** ww_wait's reason when the proc's host went away (connection lost, or it left the cluster). */
+export const HOST_LOST: i32 = 6
+
+/**
+ * Spawns this module again with `argv` (argv[1..]) at `where` ("" = here, a peer ID or k=v); returns a proc handle or a
+ * negative error. Limits: 0 = the parent's; more than the parent's = the parent's.
+ */
+export function spawnSelf(argv: string[], where: string = "", detached: bool = false, memoryBytes: u64 = 0, fuel: u64 = 0, timeoutMs: u64 = 0): i32 {
+  const o = new SpawnOptions()
+  o.detached = detached
+  o.memoryBytes = memoryBytes
+  o.fuel = fuel
+  o.timeoutMs = timeoutMs
+  return spawn(argv, where, o)
+}
+
+/** How a waited-for proc ended: `result` is its exit code (>= 0) or a negative error (TIMEOUT: it still runs). */
+export class WaitResult {
+  constructor(public result: i32, public reason: i32) {}
+}
+
+/** Waits for a proc at most `timeoutMs` (< 0: no limit). */
+export function waitTimeout(h: i32, timeoutMs: i32 = -1): WaitResult {
+  const r = memory.data(4, 4)
+  store<i32>(r, -1)
+  const n = kept(ww_wait_timeout(h, timeoutMs, r))
+  return new WaitResult(n, n < 0 ? -1 : load<i32>(r))
+}
+
+/** When proc `h` ends, a Down message (DOWN_BYTES) goes to `sender`; 0 or a negative error. */
+export function monitor(h: i32, sender: i32): i32 { return kept(ww_monitor(h, sender)) }
+
+/** A monitor message: the proc handle given to monitor(), how it ended, its exit code (when reason = EXITED). */
+export class Down {
+  constructor(public proc: i32, public reason: i32, public code: i32) {}
+}
+
+/** Receives a monitor message from `h`; null on error or when what came is not one (see lastError()). */
+export function recvDown(h: i32): Down | null {
+  const buf = memory.data(16, 8)
+  const n = kept(ww_recv(h, buf, 16, 0))
+  if (n != DOWN_BYTES) return null
+  return new Down(load<i32>(buf), load<i32>(buf + 4), load<i32>(buf + 8))
 }

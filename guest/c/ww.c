@@ -61,7 +61,7 @@ int32_t ww_spawn_with(int32_t kind, const void *module, int32_t mlen, const char
   if (opts == NULL) opts = &none;
   const char *root = opts->root == NULL ? "" : opts->root;
   return ww_spawn_with_raw(kind, module, mlen, abuf, al, ebuf, el, where, (int32_t)strlen(where),
-                           opts->caps, opts->ncaps, opts->limits, root, (int32_t)strlen(root));
+                           opts->caps, opts->ncaps, opts->limits, root, (int32_t)strlen(root), opts->flags);
 }
 
 int32_t ww_nodes(const char *where, char *buf, int32_t cap) {
@@ -71,3 +71,11 @@ int32_t ww_nodes(const char *where, char *buf, int32_t cap) {
 int32_t ww_node_meta(const char *peer, char *buf, int32_t cap) { return ww_node_meta_raw(peer, (int32_t)strlen(peer), buf, cap); }
 int32_t ww_publish(const char *topic, const void *data, int32_t len) { return ww_publish_raw(topic, (int32_t)strlen(topic), data, len); }
 int32_t ww_subscribe(const char *topic, int32_t buffer) { return ww_subscribe_raw(topic, (int32_t)strlen(topic), buffer); }
+
+/* ---- supervised proc trees ---- */
+
+int32_t ww_down_read(const void *buf, int32_t n, ww_down *out) {
+  if (n != WW_DOWN_BYTES) return WW_EINVAL;
+  memcpy(out, buf, WW_DOWN_BYTES);
+  return 0;
+}

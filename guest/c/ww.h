@@ -129,16 +129,20 @@ WW_IMPORT(select) int32_t ww_select(const ww_handle *hs, int32_t n, int32_t time
 WW_IMPORT(request) int32_t ww_request(ww_handle to, const void *data, int32_t len, void *buf, int32_t cap,
                                      ww_handle *cap_out, int32_t timeout_ms);
 
-/* ---- Spawning with capabilities, limits and a root ---- */
-/* Limits for a child; 0 in a field = the default (the host may narrow them to the parent's). */
+/* ---- Spawning with capabilities, limits, a root and flags ----
+ * A child ends when its parent ends, unless spawned with WW_SPAWN_DETACHED; it runs inside its parent's
+ * limits (asking for more gets the parent's; 0 = the parent's) and sees a root inside the parent's. */
+#define WW_SPAWN_DETACHED 1   /* the child outlives its parent */
+/* Limits for a child; 0 in a field = the parent's; more than the parent's = the parent's. */
 typedef struct { uint64_t memory_bytes; uint64_t fuel; uint64_t timeout_ms; } ww_limits;
 /* ww_spawn_raw plus: `caps` (n handles: channels, senders, receivers, procs; not anchors) handed
- * to the child, which finds them with ww_arg_cap; `limits` (NULL = defaults); `root`, a path under
- * this proc's root that the child sees as "/" (length 0 = this proc's root). At most 16 caps. */
+ * to the child, which finds them with ww_arg_cap; `limits` (NULL = the parent's); `root`, a path under
+ * this proc's root that the child sees as "/" (length 0 = this proc's root); `flags` (WW_SPAWN_DETACHED
+ * or 0; other bits: WW_EINVAL). At most 16 caps. */
 WW_IMPORT(spawn_with) int32_t ww_spawn_with_raw(int32_t kind, const void *module, int32_t mlen,
                                                const char *args, int32_t alen, const char *env, int32_t elen,
                                                const char *where, int32_t wlen, const ww_handle *caps, int32_t ncaps,
-                                               const ww_limits *limits, const char *root, int32_t rlen);
+                                               const ww_limits *limits, const char *root, int32_t rlen, int32_t flags);
 /* How many capabilities the spawner handed this proc. */
 WW_IMPORT(arg_caps) int32_t ww_arg_caps(void);
 /* The handle of the i-th of them; WW_ENOTFOUND past the end. */
@@ -166,12 +170,33 @@ int32_t ww_spawn(int32_t kind, const void *module, int32_t mlen, const char *con
 /* where: "" or NULL = all hosts; several pairs '\n'-separated ("zone=eu\nrole=gpu"). */
 int32_t ww_nodes(const char *where, char *buf, int32_t cap);
 int32_t ww_node_meta(const char *peer, char *buf, int32_t cap);
-/* What ww_spawn_with adds to ww_spawn; every field may be 0/NULL. */
-typedef struct { const ww_handle *caps; int32_t ncaps; const ww_limits *limits; const char *root; } ww_spawn_opts;
+/* What ww_spawn_with adds to ww_spawn; every field may be 0/NULL (NULL opts: attached, the parent's limits). */
+typedef struct { const ww_handle *caps; int32_t ncaps; const ww_limits *limits; const char *root; int32_t flags; } ww_spawn_opts;
 int32_t ww_spawn_with(int32_t kind, const void *module, int32_t mlen, const char *const *argv, const char *const *env,
                       const char *where, const ww_spawn_opts *opts);
 int32_t ww_publish(const char *topic, const void *data, int32_t len);
 int32_t ww_subscribe(const char *topic, int32_t buffer);
+
+/* ---- supervised proc trees (guest/README.md, "Proc trees") ---- */
+
+/* ww_wait's reason when the child's host went away (connection lost, or it left the cluster). */
+#define WW_HOST_LOST 6
+
+/* A monitor's message (ww_monitor): 12 bytes, little-endian. */
+typedef struct {
+  int32_t proc;    /* the proc handle given to ww_monitor */
+  int32_t reason;  /* WW_EXITED ... WW_HOST_LOST */
+  int32_t code;    /* the exit code when reason = WW_EXITED, else 0 */
+} ww_down;
+#define WW_DOWN_BYTES 12
+
+/* ww_wait for at most timeout_ms (< 0 = no limit): WW_ETIMEOUT if the proc still runs then (it keeps running). */
+WW_IMPORT(wait_timeout) int32_t ww_wait_timeout(ww_handle proc, int32_t timeout_ms, int32_t *reason);
+/* When proc ends, sends a ww_down (WW_DOWN_BYTES) to sender (a sender or channel handle); returns 0 at once.
+ * The monitor holds both capabilities until it has sent; it stops when this proc ends. */
+WW_IMPORT(monitor) int32_t ww_monitor(ww_handle proc, ww_handle sender);
+/* Reads a monitor message received into buf (n = what ww_recv returned); 0, or WW_EINVAL if it is not one. */
+int32_t ww_down_read(const void *buf, int32_t n, ww_down *out);
 
 #ifdef __cplusplus
 }

@@ -4,7 +4,7 @@
 import { logger } from '@libp2p/logger'
 import { Canceled, InvalidArgument, NotFound } from '../errors.js'
 import {
-  Executor, FilePids, ModuleCache, procCap, DEFAULT_RUNTIME_LIMITS, sha256, type Account, type GuestSpawnRequest, type Proc, type ProcCap, type ProcLimits,
+  Executor, FilePids, ModuleCache, procCap, childLimits, DEFAULT_RUNTIME_LIMITS, PARENT_ENDED, PARENT_ENDED_REASON, sha256, type Account, type GuestSpawnRequest, type Proc, type ProcCap, type ProcLimits,
   type RuntimeLimits, type SpawnOptions, type WorldContext, type HostEntry
 } from '../proc/index.js'
 import type { OpOptions } from '../csp/index.js'
@@ -19,9 +19,13 @@ import type { GuestPubSub } from './guest-pubsub.js'
 import { serveProc } from './proc-server.js'
 import { hostLimits } from './limits.js'
 import { ModuleGate, type Spawner } from './module-gate.js'
+import { HostWatch, ProcTree, type OnHostLeft } from './proc-tree.js'
 import { readSpawnRequest, serveModuleSource, writeSpawnRequest, type SpawnCap } from './spawn-request.js'
 
 const log = logger('ww:host:procs')
+
+/** The message a tied proc is killed with when the host that spawned it leaves the cluster. */
+export const SPAWNER_LOST = 'killed: the host that spawned it left the cluster'
 
 /** The root path marker under which a spawn's root anchor is passed to the world factory. */
 const ROOT_KEY = '#root'
@@ -47,6 +51,8 @@ export interface HostProcsOptions {
   preparationsPerMinute?: number
   /** Told when someone (`from`: "peer <id>", or the owner) supplied bytes that do not match the module asked for (rate-limited; `unsaid` events went untold). */
   onModuleMismatch?: (from: string, hash: string, unsaid: number) => void
+  /** Subscribes to hosts leaving the cluster (left, expired, restarted): procs there are lost to their watchers. */
+  onHostLeft?: OnHostLeft
 }
 
 export class HostProcs {
@@ -56,12 +62,16 @@ export class HostProcs {
   private readonly roots = new Map<number, { root: AnchorClient | null, spawner?: Spawner, caps?: SpawnCap[] }>()
   private nextRootKey = 1
   private readonly worlds = new Map<number, ClusterWorld>()
+  /** Guests' children that end with them. */
+  private readonly tree = new ProcTree()
+  private readonly watch: HostWatch
 
   constructor (private readonly opts: HostProcsOptions) {
     this.cache = new ModuleCache({ dir: opts.modulesDir, limits: opts.limits })
     const pidBlock = opts.limits?.pidBlock ?? DEFAULT_RUNTIME_LIMITS.pidBlock
     const pids = opts.pidFile === undefined ? undefined : new FilePids(opts.pidFile, pidBlock)
     this.executor = new Executor({ cache: this.cache, world: ctx => this.worldFor(ctx), limits: opts.limits, pids })
+    this.watch = new HostWatch(opts.onHostLeft, peer => opts.hosts([]).includes(peer))
     this.gate = new ModuleGate(this.cache, {
       preparationsPerMinute: opts.preparationsPerMinute ?? hostLimits.modulePreparationsPerMinute,
       mismatchLinesPerMinute: hostLimits.moduleMismatchLinesPerMinute,
@@ -79,7 +89,7 @@ export class HostProcs {
     if (given !== undefined) given.caps = undefined // the world takes them over
     const records = this.opts.hostRecords ?? ((where: string[]) => this.opts.hosts(where).map(peer => ({ peer, meta: [] })))
     const world = new ClusterWorld(root, given?.root != null, {
-      spawn: async (req, r, scope, o) => await this.spawnChild(req, r, scope, ctx.account, o, spawner)
+      spawn: async (req, r, scope, o) => await this.spawnChild(req, r, scope, ctx, o, spawner)
     }, { peerId: this.opts.peerId, hosts: records, pubsub: this.opts.pubsub, caps })
     this.worlds.set(ctx.pid, world)
     return world
@@ -99,6 +109,7 @@ export class HostProcs {
       this.cache.pin(proc.moduleHash) // its files stay on disk while it runs
       proc.onEnd(p => {
         this.cache.unpin(p.moduleHash)
+        this.tree.orphan(p.pid)
         this.worlds.get(p.pid)?.close()
         this.worlds.delete(p.pid)
       })
@@ -124,9 +135,13 @@ export class HostProcs {
 
   /**
    * A guest's child: here, charged to the guest's account, with the authority of the guest's `spawner` (none = the
-   * owner); on another host, which charges it to the connection's peer, this host.
+   * owner); on another host, which charges it to the connection's peer, this host. It runs inside the guest's
+   * limits (asking for more gets the guest's) and root, and ends when the guest ends unless detached.
    */
-  private async spawnChild (req: GuestSpawnRequest, root: AnchorClient | null, scope: CapScope, account: Account, opts?: OpOptions, spawner?: Spawner): Promise<ProcCap> {
+  private async spawnChild (req: GuestSpawnRequest, root: AnchorClient | null, scope: CapScope, parent: WorldContext, opts?: OpOptions, spawner?: Spawner): Promise<ProcCap> {
+    const account: Account = parent.account
+    const limits = childLimits(parent.limits, req.limits)
+    const detached = req.detached === true
     const peer = this.place(req.where)
     const bytes = req.module.bytes
     const hash = bytes !== undefined ? sha256(bytes) : req.module.hash
@@ -149,11 +164,13 @@ export class HostProcs {
         throw err
       }
       const module = bytes !== undefined ? { bytes } : { hash }
-      const proc = await this.spawnHere({ module, args: req.args, env: req.env, limits: req.limits, account }, root, spawner, caps)
+      const proc = await this.spawnHere({ module, args: req.args, env: req.env, limits, account }, root, spawner, caps)
+      if (!detached) proc.onEnd(this.tree.adopt(parent.pid, () => { proc.kill(PARENT_ENDED) }))
       const cap = procCap(proc)
       CapScope.exportAs(cap, () => this.serveProc(proc))
       return cap
     }
+    let client: ProcClient
     try {
       // The other host checks the module against its rules for this host: hand it the signatures verified here.
       const signatures = await this.cache.signatures(hash)
@@ -161,12 +178,35 @@ export class HostProcs {
       using ex = host.executor()
       using source = serveModuleSource(async h => bytes !== undefined && equal(h, hash) ? bytes : await this.cache.original(h))
       using ans = Host_Executor$Results$Caps.executor.get(await ex).spawn(p => {
-        writeSpawnRequest(p._initRequest(), { hash, source, signatures, args: req.args, env: req.env, limits: req.limits, root: root ?? undefined, caps })
+        // tied: if this host dies, the connection drop ends the child there
+        writeSpawnRequest(p._initRequest(), { hash, source, signatures, args: req.args, env: req.env, limits, root: root ?? undefined, caps, tied: !detached })
       }, { signal: opts?.signal })
-      return scope.proc(Executor_Spawn$Results$Caps.proc.get(await ans).dup())
+      client = Executor_Spawn$Results$Caps.proc.get(await ans).dup()
     } finally {
       for (const c of caps) c.cap.release() // the request took its own references
     }
+    if (!detached) this.superviseRemote(parent.pid, client.dup(), peer)
+    const cap = scope.proc(client)
+    const wait = cap.wait
+    cap.wait = async o => {
+      const done = new AbortController()
+      try {
+        return await Promise.race([wait(o), this.watch.lost(peer, done.signal)])
+      } finally { done.abort() }
+    }
+    return cap
+  }
+
+  /** Kills the child on `peer` (`keep`, taken over) when its parent ends; lets go once it ended or its host left. */
+  private superviseRemote (parent: number, keep: ProcClient, peer: string): void {
+    const forget = this.tree.adopt(parent, () => { keep.kill(p => { p.reason = PARENT_ENDED_REASON }).then(() => {}, () => {}) })
+    const done = new AbortController()
+    const ended = (async () => { using ans = keep.wait(); await ans })()
+    Promise.race([ended, this.watch.lost(peer, done.signal)]).catch(() => {}).finally(() => {
+      done.abort()
+      forget()
+      keep.release()
+    })
   }
 
   /**
@@ -201,6 +241,7 @@ export class HostProcs {
           proc.kill('killed: its spawn was canceled')
           throw new Canceled('spawn canceled')
         }
+        if (r.tied && spawner !== undefined) this.endWhenLost(proc, spawner.peer)
         using served = this.serveProc(proc, r.tied)
         Executor_Spawn$Results$Caps.proc.set(results, served)
       },
@@ -216,12 +257,25 @@ export class HostProcs {
     })
   }
 
+  /**
+   * Kills a tied proc (a guest's linked child, a foreground ww run) when the host that spawned it leaves the cluster:
+   * a frozen or cut-off host keeps its connection open long after it stopped heartbeating. Only a peer that is a live
+   * host when the proc starts is watched.
+   */
+  private endWhenLost (proc: Proc, peer: string): void {
+    if (!this.opts.hosts([]).includes(peer)) return
+    const ended = new AbortController()
+    proc.onEnd(() => { ended.abort() })
+    this.watch.lost(peer, ended.signal).catch(() => { proc.kill(SPAWNER_LOST) })
+  }
+
   private serveProc (proc: Proc, tied = false): ProcClient {
     return serveProc(proc, this.opts.peerId, { tied, logReadBytes: this.executor.limits.logReadBytes })
   }
 
   async close (): Promise<void> {
     await this.executor.close()
+    this.watch.close()
     for (const w of this.worlds.values()) w.close()
     this.worlds.clear()
     log('procs closed')

@@ -105,6 +105,7 @@ export class WwNode {
         hosts: where => c.ls(where).map(r => r.peer),
         hostRecords: where => c.ls(where).map(r => ({ peer: r.peer, meta: r.meta })),
         pubsub: c.pubsub,
+        onHostLeft: fn => c.table.watch(ev => { if (ev.type === 'leave') fn(ev.record.peer) }),
         limits: { ...quotas, ...(maxModuleCacheBytes === undefined ? {} : { moduleCacheBytes: maxModuleCacheBytes }) },
         preparationsPerMinute: modulePreparationsPerMinute,
         onModuleMismatch: (from, hash, unsaid) => { notice({ type: 'module-mismatch', from, hash, unsaid }) }

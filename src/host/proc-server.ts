@@ -45,11 +45,11 @@ export function serveProc (proc: Proc, peer: string, opts: ServeProcOptions = {}
       const status = await raceAbort(proc.wait(), ctx.signal)
       writeExitStatus(results._initStatus(), status)
     },
-    kill (_params, results) {
+    kill (params, results) {
       const status = proc.exitStatus
       results.alreadyEnded = status !== undefined
       if (status !== undefined) writeExitStatus(results._initStatus(), status)
-      else proc.kill()
+      else proc.kill(killMessage(params.reason))
     },
     async log (params, results, ctx) {
       const log = params.stream === OutputStream.STDERR ? proc.log.stderr : proc.log.stdout
@@ -97,6 +97,14 @@ export function serveProc (proc: Proc, peer: string, opts: ServeProcOptions = {}
       if (opts.tied === true) proc.kill(CALLER_GONE)
     }
   })
+}
+
+/** Most bytes of a kill's reason kept in the proc's status message. */
+const KILL_REASON_BYTES = 200
+
+function killMessage (reason: string): string {
+  if (reason === '') return 'killed'
+  return `killed: ${Buffer.from(reason).subarray(0, KILL_REASON_BYTES).toString()}`
 }
 
 async function raceAbort<T> (p: Promise<T>, signal: AbortSignal): Promise<T> {

@@ -22,8 +22,10 @@ export const SDK_ASYNCIFY_SIZE_EXPORT = 'ww_asyncify_size'
 /** Host calls that may suspend the guest (everything that can wait on a channel, the network or a child). */
 export const ASYNC_WW_CALLS = [
   'walk', 'ls', 'load', 'load_bytes', 'store', 'store_bytes', 'send', 'recv', 'spawn', 'wait', 'yield',
-  // the cluster from a guest (issue 20 §3)
-  'recv_timeout', 'select', 'request', 'spawn_with', 'publish'
+  // the cluster from a guest (ww-cluster-calls.ts)
+  'recv_timeout', 'select', 'request', 'spawn_with', 'publish',
+  // supervised proc trees (ww-host-procs.ts)
+  'wait_timeout'
 ]
 export const ASYNC_WASI_CALLS = ['fd_write', 'fd_read', 'sched_yield', 'poll_oneoff']
 export const ASYNC_RUNTIME_CALLS = ['out_of_fuel']

@@ -45,6 +45,8 @@ export interface WorldContext {
   pid: number
   /** Who the proc is charged to: the account its own spawns go to. */
   account: Account
+  /** The proc's limits: its children's are these or narrower (child-limits.ts). */
+  limits: ProcLimits
 }
 
 export interface ExecutorOptions {
@@ -113,7 +115,7 @@ export class Executor {
         env: opts.env ?? [],
         limits,
         runtime: this.limits,
-        world: this.worldFor({ executor: this, root, pid, account }),
+        world: this.worldFor({ executor: this, root, pid, account, limits }),
         stdout: opts.stdout,
         stderr: opts.stderr,
         output: opts.output,

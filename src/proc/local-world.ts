@@ -5,6 +5,7 @@
 import { AnchorTree, formatPath } from '../anchor/index.js'
 import { Chan } from '../csp/index.js'
 import { NotFound, Unimplemented } from '../errors.js'
+import { childLimits, PARENT_ENDED } from './child-limits.js'
 import { procCap, type WorldContext } from './executor.js'
 import { trySendNow } from './send-now.js'
 import type { AnchorCap, AnchorValue, Cap, ChanCap, GuestSpawnRequest, GuestWorld, HostEntry, Message, ProcCap } from './world.js'
@@ -111,7 +112,8 @@ class ProcWorld implements GuestWorld {
       throw new Unimplemented(`spawning on another host (${req.where}) needs the cluster`)
     }
     const module = req.module.bytes !== undefined ? { bytes: req.module.bytes } : { hash: req.module.hash ?? new Uint8Array(0) }
-    const proc = await this.ctx.executor.spawn({ module, args: req.args, env: req.env, limits: req.limits, root: this.ctx.root, account: this.ctx.account })
+    const proc = await this.ctx.executor.spawn({ module, args: req.args, env: req.env, limits: childLimits(this.ctx.limits, req.limits), root: this.ctx.root, account: this.ctx.account })
+    if (req.detached !== true) this.ctx.executor.proc(this.ctx.pid).onEnd(() => { proc.kill(PARENT_ENDED) })
     return procCap(proc)
   }
 }

@@ -77,11 +77,14 @@ export interface GuestSpawnRequest {
   env: string[]
   /** '' = this host; a peer ID; or `k=v` tag pairs, '\n'-separated, that the host's meta must all have. */
   where: string
+  /** Asked for; the world clamps them to the parent's (child-limits.ts). */
   limits?: Partial<ProcLimits>
   /** Capabilities handed to the child (it finds them with ww_arg_cap); the spawner keeps its own handles. */
   caps?: Cap[]
   /** The child's root: this path under the spawner's root (absent = the spawner's root). */
   root?: string[]
+  /** The child outlives its parent (else it is killed when the parent ends). */
+  detached?: boolean
 }
 
 /** A live host of the cluster as a guest sees it. */

@@ -16,6 +16,9 @@ import type { WwHost } from './ww-host.js'
 
 const NO_CAP = -1
 const LIMITS_BYTES = 24
+/** ww_spawn_opts.flags: the child outlives its parent (else it ends when the parent ends). */
+export const SPAWN_DETACHED = 1
+const KNOWN_SPAWN_FLAGS = SPAWN_DETACHED
 /** Recver kinds a guest may receive from. */
 const RECEIVABLE = ['chan', 'recver'] as const
 
@@ -171,8 +174,10 @@ export function clusterCalls (host: WwHost): Record<string, (...a: any[]) => unk
     }),
 
     spawn_with: (kind: number, mp: number, ml: number, ap: number, al: number, ep: number, el: number, wp: number, wl: number,
-      cp: number, nc: number, lp: number, rp: number, rl: number) => host.call(async () => {
+      cp: number, nc: number, lp: number, rp: number, rl: number, flags: number) => host.call(async () => {
       const req = host.spawnRequest(kind, mp, ml, ap, al, ep, el, wp, wl)
+      if ((flags & ~KNOWN_SPAWN_FLAGS) !== 0) throw new InvalidArgument(`unknown spawn flags ${flags}`)
+      req.detached = (flags & SPAWN_DETACHED) !== 0
       if (nc < 0) throw new InvalidArgument(`negative capability count ${nc}`)
       if (nc > host.ctx.limits.maxSpawnCaps) throw new LimitExceeded(`spawn with ${nc} capabilities; the limit is ${host.ctx.limits.maxSpawnCaps} (maxSpawnCaps)`)
       if (nc > 0) {

@@ -12,6 +12,7 @@ import type { RuntimeLimits } from './limits.js'
 import { ProcEnd } from './signals.js'
 import type { Cap, GuestSpawnRequest, GuestWorld, Message } from './world.js'
 import { clusterCalls } from './ww-cluster-calls.js'
+import { procTreeImports, type ProcTreeKit } from './ww-host-procs.js'
 
 const log = logger('ww:proc:host')
 
@@ -235,7 +236,22 @@ export class WwHost {
       kill: (h: number) => this.call(() => { this.cap(h, 'proc').kill(); return 0 }),
       proc_stdout: (h: number) => this.call(() => this.handles.add(this.cap(h, 'proc').stdout())),
       yield: () => this.call(async () => { await this.ctx.yieldNow(); return 0 }),
-      ...clusterCalls(this)
+      ...clusterCalls(this),
+      ...procTreeImports(this.procTreeKit())
     }
   }
+
+  // ---- supervised proc trees (ww-host-procs.ts) ----
+
+  private procTreeKit (): ProcTreeKit {
+    return {
+      memory: this.ctx.memory,
+      call: fn => this.call(fn),
+      proc: h => this.cap(h, 'proc'),
+      sender: h => this.cap(h, 'sender', 'chan'),
+      addHandle: cap => this.handles.add(cap),
+      signal: () => this.ctx.signal()
+    }
+  }
+
 }

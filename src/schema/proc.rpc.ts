@@ -168,6 +168,7 @@ export class Proc_Wait$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
   get status (): ExitStatus$Pipeline { return new ExitStatus$Pipeline(this.$answer, [...this.$path, 0]) }
 }
+rpc.directFields(Proc_Kill$Params, [['reason', 'text', 0]])
 /** Pipelined view of Proc_Kill$Params: capability fields usable before the answer arrives. */
 export class Proc_Kill$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}

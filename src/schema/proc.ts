@@ -909,8 +909,14 @@ export class Proc_Kill$Params extends $.Struct {
   static readonly _capnp = {
     displayName: "kill$Params",
     id: "a47aada93a5ff07a",
-    size: new $.ObjectSize(0, 0),
+    size: new $.ObjectSize(0, 1),
   };
+  get reason(): string {
+    return $.utils.getText(0, this);
+  }
+  set reason(value: string) {
+    $.utils.setText(0, value, this);
+  }
   toString(): string { return "Proc_Kill$Params_" + super.toString(); }
 }
 export class Proc_Kill$Results extends $.Struct {
@@ -1260,6 +1266,8 @@ export class Proc$Client {
   }
   /**
 * alreadyEnded: the proc had ended before this call (nothing was killed); status: how it ended.
+* reason: why, for a human (e.g. "its parent ended"); the proc's status message becomes
+* "killed: <reason>" (at most 200 bytes of it), or "killed" when empty.
 *
 */
   kill(paramsFunc?: (params: Proc_Kill$Params) => void): Proc_Kill$Results$Promise {

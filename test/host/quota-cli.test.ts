@@ -84,13 +84,12 @@ describe('host: quotas and preemption keep a node serving whatever its guests do
     const more = await wwAsync(['run', guest('hello'), '--on', a.peer, '--home', b.home])
     assert.equal(more.status, 1)
     assert.equal(withoutProgress(more.stderr), `ww: peer ${b.peer} runs 30 procs on this host, the most one peer may (maxProcsPerPeer 30; ww start --max-procs-per-peer raises it)\n`)
-    // ending the foreground run kills its proc (the bomb's root); the others are killed one by one
+    // ending the foreground run kills its proc (the bomb's root), and with it the whole tree: children end with their parent
     bomb.signal('SIGINT')
     await bomb.done
-    await eventually(async () => await running(a) === 29, 60_000, 'the root to end')
-    const procs = JSON.parse(await ok(['ps', '--json', '--home', a.home])) as Array<{ pid: number, state: string }>
-    for (const p of procs.filter(p => p.state === 'running')) await ok(['kill', String(p.pid), '--home', a.home])
-    assert.equal(await running(a), 0)
+    await eventually(async () => await running(a) === 0, 60_000, 'the bomb\'s tree to end')
+    const procs = JSON.parse(await ok(['ps', '--json', '--home', a.home])) as Array<{ state: string, status?: { message: string } }>
+    assert.equal(procs.filter(p => p.status?.message === 'killed: its parent ended').length, 29)
     const again = await wwAsync(['run', guest('hello'), '--on', a.peer, '--home', b.home])
     assert.equal(again.status, 7, again.stderr)
   })
