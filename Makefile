@@ -131,10 +131,6 @@ guest/build/%-as.wasm: guest/examples/%.ts guest/as/ww.ts
 	@mkdir -p guest/build
 	$(ASC) $< $(ASC_FLAGS) -o $@
 
-guest/build/tree-as.wasm: guest/examples/tree-as.ts guest/as/ww.ts
-	@mkdir -p guest/build
-	$(ASC) $< $(ASC_FLAGS) -o $@
-
 # Procs: the first `ww run` of an uncached module through the CLI (proc.cold_start_s) against plain compile, spawn
 # latency against plain instantiation, idle procs per GiB, local channel msgs/s, max idle procs.
 .PHONY: bench-proc
