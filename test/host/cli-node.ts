@@ -115,6 +115,17 @@ export async function twoNodes (): Promise<[CliNode, CliNode]> {
   return [a, b]
 }
 
+/** Three `ww start` nodes tagged role=a, role=b and role=c, b and c bootstrapped to a, once each lists all three. */
+export async function threeNodes (): Promise<[CliNode, CliNode, CliNode]> {
+  const a = await CliNode.start(tempHome(), '--meta', 'role=a')
+  const [b, c] = await Promise.all([
+    CliNode.start(tempHome(), '--meta', 'role=b', '--bootstrap', a.addrs[0]),
+    CliNode.start(tempHome(), '--meta', 'role=c', '--bootstrap', a.addrs[0])
+  ])
+  for (const n of [a, b, c]) await eventually(async () => (await n.ls()).length === 3, 30_000, 'three hosts')
+  return [a, b, c]
+}
+
 export const sleep = async (ms: number): Promise<void> => await new Promise(resolve => setTimeout(resolve, ms))
 
 /** Polls `check` until it returns true; returns the elapsed milliseconds or throws after `timeoutMs`. */

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { CliNode, eventually, tempHome, wwAsync, wwBin, type CliResult } from './cli-node.js'
+import { CliNode, eventually, threeNodes, wwAsync, wwBin, type CliResult } from './cli-node.js'
 import { background, guest, withoutProgress, wwBuffers } from './cli-procs.js'
 
 const hashOf = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex')
@@ -13,14 +13,7 @@ describe('host: ww run, ww ps, ww kill across a cluster', function () {
   this.timeout(300_000)
   let a: CliNode, b: CliNode, c: CliNode
 
-  before(async function () {
-    a = await CliNode.start(tempHome(), '--meta', 'role=a')
-    ;[b, c] = await Promise.all([
-      CliNode.start(tempHome(), '--meta', 'role=b', '--bootstrap', a.addrs[0]),
-      CliNode.start(tempHome(), '--meta', 'role=c', '--bootstrap', a.addrs[0])
-    ])
-    for (const n of [a, b, c]) await eventually(async () => (await n.ls()).length === 3, 30_000, 'three hosts')
-  })
+  before(async function () { [a, b, c] = await threeNodes() })
 
   after(() => { for (const n of [a, b, c]) n?.cleanup() })
 

@@ -2,7 +2,7 @@
 // (guest/examples/tree.c and supervisor.c). A child ends with its parent unless detached, lives inside
 // its parent's limits and root; wait with a timeout; monitors learn how a proc ended, `host lost` included.
 import assert from 'node:assert/strict'
-import { CliNode, eventually, tempHome, wwAsync, type CliResult } from './cli-node.js'
+import { CliNode, eventually, tempHome, threeNodes, wwAsync, type CliResult } from './cli-node.js'
 import { background, guest, psJson, withoutProgress, type PsEntry } from './cli-procs.js'
 
 const WW_KILLED = 1
@@ -13,14 +13,7 @@ describe('host: supervised proc trees (ww_spawn_with, ww_wait_timeout, ww_monito
   this.timeout(300_000)
   let a: CliNode, b: CliNode, c: CliNode
 
-  before(async function () {
-    a = await CliNode.start(tempHome(), '--meta', 'role=a')
-    ;[b, c] = await Promise.all([
-      CliNode.start(tempHome(), '--meta', 'role=b', '--bootstrap', a.addrs[0]),
-      CliNode.start(tempHome(), '--meta', 'role=c', '--bootstrap', a.addrs[0])
-    ])
-    for (const n of [a, b, c]) await eventually(async () => (await n.ls()).length === 3, 30_000, 'three hosts')
-  })
+  before(async function () { [a, b, c] = await threeNodes() })
 
   after(() => { for (const n of [a, b, c]) n?.cleanup() })
 
