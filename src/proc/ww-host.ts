@@ -99,11 +99,14 @@ export class WwHost {
     return codeOf(err)
   }
 
-  /** Runs a host call: sync results and errors are returned as codes, async ones via the promise. */
-  call (fn: () => number | Promise<number>): number | Promise<number> {
+  /**
+   * Runs a host call: sync results and errors are returned as codes, async ones via the promise
+   * (catchAsync false: the promise fn returns maps its errors itself).
+   */
+  call (fn: () => number | Promise<number>, catchAsync = true): number | Promise<number> {
     try {
       const r = fn()
-      return r instanceof Promise ? r.catch(err => this.fail(err)) : r
+      return catchAsync && r instanceof Promise ? r.catch(err => this.fail(err)) : r
     } catch (err) {
       return this.fail(err)
     }
@@ -220,8 +223,10 @@ export class WwHost {
         }
         // a message that is there already is taken without suspending the guest
         const now = this.takeEarly(h) ?? c.tryRecv?.()
-        return now !== undefined ? deliver(now) : c.recv(this.opts).then(deliver)
-      }),
+        if (now !== undefined) return deliver(now)
+        // one callback for the message and its errors: this.call would chain another
+        return c.recv(this.opts).then(msg => this.call(() => deliver(msg)), err => this.fail(err)) as Promise<number>
+      }, false),
       close: (h: number) => this.call(() => { this.cap(h, 'chan').close(); return 0 }),
       spawn: (kind: number, mp: number, ml: number, ap: number, al: number, ep: number, el: number, wp: number, wl: number) => this.call(async () => {
         return this.handles.add(await world.spawn(this.spawnRequest(kind, mp, ml, ap, al, ep, el, wp, wl), this.opts))
