@@ -142,7 +142,9 @@ export class WwHost {
     return { module, args, env, where }
   }
 
-  get opts (): { signal: AbortSignal } { return { signal: this.ctx.signal() } }
+  /** The proc's signal (one for its life) in the options of every wait. */
+  get opts (): { signal: AbortSignal } { return (this.waitOpts ??= { signal: this.ctx.signal() }) }
+  private waitOpts: { signal: AbortSignal } | undefined
 
   imports (): Record<string, (...a: any[]) => unknown> {
     const { memory: mem, world } = this.ctx
