@@ -113,7 +113,9 @@ export class AsyncifyDriver {
     }
   }
 
+  /** Abandons the wait the guest is suspended in, if any. */
   private wake: ((reason: unknown) => void) | undefined
+  private waiting = false
   private interrupted: { reason: unknown } | undefined
 
   /** Abandons the guest: a pending wait rejects with `reason` now; it is never resumed. */
@@ -162,6 +164,19 @@ export class AsyncifyDriver {
           yielded = true
         }
       }
+      // the guest waits on one promise at a time; once abandoned (interrupt) it never waits again
+      const resume = (v: unknown): void => {
+        if (!this.waiting) return
+        this.waiting = false
+        this.resumeValue = v
+        drive(false)
+      }
+      const abandon = (reason: unknown): void => {
+        if (!this.waiting) return
+        this.waiting = false
+        fail(reason)
+      }
+      this.wake = abandon
       /** True when the guest only yielded and runs on; otherwise it finished or waits. */
       const afterSegment = (done: boolean): boolean => {
         if (done) { finish(); return false }
@@ -172,15 +187,8 @@ export class AsyncifyDriver {
         this.resumeValue = undefined
         if (p === YIELD) return true
         if (this.interrupted !== undefined) { fail(this.interrupted.reason); return false }
-        let settled = false
-        const over = (): boolean => {
-          if (settled) return true
-          settled = true
-          this.wake = undefined
-          return false
-        }
-        this.wake = reason => { if (!over()) fail(reason) }
-        p.then(v => { if (!over()) { this.resumeValue = v; drive(false) } }, err => { if (!over()) fail(err) })
+        this.waiting = true
+        p.then(resume, abandon)
         return false
       }
       drive(false)

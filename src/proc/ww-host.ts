@@ -227,7 +227,7 @@ export class WwHost {
         const now = this.takeEarly(h) ?? c.tryRecv?.()
         if (now !== undefined) return deliver(now)
         // one callback for the message and its errors: this.call would chain another
-        return c.recv(this.opts).then(msg => this.call(() => deliver(msg)), err => this.fail(err)) as Promise<number>
+        return c.recv(this.opts).then(msg => { try { return deliver(msg) } catch (err) { return this.fail(err) } }, err => this.fail(err))
       }, false),
       close: (h: number) => this.call(() => { this.cap(h, 'chan').close(); return 0 }),
       spawn: (kind: number, mp: number, ml: number, ap: number, al: number, ep: number, el: number, wp: number, wl: number) => this.call(async () => {
