@@ -82,6 +82,15 @@ export class WwHost {
     this.argHandles = (ctx.world.argCaps?.() ?? []).map(c => this.handles.add(c))
   }
 
+  /** Writes a received message (and its capability's handle, if asked for) into guest memory; its length. */
+  private deliver (msg: Message, buf: number, cap: number, capOut: number): number {
+    const mem = this.ctx.memory
+    mem.writeTruncated(buf, cap, msg.data)
+    if (capOut !== 0) mem.setI32(capOut, msg.cap !== undefined ? this.handles.add(msg.cap) : NO_CAP)
+    else msg.cap?.ref?.release() // the guest did not ask for it
+    return msg.data.length
+  }
+
   /** A message stashed for handle `h` by a ww_select, if any. */
   takeEarly (h: number): Message | undefined {
     const list = this.early.get(h)
@@ -99,14 +108,11 @@ export class WwHost {
     return codeOf(err)
   }
 
-  /**
-   * Runs a host call: sync results and errors are returned as codes, async ones via the promise
-   * (catchAsync false: the promise fn returns maps its errors itself).
-   */
-  call (fn: () => number | Promise<number>, catchAsync = true): number | Promise<number> {
+  /** Runs a host call: sync results and errors are returned as codes, async ones via the promise. */
+  call (fn: () => number | Promise<number>): number | Promise<number> {
     try {
       const r = fn()
-      return catchAsync && r instanceof Promise ? r.catch(err => this.fail(err)) : r
+      return r instanceof Promise ? r.catch(err => this.fail(err)) : r
     } catch (err) {
       return this.fail(err)
     }
@@ -206,29 +212,33 @@ export class WwHost {
         c.ref?.retain()
         return this.handles.add({ kind: 'recver', recv: c.recv, tryRecv: c.tryRecv, ref: c.ref })
       }),
-      send: (h: number, data: number, len: number, capH: number) => this.call(() => {
-        const c = this.cap(h, 'chan', 'sender')
-        const msg: Message = { data: this.buf(data, len) }
-        if (capH !== NO_CAP) msg.cap = this.handles.get(capH)
-        if (c.trySend?.(msg) === true) return 0
-        return c.send(msg, this.opts).then(() => 0)
-      }),
-      recv: (h: number, buf: number, cap: number, capOut: number) => this.call(() => {
-        const c = this.cap(h, 'chan', 'recver')
-        mem.check(buf, cap)
-        if (capOut !== 0) mem.check(capOut, 4)
-        const deliver = (msg: Message): number => {
-          mem.writeTruncated(buf, cap, msg.data)
-          if (capOut !== 0) mem.setI32(capOut, msg.cap !== undefined ? this.handles.add(msg.cap) : NO_CAP)
-          else msg.cap?.ref?.release() // the guest did not ask for it
-          return msg.data.length
+      // send and recv run on every message: written out without this.call's closure
+      send: (h: number, data: number, len: number, capH: number) => {
+        try {
+          const c = this.cap(h, 'chan', 'sender')
+          const msg: Message = { data: this.buf(data, len) }
+          if (capH !== NO_CAP) msg.cap = this.handles.get(capH)
+          if (c.trySend?.(msg) === true) return 0
+          return c.send(msg, this.opts).then(() => 0, err => this.fail(err))
+        } catch (err) {
+          return this.fail(err)
         }
-        // a message that is there already is taken without suspending the guest
-        const now = this.takeEarly(h) ?? c.tryRecv?.()
-        if (now !== undefined) return deliver(now)
-        // one callback for the message and its errors: this.call would chain another
-        return c.recv(this.opts).then(msg => { try { return deliver(msg) } catch (err) { return this.fail(err) } }, err => this.fail(err))
-      }, false),
+      },
+      recv: (h: number, buf: number, cap: number, capOut: number) => {
+        try {
+          const c = this.cap(h, 'chan', 'recver')
+          mem.check(buf, cap)
+          if (capOut !== 0) mem.check(capOut, 4)
+          // a message that is there already is taken without suspending the guest
+          const now = this.takeEarly(h) ?? c.tryRecv?.()
+          if (now !== undefined) return this.deliver(now, buf, cap, capOut)
+          return c.recv(this.opts).then(msg => {
+            try { return this.deliver(msg, buf, cap, capOut) } catch (err) { return this.fail(err) }
+          }, err => this.fail(err))
+        } catch (err) {
+          return this.fail(err)
+        }
+      },
       close: (h: number) => this.call(() => { this.cap(h, 'chan').close(); return 0 }),
       spawn: (kind: number, mp: number, ml: number, ap: number, al: number, ep: number, el: number, wp: number, wl: number) => this.call(async () => {
         return this.handles.add(await world.spawn(this.spawnRequest(kind, mp, ml, ap, al, ep, el, wp, wl), this.opts))
