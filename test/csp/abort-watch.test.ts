@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { getEventListeners } from 'node:events'
+import { unwatchAbort, watchAbort } from '../../src/csp/abort-watch.js'
 import { Chan } from '../../src/csp/chan.js'
 import { Canceled } from '../../src/errors.js'
 
@@ -36,5 +37,16 @@ describe('csp: many waits on one AbortSignal', () => {
     for (const ch of [...chans.slice(1), ...full]) assert.deepEqual([ch.stat().waitingRecvers, ch.stat().waitingSenders], [0, 0])
     await chans[0].send(7)
     assert.equal(await other, 7)
+  })
+
+  it('watchers fire in the order they were added, an unwatched one (first, middle or last) not at all, each once', () => {
+    const ac = new AbortController()
+    const fired: string[] = []
+    const ws = ['a', 'b', 'c', 'd', 'e'].map(name => watchAbort(ac.signal, () => { fired.push(name) }))
+    unwatchAbort(ws[0]); unwatchAbort(ws[2]); unwatchAbort(ws[4]); unwatchAbort(ws[2])
+    ac.abort()
+    ac.abort()
+    unwatchAbort(ws[1]) // after it fired: nothing
+    assert.deepEqual(fired, ['b', 'd'])
   })
 })
