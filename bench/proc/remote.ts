@@ -1,16 +1,33 @@
 // proc.chan.remote_msgs_s: guest-to-guest messages/s across two nodes (ping on B, echo on A, through
 // /<A>/mailbox over libp2p on 127.0.0.1), beside the same guests on one node measured in the same run.
+// proc.chan.remote.over_rpc: the guests' round trips/s over a plain RPC round trip (Host.info) from B to A on
+// one libp2p stream between the same two nodes, measured in the same run.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { resolveHome } from '../../src/host/home.js'
 import { WwNode } from '../../src/host/node.js'
 import { Policy } from '../../src/host/policy.js'
+import { libp2pRpcCall } from '../cluster/rpc-echo.js'
 
 /** Members may do everything, as in a private cluster: b runs procs on a. */
 const trusted = Policy.defaults(true)
 
 const ROUND_TRIPS = Number(process.env.WW_BENCH_REMOTE_ROUND_TRIPS ?? 1000)
+const RPC_WARMUP = 200
+
+/** Round trips/s of a trivial RPC call from b to a on one libp2p stream between the same two nodes. */
+async function rpcRoundTrips (a: WwNode, b: WwNode): Promise<number> {
+  const op = await libp2pRpcCall(b.cluster.libp2p, a.cluster.libp2p)
+  try {
+    for (let i = 0; i < RPC_WARMUP; i++) await op.once()
+    const t = performance.now()
+    for (let i = 0; i < ROUND_TRIPS; i++) await op.once()
+    return ROUND_TRIPS / ((performance.now() - t) / 1000)
+  } finally {
+    await op.close()
+  }
+}
 
 type Line = (name: string, value: number | string, note?: string) => void
 
@@ -33,10 +50,14 @@ export async function remoteChannel (line: Line, build: string): Promise<void> {
   try {
     while (a.cluster.ls().length < 2 || b.cluster.ls().length < 2) await new Promise(resolve => setTimeout(resolve, 50))
     const local = await pingPong(a, a, '/peer/bench-mailbox', build)
+    await pingPong(b, a, `/${a.peerId}/bench-mailbox`, build) // warm-up
     const remote = await pingPong(b, a, `/${a.peerId}/bench-mailbox`, build)
+    const rpc = await rpcRoundTrips(a, b)
     line('proc.chan.remote_msgs_s', Math.round(remote), `${ROUND_TRIPS} round trips ping on B <-> echo on A over libp2p`)
     line('proc.chan.node_local_msgs_s', Math.round(local), 'the same guests on one node (cluster world)')
     line('proc.chan.remote_over_local', remote / local)
+    line('proc.chan.rpc_reference_round_trips_s', Math.round(rpc), `${ROUND_TRIPS} trivial RPC calls B -> A on one libp2p stream between the same nodes`)
+    line('proc.chan.remote.over_rpc', remote / 2 / rpc, 'guest round trips/s over RPC round trips/s; target >= 0.7')
   } finally {
     await b.stop()
     await a.stop()

@@ -1,12 +1,16 @@
 // make bench-proc: the proc runtime's figures, each beside a reference measured in the same run.
-//   proc.spawn.over_instantiate  spawn p50 (cached module) / p50 of plain `new WebAssembly.Instance` (target <= 3)
+//   proc.spawn.over_instantiate  spawn p50 (cached module, to the guest's first ww call) / p50 of plain
+//                                `new WebAssembly.Instance` (target <= 2)
+//   proc.spawn_isolated_us       p50 of the same spawn after the node idled 50 ms (target <= 200)
 //   proc.idle_per_gib            idle procs (blocked in recv) per GiB of RSS
 //   proc.chan.local_msgs_s       guest-to-guest messages/s through a local channel (ping/echo), and the
 //                                same ping-pong between two plain JS tasks on a Chan as the reference
 //   proc.chan.local_drain_msgs_s messages/s JS -> a guest that only receives (inbox of 16: a guest finds
 //                                them buffered), beside the same into a JS task
 //   *.no_poll                    the same guests with recv always suspending (no Chan.poll fast path)
+//   proc.chan.local.over_js      the guests' ping-pong over the JS tasks' (target >= 0.3; also as local_over_js)
 //   proc.chan.remote_msgs_s      the same across two nodes (remote.ts), beside the one-node figure
+//   proc.chan.remote.over_rpc    the guests' round trips over a plain RPC round trip on the same link (target >= 0.7)
 //   proc.max_idle                idle procs one node held (target >= 10,000; needs --disable-wasm-trap-handler)
 //   proc.cold_start_s            the first `ww run` of hello.wasm on a fresh home, through the CLI (cold.ts; target <= 2),
 //   proc.cold_start.over_compile and against plain WebAssembly.compile of the same module
@@ -23,6 +27,8 @@ import { remoteChannel } from './remote.js'
 const here = dirname(fileURLToPath(import.meta.url))
 const BUILD = resolve(here, '../../../guest/build')
 const SPAWN_SAMPLES = Number(process.env.WW_BENCH_SPAWNS ?? 500)
+const ISOLATED_SAMPLES = Number(process.env.WW_BENCH_ISOLATED_SPAWNS ?? 60)
+const ISOLATED_IDLE_MS = 50
 const IDLE_SAMPLE = Number(process.env.WW_BENCH_IDLE ?? 2000)
 const MAX_IDLE_TARGET = Number(process.env.WW_BENCH_MAX_IDLE ?? 20000)
 const ROUND_TRIPS = Number(process.env.WW_BENCH_ROUND_TRIPS ?? 20000)
@@ -47,6 +53,23 @@ function stubImports (mod: WebAssembly.Module): WebAssembly.Imports {
   return imports
 }
 
+/** Resolves when the spawned idle guest makes its first ww call (ww_chan): the guest is running. */
+let guestRan: (() => void) | undefined
+const runningWorld = (ctx: WorldContext): GuestWorld => {
+  const w = world.forProc(ctx)
+  return Object.assign(Object.create(w) as GuestWorld, { chan: (capacity: number) => { guestRan?.(); return w.chan(capacity) } })
+}
+
+/** From the spawn call to the guest's first ww call. */
+async function spawnToRunning (executor: Executor, hash: Uint8Array): Promise<{ ms: number, proc: Proc }> {
+  const ran = new Promise<number>(resolve => { guestRan = () => { resolve(performance.now()) } })
+  const t = performance.now()
+  const proc = await executor.spawn({ module: { hash } })
+  const ms = await ran - t
+  guestRan = undefined
+  return { ms, proc }
+}
+
 async function spawnLatency (executor: Executor): Promise<void> {
   const bytes = guest('idle')
   const hash = await executor.moduleCache.add(bytes)
@@ -54,22 +77,45 @@ async function spawnLatency (executor: Executor): Promise<void> {
   const imports = stubImports(plain)
   const base: number[] = []
   const ours: number[] = []
+  const returned: number[] = []
+  const isolated: number[] = []
   const procs: Proc[] = []
-  for (let i = 0; i < 50; i++) { new WebAssembly.Instance(plain, imports); procs.push(await executor.spawn({ module: { hash } })) } // warm up
+  for (let i = 0; i < 50; i++) { new WebAssembly.Instance(plain, imports); procs.push((await spawnToRunning(executor, hash)).proc) } // warm up
   for (let i = 0; i < SPAWN_SAMPLES; i++) {
     let t = performance.now()
     const inst = new WebAssembly.Instance(plain, imports)
     base.push(performance.now() - t)
     void inst
     t = performance.now()
+    const s = await spawnToRunning(executor, hash)
+    ours.push(s.ms)
+    procs.push(s.proc)
+  }
+  for (let i = 0; i < SPAWN_SAMPLES / 5; i++) { // spawn returning, not waiting for the guest
+    const t = performance.now()
     procs.push(await executor.spawn({ module: { hash } }))
-    ours.push(performance.now() - t)
+    returned.push(performance.now() - t)
+  }
+  const isolatedBase: number[] = []
+  for (let i = 0; i < ISOLATED_SAMPLES; i++) {
+    await new Promise(resolve => setTimeout(resolve, ISOLATED_IDLE_MS))
+    const s = await spawnToRunning(executor, hash)
+    isolated.push(s.ms)
+    procs.push(s.proc)
+    await new Promise(resolve => setTimeout(resolve, ISOLATED_IDLE_MS))
+    const t = performance.now()
+    const inst = new WebAssembly.Instance(plain, imports)
+    isolatedBase.push(performance.now() - t)
+    void inst
   }
   for (const p of procs) p.kill()
   await Promise.all(procs.map(async p => await p.wait()))
-  line('proc.spawn.p50_us', p50(ours) * 1000)
+  line('proc.spawn.p50_us', p50(ours) * 1000, 'cached module, back to back, to the guest running (its first ww call)')
+  line('proc.spawn.returned_p50_us', p50(returned) * 1000, 'the same, to spawn() returning')
   line('proc.spawn.plain_instantiate_p50_us', p50(base) * 1000)
-  line('proc.spawn.over_instantiate', p50(ours) / p50(base), 'target <= 3')
+  line('proc.spawn.over_instantiate', p50(ours) / p50(base), 'to running; target <= 2')
+  line('proc.spawn_isolated_us', p50(isolated) * 1000, `p50 of ${ISOLATED_SAMPLES}, each after the node idled ${ISOLATED_IDLE_MS} ms, to running; target <= 200`)
+  line('proc.spawn.isolated_plain_instantiate_us', p50(isolatedBase) * 1000, 'plain instantiation after the same idle')
 }
 
 async function spawnIdle (executor: Executor, hash: Uint8Array, n: number, procs: Proc[]): Promise<void> {
@@ -154,20 +200,24 @@ async function localChannel (executor: Executor, noPoll: Executor): Promise<void
   let susp = 0
   let suspNoPoll = 0
   for (const ex of [executor, noPoll]) { await pingPongRate(ex, `/peer/box-warm-${ex === noPoll}`); await drainRate(ex, `drain-warm-${ex === noPoll}`) } // JIT warm-up
+  const refs: number[] = []
+  await jsPingPong(ROUND_TRIPS) // JIT warm-up
   for (let round = 0; round < LOCAL_ROUNDS; round++) {
+    refs.push(await jsPingPong(ROUND_TRIPS))
     pp.push(await pingPongRate(executor, `/peer/box-${round}`))
     ppNoPoll.push(await pingPongRate(noPoll, `/peer/box-np-${round}`))
     const a = await drainRate(executor, `drain-${round}`)
     const b = await drainRate(noPoll, `drain-np-${round}`)
     dr.push(a.msgs); drNoPoll.push(b.msgs); susp = a.suspensions; suspNoPoll = b.suspensions
   }
-  const ref = await jsPingPong(ROUND_TRIPS)
+  const ref = p50(refs)
   const drRef = await jsDrain(ROUND_TRIPS)
   const rounds = `median of ${LOCAL_ROUNDS} alternating rounds`
   line('proc.chan.local_msgs_s', Math.round(p50(pp)), `${ROUND_TRIPS} round trips ping<->echo, guest to guest; ${rounds}`)
   line('proc.chan.local_msgs_s.no_poll', Math.round(p50(ppNoPoll)), 'the same, recv always suspending')
-  line('proc.chan.js_reference_msgs_s', Math.round(ref), 'the same ping-pong between two JS tasks')
+  line('proc.chan.js_reference_msgs_s', Math.round(ref), 'the same ping-pong between two JS tasks, in the same rounds')
   line('proc.chan.local_over_js', p50(pp) / ref)
+  line('proc.chan.local.over_js', p50(pp) / ref, 'target >= 0.3')
   line('proc.chan.local_drain_msgs_s', Math.round(p50(dr)), `${ROUND_TRIPS} messages from JS into a guest's inbox of 16, the guest only receives (${susp} suspensions)`)
   line('proc.chan.local_drain_msgs_s.no_poll', Math.round(p50(drNoPoll)), `the same, recv always suspending (${suspNoPoll} suspensions)`)
   line('proc.chan.js_drain_reference_msgs_s', Math.round(drRef), 'the same into a JS task')
@@ -202,7 +252,7 @@ const noPollWorld = (ctx: WorldContext): GuestWorld => {
 }
 const noPoll = new Executor({ cache, world: noPollWorld })
 if (PARTS.has('cold')) await coldStart(line, BUILD)
-if (PARTS.has('spawn')) await spawnLatency(executor)
+if (PARTS.has('spawn')) await spawnLatency(new Executor({ cache, world: runningWorld, limits: { maxProcs: 1_000_000, maxGuestMemoryBytes: Infinity } }))
 if (PARTS.has('idle')) await idleMemory(executor)
 if (PARTS.has('local')) await localChannel(executor, noPoll)
 if (PARTS.has('remote')) await remoteChannel(line, BUILD)

@@ -23,6 +23,7 @@ import { Canceled, Closed, InvalidArgument, LimitExceeded } from '../errors.js'
 import { DEFAULT_CHAN_LIMITS, type ChanLimits } from './limits.js'
 import { hostChanBudget, type ByteBudget } from './byte-budget.js'
 import { Ring } from './ring.js'
+import { type AbortWatch, unwatchAbort, watchAbort } from './abort-watch.js'
 import { WaitList, type Waiter } from './waitlist.js'
 
 const log = logger('ww:csp')
@@ -67,8 +68,8 @@ export interface ChanOptions<T> {
 interface Pending<R> extends Waiter {
   resolve: (value: R) => void
   reject: (err: Error) => void
-  signal: AbortSignal | undefined
-  onAbort: (() => void) | undefined
+  /** The watch on the signal, if any. */
+  watch: AbortWatch | undefined
 }
 
 interface SendWaiter<T> extends Pending<void> { msg: T }
@@ -270,19 +271,16 @@ export class Chan<T> implements Sender<T>, Recver<T>, Closer {
     return new Promise<R>((resolve, reject) => {
       w.resolve = resolve
       w.reject = reject
-      w.signal = signal
-      w.onAbort = undefined
-      if (signal !== undefined) {
-        w.onAbort = () => {
+      w.watch = signal === undefined
+        ? undefined
+        : watchAbort(signal, () => {
           // Still listed: nobody took it, so withdrawing loses and duplicates nothing.
           // Not listed: the hand-off already happened and settled the promise; nothing to do.
           if (!w.listed) return
           list.remove(w)
           settle(w)
           reject(canceled(op, signal))
-        }
-        signal.addEventListener('abort', w.onAbort, { once: true })
-      }
+        })
       list.push(w)
     })
   }
@@ -299,8 +297,8 @@ export class Chan<T> implements Sender<T>, Recver<T>, Closer {
 
 /** Detaches a waiter's abort listener once it has been taken off its list. */
 function settle (w: Pending<any>): void {
-  if (w.onAbort !== undefined) w.signal?.removeEventListener('abort', w.onAbort)
-  w.onAbort = undefined
+  if (w.watch !== undefined) unwatchAbort(w.watch)
+  w.watch = undefined
 }
 
 function canceled (op: string, signal: AbortSignal): Canceled {

@@ -45,6 +45,7 @@ export class AsyncifyDriver {
   /** The scratch area is lent by the guest (see above): its own bytes while asyncify uses it, else asyncify's data. */
   private lent = false
   private aside: Uint8Array | undefined
+  private view: DataView | undefined
   private pending: Promise<unknown> | undefined
   private rewinding = false
   private resumeValue: unknown
@@ -76,6 +77,7 @@ export class AsyncifyDriver {
     this.pending = undefined
     this.resumeValue = undefined
     this.aside = undefined
+    this.view = undefined
     this.wake = undefined
   }
 
@@ -101,16 +103,19 @@ export class AsyncifyDriver {
         throw new CannotSuspend(name)
       }
       this.swapScratch() // the guest's bytes aside
-      const view = new DataView(this.memory!.buffer)
-      view.setUint32(this.dataPtr, this.dataPtr + 8, true)
-      view.setUint32(this.dataPtr + 4, this.dataPtr + this.dataSize, true)
+      const buffer = this.memory!.buffer
+      if (this.view?.buffer !== buffer) this.view = new DataView(buffer) // a new one only after the memory grew
+      this.view.setUint32(this.dataPtr, this.dataPtr + 8, true)
+      this.view.setUint32(this.dataPtr + 4, this.dataPtr + this.dataSize, true)
       this.pending = r
       this.exports!.asyncify_start_unwind(this.dataPtr)
       return 0
     }
   }
 
+  /** Abandons the wait the guest is suspended in, if any. */
   private wake: ((reason: unknown) => void) | undefined
+  private waiting = false
   private interrupted: { reason: unknown } | undefined
 
   /** Abandons the guest: a pending wait rejects with `reason` now; it is never resumed. */
@@ -120,7 +125,7 @@ export class AsyncifyDriver {
   }
 
   /** Calls `entry` until it returns without suspending; rejects when the guest fails or is interrupted. */
-  async run (entry: () => unknown): Promise<void> {
+  run (entry: () => unknown): Promise<void> {
     const ex = this.exports!
     let resuming = false
     /** Runs the guest until it returns (true) or suspends (false). */
@@ -143,26 +148,50 @@ export class AsyncifyDriver {
         throw err
       }
     }
-    let yielded = false
-    for (;;) {
-      // a guest that only yielded resumes in its turn among the work the event loop paces (none: at once)
-      const done = yielded && this.pacer !== undefined ? await this.pacer.run(segment) : segment()
-      if (done) return
-      const p = this.pending!
-      this.pending = undefined
-      this.suspensions++
-      resuming = true
-      yielded = p === YIELD
-      if (yielded) { this.resumeValue = undefined; continue }
-      try {
-        this.resumeValue = await new Promise((resolve, reject) => {
-          if (this.interrupted !== undefined) { reject(this.interrupted.reason); return }
-          this.wake = reject
-          p.then(resolve, reject)
-        })
-      } finally {
-        this.wake = undefined
+    // Continues in the callbacks of the promise the guest waits on, not by awaiting it: a guest that
+    // suspends on every message would otherwise pay for a promise and two microtask hops more each time.
+    return new Promise<void>((finish, fail) => {
+      /** Runs segments until the guest returns (finish), fails, or waits on a promise. */
+      const drive = (yielded: boolean): void => {
+        for (;;) {
+          let done: boolean
+          if (yielded && this.pacer !== undefined) { // a guest that only yielded resumes in its turn among the work the event loop paces
+            this.pacer.run(segment).then(d => { if (afterSegment(d)) drive(true) }, fail)
+            return
+          }
+          try { done = segment() } catch (err) { fail(err); return }
+          if (!afterSegment(done)) return
+          yielded = true
+        }
       }
-    }
+      // the guest waits on one promise at a time; once abandoned (interrupt) it never waits again
+      const resume = (v: unknown): void => {
+        if (!this.waiting) return
+        this.waiting = false
+        this.resumeValue = v
+        drive(false)
+      }
+      const abandon = (reason: unknown): void => {
+        if (!this.waiting) return
+        this.waiting = false
+        fail(reason)
+      }
+      this.wake = abandon
+      /** True when the guest only yielded and runs on; otherwise it finished or waits. */
+      const afterSegment = (done: boolean): boolean => {
+        if (done) { finish(); return false }
+        const p = this.pending!
+        this.pending = undefined
+        this.suspensions++
+        resuming = true
+        this.resumeValue = undefined
+        if (p === YIELD) return true
+        if (this.interrupted !== undefined) { fail(this.interrupted.reason); return false }
+        this.waiting = true
+        p.then(resume, abandon)
+        return false
+      }
+      drive(false)
+    })
   }
 }

@@ -48,7 +48,8 @@ export class GuestMemory {
 
   /** A copy, safe to keep after the guest runs again. */
   copy (ptr: number, len: number): Uint8Array {
-    return this.bytes(ptr, len).slice()
+    const p = this.check(ptr, len)
+    return this.u8.slice(p, p + (len >>> 0))
   }
 
   string (ptr: number, len: number): string {

@@ -82,6 +82,15 @@ export class WwHost {
     this.argHandles = (ctx.world.argCaps?.() ?? []).map(c => this.handles.add(c))
   }
 
+  /** Writes a received message (and its capability's handle, if asked for) into guest memory; its length. */
+  private deliver (msg: Message, buf: number, cap: number, capOut: number): number {
+    const mem = this.ctx.memory
+    mem.writeTruncated(buf, cap, msg.data)
+    if (capOut !== 0) mem.setI32(capOut, msg.cap !== undefined ? this.handles.add(msg.cap) : NO_CAP)
+    else msg.cap?.ref?.release() // the guest did not ask for it
+    return msg.data.length
+  }
+
   /** A message stashed for handle `h` by a ww_select, if any. */
   takeEarly (h: number): Message | undefined {
     const list = this.early.get(h)
@@ -139,7 +148,9 @@ export class WwHost {
     return { module, args, env, where }
   }
 
-  get opts (): { signal: AbortSignal } { return { signal: this.ctx.signal() } }
+  /** The proc's signal (one for its life) in the options of every wait. */
+  get opts (): { signal: AbortSignal } { return (this.waitOpts ??= { signal: this.ctx.signal() }) }
+  private waitOpts: { signal: AbortSignal } | undefined
 
   imports (): Record<string, (...a: any[]) => unknown> {
     const { memory: mem, world } = this.ctx
@@ -201,27 +212,33 @@ export class WwHost {
         c.ref?.retain()
         return this.handles.add({ kind: 'recver', recv: c.recv, tryRecv: c.tryRecv, ref: c.ref })
       }),
-      send: (h: number, data: number, len: number, capH: number) => this.call(() => {
-        const c = this.cap(h, 'chan', 'sender')
-        const msg: Message = { data: this.buf(data, len) }
-        if (capH !== NO_CAP) msg.cap = this.handles.get(capH)
-        if (c.trySend?.(msg) === true) return 0
-        return c.send(msg, this.opts).then(() => 0)
-      }),
-      recv: (h: number, buf: number, cap: number, capOut: number) => this.call(() => {
-        const c = this.cap(h, 'chan', 'recver')
-        mem.check(buf, cap)
-        if (capOut !== 0) mem.check(capOut, 4)
-        const deliver = (msg: Message): number => {
-          mem.writeTruncated(buf, cap, msg.data)
-          if (capOut !== 0) mem.setI32(capOut, msg.cap !== undefined ? this.handles.add(msg.cap) : NO_CAP)
-          else msg.cap?.ref?.release() // the guest did not ask for it
-          return msg.data.length
+      // send and recv run on every message: written out without this.call's closure
+      send: (h: number, data: number, len: number, capH: number) => {
+        try {
+          const c = this.cap(h, 'chan', 'sender')
+          const msg: Message = { data: this.buf(data, len) }
+          if (capH !== NO_CAP) msg.cap = this.handles.get(capH)
+          if (c.trySend?.(msg) === true) return 0
+          return c.send(msg, this.opts).then(() => 0, err => this.fail(err))
+        } catch (err) {
+          return this.fail(err)
         }
-        // a message that is there already is taken without suspending the guest
-        const now = this.takeEarly(h) ?? c.tryRecv?.()
-        return now !== undefined ? deliver(now) : c.recv(this.opts).then(deliver)
-      }),
+      },
+      recv: (h: number, buf: number, cap: number, capOut: number) => {
+        try {
+          const c = this.cap(h, 'chan', 'recver')
+          mem.check(buf, cap)
+          if (capOut !== 0) mem.check(capOut, 4)
+          // a message that is there already is taken without suspending the guest
+          const now = this.takeEarly(h) ?? c.tryRecv?.()
+          if (now !== undefined) return this.deliver(now, buf, cap, capOut)
+          return c.recv(this.opts).then(msg => {
+            try { return this.deliver(msg, buf, cap, capOut) } catch (err) { return this.fail(err) }
+          }, err => this.fail(err))
+        } catch (err) {
+          return this.fail(err)
+        }
+      },
       close: (h: number) => this.call(() => { this.cap(h, 'chan').close(); return 0 }),
       spawn: (kind: number, mp: number, ml: number, ap: number, al: number, ep: number, el: number, wp: number, wl: number) => this.call(async () => {
         return this.handles.add(await world.spawn(this.spawnRequest(kind, mp, ml, ap, al, ep, el, wp, wl), this.opts))
