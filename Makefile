@@ -131,8 +131,9 @@ guest/build/%-as.wasm: guest/examples/%.ts guest/as/ww.ts
 	@mkdir -p guest/build
 	$(ASC) $< $(ASC_FLAGS) -o $@
 
-# Procs: the first `ww run` of an uncached module through the CLI (proc.cold_start_s) against plain compile, spawn
-# latency against plain instantiation, idle procs per GiB, local channel msgs/s, max idle procs.
+# Procs: the first `ww run` of an uncached module through the CLI (proc.cold_start_s) against plain compile and the
+# cached run; spawn to the guest running, back to back and after idling, against plain instantiation; idle procs per
+# GiB; guest-to-guest ping-pong on one node against JS tasks and across two nodes against plain RPC; max idle procs.
 .PHONY: bench-proc
 bench-proc: deps build guests
 	node --disable-wasm-trap-handler --expose-gc --import ./dist/src/polyfill.js dist/bench/proc/run.js
