@@ -152,8 +152,8 @@ export class ClusterNode {
         ping: ping(),
         pubsub: gossipsub({
           allowPublishToZeroTopicPeers: true,
-          // Our own messages come back through the message event (pubsub.ts skips them).
-          emitSelf: true,
+          // Topic.publish delivers to local subscribers itself: our own messages need not come back.
+          emitSelf: false,
           // The same message comes from several mesh peers: a copy of one already accepted (same author and
           // sequence number, gossipsub's own message ID) is dropped before its signature is checked again. Only
           // messages that passed validation enter this cache, so a forged copy cannot shadow the real one.
@@ -181,6 +181,7 @@ export class ClusterNode {
       addrs: () => libp2p.getMultiaddrs().map(a => a.toString()),
       send: swimTransport.send,
       isConnected: peer => swimTransport.isConnected(peer),
+      connectedPeers: () => swimTransport.connectedPeers(),
       random: options.random
     })
     swimTransport.onMessage = (from, bytes) => { membership.swim.receive(from, bytes) }

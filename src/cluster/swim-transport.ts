@@ -69,6 +69,11 @@ export class SwimTransport {
     } catch { return false }
   }
 
+  /** Peers with an open connection now. */
+  connectedPeers (): Set<string> {
+    return new Set(this.libp2p.getConnections().filter(c => c.status === 'open').map(c => c.remotePeer.toString()))
+  }
+
   send = (to: string, bytes: Uint8Array): void => {
     const p = this.deliver(to, bytes).then(() => { this.sent++ }, (err: any) => {
       this.lost++

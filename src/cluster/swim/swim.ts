@@ -90,6 +90,7 @@ export class Swim {
   private seq: number
   private running = false
   private probeTimer: unknown
+  /** Armed while changes are queued. */
   private gossipTimer: unknown
   private reconnectTimer: unknown
   /** Called when a suspicion removes a member (after store.remove). */
@@ -111,7 +112,7 @@ export class Swim {
     if (this.running) return
     this.running = true
     this.scheduleProbe(this.random() * this.params.probeIntervalMs)
-    this.gossipTimer = this.clock.setTimer(this.gossipRound, this.params.gossipIntervalMs * (0.5 + this.random()))
+    if (this.broadcasts.size > 0) this.gossipTimer = this.clock.setTimer(this.gossipRound, this.params.gossipIntervalMs * (0.5 + this.random()))
     this.reconnectTimer = this.clock.setTimer(this.reconnectRound, this.params.reconnectIntervalMs * (0.5 + this.random()))
   }
 
@@ -119,6 +120,7 @@ export class Swim {
     this.running = false
     this.clock.clearTimer(this.probeTimer)
     this.clock.clearTimer(this.gossipTimer)
+    this.gossipTimer = undefined
     this.clock.clearTimer(this.reconnectTimer)
     for (const { timer } of this.suspicions.values()) this.clock.clearTimer(timer)
     this.suspicions.clear()
@@ -126,7 +128,7 @@ export class Swim {
 
   /** Hands on a record (this host's new one, or one learned outside SWIM, as in a table sync). */
   disseminate (peer: string, record: Uint8Array): void {
-    this.broadcasts.add(peer, { type: 'alive', record })
+    this.enqueue(peer, { type: 'alive', record })
     this.refuted(peer)
   }
 
@@ -135,7 +137,7 @@ export class Swim {
 
   /** Sends `record` (this host's leave) to `fanout` random members now, and queues it for the gossip rounds left. */
   leave (record: Uint8Array, fanout: number): void {
-    this.broadcasts.add(this.self, { type: 'alive', record })
+    this.enqueue(this.self, { type: 'alive', record })
     for (const to of this.store.sample(fanout)) this.message(to, 'gossip', 0)
   }
 
@@ -255,7 +257,7 @@ export class Swim {
     const held = this.suspicions.get(peer)
     if (held !== undefined) {
       if (held.s.incarnation.seq === inc.seq && held.s.confirm(from)) {
-        this.broadcasts.add(`${peer} ${from}`, { type: 'suspect', peer, ...inc, from })
+        this.enqueue(`${peer} ${from}`, { type: 'suspect', peer, ...inc, from })
         this.arm(peer, held)
       }
       return
@@ -267,7 +269,7 @@ export class Swim {
     this.suspicions.set(peer, entry)
     this.stats.suspected++
     const claim: Update = { type: 'suspect', peer, ...inc, from }
-    this.broadcasts.add(peer, claim)
+    this.enqueue(peer, claim)
     this.arm(peer, entry)
     // The suspected host hears of it at once, so it can refute before the claim has spread (and before a claim
     // that names several suspectors has shortened the suspicion here): from its prober, and from any host that can
@@ -284,7 +286,7 @@ export class Swim {
       if (inc === undefined || inc.instance !== entry.s.incarnation.instance || inc.seq !== entry.s.incarnation.seq) return
       this.store.remove(peer, inc)
       this.stats.removed++
-      this.broadcasts.add(peer, { type: 'dead', peer, ...inc, from: this.self })
+      this.enqueue(peer, { type: 'dead', peer, ...inc, from: this.self })
       this.onRemoved(peer)
     }, Math.max(0, this.deadlineOf(entry.s) - this.clock.now()))
   }
@@ -341,7 +343,7 @@ export class Swim {
   private onApplied (a: Applied, u: Update & { type: 'alive' }): void {
     if (!this.running) return
     if (a.outcome === 'joined' || a.outcome === 'updated' || a.outcome === 'left') {
-      this.broadcasts.add(a.peer, u)
+      this.enqueue(a.peer, u)
       this.refuted(a.peer)
       if (a.outcome === 'left') this.dropSuspicion(a.peer)
     } else if (a.outcome === 'removed') {
@@ -368,12 +370,19 @@ export class Swim {
     this.send1(peer, { kind: 'gossip', seq: 0, updates: [{ type: 'dead', peer, ...inc, from: this.self }] })
   }
 
-  private readonly gossipRound = (): void => {
-    if (!this.running) return
-    if (this.broadcasts.size > 0) {
-      for (const to of this.store.sample(this.params.gossipFanout)) this.message(to, 'gossip', 0)
+  /** Queues a change for dissemination; gossip rounds run while any are queued (a quiet cluster wakes no timer for them). */
+  private enqueue (key: string, u: Update): void {
+    this.broadcasts.add(key, u)
+    if (this.gossipTimer === undefined && this.running) {
+      this.gossipTimer = this.clock.setTimer(this.gossipRound, this.params.gossipIntervalMs * (0.5 + this.random()))
     }
-    this.gossipTimer = this.clock.setTimer(this.gossipRound, this.params.gossipIntervalMs)
+  }
+
+  private readonly gossipRound = (): void => {
+    this.gossipTimer = undefined
+    if (!this.running || this.broadcasts.size === 0) return
+    for (const to of this.store.sample(this.params.gossipFanout)) this.message(to, 'gossip', 0)
+    if (this.broadcasts.size > 0) this.gossipTimer = this.clock.setTimer(this.gossipRound, this.params.gossipIntervalMs)
   }
 
   private readonly reconnectRound = (): void => {
