@@ -19,6 +19,7 @@ import { Bootstrapper } from './bootstrapper.js'
 import { dialFailure } from './dial-failure.js'
 import { cacheEd25519VerifyKeys } from './ed25519-verify.js'
 import { loadOrCreateIdentity } from './identity.js'
+import { lazyYamuxWindowUpdates } from './lazy-window-updates.js'
 import { MemberDialer } from './member-dialer.js'
 import { clusterLimits } from './limits.js'
 import { listenFailure, recordingListenFailures } from './listen-failure.js'
@@ -134,6 +135,7 @@ export class ClusterNode {
       if (once.pass(`swarm key ${peer ?? remote.replace(/\/tcp\/\d+.*$/, '')}`)) notice({ type: 'swarm-key-mismatch', remote, direction })
     }
     cacheEd25519VerifyKeys()
+    lazyYamuxWindowUpdates()
     const listenFailures = new Map<string, Error>()
     const libp2p = await createLibp2p({
       privateKey,
