@@ -143,7 +143,7 @@ export class ClusterNode {
       transports: [recordingListenFailures(tcp(), listenFailures)],
       ...(options.swarmKey !== undefined ? { connectionProtector: swarmKeyProtector(options.swarmKey, onKeyCheckFailed) } : {}),
       connectionEncrypters: [batchedNoise(undefined, onHandshakeFailed)],
-      streamMuxers: [yamux()],
+      streamMuxers: [yamux({ keepAliveInterval: clusterLimits.yamuxKeepAliveMs })],
       // Loopback clusters dial many peers on one address: skip the inbound rate limits there.
       connectionManager: { allow: ['/ip4/127.0.0.0/ipcidr/8'] },
       connectionMonitor: { pingInterval: clusterLimits.connectionPingIntervalMs, pingTimeout: { minTimeout: clusterLimits.connectionPingTimeoutMinMs } },

@@ -72,8 +72,8 @@ describe('cluster: SWIM parts', () => {
 
   it('derives its timings from the TTL, the TTL bounding detection', () => {
     const p = swimParams(10_000)
-    assert.equal(p.probeIntervalMs, 500)
-    assert.equal(p.probeTimeoutMs, 250)
+    assert.equal(p.probeIntervalMs, 1_000)
+    assert.equal(p.probeTimeoutMs, 500)
     assert.equal(p.suspicionMinMs, 1_000)
     assert.equal(p.suspicionMaxMs, 5_000)
     assert.ok(p.suspicionMaxMs + 4 * p.probeIntervalMs < 10_000)
