@@ -260,10 +260,11 @@ export class Membership implements MemberStore {
   heardFrom (peer: string): void { this.o.table.touch(peer) }
 
   /**
-   * A neighbour, and every probeAnyEvery probes a connected member outside the neighbours (a host with more
-   * connections than maxNearPeers holds): every member is probed by the hosts it is connected to. A member at random
-   * would cost a new connection per probe (a handshake each, ~13-32 ms of CPU on each side, and a connection kept):
-   * at 20 hosts that was 4 handshakes a second, for good.
+   * A neighbour, and every probeAnyEvery probes a member outside the neighbours: one connected (a host with more
+   * connections than maxNearPeers holds), or one known only from a voucher that is not a member (an outsider that
+   * handed over records in a table sync: fakes answer nothing and are removed). Every member is probed by the hosts
+   * it is connected to; a member at random would cost a new connection per probe (a handshake each, ~13-32 ms of CPU
+   * on each side, and a connection kept): at 20 hosts that was 4 handshakes a second, for good.
    */
   probeTarget (): string | undefined {
     if (++this.probesSinceAny >= clusterLimits.probeAnyEvery) {
@@ -274,12 +275,16 @@ export class Membership implements MemberStore {
     return this.sample(1)[0]
   }
 
-  /** A listed member outside near with an open connection, at random. */
+  /** A listed member outside near with an open connection, or vouched for by a peer that is not listed, at random. */
   private farMember (): string | undefined {
     const { table } = this.o
     const pool: string[] = []
     for (const p of this.o.connectedPeers()) {
       if (!this.near.has(p) && p !== this.selfId && table.lookup(p) !== undefined) pool.push(p)
+    }
+    for (const p of this.liveMembers()) {
+      const voucher = table.voucherOf(p)
+      if (voucher !== undefined && table.lookup(voucher) === undefined && !this.near.has(p)) pool.push(p)
     }
     const random = this.o.random ?? Math.random
     return pool[Math.floor(random() * pool.length)]
