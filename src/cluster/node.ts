@@ -219,6 +219,11 @@ export class ClusterNode {
     await membership.start()
     libp2p.addEventListener('self:peer:update', () => { void membership.addressesChanged().catch(() => {}) })
     libp2p.addEventListener('connection:open', evt => { membership.connected(evt.detail.remotePeer.toString()) })
+    // A member's last connection broke (a killed host's does at once): probe it now rather than at its turn.
+    libp2p.addEventListener('connection:close', evt => {
+      const peer = evt.detail.remotePeer
+      if (libp2p.getConnections(peer).every(c => c.status !== 'open')) membership.swim.probeNow(peer.toString())
+    })
     for (const conn of libp2p.getConnections()) membership.connected(conn.remotePeer.toString())
     await node.sync.start()
     node.bootstrapper.start()

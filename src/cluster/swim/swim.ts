@@ -213,40 +213,52 @@ export class Swim {
     }, delayMs)
   }
 
+  /**
+   * Probes `peer` now, out of turn, unless a probe of it is under way: the transport saw its connection break, as
+   * it does when a host is killed, so a dead host is suspected at once rather than when its turn comes.
+   */
+  probeNow (peer: string): void {
+    if (!this.running || this.store.incarnation(peer) === undefined) return
+    for (const p of this.probes.values()) if (p.target === peer) return
+    this.probeOne(peer, this.periodMs())
+  }
+
   private probe (): void {
     const period = this.periodMs()
     const target = this.store.probeTarget !== undefined ? this.store.probeTarget() : this.store.sample(1)[0]
-    if (target !== undefined) {
-      this.stats.probes++
-      const seq = this.nextSeq()
-      const probe: Probe = { target, acked: false, asked: 0, nacked: 0 }
-      this.probes.set(seq, probe)
-      this.message(target, 'ping', seq)
-      const timeout = this.params.probeTimeoutMs * (1 + this.health)
-      this.clock.setTimer(() => {
-        if (probe.acked || !this.running) return
-        this.stats.indirect++
-        for (const via of this.store.sample(this.params.indirectProbes, p => p === target)) {
-          probe.asked++
-          this.message(via, 'ping-req', seq, target)
-        }
-      }, timeout)
-      this.clock.setTimer(() => {
-        this.probes.delete(seq)
-        if (!this.running) return
-        if (probe.acked) {
-          this.stats.acked++
-          this.health = Math.max(0, this.health - 1)
-        } else {
-          // Lifeguard: relays that answered (nack) show this host hears others fine: the target is the one that is
-          // silent. Without them, this host may be the slow one.
-          if (probe.asked > 0 && probe.nacked === 0) this.health = Math.min(this.params.maxLocalHealth, this.health + 1)
-          this.stats.failed++
-          this.suspect(target, this.self)
-        }
-      }, period)
-    }
+    if (target !== undefined) this.probeOne(target, period)
     this.scheduleProbe(period)
+  }
+
+  private probeOne (target: string, period: number): void {
+    this.stats.probes++
+    const seq = this.nextSeq()
+    const probe: Probe = { target, acked: false, asked: 0, nacked: 0 }
+    this.probes.set(seq, probe)
+    this.message(target, 'ping', seq)
+    const timeout = this.params.probeTimeoutMs * (1 + this.health)
+    this.clock.setTimer(() => {
+      if (probe.acked || !this.running) return
+      this.stats.indirect++
+      for (const via of this.store.sample(this.params.indirectProbes, p => p === target)) {
+        probe.asked++
+        this.message(via, 'ping-req', seq, target)
+      }
+    }, timeout)
+    this.clock.setTimer(() => {
+      this.probes.delete(seq)
+      if (!this.running) return
+      if (probe.acked) {
+        this.stats.acked++
+        this.health = Math.max(0, this.health - 1)
+      } else {
+        // Lifeguard: relays that answered (nack) show this host hears others fine: the target is the one that is
+        // silent. Without them, this host may be the slow one.
+        if (probe.asked > 0 && probe.nacked === 0) this.health = Math.min(this.params.maxLocalHealth, this.health + 1)
+        this.stats.failed++
+        this.suspect(target, this.self)
+      }
+    }, period)
   }
 
   /** Starts or confirms a suspicion of `peer`'s current incarnation, claimed by `from`. */
