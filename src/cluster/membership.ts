@@ -255,6 +255,23 @@ export class Membership implements MemberStore {
     return out
   }
 
+  /**
+   * Neighbours, and one member at random: changes spread as an epidemic over the whole cluster, not only along the
+   * overlay of connections (a host few are connected to still hears of a leave or a death). Gossip runs only while
+   * changes are queued, so the connections this may open come with changes, never in a quiet cluster.
+   */
+  gossipTargets (n: number): string[] {
+    if (n <= 0) return []
+    const out = this.sample(n - 1)
+    const random = this.o.random ?? Math.random
+    const members = this.liveMembers()
+    for (let tries = 0; tries < 8 && members.length > out.length; tries++) {
+      const peer = members[Math.floor(random() * members.length)]
+      if (!out.includes(peer)) { out.push(peer); break }
+    }
+    return out
+  }
+
   isNear (peer: string): boolean { return this.o.isConnected(peer) }
 
   heardFrom (peer: string): void { this.o.table.touch(peer) }

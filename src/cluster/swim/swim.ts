@@ -35,6 +35,8 @@ export interface MemberStore {
   count: () => number
   /** Up to n distinct live members at random (this host excluded), none for which skip() is true. */
   sample: (n: number, skip?: (peer: string) => boolean) => string[]
+  /** Members to gossip queued changes to (default: sample(n)). */
+  gossipTargets?: (n: number) => string[]
   /** The member to probe next (default: one at random). */
   probeTarget?: () => string | undefined
   /** Can a message reach `peer` cheaply (an open connection)? Default yes. */
@@ -393,7 +395,8 @@ export class Swim {
   private readonly gossipRound = (): void => {
     this.gossipTimer = undefined
     if (!this.running || this.broadcasts.size === 0) return
-    for (const to of this.store.sample(this.params.gossipFanout)) this.message(to, 'gossip', 0)
+    const targets = this.store.gossipTargets !== undefined ? this.store.gossipTargets(this.params.gossipFanout) : this.store.sample(this.params.gossipFanout)
+    for (const to of targets) this.message(to, 'gossip', 0)
     if (this.broadcasts.size > 0) this.gossipTimer = this.clock.setTimer(this.gossipRound, this.params.gossipIntervalMs)
   }
 
