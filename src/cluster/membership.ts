@@ -376,13 +376,17 @@ export class Membership implements MemberStore {
     return this.keyedRecords().map(k => k.record)
   }
 
-  private keyedRecords (): Keyed[] {
+  /**
+   * The records we hold, leaves included; records only vouched for are not handed on, but `withVouched` lists them
+   * too (a digest names them, so a peer does not send them again at every round).
+   */
+  private keyedRecords (withVouched = false): Keyed[] {
     const now = Date.now()
     const out: Keyed[] = []
     const { table } = this.o
     for (const [peer, kept] of this.signed) {
       const r = peer === this.selfId ? { instance: this.instance, seq: this.seq } : table.lookup(peer)
-      if (r === undefined || (peer !== this.selfId && table.isVouched(peer))) continue
+      if (r === undefined || (!withVouched && peer !== this.selfId && table.isVouched(peer))) continue
       out.push({ peer, instance: r.instance, seq: r.seq, record: { ageMs: now - kept.receivedAt, message: kept.message } })
     }
     for (const [peer, kept] of this.leaves) {
@@ -394,7 +398,7 @@ export class Membership implements MemberStore {
 
   /** What we hold, in digestEntryBytes per host: a peer that has a newer or another record sends it. */
   digest (): Uint8Array {
-    const keyed = this.keyedRecords()
+    const keyed = this.keyedRecords(true)
     const out = Buffer.alloc(keyed.length * digestEntryBytes)
     keyed.forEach((k, i) => {
       peerHash(k.peer).copy(out, i * digestEntryBytes)
