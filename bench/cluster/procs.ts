@@ -14,7 +14,9 @@
 //                                         process passed to write(2) and writev(2), which is its TCP payload (nothing
 //                                         else is written when idle: no log line, no API traffic); /proc/net counts
 //                                         per network namespace, so it cannot tell one loopback node from another
-//   cluster.procs.rss_mb.N                VmRSS at the end of the idle window, per node process
+//   cluster.procs.settled_cpu_pct.N       the same over the next window of that length, when the join wave's gossip
+//   cluster.procs.settled_out_bytes_s.N   and start-up work are over: what an idle node costs for good
+//   cluster.procs.rss_mb.N                VmRSS at the end of the second idle window, per node process
 //   cluster.procs.leave_seen_s.N          SIGTERM one node: until every other node's watch reports it gone
 //   cluster.procs.kill_seen_s.N           SIGKILL another: the same (it expires: the TTL is printed beside it)
 // WW_BENCH_NODE_ARGS: node options for every node process (experiments: e.g. V8 heap flags).
@@ -80,6 +82,14 @@ async function measure (n: number): Promise<void> {
     const window = (performance.now() - t0) / 1000
     print('idle_cpu_pct', n, perNode(nodes.map((x, i) => (cpuSeconds(x.pid) - cpu0[i]) / window * 100), 2) + `   (over ${window.toFixed(0)} s)`)
     print('idle_out_bytes_s', n, perNode(nodes.map((x, i) => (bytesWritten(x.pid) - out0[i]) / window), 0))
+    // The next window alike: the cluster once the join wave's gossip and the start-up work are over.
+    const cpu1 = nodes.map(x => cpuSeconds(x.pid))
+    const out1 = nodes.map(x => bytesWritten(x.pid))
+    const t1 = performance.now()
+    await new Promise(resolve => setTimeout(resolve, idleS * 1000))
+    const window1 = (performance.now() - t1) / 1000
+    print('settled_cpu_pct', n, perNode(nodes.map((x, i) => (cpuSeconds(x.pid) - cpu1[i]) / window1 * 100), 2) + `   (over ${window1.toFixed(0)} s)`)
+    print('settled_out_bytes_s', n, perNode(nodes.map((x, i) => (bytesWritten(x.pid) - out1[i]) / window1), 0))
     print('rss_mb', n, perNode(nodes.map(x => rssMb(x.pid)), 1))
 
     const left = nodes[n - 1]

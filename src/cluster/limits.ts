@@ -18,8 +18,11 @@ export const clusterLimits = {
   maxClockSkewMs: 30_000,
   /** A private cluster's connection fails if the peer's nonce has not come this soon (when the upgrader set no deadline). */
   nonceExchangeTimeoutMs: 1_000,
-  /** SWIM: probes per TTL (the probe interval is TTL / this, within [min, max]). */
-  probesPerTtl: 20,
+  /**
+   * SWIM: probes per TTL (the probe interval is TTL / this, within [min, max]): 1 s at the default TTL, memberlist's
+   * interval. Each probe is a ping and an ack on each side; TTL/20 cost twice the messages for a kill seen ~1 s sooner.
+   */
+  probesPerTtl: 10,
   minProbeIntervalMs: 20,
   maxProbeIntervalMs: 5_000,
   /**
@@ -139,6 +142,12 @@ export const clusterLimits = {
    */
   connectionPingIntervalMs: 60_000,
   connectionPingTimeoutMinMs: 20_000,
+  /**
+   * Yamux pings each connection at its start (to learn the round-trip time its flow-control windows grow by) and then
+   * every this long (the package's default: 30 s). The pings find no dead connection (the connection monitor does,
+   * above): at 30 s they were a frame and its answer per connection every 15 s on average, as much as the probes.
+   */
+  yamuxKeepAliveMs: 300_000,
   /** Bootstrap dials are retried with exponential backoff between these delays until one succeeds. */
   bootstrapRetryMinMs: 250,
   bootstrapRetryMaxMs: 30_000,

@@ -37,6 +37,8 @@ export interface MembershipOptions {
   send: SwimSend
   /** Is there an open connection to `peer`? */
   isConnected: (peer: string) => boolean
+  /** Peers with an open connection now. */
+  connectedPeers: () => Iterable<string>
   /** Uniform random in [0, 1) (default Math.random). */
   random?: () => number
 }
@@ -253,16 +255,56 @@ export class Membership implements MemberStore {
     return out
   }
 
+  /**
+   * Neighbours, and one member at random: changes spread as an epidemic over the whole cluster, not only along the
+   * overlay of connections (a host few are connected to still hears of a leave or a death). Gossip runs only while
+   * changes are queued, so the connections this may open come with changes, never in a quiet cluster.
+   */
+  gossipTargets (n: number): string[] {
+    if (n <= 0) return []
+    const out = this.sample(n - 1)
+    const random = this.o.random ?? Math.random
+    const members = this.liveMembers()
+    for (let tries = 0; tries < 8 && members.length > out.length; tries++) {
+      const peer = members[Math.floor(random() * members.length)]
+      if (!out.includes(peer)) { out.push(peer); break }
+    }
+    return out
+  }
+
   isNear (peer: string): boolean { return this.o.isConnected(peer) }
 
   heardFrom (peer: string): void { this.o.table.touch(peer) }
 
+  /**
+   * A neighbour, and every probeAnyEvery probes a member outside the neighbours: one connected (a host with more
+   * connections than maxNearPeers holds), or one known only from a voucher that is not a member (an outsider that
+   * handed over records in a table sync: fakes answer nothing and are removed). Every member is probed by the hosts
+   * it is connected to; a member at random would cost a new connection per probe (a handshake each, ~13-32 ms of CPU
+   * on each side, and a connection kept): at 20 hosts that was 4 handshakes a second, for good.
+   */
   probeTarget (): string | undefined {
     if (++this.probesSinceAny >= clusterLimits.probeAnyEvery) {
       this.probesSinceAny = 0
-      return this.sample(1, p => this.near.has(p))[0] ?? this.sample(1)[0]
+      const far = this.farMember()
+      if (far !== undefined) return far
     }
     return this.sample(1)[0]
+  }
+
+  /** A listed member outside near with an open connection, or vouched for by a peer that is not listed, at random. */
+  private farMember (): string | undefined {
+    const { table } = this.o
+    const pool: string[] = []
+    for (const p of this.o.connectedPeers()) {
+      if (!this.near.has(p) && p !== this.selfId && table.lookup(p) !== undefined) pool.push(p)
+    }
+    for (const p of this.liveMembers()) {
+      const voucher = table.voucherOf(p)
+      if (voucher !== undefined && table.lookup(voucher) === undefined && !this.near.has(p)) pool.push(p)
+    }
+    const random = this.o.random ?? Math.random
+    return pool[Math.floor(random() * pool.length)]
   }
 
   private liveMembers (): string[] {
@@ -334,13 +376,17 @@ export class Membership implements MemberStore {
     return this.keyedRecords().map(k => k.record)
   }
 
-  private keyedRecords (): Keyed[] {
+  /**
+   * The records we hold, leaves included; records only vouched for are not handed on, but `withVouched` lists them
+   * too (a digest names them, so a peer does not send them again at every round).
+   */
+  private keyedRecords (withVouched = false): Keyed[] {
     const now = Date.now()
     const out: Keyed[] = []
     const { table } = this.o
     for (const [peer, kept] of this.signed) {
       const r = peer === this.selfId ? { instance: this.instance, seq: this.seq } : table.lookup(peer)
-      if (r === undefined || (peer !== this.selfId && table.isVouched(peer))) continue
+      if (r === undefined || (!withVouched && peer !== this.selfId && table.isVouched(peer))) continue
       out.push({ peer, instance: r.instance, seq: r.seq, record: { ageMs: now - kept.receivedAt, message: kept.message } })
     }
     for (const [peer, kept] of this.leaves) {
@@ -352,7 +398,7 @@ export class Membership implements MemberStore {
 
   /** What we hold, in digestEntryBytes per host: a peer that has a newer or another record sends it. */
   digest (): Uint8Array {
-    const keyed = this.keyedRecords()
+    const keyed = this.keyedRecords(true)
     const out = Buffer.alloc(keyed.length * digestEntryBytes)
     keyed.forEach((k, i) => {
       peerHash(k.peer).copy(out, i * digestEntryBytes)

@@ -19,6 +19,7 @@ import { Bootstrapper } from './bootstrapper.js'
 import { dialFailure } from './dial-failure.js'
 import { cacheEd25519VerifyKeys } from './ed25519-verify.js'
 import { loadOrCreateIdentity } from './identity.js'
+import { lazyYamuxWindowUpdates } from './lazy-window-updates.js'
 import { MemberDialer } from './member-dialer.js'
 import { clusterLimits } from './limits.js'
 import { listenFailure, recordingListenFailures } from './listen-failure.js'
@@ -134,6 +135,7 @@ export class ClusterNode {
       if (once.pass(`swarm key ${peer ?? remote.replace(/\/tcp\/\d+.*$/, '')}`)) notice({ type: 'swarm-key-mismatch', remote, direction })
     }
     cacheEd25519VerifyKeys()
+    lazyYamuxWindowUpdates()
     const listenFailures = new Map<string, Error>()
     const libp2p = await createLibp2p({
       privateKey,
@@ -141,7 +143,7 @@ export class ClusterNode {
       transports: [recordingListenFailures(tcp(), listenFailures)],
       ...(options.swarmKey !== undefined ? { connectionProtector: swarmKeyProtector(options.swarmKey, onKeyCheckFailed) } : {}),
       connectionEncrypters: [batchedNoise(undefined, onHandshakeFailed)],
-      streamMuxers: [yamux()],
+      streamMuxers: [yamux({ keepAliveInterval: clusterLimits.yamuxKeepAliveMs })],
       // Loopback clusters dial many peers on one address: skip the inbound rate limits there.
       connectionManager: { allow: ['/ip4/127.0.0.0/ipcidr/8'] },
       connectionMonitor: { pingInterval: clusterLimits.connectionPingIntervalMs, pingTimeout: { minTimeout: clusterLimits.connectionPingTimeoutMinMs } },
@@ -152,8 +154,8 @@ export class ClusterNode {
         ping: ping(),
         pubsub: gossipsub({
           allowPublishToZeroTopicPeers: true,
-          // Our own messages come back through the message event (pubsub.ts skips them).
-          emitSelf: true,
+          // Topic.publish delivers to local subscribers itself: our own messages need not come back.
+          emitSelf: false,
           // The same message comes from several mesh peers: a copy of one already accepted (same author and
           // sequence number, gossipsub's own message ID) is dropped before its signature is checked again. Only
           // messages that passed validation enter this cache, so a forged copy cannot shadow the real one.
@@ -181,6 +183,7 @@ export class ClusterNode {
       addrs: () => libp2p.getMultiaddrs().map(a => a.toString()),
       send: swimTransport.send,
       isConnected: peer => swimTransport.isConnected(peer),
+      connectedPeers: () => swimTransport.connectedPeers(),
       random: options.random
     })
     swimTransport.onMessage = (from, bytes) => { membership.swim.receive(from, bytes) }
@@ -216,6 +219,11 @@ export class ClusterNode {
     await membership.start()
     libp2p.addEventListener('self:peer:update', () => { void membership.addressesChanged().catch(() => {}) })
     libp2p.addEventListener('connection:open', evt => { membership.connected(evt.detail.remotePeer.toString()) })
+    // A member's last connection broke (a killed host's does at once): probe it now rather than at its turn.
+    libp2p.addEventListener('connection:close', evt => {
+      const peer = evt.detail.remotePeer
+      if (libp2p.getConnections(peer).every(c => c.status !== 'open')) membership.swim.probeNow(peer.toString())
+    })
     for (const conn of libp2p.getConnections()) membership.connected(conn.remotePeer.toString())
     await node.sync.start()
     node.bootstrapper.start()

@@ -42,7 +42,7 @@ export class PubSub {
 
   private readonly onMessage = (evt: CustomEvent<Message>): void => {
     const msg = evt.detail
-    // Our own messages come back too (emitSelf, which membership needs); publish() already delivered them here.
+    // publish() already delivered our own messages here (gossipsub runs without emitSelf; this guards it).
     if (msg.type === 'signed' && msg.from.toString() === this.self) return
     for (const t of this.topics.values()) {
       if (t.wireName === msg.topic) t.deliver(msg.data, msg.type === 'signed' ? msg.from.toString() : '')

@@ -209,6 +209,11 @@ export class RoutingTable {
     return this.removedAt(peer) === undefined ? undefined : this.history.get(peer)?.addrs
   }
 
+  /** The peer that vouched for `peer`'s record, while it is not heard directly. */
+  voucherOf (peer: string): string | undefined {
+    return this.entries.get(peer)?.vouchedBy
+  }
+
   /** Was `peer` only vouched for by another peer, not heard directly? */
   isVouched (peer: string): boolean {
     return this.entries.get(peer)?.vouchedBy !== undefined

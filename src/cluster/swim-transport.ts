@@ -69,6 +69,11 @@ export class SwimTransport {
     } catch { return false }
   }
 
+  /** Peers with an open connection now. */
+  connectedPeers (): Set<string> {
+    return new Set(this.libp2p.getConnections().filter(c => c.status === 'open').map(c => c.remotePeer.toString()))
+  }
+
   send = (to: string, bytes: Uint8Array): void => {
     const p = this.deliver(to, bytes).then(() => { this.sent++ }, (err: any) => {
       this.lost++
@@ -80,7 +85,7 @@ export class SwimTransport {
   private async deliver (to: string, bytes: Uint8Array): Promise<void> {
     const opening = this.outboundTo(to)
     const out = await opening
-    const write = out.queue.then(async () => { await out.lp.write(bytes, { signal: AbortSignal.timeout(clusterLimits.swimSendTimeoutMs) }) })
+    const write = out.queue.then(async () => { await writeWithin(out.lp, bytes, clusterLimits.swimSendTimeoutMs) })
     out.queue = write.catch(() => {})
     try {
       await write
@@ -163,4 +168,19 @@ function tryAddr (a: string, peer: string): Multiaddr[] {
     const ma = multiaddr(a)
     return [ma.getComponents().some(c => c.name === 'p2p') ? ma : ma.encapsulate(`/p2p/${peer}`)]
   } catch { return [] }
+}
+
+/**
+ * Writes one message, aborted if not written within `ms`. A plain timer and controller, not AbortSignal.timeout:
+ * Node ties each of those to a FinalizationRegistry, whose clean-up wakes the event loop from another thread,
+ * several times a second on a node that only probes.
+ */
+async function writeWithin (lp: LengthPrefixedStream<Stream>, bytes: Uint8Array, ms: number): Promise<void> {
+  const controller = new AbortController()
+  const timer = setTimeout(() => { controller.abort(new Error(`SWIM message not written within ${ms} ms`)) }, ms)
+  try {
+    await lp.write(bytes, { signal: controller.signal })
+  } finally {
+    clearTimeout(timer)
+  }
 }

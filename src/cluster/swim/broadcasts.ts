@@ -22,7 +22,8 @@ export class Broadcasts {
 
   /**
    * Updates to piggyback, within `budget` bytes, least-sent (then newest) first; each counts as sent once, and one
-   * sent `limit` times leaves the queue. `first`, about the peer the message goes to, goes first when queued.
+   * sent `limit` times leaves the queue. `first`, the peer the message goes to: claims about it go first, its own
+   * record not at all.
    */
   take (budget: number, limit: number, first?: string): Update[] {
     if (this.queue.size === 0) return []
@@ -31,6 +32,8 @@ export class Broadcasts {
     const out: Update[] = []
     let left = budget
     for (const [peer, q] of items) {
+      // A host's own record is no news to it (only it signs them): it hears only claims about itself.
+      if (peer === first && q.update.type === 'alive') continue
       const size = updateBytes(q.update)
       // One change larger than the budget still goes, alone.
       if (size > left && out.length > 0) continue

@@ -35,6 +35,8 @@ export interface MemberStore {
   count: () => number
   /** Up to n distinct live members at random (this host excluded), none for which skip() is true. */
   sample: (n: number, skip?: (peer: string) => boolean) => string[]
+  /** Members to gossip queued changes to (default: sample(n)). */
+  gossipTargets?: (n: number) => string[]
   /** The member to probe next (default: one at random). */
   probeTarget?: () => string | undefined
   /** Can a message reach `peer` cheaply (an open connection)? Default yes. */
@@ -90,6 +92,7 @@ export class Swim {
   private seq: number
   private running = false
   private probeTimer: unknown
+  /** Armed while changes are queued. */
   private gossipTimer: unknown
   private reconnectTimer: unknown
   /** Called when a suspicion removes a member (after store.remove). */
@@ -111,7 +114,7 @@ export class Swim {
     if (this.running) return
     this.running = true
     this.scheduleProbe(this.random() * this.params.probeIntervalMs)
-    this.gossipTimer = this.clock.setTimer(this.gossipRound, this.params.gossipIntervalMs * (0.5 + this.random()))
+    if (this.broadcasts.size > 0) this.gossipTimer = this.clock.setTimer(this.gossipRound, this.params.gossipIntervalMs * (0.5 + this.random()))
     this.reconnectTimer = this.clock.setTimer(this.reconnectRound, this.params.reconnectIntervalMs * (0.5 + this.random()))
   }
 
@@ -119,6 +122,7 @@ export class Swim {
     this.running = false
     this.clock.clearTimer(this.probeTimer)
     this.clock.clearTimer(this.gossipTimer)
+    this.gossipTimer = undefined
     this.clock.clearTimer(this.reconnectTimer)
     for (const { timer } of this.suspicions.values()) this.clock.clearTimer(timer)
     this.suspicions.clear()
@@ -126,7 +130,7 @@ export class Swim {
 
   /** Hands on a record (this host's new one, or one learned outside SWIM, as in a table sync). */
   disseminate (peer: string, record: Uint8Array): void {
-    this.broadcasts.add(peer, { type: 'alive', record })
+    this.enqueue(peer, { type: 'alive', record })
     this.refuted(peer)
   }
 
@@ -135,7 +139,7 @@ export class Swim {
 
   /** Sends `record` (this host's leave) to `fanout` random members now, and queues it for the gossip rounds left. */
   leave (record: Uint8Array, fanout: number): void {
-    this.broadcasts.add(this.self, { type: 'alive', record })
+    this.enqueue(this.self, { type: 'alive', record })
     for (const to of this.store.sample(fanout)) this.message(to, 'gossip', 0)
   }
 
@@ -211,40 +215,52 @@ export class Swim {
     }, delayMs)
   }
 
+  /**
+   * Probes `peer` now, out of turn, unless a probe of it is under way: the transport saw its connection break, as
+   * it does when a host is killed, so a dead host is suspected at once rather than when its turn comes.
+   */
+  probeNow (peer: string): void {
+    if (!this.running || this.store.incarnation(peer) === undefined) return
+    for (const p of this.probes.values()) if (p.target === peer) return
+    this.probeOne(peer, this.periodMs())
+  }
+
   private probe (): void {
     const period = this.periodMs()
     const target = this.store.probeTarget !== undefined ? this.store.probeTarget() : this.store.sample(1)[0]
-    if (target !== undefined) {
-      this.stats.probes++
-      const seq = this.nextSeq()
-      const probe: Probe = { target, acked: false, asked: 0, nacked: 0 }
-      this.probes.set(seq, probe)
-      this.message(target, 'ping', seq)
-      const timeout = this.params.probeTimeoutMs * (1 + this.health)
-      this.clock.setTimer(() => {
-        if (probe.acked || !this.running) return
-        this.stats.indirect++
-        for (const via of this.store.sample(this.params.indirectProbes, p => p === target)) {
-          probe.asked++
-          this.message(via, 'ping-req', seq, target)
-        }
-      }, timeout)
-      this.clock.setTimer(() => {
-        this.probes.delete(seq)
-        if (!this.running) return
-        if (probe.acked) {
-          this.stats.acked++
-          this.health = Math.max(0, this.health - 1)
-        } else {
-          // Lifeguard: relays that answered (nack) show this host hears others fine: the target is the one that is
-          // silent. Without them, this host may be the slow one.
-          if (probe.asked > 0 && probe.nacked === 0) this.health = Math.min(this.params.maxLocalHealth, this.health + 1)
-          this.stats.failed++
-          this.suspect(target, this.self)
-        }
-      }, period)
-    }
+    if (target !== undefined) this.probeOne(target, period)
     this.scheduleProbe(period)
+  }
+
+  private probeOne (target: string, period: number): void {
+    this.stats.probes++
+    const seq = this.nextSeq()
+    const probe: Probe = { target, acked: false, asked: 0, nacked: 0 }
+    this.probes.set(seq, probe)
+    this.message(target, 'ping', seq)
+    const timeout = this.params.probeTimeoutMs * (1 + this.health)
+    this.clock.setTimer(() => {
+      if (probe.acked || !this.running) return
+      this.stats.indirect++
+      for (const via of this.store.sample(this.params.indirectProbes, p => p === target)) {
+        probe.asked++
+        this.message(via, 'ping-req', seq, target)
+      }
+    }, timeout)
+    this.clock.setTimer(() => {
+      this.probes.delete(seq)
+      if (!this.running) return
+      if (probe.acked) {
+        this.stats.acked++
+        this.health = Math.max(0, this.health - 1)
+      } else {
+        // Lifeguard: relays that answered (nack) show this host hears others fine: the target is the one that is
+        // silent. Without them, this host may be the slow one.
+        if (probe.asked > 0 && probe.nacked === 0) this.health = Math.min(this.params.maxLocalHealth, this.health + 1)
+        this.stats.failed++
+        this.suspect(target, this.self)
+      }
+    }, period)
   }
 
   /** Starts or confirms a suspicion of `peer`'s current incarnation, claimed by `from`. */
@@ -255,7 +271,7 @@ export class Swim {
     const held = this.suspicions.get(peer)
     if (held !== undefined) {
       if (held.s.incarnation.seq === inc.seq && held.s.confirm(from)) {
-        this.broadcasts.add(`${peer} ${from}`, { type: 'suspect', peer, ...inc, from })
+        this.enqueue(`${peer} ${from}`, { type: 'suspect', peer, ...inc, from })
         this.arm(peer, held)
       }
       return
@@ -267,7 +283,7 @@ export class Swim {
     this.suspicions.set(peer, entry)
     this.stats.suspected++
     const claim: Update = { type: 'suspect', peer, ...inc, from }
-    this.broadcasts.add(peer, claim)
+    this.enqueue(peer, claim)
     this.arm(peer, entry)
     // The suspected host hears of it at once, so it can refute before the claim has spread (and before a claim
     // that names several suspectors has shortened the suspicion here): from its prober, and from any host that can
@@ -284,7 +300,7 @@ export class Swim {
       if (inc === undefined || inc.instance !== entry.s.incarnation.instance || inc.seq !== entry.s.incarnation.seq) return
       this.store.remove(peer, inc)
       this.stats.removed++
-      this.broadcasts.add(peer, { type: 'dead', peer, ...inc, from: this.self })
+      this.enqueue(peer, { type: 'dead', peer, ...inc, from: this.self })
       this.onRemoved(peer)
     }, Math.max(0, this.deadlineOf(entry.s) - this.clock.now()))
   }
@@ -341,7 +357,7 @@ export class Swim {
   private onApplied (a: Applied, u: Update & { type: 'alive' }): void {
     if (!this.running) return
     if (a.outcome === 'joined' || a.outcome === 'updated' || a.outcome === 'left') {
-      this.broadcasts.add(a.peer, u)
+      this.enqueue(a.peer, u)
       this.refuted(a.peer)
       if (a.outcome === 'left') this.dropSuspicion(a.peer)
     } else if (a.outcome === 'removed') {
@@ -368,12 +384,20 @@ export class Swim {
     this.send1(peer, { kind: 'gossip', seq: 0, updates: [{ type: 'dead', peer, ...inc, from: this.self }] })
   }
 
-  private readonly gossipRound = (): void => {
-    if (!this.running) return
-    if (this.broadcasts.size > 0) {
-      for (const to of this.store.sample(this.params.gossipFanout)) this.message(to, 'gossip', 0)
+  /** Queues a change for dissemination; gossip rounds run while any are queued (a quiet cluster wakes no timer for them). */
+  private enqueue (key: string, u: Update): void {
+    this.broadcasts.add(key, u)
+    if (this.gossipTimer === undefined && this.running) {
+      this.gossipTimer = this.clock.setTimer(this.gossipRound, this.params.gossipIntervalMs * (0.5 + this.random()))
     }
-    this.gossipTimer = this.clock.setTimer(this.gossipRound, this.params.gossipIntervalMs)
+  }
+
+  private readonly gossipRound = (): void => {
+    this.gossipTimer = undefined
+    if (!this.running || this.broadcasts.size === 0) return
+    const targets = this.store.gossipTargets !== undefined ? this.store.gossipTargets(this.params.gossipFanout) : this.store.sample(this.params.gossipFanout)
+    for (const to of targets) this.message(to, 'gossip', 0)
+    if (this.broadcasts.size > 0) this.gossipTimer = this.clock.setTimer(this.gossipRound, this.params.gossipIntervalMs)
   }
 
   private readonly reconnectRound = (): void => {
