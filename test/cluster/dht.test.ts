@@ -29,10 +29,15 @@ describe('cluster: kad-dht over real nodes on 127.0.0.1', function () {
   afterEach(async () => { await cluster.stop() })
 
   it('serves the namespaced protocol in server mode, and a query through one node finds a peer the asker never met', async () => {
-    // b and c are each connected to a only: b can learn c's address only by asking a's DHT.
+    // b and c are each connected to a only (and refuse each other: SWIM's gossip may pick any member): b can learn
+    // c's address only by asking a's DHT.
+    let bId = ''
+    let cId = ''
     const a = await cluster.add({ maxMemberDials: 0 })
-    const b = await cluster.add({ maxMemberDials: 0 })
-    const c = await cluster.add({ maxMemberDials: 0 })
+    const b = await cluster.add({ maxMemberDials: 0, refusePeer: p => p === cId })
+    bId = b.peerId
+    const c = await cluster.add({ maxMemberDials: 0, refusePeer: p => p === bId })
+    cId = c.peerId
     await waitFor(() => [a, b, c].every(n => n.ls().length === 3), patienceMs, 'the three to converge')
     for (const n of [a, b, c]) {
       assert.equal(n.libp2p.services.dht?.getMode(), 'server')
