@@ -5,23 +5,16 @@ import assert from 'node:assert/strict'
 import net from 'node:net'
 import { resolveHome } from '../../src/host/home.js'
 import { hostLimits } from '../../src/host/limits.js'
-import { CliNode, eventually, ok, tempHome, wwAsync } from './cli-node.js'
-import { connectedSocket } from './raw-api-client.js'
+import { eventually, ok, wwAsync } from './cli-node.js'
+import { connectedSocket, nodeWithRawSockets } from './raw-api-client.js'
 
 describe('host: the API socket caps its connections', function () {
   this.timeout(180_000)
-  let node: CliNode
-  const sockets: net.Socket[] = []
-
-  before(async () => { node = await CliNode.start(tempHome()) })
-  after(async () => {
-    for (const s of sockets) s.destroy()
-    await node?.stop()
-    node?.cleanup()
-  })
+  const suite = nodeWithRawSockets()
+  const sockets = suite.sockets
 
   async function connect (): Promise<net.Socket> {
-    const s = await connectedSocket(resolveHome(node.home).apiSocket)
+    const s = await connectedSocket(resolveHome(suite.node.home).apiSocket)
     sockets.push(s)
     return s
   }
@@ -31,13 +24,13 @@ describe('host: the API socket caps its connections', function () {
     const extra = await connect()
     extra.resume() // reads the node's Abort, then its end
     await new Promise<void>(resolve => { if (extra.destroyed) resolve(); else extra.once('close', () => { resolve() }) })
-    const refused = await wwAsync(['id', '--home', node.home])
+    const refused = await wwAsync(['id', '--home', suite.node.home])
     assert.equal(refused.status, 69)
-    assert.equal(refused.stderr, `ww: the ww node at ${node.home} went away (it already holds ${hostLimits.apiConnectionsMax} API connections (apiConnectionsMax); retry once some have closed)\n`)
+    assert.equal(refused.stderr, `ww: the ww node at ${suite.node.home} went away (it already holds ${hostLimits.apiConnectionsMax} API connections (apiConnectionsMax); retry once some have closed)\n`)
     await new Promise(resolve => setTimeout(resolve, 500))
     assert.equal(sockets.slice(0, hostLimits.apiConnectionsMax).filter(s => s.destroyed).length, 0, 'the first ones stay open while idle')
     sockets[0].destroy()
-    await eventually(async () => (await wwAsync(['id', '--home', node.home])).status === 0, 30_000, 'a command once a client left')
-    assert.match(await ok(['id', '--home', node.home]), new RegExp(node.peer))
+    await eventually(async () => (await wwAsync(['id', '--home', suite.node.home])).status === 0, 30_000, 'a command once a client left')
+    assert.match(await ok(['id', '--home', suite.node.home]), new RegExp(suite.node.peer))
   })
 })

@@ -6,8 +6,9 @@ import assert from 'node:assert/strict'
 import net from 'node:net'
 import { resolveHome } from '../../src/host/home.js'
 import { defaultRpcLimits } from '../../src/rpc/index.js'
-import { CliNode, eventually, ok, tempHome } from './cli-node.js'
+import { eventually, ok } from './cli-node.js'
 import { rssMiB } from './node-memory.js'
+import { nodeWithRawSockets } from './raw-api-client.js'
 
 const MiB = 1 << 20
 const frameBytes = 64 * MiB - 64
@@ -15,25 +16,18 @@ const sentBytes = 60 * MiB
 
 describe('host: half-sent frames cannot exhaust a node', function () {
   this.timeout(300_000)
-  let node: CliNode
-  const sockets: net.Socket[] = []
-
-  before(async () => { node = await CliNode.start(tempHome()) })
-  after(async () => {
-    for (const s of sockets) s.destroy()
-    await node?.stop()
-    node?.cleanup()
-  })
+  const suite = nodeWithRawSockets()
+  const sockets = suite.sockets
 
   it('20 clients each 60 MiB into a frame: most are aborted, RSS stays within the budget, the rest time out', async () => {
-    const before = rssMiB(node.child.pid!)
+    const before = rssMiB(suite.node.child.pid!)
     const header = Buffer.alloc(8)
     header.writeUInt32LE(0, 0) // one segment...
     header.writeUInt32LE((frameBytes - 8) / 8, 4) // ...of this many words
     const body = Buffer.alloc(sentBytes - 8)
     const written: Array<Promise<void>> = []
     for (let i = 0; i < 20; i++) {
-      const s = net.connect(resolveHome(node.home).apiSocket)
+      const s = net.connect(resolveHome(suite.node.home).apiSocket)
       sockets.push(s)
       s.on('error', () => {})
       written.push(new Promise(resolve => {
@@ -48,9 +42,9 @@ describe('host: half-sent frames cannot exhaust a node', function () {
     const open = (): number => sockets.filter(s => !s.destroyed).length
     await eventually(() => open() <= fit, 60_000, `at most ${fit} connections left holding a frame`)
     assert.ok(open() >= 1, 'the budget takes frames up to its size')
-    const grown = rssMiB(node.child.pid!) - before
+    const grown = rssMiB(suite.node.child.pid!) - before
     assert.ok(grown < budget + 96, `RSS grew ${grown.toFixed(0)} MiB (budget ${budget} MiB)`)
-    assert.match(await ok(['id', '--home', node.home]), new RegExp(node.peer))
+    assert.match(await ok(['id', '--home', suite.node.home]), new RegExp(suite.node.peer))
     // the frames it holds never complete: their connections end after frameTimeoutMs
     await eventually(() => sockets.every(s => s.destroyed || s.readableEnded), defaultRpcLimits.frameTimeoutMs + 60_000, 'held connections timed out')
   })

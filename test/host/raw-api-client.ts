@@ -3,6 +3,7 @@ import net from 'node:net'
 import { Connection } from '../../src/rpc/index.js'
 import { HostClient } from '../../src/schema/host.rpc.js'
 import type { MessageTransport } from '../../src/transport/index.js'
+import { CliNode, tempHome } from './cli-node.js'
 
 /** The bytes a client sends for a bootstrap and `calls` info() calls pipelined on it (recorded, never sent). */
 export async function recordedInfoCalls (calls: number): Promise<Buffer> {
@@ -33,4 +34,19 @@ export async function neverReadingClient (socketPath: string, bytes: Buffer): Pr
   socket.write(bytes)
   await replied
   return socket
+}
+
+/**
+ * For a suite of raw API clients: a `ww start` node started before its tests, and the sockets they open, destroyed
+ * after them with the node. Call inside `describe`; read `node` in the tests.
+ */
+export function nodeWithRawSockets (): { node: CliNode, sockets: net.Socket[] } {
+  const suite = { node: undefined as unknown as CliNode, sockets: [] as net.Socket[] }
+  before(async () => { suite.node = await CliNode.start(tempHome()) })
+  after(async () => {
+    for (const s of suite.sockets) s.destroy()
+    await suite.node?.stop()
+    suite.node?.cleanup()
+  })
+  return suite
 }
