@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 # Debian packages the build and the tests need (C++ Cap'n Proto reference, WASM guest toolchain, and binaryen:
 # its native wasm-opt prepares guests about twice as fast as binaryen.js, which ww falls back to without it).
-APT_PACKAGES := capnproto libcapnp-dev pkg-config g++ clang lld wasi-libc libclang-rt-dev-wasm32 iproute2 binaryen
+APT_PACKAGES := capnproto libcapnp-dev pkg-config g++ clang lld wasi-libc libclang-rt-dev-wasm32 iproute2 binaryen chromium
 CAPNPC_TS := node_modules/.bin/capnpc-ts
 SCHEMAS := $(wildcard schema/*.capnp)
 MOCHA := node_modules/.bin/mocha
