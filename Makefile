@@ -31,7 +31,7 @@ node_modules/.ww-installed: package.json package-lock.json
 # Builds only what changed: tsc runs when a source is newer than its last run (and compiles incrementally, keeping
 # its state in dist/tsconfig.tsbuildinfo); the CLI bundle and snapshot are remade only when the compiled modules
 # they pack changed, which a second make lists once tsc has run. With nothing changed, build does nothing.
-TS_SOURCES := $(shell find src cmd test bench tools -name '*.ts')
+TS_SOURCES := $(shell find src cmd ui test bench tools -name '*.ts')
 BUILT := dist/.built
 # A dist/ emptied by hand must not keep the stamp and the state that tell make and tsc their outputs are current.
 $(if $(wildcard dist/cmd/ww.js),,$(shell rm -f $(BUILT) dist/tsconfig.tsbuildinfo))
@@ -46,7 +46,7 @@ $(BUILT): $(TS_SOURCES) tsconfig.json node_modules/.ww-installed
 cli: dist/cli/ww.js
 	@:
 
-dist/cli/ww.js: $(shell find dist/cmd dist/src -name '*.js' 2>/dev/null)
+dist/cli/ww.js: $(shell find dist/cmd dist/src dist/ui -name '*.js' 2>/dev/null) ui/index.html
 	tools/build-cli.sh
 
 # Generated TypeScript, committed: OUTDIR:SCHEMADIR:path of src/rpc/index.js from OUTDIR.

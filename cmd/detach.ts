@@ -32,6 +32,7 @@ function foregroundArgs (flags: StartFlags, home: Home): string[] {
   args.push('--max-module-cache', flags.maxModuleCache, '--module-preparations', flags.modulePreparations)
   args.push(...quotaArgs(flags))
   if (flags.quiet === true) args.push('--quiet')
+  if (flags.ui !== undefined) args.push(flags.ui === true ? '--ui' : `--ui=${flags.ui}`)
   return args
 }
 

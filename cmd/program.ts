@@ -15,6 +15,7 @@ import { logsCommand } from './logs.js'
 import { waitCommand } from './wait.js'
 import { keyCommand } from './key.js'
 import { signCommand } from './sign.js'
+import { uiCommand } from './ui.js'
 import { EXIT, exitCodeOf } from './exit-codes.js'
 import { oneLine } from './one-line.js'
 
@@ -40,6 +41,7 @@ went away, ${EXIT.timeout} timed out; ww run and ww wait: the guest's code, 125 
   ww.addCommand(waitCommand())
   ww.addCommand(keyCommand())
   ww.addCommand(signCommand())
+  ww.addCommand(uiCommand())
   for (const c of [mkchanCommand(), sendCommand(), recvCommand(), storeCommand(), loadCommand(), rmCommand()]) ww.addCommand(c)
   configure(ww)
   return ww

@@ -20,6 +20,7 @@ import { formatByteSize, parseByteSize } from './byte-size.js'
 import { NodeLog } from './node-log.js'
 import { parseQuotas, quotaOptions, type QuotaFlags } from './quota-options.js'
 import { version } from './version.js'
+import { parseUiAddress, UI_DEFAULT_HOST } from './ui-address.js'
 
 export interface StartFlags extends QuotaFlags {
   home?: string
@@ -41,6 +42,7 @@ export interface StartFlags extends QuotaFlags {
   allowSigner?: string[]
   maxModuleCache: string
   modulePreparations: string
+  ui?: string | true
 }
 
 type NodeModules = typeof import('../src/host/node.js') & typeof import('../src/host/home.js')
@@ -161,6 +163,7 @@ export function startCommand (): Command {
   return start
     .option('--json', 'print the peer ID and addresses as JSON')
     .option('-q, --quiet', 'after the peer/listen lines, print only warnings and errors')
+    .option('--ui [addr]', `serve the web console on ADDR (PORT, HOST, HOST:PORT or [IPv6]:PORT; alone: ${UI_DEFAULT_HOST} on a free port) and print its URL, with this start's token, on stderr (also in <home>/ui.url, see ww ui)`)
     .option('-d, --detach', `run in the background, its output appended to <home>/ww.log; return once it answers (at most ${seconds(hostLimits.detachReadyMs)}) and, with --bootstrap, has joined (else warn after ${seconds(hostLimits.detachJoinMs)})`)
     .addHelpText('after', afterHelp)
     .action(async (flags: StartFlags) => {
@@ -170,6 +173,7 @@ export function startCommand (): Command {
       parseByteSize(flags.maxBufferedBytes, '--max-buffered-bytes')
       parseByteSize(flags.maxModuleCache, '--max-module-cache')
       parsePreparations(flags.modulePreparations)
+      if (flags.ui !== undefined) parseUiAddress(flags.ui)
       // Checked here, before a detached node starts: a bad key file is one line and exit 2 either way.
       const swarmKey = findSwarmKey(flags)
       if (swarmKey !== undefined) warnIfShared(swarmKey.file)
@@ -280,7 +284,9 @@ async function runNode (flags: StartFlags, ttlMs: number, swarmKey: SwarmKey | u
     policy,
     quotas: parseQuotas(flags),
     version,
-    onNotice: n => { say.notice(n, flags.ns) }
+    onNotice: n => { say.notice(n, flags.ns) },
+    // The page is built beside the command line (dist/console; from dist/cmd or the dist/cli bundle alike).
+    ui: flags.ui === undefined ? undefined : { ...parseUiAddress(flags.ui), pageDir: new URL('../console/', import.meta.url) }
   })
   const addrs = node.cluster.addrs()
   if (flags.json === true) {
@@ -289,6 +295,7 @@ async function runNode (flags: StartFlags, ttlMs: number, swarmKey: SwarmKey | u
     process.stdout.write(`peer ${node.peerId}\n`)
     for (const a of addrs) process.stdout.write(`listen ${a}\n`)
   }
+  if (node.ui !== undefined) process.stderr.write(`ui: ${node.ui.url}\n`)
   if (swarmKey !== undefined) say.say('info', `private cluster: swarm key ${swarmKey.file} (fingerprint ${swarmKey.fingerprint})`)
   say.say('info', describePolicy(policy))
   const modules = describeModules(policy)

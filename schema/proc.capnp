@@ -129,6 +129,8 @@ struct ProcInfo {
   # Unix time in milliseconds; set when state = exited.
   uptimeMs @9 :Int64;
   # How long it has run (running) or ran (exited), by its host's clock.
+  limits @10 :Limits;
+  # What it runs within: its memory maximum (the host's default filled in), fuel budget, wall-clock limit.
 }
 
 enum OutputStream {

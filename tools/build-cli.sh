@@ -41,3 +41,5 @@ if ! out=$(cd dist/cli && node --snapshot-blob ww.blob --build-snapshot snapshot
   echo "note: no CLI startup snapshot on this node ($(node --version)); bin/ww uses dist/cli/ww.js" >&2
   printf '%s\n' "$out" | grep -v -e 'not yet fully verified' -e 'may still work' -e 'issue tracker' -e 'trace-warnings' >&2 || true
 fi
+# The web console's page (ww start --ui), bundled for the browser.
+tools/build-ui.sh

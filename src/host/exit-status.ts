@@ -34,6 +34,10 @@ export function writeProcInfo (to: WireInfo, info: ProcInfo, peer: string): void
   to.uptimeMs = BigInt(info.uptimeMs)
   to.state = info.state === 'running' ? ProcState.RUNNING : ProcState.EXITED
   if (info.status !== undefined) writeExitStatus(to._initStatus(), info.status)
+  const limits = to._initLimits()
+  limits.memoryBytes = BigInt(info.limits.memoryBytes)
+  limits.fuel = BigInt(info.limits.fuel)
+  limits.timeoutMs = BigInt(info.limits.timeoutMs)
 }
 
 /** A ProcInfo read off the wire, as plain data (for `ww ps --json`). */

@@ -14,6 +14,8 @@ export interface Home {
   policy: string
   /** The pid counter: the first pid not yet reserved. */
   pids: string
+  /** The web console's URL, token included (mode 0600), while a node started with --ui runs. */
+  uiUrl: string
 }
 
 /** `--home DIR`, else `$WW_HOME`, else `~/.ww`. */
@@ -27,6 +29,7 @@ export function resolveHome (flag?: string, env: NodeJS.ProcessEnv = process.env
     modules: join(dir, 'modules'),
     swarmKey: join(dir, 'swarm.key'),
     policy: join(dir, 'policy.toml'),
-    pids: join(dir, 'pids')
+    pids: join(dir, 'pids'),
+    uiUrl: join(dir, 'ui.url')
   }
 }

@@ -39,6 +39,10 @@ export const hostLimits = {
    * timed out by the RPC layer (frameTimeoutMs).
    */
   apiConnectionsMax: 512,
+  /** Most WebSocket connections the web console (ww start --ui) holds at once; one more is refused at the upgrade. */
+  uiConnectionsMax: 64,
+  /** Random bytes of the console's per-start token (shown as hex in its URL). */
+  uiTokenBytes: 32,
   /** Most `k=v` terms a View.ls (`ww ls / --where ...`) may carry. */
   lsWhereMax: 64
 } as const

@@ -1,4 +1,5 @@
 // One running node: the cluster layer, the capability servers, RPC on libp2p and on the API socket.
+import { unlink } from 'node:fs/promises'
 import { hostname as osHostname } from 'node:os'
 import { logger } from '@libp2p/logger'
 import { AnchorTree, SELF_COMPONENT, ServedTree, serveClusterRoot } from '../anchor/index.js'
@@ -21,6 +22,7 @@ import { ALL_RIGHTS, Policy, formatRights } from './policy.js'
 import { partsForPeer } from './policy-host.js'
 import { serveRouter } from './pubsub-server.js'
 import { serveView } from './view-server.js'
+import { serveUi, type UiServer } from './ui-server.js'
 
 const log = logger('ww:host')
 
@@ -49,6 +51,8 @@ export interface NodeOptions extends Pick<ClusterNodeOptions, 'namespace' | 'lis
   modulePreparationsPerMinute?: number
   /** What procs may hold on this host, in all and per spawning peer (default DEFAULT_RUNTIME_LIMITS). */
   quotas?: Partial<QuotaLimits>
+  /** Serve the web console (the owner's Host over a WebSocket) on this address; pageDir holds the built page. */
+  ui?: { host: string, port: number, pageDir: URL }
 }
 
 export class WwNode {
@@ -57,6 +61,8 @@ export class WwNode {
   /** Resolves (with who asked) when the owner asks this node to stop through the API socket (`ww stop`). */
   readonly stopRequested = new Promise<string>(resolve => { this.requestStop = resolve })
   private api: ApiSocket | undefined
+  /** The web console, when started with `ui`. */
+  ui: UiServer | undefined
 
   private constructor (
     readonly cluster: ClusterNode,
@@ -74,7 +80,7 @@ export class WwNode {
     const unlock = lockHome(options.home)
     let cluster: ClusterNode | undefined
     try {
-      const { home, api: _api, version: _version, policy: _policy, onNotice, maxStoredBytes, maxBufferedBytes, maxModuleCacheBytes, modulePreparationsPerMinute, quotas, ...clusterOptions } = options
+      const { home, api: _api, ui: _ui, version: _version, policy: _policy, onNotice, maxStoredBytes, maxBufferedBytes, maxModuleCacheBytes, modulePreparationsPerMinute, quotas, ...clusterOptions } = options
       if (maxBufferedBytes !== undefined) hostChanBudget.bytes = maxBufferedBytes
       const notice = onNotice ?? (() => {})
       cluster = await ClusterNode.start({ ...clusterOptions, home: home.dir, onNotice: notice })
@@ -172,7 +178,17 @@ export class WwNode {
         })
       })
       node = new WwNode(c, host, peers, local, () => { releaseParts(); unlock() }, procs)
-      if (options.api !== false) node.api = await serveApiSocket(options.home.apiSocket, host)
+      // A URL file left by a node that did not stop cleanly must not point `ww ui` at nothing. The console is up
+      // before the API socket, so a client that reaches the node finds the URL file of a node started with --ui.
+      await unlink(options.home.uiUrl).catch(() => {})
+      if (options.ui !== undefined) node.ui = await serveUi(host, { ...options.ui, urlFile: options.home.uiUrl })
+      if (options.api !== false) {
+        const started = node
+        node.api = await serveApiSocket(options.home.apiSocket, host).catch(async (err: Error) => {
+          await started.ui?.close('the node did not start')
+          throw err
+        })
+      }
       return node
     } catch (err) {
       await cluster?.stop().catch(() => {})
@@ -188,10 +204,12 @@ export class WwNode {
   async stop (): Promise<void> {
     this.stopping ??= (async () => {
       const api = this.api?.close('the node is stopping')
+      const ui = this.ui?.close('the node is stopping')
       await settledWithin(this.procs.close(), hostLimits.procsCloseMs)
       this.peers.close()
       await this.cluster.stop()
       await api
+      await ui
       this.host.release()
       this.local.release()
       this.unlock()

@@ -34,6 +34,7 @@ export interface ProcInfo {
   uptimeMs: number
   state: ProcState
   status?: ExitStatus
+  limits: ProcLimits
 }
 
 export interface ProcOptions {
@@ -313,7 +314,8 @@ export class Proc {
       endedMs: this.endedMs,
       uptimeMs: (this.endedMs ?? Date.now()) - this.startedMs,
       state: this.state,
-      status: this.status
+      status: this.status,
+      limits: { ...this.limits }
     }
   }
 

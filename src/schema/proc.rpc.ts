@@ -114,11 +114,12 @@ rpc.directFields(ExitStatus, [['reason', 'uint16', 0], ['code', 'int32', 4], ['m
 export class ExitStatus$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
-rpc.directFields(ProcInfo, [['pid', 'uint32', 0], ['peer', 'text', 0], ['name', 'text', 1], ['startedMs', 'int64', 8], ['state', 'uint16', 4], ['status', 'struct', 4, ExitStatus], ['endedMs', 'int64', 16], ['uptimeMs', 'int64', 24]])
+rpc.directFields(ProcInfo, [['pid', 'uint32', 0], ['peer', 'text', 0], ['name', 'text', 1], ['startedMs', 'int64', 8], ['state', 'uint16', 4], ['status', 'struct', 4, ExitStatus], ['endedMs', 'int64', 16], ['uptimeMs', 'int64', 24], ['limits', 'struct', 5, Limits]])
 /** Pipelined view of ProcInfo: capability fields usable before the answer arrives. */
 export class ProcInfo$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
   get status (): ExitStatus$Pipeline { return new ExitStatus$Pipeline(this.$answer, [...this.$path, 4]) }
+  get limits (): Limits$Pipeline { return new Limits$Pipeline(this.$answer, [...this.$path, 5]) }
 }
 /** Client of proc.capnp:Proc (a reference: release() or `using`). */
 export class ProcClient extends rpc.Capability {

@@ -737,7 +737,7 @@ export class ProcInfo extends $.Struct {
   static readonly _capnp = {
     displayName: "ProcInfo",
     id: "8c0a664f6902ed59",
-    size: new $.ObjectSize(32, 5),
+    size: new $.ObjectSize(32, 6),
   };
   /**
 * Unique on its host.
@@ -854,6 +854,28 @@ export class ProcInfo extends $.Struct {
   }
   set uptimeMs(value: bigint) {
     $.utils.setInt64(24, value, this);
+  }
+  _adoptLimits(value: $.Orphan<Limits>): void {
+    $.utils.adopt(value, $.utils.getPointer(5, this));
+  }
+  _disownLimits(): $.Orphan<Limits> {
+    return $.utils.disown(this.limits);
+  }
+  /**
+* What it runs within: its memory maximum (the host's default filled in), fuel budget, wall-clock limit.
+*
+*/
+  get limits(): Limits {
+    return $.utils.getStruct(5, Limits, this);
+  }
+  _hasLimits(): boolean {
+    return !$.utils.isNull($.utils.getPointer(5, this));
+  }
+  _initLimits(): Limits {
+    return $.utils.initStructAt(5, Limits, this);
+  }
+  set limits(value: Limits) {
+    $.utils.copyFrom(value, $.utils.getPointer(5, this));
   }
   toString(): string { return "ProcInfo_" + super.toString(); }
 }

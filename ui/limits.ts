@@ -1,0 +1,19 @@
+// The console page's own limits and intervals, in one place.
+export const uiLimits = {
+  /** Procs have no watch call in the schema: each live host's `ps` is asked this often. */
+  procPollMs: 2_000,
+  /** The anchor shown is listed again this often (anchors have no watch call either). */
+  anchorPollMs: 2_000,
+  /** Host liveness ("last seen") is redrawn this often; joins and leaves arrive at once through View.watch. */
+  hostRedrawMs: 1_000,
+  /** Last-seen times are asked again this often (View.watch tells joins and leaves, not every record). */
+  hostRefreshMs: 5_000,
+  /** A host that left stays on the page, shown gone, this long. */
+  goneKeepMs: 10 * 60_000,
+  /** Height of one row of a virtualized list, in CSS pixels (must match the stylesheet). */
+  rowPx: 26,
+  /** Rows drawn beyond the visible ones, above and below. */
+  overscanRows: 10,
+  /** Bytes of a stored value shown (as hex and text); the rest is counted, not shown. */
+  shownValueBytes: 4096
+} as const

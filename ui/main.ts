@@ -1,0 +1,77 @@
+// The web console: one page, speaking Cap'n Proto to the node that served it (session.ts), showing the cluster's
+// hosts (watched), every host's procs (polled, with kill), any host's anchor tree, and (rates.ts) rates per host.
+import { $, el } from './dom.js'
+import { AnchorBrowser } from './anchors.js'
+import { Hosts } from './hosts.js'
+import { renderHosts } from './hosts-view.js'
+import { uiLimits } from './limits.js'
+import { Procs } from './procs.js'
+import { ProcsView } from './procs-view.js'
+import { startRates } from './rates.js'
+import { openSession, tokenFromFragment } from './session.js'
+
+/** One line in the status bar (errors of actions: a refused kill, an unreachable host). */
+function status (text: string, kind: 'ok' | 'error' = 'ok'): void {
+  const bar = $('#status')
+  bar.textContent = text
+  bar.className = kind
+}
+
+async function main (): Promise<void> {
+  const token = tokenFromFragment(location.hash)
+  if (token === undefined) {
+    status('no token in this URL: open the URL that `ww ui` prints', 'error')
+    return
+  }
+  let session
+  try {
+    session = await openSession(token)
+  } catch (err) {
+    status((err as Error).message, 'error')
+    document.body.dataset.state = 'refused'
+    return
+  }
+  const { host, conn } = session
+  void conn.closed.then(() => {
+    status(`disconnected from the node: ${conn.error?.message ?? 'closed'}; reload once it runs again`, 'error')
+    document.body.dataset.state = 'disconnected'
+  })
+  const onError = (err: Error): void => { status(err.message, 'error') }
+
+  const hosts = new Hosts()
+  hosts.onChange(() => { renderHosts(hosts) })
+  await hosts.start(host)
+  $('#self').textContent = hosts.self
+  setInterval(() => { hosts.refresh(host).catch(onError) }, uiLimits.hostRefreshMs)
+  setInterval(() => { renderHosts(hosts) }, uiLimits.hostRedrawMs)
+
+  const procs = new Procs(host, hosts.self, () => hosts.live().map(h => h.peer))
+  const procsView = new ProcsView(procs, onError)
+  $('#procs').replaceChildren(procsView.list.element)
+  procs.onChange(() => { procsView.render() })
+  const filter = $('#proc-filter') as HTMLInputElement
+  filter.addEventListener('input', () => { procsView.setFilter(filter.value) })
+  procs.start()
+
+  const anchors = new AnchorBrowser(host, onError)
+  const picker = $('#anchor-host') as HTMLSelectElement
+  const fillPicker = (): void => {
+    const live = hosts.live()
+    const chosen = picker.value
+    picker.replaceChildren(...live.map(h => el('option', { value: h.peer }, `${h.hostname} ${h.peer}${h.self ? ' (this node)' : ''}`)))
+    picker.value = live.some(h => h.peer === chosen) ? chosen : hosts.self
+  }
+  hosts.onChange(fillPicker)
+  fillPicker()
+  picker.addEventListener('change', () => { anchors.open(picker.value) })
+  anchors.open(hosts.self)
+
+  startRates(host, hosts)
+  document.body.dataset.state = 'ready'
+  status('connected')
+}
+
+void main().catch((err: Error) => {
+  status(err.message, 'error')
+  document.body.dataset.state = 'failed'
+})
