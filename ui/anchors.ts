@@ -25,6 +25,12 @@ export function hexDump (bytes: Uint8Array): string {
   return lines.join('\n')
 }
 
+/** Bytes as UTF-8 text, control characters (but newline and tab) and invalid sequences shown as U+FFFD. */
+export function asText (bytes: Uint8Array): string {
+  // eslint-disable-next-line no-control-regex
+  return new TextDecoder('utf-8', { fatal: false }).decode(bytes).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '\ufffd')
+}
+
 export class AnchorBrowser {
   peer = ''
   path: string[] = []
@@ -114,7 +120,8 @@ export class AnchorBrowser {
         const shown = bytes.subarray(0, uiLimits.shownValueBytes)
         const more = bytes.length > shown.length ? ` (first ${shown.length} shown)` : ''
         box.replaceChildren(head, el('div', {}, `${byteSize(bytes.length)}${more}`),
-          el('pre', { class: 'hex' }, hexDump(shown)))
+          el('div', { class: 'small' }, 'as text'), el('pre', { class: 'text' }, asText(shown)),
+          el('div', { class: 'small' }, 'as hex'), el('pre', { class: 'hex' }, hexDump(shown)))
       } else if (value._isChan) {
         using stat = loaded.pipeline.value.chan.stat()
         const s = (await stat).stat
