@@ -63,6 +63,8 @@ export async function startDetached (flags: StartFlags): Promise<void> {
     process.stdout.write(`peer ${info.peer}\n`)
     for (const a of info.addrs) process.stdout.write(`listen ${a}\n`)
   }
+  // The console is up before the API socket answers (src/host/node.ts), so its URL file is there.
+  if (flags.ui !== undefined && existsSync(home.uiUrl)) process.stderr.write(`ui: ${readFileSync(home.uiUrl, 'utf8').trim()}\n`)
   if ((flags.bootstrap ?? []).length > 0 && !await joined(flags.home)) {
     process.stderr.write(`ww: warning: the node lists no other host ${hostLimits.detachJoinMs / 1000} s after it started; it keeps trying its --bootstrap peers (see ${logFile})\n`)
   }

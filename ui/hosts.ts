@@ -43,9 +43,9 @@ export class Hosts {
       Number(b.self) - Number(a.self) || Number(a.goneMs !== undefined) - Number(b.goneMs !== undefined) || (a.peer < b.peer ? -1 : 1))
   }
 
+  /** Asks for this host's peer ID, watches joins and leaves, then lists the live hosts: all sent at once (in order). */
   async start (host: HostClient): Promise<void> {
     using info = host.info()
-    this.self = (await info).info.peer
     using cluster = host.cluster()
     const view = cluster.pipeline.view
     const watcher = View_WatcherClient.serve({
@@ -61,8 +61,10 @@ export class Hosts {
     })
     using watch = view.watch(p => { View_Watch$Params$Caps.watcher.set(p, watcher) })
     watcher.release()
-    this.subscription = View_Watch$Results$Caps.subscription.get(await watch).dup()
     using ls = view.ls()
+    this.self = (await info).info.peer
+    for (const h of this.byPeer.values()) h.self = h.peer === this.self
+    this.subscription = View_Watch$Results$Caps.subscription.get(await watch).dup()
     for (const r of (await ls).hosts) {
       const prev = this.byPeer.get(r.peer)
       if (prev === undefined || prev.goneMs === undefined) this.byPeer.set(r.peer, entryOf(r, this.self))

@@ -25,7 +25,9 @@ async function main (): Promise<void> {
   }
   let session
   try {
+    performance.mark('ww:connecting')
     session = await openSession(token)
+    performance.mark('ww:connected')
   } catch (err) {
     status((err as Error).message, 'error')
     document.body.dataset.state = 'refused'
@@ -41,6 +43,7 @@ async function main (): Promise<void> {
   const hosts = new Hosts()
   hosts.onChange(() => { renderHosts(hosts) })
   await hosts.start(host)
+  performance.mark('ww:hosts')
   $('#self').textContent = hosts.self
   setInterval(() => { hosts.refresh(host).catch(onError) }, uiLimits.hostRefreshMs)
   setInterval(() => { renderHosts(hosts) }, uiLimits.hostRedrawMs)
@@ -67,6 +70,7 @@ async function main (): Promise<void> {
   anchors.open(hosts.self)
 
   startRates(host, hosts)
+  performance.mark('ww:ready')
   document.body.dataset.state = 'ready'
   status('connected')
 }

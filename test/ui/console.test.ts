@@ -43,8 +43,10 @@ describe('web console (chromium)', function () {
     browser = await launchBrowser()
     w = await openPage(browser, url)
     await w.page.waitForSelector('body[data-state=ready]')
-    const [loadedMs, parsedMs] = await w.page.evaluate(() => [performance.now(), (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).domContentLoadedEventEnd])
-    console.log(`      console: page and script loaded ${Math.round(parsedMs)} ms, showing the cluster ${Math.round(loadedMs)} ms after navigation; bundle ${statSync(bundleFile).size} bytes`)
+    // The page marks when it shows the cluster (ui/main.ts); printed, not asserted: a loaded machine is slower.
+    const [readyMs, parsedMs] = await w.page.evaluate(() => [performance.getEntriesByName('ww:ready')[0].startTime,
+      (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).domContentLoadedEventEnd])
+    console.log(`      console: page and script loaded ${Math.round(parsedMs)} ms, cluster shown ${Math.round(readyMs)} ms after navigation; bundle ${statSync(bundleFile).size} bytes`)
   })
 
   afterEach(function () { assertNoErrors(w) })
