@@ -1,7 +1,12 @@
 // The console page's own limits and intervals, in one place.
 export const uiLimits = {
-  /** Procs have no watch call in the schema: each live host's `ps` is asked this often. */
+  /** Procs have no watch call in the schema: each live host's `ps` is asked again this long after the last answer... */
   procPollMs: 2_000,
+  /**
+   * ...or this many times as long as the last round of asking took, when that is longer: a host with 10,000 procs
+   * spends about a second writing its ps, so the page keeps its share of the node's CPU near 1/(1+this).
+   */
+  procPollCostFactor: 4,
   /** The anchor shown is listed again this often (anchors have no watch call either). */
   anchorPollMs: 2_000,
   /** Host liveness ("last seen") is redrawn this often; joins and leaves arrive at once through View.watch. */

@@ -76,7 +76,13 @@ export class Procs {
   }
 
   start (): void {
-    const tick = (): void => { void this.poll().finally(() => { setTimeout(tick, uiLimits.procPollMs) }) }
+    const tick = (): void => {
+      const began = performance.now()
+      void this.poll().finally(() => {
+        const took = performance.now() - began
+        setTimeout(tick, Math.max(uiLimits.procPollMs, uiLimits.procPollCostFactor * took))
+      })
+    }
     tick()
   }
 
