@@ -4,6 +4,7 @@
 // Origin and carry the start's token (ui-access.ts), else it is refused at the upgrade, before any RPC.
 import { readFile, unlink, writeFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { gzipSync } from 'node:zlib'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
 import { NotFound, Unavailable } from '../errors.js'
@@ -51,14 +52,16 @@ const SAFE_HEADERS = {
   'Cache-Control': 'no-store'
 }
 
-async function readPage (pageDir: URL): Promise<Map<string, { type: string, body: Buffer }>> {
-  const files = new Map<string, { type: string, body: Buffer }>()
+interface PageFile { type: string, body: Buffer, gzipped: Buffer }
+
+async function readPage (pageDir: URL): Promise<Map<string, PageFile>> {
+  const files = new Map<string, PageFile>()
   for (const [name, type] of Object.entries(PAGE_FILES)) {
     const file = new URL(name, pageDir)
     const body = await readFile(file).catch(() => {
       throw new NotFound(`the console's page is not built (no ${file.pathname}): run 'make build'`)
     })
-    files.set(name, { type, body })
+    files.set(name, { type, body, gzipped: gzipSync(body) })
   }
   return files
 }
@@ -86,10 +89,12 @@ export async function serveUi (bootstrap: Capability, options: UiOptions): Promi
   const token = makeUiToken()
   const routes = new Map<string, UiRoute>()
   const conns = new Set<Connection>()
-  const fileRoute = (name: string): UiRoute['handle'] => (_req, res) => {
+  const fileRoute = (name: string): UiRoute['handle'] => (req, res) => {
     const f = page.get(name)!
-    res.writeHead(200, { ...SAFE_HEADERS, 'Content-Type': f.type, 'Content-Length': f.body.byteLength })
-    res.end(f.body)
+    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))
+    const body = gzip ? f.gzipped : f.body
+    res.writeHead(200, { ...SAFE_HEADERS, 'Content-Type': f.type, 'Content-Length': body.byteLength, Vary: 'Accept-Encoding', ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) })
+    res.end(body)
   }
   routes.set('/', { path: '/', token: false, handle: fileRoute('index.html') })
   routes.set('/console.js', { path: '/console.js', token: false, handle: fileRoute('console.js') })
