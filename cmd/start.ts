@@ -131,6 +131,15 @@ may make this host fetch and prepare at most --module-preparations new modules a
 LimitExceeded); bytes that do not match the module asked for are refused and their sender logged.
 Prepared modules are kept in <home>/modules up to --max-module-cache bytes, least recently used evicted.
 
+The web console (--ui): one page that shows, live, the cluster's hosts (a picture and a table, a host that left
+shown gone), every host's procs with their state, limits and uptime (kill from there) and any host's anchors
+(bytes as text and hex, channels with their fill). It reaches this node as its owner does (the API socket's
+Host) over a WebSocket, and only with this start's token: the URL carries it after '#', which a browser never
+sends, and the page hands it over when it opens the WebSocket. A request from another site's page (its Origin),
+or naming the node by a DNS name rather than an IP address or localhost, is refused before any call. At most
+${hostLimits.uiConnectionsMax} console connections at once (uiConnectionsMax). The console is plain HTTP: give --ui an address other
+than loopback only on a network you trust. 'ww ui' prints the URL again.
+
 Quotas keep the node serving whatever its guests do. Each proc is charged to an account: a spawn through a
 peer's connection to that peer (for a host spawning its guests' children here, that host), one through the API
 socket to the owner, and a guest's own spawns to the account of the guest that spawned it. The owner is bound

@@ -34,11 +34,14 @@ async function main (): Promise<void> {
     return
   }
   const { host, conn } = session
+  let disconnected = false
   void conn.closed.then(() => {
-    status(`disconnected from the node: ${conn.error?.message ?? 'closed'}; reload once it runs again`, 'error')
+    disconnected = true
+    status(`disconnected from the node (${conn.error?.message ?? 'closed'}); reload once it runs again`, 'error')
     document.body.dataset.state = 'disconnected'
   })
-  const onError = (err: Error): void => { status(err.message, 'error') }
+  // Once the node is gone every call fails the same way: the status line keeps saying why.
+  const onError = (err: Error): void => { if (!disconnected) status(err.message, 'error') }
 
   const hosts = new Hosts()
   hosts.onChange(() => { renderHosts(hosts) })

@@ -176,4 +176,13 @@ describe('web console (chromium)', function () {
     const r = await wwAsync(['kill', id, '--home', a.home])
     assert.equal(r.status, 0, r.stderr)
   })
+
+  it('says so, and nothing else goes wrong, when its own node stops', async function () {
+    await ok(['stop', '--home', a.home])
+    await w.page.waitForSelector('body[data-state=disconnected]')
+    assert.match(await w.page.textContent('#status') ?? '', /^disconnected from the node .*; reload once it runs again$/)
+    // The page's timers go on (hosts, procs, anchors) and must fail quietly: wait for a round of each.
+    await new Promise(resolve => setTimeout(resolve, 6_000))
+    assert.match(await w.page.textContent('#status') ?? '', /^disconnected from the node/)
+  })
 })
