@@ -46,7 +46,7 @@ $(BUILT): $(TS_SOURCES) tsconfig.json node_modules/.ww-installed
 cli: dist/cli/ww.js
 	@:
 
-dist/cli/ww.js: $(shell find dist/cmd dist/src dist/ui -name '*.js' 2>/dev/null) ui/index.html
+dist/cli/ww.js: $(shell find dist/cmd dist/src dist/ui -name '*.js' 2>/dev/null) ui/index.html ui/console.css
 	tools/build-cli.sh
 
 # Generated TypeScript, committed: OUTDIR:SCHEMADIR:path of src/rpc/index.js from OUTDIR.

@@ -41,6 +41,11 @@ export const hostLimits = {
   apiConnectionsMax: 512,
   /** Most WebSocket connections the web console (ww start --ui) holds at once; one more is refused at the upgrade. */
   uiConnectionsMax: 64,
+  /**
+   * Largest WebSocket message the console takes (one or more Cap'n Proto frames the page wrote in one go; a frame
+   * is at most maxMessageBytes, 64 MiB); a larger one ends that connection.
+   */
+  uiWebSocketMessageBytes: 128 << 20,
   /** Random bytes of the console's per-start token (shown as hex in its URL). */
   uiTokenBytes: 32,
   /** Most `k=v` terms a View.ls (`ww ls / --where ...`) may carry. */

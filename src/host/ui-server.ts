@@ -26,7 +26,7 @@ export interface UiOptions {
   host: string
   /** 0: any free port. */
   port: number
-  /** The directory of the built page: index.html and console.js (tools/build-ui.sh). */
+  /** The directory of the built page: index.html, console.js and console.css (tools/build-ui.sh). */
   pageDir: URL
   /** Where the URL is written (mode 0600) while the server runs, for `ww ui`. */
   urlFile: string
@@ -42,11 +42,15 @@ export interface UiServer {
 }
 
 /** The page's files, read once at start, with their content types. */
-const PAGE_FILES: Record<string, string> = { 'index.html': 'text/html; charset=utf-8', 'console.js': 'text/javascript; charset=utf-8' }
+const PAGE_FILES: Record<string, string> = {
+  'index.html': 'text/html; charset=utf-8',
+  'console.js': 'text/javascript; charset=utf-8',
+  'console.css': 'text/css; charset=utf-8'
+}
 
 /** Headers on every answer: no framing by other sites, no Referer, nothing loaded from elsewhere. */
 const SAFE_HEADERS = {
-  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
   'Referrer-Policy': 'no-referrer',
   'X-Content-Type-Options': 'nosniff',
   'Cache-Control': 'no-store'
@@ -97,7 +101,9 @@ export async function serveUi (bootstrap: Capability, options: UiOptions): Promi
     res.end(body)
   }
   routes.set('/', { path: '/', token: false, handle: fileRoute('index.html') })
-  routes.set('/console.js', { path: '/console.js', token: false, handle: fileRoute('console.js') })
+  for (const name of Object.keys(PAGE_FILES)) {
+    if (name !== 'index.html') routes.set(`/${name}`, { path: `/${name}`, token: false, handle: fileRoute(name) })
+  }
 
   const server = createServer((req, res) => {
     const badHost = refusedHost(req)
@@ -115,7 +121,7 @@ export async function serveUi (bootstrap: Capability, options: UiOptions): Promi
       else res.destroy()
     })
   })
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 0, handleProtocols: () => CAPNP_SUBPROTOCOL })
+  const wss = new WebSocketServer({ noServer: true, maxPayload: hostLimits.uiWebSocketMessageBytes, handleProtocols: () => CAPNP_SUBPROTOCOL })
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => {})
     if (new URL(req.url ?? '/', 'http://x').pathname !== RPC_PATH) { refuseUpgrade(socket, '404 Not Found', `no WebSocket here but ${RPC_PATH}`); return }
