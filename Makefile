@@ -43,11 +43,15 @@ $(BUILT): $(TS_SOURCES) tsconfig.json node_modules/.ww-installed
 	node_modules/.bin/tsc -p tsconfig.json --incremental
 	@touch $@
 
-cli: dist/cli/ww.js
+cli: dist/cli/ww.js dist/console/console.js
 	@:
 
-dist/cli/ww.js: $(shell find dist/cmd dist/src dist/ui -name '*.js' 2>/dev/null) ui/index.html ui/console.css
+dist/cli/ww.js: $(shell find dist/cmd dist/src -name '*.js' 2>/dev/null)
 	tools/build-cli.sh
+
+# The web console's page (ww start --ui); tools/build-cli.sh builds it too.
+dist/console/console.js: $(shell find dist/ui dist/src -name '*.js' 2>/dev/null) ui/index.html ui/console.css
+	tools/build-ui.sh
 
 # Generated TypeScript, committed: OUTDIR:SCHEMADIR:path of src/rpc/index.js from OUTDIR.
 GENERATED := src/schema:schema:../rpc/index.js \
