@@ -36,6 +36,9 @@ function foregroundArgs (flags: StartFlags, home: Home): string[] {
   return args
 }
 
+/** Set in a detached node's environment: its stderr is <home>/ww.log, where the console's token must not go. */
+export const DETACHED_ENV = 'WW_DETACHED'
+
 export async function startDetached (flags: StartFlags): Promise<void> {
   const home = resolveHome(flags.home)
   mkdirSync(home.dir, { recursive: true, mode: 0o700 })
@@ -44,7 +47,7 @@ export async function startDetached (flags: StartFlags): Promise<void> {
   const fd = openSync(logFile, 'a', 0o600)
   // process.argv[1] is the compiled cmd/ww.js: bin/ww runs `start` from the compiled modules, never the bundle.
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...foregroundArgs(flags, home)],
-    { detached: true, stdio: ['ignore', fd, fd] })
+    { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, [DETACHED_ENV]: '1' } })
   closeSync(fd)
   let exitCode: number | undefined
   child.on('exit', (code, signal) => { exitCode = code ?? 128 + (signal === 'SIGKILL' ? 9 : 15) })

@@ -13,7 +13,7 @@ import { ALLOW_MODULES, ALLOW_SIGNERS, readPolicyFile } from '../src/host/policy
 import { parseModuleHash, parseSignerName } from '../src/host/module-rules.js'
 import { DEFAULT_RUNTIME_LIMITS } from '../src/proc/limits.js'
 import { MIN_WASM_OPT_VERSION, WASM_OPT_ENV } from '../src/proc/transform-native.js'
-import { startDetached } from './detach.js'
+import { DETACHED_ENV, startDetached } from './detach.js'
 import { EXIT } from './exit-codes.js'
 import { collect, homeOption } from './home-option.js'
 import { formatByteSize, parseByteSize } from './byte-size.js'
@@ -304,7 +304,11 @@ async function runNode (flags: StartFlags, ttlMs: number, swarmKey: SwarmKey | u
     process.stdout.write(`peer ${node.peerId}\n`)
     for (const a of addrs) process.stdout.write(`listen ${a}\n`)
   }
-  if (node.ui !== undefined) process.stderr.write(`ui: ${node.ui.url}\n`)
+  if (node.ui !== undefined) {
+    // Detached, stderr is the log file: the token stays in <home>/ui.url, and `ww start -d` prints the URL itself.
+    const detached = process.env[DETACHED_ENV] === '1'
+    process.stderr.write(detached ? `ui: ${node.ui.url.replace(/#.*$/, '')} (with the token in <home>/ui.url: ww ui prints it)\n` : `ui: ${node.ui.url}\n`)
+  }
   if (swarmKey !== undefined) say.say('info', `private cluster: swarm key ${swarmKey.file} (fingerprint ${swarmKey.fingerprint})`)
   say.say('info', describePolicy(policy))
   const modules = describeModules(policy)

@@ -1,6 +1,6 @@
 // `ww start --ui` and `ww ui` from the command line: the URL, and every way they fail (one line, one exit code).
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { CliNode, ok, tempHome, wwAsync } from '../host/cli-node.js'
 import { rmSync } from 'node:fs'
@@ -53,6 +53,10 @@ describe('ww start --ui and ww ui', function () {
       assert.equal(r.status, 0, r.stderr)
       const url = (await ok(['ui', '--home', home])).trim()
       assert.equal(r.stderr, `ui: ${url}\n`)
+      // The node's own line, in its log file, leaves the token out.
+      const log = readFileSync(`${home}/ww.log`, 'utf8')
+      assert.match(log, /^ui: http:\/\/127\.0\.0\.1:\d+\/ \(with the token in <home>\/ui\.url: ww ui prints it\)$/m)
+      assert.ok(!log.includes(url.replace(/^.*#token=/, '')), 'the token is in ww.log')
       await ok(['stop', '--home', home])
     } finally { rmSync(home, { recursive: true, force: true }) }
   })
