@@ -5,7 +5,6 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { isIP } from 'node:net'
 import type { IncomingMessage } from 'node:http'
 import { hostLimits } from './limits.js'
-
 import { CAPNP_SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX } from './ui-protocol.js'
 
 /** A random token, hex. */
