@@ -61,8 +61,13 @@ async function main (): Promise<void> {
 
   const anchors = new AnchorBrowser(host, onError)
   const picker = $('#anchor-host') as HTMLSelectElement
+  let listed = ''
   const fillPicker = (): void => {
     const live = hosts.live()
+    // Redrawn only when the live hosts change: a select redrawn while open would close under the user.
+    const key = live.map(h => `${h.peer} ${h.hostname}`).join('\n')
+    if (key === listed) return
+    listed = key
     const chosen = picker.value
     picker.replaceChildren(...live.map(h => el('option', { value: h.peer }, `${h.hostname} ${h.peer}${h.self ? ' (this node)' : ''}`)))
     picker.value = live.some(h => h.peer === chosen) ? chosen : hosts.self
