@@ -11,6 +11,9 @@
 # "." and ".." components are rejected. A path is always relative to the anchor
 # it is walked from: there is no way to reach a parent.
 
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("ww");  # C++ clients see ww::Host, ww::Anchor, ...
+
 using Channel = import "channel.capnp";
 using Proc = import "proc.capnp";
 

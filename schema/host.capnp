@@ -2,10 +2,13 @@
 # The Host: the bootstrap capability every node serves, on libp2p
 # (/ww/<namespace>/rpc/<version>) and on its local API socket.
 
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("ww");  # C++ clients see ww::Host, ww::Anchor, ...
+
 using Anchor = import "anchor.capnp";
 using Cluster = import "cluster.capnp";
-using Proc = import "proc.capnp";
 using PubSub = import "pubsub.capnp";
+using Executor = import "executor.capnp";
 
 struct HostInfo {
   peer @0 :Text;
@@ -24,7 +27,7 @@ interface Host {
   local @2 () -> (anchor :Anchor.Anchor);
   # This host's own tree, "/<peer>".
   cluster @3 () -> (view :Cluster.View);
-  executor @4 () -> (executor :Proc.Executor);
+  executor @4 () -> (executor :Executor.Executor);
   pubsub @5 () -> (router :PubSub.Router);
   peer @6 (peer :Text) -> (host :Host);
   # Another live host's Host, reached through this one (so an API-socket client can run procs
