@@ -308,7 +308,7 @@ export class Anchor_Load$Results extends $.Struct {
   static readonly _capnp = {
     displayName: "load$Results",
     id: "fec76e8331e9b81c",
-    size: new $.ObjectSize(0, 1),
+    size: new $.ObjectSize(0, 2),
   };
   _adoptValue(value: $.Orphan<Value>): void {
     $.utils.adopt(value, $.utils.getPointer(0, this));
@@ -327,6 +327,21 @@ export class Anchor_Load$Results extends $.Struct {
   }
   set value(value: Value) {
     $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  _adoptCap(value: $.Orphan<$.Pointer>): void {
+    $.utils.adopt(value, $.utils.getPointer(1, this));
+  }
+  _disownCap(): $.Orphan<$.Pointer> {
+    return $.utils.disown(this.cap);
+  }
+  get cap(): $.Pointer {
+    return $.utils.getPointer(1, this);
+  }
+  _hasCap(): boolean {
+    return !$.utils.isNull($.utils.getPointer(1, this));
+  }
+  set cap(value: $.Pointer) {
+    $.utils.copyFrom(value, $.utils.getPointer(1, this));
   }
   toString(): string { return "Anchor_Load$Results_" + super.toString(); }
 }
@@ -635,6 +650,12 @@ export class Anchor$Client {
     const pipeline = new $.Pipeline(Anchor_Walk$Results, answer);
     return new Anchor_Walk$Results$Promise(pipeline);
   }
+  /**
+* cap: the capability the value holds, whatever its kind (null for bytes or an empty value),
+* outside the union. C++ and pycapnp clients cannot pipeline on a union member, so they pipeline
+* on this: walk("mbox").load().cap, cast to Sender, .send(...) is one round trip.
+*
+*/
   load(paramsFunc?: (params: Anchor_Load$Params) => void): Anchor_Load$Results$Promise {
     const answer = this.client.call({
       method: Anchor$Client.methods[2],
