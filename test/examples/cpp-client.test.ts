@@ -53,6 +53,12 @@ describe('examples: the C++ client against a node', function () {
     assert.equal(await ok(['recv', `/${a.peer}/cpp-example/mailbox`, '--home', a.home]), 'from ww\n')
   })
 
+  it('no arguments: its usage in one line on stderr, exit 2', async () => {
+    const r = await runClient()
+    assert.equal(r.status, 2)
+    assert.equal(r.stderr, 'usage: ww-client <home>/api.sock <guest.wasm>\n')
+  })
+
   it('a socket with no node behind it: one line on stderr, exit 1', async () => {
     const r = await runClient(join(a.home, 'no-such.sock'), hello)
     assert.equal(r.status, 1)
