@@ -1,7 +1,8 @@
 // A proc named on the command line: <peer ID>/<pid> as ww ps and ww run -d print it, or a bare pid of this host.
 import { InvalidArgument } from '../src/errors.js'
 import { Host_Peer$Results$Caps, type HostClient } from '../src/schema/host.rpc.js'
-import { Executor_Proc$Results$Caps, type ProcClient } from '../src/schema/proc.rpc.js'
+import { Executor_Proc$Results$Caps } from '../src/schema/executor.rpc.js'
+import type { ProcClient } from '../src/schema/proc.rpc.js'
 
 export interface ProcRef { peer?: string, pid: number }
 

@@ -11,6 +11,9 @@
 # "." and ".." components are rejected. A path is always relative to the anchor
 # it is walked from: there is no way to reach a parent.
 
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("ww");  # C++ clients see ww::Host, ww::Anchor, ...
+
 using Channel = import "channel.capnp";
 using Proc = import "proc.capnp";
 
@@ -58,7 +61,10 @@ interface Anchor {
   walk @1 (path :Text) -> (anchor :Anchor);
   # Creates missing anchors. An empty path or "/" returns this anchor.
 
-  load @2 () -> (value :Value);
+  load @2 () -> (value :Value, cap :Capability);
+  # cap: the capability the value holds, whatever its kind (null for bytes or an empty value),
+  # outside the union. C++ and pycapnp clients cannot pipeline on a union member, so they pipeline
+  # on this: walk("mbox").load().cap, cast to Sender, .send(...) is one round trip.
 
   store @3 (value :Value, overwrite :Bool) -> ();
   # With overwrite=false on an anchor that holds a value, fails with

@@ -9,6 +9,9 @@
 # Errors travel as Cap'n Proto exceptions whose reason starts with the error
 # name, e.g. "Closed: channel is closed".
 
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("ww");  # C++ clients see ww::Host, ww::Anchor, ...
+
 struct Message {
   # One message. Bytes, optionally with a capability riding along (for example
   # a Sender on which the receiver should answer).

@@ -3,6 +3,9 @@
 # its history), spread by SWIM and table sync, and the View of live hosts each
 # node builds from them.
 
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("ww");  # C++ clients see ww::Host, ww::Anchor, ...
+
 struct Heartbeat {
   # A host's record, signed by it in the signed pubsub message format (for the
   # namespace's cluster topic). The author's peer ID and the sequence number (with

@@ -1,11 +1,26 @@
 @0x875b72b5f6dcc908;
 # The Host: the bootstrap capability every node serves, on libp2p
 # (/ww/<namespace>/rpc/<version>) and on its local API socket.
+#
+# Errors reach a client as Cap'n Proto exceptions. The reason names the error, "<Name>: <what>"
+# (NotFound, InvalidArgument, PermissionDenied, LimitExceeded, Closed, Occupied, Timeout, ...),
+# and the exception type keeps the meaning the RPC spec gives it, so a generic client knows what
+# a retry can do:
+#   failed         permanent for this request: every error not listed below, LimitExceeded included
+#                  (a limit is not a passing overload; retrying the same request fails the same way)
+#   overloaded     Unavailable: something needed cannot be had now (e.g. a peer that cannot be
+#                  reached): retry later, with backoff
+#   disconnected   Disconnected: the connection, or the host behind the capability, went away:
+#                  reconnect (or walk again), then retry
+#   unimplemented  Unimplemented: no such method or interface here
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("ww");  # C++ clients see ww::Host, ww::Anchor, ...
 
 using Anchor = import "anchor.capnp";
 using Cluster = import "cluster.capnp";
-using Proc = import "proc.capnp";
 using PubSub = import "pubsub.capnp";
+using Executor = import "executor.capnp";
 
 struct HostInfo {
   peer @0 :Text;
@@ -24,7 +39,7 @@ interface Host {
   local @2 () -> (anchor :Anchor.Anchor);
   # This host's own tree, "/<peer>".
   cluster @3 () -> (view :Cluster.View);
-  executor @4 () -> (executor :Proc.Executor);
+  executor @4 () -> (executor :Executor.Executor);
   pubsub @5 () -> (router :PubSub.Router);
   peer @6 (peer :Text) -> (host :Host);
   # Another live host's Host, reached through this one (so an API-socket client can run procs

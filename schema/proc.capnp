@@ -1,95 +1,10 @@
 @0xc3784de2715efe5c;
-# Procs: WASM guest programs run by a host.
+# Procs: WASM guest programs run by a host. A running Proc and how it ended; starting one is in executor.capnp.
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("ww");  # C++ clients see ww::Host, ww::Anchor, ...
 
 using Channel = import "channel.capnp";
-using Anchor = import "anchor.capnp";
-
-struct Limits {
-  memoryBytes @0 :UInt64;
-  # Maximum linear memory. 0 = the host's default (64 MiB).
-  fuel @1 :UInt64;
-  # Fuel budget: one unit per function entry and per loop iteration (not per instruction).
-  # Out of fuel ends the proc with outOfFuel. 0 = unlimited.
-  timeoutMs @2 :UInt64;
-  # Wall-clock limit. 0 = none.
-}
-
-struct Module {
-  # A module is named by the SHA-256 of its bytes.
-  union {
-    bytes @0 :Data;
-    hash @1 :Data;
-    # A host that lacks these bytes fetches them from `source`.
-  }
-  source @2 :ModuleSource;
-  signatures @3 :List(ModuleSignature);
-  # Detached signatures of the module (`ww sign`), by any number of signers. A host whose policy
-  # allows only some modules checks them before it fetches or prepares the module; a host keeps the
-  # ones it verified beside the module, and passes them on when a guest spawns the module elsewhere.
-}
-
-struct ModuleSignature {
-  signer @0 :Data;
-  # The signer's Ed25519 public key (32 bytes).
-  signature @1 :Data;
-  # Ed25519 over "ww module signature v1\n" followed by the module's SHA-256 (64 bytes).
-}
-
-interface ModuleSource {
-  fetch @0 (hash :Data) -> (bytes :Data);
-  # Fails with "ModuleNotFound: ..." when the bytes are not here.
-}
-
-struct SpawnRequest {
-  module @0 :Module;
-  args @1 :List(Text);
-  # argv[1..]; argv[0] is the module's name.
-  env @2 :List(Text);
-  # "K=V" pairs.
-  limits @3 :Limits;
-  root @4 :Anchor.Anchor;
-  # The anchor the proc sees as "/". Null = the cluster root.
-  name @5 :Text;
-  # argv[0]; defaults to the hash.
-  stdin @6 :Bool;
-  # True: the proc reads its standard input from Proc.stdin, one chunk per message (empty ones
-  # are skipped), until every Sender that Proc.stdin handed out is released (end of input).
-  # False: its input is empty.
-  tied @7 :Bool;
-  # True: the proc is killed when every reference to the Proc this spawn returned is released
-  # (a dropped connection releases them): a foreground `ww run` whose client goes away.
-  # False: it runs until it ends or is killed.
-  detached @8 :Bool;
-  # True: its output goes only to its log (Proc.log); Proc.stdout and Proc.stderr fail.
-  # False: also to the channels Proc.stdout and Proc.stderr hand out, and a reader that falls
-  # behind slows the guest down.
-  progress @9 :SpawnProgress;
-  # Optional: told each slow step the spawn takes before the proc starts.
-  caps @10 :List(SpawnCap);
-  # Capabilities handed to the proc at spawn (a guest finds them with ww_arg_cap(i), in this order).
-}
-
-struct SpawnCap {
-  # A capability handed to a proc at spawn, with its kind.
-  union {
-    chan @0 :Channel.Chan;
-    sender @1 :Channel.Sender;
-    recver @2 :Channel.Recver;
-    proc @3 :Proc;
-  }
-}
-
-enum SpawnStep {
-  fetching @0;
-  # The host lacks the module's bytes and fetches them from Module.source.
-  preparing @1;
-  # The host transforms the module (first run of it on this host; cached afterwards).
-}
-
-interface SpawnProgress {
-  step @0 (step :SpawnStep) -> ();
-  # A step began; it lasts until the next step or until spawn returns.
-}
 
 enum ExitReason {
   exited @0;
@@ -157,11 +72,4 @@ interface Proc {
   # logReadBytes of it. `end`: the offset after the last byte written so far; `ended`: the stream
   # is complete (the proc ended). With wait and nothing after `from`, waits until there is, or
   # until the proc ends.
-}
-
-interface Executor {
-  spawn @0 (request :SpawnRequest) -> (proc :Proc);
-  ps @1 () -> (procs :List(ProcInfo));
-  proc @2 (pid :UInt32) -> (proc :Proc);
-  # Fails with "NotFound: ..." for an unknown pid.
 }

@@ -1,6 +1,9 @@
 @0xfb3b721b8f673ad8;
 # Cluster pubsub over gossipsub, as capabilities.
 
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("ww");  # C++ clients see ww::Host, ww::Anchor, ...
+
 using Cluster = import "cluster.capnp";
 
 interface Router {

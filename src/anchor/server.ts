@@ -9,7 +9,7 @@ import {
 import { serveChan } from '../csp/server.js'
 import type { ChanLimits } from '../csp/limits.js'
 import type { AnchorRef, AnchorTree } from './tree.js'
-import { kindToWire, readValue, writeValue } from './value.js'
+import { kindToWire, readValue, writeLoadResults } from './value.js'
 
 export interface AnchorServerOptions {
   /** Limits for channels made with makeChan. */
@@ -86,7 +86,7 @@ export function serveAnchor (ref: AnchorRef<Capability>, opts: AnchorServerOptio
       Anchor_Lookup$Results$Caps.anchor.set(results, found)
     },
     load (_params, results) {
-      writeValue(results._initValue(), ref.load())
+      writeLoadResults(results, ref.load())
     },
     clear () {
       ref.clear()

@@ -1,8 +1,8 @@
 // Anchor values on the wire (schema Value, a union of bytes and capabilities) and in the tree.
 
 import { type Capability, setUnionTag } from '../rpc/index.js'
-import { Value$Caps } from '../schema/anchor.rpc.js'
-import { Kind, Value, Value_Which } from '../schema/anchor.js'
+import { Anchor_Load$Results$Caps, Value$Caps } from '../schema/anchor.rpc.js'
+import { type Anchor_Load$Results, Kind, Value, Value_Which } from '../schema/anchor.js'
 import { InvalidArgument } from '../errors.js'
 import type { AnchorValue, CapKind, ValueKind } from './tree.js'
 
@@ -61,4 +61,13 @@ export function writeValue (v: Value, value: AnchorValue<Capability> | undefined
     setUnionTag(v, 0, whichOfKind[value.kind])
     Value$Caps.cap.set(v, value.cap)
   }
+}
+
+/**
+ * Fills the results of Anchor.load: the value, and its capability once more in the plain field `cap`, which clients
+ * that cannot pipeline on a union member (C++, pycapnp) pipeline on.
+ */
+export function writeLoadResults (results: Anchor_Load$Results, value: AnchorValue<Capability> | undefined): void {
+  writeValue(results._initValue(), value)
+  if (value !== undefined && value.kind !== 'bytes') Anchor_Load$Results$Caps.cap.set(results, value.cap)
 }

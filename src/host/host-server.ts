@@ -9,7 +9,7 @@ import {
   HostClient, Host_Cluster$Results$Caps, Host_Executor$Results$Caps, Host_Local$Results$Caps,
   Host_Peer$Results$Caps, Host_Pubsub$Results$Caps, Host_Root$Results$Caps
 } from '../schema/host.rpc.js'
-import type { ExecutorClient } from '../schema/proc.rpc.js'
+import type { ExecutorClient } from '../schema/executor.rpc.js'
 import type { RouterClient } from '../schema/pubsub.rpc.js'
 
 export interface HostParts {

@@ -1,7 +1,7 @@
 // An Anchor facet for a remote peer that lacks some rights: it forwards what the rights allow to the anchor
 // it wraps and holds nothing else. Walks and lookups return facets with the same rights, so no path through
 // it reaches the full anchor; a value loaded through it is handed out only if the rights cover what it can do.
-import { readValue, writeValue, type AnchorValue } from '../anchor/index.js'
+import { readValue, writeLoadResults, writeValue, type AnchorValue } from '../anchor/index.js'
 import type { Capability } from '../rpc/index.js'
 import {
   AnchorClient, Anchor_Lookup$Results$Caps, Anchor_Walk$Results$Caps, type AnchorServer
@@ -37,10 +37,10 @@ export function restrictAnchor (anchor: AnchorClient, peer: string, rights: Righ
         else if (value !== undefined && value.kind !== 'bytes' && value.kind !== 'anchor') need('write', `loading a ${value.kind}`)
         if (value?.kind === 'anchor') {
           const facet = restrictAnchor(AnchorClient.from(value.cap.dup()), peer, rights)
-          writeValue(results._initValue(), { kind: 'anchor', cap: facet, release: () => { facet.release() } })
+          writeLoadResults(results, { kind: 'anchor', cap: facet, release: () => { facet.release() } })
           facet.release()
         } else {
-          writeValue(results._initValue(), value)
+          writeLoadResults(results, value)
         }
       } finally {
         release(value)

@@ -2,7 +2,7 @@
 // they grant (policy.ts says where each method falls). A peer with every right gets the node's parts whole (node.ts).
 import { SELF_COMPONENT } from '../anchor/index.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
-import type { ExecutorClient } from '../schema/proc.rpc.js'
+import type { ExecutorClient } from '../schema/executor.rpc.js'
 import type { HostParts } from './host-server.js'
 import { ALL_RIGHTS, RIGHTS, lacks, type Rights } from './policy.js'
 import { restrictAnchor } from './policy-anchor.js'

@@ -1,12 +1,12 @@
-// Building and reading SpawnRequest (schema proc.capnp), and the ModuleSource that ships a
+// Building and reading SpawnRequest (schema executor.capnp), and the ModuleSource that ships a
 // module's bytes to a host that lacks them.
 import { InvalidArgument, LimitExceeded, ModuleNotFound } from '../errors.js'
 import { setUnionTag, type Capability } from '../rpc/index.js'
 import type { ModuleFetcher, PrepareStep, ProcLimits } from '../proc/index.js'
 import type { ModuleSignature } from '../proc/module-signature.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
-import { Module_Which, SpawnCap_Which, SpawnStep, type SpawnRequest } from '../schema/proc.js'
-import { Module$Caps, ModuleSourceClient, SpawnCap$Caps, SpawnProgressClient, SpawnRequest$Caps } from '../schema/proc.rpc.js'
+import { Module_Which, SpawnCap_Which, SpawnStep, type SpawnRequest } from '../schema/executor.js'
+import { Module$Caps, ModuleSourceClient, SpawnCap$Caps, SpawnProgressClient, SpawnRequest$Caps } from '../schema/executor.rpc.js'
 import { hostLimits } from './limits.js'
 
 const hashHex = (h: Uint8Array): string => Buffer.from(h).toString('hex')

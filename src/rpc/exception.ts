@@ -1,5 +1,11 @@
-// Exceptions on the wire (type + reason) <-> typed errors.
-import { Disconnected, LimitExceeded, Unimplemented, errorFromReason, reasonOf, WwError } from '../errors.js'
+// Exceptions on the wire (type + reason) <-> typed errors. The reason names the error ("Closed: ..."), so a ww peer
+// rebuilds the same type; the exception type is for generic Cap'n Proto clients, which may retry on it, so it keeps
+// the spec's meaning (the table is stated for clients in schema/host.capnp):
+//   Disconnected  <-> disconnected   the connection or the capability's host went away: reconnect, then retry
+//   Unimplemented <-> unimplemented  no such method or interface here
+//   Unavailable   <-> overloaded     cannot be had now (e.g. a peer that cannot be reached): retry later, with backoff
+//   everything else -> failed        permanent for this request: LimitExceeded, NotFound, InvalidArgument, Closed, ...
+import { Disconnected, Unavailable, Unimplemented, errorFromReason, reasonOf, WwError } from '../errors.js'
 
 export type ExceptionType = 'failed' | 'overloaded' | 'disconnected' | 'unimplemented'
 /** Wire numbers of Exception.Type in rpc.capnp. */
@@ -14,7 +20,7 @@ export function exceptionTypeOf (err: unknown): ExceptionType {
   if (t !== undefined) return t
   if (err instanceof Disconnected) return 'disconnected'
   if (err instanceof Unimplemented) return 'unimplemented'
-  if (err instanceof LimitExceeded) return 'overloaded'
+  if (err instanceof Unavailable) return 'overloaded'
   return 'failed'
 }
 
@@ -26,7 +32,7 @@ export function errorFromException (code: number, reason: string): WwError {
   if (named.constructor !== WwError) err = named
   else if (type === 'disconnected') err = new Disconnected(reason)
   else if (type === 'unimplemented') err = new Unimplemented(reason)
-  else if (type === 'overloaded') err = new LimitExceeded(reason)
+  else if (type === 'overloaded') err = new Unavailable(reason)
   else err = named
   Object.defineProperty(err, wireType, { value: type, enumerable: false })
   return err

@@ -103,6 +103,11 @@ rpc.directFields(Anchor_Load$Results, [['value', 'struct', 0, Value]])
 export class Anchor_Load$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
   get value (): Value$Pipeline { return new Value$Pipeline(this.$answer, [...this.$path, 0]) }
+  get cap (): rpc.Capability { return this.$answer.pipelineCap([...this.$path, 1], rpc.Capability) }
+}
+/** Capability fields of Anchor_Load$Results: get (borrowed), has, set (the message keeps its own reference). */
+export const Anchor_Load$Results$Caps = {
+  cap: rpc.capField(1, () => rpc.Capability)
 }
 rpc.directFields(Anchor_Store$Params, [['value', 'struct', 0, Value], ['overwrite', 'bool', 0]])
 /** Pipelined view of Anchor_Store$Params: capability fields usable before the answer arrives. */

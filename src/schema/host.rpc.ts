@@ -3,8 +3,8 @@
 import * as rpc from '../rpc/index.js'
 import { AnchorClient } from './anchor.rpc.js'
 import { ViewClient } from './cluster.rpc.js'
+import { ExecutorClient } from './executor.rpc.js'
 import { HostInfo, Host_Cluster$Params, Host_Cluster$Results, Host_Connect$Params, Host_Connect$Results, Host_Executor$Params, Host_Executor$Results, Host_Info$Params, Host_Info$Results, Host_Local$Params, Host_Local$Results, Host_Peer$Params, Host_Peer$Results, Host_Pubsub$Params, Host_Pubsub$Results, Host_Root$Params, Host_Root$Results, Host_Stop$Params, Host_Stop$Results } from './host.js'
-import { ExecutorClient } from './proc.rpc.js'
 import { RouterClient } from './pubsub.rpc.js'
 
 rpc.directFields(HostInfo, [['peer', 'text', 0], ['instance', 'uint64', 0], ['hostname', 'text', 1], ['namespace', 'text', 2], ['version', 'text', 5]])

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { Connection, type Capability } from '../../src/rpc/index.js'
 import { memoryPair } from '../../src/transport/index.js'
-import { AnchorClient } from '../../src/schema/anchor.rpc.js'
-import { Kind } from '../../src/schema/anchor.js'
+import { AnchorClient, Anchor_Load$Results$Caps } from '../../src/schema/anchor.rpc.js'
+import { Kind, Value_Which } from '../../src/schema/anchor.js'
 import { SenderClient, ChanClient } from '../../src/schema/channel.rpc.js'
 import { AnchorTree } from '../../src/anchor/tree.js'
 import { serveTree } from '../../src/anchor/server.js'
@@ -193,6 +193,37 @@ describe('anchor: Anchor capability over RPC', function () {
     await fromB.store((p) => { writeValue(p._initValue(), undefined) })
     await eventually('the stored sender was released', () => disposed === 1)
     for (const x of [slot, fromB, a, b]) x.release()
+    stop()
+  })
+
+  it('load also carries the capability in the plain field cap: pipelining on it (as C++ clients must) sends in one go; bytes leave it null; the extra reference goes with the answer', async () => {
+    const { connect, stop } = servedTree()
+    const a = connect()
+    const got: string[] = []
+    let disposed = 0
+    const inbox = SenderClient.serve({
+      send (p) { got.push(dec(readMessage(p.msg).data)) },
+      [Symbol.dispose] () { disposed++ }
+    })
+    const slot = await walk(a, 'inbox')
+    await slot.store((p) => { writeValue(p._initValue(), { kind: 'sender', cap: inbox }) })
+    inbox.release()
+    // walk -> load -> send on results.cap, without waiting for any answer: the path a C++ client takes.
+    const w = a.walk((p) => { p.path = 'inbox' })
+    const l = w.pipeline.anchor.load()
+    const sender = l.pipeline.cap.as(SenderClient)
+    await sender.send((p) => { writeMessage(p._initMsg(), { data: enc('through cap') }) })
+    assert.deepEqual(got, ['through cap'])
+    assert.equal((await l).value.which(), Value_Which.SENDER, 'the union holds the sender as before')
+    for (const x of [sender, l, w]) x.release()
+    const bytesAt = await walk(a, 'bytes')
+    await bytesAt.store((p) => { writeValue(p._initValue(), { kind: 'bytes', bytes: enc('x') }) })
+    const lb = bytesAt.load()
+    assert.equal(Anchor_Load$Results$Caps.cap.has(await lb), false, 'no capability for a bytes value')
+    lb.release()
+    await slot.store((p) => { writeValue(p._initValue(), undefined) })
+    await eventually('the stored sender was released: no reference was left behind by the second field', () => disposed === 1)
+    for (const x of [slot, bytesAt, a]) x.release()
     stop()
   })
 

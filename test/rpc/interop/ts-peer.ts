@@ -1,7 +1,7 @@
 // The TypeScript side of the interop suite: the objects a TS peer hosts (Counter, Callback, Thrower,
 // Node, Sink) and a Test server equivalent to cpp/server.c++. `Live` counts hosted objects whose
 // last reference is still held somewhere, so release can be observed from either side.
-import { Disconnected, LimitExceeded, Unimplemented, WwError } from '../../../src/errors.js'
+import { Disconnected, Unavailable, Unimplemented, WwError } from '../../../src/errors.js'
 import { type Capability, type CallContext, exceptionTypeOf } from '../../../src/rpc/index.js'
 import type { Counter_Add$Params, AddResult, ErrorKind, Sink_Write$Params } from './gen/interop.js'
 import { ErrorKind as Kind } from './gen/interop.js'
@@ -61,7 +61,7 @@ export const kindName = (k: ErrorKind): string => kindNames[k]
 /** An error that crosses the wire with the exception type `kind`. */
 export function errorOfKind (kind: ErrorKind, reason: string): Error {
   switch (kind) {
-    case Kind.OVERLOADED: return new LimitExceeded(reason)
+    case Kind.OVERLOADED: return new Unavailable(reason)
     case Kind.DISCONNECTED: return new Disconnected(reason)
     case Kind.UNIMPLEMENTED: return new Unimplemented(reason)
     default: return new Error(reason)
