@@ -4,7 +4,8 @@
 # Split from proc.capnp so that no two schema files import each other (capnp's C++ generator cannot compile an
 # import cycle): proc.capnp holds a running Proc and needs only channels; anchor.capnp needs Proc (a Value can
 # hold one); this file needs both (a spawn names the proc's root anchor). The types moved here keep the ids they
-# had in proc.capnp (the @0x... after each name), so the wire is unchanged.
+# had in proc.capnp (the @0x... after each name), so the wire is unchanged. Limits stays in proc.capnp: a
+# running proc reports its limits (ProcInfo.limits).
 
 using Cxx = import "/capnp/c++.capnp";
 $Cxx.namespace("ww");  # C++ clients see ww::Host, ww::Anchor, ...
@@ -12,16 +13,6 @@ $Cxx.namespace("ww");  # C++ clients see ww::Host, ww::Anchor, ...
 using Channel = import "channel.capnp";
 using Anchor = import "anchor.capnp";
 using Proc = import "proc.capnp";
-
-struct Limits @0xa83e8a745e2b738f {
-  memoryBytes @0 :UInt64;
-  # Maximum linear memory. 0 = the host's default (64 MiB).
-  fuel @1 :UInt64;
-  # Fuel budget: one unit per function entry and per loop iteration (not per instruction).
-  # Out of fuel ends the proc with outOfFuel. 0 = unlimited.
-  timeoutMs @2 :UInt64;
-  # Wall-clock limit. 0 = none.
-}
 
 struct Module @0xbf43c6db22aac3ce {
   # A module is named by the SHA-256 of its bytes.
@@ -55,7 +46,7 @@ struct SpawnRequest @0x9098958e72403830 {
   # argv[1..]; argv[0] is the module's name.
   env @2 :List(Text);
   # "K=V" pairs.
-  limits @3 :Limits;
+  limits @3 :Proc.Limits;
   root @4 :Anchor.Anchor;
   # The anchor the proc sees as "/". Null = the cluster root.
   name @5 :Text;

@@ -6,6 +6,16 @@ $Cxx.namespace("ww");  # C++ clients see ww::Host, ww::Anchor, ...
 
 using Channel = import "channel.capnp";
 
+struct Limits @0xa83e8a745e2b738f {
+  memoryBytes @0 :UInt64;
+  # Maximum linear memory. 0 = the host's default (64 MiB).
+  fuel @1 :UInt64;
+  # Fuel budget: one unit per function entry and per loop iteration (not per instruction).
+  # Out of fuel ends the proc with outOfFuel. 0 = unlimited.
+  timeoutMs @2 :UInt64;
+  # Wall-clock limit. 0 = none.
+}
+
 enum ExitReason {
   exited @0;
   killed @1;

@@ -3,14 +3,10 @@
 import * as rpc from '../rpc/index.js'
 import { AnchorClient } from './anchor.rpc.js'
 import { ChanClient, RecverClient, SenderClient } from './channel.rpc.js'
-import { Executor_Proc$Params, Executor_Proc$Results, Executor_Ps$Params, Executor_Ps$Results, Executor_Spawn$Params, Executor_Spawn$Results, Limits, Module, ModuleSource_Fetch$Params, ModuleSource_Fetch$Results, SpawnProgress_Step$Params, SpawnProgress_Step$Results, SpawnRequest } from './executor.js'
-import { ProcClient } from './proc.rpc.js'
+import { Executor_Proc$Params, Executor_Proc$Results, Executor_Ps$Params, Executor_Ps$Results, Executor_Spawn$Params, Executor_Spawn$Results, Module, ModuleSource_Fetch$Params, ModuleSource_Fetch$Results, SpawnProgress_Step$Params, SpawnProgress_Step$Results, SpawnRequest } from './executor.js'
+import { Limits } from './proc.js'
+import { Limits$Pipeline, ProcClient } from './proc.rpc.js'
 
-rpc.directFields(Limits, [['memoryBytes', 'uint64', 0], ['fuel', 'uint64', 8], ['timeoutMs', 'uint64', 16]])
-/** Pipelined view of Limits: capability fields usable before the answer arrives. */
-export class Limits$Pipeline {
-  constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
-}
 /** Pipelined view of Module: capability fields usable before the answer arrives. */
 export class Module$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}

@@ -2,47 +2,8 @@
 import * as $ from "capnp-es";
 import { Anchor, Anchor$Client, Child, Kind, Value } from "./anchor.js";
 import { Chan, Chan$Client, ChanStat, Closer, Closer$Client, Message, Recver, Recver$Client, Sender, Sender$Client } from "./channel.js";
-import { ExitReason, ExitStatus, OutputStream, Proc, Proc$Client, ProcInfo, ProcState } from "./proc.js";
+import { ExitReason, ExitStatus, Limits, OutputStream, Proc, Proc$Client, ProcInfo, ProcState } from "./proc.js";
 export const _capnpFileId = 0xf1145d3abad2ab83n;
-export class Limits extends $.Struct {
-  static readonly _capnp = {
-    displayName: "Limits",
-    id: "a83e8a745e2b738f",
-    size: new $.ObjectSize(24, 0),
-  };
-  /**
-* Maximum linear memory. 0 = the host's default (64 MiB).
-*
-*/
-  get memoryBytes(): bigint {
-    return $.utils.getUint64(0, this);
-  }
-  set memoryBytes(value: bigint) {
-    $.utils.setUint64(0, value, this);
-  }
-  /**
-* Fuel budget: one unit per function entry and per loop iteration (not per instruction).
-* Out of fuel ends the proc with outOfFuel. 0 = unlimited.
-*
-*/
-  get fuel(): bigint {
-    return $.utils.getUint64(8, this);
-  }
-  set fuel(value: bigint) {
-    $.utils.setUint64(8, value, this);
-  }
-  /**
-* Wall-clock limit. 0 = none.
-*
-*/
-  get timeoutMs(): bigint {
-    return $.utils.getUint64(16, this);
-  }
-  set timeoutMs(value: bigint) {
-    $.utils.setUint64(16, value, this);
-  }
-  toString(): string { return "Limits_" + super.toString(); }
-}
 /**
 * A module is named by the SHA-256 of its bytes.
 *

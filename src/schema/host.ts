@@ -2,7 +2,7 @@
 import * as $ from "capnp-es";
 import { Anchor, Anchor$Client, Child, Kind, Value } from "./anchor.js";
 import { Heartbeat, HostRecord, MembershipEvent, Subscription, Subscription$Client, View, View$Client, View_Watcher, View_Watcher$Client } from "./cluster.js";
-import { Executor, Executor$Client, Limits, Module, ModuleSignature, ModuleSource, ModuleSource$Client, SpawnCap, SpawnProgress, SpawnProgress$Client, SpawnRequest, SpawnStep } from "./executor.js";
+import { Executor, Executor$Client, Module, ModuleSignature, ModuleSource, ModuleSource$Client, SpawnCap, SpawnProgress, SpawnProgress$Client, SpawnRequest, SpawnStep } from "./executor.js";
 import { Router, Router$Client, Topic, Topic$Client, Topic_Subscriber, Topic_Subscriber$Client } from "./pubsub.js";
 export const _capnpFileId = 0x875b72b5f6dcc908n;
 export class HostInfo extends $.Struct {

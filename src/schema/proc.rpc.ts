@@ -2,8 +2,13 @@
 /* eslint-disable */
 import * as rpc from '../rpc/index.js'
 import { RecverClient, SenderClient } from './channel.rpc.js'
-import { ExitStatus, ProcInfo, Proc_Info$Params, Proc_Info$Results, Proc_Kill$Params, Proc_Kill$Results, Proc_Log$Params, Proc_Log$Results, Proc_Stderr$Params, Proc_Stderr$Results, Proc_Stdin$Params, Proc_Stdin$Results, Proc_Stdout$Params, Proc_Stdout$Results, Proc_Wait$Params, Proc_Wait$Results } from './proc.js'
+import { ExitStatus, Limits, ProcInfo, Proc_Info$Params, Proc_Info$Results, Proc_Kill$Params, Proc_Kill$Results, Proc_Log$Params, Proc_Log$Results, Proc_Stderr$Params, Proc_Stderr$Results, Proc_Stdin$Params, Proc_Stdin$Results, Proc_Stdout$Params, Proc_Stdout$Results, Proc_Wait$Params, Proc_Wait$Results } from './proc.js'
 
+rpc.directFields(Limits, [['memoryBytes', 'uint64', 0], ['fuel', 'uint64', 8], ['timeoutMs', 'uint64', 16]])
+/** Pipelined view of Limits: capability fields usable before the answer arrives. */
+export class Limits$Pipeline {
+  constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
+}
 rpc.directFields(ExitStatus, [['reason', 'uint16', 0], ['code', 'int32', 4], ['message', 'text', 0]])
 /** Pipelined view of ExitStatus: capability fields usable before the answer arrives. */
 export class ExitStatus$Pipeline {

@@ -2,6 +2,45 @@
 import * as $ from "capnp-es";
 import { Chan, Chan$Client, ChanStat, Closer, Closer$Client, Message, Recver, Recver$Client, Sender, Sender$Client } from "./channel.js";
 export const _capnpFileId = 0xc3784de2715efe5cn;
+export class Limits extends $.Struct {
+  static readonly _capnp = {
+    displayName: "Limits",
+    id: "a83e8a745e2b738f",
+    size: new $.ObjectSize(24, 0),
+  };
+  /**
+* Maximum linear memory. 0 = the host's default (64 MiB).
+*
+*/
+  get memoryBytes(): bigint {
+    return $.utils.getUint64(0, this);
+  }
+  set memoryBytes(value: bigint) {
+    $.utils.setUint64(0, value, this);
+  }
+  /**
+* Fuel budget: one unit per function entry and per loop iteration (not per instruction).
+* Out of fuel ends the proc with outOfFuel. 0 = unlimited.
+*
+*/
+  get fuel(): bigint {
+    return $.utils.getUint64(8, this);
+  }
+  set fuel(value: bigint) {
+    $.utils.setUint64(8, value, this);
+  }
+  /**
+* Wall-clock limit. 0 = none.
+*
+*/
+  get timeoutMs(): bigint {
+    return $.utils.getUint64(16, this);
+  }
+  set timeoutMs(value: bigint) {
+    $.utils.setUint64(16, value, this);
+  }
+  toString(): string { return "Limits_" + super.toString(); }
+}
 export const ExitReason = {
   EXITED: 0,
   KILLED: 1,

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import * as capnp from 'capnp-es'
 import { Heartbeat } from '../../src/schema/cluster.js'
-import { ExitReason } from '../../src/schema/proc.js'
-import { Limits, SpawnRequest } from '../../src/schema/executor.js'
+import { ExitReason, Limits } from '../../src/schema/proc.js'
+import { SpawnRequest } from '../../src/schema/executor.js'
 
 function reread<T extends capnp.Struct> (msg: capnp.Message, type: capnp.StructCtor<T>): T {
   const bytes = msg.toArrayBuffer()
