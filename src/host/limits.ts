@@ -40,5 +40,12 @@ export const hostLimits = {
    */
   apiConnectionsMax: 512,
   /** Most `k=v` terms a View.ls (`ww ls / --where ...`) may carry. */
-  lsWhereMax: 64
+  lsWhereMax: 64,
+  /**
+   * Endpoints (endpoint-registry.ts; the names per host and their length are clusterLimits.maxEndpointNames and
+   * maxEndpointNameBytes, since they ride in the signed record): endpoints one host keeps under one name.
+   */
+  maxEndpointsPerName: 1_024,
+  /** A lookup waits this long for each host that lists the name; one that has not answered is left out. */
+  endpointListTimeoutMs: 5_000
 } as const
