@@ -9,6 +9,7 @@ import { lsCommand } from './ls.js'
 import { pubCommand, subCommand } from './pubsub.js'
 import { loadCommand, mkchanCommand, rmCommand, storeCommand } from './anchor.js'
 import { recvCommand, sendCommand } from './chan.js'
+import { endpointsCommand } from './endpoints.js'
 import { runCommand } from './run.js'
 import { killCommand, psCommand } from './ps.js'
 import { logsCommand } from './logs.js'
@@ -41,6 +42,7 @@ went away, ${EXIT.timeout} timed out; ww run and ww wait: the guest's code, 125 
   ww.addCommand(keyCommand())
   ww.addCommand(signCommand())
   for (const c of [mkchanCommand(), sendCommand(), recvCommand(), storeCommand(), loadCommand(), rmCommand()]) ww.addCommand(c)
+  ww.addCommand(endpointsCommand())
   configure(ww)
   return ww
 }

@@ -4,7 +4,7 @@
 import { logger } from '@libp2p/logger'
 import { checkEndpointName } from '../cluster/index.js'
 import { writeMessage } from '../csp/wire.js'
-import { Closed, Disconnected, NotFound, Unavailable } from '../errors.js'
+import { Closed, Disconnected, NotFound, PermissionDenied, Unavailable } from '../errors.js'
 import type { Capability } from '../rpc/index.js'
 import type { SenderClient } from '../schema/channel.rpc.js'
 import { Endpoint$Caps } from '../schema/endpoints.rpc.js'
@@ -46,9 +46,16 @@ export class EndpointLookup {
 
   /** The live endpoints of `name`, in (peer, id) order. InvalidArgument for a bad name. */
   async find (name: string, signal?: AbortSignal): Promise<FoundEndpoint[]> {
+    return (await this.search(name, signal)).found
+  }
+
+  /** `find`, with why the hosts left out were (a host that refused, or did not answer in time). */
+  private async search (name: string, signal?: AbortSignal): Promise<{ found: FoundEndpoint[], failures: Error[] }> {
     const here = this.here(name)
-    const others = await Promise.all(this.o.servers(name).filter(p => p !== this.o.self).map(async peer => await this.ask(peer, name, signal)))
-    return [here, ...others].flat().sort((a, b) => a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+    const failures: Error[] = []
+    const others = await Promise.all(this.o.servers(name).filter(p => p !== this.o.self).map(async peer => await this.ask(peer, name, failures, signal)))
+    const found = [here, ...others].flat().sort((a, b) => a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+    return { found, failures }
   }
 
   /** This host's endpoints of `name`, oldest first. InvalidArgument for a bad name. */
@@ -63,9 +70,14 @@ export class EndpointLookup {
    * because its host or channel is gone, the next in order. NotFound when none is live.
    */
   async send (name: string, msg: { data: Uint8Array, cap: Capability | null }, pick: PickRule, signal?: AbortSignal): Promise<{ peer: string, pid: number, id: bigint }> {
-    const found = await this.find(name, signal)
+    const { found, failures } = await this.search(name, signal)
     try {
-      if (found.length === 0) throw new NotFound(`no live endpoint named ${name}: nothing in the cluster publishes it now`)
+      if (found.length === 0) {
+        const refused = failures.find(err => err instanceof PermissionDenied)
+        if (refused !== undefined) throw new PermissionDenied(`no endpoint named ${name} this host may reach: ${refused.message}`)
+        if (failures.length > 0) throw new Unavailable(`no endpoint named ${name} could be reached: ${failures[0].message}`)
+        throw new NotFound(`no live endpoint named ${name}: nothing in the cluster publishes it now`)
+      }
       const first = pick === 'random' ? Math.floor((this.o.random ?? Math.random)() * found.length) : this.turn(name)
       let last: unknown
       for (let k = 0; k < found.length; k++) {
@@ -95,7 +107,7 @@ export class EndpointLookup {
   }
 
   /** `peer`'s endpoints of `name`; none when it cannot say in time. */
-  private async ask (peer: string, name: string, signal?: AbortSignal): Promise<FoundEndpoint[]> {
+  private async ask (peer: string, name: string, failures: Error[], signal?: AbortSignal): Promise<FoundEndpoint[]> {
     const timer = new AbortController()
     const t = setTimeout(() => { timer.abort() }, this.o.listTimeoutMs)
     const both = signal === undefined ? timer.signal : AbortSignal.any([signal, timer.signal])
@@ -113,6 +125,7 @@ export class EndpointLookup {
     } catch (err) {
       if (signal?.aborted === true) throw err
       log('endpoints of %s on %s left out: %s', name, peer, (err as Error).message)
+      failures.push(timer.signal.aborted ? new Unavailable(`host ${peer} did not answer within ${this.o.listTimeoutMs} ms`) : err as Error)
       return []
     } finally { clearTimeout(t) }
   }
