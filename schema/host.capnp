@@ -45,6 +45,7 @@ interface Host {
   # Placeholders so this branch compiles: @9 is deployments (issue 21), @10 metrics
   # (issue 22), each added on its own branch; they replace these at the merge.
   endpoints @11 () -> (endpoints :Endpoints.Endpoints);
-  # Named endpoints (endpoints.capnp). A libp2p peer's Host gives one that lists
-  # and sends but refuses publish and unpublish: a host publishes only its own.
+  # Named endpoints (endpoints.capnp). A libp2p peer's Host gives one that refuses
+  # publish and unpublish (a host publishes only its own), and list and send to a
+  # peer without 'write' (names needs 'read').
 }

@@ -14,6 +14,8 @@ export interface EndpointsParts {
   served: () => Map<string, number>
   /** May publish and unpublish on this host (the owner's). */
   owner: boolean
+  /** Why list and send are refused (a remote peer without 'write': they hand out and use channel capabilities). */
+  refuseSend?: Error
 }
 
 export function serveEndpoints (parts: EndpointsParts): EndpointsClient {
@@ -35,6 +37,7 @@ export function serveEndpoints (parts: EndpointsParts): EndpointsClient {
       if (!registry.unpublish(params.name, params.id)) throw new NotFound(`no endpoint ${params.id} named ${params.name} on this host`)
     },
     async list (params, results, ctx) {
+      if (parts.refuseSend !== undefined) throw parts.refuseSend
       const found: FoundEndpoint[] = params.here ? lookup.here(params.name) : await lookup.find(params.name, ctx.signal)
       try {
         const list = results._initEndpoints(found.length)
@@ -59,6 +62,7 @@ export function serveEndpoints (parts: EndpointsParts): EndpointsClient {
       })
     },
     async send (params, results, ctx) {
+      if (parts.refuseSend !== undefined) throw parts.refuseSend
       const msg = readMessage(params.msg)
       try {
         const to = await lookup.send(params.name, msg, params.pick === Pick.RANDOM ? 'random' : 'round-robin', ctx.signal)

@@ -20,7 +20,7 @@ import { HostProcs } from './host-procs.js'
 import { hostLimits } from './limits.js'
 import { lockHome } from './lock.js'
 import { PeerHosts } from './peer-hosts.js'
-import { ALL_RIGHTS, Policy, formatRights } from './policy.js'
+import { ALL_RIGHTS, Policy, formatRights, lacks } from './policy.js'
 import { partsForPeer } from './policy-host.js'
 import { serveRouter } from './pubsub-server.js'
 import { serveView } from './view-server.js'
@@ -115,7 +115,7 @@ export class WwNode {
         }
         return counts
       }
-      const endpointsFor = (owner: boolean) => () => serveEndpoints({ registry, lookup, served: servedNames, owner })
+      const endpointsFor = (owner: boolean, refuseSend?: Error) => () => serveEndpoints({ registry, lookup, served: servedNames, owner, refuseSend })
       const view = serveView(c.table)
       const router = serveRouter(c.pubsub)
       const procs = new HostProcs({
@@ -181,7 +181,7 @@ export class WwNode {
         // executor runs only the modules the policy allows that peer, and charges the procs it spawns to that peer (quotas).
         const rights = policy.rightsOf(peer)
         const spawner = { peer, modules: policy.modulesOf(peer) }
-        const peerParts = { ...parts, endpoints: endpointsFor(false) }
+        const peerParts = { ...parts, endpoints: endpointsFor(false, rights.has('write') ? undefined : lacks(peer, 'write', 'listing and sending to endpoints')) }
         const forPeer = rights.size < ALL_RIGHTS.size
           ? partsForPeer(peerParts, c.peerId, peer, rights, root => procs.serve(peer, root, spawner))
           : { ...peerParts, executor: procs.serve(peer, undefined, spawner) }

@@ -719,8 +719,9 @@ export class Host$Client {
     return new Host_Reserved10$Results$Promise(pipeline);
   }
   /**
-* Named endpoints (endpoints.capnp). A libp2p peer's Host gives one that lists
-* and sends but refuses publish and unpublish: a host publishes only its own.
+* Named endpoints (endpoints.capnp). A libp2p peer's Host gives one that refuses
+* publish and unpublish (a host publishes only its own), and list and send to a
+* peer without 'write' (names needs 'read').
 *
 */
   endpoints(paramsFunc?: (params: Host_Endpoints$Params) => void): Host_Endpoints$Results$Promise {

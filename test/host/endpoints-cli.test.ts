@@ -168,6 +168,22 @@ describe('host: named endpoints across three nodes (ww endpoints, ww send --endp
     await eventually(async () => (await names(a)).every(x => !/^n\d+$/.test(x.name)), PATIENCE_MS, 'the names to go')
   })
 
+  it('a host whose policy gives a peer no write right refuses it its endpoints: a send fails PermissionDenied (exit 4)', async () => {
+    const e = await CliNode.startWithPolicy(tempHome(), '--ttl', String(TTL_S), '--bootstrap', a.addrs[0]) // members may only read
+    extra.push(e)
+    await eventually(async () => (await c.ls()).includes(e.peer), PATIENCE_MS, 'c to list e')
+    const guarded = await serve(e, 'guarded')
+    await eventually(async () => (await names(c)).some(x => x.name === 'guarded' && x.hosts === 1), PATIENCE_MS, 'c to see the name')
+    oneLine(await wwAsync(['send', '--endpoint', 'guarded', 'm', '--home', c.home]), 4,
+      new RegExp(`^ww: no endpoint named guarded this host may reach: peer ${c.peer} lacks 'write' on this host \\(listing and sending to endpoints\\)`))
+    const client = await wwAsync(['run', guest('echo-client'), '--home', c.home, '--', 'guarded', 'm'])
+    assert.equal(client.status, 4, client.stderr)
+    assert.deepEqual(await endpoints(c, 'guarded'), [], 'a host that refuses is left out of a list')
+    // its owner reaches it
+    await ok(['send', '--endpoint', 'guarded', 'mine', '--home', e.home])
+    await eventually(async () => /^mine$/m.test(await logs(e, guarded.id)), PATIENCE_MS, 'the owner\'s message')
+  })
+
   it('an endpoint disappears with its host: killed -9, it is gone within the TTL, and sends go to the live ones', async () => {
     const d = await CliNode.start(tempHome(), '--ttl', String(TTL_S), '--bootstrap', a.addrs[0])
     extra.push(d)
