@@ -33,14 +33,21 @@ export interface EndpointLookupOptions {
   hostOf: (peer: string) => Promise<HostClient>
   /** How long each host gets to answer a list. */
   listTimeoutMs: number
+  /** How long a send remembers the endpoints it picked from (0: it looks them up every time). */
+  sendCacheMs?: number
   random?: () => number
 }
 
 /** Names whose round-robin position is remembered; past it the positions start over. */
 const MAX_TURNS = 4096
+/** Names whose endpoints a send remembers; past it the oldest is forgotten. */
+const MAX_CACHED = 1024
+
+interface Cached { key: string, found: FoundEndpoint[], timer: ReturnType<typeof setTimeout> }
 
 export class EndpointLookup {
   private readonly turns = new Map<string, number>()
+  private readonly cache = new Map<string, Cached>()
 
   constructor (private readonly o: EndpointLookupOptions) {}
 
@@ -67,35 +74,82 @@ export class EndpointLookup {
 
   /**
    * Sends `msg` (its capability borrowed) to one live endpoint of `name`, picked by `pick`; when that one fails
-   * because its host or channel is gone, the next in order. NotFound when none is live.
+   * because its host or channel is gone (or the endpoint ended), the next in order. NotFound when none is live.
+   * The endpoints a send picks from are remembered for sendCacheMs while the hosts serving the name and this
+   * host's endpoints stay the same: a send then costs one call, not a lookup and a call. One that ended since
+   * fails Closed (revocable-sender.ts) and the next send looks again.
    */
   async send (name: string, msg: { data: Uint8Array, cap: Capability | null }, pick: PickRule, signal?: AbortSignal): Promise<{ peer: string, pid: number, id: bigint }> {
-    const { found, failures } = await this.search(name, signal)
-    try {
-      if (found.length === 0) {
-        const refused = failures.find(err => err instanceof PermissionDenied)
-        if (refused !== undefined) throw new PermissionDenied(`no endpoint named ${name} this host may reach: ${refused.message}`)
-        if (failures.length > 0) throw new Unavailable(`no endpoint named ${name} could be reached: ${failures[0].message}`)
-        throw new NotFound(`no live endpoint named ${name}: nothing in the cluster publishes it now`)
+    let t = await this.targets(name, signal)
+    for (let attempt = 0; ; attempt++) {
+      const now = t
+      try {
+        return await this.sendToOne(name, now.found, now.failures, msg, pick, signal)
+      } catch (err) {
+        // every remembered endpoint failed: look again, once
+        if (!now.cached || attempt > 0 || !(err instanceof Unavailable) || signal?.aborted === true) throw err
+        this.forget(name)
+      } finally {
+        if (!now.cached) for (const e of now.found) e.sender.release()
       }
-      const first = pick === 'random' ? Math.floor((this.o.random ?? Math.random)() * found.length) : this.turn(name)
-      let last: unknown
-      for (let k = 0; k < found.length; k++) {
-        const e = found[(first + k) % found.length]
-        try {
-          using ans = e.sender.send(p => { writeMessage(p._initMsg(), { data: msg.data, cap: msg.cap }) }, { signal })
-          await ans
-          return { peer: e.peer, pid: e.pid, id: e.id }
-        } catch (err) {
-          if (!(err instanceof Disconnected || err instanceof Unavailable || err instanceof Closed) || signal?.aborted === true) throw err
-          log('endpoint %s %s/%d failed, trying the next: %s', name, e.peer, e.id, (err as Error).message)
-          last = err
-        }
-      }
-      throw new Unavailable(`every endpoint named ${name} failed (${found.length}); the last: ${(last as Error).message}`)
-    } finally {
-      for (const e of found) e.sender.release()
+      t = await this.targets(name, signal)
     }
+  }
+
+  private async sendToOne (name: string, found: FoundEndpoint[], failures: Error[], msg: { data: Uint8Array, cap: Capability | null }, pick: PickRule, signal?: AbortSignal): Promise<{ peer: string, pid: number, id: bigint }> {
+    if (found.length === 0) {
+      const refused = failures.find(err => err instanceof PermissionDenied)
+      if (refused !== undefined) throw new PermissionDenied(`no endpoint named ${name} this host may reach: ${refused.message}`)
+      if (failures.length > 0) throw new Unavailable(`no endpoint named ${name} could be reached: ${failures[0].message}`)
+      throw new NotFound(`no live endpoint named ${name}: nothing in the cluster publishes it now`)
+    }
+    const first = pick === 'random' ? Math.floor((this.o.random ?? Math.random)() * found.length) : this.turn(name)
+    let last: unknown
+    for (let k = 0; k < found.length; k++) {
+      const e = found[(first + k) % found.length]
+      try {
+        using to = e.sender.dup()
+        using ans = to.send(p => { writeMessage(p._initMsg(), { data: msg.data, cap: msg.cap }) }, { signal })
+        await ans
+        return { peer: e.peer, pid: e.pid, id: e.id }
+      } catch (err) {
+        if (!(err instanceof Disconnected || err instanceof Unavailable || err instanceof Closed) || signal?.aborted === true) throw err
+        log('endpoint %s %s/%d failed, trying the next: %s', name, e.peer, e.id, (err as Error).message)
+        this.forget(name)
+        last = err
+      }
+    }
+    throw new Unavailable(`every endpoint named ${name} failed (${found.length}); the last: ${(last as Error).message}`)
+  }
+
+  /** What a send to `name` picks from: remembered (owned by the cache: do not release) or just looked up (yours). */
+  private async targets (name: string, signal?: AbortSignal): Promise<{ found: FoundEndpoint[], failures: Error[], cached: boolean }> {
+    checkEndpointName(name)
+    const key = `${this.o.servers(name).filter(p => p !== this.o.self).join(',')}#${this.o.registry.version}`
+    const known = this.cache.get(name)
+    if (known?.key === key) return { found: known.found, failures: [], cached: true }
+    this.forget(name)
+    const r = await this.search(name, signal)
+    const cacheMs = this.o.sendCacheMs ?? 0
+    if (r.found.length === 0 || r.failures.length > 0 || cacheMs <= 0 || this.cache.has(name)) return { ...r, cached: false }
+    if (this.cache.size >= MAX_CACHED) this.forget(this.cache.keys().next().value!)
+    const entry: Cached = { key, found: r.found, timer: setTimeout(() => { if (this.cache.get(name) === entry) this.forget(name) }, cacheMs) }
+    entry.timer.unref?.()
+    this.cache.set(name, entry)
+    return { ...r, cached: true }
+  }
+
+  /** Drops what is remembered of `name`. */
+  forget (name: string): void {
+    const known = this.cache.get(name)
+    if (known === undefined) return
+    this.cache.delete(name)
+    clearTimeout(known.timer)
+    for (const e of known.found) e.sender.release()
+  }
+
+  close (): void {
+    for (const name of [...this.cache.keys()]) this.forget(name)
   }
 
   /** The next round-robin position for `name`. */

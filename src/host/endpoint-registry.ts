@@ -4,6 +4,7 @@ import { checkEndpointName, clusterLimits } from '../cluster/index.js'
 import { LimitExceeded } from '../errors.js'
 import type { SenderClient } from '../schema/channel.rpc.js'
 import { hostLimits } from './limits.js'
+import { revocableSender } from './revocable-sender.js'
 
 export interface LocalEndpoint {
   readonly name: string
@@ -13,12 +14,16 @@ export interface LocalEndpoint {
   readonly pid: number
   /** Unix time in milliseconds it was published. */
   readonly since: number
+  /** Forwards to the published one until the endpoint ends, then fails Closed (revocable-sender.ts). */
   readonly sender: SenderClient
+  readonly revoke: () => void
 }
 
 export class EndpointRegistry {
   private readonly byName = new Map<string, Map<bigint, LocalEndpoint>>()
   private nextId = 1n
+  /** Counts every change of the endpoints (not only of the names). */
+  version = 0
 
   /** `onNames` hears the sorted set of names whenever it changes. */
   constructor (private readonly onNames: (names: string[]) => void) {}
@@ -39,10 +44,13 @@ export class EndpointRegistry {
       if ((here?.size ?? 0) >= hostLimits.maxEndpointsPerName) {
         throw new LimitExceeded(`endpoint ${name} already has ${here!.size} endpoints on this host (maxEndpointsPerName)`)
       }
-      const entry: LocalEndpoint = { name, id: this.nextId++, pid, since: Date.now(), sender }
+      const id = this.nextId++
+      const { sender: proxy, revoke } = revocableSender(sender, `endpoint ${name} (${pid === 0 ? 'an API client\'s' : `proc ${pid}`})`)
+      const entry: LocalEndpoint = { name, id, pid, since: Date.now(), sender: proxy, revoke }
       const isNew = here === undefined
       if (here === undefined) this.byName.set(name, here = new Map())
       here.set(entry.id, entry)
+      this.version++
       if (isNew) this.changed()
       return entry
     } catch (err) {
@@ -74,14 +82,21 @@ export class EndpointRegistry {
   }
 
   close (): void {
-    for (const here of this.byName.values()) for (const e of here.values()) e.sender.release()
+    for (const here of this.byName.values()) {
+      for (const e of here.values()) {
+        e.revoke()
+        e.sender.release()
+      }
+    }
     this.byName.clear()
   }
 
   private remove (e: LocalEndpoint): void {
     const here = this.byName.get(e.name)
     if (here?.delete(e.id) !== true) return
+    e.revoke()
     e.sender.release()
+    this.version++
     if (here.size === 0) {
       this.byName.delete(e.name)
       this.changed()

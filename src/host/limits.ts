@@ -47,5 +47,11 @@ export const hostLimits = {
    */
   maxEndpointsPerName: 1_024,
   /** A lookup waits this long for each host that lists the name; one that has not answered is left out. */
-  endpointListTimeoutMs: 5_000
+  endpointListTimeoutMs: 5_000,
+  /**
+   * A send to a name remembers the endpoints it picked from this long, while the hosts serving the name and this
+   * host's own endpoints stay the same (a send then costs one call instead of a lookup and a call): a new endpoint
+   * on a host that already served the name is picked within this; one that ended fails Closed and is skipped.
+   */
+  endpointSendCacheMs: 1_000
 } as const

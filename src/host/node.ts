@@ -105,7 +105,8 @@ export class WwNode {
         registry,
         servers: name => c.ls().filter(r => r.endpoints?.includes(name) === true).map(r => r.peer),
         hostOf: async peer => await peers.host(peer),
-        listTimeoutMs: hostLimits.endpointListTimeoutMs
+        listTimeoutMs: hostLimits.endpointListTimeoutMs,
+        sendCacheMs: hostLimits.endpointSendCacheMs
       })
       const servedNames = (): Map<string, number> => {
         const counts = new Map<string, number>()
@@ -196,7 +197,7 @@ export class WwNode {
           }
         })
       })
-      node = new WwNode(c, host, peers, local, () => { releaseParts(); registry.close(); unlock() }, procs)
+      node = new WwNode(c, host, peers, local, () => { releaseParts(); lookup.close(); registry.close(); unlock() }, procs)
       if (options.api !== false) node.api = await serveApiSocket(options.home.apiSocket, host)
       return node
     } catch (err) {

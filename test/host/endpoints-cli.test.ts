@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { resolveHome } from '../../src/host/home.js'
 import { Connection } from '../../src/rpc/index.js'
 import { SenderClient } from '../../src/schema/channel.rpc.js'
-import { Endpoints_Publish$Params$Caps, Endpoints_Publish$Results$Caps } from '../../src/schema/endpoints.rpc.js'
+import { Endpoint$Caps, Endpoints_Publish$Params$Caps, Endpoints_Publish$Results$Caps } from '../../src/schema/endpoints.rpc.js'
 import { Host_Endpoints$Results$Caps, Host_Peer$Results$Caps, HostClient } from '../../src/schema/host.rpc.js'
 import { connectUnix } from '../../src/transport/index.js'
 import { CliNode, eventually, ok, tempHome, wwAsync, type CliResult } from './cli-node.js'
@@ -137,8 +137,18 @@ describe('host: named endpoints across three nodes (ww endpoints, ww send --endp
       await listed(a, 'api-inbox', [[b, 0]])
       await ok(['send', '--endpoint', 'api-inbox', 'to-the-test', '--home', a.home])
       assert.deepEqual(got, ['to-the-test'])
-      publication.release()
-      await listed(a, 'api-inbox', [])
+      // a sender handed out by a list stops working when its endpoint ends
+      using list = Host_Endpoints$Results$Caps.endpoints.get(await own).list(p => { p.name = 'api-inbox'; p.here = false })
+      const held = Endpoint$Caps.sender.get((await list).endpoints.get(0)).dup()
+      try {
+        using before = held.send(p => { p._initMsg()._initData(2).copyBuffer(new Uint8Array([104, 105])) })
+        await before
+        assert.deepEqual(got, ['to-the-test', 'hi'])
+        publication.release()
+        await listed(a, 'api-inbox', [])
+        using after = held.send(p => { p._initMsg()._initData(2).copyBuffer(new Uint8Array([104, 105])) })
+        await assert.rejects(async () => await after, (err: Error) => err.name === 'Closed' && /endpoint api-inbox \(an API client's\) ended/.test(err.message))
+      } finally { held.release() }
       assert.equal((await endpoints(a, 'not-yours')).length, 0)
     } finally {
       inbox.release()
