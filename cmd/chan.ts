@@ -1,6 +1,7 @@
 // ww send / ww recv: talk through a channel stored at an anchor.
 import { Command, Option } from 'commander'
 import { DEFAULT_CHAN_LIMITS } from '../src/csp/limits.js'
+import { hostLimits } from '../src/host/limits.js'
 import { InvalidArgument, Timeout } from '../src/errors.js'
 import { Value_Which } from '../src/schema/anchor.js'
 import type { HostClient } from '../src/schema/host.rpc.js'
@@ -54,7 +55,8 @@ export function sendCommand (): Command {
     .summary('send messages to the channel at PATH, or to a named endpoint')
     .description(`send MESSAGE to the channel stored at PATH; without MESSAGE, send each line of stdin (without its newline). A message is at most ${MAX_MESSAGE_BYTES} bytes (maxMessageBytes, 1 MiB); a longer MESSAGE or line fails, naming it, after the lines before it are sent. ` +
       'With --endpoint NAME (and no PATH: "ww send --endpoint NAME [MESSAGE]"), each message goes to one live endpoint of NAME anywhere in the cluster (see ww endpoints), picked by --pick; ' +
-      'an endpoint whose host went away is skipped for the next; no live endpoint is an error (exit 3)')
+      'an endpoint whose host went away is skipped for the next; no live endpoint is an error (exit 3). ' +
+      `The node remembers the endpoints of a name for ${hostLimits.endpointSendCacheMs / 1000} s between sends (endpointSendCacheMs) while the hosts serving it stay the same, so a new endpoint on a host that already served the name takes up to that long to be picked`)
     .argument('[path]', 'anchor path holding a channel or sender (none with --endpoint)')
     .argument('[message]', 'the message (UTF-8)')
     .addOption(homeOption())

@@ -12,7 +12,8 @@ export function endpointsCommand (): Command {
     .summary('list named endpoints: every name, or the live endpoints of NAME')
     .description('Without NAME, list every endpoint name some live host serves, with how many hosts serve it. ' +
       'With NAME, list its live endpoints across the cluster: the host, the proc that published it (0: an API client) and its age. ' +
-      'A proc publishes its channel under a name with ww_endpoint_publish; the endpoint ends when the proc ends, or its host dies or leaves. ' +
+      'A proc publishes its channel under a name with ww_endpoint_publish; the endpoint ends when the proc ends, or its host dies or leaves (gone from lists at once, or within the TTL for a host killed). ' +
+      `A host's record lists the names it serves; a name whose last endpoint there ended stays listed ${hostLimits.endpointNameLingerMs / 1000} s more (endpointNameLingerMs), with no endpoints. ` +
       'Send to one with "ww send --endpoint NAME". ' +
       `A name is 1 to ${clusterLimits.maxEndpointNameBytes} letters, digits, '.', '_' or '-' (maxEndpointNameBytes); a host serves at most ${clusterLimits.maxEndpointNames} names (maxEndpointNames) ` +
       `and ${hostLimits.maxEndpointsPerName} endpoints per name (maxEndpointsPerName); a host that does not answer a lookup within ${hostLimits.endpointListTimeoutMs / 1000} s is left out (endpointListTimeoutMs)`)

@@ -53,5 +53,10 @@ export const hostLimits = {
    * host's own endpoints stay the same (a send then costs one call instead of a lookup and a call): a new endpoint
    * on a host that already served the name is picked within this; one that ended fails Closed and is skipped.
    */
-  endpointSendCacheMs: 1_000
+  endpointSendCacheMs: 1_000,
+  /**
+   * A name whose last endpoint here ended stays in this host's record this long (a new name goes in at once): a
+   * proc restarting under its name costs no new record and no gossip each time. Lookups meanwhile find nothing here.
+   */
+  endpointNameLingerMs: 2_000
 } as const

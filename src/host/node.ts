@@ -12,6 +12,7 @@ import type { HostClient } from '../schema/host.rpc.js'
 import { libp2pTransport } from '../transport/index.js'
 import { serveApiSocket, type ApiSocket } from './api-socket.js'
 import type { Home } from './home.js'
+import { AdvertisedNames } from './advertised-names.js'
 import { EndpointLookup } from './endpoint-lookup.js'
 import { EndpointRegistry } from './endpoint-registry.js'
 import { serveEndpoints } from './endpoints-server.js'
@@ -97,9 +98,10 @@ export class WwNode {
         hostRoot: (peer: string) => peer === c.peerId ? local.dup() : peers.root(peer)
       }
       c.table.watch(ev => { if (ev.type === 'leave') peers.forget(ev.record.peer) })
-      const registry = new EndpointRegistry(names => {
+      const advertised = new AdvertisedNames(names => {
         c.membership.endpointsChanged(names).catch(err => { log('endpoint names not signed: %s', (err as Error).message) })
-      })
+      }, () => registry.names(), hostLimits.endpointNameLingerMs)
+      const registry = new EndpointRegistry(() => { advertised.changed() })
       const lookup = new EndpointLookup({
         self: c.peerId,
         registry,
@@ -197,7 +199,7 @@ export class WwNode {
           }
         })
       })
-      node = new WwNode(c, host, peers, local, () => { releaseParts(); lookup.close(); registry.close(); unlock() }, procs)
+      node = new WwNode(c, host, peers, local, () => { releaseParts(); advertised.close(); lookup.close(); registry.close(); unlock() }, procs)
       if (options.api !== false) node.api = await serveApiSocket(options.home.apiSocket, host)
       return node
     } catch (err) {
