@@ -1,6 +1,7 @@
 // ww send / ww recv: talk through a channel stored at an anchor.
-import { Command } from 'commander'
+import { Command, Option } from 'commander'
 import { DEFAULT_CHAN_LIMITS } from '../src/csp/limits.js'
+import { hostLimits } from '../src/host/limits.js'
 import { InvalidArgument, Timeout } from '../src/errors.js'
 import { Value_Which } from '../src/schema/anchor.js'
 import type { HostClient } from '../src/schema/host.rpc.js'
@@ -9,6 +10,7 @@ import { boundedLines } from './bounded-input.js'
 import { withHost } from './client.js'
 import { homeOption } from './home-option.js'
 import { SendWindow } from './send-window.js'
+import { sendToEndpoint } from './endpoint-send.js'
 
 /**
  * Sends in flight at once when reading messages from stdin (order is kept by the capability).
@@ -50,13 +52,26 @@ function timeoutOf (flag: string | undefined): number | undefined {
 
 export function sendCommand (): Command {
   return new Command('send')
-    .summary('send messages to the channel at PATH')
-    .description(`send MESSAGE to the channel stored at PATH; without MESSAGE, send each line of stdin (without its newline). A message is at most ${MAX_MESSAGE_BYTES} bytes (maxMessageBytes, 1 MiB); a longer MESSAGE or line fails, naming it, after the lines before it are sent`)
-    .argument('<path>', 'anchor path holding a channel or sender')
+    .summary('send messages to the channel at PATH, or to a named endpoint')
+    .description(`send MESSAGE to the channel stored at PATH; without MESSAGE, send each line of stdin (without its newline). A message is at most ${MAX_MESSAGE_BYTES} bytes (maxMessageBytes, 1 MiB); a longer MESSAGE or line fails, naming it, after the lines before it are sent. ` +
+      'With --endpoint NAME (and no PATH: "ww send --endpoint NAME [MESSAGE]"), each message goes to one live endpoint of NAME anywhere in the cluster (see ww endpoints), picked by --pick; ' +
+      'an endpoint whose host went away is skipped for the next; no live endpoint is an error (exit 3). ' +
+      `The node remembers the endpoints of a name for ${hostLimits.endpointSendCacheMs / 1000} s between sends (endpointSendCacheMs) while the hosts serving it stay the same, so a new endpoint on a host that already served the name takes up to that long to be picked`)
+    .argument('[path]', 'anchor path holding a channel or sender (none with --endpoint)')
     .argument('[message]', 'the message (UTF-8)')
     .addOption(homeOption())
+    .option('--endpoint <name>', 'send to a named endpoint instead of PATH')
+    .addOption(new Option('--pick <rule>', 'with --endpoint: which endpoint takes each message; round-robin goes through them in (peer, id) order, counted by the node, so successive commands spread too').choices(['round-robin', 'random']).default('round-robin'))
     .option('--timeout <seconds>', 'give up when a message waits longer than this to be taken (the channel is full and nobody receives)')
-    .action(async (path: string, message: string | undefined, flags: { home?: string, timeout?: string }) => {
+    .action(async (pathArg: string | undefined, messageArg: string | undefined, flags: { home?: string, timeout?: string, endpoint?: string, pick: 'round-robin' | 'random' }) => {
+      if (flags.endpoint !== undefined) {
+        if (messageArg !== undefined) throw new InvalidArgument('with --endpoint, give only MESSAGE, no PATH')
+        await sendToEndpoint(flags.endpoint, pathArg, flags)
+        return
+      }
+      if (pathArg === undefined) throw new InvalidArgument('missing PATH: "ww send PATH [MESSAGE]" or "ww send --endpoint NAME [MESSAGE]"')
+      const path = pathArg
+      const message = messageArg
       const timeout = timeoutOf(flags.timeout)
       const single = message === undefined ? undefined : Buffer.from(message, 'utf8')
       if (single !== undefined && single.byteLength > MAX_MESSAGE_BYTES) {

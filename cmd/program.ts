@@ -9,6 +9,7 @@ import { lsCommand } from './ls.js'
 import { pubCommand, subCommand } from './pubsub.js'
 import { loadCommand, mkchanCommand, rmCommand, storeCommand } from './anchor.js'
 import { recvCommand, sendCommand } from './chan.js'
+import { endpointsCommand } from './endpoints.js'
 import { runCommand } from './run.js'
 import { killCommand, psCommand } from './ps.js'
 import { logsCommand } from './logs.js'
@@ -43,6 +44,7 @@ went away, ${EXIT.timeout} timed out; ww run and ww wait: the guest's code, 125 
   ww.addCommand(signCommand())
   ww.addCommand(uiCommand())
   for (const c of [mkchanCommand(), sendCommand(), recvCommand(), storeCommand(), loadCommand(), rmCommand()]) ww.addCommand(c)
+  ww.addCommand(endpointsCommand())
   configure(ww)
   return ww
 }

@@ -55,7 +55,7 @@ export function psCommand (): Command {
 }
 
 /** Columns padded to their widest cell, two spaces apart; the last one is not padded. */
-function table (rows: string[][]): string {
+export function table (rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map(r => r[i].length)))
   return rows.map(r => r.map((cell, i) => i === r.length - 1 ? cell : cell.padEnd(widths[i])).join('  ').trimEnd() + '\n').join('')
 }

@@ -25,6 +25,9 @@ struct Heartbeat {
   # Unix time in milliseconds when the author signed it. Signed with the rest, so
   # no host handing the record on can make it younger: it lives at most until
   # issuedAtMs + ttlMs + the receiver's allowance for clock skew.
+  endpoints @7 :List(Text);
+  # The names of the endpoints this host serves (published by its procs or API
+  # clients), sorted; a lookup asks only the hosts that list the name.
 }
 
 struct HostRecord {

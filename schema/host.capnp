@@ -21,6 +21,7 @@ using Anchor = import "anchor.capnp";
 using Cluster = import "cluster.capnp";
 using PubSub = import "pubsub.capnp";
 using Executor = import "executor.capnp";
+using Endpoints = import "endpoints.capnp";
 
 struct HostInfo {
   peer @0 :Text;
@@ -53,4 +54,13 @@ interface Host {
   connect @8 (addr :Text) -> (peer :Text);
   # Dials a peer by multiaddr (/p2p/<peer ID> optional) and returns its peer ID.
   # InvalidArgument for a malformed address, Unavailable when it cannot be reached.
+
+  reserved9 @9 () -> ();
+  reserved10 @10 () -> ();
+  # Placeholders so this branch compiles: @9 is deployments (issue 21), @10 metrics
+  # (issue 22), each added on its own branch; they replace these at the merge.
+  endpoints @11 () -> (endpoints :Endpoints.Endpoints);
+  # Named endpoints (endpoints.capnp). A libp2p peer's Host gives one that refuses
+  # publish and unpublish (a host publishes only its own), and list and send to a
+  # peer without 'write' (names needs 'read').
 }

@@ -48,6 +48,10 @@ declare function wasi_environ_get(ptrs: usize, buf: usize): u16
 @external("ww", "arg_cap") declare function ww_arg_cap(i: i32): i32
 @external("ww", "publish") declare function ww_publish(t: usize, tl: i32, data: usize, len: i32): i32
 @external("ww", "subscribe") declare function ww_subscribe(t: usize, tl: i32, buffer: i32): i32
+@external("ww", "endpoint_publish") declare function ww_endpoint_publish(n: usize, nl: i32, h: i32): i32
+@external("ww", "endpoint_unpublish") declare function ww_endpoint_unpublish(n: usize, nl: i32): i32
+@external("ww", "endpoint_count") declare function ww_endpoint_count(n: usize, nl: i32): i32
+@external("ww", "endpoint_send") declare function ww_endpoint_send(n: usize, nl: i32, data: usize, len: i32, cap: i32, pick: i32): i32
 
 // The scratch area the runtime suspends the guest into (it looks for these two exports).
 const ASYNCIFY_BYTES = 16384
@@ -375,6 +379,33 @@ export function publish(topic: string, msg: string): i32 {
 export function subscribe(topic: string, buffer: i32 = 0): i32 {
   const t = String.UTF8.encode(topic)
   return kept(ww_subscribe(changetype<usize>(t), t.byteLength, buffer))
+}
+
+// ---- named endpoints (guest/README.md, "Endpoints") ----
+/** Each send from this host goes to the next endpoint of the name, in (peer, id) order. */
+export const PICK_ROUND_ROBIN: i32 = 0
+export const PICK_RANDOM: i32 = 1
+
+/** Publishes a channel (or a sender) under `name` for as long as this proc runs (or until unpublishEndpoint). */
+export function publishEndpoint(name: string, chan: i32): i32 {
+  const n = String.UTF8.encode(name)
+  return kept(ww_endpoint_publish(changetype<usize>(n), n.byteLength, chan))
+}
+/** Ends this proc's endpoint under `name` (ENOTFOUND if it has none). */
+export function unpublishEndpoint(name: string): i32 {
+  const n = String.UTF8.encode(name)
+  return kept(ww_endpoint_unpublish(changetype<usize>(n), n.byteLength))
+}
+/** How many live endpoints `name` has across the cluster. */
+export function endpointCount(name: string): i32 {
+  const n = String.UTF8.encode(name)
+  return kept(ww_endpoint_count(changetype<usize>(n), n.byteLength))
+}
+/** Sends `msg` (with `cap` riding along, NONE: none) to one live endpoint of `name` (ENOTFOUND when none is live). */
+export function sendEndpoint(name: string, msg: string, cap: i32 = NONE, pick: i32 = PICK_ROUND_ROBIN): i32 {
+  const n = String.UTF8.encode(name)
+  const b = String.UTF8.encode(msg)
+  return kept(ww_endpoint_send(changetype<usize>(n), n.byteLength, changetype<usize>(b), b.byteLength, cap, pick))
 }
 
 // ---- supervised proc trees (guest/README.md, "Proc trees") ----

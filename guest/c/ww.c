@@ -72,6 +72,15 @@ int32_t ww_node_meta(const char *peer, char *buf, int32_t cap) { return ww_node_
 int32_t ww_publish(const char *topic, const void *data, int32_t len) { return ww_publish_raw(topic, (int32_t)strlen(topic), data, len); }
 int32_t ww_subscribe(const char *topic, int32_t buffer) { return ww_subscribe_raw(topic, (int32_t)strlen(topic), buffer); }
 
+/* ---- named endpoints ---- */
+
+int32_t ww_endpoint_publish(const char *name, ww_handle chan) { return ww_endpoint_publish_raw(name, (int32_t)strlen(name), chan); }
+int32_t ww_endpoint_unpublish(const char *name) { return ww_endpoint_unpublish_raw(name, (int32_t)strlen(name)); }
+int32_t ww_endpoint_count(const char *name) { return ww_endpoint_count_raw(name, (int32_t)strlen(name)); }
+int32_t ww_endpoint_send(const char *name, const void *data, int32_t len, ww_handle cap, int32_t pick) {
+  return ww_endpoint_send_raw(name, (int32_t)strlen(name), data, len, cap, pick);
+}
+
 /* ---- supervised proc trees ---- */
 
 int32_t ww_down_read(const void *buf, int32_t n, ww_down *out) {

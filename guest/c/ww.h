@@ -177,6 +177,26 @@ int32_t ww_spawn_with(int32_t kind, const void *module, int32_t mlen, const char
 int32_t ww_publish(const char *topic, const void *data, int32_t len);
 int32_t ww_subscribe(const char *topic, int32_t buffer);
 
+/* ---- Named endpoints (guest/README.md, "Endpoints") ---- */
+/* A name is 1..64 bytes of letters, digits, '.', '_', '-' (else WW_EINVAL); a host serves at most 64 names
+ * (WW_ELIMIT past them). An endpoint lives until its proc ends (or its host dies or leaves), or ww_endpoint_unpublish. */
+#define WW_PICK_ROUND_ROBIN 0   /* each send from this host goes to the next endpoint, in (peer, id) order */
+#define WW_PICK_RANDOM      1
+/* Publishes a channel (or a sender) under `name`, replacing this proc's earlier endpoint there; 0. */
+WW_IMPORT(endpoint_publish) int32_t ww_endpoint_publish_raw(const char *name, int32_t nlen, ww_handle chan);
+/* Ends this proc's endpoint under `name`; WW_ENOTFOUND if it has none. */
+WW_IMPORT(endpoint_unpublish) int32_t ww_endpoint_unpublish_raw(const char *name, int32_t nlen);
+/* How many live endpoints `name` has across the cluster (0 when none). */
+WW_IMPORT(endpoint_count) int32_t ww_endpoint_count_raw(const char *name, int32_t nlen);
+/* Sends to one live endpoint of `name` (pick: WW_PICK_*), with capability `cap` (WW_NONE: none) riding along;
+ * 0 once it is in that channel. WW_ENOTFOUND when no endpoint is live, WW_EUNAVAILABLE when none could be reached. */
+WW_IMPORT(endpoint_send) int32_t ww_endpoint_send_raw(const char *name, int32_t nlen, const void *data, int32_t len,
+                                                      ww_handle cap, int32_t pick);
+int32_t ww_endpoint_publish(const char *name, ww_handle chan);
+int32_t ww_endpoint_unpublish(const char *name);
+int32_t ww_endpoint_count(const char *name);
+int32_t ww_endpoint_send(const char *name, const void *data, int32_t len, ww_handle cap, int32_t pick);
+
 /* ---- supervised proc trees (guest/README.md, "Proc trees") ---- */
 
 /* ww_wait's reason when the child's host went away (connection lost, or it left the cluster). */

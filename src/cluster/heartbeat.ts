@@ -2,6 +2,7 @@
 import * as capnp from 'capnp-es'
 import { InvalidArgument, LimitExceeded } from '../errors.js'
 import { Heartbeat as HeartbeatStruct } from '../schema/cluster.js'
+import { checkEndpointName } from './endpoint-names.js'
 import { clusterLimits } from './limits.js'
 
 export interface Heartbeat {
@@ -18,6 +19,8 @@ export interface Heartbeat {
   leaving: boolean
   /** Unix time in milliseconds when the author signed it: bounds the record's life whoever hands it on. */
   issuedAtMs: number
+  /** Names of the endpoints the host serves (endpoint-names.ts); absent = none. */
+  endpoints?: string[]
 }
 
 export function encodeHeartbeat (hb: Heartbeat): Uint8Array {
@@ -32,6 +35,11 @@ export function encodeHeartbeat (hb: Heartbeat): Uint8Array {
   hb.meta.forEach((m, i) => meta.set(i, m))
   const addrs = root._initAddrs(hb.addrs.length)
   hb.addrs.forEach((a, i) => addrs.set(i, a))
+  const names = hb.endpoints ?? []
+  if (names.length > 0) {
+    const list = root._initEndpoints(names.length)
+    names.forEach((n, i) => list.set(i, n))
+  }
   const bytes = new Uint8Array(msg.toArrayBuffer())
   if (bytes.byteLength > clusterLimits.maxHeartbeatBytes) {
     throw new LimitExceeded(`heartbeat of ${bytes.byteLength} bytes exceeds maxHeartbeatBytes (${clusterLimits.maxHeartbeatBytes})`)
@@ -57,10 +65,12 @@ export function decodeHeartbeat (bytes: Uint8Array): Heartbeat {
       ttlMs: root.ttlMs,
       addrs: readTextList(root.addrs, clusterLimits.maxAddrs, clusterLimits.maxAddrBytes, 'addrs'),
       leaving: root.leaving,
-      issuedAtMs: Number(root.issuedAtMs)
+      issuedAtMs: Number(root.issuedAtMs),
+      endpoints: readTextList(root.endpoints, clusterLimits.maxEndpointNames, clusterLimits.maxEndpointNameBytes, 'endpoints')
     }
     if (Buffer.byteLength(hb.hostname) > clusterLimits.maxHostnameBytes) throw new Error('hostname too long')
     for (const m of hb.meta) if (m.indexOf('=') <= 0) throw new Error(`meta entry ${JSON.stringify(m)} is not k=v`)
+    for (const n of hb.endpoints!) checkEndpointName(n)
     return hb
   } catch (err: any) {
     if (err instanceof InvalidArgument) throw err

@@ -83,6 +83,13 @@ export const clusterLimits = {
   maxAddrBytes: 256,
   maxHostnameBytes: 255,
   /**
+   * Endpoints (named channels that procs publish): the names one host may serve at once, and a name's length. The
+   * names ride in the host's signed record, so these bound what every record may add (64 × 64 bytes, within
+   * maxHeartbeatBytes); a name is letters, digits, '.', '_' and '-'.
+   */
+  maxEndpointNames: 64,
+  maxEndpointNameBytes: 64,
+  /**
    * Hosts a routing table tracks at most. When it is full, a host heard directly (on gossip, or from itself in a
    * table sync) pushes out one that another peer vouched for; records vouched for are refused.
    */

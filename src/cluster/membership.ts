@@ -114,6 +114,10 @@ export class Membership implements MemberStore {
   private readonly failed = new Set<string>()
   /** The addresses in our last record. */
   private signedAddrs = ''
+  /** The endpoint names this host serves (endpointsChanged), and those in its last signed record. */
+  private endpoints: string[] = []
+  private signedEndpoints = ''
+  private endpointSigning: Promise<void> | undefined
 
   constructor (options: MembershipOptions) {
     this.o = options
@@ -167,6 +171,21 @@ export class Membership implements MemberStore {
     this.leaves.clear()
   }
 
+  /**
+   * Signs a new record naming the endpoints this host now serves (sorted, checked by the caller against the
+   * limits), and hands it on by gossip. Changes made while one is being signed go out in one more record.
+   */
+  async endpointsChanged (names: readonly string[]): Promise<void> {
+    this.endpoints = [...names].sort()
+    if (!this.running) return
+    this.endpointSigning ??= (async () => {
+      try {
+        while (this.running && this.endpoints.join('\n') !== this.signedEndpoints) this.swim.disseminate(this.selfId, await this.sign())
+      } finally { this.endpointSigning = undefined }
+    })()
+    await this.endpointSigning
+  }
+
   /** Signs a new record if the addresses changed (libp2p learned or lost one), and hands it on. */
   async addressesChanged (): Promise<void> {
     if (!this.running || this.addrs().join('\n') === this.signedAddrs) return
@@ -185,7 +204,8 @@ export class Membership implements MemberStore {
       ttlMs: this.o.ttlMs,
       addrs: this.addrs(),
       leaving,
-      issuedAtMs: Date.now()
+      issuedAtMs: Date.now(),
+      endpoints: leaving ? [] : this.endpoints
     }
   }
 
@@ -202,9 +222,10 @@ export class Membership implements MemberStore {
     }
     this.stats.published++
     this.signedAddrs = hb.addrs.join('\n')
+    this.signedEndpoints = (hb.endpoints ?? []).join('\n')
     const record: HostRecord = {
       peer: this.selfId, instance: hb.instance, seq, hostname: hb.hostname,
-      meta: [...hb.meta], addrs: [...hb.addrs], ttlMs: hb.ttlMs, lastSeenMs: Date.now()
+      meta: [...hb.meta], addrs: [...hb.addrs], ttlMs: hb.ttlMs, lastSeenMs: Date.now(), endpoints: [...(hb.endpoints ?? [])]
     }
     if (this.running) this.o.table.setLocal(record)
     this.signed.set(this.selfId, { message, receivedAt: Date.now() })

@@ -23,6 +23,8 @@ export interface HostRecord {
   meta: string[]
   addrs: string[]
   ttlMs: number
+  /** Names of the endpoints it serves, sorted (absent: none). */
+  endpoints?: string[]
   /** Unix time in milliseconds this host last heard from it: its record, or a SWIM message from it. */
   lastSeenMs: number
 }
@@ -140,7 +142,8 @@ export class RoutingTable {
     }
 
     const record: HostRecord = {
-      peer, instance: hb.instance, seq, hostname: hb.hostname, meta: [...hb.meta], addrs: [...hb.addrs], ttlMs, lastSeenMs: Date.now() - age
+      peer, instance: hb.instance, seq, hostname: hb.hostname, meta: [...hb.meta], addrs: [...hb.addrs], ttlMs, lastSeenMs: Date.now() - age,
+      endpoints: [...(hb.endpoints ?? [])]
     }
     // Heard directly, a host is nobody's voucher's any more; handed on again, it stays its first voucher's.
     const voucher = old === undefined ? vouchedBy : vouchedBy === undefined ? undefined : old.vouchedBy
@@ -354,5 +357,6 @@ export class RoutingTable {
 
 function sameContent (a: HostRecord, b: HostRecord): boolean {
   return a.instance === b.instance && a.hostname === b.hostname && a.ttlMs === b.ttlMs &&
-    a.meta.join('\n') === b.meta.join('\n') && a.addrs.join('\n') === b.addrs.join('\n')
+    a.meta.join('\n') === b.meta.join('\n') && a.addrs.join('\n') === b.addrs.join('\n') &&
+    (a.endpoints ?? []).join('\n') === (b.endpoints ?? []).join('\n')
 }

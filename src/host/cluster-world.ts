@@ -5,7 +5,7 @@
 import { formatPath, writeValue } from '../anchor/index.js'
 import type { CapKind } from '../anchor/index.js'
 import { NotFound } from '../errors.js'
-import type { AnchorCap, AnchorValue, Cap, ChanCap, GuestSpawnRequest, GuestWorld, HostEntry, ProcCap, RecverCap } from '../proc/index.js'
+import type { AnchorCap, AnchorValue, Cap, ChanCap, GuestEndpoints, GuestSpawnRequest, GuestWorld, HostEntry, ProcCap, RecverCap } from '../proc/index.js'
 import type { OpOptions } from '../csp/index.js'
 import type { Capability } from '../rpc/index.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
@@ -32,6 +32,8 @@ export interface WorldEnv {
   pubsub?: GuestPubSub
   /** Capabilities handed at spawn (taken over). */
   caps?: SpawnCap[]
+  /** Named endpoints, as this proc uses them. */
+  endpoints?: GuestEndpoints
 }
 
 export class ClusterWorld implements GuestWorld {
@@ -44,6 +46,7 @@ export class ClusterWorld implements GuestWorld {
   readonly hosts?: (where: string[]) => HostEntry[]
   readonly publish?: (topic: string, data: Uint8Array) => Promise<void>
   readonly subscribe?: (topic: string, buffer: number) => RecverCap
+  readonly endpoints?: GuestEndpoints
 
   /** Takes over `root`; `confined` = it is not the cluster root. */
   constructor (private readonly root: AnchorClient, private readonly confined: boolean, private readonly spawner: WorldSpawner, env?: WorldEnv) {
@@ -52,6 +55,7 @@ export class ClusterWorld implements GuestWorld {
     if (env === undefined) return
     this.peerId = () => env.peerId
     this.hosts = where => env.hosts(where)
+    this.endpoints = env.endpoints
     const pubsub = env.pubsub
     if (pubsub === undefined) return
     this.publish = async (topic, data) => { await pubsub.join(topic).publish(data) }

@@ -16,6 +16,7 @@ import type { ProcClient } from '../schema/proc.rpc.js'
 import { ClusterWorld } from './cluster-world.js'
 import { writeProcInfo } from './exit-status.js'
 import { CapScope, exportCap } from './guest-caps.js'
+import { guestEndpoints, type HostEndpoints } from './guest-endpoints.js'
 import type { GuestPubSub } from './guest-pubsub.js'
 import { serveProc } from './proc-server.js'
 import { hostLimits } from './limits.js'
@@ -52,6 +53,8 @@ export interface HostProcsOptions {
   preparationsPerMinute?: number
   /** Told when someone (`from`: "peer <id>", or the owner) supplied bytes that do not match the module asked for (rate-limited; `unsaid` events went untold). */
   onModuleMismatch?: (from: string, hash: string, unsaid: number) => void
+  /** Named endpoints, for guests' ww_endpoint_*; none = they fail Unimplemented. An ended proc's endpoints end. */
+  endpoints?: HostEndpoints
   /** Subscribes to hosts leaving the cluster (left, expired, restarted): procs there are lost to their watchers. */
   onHostLeft?: OnHostLeft
 }
@@ -91,7 +94,13 @@ export class HostProcs {
     const records = this.opts.hostRecords ?? ((where: string[]) => this.opts.hosts(where).map(peer => ({ peer, meta: [] })))
     const world = new ClusterWorld(root, given?.root != null, {
       spawn: async (req, r, scope, o) => await this.spawnChild(req, r, scope, ctx, o, spawner)
-    }, { peerId: this.opts.peerId, hosts: records, pubsub: this.opts.pubsub, caps })
+    }, {
+      peerId: this.opts.peerId,
+      hosts: records,
+      pubsub: this.opts.pubsub,
+      caps,
+      endpoints: this.opts.endpoints === undefined ? undefined : guestEndpoints(ctx.pid, this.opts.endpoints)
+    })
     this.worlds.set(ctx.pid, world)
     return world
   }
@@ -110,6 +119,7 @@ export class HostProcs {
       this.cache.pin(proc.moduleHash) // its files stay on disk while it runs
       proc.onEnd(p => {
         this.cache.unpin(p.moduleHash)
+        this.opts.endpoints?.registry.endProc(p.pid)
         this.tree.orphan(p.pid)
         this.worlds.get(p.pid)?.close()
         this.worlds.delete(p.pid)

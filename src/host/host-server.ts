@@ -6,10 +6,11 @@ import type { AnchorClient } from '../schema/anchor.rpc.js'
 import type { ViewClient } from '../schema/cluster.rpc.js'
 import type { HostInfo } from '../schema/host.js'
 import {
-  HostClient, Host_Cluster$Results$Caps, Host_Executor$Results$Caps, Host_Local$Results$Caps,
+  HostClient, Host_Cluster$Results$Caps, Host_Endpoints$Results$Caps, Host_Executor$Results$Caps, Host_Local$Results$Caps,
   Host_Peer$Results$Caps, Host_Pubsub$Results$Caps, Host_Root$Results$Caps
 } from '../schema/host.rpc.js'
 import type { ExecutorClient } from '../schema/executor.rpc.js'
+import type { EndpointsClient } from '../schema/endpoints.rpc.js'
 import type { RouterClient } from '../schema/pubsub.rpc.js'
 
 export interface HostParts {
@@ -26,11 +27,13 @@ export interface HostParts {
    * (the Host being served is the answer); NotFound for an unknown peer.
    */
   peer?: (peer: string) => Promise<HostClient | undefined>
+  /** Named endpoints (a new reference each call): the owner's may publish, a remote peer's may not. */
+  endpoints?: () => EndpointsClient
   /** Methods this Host refuses, with the error each fails with (a remote peer's missing rights: policy-host.ts). */
   refused?: Partial<Record<RefusableMethod, Error>>
 }
 
-export type RefusableMethod = 'info' | 'root' | 'local' | 'cluster' | 'executor' | 'pubsub'
+export type RefusableMethod = 'info' | 'root' | 'local' | 'cluster' | 'executor' | 'pubsub' | 'endpoints'
 
 /** What only the node's owner may do: given to the API socket's Host alone. */
 export interface OwnerParts {
@@ -92,6 +95,13 @@ export function serveHost (parts: HostParts, owner?: OwnerParts): HostClient {
       using held = h
       Host_Peer$Results$Caps.host.set(results, held)
     },
+    endpoints (_params, results) {
+      refuse('endpoints')
+      using e = parts.endpoints?.() ?? missing('endpoints')
+      Host_Endpoints$Results$Caps.endpoints.set(results, e)
+    },
+    reserved9 () { missing('this method') },
+    reserved10 () { missing('this method') },
     stop (_params, results) {
       if (owner === undefined) ownerOnly('stopping a node')
       results.pid = owner!.stop()

@@ -49,5 +49,23 @@ export const hostLimits = {
   /** Random bytes of the console's per-start token (shown as hex in its URL). */
   uiTokenBytes: 32,
   /** Most `k=v` terms a View.ls (`ww ls / --where ...`) may carry. */
-  lsWhereMax: 64
+  lsWhereMax: 64,
+  /**
+   * Endpoints (endpoint-registry.ts; the names per host and their length are clusterLimits.maxEndpointNames and
+   * maxEndpointNameBytes, since they ride in the signed record): endpoints one host keeps under one name.
+   */
+  maxEndpointsPerName: 1_024,
+  /** A lookup waits this long for each host that lists the name; one that has not answered is left out. */
+  endpointListTimeoutMs: 5_000,
+  /**
+   * A send to a name remembers the endpoints it picked from this long, while the hosts serving the name and this
+   * host's own endpoints stay the same (a send then costs one call instead of a lookup and a call): a new endpoint
+   * on a host that already served the name is picked within this; one that ended fails Closed and is skipped.
+   */
+  endpointSendCacheMs: 1_000,
+  /**
+   * A name whose last endpoint here ended stays in this host's record this long (a new name goes in at once): a
+   * proc restarting under its name costs no new record and no gossip each time. Lookups meanwhile find nothing here.
+   */
+  endpointNameLingerMs: 2_000
 } as const

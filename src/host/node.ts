@@ -13,12 +13,16 @@ import type { HostClient } from '../schema/host.rpc.js'
 import { libp2pTransport } from '../transport/index.js'
 import { serveApiSocket, type ApiSocket } from './api-socket.js'
 import type { Home } from './home.js'
+import { AdvertisedNames } from './advertised-names.js'
+import { EndpointLookup } from './endpoint-lookup.js'
+import { EndpointRegistry } from './endpoint-registry.js'
+import { serveEndpoints } from './endpoints-server.js'
 import { serveHost, type HostParts } from './host-server.js'
 import { HostProcs } from './host-procs.js'
 import { hostLimits } from './limits.js'
 import { lockHome } from './lock.js'
 import { PeerHosts } from './peer-hosts.js'
-import { ALL_RIGHTS, Policy, formatRights } from './policy.js'
+import { ALL_RIGHTS, Policy, formatRights, lacks } from './policy.js'
 import { partsForPeer } from './policy-host.js'
 import { serveRouter } from './pubsub-server.js'
 import { serveView } from './view-server.js'
@@ -100,6 +104,27 @@ export class WwNode {
         hostRoot: (peer: string) => peer === c.peerId ? local.dup() : peers.root(peer)
       }
       c.table.watch(ev => { if (ev.type === 'leave') peers.forget(ev.record.peer) })
+      const advertised = new AdvertisedNames(names => {
+        c.membership.endpointsChanged(names).catch(err => { log('endpoint names not signed: %s', (err as Error).message) })
+      }, () => registry.names(), hostLimits.endpointNameLingerMs)
+      const registry = new EndpointRegistry(() => { advertised.changed() })
+      const lookup = new EndpointLookup({
+        self: c.peerId,
+        registry,
+        servers: name => c.ls().filter(r => r.endpoints?.includes(name) === true).map(r => r.peer),
+        hostOf: async peer => await peers.host(peer),
+        listTimeoutMs: hostLimits.endpointListTimeoutMs,
+        sendCacheMs: hostLimits.endpointSendCacheMs
+      })
+      const servedNames = (): Map<string, number> => {
+        const counts = new Map<string, number>()
+        for (const r of c.ls()) {
+          const names = r.peer === c.peerId ? registry.names() : r.endpoints ?? []
+          for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1)
+        }
+        return counts
+      }
+      const endpointsFor = (owner: boolean, refuseSend?: Error) => () => serveEndpoints({ registry, lookup, served: servedNames, owner, refuseSend })
       const view = serveView(c.table)
       const router = serveRouter(c.pubsub)
       const procs = new HostProcs({
@@ -114,7 +139,8 @@ export class WwNode {
         onHostLeft: fn => c.table.watch(ev => { if (ev.type === 'leave') fn(ev.record.peer) }),
         limits: { ...quotas, ...(maxModuleCacheBytes === undefined ? {} : { moduleCacheBytes: maxModuleCacheBytes }) },
         preparationsPerMinute: modulePreparationsPerMinute,
-        onModuleMismatch: (from, hash, unsaid) => { notice({ type: 'module-mismatch', from, hash, unsaid }) }
+        onModuleMismatch: (from, hash, unsaid) => { notice({ type: 'module-mismatch', from, hash, unsaid }) },
+        endpoints: { registry, lookup }
       })
       const executor = procs.serve(OWNER)
       const parts: HostParts = {
@@ -135,6 +161,7 @@ export class WwNode {
         root: () => serveClusterRoot(hosts),
         local: () => local.dup(),
         executor,
+        endpoints: endpointsFor(true),
         peer: async peer => {
           if (peer === '' || peer === c.peerId || peer === SELF_COMPONENT) return undefined
           if (c.lookup(peer) === undefined) throw new NotFound(`no live host ${JSON.stringify(peer)}`)
@@ -163,9 +190,10 @@ export class WwNode {
         // executor runs only the modules the policy allows that peer, and charges the procs it spawns to that peer (quotas).
         const rights = policy.rightsOf(peer)
         const spawner = { peer, modules: policy.modulesOf(peer) }
+        const peerParts = { ...parts, endpoints: endpointsFor(false, rights.has('write') ? undefined : lacks(peer, 'write', 'listing and sending to endpoints')) }
         const forPeer = rights.size < ALL_RIGHTS.size
-          ? partsForPeer(parts, c.peerId, peer, rights, root => procs.serve(peer, root, spawner))
-          : { ...parts, executor: procs.serve(peer, undefined, spawner) }
+          ? partsForPeer(peerParts, c.peerId, peer, rights, root => procs.serve(peer, root, spawner))
+          : { ...peerParts, executor: procs.serve(peer, undefined, spawner) }
         const bootstrap = serveHost(forPeer)
         forPeer.executor?.release()
         const conn = new Connection(libp2pTransport(stream), { bootstrap, name: 'libp2p' })
@@ -177,7 +205,7 @@ export class WwNode {
           }
         })
       })
-      node = new WwNode(c, host, peers, local, () => { releaseParts(); unlock() }, procs)
+      node = new WwNode(c, host, peers, local, () => { releaseParts(); advertised.close(); lookup.close(); registry.close(); unlock() }, procs)
       // A URL file left by a node that did not stop cleanly must not point `ww ui` at nothing. The console is up
       // before the API socket, so a client that reaches the node finds the URL file of a node started with --ui.
       await unlink(options.home.uiUrl).catch(() => {})

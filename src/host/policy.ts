@@ -8,6 +8,8 @@
 //         procs need exec), Host.peer of this host itself.
 //   write Anchor store, clear and makeChan; loading a channel (Chan, Sender, Recver, Closer) or any other
 //         capability stored in this host's tree, so send and recv through it.
+//         Endpoints list and send (they hand out and use channel capabilities); Endpoints names needs only read,
+//         and publish and unpublish are the owner's alone.
 //   exec  Host.executor (Executor spawn, ps, proc; Proc wait, kill, stdio, log); loading a Proc from the tree.
 // A peer with all three rights gets the Host as before this policy existed, Host.peer (reaching other hosts
 // through this one) included; a peer with fewer cannot reach other hosts through this one.

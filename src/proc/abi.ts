@@ -24,6 +24,8 @@ export const ASYNC_WW_CALLS = [
   'walk', 'ls', 'load', 'load_bytes', 'store', 'store_bytes', 'send', 'recv', 'spawn', 'wait', 'yield',
   // the cluster from a guest (ww-cluster-calls.ts)
   'recv_timeout', 'select', 'request', 'spawn_with', 'publish',
+  // named endpoints (ww-cluster-calls.ts)
+  'endpoint_publish', 'endpoint_count', 'endpoint_send',
   // supervised proc trees (ww-host-procs.ts)
   'wait_timeout'
 ]

@@ -94,6 +94,21 @@ export interface HostEntry {
   meta: string[]
 }
 
+/** How a send to a named endpoint picks one of its live endpoints. */
+export type EndpointPick = 'round-robin' | 'random'
+
+/** Named endpoints as a proc uses them: what it publishes ends with it. */
+export interface GuestEndpoints {
+  /** Publishes a channel's send end under `name` (replacing this proc's earlier one there). */
+  publish: (name: string, cap: Cap) => Promise<void>
+  /** Ends this proc's endpoint under `name`; false when it had none. */
+  unpublish: (name: string) => boolean
+  /** How many live endpoints `name` has across the cluster. */
+  count: (name: string, opts?: OpOptions) => Promise<number>
+  /** Sends to one live endpoint of `name` (NotFound when none). */
+  send: (name: string, msg: Message, pick: EndpointPick, opts?: OpOptions) => Promise<void>
+}
+
 /**
  * One proc's view of the world. Paths are already split into components and are relative to the
  * proc's root (so a confined proc cannot name anything outside it). Errors are the typed errors
@@ -118,4 +133,6 @@ export interface GuestWorld {
   publish?: (topic: string, data: Uint8Array, opts?: OpOptions) => Promise<void>
   /** A receive end fed with a cluster topic's messages (a full buffer drops the oldest); its last handle going unsubscribes. */
   subscribe?: (topic: string, buffer: number) => RecverCap
+  /** Named endpoints; none = ww_endpoint_* fail Unimplemented. */
+  endpoints?: GuestEndpoints
 }

@@ -11,7 +11,7 @@ import { Canceled, InvalidArgument, LimitExceeded, NotFound, Timeout, Unimplemen
 import type { OpOptions } from '../csp/index.js'
 import { utf8 } from './guest-memory.js'
 import type { ProcLimits } from './limits.js'
-import type { Cap, Message, RecverCap, SenderCap } from './world.js'
+import type { Cap, EndpointPick, Message, RecverCap, SenderCap } from './world.js'
 import type { WwHost } from './ww-host.js'
 
 const NO_CAP = -1
@@ -19,6 +19,8 @@ const LIMITS_BYTES = 24
 /** ww_spawn_opts.flags: the child outlives its parent (else it ends when the parent ends). */
 export const SPAWN_DETACHED = 1
 const KNOWN_SPAWN_FLAGS = SPAWN_DETACHED
+/** ww_endpoint_send's pick: WW_PICK_ROUND_ROBIN 0, WW_PICK_RANDOM 1. */
+const ENDPOINT_PICKS: readonly EndpointPick[] = ['round-robin', 'random']
 /** Recver kinds a guest may receive from. */
 const RECEIVABLE = ['chan', 'recver'] as const
 
@@ -207,6 +209,25 @@ export function clusterCalls (host: WwHost): Record<string, (...a: any[]) => unk
       const topic = text(tp, tl)
       if (topic === '') throw new InvalidArgument('publish needs a topic name')
       await need(world.publish, 'ww_publish')(topic, host.buf(data, len), host.opts)
+      return 0
+    }),
+    endpoint_publish: (np: number, nl: number, h: number) => host.call(async () => {
+      const c = host.cap(h, 'chan', 'sender')
+      await need(world.endpoints, 'ww_endpoint_publish').publish(text(np, nl), c)
+      return 0
+    }),
+    endpoint_unpublish: (np: number, nl: number) => host.call(() => {
+      const name = text(np, nl)
+      if (!need(world.endpoints, 'ww_endpoint_unpublish').unpublish(name)) throw new NotFound(`this proc publishes no endpoint named ${name}`)
+      return 0
+    }),
+    endpoint_count: (np: number, nl: number) => host.call(async () => await need(world.endpoints, 'ww_endpoint_count').count(text(np, nl), host.opts)),
+    endpoint_send: (np: number, nl: number, data: number, len: number, capH: number, pick: number) => host.call(async () => {
+      const rule = ENDPOINT_PICKS[pick]
+      if (rule === undefined) throw new InvalidArgument(`unknown endpoint pick ${pick}: 0 round-robin, 1 random`)
+      const msg: Message = { data: host.buf(data, len) }
+      if (capH !== NO_CAP) msg.cap = host.handles.get(capH)
+      await need(world.endpoints, 'ww_endpoint_send').send(text(np, nl), msg, rule, host.opts)
       return 0
     }),
     subscribe: (tp: number, tl: number, buffer: number) => host.call(() => {

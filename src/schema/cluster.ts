@@ -11,7 +11,7 @@ export class Heartbeat extends $.Struct {
   static readonly _capnp = {
     displayName: "Heartbeat",
     id: "d915c8632d35db5c",
-    size: new $.ObjectSize(24, 3),
+    size: new $.ObjectSize(24, 4),
   };
   /**
 * Random per boot: tells a restart apart from the same peer.
@@ -104,6 +104,29 @@ export class Heartbeat extends $.Struct {
   }
   set issuedAtMs(value: bigint) {
     $.utils.setInt64(16, value, this);
+  }
+  _adoptEndpoints(value: $.Orphan<$.List<string>>): void {
+    $.utils.adopt(value, $.utils.getPointer(3, this));
+  }
+  _disownEndpoints(): $.Orphan<$.List<string>> {
+    return $.utils.disown(this.endpoints);
+  }
+  /**
+* The names of the endpoints this host serves (published by its procs or API
+* clients), sorted; a lookup asks only the hosts that list the name.
+*
+*/
+  get endpoints(): $.List<string> {
+    return $.utils.getList(3, $.TextList, this);
+  }
+  _hasEndpoints(): boolean {
+    return !$.utils.isNull($.utils.getPointer(3, this));
+  }
+  _initEndpoints(length: number): $.List<string> {
+    return $.utils.initList(3, $.TextList, length, this);
+  }
+  set endpoints(value: $.List<string>) {
+    $.utils.copyFrom(value, $.utils.getPointer(3, this));
   }
   toString(): string { return "Heartbeat_" + super.toString(); }
 }

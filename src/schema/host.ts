@@ -2,6 +2,7 @@
 import * as $ from "capnp-es";
 import { Anchor, Anchor$Client, Child, Kind, Value } from "./anchor.js";
 import { Heartbeat, HostRecord, MembershipEvent, Subscription, Subscription$Client, View, View$Client, View_Watcher, View_Watcher$Client } from "./cluster.js";
+import { Endpoint, Endpoints, Endpoints$Client, NameCount, Pick, Publication, Publication$Client } from "./endpoints.js";
 import { Executor, Executor$Client, Module, ModuleSignature, ModuleSource, ModuleSource$Client, SpawnCap, SpawnProgress, SpawnProgress$Client, SpawnRequest, SpawnStep } from "./executor.js";
 import { Router, Router$Client, Topic, Topic$Client, Topic_Subscriber, Topic_Subscriber$Client } from "./pubsub.js";
 export const _capnpFileId = 0x875b72b5f6dcc908n;
@@ -400,6 +401,90 @@ export class Host_Connect$Results$Promise {
     return await this.pipeline.struct();
   }
 }
+export class Host_Reserved9$Params extends $.Struct {
+  static readonly _capnp = {
+    displayName: "reserved9$Params",
+    id: "8313cfd61c5220c7",
+    size: new $.ObjectSize(0, 0),
+  };
+  toString(): string { return "Host_Reserved9$Params_" + super.toString(); }
+}
+export class Host_Reserved9$Results extends $.Struct {
+  static readonly _capnp = {
+    displayName: "reserved9$Results",
+    id: "ffd279e829eac0ca",
+    size: new $.ObjectSize(0, 0),
+  };
+  toString(): string { return "Host_Reserved9$Results_" + super.toString(); }
+}
+export class Host_Reserved9$Results$Promise {
+  pipeline: $.Pipeline<any, any, Host_Reserved9$Results>;
+  constructor(pipeline: $.Pipeline<any, any, Host_Reserved9$Results>) {
+    this.pipeline = pipeline;
+  }
+  async promise(): Promise<Host_Reserved9$Results> {
+    return await this.pipeline.struct();
+  }
+}
+export class Host_Reserved10$Params extends $.Struct {
+  static readonly _capnp = {
+    displayName: "reserved10$Params",
+    id: "e60bea62e743e852",
+    size: new $.ObjectSize(0, 0),
+  };
+  toString(): string { return "Host_Reserved10$Params_" + super.toString(); }
+}
+export class Host_Reserved10$Results extends $.Struct {
+  static readonly _capnp = {
+    displayName: "reserved10$Results",
+    id: "ca80b0f4529c1259",
+    size: new $.ObjectSize(0, 0),
+  };
+  toString(): string { return "Host_Reserved10$Results_" + super.toString(); }
+}
+export class Host_Reserved10$Results$Promise {
+  pipeline: $.Pipeline<any, any, Host_Reserved10$Results>;
+  constructor(pipeline: $.Pipeline<any, any, Host_Reserved10$Results>) {
+    this.pipeline = pipeline;
+  }
+  async promise(): Promise<Host_Reserved10$Results> {
+    return await this.pipeline.struct();
+  }
+}
+export class Host_Endpoints$Params extends $.Struct {
+  static readonly _capnp = {
+    displayName: "endpoints$Params",
+    id: "d90816355fd64e49",
+    size: new $.ObjectSize(0, 0),
+  };
+  toString(): string { return "Host_Endpoints$Params_" + super.toString(); }
+}
+export class Host_Endpoints$Results extends $.Struct {
+  static readonly _capnp = {
+    displayName: "endpoints$Results",
+    id: "ddf9a53a0378efa1",
+    size: new $.ObjectSize(0, 1),
+  };
+  get endpoints(): Endpoints$Client {
+    return new Endpoints$Client($.utils.getInterfaceClientOrNullAt(0, this));
+  }
+  set endpoints(value: Endpoints$Client) {
+    $.utils.setInterfacePointer(this.segment.message.addCap(value.client), $.utils.getPointer(0, this));
+  }
+  toString(): string { return "Host_Endpoints$Results_" + super.toString(); }
+}
+export class Host_Endpoints$Results$Promise {
+  pipeline: $.Pipeline<any, any, Host_Endpoints$Results>;
+  constructor(pipeline: $.Pipeline<any, any, Host_Endpoints$Results>) {
+    this.pipeline = pipeline;
+  }
+  getEndpoints(): Endpoints$Client {
+    return new Endpoints$Client(this.pipeline.getPipeline(Endpoints, 0).client());
+  }
+  async promise(): Promise<Host_Endpoints$Results> {
+    return await this.pipeline.struct();
+  }
+}
 export class Host$Client {
   client: $.Client;
   static readonly interfaceId: bigint = 0xff2e37244b6ab5b9n;
@@ -415,7 +500,10 @@ export class Host$Client {
     $.Method<Host_Pubsub$Params, Host_Pubsub$Results>,
     $.Method<Host_Peer$Params, Host_Peer$Results>,
     $.Method<Host_Stop$Params, Host_Stop$Results>,
-    $.Method<Host_Connect$Params, Host_Connect$Results>
+    $.Method<Host_Connect$Params, Host_Connect$Results>,
+    $.Method<Host_Reserved9$Params, Host_Reserved9$Results>,
+    $.Method<Host_Reserved10$Params, Host_Reserved10$Results>,
+    $.Method<Host_Endpoints$Params, Host_Endpoints$Results>
   ] = [
     {
       ParamsClass: Host_Info$Params,
@@ -488,6 +576,30 @@ export class Host$Client {
       methodId: 8,
       interfaceName: "host.capnp:Host",
       methodName: "connect"
+    },
+    {
+      ParamsClass: Host_Reserved9$Params,
+      ResultsClass: Host_Reserved9$Results,
+      interfaceId: Host$Client.interfaceId,
+      methodId: 9,
+      interfaceName: "host.capnp:Host",
+      methodName: "reserved9"
+    },
+    {
+      ParamsClass: Host_Reserved10$Params,
+      ResultsClass: Host_Reserved10$Results,
+      interfaceId: Host$Client.interfaceId,
+      methodId: 10,
+      interfaceName: "host.capnp:Host",
+      methodName: "reserved10"
+    },
+    {
+      ParamsClass: Host_Endpoints$Params,
+      ResultsClass: Host_Endpoints$Results,
+      interfaceId: Host$Client.interfaceId,
+      methodId: 11,
+      interfaceName: "host.capnp:Host",
+      methodName: "endpoints"
     }
   ];
   info(paramsFunc?: (params: Host_Info$Params) => void): Host_Info$Results$Promise {
@@ -585,6 +697,41 @@ export class Host$Client {
     const pipeline = new $.Pipeline(Host_Connect$Results, answer);
     return new Host_Connect$Results$Promise(pipeline);
   }
+  reserved9(paramsFunc?: (params: Host_Reserved9$Params) => void): Host_Reserved9$Results$Promise {
+    const answer = this.client.call({
+      method: Host$Client.methods[9],
+      paramsFunc: paramsFunc
+    });
+    const pipeline = new $.Pipeline(Host_Reserved9$Results, answer);
+    return new Host_Reserved9$Results$Promise(pipeline);
+  }
+  /**
+* Placeholders so this branch compiles: @9 is deployments (issue 21), @10 metrics
+* (issue 22), each added on its own branch; they replace these at the merge.
+*
+*/
+  reserved10(paramsFunc?: (params: Host_Reserved10$Params) => void): Host_Reserved10$Results$Promise {
+    const answer = this.client.call({
+      method: Host$Client.methods[10],
+      paramsFunc: paramsFunc
+    });
+    const pipeline = new $.Pipeline(Host_Reserved10$Results, answer);
+    return new Host_Reserved10$Results$Promise(pipeline);
+  }
+  /**
+* Named endpoints (endpoints.capnp). A libp2p peer's Host gives one that refuses
+* publish and unpublish (a host publishes only its own), and list and send to a
+* peer without 'write' (names needs 'read').
+*
+*/
+  endpoints(paramsFunc?: (params: Host_Endpoints$Params) => void): Host_Endpoints$Results$Promise {
+    const answer = this.client.call({
+      method: Host$Client.methods[11],
+      paramsFunc: paramsFunc
+    });
+    const pipeline = new $.Pipeline(Host_Endpoints$Results, answer);
+    return new Host_Endpoints$Results$Promise(pipeline);
+  }
 }
 $.Registry.register(Host$Client.interfaceId, Host$Client);
 export interface Host$Server$Target {
@@ -597,6 +744,9 @@ export interface Host$Server$Target {
   peer(params: Host_Peer$Params, results: Host_Peer$Results): Promise<void>;
   stop(params: Host_Stop$Params, results: Host_Stop$Results): Promise<void>;
   connect(params: Host_Connect$Params, results: Host_Connect$Results): Promise<void>;
+  reserved9(params: Host_Reserved9$Params, results: Host_Reserved9$Results): Promise<void>;
+  reserved10(params: Host_Reserved10$Params, results: Host_Reserved10$Results): Promise<void>;
+  endpoints(params: Host_Endpoints$Params, results: Host_Endpoints$Results): Promise<void>;
 }
 export class Host$Server extends $.Server {
   readonly target: Host$Server$Target;
@@ -637,6 +787,18 @@ export class Host$Server extends $.Server {
       {
         ...Host$Client.methods[8],
         impl: target.connect
+      },
+      {
+        ...Host$Client.methods[9],
+        impl: target.reserved9
+      },
+      {
+        ...Host$Client.methods[10],
+        impl: target.reserved10
+      },
+      {
+        ...Host$Client.methods[11],
+        impl: target.endpoints
       }
     ]);
     this.target = target;

@@ -5,13 +5,13 @@ import { Heartbeat as HeartbeatStruct } from '../../src/schema/cluster.js'
 
 const sample: Heartbeat = {
   instance: 0x0123456789abcdefn, hostname: 'box-1', meta: ['zone=eu', 'gpu=none'], ttlMs: 4_000,
-  addrs: ['/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWAbc'], leaving: false, issuedAtMs: 1_765_000_000_123
+  addrs: ['/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWAbc'], leaving: false, issuedAtMs: 1_765_000_000_123, endpoints: ['echo', 'svc.v2']
 }
 
 describe('cluster: heartbeat codec', () => {
   it('round-trips every field', () => {
     assert.deepEqual(decodeHeartbeat(encodeHeartbeat(sample)), sample)
-    const leaving = { ...sample, leaving: true, meta: [], addrs: [] }
+    const leaving = { ...sample, leaving: true, meta: [], addrs: [], endpoints: [] }
     assert.deepEqual(decodeHeartbeat(encodeHeartbeat(leaving)), leaving)
   })
 

@@ -1,0 +1,75 @@
+// The Endpoints capability (schema/endpoints.capnp) over this host's registry and the cluster-wide lookup.
+// The owner's (API socket) may publish here; the one a remote peer gets lists and sends only.
+import { readMessage } from '../csp/wire.js'
+import { NotFound, PermissionDenied } from '../errors.js'
+import { Endpoints_Publish$Params$Caps, Endpoints_Publish$Results$Caps, Endpoint$Caps, EndpointsClient, PublicationClient } from '../schema/endpoints.rpc.js'
+import { Pick } from '../schema/endpoints.js'
+import type { EndpointRegistry } from './endpoint-registry.js'
+import type { EndpointLookup, FoundEndpoint } from './endpoint-lookup.js'
+
+export interface EndpointsParts {
+  registry: EndpointRegistry
+  lookup: EndpointLookup
+  /** Every name some live host serves, with how many hosts serve it. */
+  served: () => Map<string, number>
+  /** May publish and unpublish on this host (the owner's). */
+  owner: boolean
+  /** Why list and send are refused (a remote peer without 'write': they hand out and use channel capabilities). */
+  refuseSend?: Error
+}
+
+export function serveEndpoints (parts: EndpointsParts): EndpointsClient {
+  const { registry, lookup } = parts
+  const ownerOnly = (what: string): void => {
+    if (!parts.owner) throw new PermissionDenied(`${what} is for this host's owner: a host serves only its own endpoints`)
+  }
+  return EndpointsClient.serve({
+    publish (params, results) {
+      ownerOnly('publishing an endpoint')
+      const name = params.name
+      const e = registry.publish(name, 0, Endpoints_Publish$Params$Caps.sender.get(params).dup())
+      const end = (): void => { registry.unpublish(name, e.id) }
+      using publication = PublicationClient.serve({ unpublish: end, [Symbol.dispose]: end })
+      Endpoints_Publish$Results$Caps.publication.set(results, publication)
+    },
+    unpublish (params) {
+      ownerOnly('unpublishing an endpoint')
+      if (!registry.unpublish(params.name, params.id)) throw new NotFound(`no endpoint ${params.id} named ${params.name} on this host`)
+    },
+    async list (params, results, ctx) {
+      if (parts.refuseSend !== undefined) throw parts.refuseSend
+      const found: FoundEndpoint[] = params.here ? lookup.here(params.name) : await lookup.find(params.name, ctx.signal)
+      try {
+        const list = results._initEndpoints(found.length)
+        found.forEach((e, i) => {
+          const to = list.get(i)
+          to.peer = e.peer
+          to.pid = e.pid
+          to.id = e.id
+          to.ageMs = BigInt(Math.max(0, e.ageMs))
+          Endpoint$Caps.sender.set(to, e.sender)
+        })
+      } finally {
+        for (const e of found) e.sender.release()
+      }
+    },
+    names (_params, results) {
+      const served = [...parts.served()].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
+      const list = results._initNames(served.length)
+      served.forEach(([name, hosts], i) => {
+        list.get(i).name = name
+        list.get(i).hosts = hosts
+      })
+    },
+    async send (params, results, ctx) {
+      if (parts.refuseSend !== undefined) throw parts.refuseSend
+      const msg = readMessage(params.msg)
+      try {
+        const to = await lookup.send(params.name, msg, params.pick === Pick.RANDOM ? 'random' : 'round-robin', ctx.signal)
+        results.peer = to.peer
+        results.pid = to.pid
+        results.id = to.id
+      } finally { msg.cap?.release() }
+    }
+  })
+}
