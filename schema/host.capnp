@@ -4,6 +4,7 @@
 
 using Anchor = import "anchor.capnp";
 using Cluster = import "cluster.capnp";
+using Deploy = import "deploy.capnp";
 using Proc = import "proc.capnp";
 using PubSub = import "pubsub.capnp";
 
@@ -38,4 +39,7 @@ interface Host {
   connect @8 (addr :Text) -> (peer :Text);
   # Dials a peer by multiaddr (/p2p/<peer ID> optional) and returns its peer ID.
   # InvalidArgument for a malformed address, Unavailable when it cannot be reached.
+
+  deployments @9 () -> (deployments :Deploy.Deployments);
+  # Deployments: the same on every host. Deploy, scale and undeploy need the exec right, the rest read.
 }

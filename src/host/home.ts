@@ -14,6 +14,8 @@ export interface Home {
   policy: string
   /** The pid counter: the first pid not yet reserved. */
   pids: string
+  /** The deployment records this host keeps (deployments/records-file.ts). */
+  deployments: string
 }
 
 /** `--home DIR`, else `$WW_HOME`, else `~/.ww`. */
@@ -27,6 +29,7 @@ export function resolveHome (flag?: string, env: NodeJS.ProcessEnv = process.env
     modules: join(dir, 'modules'),
     swarmKey: join(dir, 'swarm.key'),
     policy: join(dir, 'policy.toml'),
-    pids: join(dir, 'pids')
+    pids: join(dir, 'pids'),
+    deployments: join(dir, 'deployments')
   }
 }

@@ -4,9 +4,10 @@
 import { PermissionDenied, Unimplemented } from '../errors.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
 import type { ViewClient } from '../schema/cluster.rpc.js'
+import type { DeploymentsClient } from '../schema/deploy.rpc.js'
 import type { HostInfo } from '../schema/host.js'
 import {
-  HostClient, Host_Cluster$Results$Caps, Host_Executor$Results$Caps, Host_Local$Results$Caps,
+  HostClient, Host_Cluster$Results$Caps, Host_Deployments$Results$Caps, Host_Executor$Results$Caps, Host_Local$Results$Caps,
   Host_Peer$Results$Caps, Host_Pubsub$Results$Caps, Host_Root$Results$Caps
 } from '../schema/host.rpc.js'
 import type { ExecutorClient } from '../schema/proc.rpc.js'
@@ -26,11 +27,13 @@ export interface HostParts {
    * (the Host being served is the answer); NotFound for an unknown peer.
    */
   peer?: (peer: string) => Promise<HostClient | undefined>
+  /** Deployments: for a peer without the exec right, one that refuses deploy, scale and undeploy. */
+  deployments?: DeploymentsClient
   /** Methods this Host refuses, with the error each fails with (a remote peer's missing rights: policy-host.ts). */
   refused?: Partial<Record<RefusableMethod, Error>>
 }
 
-export type RefusableMethod = 'info' | 'root' | 'local' | 'cluster' | 'executor' | 'pubsub'
+export type RefusableMethod = 'info' | 'root' | 'local' | 'cluster' | 'executor' | 'pubsub' | 'deployments'
 
 /** What only the node's owner may do: given to the API socket's Host alone. */
 export interface OwnerParts {
@@ -49,6 +52,7 @@ export function serveHost (parts: HostParts, owner?: OwnerParts): HostClient {
   const view = parts.view.dup()
   const router = parts.router.dup()
   const executor = parts.executor?.dup()
+  const deployments = parts.deployments?.dup()
   const refuse = (method: RefusableMethod): void => {
     const err = parts.refused?.[method]
     if (err !== undefined) throw err
@@ -92,6 +96,10 @@ export function serveHost (parts: HostParts, owner?: OwnerParts): HostClient {
       using held = h
       Host_Peer$Results$Caps.host.set(results, held)
     },
+    deployments (_params, results) {
+      refuse('deployments')
+      Host_Deployments$Results$Caps.deployments.set(results, deployments ?? missing('deployments'))
+    },
     stop (_params, results) {
       if (owner === undefined) ownerOnly('stopping a node')
       results.pid = owner!.stop()
@@ -104,6 +112,7 @@ export function serveHost (parts: HostParts, owner?: OwnerParts): HostClient {
       view.release()
       router.release()
       executor?.release()
+      deployments?.release()
     }
   })
   return self

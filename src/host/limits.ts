@@ -40,5 +40,17 @@ export const hostLimits = {
    */
   apiConnectionsMax: 512,
   /** Most `k=v` terms a View.ls (`ww ls / --where ...`) may carry. */
-  lsWhereMax: 64
+  lsWhereMax: 64,
+  /** A deployment's replica that ended (or could not start) is started again after this delay, doubled at each end in a row... */
+  deployRestartMinMs: 1_000,
+  /** ...up to this one. */
+  deployRestartMaxMs: 30_000,
+  /** A replica that ran this long before it ended is restarted after deployRestartMinMs again. */
+  deployRestartResetMs: 10_000,
+  /** A starting node waits this long (to hear of the other hosts) before it starts replicas, so a restart moves none needlessly. */
+  deployStartDelayMs: 2_000,
+  /** Every host compares its replicas with the placement this often, besides whenever records or hosts change. */
+  deployReconcileMs: 5_000,
+  /** `ww deployments` waits this long for each host's report of its replicas. */
+  deployReportTimeoutMs: 5_000
 } as const

@@ -2,7 +2,7 @@
 import { hostname as osHostname } from 'node:os'
 import { logger } from '@libp2p/logger'
 import { AnchorTree, SELF_COMPONENT, ServedTree, serveClusterRoot } from '../anchor/index.js'
-import { ClusterNode, normalizeMeta, rpcProtocol, type ClusterNodeOptions, type ClusterNotice } from '../cluster/index.js'
+import { ClusterNode, loadOrCreateIdentity, normalizeMeta, rpcProtocol, type ClusterNodeOptions, type ClusterNotice } from '../cluster/index.js'
 import { hostChanBudget } from '../csp/index.js'
 import { InvalidArgument, LimitExceeded, NotFound } from '../errors.js'
 import { OWNER, type QuotaLimits } from '../proc/index.js'
@@ -11,13 +11,15 @@ import type { AnchorClient } from '../schema/anchor.rpc.js'
 import type { HostClient } from '../schema/host.rpc.js'
 import { libp2pTransport } from '../transport/index.js'
 import { serveApiSocket, type ApiSocket } from './api-socket.js'
+import { DeploymentService } from './deployments/service.js'
+import { serveDeployments } from './deployments/server.js'
 import type { Home } from './home.js'
 import { serveHost, type HostParts } from './host-server.js'
 import { HostProcs } from './host-procs.js'
 import { hostLimits } from './limits.js'
 import { lockHome } from './lock.js'
 import { PeerHosts } from './peer-hosts.js'
-import { ALL_RIGHTS, Policy, formatRights } from './policy.js'
+import { ALL_RIGHTS, Policy, formatRights, lacks } from './policy.js'
 import { partsForPeer } from './policy-host.js'
 import { serveRouter } from './pubsub-server.js'
 import { serveView } from './view-server.js'
@@ -65,7 +67,8 @@ export class WwNode {
     readonly peers: PeerHosts,
     private readonly local: AnchorClient,
     private readonly unlock: () => void,
-    readonly procs: HostProcs
+    readonly procs: HostProcs,
+    readonly deployments: DeploymentService
   ) {}
 
   get peerId (): string { return this.cluster.peerId }
@@ -111,6 +114,25 @@ export class WwNode {
         onModuleMismatch: (from, hash, unsaid) => { notice({ type: 'module-mismatch', from, hash, unsaid }) }
       })
       const executor = procs.serve(OWNER)
+      const policy = options.policy ?? Policy.defaults(options.swarmKey !== undefined)
+      const deploys = new DeploymentService({
+        self: c.peerId,
+        namespace: c.namespace,
+        key: await loadOrCreateIdentity(home.dir),
+        libp2p: c.libp2p,
+        file: home.deployments,
+        policy,
+        procs,
+        hosts: () => c.ls([]).map(r => ({ peer: r.peer, meta: r.meta })),
+        hostOf: async peer => await peers.host(peer),
+        clusterRoot: () => serveClusterRoot(hosts),
+        watchHosts: fn => c.table.watch(() => { fn() })
+      })
+      await deploys.start()
+      const deploymentsFor = (refuseChanges?: Error) => serveDeployments({
+        service: deploys, self: c.peerId, peers: () => c.ls().map(r => r.peer), hostOf: async peer => await peers.host(peer), refuseChanges
+      })
+      const deployments = deploymentsFor()
       const parts: HostParts = {
         info (to) {
           to.peer = c.peerId
@@ -129,6 +151,7 @@ export class WwNode {
         root: () => serveClusterRoot(hosts),
         local: () => local.dup(),
         executor,
+        deployments,
         peer: async peer => {
           if (peer === '' || peer === c.peerId || peer === SELF_COMPONENT) return undefined
           if (c.lookup(peer) === undefined) throw new NotFound(`no live host ${JSON.stringify(peer)}`)
@@ -143,13 +166,13 @@ export class WwNode {
         },
         connect: async addr => await c.connect(addr, hostLimits.connectTimeoutMs)
       })
-      const policy = options.policy ?? Policy.defaults(options.swarmKey !== undefined)
       log('policy: members %s, %d peers granted their own', formatRights(policy.members), policy.peers.size)
       // The parts stay held while the node runs: each connection's Host is served from them.
       const releaseParts = (): void => {
         view.release()
         router.release()
         executor.release()
+        deployments.release()
       }
       await c.libp2p.handle(rpcProtocol(c.namespace), (stream, connection) => {
         const peer = connection.remotePeer.toString()
@@ -160,8 +183,12 @@ export class WwNode {
         const forPeer = rights.size < ALL_RIGHTS.size
           ? partsForPeer(parts, c.peerId, peer, rights, root => procs.serve(peer, root, spawner))
           : { ...parts, executor: procs.serve(peer, undefined, spawner) }
+        // without exec, a peer may list deployments but not change them
+        const peerDeployments = rights.has('exec') ? undefined : deploymentsFor(lacks(peer, 'exec', 'deploying, scaling, undeploying'))
+        if (peerDeployments !== undefined) forPeer.deployments = peerDeployments
         const bootstrap = serveHost(forPeer)
         forPeer.executor?.release()
+        peerDeployments?.release()
         const conn = new Connection(libp2pTransport(stream), { bootstrap, name: 'libp2p' })
         bootstrap.release()
         void conn.closed.then(() => {
@@ -171,7 +198,7 @@ export class WwNode {
           }
         })
       })
-      node = new WwNode(c, host, peers, local, () => { releaseParts(); unlock() }, procs)
+      node = new WwNode(c, host, peers, local, () => { releaseParts(); unlock() }, procs, deploys)
       if (options.api !== false) node.api = await serveApiSocket(options.home.apiSocket, host)
       return node
     } catch (err) {
@@ -188,6 +215,7 @@ export class WwNode {
   async stop (): Promise<void> {
     this.stopping ??= (async () => {
       const api = this.api?.close('the node is stopping')
+      await this.deployments.stop()
       await settledWithin(this.procs.close(), hostLimits.procsCloseMs)
       this.peers.close()
       await this.cluster.stop()

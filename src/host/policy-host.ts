@@ -25,6 +25,7 @@ export function partsForPeer (
     router: parts.router,
     root: peerRoot,
     local: local === undefined ? undefined : () => restrictAnchor(local(), peer, rights),
+    deployments: parts.deployments,
     executor: rights.has('exec') && peerRoot !== undefined ? executorRooted(peerRoot) : undefined,
     peer: async name => {
       if (name === '' || name === self || name === SELF_COMPONENT) return undefined
@@ -36,6 +37,7 @@ export function partsForPeer (
       local: readOnly,
       cluster: readOnly,
       pubsub: readOnly,
+      deployments: readOnly,
       executor: rights.has('exec') ? undefined : lacks(peer, 'exec', 'running procs: spawn, ps, kill')
     }
   }

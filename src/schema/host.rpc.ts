@@ -3,7 +3,8 @@
 import * as rpc from '../rpc/index.js'
 import { AnchorClient } from './anchor.rpc.js'
 import { ViewClient } from './cluster.rpc.js'
-import { HostInfo, Host_Cluster$Params, Host_Cluster$Results, Host_Connect$Params, Host_Connect$Results, Host_Executor$Params, Host_Executor$Results, Host_Info$Params, Host_Info$Results, Host_Local$Params, Host_Local$Results, Host_Peer$Params, Host_Peer$Results, Host_Pubsub$Params, Host_Pubsub$Results, Host_Root$Params, Host_Root$Results, Host_Stop$Params, Host_Stop$Results } from './host.js'
+import { DeploymentsClient } from './deploy.rpc.js'
+import { HostInfo, Host_Cluster$Params, Host_Cluster$Results, Host_Connect$Params, Host_Connect$Results, Host_Deployments$Params, Host_Deployments$Results, Host_Executor$Params, Host_Executor$Results, Host_Info$Params, Host_Info$Results, Host_Local$Params, Host_Local$Results, Host_Peer$Params, Host_Peer$Results, Host_Pubsub$Params, Host_Pubsub$Results, Host_Root$Params, Host_Root$Results, Host_Stop$Params, Host_Stop$Results } from './host.js'
 import { ExecutorClient } from './proc.rpc.js'
 import { RouterClient } from './pubsub.rpc.js'
 
@@ -24,10 +25,11 @@ export class HostClient extends rpc.Capability {
     pubsub: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 5, name: 'pubsub', Params: Host_Pubsub$Params, Results: Host_Pubsub$Results } as rpc.MethodInfo<Host_Pubsub$Params, Host_Pubsub$Results>,
     peer: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 6, name: 'peer', Params: Host_Peer$Params, Results: Host_Peer$Results } as rpc.MethodInfo<Host_Peer$Params, Host_Peer$Results>,
     stop: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 7, name: 'stop', Params: Host_Stop$Params, Results: Host_Stop$Results } as rpc.MethodInfo<Host_Stop$Params, Host_Stop$Results>,
-    connect: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 8, name: 'connect', Params: Host_Connect$Params, Results: Host_Connect$Results } as rpc.MethodInfo<Host_Connect$Params, Host_Connect$Results>
+    connect: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 8, name: 'connect', Params: Host_Connect$Params, Results: Host_Connect$Results } as rpc.MethodInfo<Host_Connect$Params, Host_Connect$Results>,
+    deployments: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 9, name: 'deployments', Params: Host_Deployments$Params, Results: Host_Deployments$Results } as rpc.MethodInfo<Host_Deployments$Params, Host_Deployments$Results>
   }
   static readonly dispatch: rpc.DispatchTable = new Map([
-    [0xff2e37244b6ab5b9n, [HostClient.methods.info, HostClient.methods.root, HostClient.methods.local, HostClient.methods.cluster, HostClient.methods.executor, HostClient.methods.pubsub, HostClient.methods.peer, HostClient.methods.stop, HostClient.methods.connect]]
+    [0xff2e37244b6ab5b9n, [HostClient.methods.info, HostClient.methods.root, HostClient.methods.local, HostClient.methods.cluster, HostClient.methods.executor, HostClient.methods.pubsub, HostClient.methods.peer, HostClient.methods.stop, HostClient.methods.connect, HostClient.methods.deployments]]
   ])
   /** Exports a server object as a capability (yours to release). */
   static serve (impl: HostServer): HostClient { return rpc.serve(HostClient, impl, HostClient.dispatch) }
@@ -42,6 +44,7 @@ export class HostClient extends rpc.Capability {
   peer (build?: (params: Host_Peer$Params) => void, options?: rpc.CallOptions): rpc.Answer<Host_Peer$Results, Host_Peer$Results$Pipeline> { return this.call(HostClient.methods.peer, build, options, Host_Peer$Results$Pipeline) }
   stop (build?: (params: Host_Stop$Params) => void, options?: rpc.CallOptions): rpc.Answer<Host_Stop$Results, Host_Stop$Results$Pipeline> { return this.call(HostClient.methods.stop, build, options, Host_Stop$Results$Pipeline) }
   connect (build?: (params: Host_Connect$Params) => void, options?: rpc.CallOptions): rpc.Answer<Host_Connect$Results, Host_Connect$Results$Pipeline> { return this.call(HostClient.methods.connect, build, options, Host_Connect$Results$Pipeline) }
+  deployments (build?: (params: Host_Deployments$Params) => void, options?: rpc.CallOptions): rpc.Answer<Host_Deployments$Results, Host_Deployments$Results$Pipeline> { return this.call(HostClient.methods.deployments, build, options, Host_Deployments$Results$Pipeline) }
 }
 /** What a host.capnp:Host server implements (inherited methods included). */
 export interface HostServer {
@@ -54,6 +57,7 @@ export interface HostServer {
   peer: (params: Host_Peer$Params, results: Host_Peer$Results, ctx: rpc.CallContext) => void | Promise<void>
   stop: (params: Host_Stop$Params, results: Host_Stop$Results, ctx: rpc.CallContext) => void | Promise<void>
   connect: (params: Host_Connect$Params, results: Host_Connect$Results, ctx: rpc.CallContext) => void | Promise<void>
+  deployments: (params: Host_Deployments$Params, results: Host_Deployments$Results, ctx: rpc.CallContext) => void | Promise<void>
   [Symbol.dispose]?: () => void
 }
 /** Pipelined view of Host_Info$Params: capability fields usable before the answer arrives. */
@@ -163,4 +167,17 @@ rpc.directFields(Host_Connect$Results, [['peer', 'text', 0]])
 /** Pipelined view of Host_Connect$Results: capability fields usable before the answer arrives. */
 export class Host_Connect$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
+}
+/** Pipelined view of Host_Deployments$Params: capability fields usable before the answer arrives. */
+export class Host_Deployments$Params$Pipeline {
+  constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
+}
+/** Pipelined view of Host_Deployments$Results: capability fields usable before the answer arrives. */
+export class Host_Deployments$Results$Pipeline {
+  constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
+  get deployments (): DeploymentsClient { return this.$answer.pipelineCap([...this.$path, 0], DeploymentsClient) }
+}
+/** Capability fields of Host_Deployments$Results: get (borrowed), has, set (the message keeps its own reference). */
+export const Host_Deployments$Results$Caps = {
+  deployments: rpc.capField(0, () => DeploymentsClient)
 }

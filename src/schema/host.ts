@@ -2,6 +2,7 @@
 import * as $ from "capnp-es";
 import { Anchor, Anchor$Client, Child, Kind, Value } from "./anchor.js";
 import { Heartbeat, HostRecord, MembershipEvent, Subscription, Subscription$Client, View, View$Client, View_Watcher, View_Watcher$Client } from "./cluster.js";
+import { DeploySpec, DeploymentStatus, Deployments, Deployments$Client, ReplicaStatus } from "./deploy.js";
 import { Executor, Executor$Client, ExitReason, ExitStatus, Limits, Module, ModuleSignature, ModuleSource, ModuleSource$Client, OutputStream, Proc, Proc$Client, ProcInfo, ProcState, SpawnCap, SpawnProgress, SpawnProgress$Client, SpawnRequest, SpawnStep } from "./proc.js";
 import { Router, Router$Client, Topic, Topic$Client, Topic_Subscriber, Topic_Subscriber$Client } from "./pubsub.js";
 export const _capnpFileId = 0x875b72b5f6dcc908n;
@@ -400,6 +401,40 @@ export class Host_Connect$Results$Promise {
     return await this.pipeline.struct();
   }
 }
+export class Host_Deployments$Params extends $.Struct {
+  static readonly _capnp = {
+    displayName: "deployments$Params",
+    id: "8313cfd61c5220c7",
+    size: new $.ObjectSize(0, 0),
+  };
+  toString(): string { return "Host_Deployments$Params_" + super.toString(); }
+}
+export class Host_Deployments$Results extends $.Struct {
+  static readonly _capnp = {
+    displayName: "deployments$Results",
+    id: "ffd279e829eac0ca",
+    size: new $.ObjectSize(0, 1),
+  };
+  get deployments(): Deployments$Client {
+    return new Deployments$Client($.utils.getInterfaceClientOrNullAt(0, this));
+  }
+  set deployments(value: Deployments$Client) {
+    $.utils.setInterfacePointer(this.segment.message.addCap(value.client), $.utils.getPointer(0, this));
+  }
+  toString(): string { return "Host_Deployments$Results_" + super.toString(); }
+}
+export class Host_Deployments$Results$Promise {
+  pipeline: $.Pipeline<any, any, Host_Deployments$Results>;
+  constructor(pipeline: $.Pipeline<any, any, Host_Deployments$Results>) {
+    this.pipeline = pipeline;
+  }
+  getDeployments(): Deployments$Client {
+    return new Deployments$Client(this.pipeline.getPipeline(Deployments, 0).client());
+  }
+  async promise(): Promise<Host_Deployments$Results> {
+    return await this.pipeline.struct();
+  }
+}
 export class Host$Client {
   client: $.Client;
   static readonly interfaceId: bigint = 0xff2e37244b6ab5b9n;
@@ -415,7 +450,8 @@ export class Host$Client {
     $.Method<Host_Pubsub$Params, Host_Pubsub$Results>,
     $.Method<Host_Peer$Params, Host_Peer$Results>,
     $.Method<Host_Stop$Params, Host_Stop$Results>,
-    $.Method<Host_Connect$Params, Host_Connect$Results>
+    $.Method<Host_Connect$Params, Host_Connect$Results>,
+    $.Method<Host_Deployments$Params, Host_Deployments$Results>
   ] = [
     {
       ParamsClass: Host_Info$Params,
@@ -488,6 +524,14 @@ export class Host$Client {
       methodId: 8,
       interfaceName: "host.capnp:Host",
       methodName: "connect"
+    },
+    {
+      ParamsClass: Host_Deployments$Params,
+      ResultsClass: Host_Deployments$Results,
+      interfaceId: Host$Client.interfaceId,
+      methodId: 9,
+      interfaceName: "host.capnp:Host",
+      methodName: "deployments"
     }
   ];
   info(paramsFunc?: (params: Host_Info$Params) => void): Host_Info$Results$Promise {
@@ -585,6 +629,18 @@ export class Host$Client {
     const pipeline = new $.Pipeline(Host_Connect$Results, answer);
     return new Host_Connect$Results$Promise(pipeline);
   }
+  /**
+* Deployments: the same on every host. Deploy, scale and undeploy need the exec right, the rest read.
+*
+*/
+  deployments(paramsFunc?: (params: Host_Deployments$Params) => void): Host_Deployments$Results$Promise {
+    const answer = this.client.call({
+      method: Host$Client.methods[9],
+      paramsFunc: paramsFunc
+    });
+    const pipeline = new $.Pipeline(Host_Deployments$Results, answer);
+    return new Host_Deployments$Results$Promise(pipeline);
+  }
 }
 $.Registry.register(Host$Client.interfaceId, Host$Client);
 export interface Host$Server$Target {
@@ -597,6 +653,7 @@ export interface Host$Server$Target {
   peer(params: Host_Peer$Params, results: Host_Peer$Results): Promise<void>;
   stop(params: Host_Stop$Params, results: Host_Stop$Results): Promise<void>;
   connect(params: Host_Connect$Params, results: Host_Connect$Results): Promise<void>;
+  deployments(params: Host_Deployments$Params, results: Host_Deployments$Results): Promise<void>;
 }
 export class Host$Server extends $.Server {
   readonly target: Host$Server$Target;
@@ -637,6 +694,10 @@ export class Host$Server extends $.Server {
       {
         ...Host$Client.methods[8],
         impl: target.connect
+      },
+      {
+        ...Host$Client.methods[9],
+        impl: target.deployments
       }
     ]);
     this.target = target;
