@@ -15,6 +15,10 @@ import { logsCommand } from './logs.js'
 import { waitCommand } from './wait.js'
 import { keyCommand } from './key.js'
 import { signCommand } from './sign.js'
+import { deployCommand } from './deploy.js'
+import { scaleCommand } from './scale.js'
+import { undeployCommand } from './undeploy.js'
+import { deploymentsCommand } from './deployments.js'
 import { EXIT, exitCodeOf } from './exit-codes.js'
 import { oneLine } from './one-line.js'
 
@@ -40,6 +44,7 @@ went away, ${EXIT.timeout} timed out; ww run and ww wait: the guest's code, 125 
   ww.addCommand(waitCommand())
   ww.addCommand(keyCommand())
   ww.addCommand(signCommand())
+  for (const c of [deployCommand(), scaleCommand(), undeployCommand(), deploymentsCommand()]) ww.addCommand(c)
   for (const c of [mkchanCommand(), sendCommand(), recvCommand(), storeCommand(), loadCommand(), rmCommand()]) ww.addCommand(c)
   configure(ww)
   return ww

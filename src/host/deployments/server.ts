@@ -1,13 +1,11 @@
 // The Deployments capability (schema/deploy.capnp) over a DeploymentService: its codec, and for remote peers
 // without the exec right a variant that refuses deploy, scale and undeploy.
-import { LimitExceeded } from '../../errors.js'
-import type { DeploymentSpec } from '../../cluster/deployments/index.js'
-import type { DeploySpec, ReplicaStatus } from '../../schema/deploy.js'
 import { DeploymentsClient, Deployments_Deploy$Params$Caps, Deployments_Source$Results$Caps, type DeploymentsClient as Client } from '../../schema/deploy.rpc.js'
 import type { HostClient } from '../../schema/host.rpc.js'
 import { hostLimits } from '../limits.js'
 import { serveModuleSource } from '../spawn-request.js'
 import type { ReplicaState } from './replicas.js'
+import { readReplica, readSpec, writeReplica, writeSpec } from './server-codec.js'
 import type { DeploymentService } from './service.js'
 
 export interface DeploymentsServing {
@@ -85,63 +83,4 @@ async function gatherReplicas (o: DeploymentsServing): Promise<Array<{ host: str
     return [...(await ans).replicas].map(r => ({ host: r.host, state: readReplica(r) }))
   }))
   return lists.flatMap(r => r.status === 'fulfilled' ? r.value : [])
-}
-
-function writeReplica (to: ReplicaStatus, r: ReplicaState, host: string): void {
-  to.deployment = r.deployment
-  to.index = r.index
-  to.host = host
-  to.pid = r.pid
-  to.state = r.state
-  to.restarts = r.restarts
-  to.lastExit = r.lastExit
-  to.version = BigInt(r.version)
-}
-
-export function readReplica (r: ReplicaStatus): ReplicaState {
-  return {
-    deployment: r.deployment,
-    index: r.index,
-    version: Number(r.version),
-    pid: r.pid,
-    state: r.state as ReplicaState['state'],
-    restarts: r.restarts,
-    lastExit: r.lastExit
-  }
-}
-
-export function writeSpec (to: DeploySpec, name: string, s: DeploymentSpec): void {
-  to.name = name
-  const hash = Buffer.from(s.module, 'hex')
-  to._initModule(hash.byteLength).copyBuffer(hash)
-  const args = to._initArgs(s.args.length)
-  s.args.forEach((a, i) => args.set(i, a))
-  const env = to._initEnv(s.env.length)
-  s.env.forEach((e, i) => env.set(i, e))
-  const l = to._initLimits()
-  l.memoryBytes = BigInt(s.limits.memoryBytes)
-  l.fuel = BigInt(s.limits.fuel)
-  l.timeoutMs = BigInt(s.limits.timeoutMs)
-  to.root = s.root
-  to.replicas = s.replicas
-  const where = to._initWhere(s.where.length)
-  s.where.forEach((w, i) => where.set(i, w))
-  to.spread = s.spread
-  to.perHost = s.perHost
-}
-
-export function readSpec (s: DeploySpec): DeploymentSpec {
-  if (s.args.length > hostLimits.spawnArgsMax || s.env.length > hostLimits.spawnEnvMax) throw new LimitExceeded('too many arguments or environment entries')
-  const l = s._hasLimits() ? s.limits : undefined
-  return {
-    module: Buffer.from(s.module.toUint8Array()).toString('hex'),
-    args: [...s.args],
-    env: [...s.env],
-    limits: { memoryBytes: Number(l?.memoryBytes ?? 0n), fuel: Number(l?.fuel ?? 0n), timeoutMs: Number(l?.timeoutMs ?? 0n) },
-    root: s.root,
-    replicas: s.replicas,
-    where: [...s.where],
-    spread: s.spread,
-    perHost: s.perHost
-  }
 }
