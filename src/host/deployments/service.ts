@@ -4,7 +4,7 @@
 import type { PrivateKey } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import {
-  DeploymentGossip, DeploymentStore, checkReplicas, checkSpec, deployLimits, place, signDeployment, verifyDeployment,
+  DeploymentGossip, DeploymentStore, checkDeploymentName, checkReplicas, checkSpec, deployLimits, place, signDeployment, verifyDeployment,
   type DeploymentRecord, type DeploymentSpec, type Placement, type PlacementHost, type SignedDeployment
 } from '../../cluster/deployments/index.js'
 import type { ClusterLibp2p } from '../../cluster/index.js'
@@ -84,6 +84,7 @@ export class DeploymentService {
 
   /** Makes or replaces deployment `spec.name` with a module this host holds (or fetches with `fetch`). */
   async deploy (name: string, spec: DeploymentSpec, fetch?: (hash: Uint8Array) => Promise<Uint8Array>): Promise<number> {
+    checkDeploymentName(name)
     checkSpec(spec)
     const hash = Buffer.from(spec.module, 'hex')
     const held = this.store.get(name)
