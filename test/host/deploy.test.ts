@@ -25,9 +25,12 @@ describe('deployments on three nodes', function () {
     assert.match(out, /^web v\d+\n$/)
     const counts = await runsAs(c, 'web', m => total(m) === 5 && m.size === 3, '5 replicas on 3 hosts')
     assert.deepEqual([...counts.values()].sort(), [1, 2, 2])
-    // each replica is an ordinary proc of its host, named after its deployment
-    const ps = JSON.parse(await ok(['ps', '--all', '--json', '--home', b.home])) as Array<{ name: string, state: string }>
-    assert.equal(ps.filter(p => /^web#\d$/.test(p.name) && p.state === 'running').length, 5)
+    // each replica is an ordinary proc of its host, and ww ps --all says which deployment it belongs to
+    const ps = JSON.parse(await ok(['ps', '--all', '--json', '--home', b.home])) as Array<{ name: string, state: string, deployment?: string }>
+    assert.deepEqual(ps.filter(p => p.state === 'running').map(p => p.deployment).sort(), ['web#0', 'web#1', 'web#2', 'web#3', 'web#4'])
+    const text = await ok(['ps', '--all', '--home', c.home])
+    assert.match(text, /^ID\s+STATE\s+STARTED\s+UPTIME\s+DEPLOYMENT\s+NAME\s+ARGS$/m)
+    assert.equal(text.split('\n').filter(l => /\srunning\s.*\sweb#\d\s+web#\d$/.test(l)).length, 5)
 
     await ok(['scale', 'web', '1', '--home', c.home])
     await runsAs(a, 'web', m => total(m) === 1, 'one replica left')
