@@ -47,6 +47,13 @@ class Reporter {
     return [...(await ans).replicas].filter(r => r.deployment === name && r.state === 'running').length
   }
 
+  /** What its replicas are doing (for a benchmark that waited in vain). */
+  async states (): Promise<string> {
+    using d = this.host.deployments()
+    using ans = d.pipeline.deployments.local()
+    return [...(await ans).replicas].map(r => `${r.deployment}#${r.index} ${r.state} ${r.lastExit}`).join('; ')
+  }
+
   close (): void { this.host.release(); this.conn.close('done') }
 }
 
@@ -87,7 +94,7 @@ try {
 
   // every host caches and prepares the module, and forgets the deployment
   await run('deploy', 'warm', idle, '--per-host', ...home)
-  await until('the warm-up on every host', async () => await total(reporters, 'warm') === N)
+  await until('the warm-up on every host', async () => await total(reporters, 'warm') === N, 300_000)
   await run('undeploy', 'warm', ...home)
   await until('the warm-up gone', async () => await total(reporters, 'warm') === 0)
 
@@ -111,6 +118,10 @@ try {
   const rescheduled = (await until('replicas rescheduled', async () => await total(others, 'bench') === REPLICAS) - t0) / 1000
   const gone = ((await seenGone ?? NaN) - t0) / 1000
   console.log(`deploy.reschedule_s: ${rescheduled.toFixed(2)}   (${counts[victimAt - 1]} replicas of a host killed with -9; TTL ${TTL_S} s, goal ≤ ${TTL_S + 2} s; reference: node 0 dropped the host after ${gone.toFixed(2)} s)`)
+} catch (err) {
+  console.error(String(err))
+  for (const r of reporters) console.error(`  ${r.node.peer}: ${await r.states().catch(e => String(e))}`)
+  process.exitCode = 1
 } finally {
   for (const r of reporters) r.close()
   await Promise.all(launched.map(async n => { await n.stop().catch(() => {}); n.cleanup() }))

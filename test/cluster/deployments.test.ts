@@ -3,7 +3,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import {
-  DeploymentStore, checkReplicas, deployLimits, place, share, signDeployment, verifyDeployment, type DeploymentRecord, type DeploymentSpec, type PlacementHost
+  DeploymentGossip, DeploymentStore, checkReplicas, deployLimits, place, share, signDeployment, verifyDeployment, type DeploymentRecord, type DeploymentSpec, type PlacementHost
 } from '../../src/cluster/deployments/index.js'
 import { InvalidArgument, LimitExceeded } from '../../src/errors.js'
 
@@ -86,6 +86,23 @@ describe('deployment store', () => {
     store.apply(await signDeployment(a, NS, record(a, 'y', 1)))
     assert.equal(store.apply(await signDeployment(a, NS, record(a, 'z', 1))), 'full')
     assert.equal(store.apply(await signDeployment(a, NS, record(a, 'y', 2))), 'applied')
+  })
+})
+
+describe('deployment records from the network', () => {
+  it('drops a record whose signature does not verify, and applies one that does', async () => {
+    const key = await generateKeyPair('Ed25519')
+    const store = new DeploymentStore()
+    const gossip = new DeploymentGossip(null as any, NS, store) // receive() needs no libp2p
+    const good = await signDeployment(key, NS, record(key, 'web', 1))
+    const forged = good.bytes.slice()
+    forged[forged.byteLength - 1] ^= 1
+    assert.equal(await gossip.receive(forged, 'test'), false)
+    assert.equal(gossip.rejected, 1)
+    assert.equal(store.get('web'), undefined)
+    assert.equal(await gossip.receive(good.bytes, 'test'), true)
+    assert.equal(store.get('web')?.record.version, 1)
+    assert.equal(await gossip.receive(good.bytes, 'test'), false, 'the same record again changes nothing')
   })
 })
 

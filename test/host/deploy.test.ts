@@ -2,7 +2,7 @@
 // scaling from another host, undeploy, a crashing module's backoff, kill -9 of a host, and every host restarting.
 import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
-import { CliNode, eventually, ok, wwAsync } from './cli-node.js'
+import { CliNode, eventually, ok, tempHome, wwAsync } from './cli-node.js'
 import { TTL_S, cluster, converged, deployments, join, runsAs, total } from './deploy-cluster.js'
 
 const guest = (name: string): string => fileURLToPath(new URL(`../../../guest/build/${name}.wasm`, import.meta.url))
@@ -136,5 +136,29 @@ describe('deployments survive every host restarting', function () {
     await converged(nodes)
     const m = await runsAs(c2, 'kept', m => total(m) === 4 && m.size === 3, '4 replicas on 3 hosts again')
     assert.deepEqual([...m.values()].sort(), [1, 1, 2])
+  })
+})
+
+describe('deployments and the policy', function () {
+  this.timeout(240_000)
+  const nodes: CliNode[] = []
+  after(() => { for (const n of nodes) n.cleanup() })
+
+  it('runs a deployment\'s replicas only on hosts whose policy gives its author exec', async () => {
+    // the default policy without a swarm key: members may only read
+    const a = await CliNode.startWithPolicy(tempHome(), '--ttl', String(TTL_S))
+    nodes.push(a)
+    const b = await CliNode.startWithPolicy(tempHome(), '--ttl', String(TTL_S), '--bootstrap', a.addrs[0])
+    nodes.push(b)
+    await converged([a, b])
+    await ok(['deploy', 'mine', IDLE, '--per-host', '--home', a.home])
+    await eventually(async () => (await deployments(b)).some(d => d.name === 'mine'), 60_000, 'b holds the record')
+    await runsAs(b, 'mine', m => total(m) === 1 && m.get(a.peer) === 1, 'a runs its own replica')
+    // b got the record but does not run replicas for a peer it lets only read; a replica placed there stays missing
+    await new Promise(resolve => setTimeout(resolve, 3000))
+    const d = (await deployments(a)).find(x => x.name === 'mine')!
+    assert.equal(d.desired, 2)
+    assert.equal(d.running, 1)
+    assert.deepEqual(d.replicas.map(r => r.host), [a.peer])
   })
 })
