@@ -73,12 +73,6 @@ export class Reconciler {
     }))
   }
 
-  /** The deployment a proc of this host is a replica of, if any. */
-  deploymentOf (pid: number): string | undefined {
-    for (const s of this.slots.values()) if (s.pid === pid && s.proc !== undefined) return `${s.deployment}#${s.index}`
-    return undefined
-  }
-
   reconcile (): void {
     if (!this.running || this.closed) return
     const records = this.records()

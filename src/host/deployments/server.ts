@@ -77,10 +77,16 @@ async function gatherReplicas (o: DeploymentsServing): Promise<Array<{ host: str
   const lists = await Promise.allSettled(o.peers().map(async peer => {
     if (peer === o.self) return o.service.replicas().map(state => ({ host: peer, state }))
     const timeout = AbortSignal.timeout(hostLimits.deployReportTimeoutMs)
-    using host = await o.hostOf(peer)
-    using d = host.deployments()
-    using ans = d.pipeline.deployments.local(undefined, { signal: timeout })
-    return [...(await ans).replicas].map(r => ({ host: r.host, state: readReplica(r) }))
+    const ask = (async () => {
+      using host = await o.hostOf(peer)
+      using d = host.deployments()
+      using ans = d.pipeline.deployments.local(undefined, { signal: timeout })
+      return [...(await ans).replicas].map(r => ({ host: r.host, state: readReplica(r) }))
+    })()
+    // a host that cannot even be dialed in time is left out too
+    return await Promise.race([ask, new Promise<never>((_resolve, reject) => {
+      timeout.addEventListener('abort', () => { reject(new Error(`${peer} did not answer`)) })
+    })])
   }))
   return lists.flatMap(r => r.status === 'fulfilled' ? r.value : [])
 }

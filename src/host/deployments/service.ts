@@ -69,6 +69,7 @@ export class DeploymentService {
     this.unwatch.push(this.o.watchHosts(() => { this.reconciler.schedule() }))
     await this.gossip.start()
     this.startTimer = setTimeout(() => { this.reconciler.begin() }, hostLimits.deployStartDelayMs)
+    this.startTimer.unref?.()
   }
 
   async stop (): Promise<void> {
