@@ -31,7 +31,7 @@ export function deployCommand (): Command {
     .description('make (or replace) deployment NAME: FILE run as --replicas N procs over the live hosts that match --where, placed by every ' +
       'host alike with no leader (rendezvous hashing, as even as it can be). A replica that ends is restarted after a delay that doubles ' +
       `from ${hostLimits.deployRestartMinMs / 1000} s to ${hostLimits.deployRestartMaxMs / 1000} s (deployRestartMinMs, deployRestartMaxMs), ` +
-      `and starts over once a replica ran ${hostLimits.deployRestartResetMs / 1000} s; a host that leaves has its replicas started elsewhere. ` +
+      `and starts over once a replica ran ${hostLimits.deployRestartResetMs / 1000} s (deployRestartResetMs); a host that leaves has its replicas started elsewhere. ` +
       'Every replica gets WW_DEPLOYMENT=NAME and WW_REPLICA=<index> in its environment. With no matching host the deployment is kept and ' +
       'shown unplaceable, and placed when one joins. Deployments survive every host restarting. Prints the new version')
     .argument('<name>', `the deployment: 1-${deployLimits.maxNameLength} letters, digits, '.', '_' or '-'`)
@@ -41,7 +41,7 @@ export function deployCommand (): Command {
     .option('--replicas <n>', `how many replicas (default 1); at most ${deployLimits.maxReplicas} (maxReplicas)`)
     .option('--where <k=v>', `run only on hosts whose meta has this pair; repeatable: all must match, at most ${deployLimits.maxWhere}`, collect)
     .option('--spread <key>', 'spread the replicas evenly over the values of this meta key (hosts without it take none), then evenly over the hosts of each value')
-    .option('--per-host', 'one replica on every matching host, and one more on each matching host that joins (--replicas is ignored)')
+    .option('--per-host', 'one replica on every matching host, and one more on each matching host that joins (excludes --replicas and --spread)')
     .option('--mem <size>', 'memory maximum of each replica, e.g. 16M (default 64M)')
     .option('--fuel <n>', 'fuel budget of each replica run (default unlimited)')
     .option('--timeout <seconds>', 'wall-clock limit of each replica run: one that reaches it is restarted (default none)')
