@@ -110,7 +110,7 @@ bench-rpc: deps build
 	node --import ./dist/src/polyfill.js dist/bench/rpc/run.js
 
 # Guest programs (guest/examples) built with the SDKs into guest/build/ (gitignored).
-GUEST_C := hello echo ping fanout loop membomb badptr idle cat deep forkbomb calls pool tree supervisor
+GUEST_C := hello echo ping fanout loop membomb badptr idle cat deep forkbomb calls pool tree supervisor environ
 GUEST_AS := hello calls tree
 GUEST_CFLAGS := --target=wasm32-wasi -O2 -Iguest/c
 ASC := node_modules/.bin/asc

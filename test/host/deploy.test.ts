@@ -8,6 +8,7 @@ import { TTL_S, cluster, converged, deployments, join, runsAs, total } from './d
 const guest = (name: string): string => fileURLToPath(new URL(`../../../guest/build/${name}.wasm`, import.meta.url))
 const IDLE = guest('idle')
 const LOOP = guest('loop')
+const ENVIRON = guest('environ')
 
 describe('deployments on three nodes', function () {
   this.timeout(240_000)
@@ -98,6 +99,19 @@ describe('deployments on three nodes', function () {
     await runsAs(a, 'gpu', m => total(m) === 0, 'none left')
     for (const x of [d, e]) { await x.stop(); nodes.splice(nodes.indexOf(x), 1); x.cleanup() }
     await converged([a, b, c])
+  })
+
+  it('gives every replica WW_DEPLOYMENT and WW_REPLICA besides the deployment\'s --env', async () => {
+    await ok(['deploy', 'env', ENVIRON, '--replicas', '2', '--env', 'GREETING=hi', '--home', b.home])
+    await runsAs(a, 'env', m => total(m) === 2, 'two env replicas')
+    const d = (await deployments(a)).find(x => x.name === 'env')!
+    for (const r of d.replicas) {
+      await eventually(async () => {
+        const log = await ok(['logs', `${r.host}/${r.pid}`, '--home', c.home])
+        return log.includes('WW_DEPLOYMENT=env\n') && log.includes(`WW_REPLICA=${r.index}\n`) && log.includes('GREETING=hi\n')
+      }, 60_000, `replica ${r.index}'s environment`)
+    }
+    await ok(['undeploy', 'env', '--home', a.home])
   })
 
   it('runs the replicas of a host killed with -9 on the others', async () => {
