@@ -129,8 +129,14 @@ export class WwNode {
         watchHosts: fn => c.table.watch(() => { fn() })
       })
       await deploys.start()
-      const deploymentsFor = (refuseChanges?: Error) => serveDeployments({
-        service: deploys, self: c.peerId, peers: () => c.ls().map(r => r.peer), hostOf: async peer => await peers.host(peer), refuseChanges
+      // a remote peer's deploy passes its module rules here: the record is this host's, and runs everywhere as its
+      const deploymentsFor = (refuseChanges?: Error, spawner?: { peer: string, modules: ReturnType<Policy['modulesOf']> }) => serveDeployments({
+        service: deploys,
+        self: c.peerId,
+        peers: () => c.ls().map(r => r.peer),
+        hostOf: async peer => await peers.host(peer),
+        refuseChanges,
+        admit: spawner === undefined ? undefined : async hash => { await procs.admit(hash, spawner) }
       })
       const deployments = deploymentsFor()
       const parts: HostParts = {
@@ -184,11 +190,11 @@ export class WwNode {
           ? partsForPeer(parts, c.peerId, peer, rights, root => procs.serve(peer, root, spawner))
           : { ...parts, executor: procs.serve(peer, undefined, spawner) }
         // without exec, a peer may list deployments but not change them
-        const peerDeployments = rights.has('exec') ? undefined : deploymentsFor(lacks(peer, 'exec', 'deploying, scaling, undeploying'))
-        if (peerDeployments !== undefined) forPeer.deployments = peerDeployments
+        const peerDeployments = deploymentsFor(rights.has('exec') ? undefined : lacks(peer, 'exec', 'deploying, scaling, undeploying'), spawner)
+        forPeer.deployments = peerDeployments
         const bootstrap = serveHost(forPeer)
         forPeer.executor?.release()
-        peerDeployments?.release()
+        peerDeployments.release()
         const conn = new Connection(libp2pTransport(stream), { bootstrap, name: 'libp2p' })
         bootstrap.release()
         void conn.closed.then(() => {

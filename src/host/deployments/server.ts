@@ -16,6 +16,8 @@ export interface DeploymentsServing {
   hostOf: (peer: string) => Promise<HostClient>
   /** Refuses deploy, scale and undeploy with this error (a peer without exec). */
   refuseChanges?: Error
+  /** Passes a module the rules of the peer this capability is served to, before a deploy (none: the owner). */
+  admit?: (hash: Uint8Array) => Promise<void>
 }
 
 export function serveDeployments (o: DeploymentsServing): Client {
@@ -25,6 +27,7 @@ export function serveDeployments (o: DeploymentsServing): Client {
     async deploy (params, results) {
       change()
       const spec = readSpec(params.spec)
+      await o.admit?.(Buffer.from(spec.module, 'hex'))
       const source = Deployments_Deploy$Params$Caps.source.has(params) ? Deployments_Deploy$Params$Caps.source.get(params) : undefined
       const fetch = source === undefined
         ? undefined
