@@ -94,7 +94,7 @@ uninstall:
 	else rm -f "$$link" && echo "removed $$link"; fi
 
 # Every benchmark; each prints its figures as ratios against a reference measured in the same run.
-bench: bench-rpc bench-cluster bench-scale bench-chan bench-proc
+bench: bench-rpc bench-cluster bench-scale bench-chan bench-proc bench-deploy
 
 # Channels: local messages/s; remote send->recv between two nodes against a raw libp2p stream;
 # walk+load+send pipelined against one plain round trip: in one process, then between `ww start` nodes with
@@ -114,7 +114,7 @@ bench-rpc: deps build
 	node --import ./dist/src/polyfill.js dist/bench/rpc/run.js
 
 # Guest programs (guest/examples) built with the SDKs into guest/build/ (gitignored).
-GUEST_C := hello echo ping fanout loop membomb badptr idle cat deep forkbomb calls pool tree supervisor echo-service echo-client
+GUEST_C := hello echo ping fanout loop membomb badptr idle cat deep forkbomb calls pool tree supervisor echo-service echo-client environ
 GUEST_AS := hello calls tree echo-client
 GUEST_CFLAGS := --target=wasm32-wasi -O2 -Iguest/c
 ASC := node_modules/.bin/asc
@@ -172,6 +172,12 @@ bench-cluster: deps build
 # SWIM membership at 1,000 and 10,000 hosts, simulated in one process (the real protocol code, records and encoding
 # over an in-memory network with 1-5 ms latency and 1 % loss, on a simulated clock): bytes and messages per host per
 # second, a join and a failure known by 99 % of 1,000 hosts, false suspicions per hour. About 2 minutes.
+# Deployments on 20 `ww start` processes: 100 replicas placed and running after `ww deploy`, and rescheduled after a
+# kill -9, with the TTL and references beside them (bench/deploy/run.ts).
+.PHONY: bench-deploy
+bench-deploy: deps build guests
+	node --import ./dist/src/polyfill.js dist/bench/deploy/run.js
+
 .PHONY: bench-scale
 bench-scale: deps build
 	node --import ./dist/src/polyfill.js dist/bench/cluster/scale.js

@@ -17,6 +17,10 @@ import { waitCommand } from './wait.js'
 import { keyCommand } from './key.js'
 import { signCommand } from './sign.js'
 import { uiCommand } from './ui.js'
+import { deployCommand } from './deploy.js'
+import { scaleCommand } from './scale.js'
+import { undeployCommand } from './undeploy.js'
+import { deploymentsCommand } from './deployments.js'
 import { EXIT, exitCodeOf } from './exit-codes.js'
 import { oneLine } from './one-line.js'
 
@@ -43,6 +47,7 @@ went away, ${EXIT.timeout} timed out; ww run and ww wait: the guest's code, 125 
   ww.addCommand(keyCommand())
   ww.addCommand(signCommand())
   ww.addCommand(uiCommand())
+  for (const c of [deployCommand(), scaleCommand(), undeployCommand(), deploymentsCommand()]) ww.addCommand(c)
   for (const c of [mkchanCommand(), sendCommand(), recvCommand(), storeCommand(), loadCommand(), rmCommand()]) ww.addCommand(c)
   ww.addCommand(endpointsCommand())
   configure(ww)

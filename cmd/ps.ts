@@ -10,23 +10,42 @@ import { homeOption } from './home-option.js'
 import { statusWord } from './proc-exit.js'
 import { hostFor, parseProcId, procFor, procId } from './proc-ref.js'
 
-async function psOf (host: HostClient): Promise<ProcInfoJson[]> {
+type PsRow = ProcInfoJson & { deployment?: string }
+
+/** The procs of `host`; a replica of a deployment says which (NAME#index). */
+async function psOf (host: HostClient): Promise<PsRow[]> {
   using ex = host.executor()
   using ans = ex.pipeline.executor.ps()
-  return [...(await ans).procs].map(readProcInfo)
+  using d = host.deployments()
+  using reps = d.pipeline.deployments.local()
+  const procs: PsRow[] = [...(await ans).procs].map(readProcInfo)
+  let replicas: Map<number, string>
+  try {
+    replicas = new Map([...(await reps).replicas].filter(r => r.pid !== 0).map(r => [r.pid, `${r.deployment}#${r.index}`]))
+  } catch {
+    replicas = new Map() // a host without deployments (an older version): none of its procs is a replica
+  }
+  for (const p of procs) {
+    const dep = replicas.get(p.pid)
+    if (dep !== undefined && p.state === 'running') p.deployment = dep
+  }
+  return procs
 }
 
 const COLUMNS = ['ID', 'STATE', 'STARTED', 'UPTIME', 'NAME', 'ARGS'] as const
+const ALL_COLUMNS = ['ID', 'STATE', 'STARTED', 'UPTIME', 'DEPLOYMENT', 'NAME', 'ARGS'] as const
 
 export function psCommand (): Command {
   return new Command('ps')
     .summary('list procs (--all: on every host)')
     .description('list the procs of this host (the running ones and the last ones that ended, by pid), one per line under a header: ' +
       'ID (<peer>/<pid>; a pid is never reused on its host), STATE (running, exited(CODE), killed, timedOut, outOfFuel, outOfMemory, trapped), ' +
-      'STARTED (local time), UPTIME (how long it has run, or ran), NAME, ARGS')
+      'STARTED (local time), UPTIME (how long it has run, or ran), NAME, ARGS; with --all also DEPLOYMENT (NAME#index of the deployment ' +
+      'a running proc is a replica of, "-" for none)')
     .addOption(homeOption())
     .option('--all', 'list the procs of every live host (a host that refuses or cannot be reached is skipped with one line on stderr, and the exit code says why)')
-    .option('--json', 'print objects, one JSON array (startedMs and endedMs are Unix times in ms, uptimeMs a duration)')
+    .option('--json', 'print objects, one JSON array (startedMs and endedMs are Unix times in ms, uptimeMs a duration; deployment: ' +
+      'the deployment replica a running proc is, NAME#index)')
     .action(async (flags: { home?: string, all?: boolean, json?: boolean }) => {
       const procs = await withHost(flags.home, async host => {
         if (flags.all !== true) return await psOf(host)
@@ -47,10 +66,12 @@ export function psCommand (): Command {
         process.stdout.write(JSON.stringify(procs) + '\n')
         return
       }
+      const all = flags.all === true
       const rows = procs.map(p => [
-        procId(p), p.state === 'running' ? 'running' : statusWord(p.status), startedAt(p.startedMs), duration(p.uptimeMs), p.name, p.args.join(' ')
+        procId(p), p.state === 'running' ? 'running' : statusWord(p.status), startedAt(p.startedMs), duration(p.uptimeMs),
+        ...(all ? [p.deployment ?? '-'] : []), p.name, p.args.join(' ')
       ])
-      process.stdout.write(table([[...COLUMNS], ...rows]))
+      process.stdout.write(table([[...(all ? ALL_COLUMNS : COLUMNS)], ...rows]))
     })
 }
 

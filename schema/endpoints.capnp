@@ -7,6 +7,9 @@
 # that dies or leaves. A lookup asks only the hosts whose record lists the name.
 # Names: 1..64 bytes of letters, digits, '.', '_' and '-'; a host serves at most 64.
 
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("ww");  # C++ clients see ww::Host, ww::Anchor, ...
+
 using Channel = import "channel.capnp";
 
 struct Endpoint {

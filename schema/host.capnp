@@ -19,6 +19,7 @@ $Cxx.namespace("ww");  # C++ clients see ww::Host, ww::Anchor, ...
 
 using Anchor = import "anchor.capnp";
 using Cluster = import "cluster.capnp";
+using Deploy = import "deploy.capnp";
 using PubSub = import "pubsub.capnp";
 using Executor = import "executor.capnp";
 using Endpoints = import "endpoints.capnp";
@@ -55,10 +56,9 @@ interface Host {
   # Dials a peer by multiaddr (/p2p/<peer ID> optional) and returns its peer ID.
   # InvalidArgument for a malformed address, Unavailable when it cannot be reached.
 
-  reserved9 @9 () -> ();
+  deployments @9 () -> (deployments :Deploy.Deployments);
+  # Deployments: the same on every host. Deploy, scale and undeploy need the exec right, the rest read.
   reserved10 @10 () -> ();
-  # Placeholders so this branch compiles: @9 is deployments (issue 21), @10 metrics
-  # (issue 22), each added on its own branch; they replace these at the merge.
   endpoints @11 () -> (endpoints :Endpoints.Endpoints);
   # Named endpoints (endpoints.capnp). A libp2p peer's Host gives one that refuses
   # publish and unpublish (a host publishes only its own), and list and send to a

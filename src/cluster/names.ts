@@ -69,3 +69,13 @@ export function rpcProtocol (ns: string, version: string = rpcVersion): string {
 export function mdnsServiceTag (ns: string): string {
   return `_ww-${checkNamespace(ns).toLowerCase().replace(/_/g, '-')}._udp.local`
 }
+
+/** The gossipsub topic deployment records spread on (deployments/gossip.ts). */
+export function deploymentsTopic (ns: string): string {
+  return `/ww/${checkNamespace(ns)}/deployments`
+}
+
+/** The protocol two connected peers exchange deployment records on (deployments/gossip.ts). */
+export function deploySyncProtocol (ns: string): string {
+  return `/ww/${checkNamespace(ns)}/deploy-sync/1.0.0`
+}

@@ -16,6 +16,8 @@ export interface Home {
   pids: string
   /** The web console's URL, token included (mode 0600), while a node started with --ui runs. */
   uiUrl: string
+  /** The deployment records this host keeps (deployments/records-file.ts). */
+  deployments: string
 }
 
 /** `--home DIR`, else `$WW_HOME`, else `~/.ww`. */
@@ -30,6 +32,7 @@ export function resolveHome (flag?: string, env: NodeJS.ProcessEnv = process.env
     swarmKey: join(dir, 'swarm.key'),
     policy: join(dir, 'policy.toml'),
     pids: join(dir, 'pids'),
-    uiUrl: join(dir, 'ui.url')
+    uiUrl: join(dir, 'ui.url'),
+    deployments: join(dir, 'deployments')
   }
 }

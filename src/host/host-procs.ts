@@ -131,6 +131,11 @@ export class HostProcs {
     }
   }
 
+  /** Passes a module the rules of `spawner` (none = the owner) before it is fetched or prepared: a deployment's replica of a remote author. */
+  async admit (hash: Uint8Array, spawner?: Spawner): Promise<void> {
+    await this.gate.admit(hash, await this.cache.signatures(hash), spawner)
+  }
+
   /** Where a child goes: this host, or another host's peer ID. */
   place (where: string): string {
     if (where === '' || where === this.opts.peerId) return this.opts.peerId

@@ -4,9 +4,10 @@
 import { PermissionDenied, Unimplemented } from '../errors.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
 import type { ViewClient } from '../schema/cluster.rpc.js'
+import type { DeploymentsClient } from '../schema/deploy.rpc.js'
 import type { HostInfo } from '../schema/host.js'
 import {
-  HostClient, Host_Cluster$Results$Caps, Host_Endpoints$Results$Caps, Host_Executor$Results$Caps, Host_Local$Results$Caps,
+  HostClient, Host_Cluster$Results$Caps, Host_Deployments$Results$Caps, Host_Endpoints$Results$Caps, Host_Executor$Results$Caps, Host_Local$Results$Caps,
   Host_Peer$Results$Caps, Host_Pubsub$Results$Caps, Host_Root$Results$Caps
 } from '../schema/host.rpc.js'
 import type { ExecutorClient } from '../schema/executor.rpc.js'
@@ -29,11 +30,13 @@ export interface HostParts {
   peer?: (peer: string) => Promise<HostClient | undefined>
   /** Named endpoints (a new reference each call): the owner's may publish, a remote peer's may not. */
   endpoints?: () => EndpointsClient
+  /** Deployments: for a peer without the exec right, one that refuses deploy, scale and undeploy. */
+  deployments?: DeploymentsClient
   /** Methods this Host refuses, with the error each fails with (a remote peer's missing rights: policy-host.ts). */
   refused?: Partial<Record<RefusableMethod, Error>>
 }
 
-export type RefusableMethod = 'info' | 'root' | 'local' | 'cluster' | 'executor' | 'pubsub' | 'endpoints'
+export type RefusableMethod = 'info' | 'root' | 'local' | 'cluster' | 'executor' | 'pubsub' | 'endpoints' | 'deployments'
 
 /** What only the node's owner may do: given to the API socket's Host alone. */
 export interface OwnerParts {
@@ -52,6 +55,7 @@ export function serveHost (parts: HostParts, owner?: OwnerParts): HostClient {
   const view = parts.view.dup()
   const router = parts.router.dup()
   const executor = parts.executor?.dup()
+  const deployments = parts.deployments?.dup()
   const refuse = (method: RefusableMethod): void => {
     const err = parts.refused?.[method]
     if (err !== undefined) throw err
@@ -100,8 +104,11 @@ export function serveHost (parts: HostParts, owner?: OwnerParts): HostClient {
       using e = parts.endpoints?.() ?? missing('endpoints')
       Host_Endpoints$Results$Caps.endpoints.set(results, e)
     },
-    reserved9 () { missing('this method') },
     reserved10 () { missing('this method') },
+    deployments (_params, results) {
+      refuse('deployments')
+      Host_Deployments$Results$Caps.deployments.set(results, deployments ?? missing('deployments'))
+    },
     stop (_params, results) {
       if (owner === undefined) ownerOnly('stopping a node')
       results.pid = owner!.stop()
@@ -114,6 +121,7 @@ export function serveHost (parts: HostParts, owner?: OwnerParts): HostClient {
       view.release()
       router.release()
       executor?.release()
+      deployments?.release()
     }
   })
   return self

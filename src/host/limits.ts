@@ -67,5 +67,17 @@ export const hostLimits = {
    * A name whose last endpoint here ended stays in this host's record this long (a new name goes in at once): a
    * proc restarting under its name costs no new record and no gossip each time. Lookups meanwhile find nothing here.
    */
-  endpointNameLingerMs: 2_000
+  endpointNameLingerMs: 2_000,
+  /** A deployment's replica that ended (or could not start) is started again after this delay, doubled at each end in a row... */
+  deployRestartMinMs: 1_000,
+  /** ...up to this one. */
+  deployRestartMaxMs: 30_000,
+  /** A replica that ran this long before it ended is restarted after deployRestartMinMs again. */
+  deployRestartResetMs: 10_000,
+  /** A starting node waits this long (to hear of the other hosts) before it starts replicas, so a restart moves none needlessly. */
+  deployStartDelayMs: 2_000,
+  /** Every host compares its replicas with the placement this often, besides whenever records or hosts change. */
+  deployReconcileMs: 5_000,
+  /** `ww deployments` waits this long for each host's report of its replicas. */
+  deployReportTimeoutMs: 5_000
 } as const

@@ -3,15 +3,17 @@ import { unlink } from 'node:fs/promises'
 import { hostname as osHostname } from 'node:os'
 import { logger } from '@libp2p/logger'
 import { AnchorTree, SELF_COMPONENT, ServedTree, serveClusterRoot } from '../anchor/index.js'
-import { ClusterNode, normalizeMeta, rpcProtocol, type ClusterNodeOptions, type ClusterNotice } from '../cluster/index.js'
+import { ClusterNode, loadOrCreateIdentity, normalizeMeta, rpcProtocol, type ClusterNodeOptions, type ClusterNotice } from '../cluster/index.js'
 import { hostChanBudget } from '../csp/index.js'
-import { InvalidArgument, LimitExceeded, NotFound } from '../errors.js'
+import { InvalidArgument, LimitExceeded, NotFound, PermissionDenied } from '../errors.js'
 import { OWNER, type QuotaLimits } from '../proc/index.js'
 import { Connection, type Capability } from '../rpc/index.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
 import type { HostClient } from '../schema/host.rpc.js'
 import { libp2pTransport } from '../transport/index.js'
 import { serveApiSocket, type ApiSocket } from './api-socket.js'
+import { DeploymentService } from './deployments/service.js'
+import { serveDeployments } from './deployments/server.js'
 import type { Home } from './home.js'
 import { AdvertisedNames } from './advertised-names.js'
 import { EndpointLookup } from './endpoint-lookup.js'
@@ -75,7 +77,8 @@ export class WwNode {
     readonly peers: PeerHosts,
     private readonly local: AnchorClient,
     private readonly unlock: () => void,
-    readonly procs: HostProcs
+    readonly procs: HostProcs,
+    readonly deployments: DeploymentService
   ) {}
 
   get peerId (): string { return this.cluster.peerId }
@@ -143,6 +146,29 @@ export class WwNode {
         endpoints: { registry, lookup }
       })
       const executor = procs.serve(OWNER)
+      const policy = options.policy ?? Policy.defaults(options.swarmKey !== undefined)
+      const deploys = new DeploymentService({
+        self: c.peerId,
+        namespace: c.namespace,
+        key: await loadOrCreateIdentity(home.dir),
+        libp2p: c.libp2p,
+        file: home.deployments,
+        policy,
+        procs,
+        hosts: () => c.ls([]).map(r => ({ peer: r.peer, meta: r.meta })),
+        hostOf: async peer => await peers.host(peer),
+        clusterRoot: () => serveClusterRoot(hosts),
+        watchHosts: fn => c.table.watch(() => { fn() })
+      })
+      await deploys.start()
+      const deploymentsFor = (refuseChanges?: Error) => serveDeployments({
+        service: deploys,
+        self: c.peerId,
+        peers: () => c.ls().map(r => r.peer),
+        hostOf: async peer => await peers.host(peer),
+        refuseChanges
+      })
+      const deployments = deploymentsFor()
       const parts: HostParts = {
         info (to) {
           to.peer = c.peerId
@@ -162,6 +188,7 @@ export class WwNode {
         local: () => local.dup(),
         executor,
         endpoints: endpointsFor(true),
+        deployments,
         peer: async peer => {
           if (peer === '' || peer === c.peerId || peer === SELF_COMPONENT) return undefined
           if (c.lookup(peer) === undefined) throw new NotFound(`no live host ${JSON.stringify(peer)}`)
@@ -176,13 +203,13 @@ export class WwNode {
         },
         connect: async addr => await c.connect(addr, hostLimits.connectTimeoutMs)
       })
-      const policy = options.policy ?? Policy.defaults(options.swarmKey !== undefined)
       log('policy: members %s, %d peers granted their own', formatRights(policy.members), policy.peers.size)
       // The parts stay held while the node runs: each connection's Host is served from them.
       const releaseParts = (): void => {
         view.release()
         router.release()
         executor.release()
+        deployments.release()
       }
       await c.libp2p.handle(rpcProtocol(c.namespace), (stream, connection) => {
         const peer = connection.remotePeer.toString()
@@ -194,8 +221,13 @@ export class WwNode {
         const forPeer = rights.size < ALL_RIGHTS.size
           ? partsForPeer(peerParts, c.peerId, peer, rights, root => procs.serve(peer, root, spawner))
           : { ...peerParts, executor: procs.serve(peer, undefined, spawner) }
+        // A peer may list deployments but not change them, even with exec: a record this host signed would run on
+        // every host that trusts this one, with this host's rights rather than the peer's. Deploy from your own node.
+        const peerDeployments = deploymentsFor(new PermissionDenied(`peer ${peer} may not deploy, scale or undeploy through this host: deployments are made by a host's owner (its API socket) and signed by that host; deploy from your own node`))
+        forPeer.deployments = peerDeployments
         const bootstrap = serveHost(forPeer)
         forPeer.executor?.release()
+        peerDeployments.release()
         const conn = new Connection(libp2pTransport(stream), { bootstrap, name: 'libp2p' })
         bootstrap.release()
         void conn.closed.then(() => {
@@ -205,7 +237,7 @@ export class WwNode {
           }
         })
       })
-      node = new WwNode(c, host, peers, local, () => { releaseParts(); advertised.close(); lookup.close(); registry.close(); unlock() }, procs)
+      node = new WwNode(c, host, peers, local, () => { releaseParts(); advertised.close(); lookup.close(); registry.close(); unlock() }, procs, deploys)
       // A URL file left by a node that did not stop cleanly must not point `ww ui` at nothing. The console is up
       // before the API socket, so a client that reaches the node finds the URL file of a node started with --ui.
       await unlink(options.home.uiUrl).catch(() => {})
@@ -233,6 +265,7 @@ export class WwNode {
     this.stopping ??= (async () => {
       const api = this.api?.close('the node is stopping')
       const ui = this.ui?.close('the node is stopping')
+      await this.deployments.stop()
       await settledWithin(this.procs.close(), hostLimits.procsCloseMs)
       this.peers.close()
       await this.cluster.stop()

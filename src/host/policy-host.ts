@@ -26,6 +26,7 @@ export function partsForPeer (
     root: peerRoot,
     local: local === undefined ? undefined : () => restrictAnchor(local(), peer, rights),
     endpoints: parts.endpoints,
+    deployments: parts.deployments,
     executor: rights.has('exec') && peerRoot !== undefined ? executorRooted(peerRoot) : undefined,
     peer: async name => {
       if (name === '' || name === self || name === SELF_COMPONENT) return undefined
@@ -38,6 +39,7 @@ export function partsForPeer (
       cluster: readOnly,
       pubsub: readOnly,
       endpoints: readOnly,
+      deployments: readOnly,
       executor: rights.has('exec') ? undefined : lacks(peer, 'exec', 'running procs: spawn, ps, kill')
     }
   }

@@ -2,6 +2,7 @@
 import * as $ from "capnp-es";
 import { Anchor, Anchor$Client, Child, Kind, Value } from "./anchor.js";
 import { Heartbeat, HostRecord, MembershipEvent, Subscription, Subscription$Client, View, View$Client, View_Watcher, View_Watcher$Client } from "./cluster.js";
+import { DeploySpec, DeploymentStatus, Deployments, Deployments$Client, ReplicaStatus } from "./deploy.js";
 import { Endpoint, Endpoints, Endpoints$Client, NameCount, Pick, Publication, Publication$Client } from "./endpoints.js";
 import { Executor, Executor$Client, Module, ModuleSignature, ModuleSource, ModuleSource$Client, SpawnCap, SpawnProgress, SpawnProgress$Client, SpawnRequest, SpawnStep } from "./executor.js";
 import { Router, Router$Client, Topic, Topic$Client, Topic_Subscriber, Topic_Subscriber$Client } from "./pubsub.js";
@@ -401,28 +402,37 @@ export class Host_Connect$Results$Promise {
     return await this.pipeline.struct();
   }
 }
-export class Host_Reserved9$Params extends $.Struct {
+export class Host_Deployments$Params extends $.Struct {
   static readonly _capnp = {
-    displayName: "reserved9$Params",
+    displayName: "deployments$Params",
     id: "8313cfd61c5220c7",
     size: new $.ObjectSize(0, 0),
   };
-  toString(): string { return "Host_Reserved9$Params_" + super.toString(); }
+  toString(): string { return "Host_Deployments$Params_" + super.toString(); }
 }
-export class Host_Reserved9$Results extends $.Struct {
+export class Host_Deployments$Results extends $.Struct {
   static readonly _capnp = {
-    displayName: "reserved9$Results",
+    displayName: "deployments$Results",
     id: "ffd279e829eac0ca",
-    size: new $.ObjectSize(0, 0),
+    size: new $.ObjectSize(0, 1),
   };
-  toString(): string { return "Host_Reserved9$Results_" + super.toString(); }
+  get deployments(): Deployments$Client {
+    return new Deployments$Client($.utils.getInterfaceClientOrNullAt(0, this));
+  }
+  set deployments(value: Deployments$Client) {
+    $.utils.setInterfacePointer(this.segment.message.addCap(value.client), $.utils.getPointer(0, this));
+  }
+  toString(): string { return "Host_Deployments$Results_" + super.toString(); }
 }
-export class Host_Reserved9$Results$Promise {
-  pipeline: $.Pipeline<any, any, Host_Reserved9$Results>;
-  constructor(pipeline: $.Pipeline<any, any, Host_Reserved9$Results>) {
+export class Host_Deployments$Results$Promise {
+  pipeline: $.Pipeline<any, any, Host_Deployments$Results>;
+  constructor(pipeline: $.Pipeline<any, any, Host_Deployments$Results>) {
     this.pipeline = pipeline;
   }
-  async promise(): Promise<Host_Reserved9$Results> {
+  getDeployments(): Deployments$Client {
+    return new Deployments$Client(this.pipeline.getPipeline(Deployments, 0).client());
+  }
+  async promise(): Promise<Host_Deployments$Results> {
     return await this.pipeline.struct();
   }
 }
@@ -501,7 +511,7 @@ export class Host$Client {
     $.Method<Host_Peer$Params, Host_Peer$Results>,
     $.Method<Host_Stop$Params, Host_Stop$Results>,
     $.Method<Host_Connect$Params, Host_Connect$Results>,
-    $.Method<Host_Reserved9$Params, Host_Reserved9$Results>,
+    $.Method<Host_Deployments$Params, Host_Deployments$Results>,
     $.Method<Host_Reserved10$Params, Host_Reserved10$Results>,
     $.Method<Host_Endpoints$Params, Host_Endpoints$Results>
   ] = [
@@ -578,12 +588,12 @@ export class Host$Client {
       methodName: "connect"
     },
     {
-      ParamsClass: Host_Reserved9$Params,
-      ResultsClass: Host_Reserved9$Results,
+      ParamsClass: Host_Deployments$Params,
+      ResultsClass: Host_Deployments$Results,
       interfaceId: Host$Client.interfaceId,
       methodId: 9,
       interfaceName: "host.capnp:Host",
-      methodName: "reserved9"
+      methodName: "deployments"
     },
     {
       ParamsClass: Host_Reserved10$Params,
@@ -697,19 +707,18 @@ export class Host$Client {
     const pipeline = new $.Pipeline(Host_Connect$Results, answer);
     return new Host_Connect$Results$Promise(pipeline);
   }
-  reserved9(paramsFunc?: (params: Host_Reserved9$Params) => void): Host_Reserved9$Results$Promise {
+  /**
+* Deployments: the same on every host. Deploy, scale and undeploy need the exec right, the rest read.
+*
+*/
+  deployments(paramsFunc?: (params: Host_Deployments$Params) => void): Host_Deployments$Results$Promise {
     const answer = this.client.call({
       method: Host$Client.methods[9],
       paramsFunc: paramsFunc
     });
-    const pipeline = new $.Pipeline(Host_Reserved9$Results, answer);
-    return new Host_Reserved9$Results$Promise(pipeline);
+    const pipeline = new $.Pipeline(Host_Deployments$Results, answer);
+    return new Host_Deployments$Results$Promise(pipeline);
   }
-  /**
-* Placeholders so this branch compiles: @9 is deployments (issue 21), @10 metrics
-* (issue 22), each added on its own branch; they replace these at the merge.
-*
-*/
   reserved10(paramsFunc?: (params: Host_Reserved10$Params) => void): Host_Reserved10$Results$Promise {
     const answer = this.client.call({
       method: Host$Client.methods[10],
@@ -744,7 +753,7 @@ export interface Host$Server$Target {
   peer(params: Host_Peer$Params, results: Host_Peer$Results): Promise<void>;
   stop(params: Host_Stop$Params, results: Host_Stop$Results): Promise<void>;
   connect(params: Host_Connect$Params, results: Host_Connect$Results): Promise<void>;
-  reserved9(params: Host_Reserved9$Params, results: Host_Reserved9$Results): Promise<void>;
+  deployments(params: Host_Deployments$Params, results: Host_Deployments$Results): Promise<void>;
   reserved10(params: Host_Reserved10$Params, results: Host_Reserved10$Results): Promise<void>;
   endpoints(params: Host_Endpoints$Params, results: Host_Endpoints$Results): Promise<void>;
 }
@@ -790,7 +799,7 @@ export class Host$Server extends $.Server {
       },
       {
         ...Host$Client.methods[9],
-        impl: target.reserved9
+        impl: target.deployments
       },
       {
         ...Host$Client.methods[10],

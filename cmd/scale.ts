@@ -1,0 +1,25 @@
+// ww scale: change how many replicas a deployment runs.
+import { Command } from 'commander'
+import { deployLimits } from '../src/cluster/deployments/limits.js'
+import { withHost } from './client.js'
+import { homeOption } from './home-option.js'
+import { parseReplicas } from './replicas-arg.js'
+
+export function scaleCommand (): Command {
+  return new Command('scale')
+    .summary('change how many replicas a deployment runs')
+    .description('set deployment NAME to N replicas (0 keeps it with none running), from any host of the cluster: the hosts start or stop ' +
+      'replicas to match. Prints the new version. A name that is not deployed is an error (exit 3)')
+    .argument('<name>', 'the deployment')
+    .argument('<n>', `the replicas, 0 to ${deployLimits.maxReplicas} (maxReplicas)`)
+    .addOption(homeOption())
+    .action(async (name: string, n: string, flags: { home?: string }) => {
+      const replicas = parseReplicas(n)
+      const version = await withHost(flags.home, async host => {
+        using d = host.deployments()
+        using ans = d.pipeline.deployments.scale(p => { p.name = name; p.replicas = replicas })
+        return (await ans).version
+      })
+      process.stdout.write(`${name} v${version}\n`)
+    })
+}
