@@ -31,6 +31,7 @@ function foregroundArgs (flags: StartFlags, home: Home): string[] {
   for (const k of flags.allowSigner ?? []) args.push('--allow-signer', k)
   args.push('--max-module-cache', flags.maxModuleCache, '--module-preparations', flags.modulePreparations)
   args.push(...quotaArgs(flags))
+  if (flags.metrics !== undefined) args.push('--metrics', flags.metrics)
   if (flags.quiet === true) args.push('--quiet')
   return args
 }

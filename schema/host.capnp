@@ -6,6 +6,7 @@ using Anchor = import "anchor.capnp";
 using Cluster = import "cluster.capnp";
 using Proc = import "proc.capnp";
 using PubSub = import "pubsub.capnp";
+using Metrics = import "metrics.capnp";
 
 struct HostInfo {
   peer @0 :Text;
@@ -38,4 +39,11 @@ interface Host {
   connect @8 (addr :Text) -> (peer :Text);
   # Dials a peer by multiaddr (/p2p/<peer ID> optional) and returns its peer ID.
   # InvalidArgument for a malformed address, Unavailable when it cannot be reached.
+
+  reserved9 @9 () -> ();
+  # A placeholder: @9 is deployments (issue 21, deploy branch), which replaces it at the merge
+  # (capnp allows no hole in the ordinals). Fails Unimplemented.
+  metrics @10 () -> (snapshot :Metrics.Snapshot);
+  # This host's counters (connections, RPC calls and errors by method, channel messages, procs
+  # by state, membership messages and size), as its /metrics endpoint serves them. Needs 'read'.
 }

@@ -5,6 +5,7 @@ import { PermissionDenied, Unimplemented } from '../errors.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
 import type { ViewClient } from '../schema/cluster.rpc.js'
 import type { HostInfo } from '../schema/host.js'
+import type { Snapshot } from '../schema/metrics.js'
 import {
   HostClient, Host_Cluster$Results$Caps, Host_Executor$Results$Caps, Host_Local$Results$Caps,
   Host_Peer$Results$Caps, Host_Pubsub$Results$Caps, Host_Root$Results$Caps
@@ -26,11 +27,13 @@ export interface HostParts {
    * (the Host being served is the answer); NotFound for an unknown peer.
    */
   peer?: (peer: string) => Promise<HostClient | undefined>
+  /** Fills in this host's counters (Host.metrics), when the node keeps them. */
+  metrics?: (to: Snapshot) => Promise<void>
   /** Methods this Host refuses, with the error each fails with (a remote peer's missing rights: policy-host.ts). */
   refused?: Partial<Record<RefusableMethod, Error>>
 }
 
-export type RefusableMethod = 'info' | 'root' | 'local' | 'cluster' | 'executor' | 'pubsub'
+export type RefusableMethod = 'info' | 'root' | 'local' | 'cluster' | 'executor' | 'pubsub' | 'metrics'
 
 /** What only the node's owner may do: given to the API socket's Host alone. */
 export interface OwnerParts {
@@ -99,6 +102,14 @@ export function serveHost (parts: HostParts, owner?: OwnerParts): HostClient {
     async connect (params, results) {
       if (owner === undefined) ownerOnly('dialing a peer')
       results.peer = await owner!.connect(params.addr)
+    },
+    reserved9 () {
+      throw new Unimplemented('method @9 of Host is reserved (deployments) and not served by this node')
+    },
+    async metrics (_params, results) {
+      refuse('metrics')
+      if (parts.metrics === undefined) missing('metrics')
+      await parts.metrics!(results._initSnapshot())
     },
     [Symbol.dispose] () {
       view.release()

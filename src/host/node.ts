@@ -3,7 +3,7 @@ import { hostname as osHostname } from 'node:os'
 import { logger } from '@libp2p/logger'
 import { AnchorTree, SELF_COMPONENT, ServedTree, serveClusterRoot } from '../anchor/index.js'
 import { ClusterNode, normalizeMeta, rpcProtocol, type ClusterNodeOptions, type ClusterNotice } from '../cluster/index.js'
-import { hostChanBudget } from '../csp/index.js'
+import { hostChanBudget, hostChanTraffic } from '../csp/index.js'
 import { InvalidArgument, LimitExceeded, NotFound } from '../errors.js'
 import { OWNER, type QuotaLimits } from '../proc/index.js'
 import { Connection, type Capability } from '../rpc/index.js'
@@ -16,6 +16,9 @@ import { serveHost, type HostParts } from './host-server.js'
 import { HostProcs } from './host-procs.js'
 import { hostLimits } from './limits.js'
 import { lockHome } from './lock.js'
+import { serveMetrics, type MetricsServer } from './metrics-http.js'
+import { writeSnapshot } from './metrics-snapshot.js'
+import { NodeMetrics } from './node-metrics.js'
 import { PeerHosts } from './peer-hosts.js'
 import { ALL_RIGHTS, Policy, formatRights } from './policy.js'
 import { partsForPeer } from './policy-host.js'
@@ -49,6 +52,8 @@ export interface NodeOptions extends Pick<ClusterNodeOptions, 'namespace' | 'lis
   modulePreparationsPerMinute?: number
   /** What procs may hold on this host, in all and per spawning peer (default DEFAULT_RUNTIME_LIMITS). */
   quotas?: Partial<QuotaLimits>
+  /** Serve the counters in Prometheus text format at http://HOST:PORT/metrics, without a token (port 0: any free one). */
+  metrics?: { host: string, port: number }
 }
 
 export class WwNode {
@@ -57,6 +62,7 @@ export class WwNode {
   /** Resolves (with who asked) when the owner asks this node to stop through the API socket (`ww stop`). */
   readonly stopRequested = new Promise<string>(resolve => { this.requestStop = resolve })
   private api: ApiSocket | undefined
+  private metricsServer: MetricsServer | undefined
 
   private constructor (
     readonly cluster: ClusterNode,
@@ -65,16 +71,22 @@ export class WwNode {
     readonly peers: PeerHosts,
     private readonly local: AnchorClient,
     private readonly unlock: () => void,
-    readonly procs: HostProcs
+    readonly procs: HostProcs,
+    /** The node's counters (Host.metrics, /metrics). */
+    readonly metrics: NodeMetrics
   ) {}
 
   get peerId (): string { return this.cluster.peerId }
 
+  /** Where /metrics is served (options.metrics), as http://HOST:PORT/metrics. */
+  get metricsUrl (): string | undefined { return this.metricsServer?.url }
+
   static async start (options: NodeOptions): Promise<WwNode> {
     const unlock = lockHome(options.home)
     let cluster: ClusterNode | undefined
+    let metricsServer: MetricsServer | undefined
     try {
-      const { home, api: _api, version: _version, policy: _policy, onNotice, maxStoredBytes, maxBufferedBytes, maxModuleCacheBytes, modulePreparationsPerMinute, quotas, ...clusterOptions } = options
+      const { home, api: _api, version: _version, policy: _policy, onNotice, maxStoredBytes, maxBufferedBytes, maxModuleCacheBytes, modulePreparationsPerMinute, quotas, metrics: _metrics, ...clusterOptions } = options
       if (maxBufferedBytes !== undefined) hostChanBudget.bytes = maxBufferedBytes
       const notice = onNotice ?? (() => {})
       cluster = await ClusterNode.start({ ...clusterOptions, home: home.dir, onNotice: notice })
@@ -111,6 +123,17 @@ export class WwNode {
         onModuleMismatch: (from, hash, unsaid) => { notice({ type: 'module-mismatch', from, hash, unsaid }) }
       })
       const executor = procs.serve(OWNER)
+      const swim = c.membership.swim.stats
+      const metrics = new NodeMetrics({
+        peerConnections: () => c.libp2p.getConnections().length,
+        members: () => c.table.size,
+        swim,
+        syncExchanges: () => c.syncExchanges,
+        chanTraffic: hostChanTraffic,
+        chanBufferedBytes: () => hostChanBudget.inUse,
+        procsRunning: () => procs.executor.running,
+        procsEnded: procs.executor.ended
+      })
       const parts: HostParts = {
         info (to) {
           to.peer = c.peerId
@@ -129,6 +152,7 @@ export class WwNode {
         root: () => serveClusterRoot(hosts),
         local: () => local.dup(),
         executor,
+        metrics: async to => { writeSnapshot(to, Date.now(), await metrics.samples()) },
         peer: async peer => {
           if (peer === '' || peer === c.peerId || peer === SELF_COMPONENT) return undefined
           if (c.lookup(peer) === undefined) throw new NotFound(`no live host ${JSON.stringify(peer)}`)
@@ -162,7 +186,8 @@ export class WwNode {
           : { ...parts, executor: procs.serve(peer, undefined, spawner) }
         const bootstrap = serveHost(forPeer)
         forPeer.executor?.release()
-        const conn = new Connection(libp2pTransport(stream), { bootstrap, name: 'libp2p' })
+        const conn = new Connection(libp2pTransport(stream), { bootstrap, name: 'libp2p', observer: metrics.calls })
+        metrics.track('libp2p', conn)
         bootstrap.release()
         void conn.closed.then(() => {
           const err = conn.error
@@ -171,10 +196,12 @@ export class WwNode {
           }
         })
       })
-      node = new WwNode(c, host, peers, local, () => { releaseParts(); unlock() }, procs)
-      if (options.api !== false) node.api = await serveApiSocket(options.home.apiSocket, host)
+      node = new WwNode(c, host, peers, local, () => { releaseParts(); unlock() }, procs, metrics)
+      if (options.metrics !== undefined) metricsServer = node.metricsServer = await serveMetrics(metrics, options.metrics.host, options.metrics.port)
+      if (options.api !== false) node.api = await serveApiSocket(options.home.apiSocket, host, metrics)
       return node
     } catch (err) {
+      await metricsServer?.close()
       await cluster?.stop().catch(() => {})
       unlock()
       throw err
@@ -188,10 +215,12 @@ export class WwNode {
   async stop (): Promise<void> {
     this.stopping ??= (async () => {
       const api = this.api?.close('the node is stopping')
+      const metrics = this.metricsServer?.close()
       await settledWithin(this.procs.close(), hostLimits.procsCloseMs)
       this.peers.close()
       await this.cluster.stop()
       await api
+      await metrics
       this.host.release()
       this.local.release()
       this.unlock()

@@ -3,7 +3,9 @@
 import * as rpc from '../rpc/index.js'
 import { AnchorClient } from './anchor.rpc.js'
 import { ViewClient } from './cluster.rpc.js'
-import { HostInfo, Host_Cluster$Params, Host_Cluster$Results, Host_Connect$Params, Host_Connect$Results, Host_Executor$Params, Host_Executor$Results, Host_Info$Params, Host_Info$Results, Host_Local$Params, Host_Local$Results, Host_Peer$Params, Host_Peer$Results, Host_Pubsub$Params, Host_Pubsub$Results, Host_Root$Params, Host_Root$Results, Host_Stop$Params, Host_Stop$Results } from './host.js'
+import { HostInfo, Host_Cluster$Params, Host_Cluster$Results, Host_Connect$Params, Host_Connect$Results, Host_Executor$Params, Host_Executor$Results, Host_Info$Params, Host_Info$Results, Host_Local$Params, Host_Local$Results, Host_Metrics$Params, Host_Metrics$Results, Host_Peer$Params, Host_Peer$Results, Host_Pubsub$Params, Host_Pubsub$Results, Host_Reserved9$Params, Host_Reserved9$Results, Host_Root$Params, Host_Root$Results, Host_Stop$Params, Host_Stop$Results } from './host.js'
+import { Snapshot } from './metrics.js'
+import { Snapshot$Pipeline } from './metrics.rpc.js'
 import { ExecutorClient } from './proc.rpc.js'
 import { RouterClient } from './pubsub.rpc.js'
 
@@ -24,10 +26,12 @@ export class HostClient extends rpc.Capability {
     pubsub: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 5, name: 'pubsub', Params: Host_Pubsub$Params, Results: Host_Pubsub$Results } as rpc.MethodInfo<Host_Pubsub$Params, Host_Pubsub$Results>,
     peer: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 6, name: 'peer', Params: Host_Peer$Params, Results: Host_Peer$Results } as rpc.MethodInfo<Host_Peer$Params, Host_Peer$Results>,
     stop: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 7, name: 'stop', Params: Host_Stop$Params, Results: Host_Stop$Results } as rpc.MethodInfo<Host_Stop$Params, Host_Stop$Results>,
-    connect: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 8, name: 'connect', Params: Host_Connect$Params, Results: Host_Connect$Results } as rpc.MethodInfo<Host_Connect$Params, Host_Connect$Results>
+    connect: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 8, name: 'connect', Params: Host_Connect$Params, Results: Host_Connect$Results } as rpc.MethodInfo<Host_Connect$Params, Host_Connect$Results>,
+    reserved9: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 9, name: 'reserved9', Params: Host_Reserved9$Params, Results: Host_Reserved9$Results } as rpc.MethodInfo<Host_Reserved9$Params, Host_Reserved9$Results>,
+    metrics: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 10, name: 'metrics', Params: Host_Metrics$Params, Results: Host_Metrics$Results } as rpc.MethodInfo<Host_Metrics$Params, Host_Metrics$Results>
   }
   static readonly dispatch: rpc.DispatchTable = new Map([
-    [0xff2e37244b6ab5b9n, [HostClient.methods.info, HostClient.methods.root, HostClient.methods.local, HostClient.methods.cluster, HostClient.methods.executor, HostClient.methods.pubsub, HostClient.methods.peer, HostClient.methods.stop, HostClient.methods.connect]]
+    [0xff2e37244b6ab5b9n, [HostClient.methods.info, HostClient.methods.root, HostClient.methods.local, HostClient.methods.cluster, HostClient.methods.executor, HostClient.methods.pubsub, HostClient.methods.peer, HostClient.methods.stop, HostClient.methods.connect, HostClient.methods.reserved9, HostClient.methods.metrics]]
   ])
   /** Exports a server object as a capability (yours to release). */
   static serve (impl: HostServer): HostClient { return rpc.serve(HostClient, impl, HostClient.dispatch) }
@@ -42,6 +46,8 @@ export class HostClient extends rpc.Capability {
   peer (build?: (params: Host_Peer$Params) => void, options?: rpc.CallOptions): rpc.Answer<Host_Peer$Results, Host_Peer$Results$Pipeline> { return this.call(HostClient.methods.peer, build, options, Host_Peer$Results$Pipeline) }
   stop (build?: (params: Host_Stop$Params) => void, options?: rpc.CallOptions): rpc.Answer<Host_Stop$Results, Host_Stop$Results$Pipeline> { return this.call(HostClient.methods.stop, build, options, Host_Stop$Results$Pipeline) }
   connect (build?: (params: Host_Connect$Params) => void, options?: rpc.CallOptions): rpc.Answer<Host_Connect$Results, Host_Connect$Results$Pipeline> { return this.call(HostClient.methods.connect, build, options, Host_Connect$Results$Pipeline) }
+  reserved9 (build?: (params: Host_Reserved9$Params) => void, options?: rpc.CallOptions): rpc.Answer<Host_Reserved9$Results, Host_Reserved9$Results$Pipeline> { return this.call(HostClient.methods.reserved9, build, options, Host_Reserved9$Results$Pipeline) }
+  metrics (build?: (params: Host_Metrics$Params) => void, options?: rpc.CallOptions): rpc.Answer<Host_Metrics$Results, Host_Metrics$Results$Pipeline> { return this.call(HostClient.methods.metrics, build, options, Host_Metrics$Results$Pipeline) }
 }
 /** What a host.capnp:Host server implements (inherited methods included). */
 export interface HostServer {
@@ -54,6 +60,8 @@ export interface HostServer {
   peer: (params: Host_Peer$Params, results: Host_Peer$Results, ctx: rpc.CallContext) => void | Promise<void>
   stop: (params: Host_Stop$Params, results: Host_Stop$Results, ctx: rpc.CallContext) => void | Promise<void>
   connect: (params: Host_Connect$Params, results: Host_Connect$Results, ctx: rpc.CallContext) => void | Promise<void>
+  reserved9: (params: Host_Reserved9$Params, results: Host_Reserved9$Results, ctx: rpc.CallContext) => void | Promise<void>
+  metrics: (params: Host_Metrics$Params, results: Host_Metrics$Results, ctx: rpc.CallContext) => void | Promise<void>
   [Symbol.dispose]?: () => void
 }
 /** Pipelined view of Host_Info$Params: capability fields usable before the answer arrives. */
@@ -163,4 +171,22 @@ rpc.directFields(Host_Connect$Results, [['peer', 'text', 0]])
 /** Pipelined view of Host_Connect$Results: capability fields usable before the answer arrives. */
 export class Host_Connect$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
+}
+/** Pipelined view of Host_Reserved9$Params: capability fields usable before the answer arrives. */
+export class Host_Reserved9$Params$Pipeline {
+  constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
+}
+/** Pipelined view of Host_Reserved9$Results: capability fields usable before the answer arrives. */
+export class Host_Reserved9$Results$Pipeline {
+  constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
+}
+/** Pipelined view of Host_Metrics$Params: capability fields usable before the answer arrives. */
+export class Host_Metrics$Params$Pipeline {
+  constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
+}
+rpc.directFields(Host_Metrics$Results, [['snapshot', 'struct', 0, Snapshot]])
+/** Pipelined view of Host_Metrics$Results: capability fields usable before the answer arrives. */
+export class Host_Metrics$Results$Pipeline {
+  constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
+  get snapshot (): Snapshot$Pipeline { return new Snapshot$Pipeline(this.$answer, [...this.$path, 0]) }
 }

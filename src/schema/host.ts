@@ -2,6 +2,7 @@
 import * as $ from "capnp-es";
 import { Anchor, Anchor$Client, Child, Kind, Value } from "./anchor.js";
 import { Heartbeat, HostRecord, MembershipEvent, Subscription, Subscription$Client, View, View$Client, View_Watcher, View_Watcher$Client } from "./cluster.js";
+import { Label, Sample, Sample_Kind, Snapshot } from "./metrics.js";
 import { Executor, Executor$Client, ExitReason, ExitStatus, Limits, Module, ModuleSignature, ModuleSource, ModuleSource$Client, OutputStream, Proc, Proc$Client, ProcInfo, ProcState, SpawnCap, SpawnProgress, SpawnProgress$Client, SpawnRequest, SpawnStep } from "./proc.js";
 import { Router, Router$Client, Topic, Topic$Client, Topic_Subscriber, Topic_Subscriber$Client } from "./pubsub.js";
 export const _capnpFileId = 0x875b72b5f6dcc908n;
@@ -400,6 +401,74 @@ export class Host_Connect$Results$Promise {
     return await this.pipeline.struct();
   }
 }
+export class Host_Reserved9$Params extends $.Struct {
+  static readonly _capnp = {
+    displayName: "reserved9$Params",
+    id: "8313cfd61c5220c7",
+    size: new $.ObjectSize(0, 0),
+  };
+  toString(): string { return "Host_Reserved9$Params_" + super.toString(); }
+}
+export class Host_Reserved9$Results extends $.Struct {
+  static readonly _capnp = {
+    displayName: "reserved9$Results",
+    id: "ffd279e829eac0ca",
+    size: new $.ObjectSize(0, 0),
+  };
+  toString(): string { return "Host_Reserved9$Results_" + super.toString(); }
+}
+export class Host_Reserved9$Results$Promise {
+  pipeline: $.Pipeline<any, any, Host_Reserved9$Results>;
+  constructor(pipeline: $.Pipeline<any, any, Host_Reserved9$Results>) {
+    this.pipeline = pipeline;
+  }
+  async promise(): Promise<Host_Reserved9$Results> {
+    return await this.pipeline.struct();
+  }
+}
+export class Host_Metrics$Params extends $.Struct {
+  static readonly _capnp = {
+    displayName: "metrics$Params",
+    id: "e60bea62e743e852",
+    size: new $.ObjectSize(0, 0),
+  };
+  toString(): string { return "Host_Metrics$Params_" + super.toString(); }
+}
+export class Host_Metrics$Results extends $.Struct {
+  static readonly _capnp = {
+    displayName: "metrics$Results",
+    id: "ca80b0f4529c1259",
+    size: new $.ObjectSize(0, 1),
+  };
+  _adoptSnapshot(value: $.Orphan<Snapshot>): void {
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownSnapshot(): $.Orphan<Snapshot> {
+    return $.utils.disown(this.snapshot);
+  }
+  get snapshot(): Snapshot {
+    return $.utils.getStruct(0, Snapshot, this);
+  }
+  _hasSnapshot(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initSnapshot(): Snapshot {
+    return $.utils.initStructAt(0, Snapshot, this);
+  }
+  set snapshot(value: Snapshot) {
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  toString(): string { return "Host_Metrics$Results_" + super.toString(); }
+}
+export class Host_Metrics$Results$Promise {
+  pipeline: $.Pipeline<any, any, Host_Metrics$Results>;
+  constructor(pipeline: $.Pipeline<any, any, Host_Metrics$Results>) {
+    this.pipeline = pipeline;
+  }
+  async promise(): Promise<Host_Metrics$Results> {
+    return await this.pipeline.struct();
+  }
+}
 export class Host$Client {
   client: $.Client;
   static readonly interfaceId: bigint = 0xff2e37244b6ab5b9n;
@@ -415,7 +484,9 @@ export class Host$Client {
     $.Method<Host_Pubsub$Params, Host_Pubsub$Results>,
     $.Method<Host_Peer$Params, Host_Peer$Results>,
     $.Method<Host_Stop$Params, Host_Stop$Results>,
-    $.Method<Host_Connect$Params, Host_Connect$Results>
+    $.Method<Host_Connect$Params, Host_Connect$Results>,
+    $.Method<Host_Reserved9$Params, Host_Reserved9$Results>,
+    $.Method<Host_Metrics$Params, Host_Metrics$Results>
   ] = [
     {
       ParamsClass: Host_Info$Params,
@@ -488,6 +559,22 @@ export class Host$Client {
       methodId: 8,
       interfaceName: "host.capnp:Host",
       methodName: "connect"
+    },
+    {
+      ParamsClass: Host_Reserved9$Params,
+      ResultsClass: Host_Reserved9$Results,
+      interfaceId: Host$Client.interfaceId,
+      methodId: 9,
+      interfaceName: "host.capnp:Host",
+      methodName: "reserved9"
+    },
+    {
+      ParamsClass: Host_Metrics$Params,
+      ResultsClass: Host_Metrics$Results,
+      interfaceId: Host$Client.interfaceId,
+      methodId: 10,
+      interfaceName: "host.capnp:Host",
+      methodName: "metrics"
     }
   ];
   info(paramsFunc?: (params: Host_Info$Params) => void): Host_Info$Results$Promise {
@@ -585,6 +672,32 @@ export class Host$Client {
     const pipeline = new $.Pipeline(Host_Connect$Results, answer);
     return new Host_Connect$Results$Promise(pipeline);
   }
+  /**
+* A placeholder: @9 is deployments (issue 21, deploy branch), which replaces it at the merge
+* (capnp allows no hole in the ordinals). Fails Unimplemented.
+*
+*/
+  reserved9(paramsFunc?: (params: Host_Reserved9$Params) => void): Host_Reserved9$Results$Promise {
+    const answer = this.client.call({
+      method: Host$Client.methods[9],
+      paramsFunc: paramsFunc
+    });
+    const pipeline = new $.Pipeline(Host_Reserved9$Results, answer);
+    return new Host_Reserved9$Results$Promise(pipeline);
+  }
+  /**
+* This host's counters (connections, RPC calls and errors by method, channel messages, procs
+* by state, membership messages and size), as its /metrics endpoint serves them. Needs 'read'.
+*
+*/
+  metrics(paramsFunc?: (params: Host_Metrics$Params) => void): Host_Metrics$Results$Promise {
+    const answer = this.client.call({
+      method: Host$Client.methods[10],
+      paramsFunc: paramsFunc
+    });
+    const pipeline = new $.Pipeline(Host_Metrics$Results, answer);
+    return new Host_Metrics$Results$Promise(pipeline);
+  }
 }
 $.Registry.register(Host$Client.interfaceId, Host$Client);
 export interface Host$Server$Target {
@@ -597,6 +710,8 @@ export interface Host$Server$Target {
   peer(params: Host_Peer$Params, results: Host_Peer$Results): Promise<void>;
   stop(params: Host_Stop$Params, results: Host_Stop$Results): Promise<void>;
   connect(params: Host_Connect$Params, results: Host_Connect$Results): Promise<void>;
+  reserved9(params: Host_Reserved9$Params, results: Host_Reserved9$Results): Promise<void>;
+  metrics(params: Host_Metrics$Params, results: Host_Metrics$Results): Promise<void>;
 }
 export class Host$Server extends $.Server {
   readonly target: Host$Server$Target;
@@ -637,6 +752,14 @@ export class Host$Server extends $.Server {
       {
         ...Host$Client.methods[8],
         impl: target.connect
+      },
+      {
+        ...Host$Client.methods[9],
+        impl: target.reserved9
+      },
+      {
+        ...Host$Client.methods[10],
+        impl: target.metrics
       }
     ]);
     this.target = target;
