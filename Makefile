@@ -31,16 +31,17 @@ node_modules/.ww-installed: package.json package-lock.json
 # Builds only what changed: tsc runs when a source is newer than its last run (and compiles incrementally, keeping
 # its state in dist/tsconfig.tsbuildinfo); the CLI bundle and snapshot are remade only when the compiled modules
 # they pack changed, which a second make lists once tsc has run. With nothing changed, build does nothing.
-TS_SOURCES := $(shell find src cmd test bench tools -name '*.ts')
+TS_SOURCES := $(shell find src cmd lib test bench tools -name '*.ts')
 BUILT := dist/.built
 # A dist/ emptied by hand must not keep the stamp and the state that tell make and tsc their outputs are current.
-$(if $(wildcard dist/cmd/ww.js),,$(shell rm -f $(BUILT) dist/tsconfig.tsbuildinfo))
+$(if $(wildcard dist/cmd/ww.js),,$(shell rm -f $(BUILT) dist/tsconfig.tsbuildinfo dist/tsconfig.lib.tsbuildinfo))
 
 build: $(BUILT)
 	@$(MAKE) --no-print-directory cli
 
-$(BUILT): $(TS_SOURCES) tsconfig.json node_modules/.ww-installed
+$(BUILT): $(TS_SOURCES) tsconfig.json tsconfig.lib.json node_modules/.ww-installed
 	node_modules/.bin/tsc -p tsconfig.json --incremental
+	node_modules/.bin/tsc -p tsconfig.lib.json --incremental --tsBuildInfoFile dist/tsconfig.lib.tsbuildinfo
 	@touch $@
 
 cli: dist/cli/ww.js

@@ -2,7 +2,7 @@
 // private address: ww start --metrics ADDR). The handler is a plain node:http one, so another server
 // (the console's) can mount it too.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { contentType } from 'prom-client'
+import promClient from 'prom-client'
 import { Unavailable } from '../errors.js'
 import type { NodeMetrics } from './node-metrics.js'
 
@@ -21,7 +21,7 @@ export function metricsHandler (metrics: NodeMetrics): (req: IncomingMessage, re
       return
     }
     metrics.text().then(body => {
-      res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' })
+      res.writeHead(200, { 'content-type': promClient.contentType, 'cache-control': 'no-store' })
       res.end(req.method === 'HEAD' ? undefined : body)
     }, (err: unknown) => {
       res.writeHead(500, { 'content-type': 'text/plain' }).end(`could not read the counters: ${String((err as Error)?.message ?? err)}\n`)

@@ -1,7 +1,7 @@
 // The node's counters as a prom-client registry. The layers count in plain numbers where it is cheap
 // (CallCounts, ChanTraffic, SwimStats, Executor.ended); the registry reads them when it is scraped, so
 // nothing on the hot paths builds a label set or touches prom-client.
-import { Counter, Gauge, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client'
+import promClient, { type MetricObjectWithValues, type MetricValue } from 'prom-client'
 import type { Connection } from '../rpc/index.js'
 import { CallCounts } from './call-counts.js'
 import { schemaMethodNames } from './method-names.js'
@@ -22,6 +22,9 @@ export interface MetricSources {
   procsRunning: () => number
   procsEnded: Readonly<Record<string, number>>
 }
+
+// prom-client is CommonJS: Node's ESM loader finds only some of its named exports.
+const { Counter, Gauge, Registry } = promClient
 
 export class NodeMetrics {
   readonly registry = new Registry()
