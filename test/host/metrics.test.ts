@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { fileURLToPath } from 'node:url'
 import { connect } from 'ww'
 import { CliNode, eventually, ok, tempHome, wwAsync } from './cli-node.js'
 
@@ -19,6 +20,8 @@ async function scrape (url: string): Promise<Map<string, number>> {
   assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/)
   return parseText(await res.text())
 }
+
+const guest = (name: string): string => fileURLToPath(new URL(`../../../guest/build/${name}.wasm`, import.meta.url))
 
 const sum = (m: Map<string, number>, prefix: string): number =>
   [...m].filter(([k]) => k.startsWith(prefix)).reduce((n, [, v]) => n + v, 0)
@@ -67,6 +70,21 @@ describe('metrics: ww start --metrics and Host.metrics', function () {
     assert.ok((after.get('ww_peer_connections') ?? 0) >= 1)
     assert.equal(after.get('ww_membership_hosts'), 2)
     assert.equal(after.get('ww_procs{state="running"}'), 0)
+  })
+
+  it('counts procs by state: running now, ended by reason', async () => {
+    const before = await scrape(url)
+    const hello = await wwAsync(['run', guest('hello'), '--home', a.home])
+    assert.equal(hello.status, 7, hello.stderr) // hello exits 7
+    const id = (await ok(['run', '-d', guest('echo'), '--home', a.home, '--', '/peer/echo'])).trim()
+    await eventually(async () => (await scrape(url)).get('ww_procs{state="running"}') === 1, 60_000, 'echo running')
+    await ok(['kill', id, '--home', a.home])
+    await eventually(async () => (await scrape(url)).get('ww_procs{state="running"}') === 0, 60_000, 'echo killed')
+    const after = await scrape(url)
+    const delta = (k: string): number => (after.get(k) ?? 0) - (before.get(k) ?? 0)
+    assert.equal(delta('ww_procs_ended_total{reason="exited"}'), 1)
+    assert.equal(delta('ww_procs_ended_total{reason="killed"}'), 1)
+    assert.ok(delta('ww_rpc_calls_total{method="Executor.spawn"}') >= 2)
   })
 
   it('counts membership probes and messages as SWIM runs', async () => {
