@@ -109,6 +109,7 @@ bench-chan: deps build
 bench-rpc: deps build
 	node --expose-gc --import ./dist/src/polyfill.js dist/bench/rpc/promotion.js
 	node --import ./dist/src/polyfill.js dist/bench/rpc/run.js
+	node --import ./dist/src/polyfill.js dist/bench/host/metrics-overhead.js
 
 # Guest programs (guest/examples) built with the SDKs into guest/build/ (gitignored).
 GUEST_C := hello echo ping fanout loop membomb badptr idle cat deep forkbomb calls pool tree supervisor
