@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
-import { connect } from 'ww'
-import { CliNode, eventually, ok, tempHome, wwAsync } from './cli-node.js'
+import { connect, PermissionDenied } from 'ww'
+import { CliNode, eventually, ok, tempHome, ww, wwAsync } from './cli-node.js'
 
 /** Prometheus text as "name{labels}" -> value (comment lines skipped). */
 function parseText (text: string): Map<string, number> {
@@ -131,6 +131,29 @@ describe('metrics: ww start --metrics and Host.metrics', function () {
         peer.release()
       } finally { viaB.close() }
     } finally { client.close() }
+  })
+
+  it('Host.metrics needs read: a host that grants a peer nothing refuses it', async () => {
+    const c = await CliNode.startWithPolicy(tempHome(), '--grant', 'members=none', '--bootstrap', a.addrs[0])
+    const client = await connect({ home: a.home })
+    try {
+      await eventually(async () => (await a.ls()).includes(c.peer), 60_000, 'c joined')
+      const peer = client.host.peer(p => { p.peer = c.peer })
+      const remote = peer.pipeline.host.metrics()
+      await assert.rejects(async () => { await remote }, (err: Error) => err instanceof PermissionDenied && err.message.includes(`lacks 'read'`))
+      remote.release()
+      peer.release()
+    } finally {
+      client.close()
+      await c.stop()
+      c.cleanup()
+    }
+  })
+
+  it('ww help start tells of --metrics and that it has no token', () => {
+    const help = ww('help', 'start').stdout
+    assert.match(help, /--metrics <addr>/)
+    assert.match(help, /without a token/)
   })
 
   it('serves only /metrics, and refuses other methods', async () => {
