@@ -21,7 +21,10 @@ describe('rpc: a connection\'s CallObserver', () => {
       async send (params) {
         const text = new TextDecoder().decode(params.msg.data.toUint8Array())
         if (text === 'missing') throw new NotFound('no such thing')
-        if (text === 'hold') await new Promise<void>(resolve => { hold = resolve })
+        if (text === 'hold') {
+          await new Promise<void>(resolve => { hold = resolve })
+          throw new NotFound('too late') // the caller canceled first: its Return says canceled, not this
+        }
       }
     })
     const observer = recorder()
