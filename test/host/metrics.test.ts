@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { connect, PermissionDenied } from 'ww'
 import { CliNode, eventually, ok, tempHome, ww, wwAsync } from './cli-node.js'
@@ -161,6 +162,19 @@ describe('metrics: ww start --metrics and Host.metrics', function () {
     assert.equal(other.status, 404)
     const post = await fetch(url, { method: 'POST' })
     assert.equal(post.status, 405)
+  })
+
+  it('ww start --detach --metrics prints the metrics URL with the peer and listen lines', async () => {
+    const home = tempHome()
+    try {
+      const out = await ok(['start', '--home', home, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--metrics', '127.0.0.1:0', '--detach'])
+      const detachedUrl = /^metrics (http:\/\/127\.0\.0\.1:\d+\/metrics)$/m.exec(out)?.[1]
+      assert.ok(detachedUrl !== undefined, out)
+      assert.equal((await scrape(detachedUrl)).get('ww_membership_hosts'), 1)
+    } finally {
+      await wwAsync(['stop', '--home', home])
+      rmSync(home, { recursive: true, force: true })
+    }
   })
 
   it('ww start --metrics with a malformed address: one line, exit 2', async () => {
