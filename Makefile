@@ -31,16 +31,17 @@ node_modules/.ww-installed: package.json package-lock.json
 # Builds only what changed: tsc runs when a source is newer than its last run (and compiles incrementally, keeping
 # its state in dist/tsconfig.tsbuildinfo); the CLI bundle and snapshot are remade only when the compiled modules
 # they pack changed, which a second make lists once tsc has run. With nothing changed, build does nothing.
-TS_SOURCES := $(shell find src cmd ui test bench tools -name '*.ts')
+TS_SOURCES := $(shell find src cmd ui lib test bench tools -name '*.ts')
 BUILT := dist/.built
 # A dist/ emptied by hand must not keep the stamp and the state that tell make and tsc their outputs are current.
-$(if $(wildcard dist/cmd/ww.js),,$(shell rm -f $(BUILT) dist/tsconfig.tsbuildinfo))
+$(if $(wildcard dist/cmd/ww.js),,$(shell rm -f $(BUILT) dist/tsconfig.tsbuildinfo dist/tsconfig.lib.tsbuildinfo))
 
 build: $(BUILT)
 	@$(MAKE) --no-print-directory cli
 
-$(BUILT): $(TS_SOURCES) tsconfig.json node_modules/.ww-installed
+$(BUILT): $(TS_SOURCES) tsconfig.json tsconfig.lib.json node_modules/.ww-installed
 	node_modules/.bin/tsc -p tsconfig.json --incremental
+	node_modules/.bin/tsc -p tsconfig.lib.json --incremental --tsBuildInfoFile dist/tsconfig.lib.tsbuildinfo
 	@touch $@
 
 cli: dist/cli/ww.js dist/console/console.js
@@ -112,6 +113,7 @@ bench-chan: deps build
 bench-rpc: deps build
 	node --expose-gc --import ./dist/src/polyfill.js dist/bench/rpc/promotion.js
 	node --import ./dist/src/polyfill.js dist/bench/rpc/run.js
+	node --import ./dist/src/polyfill.js dist/bench/host/metrics-overhead.js
 
 # Guest programs (guest/examples) built with the SDKs into guest/build/ (gitignored).
 GUEST_C := hello echo ping fanout loop membomb badptr idle cat deep forkbomb calls pool tree supervisor echo-service echo-client environ

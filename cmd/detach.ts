@@ -31,6 +31,7 @@ function foregroundArgs (flags: StartFlags, home: Home): string[] {
   for (const k of flags.allowSigner ?? []) args.push('--allow-signer', k)
   args.push('--max-module-cache', flags.maxModuleCache, '--module-preparations', flags.modulePreparations)
   args.push(...quotaArgs(flags))
+  if (flags.metrics !== undefined) args.push('--metrics', flags.metrics)
   if (flags.quiet === true) args.push('--quiet')
   if (flags.ui !== undefined) args.push(flags.ui === true ? '--ui' : `--ui=${flags.ui}`)
   return args
@@ -60,16 +61,28 @@ export async function startDetached (flags: StartFlags): Promise<void> {
     process.stderr.write(`${said ?? `ww: the node exited with code ${exitCode} before it answered; see ${logFile}`}\n`)
     process.exit(exitCode ?? 1)
   }
+  const metrics = flags.metrics === undefined ? undefined : await metricsLine(logFile, logFrom)
   if (flags.json === true) {
-    process.stdout.write(JSON.stringify({ peer: info.peer, addrs: info.addrs }) + '\n')
+    process.stdout.write(JSON.stringify({ peer: info.peer, addrs: info.addrs, ...(metrics === undefined ? {} : { metrics }) }) + '\n')
   } else {
     process.stdout.write(`peer ${info.peer}\n`)
     for (const a of info.addrs) process.stdout.write(`listen ${a}\n`)
+    if (metrics !== undefined) process.stdout.write(`metrics ${metrics}\n`)
   }
   // The console is up before the API socket answers (src/host/node.ts), so its URL file is there.
   if (flags.ui !== undefined && existsSync(home.uiUrl)) process.stderr.write(`ui: ${readFileSync(home.uiUrl, 'utf8').trim()}\n`)
   if ((flags.bootstrap ?? []).length > 0 && !await joined(flags.home)) {
     process.stderr.write(`ww: warning: the node lists no other host ${hostLimits.detachJoinMs / 1000} s after it started; it keeps trying its --bootstrap peers (see ${logFile})\n`)
+  }
+}
+
+/** The /metrics URL the node wrote to its log (its "metrics" line follows its API socket by a moment), if within detachReadyMs. */
+async function metricsLine (logFile: string, logFrom: number): Promise<string | undefined> {
+  const deadline = Date.now() + hostLimits.detachReadyMs
+  for (;;) {
+    const url = /^metrics (\S+)$/m.exec(readFileSync(logFile).subarray(logFrom).toString('utf8'))?.[1]
+    if (url !== undefined || Date.now() > deadline) return url
+    await sleep(POLL_MS)
   }
 }
 

@@ -8,6 +8,8 @@ import { DEFAULT_CHAN_LIMITS } from '../src/csp/limits.js'
 import { InvalidArgument, NotFound } from '../src/errors.js'
 import { resolveHome } from '../src/host/home.js'
 import { hostLimits } from '../src/host/limits.js'
+import { parseListenAddress } from '../src/host/listen-address.js'
+import type { NodeOptions, WwNode } from '../src/host/node.js'
 import { Policy, formatRights, parseGrant, MEMBERS } from '../src/host/policy.js'
 import { ALLOW_MODULES, ALLOW_SIGNERS, readPolicyFile } from '../src/host/policy-file.js'
 import { parseModuleHash, parseSignerName } from '../src/host/module-rules.js'
@@ -43,6 +45,7 @@ export interface StartFlags extends QuotaFlags {
   maxModuleCache: string
   modulePreparations: string
   ui?: string | true
+  metrics?: string
 }
 
 type NodeModules = typeof import('../src/host/node.js') & typeof import('../src/host/home.js')
@@ -146,7 +149,12 @@ socket to the owner, and a guest's own spawns to the account of the guest that s
 by the host-wide quotas (--max-procs, --max-guest-memory); a peer also by the per-peer ones (--max-procs-per-peer,
 --max-guest-memory-per-peer, --spawn-rate with --spawn-burst). A spawn past one fails LimitExceeded naming the
 quota, its value and the flag that raises it (exit 1; a guest's ww_spawn returns WW_ELIMIT); a proc's share is
-given back when it ends. The memory counted is each proc's memory limit, what it may grow to (ww run --mem).`
+given back when it ends. The memory counted is each proc's memory limit, what it may grow to (ww run --mem).
+
+Metrics: --metrics ADDR serves the node's counters at http://ADDR/metrics in Prometheus text format (connections,
+RPC calls and errors by method, channel messages, procs by state, membership messages and size), to anyone who
+can reach ADDR: no token, so give it a loopback or private address. The same counters are the Host capability's
+metrics method (for peers with read).`
 
 export function startCommand (): Command {
   const start = new Command('start')
@@ -168,6 +176,7 @@ export function startCommand (): Command {
     .option('--allow-signer <key>', 'members may run modules signed by this key (ed25519:<hex>, from ww key signer); repeatable', collect)
     .addOption(new Option('--module-preparations <n>', 'new modules one remote peer (itself or through its procs) may make this host fetch and prepare per minute (modulePreparationsPerMinute; the owner is exempt)').default(String(hostLimits.modulePreparationsPerMinute)))
     .addOption(new Option('--max-module-cache <size>', 'bytes <home>/modules (prepared modules) may hold (moduleCacheBytes); the least recently used modules not running are evicted past it').default(formatByteSize(DEFAULT_RUNTIME_LIMITS.moduleCacheBytes)))
+    .option('--metrics <addr>', 'serve the node\'s counters in Prometheus text format at http://ADDR/metrics, without a token: give it a private address (HOST:PORT, or :PORT for 127.0.0.1; port 0 picks a free one, printed as a "metrics" line)')
   for (const o of quotaOptions()) start.addOption(o)
   return start
     .option('--json', 'print the peer ID and addresses as JSON')
@@ -176,20 +185,52 @@ export function startCommand (): Command {
     .option('-d, --detach', `run in the background, its output appended to <home>/ww.log; return once it answers (at most ${seconds(hostLimits.detachReadyMs)}) and, with --bootstrap, has joined (else warn after ${seconds(hostLimits.detachJoinMs)})`)
     .addHelpText('after', afterHelp)
     .action(async (flags: StartFlags) => {
-      const ttlMs = parseTtl(flags.ttl)
-      parseQuotas(flags)
-      parseByteSize(flags.maxStoredBytes, '--max-stored-bytes')
-      parseByteSize(flags.maxBufferedBytes, '--max-buffered-bytes')
-      parseByteSize(flags.maxModuleCache, '--max-module-cache')
-      parsePreparations(flags.modulePreparations)
-      if (flags.ui !== undefined) parseUiAddress(flags.ui)
-      // Checked here, before a detached node starts: a bad key file is one line and exit 2 either way.
-      const swarmKey = findSwarmKey(flags)
-      if (swarmKey !== undefined) warnIfShared(swarmKey.file)
-      const policy = readPolicy(flags, swarmKey !== undefined)
-      if (flags.detach === true) await startDetached({ ...flags, swarmKey: swarmKey?.file })
-      else await runNode(flags, ttlMs, swarmKey, policy)
+      // Checked here, before a detached node starts: a bad flag or key file is one line and exit 2 either way.
+      const options = nodeOptions(flags)
+      if (options.swarmKey !== undefined) warnIfShared(options.swarmKey.file)
+      if (flags.detach === true) await startDetached({ ...flags, swarmKey: options.swarmKey?.file })
+      else await runNode(flags, options)
     })
+}
+
+/** The flags of `ww start` with their defaults (what commander fills in when a flag is not given). */
+export function startDefaults (): StartFlags {
+  return startCommand().opts<StartFlags>()
+}
+
+/** What `ww start` and the library's startNode give the node: the flags checked and parsed, the swarm key and policy read. */
+export type StartNodeOptions = Omit<NodeOptions, 'home' | 'onNotice' | 'version'> & { home: string | undefined }
+
+/** Checks and parses `flags` (InvalidArgument, NotFound naming the flag or file), reads the swarm key and policy files. */
+export function nodeOptions (flags: StartFlags): StartNodeOptions {
+  const ttlMs = parseTtl(flags.ttl)
+  const quotas = parseQuotas(flags)
+  const maxStoredBytes = parseByteSize(flags.maxStoredBytes, '--max-stored-bytes')
+  const maxBufferedBytes = parseByteSize(flags.maxBufferedBytes, '--max-buffered-bytes')
+  const maxModuleCacheBytes = parseByteSize(flags.maxModuleCache, '--max-module-cache')
+  const modulePreparationsPerMinute = parsePreparations(flags.modulePreparations)
+  const metrics = flags.metrics === undefined ? undefined : parseListenAddress(flags.metrics, '--metrics')
+  // The page is built beside the command line (dist/console; from dist/cmd or the dist/cli bundle alike).
+  const ui = flags.ui === undefined ? undefined : { ...parseUiAddress(flags.ui), pageDir: new URL('../console/', import.meta.url) }
+  const swarmKey = findSwarmKey(flags)
+  return {
+    home: flags.home,
+    namespace: flags.ns,
+    listen: flags.listen,
+    bootstrap: flags.bootstrap,
+    mdns: flags.mdns,
+    meta: flags.meta,
+    ttlMs,
+    swarmKey,
+    maxStoredBytes,
+    maxBufferedBytes,
+    maxModuleCacheBytes,
+    modulePreparationsPerMinute,
+    policy: readPolicy(flags, swarmKey !== undefined),
+    quotas,
+    metrics,
+    ui
+  }
 }
 
 function parseTtl (text: string): number {
@@ -274,35 +315,24 @@ async function stopAsked (requested: Promise<string>, again: (sig: NodeJS.Signal
   })
 }
 
-async function runNode (flags: StartFlags, ttlMs: number, swarmKey: SwarmKey | undefined, policy: Policy): Promise<void> {
-  const say = new NodeLog(flags.quiet === true)
+/** Starts the node in this process: the flags as nodeOptions() made them, `onNotice` told what it has to say. */
+export async function startInProcess (options: StartNodeOptions, onNotice?: NodeOptions['onNotice']): Promise<WwNode> {
   const { WwNode, resolveHome } = await loadNode()
-  const node = await WwNode.start({
-    home: resolveHome(flags.home),
-    namespace: flags.ns,
-    listen: flags.listen,
-    bootstrap: flags.bootstrap,
-    mdns: flags.mdns,
-    meta: flags.meta,
-    ttlMs,
-    swarmKey,
-    maxStoredBytes: parseByteSize(flags.maxStoredBytes, '--max-stored-bytes'),
-    maxBufferedBytes: parseByteSize(flags.maxBufferedBytes, '--max-buffered-bytes'),
-    maxModuleCacheBytes: parseByteSize(flags.maxModuleCache, '--max-module-cache'),
-    modulePreparationsPerMinute: parsePreparations(flags.modulePreparations),
-    policy,
-    quotas: parseQuotas(flags),
-    version,
-    onNotice: n => { say.notice(n, flags.ns) },
-    // The page is built beside the command line (dist/console; from dist/cmd or the dist/cli bundle alike).
-    ui: flags.ui === undefined ? undefined : { ...parseUiAddress(flags.ui), pageDir: new URL('../console/', import.meta.url) }
-  })
+  return await WwNode.start({ ...options, home: resolveHome(options.home), version, onNotice })
+}
+
+async function runNode (flags: StartFlags, options: StartNodeOptions): Promise<void> {
+  const say = new NodeLog(flags.quiet === true)
+  const node = await startInProcess(options, n => { say.notice(n, flags.ns) })
+  const { swarmKey, policy } = options
   const addrs = node.cluster.addrs()
+  const metrics = node.metricsUrl
   if (flags.json === true) {
-    process.stdout.write(JSON.stringify({ peer: node.peerId, addrs }) + '\n')
+    process.stdout.write(JSON.stringify({ peer: node.peerId, addrs, ...(metrics === undefined ? {} : { metrics }) }) + '\n')
   } else {
     process.stdout.write(`peer ${node.peerId}\n`)
     for (const a of addrs) process.stdout.write(`listen ${a}\n`)
+    if (metrics !== undefined) process.stdout.write(`metrics ${metrics}\n`)
   }
   if (node.ui !== undefined) {
     // Detached, stderr is the log file: the token stays in <home>/ui.url, and `ww start -d` prints the URL itself.
@@ -310,8 +340,8 @@ async function runNode (flags: StartFlags, ttlMs: number, swarmKey: SwarmKey | u
     process.stderr.write(detached ? `ui: ${node.ui.url.replace(/#.*$/, '')} (with the token in <home>/ui.url: ww ui prints it)\n` : `ui: ${node.ui.url}\n`)
   }
   if (swarmKey !== undefined) say.say('info', `private cluster: swarm key ${swarmKey.file} (fingerprint ${swarmKey.fingerprint})`)
-  say.say('info', describePolicy(policy))
-  const modules = describeModules(policy)
+  say.say('info', describePolicy(policy!))
+  const modules = describeModules(policy!)
   if (modules !== undefined) say.say('info', modules)
   // A stray rejection inside libp2p or a layer must not take the node down with it.
   process.on('unhandledRejection', (err: unknown) => {

@@ -23,6 +23,7 @@ using Deploy = import "deploy.capnp";
 using PubSub = import "pubsub.capnp";
 using Executor = import "executor.capnp";
 using Endpoints = import "endpoints.capnp";
+using Metrics = import "metrics.capnp";
 
 struct HostInfo {
   peer @0 :Text;
@@ -57,8 +58,11 @@ interface Host {
   # InvalidArgument for a malformed address, Unavailable when it cannot be reached.
 
   deployments @9 () -> (deployments :Deploy.Deployments);
-  # Deployments: the same on every host. Deploy, scale and undeploy need the exec right, the rest read.
-  reserved10 @10 () -> ();
+  # Deployments: the same on every host. Deploy, scale and undeploy only through the owner's Host (the API
+  # socket): a record runs with its signing host's rights. A peer's Host lists them (needs 'read').
+  metrics @10 () -> (snapshot :Metrics.Snapshot);
+  # This host's counters (connections, RPC calls and errors by method, channel messages, procs
+  # by state, membership messages and size), as its /metrics endpoint serves them. Needs 'read'.
   endpoints @11 () -> (endpoints :Endpoints.Endpoints);
   # Named endpoints (endpoints.capnp). A libp2p peer's Host gives one that refuses
   # publish and unpublish (a host publishes only its own), and list and send to a

@@ -14,7 +14,7 @@ export async function libp2pRpcCall (a: Libp2p, b: Libp2p): Promise<TimedOp> {
   const no = (): never => { throw new Unimplemented('not in this benchmark') }
   const host = HostClient.serve({
     info (_params, results) { results._initInfo().peer = 'bench' },
-    root: no, local: no, cluster: no, executor: no, pubsub: no, peer: no, stop: no, connect: no, deployments: no, reserved10: no, endpoints: no
+    root: no, local: no, cluster: no, executor: no, pubsub: no, peer: no, stop: no, connect: no, deployments: no, metrics: no, endpoints: no
   })
   const served: Connection[] = []
   await b.handle(rpcBenchProtocol, (stream) => {

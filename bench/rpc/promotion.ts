@@ -59,7 +59,7 @@ async function promotedPerOp (op: () => Promise<void>): Promise<{ bytes: number,
 const no = (): never => { throw new Unimplemented('not in this benchmark') }
 const host = HostClient.serve({
   info (_params, results) { results._initInfo().peer = 'bench' },
-  root: no, local: no, cluster: no, executor: no, pubsub: no, peer: no, stop: no, connect: no, deployments: no, reserved10: no, endpoints: no
+  root: no, local: no, cluster: no, executor: no, pubsub: no, peer: no, stop: no, connect: no, deployments: no, metrics: no, endpoints: no
 })
 const [clientEnd, serverEnd] = memoryPair()
 const server = new Connection(serverEnd, { bootstrap: host, name: 'bench-server' })

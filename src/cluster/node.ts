@@ -237,6 +237,9 @@ export class ClusterNode {
   }
 
   /** Live hosts, itself included, filtered by "k=v" pairs. */
+  /** Table sync exchanges completed (both directions) since the start. */
+  get syncExchanges (): number { return this.sync.exchanges }
+
   ls (where: readonly string[] = []): HostRecord[] {
     return this.table.ls(where)
   }

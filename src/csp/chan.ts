@@ -22,6 +22,7 @@ import { logger } from '../log.js'
 import { Canceled, Closed, InvalidArgument, LimitExceeded } from '../errors.js'
 import { DEFAULT_CHAN_LIMITS, type ChanLimits } from './limits.js'
 import { hostChanBudget, type ByteBudget } from './byte-budget.js'
+import { hostChanTraffic, type ChanTraffic } from './traffic.js'
 import { Ring } from './ring.js'
 import { type AbortWatch, unwatchAbort, watchAbort } from './abort-watch.js'
 import { WaitList, type Waiter } from './waitlist.js'
@@ -63,6 +64,8 @@ export interface ChanOptions<T> {
   sizeOf?: (msg: T) => number
   /** What the messages held count against (with sizeOf); default: the host's (hostChanBudget, maxBufferedBytes). */
   budget?: ByteBudget
+  /** What counts the messages in and out (default: hostChanTraffic when sizeOf is given, else none). */
+  traffic?: ChanTraffic
 }
 
 interface Pending<R> extends Waiter {
@@ -86,6 +89,7 @@ export class Chan<T> implements Sender<T>, Recver<T>, Closer {
   private dropped = false
   private readonly sizeOf: ((msg: T) => number) | undefined
   private readonly budget: ByteBudget | undefined
+  private readonly traffic: ChanTraffic | undefined
 
   constructor (capacity = 0, opts: ChanOptions<T> = {}) {
     this.limits = { ...DEFAULT_CHAN_LIMITS, ...opts.limits }
@@ -99,6 +103,7 @@ export class Chan<T> implements Sender<T>, Recver<T>, Closer {
     this.releaseHook = opts.release
     this.sizeOf = opts.sizeOf
     this.budget = opts.sizeOf === undefined ? undefined : opts.budget ?? hostChanBudget
+    this.traffic = opts.traffic ?? (opts.sizeOf === undefined ? undefined : hostChanTraffic)
     this.buffer = new Ring<T>(Math.min(capacity, 16))
   }
 
@@ -142,6 +147,7 @@ export class Chan<T> implements Sender<T>, Recver<T>, Closer {
     if (r !== undefined) {
       settle(r)
       r.resolve(msg)
+      if (this.traffic !== undefined) { this.traffic.sent++; this.traffic.received++ }
       return true
     }
     if (this.senders.length === 0 && this.buffer.length < this.capacity) {
@@ -151,6 +157,7 @@ export class Chan<T> implements Sender<T>, Recver<T>, Closer {
         this.budget.take(size)
       }
       this.buffer.push(msg)
+      if (this.traffic !== undefined) this.traffic.sent++
       return true
     }
     return false
@@ -174,6 +181,7 @@ export class Chan<T> implements Sender<T>, Recver<T>, Closer {
 
   /** Takes the next message; the buffer or the sender list is non-empty. */
   private take (): T {
+    if (this.traffic !== undefined) this.traffic.received++
     if (this.buffer.length > 0) {
       const msg = this.buffer.shift() as T
       this.unhold(msg)
@@ -184,6 +192,7 @@ export class Chan<T> implements Sender<T>, Recver<T>, Closer {
         settle(s)
         this.buffer.push(s.msg)
         s.resolve()
+        if (this.traffic !== undefined) this.traffic.sent++
       }
       return msg
     }
@@ -191,6 +200,7 @@ export class Chan<T> implements Sender<T>, Recver<T>, Closer {
     const s = this.senders.shift() as SendWaiter<T>
     settle(s)
     s.resolve()
+    if (this.traffic !== undefined) this.traffic.sent++
     this.unhold(s.msg)
     return s.msg
   }
@@ -209,6 +219,7 @@ export class Chan<T> implements Sender<T>, Recver<T>, Closer {
     if (r !== undefined) {
       settle(r)
       r.resolve(msg)
+      if (this.traffic !== undefined) this.traffic.received++
       return
     }
     if (this.budget !== undefined) this.budget.force(this.sizeOf!(msg))

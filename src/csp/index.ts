@@ -3,3 +3,4 @@ export type { Sender, Recver, Closer, ChanStat, ChanOptions, OpOptions } from '.
 export { DEFAULT_CHAN_LIMITS } from './limits.js'
 export type { ChanLimits } from './limits.js'
 export { ByteBudget, hostChanBudget } from './byte-budget.js'
+export { ChanTraffic, hostChanTraffic } from './traffic.js'

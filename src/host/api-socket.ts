@@ -3,6 +3,7 @@ import { chmod, unlink } from 'node:fs/promises'
 import type { Server, Socket } from 'node:net'
 import { Connection } from '../rpc/index.js'
 import type { Capability } from '../rpc/index.js'
+import type { NodeMetrics } from './node-metrics.js'
 import { listenUnix } from '../transport/index.js'
 import { hostLimits } from './limits.js'
 
@@ -18,7 +19,7 @@ export interface ApiSocket {
  * Serves `bootstrap` on `path` (mode 0600). The caller must own the home directory (its pid lock),
  * so a socket file found there is stale and is replaced.
  */
-export async function serveApiSocket (path: string, bootstrap: Capability): Promise<ApiSocket> {
+export async function serveApiSocket (path: string, bootstrap: Capability, metrics?: NodeMetrics): Promise<ApiSocket> {
   await unlink(path).catch(() => {})
   const conns = new Set<Connection>()
   const sockets = new Set<Socket>()
@@ -28,7 +29,8 @@ export async function serveApiSocket (path: string, bootstrap: Capability): Prom
       new Connection(transport, { name: 'api' }).close(`it already holds ${hostLimits.apiConnectionsMax} API connections (apiConnectionsMax); retry once some have closed`)
       return
     }
-    const c = new Connection(transport, { bootstrap, name: 'api' })
+    const c = new Connection(transport, { bootstrap, name: 'api', observer: metrics?.calls })
+    metrics?.track('api', c)
     conns.add(c)
     void c.closed.then(() => conns.delete(c))
   })

@@ -6,6 +6,7 @@ import type { AnchorClient } from '../schema/anchor.rpc.js'
 import type { ViewClient } from '../schema/cluster.rpc.js'
 import type { DeploymentsClient } from '../schema/deploy.rpc.js'
 import type { HostInfo } from '../schema/host.js'
+import type { Snapshot } from '../schema/metrics.js'
 import {
   HostClient, Host_Cluster$Results$Caps, Host_Deployments$Results$Caps, Host_Endpoints$Results$Caps, Host_Executor$Results$Caps, Host_Local$Results$Caps,
   Host_Peer$Results$Caps, Host_Pubsub$Results$Caps, Host_Root$Results$Caps
@@ -32,11 +33,13 @@ export interface HostParts {
   endpoints?: () => EndpointsClient
   /** Deployments: for a peer without the exec right, one that refuses deploy, scale and undeploy. */
   deployments?: DeploymentsClient
+  /** Fills in this host's counters (Host.metrics), when the node keeps them. */
+  metrics?: (to: Snapshot) => Promise<void>
   /** Methods this Host refuses, with the error each fails with (a remote peer's missing rights: policy-host.ts). */
   refused?: Partial<Record<RefusableMethod, Error>>
 }
 
-export type RefusableMethod = 'info' | 'root' | 'local' | 'cluster' | 'executor' | 'pubsub' | 'endpoints' | 'deployments'
+export type RefusableMethod = 'info' | 'root' | 'local' | 'cluster' | 'executor' | 'pubsub' | 'endpoints' | 'deployments' | 'metrics'
 
 /** What only the node's owner may do: given to the API socket's Host alone. */
 export interface OwnerParts {
@@ -104,7 +107,6 @@ export function serveHost (parts: HostParts, owner?: OwnerParts): HostClient {
       using e = parts.endpoints?.() ?? missing('endpoints')
       Host_Endpoints$Results$Caps.endpoints.set(results, e)
     },
-    reserved10 () { missing('this method') },
     deployments (_params, results) {
       refuse('deployments')
       Host_Deployments$Results$Caps.deployments.set(results, deployments ?? missing('deployments'))
@@ -116,6 +118,11 @@ export function serveHost (parts: HostParts, owner?: OwnerParts): HostClient {
     async connect (params, results) {
       if (owner === undefined) ownerOnly('dialing a peer')
       results.peer = await owner!.connect(params.addr)
+    },
+    async metrics (_params, results) {
+      refuse('metrics')
+      if (parts.metrics === undefined) missing('metrics')
+      await parts.metrics!(results._initSnapshot())
     },
     [Symbol.dispose] () {
       view.release()

@@ -4,7 +4,7 @@ import { hostname as osHostname } from 'node:os'
 import { logger } from '@libp2p/logger'
 import { AnchorTree, SELF_COMPONENT, ServedTree, serveClusterRoot } from '../anchor/index.js'
 import { ClusterNode, loadOrCreateIdentity, normalizeMeta, rpcProtocol, type ClusterNodeOptions, type ClusterNotice } from '../cluster/index.js'
-import { hostChanBudget } from '../csp/index.js'
+import { hostChanBudget, hostChanTraffic } from '../csp/index.js'
 import { InvalidArgument, LimitExceeded, NotFound, PermissionDenied } from '../errors.js'
 import { OWNER, type QuotaLimits } from '../proc/index.js'
 import { Connection, type Capability } from '../rpc/index.js'
@@ -23,6 +23,9 @@ import { serveHost, type HostParts } from './host-server.js'
 import { HostProcs } from './host-procs.js'
 import { hostLimits } from './limits.js'
 import { lockHome } from './lock.js'
+import { metricsHandler, serveMetrics, type MetricsServer } from './metrics-http.js'
+import { writeSnapshot } from './metrics-snapshot.js'
+import { NodeMetrics } from './node-metrics.js'
 import { PeerHosts } from './peer-hosts.js'
 import { ALL_RIGHTS, Policy, formatRights, lacks } from './policy.js'
 import { partsForPeer } from './policy-host.js'
@@ -59,6 +62,8 @@ export interface NodeOptions extends Pick<ClusterNodeOptions, 'namespace' | 'lis
   quotas?: Partial<QuotaLimits>
   /** Serve the web console (the owner's Host over a WebSocket) on this address; pageDir holds the built page. */
   ui?: { host: string, port: number, pageDir: URL }
+  /** Serve the counters in Prometheus text format at http://HOST:PORT/metrics, without a token (port 0: any free one). */
+  metrics?: { host: string, port: number }
 }
 
 export class WwNode {
@@ -69,6 +74,7 @@ export class WwNode {
   private api: ApiSocket | undefined
   /** The web console, when started with `ui`. */
   ui: UiServer | undefined
+  private metricsServer: MetricsServer | undefined
 
   private constructor (
     readonly cluster: ClusterNode,
@@ -78,16 +84,22 @@ export class WwNode {
     private readonly local: AnchorClient,
     private readonly unlock: () => void,
     readonly procs: HostProcs,
-    readonly deployments: DeploymentService
+    readonly deployments: DeploymentService,
+    /** The node's counters (Host.metrics, /metrics). */
+    readonly metrics: NodeMetrics
   ) {}
 
   get peerId (): string { return this.cluster.peerId }
 
+  /** Where /metrics is served (options.metrics), as http://HOST:PORT/metrics. */
+  get metricsUrl (): string | undefined { return this.metricsServer?.url }
+
   static async start (options: NodeOptions): Promise<WwNode> {
     const unlock = lockHome(options.home)
     let cluster: ClusterNode | undefined
+    let metricsServer: MetricsServer | undefined
     try {
-      const { home, api: _api, ui: _ui, version: _version, policy: _policy, onNotice, maxStoredBytes, maxBufferedBytes, maxModuleCacheBytes, modulePreparationsPerMinute, quotas, ...clusterOptions } = options
+      const { home, api: _api, ui: _ui, version: _version, policy: _policy, onNotice, maxStoredBytes, maxBufferedBytes, maxModuleCacheBytes, modulePreparationsPerMinute, quotas, metrics: _metrics, ...clusterOptions } = options
       if (maxBufferedBytes !== undefined) hostChanBudget.bytes = maxBufferedBytes
       const notice = onNotice ?? (() => {})
       cluster = await ClusterNode.start({ ...clusterOptions, home: home.dir, onNotice: notice })
@@ -169,6 +181,17 @@ export class WwNode {
         refuseChanges
       })
       const deployments = deploymentsFor()
+      const swim = c.membership.swim.stats
+      const metrics = new NodeMetrics({
+        peerConnections: () => c.libp2p.getConnections().length,
+        members: () => c.table.size,
+        swim,
+        syncExchanges: () => c.syncExchanges,
+        chanTraffic: hostChanTraffic,
+        chanBufferedBytes: () => hostChanBudget.inUse,
+        procsRunning: () => procs.executor.running,
+        procsEnded: procs.executor.ended
+      })
       const parts: HostParts = {
         info (to) {
           to.peer = c.peerId
@@ -189,6 +212,7 @@ export class WwNode {
         executor,
         endpoints: endpointsFor(true),
         deployments,
+        metrics: async to => { writeSnapshot(to, Date.now(), await metrics.samples()) },
         peer: async peer => {
           if (peer === '' || peer === c.peerId || peer === SELF_COMPONENT) return undefined
           if (c.lookup(peer) === undefined) throw new NotFound(`no live host ${JSON.stringify(peer)}`)
@@ -227,8 +251,8 @@ export class WwNode {
         forPeer.deployments = peerDeployments
         const bootstrap = serveHost(forPeer)
         forPeer.executor?.release()
-        peerDeployments.release()
-        const conn = new Connection(libp2pTransport(stream), { bootstrap, name: 'libp2p' })
+        const conn = new Connection(libp2pTransport(stream), { bootstrap, name: 'libp2p', observer: metrics.calls })
+        metrics.track('libp2p', conn)
         bootstrap.release()
         void conn.closed.then(() => {
           const err = conn.error
@@ -237,20 +261,25 @@ export class WwNode {
           }
         })
       })
-      node = new WwNode(c, host, peers, local, () => { releaseParts(); advertised.close(); lookup.close(); registry.close(); unlock() }, procs, deploys)
+      node = new WwNode(c, host, peers, local, () => { releaseParts(); advertised.close(); lookup.close(); registry.close(); unlock() }, procs, deploys, metrics)
       // A URL file left by a node that did not stop cleanly must not point `ww ui` at nothing. The console is up
       // before the API socket, so a client that reaches the node finds the URL file of a node started with --ui.
       await unlink(options.home.uiUrl).catch(() => {})
-      if (options.ui !== undefined) node.ui = await serveUi(host, { ...options.ui, urlFile: options.home.uiUrl })
+      if (options.metrics !== undefined) metricsServer = node.metricsServer = await serveMetrics(metrics, options.metrics.host, options.metrics.port)
+      if (options.ui !== undefined) {
+        node.ui = await serveUi(host, { ...options.ui, urlFile: options.home.uiUrl })
+        node.ui.route({ path: '/metrics', token: true, handle: metricsHandler(metrics) })
+      }
       if (options.api !== false) {
         const started = node
-        node.api = await serveApiSocket(options.home.apiSocket, host).catch(async (err: Error) => {
+        node.api = await serveApiSocket(options.home.apiSocket, host, metrics).catch(async (err: Error) => {
           await started.ui?.close('the node did not start')
           throw err
         })
       }
       return node
     } catch (err) {
+      await metricsServer?.close()
       await cluster?.stop().catch(() => {})
       unlock()
       throw err
@@ -266,11 +295,13 @@ export class WwNode {
       const api = this.api?.close('the node is stopping')
       const ui = this.ui?.close('the node is stopping')
       await this.deployments.stop()
+      const metrics = this.metricsServer?.close()
       await settledWithin(this.procs.close(), hostLimits.procsCloseMs)
       this.peers.close()
       await this.cluster.stop()
       await api
       await ui
+      await metrics
       this.host.release()
       this.local.release()
       this.unlock()

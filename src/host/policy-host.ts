@@ -21,6 +21,7 @@ export function partsForPeer (
   const peerRoot = root === undefined ? undefined : () => restrictAnchor(root(), peer, rights)
   return {
     info: parts.info,
+    metrics: parts.metrics,
     view: parts.view,
     router: parts.router,
     root: peerRoot,
@@ -40,6 +41,7 @@ export function partsForPeer (
       pubsub: readOnly,
       endpoints: readOnly,
       deployments: readOnly,
+      metrics: readOnly,
       executor: rights.has('exec') ? undefined : lacks(peer, 'exec', 'running procs: spawn, ps, kill')
     }
   }

@@ -3,7 +3,7 @@
 // subject to a policy.
 //
 // Where each method falls:
-//   read  Host.info, cluster (View: ls, lookup, watch), pubsub (Router), root and local as anchors one may
+//   read  Host.info, Host.metrics, cluster (View: ls, lookup, watch), pubsub (Router), root and local as anchors one may
 //         ls, walk, lookup, path and load (bytes and anchors; channel and other capabilities need write,
 //         procs need exec), Host.peer of this host itself.
 //   write Anchor store, clear and makeChan; loading a channel (Chan, Sender, Recver, Closer) or any other

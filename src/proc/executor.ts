@@ -9,7 +9,7 @@ import { PacedJobs } from './paced-jobs.js'
 import { MemoryPids, type PidSource } from './pids.js'
 import { Proc, type ProcInfo } from './proc.js'
 import { OWNER, Quotas, type Account } from './quota.js'
-import type { ExitStatus } from './signals.js'
+import type { ExitReason, ExitStatus } from './signals.js'
 import type { Sink, Source } from './wasi.js'
 import type { GuestWorld, Message, ProcCap, RecverCap } from './world.js'
 
@@ -70,6 +70,8 @@ export class Executor {
   private readonly turns: PacedJobs
   /** Log bytes the exited procs hold (their logs no longer grow). */
   private exitedLogBytes = 0
+  /** How many procs ended, by reason, since the executor started (for metrics). */
+  readonly ended: Record<ExitReason, number> = { exited: 0, killed: 0, outOfFuel: 0, outOfMemory: 0, trapped: 0, timedOut: 0 }
 
   constructor (opts: ExecutorOptions) {
     this.cache = opts.cache
@@ -132,6 +134,8 @@ export class Executor {
   }
 
   private retire (p: Proc): void {
+    const reason = p.exitStatus?.reason
+    if (reason !== undefined) this.ended[reason]++
     this.procs.delete(p.pid)
     this.exited.set(p.pid, p)
     this.exitedLogBytes += logBytesOf(p)

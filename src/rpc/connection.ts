@@ -36,6 +36,14 @@ export interface ConnectionOptions {
   bootstrap?: Capability
   limits?: Partial<RpcLimits>
   name?: string
+  /** Told of every call the peer makes on this connection, and of each that fails (for metrics: keep it cheap). */
+  observer?: CallObserver
+}
+
+/** Sees the peer's calls by (interface ID, method ID): once when a call arrives, again if its Return is an exception. */
+export interface CallObserver {
+  call: (interfaceId: bigint, methodId: number) => void
+  error: (interfaceId: bigint, methodId: number) => void
 }
 
 type Target = CallTarget
@@ -98,11 +106,13 @@ export class Connection {
   private readonly name: string
   private afterSend: Array<() => void> = []
   private readonly outbox: Outbox
+  private readonly observer: CallObserver | undefined
 
   constructor (private readonly transport: MessageTransport, options: ConnectionOptions = {}) {
     this.limits = resolveLimits(options.limits)
     this.outbox = new Outbox(transport)
     this.name = options.name ?? 'conn'
+    this.observer = options.observer
     this.bootstrapHook = options.bootstrap?.hook.addRef()
     this.closed = new Promise((resolve) => { this.resolveClosed = resolve })
     transport.start({
@@ -521,6 +531,11 @@ export class Connection {
     setCapTable(msg, caps)
     let entry: AnswerEntry
     try { entry = this.newAnswer(id) } catch (err) { target.release(); releaseCaps(msg); throw err }
+    if (this.observer !== undefined) {
+      entry.interfaceId = call.interfaceId
+      entry.methodId = call.methodId
+      this.observer.call(call.interfaceId, call.methodId)
+    }
     const c = new ReceivedCall(call.interfaceId, call.methodId, msg, this, id, call.onlyPipeline)
     if (typeof call.params === 'number') { c.paramsAt = call.params; c.depth = this.payloadDepth } else c.params = call.params
     if (call.contentPtr !== undefined && call.contentPtr >= 0) c.contentPtr = call.contentPtr
@@ -633,7 +648,10 @@ export class Connection {
       ret.releaseParamCaps = false
       if (outcome === 'elsewhere') ret.resultsSentElsewhere = true
       else if (outcome instanceof Canceled) ret.canceled = true
-      else this.writeException(ret._initException(), outcome)
+      else {
+        this.writeException(ret._initException(), outcome)
+        if (entry.methodId >= 0) this.observer?.error(entry.interfaceId, entry.methodId)
+      }
       this.send(msg)
     }
     if (!this.answers.has(id)) this.dropAnswer(entry)

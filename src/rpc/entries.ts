@@ -54,4 +54,7 @@ export class AnswerEntry {
   pipelineOnly = false
   response?: Response = undefined
   resultExports: readonly number[] = NO_EXPORTS
+  /** The call's method, kept only for a connection's CallObserver (methodId -1: not kept). */
+  interfaceId = 0n
+  methodId = -1
 }

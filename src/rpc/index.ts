@@ -1,4 +1,4 @@
-export { Connection, type ConnectionOptions } from './connection.js'
+export { Connection, type ConnectionOptions, type CallObserver } from './connection.js'
 export { Capability, Answer, type CallOptions, type CapField, type ClientClass, capField, serve, brokenCapability } from './capability.js'
 export { type CallContext, type MethodInfo, type DispatchTable } from './server.js'
 export { exceptionTypeOf, type ExceptionType } from './exception.js'

@@ -6,7 +6,9 @@ import { ViewClient } from './cluster.rpc.js'
 import { DeploymentsClient } from './deploy.rpc.js'
 import { EndpointsClient } from './endpoints.rpc.js'
 import { ExecutorClient } from './executor.rpc.js'
-import { HostInfo, Host_Cluster$Params, Host_Cluster$Results, Host_Connect$Params, Host_Connect$Results, Host_Deployments$Params, Host_Deployments$Results, Host_Endpoints$Params, Host_Endpoints$Results, Host_Executor$Params, Host_Executor$Results, Host_Info$Params, Host_Info$Results, Host_Local$Params, Host_Local$Results, Host_Peer$Params, Host_Peer$Results, Host_Pubsub$Params, Host_Pubsub$Results, Host_Reserved10$Params, Host_Reserved10$Results, Host_Root$Params, Host_Root$Results, Host_Stop$Params, Host_Stop$Results } from './host.js'
+import { HostInfo, Host_Cluster$Params, Host_Cluster$Results, Host_Connect$Params, Host_Connect$Results, Host_Deployments$Params, Host_Deployments$Results, Host_Endpoints$Params, Host_Endpoints$Results, Host_Executor$Params, Host_Executor$Results, Host_Info$Params, Host_Info$Results, Host_Local$Params, Host_Local$Results, Host_Metrics$Params, Host_Metrics$Results, Host_Peer$Params, Host_Peer$Results, Host_Pubsub$Params, Host_Pubsub$Results, Host_Root$Params, Host_Root$Results, Host_Stop$Params, Host_Stop$Results } from './host.js'
+import { Snapshot } from './metrics.js'
+import { Snapshot$Pipeline } from './metrics.rpc.js'
 import { RouterClient } from './pubsub.rpc.js'
 
 rpc.directFields(HostInfo, [['peer', 'text', 0], ['instance', 'uint64', 0], ['hostname', 'text', 1], ['namespace', 'text', 2], ['version', 'text', 5]])
@@ -28,11 +30,11 @@ export class HostClient extends rpc.Capability {
     stop: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 7, name: 'stop', Params: Host_Stop$Params, Results: Host_Stop$Results } as rpc.MethodInfo<Host_Stop$Params, Host_Stop$Results>,
     connect: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 8, name: 'connect', Params: Host_Connect$Params, Results: Host_Connect$Results } as rpc.MethodInfo<Host_Connect$Params, Host_Connect$Results>,
     deployments: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 9, name: 'deployments', Params: Host_Deployments$Params, Results: Host_Deployments$Results } as rpc.MethodInfo<Host_Deployments$Params, Host_Deployments$Results>,
-    reserved10: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 10, name: 'reserved10', Params: Host_Reserved10$Params, Results: Host_Reserved10$Results } as rpc.MethodInfo<Host_Reserved10$Params, Host_Reserved10$Results>,
+    metrics: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 10, name: 'metrics', Params: Host_Metrics$Params, Results: Host_Metrics$Results } as rpc.MethodInfo<Host_Metrics$Params, Host_Metrics$Results>,
     endpoints: { interfaceId: 0xff2e37244b6ab5b9n, methodId: 11, name: 'endpoints', Params: Host_Endpoints$Params, Results: Host_Endpoints$Results } as rpc.MethodInfo<Host_Endpoints$Params, Host_Endpoints$Results>
   }
   static readonly dispatch: rpc.DispatchTable = new Map([
-    [0xff2e37244b6ab5b9n, [HostClient.methods.info, HostClient.methods.root, HostClient.methods.local, HostClient.methods.cluster, HostClient.methods.executor, HostClient.methods.pubsub, HostClient.methods.peer, HostClient.methods.stop, HostClient.methods.connect, HostClient.methods.deployments, HostClient.methods.reserved10, HostClient.methods.endpoints]]
+    [0xff2e37244b6ab5b9n, [HostClient.methods.info, HostClient.methods.root, HostClient.methods.local, HostClient.methods.cluster, HostClient.methods.executor, HostClient.methods.pubsub, HostClient.methods.peer, HostClient.methods.stop, HostClient.methods.connect, HostClient.methods.deployments, HostClient.methods.metrics, HostClient.methods.endpoints]]
   ])
   /** Exports a server object as a capability (yours to release). */
   static serve (impl: HostServer): HostClient { return rpc.serve(HostClient, impl, HostClient.dispatch) }
@@ -48,7 +50,7 @@ export class HostClient extends rpc.Capability {
   stop (build?: (params: Host_Stop$Params) => void, options?: rpc.CallOptions): rpc.Answer<Host_Stop$Results, Host_Stop$Results$Pipeline> { return this.call(HostClient.methods.stop, build, options, Host_Stop$Results$Pipeline) }
   connect (build?: (params: Host_Connect$Params) => void, options?: rpc.CallOptions): rpc.Answer<Host_Connect$Results, Host_Connect$Results$Pipeline> { return this.call(HostClient.methods.connect, build, options, Host_Connect$Results$Pipeline) }
   deployments (build?: (params: Host_Deployments$Params) => void, options?: rpc.CallOptions): rpc.Answer<Host_Deployments$Results, Host_Deployments$Results$Pipeline> { return this.call(HostClient.methods.deployments, build, options, Host_Deployments$Results$Pipeline) }
-  reserved10 (build?: (params: Host_Reserved10$Params) => void, options?: rpc.CallOptions): rpc.Answer<Host_Reserved10$Results, Host_Reserved10$Results$Pipeline> { return this.call(HostClient.methods.reserved10, build, options, Host_Reserved10$Results$Pipeline) }
+  metrics (build?: (params: Host_Metrics$Params) => void, options?: rpc.CallOptions): rpc.Answer<Host_Metrics$Results, Host_Metrics$Results$Pipeline> { return this.call(HostClient.methods.metrics, build, options, Host_Metrics$Results$Pipeline) }
   endpoints (build?: (params: Host_Endpoints$Params) => void, options?: rpc.CallOptions): rpc.Answer<Host_Endpoints$Results, Host_Endpoints$Results$Pipeline> { return this.call(HostClient.methods.endpoints, build, options, Host_Endpoints$Results$Pipeline) }
 }
 /** What a host.capnp:Host server implements (inherited methods included). */
@@ -63,7 +65,7 @@ export interface HostServer {
   stop: (params: Host_Stop$Params, results: Host_Stop$Results, ctx: rpc.CallContext) => void | Promise<void>
   connect: (params: Host_Connect$Params, results: Host_Connect$Results, ctx: rpc.CallContext) => void | Promise<void>
   deployments: (params: Host_Deployments$Params, results: Host_Deployments$Results, ctx: rpc.CallContext) => void | Promise<void>
-  reserved10: (params: Host_Reserved10$Params, results: Host_Reserved10$Results, ctx: rpc.CallContext) => void | Promise<void>
+  metrics: (params: Host_Metrics$Params, results: Host_Metrics$Results, ctx: rpc.CallContext) => void | Promise<void>
   endpoints: (params: Host_Endpoints$Params, results: Host_Endpoints$Results, ctx: rpc.CallContext) => void | Promise<void>
   [Symbol.dispose]?: () => void
 }
@@ -188,13 +190,15 @@ export class Host_Deployments$Results$Pipeline {
 export const Host_Deployments$Results$Caps = {
   deployments: rpc.capField(0, () => DeploymentsClient)
 }
-/** Pipelined view of Host_Reserved10$Params: capability fields usable before the answer arrives. */
-export class Host_Reserved10$Params$Pipeline {
+/** Pipelined view of Host_Metrics$Params: capability fields usable before the answer arrives. */
+export class Host_Metrics$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
-/** Pipelined view of Host_Reserved10$Results: capability fields usable before the answer arrives. */
-export class Host_Reserved10$Results$Pipeline {
+rpc.directFields(Host_Metrics$Results, [['snapshot', 'struct', 0, Snapshot]])
+/** Pipelined view of Host_Metrics$Results: capability fields usable before the answer arrives. */
+export class Host_Metrics$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
+  get snapshot (): Snapshot$Pipeline { return new Snapshot$Pipeline(this.$answer, [...this.$path, 0]) }
 }
 /** Pipelined view of Host_Endpoints$Params: capability fields usable before the answer arrives. */
 export class Host_Endpoints$Params$Pipeline {

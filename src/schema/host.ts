@@ -5,6 +5,7 @@ import { Heartbeat, HostRecord, MembershipEvent, Subscription, Subscription$Clie
 import { DeploySpec, DeploymentStatus, Deployments, Deployments$Client, ReplicaStatus } from "./deploy.js";
 import { Endpoint, Endpoints, Endpoints$Client, NameCount, Pick, Publication, Publication$Client } from "./endpoints.js";
 import { Executor, Executor$Client, Module, ModuleSignature, ModuleSource, ModuleSource$Client, SpawnCap, SpawnProgress, SpawnProgress$Client, SpawnRequest, SpawnStep } from "./executor.js";
+import { Label, Sample, Sample_Kind, Snapshot } from "./metrics.js";
 import { Router, Router$Client, Topic, Topic$Client, Topic_Subscriber, Topic_Subscriber$Client } from "./pubsub.js";
 export const _capnpFileId = 0x875b72b5f6dcc908n;
 export class HostInfo extends $.Struct {
@@ -436,28 +437,46 @@ export class Host_Deployments$Results$Promise {
     return await this.pipeline.struct();
   }
 }
-export class Host_Reserved10$Params extends $.Struct {
+export class Host_Metrics$Params extends $.Struct {
   static readonly _capnp = {
-    displayName: "reserved10$Params",
+    displayName: "metrics$Params",
     id: "e60bea62e743e852",
     size: new $.ObjectSize(0, 0),
   };
-  toString(): string { return "Host_Reserved10$Params_" + super.toString(); }
+  toString(): string { return "Host_Metrics$Params_" + super.toString(); }
 }
-export class Host_Reserved10$Results extends $.Struct {
+export class Host_Metrics$Results extends $.Struct {
   static readonly _capnp = {
-    displayName: "reserved10$Results",
+    displayName: "metrics$Results",
     id: "ca80b0f4529c1259",
-    size: new $.ObjectSize(0, 0),
+    size: new $.ObjectSize(0, 1),
   };
-  toString(): string { return "Host_Reserved10$Results_" + super.toString(); }
+  _adoptSnapshot(value: $.Orphan<Snapshot>): void {
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownSnapshot(): $.Orphan<Snapshot> {
+    return $.utils.disown(this.snapshot);
+  }
+  get snapshot(): Snapshot {
+    return $.utils.getStruct(0, Snapshot, this);
+  }
+  _hasSnapshot(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initSnapshot(): Snapshot {
+    return $.utils.initStructAt(0, Snapshot, this);
+  }
+  set snapshot(value: Snapshot) {
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  toString(): string { return "Host_Metrics$Results_" + super.toString(); }
 }
-export class Host_Reserved10$Results$Promise {
-  pipeline: $.Pipeline<any, any, Host_Reserved10$Results>;
-  constructor(pipeline: $.Pipeline<any, any, Host_Reserved10$Results>) {
+export class Host_Metrics$Results$Promise {
+  pipeline: $.Pipeline<any, any, Host_Metrics$Results>;
+  constructor(pipeline: $.Pipeline<any, any, Host_Metrics$Results>) {
     this.pipeline = pipeline;
   }
-  async promise(): Promise<Host_Reserved10$Results> {
+  async promise(): Promise<Host_Metrics$Results> {
     return await this.pipeline.struct();
   }
 }
@@ -512,7 +531,7 @@ export class Host$Client {
     $.Method<Host_Stop$Params, Host_Stop$Results>,
     $.Method<Host_Connect$Params, Host_Connect$Results>,
     $.Method<Host_Deployments$Params, Host_Deployments$Results>,
-    $.Method<Host_Reserved10$Params, Host_Reserved10$Results>,
+    $.Method<Host_Metrics$Params, Host_Metrics$Results>,
     $.Method<Host_Endpoints$Params, Host_Endpoints$Results>
   ] = [
     {
@@ -596,12 +615,12 @@ export class Host$Client {
       methodName: "deployments"
     },
     {
-      ParamsClass: Host_Reserved10$Params,
-      ResultsClass: Host_Reserved10$Results,
+      ParamsClass: Host_Metrics$Params,
+      ResultsClass: Host_Metrics$Results,
       interfaceId: Host$Client.interfaceId,
       methodId: 10,
       interfaceName: "host.capnp:Host",
-      methodName: "reserved10"
+      methodName: "metrics"
     },
     {
       ParamsClass: Host_Endpoints$Params,
@@ -708,7 +727,8 @@ export class Host$Client {
     return new Host_Connect$Results$Promise(pipeline);
   }
   /**
-* Deployments: the same on every host. Deploy, scale and undeploy need the exec right, the rest read.
+* Deployments: the same on every host. Deploy, scale and undeploy only through the owner's Host (the API
+* socket): a record runs with its signing host's rights. A peer's Host lists them (needs 'read').
 *
 */
   deployments(paramsFunc?: (params: Host_Deployments$Params) => void): Host_Deployments$Results$Promise {
@@ -719,13 +739,18 @@ export class Host$Client {
     const pipeline = new $.Pipeline(Host_Deployments$Results, answer);
     return new Host_Deployments$Results$Promise(pipeline);
   }
-  reserved10(paramsFunc?: (params: Host_Reserved10$Params) => void): Host_Reserved10$Results$Promise {
+  /**
+* This host's counters (connections, RPC calls and errors by method, channel messages, procs
+* by state, membership messages and size), as its /metrics endpoint serves them. Needs 'read'.
+*
+*/
+  metrics(paramsFunc?: (params: Host_Metrics$Params) => void): Host_Metrics$Results$Promise {
     const answer = this.client.call({
       method: Host$Client.methods[10],
       paramsFunc: paramsFunc
     });
-    const pipeline = new $.Pipeline(Host_Reserved10$Results, answer);
-    return new Host_Reserved10$Results$Promise(pipeline);
+    const pipeline = new $.Pipeline(Host_Metrics$Results, answer);
+    return new Host_Metrics$Results$Promise(pipeline);
   }
   /**
 * Named endpoints (endpoints.capnp). A libp2p peer's Host gives one that refuses
@@ -754,7 +779,7 @@ export interface Host$Server$Target {
   stop(params: Host_Stop$Params, results: Host_Stop$Results): Promise<void>;
   connect(params: Host_Connect$Params, results: Host_Connect$Results): Promise<void>;
   deployments(params: Host_Deployments$Params, results: Host_Deployments$Results): Promise<void>;
-  reserved10(params: Host_Reserved10$Params, results: Host_Reserved10$Results): Promise<void>;
+  metrics(params: Host_Metrics$Params, results: Host_Metrics$Results): Promise<void>;
   endpoints(params: Host_Endpoints$Params, results: Host_Endpoints$Results): Promise<void>;
 }
 export class Host$Server extends $.Server {
@@ -803,7 +828,7 @@ export class Host$Server extends $.Server {
       },
       {
         ...Host$Client.methods[10],
-        impl: target.reserved10
+        impl: target.metrics
       },
       {
         ...Host$Client.methods[11],

@@ -71,6 +71,7 @@ export class CliNode {
     return node
   }
 
+  get stdout (): string { return this.out }
   get stderr (): string { return this.err }
 
   private async ready (): Promise<void> {

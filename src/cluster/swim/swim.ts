@@ -74,13 +74,15 @@ export interface SwimStats {
   sent: number
   sentBytes: number
   received: number
+  /** Gossip messages sent (queued changes spread to a few members; counted in `sent` too). */
+  gossip: number
 }
 
 interface Probe { target: string, acked: boolean, asked: number, nacked: number }
 interface Relay { requester: string, seq: number, acked: boolean }
 
 export class Swim {
-  readonly stats: SwimStats = { probes: 0, acked: 0, indirect: 0, failed: 0, suspected: 0, refuted: 0, removed: 0, rejected: 0, sent: 0, sentBytes: 0, received: 0 }
+  readonly stats: SwimStats = { probes: 0, acked: 0, indirect: 0, failed: 0, suspected: 0, refuted: 0, removed: 0, rejected: 0, sent: 0, sentBytes: 0, received: 0, gossip: 0 }
   /** Lifeguard's local health multiplier: grows when our probes fail or we are suspected, shrinks as probes succeed. */
   health = 0
   private readonly broadcasts = new Broadcasts()
@@ -426,6 +428,7 @@ export class Swim {
   private send1 (to: string, m: SwimMessage): void {
     const bytes = encodeMessage(m)
     this.stats.sent++
+    if (m.kind === 'gossip') this.stats.gossip++
     this.stats.sentBytes += bytes.byteLength
     this.send(to, bytes)
   }
