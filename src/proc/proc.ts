@@ -85,6 +85,26 @@ function moduleImports (module: WebAssembly.Module): WebAssembly.ModuleImportDes
   return list
 }
 
+/** A module's imports by import module, each with the label its errors use; worked out once per compiled module. */
+type ImportPlan = Array<{ module: string, names: Array<{ name: string, label: string }> }> | InvalidArgument
+
+const importPlans = new WeakMap<WebAssembly.Module, ImportPlan>()
+
+function importPlan (module: WebAssembly.Module): ImportPlan {
+  let plan = importPlans.get(module)
+  if (plan !== undefined) return plan
+  const groups = new Map<string, Array<{ name: string, label: string }>>()
+  for (const imp of moduleImports(module)) {
+    if (imp.kind !== 'function') { plan = new InvalidArgument(`module imports ${imp.kind} ${imp.module}.${imp.name}; only functions can be imported`); break }
+    let names = groups.get(imp.module)
+    if (names === undefined) groups.set(imp.module, names = [])
+    names.push({ name: imp.name, label: `${imp.module}.${imp.name}` })
+  }
+  plan ??= [...groups].map(([module, names]) => ({ module, names }))
+  importPlans.set(module, plan)
+  return plan
+}
+
 export class Proc {
   readonly pid: number
   readonly name: string
@@ -179,15 +199,19 @@ export class Proc {
       out_of_memory: () => { throw ended('outOfMemory', `out of memory: the limit is ${this.limits.memoryBytes} bytes`) }
     }
     const tables: Record<string, Record<string, (...a: any[]) => unknown>> = { [WW_MODULE]: ww, [WASI_MODULE]: wasi, [RUNTIME_MODULE]: runtime }
+    const plan = importPlan(module)
+    if (plan instanceof InvalidArgument) throw new InvalidArgument(plan.message)
     const imports: Record<string, Record<string, unknown>> = {}
-    for (const imp of moduleImports(module)) {
-      if (imp.kind !== 'function') throw new InvalidArgument(`module imports ${imp.kind} ${imp.module}.${imp.name}; only functions can be imported`)
-      const table = tables[imp.module]
-      let fn = table?.[imp.name]
-      if (fn === undefined && imp.module === WASI_MODULE) fn = wasiNotImplemented
-      if (fn === undefined) throw new InvalidArgument(`module imports ${imp.module}.${imp.name}, which this host does not provide`)
-      imports[imp.module] ??= {}
-      imports[imp.module][imp.name] = this.driver.wrap(`${imp.module}.${imp.name}`, fn as any)
+    for (const group of plan) {
+      const table = tables[group.module]
+      const wrapped: Record<string, unknown> = {}
+      for (const { name, label } of group.names) {
+        let fn = table?.[name]
+        if (fn === undefined && group.module === WASI_MODULE) fn = wasiNotImplemented
+        if (fn === undefined) throw new InvalidArgument(`module imports ${label}, which this host does not provide`)
+        wrapped[name] = this.driver.wrap(label, fn as any)
+      }
+      imports[group.module] = wrapped
     }
     return imports as WebAssembly.Imports
   }
