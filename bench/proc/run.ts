@@ -12,7 +12,9 @@
 //   proc.asyncify_roundtrip.*    the floor: a guest that only suspends and resumes (ww_recv on a resolved promise, no
 //                                channel), suspensions/s and over the JS tasks' messages/s; local.over_floor beside it
 //   proc.chan.remote_msgs_s      the same across two nodes (remote.ts), beside the one-node figure
-//   proc.chan.remote.over_rpc    the guests' round trips over a plain RPC round trip on the same link (target >= 0.7)
+//   proc.chan.remote.over_rpc    the guests' round trips (ww_request: one RPC call each) over a plain RPC round trip on
+//                                the same link (target >= 0.7); remote_send_recv.over_rpc the same with ww_send carrying a
+//                                reply sender and ww_recv; *_cpu.over_rpc the CPU per round trip over the RPC call's
 //   proc.max_idle                idle procs one node held (target >= 10,000; needs --disable-wasm-trap-handler)
 //   proc.cold_start_s            the first `ww run` of hello.wasm on a fresh home, through the CLI (cold.ts; target <= 2),
 //   proc.cold_start.over_compile and against plain WebAssembly.compile of the same module
