@@ -85,6 +85,12 @@ function moduleImports (module: WebAssembly.Module): WebAssembly.ModuleImportDes
   return list
 }
 
+/**
+ * The SDK's asyncify area of each module, asked of its first instance: the SDKs (C and AssemblyScript) place it
+ * statically, so every instance has it at the same address, and later spawns skip two calls into the guest.
+ */
+const sdkAreas = new WeakMap<WebAssembly.Module, { ptr: number, size: number }>()
+
 /** A module's imports by import module, each with the label its errors use; worked out once per compiled module. */
 type ImportPlan = Array<{ module: string, names: Array<{ name: string, label: string }> }> | InvalidArgument
 
@@ -187,7 +193,7 @@ export class Proc {
     const memory = memoryOf(this.instance)
     this.memory.attach(memory)
     this.fuelGlobal = this.instance.exports[FUEL_GLOBAL_EXPORT] as WebAssembly.Global | undefined
-    this.attachScratch(memory)
+    this.attachScratch(opts.module, memory)
     // a guest that could not be suspended would hold the event loop for as long as it computes
     if (!this.driver.canSuspend) throw new InvalidArgument('module cannot be made preemptible: its memory has no room for a suspend area (it is empty and may not grow)')
   }
@@ -220,12 +226,14 @@ export class Proc {
    * The asyncify scratch area: the SDK's buffer if it exports one, else carved off the top of the C stack, else
    * lent by the guest from the start of its memory (asyncify.ts), so that every guest can be suspended.
    */
-  private attachScratch (memory: WebAssembly.Memory | undefined): void {
+  private attachScratch (module: WebAssembly.Module, memory: WebAssembly.Memory | undefined): void {
     const ex = this.instance.exports
     const bufFn = ex[SDK_ASYNCIFY_BUFFER_EXPORT] as (() => number) | undefined
     const sizeFn = ex[SDK_ASYNCIFY_SIZE_EXPORT] as (() => number) | undefined
     if (typeof bufFn === 'function' && typeof sizeFn === 'function') {
-      this.driver.attach(this.instance, memory, bufFn() >>> 0, sizeFn() >>> 0)
+      let area = sdkAreas.get(module)
+      if (area === undefined) sdkAreas.set(module, area = { ptr: bufFn() >>> 0, size: sizeFn() >>> 0 })
+      this.driver.attach(this.instance, memory, area.ptr, area.size)
       return
     }
     const sp = ex[STACK_POINTER_EXPORT] as WebAssembly.Global | undefined
