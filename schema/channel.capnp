@@ -52,3 +52,13 @@ struct ChanStat {
   waitingRecvers @3 :UInt32;
   closed @4 :Bool;
 }
+
+interface RequestSender extends(Sender) {
+  # The Sender facet of a channel served by ww: send, and request/reply in one call.
+  request @0 (msg :Message) -> (reply :Message);
+  # Enqueues `msg` with a fresh reply Sender of this host in its cap field (any cap given is
+  # released) and returns the first message sent on that reply Sender, whose capability comes
+  # along. Across the network a request/reply is then one call, where a send carrying a reply
+  # capability, the answer's call back and the capability's release take two calls and a release.
+  # Canceling the call drops the reply.
+}

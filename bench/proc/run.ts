@@ -9,8 +9,12 @@
 //                                them buffered), beside the same into a JS task
 //   *.no_poll                    the same guests with recv always suspending (no Chan.poll fast path)
 //   proc.chan.local.over_js      the guests' ping-pong over the JS tasks' (target >= 0.3; also as local_over_js)
+//   proc.asyncify_roundtrip.*    the floor: a guest that only suspends and resumes (ww_recv on a resolved promise, no
+//                                channel), suspensions/s and over the JS tasks' messages/s; local.over_floor beside it
 //   proc.chan.remote_msgs_s      the same across two nodes (remote.ts), beside the one-node figure
-//   proc.chan.remote.over_rpc    the guests' round trips over a plain RPC round trip on the same link (target >= 0.7)
+//   proc.chan.remote.over_rpc    the guests' round trips (ww_request: one RPC call each) over a plain RPC round trip on
+//                                the same link (target >= 0.7); remote_send_recv.over_rpc the same with ww_send carrying a
+//                                reply sender and ww_recv; *_cpu.over_rpc the CPU per round trip over the RPC call's
 //   proc.max_idle                idle procs one node held (target >= 10,000; needs --disable-wasm-trap-handler)
 //   proc.cold_start_s            the first `ww run` of hello.wasm on a fresh home, through the CLI (cold.ts; target <= 2),
 //   proc.cold_start.over_compile and against plain WebAssembly.compile of the same module
@@ -53,11 +57,17 @@ function stubImports (mod: WebAssembly.Module): WebAssembly.Imports {
   return imports
 }
 
-/** Resolves when the spawned idle guest makes its first ww call (ww_chan): the guest is running. */
+/**
+ * Resolves when the spawned idle guest makes its first ww call (ww_chan): the guest is running. The hook is an own
+ * property set the same way on every world (one object shape), not a new prototype per proc, which would cost every
+ * spawn a fresh hidden class and make the world's calls megamorphic: the harness would measure itself.
+ */
 let guestRan: (() => void) | undefined
 const runningWorld = (ctx: WorldContext): GuestWorld => {
   const w = world.forProc(ctx)
-  return Object.assign(Object.create(w) as GuestWorld, { chan: (capacity: number) => { guestRan?.(); return w.chan(capacity) } })
+  const chan = w.chan.bind(w)
+  w.chan = (capacity: number) => { guestRan?.(); return chan(capacity) }
+  return w
 }
 
 /** From the spawn call to the guest's first ww call. */
@@ -160,6 +170,28 @@ async function pingPongRate (executor: Executor, box: string): Promise<number> {
   return 2 * ROUND_TRIPS / (Number(m[1]) / 1e6)
 }
 
+/**
+ * The floor under any guest-to-guest channel: a guest (echo) whose every ww_recv suspends and resumes through
+ * asyncify on a promise that is already resolved, with no channel behind it. Suspensions/s; a ping-pong message
+ * costs the guest that receives it one suspension, so this bounds the guests' messages/s.
+ */
+async function asyncifyRoundTrips (n: number): Promise<number> {
+  const data = new Uint8Array(8)
+  const msg = Promise.resolve({ data })
+  const floorWorld = (ctx: WorldContext): GuestWorld => {
+    const w = world.forProc(ctx)
+    w.chan = () => ({ kind: 'chan', send: async () => {}, recv: async () => await msg, close: () => {} })
+    return w
+  }
+  const ex = new Executor({ cache, world: floorWorld })
+  const t = performance.now()
+  const p = await ex.spawn({ module: { bytes: guest('echo') }, args: ['/peer/floor', String(n)] })
+  const st = await p.wait()
+  const ms = performance.now() - t
+  if (st.code !== 0 || p.suspensions < n) throw new Error(`the floor guest failed: ${st.message} after ${p.suspensions} suspensions`)
+  return p.suspensions / (ms / 1000)
+}
+
 async function jsDrain (n: number): Promise<number> {
   const box = new Chan<{ data: Uint8Array }>(16)
   const data = new Uint8Array(8)
@@ -201,9 +233,12 @@ async function localChannel (executor: Executor, noPoll: Executor): Promise<void
   let suspNoPoll = 0
   for (const ex of [executor, noPoll]) { await pingPongRate(ex, `/peer/box-warm-${ex === noPoll}`); await drainRate(ex, `drain-warm-${ex === noPoll}`) } // JIT warm-up
   const refs: number[] = []
+  const floors: number[] = []
   await jsPingPong(ROUND_TRIPS) // JIT warm-up
+  await asyncifyRoundTrips(ROUND_TRIPS)
   for (let round = 0; round < LOCAL_ROUNDS; round++) {
     refs.push(await jsPingPong(ROUND_TRIPS))
+    floors.push(await asyncifyRoundTrips(2 * ROUND_TRIPS))
     pp.push(await pingPongRate(executor, `/peer/box-${round}`))
     ppNoPoll.push(await pingPongRate(noPoll, `/peer/box-np-${round}`))
     const a = await drainRate(executor, `drain-${round}`)
@@ -218,6 +253,9 @@ async function localChannel (executor: Executor, noPoll: Executor): Promise<void
   line('proc.chan.js_reference_msgs_s', Math.round(ref), 'the same ping-pong between two JS tasks, in the same rounds')
   line('proc.chan.local_over_js', p50(pp) / ref)
   line('proc.chan.local.over_js', p50(pp) / ref, 'target >= 0.3')
+  line('proc.asyncify_roundtrip_s', Math.round(p50(floors)), 'a guest suspending and resuming in ww_recv on a resolved promise, no channel: the floor (one per message)')
+  line('proc.asyncify_roundtrip.over_js', p50(floors) / ref, 'the most local.over_js can be with one suspension per message')
+  line('proc.chan.local.over_floor', p50(pp) / p50(floors), 'the guests\' ping-pong over that floor')
   line('proc.chan.local_drain_msgs_s', Math.round(p50(dr)), `${ROUND_TRIPS} messages from JS into a guest's inbox of 16, the guest only receives (${susp} suspensions)`)
   line('proc.chan.local_drain_msgs_s.no_poll', Math.round(p50(drNoPoll)), `the same, recv always suspending (${suspNoPoll} suspensions)`)
   line('proc.chan.js_drain_reference_msgs_s', Math.round(drRef), 'the same into a JS task')

@@ -1,5 +1,7 @@
-/* ping PATH [N [WAIT]]: loads the mailbox at PATH, sends N messages (default 10) each carrying a
+/* ping PATH [N [WAIT [request]]]: loads the mailbox at PATH, sends N messages (default 10) each carrying a
  * reply sender, checks each answer, and prints the round-trip time. Exits 0 when every answer matched.
+ * With "request" each round trip is one ww_request (a fresh reply sender each time; to a mailbox on another
+ * host, one RPC call) instead of ww_send with one reply sender reused and ww_recv.
  * While PATH is still empty (echo not started yet, or still being prepared) it waits, checking
  * every WAIT_STEP_US, for at most WAIT seconds (default 30); then it gives up with one line, exit 1. */
 #include <stdio.h>
@@ -22,6 +24,7 @@ int main(int argc, char **argv) {
   if (argc < 2) { fprintf(stderr, "usage: ping PATH [N [WAIT]]\n"); return 2; }
   long n = argc > 2 ? atol(argv[2]) : 10;
   long wait_s = argc > 3 ? atol(argv[3]) : WAIT_SECONDS;
+  int use_request = argc > 4 && strcmp(argv[4], "request") == 0;
   double give_up = now_us() + wait_s * 1e6;
   ww_handle box;
   while ((box = ww_load(argv[1])) == WW_ENOTFOUND && now_us() < give_up) usleep(WAIT_STEP_US);
@@ -36,8 +39,14 @@ int main(int argc, char **argv) {
   double start = now_us();
   for (long i = 0; i < n; i++) {
     int len = snprintf(msg, sizeof msg, "ping %ld", i);
-    if (ww_send(box, msg, len, reply_tx) < 0) { fprintf(stderr, "ping: send: %s\n", ww_last_error()); return 1; }
-    int32_t got = ww_recv(reply, back, sizeof back, NULL);
+    int32_t got;
+    if (use_request) {
+      got = ww_request(box, msg, len, back, sizeof back, NULL, WW_FOREVER);
+      if (got < 0) { fprintf(stderr, "ping: request: %s\n", ww_last_error()); return 1; }
+    } else {
+      if (ww_send(box, msg, len, reply_tx) < 0) { fprintf(stderr, "ping: send: %s\n", ww_last_error()); return 1; }
+      got = ww_recv(reply, back, sizeof back, NULL);
+    }
     if (got != len || memcmp(msg, back, (size_t)len) != 0) { fprintf(stderr, "ping: bad answer to %ld\n", i); return 1; }
   }
   double us = now_us() - start;

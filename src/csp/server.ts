@@ -13,9 +13,9 @@
 
 import { Canceled, LimitExceeded } from '../errors.js'
 import {
-  ChanClient, CloserClient, RecverClient, SenderClient,
+  ChanClient, CloserClient, RecverClient, RequestSenderClient, SenderClient,
   Chan_Closer$Results$Caps, Chan_Recver$Results$Caps, Chan_Sender$Results$Caps,
-  type ChanServer, type CloserServer, type RecverServer, type SenderServer
+  type ChanServer, type CloserServer, type RecverServer, type RequestSenderServer, type SenderServer
 } from '../schema/channel.rpc.js'
 import { Chan, type ChanOptions } from './chan.js'
 import { DEFAULT_CHAN_LIMITS, type ChanLimits } from './limits.js'
@@ -29,6 +29,23 @@ function deliver (results: Parameters<RecverServer['recv']>[1], msg: ChanMessage
     writeMessage(results._initMsg(), msg)
   } finally {
     releaseMessage(msg)
+  }
+}
+
+/** Sender.send on `chan`. */
+function sendTo (chan: Chan<ChanMessage>, maxMessageBytes: number): SenderServer['send'] {
+  return (params, _results, ctx) => {
+    const msg = readMessage(params.msg)
+    const size = msg.data.byteLength
+    if (size > maxMessageBytes) {
+      releaseMessage(msg)
+      throw new LimitExceeded(`message of ${size} bytes exceeds maxMessageBytes ${maxMessageBytes}`)
+    }
+    if (chan.offer(msg)) return
+    return chan.send(msg, { signal: ctx.signal }).catch((err: unknown) => {
+      releaseMessage(msg) // not taken: the channel never owned it
+      throw err
+    })
   }
 }
 
@@ -56,19 +73,7 @@ export function serveChanOf (chan: Chan<ChanMessage>, limits: Partial<ChanLimits
   const h: Handlers = {
     // send and recv settle synchronously when the channel can act at once: their Returns then
     // leave in the same write as the other answers of the tick (a pipelined chain's, say).
-    send (params, _results, ctx) {
-      const msg = readMessage(params.msg)
-      const size = msg.data.byteLength
-      if (size > maxMessageBytes) {
-        releaseMessage(msg)
-        throw new LimitExceeded(`message of ${size} bytes exceeds maxMessageBytes ${maxMessageBytes}`)
-      }
-      if (chan.offer(msg)) return
-      return chan.send(msg, { signal: ctx.signal }).catch((err: unknown) => {
-        releaseMessage(msg) // not taken: the channel never owned it
-        throw err
-      })
-    },
+    send: sendTo(chan, maxMessageBytes),
     recv (_params, results, ctx) {
       const now = chan.poll()
       if (now !== undefined) { deliver(results, now); return }
@@ -95,10 +100,36 @@ export function serveChanOf (chan: Chan<ChanMessage>, limits: Partial<ChanLimits
     }
   }
 
+  /**
+   * Request/reply in one call (RequestSender.request): the message goes in with a reply Sender of a new channel of
+   * capacity 1 in its cap field, and the first message on that channel is the answer. The reply channel ends with the call.
+   */
+  const request: RequestSenderServer['request'] = async (params, results, ctx) => {
+    const msg = readMessage(params.msg)
+    releaseMessage(msg) // the reply Sender takes the cap field
+    if (msg.data.byteLength > maxMessageBytes) throw new LimitExceeded(`message of ${msg.data.byteLength} bytes exceeds maxMessageBytes ${maxMessageBytes}`)
+    const reply = new Chan<ChanMessage>(1, { release: releaseMessage, sizeOf: messageBytes })
+    const replySender = serveSenderOf(reply, maxMessageBytes)
+    try {
+      const out: ChanMessage = { data: msg.data, cap: replySender.dup() }
+      if (!chan.offer(out)) {
+        await chan.send(out, { signal: ctx.signal }).catch((err: unknown) => {
+          releaseMessage(out)
+          throw err
+        })
+      }
+      const answer = await reply.recv({ signal: ctx.signal })
+      try { writeMessage(results._initReply(), answer) } finally { releaseMessage(answer) }
+    } finally {
+      reply.close()
+      replySender.release()
+    }
+  }
+
   const chanServer: ChanServer = hold({
     ...h,
     sender (_params, results) {
-      using s = SenderClient.serve(hold({ send: h.send }))
+      using s = RequestSenderClient.serve(hold({ send: h.send, request }))
       Chan_Sender$Results$Caps.sender.set(results, s)
     },
     recver (_params, results) {
@@ -111,4 +142,19 @@ export function serveChanOf (chan: Chan<ChanMessage>, limits: Partial<ChanLimits
     }
   })
   return ChanClient.serve(chanServer)
+}
+
+/** The channels behind the reply Senders of requests served here, by the capability's hook (see replyChanOf). */
+const replyChans = new WeakMap<object, Chan<ChanMessage>>()
+
+/** Serves a Sender on `chan` and nothing else (a request's reply Sender); yours to release. */
+function serveSenderOf (chan: Chan<ChanMessage>, maxMessageBytes: number): SenderClient {
+  const client = SenderClient.serve({ send: sendTo(chan, maxMessageBytes), [Symbol.dispose]: () => { chan.drop() } })
+  replyChans.set(client.hook.resolved(), chan)
+  return client
+}
+
+/** The channel behind `cap` when it is the reply Sender of a request served in this process: a receiver here may send on it directly. */
+export function replyChanOf (cap: { hook: { resolved: () => object } }): Chan<ChanMessage> | undefined {
+  return replyChans.get(cap.hook.resolved())
 }

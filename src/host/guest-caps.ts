@@ -13,13 +13,13 @@
 // in a message) is used directly on its Chan: same semantics, no RPC per message.
 
 import { Chan, type OpOptions } from '../csp/index.js'
-import { serveChanOf } from '../csp/server.js'
+import { replyChanOf, serveChanOf } from '../csp/server.js'
 import { messageBytes, readMessage, releaseMessage, writeMessage, type ChanMessage } from '../csp/wire.js'
 import { InvalidArgument, Unimplemented } from '../errors.js'
 import { trySendNow } from '../proc/send-now.js'
 import type { Cap, CapRef, ChanCap, Message, ProcCap, RecverCap, SenderCap } from '../proc/index.js'
 import type { Capability } from '../rpc/index.js'
-import { Chan_Recver$Results$Caps, Chan_Sender$Results$Caps, CloserClient, RecverClient, SenderClient } from '../schema/channel.rpc.js'
+import { Chan_Recver$Results$Caps, Chan_Sender$Results$Caps, CloserClient, RecverClient, RequestSenderClient, SenderClient } from '../schema/channel.rpc.js'
 import { ProcClient } from '../schema/proc.rpc.js'
 import { readExitStatus } from './exit-status.js'
 
@@ -37,7 +37,10 @@ const localFacets = new WeakMap<object, { chan: Chan<ChanMessage>, kind: FacetKi
 
 /** The channel on this host behind `cap`, if it is a facet of one. */
 function localFacet (cap: Capability): { chan: Chan<ChanMessage>, kind: FacetKind } | undefined {
-  return localFacets.get(cap.hook.resolved())
+  const facet = localFacets.get(cap.hook.resolved())
+  if (facet !== undefined) return facet
+  const reply = replyChanOf(cap)
+  return reply === undefined ? undefined : { chan: reply, kind: 'sender' }
 }
 
 /** The RPC references behind one guest capability and its facets; one reference is the receiver's. */
@@ -213,7 +216,14 @@ export class CapScope {
       await call(msg.data, exportNow(msg.cap) ?? await exportCap(msg.cap), opts)
     }
     exporters.set(send, async () => s.dup())
-    return { kind: 'sender', send }
+    // request/reply in one call, when the far side serves RequestSender (a channel's Sender facet on a ww host)
+    let requests: RequestSenderClient | undefined
+    const request = async (data: Uint8Array, opts?: OpOptions): Promise<Message> => {
+      requests ??= lease.hold(RequestSenderClient.from(s.dup()))
+      using ans = requests.request(p => { writeMessage(p._initMsg(), { data }) }, { signal: opts?.signal })
+      return this.message(readMessage((await ans).reply))
+    }
+    return { kind: 'sender', send, request }
   }
 
   private recver (r: RecverClient, lease: Lease): RecverCap {

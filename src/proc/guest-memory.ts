@@ -17,9 +17,12 @@ export class GuestMemory {
   private u8 = new Uint8Array(0)
   private dv = new DataView(EMPTY)
 
+  /** Points at `memory`; undefined lets go of the old one entirely (the views too: they hold its buffer). */
   attach (memory: WebAssembly.Memory | undefined): void {
     this.memory = memory
     this.buf = EMPTY
+    this.u8 = new Uint8Array(EMPTY)
+    this.dv = new DataView(EMPTY)
   }
 
   private refresh (): void {

@@ -86,6 +86,32 @@ function moduleImports (module: WebAssembly.Module): WebAssembly.ModuleImportDes
   return list
 }
 
+/**
+ * The SDK's asyncify area of each module, asked of its first instance: the SDKs (C and AssemblyScript) place it
+ * statically, so every instance has it at the same address, and later spawns skip two calls into the guest.
+ */
+const sdkAreas = new WeakMap<WebAssembly.Module, { ptr: number, size: number }>()
+
+/** A module's imports by import module, each with the label its errors use; worked out once per compiled module. */
+type ImportPlan = Array<{ module: string, names: Array<{ name: string, label: string }> }> | InvalidArgument
+
+const importPlans = new WeakMap<WebAssembly.Module, ImportPlan>()
+
+function importPlan (module: WebAssembly.Module): ImportPlan {
+  let plan = importPlans.get(module)
+  if (plan !== undefined) return plan
+  const groups = new Map<string, Array<{ name: string, label: string }>>()
+  for (const imp of moduleImports(module)) {
+    if (imp.kind !== 'function') { plan = new InvalidArgument(`module imports ${imp.kind} ${imp.module}.${imp.name}; only functions can be imported`); break }
+    let names = groups.get(imp.module)
+    if (names === undefined) groups.set(imp.module, names = [])
+    names.push({ name: imp.name, label: `${imp.module}.${imp.name}` })
+  }
+  plan ??= [...groups].map(([module, names]) => ({ module, names }))
+  importPlans.set(module, plan)
+  return plan
+}
+
 export class Proc {
   readonly pid: number
   readonly name: string
@@ -168,7 +194,7 @@ export class Proc {
     const memory = memoryOf(this.instance)
     this.memory.attach(memory)
     this.fuelGlobal = this.instance.exports[FUEL_GLOBAL_EXPORT] as WebAssembly.Global | undefined
-    this.attachScratch(memory)
+    this.attachScratch(opts.module, memory)
     // a guest that could not be suspended would hold the event loop for as long as it computes
     if (!this.driver.canSuspend) throw new InvalidArgument('module cannot be made preemptible: its memory has no room for a suspend area (it is empty and may not grow)')
   }
@@ -180,15 +206,19 @@ export class Proc {
       out_of_memory: () => { throw ended('outOfMemory', `out of memory: the limit is ${this.limits.memoryBytes} bytes`) }
     }
     const tables: Record<string, Record<string, (...a: any[]) => unknown>> = { [WW_MODULE]: ww, [WASI_MODULE]: wasi, [RUNTIME_MODULE]: runtime }
+    const plan = importPlan(module)
+    if (plan instanceof InvalidArgument) throw new InvalidArgument(plan.message)
     const imports: Record<string, Record<string, unknown>> = {}
-    for (const imp of moduleImports(module)) {
-      if (imp.kind !== 'function') throw new InvalidArgument(`module imports ${imp.kind} ${imp.module}.${imp.name}; only functions can be imported`)
-      const table = tables[imp.module]
-      let fn = table?.[imp.name]
-      if (fn === undefined && imp.module === WASI_MODULE) fn = wasiNotImplemented
-      if (fn === undefined) throw new InvalidArgument(`module imports ${imp.module}.${imp.name}, which this host does not provide`)
-      imports[imp.module] ??= {}
-      imports[imp.module][imp.name] = this.driver.wrap(`${imp.module}.${imp.name}`, fn as any)
+    for (const group of plan) {
+      const table = tables[group.module]
+      const wrapped: Record<string, unknown> = {}
+      for (const { name, label } of group.names) {
+        let fn = table?.[name]
+        if (fn === undefined && group.module === WASI_MODULE) fn = wasiNotImplemented
+        if (fn === undefined) throw new InvalidArgument(`module imports ${label}, which this host does not provide`)
+        wrapped[name] = this.driver.wrap(label, fn as any)
+      }
+      imports[group.module] = wrapped
     }
     return imports as WebAssembly.Imports
   }
@@ -197,12 +227,14 @@ export class Proc {
    * The asyncify scratch area: the SDK's buffer if it exports one, else carved off the top of the C stack, else
    * lent by the guest from the start of its memory (asyncify.ts), so that every guest can be suspended.
    */
-  private attachScratch (memory: WebAssembly.Memory | undefined): void {
+  private attachScratch (module: WebAssembly.Module, memory: WebAssembly.Memory | undefined): void {
     const ex = this.instance.exports
     const bufFn = ex[SDK_ASYNCIFY_BUFFER_EXPORT] as (() => number) | undefined
     const sizeFn = ex[SDK_ASYNCIFY_SIZE_EXPORT] as (() => number) | undefined
     if (typeof bufFn === 'function' && typeof sizeFn === 'function') {
-      this.driver.attach(this.instance, memory, bufFn() >>> 0, sizeFn() >>> 0)
+      let area = sdkAreas.get(module)
+      if (area === undefined) sdkAreas.set(module, area = { ptr: bufFn() >>> 0, size: sizeFn() >>> 0 })
+      this.driver.attach(this.instance, memory, area.ptr, area.size)
       return
     }
     const sp = ex[STACK_POINTER_EXPORT] as WebAssembly.Global | undefined

@@ -9,10 +9,20 @@ export interface ExitStatus {
   message: string
 }
 
-/** Thrown to end a guest; carries the status the proc ends with. */
+/**
+ * Thrown to end a guest; carries the status the proc ends with. It has no stack trace: a captured trace holds
+ * every frame's function, the guest's exports among them, and so the ended proc's whole instance and memory for
+ * as long as the proc stays listed (maxExitedKept); and capturing one is most of the cost of making it.
+ */
 export class ProcEnd extends Error {
   constructor (readonly status: ExitStatus) {
-    super(status.message)
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
+    try {
+      super(status.message)
+    } finally {
+      Error.stackTraceLimit = limit
+    }
     this.name = 'ProcEnd'
   }
 }

@@ -24,11 +24,15 @@ export interface Message {
 /**
  * `trySend`, when present, delivers at once if the channel can take the message without waiting
  * (true), else does nothing (false): the guest then need not suspend.
+ * `request`, when present, is request/reply in one operation (one RPC call to a channel on another host): the
+ * message goes with a fresh reply sender in its cap field and the answer comes back. It fails Unimplemented, having
+ * sent nothing, when the far side cannot; the caller then sends with a reply channel of its own.
  */
 export interface SenderCap {
   kind: 'sender'
   send: (msg: Message, opts?: OpOptions) => Promise<void>
   trySend?: (msg: Message) => boolean
+  request?: (data: Uint8Array, opts?: OpOptions) => Promise<Message>
   ref?: CapRef
 }
 /**

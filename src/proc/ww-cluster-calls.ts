@@ -159,10 +159,18 @@ export function clusterCalls (host: WwHost): Record<string, (...a: any[]) => unk
       const to = host.cap(h, 'chan', 'sender')
       const bytes = host.buf(data, len)
       checkOut(buf, cap, capOut)
-      const reply = world.chan(1)
-      const replyTx: SenderCap = { kind: 'sender', send: reply.send, trySend: reply.trySend }
       const deadline = timeoutMs < 0 ? Infinity : Date.now() + timeoutMs
       const left = (): number => deadline === Infinity ? -1 : Math.max(1, deadline - Date.now())
+      const oneCall = to.kind === 'sender' ? to.request : undefined
+      if (oneCall !== undefined) {
+        try {
+          return deliver(buf, cap, capOut)(await within(host, left(), 'request', async opts => await oneCall(bytes, opts)))
+        } catch (err) {
+          if (!(err instanceof Unimplemented)) throw err // else the far side cannot: nothing was sent, go the long way
+        }
+      }
+      const reply = world.chan(1)
+      const replyTx: SenderCap = { kind: 'sender', send: reply.send, trySend: reply.trySend }
       try {
         const msg: Message = { data: bytes, cap: replyTx }
         if (to.trySend?.(msg) !== true) await within(host, left(), 'request: send', async opts => { await to.send(msg, opts) })

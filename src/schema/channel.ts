@@ -647,3 +647,132 @@ export class ChanStat extends $.Struct {
   }
   toString(): string { return "ChanStat_" + super.toString(); }
 }
+export class RequestSender_Request$Params extends $.Struct {
+  static readonly _capnp = {
+    displayName: "request$Params",
+    id: "b17b2f71c22d1035",
+    size: new $.ObjectSize(0, 1),
+  };
+  _adoptMsg(value: $.Orphan<Message>): void {
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownMsg(): $.Orphan<Message> {
+    return $.utils.disown(this.msg);
+  }
+  get msg(): Message {
+    return $.utils.getStruct(0, Message, this);
+  }
+  _hasMsg(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initMsg(): Message {
+    return $.utils.initStructAt(0, Message, this);
+  }
+  set msg(value: Message) {
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  toString(): string { return "RequestSender_Request$Params_" + super.toString(); }
+}
+export class RequestSender_Request$Results extends $.Struct {
+  static readonly _capnp = {
+    displayName: "request$Results",
+    id: "dda93cf81263992c",
+    size: new $.ObjectSize(0, 1),
+  };
+  _adoptReply(value: $.Orphan<Message>): void {
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownReply(): $.Orphan<Message> {
+    return $.utils.disown(this.reply);
+  }
+  get reply(): Message {
+    return $.utils.getStruct(0, Message, this);
+  }
+  _hasReply(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initReply(): Message {
+    return $.utils.initStructAt(0, Message, this);
+  }
+  set reply(value: Message) {
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  toString(): string { return "RequestSender_Request$Results_" + super.toString(); }
+}
+export class RequestSender_Request$Results$Promise {
+  pipeline: $.Pipeline<any, any, RequestSender_Request$Results>;
+  constructor(pipeline: $.Pipeline<any, any, RequestSender_Request$Results>) {
+    this.pipeline = pipeline;
+  }
+  async promise(): Promise<RequestSender_Request$Results> {
+    return await this.pipeline.struct();
+  }
+}
+export class RequestSender$Client {
+  client: $.Client;
+  static readonly interfaceId: bigint = 0xbe79d5664714fa5cn;
+  constructor(client: $.Client) {
+    this.client = client;
+  }
+  static readonly methods: [
+    $.Method<RequestSender_Request$Params, RequestSender_Request$Results>
+  ] = [
+    {
+      ParamsClass: RequestSender_Request$Params,
+      ResultsClass: RequestSender_Request$Results,
+      interfaceId: RequestSender$Client.interfaceId,
+      methodId: 0,
+      interfaceName: "channel.capnp:RequestSender",
+      methodName: "request"
+    }
+  ];
+  /**
+* Enqueues `msg` with a fresh reply Sender of this host in its cap field (any cap given is
+* released) and returns the first message sent on that reply Sender, whose capability comes
+* along. Across the network a request/reply is then one call, where a send carrying a reply
+* capability, the answer's call back and the capability's release take two calls and a release.
+* Canceling the call drops the reply.
+*
+*/
+  request(paramsFunc?: (params: RequestSender_Request$Params) => void): RequestSender_Request$Results$Promise {
+    const answer = this.client.call({
+      method: RequestSender$Client.methods[0],
+      paramsFunc: paramsFunc
+    });
+    const pipeline = new $.Pipeline(RequestSender_Request$Results, answer);
+    return new RequestSender_Request$Results$Promise(pipeline);
+  }
+}
+$.Registry.register(RequestSender$Client.interfaceId, RequestSender$Client);
+export interface RequestSender$Server$Target {
+  request(params: RequestSender_Request$Params, results: RequestSender_Request$Results): Promise<void>;
+}
+export class RequestSender$Server extends $.Server {
+  readonly target: RequestSender$Server$Target;
+  constructor(target: RequestSender$Server$Target) {
+    super(target, [
+      {
+        ...RequestSender$Client.methods[0],
+        impl: target.request
+      }
+    ]);
+    this.target = target;
+  }
+  client(): RequestSender$Client {
+    return new RequestSender$Client(this);
+  }
+}
+/**
+* The Sender facet of a channel served by ww: send, and request/reply in one call.
+*
+*/
+export class RequestSender extends $.Interface {
+  static readonly Client = RequestSender$Client;
+  static readonly Server = RequestSender$Server;
+  static readonly _capnp = {
+    displayName: "RequestSender",
+    id: "be79d5664714fa5c",
+    size: new $.ObjectSize(0, 0),
+  };
+  toString(): string { return "RequestSender_" + super.toString(); }
+}
