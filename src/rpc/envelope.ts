@@ -335,6 +335,11 @@ export class FastReturn {
     readonly caps: CapDesc[],
     readonly layout: Layout | undefined
   ) {}
+
+  /** rpc.Return.which(): always `results` (the others take capnp-es's path). */
+  readonly which = 0
+  readonly exception = undefined
+  readonly takeFromOtherQuestion = 0
 }
 
 export interface FastFinish { tag: typeof TAG_FINISH, questionId: number, releaseResultCaps: boolean }
