@@ -4,6 +4,7 @@
 // (PeerHosted), when it describes a capability, reflects a call or checks an embargo.
 import type { CallTarget } from './envelope.js'
 import { type AnswerHook, type CapHook, type OutCall, PromiseHook, SettledAnswer, releaseCaps } from './hooks.js'
+import type { StreamWindow } from './stream-window.js'
 
 /** A capability that may live on the other side of a connection. */
 export interface PeerHosted {
@@ -35,6 +36,7 @@ export class ImportHook implements CapHook, PeerHosted {
   refs = 1
   target?: CapHook
   broken?: Error
+  streamWindow?: StreamWindow = undefined
   callsSent = 0
   private cbs: Array<(t: CapHook) => void> = []
   constructor (readonly owner: PeerCalls, readonly id: number, readonly isPromise: boolean) {}
