@@ -3,10 +3,10 @@ import * as capnp from 'capnp-es'
 import { InvalidArgument } from '../errors.js'
 import { ANSWER_SETTLED, type AnswerHook, type AnswerWatcher, type CapHook, ErrorHook, PendingAnswer, type Response, addCap, capAt, releaseCaps } from './hooks.js'
 import { type DispatchTable, LocalHook, type MethodInfo } from './server.js'
-import { CALL_CONTENT_PTR, callParams, newCallMessage, structAt } from './envelope.js'
+import { CALL_CONTENT_PTR, callParams, newCallMessage, structAt } from './wire/envelope.js'
 import { defaultRpcLimits } from './limits.js'
-import { EMPTY_RESULTS, defaultResults } from './empty-results.js'
-import { setCapPointer } from './fields.js'
+import { EMPTY_RESULTS, defaultResults } from './wire/empty-results.js'
+import { setCapPointer } from './wire/fields.js'
 import { streamWindowOf } from './stream-window.js'
 
 export interface CallOptions {
@@ -119,7 +119,7 @@ export class Answer<R extends capnp.Struct, PL = unknown> implements PromiseLike
   #results?: Promise<R>
   #resolveResults?: (r: R) => void = undefined
   #rejectResults?: (err: Error) => void = undefined
-  #taken?: Capability[] = undefined // made on first use: no array literal per call (see entries.ts)
+  #taken?: Capability[] = undefined // made on first use: no array literal per call (see questions.ts on pretenuring)
   /** The results, once they are in and until release (or detach). */
   #response?: Response = undefined
   #error?: Error = undefined

@@ -2,7 +2,7 @@
 // Abort, close) and the dispatch of what arrives, one decoded form per message kind (decoded.ts)
 // and one handler each. The four tables live in questions.ts, answers.ts, exports.ts and
 // imports.ts (with embargoes.ts); the sending side in session.ts, replies.ts and cap-descriptors.ts.
-import './list-reads.js' // every list read is bounded (see there)
+import './wire/list-reads.js' // every list read is bounded (see there)
 import * as capnp from 'capnp-es'
 import * as rpc from 'capnp-es/capnp/rpc'
 import { logger } from '../log.js'
@@ -14,10 +14,10 @@ import { type RpcLimits, resolveLimits } from './limits.js'
 import { type CapHook, type CapTable, ErrorHook, type OutCall, Response, capTableOf, chainAnswer, followTransform, releaseAll, releaseCaps, setCapTable } from './hooks.js'
 import type { Capability, ClientClass } from './capability.js'
 import { errorFromException } from './exception.js'
-import { receivedMessage } from './message.js'
-import { receivedCall } from './call-buffers.js'
-import { type CallTarget, TAG_CALL, TAG_FINISH, TAG_RELEASE, TAG_RETURN, adoptLayout, readFast } from './envelope.js'
-import { EMPTY_CONTENT_AT, EMPTY_RESULTS, EMPTY_RESULTS_AT, isEmptyContent } from './empty-results.js'
+import { receivedMessage } from './wire/message.js'
+import { receivedCall } from './wire/call-buffers.js'
+import { type CallTarget, TAG_CALL, TAG_FINISH, TAG_RELEASE, TAG_RETURN, adoptLayout, readFast } from './wire/envelope.js'
+import { EMPTY_CAP_TABLE, EMPTY_CONTENT_AT, EMPTY_RESULTS, EMPTY_RESULTS_AT, isEmptyContent } from './wire/empty-results.js'
 import { peerHosted } from './peer-hooks.js'
 import { LocalHook } from './server.js'
 import { ProtocolError } from './protocol-error.js'
@@ -243,7 +243,7 @@ function onRelease (s: Session, r: ReleaseInfo): void { s.exports.release(r.id, 
 function onReturn (s: Session, msg: capnp.Message, ret: ReturnInfo): void {
   const id = ret.answerId
   const q = takeQuestion(s, id, ret.releaseParamCaps, ret.noFinishNeeded)
-  const caps = readCapTable(s, ret.caps)
+  const caps = msg === EMPTY_RESULTS ? EMPTY_CAP_TABLE : readCapTable(s, ret.caps)
   if (q === undefined) { releaseAll(caps); return }
   switch (ret.which) {
     case rpc.Return.RESULTS: {

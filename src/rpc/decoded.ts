@@ -2,7 +2,7 @@
 // Calls, Returns of results, Finishes and Releases, straight from the bytes) or capnp-es (every
 // other message and shape). Each handler of connection.ts takes that one form.
 import * as rpc from 'capnp-es/capnp/rpc'
-import type { PromisedTarget, CapDesc } from './envelope-caps.js'
+import type { PromisedTarget, CapDesc } from './wire/envelope-caps.js'
 import { ProtocolError } from './protocol-error.js'
 import { descsOf, readTransform } from './rpc-structs.js'
 

@@ -6,7 +6,7 @@
 import * as capnp from 'capnp-es'
 import * as rpc from 'capnp-es/capnp/rpc'
 import { Canceled, Disconnected, InvalidArgument } from '../errors.js'
-import { capIndexAt } from './envelope.js'
+import { capIndexAt } from './wire/envelope.js'
 import type { StreamWindow } from './stream-window.js'
 
 export type CapTable = Array<CapHook | null>
@@ -45,7 +45,7 @@ export class Response {
   /** Byte offset (segment 0) of the results pointer, when known (-1: see payload). */
   readonly payloadAt: number
   private _payload?: rpc.Payload
-  /** Sent once already as a Return (connection.ts): a later send works on a copy. */
+  /** Sent once already as a Return (replies.ts): a later send works on a copy. */
   sentOnce = false
 
   /** `payload`: the results payload, or the byte offset (segment 0) of its pointer, with its nesting `depth` limit. */
@@ -211,7 +211,7 @@ export interface AnswerWatcher { [ANSWER_SETTLED]: (r: Response | undefined, err
 export class PendingAnswer implements AnswerHook {
   response?: Response
   error?: Error
-  // Nothing here is an object or array literal made for every call (see entries.ts).
+  // Nothing here is an object or array literal made for every call (see questions.ts on pretenuring).
   private waiters?: Waiter[] = undefined
   private resolveFn?: (r: Response) => void = undefined
   private rejectFn?: (e: Error) => void = undefined

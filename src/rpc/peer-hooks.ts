@@ -2,7 +2,7 @@
 // a pipelined capability in the results of a question still in flight. Both answer the one
 // question the connection asks of a hook, "does my peer host you, and how does it name you?"
 // (PeerHosted), when it describes a capability, reflects a call or checks an embargo.
-import type { CallTarget } from './envelope.js'
+import type { CallTarget } from './wire/envelope.js'
 import { type AnswerHook, type CapHook, type OutCall, PromiseHook, SettledAnswer, releaseCaps } from './hooks.js'
 import type { StreamWindow } from './stream-window.js'
 

@@ -5,9 +5,9 @@ import * as rpc from 'capnp-es/capnp/rpc'
 import type { StreamWindow } from './stream-window.js'
 import { type AnswerHook, type CapHook, NO_DEPTH_LIMIT, type OutCall, PendingAnswer, Response, chainAnswer, releaseCaps } from './hooks.js'
 import type { Answer } from './capability.js'
-import { RETURN_CONTENT_PTR, callParams, emptyStruct, newResultsMessage, structAt } from './envelope.js'
-import { EMPTY_RESULTS, EMPTY_RESULTS_AT, isEmptyStruct } from './empty-results.js'
-import { consumed } from './call-buffers.js'
+import { RETURN_CONTENT_PTR, callParams, emptyStruct, newResultsMessage, structAt } from './wire/envelope.js'
+import { EMPTY_RESULTS, EMPTY_RESULTS_AT, isEmptyStruct } from './wire/empty-results.js'
+import { consumed } from './wire/call-buffers.js'
 
 export interface MethodInfo<P extends capnp.Struct = capnp.Struct, R extends capnp.Struct = capnp.Struct> {
   interfaceId: bigint

@@ -1,4 +1,4 @@
-// The direct field accessors (src/rpc/fields.ts, installed by the generated .rpc.ts) must agree
+// The direct field accessors (src/rpc/wire/fields.ts, installed by the generated .rpc.ts) must agree
 // with capnp-es both ways: what they write reads back through capnp-es's own functions, byte for
 // byte as capnp-es would have laid it out, and they read what capnp-es writes, including the
 // cases they hand back to capnp-es (far pointers, full segments, composite-list elements).
@@ -6,8 +6,8 @@ import assert from 'node:assert/strict'
 import * as capnp from 'capnp-es'
 import { Primitives, Point, Test_MakeHolder$Results, Holder } from './interop/gen/interop.js'
 import './interop/gen/interop.rpc.js' // installs the direct accessors
-import { makeStruct } from '../../src/rpc/struct.js'
-import { setCapPointer, setUnionTag } from '../../src/rpc/fields.js'
+import { makeStruct } from '../../src/rpc/wire/struct.js'
+import { setCapPointer, setUnionTag } from '../../src/rpc/wire/fields.js'
 import { Value, Value_Which } from '../../src/schema/anchor.js'
 
 const u = capnp.utils

@@ -123,7 +123,7 @@ const DATA_KINDS = new Map<number, [string, number]>([ // type -> FieldKind, bit
 ])
 
 /**
- * The fields of a struct that get direct accessors (src/rpc/fields.ts): Text, struct and
+ * The fields of a struct that get direct accessors (src/rpc/wire/fields.ts): Text, struct and
  * primitive fields outside unions, without an explicit default.
  */
 function directSpecs (g: FileGen, n: schema.Node): string[] {
