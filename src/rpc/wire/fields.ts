@@ -9,6 +9,8 @@
 // default; tests compare each against capnp-es both ways.
 import * as capnp from 'capnp-es'
 import { makeStruct } from './struct.js'
+import { Loc, chargeTraversal, followInto } from './layout.js'
+import { viewOf } from './message.js'
 
 type Struct = capnp.Struct
 type Segment = ReturnType<capnp.Message['getSegment']>
@@ -32,20 +34,19 @@ let dataBytes = 0
 let ptrsAt = 0
 let ptrCount = 0
 
+const LOC = new Loc()
+
 /** Locates the sections of `s` when a near struct pointer inside its segment reaches it (not a composite-list element). */
 function locate (s: Struct): boolean {
   if (s._capnp.compositeIndex !== undefined) return false
   const seg = s.segment
-  const at = s.byteOffset
-  if (at < 0 || at + 8 > seg.byteLength) return false
-  const lo = seg.getInt32(at)
-  const hi = seg.getUint32(at + 4)
-  if ((lo & 3) !== 0 || (lo === 0 && hi === 0)) return false
-  dataAt = at + 8 + (lo >> 2) * 8
-  dataBytes = (hi & 0xffff) * 8
-  ptrsAt = dataAt + dataBytes
-  ptrCount = hi >>> 16
-  return dataAt >= 0 && ptrsAt + ptrCount * 8 <= seg.byteLength
+  const l = followInto(viewOf(seg), s.byteOffset, LOC, seg.byteLength)
+  if (l === undefined || l === null) return false
+  dataAt = l.data
+  dataBytes = l.dataBytes
+  ptrsAt = l.ptrs
+  ptrCount = l.ptrCount
+  return true
 }
 
 /** Byte offset of pointer `index` of `s` (-1: not the common case). */
@@ -54,14 +55,6 @@ function pointerOf (s: Struct, index: number): number {
 }
 
 function isNull (seg: Segment, p: number): boolean { return seg.getUint32(p) === 0 && seg.getUint32(p + 4) === 0 }
-
-/** Counts one pointer followed against the message's traversal limit, as capnp-es does; false when that would reach it. */
-function charge (seg: Segment): boolean {
-  const m = seg.message._capnp
-  if (m.traversalLimit <= 8) return false
-  m.traversalLimit -= 8
-  return true
-}
 
 /** `bytes` zeroed bytes at the end of the segment, when it has room; their offset, or -1. */
 function bump (seg: Segment, bytes: number): number {
@@ -82,7 +75,7 @@ function getText (s: Struct, index: number): string | undefined {
   if ((lo & 3) !== 1 || (hi & 7) !== 2) return undefined // not a near list of bytes
   const n = hi >>> 3
   const at = p + 8 + (lo >> 2) * 8
-  if (n === 0 || at < 0 || at + n > seg.byteLength || !charge(seg)) return undefined
+  if (n === 0 || at < 0 || at + n > seg.byteLength || !chargeTraversal(seg.message._capnp)) return undefined
   return decoder.decode(new Uint8Array(seg.buffer, at, n - 1))
 }
 
@@ -124,18 +117,15 @@ export function setCapPointer (s: Struct, index: number, capIndex: number): bool
   return true
 }
 
+const TARGET = new Loc()
+
 function getStruct (s: Struct, index: number, Ctor: StructCtor): Struct | undefined {
   const p = pointerOf(s, index)
   if (p < 0) return undefined
   const seg = s.segment
-  const lo = seg.getInt32(p)
-  const hi = seg.getUint32(p + 4)
-  if ((lo & 3) !== 0 || (lo === 0 && hi === 0)) return undefined
+  const t = followInto(viewOf(seg), p, TARGET, seg.byteLength)
   const size = Ctor._capnp.size!
-  const d = p + 8 + (lo >> 2) * 8
-  const db = (hi & 0xffff) * 8
-  const pc = hi >>> 16
-  if (db < size.dataByteLength || pc < size.pointerLength || d < 0 || d + db + pc * 8 > seg.byteLength) return undefined
+  if (t === undefined || t === null || t.dataBytes < size.dataByteLength || t.ptrCount < size.pointerLength) return undefined
   return makeStruct(Ctor, seg, p, s._capnp.depthLimit - 1)
 }
 
