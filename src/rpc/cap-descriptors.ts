@@ -8,11 +8,24 @@ import { type CapHook, type CapTable, ErrorHook, releaseAll } from './hooks.js'
 import { CAP_NONE, CAP_RECEIVER_ANSWER, CAP_RECEIVER_HOSTED, CAP_SENDER_HOSTED, CAP_SENDER_PROMISE, CAP_THIRD_PARTY_HOSTED, type CapDesc } from './wire/envelope-caps.js'
 import { writeCapTableOf } from './wire/envelope.js'
 import { writeDesc } from './rpc-structs.js'
-import { peerTargetOf } from './peer-hooks.js'
-import type { ExportEntry } from './exports.js'
+import { type PeerCalls, peerTargetOf } from './peer-hooks.js'
+import type { ExportEntry, ExportTable } from './exports.js'
+import type { ImportTable } from './imports.js'
+import type { AnswerTable } from './answers.js'
 import { ProtocolError } from './protocol-error.js'
-import type { Session } from './session.js'
 import { writeException } from './exception.js'
+
+/** What describing and reading capabilities needs of a connection (its Session). */
+export interface Session extends PeerCalls {
+  readonly done: boolean
+  readonly exports: ExportTable
+  readonly imports: ImportTable
+  readonly answers: AnswerTable
+  /** Run after the next message is queued. */
+  readonly afterSend: Array<() => void>
+  newMessage: () => { msg: capnp.Message, root: rpc.Message }
+  readonly outbox: { lazyMessage: (msg: capnp.Message) => void }
+}
 
 /**
  * Writes the cap table of msg's payload (hand-laid when `fast` and msg has our layout, else with

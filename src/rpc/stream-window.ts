@@ -1,8 +1,6 @@
 // Flow control of `-> stream` calls, kept on the capability's hook, so every reference to it
 // (each dup()) shares one window, as in capnp C++ and Rust: a stream call resolves once the bytes
 // in flight on the capability fit in the window; a failed stream call fails the next one.
-import type { CapHook } from './hooks.js'
-
 export class StreamWindow {
   /** Bytes of the stream calls sent and not yet returned. */
   private inFlight = 0
@@ -32,8 +30,8 @@ export class StreamWindow {
   }
 }
 
-/** The window of `hook` (made on first use). */
-export function streamWindowOf (hook: CapHook): StreamWindow {
+/** The window of `hook` (a CapHook: made on first use). */
+export function streamWindowOf (hook: { streamWindow?: StreamWindow }): StreamWindow {
   hook.streamWindow ??= new StreamWindow()
   return hook.streamWindow
 }
