@@ -4,4 +4,4 @@ export { type CallContext, type MethodInfo, type DispatchTable } from './server.
 export { exceptionTypeOf, type ExceptionType } from './exception.js'
 export { type RpcLimits, defaultRpcLimits } from './limits.js'
 export { promisedCapability } from './promised.js'
-export { directFields, setUnionTag, type FieldKind, type FieldSpec } from './wire/fields.js'
+export { setUnionTag } from './wire/fields.js'

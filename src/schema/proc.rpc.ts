@@ -3,9 +3,8 @@
 import * as rpc from '../rpc/index.js'
 import { AnchorClient } from './anchor.rpc.js'
 import { ChanClient, RecverClient, SenderClient } from './channel.rpc.js'
-import { Executor_Proc$Params, Executor_Proc$Results, Executor_Ps$Params, Executor_Ps$Results, Executor_Spawn$Params, Executor_Spawn$Results, ExitStatus, Limits, Module, ModuleSource_Fetch$Params, ModuleSource_Fetch$Results, ProcInfo, Proc_Info$Params, Proc_Info$Results, Proc_Kill$Params, Proc_Kill$Results, Proc_Log$Params, Proc_Log$Results, Proc_Stderr$Params, Proc_Stderr$Results, Proc_Stdin$Params, Proc_Stdin$Results, Proc_Stdout$Params, Proc_Stdout$Results, Proc_Wait$Params, Proc_Wait$Results, SpawnProgress_Step$Params, SpawnProgress_Step$Results, SpawnRequest } from './proc.js'
+import { Executor_Proc$Params, Executor_Proc$Results, Executor_Ps$Params, Executor_Ps$Results, Executor_Spawn$Params, Executor_Spawn$Results, ModuleSource_Fetch$Params, ModuleSource_Fetch$Results, Proc_Info$Params, Proc_Info$Results, Proc_Kill$Params, Proc_Kill$Results, Proc_Log$Params, Proc_Log$Results, Proc_Stderr$Params, Proc_Stderr$Results, Proc_Stdin$Params, Proc_Stdin$Results, Proc_Stdout$Params, Proc_Stdout$Results, Proc_Wait$Params, Proc_Wait$Results, SpawnProgress_Step$Params, SpawnProgress_Step$Results } from './proc.js'
 
-rpc.directFields(Limits, [['memoryBytes', 'uint64', 0], ['fuel', 'uint64', 8], ['timeoutMs', 'uint64', 16]])
 /** Pipelined view of Limits: capability fields usable before the answer arrives. */
 export class Limits$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -51,7 +50,6 @@ export class ModuleSource_Fetch$Params$Pipeline {
 export class ModuleSource_Fetch$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
-rpc.directFields(SpawnRequest, [['module', 'struct', 0, Module], ['limits', 'struct', 3, Limits], ['name', 'text', 5], ['stdin', 'bool', 0], ['tied', 'bool', 1], ['detached', 'bool', 2]])
 /** Pipelined view of SpawnRequest: capability fields usable before the answer arrives. */
 export class SpawnRequest$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -100,7 +98,6 @@ export interface SpawnProgressServer {
   step: (params: SpawnProgress_Step$Params, results: SpawnProgress_Step$Results, ctx: rpc.CallContext) => void | Promise<void>
   [Symbol.dispose]?: () => void
 }
-rpc.directFields(SpawnProgress_Step$Params, [['step', 'uint16', 0]])
 /** Pipelined view of SpawnProgress_Step$Params: capability fields usable before the answer arrives. */
 export class SpawnProgress_Step$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -109,12 +106,10 @@ export class SpawnProgress_Step$Params$Pipeline {
 export class SpawnProgress_Step$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
-rpc.directFields(ExitStatus, [['reason', 'uint16', 0], ['code', 'int32', 4], ['message', 'text', 0]])
 /** Pipelined view of ExitStatus: capability fields usable before the answer arrives. */
 export class ExitStatus$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
-rpc.directFields(ProcInfo, [['pid', 'uint32', 0], ['peer', 'text', 0], ['name', 'text', 1], ['startedMs', 'int64', 8], ['state', 'uint16', 4], ['status', 'struct', 4, ExitStatus], ['endedMs', 'int64', 16], ['uptimeMs', 'int64', 24]])
 /** Pipelined view of ProcInfo: capability fields usable before the answer arrives. */
 export class ProcInfo$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -162,18 +157,15 @@ export interface ProcServer {
 export class Proc_Wait$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
-rpc.directFields(Proc_Wait$Results, [['status', 'struct', 0, ExitStatus]])
 /** Pipelined view of Proc_Wait$Results: capability fields usable before the answer arrives. */
 export class Proc_Wait$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
   get status (): ExitStatus$Pipeline { return new ExitStatus$Pipeline(this.$answer, [...this.$path, 0]) }
 }
-rpc.directFields(Proc_Kill$Params, [['reason', 'text', 0]])
 /** Pipelined view of Proc_Kill$Params: capability fields usable before the answer arrives. */
 export class Proc_Kill$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
-rpc.directFields(Proc_Kill$Results, [['alreadyEnded', 'bool', 0], ['status', 'struct', 0, ExitStatus]])
 /** Pipelined view of Proc_Kill$Results: capability fields usable before the answer arrives. */
 export class Proc_Kill$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -222,18 +214,15 @@ export const Proc_Stdin$Results$Caps = {
 export class Proc_Info$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
-rpc.directFields(Proc_Info$Results, [['info', 'struct', 0, ProcInfo]])
 /** Pipelined view of Proc_Info$Results: capability fields usable before the answer arrives. */
 export class Proc_Info$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
   get info (): ProcInfo$Pipeline { return new ProcInfo$Pipeline(this.$answer, [...this.$path, 0]) }
 }
-rpc.directFields(Proc_Log$Params, [['stream', 'uint16', 0], ['from', 'uint64', 8], ['wait', 'bool', 16]])
 /** Pipelined view of Proc_Log$Params: capability fields usable before the answer arrives. */
 export class Proc_Log$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
-rpc.directFields(Proc_Log$Results, [['start', 'uint64', 0], ['end', 'uint64', 8], ['ended', 'bool', 128]])
 /** Pipelined view of Proc_Log$Results: capability fields usable before the answer arrives. */
 export class Proc_Log$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -264,7 +253,6 @@ export interface ExecutorServer {
   proc: (params: Executor_Proc$Params, results: Executor_Proc$Results, ctx: rpc.CallContext) => void | Promise<void>
   [Symbol.dispose]?: () => void
 }
-rpc.directFields(Executor_Spawn$Params, [['request', 'struct', 0, SpawnRequest]])
 /** Pipelined view of Executor_Spawn$Params: capability fields usable before the answer arrives. */
 export class Executor_Spawn$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -287,7 +275,6 @@ export class Executor_Ps$Params$Pipeline {
 export class Executor_Ps$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
-rpc.directFields(Executor_Proc$Params, [['pid', 'uint32', 0]])
 /** Pipelined view of Executor_Proc$Params: capability fields usable before the answer arrives. */
 export class Executor_Proc$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
