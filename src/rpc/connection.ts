@@ -140,7 +140,7 @@ function dispatch (s: Session, msg: capnp.Message, root: rpc.Message): void {
     case rpc.Message.RESOLVE: onResolve(s, root.resolve); break
     case rpc.Message.DISEMBARGO: onDisembargo(s, root.disembargo); break
     case rpc.Message.BOOTSTRAP: onBootstrap(s, root.bootstrap.questionId); break
-    case rpc.Message.ABORT: s.shutdown(errorFromException(root.abort.type, `peer aborted: ${root.abort.reason}`), false); break
+    case rpc.Message.ABORT: onAbort(s, root.abort); break
     case rpc.Message.UNIMPLEMENTED: onUnimplemented(s, root.unimplemented); break
     default: {
       const { msg: out, root: r } = s.newMessage()
@@ -364,6 +364,11 @@ function onDisembargo (s: Session, d: rpc.Disembargo): void {
       s.send(msg)
     }
   }
+}
+
+/** The peer gave up on the connection (it closes its side: we close without sending anything). */
+function onAbort (s: Session, e: rpc.Exception): void {
+  s.shutdown(errorFromException(e.type, `peer aborted: ${e.reason}`), false)
 }
 
 function onUnimplemented (s: Session, m: rpc.Message): void {
