@@ -5,6 +5,8 @@
 // else answers undefined/false and the caller takes the general capnp-es path.
 import type * as capnp from 'capnp-es'
 import { Slab } from '../transport/slab.js'
+import { Loc, chargeTraversal, followInto } from '../rpc/wire/layout.js'
+import { viewOf } from '../rpc/wire/message.js'
 
 type Segment = capnp.Struct['segment']
 
@@ -15,20 +17,15 @@ export const DATA_SLAB_BYTES = 8 << 10
 /** Largest Data this path writes (a list pointer counts up to 2^29 elements). */
 const MAX_FAST_DATA_BYTES = 1 << 28
 
+const LOC = new Loc()
+
 /** Byte offset of the pointer section of the struct `m` points to; null for a null pointer; undefined if not a plain near struct pointer. */
 function pointerSection (m: capnp.Struct, minPointers: number): number | null | undefined {
   if (m._capnp.compositeList) return undefined
   const seg = m.segment
-  const at = m.byteOffset
-  const lo = seg.getInt32(at)
-  const hi = seg.getUint32(at + 4)
-  if (lo === 0 && hi === 0) return null
-  if ((lo & 3) !== 0) return undefined
-  const data = at + 8 + (lo >> 2) * 8
-  const ptrs = data + (hi & 0xffff) * 8
-  const ptrCount = hi >>> 16
-  if (data < 0 || ptrCount < minPointers || ptrs + ptrCount * 8 > seg.byteLength) return undefined
-  return ptrs
+  const l = followInto(viewOf(seg), m.byteOffset, LOC, seg.byteLength)
+  if (l === null || l === undefined) return l
+  return l.ptrCount < minPointers ? undefined : l.ptrs
 }
 
 function isNull (seg: Segment, at: number): boolean {
@@ -55,7 +52,7 @@ export function readDataFast (m: capnp.Struct): Uint8Array | undefined {
   if ((lo & 3) !== 1 || (hi & 7) !== BYTE_ELEMENTS) return undefined
   const start = ptrs + 8 + (lo >> 2) * 8
   const count = hi >>> 3
-  if (start < 0 || start + count > seg.byteLength) return undefined
+  if (start < 0 || start + count > seg.byteLength || !chargeTraversal(seg.message._capnp)) return undefined
   const at = dataSlab.take(count)
   const copy = dataSlab.dst.subarray(at, at + count)
   copy.set(new Uint8Array(seg.buffer, start, count))

@@ -3,10 +3,11 @@ import * as capnp from 'capnp-es'
 import { InvalidArgument } from '../errors.js'
 import { ANSWER_SETTLED, type AnswerHook, type AnswerWatcher, type CapHook, ErrorHook, PendingAnswer, type Response, addCap, capAt, releaseCaps } from './hooks.js'
 import { type DispatchTable, LocalHook, type MethodInfo } from './server.js'
-import { CALL_CONTENT_PTR, callParams, newCallMessage, structAt } from './envelope.js'
+import { CALL_CONTENT_PTR, callParams, newCallMessage, structAt } from './wire/envelope.js'
 import { defaultRpcLimits } from './limits.js'
-import { EMPTY_RESULTS, defaultResults } from './empty-results.js'
-import { setCapPointer } from './fields.js'
+import { EMPTY_RESULTS, defaultResults } from './wire/empty-results.js'
+import { setCapPointer } from './wire/fields.js'
+import { streamWindowOf } from './stream-window.js'
 
 export interface CallOptions {
   /** Aborting cancels the call (Finish is sent; the server's ctx.signal aborts). */
@@ -28,9 +29,6 @@ export type ClientClass<C extends Capability> = new (hook: CapHook, owned?: bool
 export class Capability {
   #hook: CapHook | undefined
   readonly #owned: boolean
-  #streamBytes = 0
-  #streamWaiters: Array<() => void> = []
-  #streamError?: Error
 
   constructor (hook: CapHook, owned = true) {
     this.#hook = hook
@@ -81,30 +79,24 @@ export class Capability {
     return new Answer(hook, method.Results, options, Pipeline)
   }
 
-  /** A `-> stream` call: resolves when the bytes in flight on this capability fit the window. */
+  /** A `-> stream` call: resolves when the bytes in flight on this capability (every reference to it) fit the window. */
   async stream<P extends capnp.Struct>(method: MethodInfo<P, capnp.Struct>, build?: (params: P) => void, window?: number): Promise<void> {
     // the window: the argument, else the connection's limits.streamWindowBytes, else the default
     const owner = this.hook.resolved().owner as { limits?: { streamWindowBytes?: number } } | undefined
     const windowBytes = window ?? owner?.limits?.streamWindowBytes ?? defaultRpcLimits.streamWindowBytes
-    if (this.#streamError !== undefined) throw this.#streamError
+    const flow = streamWindowOf(this.hook)
+    flow.check()
     const msg = newCallMessage(method.interfaceId, method.methodId, method.Params)
     const params = msg.struct ?? capnp.utils.initStructAt(0, method.Params, callParams(msg.msg))
     build?.(params)
     const size = msg.msg._capnp.segments.reduce((n, s) => n + s.byteLength, 0)
     const hook = this.hook.call({ interfaceId: method.interfaceId, methodId: method.methodId, msg: msg.msg, contentPtr: msg.struct !== undefined ? CALL_CONTENT_PTR : undefined, stream: true })
-    this.#streamBytes += size
-    hook.promise.then((r) => { r.release() }, (err) => { this.#streamError ??= err }).finally(() => {
-      this.#streamBytes -= size
-      if (this.#streamBytes < windowBytes) for (const w of this.#streamWaiters.splice(0)) w()
-    })
-    if (this.#streamBytes >= windowBytes) await new Promise<void>((resolve) => { this.#streamWaiters.push(resolve) })
-    if (this.#streamError !== undefined) throw this.#streamError
+    await flow.sent(size, hook.promise.then((r) => { r.release() }), windowBytes)
   }
 
-  /** Waits until every stream call made on this reference has returned; throws the first error. */
+  /** Waits until every stream call made on this capability (by any reference to it) has returned; throws the first error. */
   async streamDone (): Promise<void> {
-    while (this.#streamBytes > 0) await new Promise<void>((resolve) => { this.#streamWaiters.push(resolve) })
-    if (this.#streamError !== undefined) throw this.#streamError
+    await streamWindowOf(this.hook).done()
   }
 }
 
@@ -127,7 +119,7 @@ export class Answer<R extends capnp.Struct, PL = unknown> implements PromiseLike
   #results?: Promise<R>
   #resolveResults?: (r: R) => void = undefined
   #rejectResults?: (err: Error) => void = undefined
-  #taken?: Capability[] = undefined // made on first use: no array literal per call (see entries.ts)
+  #taken?: Capability[] = undefined // made on first use: no array literal per call (see questions.ts on pretenuring)
   /** The results, once they are in and until release (or detach). */
   #response?: Response = undefined
   #error?: Error = undefined

@@ -39,3 +39,9 @@ export function errorFromException (code: number, reason: string): WwError {
 }
 
 export { reasonOf }
+
+/** Writes `err` into an rpc.capnp Exception (its reason and wire type). */
+export function writeException (e: { reason: string, type: number }, err: unknown): void {
+  e.reason = reasonOf(err)
+  e.type = exceptionTypeCode[exceptionTypeOf(err)]
+}

@@ -6,7 +6,8 @@
 import * as capnp from 'capnp-es'
 import * as rpc from 'capnp-es/capnp/rpc'
 import { Canceled, Disconnected, InvalidArgument } from '../errors.js'
-import { capIndexAt } from './envelope.js'
+import { capIndexAt } from './wire/envelope.js'
+import type { StreamWindow } from './stream-window.js'
 
 export type CapTable = Array<CapHook | null>
 
@@ -44,7 +45,7 @@ export class Response {
   /** Byte offset (segment 0) of the results pointer, when known (-1: see payload). */
   readonly payloadAt: number
   private _payload?: rpc.Payload
-  /** Sent once already as a Return (connection.ts): a later send works on a copy. */
+  /** Sent once already as a Return (replies.ts): a later send works on a copy. */
   sentOnce = false
 
   /** `payload`: the results payload, or the byte offset (segment 0) of its pointer, with its nesting `depth` limit. */
@@ -90,6 +91,8 @@ export interface CapHook {
   onResolve?: (cb: (target: CapHook) => void) => boolean
   /** Set on imports: the connection they belong to. */
   readonly owner?: object
+  /** Flow control of `-> stream` calls on this capability (made on first use; see stream-window.ts). */
+  streamWindow?: StreamWindow
 }
 
 export function capTableOf (msg: capnp.Message): CapTable {
@@ -156,6 +159,7 @@ export function followTransform (r: Response, transform: number[]): CapHook | nu
 
 /** A capability that is broken: every call fails with its error. */
 export class ErrorHook implements CapHook {
+  streamWindow?: StreamWindow = undefined
   constructor (readonly error: Error) {}
   call (c: OutCall): AnswerHook { releaseCaps(c.msg); return new SettledAnswer(this.error) }
   addRef (): CapHook { return this }
@@ -207,7 +211,7 @@ export interface AnswerWatcher { [ANSWER_SETTLED]: (r: Response | undefined, err
 export class PendingAnswer implements AnswerHook {
   response?: Response
   error?: Error
-  // Nothing here is an object or array literal made for every call (see entries.ts).
+  // Nothing here is an object or array literal made for every call (see questions.ts on pretenuring).
   private waiters?: Waiter[] = undefined
   private resolveFn?: (r: Response) => void = undefined
   private rejectFn?: (e: Error) => void = undefined
@@ -335,6 +339,7 @@ export class PendingAnswer implements AnswerHook {
 export class PromiseHook implements CapHook {
   private refs = 1
   target?: CapHook
+  streamWindow?: StreamWindow = undefined
   private queue: Array<{ c: OutCall, answer: PendingAnswer }> = []
   private resolveCbs: Array<(t: CapHook) => void> = []
   /** Calls were sent through `forward` (so a later resolution to a shorter path needs an embargo). */

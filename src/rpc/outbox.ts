@@ -8,8 +8,8 @@ import type * as capnp from 'capnp-es'
 import type { FrameFill } from '../transport/batch-writer.js'
 import { encodeFrame, frameBytes, writeFrame } from '../transport/framing.js'
 import type { MessageTransport } from '../transport/transport.js'
-import { SMALL_FRAME_BYTES } from './envelope.js'
-import { consumed } from './call-buffers.js'
+import { SMALL_FRAME_BYTES } from './wire/envelope.js'
+import { consumed } from './wire/call-buffers.js'
 
 /** Whoever may still change a message while it waits (a question: a tail call can redirect it). */
 export interface Waiting { pending?: capnp.Message }

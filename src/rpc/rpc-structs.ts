@@ -3,8 +3,8 @@
 // descriptors.
 import * as rpc from 'capnp-es/capnp/rpc'
 import { InvalidArgument } from '../errors.js'
-import type { CallTarget } from './envelope.js'
-import { CAP_NONE, CAP_RECEIVER_ANSWER, CAP_RECEIVER_HOSTED, CAP_SENDER_HOSTED, CAP_SENDER_PROMISE, CAP_THIRD_PARTY_HOSTED, type CapDesc } from './envelope-caps.js'
+import type { CallTarget } from './wire/envelope.js'
+import { CAP_NONE, CAP_RECEIVER_ANSWER, CAP_RECEIVER_HOSTED, CAP_SENDER_HOSTED, CAP_SENDER_PROMISE, CAP_THIRD_PARTY_HOSTED, type CapDesc } from './wire/envelope-caps.js'
 import { ProtocolError } from './protocol-error.js'
 
 function writeTransform (pa: rpc.PromisedAnswer, transform: number[]): void {

@@ -2,11 +2,12 @@
 import * as capnp from 'capnp-es'
 import { InvalidArgument, Unimplemented } from '../errors.js'
 import * as rpc from 'capnp-es/capnp/rpc'
+import type { StreamWindow } from './stream-window.js'
 import { type AnswerHook, type CapHook, NO_DEPTH_LIMIT, type OutCall, PendingAnswer, Response, chainAnswer, releaseCaps } from './hooks.js'
 import type { Answer } from './capability.js'
-import { RETURN_CONTENT_PTR, callParams, emptyStruct, newResultsMessage, structAt } from './envelope.js'
-import { EMPTY_RESULTS, EMPTY_RESULTS_AT, isEmptyStruct } from './empty-results.js'
-import { consumed } from './call-buffers.js'
+import { RETURN_CONTENT_PTR, callParams, emptyStruct, newResultsMessage, structAt } from './wire/envelope.js'
+import { EMPTY_RESULTS, EMPTY_RESULTS_AT, isEmptyStruct } from './wire/empty-results.js'
+import { consumed } from './wire/call-buffers.js'
 
 export interface MethodInfo<P extends capnp.Struct = capnp.Struct, R extends capnp.Struct = capnp.Struct> {
   interfaceId: bigint
@@ -48,6 +49,7 @@ export type DispatchTable = Map<bigint, MethodInfo[]>
  */
 export class LocalHook implements CapHook {
   private refs = 1
+  streamWindow?: StreamWindow = undefined
   private blocked = false
   private readonly waiting: Array<{ c: OutCall, answer: PendingAnswer }> = []
 

@@ -3,8 +3,7 @@
 import * as rpc from '../rpc/index.js'
 import { AnchorClient } from './anchor.rpc.js'
 import { ChanClient, RecverClient, SenderClient } from './channel.rpc.js'
-import { Executor_Proc$Params, Executor_Proc$Results, Executor_Ps$Params, Executor_Ps$Results, Executor_Spawn$Params, Executor_Spawn$Results, Module, ModuleSource_Fetch$Params, ModuleSource_Fetch$Results, SpawnProgress_Step$Params, SpawnProgress_Step$Results, SpawnRequest } from './executor.js'
-import { Limits } from './proc.js'
+import { Executor_Proc$Params, Executor_Proc$Results, Executor_Ps$Params, Executor_Ps$Results, Executor_Spawn$Params, Executor_Spawn$Results, ModuleSource_Fetch$Params, ModuleSource_Fetch$Results, SpawnProgress_Step$Params, SpawnProgress_Step$Results } from './executor.js'
 import { Limits$Pipeline, ProcClient } from './proc.rpc.js'
 
 /** Pipelined view of Module: capability fields usable before the answer arrives. */
@@ -48,7 +47,6 @@ export class ModuleSource_Fetch$Params$Pipeline {
 export class ModuleSource_Fetch$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
-rpc.directFields(SpawnRequest, [['module', 'struct', 0, Module], ['limits', 'struct', 3, Limits], ['name', 'text', 5], ['stdin', 'bool', 0], ['tied', 'bool', 1], ['detached', 'bool', 2]])
 /** Pipelined view of SpawnRequest: capability fields usable before the answer arrives. */
 export class SpawnRequest$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -97,7 +95,6 @@ export interface SpawnProgressServer {
   step: (params: SpawnProgress_Step$Params, results: SpawnProgress_Step$Results, ctx: rpc.CallContext) => void | Promise<void>
   [Symbol.dispose]?: () => void
 }
-rpc.directFields(SpawnProgress_Step$Params, [['step', 'uint16', 0]])
 /** Pipelined view of SpawnProgress_Step$Params: capability fields usable before the answer arrives. */
 export class SpawnProgress_Step$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -132,7 +129,6 @@ export interface ExecutorServer {
   proc: (params: Executor_Proc$Params, results: Executor_Proc$Results, ctx: rpc.CallContext) => void | Promise<void>
   [Symbol.dispose]?: () => void
 }
-rpc.directFields(Executor_Spawn$Params, [['request', 'struct', 0, SpawnRequest]])
 /** Pipelined view of Executor_Spawn$Params: capability fields usable before the answer arrives. */
 export class Executor_Spawn$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -155,7 +151,6 @@ export class Executor_Ps$Params$Pipeline {
 export class Executor_Ps$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
-rpc.directFields(Executor_Proc$Params, [['pid', 'uint32', 0]])
 /** Pipelined view of Executor_Proc$Params: capability fields usable before the answer arrives. */
 export class Executor_Proc$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}

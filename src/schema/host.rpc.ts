@@ -6,12 +6,10 @@ import { ViewClient } from './cluster.rpc.js'
 import { DeploymentsClient } from './deploy.rpc.js'
 import { EndpointsClient } from './endpoints.rpc.js'
 import { ExecutorClient } from './executor.rpc.js'
-import { HostInfo, Host_Cluster$Params, Host_Cluster$Results, Host_Connect$Params, Host_Connect$Results, Host_Deployments$Params, Host_Deployments$Results, Host_Endpoints$Params, Host_Endpoints$Results, Host_Executor$Params, Host_Executor$Results, Host_Info$Params, Host_Info$Results, Host_Local$Params, Host_Local$Results, Host_Metrics$Params, Host_Metrics$Results, Host_Peer$Params, Host_Peer$Results, Host_Pubsub$Params, Host_Pubsub$Results, Host_Root$Params, Host_Root$Results, Host_Stop$Params, Host_Stop$Results } from './host.js'
-import { Snapshot } from './metrics.js'
+import { Host_Cluster$Params, Host_Cluster$Results, Host_Connect$Params, Host_Connect$Results, Host_Deployments$Params, Host_Deployments$Results, Host_Endpoints$Params, Host_Endpoints$Results, Host_Executor$Params, Host_Executor$Results, Host_Info$Params, Host_Info$Results, Host_Local$Params, Host_Local$Results, Host_Metrics$Params, Host_Metrics$Results, Host_Peer$Params, Host_Peer$Results, Host_Pubsub$Params, Host_Pubsub$Results, Host_Root$Params, Host_Root$Results, Host_Stop$Params, Host_Stop$Results } from './host.js'
 import { Snapshot$Pipeline } from './metrics.rpc.js'
 import { RouterClient } from './pubsub.rpc.js'
 
-rpc.directFields(HostInfo, [['peer', 'text', 0], ['instance', 'uint64', 0], ['hostname', 'text', 1], ['namespace', 'text', 2], ['version', 'text', 5]])
 /** Pipelined view of HostInfo: capability fields usable before the answer arrives. */
 export class HostInfo$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -73,7 +71,6 @@ export interface HostServer {
 export class Host_Info$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
-rpc.directFields(Host_Info$Results, [['info', 'struct', 0, HostInfo]])
 /** Pipelined view of Host_Info$Results: capability fields usable before the answer arrives. */
 export class Host_Info$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -144,7 +141,6 @@ export class Host_Pubsub$Results$Pipeline {
 export const Host_Pubsub$Results$Caps = {
   router: rpc.capField(0, () => RouterClient)
 }
-rpc.directFields(Host_Peer$Params, [['peer', 'text', 0]])
 /** Pipelined view of Host_Peer$Params: capability fields usable before the answer arrives. */
 export class Host_Peer$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -162,17 +158,14 @@ export const Host_Peer$Results$Caps = {
 export class Host_Stop$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
-rpc.directFields(Host_Stop$Results, [['pid', 'uint32', 0]])
 /** Pipelined view of Host_Stop$Results: capability fields usable before the answer arrives. */
 export class Host_Stop$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
-rpc.directFields(Host_Connect$Params, [['addr', 'text', 0]])
 /** Pipelined view of Host_Connect$Params: capability fields usable before the answer arrives. */
 export class Host_Connect$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
-rpc.directFields(Host_Connect$Results, [['peer', 'text', 0]])
 /** Pipelined view of Host_Connect$Results: capability fields usable before the answer arrives. */
 export class Host_Connect$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -194,7 +187,6 @@ export const Host_Deployments$Results$Caps = {
 export class Host_Metrics$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
-rpc.directFields(Host_Metrics$Results, [['snapshot', 'struct', 0, Snapshot]])
 /** Pipelined view of Host_Metrics$Results: capability fields usable before the answer arrives. */
 export class Host_Metrics$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}

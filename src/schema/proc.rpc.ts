@@ -2,19 +2,16 @@
 /* eslint-disable */
 import * as rpc from '../rpc/index.js'
 import { RecverClient, SenderClient } from './channel.rpc.js'
-import { ExitStatus, Limits, ProcInfo, Proc_Info$Params, Proc_Info$Results, Proc_Kill$Params, Proc_Kill$Results, Proc_Log$Params, Proc_Log$Results, Proc_Stderr$Params, Proc_Stderr$Results, Proc_Stdin$Params, Proc_Stdin$Results, Proc_Stdout$Params, Proc_Stdout$Results, Proc_Wait$Params, Proc_Wait$Results } from './proc.js'
+import { Proc_Info$Params, Proc_Info$Results, Proc_Kill$Params, Proc_Kill$Results, Proc_Log$Params, Proc_Log$Results, Proc_Stderr$Params, Proc_Stderr$Results, Proc_Stdin$Params, Proc_Stdin$Results, Proc_Stdout$Params, Proc_Stdout$Results, Proc_Wait$Params, Proc_Wait$Results } from './proc.js'
 
-rpc.directFields(Limits, [['memoryBytes', 'uint64', 0], ['fuel', 'uint64', 8], ['timeoutMs', 'uint64', 16]])
 /** Pipelined view of Limits: capability fields usable before the answer arrives. */
 export class Limits$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
-rpc.directFields(ExitStatus, [['reason', 'uint16', 0], ['code', 'int32', 4], ['message', 'text', 0]])
 /** Pipelined view of ExitStatus: capability fields usable before the answer arrives. */
 export class ExitStatus$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
-rpc.directFields(ProcInfo, [['pid', 'uint32', 0], ['peer', 'text', 0], ['name', 'text', 1], ['startedMs', 'int64', 8], ['state', 'uint16', 4], ['status', 'struct', 4, ExitStatus], ['endedMs', 'int64', 16], ['uptimeMs', 'int64', 24], ['limits', 'struct', 5, Limits]])
 /** Pipelined view of ProcInfo: capability fields usable before the answer arrives. */
 export class ProcInfo$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -63,18 +60,15 @@ export interface ProcServer {
 export class Proc_Wait$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
-rpc.directFields(Proc_Wait$Results, [['status', 'struct', 0, ExitStatus]])
 /** Pipelined view of Proc_Wait$Results: capability fields usable before the answer arrives. */
 export class Proc_Wait$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
   get status (): ExitStatus$Pipeline { return new ExitStatus$Pipeline(this.$answer, [...this.$path, 0]) }
 }
-rpc.directFields(Proc_Kill$Params, [['reason', 'text', 0]])
 /** Pipelined view of Proc_Kill$Params: capability fields usable before the answer arrives. */
 export class Proc_Kill$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
-rpc.directFields(Proc_Kill$Results, [['alreadyEnded', 'bool', 0], ['status', 'struct', 0, ExitStatus]])
 /** Pipelined view of Proc_Kill$Results: capability fields usable before the answer arrives. */
 export class Proc_Kill$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -123,18 +117,15 @@ export const Proc_Stdin$Results$Caps = {
 export class Proc_Info$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
-rpc.directFields(Proc_Info$Results, [['info', 'struct', 0, ProcInfo]])
 /** Pipelined view of Proc_Info$Results: capability fields usable before the answer arrives. */
 export class Proc_Info$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
   get info (): ProcInfo$Pipeline { return new ProcInfo$Pipeline(this.$answer, [...this.$path, 0]) }
 }
-rpc.directFields(Proc_Log$Params, [['stream', 'uint16', 0], ['from', 'uint64', 8], ['wait', 'bool', 16]])
 /** Pipelined view of Proc_Log$Params: capability fields usable before the answer arrives. */
 export class Proc_Log$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
-rpc.directFields(Proc_Log$Results, [['start', 'uint64', 0], ['end', 'uint64', 8], ['ended', 'bool', 128]])
 /** Pipelined view of Proc_Log$Results: capability fields usable before the answer arrives. */
 export class Proc_Log$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}

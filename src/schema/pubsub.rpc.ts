@@ -24,7 +24,6 @@ export interface RouterServer {
   join: (params: Router_Join$Params, results: Router_Join$Results, ctx: rpc.CallContext) => void | Promise<void>
   [Symbol.dispose]?: () => void
 }
-rpc.directFields(Router_Join$Params, [['name', 'text', 0]])
 /** Pipelined view of Router_Join$Params: capability fields usable before the answer arrives. */
 export class Router_Join$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -68,7 +67,6 @@ export interface TopicServer {
 export class Topic_Name$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
-rpc.directFields(Topic_Name$Results, [['name', 'text', 0]])
 /** Pipelined view of Topic_Name$Results: capability fields usable before the answer arrives. */
 export class Topic_Name$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -119,7 +117,6 @@ export interface Topic_SubscriberServer {
   deliver: (params: Topic_Subscriber_Deliver$Params, results: StreamResult, ctx: rpc.CallContext) => void | Promise<void>
   [Symbol.dispose]?: () => void
 }
-rpc.directFields(Topic_Subscriber_Deliver$Params, [['from', 'text', 1]])
 /** Pipelined view of Topic_Subscriber_Deliver$Params: capability fields usable before the answer arrives. */
 export class Topic_Subscriber_Deliver$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}

@@ -46,6 +46,18 @@ describe('csp: channel message wire format', () => {
     assert.deepEqual(got, bytes(16))
   })
 
+  it('following the data pointer is charged to the received message\'s traversal limit', () => {
+    const msg = new capnp.Message()
+    writeMessage(msg.initRoot(Message), { data: bytes(16) })
+    const back = new capnp.Message(msg.toArrayBuffer(), false)
+    const root = back.getRoot(Message)
+    const before = back._capnp.traversalLimit
+    assert.deepEqual(readMessage(root).data, bytes(16))
+    assert.equal(back._capnp.traversalLimit, before - 8, 'one pointer followed, one word charged')
+    back._capnp.traversalLimit = 8 // exhausted: the read is left to capnp-es, which refuses it
+    assert.throws(() => readMessage(root))
+  })
+
   it('a data pointer running past the end of its segment is refused, not read', () => {
     const msg = new capnp.Message()
     writeMessage(msg.initRoot(Message), { data: bytes(16) })

@@ -1,8 +1,8 @@
 // A call's buffer is reused once the call is written to a peer, or once the local server that
-// read it has finished (src/rpc/call-buffers.ts).
+// read it has finished (src/rpc/wire/call-buffers.ts).
 import assert from 'node:assert/strict'
 import { Connection } from '../../src/rpc/index.js'
-import { takeCallBuffer } from '../../src/rpc/call-buffers.js'
+import { takeCallBuffer } from '../../src/rpc/wire/call-buffers.js'
 import { Chan } from '../../src/csp/chan.js'
 import { serveChanOf } from '../../src/csp/server.js'
 import { releaseMessage, writeMessage, type ChanMessage } from '../../src/csp/wire.js'

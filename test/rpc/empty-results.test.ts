@@ -1,12 +1,12 @@
 // Results with nothing in them (`-> ()`, `-> stream`) travel without a message of their own on
-// either side (src/rpc/empty-results.ts). On the wire the Return is the usual one; a caller that
+// either side (src/rpc/wire/empty-results.ts). On the wire the Return is the usual one; a caller that
 // expects fields reads defaults; the one shared message is never written to.
 import assert from 'node:assert/strict'
 import * as capnp from 'capnp-es'
 import * as rpc from 'capnp-es/capnp/rpc'
 import { Connection } from '../../src/rpc/index.js'
 import { addCap } from '../../src/rpc/hooks.js'
-import { EMPTY_RESULTS } from '../../src/rpc/empty-results.js'
+import { EMPTY_RESULTS } from '../../src/rpc/wire/empty-results.js'
 import { memoryPair } from '../../src/transport/index.js'
 import { recording } from './recording.js'
 import { SinkClient, type SinkServer } from './gen/rpctest.rpc.js'

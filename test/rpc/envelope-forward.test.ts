@@ -6,9 +6,9 @@ import assert from 'node:assert/strict'
 import * as capnp from 'capnp-es'
 import * as rpc from 'capnp-es/capnp/rpc'
 import { type FastCall, type FastReturn, adoptLayout, copyLaidOut, newCallMessage, newResultsMessage, readFast, writeCallHeader, writeCapTableOf, writeReturnHeader,
-  TAG_CALL, TAG_RETURN } from '../../src/rpc/envelope.js'
-import { CAP_RECEIVER_ANSWER, CAP_RECEIVER_HOSTED, CAP_SENDER_HOSTED, CAP_SENDER_PROMISE, type CapDesc } from '../../src/rpc/envelope-caps.js'
-import { receivedMessage } from '../../src/rpc/message.js'
+  TAG_CALL, TAG_RETURN } from '../../src/rpc/wire/envelope.js'
+import { CAP_RECEIVER_ANSWER, CAP_RECEIVER_HOSTED, CAP_SENDER_HOSTED, CAP_SENDER_PROMISE, type CapDesc } from '../../src/rpc/wire/envelope-caps.js'
+import { receivedMessage } from '../../src/rpc/wire/message.js'
 import { Adder_Add$Params, Adder_Add$Results } from './gen/rpctest.js'
 
 function segmentOf (msg: capnp.Message): ArrayBuffer {

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict'
 import * as capnp from 'capnp-es'
 import * as rpc from 'capnp-es/capnp/rpc'
 import { newCallMessage, newResultsMessage, readFast, setCallYourself, structAt, writeCallHeader, writeCapTableOf, writeFinish, writeRelease,
-  writeReturnHeader, SMALL_FRAME_BYTES, TAG_CALL, TAG_FINISH, TAG_RELEASE, TAG_RETURN } from '../../src/rpc/envelope.js'
-import { CAP_NONE, CAP_RECEIVER_ANSWER, CAP_RECEIVER_HOSTED, CAP_SENDER_HOSTED, CAP_SENDER_PROMISE, type CapDesc } from '../../src/rpc/envelope-caps.js'
+  writeReturnHeader, SMALL_FRAME_BYTES, TAG_CALL, TAG_FINISH, TAG_RELEASE, TAG_RETURN } from '../../src/rpc/wire/envelope.js'
+import { CAP_NONE, CAP_RECEIVER_ANSWER, CAP_RECEIVER_HOSTED, CAP_SENDER_HOSTED, CAP_SENDER_PROMISE, type CapDesc } from '../../src/rpc/wire/envelope-caps.js'
 import { Adder_Add$Params, Adder_Add$Results } from './gen/rpctest.js'
 
 /** The single segment of a message, as a received ArrayBuffer of exactly its length. */

@@ -1,13 +1,12 @@
-// The direct field accessors (src/rpc/fields.ts, installed by the generated .rpc.ts) must agree
+// The direct field accessors (src/rpc/wire/fields.ts, written into the generated classes by capnpc-ww) must agree
 // with capnp-es both ways: what they write reads back through capnp-es's own functions, byte for
 // byte as capnp-es would have laid it out, and they read what capnp-es writes, including the
 // cases they hand back to capnp-es (far pointers, full segments, composite-list elements).
 import assert from 'node:assert/strict'
 import * as capnp from 'capnp-es'
 import { Primitives, Point, Test_MakeHolder$Results, Holder } from './interop/gen/interop.js'
-import './interop/gen/interop.rpc.js' // installs the direct accessors
-import { makeStruct } from '../../src/rpc/struct.js'
-import { setCapPointer, setUnionTag } from '../../src/rpc/fields.js'
+import { makeStruct } from '../../src/rpc/wire/struct.js'
+import { setCapPointer, setUnionTag } from '../../src/rpc/wire/fields.js'
 import { Value, Value_Which } from '../../src/schema/anchor.js'
 
 const u = capnp.utils
@@ -38,11 +37,11 @@ function bytesOf (msg: capnp.Message): Uint8Array {
 }
 
 describe('rpc: direct field accessors', () => {
-  it('are installed on the plain fields of the generated classes (not on lists, not _init of lists)', () => {
-    const direct = (C: { prototype: object }, name: string): boolean => !String(Object.getOwnPropertyDescriptor(C.prototype, name)?.get).includes('utils.')
+  it('are written into the plain fields of the generated classes (not lists, not _init of lists)', () => {
+    const direct = (C: { prototype: object }, name: string): boolean => String(Object.getOwnPropertyDescriptor(C.prototype, name)?.get).includes('$direct.')
     for (const f of ['b', 'i8', 'i16', 'i32', 'i64', 'u8', 'u16', 'u32', 'u64', 'f32', 'f64', 'text']) assert.ok(direct(Primitives, f), f)
     assert.ok(direct(Test_MakeHolder$Results, 'holder'))
-    assert.ok(!String(Test_MakeHolder$Results.prototype._initHolder).includes('utils.'))
+    assert.ok(String(Test_MakeHolder$Results.prototype._initHolder).includes('$direct.'))
     assert.ok(!direct(Primitives, 'points'))
     assert.ok(!direct(Primitives, 'data'))
   })

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import * as capnp from 'capnp-es'
 import { InvalidArgument, LimitExceeded } from '../../src/errors.js'
 import { defaultRpcLimits } from '../../src/rpc/index.js'
-import { receivedMessage } from '../../src/rpc/message.js'
+import { receivedMessage } from '../../src/rpc/wire/message.js'
 import { View_Ls$Params, View_Ls$Results } from '../../src/schema/cluster.js'
 
 /** A received View.ls params whose `where` pointer is (lo, hi), followed by `extra` words; the traversal limit is `words`. */

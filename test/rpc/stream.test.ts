@@ -106,6 +106,29 @@ describe('rpc: streaming calls', function () {
     await server.closed
   })
 
+  it('every reference to a capability (each dup()) shares its one window', async () => {
+    const impl = new SlowSink(3)
+    const local = SinkClient.serve(impl)
+    const { client, server } = connect(local)
+    local.release()
+    const a = client.bootstrap(SinkClient)
+    const b = a.dup()
+    const n = 20
+    const size = 16 << 10
+    // a 32 KiB window and writes a little over 16 KiB: after a write resolves, at most one is in
+    // flight on the capability; a window per reference would let each reference have one more
+    for (let i = 0; i < n; i++) {
+      await (i % 2 === 0 ? a : b).write(chunk(i, size), 32 << 10)
+      assert.ok(i + 1 - impl.seen.length <= 1, `${i + 1 - impl.seen.length} writes in flight after write ${i} resolved`)
+    }
+    await b.streamDone() // waits for a's writes too
+    assert.equal(impl.seen.length, n)
+    a.release()
+    b.release()
+    client.close()
+    await server.closed
+  })
+
   it('a failed stream call rejects the next one and streamDone(); later calls still run', async () => {
     const impl = new SlowSink(1, 2)
     const local = SinkClient.serve(impl)

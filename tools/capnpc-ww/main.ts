@@ -1,9 +1,11 @@
 // capnpc-ww: a `capnp compile -o` plugin that writes `<name>.rpc.ts` (typed clients, server
 // interfaces, pipelines and capability field accessors for our RPC) beside capnp-es's `<name>.ts`.
+// It also makes the accessors of plain fields in capnp-es's <name>.ts direct (direct-fields.ts).
 // The RPC runtime import path comes from WW_RPC_RUNTIME (default "../rpc/index.js").
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import * as capnp from 'capnp-es'
 import * as schema from 'capnp-es/capnp/schema'
+import { type DirectField, type FieldKind, fieldsImport, rewriteClass } from './direct-fields.js'
 
 const STREAM_RESULT_ID = 0x995f9a3377c0b16en
 const runtime = process.env.WW_RPC_RUNTIME ?? '../rpc/index.js'
@@ -42,6 +44,8 @@ function moduleBase (fileId: bigint): string {
 class FileGen {
   readonly esImports = new Map<string, Set<string>>() // module -> names
   readonly out: string[] = []
+  /** capnp-es class -> its fields that get direct accessors. */
+  readonly direct = new Map<string, DirectField[]>()
   constructor (readonly fileId: bigint, readonly base: string) {}
 
   /** Name usable in this file for a capnp-es struct class. */
@@ -100,8 +104,8 @@ function genStruct (g: FileGen, n: schema.Node): void {
       pipe.push(`  get ${fname} (): ${p} { return new ${p}(this.$answer, [...this.$path, ${idx}]) }`)
     }
   }
-  const direct = directSpecs(g, n)
-  if (direct.length > 0) g.out.push(`rpc.directFields(${g.esClass(n)}, [${direct.join(', ')}])`)
+  const direct = directSpecs(n)
+  if (direct.length > 0) g.direct.set(className(n), direct)
   g.out.push(`/** Pipelined view of ${name}: capability fields usable before the answer arrives. */`)
   g.out.push(`export class ${name}$Pipeline {`)
   g.out.push('  constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}')
@@ -123,11 +127,11 @@ const DATA_KINDS = new Map<number, [string, number]>([ // type -> FieldKind, bit
 ])
 
 /**
- * The fields of a struct that get direct accessors (src/rpc/fields.ts): Text, struct and
+ * The fields of a struct that get direct accessors (src/rpc/wire/fields.ts): Text, struct and
  * primitive fields outside unions, without an explicit default.
  */
-function directSpecs (g: FileGen, n: schema.Node): string[] {
-  const out: string[] = []
+function directSpecs (n: schema.Node): DirectField[] {
+  const out: DirectField[] = []
   for (const f of n.struct.fields) {
     if (f.which() !== schema.Field.SLOT || f.discriminantValue !== schema.Field.NO_DISCRIMINANT) continue
     if (f.slot.hadExplicitDefault || f.name === 'constructor') continue
@@ -136,11 +140,11 @@ function directSpecs (g: FileGen, n: schema.Node): string[] {
     const data = DATA_KINDS.get(t.which())
     if (data !== undefined) {
       // capnp-es addresses bools by bit and other data fields by byte
-      out.push(`['${f.name}', '${data[0]}', ${data[1] === 1 ? idx : idx * data[1] / 8}]`)
+      out.push({ name: f.name, kind: data[0] as FieldKind, offset: data[1] === 1 ? idx : idx * data[1] / 8 })
     } else if (t.which() === schema.Type.TEXT) {
-      out.push(`['${f.name}', 'text', ${idx}]`)
+      out.push({ name: f.name, kind: 'text', offset: idx })
     } else if (t.which() === schema.Type.STRUCT && t.struct.typeId !== STREAM_RESULT_ID) {
-      out.push(`['${f.name}', 'struct', ${idx}, ${g.esClass(node(t.struct.typeId))}]`)
+      out.push({ name: f.name, kind: 'struct', offset: idx, Ctor: className(node(t.struct.typeId)) })
     }
   }
   return out
@@ -232,4 +236,15 @@ for (const f of req.requestedFiles) {
     `import * as rpc from '${runtime}'`]
   for (const [mod, names] of [...g.esImports].sort()) head.push(`import { ${[...names].sort().join(', ')} } from '${mod}'`)
   writeFileSync(`${base}.rpc.ts`, head.join('\n') + '\n\n' + g.out.join('\n') + '\n')
+  makeDirect(`${base}.ts`, g.direct)
+}
+
+/** Makes the accessors of `direct` fields in capnp-es's file `file` direct (see direct-fields.ts). */
+function makeDirect (file: string, direct: Map<string, DirectField[]>): void {
+  if (direct.size === 0 || !existsSync(file)) return
+  let src = readFileSync(file, 'utf8')
+  for (const [cls, fields] of direct) src = rewriteClass(src, cls, fields)
+  const first = src.indexOf('\nimport ')
+  const at = first < 0 ? 0 : src.indexOf('\n', first + 1) + 1
+  writeFileSync(file, src.slice(0, at) + fieldsImport(runtime) + '\n' + src.slice(at))
 }

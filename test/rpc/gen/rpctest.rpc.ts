@@ -26,7 +26,6 @@ export interface SinkServer {
   count: (params: Sink_Count$Params, results: Sink_Count$Results, ctx: rpc.CallContext) => void | Promise<void>
   [Symbol.dispose]?: () => void
 }
-rpc.directFields(Sink_Write$Params, [['seq', 'uint32', 0]])
 /** Pipelined view of Sink_Write$Params: capability fields usable before the answer arrives. */
 export class Sink_Write$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -35,7 +34,6 @@ export class Sink_Write$Params$Pipeline {
 export class Sink_Count$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
-rpc.directFields(Sink_Count$Results, [['writes', 'uint32', 0], ['bytes', 'uint64', 8]])
 /** Pipelined view of Sink_Count$Results: capability fields usable before the answer arrives. */
 export class Sink_Count$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -66,12 +64,10 @@ export interface AdderServer {
   addVia: (params: Adder_AddVia$Params, results: Adder_AddVia$Results, ctx: rpc.CallContext) => void | Promise<void>
   [Symbol.dispose]?: () => void
 }
-rpc.directFields(Adder_Add$Params, [['a', 'int64', 0], ['b', 'int64', 8]])
 /** Pipelined view of Adder_Add$Params: capability fields usable before the answer arrives. */
 export class Adder_Add$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
 }
-rpc.directFields(Adder_Add$Results, [['sum', 'int64', 0], ['via', 'text', 0]])
 /** Pipelined view of Adder_Add$Results: capability fields usable before the answer arrives. */
 export class Adder_Add$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -89,7 +85,6 @@ export class Adder_Next$Results$Pipeline {
 export const Adder_Next$Results$Caps = {
   adder: rpc.capField(0, () => AdderClient)
 }
-rpc.directFields(Adder_AddVia$Params, [['a', 'int64', 0], ['b', 'int64', 8]])
 /** Pipelined view of Adder_AddVia$Params: capability fields usable before the answer arrives. */
 export class Adder_AddVia$Params$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
@@ -99,7 +94,6 @@ export class Adder_AddVia$Params$Pipeline {
 export const Adder_AddVia$Params$Caps = {
   adder: rpc.capField(0, () => AdderClient)
 }
-rpc.directFields(Adder_AddVia$Results, [['sum', 'int64', 0], ['via', 'text', 0]])
 /** Pipelined view of Adder_AddVia$Results: capability fields usable before the answer arrives. */
 export class Adder_AddVia$Results$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}

@@ -13,7 +13,7 @@
 // (2^26 zero-size elements read as 16-byte structs: 1 GiB). Allocation in a received message is
 // therefore charged to its traversal limit too (Segment.allocate, below).
 import * as capnp from 'capnp-es'
-import { InvalidArgument, LimitExceeded } from '../errors.js'
+import { InvalidArgument, LimitExceeded } from '../../errors.js'
 import { receivedArenas } from './message.js'
 
 const { followFars, getContent, getTargetCompositeListTag } = capnp.utils

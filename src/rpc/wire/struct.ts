@@ -5,6 +5,7 @@
 // accounting); a class whose constructed objects look different, and every case where the
 // constructor would throw (depth or traversal limit), goes through the constructor instead.
 import * as capnp from 'capnp-es'
+import { chargeTraversal } from './layout.js'
 
 type Segment = ReturnType<capnp.Message['getSegment']>
 
@@ -29,10 +30,9 @@ function sameShape (Ctor: capnp.StructCtor<capnp.Struct>, seg: Segment, byteOffs
 /** `new Ctor(seg, byteOffset, depthLimit)` for a struct pointer at `byteOffset` (not a composite-list element). */
 export function makeStruct<T extends capnp.Struct> (Ctor: capnp.StructCtor<T>, seg: Segment, byteOffset: number, depthLimit = DEFAULT_DEPTH_LIMIT): T {
   const m = seg.message._capnp
-  if (depthLimit < 1 || m.traversalLimit <= 8 || byteOffset < 0 || byteOffset > seg.byteLength || !sameShape(Ctor, seg, byteOffset, depthLimit)) {
+  if (depthLimit < 1 || byteOffset < 0 || byteOffset > seg.byteLength || !sameShape(Ctor, seg, byteOffset, depthLimit) || !chargeTraversal(m)) {
     return new Ctor(seg, byteOffset, depthLimit)
   }
-  m.traversalLimit -= 8
   const s = Object.create(Ctor.prototype) as { _capnp: unknown, byteOffset: number, segment: Segment }
   s._capnp = { compositeList: false, depthLimit, compositeIndex: undefined }
   s.byteOffset = byteOffset

@@ -30,7 +30,7 @@ export type CallTarget = { importedCap: number } | PromisedTarget
  * forwarded results are rewritten in place, not through capnp-es). `data`, `dataBytes`: the
  * Call/Return data section (at least one word); `target`, `targetPtr`: the Call's MessageTarget
  * data word and its promisedAnswer pointer; `caps`: the payload's capTable pointer. A class, not
- * a literal: a received message keeps its layout, and see entries.ts on pretenuring.
+ * a literal: a received message keeps its layout, and see questions.ts on pretenuring.
  */
 class Layout {
   constructor (readonly tag: typeof TAG_CALL | typeof TAG_RETURN, readonly data: number, readonly dataBytes: number, readonly target: number,
@@ -298,7 +298,7 @@ function writeSmallFrame (dv: DataView, at: number, tagWord: bigint, first: numb
 
 // --- reading -----------------------------------------------------------------------------------
 
-/** A Call readFast decoded (a class, not a literal: see entries.ts on pretenuring). */
+/** A Call readFast decoded (a class, not a literal: see questions.ts on pretenuring). */
 export class FastCall {
   readonly tag = TAG_CALL
   constructor (
@@ -335,6 +335,11 @@ export class FastReturn {
     readonly caps: CapDesc[],
     readonly layout: Layout | undefined
   ) {}
+
+  /** rpc.Return.which(): always `results` (the others take capnp-es's path). */
+  readonly which = 0
+  readonly exception = undefined
+  readonly takeFromOtherQuestion = 0
 }
 
 export interface FastFinish { tag: typeof TAG_FINISH, questionId: number, releaseResultCaps: boolean }

@@ -36,8 +36,13 @@ export function follow (dv: DataView, at: number, limit = dv.byteLength): Loc | 
   return followInto(dv, at, new Loc(), limit)
 }
 
-/** follow(), written into `out` (a decoder's own Loc, reused: no object per pointer). */
+/**
+ * The one decoder of a struct pointer (every hand-written reader uses it: the envelope, the
+ * direct field accessors, channel messages): follow(), written into `out` (a reader's own Loc,
+ * reused: no object per pointer). A pointer outside `limit` is not followed.
+ */
 export function followInto (dv: DataView, at: number, out: Loc, limit = dv.byteLength): Loc | null | undefined {
+  if (at < 0 || at + 8 > limit) return undefined
   const lo = dv.getInt32(at, true)
   const hi = dv.getUint32(at + 4, true)
   if (lo === 0 && hi === 0) return null
@@ -52,6 +57,17 @@ export function followInto (dv: DataView, at: number, out: Loc, limit = dv.byteL
   out.ptrs = ptrs
   out.ptrCount = ptrCount
   return out
+}
+
+/**
+ * Counts one pointer followed (8 bytes) against a received message's traversal limit, as capnp-es
+ * does for every pointer it follows; false, charging nothing, when that would exhaust it (the
+ * caller then leaves the read to capnp-es, which raises the error).
+ */
+export function chargeTraversal (m: { traversalLimit: number }): boolean {
+  if (m.traversalLimit <= 8) return false
+  m.traversalLimit -= 8
+  return true
 }
 
 /** An inline-composite list: where its first element starts, how many, and each element's shape. */

@@ -5,10 +5,9 @@
 import * as capnp from 'capnp-es'
 import { RETURN_CONTENT_PTR, RETURN_DATA, RETURN_RESULTS_PTR, newResultsMessage } from './envelope.js'
 import { receivedMessage } from './message.js'
-import type { CapTable } from './hooks.js'
 
 /** The cap table of empty results: frozen, so nothing can add to it. */
-export const EMPTY_CAP_TABLE = Object.freeze([]) as unknown as CapTable
+export const EMPTY_CAP_TABLE = Object.freeze([]) as unknown as never[]
 
 function build (): { msg: capnp.Message, bytes: Uint8Array } {
   const { msg: laid } = newResultsMessage()
