@@ -1,7 +1,6 @@
-// One two-party level-1 RPC connection over a MessageTransport: its lifecycle (start, Bootstrap,
-// Abort, close) and the dispatch of what arrives, one decoded form per message kind (decoded.ts)
-// and one handler each. The four tables live in questions.ts, answers.ts, exports.ts and
-// imports.ts (with embargoes.ts); the sending side in session.ts, replies.ts and cap-descriptors.ts.
+// One two-party level-1 RPC connection over a MessageTransport: its lifecycle (start, Bootstrap, Abort, close) and
+// the dispatch of what arrives, one decoded form per message kind (decoded.ts) and one handler each. The four tables:
+// questions.ts, answers.ts, exports.ts, imports.ts (with embargoes.ts); sending: session.ts, replies.ts, cap-descriptors.ts.
 import './wire/list-reads.js' // every list read is bounded (see there)
 import * as capnp from 'capnp-es'
 import * as rpc from 'capnp-es/capnp/rpc'
@@ -10,7 +9,7 @@ import { Canceled, Disconnected, InvalidArgument, LimitExceeded, Unimplemented, 
 import { ownSegment, type Received } from '../transport/framing.js'
 import type { MessageTransport } from '../transport/transport.js'
 import { FrameBudget } from '../transport/frame-budget.js'
-import type { CallObserver } from './call-observer.js'
+import { observeCall, type CallObserver } from './call-observer.js'
 import { type RpcLimits, resolveLimits } from './limits.js'
 import { type CapHook, type CapTable, ErrorHook, type OutCall, Response, capTableOf, chainAnswer, followTransform, releaseAll, releaseCaps, setCapTable } from './hooks.js'
 import type { Capability, ClientClass } from './capability.js'
@@ -38,8 +37,7 @@ export interface ConnectionOptions {
   bootstrap?: Capability
   limits?: Partial<RpcLimits>
   name?: string
-  /** Told of every call the peer makes on this connection, and of each that fails (for metrics: keep it cheap). */
-  observer?: CallObserver
+  observer?: CallObserver // told of each call the peer makes here, and of each that fails (metrics: keep it cheap)
 }
 
 /** A call from the peer as handed to its target (a class, not a literal: see questions.ts on pretenuring). */
@@ -186,11 +184,7 @@ function onCall (s: Session, msg: capnp.Message, call: CallInfo): void {
   setCapTable(msg, caps)
   let entry: AnswerEntry
   try { entry = s.answers.add(id) } catch (err) { target.release(); releaseCaps(msg); throw err }
-  if (s.observer !== undefined) {
-    entry.interfaceId = call.interfaceId
-    entry.methodId = call.methodId
-    s.observer.call(call.interfaceId, call.methodId)
-  }
+  if (s.observer !== undefined) observeCall(s.observer, entry, call.interfaceId, call.methodId)
   const c = new ReceivedCall(call.interfaceId, call.methodId, msg, s, id, call.onlyPipeline)
   if (typeof call.params === 'number') { c.paramsAt = call.params; c.depth = s.payloadDepth } else c.params = call.params
   if (call.contentPtr !== undefined && call.contentPtr >= 0) c.contentPtr = call.contentPtr
