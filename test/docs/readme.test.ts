@@ -35,6 +35,11 @@ describe('docs: README.md', function () {
     assert.ok(homes.length >= 2, `homes named: ${homes.join(' ')}`)
   })
 
+  it('shows the library example exactly as examples/library/quickstart.mjs has it (test/lib runs that file)', () => {
+    const example = readFileSync(`${root}examples/library/quickstart.mjs`, 'utf8')
+    assert.ok(readFileSync(`${root}README.md`, 'utf8').includes('```js\n' + example + '```\n'), 'README.md\'s js block differs from examples/library/quickstart.mjs')
+  })
+
   it('its sh blocks run top to bottom as written and every command succeeds', async () => {
     // Each block is announced on stderr, so a failure says which block and command it was.
     const script = ['set -euo pipefail', ...blocks.map((b, i) => `echo "--- README block ${i + 1}" >&2\nset -x\n${b}\nset +x`)].join('\n')
@@ -52,5 +57,8 @@ describe('docs: README.md', function () {
     // What the comments promise.
     assert.match(out, /^hello$/m, 'the channel example receives hello')
     assert.match(out, /^ping: 100 round trips/m, 'ping got its 100 answers from echo')
+    assert.match(out, /^echo: 2 live$/m, 'both replicas of the deployment published their endpoint')
+    const answeredBy = new Set([...out.matchAll(/^(\S+)\/\d+ hi$/gm)].map(m => m[1]))
+    assert.equal(answeredBy.size, 2, `the two sends to the endpoint were answered on both hosts:\n${out}`)
   })
 })
