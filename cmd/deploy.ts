@@ -48,7 +48,7 @@ export function deployCommand (): Command {
     .option('--env <K=V>', `an environment variable for the replicas; repeatable, at most ${deployLimits.maxArgs}`, collect)
     .option('--root <path>', 'the anchor the replicas see as "/" (default the cluster root)')
     .addHelpText('after', `\nThe cluster keeps at most ${deployLimits.maxDeployments} deployments (maxDeployments). ` +
-      'Deploying needs the exec right on the host that takes the command; each host runs the replicas of a deployment only when its ' +
+      'Only a node\'s owner deploys (this command, through its API socket; a remote peer may only list); each host keeps a deployment and runs its replicas only when its ' +
       'policy gives the deployment\'s author exec.')
     .action(async (name: string, file: string, args: string[], flags: DeployFlags) => {
       if (flags.perHost === true && flags.replicas !== undefined) throw new InvalidArgument('--per-host places one replica on every matching host: drop --replicas')

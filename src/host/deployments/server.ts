@@ -1,5 +1,5 @@
 // The Deployments capability (schema/deploy.capnp) over a DeploymentService: its codec, and for remote peers
-// without the exec right a variant that refuses deploy, scale and undeploy.
+// a variant that refuses deploy, scale and undeploy (only the owner changes deployments: see node.ts).
 import { DeploymentsClient, Deployments_Deploy$Params$Caps, Deployments_Source$Results$Caps, type DeploymentsClient as Client } from '../../schema/deploy.rpc.js'
 import type { HostClient } from '../../schema/host.rpc.js'
 import { hostLimits } from '../limits.js'
