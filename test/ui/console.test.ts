@@ -8,6 +8,7 @@ import type { Browser } from 'playwright-core'
 import WebSocket from 'ws'
 import { CliNode, eventually, ok, tempHome, wwAsync } from '../host/cli-node.js'
 import { guest } from '../host/cli-procs.js'
+import type { DeploymentJson } from '../../cmd/deployments.js'
 import { assertNoErrors, launchBrowser, openPage, type WatchedPage } from './browser.js'
 
 const screenshotFile = fileURLToPath(new URL('../../../docs/console.png', import.meta.url))
@@ -110,6 +111,63 @@ describe('web console (chromium)', function () {
     await w.page.waitForFunction(() => document.querySelector('#anchor-value pre.text')?.textContent === 'from b')
   })
 
+  it('shows a deployment made with ww deploy: desired and running replicas, where each runs; gone once undeployed', async function () {
+    await ok(['deploy', 'console-web', guest('idle'), '--replicas', '3', '--home', a.home])
+    const row = '#deployments-body tr.deployment[data-name="console-web"]'
+    await w.page.waitForFunction(sel => document.querySelector(`${sel} .c-running`)?.textContent === '3', row, { timeout: 90_000 })
+    assert.equal(await w.page.textContent(`${row} .c-desired`), '3')
+    assert.match(await w.page.textContent('#deploy-count') ?? '', /^1 deployment, 3 of 3 replicas running$/)
+    const shown = await w.page.$$eval('#deployments-body tr.replica[data-name="console-web"]', rows => rows.map(r =>
+      `${r.getAttribute('data-index') ?? ''} ${r.getAttribute('data-host') ?? ''} ${r.querySelector('.c-state')?.textContent ?? ''}`))
+    // Where each replica runs, and its pid, as ww deployments reports them.
+    const cli = (JSON.parse(await ok(['deployments', '--json', '--home', a.home])) as DeploymentJson[]).find(d => d.name === 'console-web')
+    assert.ok(cli !== undefined)
+    assert.deepEqual(shown.sort(), cli.replicas.map(r => `${r.index} ${r.host} running (pid ${r.pid})`).sort())
+    assert.ok(cli.replicas.every(r => r.host === a.peer || r.host === b.peer))
+    await ok(['undeploy', 'console-web', '--home', a.home])
+    await w.page.waitForSelector(row, { state: 'detached', timeout: 60_000 })
+    await w.page.waitForSelector('#deployments-body tr.replica', { state: 'detached', timeout: 60_000 })
+  })
+
+  it('shows message and call rates per host (both answer), which move with ww send traffic; calls by method', async function () {
+    const cell = (peer: string, c: string): string => `#rates-body tr.measured[data-peer="${peer}"] .${c}`
+    for (const n of [a, b]) await w.page.waitForSelector(cell(n.peer, 'c-calls'), { timeout: 60_000 })
+    const path = `/${a.peer}/console/rates`
+    await ok(['mkchan', path, '--cap', '1000', '--home', a.home])
+    // Quiet first: an interval with no channel traffic on a reads 0.
+    await w.page.waitForFunction(sel => document.querySelector(sel)?.textContent === '0.0', cell(a.peer, 'c-in'), { timeout: 60_000 })
+    // Then traffic, kept up until the page shows it: messages into a's channels, and Sender.send among a's calls.
+    let sending = true
+    let sent = 0
+    const traffic = (async () => {
+      while (sending && sent < 500) { await ok(['send', path, `m${sent}`, '--home', a.home]); sent++ }
+    })()
+    try {
+      await w.page.waitForFunction(sel => Number(document.querySelector(sel)?.textContent) > 0, cell(a.peer, 'c-in'), { timeout: 90_000 })
+      await w.page.waitForSelector('#rates-methods tr[data-method="Sender.send"]', { timeout: 90_000 })
+    } finally {
+      sending = false
+      await traffic
+    }
+    assert.equal(await w.page.inputValue('#rates-host'), a.peer)
+    assert.ok(Number(await w.page.textContent('#rates-methods tr[data-method="Sender.send"] .c-calls')) > 0)
+    // b's rates are b's own: its row is measured, and choosing it lists b's methods (Host.metrics, the page asking).
+    await w.page.selectOption('#rates-host', b.peer)
+    await w.page.waitForSelector('#rates-methods tr[data-method="Host.metrics"]', { timeout: 60_000 })
+    await w.page.selectOption('#rates-host', a.peer)
+    console.log(`      rates: ${sent} ww send runs before the page showed them`)
+  })
+
+  it('shows an endpoint name published by a guest, with the hosts serving it, until they stop', async function () {
+    const onB = (await ok(['run', '-d', guest('echo-service'), '--on', b.peer, '--home', a.home, '--', 'console-svc'])).trim()
+    const hostsOf = '#endpoints-body tr[data-name="console-svc"] .c-hosts'
+    await w.page.waitForFunction(sel => document.querySelector(sel)?.textContent === '1', hostsOf, { timeout: 60_000 })
+    const onA = (await ok(['run', '-d', guest('echo-service'), '--home', a.home, '--', 'console-svc'])).trim()
+    await w.page.waitForFunction(sel => document.querySelector(sel)?.textContent === '2', hostsOf, { timeout: 60_000 })
+    for (const id of [onA, onB]) await ok(['kill', id, '--home', a.home])
+    await w.page.waitForSelector('#endpoints-body tr[data-name="console-svc"]', { state: 'detached', timeout: 60_000 })
+  })
+
   it('refuses a wrong token and a foreign Origin at the upgrade, before any RPC', async function () {
     const base = url.replace(/#.*$/, '')
     const token = url.replace(/^.*#token=/, '')
@@ -157,10 +215,15 @@ describe('web console (chromium)', function () {
   it('writes a screenshot to docs/console.png when WW_UI_SCREENSHOT=1', async function () {
     if (process.env.WW_UI_SCREENSHOT !== '1') this.skip()
     for (let i = 0; i < 3; i++) await ok(['run', '-d', guest('idle'), '--on', i === 0 ? a.peer : b.peer, '--home', a.home])
+    await ok(['deploy', 'demo', guest('idle'), '--replicas', '4', '--spread', 'zone', '--home', a.home])
+    await ok(['run', '-d', guest('echo-service'), '--home', a.home, '--', 'demo-svc'])
     await w.page.selectOption('#anchor-host', a.peer)
     await w.page.click('#anchor-list .anchor[data-name="console"] .anchor-name')
     await w.page.click('#anchor-list .anchor[data-name="inbox"] .anchor-name')
     await w.page.waitForFunction(() => document.querySelectorAll('.proc.running').length >= 3)
+    await w.page.waitForFunction(() => document.querySelector('#deployments-body tr.deployment[data-name="demo"] .c-running')?.textContent === '4', undefined, { timeout: 90_000 })
+    await w.page.waitForSelector('#endpoints-body tr[data-name="demo-svc"]', { timeout: 60_000 })
+    for (const n of [a, b]) await w.page.waitForSelector(`#rates-body tr.measured[data-peer="${n.peer}"]`, { timeout: 60_000 })
     await mkdir(fileURLToPath(new URL('.', `file://${screenshotFile}`)), { recursive: true })
     await w.page.screenshot({ path: screenshotFile, fullPage: true })
   })
