@@ -37,7 +37,7 @@ export class DeploymentsView {
       el('td', { class: 'num c-desired' }, String(d.desired)),
       el('td', { class: 'num c-running' }, String(d.running)),
       el('td', { class: 'num c-restarts' }, String(d.restarts)),
-      el('td', { class: 'small', colspan: '2' }, `${d.placement}${d.unplaceable ? ': unplaceable, no live host matches' : ''}; version ${d.version}`))
+      el('td', { class: 'small', colspan: '2' }, `${d.placement}${d.unplaceable ? ': unplaceable, no live host matches' : ''}`))
   }
 
   private replicaRows (d: DeploymentRow): HTMLElement[] {
@@ -45,7 +45,7 @@ export class DeploymentsView {
       const hostname = this.hosts.byPeer.get(r.host)?.hostname
       return el('tr', { class: `replica ${r.state}`, 'data-name': d.name, 'data-index': String(r.index), 'data-host': r.host },
         el('td', { class: 'mono sub' }, `#${r.index}`),
-        el('td', { class: 'mono', title: r.host, colspan: '2' }, `${hostname ?? ''} ${shortPeer(r.host)}`),
+        el('td', { class: 'mono num', title: r.host, colspan: '2' }, `${hostname ?? ''} ${shortPeer(r.host)}`),
         el('td', { class: 'num c-restarts' }, String(r.restarts)),
         el('td', { class: 'c-state' }, r.pid === 0 ? r.state : `${r.state} (pid ${r.pid})`),
         el('td', { class: 'small c-exit' }, r.lastExit))

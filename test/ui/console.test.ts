@@ -224,6 +224,10 @@ describe('web console (chromium)', function () {
     await w.page.waitForFunction(() => document.querySelector('#deployments-body tr.deployment[data-name="demo"] .c-running')?.textContent === '4', undefined, { timeout: 90_000 })
     await w.page.waitForSelector('#endpoints-body tr[data-name="demo-svc"]', { timeout: 60_000 })
     for (const n of [a, b]) await w.page.waitForSelector(`#rates-body tr.measured[data-peer="${n.peer}"]`, { timeout: 60_000 })
+    // Some channel traffic on a, so that the rates show messages (the channel made by the rates test).
+    for (let i = 0; i < 30 && await w.page.textContent(`#rates-body tr[data-peer="${a.peer}"] .c-in`) === '0.0'; i++) {
+      await ok(['send', `/${a.peer}/console/rates`, `shot${i}`, '--home', a.home])
+    }
     await mkdir(fileURLToPath(new URL('.', `file://${screenshotFile}`)), { recursive: true })
     await w.page.screenshot({ path: screenshotFile, fullPage: true })
   })
