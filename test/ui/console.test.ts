@@ -37,7 +37,8 @@ describe('web console (chromium)', function () {
   let w: WatchedPage
 
   before(async function () {
-    a = await CliNode.start(tempHome(), '--ui', '--meta', 'zone=lab')
+    // A long failure-detection bound on a: the rates test stops a host (SIGSTOP) and needs it kept listed, unanswering.
+    a = await CliNode.start(tempHome(), '--ui', '--meta', 'zone=lab', '--ttl', '60')
     b = await CliNode.start(tempHome(), '--bootstrap', a.addrs[0], '--meta', 'zone=edge')
     await eventually(async () => (await a.ls()).length === 2 && (await b.ls()).length === 2, 60_000, 'both hosts')
     url = (await ok(['ui', '--home', a.home])).trim()
@@ -232,11 +233,40 @@ describe('web console (chromium)', function () {
     await w.page.screenshot({ path: screenshotFile, fullPage: true })
   })
 
+  it('shows "—" for the rates of a host that refuses its counters, or does not answer, and goes on with the others', async function () {
+    // c lets remote peers do nothing: Host.metrics needs 'read'.
+    const c = await CliNode.startWithPolicy(tempHome(), '--grant', 'members=none', '--bootstrap', a.addrs[0])
+    try {
+      const row = `#rates-body tr[data-peer="${c.peer}"]`
+      await w.page.waitForSelector(`${row}.failed`, { timeout: 60_000 })
+      assert.equal(await w.page.textContent(`${row} .c-calls`), '—')
+      assert.match(await w.page.getAttribute(row, 'title') ?? '', /lacks 'read'/)
+      // a still measures its own and b's.
+      for (const n of [a, b]) await w.page.waitForSelector(`#rates-body tr.measured[data-peer="${n.peer}"]`)
+      // A host that hangs (still listed: a's --ttl is 60 s): no answer in rateAnswerMs (5 s), and not asked again
+      // while that call is pending.
+      c.child.kill('SIGSTOP')
+      try {
+        await w.page.waitForFunction(sel => /no answer in|still answering/.test(document.querySelector(sel)?.getAttribute('title') ?? ''), row, { timeout: 60_000 })
+        assert.equal(await w.page.textContent(`${row} .c-in`), '—')
+        await w.page.waitForSelector(`#rates-body tr.measured[data-peer="${a.peer}"]`)
+      } finally {
+        c.child.kill('SIGCONT')
+      }
+      await w.page.waitForFunction(sel => /lacks 'read'/.test(document.querySelector(sel)?.getAttribute('title') ?? ''), row, { timeout: 60_000 })
+    } finally {
+      await c.stop()
+      c.cleanup()
+    }
+    // Gone from the rates with the host.
+    await w.page.waitForSelector(`#rates-body tr[data-peer="${c.peer}"]`, { state: 'detached', timeout: 60_000 })
+  })
+
   it('keeps working after the other node leaves, showing it gone', async function () {
     await b.stop()
     await w.page.waitForSelector(`#hosts-body tr.gone[data-peer="${b.peer}"]`)
     await w.page.waitForSelector(`#graph g.host.gone[data-peer="${b.peer}"]`)
-    assert.match(await w.page.textContent('#host-count') ?? '', /^1 live, 1 gone/)
+    assert.match(await w.page.textContent('#host-count') ?? '', /^1 live, 2 gone/) // b, and c of the rates test
     const id = (await ok(['run', '-d', guest('idle'), '--home', a.home])).trim()
     await w.page.waitForSelector(`.proc[data-id="${id}"].running`)
     assert.equal(await w.page.getAttribute('body', 'data-state'), 'ready')
