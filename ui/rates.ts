@@ -6,7 +6,7 @@ import type { Snapshot } from '../src/schema/metrics.js'
 import { uiLimits } from './limits.js'
 
 /** Counter values of one answer. */
-interface Counters {
+export interface Counters {
   atMs: number
   msgsIn: number
   msgsOut: number
