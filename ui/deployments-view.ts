@@ -1,9 +1,10 @@
 // The deployments as a table: one row per deployment (desired, running, restarts, placement), then one per
-// replica (where it runs, its pid, state, restarts and last exit); and the endpoint names with their host counts.
-// Redrawn only when what they show changed.
+// replica (where it runs, its pid, state, restarts and last exit; at most shownReplicas, those not running first);
+// and the endpoint names with their host counts. Redrawn only when what they show changed.
 import { el, shortPeer } from './dom.js'
 import type { Deployments, DeploymentRow } from './deployments.js'
 import type { Hosts } from './hosts.js'
+import { uiLimits } from './limits.js'
 
 export class DeploymentsView {
   private drawn = ''
@@ -41,7 +42,15 @@ export class DeploymentsView {
   }
 
   private replicaRows (d: DeploymentRow): HTMLElement[] {
-    return d.replicas.map(r => {
+    const ordered = [...d.replicas].sort((a, b) => Number(a.state === 'running') - Number(b.state === 'running') || a.index - b.index)
+    const shown = ordered.slice(0, uiLimits.shownReplicas)
+    const more = ordered.length - shown.length
+    const allRunning = ordered.slice(shown.length).every(r => r.state === 'running')
+    const rest = more === 0
+      ? []
+      : [el('tr', { class: 'replica more', 'data-name': d.name },
+          el('td', { colspan: '6', class: 'small sub' }, `and ${more} more replicas${allRunning ? ', all running' : ''} (ww deployments lists them all)`))]
+    return [...shown.map(r => {
       const hostname = this.hosts.byPeer.get(r.host)?.hostname
       return el('tr', { class: `replica ${r.state}`, 'data-name': d.name, 'data-index': String(r.index), 'data-host': r.host },
         el('td', { class: 'mono sub' }, `#${r.index}`),
@@ -49,6 +58,6 @@ export class DeploymentsView {
         el('td', { class: 'num c-restarts' }, String(r.restarts)),
         el('td', { class: 'c-state' }, r.pid === 0 ? r.state : `${r.state} (pid ${r.pid})`),
         el('td', { class: 'small c-exit' }, r.lastExit))
-    })
+    }), ...rest]
   }
 }

@@ -25,6 +25,11 @@ export const uiLimits = {
   deployPollMs: 2_000,
   /** ...or this many times as long as the last round took, when that is longer (a list asks every live host). */
   deployPollCostFactor: 4,
+  /**
+   * Replica rows drawn per deployment (a deployment may have 1,000): those not running first, then by index; the
+   * rest are counted in one row (ww deployments lists them all).
+   */
+  shownReplicas: 20,
   /** A host that left stays on the page, shown gone, this long. */
   goneKeepMs: 10 * 60_000,
   /** Height of one row of a virtualized list, in CSS pixels (must match the stylesheet). */

@@ -125,6 +125,11 @@ describe('web console (chromium)', function () {
     assert.ok(cli !== undefined)
     assert.deepEqual(shown.sort(), cli.replicas.map(r => `${r.index} ${r.host} running (pid ${r.pid})`).sort())
     assert.ok(cli.replicas.every(r => r.host === a.peer || r.host === b.peer))
+    // Past shownReplicas (20) rows, the rest are counted in one row.
+    await ok(['scale', 'console-web', '24', '--home', a.home])
+    await w.page.waitForFunction(sel => document.querySelector(`${sel} .c-running`)?.textContent === '24', row, { timeout: 90_000 })
+    assert.equal(await w.page.locator('#deployments-body tr.replica:not(.more)[data-name="console-web"]').count(), 20)
+    assert.equal(await w.page.textContent('#deployments-body tr.replica.more[data-name="console-web"]'), 'and 4 more replicas, all running (ww deployments lists them all)')
     await ok(['undeploy', 'console-web', '--home', a.home])
     await w.page.waitForSelector(row, { state: 'detached', timeout: 60_000 })
     await w.page.waitForSelector('#deployments-body tr.replica', { state: 'detached', timeout: 60_000 })
