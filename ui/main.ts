@@ -1,13 +1,18 @@
 // The web console: one page, speaking Cap'n Proto to the node that served it (session.ts), showing the cluster's
-// hosts (watched), every host's procs (polled, with kill), any host's anchor tree, and (rates.ts) rates per host.
-import { $, el } from './dom.js'
+// hosts (watched), every host's procs (polled, with kill), any host's anchor tree, the deployments and endpoint
+// names (polled), and message and call rates per host (from Host.metrics).
+import { $ } from './dom.js'
 import { AnchorBrowser } from './anchors.js'
 import { Hosts } from './hosts.js'
 import { renderHosts } from './hosts-view.js'
 import { uiLimits } from './limits.js'
 import { Procs } from './procs.js'
 import { ProcsView } from './procs-view.js'
-import { startRates } from './rates.js'
+import { Deployments } from './deployments.js'
+import { DeploymentsView } from './deployments-view.js'
+import { keepHostPicker } from './host-picker.js'
+import { Rates } from './rates.js'
+import { RatesView } from './rates-view.js'
 import { openSession, tokenFromFragment } from './session.js'
 
 /** One line in the status bar (errors of actions: a refused kill, an unreachable host). */
@@ -61,23 +66,24 @@ async function main (): Promise<void> {
 
   const anchors = new AnchorBrowser(host, onError)
   const picker = $('#anchor-host') as HTMLSelectElement
-  let listed = ''
-  const fillPicker = (): void => {
-    const live = hosts.live()
-    // Redrawn only when the live hosts change: a select redrawn while open would close under the user.
-    const key = live.map(h => `${h.peer} ${h.hostname}`).join('\n')
-    if (key === listed) return
-    listed = key
-    const chosen = picker.value
-    picker.replaceChildren(...live.map(h => el('option', { value: h.peer }, `${h.hostname} ${h.peer}${h.self ? ' (this node)' : ''}`)))
-    picker.value = live.some(h => h.peer === chosen) ? chosen : hosts.self
-  }
-  hosts.onChange(fillPicker)
-  fillPicker()
+  keepHostPicker(picker, hosts)
   picker.addEventListener('change', () => { anchors.open(picker.value) })
   anchors.open(hosts.self)
 
-  startRates(host, hosts)
+  const deployments = new Deployments(host)
+  const deploymentsView = new DeploymentsView(deployments, hosts,
+    { body: $('#deployments-body'), count: $('#deploy-count'), names: $('#endpoints-body'), failed: $('#deploy-failed') })
+  deployments.onChange(() => { deploymentsView.render() })
+  deployments.start()
+
+  const rates = new Rates(host, hosts.self, () => hosts.live().map(h => h.peer))
+  const ratesPicker = $('#rates-host') as HTMLSelectElement
+  keepHostPicker(ratesPicker, hosts)
+  const ratesView = new RatesView(rates, hosts, ratesPicker, $('#rates-body'), $('#rates-methods'))
+  rates.onChange(() => { ratesView.render() })
+  ratesPicker.addEventListener('change', () => { ratesView.render() })
+  rates.start()
+
   performance.mark('ww:ready')
   document.body.dataset.state = 'ready'
   status('connected')

@@ -8,6 +8,7 @@ import type { Browser } from 'playwright-core'
 import WebSocket from 'ws'
 import { CliNode, eventually, ok, tempHome, wwAsync } from '../host/cli-node.js'
 import { guest } from '../host/cli-procs.js'
+import type { DeploymentJson } from '../../cmd/deployments.js'
 import { assertNoErrors, launchBrowser, openPage, type WatchedPage } from './browser.js'
 
 const screenshotFile = fileURLToPath(new URL('../../../docs/console.png', import.meta.url))
@@ -36,7 +37,8 @@ describe('web console (chromium)', function () {
   let w: WatchedPage
 
   before(async function () {
-    a = await CliNode.start(tempHome(), '--ui', '--meta', 'zone=lab')
+    // A long failure-detection bound on a: the rates test stops a host (SIGSTOP) and needs it kept listed, unanswering.
+    a = await CliNode.start(tempHome(), '--ui', '--meta', 'zone=lab', '--ttl', '60')
     b = await CliNode.start(tempHome(), '--bootstrap', a.addrs[0], '--meta', 'zone=edge')
     await eventually(async () => (await a.ls()).length === 2 && (await b.ls()).length === 2, 60_000, 'both hosts')
     url = (await ok(['ui', '--home', a.home])).trim()
@@ -110,6 +112,68 @@ describe('web console (chromium)', function () {
     await w.page.waitForFunction(() => document.querySelector('#anchor-value pre.text')?.textContent === 'from b')
   })
 
+  it('shows a deployment made with ww deploy: desired and running replicas, where each runs; gone once undeployed', async function () {
+    await ok(['deploy', 'console-web', guest('idle'), '--replicas', '3', '--home', a.home])
+    const row = '#deployments-body tr.deployment[data-name="console-web"]'
+    await w.page.waitForFunction(sel => document.querySelector(`${sel} .c-running`)?.textContent === '3', row, { timeout: 90_000 })
+    assert.equal(await w.page.textContent(`${row} .c-desired`), '3')
+    assert.match(await w.page.textContent('#deploy-count') ?? '', /^1 deployment, 3 of 3 replicas running$/)
+    const shown = await w.page.$$eval('#deployments-body tr.replica[data-name="console-web"]', rows => rows.map(r =>
+      `${r.getAttribute('data-index') ?? ''} ${r.getAttribute('data-host') ?? ''} ${r.querySelector('.c-state')?.textContent ?? ''}`))
+    // Where each replica runs, and its pid, as ww deployments reports them.
+    const cli = (JSON.parse(await ok(['deployments', '--json', '--home', a.home])) as DeploymentJson[]).find(d => d.name === 'console-web')
+    assert.ok(cli !== undefined)
+    assert.deepEqual(shown.sort(), cli.replicas.map(r => `${r.index} ${r.host} running (pid ${r.pid})`).sort())
+    assert.ok(cli.replicas.every(r => r.host === a.peer || r.host === b.peer))
+    // Past shownReplicas (20) rows, the rest are counted in one row.
+    await ok(['scale', 'console-web', '24', '--home', a.home])
+    await w.page.waitForFunction(sel => document.querySelector(`${sel} .c-running`)?.textContent === '24', row, { timeout: 90_000 })
+    assert.equal(await w.page.locator('#deployments-body tr.replica:not(.more)[data-name="console-web"]').count(), 20)
+    assert.equal(await w.page.textContent('#deployments-body tr.replica.more[data-name="console-web"]'), 'and 4 more replicas, all running (ww deployments lists them all)')
+    await ok(['undeploy', 'console-web', '--home', a.home])
+    await w.page.waitForSelector(row, { state: 'detached', timeout: 60_000 })
+    await w.page.waitForSelector('#deployments-body tr.replica', { state: 'detached', timeout: 60_000 })
+  })
+
+  it('shows message and call rates per host (both answer), which move with ww send traffic; calls by method', async function () {
+    const cell = (peer: string, c: string): string => `#rates-body tr.measured[data-peer="${peer}"] .${c}`
+    for (const n of [a, b]) await w.page.waitForSelector(cell(n.peer, 'c-calls'), { timeout: 60_000 })
+    const path = `/${a.peer}/console/rates`
+    await ok(['mkchan', path, '--cap', '1000', '--home', a.home])
+    // Quiet first: an interval with no channel traffic on a reads 0.
+    await w.page.waitForFunction(sel => document.querySelector(sel)?.textContent === '0.0', cell(a.peer, 'c-in'), { timeout: 60_000 })
+    // Then traffic, kept up until the page shows it: messages into a's channels, and Sender.send among a's calls.
+    let sending = true
+    let sent = 0
+    const traffic = (async () => {
+      while (sending && sent < 500) { await ok(['send', path, `m${sent}`, '--home', a.home]); sent++ }
+    })()
+    try {
+      await w.page.waitForFunction(sel => Number(document.querySelector(sel)?.textContent) > 0, cell(a.peer, 'c-in'), { timeout: 90_000 })
+      await w.page.waitForSelector('#rates-methods tr[data-method="Sender.send"]', { timeout: 90_000 })
+    } finally {
+      sending = false
+      await traffic
+    }
+    assert.equal(await w.page.inputValue('#rates-host'), a.peer)
+    assert.ok(Number(await w.page.textContent('#rates-methods tr[data-method="Sender.send"] .c-calls')) > 0)
+    // b's rates are b's own: its row is measured, and choosing it lists b's methods (Host.metrics, the page asking).
+    await w.page.selectOption('#rates-host', b.peer)
+    await w.page.waitForSelector('#rates-methods tr[data-method="Host.metrics"]', { timeout: 60_000 })
+    await w.page.selectOption('#rates-host', a.peer)
+    console.log(`      rates: ${sent} ww send runs before the page showed them`)
+  })
+
+  it('shows an endpoint name published by a guest, with the hosts serving it, until they stop', async function () {
+    const onB = (await ok(['run', '-d', guest('echo-service'), '--on', b.peer, '--home', a.home, '--', 'console-svc'])).trim()
+    const hostsOf = '#endpoints-body tr[data-name="console-svc"] .c-hosts'
+    await w.page.waitForFunction(sel => document.querySelector(sel)?.textContent === '1', hostsOf, { timeout: 60_000 })
+    const onA = (await ok(['run', '-d', guest('echo-service'), '--home', a.home, '--', 'console-svc'])).trim()
+    await w.page.waitForFunction(sel => document.querySelector(sel)?.textContent === '2', hostsOf, { timeout: 60_000 })
+    for (const id of [onA, onB]) await ok(['kill', id, '--home', a.home])
+    await w.page.waitForSelector('#endpoints-body tr[data-name="console-svc"]', { state: 'detached', timeout: 60_000 })
+  })
+
   it('refuses a wrong token and a foreign Origin at the upgrade, before any RPC', async function () {
     const base = url.replace(/#.*$/, '')
     const token = url.replace(/^.*#token=/, '')
@@ -157,19 +221,57 @@ describe('web console (chromium)', function () {
   it('writes a screenshot to docs/console.png when WW_UI_SCREENSHOT=1', async function () {
     if (process.env.WW_UI_SCREENSHOT !== '1') this.skip()
     for (let i = 0; i < 3; i++) await ok(['run', '-d', guest('idle'), '--on', i === 0 ? a.peer : b.peer, '--home', a.home])
+    await ok(['deploy', 'demo', guest('idle'), '--replicas', '4', '--spread', 'zone', '--home', a.home])
+    await ok(['run', '-d', guest('echo-service'), '--home', a.home, '--', 'demo-svc'])
     await w.page.selectOption('#anchor-host', a.peer)
     await w.page.click('#anchor-list .anchor[data-name="console"] .anchor-name')
     await w.page.click('#anchor-list .anchor[data-name="inbox"] .anchor-name')
     await w.page.waitForFunction(() => document.querySelectorAll('.proc.running').length >= 3)
+    await w.page.waitForFunction(() => document.querySelector('#deployments-body tr.deployment[data-name="demo"] .c-running')?.textContent === '4', undefined, { timeout: 90_000 })
+    await w.page.waitForSelector('#endpoints-body tr[data-name="demo-svc"]', { timeout: 60_000 })
+    for (const n of [a, b]) await w.page.waitForSelector(`#rates-body tr.measured[data-peer="${n.peer}"]`, { timeout: 60_000 })
+    // Some channel traffic on a, so that the rates show messages (the channel made by the rates test).
+    for (let i = 0; i < 30 && await w.page.textContent(`#rates-body tr[data-peer="${a.peer}"] .c-in`) === '0.0'; i++) {
+      await ok(['send', `/${a.peer}/console/rates`, `shot${i}`, '--home', a.home])
+    }
     await mkdir(fileURLToPath(new URL('.', `file://${screenshotFile}`)), { recursive: true })
     await w.page.screenshot({ path: screenshotFile, fullPage: true })
+  })
+
+  it('shows "—" for the rates of a host that refuses its counters, or does not answer, and goes on with the others', async function () {
+    // c lets remote peers do nothing: Host.metrics needs 'read'.
+    const c = await CliNode.startWithPolicy(tempHome(), '--grant', 'members=none', '--bootstrap', a.addrs[0])
+    try {
+      const row = `#rates-body tr[data-peer="${c.peer}"]`
+      await w.page.waitForSelector(`${row}.failed`, { timeout: 60_000 })
+      assert.equal(await w.page.textContent(`${row} .c-calls`), '—')
+      assert.match(await w.page.getAttribute(row, 'title') ?? '', /lacks 'read'/)
+      // a still measures its own and b's.
+      for (const n of [a, b]) await w.page.waitForSelector(`#rates-body tr.measured[data-peer="${n.peer}"]`)
+      // A host that hangs (still listed: a's --ttl is 60 s): no answer in rateAnswerMs (5 s), and not asked again
+      // while that call is pending.
+      c.child.kill('SIGSTOP')
+      try {
+        await w.page.waitForFunction(sel => /no answer in|still answering/.test(document.querySelector(sel)?.getAttribute('title') ?? ''), row, { timeout: 60_000 })
+        assert.equal(await w.page.textContent(`${row} .c-in`), '—')
+        await w.page.waitForSelector(`#rates-body tr.measured[data-peer="${a.peer}"]`)
+      } finally {
+        c.child.kill('SIGCONT')
+      }
+      await w.page.waitForFunction(sel => /lacks 'read'/.test(document.querySelector(sel)?.getAttribute('title') ?? ''), row, { timeout: 60_000 })
+    } finally {
+      await c.stop()
+      c.cleanup()
+    }
+    // Gone from the rates with the host.
+    await w.page.waitForSelector(`#rates-body tr[data-peer="${c.peer}"]`, { state: 'detached', timeout: 60_000 })
   })
 
   it('keeps working after the other node leaves, showing it gone', async function () {
     await b.stop()
     await w.page.waitForSelector(`#hosts-body tr.gone[data-peer="${b.peer}"]`)
     await w.page.waitForSelector(`#graph g.host.gone[data-peer="${b.peer}"]`)
-    assert.match(await w.page.textContent('#host-count') ?? '', /^1 live, 1 gone/)
+    assert.match(await w.page.textContent('#host-count') ?? '', /^1 live, 2 gone/) // b, and c of the rates test
     const id = (await ok(['run', '-d', guest('idle'), '--home', a.home])).trim()
     await w.page.waitForSelector(`.proc[data-id="${id}"].running`)
     assert.equal(await w.page.getAttribute('body', 'data-state'), 'ready')
