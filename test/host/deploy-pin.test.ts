@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { versionText } from '../../cmd/version-text.js'
 import { guest } from './cli-procs.js'
 import { CliNode, ok, tempHome, wwAsync } from './cli-node.js'
 
@@ -48,12 +49,16 @@ describe('a deployment\'s module in the cache', function () {
     assert.deepEqual(files(hash), [], 'the module of the undeployed deployment was evicted')
   })
 
-  it('unpins the module a redeploy replaced, and keeps the new one', async () => {
+  it('unpins the module a redeploy replaced, and keeps the new one (ww deploy --json keeps the exact version)', async () => {
     const first = join(dir, 'first.wasm')
     const second = join(dir, 'second.wasm')
     writeFileSync(first, variant(hello, 2000))
     writeFileSync(second, variant(hello, 2001))
-    await ok(['deploy', 'swap', first, '--replicas', '0', '--home', node.home])
+    const made = JSON.parse(await ok(['deploy', 'swap', first, '--replicas', '0', '--json', '--home', node.home])) as { name: string, version: number }
+    assert.equal(made.name, 'swap')
+    const listed = JSON.parse(await ok(['deployments', '--json', '--home', node.home])) as Array<{ name: string, version: number }>
+    assert.equal(listed.find(d => d.name === 'swap')?.version, made.version, '--json keeps the exact version')
+    assert.match(await ok(['deployments', '--home', node.home]), new RegExp(`^swap\\s.*\\s${versionText(made.version).replace('.', '\\.')}\\s+0 replicas$`, 'm'))
     await ok(['deploy', 'swap', second, '--replicas', '0', '--home', node.home])
     await churn(20, 26)
     assert.deepEqual(files(hex(readFileSync(first))), [], 'the replaced module was evicted')
