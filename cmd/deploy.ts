@@ -10,6 +10,7 @@ import { parseByteSize } from './byte-size.js'
 import { withHost } from './client.js'
 import { collect, homeOption } from './home-option.js'
 import { readModule } from './module-file.js'
+import { printVersion } from './version-text.js'
 import { parseReplicas } from './replicas-arg.js'
 
 interface DeployFlags {
@@ -23,6 +24,7 @@ interface DeployFlags {
   timeout?: string
   env?: string[]
   root?: string
+  json?: boolean
 }
 
 export function deployCommand (): Command {
@@ -33,7 +35,8 @@ export function deployCommand (): Command {
       `from ${hostLimits.deployRestartMinMs / 1000} s to ${hostLimits.deployRestartMaxMs / 1000} s (deployRestartMinMs, deployRestartMaxMs), ` +
       `and starts over once a replica ran ${hostLimits.deployRestartResetMs / 1000} s (deployRestartResetMs); a host that leaves has its replicas started elsewhere. ` +
       'Every replica gets WW_DEPLOYMENT=NAME and WW_REPLICA=<index> in its environment. With no matching host the deployment is kept and ' +
-      'shown unplaceable, and placed when one joins. Deployments survive every host restarting. Prints the new version')
+      'shown unplaceable, and placed when one joins. Deployments survive every host restarting. Prints NAME and the new version, ' +
+      'the UTC time it was made to the millisecond (e.g. web v20261206T225924.123Z)')
     .argument('<name>', `the deployment: 1-${deployLimits.maxNameLength} letters, digits, '.', '_' or '-'`)
     .argument('<file>', 'the .wasm module (wasm32-wasi); hosts that lack it fetch it by SHA-256 from one that has it')
     .argument('[args...]', `the replicas' arguments (put them after --); at most ${deployLimits.maxArgs}`)
@@ -47,6 +50,7 @@ export function deployCommand (): Command {
     .option('--timeout <seconds>', 'wall-clock limit of each replica run: one that reaches it is restarted (default none)')
     .option('--env <K=V>', `an environment variable for the replicas; repeatable, at most ${deployLimits.maxArgs}`, collect)
     .option('--root <path>', 'the anchor the replicas see as "/" (default the cluster root)')
+    .option('--json', 'print {"name", "version"} with the version as its exact number (milliseconds)')
     .addHelpText('after', `\nThe cluster keeps at most ${deployLimits.maxDeployments} deployments (maxDeployments). ` +
       'Only a node\'s owner deploys (this command, through its API socket; a remote peer may only list); each host keeps a deployment and runs its replicas only when its ' +
       'policy gives the deployment\'s author exec.')
@@ -90,7 +94,7 @@ export function deployCommand (): Command {
         })
         return (await ans).version
       })
-      process.stdout.write(`${name} v${version}\n`)
+      printVersion(name, Number(version), flags.json === true)
     })
 }
 

@@ -4,6 +4,7 @@ import { readReplica } from '../src/host/deployments/server-codec.js'
 import type { DeploymentStatus } from '../src/schema/deploy.js'
 import { withHost } from './client.js'
 import { homeOption } from './home-option.js'
+import { versionText } from './version-text.js'
 
 export interface DeploymentJson {
   name: string
@@ -54,12 +55,12 @@ export function deploymentsCommand (): Command {
   return new Command('deployments')
     .summary('list the deployments: desired and running replicas, where each runs, restarts')
     .description('list every deployment of the cluster, one per line: NAME, DESIRED (replicas asked for; with --per-host the matching hosts), ' +
-      'RUNNING (as their hosts report), RESTARTS (replicas restarted, in all), MODULE (SHA-256, first 12 hex digits), PLACEMENT (--replicas, ' +
+      'RUNNING (as their hosts report), RESTARTS (replicas restarted, in all), MODULE (SHA-256, first 12 hex digits), VERSION (the UTC time it was made, to the millisecond), PLACEMENT (--replicas, ' +
       '--per-host, --spread, --where; "unplaceable" when no live host matches). Then one line per replica: REPLICA (NAME#index), HOST, PID, ' +
       'STATE (starting, running, backoff: ended, restarted after a delay; failed: could not start, retried), RESTARTS, LAST EXIT. ' +
       'A host that does not answer is left out')
     .addOption(homeOption())
-    .option('--json', 'print one JSON array of objects (placed: the host of each replica by index; replicas: what the hosts report)')
+    .option('--json', 'print one JSON array of objects (version: the exact number, milliseconds; placed: the host of each replica by index; replicas: what the hosts report)')
     .action(async (flags: { home?: string, json?: boolean }) => {
       const list = await withHost(flags.home, async host => {
         using d = host.deployments()
@@ -70,8 +71,8 @@ export function deploymentsCommand (): Command {
         process.stdout.write(JSON.stringify(list) + '\n')
         return
       }
-      const rows = list.map(d => [d.name, String(d.desired), String(d.running), String(d.restarts), d.module.slice(0, 12), placement(d)])
-      process.stdout.write(table([['NAME', 'DESIRED', 'RUNNING', 'RESTARTS', 'MODULE', 'PLACEMENT'], ...rows]))
+      const rows = list.map(d => [d.name, String(d.desired), String(d.running), String(d.restarts), d.module.slice(0, 12), versionText(d.version), placement(d)])
+      process.stdout.write(table([['NAME', 'DESIRED', 'RUNNING', 'RESTARTS', 'MODULE', 'VERSION', 'PLACEMENT'], ...rows]))
       const reps = list.flatMap(d => d.replicas.map(r => [`${d.name}#${r.index}`, r.host, r.pid === 0 ? '-' : String(r.pid), r.state, String(r.restarts), r.lastExit]))
       if (reps.length > 0) process.stdout.write('\n' + table([['REPLICA', 'HOST', 'PID', 'STATE', 'RESTARTS', 'LAST EXIT'], ...reps]))
     })

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
 import { CliNode, eventually, ok, tempHome, wwAsync } from './cli-node.js'
+import { versionText } from '../../cmd/version-text.js'
 import { TTL_S, cluster, converged, deployments, join, runsAs, total } from './deploy-cluster.js'
 
 const guest = (name: string): string => fileURLToPath(new URL(`../../../guest/build/${name}.wasm`, import.meta.url))
@@ -23,7 +24,12 @@ describe('deployments on three nodes', function () {
 
   it('places 5 replicas with --spread zone as 2/2/1, scales them from another host to 1, and undeploys', async () => {
     const out = await ok(['deploy', 'web', IDLE, '--replicas', '5', '--spread', 'zone', '--home', a.home])
-    assert.match(out, /^web v\d+\n$/)
+    // the version as the UTC time it was made, to the millisecond; --json and ww deployments --json keep the number
+    const shown = /^web v(\d{8}T\d{6}\.\d{3}Z)\n$/.exec(out)
+    assert.ok(shown !== null, out)
+    const version = (await deployments(a)).find(x => x.name === 'web')!.version
+    assert.equal(`v${shown[1]}`, versionText(version))
+    assert.ok(Math.abs(version - Date.now()) < 600_000, `version ${version} is a time in ms`)
     const counts = await runsAs(c, 'web', m => total(m) === 5 && m.size === 3, '5 replicas on 3 hosts')
     assert.deepEqual([...counts.values()].sort(), [1, 2, 2])
     // each replica is an ordinary proc of its host, and ww ps --all says which deployment it belongs to
@@ -33,7 +39,10 @@ describe('deployments on three nodes', function () {
     assert.match(text, /^ID\s+STATE\s+STARTED\s+UPTIME\s+DEPLOYMENT\s+NAME\s+ARGS$/m)
     assert.equal(text.split('\n').filter(l => /\srunning\s.*\sweb#\d\s+web#\d$/.test(l)).length, 5)
 
-    await ok(['scale', 'web', '1', '--home', c.home])
+    const scaled = JSON.parse(await ok(['scale', 'web', '1', '--json', '--home', c.home])) as { name: string, version: number }
+    assert.equal(scaled.name, 'web')
+    assert.ok(scaled.version > version)
+    assert.match(await ok(['deployments', '--home', c.home]), new RegExp(`^web\\s+1\\s+\\d\\s+\\d+\\s+[0-9a-f]{12}\\s+${versionText(scaled.version).replace('.', '\\.')}\\s+1 replicas, spread over zone$`, 'm'))
     await runsAs(a, 'web', m => total(m) === 1, 'one replica left')
     // the four others ended: no host runs more than one web proc
     await eventually(async () => {
@@ -60,7 +69,7 @@ describe('deployments on three nodes', function () {
     // backoff: after 2 ends the next start waits 2 s, so it is seen waiting
     await eventually(async () => (await deployments(c)).find(x => x.name === 'crash')?.replicas[0]?.state === 'backoff', 60_000, 'a replica in backoff')
     const text = await ok(['deployments', '--home', c.home])
-    assert.match(text, /^crash\s+1\s+[01]\s+\d+\s+[0-9a-f]{12}\s+1 replicas$/m)
+    assert.match(text, /^crash\s+1\s+[01]\s+\d+\s+[0-9a-f]{12}\s+v\d{8}T\d{6}\.\d{3}Z\s+1 replicas$/m)
     assert.match(text, /^crash#0\s+12D3\S+\s+-\s+backoff\s+\d+\s+out of fuel/m)
     await ok(['undeploy', 'crash', '--home', a.home])
   })

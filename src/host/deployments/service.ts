@@ -49,6 +49,10 @@ export class DeploymentService {
   private readonly unwatch: Array<() => void> = []
   private startTimer: ReturnType<typeof setTimeout> | undefined
   private persistTimer: ReturnType<typeof setTimeout> | undefined
+  /** Modules this host pinned in its cache for deployments (hex SHA-256): pinned once each, unpinned once no kept deployment runs them. */
+  private readonly pinned = new Set<string>()
+  /** Modules of deploys under way (not yet records), by how many: they stay pinned meanwhile. */
+  private readonly deploying = new Map<string, number>()
 
   constructor (private readonly o: DeploymentServiceOptions) {
     this.store = new DeploymentStore(deployLimits, author => author === o.self || o.policy.rightsOf(author).has('exec'))
@@ -64,9 +68,12 @@ export class DeploymentService {
         log.error('a deployment record in %s dropped: %s', this.o.file, err?.message)
       }
     }
+    // the modules of this host's own deployments stay pinned across a restart, as when they were deployed
+    for (const r of this.store.live()) if (r.author === this.o.self) this.pin(r.spec!.module)
     this.unwatch.push(this.store.watch(s => {
       log('deployment %s v%d by %s%s', s.record.name, s.record.version, s.record.author, s.record.deleted ? ' (undeployed)' : '')
       this.persistSoon()
+      this.unpinUnused()
       this.reconciler.schedule()
     }))
     this.unwatch.push(this.o.watchHosts(() => { this.reconciler.schedule() }))
@@ -100,8 +107,16 @@ export class DeploymentService {
       const got = await this.o.procs.cache.add(await fetch(hash))
       if (hex(got) !== spec.module) throw new InvalidArgument(`the bytes sent for module ${spec.module} do not match its hash`)
     }
-    this.o.procs.cache.pin(hash)
-    return await this.publish(name, spec, false)
+    this.pin(spec.module)
+    this.deploying.set(spec.module, (this.deploying.get(spec.module) ?? 0) + 1)
+    try {
+      return await this.publish(name, spec, false)
+    } finally {
+      const n = this.deploying.get(spec.module)! - 1
+      if (n > 0) this.deploying.set(spec.module, n)
+      else this.deploying.delete(spec.module)
+      this.unpinUnused() // the record was refused, or replaced one whose module no kept deployment runs now
+    }
   }
 
   async scale (name: string, replicas: number): Promise<number> {
@@ -128,6 +143,23 @@ export class DeploymentService {
     const h = hex(hash)
     if (!this.store.live().some(r => r.spec?.module === h)) return undefined
     return await this.o.procs.cache.original(hash)
+  }
+
+  private pin (module: string): void {
+    if (this.pinned.has(module)) return
+    this.pinned.add(module)
+    this.o.procs.cache.pin(Buffer.from(module, 'hex'))
+  }
+
+  /** Unpins the modules no kept deployment runs any more (undeployed, or replaced by another module), so the cache may evict them. */
+  private unpinUnused (): void {
+    const used = new Set(this.store.live().map(r => r.spec!.module))
+    for (const module of this.pinned) {
+      if (used.has(module) || this.deploying.has(module)) continue
+      this.pinned.delete(module)
+      this.o.procs.cache.unpin(Buffer.from(module, 'hex'))
+      log('module %s unpinned: no kept deployment runs it', module)
+    }
   }
 
   private liveRecord (name: string): DeploymentRecord {
