@@ -13,15 +13,15 @@
 // in a message) is used directly on its Chan: same semantics, no RPC per message.
 
 import { Chan, type OpOptions } from '../csp/index.js'
-import { replyChanOf, serveChanOf } from '../csp/server.js'
-import { messageBytes, readMessage, releaseMessage, writeMessage, type ChanMessage } from '../csp/wire.js'
+import { replyChanOf, serveChanOf } from '../caps/chan.js'
+import { messageBytes, readMessage, releaseMessage, writeMessage, type ChanMessage } from '../caps/chan-message.js'
 import { InvalidArgument, Unimplemented } from '../errors.js'
 import { trySendNow } from '../proc/send-now.js'
 import type { Cap, CapRef, ChanCap, Message, ProcCap, RecverCap, SenderCap } from '../proc/index.js'
 import type { Capability } from '../rpc/index.js'
 import { Chan_Recver$Results$Caps, Chan_Sender$Results$Caps, CloserClient, RecverClient, RequestSenderClient, SenderClient } from '../schema/channel.rpc.js'
 import { ProcClient } from '../schema/proc.rpc.js'
-import { readExitStatus } from './exit-status.js'
+import { readExitStatus } from '../caps/proc-status.js'
 
 /** How a guest capability leaves the proc: a fresh reference (the caller's to release). */
 type Exporter = () => Promise<Capability>

@@ -1,7 +1,8 @@
 // An Anchor facet for a remote peer that lacks some rights: it forwards what the rights allow to the anchor
 // it wraps and holds nothing else. Walks and lookups return facets with the same rights, so no path through
 // it reaches the full anchor; a value loaded through it is handed out only if the rights cover what it can do.
-import { readValue, writeLoadResults, writeValue, type AnchorValue } from '../anchor/index.js'
+import type { AnchorValue } from '../anchor/index.js'
+import { readValue, writeLoadResults, writeValue } from '../caps/anchor-value.js'
 import type { Capability } from '../rpc/index.js'
 import {
   AnchorClient, Anchor_Lookup$Results$Caps, Anchor_Walk$Results$Caps, type AnchorServer

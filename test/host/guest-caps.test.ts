@@ -2,8 +2,9 @@
 // loaded back is used on its Chan directly) and across an RPC connection (Sender calls); and the
 // lifetime of the capabilities a guest receives (released with its last handle).
 import assert from 'node:assert/strict'
-import { AnchorTree, serveTree } from '../../src/anchor/index.js'
-import { writeMessage } from '../../src/csp/wire.js'
+import { AnchorTree } from '../../src/anchor/index.js'
+import { serveTree } from '../../src/caps/anchor.js'
+import { writeMessage } from '../../src/caps/chan-message.js'
 import { ClusterWorld } from '../../src/host/cluster-world.js'
 import { Executor, type ChanCap, type Message, type SenderCap } from '../../src/proc/index.js'
 import { Connection, type Capability } from '../../src/rpc/index.js'

@@ -17,9 +17,9 @@ import {
   Chan_Closer$Results$Caps, Chan_Recver$Results$Caps, Chan_Sender$Results$Caps,
   type ChanServer, type CloserServer, type RecverServer, type RequestSenderServer, type SenderServer
 } from '../schema/channel.rpc.js'
-import { Chan, type ChanOptions } from './chan.js'
-import { DEFAULT_CHAN_LIMITS, type ChanLimits } from './limits.js'
-import { messageBytes, readMessage, releaseMessage, writeMessage, type ChanMessage } from './wire.js'
+import { Chan, type ChanOptions } from '../csp/chan.js'
+import { DEFAULT_CHAN_LIMITS, type ChanLimits } from '../csp/limits.js'
+import { messageBytes, readMessage, releaseMessage, writeMessage, type ChanMessage } from './chan-message.js'
 
 type Handlers = SenderServer & RecverServer & CloserServer & Pick<ChanServer, 'stat'>
 
