@@ -1,6 +1,6 @@
 // ww deployments: every deployment of the cluster, desired and running, and where each replica runs.
 import { Command } from 'commander'
-import { readReplica } from '../src/host/deployments/server-codec.js'
+import { readReplica } from '../src/caps/deployments-codec.js'
 import type { DeploymentStatus } from '../src/schema/deploy.js'
 import { withHost } from './client.js'
 import { homeOption } from './home-option.js'

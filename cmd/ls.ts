@@ -1,7 +1,7 @@
 import { Command } from 'commander'
 import { InvalidArgument } from '../src/errors.js'
 import { hostLimits } from '../src/host/limits.js'
-import { readHostRecord } from '../src/host/records.js'
+import { readHostRecord } from '../src/caps/host-record.js'
 import type { HostClient } from '../src/schema/host.rpc.js'
 import { listAnchor } from './anchor.js'
 import { withHost } from './client.js'

@@ -1,7 +1,7 @@
 // ww ps / ww kill: the procs of this host (or of every host) and ending one.
 import { Command } from 'commander'
 import { NotFound } from '../src/errors.js'
-import { readExitStatus, readProcInfo, type ProcInfoJson } from '../src/host/exit-status.js'
+import { readExitStatus, readProcInfo, type ProcInfoJson } from '../src/caps/proc-status.js'
 import type { HostClient } from '../src/schema/host.rpc.js'
 import { withHost } from './client.js'
 import { exitCodeOf } from './exit-codes.js'

@@ -1,6 +1,6 @@
 // ww wait: waits for a proc to end and exits as ww run would have.
 import { Command } from 'commander'
-import { readExitStatus } from '../src/host/exit-status.js'
+import { readExitStatus } from '../src/caps/proc-status.js'
 import { withHost } from './client.js'
 import { homeOption } from './home-option.js'
 import { endLike, RUN_EXIT_HELP } from './proc-exit.js'

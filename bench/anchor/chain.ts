@@ -6,7 +6,7 @@
 // (no pipelining, no work in the handler). Where the three calls' CPU is most of a round trip (one
 // process, or one vCPU for both ends), `three.over_rtt` is the least any three calls can cost.
 import type { AnchorClient } from '../../src/schema/anchor.rpc.js'
-import { writeMessage } from '../../src/csp/wire.js'
+import { writeMessage } from '../../src/caps/chan-message.js'
 import { medians, type Op } from './rounds.js'
 
 const payload = new TextEncoder().encode('ping')

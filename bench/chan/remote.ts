@@ -20,8 +20,8 @@ import { Connection } from '../../src/rpc/index.js'
 import { libp2pTransport } from '../../src/transport/index.js'
 import { SenderClient } from '../../src/schema/channel.rpc.js'
 import { Chan } from '../../src/csp/chan.js'
-import { serveChanOf } from '../../src/csp/server.js'
-import { releaseMessage, writeMessage, type ChanMessage } from '../../src/csp/wire.js'
+import { serveChanOf } from '../../src/caps/chan.js'
+import { releaseMessage, writeMessage, type ChanMessage } from '../../src/caps/chan-message.js'
 
 const N = Number(process.env.WW_BENCH_MESSAGES ?? 10_000)
 const WINDOW = Number(process.env.WW_BENCH_WINDOW ?? 128)

@@ -3,6 +3,3 @@ export type { AnchorValue, BytesValue, CapValue, CapKind, ValueKind, ChildInfo, 
 export { parsePath, formatPath, checkComponent } from './path.js'
 export { DEFAULT_ANCHOR_LIMITS, DEFAULT_LIST_LIMITS } from './limits.js'
 export type { AnchorLimits, ListLimits } from './limits.js'
-export { serveTree, serveAnchor, ServedTree, type AnchorServerOptions } from './server.js'
-export { serveClusterRoot, SELF_COMPONENT, type ClusterHosts } from './cluster-root.js'
-export { readValue, writeValue, writeLoadResults, kindToWire } from './value.js'

@@ -2,7 +2,8 @@
 // cluster root, where "/peer" is this host and "/<peer>/..." another host over RPC; with --root a
 // subtree it cannot walk out of); channels are local src/csp channels; spawn places children here
 // or on another host (see host-procs.ts).
-import { formatPath, writeValue } from '../anchor/index.js'
+import { formatPath } from '../anchor/index.js'
+import { writeValue } from '../caps/anchor-value.js'
 import type { CapKind } from '../anchor/index.js'
 import { NotFound } from '../errors.js'
 import type { AnchorCap, AnchorValue, Cap, ChanCap, GuestEndpoints, GuestSpawnRequest, GuestWorld, HostEntry, ProcCap, RecverCap } from '../proc/index.js'
@@ -12,7 +13,7 @@ import type { AnchorClient } from '../schema/anchor.rpc.js'
 import { Value$Caps } from '../schema/anchor.rpc.js'
 import { Value_Which } from '../schema/anchor.js'
 import { CapScope, exportCap } from './guest-caps.js'
-import type { SpawnCap } from './spawn-request.js'
+import type { SpawnCap } from '../caps/spawn-request.js'
 import { subscribeInto, type GuestPubSub } from './guest-pubsub.js'
 
 const kindOfWhich = new Map<number, CapKind>([

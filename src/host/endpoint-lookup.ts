@@ -3,7 +3,8 @@
 // the hosts whose signed record lists the name. A host that does not answer in time is left out.
 import { logger } from '@libp2p/logger'
 import { checkEndpointName } from '../cluster/index.js'
-import { writeMessage } from '../csp/wire.js'
+import { writeMessage } from '../caps/chan-message.js'
+import type { FoundEndpoint } from '../caps/endpoints.js'
 import { Closed, Disconnected, NotFound, PermissionDenied, Unavailable } from '../errors.js'
 import type { Capability } from '../rpc/index.js'
 import type { SenderClient } from '../schema/channel.rpc.js'
@@ -16,13 +17,7 @@ const log = logger('ww:host:endpoints')
 export type PickRule = 'round-robin' | 'random'
 
 /** A live endpoint; `sender` is yours to release. */
-export interface FoundEndpoint {
-  peer: string
-  pid: number
-  id: bigint
-  ageMs: number
-  sender: SenderClient
-}
+export type { FoundEndpoint } from '../caps/endpoints.js'
 
 export interface EndpointLookupOptions {
   self: string

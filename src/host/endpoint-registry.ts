@@ -4,7 +4,7 @@ import { checkEndpointName, clusterLimits } from '../cluster/index.js'
 import { LimitExceeded } from '../errors.js'
 import type { SenderClient } from '../schema/channel.rpc.js'
 import { hostLimits } from './limits.js'
-import { revocableSender } from './revocable-sender.js'
+import { revocableSender } from '../caps/revocable-sender.js'
 
 export interface LocalEndpoint {
   readonly name: string

@@ -10,37 +10,24 @@
 // Sender/Recver. A capability received with no kind (a message's `cap`) is wrapped as a channel:
 // send/recv/close go to the Sender/Recver/Closer methods and fail with Unimplemented if absent.
 // A facet of a channel served on this host that comes back here (loaded from an anchor, or riding
-// in a message) is used directly on its Chan: same semantics, no RPC per message.
+// in a message) is used directly on its Chan: same semantics, no RPC per message. The way back is
+// carried by the capabilities themselves: a guest Cap's `origin` says how it leaves the proc, and a
+// channel's server objects carry the channel (caps/chan.ts localChanOf).
 
 import { Chan, type OpOptions } from '../csp/index.js'
-import { replyChanOf, serveChanOf } from '../csp/server.js'
-import { messageBytes, readMessage, releaseMessage, writeMessage, type ChanMessage } from '../csp/wire.js'
+import { localChanOf, serveChanOf, type ChanFacet } from '../caps/chan.js'
+import { messageBytes, readMessage, releaseMessage, writeMessage, type ChanMessage } from '../caps/chan-message.js'
 import { InvalidArgument, Unimplemented } from '../errors.js'
 import { trySendNow } from '../proc/send-now.js'
-import type { Cap, CapRef, ChanCap, Message, ProcCap, RecverCap, SenderCap } from '../proc/index.js'
+import type { Cap, CapOrigin, CapRef, ChanCap, Message, ProcCap, RecverCap, SenderCap } from '../proc/index.js'
 import type { Capability } from '../rpc/index.js'
 import { Chan_Recver$Results$Caps, Chan_Sender$Results$Caps, CloserClient, RecverClient, RequestSenderClient, SenderClient } from '../schema/channel.rpc.js'
 import { ProcClient } from '../schema/proc.rpc.js'
-import { readExitStatus } from './exit-status.js'
+import { readExitStatus } from '../caps/proc-status.js'
 
-/** How a guest capability leaves the proc: a fresh reference (the caller's to release). */
-type Exporter = () => Promise<Capability>
-
-/** Exporters by the capability object, and by its send/recv functions (ww_sender/ww_recver copy those). */
-const exporters = new WeakMap<object, Exporter>()
-/** The exporter of a local channel facet, when it can run without waiting. */
-const readyExports = new WeakMap<object, () => Capability | undefined>()
-
-type FacetKind = 'chan' | 'sender' | 'recver'
-/** Channels served on this host, by the RPC hook of each of their facets. */
-const localFacets = new WeakMap<object, { chan: Chan<ChanMessage>, kind: FacetKind }>()
-
-/** The channel on this host behind `cap`, if it is a facet of one. */
-function localFacet (cap: Capability): { chan: Chan<ChanMessage>, kind: FacetKind } | undefined {
-  const facet = localFacets.get(cap.hook.resolved())
-  if (facet !== undefined) return facet
-  const reply = replyChanOf(cap)
-  return reply === undefined ? undefined : { chan: reply, kind: 'sender' }
+/** The origin of a capability that leaves as a new reference to `cap` (at once, unless `wait`). */
+function originOf (cap: Capability, wait = false): CapOrigin {
+  return wait ? { export: async () => cap.dup() } : { export: async () => cap.dup(), exportNow: () => cap.dup() }
 }
 
 /** The RPC references behind one guest capability and its facets; one reference is the receiver's. */
@@ -97,8 +84,7 @@ export class CapScope {
   chan (capacity: number): ChanCap {
     const lease = new Lease(this)
     const chan = new Chan<ChanMessage>(capacity, { release: releaseMessage, sizeOf: messageBytes })
-    const client = lease.hold(serveChanOf(chan))
-    localFacets.set(client.hook.resolved(), { chan, kind: 'chan' })
+    const client = lease.hold(serveChanOf(chan, {}, true))
     const facets: { sender?: Capability, recver?: Capability } = {}
     const facet = async (which: 'sender' | 'recver'): Promise<Capability> => {
       if (facets[which] === undefined) {
@@ -112,20 +98,18 @@ export class CapScope {
         }
         if (facets[which] === undefined) {
           facets[which] = lease.hold(cap)
-          localFacets.set(cap.hook.resolved(), { chan, kind: which })
         } else cap.release()
       }
       return facets[which].dup()
     }
     const { send, trySend, recv, tryRecv } = this.direct(chan)
     const close = (): void => { chan.close() }
-    const cap: ChanCap = { kind: 'chan', send, trySend, recv, tryRecv, close, ref: lease }
-    exporters.set(cap, async () => client.dup())
-    exporters.set(send, async () => await facet('sender'))
-    exporters.set(recv, async () => await facet('recver'))
-    readyExports.set(cap, () => client.dup())
-    readyExports.set(send, () => facets.sender?.dup())
-    readyExports.set(recv, () => facets.recver?.dup())
+    const origin: CapOrigin = {
+      ...originOf(client),
+      sender: { export: async () => await facet('sender'), exportNow: () => facets.sender?.dup() },
+      recver: { export: async () => await facet('recver'), exportNow: () => facets.recver?.dup() }
+    }
+    const cap: ChanCap = { kind: 'chan', send, trySend, recv, tryRecv, close, ref: lease, origin }
     void facet('sender').then(c => { c.release() }, () => {})
     return cap
   }
@@ -166,11 +150,11 @@ export class CapScope {
 
   /** Takes over an RPC capability as the guest's Cap for its kind (with one reference for the receiver). */
   wrap (kind: string, cap: Capability): Cap {
-    const local = kind !== 'proc' && !this.closed ? localFacet(cap) : undefined
+    const local = kind !== 'proc' && !this.closed ? localChanOf(cap) : undefined
     const lease = new Lease(this)
     lease.hold(cap)
     let out: Cap
-    if (local !== undefined) out = this.localCap(kind, local.chan, local.kind, cap)
+    if (local !== undefined) out = this.localCap(kind, local.chan, local.facet, cap)
     else {
       switch (kind) {
         case 'sender': out = this.sender(SenderClient.from(cap.dup()), lease); break
@@ -180,26 +164,22 @@ export class CapScope {
       }
     }
     out.ref = lease
-    exporters.set(out, async () => cap.dup())
-    readyExports.set(out, () => cap.dup())
+    if (out.kind !== 'anchor') out.origin = { ...originOf(cap), sender: out.origin?.sender, recver: out.origin?.recver }
     return out
   }
 
   /** A facet of a channel on this host, as `kind` (what the anchor said, or 'cap'): used directly. */
-  private localCap (kind: string, chan: Chan<ChanMessage>, facet: FacetKind, cap: Capability): Cap {
+  private localCap (kind: string, chan: Chan<ChanMessage>, facet: ChanFacet, cap: Capability): Cap {
     const d = this.direct(chan)
     const absent = (op: string) => async (): Promise<never> => { throw new Unimplemented(`this capability cannot ${op}`) }
     const send = facet !== 'recver' ? d.send : absent('send')
     const trySend = facet !== 'recver' ? d.trySend : undefined
     const recv = facet !== 'sender' ? d.recv : absent('recv')
     const tryRecv = facet !== 'sender' ? d.tryRecv : undefined
-    exporters.set(send, async () => cap.dup())
-    exporters.set(recv, async () => cap.dup())
-    readyExports.set(send, () => cap.dup())
-    readyExports.set(recv, () => cap.dup())
-    if (kind === 'sender') return { kind, send, trySend }
-    if (kind === 'recver') return { kind, recv, tryRecv }
-    return { kind: 'chan', send, trySend, recv, tryRecv, close: () => { if (facet === 'chan') chan.close() } }
+    const origin = { ...originOf(cap), sender: originOf(cap), recver: originOf(cap) }
+    if (kind === 'sender') return { kind, send, trySend, origin }
+    if (kind === 'recver') return { kind, recv, tryRecv, origin }
+    return { kind: 'chan', send, trySend, recv, tryRecv, close: () => { if (facet === 'chan') chan.close() }, origin }
   }
 
   private sender (s: SenderClient, lease: Lease): SenderCap {
@@ -215,7 +195,6 @@ export class CapScope {
       if (msg.cap === undefined) return await call(msg.data, null, opts)
       await call(msg.data, exportNow(msg.cap) ?? await exportCap(msg.cap), opts)
     }
-    exporters.set(send, async () => s.dup())
     // request/reply in one call, when the far side serves RequestSender (a channel's Sender facet on a ww host)
     let requests: RequestSenderClient | undefined
     const request = async (data: Uint8Array, opts?: OpOptions): Promise<Message> => {
@@ -223,7 +202,7 @@ export class CapScope {
       using ans = requests.request(p => { writeMessage(p._initMsg(), { data }) }, { signal: opts?.signal })
       return this.message(readMessage((await ans).reply))
     }
-    return { kind: 'sender', send, request }
+    return { kind: 'sender', send, request, origin: originOf(s, true) }
   }
 
   private recver (r: RecverClient, lease: Lease): RecverCap {
@@ -232,8 +211,7 @@ export class CapScope {
       using ans = r.recv(undefined, { signal: opts?.signal })
       return this.message(readMessage((await ans).msg))
     }
-    exporters.set(recv, async () => r.dup())
-    return { kind: 'recver', recv }
+    return { kind: 'recver', recv, origin: originOf(r, true) }
   }
 
   /** A capability of unknown kind as a channel; the typed views are made on first use. */
@@ -248,10 +226,9 @@ export class CapScope {
       r ??= this.recver(RecverClient.from(cap.dup()), lease)
       return await r.recv(opts)
     }
-    exporters.set(send, async () => cap.dup())
-    exporters.set(recv, async () => cap.dup())
     return {
       kind: 'chan',
+      origin: { ...originOf(cap), sender: originOf(cap, true), recver: originOf(cap, true) },
       send,
       recv,
       close: () => {
@@ -280,34 +257,26 @@ export class CapScope {
         out.ref = own
         return out
       },
-      ref: lease
+      ref: lease,
+      origin: originOf(p)
     }
-    exporters.set(cap, async () => p.dup())
-    readyExports.set(cap, () => p.dup())
     return cap
   }
 
   /** Makes `cap` exportable as `client` (e.g. a local proc served as a Proc capability). */
-  static exportAs (cap: Cap, client: () => Capability): void {
-    exporters.set(cap, async () => client())
-    readyExports.set(cap, client)
+  static exportAs (cap: Exclude<Cap, { kind: 'anchor' }>, client: () => Capability): void {
+    cap.origin = { export: async () => client(), exportNow: client }
   }
 }
 
 /** A fresh RPC reference for a guest capability (yours to release). */
 export async function exportCap (cap: Cap): Promise<Capability> {
-  const fn = exporters.get(cap) ?? exporters.get(facetFn(cap))
-  if (fn === undefined) throw new InvalidArgument(`a ${cap.kind} handle cannot leave this host`)
-  return await fn()
+  const origin = cap.kind === 'anchor' ? undefined : cap.origin
+  if (origin === undefined) throw new InvalidArgument(`a ${cap.kind} handle cannot leave this host`)
+  return await origin.export() as Capability
 }
 
 /** The same, when it needs no waiting; undefined otherwise. */
 function exportNow (cap: Cap): Capability | undefined {
-  return (readyExports.get(cap) ?? readyExports.get(facetFn(cap)))?.()
-}
-
-function facetFn (cap: Cap): object {
-  if (cap.kind === 'sender') return cap.send
-  if (cap.kind === 'recver') return cap.recv
-  return cap
+  return (cap.kind === 'anchor' ? undefined : cap.origin?.exportNow?.()) as Capability | undefined
 }

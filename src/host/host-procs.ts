@@ -11,18 +11,19 @@ import type { OpOptions } from '../csp/index.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
 import type { HostClient } from '../schema/host.rpc.js'
 import { Host_Executor$Results$Caps } from '../schema/host.rpc.js'
-import { ExecutorClient, Executor_Proc$Results$Caps, Executor_Spawn$Results$Caps } from '../schema/executor.rpc.js'
+import { Executor_Spawn$Results$Caps, type ExecutorClient } from '../schema/executor.rpc.js'
+import { serveExecutor } from '../caps/executor.js'
 import type { ProcClient } from '../schema/proc.rpc.js'
 import { ClusterWorld } from './cluster-world.js'
-import { writeProcInfo } from './exit-status.js'
 import { CapScope, exportCap } from './guest-caps.js'
 import { guestEndpoints, type HostEndpoints } from './guest-endpoints.js'
 import type { GuestPubSub } from './guest-pubsub.js'
-import { serveProc } from './proc-server.js'
+import { serveProc } from '../caps/proc.js'
 import { hostLimits } from './limits.js'
 import { ModuleGate, type Spawner } from './module-gate.js'
 import { HostWatch, ProcTree, type OnHostLeft } from './proc-tree.js'
-import { readSpawnRequest, serveModuleSource, writeSpawnRequest, type SpawnCap } from './spawn-request.js'
+import { writeSpawnRequest, type ReadSpawn, type SpawnCap } from '../caps/spawn-request.js'
+import { serveModuleSource } from '../caps/module-source.js'
 
 const log = logger('ww:host:procs')
 
@@ -233,44 +234,39 @@ export class HostProcs {
    * owner, who may run any module.
    */
   serve (account: Account, defaultRoot?: () => AnchorClient, spawner?: Spawner): ExecutorClient {
-    return ExecutorClient.serve({
-      spawn: async (params, results, ctx) => {
-        const r = readSpawnRequest(params.request)
-        const hash = 'bytes' in r.module ? sha256(r.module.bytes) : r.module.hash
-        // before anything is fetched or prepared
-        const verified = await this.gate.admit(hash, r.signatures, spawner)
-        const module = 'bytes' in r.module ? r.module : { hash, fetch: this.gate.checkedFetch(r.module.fetch, spawner === undefined ? 'the owner (API socket)' : `peer ${spawner.peer}`) }
-        using own = r.root === undefined ? defaultRoot?.() : undefined
-        const proc = await this.spawnHere({
-          module,
-          args: r.args,
-          env: r.env,
-          limits: r.limits as Partial<ProcLimits>,
-          name: r.name,
-          stdin: r.stdin ? 'chan' : undefined,
-          output: r.detached ? 'log' : 'chan',
-          onStep: r.onStep,
-          account
-        }, r.root ?? own, spawner, r.caps())
-        if (verified.length > 0) await this.cache.keepSignatures(hash, verified)
-        if (ctx.signal.aborted) { // the caller will never hear of it
-          proc.kill('killed: its spawn was canceled')
-          throw new Canceled('spawn canceled')
-        }
-        if (r.tied && spawner !== undefined) this.endWhenLost(proc, spawner.peer)
-        using served = this.serveProc(proc, r.tied)
-        Executor_Spawn$Results$Caps.proc.set(results, served)
-      },
-      ps: (_params, results) => {
-        const all = this.executor.ps()
-        const list = results._initProcs(all.length)
-        all.forEach((info, i) => { writeProcInfo(list.get(i), info, this.opts.peerId) })
-      },
-      proc: (params, results) => {
-        using served = this.serveProc(this.executor.proc(params.pid))
-        Executor_Proc$Results$Caps.proc.set(results, served)
-      }
+    return serveExecutor({
+      peerId: this.opts.peerId,
+      spawn: async (r, signal) => await this.spawnRequested(r, signal, account, defaultRoot, spawner),
+      ps: () => this.executor.ps(),
+      proc: pid => this.serveProc(this.executor.proc(pid))
     })
+  }
+
+  /** A spawn an Executor capability was asked for: checked against the module rules, started here, its Proc served. */
+  private async spawnRequested (r: ReadSpawn, signal: AbortSignal, account: Account, defaultRoot?: () => AnchorClient, spawner?: Spawner): Promise<ProcClient> {
+    const hash = 'bytes' in r.module ? sha256(r.module.bytes) : r.module.hash
+    // before anything is fetched or prepared
+    const verified = await this.gate.admit(hash, r.signatures, spawner)
+    const module = 'bytes' in r.module ? r.module : { hash, fetch: this.gate.checkedFetch(r.module.fetch, spawner === undefined ? 'the owner (API socket)' : `peer ${spawner.peer}`) }
+    using own = r.root === undefined ? defaultRoot?.() : undefined
+    const proc = await this.spawnHere({
+      module,
+      args: r.args,
+      env: r.env,
+      limits: r.limits as Partial<ProcLimits>,
+      name: r.name,
+      stdin: r.stdin ? 'chan' : undefined,
+      output: r.detached ? 'log' : 'chan',
+      onStep: r.onStep,
+      account
+    }, r.root ?? own, spawner, r.caps())
+    if (verified.length > 0) await this.cache.keepSignatures(hash, verified)
+    if (signal.aborted) { // the caller will never hear of it
+      proc.kill('killed: its spawn was canceled')
+      throw new Canceled('spawn canceled')
+    }
+    if (r.tied && spawner !== undefined) this.endWhenLost(proc, spawner.peer)
+    return this.serveProc(proc, r.tied)
   }
 
   /**

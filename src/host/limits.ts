@@ -1,6 +1,10 @@
 // Every limit and default of the host layer and of the commands that run a node, in one place.
 
+import { capsLimits } from '../caps/limits.js'
+
 export const hostLimits = {
+  /** What a capability server takes in one request (src/caps/limits.ts), named here too for the commands. */
+  ...capsLimits,
   /**
    * A stop that has not finished after this long ends the process anyway (clients holding the API socket, a
    * libp2p connection that will not close): a node stops within 2 s of SIGTERM or `ww stop`, whatever its peers do.
@@ -18,14 +22,6 @@ export const hostLimits = {
   detachReadyMs: 60_000,
   /** `ww start --detach --bootstrap ...` then waits this long for the node to list another host (else it warns). */
   detachJoinMs: 15_000,
-  /** Most arguments a spawn request may carry (a longer list is refused with LimitExceeded before it is read). */
-  spawnArgsMax: 4096,
-  /** Most environment entries a spawn request may carry. */
-  spawnEnvMax: 4096,
-  /** Most module signatures a spawn request may carry (each costs the host one Ed25519 verification). */
-  spawnSignaturesMax: 16,
-  /** Most capabilities a spawn request may hand the proc (a guest's ww_spawn_with; see also RuntimeLimits.maxSpawnCaps). */
-  spawnCapsMax: 16,
   /**
    * New modules (neither held nor prepared here) one remote peer, itself or through its procs, may make this host
    * fetch and prepare per minute (a token bucket of this size; preparing costs seconds of CPU). The owner is exempt.
@@ -48,8 +44,6 @@ export const hostLimits = {
   uiWebSocketMessageBytes: 128 << 20,
   /** Random bytes of the console's per-start token (shown as hex in its URL). */
   uiTokenBytes: 32,
-  /** Most `k=v` terms a View.ls (`ww ls / --where ...`) may carry. */
-  lsWhereMax: 64,
   /**
    * Endpoints (endpoint-registry.ts; the names per host and their length are clusterLimits.maxEndpointNames and
    * maxEndpointNameBytes, since they ride in the signed record): endpoints one host keeps under one name.
@@ -77,7 +71,5 @@ export const hostLimits = {
   /** A starting node waits this long (to hear of the other hosts) before it starts replicas, so a restart moves none needlessly. */
   deployStartDelayMs: 2_000,
   /** Every host compares its replicas with the placement this often, besides whenever records or hosts change. */
-  deployReconcileMs: 5_000,
-  /** `ww deployments` waits this long for each host's report of its replicas. */
-  deployReportTimeoutMs: 5_000
+  deployReconcileMs: 5_000
 } as const

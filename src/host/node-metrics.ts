@@ -3,6 +3,7 @@
 // nothing on the hot paths builds a label set or touches prom-client.
 import promClient, { type MetricObjectWithValues, type MetricValue } from 'prom-client'
 import type { Connection } from '../rpc/index.js'
+import type { MetricSample } from '../caps/metrics.js'
 import { CallCounts } from './call-counts.js'
 import { schemaMethodNames } from './method-names.js'
 
@@ -93,9 +94,4 @@ export class NodeMetrics {
   }
 }
 
-export interface MetricSample {
-  name: string
-  kind: 'counter' | 'gauge'
-  labels: Array<{ name: string, value: string }>
-  value: number
-}
+export type { MetricSample } from '../caps/metrics.js'

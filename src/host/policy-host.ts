@@ -1,9 +1,9 @@
 // The Host a remote peer is handed: built from the node's parts for that peer's rights, holding only what
 // they grant (policy.ts says where each method falls). A peer with every right gets the node's parts whole (node.ts).
-import { SELF_COMPONENT } from '../anchor/index.js'
+import { SELF_COMPONENT } from '../caps/anchor-cluster-root.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
 import type { ExecutorClient } from '../schema/executor.rpc.js'
-import type { HostParts } from './host-server.js'
+import type { HostParts } from '../caps/host.js'
 import { ALL_RIGHTS, RIGHTS, lacks, type Rights } from './policy.js'
 import { restrictAnchor } from './policy-anchor.js'
 

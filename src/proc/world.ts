@@ -15,6 +15,20 @@ export interface CapRef {
   release: () => void
 }
 
+/**
+ * Where a guest capability came from, as the world that made it knows it: how it leaves the proc (for the host
+ * layer, a fresh RPC reference; opaque here). A channel's facets (ww_sender/ww_recver) carry its `sender` and
+ * `recver` origins. A capability with no origin cannot leave the proc.
+ */
+export interface CapOrigin {
+  /** A fresh reference to the capability as it leaves (the caller's to release). */
+  export: () => Promise<unknown>
+  /** The same when it needs no waiting; undefined when it does. */
+  exportNow?: () => unknown
+  sender?: CapOrigin
+  recver?: CapOrigin
+}
+
 /** A message on a channel: bytes, and at most one capability riding along (e.g. a reply sender). */
 export interface Message {
   data: Uint8Array
@@ -30,6 +44,7 @@ export interface Message {
  */
 export interface SenderCap {
   kind: 'sender'
+  origin?: CapOrigin
   send: (msg: Message, opts?: OpOptions) => Promise<void>
   trySend?: (msg: Message) => boolean
   request?: (data: Uint8Array, opts?: OpOptions) => Promise<Message>
@@ -41,12 +56,14 @@ export interface SenderCap {
  */
 export interface RecverCap {
   kind: 'recver'
+  origin?: CapOrigin
   recv: (opts?: OpOptions) => Promise<Message>
   tryRecv?: () => Message | undefined
   ref?: CapRef
 }
 export interface ChanCap {
   kind: 'chan'
+  origin?: CapOrigin
   send: (msg: Message, opts?: OpOptions) => Promise<void>
   trySend?: (msg: Message) => boolean
   recv: (opts?: OpOptions) => Promise<Message>
@@ -56,6 +73,7 @@ export interface ChanCap {
 }
 export interface ProcCap {
   kind: 'proc'
+  origin?: CapOrigin
   ref?: CapRef
   wait: (opts?: OpOptions) => Promise<ExitStatus>
   kill: () => void

@@ -170,7 +170,7 @@ export function clusterCalls (host: WwHost): Record<string, (...a: any[]) => unk
         }
       }
       const reply = world.chan(1)
-      const replyTx: SenderCap = { kind: 'sender', send: reply.send, trySend: reply.trySend }
+      const replyTx: SenderCap = { kind: 'sender', send: reply.send, trySend: reply.trySend, origin: reply.origin?.sender }
       try {
         const msg: Message = { data: bytes, cap: replyTx }
         if (to.trySend?.(msg) !== true) await within(host, left(), 'request: send', async opts => { await to.send(msg, opts) })

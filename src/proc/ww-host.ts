@@ -205,12 +205,12 @@ export class WwHost {
       sender: (h: number) => this.call(() => {
         const c = this.cap(h, 'chan', 'sender')
         c.ref?.retain()
-        return this.handles.add({ kind: 'sender', send: c.send, trySend: c.trySend, ref: c.ref })
+        return this.handles.add({ kind: 'sender', send: c.send, trySend: c.trySend, ref: c.ref, origin: c.origin?.sender })
       }),
       recver: (h: number) => this.call(() => {
         const c = this.cap(h, 'chan', 'recver')
         c.ref?.retain()
-        return this.handles.add({ kind: 'recver', recv: c.recv, tryRecv: c.tryRecv, ref: c.ref })
+        return this.handles.add({ kind: 'recver', recv: c.recv, tryRecv: c.tryRecv, ref: c.ref, origin: c.origin?.recver })
       }),
       // send and recv run on every message: written out without this.call's closure
       send: (h: number, data: number, len: number, capH: number) => {

@@ -14,9 +14,9 @@ import { Connection, promisedCapability, type Capability } from '../../src/rpc/i
 import { connectUnix, listenUnix, type MessageTransport } from '../../src/transport/index.js'
 import { AnchorClient } from '../../src/schema/anchor.rpc.js'
 import { AnchorTree } from '../../src/anchor/tree.js'
-import { serveTree } from '../../src/anchor/server.js'
-import { serveClusterRoot } from '../../src/anchor/cluster-root.js'
-import { writeMessage } from '../../src/csp/wire.js'
+import { serveTree } from '../../src/caps/anchor.js'
+import { serveClusterRoot } from '../../src/caps/anchor-cluster-root.js'
+import { writeMessage } from '../../src/caps/chan-message.js'
 import { NotFound } from '../../src/errors.js'
 
 const kindNames: Record<number, string> = { [rpc.Message.CALL]: 'call', [rpc.Message.RETURN]: 'return', [rpc.Message.FINISH]: 'finish', [rpc.Message.RESOLVE]: 'resolve', [rpc.Message.RELEASE]: 'release', [rpc.Message.DISEMBARGO]: 'disembargo' }

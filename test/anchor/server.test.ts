@@ -5,9 +5,9 @@ import { AnchorClient, Anchor_Load$Results$Caps } from '../../src/schema/anchor.
 import { Kind, Value_Which } from '../../src/schema/anchor.js'
 import { SenderClient, ChanClient } from '../../src/schema/channel.rpc.js'
 import { AnchorTree } from '../../src/anchor/tree.js'
-import { serveTree } from '../../src/anchor/server.js'
-import { writeValue } from '../../src/anchor/value.js'
-import { readMessage, writeMessage } from '../../src/csp/wire.js'
+import { serveTree } from '../../src/caps/anchor.js'
+import { writeValue } from '../../src/caps/anchor-value.js'
+import { readMessage, writeMessage } from '../../src/caps/chan-message.js'
 import { InvalidArgument, NotFound, Occupied } from '../../src/errors.js'
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s)

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { AnchorTree } from '../../src/anchor/tree.js'
-import { serveTree } from '../../src/anchor/server.js'
+import { serveTree } from '../../src/caps/anchor.js'
 import { Connection, type Capability } from '../../src/rpc/index.js'
 import { AnchorClient } from '../../src/schema/anchor.rpc.js'
 import { memoryPair } from '../../src/transport/index.js'

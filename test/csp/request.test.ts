@@ -1,7 +1,7 @@
 // RequestSender.request: request/reply in one call on a channel's Sender facet, over a real (in-memory) connection.
 import assert from 'node:assert/strict'
-import { serveChan } from '../../src/csp/server.js'
-import { readMessage, writeMessage, type ChanMessage } from '../../src/csp/wire.js'
+import { serveChan } from '../../src/caps/chan.js'
+import { readMessage, writeMessage, type ChanMessage } from '../../src/caps/chan-message.js'
 import { Canceled, Closed, Unimplemented } from '../../src/errors.js'
 import { Connection, type Capability } from '../../src/rpc/index.js'
 import { Chan_Sender$Results$Caps, ChanClient, RequestSenderClient, SenderClient } from '../../src/schema/channel.rpc.js'

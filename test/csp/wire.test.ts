@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import * as capnp from 'capnp-es'
 import { Message } from '../../src/schema/channel.js'
-import { readMessage, writeMessage } from '../../src/csp/wire.js'
+import { readMessage, writeMessage } from '../../src/caps/chan-message.js'
 
 const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 7 + 1) & 0xff)
 

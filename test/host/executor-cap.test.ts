@@ -6,7 +6,8 @@ import { join } from 'node:path'
 import { ModuleNotFound, NotFound } from '../../src/errors.js'
 import { resolveHome } from '../../src/host/home.js'
 import { WwNode } from '../../src/host/node.js'
-import { serveModuleSource, writeSpawnRequest } from '../../src/host/spawn-request.js'
+import { writeSpawnRequest } from '../../src/caps/spawn-request.js'
+import { serveModuleSource } from '../../src/caps/module-source.js'
 import { Host_Executor$Results$Caps } from '../../src/schema/host.rpc.js'
 
 describe('host: the Executor capability', function () {

@@ -2,8 +2,9 @@
 // loaded back is used on its Chan directly) and across an RPC connection (Sender calls); and the
 // lifetime of the capabilities a guest receives (released with its last handle).
 import assert from 'node:assert/strict'
-import { AnchorTree, serveTree } from '../../src/anchor/index.js'
-import { writeMessage } from '../../src/csp/wire.js'
+import { AnchorTree } from '../../src/anchor/index.js'
+import { serveTree } from '../../src/caps/anchor.js'
+import { writeMessage } from '../../src/caps/chan-message.js'
 import { ClusterWorld } from '../../src/host/cluster-world.js'
 import { Executor, type ChanCap, type Message, type SenderCap } from '../../src/proc/index.js'
 import { Connection, type Capability } from '../../src/rpc/index.js'
@@ -19,7 +20,7 @@ const text = (m: Message): string => new TextDecoder().decode(m.data)
 /** An echo inbox in world `a` stored at /box; returns the inbox. */
 async function inbox (a: ClusterWorld): Promise<ChanCap> {
   const box = a.chan(4)
-  const tx: SenderCap = { kind: 'sender', send: box.send, trySend: box.trySend }
+  const tx: SenderCap = { kind: 'sender', send: box.send, trySend: box.trySend, origin: box.origin?.sender }
   await a.store(['box'], { cap: tx }, false)
   return box
 }
@@ -27,7 +28,7 @@ async function inbox (a: ClusterWorld): Promise<ChanCap> {
 /** Sends n requests from `b` through the loaded sender, each with a reply sender; `a` answers on it. */
 async function pingPong (a: ChanCap, sender: SenderCap, b: ClusterWorld, n: number): Promise<string[]> {
   const reply = b.chan(1)
-  const replyTx: SenderCap = { kind: 'sender', send: reply.send, trySend: reply.trySend }
+  const replyTx: SenderCap = { kind: 'sender', send: reply.send, trySend: reply.trySend, origin: reply.origin?.sender }
   const echo = (async () => {
     for (let i = 0; i < n; i++) {
       const m = await a.recv()

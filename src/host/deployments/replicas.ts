@@ -7,19 +7,11 @@ import { logger } from '@libp2p/logger'
 import { placeAll, type DeploymentRecord, type PlacementHost } from '../../cluster/deployments/index.js'
 import type { Proc } from '../../proc/index.js'
 import { hostLimits } from '../limits.js'
+import type { ReplicaState } from '../../caps/deployments-codec.js'
 
 const log = logger('ww:host:deploy')
 
-/** What a replica is: its deployment's record and index, and what it is doing. */
-export interface ReplicaState {
-  deployment: string
-  index: number
-  version: number
-  pid: number
-  state: 'starting' | 'running' | 'backoff' | 'failed'
-  restarts: number
-  lastExit: string
-}
+export type { ReplicaState } from '../../caps/deployments-codec.js'
 
 /** Starts one replica: resolves with its proc, or throws why it could not start. */
 export type StartReplica = (record: DeploymentRecord, index: number) => Promise<Proc>

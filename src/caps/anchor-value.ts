@@ -4,7 +4,7 @@ import { type Capability, setUnionTag } from '../rpc/index.js'
 import { Anchor_Load$Results$Caps, Value$Caps } from '../schema/anchor.rpc.js'
 import { type Anchor_Load$Results, Kind, Value, Value_Which } from '../schema/anchor.js'
 import { InvalidArgument } from '../errors.js'
-import type { AnchorValue, CapKind, ValueKind } from './tree.js'
+import type { AnchorValue, CapKind, ValueKind } from '../anchor/tree.js'
 
 const whichOfKind: Record<CapKind, Value_Which> = {
   chan: Value_Which.CHAN,

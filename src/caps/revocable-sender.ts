@@ -1,7 +1,7 @@
 // A Sender that forwards to another until revoked, then fails Closed: what an endpoint hands out, so a sender
 // someone got from a lookup stops working when the endpoint ends (its proc ended, or it was unpublished),
 // instead of filling a channel nobody reads any more.
-import { readMessage, writeMessage } from '../csp/wire.js'
+import { readMessage, writeMessage } from './chan-message.js'
 import { Closed } from '../errors.js'
 import { SenderClient } from '../schema/channel.rpc.js'
 

@@ -6,9 +6,9 @@
 import { AnchorClient, Anchor_Lookup$Results$Caps, Anchor_Walk$Results$Caps, type AnchorServer } from '../schema/anchor.rpc.js'
 import { Kind } from '../schema/anchor.js'
 import { InvalidArgument, NotFound } from '../errors.js'
-import { DEFAULT_ANCHOR_LIMITS, type AnchorLimits } from './limits.js'
-import { formatPath, parsePath } from './path.js'
-import { writeValue } from './value.js'
+import { DEFAULT_ANCHOR_LIMITS, type AnchorLimits } from '../anchor/limits.js'
+import { formatPath, parsePath } from '../anchor/path.js'
+import { writeValue } from './anchor-value.js'
 
 export interface ClusterHosts {
   /** The live hosts' peer IDs (from the membership table). */

@@ -1,15 +1,24 @@
 // The Deployments capability (schema/deploy.capnp) over a DeploymentService: its codec, and for remote peers
 // a variant that refuses deploy, scale and undeploy (only the owner changes deployments: see node.ts).
-import { DeploymentsClient, Deployments_Deploy$Params$Caps, Deployments_Source$Results$Caps, type DeploymentsClient as Client } from '../../schema/deploy.rpc.js'
-import type { HostClient } from '../../schema/host.rpc.js'
-import { hostLimits } from '../limits.js'
-import { serveModuleSource } from '../spawn-request.js'
-import type { ReplicaState } from './replicas.js'
-import { readReplica, readSpec, writeReplica, writeSpec } from './server-codec.js'
-import type { DeploymentService } from './service.js'
+import { DeploymentsClient, Deployments_Deploy$Params$Caps, Deployments_Source$Results$Caps, type DeploymentsClient as Client } from '../schema/deploy.rpc.js'
+import type { HostClient } from '../schema/host.rpc.js'
+import { capsLimits } from './limits.js'
+import { serveModuleSource } from './module-source.js'
+import type { DeploymentRecord, DeploymentSpec, Placement } from '../cluster/deployments/index.js'
+import { readReplica, readSpec, writeReplica, writeSpec, type ReplicaState } from './deployments-codec.js'
+
+/** What the server uses of this host's deployments (src/host/deployments/service.ts): each call returns the new version. */
+export interface DeploymentBackend {
+  deploy: (name: string, spec: DeploymentSpec, fetch?: (hash: Uint8Array) => Promise<Uint8Array>) => Promise<number>
+  scale: (name: string, replicas: number) => Promise<number>
+  undeploy: (name: string) => Promise<number>
+  deployments: () => Array<{ record: DeploymentRecord, placement: Placement }>
+  replicas: () => ReplicaState[]
+  module: (hash: Uint8Array) => Promise<Uint8Array | undefined>
+}
 
 export interface DeploymentsServing {
-  service: DeploymentService
+  service: DeploymentBackend
   /** Live hosts' peer IDs (this one included), and another's Host capability (yours to release). */
   peers: () => string[]
   self: string
@@ -76,7 +85,7 @@ export function serveDeployments (o: DeploymentsServing): Client {
 async function gatherReplicas (o: DeploymentsServing): Promise<Array<{ host: string, state: ReplicaState }>> {
   const lists = await Promise.allSettled(o.peers().map(async peer => {
     if (peer === o.self) return o.service.replicas().map(state => ({ host: peer, state }))
-    const timeout = AbortSignal.timeout(hostLimits.deployReportTimeoutMs)
+    const timeout = AbortSignal.timeout(capsLimits.deployReportTimeoutMs)
     const ask = (async () => {
       using host = await o.hostOf(peer)
       using d = host.deployments()

@@ -11,7 +11,7 @@ import { RecverClient, SenderClient } from '../schema/channel.rpc.js'
 import {
   ProcClient, Proc_Stderr$Results$Caps, Proc_Stdin$Results$Caps, Proc_Stdout$Results$Caps
 } from '../schema/proc.rpc.js'
-import { writeExitStatus, writeProcInfo } from './exit-status.js'
+import { writeExitStatus, writeProcInfo } from './proc-status.js'
 
 /** Senders handed out for each proc's input and not yet released (any Proc capability of it). */
 const writers = new WeakMap<Proc, number>()

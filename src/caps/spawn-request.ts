@@ -1,13 +1,13 @@
-// Building and reading SpawnRequest (schema executor.capnp), and the ModuleSource that ships a
-// module's bytes to a host that lacks them.
+// Building and reading SpawnRequest (schema executor.capnp): the module (bytes, or a hash and the ModuleSource
+// to fetch it from), arguments, limits, root and capabilities of one spawn.
 import { InvalidArgument, LimitExceeded, ModuleNotFound } from '../errors.js'
 import { setUnionTag, type Capability } from '../rpc/index.js'
 import type { ModuleFetcher, PrepareStep, ProcLimits } from '../proc/index.js'
 import type { ModuleSignature } from '../proc/module-signature.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
 import { Module_Which, SpawnCap_Which, SpawnStep, type SpawnRequest } from '../schema/executor.js'
-import { Module$Caps, ModuleSourceClient, SpawnCap$Caps, SpawnProgressClient, SpawnRequest$Caps } from '../schema/executor.rpc.js'
-import { hostLimits } from './limits.js'
+import { Module$Caps, SpawnCap$Caps, SpawnRequest$Caps, type ModuleSourceClient, type SpawnProgressClient } from '../schema/executor.rpc.js'
+import { capsLimits } from './limits.js'
 
 const hashHex = (h: Uint8Array): string => Buffer.from(h).toString('hex')
 
@@ -100,17 +100,17 @@ export interface ReadSpawn {
   caps: () => SpawnCap[]
 }
 
-const wireStep: Record<PrepareStep, SpawnStep> = { fetching: SpawnStep.FETCHING, preparing: SpawnStep.PREPARING }
+export const wireStep: Record<PrepareStep, SpawnStep> = { fetching: SpawnStep.FETCHING, preparing: SpawnStep.PREPARING }
 
 /** Reads a received SpawnRequest; the fetcher uses the borrowed source (call it before returning). */
 export function readSpawnRequest (r: SpawnRequest): ReadSpawn {
   const args = r.args
   const env = r.env
-  if (args.length > hostLimits.spawnArgsMax) throw new LimitExceeded(`spawn request has ${args.length} arguments (limit ${hostLimits.spawnArgsMax})`)
-  if (env.length > hostLimits.spawnEnvMax) throw new LimitExceeded(`spawn request has ${env.length} environment entries (limit ${hostLimits.spawnEnvMax})`)
+  if (args.length > capsLimits.spawnArgsMax) throw new LimitExceeded(`spawn request has ${args.length} arguments (limit ${capsLimits.spawnArgsMax})`)
+  if (env.length > capsLimits.spawnEnvMax) throw new LimitExceeded(`spawn request has ${env.length} environment entries (limit ${capsLimits.spawnEnvMax})`)
   const m = r.module
   const sigList = m.signatures
-  if (sigList.length > hostLimits.spawnSignaturesMax) throw new LimitExceeded(`spawn request carries ${sigList.length} module signatures (limit ${hostLimits.spawnSignaturesMax})`)
+  if (sigList.length > capsLimits.spawnSignaturesMax) throw new LimitExceeded(`spawn request carries ${sigList.length} module signatures (limit ${capsLimits.spawnSignaturesMax})`)
   const signatures = [...sigList].map(s => ({ signer: s.signer.toUint8Array().slice(), signature: s.signature.toUint8Array().slice() }))
   let module: ReadSpawn['module']
   if (m.which() === Module_Which.BYTES) {
@@ -130,7 +130,7 @@ export function readSpawnRequest (r: SpawnRequest): ReadSpawn {
   const num = (x: bigint): number => Number(x)
   const progress = SpawnRequest$Caps.progress.has(r) ? SpawnRequest$Caps.progress.get(r) : undefined
   const capList = r._hasCaps() ? r.caps : undefined
-  if (capList !== undefined && capList.length > hostLimits.spawnCapsMax) throw new LimitExceeded(`spawn request hands ${capList.length} capabilities (limit ${hostLimits.spawnCapsMax})`)
+  if (capList !== undefined && capList.length > capsLimits.spawnCapsMax) throw new LimitExceeded(`spawn request hands ${capList.length} capabilities (limit ${capsLimits.spawnCapsMax})`)
   return {
     module,
     signatures,
@@ -160,27 +160,4 @@ export function readSpawnRequest (r: SpawnRequest): ReadSpawn {
       return out
     }
   }
-}
-
-/** Serves a SpawnProgress capability that hands each step to `onStep`. */
-export function serveSpawnProgress (onStep: (step: PrepareStep) => void): SpawnProgressClient {
-  const steps = new Map<number, PrepareStep>(Object.entries(wireStep).map(([k, v]) => [v, k as PrepareStep]))
-  return SpawnProgressClient.serve({
-    step (params) {
-      const step = steps.get(params.step)
-      if (step !== undefined) onStep(step)
-    }
-  })
-}
-
-/** Serves the bytes `lookup` finds by hash; ModuleNotFound for the rest. */
-export function serveModuleSource (lookup: (hash: Uint8Array) => Promise<Uint8Array | undefined>): ModuleSourceClient {
-  return ModuleSourceClient.serve({
-    async fetch (params, results) {
-      const hash = params.hash.toUint8Array().slice()
-      const bytes = await lookup(hash)
-      if (bytes === undefined) throw new ModuleNotFound(`module ${hashHex(hash)} is not here either`)
-      results._initBytes(bytes.byteLength).copyBuffer(bytes)
-    }
-  })
 }

@@ -3,7 +3,7 @@
 import type { Capability } from '../rpc/index.js'
 import { Message$Caps } from '../schema/channel.rpc.js'
 import type { Message } from '../schema/channel.js'
-import { readDataFast, writeDataFast } from './message-layout.js'
+import { readDataFast, writeDataFast } from './chan-message-layout.js'
 
 /** A message as a channel holds it: its bytes and the capability riding along (owned). */
 export interface ChanMessage {

@@ -1,6 +1,13 @@
 // The node's counters into a metrics.capnp Snapshot: the answer of Host.metrics.
 import { Sample_Kind, type Snapshot } from '../schema/metrics.js'
-import type { MetricSample } from './node-metrics.js'
+
+/** One sample of the node's metrics (src/host/node-metrics.ts reads them from its registry). */
+export interface MetricSample {
+  name: string
+  kind: 'counter' | 'gauge'
+  labels: Array<{ name: string, value: string }>
+  value: number
+}
 
 export function writeSnapshot (to: Snapshot, atMs: number, samples: readonly MetricSample[]): void {
   to.atMs = BigInt(atMs)

@@ -1,9 +1,19 @@
 // Reading and writing the structs of schema/deploy.capnp (shared by the server and the commands; no libp2p here).
-import { LimitExceeded } from '../../errors.js'
-import type { DeploymentSpec } from '../../cluster/deployments/record.js'
-import type { DeploySpec, ReplicaStatus } from '../../schema/deploy.js'
-import { hostLimits } from '../limits.js'
-import type { ReplicaState } from './replicas.js'
+import { LimitExceeded } from '../errors.js'
+import type { DeploymentSpec } from '../cluster/deployments/record.js'
+import type { DeploySpec, ReplicaStatus } from '../schema/deploy.js'
+import { capsLimits } from './limits.js'
+
+/** What a replica is: its deployment's record and index, and what it is doing. */
+export interface ReplicaState {
+  deployment: string
+  index: number
+  version: number
+  pid: number
+  state: 'starting' | 'running' | 'backoff' | 'failed'
+  restarts: number
+  lastExit: string
+}
 
 export function writeReplica (to: ReplicaStatus, r: ReplicaState, host: string): void {
   to.deployment = r.deployment
@@ -49,7 +59,7 @@ export function writeSpec (to: DeploySpec, name: string, s: DeploymentSpec): voi
 }
 
 export function readSpec (s: DeploySpec): DeploymentSpec {
-  if (s.args.length > hostLimits.spawnArgsMax || s.env.length > hostLimits.spawnEnvMax) throw new LimitExceeded('too many arguments or environment entries')
+  if (s.args.length > capsLimits.spawnArgsMax || s.env.length > capsLimits.spawnEnvMax) throw new LimitExceeded('too many arguments or environment entries')
   const l = s._hasLimits() ? s.limits : undefined
   return {
     module: Buffer.from(s.module.toUint8Array()).toString('hex'),

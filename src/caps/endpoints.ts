@@ -1,15 +1,37 @@
 // The Endpoints capability (schema/endpoints.capnp) over this host's registry and the cluster-wide lookup.
 // The owner's (API socket) may publish here; the one a remote peer gets lists and sends only.
-import { readMessage } from '../csp/wire.js'
+import { readMessage } from './chan-message.js'
 import { NotFound, PermissionDenied } from '../errors.js'
 import { Endpoints_Publish$Params$Caps, Endpoints_Publish$Results$Caps, Endpoint$Caps, EndpointsClient, PublicationClient } from '../schema/endpoints.rpc.js'
 import { Pick } from '../schema/endpoints.js'
-import type { EndpointRegistry } from './endpoint-registry.js'
-import type { EndpointLookup, FoundEndpoint } from './endpoint-lookup.js'
+import type { Capability } from '../rpc/index.js'
+import type { SenderClient } from '../schema/channel.rpc.js'
+
+/** One endpoint a lookup found: its host, its proc, its id there, how long it has been published, a sender to it. */
+export interface FoundEndpoint {
+  peer: string
+  pid: number
+  id: bigint
+  ageMs: number
+  sender: SenderClient
+}
+
+/** What the server uses of this host's endpoint registry (src/host/endpoint-registry.ts). */
+export interface EndpointPublisher {
+  publish: (name: string, pid: number, sender: SenderClient) => { id: bigint }
+  unpublish: (name: string, id: bigint) => boolean
+}
+
+/** What the server uses of the cluster-wide lookup (src/host/endpoint-lookup.ts). */
+export interface EndpointFinder {
+  here: (name: string) => FoundEndpoint[]
+  find: (name: string, signal?: AbortSignal) => Promise<FoundEndpoint[]>
+  send: (name: string, msg: { data: Uint8Array, cap: Capability | null }, pick: 'round-robin' | 'random', signal?: AbortSignal) => Promise<{ peer: string, pid: number, id: bigint }>
+}
 
 export interface EndpointsParts {
-  registry: EndpointRegistry
-  lookup: EndpointLookup
+  registry: EndpointPublisher
+  lookup: EndpointFinder
   /** Every name some live host serves, with how many hosts serve it. */
   served: () => Map<string, number>
   /** May publish and unpublish on this host (the owner's). */

@@ -17,9 +17,9 @@ import {
   Chan_Closer$Results$Caps, Chan_Recver$Results$Caps, Chan_Sender$Results$Caps,
   type ChanServer, type CloserServer, type RecverServer, type RequestSenderServer, type SenderServer
 } from '../schema/channel.rpc.js'
-import { Chan, type ChanOptions } from './chan.js'
-import { DEFAULT_CHAN_LIMITS, type ChanLimits } from './limits.js'
-import { messageBytes, readMessage, releaseMessage, writeMessage, type ChanMessage } from './wire.js'
+import { Chan, type ChanOptions } from '../csp/chan.js'
+import { DEFAULT_CHAN_LIMITS, type ChanLimits } from '../csp/limits.js'
+import { messageBytes, readMessage, releaseMessage, writeMessage, type ChanMessage } from './chan-message.js'
 
 type Handlers = SenderServer & RecverServer & CloserServer & Pick<ChanServer, 'stat'>
 
@@ -54,8 +54,33 @@ export function serveChan (capacity = 0, opts: Pick<ChanOptions<ChanMessage>, 'l
   return serveChanOf(new Chan<ChanMessage>(capacity, { ...opts, release: releaseMessage, sizeOf: messageBytes }), opts.limits)
 }
 
-/** Serves an existing Chan; it is dropped when the last facet goes. */
-export function serveChanOf (chan: Chan<ChanMessage>, limits: Partial<ChanLimits> = {}): ChanClient {
+/** A channel facet's server object carries its channel when it may be used directly in this process (localChanOf). */
+const LOCAL_CHAN = Symbol('ww.localChan')
+export type ChanFacet = 'chan' | 'sender' | 'recver'
+interface LocalChan { chan: Chan<ChanMessage>, facet: ChanFacet }
+interface Traceable { [LOCAL_CHAN]?: LocalChan }
+
+function traceable<T extends object> (impl: T, chan: Chan<ChanMessage>, facet: ChanFacet): T {
+  (impl as Traceable)[LOCAL_CHAN] = { chan, facet }
+  return impl
+}
+
+/**
+ * The channel behind `cap` and which facet of it `cap` is, when `cap` is served in this process by a channel served
+ * with `local` (a guest's own channel) or is the reply Sender of a request served here: a user here may then send
+ * and receive on the channel directly. A capability served here resolves to its local hook, whose impl is the server.
+ */
+export function localChanOf (cap: { hook: { resolved: () => object } }): LocalChan | undefined {
+  const impl = (cap.hook.resolved() as { impl?: Traceable }).impl
+  return impl?.[LOCAL_CHAN]
+}
+
+/**
+ * Serves an existing Chan; it is dropped when the last facet goes. `local`: its Chan, Sender and Recver capabilities
+ * lead back to `chan` (localChanOf), so one that comes back to this process is used without RPC.
+ */
+export function serveChanOf (chan: Chan<ChanMessage>, limits: Partial<ChanLimits> = {}, local = false): ChanClient {
+  const mark = <T extends object>(impl: T, facet: ChanFacet): T => local ? traceable(impl, chan, facet) : impl
   const maxMessageBytes = limits.maxMessageBytes ?? DEFAULT_CHAN_LIMITS.maxMessageBytes
   let holders = 0
   const hold = <T extends object>(impl: T): T & { [Symbol.dispose]: () => void } => {
@@ -129,11 +154,11 @@ export function serveChanOf (chan: Chan<ChanMessage>, limits: Partial<ChanLimits
   const chanServer: ChanServer = hold({
     ...h,
     sender (_params, results) {
-      using s = RequestSenderClient.serve(hold({ send: h.send, request }))
+      using s = RequestSenderClient.serve(mark(hold({ send: h.send, request }), 'sender'))
       Chan_Sender$Results$Caps.sender.set(results, s)
     },
     recver (_params, results) {
-      using r = RecverClient.serve(hold({ recv: h.recv }))
+      using r = RecverClient.serve(mark(hold({ recv: h.recv }), 'recver'))
       Chan_Recver$Results$Caps.recver.set(results, r)
     },
     closer (_params, results) {
@@ -141,20 +166,10 @@ export function serveChanOf (chan: Chan<ChanMessage>, limits: Partial<ChanLimits
       Chan_Closer$Results$Caps.closer.set(results, c)
     }
   })
-  return ChanClient.serve(chanServer)
+  return ChanClient.serve(mark(chanServer, 'chan'))
 }
-
-/** The channels behind the reply Senders of requests served here, by the capability's hook (see replyChanOf). */
-const replyChans = new WeakMap<object, Chan<ChanMessage>>()
 
 /** Serves a Sender on `chan` and nothing else (a request's reply Sender); yours to release. */
 function serveSenderOf (chan: Chan<ChanMessage>, maxMessageBytes: number): SenderClient {
-  const client = SenderClient.serve({ send: sendTo(chan, maxMessageBytes), [Symbol.dispose]: () => { chan.drop() } })
-  replyChans.set(client.hook.resolved(), chan)
-  return client
-}
-
-/** The channel behind `cap` when it is the reply Sender of a request served in this process: a receiver here may send on it directly. */
-export function replyChanOf (cap: { hook: { resolved: () => object } }): Chan<ChanMessage> | undefined {
-  return replyChans.get(cap.hook.resolved())
+  return SenderClient.serve(traceable({ send: sendTo(chan, maxMessageBytes), [Symbol.dispose]: () => { chan.drop() } }, chan, 'sender'))
 }

@@ -6,10 +6,10 @@ import type { Capability } from '../rpc/index.js'
 import {
   AnchorClient, Anchor_Lookup$Results$Caps, Anchor_MakeChan$Results$Caps, Anchor_Walk$Results$Caps, type AnchorServer
 } from '../schema/anchor.rpc.js'
-import { serveChan } from '../csp/server.js'
+import { serveChan } from './chan.js'
 import type { ChanLimits } from '../csp/limits.js'
-import type { AnchorRef, AnchorTree } from './tree.js'
-import { kindToWire, readValue, writeLoadResults } from './value.js'
+import type { AnchorRef, AnchorTree } from '../anchor/tree.js'
+import { kindToWire, readValue, writeLoadResults } from './anchor-value.js'
 
 export interface AnchorServerOptions {
   /** Limits for channels made with makeChan. */

@@ -3,8 +3,8 @@ import { logger } from '@libp2p/logger'
 import type { RoutingTable } from '../cluster/index.js'
 import { SubscriptionClient, View_Watch$Params$Caps, View_Watch$Results$Caps, ViewClient } from '../schema/cluster.rpc.js'
 import { LimitExceeded } from '../errors.js'
-import { hostLimits } from './limits.js'
-import { writeHostRecord } from './records.js'
+import { capsLimits } from './limits.js'
+import { writeHostRecord } from './host-record.js'
 
 const log = logger('ww:host:view')
 
@@ -12,7 +12,7 @@ export function serveView (table: RoutingTable): ViewClient {
   return ViewClient.serve({
     ls (params, results) {
       const where = params.where
-      if (where.length > hostLimits.lsWhereMax) throw new LimitExceeded(`ls has ${where.length} where terms (limit ${hostLimits.lsWhereMax})`)
+      if (where.length > capsLimits.lsWhereMax) throw new LimitExceeded(`ls has ${where.length} where terms (limit ${capsLimits.lsWhereMax})`)
       const hosts = table.ls([...where])
       const list = results._initHosts(hosts.length)
       hosts.forEach((h, i) => writeHostRecord(list.get(i), h))
