@@ -21,6 +21,7 @@ import { withMemoryMaximum } from './memory-limit.js'
 import { asyncImportList, PIPELINE_VERSION } from './abi.js'
 import { prewarmTransform, transformInWorker } from './transform-worker.js'
 import { ModuleDisk } from './module-disk.js'
+import { noteStartSection } from './wasm-start.js'
 import { formatSignatureFile, parseSignatureFile, verifyModuleSignature, type ModuleSignature } from './module-signature.js'
 
 const log = logger('ww:proc:cache')
@@ -202,9 +203,10 @@ export class ModuleCache {
     }, onStep)
     let p = e.compiled.get(memoryBytes)
     if (p === undefined) {
-      p = WebAssembly.compile(withMemoryMaximum(e.transformed, memoryBytes) as BufferSource)
+      const bytes = withMemoryMaximum(e.transformed, memoryBytes)
+      p = WebAssembly.compile(bytes as BufferSource)
       e.compiled.set(memoryBytes, p)
-      p.then(m => e.ready.set(memoryBytes, m), () => e.compiled.delete(memoryBytes))
+      p.then(m => { noteStartSection(m, bytes); e.ready.set(memoryBytes, m) }, () => e.compiled.delete(memoryBytes))
     }
     return await p
   }
