@@ -33,7 +33,7 @@ export class ScratchOverflow extends Error {
  */
 export const YIELD: Promise<undefined> = Promise.resolve(undefined)
 
-export type HostFn = (...args: any[]) => number | bigint | undefined | Promise<number | bigint | undefined>
+export type HostFn = (this: any, ...args: any[]) => number | bigint | undefined | Promise<number | bigint | undefined>
 
 export class AsyncifyDriver {
   constructor (private readonly pacer?: PacedJobs) {}
@@ -83,8 +83,8 @@ export class AsyncifyDriver {
 
   get canSuspend (): boolean { return this.dataSize > 16 && this.exports?.asyncify_start_unwind !== undefined }
 
-  /** Calls host function `fn` (import `name`) for the guest: a Promise it returns suspends the guest. */
-  invoke (name: string, fn: HostFn, args: any[]): unknown {
+  /** Calls host function `fn` (import `name`) with `self` as `this` for the guest: a Promise it returns suspends the guest. */
+  invoke (name: string, fn: HostFn, self: unknown, args: any[]): unknown {
     // the first import reached while rewinding is the one that suspended: it returns the result
     if (this.rewinding) {
       this.rewinding = false
@@ -95,7 +95,7 @@ export class AsyncifyDriver {
       this.resumeValue = undefined
       return v
     }
-    const r = fn(...args)
+    const r = fn.apply(self, args)
     if (!(r instanceof Promise)) return r
     if (!this.canSuspend) {
       r.catch(() => {})

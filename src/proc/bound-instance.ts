@@ -39,13 +39,14 @@ export class Unbound extends Error {
 export class BoundInstance {
   readonly instance: WebAssembly.Instance
   private driver: AsyncifyDriver | undefined
-  /** The proc's host functions, in importPlan order. */
+  /** The proc's host functions, in importPlan order, and what each is called on (its `this`). */
   private fns: HostFn[] = []
+  private selves: unknown[] = []
 
   /** Instantiates `module`, bound at once to `driver` and `fns` when given (else a spare, for bind()). */
-  constructor (readonly module: WebAssembly.Module, driver?: AsyncifyDriver, fns?: HostFn[]) {
+  constructor (readonly module: WebAssembly.Module, driver?: AsyncifyDriver, fns?: HostFn[], selves?: unknown[]) {
     const plan = importPlan(module)
-    if (driver !== undefined && fns !== undefined) this.bind(driver, fns)
+    if (driver !== undefined && fns !== undefined && selves !== undefined) this.bind(driver, fns, selves)
     const imports: Record<string, Record<string, (...a: any[]) => unknown>> = {}
     for (let i = 0; i < plan.length; i++) {
       const { module: from, name, label } = plan[i]
@@ -53,7 +54,7 @@ export class BoundInstance {
       imports[from][name] = (...args: any[]) => {
         const d = this.driver
         if (d === undefined) throw new Unbound(label)
-        return d.invoke(label, this.fns[i], args)
+        return d.invoke(label, this.fns[i], this.selves[i], args)
       }
     }
     this.instance = instantiate(module, imports)
@@ -61,11 +62,12 @@ export class BoundInstance {
 
   get bound (): boolean { return this.driver !== undefined }
 
-  /** Hands the instance to a proc: its driver and its host functions, one per import in importPlan order. */
-  bind (driver: AsyncifyDriver, fns: HostFn[]): void {
+  /** Hands the instance to a proc: its driver and its host functions, one per import in importPlan order, with their `this`. */
+  bind (driver: AsyncifyDriver, fns: HostFn[], selves: unknown[]): void {
     if (this.driver !== undefined) throw new Error('instance is bound already')
     this.driver = driver
     this.fns = fns
+    this.selves = selves
   }
 }
 

@@ -6,14 +6,14 @@ import { Chan } from '../csp/index.js'
 import { Closed } from '../errors.js'
 import { FUEL_GLOBAL_EXPORT, MEMORY_EXPORT, RUNTIME_MODULE, SDK_ASYNCIFY_BUFFER_EXPORT, SDK_ASYNCIFY_SIZE_EXPORT, STACK_POINTER_EXPORT, WASI_MODULE, WW_MODULE } from './abi.js'
 import { AsyncifyDriver, CannotSuspend, type HostFn, ScratchOverflow, YIELD } from './asyncify.js'
-import { BoundInstance, importPlan } from './bound-instance.js'
+import { BoundInstance, importPlan, type PlannedImport } from './bound-instance.js'
 import type { PacedJobs } from './paced-jobs.js'
 import { GuestMemory } from './guest-memory.js'
 import { OutputLog } from './output-log.js'
 import { sendSoon } from './send-now.js'
 import type { ProcLimits, RuntimeLimits } from './limits.js'
 import { ended, type ExitStatus, ProcEnd } from './signals.js'
-import { createWasi, type Sink, type Source, wasiNotImplemented } from './wasi.js'
+import { type Sink, type Source, Wasi, WASI_CALLS, wasiNotImplemented } from './wasi.js'
 import type { GuestWorld } from './world.js'
 import { WwHost } from './ww-host.js'
 import { InvalidArgument } from '../errors.js'
@@ -70,17 +70,6 @@ export interface ProcOptions {
 /** Resolves on a later turn of the event loop, after I/O and timers had a chance to run. */
 export function nextTurn (): Promise<void> {
   return new Promise(resolve => setImmediate(resolve))
-}
-
-const wasiNamesOf = new WeakMap<WebAssembly.Module, Set<string>>()
-
-function wasiNames (module: WebAssembly.Module): Set<string> {
-  let names = wasiNamesOf.get(module)
-  if (names === undefined) {
-    names = new Set(importPlan(module).filter(i => i.module === WASI_MODULE).map(i => i.name))
-    wasiNamesOf.set(module, names)
-  }
-  return names
 }
 
 /**
@@ -160,7 +149,7 @@ export class Proc {
       pid: opts.pid,
       yieldNow
     })
-    const wasi = createWasi(this.memory, {
+    const wasi = new Wasi(this.memory, {
       args: [opts.name, ...opts.args],
       env: opts.env,
       stdout: logged(this.log.stdout, opts.stdout, () => this.stdout),
@@ -168,10 +157,13 @@ export class Proc {
       stdin,
       yieldNow,
       sleep: async ms => { await sleepUntilEnd(ms, this.signal) }
-    }, name => wasiNames(opts.module).has(name))
-    const fns = this.hostFunctions(opts.module, wasi)
-    if (opts.spare !== undefined) opts.spare.bind(this.driver, fns)
-    this.instance = (opts.spare ?? new BoundInstance(opts.module, this.driver, fns)).instance
+    })
+    const plan = importPlan(opts.module)
+    const fns = new Array<HostFn>(plan.length)
+    const selves = new Array<unknown>(plan.length)
+    this.hostFunctions(plan, wasi, fns, selves)
+    if (opts.spare !== undefined) opts.spare.bind(this.driver, fns, selves)
+    this.instance = (opts.spare ?? new BoundInstance(opts.module, this.driver, fns, selves)).instance
     const memory = memoryOf(this.instance)
     this.memory.attach(memory)
     this.fuelGlobal = this.instance.exports[FUEL_GLOBAL_EXPORT] as WebAssembly.Global | undefined
@@ -180,20 +172,19 @@ export class Proc {
     if (!this.driver.canSuspend) throw new InvalidArgument('module cannot be made preemptible: its memory has no room for a suspend area (it is empty and may not grow)')
   }
 
-  /** The proc's host function for each import of the module, in importPlan order. */
-  private hostFunctions (module: WebAssembly.Module, wasi: Record<string, (...a: any[]) => unknown>): HostFn[] {
-    const ww = this.host.imports()
-    const runtime: Record<string, (...a: any[]) => unknown> = {
-      out_of_fuel: () => this.outOfFuel(),
-      out_of_memory: () => { throw ended('outOfMemory', `out of memory: the limit is ${this.limits.memoryBytes} bytes`) }
-    }
-    const tables: Record<string, Record<string, (...a: any[]) => unknown>> = { [WW_MODULE]: ww, [WASI_MODULE]: wasi, [RUNTIME_MODULE]: runtime }
-    return importPlan(module).map(({ module: from, name, label }) => {
-      let fn = tables[from]?.[name]
-      if (fn === undefined && from === WASI_MODULE) fn = wasiNotImplemented
+  /** Fills in the proc's host function for each import of the module (importPlan order), and what it is called on. */
+  private hostFunctions (plan: PlannedImport[], wasi: Wasi, fns: HostFn[], selves: unknown[]): void {
+    let ww: Record<string, (...a: any[]) => unknown> | undefined
+    for (let i = 0; i < plan.length; i++) {
+      const { module: from, name, label } = plan[i]
+      let fn: HostFn | undefined
+      if (from === WW_MODULE) fn = (ww ??= this.host.imports())[name] as HostFn | undefined
+      else if (from === WASI_MODULE) { fn = WASI_CALLS.get(name) ?? wasiNotImplemented; selves[i] = wasi }
+      else if (from === RUNTIME_MODULE && name === 'out_of_fuel') fn = () => this.outOfFuel()
+      else if (from === RUNTIME_MODULE && name === 'out_of_memory') fn = () => { throw ended('outOfMemory', `out of memory: the limit is ${this.limits.memoryBytes} bytes`) }
       if (fn === undefined) throw new InvalidArgument(`module imports ${label}, which this host does not provide`)
-      return fn as HostFn
-    })
+      fns[i] = fn
+    }
   }
 
   /**
