@@ -174,11 +174,10 @@ export class Proc {
 
   /** Fills in the proc's host function for each import of the module (importPlan order), and what it is called on. */
   private hostFunctions (plan: PlannedImport[], wasi: Wasi, fns: HostFn[], selves: unknown[]): void {
-    let ww: Record<string, (...a: any[]) => unknown> | undefined
     for (let i = 0; i < plan.length; i++) {
       const { module: from, name, label } = plan[i]
       let fn: HostFn | undefined
-      if (from === WW_MODULE) fn = (ww ??= this.host.imports())[name] as HostFn | undefined
+      if (from === WW_MODULE) fn = this.host.importFn(name) as HostFn | undefined
       else if (from === WASI_MODULE) { fn = WASI_CALLS.get(name) ?? wasiNotImplemented; selves[i] = wasi }
       else if (from === RUNTIME_MODULE && name === 'out_of_fuel') fn = () => this.outOfFuel()
       else if (from === RUNTIME_MODULE && name === 'out_of_memory') fn = () => { throw ended('outOfMemory', `out of memory: the limit is ${this.limits.memoryBytes} bytes`) }
