@@ -110,7 +110,7 @@ export class Executor {
     const module = this.cache.ready(hash, limits.memoryBytes) ??
       await this.cache.compiled(hash, limits.memoryBytes, 'fetch' in opts.module ? opts.module.fetch : undefined, opts.onStep)
     const root = opts.root ?? []
-    const proc = await this.turns.run(() => {
+    const make = (): Proc => {
       const pid = this.pids.next()
       const p = new Proc({
         pid,
@@ -134,7 +134,9 @@ export class Executor {
       p.onEnd(ended => this.retire(ended))
       p.start()
       return p
-    }, { prompt: true })
+    }
+    // spares the promise and its hops when it may run now (the usual case)
+    const proc = this.turns.canRunNow ? this.turns.runNow(make) : await this.turns.run(make)
     log('spawned proc %d (%s) for %s', proc.pid, proc.name, account)
     return proc
   }

@@ -48,13 +48,10 @@ export function sha256 (bytes: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(bytes).digest())
 }
 
-const HEX_BYTES = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'))
 
 /** Lowercase hex; in plain JS, since every spawn asks twice and a copy into a Buffer costs more than the hex itself. */
 export function hashHex (hash: Uint8Array): string {
-  let s = ''
-  for (let i = 0; i < hash.length; i++) s += HEX_BYTES[hash[i]]
-  return s
+  return Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('hex')
 }
 
 function sameBytes (a: Uint8Array, b: Uint8Array): boolean {

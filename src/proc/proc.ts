@@ -230,7 +230,7 @@ export class Proc {
 
   private refill (): void {
     this.sliceGiven = Math.min(this.runtime.fuelSlice, this.fuelLeft)
-    if (this.fuelGlobal !== undefined) this.fuelGlobal.value = BigInt(this.sliceGiven)
+    if (this.fuelGlobal !== undefined) this.fuelGlobal.value = fuelValue(this.sliceGiven)
   }
 
   /** Starts the guest on the next turn of the event loop (spawn returns first); wait() tells how it ended. */
@@ -348,6 +348,15 @@ export class Proc {
     this.done.resolve(status)
     for (const fn of this.onExit.splice(0)) fn(this)
   }
+}
+
+let lastFuel = 0
+let lastFuelValue = 0n
+
+/** BigInt(n), kept for the last n: nearly every refill gives a whole fuel slice. */
+function fuelValue (n: number): bigint {
+  if (n !== lastFuel) { lastFuel = n; lastFuelValue = BigInt(n) }
+  return lastFuelValue
 }
 
 /** The guest's memory: the one it exports as "memory", else the one the load pipeline exported. */
