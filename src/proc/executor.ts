@@ -128,7 +128,8 @@ export class Executor {
         stdin: opts.stdin,
         pacer: this.turns,
         spare: this.spares.take(module),
-        afterFirstSlice: () => { this.spares.refill(module) }
+        // paced like spawns: in a burst (jobs queued, or this turn's budget spent) spawns instantiate their own
+        afterFirstSlice: () => { if (this.turns.canRunNow) this.turns.runNow(() => { this.spares.refill(module) }) }
       })
       this.procs.set(pid, p)
       p.onEnd(ended => this.retire(ended))

@@ -3,7 +3,8 @@
 // after the node idled). A spare is bound to no proc until one takes it (bound-instance.ts): it runs nothing, and its
 // memory is exactly what instantiation gives, under the same compiled memory maximum. Modules with a wasm start
 // section get none (instantiating runs guest code). The most recently spawned modules keep theirs, within
-// maxSpareInstances and spareMemoryBytes.
+// maxSpareInstances and spareMemoryBytes. The executor makes spares only while its pacer lets spawn work run at
+// once: in a burst of spawns each instantiates its own, paced as before.
 
 import { logger } from '@libp2p/logger'
 import { BoundInstance } from './bound-instance.js'
