@@ -2,6 +2,7 @@
 //   proc.spawn.over_instantiate  spawn p50 (cached module, to the guest's first ww call) / p50 of plain
 //                                `new WebAssembly.Instance` (target <= 2)
 //   proc.spawn_isolated_us       p50 of the same spawn after the node idled 50 ms (target <= 200)
+//   proc.spawn.no_spare.*        the same with no spare instances (maxSpareInstances 0): every spawn instantiates
 //   proc.idle_per_gib            idle procs (blocked in recv) per GiB of RSS
 //   proc.chan.local_msgs_s       guest-to-guest messages/s through a local channel (ping/echo), and the
 //                                same ping-pong between two plain JS tasks on a Chan as the reference
@@ -80,7 +81,8 @@ async function spawnToRunning (executor: Executor, hash: Uint8Array): Promise<{ 
   return { ms, proc }
 }
 
-async function spawnLatency (executor: Executor): Promise<void> {
+/** Spawn to running, back to back and isolated, with its plain-instantiation references; prints `prefix`.* lines. */
+async function spawnLatency (executor: Executor, prefix = 'proc.spawn', reference = true): Promise<void> {
   const bytes = guest('idle')
   const hash = await executor.moduleCache.add(bytes)
   const plain = await WebAssembly.compile(bytes as BufferSource)
@@ -120,12 +122,14 @@ async function spawnLatency (executor: Executor): Promise<void> {
   }
   for (const p of procs) p.kill()
   await Promise.all(procs.map(async p => await p.wait()))
-  line('proc.spawn.p50_us', p50(ours) * 1000, 'cached module, back to back, to the guest running (its first ww call)')
-  line('proc.spawn.returned_p50_us', p50(returned) * 1000, 'the same, to spawn() returning')
-  line('proc.spawn.plain_instantiate_p50_us', p50(base) * 1000)
-  line('proc.spawn.over_instantiate', p50(ours) / p50(base), 'to running; target <= 2')
-  line('proc.spawn_isolated_us', p50(isolated) * 1000, `p50 of ${ISOLATED_SAMPLES}, each after the node idled ${ISOLATED_IDLE_MS} ms, to running; target <= 200`)
-  line('proc.spawn.isolated_plain_instantiate_us', p50(isolatedBase) * 1000, 'plain instantiation after the same idle')
+  const spares = `${executor.spares.taken} of ${50 + SPAWN_SAMPLES + SPAWN_SAMPLES / 5 + ISOLATED_SAMPLES} spawns took a spare instance`
+  line(`${prefix}.p50_us`, p50(ours) * 1000, `cached module, back to back, to the guest running (its first ww call); ${spares}`)
+  line(`${prefix}.returned_p50_us`, p50(returned) * 1000, 'the same, to spawn() returning (no spare: each spawn comes before the last one ran)')
+  if (reference) line('proc.spawn.plain_instantiate_p50_us', p50(base) * 1000)
+  line(`${prefix}.over_instantiate`, p50(ours) / p50(base), reference ? 'to running; target <= 2' : 'to running')
+  const isolatedName = prefix === 'proc.spawn' ? 'proc.spawn_isolated_us' : `${prefix}.isolated_us`
+  line(isolatedName, p50(isolated) * 1000, `p50 of ${ISOLATED_SAMPLES}, each after the node idled ${ISOLATED_IDLE_MS} ms, to running${reference ? '; target <= 200' : ''}`)
+  if (reference) line('proc.spawn.isolated_plain_instantiate_us', p50(isolatedBase) * 1000, 'plain instantiation after the same idle')
 }
 
 async function spawnIdle (executor: Executor, hash: Uint8Array, n: number, procs: Proc[]): Promise<void> {
@@ -290,7 +294,11 @@ const noPollWorld = (ctx: WorldContext): GuestWorld => {
 }
 const noPoll = new Executor({ cache, world: noPollWorld })
 if (PARTS.has('cold')) await coldStart(line, BUILD)
-if (PARTS.has('spawn')) await spawnLatency(new Executor({ cache, world: runningWorld, limits: { maxProcs: 1_000_000, maxGuestMemoryBytes: Infinity } }))
+if (PARTS.has('spawn')) {
+  await spawnLatency(new Executor({ cache, world: runningWorld, limits: { maxProcs: 1_000_000, maxGuestMemoryBytes: Infinity } }))
+  // the same without spare instances: every spawn instantiates
+  await spawnLatency(new Executor({ cache, world: runningWorld, limits: { maxProcs: 1_000_000, maxGuestMemoryBytes: Infinity, maxSpareInstances: 0 } }), 'proc.spawn.no_spare', false)
+}
 if (PARTS.has('idle')) await idleMemory(executor)
 if (PARTS.has('local')) await localChannel(executor, noPoll)
 if (PARTS.has('remote')) await remoteChannel(line, BUILD)

@@ -33,7 +33,7 @@ export class ScratchOverflow extends Error {
  */
 export const YIELD: Promise<undefined> = Promise.resolve(undefined)
 
-export type HostFn = (...args: any[]) => number | bigint | undefined | Promise<number | bigint | undefined>
+export type HostFn = (this: any, ...args: any[]) => number | bigint | undefined | Promise<number | bigint | undefined>
 
 export class AsyncifyDriver {
   constructor (private readonly pacer?: PacedJobs) {}
@@ -83,34 +83,32 @@ export class AsyncifyDriver {
 
   get canSuspend (): boolean { return this.dataSize > 16 && this.exports?.asyncify_start_unwind !== undefined }
 
-  /** Wraps a host function so that a Promise it returns suspends the guest. */
-  wrap (name: string, fn: HostFn): (...args: any[]) => unknown {
-    return (...args: any[]) => {
-      // the first import reached while rewinding is the one that suspended: it returns the result
-      if (this.rewinding) {
-        this.rewinding = false
-        this.exports!.asyncify_stop_rewind()
-        this.swapScratch() // the guest's bytes back; asyncify's data set aside is stale now
-        this.aside = undefined
-        const v = this.resumeValue
-        this.resumeValue = undefined
-        return v
-      }
-      const r = fn(...args)
-      if (!(r instanceof Promise)) return r
-      if (!this.canSuspend) {
-        r.catch(() => {})
-        throw new CannotSuspend(name)
-      }
-      this.swapScratch() // the guest's bytes aside
-      const buffer = this.memory!.buffer
-      if (this.view?.buffer !== buffer) this.view = new DataView(buffer) // a new one only after the memory grew
-      this.view.setUint32(this.dataPtr, this.dataPtr + 8, true)
-      this.view.setUint32(this.dataPtr + 4, this.dataPtr + this.dataSize, true)
-      this.pending = r
-      this.exports!.asyncify_start_unwind(this.dataPtr)
-      return 0
+  /** Calls host function `fn` (import `name`) with `self` as `this` for the guest: a Promise it returns suspends the guest. */
+  invoke (name: string, fn: HostFn, self: unknown, args: any[]): unknown {
+    // the first import reached while rewinding is the one that suspended: it returns the result
+    if (this.rewinding) {
+      this.rewinding = false
+      this.exports!.asyncify_stop_rewind()
+      this.swapScratch() // the guest's bytes back; asyncify's data set aside is stale now
+      this.aside = undefined
+      const v = this.resumeValue
+      this.resumeValue = undefined
+      return v
     }
+    const r = fn.apply(self, args)
+    if (!(r instanceof Promise)) return r
+    if (!this.canSuspend) {
+      r.catch(() => {})
+      throw new CannotSuspend(name)
+    }
+    this.swapScratch() // the guest's bytes aside
+    const buffer = this.memory!.buffer
+    if (this.view?.buffer !== buffer) this.view = new DataView(buffer) // a new one only after the memory grew
+    this.view.setUint32(this.dataPtr, this.dataPtr + 8, true)
+    this.view.setUint32(this.dataPtr + 4, this.dataPtr + this.dataSize, true)
+    this.pending = r
+    this.exports!.asyncify_start_unwind(this.dataPtr)
+    return 0
   }
 
   /** Abandons the wait the guest is suspended in, if any. */

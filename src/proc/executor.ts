@@ -8,6 +8,7 @@ import { hashHex, type ModuleCache, type ModuleFetcher, type PrepareStep } from 
 import { PacedJobs } from './paced-jobs.js'
 import { MemoryPids, type PidSource } from './pids.js'
 import { Proc, type ProcInfo } from './proc.js'
+import { SpareInstances } from './spares.js'
 import { OWNER, Quotas, type Account } from './quota.js'
 import type { ExitReason, ExitStatus } from './signals.js'
 import type { Sink, Source } from './wasi.js'
@@ -68,6 +69,8 @@ export class Executor {
   readonly quotas: Quotas
   /** The procs' work that can wait its turn (instantiating, resuming a guest at the end of its fuel slice), paced so the event loop keeps turning. */
   private readonly turns: PacedJobs
+  /** An instance made ahead for each recently spawned module: its next spawn skips instantiating. */
+  readonly spares: SpareInstances
   /** Log bytes the exited procs hold (their logs no longer grow). */
   private exitedLogBytes = 0
   /** How many procs ended, by reason, since the executor started (for metrics). */
@@ -80,6 +83,7 @@ export class Executor {
     this.pids = opts.pids ?? new MemoryPids()
     this.quotas = new Quotas(this.limits)
     this.turns = new PacedJobs(this.limits.guestMsPerTurn)
+    this.spares = new SpareInstances(this.limits)
   }
 
   get moduleCache (): ModuleCache { return this.cache }
@@ -106,7 +110,7 @@ export class Executor {
     const module = this.cache.ready(hash, limits.memoryBytes) ??
       await this.cache.compiled(hash, limits.memoryBytes, 'fetch' in opts.module ? opts.module.fetch : undefined, opts.onStep)
     const root = opts.root ?? []
-    const proc = await this.turns.run(() => {
+    const make = (): Proc => {
       const pid = this.pids.next()
       const p = new Proc({
         pid,
@@ -122,13 +126,18 @@ export class Executor {
         stderr: opts.stderr,
         output: opts.output,
         stdin: opts.stdin,
-        pacer: this.turns
+        pacer: this.turns,
+        spare: this.spares.take(module),
+        // paced like spawns: in a burst (jobs queued, or this turn's budget spent) spawns instantiate their own
+        afterFirstSlice: () => { if (this.turns.canRunNow) this.turns.runNow(() => { this.spares.refill(module) }) }
       })
       this.procs.set(pid, p)
       p.onEnd(ended => this.retire(ended))
       p.start()
       return p
-    }, { prompt: true })
+    }
+    // spares the promise and its hops when it may run now (the usual case)
+    const proc = this.turns.canRunNow ? this.turns.runNow(make) : await this.turns.run(make)
     log('spawned proc %d (%s) for %s', proc.pid, proc.name, account)
     return proc
   }
@@ -170,6 +179,7 @@ export class Executor {
 
   /** Kills every running proc and waits for them to end. */
   async close (): Promise<void> {
+    this.spares.clear()
     const all = [...this.procs.values()]
     for (const p of all) p.kill('executor closed')
     await Promise.all(all.map(async p => await p.wait()))

@@ -9,20 +9,23 @@ const decoder = new TextDecoder('utf-8', { fatal: false })
 const encoder = new TextEncoder()
 
 const EMPTY = new ArrayBuffer(0)
+// views of no bytes: shared by every GuestMemory not attached (or not refreshed) yet
+const EMPTY_U8 = new Uint8Array(EMPTY)
+const EMPTY_DV = new DataView(EMPTY)
 
 export class GuestMemory {
   private memory: WebAssembly.Memory | undefined
   // memory.buffer is slow to read; a grow detaches the old buffer (byteLength 0), so refresh then
   private buf: ArrayBuffer = EMPTY
-  private u8 = new Uint8Array(0)
-  private dv = new DataView(EMPTY)
+  private u8 = EMPTY_U8
+  private dv = EMPTY_DV
 
   /** Points at `memory`; undefined lets go of the old one entirely (the views too: they hold its buffer). */
   attach (memory: WebAssembly.Memory | undefined): void {
     this.memory = memory
     this.buf = EMPTY
-    this.u8 = new Uint8Array(EMPTY)
-    this.dv = new DataView(EMPTY)
+    this.u8 = EMPTY_U8
+    this.dv = EMPTY_DV
   }
 
   private refresh (): void {

@@ -75,6 +75,13 @@ export interface RuntimeLimits {
   moduleCacheBytes: number
   /** Most verified signatures kept per module. */
   maxModuleSignatures: number
+  /**
+   * Most spare instances kept: one instantiated ahead for each recently spawned module (without a wasm start
+   * section), so that its next spawn skips instantiation; 0 = none (spares.ts).
+   */
+  maxSpareInstances: number
+  /** Most linear memory the spare instances hold together, in bytes (not charged to any account: no proc owns a spare). */
+  spareMemoryBytes: number
 }
 
 export const DEFAULT_RUNTIME_LIMITS: Readonly<RuntimeLimits> = Object.freeze({
@@ -102,7 +109,9 @@ export const DEFAULT_RUNTIME_LIMITS: Readonly<RuntimeLimits> = Object.freeze({
   maxCachedModules: 256,
   maxConcurrentTransforms: 2,
   moduleCacheBytes: 1024 * 1024 * 1024,
-  maxModuleSignatures: 16
+  maxModuleSignatures: 16,
+  maxSpareInstances: 32,
+  spareMemoryBytes: 4 * 1024 * 1024
 })
 
 /** Merges caller limits over the defaults; 0 or undefined memory means the default. */

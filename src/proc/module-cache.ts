@@ -21,6 +21,7 @@ import { withMemoryMaximum } from './memory-limit.js'
 import { asyncImportList, PIPELINE_VERSION } from './abi.js'
 import { prewarmTransform, transformInWorker } from './transform-worker.js'
 import { ModuleDisk } from './module-disk.js'
+import { noteStartSection } from './wasm-start.js'
 import { formatSignatureFile, parseSignatureFile, verifyModuleSignature, type ModuleSignature } from './module-signature.js'
 
 const log = logger('ww:proc:cache')
@@ -47,13 +48,10 @@ export function sha256 (bytes: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(bytes).digest())
 }
 
-const HEX_BYTES = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'))
 
 /** Lowercase hex; in plain JS, since every spawn asks twice and a copy into a Buffer costs more than the hex itself. */
 export function hashHex (hash: Uint8Array): string {
-  let s = ''
-  for (let i = 0; i < hash.length; i++) s += HEX_BYTES[hash[i]]
-  return s
+  return Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('hex')
 }
 
 function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
@@ -202,9 +200,10 @@ export class ModuleCache {
     }, onStep)
     let p = e.compiled.get(memoryBytes)
     if (p === undefined) {
-      p = WebAssembly.compile(withMemoryMaximum(e.transformed, memoryBytes) as BufferSource)
+      const bytes = withMemoryMaximum(e.transformed, memoryBytes)
+      p = WebAssembly.compile(bytes as BufferSource)
       e.compiled.set(memoryBytes, p)
-      p.then(m => e.ready.set(memoryBytes, m), () => e.compiled.delete(memoryBytes))
+      p.then(m => { noteStartSection(m, bytes); e.ready.set(memoryBytes, m) }, () => e.compiled.delete(memoryBytes))
     }
     return await p
   }

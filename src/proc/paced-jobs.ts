@@ -16,7 +16,7 @@ export class PacedJobs {
    * finds no queue runs at once while jobs run so since the loop last turned took less than the budget.
    */
   async run<T> (job: () => T, opts?: { prompt?: boolean }): Promise<T> {
-    if (opts?.prompt === true && this.queue.length === 0 && this.promptMs < this.budgetMs) return this.runNow(job)
+    if (opts?.prompt === true && this.canRunNow) return this.runNow(job)
     return await new Promise<T>((resolve, reject) => {
       this.queue.push(() => {
         try { resolve(job()) } catch (err) { reject(err) }
@@ -25,7 +25,11 @@ export class PacedJobs {
     })
   }
 
-  private runNow<T> (job: () => T): T {
+  /** Whether a prompt job would run at once: no queue, and the budget since the loop last turned not used up. */
+  get canRunNow (): boolean { return this.queue.length === 0 && this.promptMs < this.budgetMs }
+
+  /** Runs `job` at once, counting its time against this turn's budget (for a caller that checked canRunNow). */
+  runNow<T> (job: () => T): T {
     const started = performance.now()
     try {
       return job()

@@ -5,17 +5,18 @@ import { logger } from '@libp2p/logger'
 import { Chan } from '../csp/index.js'
 import { Closed } from '../errors.js'
 import { FUEL_GLOBAL_EXPORT, MEMORY_EXPORT, RUNTIME_MODULE, SDK_ASYNCIFY_BUFFER_EXPORT, SDK_ASYNCIFY_SIZE_EXPORT, STACK_POINTER_EXPORT, WASI_MODULE, WW_MODULE } from './abi.js'
-import { AsyncifyDriver, CannotSuspend, ScratchOverflow, YIELD } from './asyncify.js'
+import { AsyncifyDriver, CannotSuspend, type HostFn, ScratchOverflow, YIELD } from './asyncify.js'
+import { BoundInstance, importPlan, type PlannedImport } from './bound-instance.js'
 import type { PacedJobs } from './paced-jobs.js'
 import { GuestMemory } from './guest-memory.js'
 import { OutputLog } from './output-log.js'
 import { sendSoon } from './send-now.js'
 import type { ProcLimits, RuntimeLimits } from './limits.js'
 import { ended, type ExitStatus, ProcEnd } from './signals.js'
-import { createWasi, type Sink, type Source, wasiNotImplemented } from './wasi.js'
+import { type Sink, type Source, Wasi, WASI_CALLS, wasiNotImplemented } from './wasi.js'
 import type { GuestWorld } from './world.js'
 import { WwHost } from './ww-host.js'
-import { InvalidArgument, LimitExceeded } from '../errors.js'
+import { InvalidArgument } from '../errors.js'
 
 const log = logger('ww:proc')
 const STACK_ALIGN = 16
@@ -60,6 +61,10 @@ export interface ProcOptions {
   stdin?: Source | 'chan'
   /** Where a guest preempted at the end of its fuel slice waits its turn (none: the next turn of the event loop). */
   pacer?: PacedJobs
+  /** An instance of `module` made ahead, bound to no proc yet (spares.ts); without one the proc instantiates its own. */
+  spare?: BoundInstance
+  /** Called once the guest has run its first slice (it suspended, yielded or ended): when the node can make a spare. */
+  afterFirstSlice?: () => void
 }
 
 /** Resolves on a later turn of the event loop, after I/O and timers had a chance to run. */
@@ -67,50 +72,11 @@ export function nextTurn (): Promise<void> {
   return new Promise(resolve => setImmediate(resolve))
 }
 
-const wasiNamesOf = new WeakMap<WebAssembly.Module, Set<string>>()
-
-function wasiNames (module: WebAssembly.Module): Set<string> {
-  let names = wasiNamesOf.get(module)
-  if (names === undefined) {
-    names = new Set(moduleImports(module).filter(i => i.module === WASI_MODULE).map(i => i.name))
-    wasiNamesOf.set(module, names)
-  }
-  return names
-}
-
-const importsOf = new WeakMap<WebAssembly.Module, WebAssembly.ModuleImportDescriptor[]>()
-
-function moduleImports (module: WebAssembly.Module): WebAssembly.ModuleImportDescriptor[] {
-  let list = importsOf.get(module)
-  if (list === undefined) { list = WebAssembly.Module.imports(module); importsOf.set(module, list) }
-  return list
-}
-
 /**
  * The SDK's asyncify area of each module, asked of its first instance: the SDKs (C and AssemblyScript) place it
  * statically, so every instance has it at the same address, and later spawns skip two calls into the guest.
  */
 const sdkAreas = new WeakMap<WebAssembly.Module, { ptr: number, size: number }>()
-
-/** A module's imports by import module, each with the label its errors use; worked out once per compiled module. */
-type ImportPlan = Array<{ module: string, names: Array<{ name: string, label: string }> }> | InvalidArgument
-
-const importPlans = new WeakMap<WebAssembly.Module, ImportPlan>()
-
-function importPlan (module: WebAssembly.Module): ImportPlan {
-  let plan = importPlans.get(module)
-  if (plan !== undefined) return plan
-  const groups = new Map<string, Array<{ name: string, label: string }>>()
-  for (const imp of moduleImports(module)) {
-    if (imp.kind !== 'function') { plan = new InvalidArgument(`module imports ${imp.kind} ${imp.module}.${imp.name}; only functions can be imported`); break }
-    let names = groups.get(imp.module)
-    if (names === undefined) groups.set(imp.module, names = [])
-    names.push({ name: imp.name, label: `${imp.module}.${imp.name}` })
-  }
-  plan ??= [...groups].map(([module, names]) => ({ module, names }))
-  importPlans.set(module, plan)
-  return plan
-}
 
 export class Proc {
   readonly pid: number
@@ -144,6 +110,7 @@ export class Proc {
   private running = false
   private readonly onExit: Array<(p: Proc) => void> = []
   private readonly pacer: PacedJobs | undefined
+  private readonly afterFirstSlice: (() => void) | undefined
 
   constructor (opts: ProcOptions) {
     this.pid = opts.pid
@@ -153,6 +120,7 @@ export class Proc {
     this.limits = opts.limits
     this.runtime = opts.runtime
     this.pacer = opts.pacer
+    this.afterFirstSlice = opts.afterFirstSlice
     this.driver = new AsyncifyDriver(opts.pacer)
     this.fuelLeft = opts.limits.fuel > 0 ? opts.limits.fuel : Infinity
     if (opts.stdin === 'chan') this.stdin = new Chan<Uint8Array>(opts.runtime.stdioCapacity)
@@ -181,7 +149,7 @@ export class Proc {
       pid: opts.pid,
       yieldNow
     })
-    const wasi = createWasi(this.memory, {
+    const wasi = new Wasi(this.memory, {
       args: [opts.name, ...opts.args],
       env: opts.env,
       stdout: logged(this.log.stdout, opts.stdout, () => this.stdout),
@@ -189,8 +157,13 @@ export class Proc {
       stdin,
       yieldNow,
       sleep: async ms => { await sleepUntilEnd(ms, this.signal) }
-    }, name => wasiNames(opts.module).has(name))
-    this.instance = instantiate(opts.module, this.importObject(opts.module, wasi))
+    })
+    const plan = importPlan(opts.module)
+    const fns = new Array<HostFn>(plan.length)
+    const selves = new Array<unknown>(plan.length)
+    this.hostFunctions(plan, wasi, fns, selves)
+    if (opts.spare !== undefined) opts.spare.bind(this.driver, fns, selves)
+    this.instance = (opts.spare ?? new BoundInstance(opts.module, this.driver, fns, selves)).instance
     const memory = memoryOf(this.instance)
     this.memory.attach(memory)
     this.fuelGlobal = this.instance.exports[FUEL_GLOBAL_EXPORT] as WebAssembly.Global | undefined
@@ -199,28 +172,18 @@ export class Proc {
     if (!this.driver.canSuspend) throw new InvalidArgument('module cannot be made preemptible: its memory has no room for a suspend area (it is empty and may not grow)')
   }
 
-  private importObject (module: WebAssembly.Module, wasi: Record<string, (...a: any[]) => unknown>): WebAssembly.Imports {
-    const ww = this.host.imports()
-    const runtime: Record<string, (...a: any[]) => unknown> = {
-      out_of_fuel: () => this.outOfFuel(),
-      out_of_memory: () => { throw ended('outOfMemory', `out of memory: the limit is ${this.limits.memoryBytes} bytes`) }
+  /** Fills in the proc's host function for each import of the module (importPlan order), and what it is called on. */
+  private hostFunctions (plan: PlannedImport[], wasi: Wasi, fns: HostFn[], selves: unknown[]): void {
+    for (let i = 0; i < plan.length; i++) {
+      const { module: from, name, label } = plan[i]
+      let fn: HostFn | undefined
+      if (from === WW_MODULE) fn = this.host.importFn(name) as HostFn | undefined
+      else if (from === WASI_MODULE) { fn = WASI_CALLS.get(name) ?? wasiNotImplemented; selves[i] = wasi }
+      else if (from === RUNTIME_MODULE && name === 'out_of_fuel') fn = () => this.outOfFuel()
+      else if (from === RUNTIME_MODULE && name === 'out_of_memory') fn = () => { throw ended('outOfMemory', `out of memory: the limit is ${this.limits.memoryBytes} bytes`) }
+      if (fn === undefined) throw new InvalidArgument(`module imports ${label}, which this host does not provide`)
+      fns[i] = fn
     }
-    const tables: Record<string, Record<string, (...a: any[]) => unknown>> = { [WW_MODULE]: ww, [WASI_MODULE]: wasi, [RUNTIME_MODULE]: runtime }
-    const plan = importPlan(module)
-    if (plan instanceof InvalidArgument) throw new InvalidArgument(plan.message)
-    const imports: Record<string, Record<string, unknown>> = {}
-    for (const group of plan) {
-      const table = tables[group.module]
-      const wrapped: Record<string, unknown> = {}
-      for (const { name, label } of group.names) {
-        let fn = table?.[name]
-        if (fn === undefined && group.module === WASI_MODULE) fn = wasiNotImplemented
-        if (fn === undefined) throw new InvalidArgument(`module imports ${label}, which this host does not provide`)
-        wrapped[name] = this.driver.wrap(label, fn as any)
-      }
-      imports[group.module] = wrapped
-    }
-    return imports as WebAssembly.Imports
   }
 
   /**
@@ -267,7 +230,7 @@ export class Proc {
 
   private refill (): void {
     this.sliceGiven = Math.min(this.runtime.fuelSlice, this.fuelLeft)
-    if (this.fuelGlobal !== undefined) this.fuelGlobal.value = BigInt(this.sliceGiven)
+    if (this.fuelGlobal !== undefined) this.fuelGlobal.value = fuelValue(this.sliceGiven)
   }
 
   /** Starts the guest on the next turn of the event loop (spawn returns first); wait() tells how it ended. */
@@ -289,6 +252,7 @@ export class Proc {
         () => this.finish({ reason: 'exited', code: 0, message: 'exited with code 0' }),
         err => this.finish(statusOf(err))
       )
+      this.afterFirstSlice?.()
     })
   }
 
@@ -386,6 +350,15 @@ export class Proc {
   }
 }
 
+let lastFuel = 0
+let lastFuelValue = 0n
+
+/** BigInt(n), kept for the last n: nearly every refill gives a whole fuel slice. */
+function fuelValue (n: number): bigint {
+  if (n !== lastFuel) { lastFuel = n; lastFuelValue = BigInt(n) }
+  return lastFuelValue
+}
+
 /** The guest's memory: the one it exports as "memory", else the one the load pipeline exported. */
 function memoryOf (instance: WebAssembly.Instance): WebAssembly.Memory | undefined {
   const m = instance.exports.memory ?? instance.exports[MEMORY_EXPORT]
@@ -400,17 +373,6 @@ async function sleepUntilEnd (ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms)
     signal.addEventListener('abort', done, { once: true })
   })
-}
-
-/** new WebAssembly.Instance, with its failures as typed errors (the spawn fails, the node does not). */
-function instantiate (module: WebAssembly.Module, imports: WebAssembly.Imports): WebAssembly.Instance {
-  try {
-    return new WebAssembly.Instance(module, imports)
-  } catch (err) {
-    if (err instanceof ProcEnd) throw new InvalidArgument(err.message)
-    if (err instanceof RangeError) throw new LimitExceeded(`cannot instantiate: ${err.message}`)
-    throw new InvalidArgument(`cannot instantiate: ${(err as Error).message}`)
-  }
 }
 
 interface Deferred<T> { promise: Promise<T>, resolve: (v: T) => void, reject: (e: unknown) => void }

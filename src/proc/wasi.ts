@@ -43,45 +43,52 @@ export interface WasiOptions {
 }
 
 type Result = number | Promise<number>
+type List = { bufs: Uint8Array[], size: number }
 
-function nulJoined (items: string[]): { bufs: Uint8Array[], size: number } {
+function nulJoined (items: string[]): List {
   const bufs = items.map(s => utf8(s + '\0'))
   return { bufs, size: bufs.reduce((n, b) => n + b.length, 0) }
 }
 
-/** The preview1 functions; `wanted` (the module's imports) limits which ones are built. */
-export function createWasi (mem: GuestMemory, opts: WasiOptions, wanted?: (name: string) => boolean): Record<string, (...a: any[]) => unknown> {
-  let argsList: ReturnType<typeof nulJoined> | undefined
-  let envList: ReturnType<typeof nulJoined> | undefined
-  const args = (): ReturnType<typeof nulJoined> => (argsList ??= nulJoined(opts.args))
-  const env = (): ReturnType<typeof nulJoined> => (envList ??= nulJoined(opts.env))
-  let stdinRest: Uint8Array | undefined
-  let stdinEnded = false
-  const started = process.hrtime.bigint()
-  const clockNow = (id: number): bigint | undefined => {
+function faultOrThrow (err: unknown): number {
+  if (err instanceof Fault) return Errno.FAULT
+  throw err
+}
+
+function isStdio (fd: number): boolean { return fd === STDIN || fd === STDOUT || fd === STDERR }
+
+/**
+ * One proc's preview1 state. Its calls are the functions of WASI_CALLS, shared by every proc and called with the
+ * proc's Wasi as `this`, so a spawn builds no closures for them.
+ */
+export class Wasi {
+  private argsList: List | undefined
+  private envList: List | undefined
+  private stdinRest: Uint8Array | undefined
+  private stdinEnded = false
+  private readonly started = process.hrtime.bigint()
+  private poll: ((inPtr: number, outPtr: number, count: number, neventsPtr: number) => Result) | undefined
+
+  constructor (private readonly mem: GuestMemory, private readonly opts: WasiOptions) {}
+
+  private args (): List { return (this.argsList ??= nulJoined(this.opts.args)) }
+  private env (): List { return (this.envList ??= nulJoined(this.opts.env)) }
+
+  clockNow (id: number): bigint | undefined {
     if (id === CLOCK_REALTIME) return BigInt(Date.now()) * 1_000_000n
     if (id === CLOCK_MONOTONIC) return process.hrtime.bigint()
-    if (id === CLOCK_PROCESS_CPUTIME || id === CLOCK_THREAD_CPUTIME) return process.hrtime.bigint() - started
+    if (id === CLOCK_PROCESS_CPUTIME || id === CLOCK_THREAD_CPUTIME) return process.hrtime.bigint() - this.started
     return undefined
   }
 
-  const guard = (fn: (...a: any[]) => Result) => (...a: any[]): Result => {
-    try {
-      const r = fn(...a)
-      return r instanceof Promise ? r.catch(faultOrThrow) : r
-    } catch (err) { return faultOrThrow(err) }
-  }
-  function faultOrThrow (err: unknown): number {
-    if (err instanceof Fault) return Errno.FAULT
-    throw err
-  }
-
-  function sizesGet (list: { bufs: Uint8Array[], size: number }, countPtr: number, sizePtr: number): number {
-    mem.setU32(countPtr, list.bufs.length)
-    mem.setU32(sizePtr, list.size)
+  private sizesGet (list: List, countPtr: number, sizePtr: number): number {
+    this.mem.setU32(countPtr, list.bufs.length)
+    this.mem.setU32(sizePtr, list.size)
     return Errno.SUCCESS
   }
-  function listGet (list: { bufs: Uint8Array[], size: number }, ptrsPtr: number, bufPtr: number): number {
+
+  private listGet (list: List, ptrsPtr: number, bufPtr: number): number {
+    const mem = this.mem
     mem.check(ptrsPtr, list.bufs.length * 4)
     mem.check(bufPtr, list.size)
     let at = bufPtr >>> 0
@@ -92,7 +99,9 @@ export function createWasi (mem: GuestMemory, opts: WasiOptions, wanted?: (name:
     })
     return Errno.SUCCESS
   }
-  function gather (iovs: number, count: number): Uint8Array {
+
+  private gather (iovs: number, count: number): Uint8Array {
+    const mem = this.mem
     mem.check(iovs, (count >>> 0) * 8)
     const parts: Uint8Array[] = []
     let total = 0
@@ -107,7 +116,9 @@ export function createWasi (mem: GuestMemory, opts: WasiOptions, wanted?: (name:
     for (const p of parts) { out.set(p, at); at += p.length }
     return out
   }
-  function scatter (iovs: number, count: number, src: Uint8Array): number {
+
+  private scatter (iovs: number, count: number, src: Uint8Array): number {
+    const mem = this.mem
     mem.check(iovs, (count >>> 0) * 8)
     let done = 0
     for (let i = 0; i < count >>> 0 && done < src.length; i++) {
@@ -117,80 +128,104 @@ export function createWasi (mem: GuestMemory, opts: WasiOptions, wanted?: (name:
     }
     return done
   }
-  function isStdio (fd: number): boolean { return fd === STDIN || fd === STDOUT || fd === STDERR }
 
-  const impl: Record<string, (...a: any[]) => Result> = {
-    args_sizes_get: (c: number, s: number) => sizesGet(args(), c, s),
-    args_get: (p: number, b: number) => listGet(args(), p, b),
-    environ_sizes_get: (c: number, s: number) => sizesGet(env(), c, s),
-    environ_get: (p: number, b: number) => listGet(env(), p, b),
-    clock_res_get: (id: number, out: number) => {
-      if (id < CLOCK_REALTIME || id > CLOCK_THREAD_CPUTIME) return Errno.INVAL
-      mem.setU64(out, 1000n)
-      return Errno.SUCCESS
-    },
-    clock_time_get: (id: number, _precision: bigint, out: number) => {
-      const t = clockNow(id)
-      if (t === undefined) return Errno.INVAL
-      mem.setU64(out, t)
-      return Errno.SUCCESS
-    },
-    poll_oneoff: pollOneoff(mem, opts.sleep ?? (async ms => await new Promise(resolve => setTimeout(resolve, ms))), id => clockNow(id)),
-    random_get: (ptr: number, len: number) => {
-      const buf = mem.bytes(ptr, len)
-      for (let at = 0; at < buf.length; at += RANDOM_CHUNK) randomFillSync(buf.subarray(at, Math.min(buf.length, at + RANDOM_CHUNK)))
-      return Errno.SUCCESS
-    },
-    fd_write: (fd: number, iovs: number, count: number, nwritten: number) => {
-      if (fd !== STDOUT && fd !== STDERR) return isStdio(fd) ? Errno.BADF : Errno.BADF
-      mem.check(nwritten, 4)
-      const data = gather(iovs, count)
-      const r = (fd === STDOUT ? opts.stdout : opts.stderr)(data)
-      if (r instanceof Promise) return r.then(() => { mem.setU32(nwritten, data.length); return Errno.SUCCESS }, () => Errno.IO)
-      mem.setU32(nwritten, data.length)
-      return Errno.SUCCESS
-    },
-    fd_read: (fd: number, iovs: number, count: number, nread: number) => {
-      if (fd !== STDIN) return Errno.BADF
-      mem.check(nread, 4)
-      mem.check(iovs, (count >>> 0) * 8)
-      const deliver = (chunk: Uint8Array | undefined): number => {
-        if (chunk === undefined) { stdinEnded = true; mem.setU32(nread, 0); return Errno.SUCCESS }
-        const n = scatter(iovs, count, chunk)
-        stdinRest = n < chunk.length ? chunk.subarray(n) : undefined
-        mem.setU32(nread, n)
-        return Errno.SUCCESS
-      }
-      if (stdinRest !== undefined) return deliver(stdinRest)
-      if (stdinEnded || opts.stdin === undefined) return deliver(undefined)
-      return opts.stdin().then(deliver, () => deliver(undefined))
-    },
-    fd_fdstat_get: (fd: number, out: number) => {
-      if (!isStdio(fd)) return Errno.BADF
-      const v = mem.view(out, FDSTAT_BYTES)
-      v.setUint8(0, FILETYPE_CHARACTER_DEVICE)
-      v.setUint16(2, 0, true)
-      v.setBigUint64(8, RIGHTS_STDIO, true)
-      v.setBigUint64(16, 0n, true)
-      return Errno.SUCCESS
-    },
-    fd_fdstat_set_flags: (fd: number) => isStdio(fd) ? Errno.NOTSUP : Errno.BADF,
-    fd_prestat_get: () => Errno.BADF,
-    fd_prestat_dir_name: () => Errno.BADF,
-    fd_close: (fd: number) => isStdio(fd) ? Errno.SUCCESS : Errno.BADF,
-    fd_seek: (fd: number) => isStdio(fd) ? Errno.SPIPE : Errno.BADF,
-    fd_tell: (fd: number) => isStdio(fd) ? Errno.SPIPE : Errno.BADF,
-    fd_sync: (fd: number) => isStdio(fd) ? Errno.SUCCESS : Errno.BADF,
-    fd_datasync: (fd: number) => isStdio(fd) ? Errno.SUCCESS : Errno.BADF,
-    sched_yield: () => opts.yieldNow().then(() => Errno.SUCCESS),
-    proc_exit: (code: number) => { throw exited(code | 0) },
-    proc_raise: () => Errno.NOSYS
+  args_sizes_get (c: number, s: number): Result { return this.sizesGet(this.args(), c, s) }
+  args_get (p: number, b: number): Result { return this.listGet(this.args(), p, b) }
+  environ_sizes_get (c: number, s: number): Result { return this.sizesGet(this.env(), c, s) }
+  environ_get (p: number, b: number): Result { return this.listGet(this.env(), p, b) }
+
+  clock_res_get (id: number, out: number): Result {
+    if (id < CLOCK_REALTIME || id > CLOCK_THREAD_CPUTIME) return Errno.INVAL
+    this.mem.setU64(out, 1000n)
+    return Errno.SUCCESS
   }
 
-  const out: Record<string, (...a: any[]) => unknown> = {}
-  for (const name in impl) if (wanted === undefined || wanted(name)) out[name] = guard(impl[name])
-  return out
+  clock_time_get (id: number, _precision: bigint, out: number): Result {
+    const t = this.clockNow(id)
+    if (t === undefined) return Errno.INVAL
+    this.mem.setU64(out, t)
+    return Errno.SUCCESS
+  }
+
+  poll_oneoff (inPtr: number, outPtr: number, count: number, neventsPtr: number): Result {
+    this.poll ??= pollOneoff(this.mem, this.opts.sleep ?? (async ms => await new Promise(resolve => setTimeout(resolve, ms))), id => this.clockNow(id))
+    return this.poll(inPtr, outPtr, count, neventsPtr)
+  }
+
+  random_get (ptr: number, len: number): Result {
+    const buf = this.mem.bytes(ptr, len)
+    for (let at = 0; at < buf.length; at += RANDOM_CHUNK) randomFillSync(buf.subarray(at, Math.min(buf.length, at + RANDOM_CHUNK)))
+    return Errno.SUCCESS
+  }
+
+  fd_write (fd: number, iovs: number, count: number, nwritten: number): Result {
+    if (fd !== STDOUT && fd !== STDERR) return Errno.BADF
+    const mem = this.mem
+    mem.check(nwritten, 4)
+    const data = this.gather(iovs, count)
+    const r = (fd === STDOUT ? this.opts.stdout : this.opts.stderr)(data)
+    if (r instanceof Promise) return r.then(() => { mem.setU32(nwritten, data.length); return Errno.SUCCESS }, () => Errno.IO)
+    mem.setU32(nwritten, data.length)
+    return Errno.SUCCESS
+  }
+
+  fd_read (fd: number, iovs: number, count: number, nread: number): Result {
+    if (fd !== STDIN) return Errno.BADF
+    const mem = this.mem
+    mem.check(nread, 4)
+    mem.check(iovs, (count >>> 0) * 8)
+    const deliver = (chunk: Uint8Array | undefined): number => {
+      if (chunk === undefined) { this.stdinEnded = true; mem.setU32(nread, 0); return Errno.SUCCESS }
+      const n = this.scatter(iovs, count, chunk)
+      this.stdinRest = n < chunk.length ? chunk.subarray(n) : undefined
+      mem.setU32(nread, n)
+      return Errno.SUCCESS
+    }
+    if (this.stdinRest !== undefined) return deliver(this.stdinRest)
+    if (this.stdinEnded || this.opts.stdin === undefined) return deliver(undefined)
+    return this.opts.stdin().then(deliver, () => deliver(undefined))
+  }
+
+  fd_fdstat_get (fd: number, out: number): Result {
+    if (!isStdio(fd)) return Errno.BADF
+    const v = this.mem.view(out, FDSTAT_BYTES)
+    v.setUint8(0, FILETYPE_CHARACTER_DEVICE)
+    v.setUint16(2, 0, true)
+    v.setBigUint64(8, RIGHTS_STDIO, true)
+    v.setBigUint64(16, 0n, true)
+    return Errno.SUCCESS
+  }
+
+  fd_fdstat_set_flags (fd: number): Result { return isStdio(fd) ? Errno.NOTSUP : Errno.BADF }
+  fd_prestat_get (): Result { return Errno.BADF }
+  fd_prestat_dir_name (): Result { return Errno.BADF }
+  fd_close (fd: number): Result { return isStdio(fd) ? Errno.SUCCESS : Errno.BADF }
+  fd_seek (fd: number): Result { return isStdio(fd) ? Errno.SPIPE : Errno.BADF }
+  fd_tell (fd: number): Result { return isStdio(fd) ? Errno.SPIPE : Errno.BADF }
+  fd_sync (fd: number): Result { return isStdio(fd) ? Errno.SUCCESS : Errno.BADF }
+  fd_datasync (fd: number): Result { return isStdio(fd) ? Errno.SUCCESS : Errno.BADF }
+  sched_yield (): Result { return this.opts.yieldNow().then(() => Errno.SUCCESS) }
+  proc_exit (code: number): Result { throw exited(code | 0) }
+  proc_raise (): Result { return Errno.NOSYS }
 }
+
+export type WasiCall = (this: Wasi, ...a: any[]) => Result
+
+const PREVIEW1 = ['args_sizes_get', 'args_get', 'environ_sizes_get', 'environ_get', 'clock_res_get', 'clock_time_get', 'poll_oneoff',
+  'random_get', 'fd_write', 'fd_read', 'fd_fdstat_get', 'fd_fdstat_set_flags', 'fd_prestat_get', 'fd_prestat_dir_name', 'fd_close',
+  'fd_seek', 'fd_tell', 'fd_sync', 'fd_datasync', 'sched_yield', 'proc_exit', 'proc_raise'] as const
+
+/** The preview1 functions we implement, each called with a proc's Wasi as `this`; a bad pointer is EFAULT. */
+export const WASI_CALLS: ReadonlyMap<string, WasiCall> = new Map(PREVIEW1.map(name => {
+  const fn = Wasi.prototype[name] as WasiCall
+  const guarded = function (this: Wasi, ...a: any[]): Result {
+    try {
+      const r = fn.apply(this, a)
+      return r instanceof Promise ? r.catch(faultOrThrow) : r
+    } catch (err) { return faultOrThrow(err) }
+  }
+  return [name, guarded]
+}))
 
 /** What an unknown preview1 import does: nothing, ENOSYS. */
 export function wasiNotImplemented (): number { return Errno.NOSYS }

@@ -69,6 +69,12 @@ function nulList (bytes: Uint8Array): string[] {
   return items
 }
 
+type HostTable = Record<string, (...a: any[]) => unknown>
+
+/** The names procTreeImports and clusterCalls provide (learnt once: WwHost.importFn). */
+let treeNames: Set<string> | undefined
+let clusterNames: Set<string> | undefined
+
 export class WwHost {
   readonly handles: HandleTable
   /** Messages a receive end gave up after a ww_select had chosen another: the next receive on that handle takes them first. */
@@ -152,9 +158,34 @@ export class WwHost {
   get opts (): { signal: AbortSignal } { return (this.waitOpts ??= { signal: this.ctx.signal() }) }
   private waitOpts: { signal: AbortSignal } | undefined
 
-  imports (): Record<string, (...a: any[]) => unknown> {
+  private core: HostTable | undefined
+  private cluster: HostTable | undefined
+  private tree: HostTable | undefined
+
+  /**
+   * The ww host function `name`, building only the table that holds it (the proc-tree calls override the core and
+   * cluster ones of the same name, as they did in one merged table): a spawn of a
+   * guest that imports only the core calls builds no cluster or proc-tree closures. The tables' names are learnt
+   * from the first proc that builds them all.
+   */
+  importFn (name: string): ((...a: any[]) => unknown) | undefined {
+    if (treeNames === undefined || clusterNames === undefined) {
+      const tree = procTreeImports(this.procTreeKit())
+      const cluster = clusterCalls(this)
+      treeNames = new Set(Object.keys(tree))
+      clusterNames = new Set(Object.keys(cluster))
+      this.tree ??= tree
+      this.cluster ??= cluster
+    }
+    if (treeNames.has(name)) return (this.tree ??= procTreeImports(this.procTreeKit()))[name]
+    if (clusterNames.has(name)) return (this.cluster ??= clusterCalls(this))[name]
+    return Object.hasOwn(this.coreImports(), name) ? this.coreImports()[name] : undefined
+  }
+
+  private coreImports (): HostTable {
+    if (this.core !== undefined) return this.core
     const { memory: mem, world } = this.ctx
-    return {
+    this.core = {
       last_error: (buf: number, cap: number) => this.call(() => {
         const msg = utf8(this.lastError)
         mem.writeTruncated(buf, cap, msg)
@@ -252,10 +283,9 @@ export class WwHost {
       }),
       kill: (h: number) => this.call(() => { this.cap(h, 'proc').kill(); return 0 }),
       proc_stdout: (h: number) => this.call(() => this.handles.add(this.cap(h, 'proc').stdout())),
-      yield: () => this.call(async () => { await this.ctx.yieldNow(); return 0 }),
-      ...clusterCalls(this),
-      ...procTreeImports(this.procTreeKit())
+      yield: () => this.call(async () => { await this.ctx.yieldNow(); return 0 })
     }
+    return this.core
   }
 
   // ---- supervised proc trees (ww-host-procs.ts) ----
