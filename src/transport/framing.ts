@@ -21,7 +21,7 @@ const KEPT_BUFFER_BYTES = 64 << 10
  * copy); up to EXACT_FRAME_MAX_BYTES, past which a header alone must not reserve its size.
  */
 export const EXACT_FRAME_BYTES = 16 << 10
-export const EXACT_FRAME_MAX_BYTES = 1 << 20
+export const EXACT_FRAME_MAX_BYTES = 2 << 20
 
 /** The segments of a message: each a whole ArrayBuffer (what capnp-es wants), word-aligned length. */
 export type Segments = ArrayBuffer[]
@@ -113,10 +113,26 @@ export class FrameDecoder {
    */
   pushViews (chunk: Uint8Array): Received[] {
     const out: Received[] = []
+    this.feed(chunk, out)
+    return out
+  }
+
+  private feed (chunk: Uint8Array, out: Received[]): void {
     if (this.body !== undefined) {
-      const used = this.gather(chunk, 0, out)
-      if (used === chunk.byteLength) return out
+      const used = this.gather(chunk, 0, chunk.byteLength, out)
+      if (used === chunk.byteLength) return
       chunk = chunk.subarray(used)
+    }
+    const held = this.end - this.start
+    if (held > 0 && held < 8 && chunk.byteLength > 8 - held) {
+      // A header split across chunks: its first 8 bytes may start gathering a large frame, which
+      // then takes the rest of this chunk without a stop in the buffer.
+      const need = 8 - held
+      this.append(chunk.subarray(0, need))
+      this.start += this.next(this.buf, this.bufView, this.start, this.end, out)
+      if (this.start === this.end) { this.start = 0; this.end = 0 }
+      if (this.body !== undefined) { this.feed(chunk.subarray(need), out); return }
+      chunk = chunk.subarray(need)
     }
     if (this.start === this.end) {
       // nothing buffered: cut messages straight out of the chunk, keep only an incomplete tail.
@@ -133,7 +149,7 @@ export class FrameDecoder {
       this.end = 0
       if (o < chunk.byteLength) this.append(chunk.subarray(o))
       else this.shrink()
-      return out
+      return
     }
     this.append(chunk)
     for (;;) {
@@ -142,7 +158,6 @@ export class FrameDecoder {
       this.start += used
     }
     if (this.start === this.end) { this.start = 0; this.end = 0; this.shrink() }
-    return out
   }
 
   private shrink (): void {
@@ -155,10 +170,10 @@ export class FrameDecoder {
   /** Bytes buffered of an incomplete message. */
   get pending (): number { return this.end - this.start + (this.body !== undefined ? 8 + this.bodyHave : 0) }
 
-  /** Copies bytes[from..] into the frame being gathered; when it is whole, hands it to `out`. Returns the bytes used. */
-  private gather (bytes: Uint8Array, from: number, out: Received[]): number {
+  /** Copies bytes[from, to) into the frame being gathered, as much as it needs; when it is whole, hands it to `out`. Returns the bytes used. */
+  private gather (bytes: Uint8Array, from: number, to: number, out: Received[]): number {
     const body = this.body!
-    const n = Math.min(body.byteLength - this.bodyHave, bytes.byteLength - from)
+    const n = Math.min(body.byteLength - this.bodyHave, to - from)
     body.set(bytes.subarray(from, from + n), this.bodyHave)
     this.bodyHave += n
     if (this.bodyHave === body.byteLength) {
@@ -216,7 +231,7 @@ export class FrameDecoder {
         this.limits.budget?.take(segmentBytes)
         this.body = new Uint8Array(segmentBytes)
         this.bodyHave = 0
-        return headerBytes + this.gather(bytes, from + headerBytes, out)
+        return headerBytes + this.gather(bytes, from + headerBytes, to, out)
       }
       this.expected = total
       return 0

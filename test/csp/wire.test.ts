@@ -67,4 +67,19 @@ describe('csp: channel message wire format', () => {
     seg.setUint32(12, (hi & 7) | (10_000 << 3))
     assert.throws(() => readMessage(msg.getRoot(Message)))
   })
+
+  it('large data is written once into a segment grown to fit, and read back as a view of that segment, not a copy', () => {
+    const msg = new capnp.Message()
+    const data = bytes(64 << 10)
+    writeMessage(msg.initRoot(Message), { data })
+    assert.equal(msg._capnp.segments.length, 1, 'one segment, grown: no far pointer')
+    const seg = msg.getSegment(0)
+    assert.ok(seg.byteLength < (64 << 10) + 256, `the segment holds the data and little else: ${seg.byteLength}`)
+    const got = readMessage(msg.getRoot(Message)).data
+    assert.deepEqual(got, data)
+    assert.equal(got.buffer, seg.buffer, 'a view of the segment')
+    const small = new capnp.Message()
+    writeMessage(small.initRoot(Message), { data: bytes(2048) })
+    assert.notEqual(readMessage(small.getRoot(Message)).data.buffer, small.getSegment(0).buffer, 'small data is copied out (its buffer may be a reused call buffer)')
+  })
 })
