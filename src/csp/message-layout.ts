@@ -7,6 +7,7 @@ import type * as capnp from 'capnp-es'
 import { Slab } from '../transport/slab.js'
 import { Loc, chargeTraversal, followInto } from '../rpc/wire/layout.js'
 import { growSegment, viewOf } from '../rpc/wire/message.js'
+import { inCallBuffer } from '../rpc/wire/call-buffers.js'
 
 type Segment = capnp.Struct['segment']
 
@@ -14,8 +15,6 @@ type Segment = capnp.Struct['segment']
 const BYTE_ELEMENTS = 2
 /** Bytes of a slab that received messages' data is copied into (at most a quarter of it each). */
 export const DATA_SLAB_BYTES = 8 << 10
-/** Data longer than this is read as a view of the received message's own buffer, not copied (a call buffer, reused, holds at most 512 bytes). */
-const VIEW_DATA_BYTES = DATA_SLAB_BYTES >> 2
 /** Room left past the data when a segment grows for it (the call's cap table, a few descriptors). */
 const GROW_SLACK_BYTES = 128
 /** Largest Data this path writes (a list pointer counts up to 2^29 elements). */
@@ -45,9 +44,9 @@ const dataSlab = new Slab(DATA_SLAB_BYTES)
 
 /**
  * The message's data when it has no capability; undefined when the general path must read it.
- * Small data is copied (its message's buffer may be a call buffer, reused once the call is handled);
- * data over VIEW_DATA_BYTES is a view of the message's segment, a buffer of its own that nothing
- * writes again (the one copy on the receiving side was the transport's).
+ * Data in a call buffer (reused once the call is handled) is copied; otherwise it is a view of the
+ * message's segment, a buffer of its own that nothing writes again (the one copy on the receiving
+ * side was the transport's).
  */
 export function readDataFast (m: capnp.Struct): Uint8Array | undefined {
   const ptrs = pointerSection(m, 2)
@@ -62,7 +61,7 @@ export function readDataFast (m: capnp.Struct): Uint8Array | undefined {
   const start = ptrs + 8 + (lo >> 2) * 8
   const count = hi >>> 3
   if (start < 0 || start + count > seg.byteLength || !chargeTraversal(seg.message._capnp)) return undefined
-  if (count > VIEW_DATA_BYTES) return new Uint8Array(seg.buffer, start, count)
+  if (!inCallBuffer(seg.message, seg.buffer)) return new Uint8Array(seg.buffer, start, count)
   const at = dataSlab.take(count)
   const copy = dataSlab.dst.subarray(at, at + count)
   copy.set(new Uint8Array(seg.buffer, start, count))
