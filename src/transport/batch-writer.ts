@@ -18,6 +18,8 @@ class Owned {
 export class BatchWriter {
   private queue: Array<Uint8Array | Owned | { bytes: number, fill: FrameFill }> = []
   private bytes = 0
+  /** An owned chunk is queued (the flush then writes several chunks). */
+  private owned = false
   private readonly slab = new Slab()
   private scheduled = false
   private lazyScheduled = false
@@ -43,6 +45,7 @@ export class BatchWriter {
   /** Queues bytes written as they are, after what is queued now; the caller never changes them again. */
   pushOwned (chunk: Uint8Array): void {
     this.queue.push(new Owned(chunk))
+    this.owned = true
     this.schedule(false)
   }
 
@@ -65,9 +68,11 @@ export class BatchWriter {
     this.queue = []
     const bytes = this.bytes
     this.bytes = 0
+    const owned = this.owned
+    this.owned = false
     if (queue.length === 1 && first instanceof Uint8Array) { this.write(first); return }
     if (queue.length === 1 && first instanceof Owned) { this.write(first.chunk); return }
-    if (!queue.some((f) => f instanceof Owned)) { this.write(this.copied(queue, 0, queue.length, bytes)); return }
+    if (!owned) { this.write(this.copied(queue, 0, queue.length, bytes)); return }
     this.batch(() => {
       let i = 0
       while (i < queue.length) {
