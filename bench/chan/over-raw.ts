@@ -111,6 +111,14 @@ export async function sendThrough (sender: SenderClient, chan: Chan<ChanMessage>
   return n / (Number(process.hrtime.bigint() - start) / 1e9)
 }
 
+/** Runs `run` (a rate), with the CPU time this process spent in it. */
+async function cpuTimed (run: () => Promise<number>): Promise<{ rate: number, cpuUs: number }> {
+  const before = process.cpuUsage()
+  const rate = await run()
+  const used = process.cpuUsage(before)
+  return { rate, cpuUs: used.user + used.system }
+}
+
 const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]
 
 /** Runs the rounds for every size and prints `chan.<name>.over_raw.<size>` and the message rates. */
@@ -118,14 +126,17 @@ export async function measure (name: string, link: Link): Promise<void> {
   for (const size of SIZES) {
     const n = messagesFor(size)
     for (let i = 0; i < WARMUP; i++) { await link.raw(size, n); await link.chan(size, n) }
-    const rounds: Array<{ raw: number, chan: number }> = []
+    const rounds: Array<{ raw: number, chan: number, rawCpu: number, chanCpu: number }> = []
     for (let i = 0; i < ROUNDS; i++) {
-      const raw = await link.raw(size, n)
-      rounds.push({ raw, chan: await link.chan(size, n) })
+      const raw = await cpuTimed(async () => await link.raw(size, n))
+      const chan = await cpuTimed(async () => await link.chan(size, n))
+      rounds.push({ raw: raw.rate, chan: chan.rate, rawCpu: raw.cpuUs / n, chanCpu: chan.cpuUs / n })
     }
     const ratios = rounds.map(r => r.chan / r.raw)
     console.log(`chan.${name}.over_raw.${size}: ${median(ratios).toFixed(2)}   ` +
       `(chan ${Math.round(median(rounds.map(r => r.chan)))} msgs/s, raw ${Math.round(median(rounds.map(r => r.raw)))} msgs/s, ` +
       `${n} messages a run; per round: ${ratios.map(r => r.toFixed(2)).join(' ')})`)
+    // CPU time (both ends, user + system) per message: what a loaded machine changes least.
+    console.log(`chan.${name}.cpu_us_per_msg.${size}: chan ${median(rounds.map(r => r.chanCpu)).toFixed(1)}, raw ${median(rounds.map(r => r.rawCpu)).toFixed(1)}`)
   }
 }
