@@ -106,6 +106,7 @@ bench-chan: deps build
 	node --import ./dist/src/polyfill.js dist/bench/anchor/pipelined.js
 	node --import ./dist/src/polyfill.js dist/bench/anchor/nodes.js
 	node --import ./dist/src/polyfill.js dist/bench/chan/remote.js
+	node --import ./dist/src/polyfill.js dist/bench/chan/unix.js
 
 # RPC latency and pipelined throughput: TS<->TS, C++<->C++ and TS -> C++ (last lines: the two ratios).
 # First, bytes per call that reach the old generation (against a promise hand-off's).

@@ -6,7 +6,8 @@
 import type * as capnp from 'capnp-es'
 import { Slab } from '../transport/slab.js'
 import { Loc, chargeTraversal, followInto } from '../rpc/wire/layout.js'
-import { viewOf } from '../rpc/wire/message.js'
+import { growSegment, viewOf } from '../rpc/wire/message.js'
+import { inCallBuffer } from '../rpc/wire/call-buffers.js'
 
 type Segment = capnp.Struct['segment']
 
@@ -14,6 +15,8 @@ type Segment = capnp.Struct['segment']
 const BYTE_ELEMENTS = 2
 /** Bytes of a slab that received messages' data is copied into (at most a quarter of it each). */
 export const DATA_SLAB_BYTES = 8 << 10
+/** Room left past the data when a segment grows for it (the call's cap table, a few descriptors). */
+const GROW_SLACK_BYTES = 128
 /** Largest Data this path writes (a list pointer counts up to 2^29 elements). */
 const MAX_FAST_DATA_BYTES = 1 << 28
 
@@ -39,7 +42,12 @@ function isNull (seg: Segment, at: number): boolean {
  */
 const dataSlab = new Slab(DATA_SLAB_BYTES)
 
-/** A copy of the message's data when it has no capability; undefined when the general path must read it. */
+/**
+ * The message's data when it has no capability; undefined when the general path must read it.
+ * Data in a call buffer (reused once the call is handled) is copied; otherwise it is a view of the
+ * message's segment, a buffer of its own that nothing writes again (the one copy on the receiving
+ * side was the transport's).
+ */
 export function readDataFast (m: capnp.Struct): Uint8Array | undefined {
   const ptrs = pointerSection(m, 2)
   if (ptrs === null) return new Uint8Array(0)
@@ -53,6 +61,7 @@ export function readDataFast (m: capnp.Struct): Uint8Array | undefined {
   const start = ptrs + 8 + (lo >> 2) * 8
   const count = hi >>> 3
   if (start < 0 || start + count > seg.byteLength || !chargeTraversal(seg.message._capnp)) return undefined
+  if (!inCallBuffer(seg.message, seg.buffer)) return new Uint8Array(seg.buffer, start, count)
   const at = dataSlab.take(count)
   const copy = dataSlab.dst.subarray(at, at + count)
   copy.set(new Uint8Array(seg.buffer, start, count))
@@ -60,8 +69,9 @@ export function readDataFast (m: capnp.Struct): Uint8Array | undefined {
 }
 
 /**
- * Sets the data of a Message whose data pointer is still null, when the bytes fit in its segment;
- * false (nothing written) otherwise.
+ * Sets the data of a Message whose data pointer is still null, copying the bytes once, at the end of
+ * its segment (a one-segment message's segment grows to fit them); false (nothing written) when the
+ * message has another shape.
  */
 export function writeDataFast (m: capnp.Struct, data: Uint8Array): boolean {
   if (data.byteLength > MAX_FAST_DATA_BYTES) return false
@@ -71,7 +81,10 @@ export function writeDataFast (m: capnp.Struct, data: Uint8Array): boolean {
   if (!isNull(seg, ptrs)) return false
   const words = (data.byteLength + 7) >>> 3
   const at = seg.byteLength
-  if (at + words * 8 > seg.buffer.byteLength) return false
+  if (at + words * 8 > seg.buffer.byteLength) {
+    if (seg.id !== 0 || seg.message._capnp.segments.length !== 1) return false
+    growSegment(seg.message, at + words * 8 + GROW_SLACK_BYTES)
+  }
   seg.byteLength = at + words * 8
   const dst = new Uint8Array(seg.buffer, at, words * 8)
   dst.set(data)

@@ -20,7 +20,7 @@ class ReceivedMessage implements ChanMessage {
   constructor (public data: Uint8Array, public cap: Capability | null) {}
 }
 
-/** Copies a received Message out of its RPC message; the capability is dup'd (yours to release). */
+/** A received Message as a channel holds it: small data copied out of its RPC message, large data a view of it (message-layout.ts); the capability is dup'd (yours to release). */
 export function readMessage (m: Message): ChanMessage {
   const fast = readDataFast(m)
   if (fast !== undefined) return new ReceivedMessage(fast, null)

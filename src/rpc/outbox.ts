@@ -11,6 +11,13 @@ import type { MessageTransport } from '../transport/transport.js'
 import { SMALL_FRAME_BYTES } from './wire/envelope.js'
 import { consumed } from './wire/call-buffers.js'
 
+/**
+ * A one-segment message at least this large goes to the transport as its 8-byte header and then
+ * its segment's bytes as they are (no copy into the outgoing chunk): smaller ones are cheaper to copy
+ * than to write as a chunk of their own.
+ */
+export const OWNED_SEGMENT_BYTES = 16 << 10
+
 /** Whoever may still change a message while it waits (a question: a tail call can redirect it). */
 export interface Waiting { pending?: capnp.Message }
 
@@ -75,6 +82,14 @@ export class Outbox {
 
   private write (msg: capnp.Message, once: boolean): void {
     const { buffers, lengths } = segmentsOf(msg)
+    if (once && lengths.length === 1 && lengths[0] >= OWNED_SEGMENT_BYTES && this.transport.sendWith !== undefined && this.transport.sendOwned !== undefined) {
+      // Its buffer is the message's own (a call buffer holds 512 bytes) and nothing writes it again.
+      const words = lengths[0] / 8
+      this.transport.sendWith(8, (_dst, dv, at) => { dv.setUint32(at, 0, true); dv.setUint32(at + 4, words, true) })
+      this.transport.sendOwned(new Uint8Array(buffers[0], 0, lengths[0]))
+      consumed(msg)
+      return
+    }
     if (once && this.transport.sendWith !== undefined) {
       this.transport.sendWith(frameBytes(lengths), (dst, dv, at) => { writeFrame(buffers, lengths, dst, dv, at); consumed(msg) })
     } else {

@@ -1,6 +1,7 @@
 // Coalesces frames queued in one tick into a single write. A lazy frame (e.g. Finish, Release)
 // does not schedule a write of its own soon: it rides along with the next urgent frame, or goes
-// out on the next macrotask (setImmediate) if nothing else is sent first.
+// out on the next macrotask (setImmediate) if nothing else is sent first. An owned chunk (a large
+// message's segment) is written as it is, between the slab chunks of what was queued around it.
 
 import { Slab } from './slab.js'
 
@@ -9,16 +10,24 @@ export type FrameFill = (dst: Uint8Array, dv: DataView, offset: number) => void
 
 const resolved = Promise.resolve()
 
+/** Bytes handed over to be written as they are (never copied, never changed again). */
+class Owned {
+  constructor (readonly chunk: Uint8Array) {}
+}
+
 export class BatchWriter {
-  private queue: Array<Uint8Array | { bytes: number, fill: FrameFill }> = []
+  private queue: Array<Uint8Array | Owned | { bytes: number, fill: FrameFill }> = []
   private bytes = 0
+  /** An owned chunk is queued (the flush then writes several chunks). */
+  private owned = false
   private readonly slab = new Slab()
   private scheduled = false
   private lazyScheduled = false
   private readonly flushNow = (): void => { this.flush() }
   private readonly flushLazy = (): void => { this.lazyScheduled = false; this.flush() }
 
-  constructor (private readonly write: (chunk: Uint8Array) => void) {}
+  /** `batch`: runs the writes of one flush (several when owned chunks are queued), e.g. corked. */
+  constructor (private readonly write: (chunk: Uint8Array) => void, private readonly batch = (writes: () => void): void => { writes() }) {}
 
   push (frame: Uint8Array, lazy = false): void {
     this.queue.push(frame)
@@ -31,6 +40,13 @@ export class BatchWriter {
     this.queue.push({ bytes, fill })
     this.bytes += bytes
     this.schedule(lazy)
+  }
+
+  /** Queues bytes written as they are, after what is queued now; the caller never changes them again. */
+  pushOwned (chunk: Uint8Array): void {
+    this.queue.push(new Owned(chunk))
+    this.owned = true
+    this.schedule(false)
   }
 
   private schedule (lazy: boolean): void {
@@ -49,21 +65,41 @@ export class BatchWriter {
     const queue = this.queue
     if (queue.length === 0) return
     const first = queue[0]
-    let chunk: Uint8Array
-    if (queue.length === 1 && first instanceof Uint8Array) {
-      chunk = first
-    } else {
-      const start = this.slab.take(this.bytes)
-      const dst = this.slab.dst
-      const dv = this.slab.dv
-      let o = start
-      for (const f of queue) {
-        if (f instanceof Uint8Array) { dst.set(f, o); o += f.byteLength } else { f.fill(dst, dv, o); o += f.bytes }
-      }
-      chunk = dst.subarray(start, o)
-    }
     this.queue = []
+    const bytes = this.bytes
     this.bytes = 0
-    this.write(chunk)
+    const owned = this.owned
+    this.owned = false
+    if (queue.length === 1 && first instanceof Uint8Array) { this.write(first); return }
+    if (queue.length === 1 && first instanceof Owned) { this.write(first.chunk); return }
+    if (!owned) { this.write(this.copied(queue, 0, queue.length, bytes)); return }
+    this.batch(() => {
+      let i = 0
+      while (i < queue.length) {
+        let j = i
+        let run = 0
+        for (; j < queue.length; j++) {
+          const f = queue[j]
+          if (f instanceof Owned) break
+          run += f instanceof Uint8Array ? f.byteLength : f.bytes
+        }
+        if (j > i) this.write(this.copied(queue, i, j, run))
+        if (j < queue.length) this.write((queue[j] as Owned).chunk)
+        i = j + 1
+      }
+    })
+  }
+
+  /** Frames queue[from, to) (none owned, `bytes` in all) copied or filled into one slab chunk. */
+  private copied (queue: Array<Uint8Array | Owned | { bytes: number, fill: FrameFill }>, from: number, to: number, bytes: number): Uint8Array {
+    const start = this.slab.take(bytes)
+    const dst = this.slab.dst
+    const dv = this.slab.dv
+    let o = start
+    for (let k = from; k < to; k++) {
+      const f = queue[k] as Uint8Array | { bytes: number, fill: FrameFill }
+      if (f instanceof Uint8Array) { dst.set(f, o); o += f.byteLength } else { f.fill(dst, dv, o); o += f.bytes }
+    }
+    return dst.subarray(start, o)
   }
 }

@@ -12,7 +12,7 @@ export abstract class FramedTransport implements MessageTransport {
   private frameTimeoutMs?: number
   /** Runs while a frame is incomplete: fails the transport when the frame has not completed in time. */
   private frameTimer?: ReturnType<typeof setTimeout>
-  protected readonly writer = new BatchWriter((chunk) => { this.write(chunk) })
+  protected readonly writer = new BatchWriter((chunk) => { this.write(chunk) }, (writes) => { this.batch(writes) })
 
   start (handler: TransportHandler, limits: FrameLimits): void {
     this.handler = handler
@@ -31,7 +31,15 @@ export abstract class FramedTransport implements MessageTransport {
     this.writer.pushWith(bytes, fill, lazy)
   }
 
+  sendOwned (bytes: Uint8Array): void {
+    if (this.done) return
+    this.writer.pushOwned(bytes)
+  }
+
   abstract close (err?: Error): void
+
+  /** Runs the several writes of one flush (a subclass may cork its stream around them). */
+  protected batch (writes: () => void): void { writes() }
 
   /** Writes one batched chunk to the stream. */
   protected abstract write (chunk: Uint8Array): void

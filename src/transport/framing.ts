@@ -15,6 +15,14 @@ export interface FrameLimits {
 /** A decoder's buffer larger than this is dropped once it holds nothing (one large message must not pin its buffer). */
 const KEPT_BUFFER_BYTES = 64 << 10
 
+/**
+ * A one-segment frame at least this large whose bytes span several chunks is gathered straight
+ * into a buffer of its segment's exact size (handed over as the message's segment, no second
+ * copy); up to EXACT_FRAME_MAX_BYTES, past which a header alone must not reserve its size.
+ */
+export const EXACT_FRAME_BYTES = 16 << 10
+export const EXACT_FRAME_MAX_BYTES = 2 << 20
+
 /** The segments of a message: each a whole ArrayBuffer (what capnp-es wants), word-aligned length. */
 export type Segments = ArrayBuffer[]
 
@@ -72,12 +80,16 @@ export class FrameDecoder {
   private end = 0
   /** Bytes of the incomplete frame at `start`, once its header has arrived (else 0). */
   private expected = 0
+  /** A large one-segment frame being gathered into a buffer of its own (EXACT_FRAME_BYTES), and how much of it has arrived. */
+  private body?: Uint8Array
+  private bodyHave = 0
 
   constructor (private readonly limits: FrameLimits) {}
 
   /** Returns the buffer's bytes to the budget; the decoder is not used after. */
   dispose (): void {
-    this.limits.budget?.give(this.buf.byteLength)
+    this.limits.budget?.give(this.buf.byteLength + (this.body?.byteLength ?? 0))
+    this.body = undefined
     this.buf = new Uint8Array(0)
     this.bufView = new DataView(this.buf.buffer)
     this.start = 0
@@ -101,6 +113,27 @@ export class FrameDecoder {
    */
   pushViews (chunk: Uint8Array): Received[] {
     const out: Received[] = []
+    this.feed(chunk, out)
+    return out
+  }
+
+  private feed (chunk: Uint8Array, out: Received[]): void {
+    if (this.body !== undefined) {
+      const used = this.gather(chunk, 0, chunk.byteLength, out)
+      if (used === chunk.byteLength) return
+      chunk = chunk.subarray(used)
+    }
+    const held = this.end - this.start
+    if (held > 0 && held < 8 && chunk.byteLength > 8 - held) {
+      // A header split across chunks: its first 8 bytes may start gathering a large frame, which
+      // then takes the rest of this chunk without a stop in the buffer.
+      const need = 8 - held
+      this.append(chunk.subarray(0, need))
+      this.start += this.next(this.buf, this.bufView, this.start, this.end, out)
+      if (this.start === this.end) { this.start = 0; this.end = 0 }
+      if (this.body !== undefined) { this.feed(chunk.subarray(need), out); return }
+      chunk = chunk.subarray(need)
+    }
     if (this.start === this.end) {
       // nothing buffered: cut messages straight out of the chunk, keep only an incomplete tail.
       // A plain Uint8Array view: a Buffer's slice() would not copy.
@@ -116,7 +149,7 @@ export class FrameDecoder {
       this.end = 0
       if (o < chunk.byteLength) this.append(chunk.subarray(o))
       else this.shrink()
-      return out
+      return
     }
     this.append(chunk)
     for (;;) {
@@ -125,7 +158,6 @@ export class FrameDecoder {
       this.start += used
     }
     if (this.start === this.end) { this.start = 0; this.end = 0; this.shrink() }
-    return out
   }
 
   private shrink (): void {
@@ -136,7 +168,21 @@ export class FrameDecoder {
   }
 
   /** Bytes buffered of an incomplete message. */
-  get pending (): number { return this.end - this.start }
+  get pending (): number { return this.end - this.start + (this.body !== undefined ? 8 + this.bodyHave : 0) }
+
+  /** Copies bytes[from, to) into the frame being gathered, as much as it needs; when it is whole, hands it to `out`. Returns the bytes used. */
+  private gather (bytes: Uint8Array, from: number, to: number, out: Received[]): number {
+    const body = this.body!
+    const n = Math.min(body.byteLength - this.bodyHave, to - from)
+    body.set(bytes.subarray(from, from + n), this.bodyHave)
+    this.bodyHave += n
+    if (this.bodyHave === body.byteLength) {
+      this.body = undefined
+      this.limits.budget?.give(body.byteLength)
+      out.push([body.buffer as ArrayBuffer])
+    }
+    return n
+  }
 
   private append (chunk: Uint8Array): void {
     const need = this.end + chunk.byteLength
@@ -179,7 +225,17 @@ export class FrameDecoder {
     for (let i = 0; i < count; i++) total += dv.getUint32(from + 4 + 4 * i, true) * 8
     if (total > this.limits.maxMessageBytes) throw new LimitExceeded(`message of ${total} bytes (limit ${this.limits.maxMessageBytes})`)
     if (dv.getUint32(from + 4, true) === 0) throw new InvalidArgument('first segment of a message is empty')
-    if (avail < total) { this.expected = total; return 0 }
+    if (avail < total) {
+      const segmentBytes = total - headerBytes
+      if (count === 1 && segmentBytes >= EXACT_FRAME_BYTES && segmentBytes <= EXACT_FRAME_MAX_BYTES) {
+        this.limits.budget?.take(segmentBytes)
+        this.body = new Uint8Array(segmentBytes)
+        this.bodyHave = 0
+        return headerBytes + this.gather(bytes, from + headerBytes, to, out)
+      }
+      this.expected = total
+      return 0
+    }
     // One segment: a view, copied later only if the reader needs a buffer of its own. Several:
     // each copied into an ArrayBuffer of its own (typed-array slice: about twice as fast as
     // ArrayBuffer.prototype.slice on Node 20).

@@ -40,6 +40,12 @@ class SocketTransport extends FramedTransport {
     if (!this.done) this.socket.write(chunk)
   }
 
+  /** One flush's writes leave in one writev. */
+  protected batch (writes: () => void): void {
+    this.socket.cork()
+    try { writes() } finally { this.socket.uncork() }
+  }
+
   protected fail (err: Error): void {
     if (this.done) return
     this.finish(err)

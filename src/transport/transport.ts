@@ -29,6 +29,12 @@ export interface MessageTransport {
    * change until then. Without it, callers use send().
    */
   sendWith?: (bytes: number, fill: FrameFill, lazy?: boolean) => void
+  /**
+   * Optional: queues bytes written as they are, without a copy, after what was queued before
+   * (part of a frame: a large segment after its header, queued with sendWith); the caller never
+   * changes them again. Without it, callers copy them into a frame for send().
+   */
+  sendOwned?: (bytes: Uint8Array) => void
   /** Flushes what is queued, then closes the stream. */
   close: (err?: Error) => void
 }

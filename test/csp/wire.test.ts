@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import * as capnp from 'capnp-es'
 import { Message } from '../../src/schema/channel.js'
 import { readMessage, writeMessage } from '../../src/caps/chan-message.js'
+import { consumed, receivedCall } from '../../src/rpc/wire/call-buffers.js'
 
 const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 7 + 1) & 0xff)
 
@@ -37,12 +38,14 @@ describe('csp: channel message wire format', () => {
     assert.deepEqual(viaWire, data)
   })
 
-  it('the copy read out does not alias the message buffer', () => {
+  it('data in a call buffer is copied out: the buffer serving the next call does not change it', () => {
     const msg = new capnp.Message()
     writeMessage(msg.initRoot(Message), { data: bytes(16) })
-    const root = msg.getRoot(Message)
-    const got = readMessage(root).data
-    root.data.toUint8Array().fill(0)
+    const seg = msg.getSegment(0)
+    const call = receivedCall(new DataView(seg.buffer, 0, seg.byteLength), 1 << 20)
+    assert.ok(call !== undefined, 'a small message fits a call buffer')
+    const got = readMessage(call.getRoot(Message)).data
+    consumed(call) // the call is handled: its buffer is zeroed and kept for the next one
     assert.deepEqual(got, bytes(16))
   })
 
@@ -66,5 +69,20 @@ describe('csp: channel message wire format', () => {
     const hi = seg.getUint32(12)
     seg.setUint32(12, (hi & 7) | (10_000 << 3))
     assert.throws(() => readMessage(msg.getRoot(Message)))
+  })
+
+  it('large data is written once into a segment grown to fit, and read back as a view of that segment, not a copy', () => {
+    const msg = new capnp.Message()
+    const data = bytes(64 << 10)
+    writeMessage(msg.initRoot(Message), { data })
+    assert.equal(msg._capnp.segments.length, 1, 'one segment, grown: no far pointer')
+    const seg = msg.getSegment(0)
+    assert.ok(seg.byteLength < (64 << 10) + 256, `the segment holds the data and little else: ${seg.byteLength}`)
+    const got = readMessage(msg.getRoot(Message)).data
+    assert.deepEqual(got, data)
+    assert.equal(got.buffer, seg.buffer, 'a view of the segment')
+    const small = new capnp.Message()
+    writeMessage(small.initRoot(Message), { data: bytes(16) })
+    assert.equal(readMessage(small.getRoot(Message)).data.buffer, small.getSegment(0).buffer, 'small data too, when its buffer is its own')
   })
 })

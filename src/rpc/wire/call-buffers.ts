@@ -27,6 +27,11 @@ export function reusableOnceConsumed (msg: capnp.Message, buf: DataView): void {
   (msg as Marked)[REUSABLE] = buf
 }
 
+/** Whether `buffer` is the call buffer of `msg`, to be reused once the call is consumed (else it is the message's own, never written again once sent or received). */
+export function inCallBuffer (msg: capnp.Message, buffer: ArrayBuffer): boolean {
+  return (msg as Marked)[REUSABLE]?.buffer === buffer
+}
+
 /**
  * A received one-segment call (a view of it, valid only now) in a call buffer, or undefined when
  * it does not fit one (the caller then copies it into a buffer of its own).

@@ -1,0 +1,142 @@
+// Channel sends against raw messages of the same size on the same link, in the same run: what
+// bench/chan/remote.ts (libp2p) and bench/chan/unix.ts (a unix socket) share.
+//
+// A raw run writes N length-prefixed messages (4-byte prefix, one write per message) and the
+// other end cuts them out of the byte stream as a consumer would: a message inside one chunk is a
+// view of it, one split across chunks is copied together once. A chan run sends the same N
+// messages through a Sender capability to a Chan on the other end, WINDOW sends in flight (as
+// `ww send`), drained by a local receiver. Rounds alternate raw and chan runs, so a shared
+// machine's load weighs on both alike; the figure is the median of the per-round ratios.
+//
+// Knobs: WW_BENCH_SIZES (default 16,1024,65536), WW_BENCH_BYTES (bytes per run: messages =
+// min(WW_BENCH_MESSAGES (10,000), bytes / size); default 64 MiB), WW_BENCH_ROUNDS (5),
+// WW_BENCH_WARMUP (2 untimed pairs), WW_BENCH_WINDOW (128).
+import { Chan } from '../../src/csp/chan.js'
+import { releaseMessage, writeMessage, type ChanMessage } from '../../src/caps/chan-message.js'
+import type { SenderClient } from '../../src/schema/channel.rpc.js'
+
+export const WINDOW = Number(process.env.WW_BENCH_WINDOW ?? 128)
+export const SIZES = (process.env.WW_BENCH_SIZES ?? '16,1024,65536').split(',').map(Number)
+const MESSAGES = Number(process.env.WW_BENCH_MESSAGES ?? 10_000)
+const BYTES = Number(process.env.WW_BENCH_BYTES ?? 64 << 20)
+const ROUNDS = Number(process.env.WW_BENCH_ROUNDS ?? 5)
+const WARMUP = Number(process.env.WW_BENCH_WARMUP ?? 2)
+
+/** Messages per run for messages of `size` bytes. */
+export function messagesFor (size: number): number {
+  return Math.max(100, Math.min(MESSAGES, Math.floor(BYTES / size)))
+}
+
+/** A link measured both ways: each run moves n messages of size bytes and answers messages/s. */
+export interface Link {
+  raw: (size: number, n: number) => Promise<number>
+  chan: (size: number, n: number) => Promise<number>
+}
+
+/** One raw frame: a 4-byte big-endian length, then `size` zero bytes. */
+export function rawFrame (size: number): Uint8Array {
+  const frame = new Uint8Array(4 + size)
+  new DataView(frame.buffer).setUint32(0, size)
+  return frame
+}
+
+/**
+ * A consumer of length-prefixed messages: feed it received chunks (valid only during the call);
+ * `done` runs after `n` whole messages.
+ */
+export function rawReceiver (n: number, done: () => void): (chunk: Uint8Array) => void {
+  const header = new Uint8Array(4)
+  let headerHave = 0
+  let body: Uint8Array | undefined // a message split across chunks, being copied together
+  let bodyHave = 0
+  let count = 0
+  let sink = 0
+  const got = (m: Uint8Array): void => { sink ^= m.byteLength; if (++count === n) { done(); void sink } }
+  return (chunk) => {
+    let o = 0
+    while (o < chunk.byteLength) {
+      if (body !== undefined) {
+        const take = Math.min(body.byteLength - bodyHave, chunk.byteLength - o)
+        body.set(chunk.subarray(o, o + take), bodyHave)
+        bodyHave += take
+        o += take
+        if (bodyHave === body.byteLength) { got(body); body = undefined }
+        continue
+      }
+      if (headerHave === 0 && chunk.byteLength - o >= 4) {
+        const len = (chunk[o] << 24 | chunk[o + 1] << 16 | chunk[o + 2] << 8 | chunk[o + 3]) >>> 0
+        if (chunk.byteLength - o - 4 >= len) { got(chunk.subarray(o + 4, o + 4 + len)); o += 4 + len; continue }
+        body = new Uint8Array(len)
+        bodyHave = 0
+        o += 4
+        continue
+      }
+      header[headerHave++] = chunk[o++]
+      if (headerHave === 4) {
+        headerHave = 0
+        body = new Uint8Array(new DataView(header.buffer).getUint32(0))
+        bodyHave = 0
+        if (body.byteLength === 0) { got(body); body = undefined }
+      }
+    }
+  }
+}
+
+/** Sends n messages of `size` bytes through `sender` (WINDOW in flight) while `chan` is drained here; messages/s. */
+export async function sendThrough (sender: SenderClient, chan: Chan<ChanMessage>, size: number, n: number): Promise<number> {
+  const data = new Uint8Array(size)
+  // Warm up the connection (first calls pay for bootstrap and JIT).
+  for (let i = 0; i < 20; i++) {
+    const sent = sender.send((p) => { writeMessage(p._initMsg(), { data }) })
+    await sent
+    sent.release()
+    releaseMessage(await chan.recv())
+  }
+  const start = process.hrtime.bigint()
+  const receiving = (async () => { for (let i = 0; i < n; i++) releaseMessage(await chan.recv()) })()
+  // Sends on one connection complete in order: waiting for the oldest keeps WINDOW in flight, as
+  // `ww send` does. The window is a ring, awaited inline: like the raw loop, the loop itself makes
+  // nothing per message.
+  const inFlight = new Array<ReturnType<typeof sender.send>>(WINDOW)
+  for (let i = 0; i < n + WINDOW; i++) {
+    const slot = i % WINDOW
+    if (i >= WINDOW) {
+      const oldest = inFlight[slot]
+      await oldest.results
+      oldest.release()
+    }
+    if (i < n) inFlight[slot] = sender.send((p) => { writeMessage(p._initMsg(), { data }) })
+  }
+  await receiving
+  return n / (Number(process.hrtime.bigint() - start) / 1e9)
+}
+
+/** Runs `run` (a rate), with the CPU time this process spent in it. */
+async function cpuTimed (run: () => Promise<number>): Promise<{ rate: number, cpuUs: number }> {
+  const before = process.cpuUsage()
+  const rate = await run()
+  const used = process.cpuUsage(before)
+  return { rate, cpuUs: used.user + used.system }
+}
+
+const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]
+
+/** Runs the rounds for every size and prints `chan.<name>.over_raw.<size>` and the message rates. */
+export async function measure (name: string, link: Link): Promise<void> {
+  for (const size of SIZES) {
+    const n = messagesFor(size)
+    for (let i = 0; i < WARMUP; i++) { await link.raw(size, n); await link.chan(size, n) }
+    const rounds: Array<{ raw: number, chan: number, rawCpu: number, chanCpu: number }> = []
+    for (let i = 0; i < ROUNDS; i++) {
+      const raw = await cpuTimed(async () => await link.raw(size, n))
+      const chan = await cpuTimed(async () => await link.chan(size, n))
+      rounds.push({ raw: raw.rate, chan: chan.rate, rawCpu: raw.cpuUs / n, chanCpu: chan.cpuUs / n })
+    }
+    const ratios = rounds.map(r => r.chan / r.raw)
+    console.log(`chan.${name}.over_raw.${size}: ${median(ratios).toFixed(2)}   ` +
+      `(chan ${Math.round(median(rounds.map(r => r.chan)))} msgs/s, raw ${Math.round(median(rounds.map(r => r.raw)))} msgs/s, ` +
+      `${n} messages a run; per round: ${ratios.map(r => r.toFixed(2)).join(' ')})`)
+    // CPU time (both ends, user + system) per message: what a loaded machine changes least.
+    console.log(`chan.${name}.cpu_us_per_msg.${size}: chan ${median(rounds.map(r => r.chanCpu)).toFixed(1)}, raw ${median(rounds.map(r => r.rawCpu)).toFixed(1)}`)
+  }
+}
