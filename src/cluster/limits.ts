@@ -31,6 +31,15 @@ export const clusterLimits = {
    */
   maxNearPeers: 16,
   probeAnyEvery: 10,
+  /**
+   * Connections a settled host keeps: to its ring neighbours (members ordered by peer ID, this many on each side,
+   * ring.ts), and to peers it shares a pubsub topic with. Others are closed once older than idleConnectionGraceMs and
+   * carrying only the cluster's own protocols (connection-trimmer.ts), looked over every trimIntervalMs: each
+   * connection costs its upkeep (pings, keep-alives, heartbeats), which made an idle host's cost grow with the cluster.
+   */
+  ringNeighboursPerSide: 2,
+  idleConnectionGraceMs: 20_000,
+  trimIntervalMs: 10_000,
   /** SWIM: members asked to ping one that did not answer a direct ping. */
   indirectProbes: 3,
   /** SWIM (Lifeguard): confirmations by other members that bring a suspicion's timeout from TTL/2 down to TTL/10. */

@@ -16,6 +16,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { InvalidArgument, Unavailable } from '../errors.js'
 import { Bootstrapper } from './bootstrapper.js'
+import { ConnectionTrimmer } from './connection-trimmer.js'
 import { dialFailure } from './dial-failure.js'
 import { cacheEd25519VerifyKeys } from './ed25519-verify.js'
 import { loadOrCreateIdentity } from './identity.js'
@@ -87,6 +88,7 @@ export class ClusterNode {
     private readonly bootstrapper: Bootstrapper,
     private readonly sync: TableSync,
     readonly swimTransport: SwimTransport,
+    private readonly trimmer: ConnectionTrimmer,
     /** This node is in a private cluster (it has a swarm key). */
     readonly privateCluster: boolean
   ) {
@@ -192,11 +194,20 @@ export class ClusterNode {
       new MemberDialer(libp2p, {
         maxPeers: options.maxMemberDials ?? clusterLimits.maxMemberDials,
         minDelayMs: clusterLimits.memberDialDelayMinMs,
-        maxDelayMs: clusterLimits.memberDialDelayMaxMs
+        maxDelayMs: clusterLimits.memberDialDelayMaxMs,
+        // Another member's connection would only be closed again once idle (connection-trimmer.ts).
+        wanted: peer => membership.isNeighbour(peer)
       }),
       new Bootstrapper(libp2p, bootstrapList, notice, options.swarmKey !== undefined),
       new TableSync(libp2p, syncProtocol(namespace), membership, table, digestSyncProtocol(namespace)),
       swimTransport,
+      new ConnectionTrimmer(libp2p, {
+        keep: peer => membership.isNeighbour(peer) || sharesTopic(libp2p.services.pubsub, peer),
+        idleProtocols: clusterProtocol(namespace),
+        lastActive: peer => swimTransport.lastActive(peer),
+        graceMs: clusterLimits.idleConnectionGraceMs,
+        intervalMs: clusterLimits.trimIntervalMs
+      }),
       options.swarmKey !== undefined)
 
     // Dial peers mDNS finds at once, members we hear of a little later.
@@ -219,14 +230,17 @@ export class ClusterNode {
     await membership.start()
     libp2p.addEventListener('self:peer:update', () => { void membership.addressesChanged().catch(() => {}) })
     libp2p.addEventListener('connection:open', evt => { membership.connected(evt.detail.remotePeer.toString()) })
-    // A member's last connection broke (a killed host's does at once): probe it now rather than at its turn.
+    // A ring neighbour's last connection broke (a killed host's does at once): probe it now rather than at its turn.
+    // Another member's (closed once idle) is no longer near, so nothing dials it again.
     libp2p.addEventListener('connection:close', evt => {
       const peer = evt.detail.remotePeer
-      if (libp2p.getConnections(peer).every(c => c.status !== 'open')) membership.swim.probeNow(peer.toString())
+      if (libp2p.getConnections(peer).some(c => c.status === 'open')) return
+      if (membership.disconnected(peer.toString())) membership.swim.probeNow(peer.toString())
     })
     for (const conn of libp2p.getConnections()) membership.connected(conn.remotePeer.toString())
     await node.sync.start()
     node.bootstrapper.start()
+    node.trimmer.start()
     log('started %s in namespace %s on %s', self, namespace, libp2p.getMultiaddrs().join(' '))
     return node
   }
@@ -267,6 +281,7 @@ export class ClusterNode {
     this.stopping ??= (async () => {
       this.bootstrapper.stop()
       this.dialer.stop()
+      this.trimmer.stop()
       this.pubsub.close()
       await this.sync.stop()
       await this.membership.stop()
@@ -289,6 +304,20 @@ function authorAndSeqno (msg: RPC.Message): string {
   const seqno = msg.seqno ?? new Uint8Array(0)
   return Buffer.from(from.buffer, from.byteOffset, from.byteLength).toString('latin1') + '/' +
     Buffer.from(seqno.buffer, seqno.byteOffset, seqno.byteLength).toString('latin1')
+}
+
+/** Does `peer` subscribe to a pubsub topic this node subscribes to (gossipsub's mesh needs the connection)? */
+function sharesTopic (gossip: GossipSub, peer: string): boolean {
+  for (const topic of gossip.getTopics()) {
+    if (gossip.getSubscribers(topic).some(p => p.toString() === peer)) return true
+  }
+  return false
+}
+
+/** The protocols of the cluster itself (membership, discovery, pubsub, libp2p's own): a connection carrying only these is idle. */
+function clusterProtocol (namespace: string): (protocol: string) => boolean {
+  const ours = new Set([swimProtocol(namespace), syncProtocol(namespace), digestSyncProtocol(namespace), kadProtocol(namespace)])
+  return protocol => ours.has(protocol) || /^\/ipfs\/(id|id\/push|ping)\/[0-9.]+$/.test(protocol) || /^\/(meshsub|floodsub)\/[0-9.]+$/.test(protocol)
 }
 
 /** A connection gater that refuses the peers `refuse` names, both ways (and keeps loopback addresses dialable). */
