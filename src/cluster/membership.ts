@@ -281,14 +281,22 @@ export class Membership implements MemberStore {
   }
 
   /**
-   * Neighbours, and one member at random: changes spread as an epidemic over the whole cluster, not only along the
-   * overlay of connections (a host few are connected to still hears of a leave or a death). Gossip runs only while
-   * changes are queued, so the connections this may open come with changes, never in a quiet cluster.
+   * Ring neighbours, and one member off the ring: changes spread as an epidemic over the whole cluster, not only
+   * along the ring (a ring of N hosts is N/4 hops across). That member is one already connected off the ring when
+   * there is one (the one a previous round picked, until its connection is closed as idle), else one at random: a
+   * burst of changes costs each host one new connection, not one per round. Gossip runs only while changes are
+   * queued, so these connections come with changes, never in a quiet cluster.
    */
   gossipTargets (n: number): string[] {
     if (n <= 0) return []
     const out = this.sample(n - 1)
     const random = this.o.random ?? Math.random
+    const { table } = this.o
+    const connected = [...this.near].filter(p => !out.includes(p) && !this.isNeighbour(p) && table.lookup(p) !== undefined && this.o.isConnected(p))
+    if (connected.length > 0) {
+      out.push(connected[Math.floor(random() * connected.length)])
+      return out
+    }
     const members = this.liveMembers()
     for (let tries = 0; tries < 8 && members.length > out.length; tries++) {
       const peer = members[Math.floor(random() * members.length)]

@@ -67,6 +67,8 @@ export interface ClusterNodeOptions {
   swarmKey?: SwarmKey
   /** Told of hosts joining and leaving, and of peers this node cannot reach or will not talk to. */
   onNotice?: NoticeListener
+  /** Connections membership does not need are closed once idle this long (default clusterLimits.idleConnectionGraceMs; tests shorten it). */
+  idleConnectionGraceMs?: number
   /** Refuse every connection with a peer (by peer ID) for which this says true, while it does: tests cut partitions with it. */
   refusePeer?: (peer: string) => boolean
 }
@@ -205,8 +207,8 @@ export class ClusterNode {
         keep: peer => membership.isNeighbour(peer) || sharesTopic(libp2p.services.pubsub, peer),
         idleProtocols: clusterProtocol(namespace),
         lastActive: peer => swimTransport.lastActive(peer),
-        graceMs: clusterLimits.idleConnectionGraceMs,
-        intervalMs: clusterLimits.trimIntervalMs
+        graceMs: options.idleConnectionGraceMs ?? clusterLimits.idleConnectionGraceMs,
+        intervalMs: Math.min(clusterLimits.trimIntervalMs, (options.idleConnectionGraceMs ?? clusterLimits.idleConnectionGraceMs) / 2)
       }),
       options.swarmKey !== undefined)
 
