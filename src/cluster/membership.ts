@@ -38,8 +38,6 @@ export interface MembershipOptions {
   send: SwimSend
   /** Is there an open connection to `peer`? */
   isConnected: (peer: string) => boolean
-  /** Peers with an open connection now. */
-  connectedPeers: () => Iterable<string>
   /** Uniform random in [0, 1) (default Math.random). */
   random?: () => number
 }

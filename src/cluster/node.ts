@@ -187,7 +187,6 @@ export class ClusterNode {
       addrs: () => libp2p.getMultiaddrs().map(a => a.toString()),
       send: swimTransport.send,
       isConnected: peer => swimTransport.isConnected(peer),
-      connectedPeers: () => swimTransport.connectedPeers(),
       random: options.random
     })
     swimTransport.onMessage = (from, bytes) => { membership.swim.receive(from, bytes) }

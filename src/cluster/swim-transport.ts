@@ -71,11 +71,6 @@ export class SwimTransport {
     } catch { return false }
   }
 
-  /** Peers with an open connection now. */
-  connectedPeers (): Set<string> {
-    return new Set(this.libp2p.getConnections().filter(c => c.status === 'open').map(c => c.remotePeer.toString()))
-  }
-
   /** When a message last went to or came from `peer`, if one did lately. */
   lastActive (peer: string): number | undefined { return this.active.get(peer) }
 

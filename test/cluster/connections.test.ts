@@ -36,8 +36,14 @@ describe('cluster: connections a settled host keeps', function () {
       const nodes = cluster.nodes
       await waitFor(() => nodes.every(n => n.ls().length === 8), patienceMs, 'every node to list all 8')
       const ringOf = (n: ClusterNode): Set<string> => ringNeighbours(n.peerId, nodes.map(x => x.peerId), 2)
-      // The bootstrap peer starts connected to all 7; gossip and the joins connected others.
-      await waitFor(() => nodes.every(n => [...openPeers(n)].every(p => ringOf(n).has(p))), 3 * patienceMs, 'only ring neighbours connected')
+      // The bootstrap peer starts connected to all 7; gossip and the joins connected others. Probes connect each
+      // node to its ring neighbours.
+      const settled = (n: ClusterNode): boolean => {
+        const open = openPeers(n)
+        const ring = ringOf(n)
+        return open.size === ring.size && [...open].every(p => ring.has(p))
+      }
+      await waitFor(() => nodes.every(settled), 3 * patienceMs, 'every node connected to its ring neighbours and no other')
       assert.ok(openPeers(first).size <= 4, `the bootstrap peer holds ${openPeers(first).size} connections`)
 
       let opened = 0

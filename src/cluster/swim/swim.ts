@@ -76,7 +76,7 @@ export interface SwimStats {
   received: number
 }
 
-interface Probe { target: string, acked: boolean, asked: number, nacked: number }
+interface Probe { target: string, acked: boolean, asked: number, nacked: number, indirectTimer?: unknown }
 interface Relay { requester: string, seq: number, acked: boolean }
 
 export class Swim {
@@ -169,7 +169,12 @@ export class Swim {
         break
       case 'ack': {
         const probe = this.probes.get(m.seq)
-        if (probe !== undefined) { probe.acked = true; break }
+        if (probe !== undefined) {
+          probe.acked = true
+          // An acked probe needs no ping-req: one wake-up a second less on an idle host.
+          this.clock.clearTimer(probe.indirectTimer)
+          break
+        }
         const relay = this.relays.get(m.seq)
         if (relay !== undefined && !relay.acked) {
           relay.acked = true
@@ -239,7 +244,7 @@ export class Swim {
     this.probes.set(seq, probe)
     this.message(target, 'ping', seq)
     const timeout = this.params.probeTimeoutMs * (1 + this.health)
-    this.clock.setTimer(() => {
+    probe.indirectTimer = this.clock.setTimer(() => {
       if (probe.acked || !this.running) return
       this.stats.indirect++
       for (const via of this.store.sample(this.params.indirectProbes, p => p === target)) {
