@@ -103,9 +103,8 @@ export class Membership implements MemberStore {
   private members: string[] | undefined
   /**
    * Members this host is connected to besides its ring neighbours (ring.ts), oldest first. SWIM picks its probe
-   * targets and gossip peers among the ring neighbours and these, and a member at random only every probeAnyEvery
-   * probes: a message to a member without a connection costs a handshake (~13-32 ms of CPU), so connections are few
-   * and change slowly. A ring neighbour stays one when its connection breaks, so the hosts that keep connections to
+   * targets and gossip peers among the ring neighbours, then these: a message to a member without a connection costs
+   * a handshake (~13-32 ms of CPU), so connections are few and change slowly. A ring neighbour stays one when its connection breaks, so the hosts that keep connections to
    * it are the ones that notice when it dies; another member leaves this set with its last connection (an idle one
    * is closed, connection-trimmer.ts), so nothing dials it again.
    */
@@ -280,19 +279,30 @@ export class Membership implements MemberStore {
 
   /**
    * Ring neighbours, and one member off the ring: changes spread as an epidemic over the whole cluster, not only
-   * along the ring (a ring of N hosts is N/4 hops across). That member is one already connected off the ring when
-   * there is one (the one a previous round picked, until its connection is closed as idle), else one at random: a
-   * burst of changes costs each host one new connection, not one per round. Gossip runs only while changes are
-   * queued, so these connections come with changes, never in a quiet cluster.
+   * along the ring (a ring of N hosts is N/4 hops across). Members already connected come first: while a cluster
+   * forms, a host is connected to its bootstrap peer and a few others, not yet to its ring, and a handshake per
+   * gossip round slowed convergence. The member off the ring is one already connected when there is one (the one a
+   * previous round picked, until its connection is closed as idle), else one at random: a burst of changes costs each
+   * host one new connection, not one per round. Gossip runs only while changes are queued, so these connections come
+   * with changes, never in a quiet cluster.
    */
   gossipTargets (n: number): string[] {
     if (n <= 0) return []
-    const out = this.sample(n - 1)
     const random = this.o.random ?? Math.random
     const { table } = this.o
-    const connected = [...this.near].filter(p => !out.includes(p) && !this.isNeighbour(p) && table.lookup(p) !== undefined && this.o.isConnected(p))
-    if (connected.length > 0) {
-      out.push(connected[Math.floor(random() * connected.length)])
+    const ring = this.neighbours()
+    const live = (p: string): boolean => table.lookup(p) !== undefined
+    const out: string[] = []
+    const take = (pool: string[], count: number): void => {
+      for (let i = pool.length - 1; i > 0; i--) { const j = Math.floor(random() * (i + 1)); [pool[i], pool[j]] = [pool[j], pool[i]] }
+      for (const p of pool) if (out.length < count && !out.includes(p)) out.push(p)
+    }
+    take([...ring].filter(p => live(p) && this.o.isConnected(p)), n - 1)
+    take([...this.near].filter(p => !ring.has(p) && live(p) && this.o.isConnected(p)), n - 1)
+    if (out.length < n - 1) take(this.sample(n - 1), n - 1)
+    const offRing = [...this.near].filter(p => !out.includes(p) && !ring.has(p) && live(p) && this.o.isConnected(p))
+    if (offRing.length > 0) {
+      out.push(offRing[Math.floor(random() * offRing.length)])
       return out
     }
     const members = this.liveMembers()

@@ -212,7 +212,12 @@ export class ClusterNode {
       options.swarmKey !== undefined)
 
     // Dial peers mDNS finds at once, members we hear of a little later.
-    onMdnsPeer = peer => { node.dialer.now(peer) }
+    // A member already listed is dialed only if it is a ring neighbour: mDNS finds every host again at each query, and
+    // another member's connection would be closed again once idle.
+    onMdnsPeer = peer => {
+      const id = peer.id.toString()
+      if (table.lookup(id) === undefined || membership.isNeighbour(id)) node.dialer.now(peer)
+    }
     table.watch(ev => { if (ev.type === 'join' && ev.record.peer !== self) node.dialer.later(ev.record.peer, ev.record.addrs) })
     table.watch(ev => {
       if (ev.record.peer === self) return
