@@ -4,11 +4,12 @@
 // monitor's pings, yamux keep-alives, gossipsub's heartbeats): an idle node's cost grew with the cluster.
 //
 // A connection is closed when it is older than `graceMs`, no SWIM message went either way within it (a member picked
-// for gossip while changes spread stays connected until they are over; nothing is in flight when it closes), its peer is not one this host keeps (`keep`: its ring
-// neighbours, ring.ts, and peers sharing a pubsub topic), and every stream on it belongs to the cluster's own
-// protocols (SWIM, table sync, identify, ping, kad-dht, gossipsub): a connection carrying anything else (a host's RPC
-// session) is in use. A second connection to a kept peer is closed the same way by the side with the lower peer ID
-// (both closing their newer one at once might close both).
+// for gossip while changes spread stays connected until they are over; nothing is in flight when it closes), its
+// peer is not one this host keeps (`keep`: its ring neighbours, ring.ts, peers sharing a pubsub topic, hosts still
+// joining), and every stream on it belongs to the cluster's own protocols (SWIM, table sync, identify, ping, kad-dht,
+// gossipsub): a connection carrying anything else (a host's RPC session) is in use. A second connection to a peer
+// still wanted is closed the same way by the side with the lower peer ID (both closing their newer one at once might
+// close both).
 //
 // libp2p redials a peer tagged KEEP_ALIVE as soon as its connection closes (whichever side closed it), and kad-dht
 // tags the 20 peers closest to this one so: a full mesh up to 21 hosts, kept whatever membership wants. This node

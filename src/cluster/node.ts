@@ -203,7 +203,10 @@ export class ClusterNode {
       new TableSync(libp2p, syncProtocol(namespace), membership, table, digestSyncProtocol(namespace)),
       swimTransport,
       new ConnectionTrimmer(libp2p, {
-        keep: peer => membership.isNeighbour(peer) || sharesTopic(libp2p.services.pubsub, peer),
+        // A peer not listed may be a host still joining over this connection (its table sync not done yet on a
+        // loaded machine): closing it would cut the newcomer off. One removed by suspicion is not kept.
+        keep: peer => membership.isNeighbour(peer) || sharesTopic(libp2p.services.pubsub, peer) ||
+          (table.lookup(peer) === undefined && table.removedAt(peer) === undefined),
         idleProtocols: clusterProtocol(namespace),
         lastActive: peer => swimTransport.lastActive(peer),
         graceMs: options.idleConnectionGraceMs ?? clusterLimits.idleConnectionGraceMs,
