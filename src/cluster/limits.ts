@@ -26,11 +26,21 @@ export const clusterLimits = {
   minProbeIntervalMs: 20,
   maxProbeIntervalMs: 5_000,
   /**
-   * SWIM over libp2p: probes and gossip go to the members this host is or lately was connected to (at most
-   * maxNearPeers), and one probe in probeAnyEvery to a member at random, which may cost a new connection.
+   * SWIM over libp2p: probes and gossip go to this host's ring neighbours (ringNeighboursPerSide), then to the other
+   * members it is connected to (at most maxNearPeers remembered); one probe in probeAnyEvery goes to a member only a
+   * non-member vouched for, which may cost a new connection.
    */
   maxNearPeers: 16,
   probeAnyEvery: 10,
+  /**
+   * Connections a settled host keeps: to its ring neighbours (members ordered by peer ID, this many on each side,
+   * ring.ts), and to peers it shares a pubsub topic with. Others are closed once older than idleConnectionGraceMs and
+   * carrying only the cluster's own protocols (connection-trimmer.ts), looked over every trimIntervalMs: each
+   * connection costs its upkeep (pings, keep-alives, heartbeats), which made an idle host's cost grow with the cluster.
+   */
+  ringNeighboursPerSide: 2,
+  idleConnectionGraceMs: 20_000,
+  trimIntervalMs: 10_000,
   /** SWIM: members asked to ping one that did not answer a direct ping. */
   indirectProbes: 3,
   /** SWIM (Lifeguard): confirmations by other members that bring a suspicion's timeout from TTL/2 down to TTL/10. */
@@ -61,7 +71,12 @@ export const clusterLimits = {
    */
   minReconnectIntervalMs: 1_000,
   reconnectIntervalMs: 30_000,
-  /** How many members a graceful leave is sent to at once (besides every connected peer). */
+  /**
+   * How many members a graceful leave is sent to at once (ring neighbours first, besides every connected peer). A
+   * settled host is connected to its ring neighbours only, so the others cost the leaving host a handshake each within
+   * its last second (16 did worse than 6 on a loaded machine: dials cut short by the stop); each host the leave reaches
+   * gossips it on at once (swim.ts, urgent changes).
+   */
   leaveFanout: 6,
   /**
    * A host signs its record anew this often even when nothing changed, and a record lives at most its signed issue

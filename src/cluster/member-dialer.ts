@@ -15,6 +15,8 @@ export interface MemberDialerOptions {
   /** A member heard of by heartbeat is dialed after a random delay in [minDelayMs, maxDelayMs). */
   minDelayMs: number
   maxDelayMs: number
+  /** Is a connection to this member still wanted when its delay is over (default yes)? */
+  wanted?: (peer: string) => boolean
 }
 
 export class MemberDialer {
@@ -35,7 +37,7 @@ export class MemberDialer {
     if (this.stopped || this.o.maxPeers <= 0 || !this.isLower(peer)) return
     const timer = setTimeout(() => {
       this.timers.delete(timer)
-      if (this.stopped || this.isFull()) return
+      if (this.stopped || this.isFull() || !(this.o.wanted?.(peer) ?? true)) return
       let info: PeerInfo
       try {
         info = { id: peerIdFromString(peer), multiaddrs: addrs.flatMap(a => tryAddr(a)) }

@@ -16,6 +16,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { InvalidArgument, Unavailable } from '../errors.js'
 import { Bootstrapper } from './bootstrapper.js'
+import { ConnectionTrimmer } from './connection-trimmer.js'
 import { dialFailure } from './dial-failure.js'
 import { cacheEd25519VerifyKeys } from './ed25519-verify.js'
 import { loadOrCreateIdentity } from './identity.js'
@@ -66,6 +67,8 @@ export interface ClusterNodeOptions {
   swarmKey?: SwarmKey
   /** Told of hosts joining and leaving, and of peers this node cannot reach or will not talk to. */
   onNotice?: NoticeListener
+  /** Connections membership does not need are closed once idle this long (default clusterLimits.idleConnectionGraceMs; tests shorten it). */
+  idleConnectionGraceMs?: number
   /** Refuse every connection with a peer (by peer ID) for which this says true, while it does: tests cut partitions with it. */
   refusePeer?: (peer: string) => boolean
 }
@@ -87,6 +90,7 @@ export class ClusterNode {
     private readonly bootstrapper: Bootstrapper,
     private readonly sync: TableSync,
     readonly swimTransport: SwimTransport,
+    private readonly trimmer: ConnectionTrimmer,
     /** This node is in a private cluster (it has a swarm key). */
     readonly privateCluster: boolean
   ) {
@@ -183,7 +187,6 @@ export class ClusterNode {
       addrs: () => libp2p.getMultiaddrs().map(a => a.toString()),
       send: swimTransport.send,
       isConnected: peer => swimTransport.isConnected(peer),
-      connectedPeers: () => swimTransport.connectedPeers(),
       random: options.random
     })
     swimTransport.onMessage = (from, bytes) => { membership.swim.receive(from, bytes) }
@@ -192,15 +195,32 @@ export class ClusterNode {
       new MemberDialer(libp2p, {
         maxPeers: options.maxMemberDials ?? clusterLimits.maxMemberDials,
         minDelayMs: clusterLimits.memberDialDelayMinMs,
-        maxDelayMs: clusterLimits.memberDialDelayMaxMs
+        maxDelayMs: clusterLimits.memberDialDelayMaxMs,
+        // Another member's connection would only be closed again once idle (connection-trimmer.ts).
+        wanted: peer => membership.isNeighbour(peer)
       }),
       new Bootstrapper(libp2p, bootstrapList, notice, options.swarmKey !== undefined),
       new TableSync(libp2p, syncProtocol(namespace), membership, table, digestSyncProtocol(namespace)),
       swimTransport,
+      new ConnectionTrimmer(libp2p, {
+        // A peer not listed may be a host still joining over this connection (its table sync not done yet on a
+        // loaded machine): closing it would cut the newcomer off. One removed by suspicion is not kept.
+        keep: peer => membership.isNeighbour(peer) || sharesTopic(libp2p.services.pubsub, peer) ||
+          (table.lookup(peer) === undefined && table.removedAt(peer) === undefined),
+        idleProtocols: clusterProtocol(namespace),
+        lastActive: peer => swimTransport.lastActive(peer),
+        graceMs: options.idleConnectionGraceMs ?? clusterLimits.idleConnectionGraceMs,
+        intervalMs: Math.min(clusterLimits.trimIntervalMs, (options.idleConnectionGraceMs ?? clusterLimits.idleConnectionGraceMs) / 2)
+      }),
       options.swarmKey !== undefined)
 
     // Dial peers mDNS finds at once, members we hear of a little later.
-    onMdnsPeer = peer => { node.dialer.now(peer) }
+    // A member already listed is dialed only if it is a ring neighbour: mDNS finds every host again at each query, and
+    // another member's connection would be closed again once idle.
+    onMdnsPeer = peer => {
+      const id = peer.id.toString()
+      if (table.lookup(id) === undefined || membership.isNeighbour(id)) node.dialer.now(peer)
+    }
     table.watch(ev => { if (ev.type === 'join' && ev.record.peer !== self) node.dialer.later(ev.record.peer, ev.record.addrs) })
     table.watch(ev => {
       if (ev.record.peer === self) return
@@ -219,14 +239,17 @@ export class ClusterNode {
     await membership.start()
     libp2p.addEventListener('self:peer:update', () => { void membership.addressesChanged().catch(() => {}) })
     libp2p.addEventListener('connection:open', evt => { membership.connected(evt.detail.remotePeer.toString()) })
-    // A member's last connection broke (a killed host's does at once): probe it now rather than at its turn.
+    // A ring neighbour's last connection broke (a killed host's does at once): probe it now rather than at its turn.
+    // Another member's (closed once idle) is no longer near, so nothing dials it again.
     libp2p.addEventListener('connection:close', evt => {
       const peer = evt.detail.remotePeer
-      if (libp2p.getConnections(peer).every(c => c.status !== 'open')) membership.swim.probeNow(peer.toString())
+      if (libp2p.getConnections(peer).some(c => c.status === 'open')) return
+      if (membership.disconnected(peer.toString())) membership.swim.probeNow(peer.toString())
     })
     for (const conn of libp2p.getConnections()) membership.connected(conn.remotePeer.toString())
     await node.sync.start()
     node.bootstrapper.start()
+    node.trimmer.start()
     log('started %s in namespace %s on %s', self, namespace, libp2p.getMultiaddrs().join(' '))
     return node
   }
@@ -270,6 +293,7 @@ export class ClusterNode {
     this.stopping ??= (async () => {
       this.bootstrapper.stop()
       this.dialer.stop()
+      this.trimmer.stop()
       this.pubsub.close()
       await this.sync.stop()
       await this.membership.stop()
@@ -292,6 +316,20 @@ function authorAndSeqno (msg: RPC.Message): string {
   const seqno = msg.seqno ?? new Uint8Array(0)
   return Buffer.from(from.buffer, from.byteOffset, from.byteLength).toString('latin1') + '/' +
     Buffer.from(seqno.buffer, seqno.byteOffset, seqno.byteLength).toString('latin1')
+}
+
+/** Does `peer` subscribe to a pubsub topic this node subscribes to (gossipsub's mesh needs the connection)? */
+function sharesTopic (gossip: GossipSub, peer: string): boolean {
+  for (const topic of gossip.getTopics()) {
+    if (gossip.getSubscribers(topic).some(p => p.toString() === peer)) return true
+  }
+  return false
+}
+
+/** The protocols of the cluster itself (membership, discovery, pubsub, libp2p's own): a connection carrying only these is idle. */
+function clusterProtocol (namespace: string): (protocol: string) => boolean {
+  const ours = new Set([swimProtocol(namespace), syncProtocol(namespace), digestSyncProtocol(namespace), kadProtocol(namespace)])
+  return protocol => ours.has(protocol) || /^\/ipfs\/(id|id\/push|ping)\/[0-9.]+$/.test(protocol) || /^\/(meshsub|floodsub)\/[0-9.]+$/.test(protocol)
 }
 
 /** A connection gater that refuses the peers `refuse` names, both ways (and keeps loopback addresses dialable). */
