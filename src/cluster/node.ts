@@ -27,7 +27,7 @@ import { listenFailure, recordingListenFailures } from './listen-failure.js'
 import { Membership } from './membership.js'
 import { NoticeGate, type NoticeListener } from './notices.js'
 import { normalizeMeta } from './meta.js'
-import { checkNamespace, clusterTopic, digestSyncProtocol, kadProtocol, mdnsServiceTag, swimProtocol, syncProtocol } from './names.js'
+import { checkNamespace, clusterTopic, digestSyncProtocol, kadProtocol, mdnsServiceTag, swimProtocol, syncProtocol, userTopicName } from './names.js'
 import { PubSub } from './pubsub.js'
 import { RoutingTable, type HostRecord } from './routing-table.js'
 import { swarmKeyProtector } from './private-network.js'
@@ -205,7 +205,7 @@ export class ClusterNode {
       new ConnectionTrimmer(libp2p, {
         // A peer not listed may be a host still joining over this connection (its table sync not done yet on a
         // loaded machine): closing it would cut the newcomer off. One removed by suspicion is not kept.
-        keep: peer => membership.isNeighbour(peer) || sharesTopic(libp2p.services.pubsub, peer) ||
+        keep: peer => membership.isNeighbour(peer) || sharesTopic(libp2p.services.pubsub, namespace, peer) ||
           (table.lookup(peer) === undefined && table.removedAt(peer) === undefined),
         idleProtocols: clusterProtocol(namespace),
         lastActive: peer => swimTransport.lastActive(peer),
@@ -318,9 +318,14 @@ function authorAndSeqno (msg: RPC.Message): string {
     Buffer.from(seqno.buffer, seqno.byteOffset, seqno.byteLength).toString('latin1')
 }
 
-/** Does `peer` subscribe to a pubsub topic this node subscribes to (gossipsub's mesh needs the connection)? */
-function sharesTopic (gossip: GossipSub, peer: string): boolean {
+/**
+ * Does `peer` subscribe to a user topic this node subscribes to (gossipsub forwards a topic only over connections to
+ * its subscribers)? The namespace's internal topics (deployments) do not count: every host has them, and gossipsub
+ * reaches every host on them over the ring's connections.
+ */
+function sharesTopic (gossip: GossipSub, namespace: string, peer: string): boolean {
   for (const topic of gossip.getTopics()) {
+    if (userTopicName(namespace, topic) === undefined) continue
     if (gossip.getSubscribers(topic).some(p => p.toString() === peer)) return true
   }
   return false

@@ -2,6 +2,7 @@
 // closed (connection-trimmer.ts) and nothing dials them again.
 import assert from 'node:assert/strict'
 import { ringNeighbours } from '../../src/cluster/ring.js'
+import { deploymentsTopic } from '../../src/cluster/names.js'
 import type { ClusterNode } from '../../src/cluster/index.js'
 import { LocalCluster, waitFor, patienceMs } from './helpers.js'
 
@@ -34,6 +35,8 @@ describe('cluster: connections a settled host keeps', function () {
       const first = await cluster.add({ idleConnectionGraceMs: graceMs })
       await Promise.all(Array.from({ length: 7 }, async () => await cluster.add({ idleConnectionGraceMs: graceMs })))
       const nodes = cluster.nodes
+      // Every host subscribes to the namespace's internal topics (deployments, as a host does): they keep no connection.
+      for (const n of nodes) n.libp2p.services.pubsub.subscribe(deploymentsTopic('test'))
       await waitFor(() => nodes.every(n => n.ls().length === 8), patienceMs, 'every node to list all 8')
       const ringOf = (n: ClusterNode): Set<string> => ringNeighbours(n.peerId, nodes.map(x => x.peerId), 2)
       // The bootstrap peer starts connected to all 7; gossip and the joins connected others. Probes connect each
