@@ -105,6 +105,15 @@ export const clusterLimits = {
   maxEndpointNames: 64,
   maxEndpointNameBytes: 64,
   /**
+   * User pubsub topics a host advertises in its signed record, each as a hash of topicHashBytes (topic-hash.ts):
+   * hosts sharing a topic keep a connection to each other, which gossipsub needs to forward its messages. A host
+   * subscribed to more advertises the first maxAdvertisedTopics hashes in sorted order; its other topics reach it
+   * only over connections kept for another reason.
+   */
+  maxAdvertisedTopics: 64,
+  /** 8: a hash is a capnp UInt64 in the record. */
+  topicHashBytes: 8,
+  /**
    * Hosts a routing table tracks at most. When it is full, a host heard directly (on gossip, or from itself in a
    * table sync) pushes out one that another peer vouched for; records vouched for are refused.
    */
@@ -142,6 +151,11 @@ export const clusterLimits = {
    * Each connection costs a noise handshake and identify (~13-32 ms of CPU), so a large value slows start-up.
    */
   maxMemberDials: 4,
+  /**
+   * Connections beyond maxMemberDials a host dials to reach hosts whose record lists a user topic it subscribes to
+   * (maxAdvertisedTopics): gossipsub forwards a topic's messages only over connections to its subscribers.
+   */
+  maxTopicPeerDials: 16,
   /**
    * Member dials wait a random delay in [min, max): they only add redundancy (joining needs one connection), so they
    * wait until the start-up burst of handshakes and table syncs is over, and a cluster starting at once is not a dial storm.

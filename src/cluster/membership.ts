@@ -118,8 +118,11 @@ export class Membership implements MemberStore {
   private signedAddrs = ''
   /** The endpoint names this host serves (endpointsChanged), and those in its last signed record. */
   private endpoints: string[] = []
-  private signedEndpoints = ''
-  private endpointSigning: Promise<void> | undefined
+  /** Hashes of the user topics this host subscribes to (topicsChanged). */
+  private topics: string[] = []
+  /** Endpoints and topics as in the last signed record. */
+  private signedNames = ''
+  private namesSigning: Promise<void> | undefined
 
   constructor (options: MembershipOptions) {
     this.o = options
@@ -180,14 +183,31 @@ export class Membership implements MemberStore {
    */
   async endpointsChanged (names: readonly string[]): Promise<void> {
     this.endpoints = [...names].sort()
-    if (!this.running) return
-    this.endpointSigning ??= (async () => {
-      try {
-        while (this.running && this.endpoints.join('\n') !== this.signedEndpoints) this.swim.disseminate(this.selfId, await this.sign())
-      } finally { this.endpointSigning = undefined }
-    })()
-    await this.endpointSigning
+    await this.namesChanged()
   }
+
+  /** Signs a new record listing these user topic hashes (topic-hash.ts, at most maxAdvertisedTopics), and hands it on. */
+  async topicsChanged (hashes: readonly string[]): Promise<void> {
+    this.topics = [...hashes].sort().slice(0, clusterLimits.maxAdvertisedTopics)
+    await this.namesChanged()
+  }
+
+  private names (endpoints: readonly string[], topics: readonly string[]): string {
+    return endpoints.join('\n') + '\0' + topics.join('\n')
+  }
+
+  private async namesChanged (): Promise<void> {
+    if (!this.running) return
+    this.namesSigning ??= (async () => {
+      try {
+        while (this.running && this.names(this.endpoints, this.topics) !== this.signedNames) this.swim.disseminate(this.selfId, await this.sign())
+      } finally { this.namesSigning = undefined }
+    })()
+    await this.namesSigning
+  }
+
+  /** The topic hashes this host's record lists. */
+  get advertisedTopics (): readonly string[] { return this.topics }
 
   /** Signs a new record if the addresses changed (libp2p learned or lost one), and hands it on. */
   async addressesChanged (): Promise<void> {
@@ -208,7 +228,8 @@ export class Membership implements MemberStore {
       addrs: this.addrs(),
       leaving,
       issuedAtMs: Date.now(),
-      endpoints: leaving ? [] : this.endpoints
+      endpoints: leaving ? [] : this.endpoints,
+      topics: leaving ? [] : this.topics
     }
   }
 
@@ -225,10 +246,11 @@ export class Membership implements MemberStore {
     }
     this.stats.published++
     this.signedAddrs = hb.addrs.join('\n')
-    this.signedEndpoints = (hb.endpoints ?? []).join('\n')
+    this.signedNames = this.names(hb.endpoints ?? [], hb.topics ?? [])
     const record: HostRecord = {
       peer: this.selfId, instance: hb.instance, seq, hostname: hb.hostname,
-      meta: [...hb.meta], addrs: [...hb.addrs], ttlMs: hb.ttlMs, lastSeenMs: Date.now(), endpoints: [...(hb.endpoints ?? [])]
+      meta: [...hb.meta], addrs: [...hb.addrs], ttlMs: hb.ttlMs, lastSeenMs: Date.now(), endpoints: [...(hb.endpoints ?? [])],
+      topics: [...(hb.topics ?? [])]
     }
     if (this.running) this.o.table.setLocal(record)
     this.signed.set(this.selfId, { message, receivedAt: Date.now() })

@@ -29,6 +29,7 @@ import { NoticeGate, type NoticeListener } from './notices.js'
 import { normalizeMeta } from './meta.js'
 import { checkNamespace, clusterTopic, digestSyncProtocol, kadProtocol, mdnsServiceTag, swimProtocol, syncProtocol, userTopicName } from './names.js'
 import { PubSub } from './pubsub.js'
+import { advertisedTopicHashes } from './topic-hash.js'
 import { RoutingTable, type HostRecord } from './routing-table.js'
 import { swarmKeyProtector } from './private-network.js'
 import type { SwarmKey } from './swarm-key.js'
@@ -191,13 +192,21 @@ export class ClusterNode {
     })
     swimTransport.onMessage = (from, bytes) => { membership.swim.receive(from, bytes) }
     swimTransport.onUnreadable = () => { membership.swim.stats.rejected++ }
+    // Does `peer`'s record list a user topic this host subscribes to? Subscribers of a topic stay connected to each other.
+    const sharesAdvertisedTopic = (peer: string): boolean => {
+      const theirs = table.lookup(peer)?.topics ?? []
+      return theirs.length > 0 && membership.advertisedTopics.some(t => theirs.includes(t))
+    }
+    const dialTopicPeer = (record: HostRecord): void => {
+      if (record.peer !== self && sharesAdvertisedTopic(record.peer)) node.dialer.later(record.peer, record.addrs, clusterLimits.maxTopicPeerDials)
+    }
     const node = new ClusterNode(libp2p, namespace, table, membership, new PubSub(libp2p.services.pubsub, namespace, self),
       new MemberDialer(libp2p, {
         maxPeers: options.maxMemberDials ?? clusterLimits.maxMemberDials,
         minDelayMs: clusterLimits.memberDialDelayMinMs,
         maxDelayMs: clusterLimits.memberDialDelayMaxMs,
         // Another member's connection would only be closed again once idle (connection-trimmer.ts).
-        wanted: peer => membership.isNeighbour(peer)
+        wanted: peer => membership.isNeighbour(peer) || sharesAdvertisedTopic(peer)
       }),
       new Bootstrapper(libp2p, bootstrapList, notice, options.swarmKey !== undefined),
       new TableSync(libp2p, syncProtocol(namespace), membership, table, digestSyncProtocol(namespace)),
@@ -205,7 +214,7 @@ export class ClusterNode {
       new ConnectionTrimmer(libp2p, {
         // A peer not listed may be a host still joining over this connection (its table sync not done yet on a
         // loaded machine): closing it would cut the newcomer off. One removed by suspicion is not kept.
-        keep: peer => membership.isNeighbour(peer) || sharesTopic(libp2p.services.pubsub, namespace, peer) ||
+        keep: peer => membership.isNeighbour(peer) || sharesTopic(libp2p.services.pubsub, namespace, peer) || sharesAdvertisedTopic(peer) ||
           (table.lookup(peer) === undefined && table.removedAt(peer) === undefined),
         idleProtocols: clusterProtocol(namespace),
         lastActive: peer => swimTransport.lastActive(peer),
@@ -222,6 +231,11 @@ export class ClusterNode {
       if (table.lookup(id) === undefined || membership.isNeighbour(id)) node.dialer.now(peer)
     }
     table.watch(ev => { if (ev.type === 'join' && ev.record.peer !== self) node.dialer.later(ev.record.peer, ev.record.addrs) })
+    table.watch(ev => { if (ev.type !== 'leave') dialTopicPeer(ev.record) })
+    node.pubsub.onTopicsChanged = () => {
+      void membership.topicsChanged(advertisedTopicHashes(node.pubsub.subscribedTopics()))
+        .then(() => { for (const record of table.ls()) dialTopicPeer(record) }, err => { log('topics not signed: %s', err.message) })
+    }
     table.watch(ev => {
       if (ev.record.peer === self) return
       if (ev.type === 'join') notice({ type: 'join', peer: ev.record.peer, hostname: ev.record.hostname })
