@@ -34,7 +34,8 @@ export const clusterLimits = {
   probeAnyEvery: 10,
   /**
    * Connections a settled host keeps: to its ring neighbours (members ordered by peer ID, this many on each side,
-   * ring.ts), and to peers it shares a pubsub topic with. Others are closed once older than idleConnectionGraceMs and
+   * ring.ts), and to peers it shares a user pubsub topic with (by gossipsub or their record, maxAdvertisedTopics; the
+   * namespace's internal topics do not count). Others are closed once older than idleConnectionGraceMs and
    * carrying only the cluster's own protocols (connection-trimmer.ts), looked over every trimIntervalMs: each
    * connection costs its upkeep (pings, keep-alives, heartbeats), which made an idle host's cost grow with the cluster.
    */
