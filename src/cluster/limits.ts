@@ -112,6 +112,8 @@ export const clusterLimits = {
    * only over connections kept for another reason.
    */
   maxAdvertisedTopics: 64,
+  /** A topic this host left stays in its record this long, so a subscriber that comes back at once costs no record. */
+  topicLingerMs: 2_000,
   /** 8: a hash is a capnp UInt64 in the record. */
   topicHashBytes: 8,
   /**

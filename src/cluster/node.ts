@@ -30,6 +30,7 @@ import { normalizeMeta } from './meta.js'
 import { checkNamespace, clusterTopic, digestSyncProtocol, kadProtocol, mdnsServiceTag, swimProtocol, syncProtocol, userTopicName } from './names.js'
 import { PubSub } from './pubsub.js'
 import { advertisedTopicHashes } from './topic-hash.js'
+import { AdvertisedNames } from './advertised-names.js'
 import { RoutingTable, type HostRecord } from './routing-table.js'
 import { swarmKeyProtector } from './private-network.js'
 import type { SwarmKey } from './swarm-key.js'
@@ -80,6 +81,8 @@ export type ClusterLibp2p = Libp2p<ClusterServices>
 export class ClusterNode {
   readonly peerId: string
   private stopping: Promise<void> | undefined
+  /** Which topic hashes the record lists (a topic left lingers topicLingerMs). */
+  private advertisedTopics: AdvertisedNames | undefined
 
   private constructor (
     readonly libp2p: ClusterLibp2p,
@@ -232,10 +235,11 @@ export class ClusterNode {
     }
     table.watch(ev => { if (ev.type === 'join' && ev.record.peer !== self) node.dialer.later(ev.record.peer, ev.record.addrs) })
     table.watch(ev => { if (ev.type !== 'leave') dialTopicPeer(ev.record) })
-    node.pubsub.onTopicsChanged = () => {
-      void membership.topicsChanged(advertisedTopicHashes(node.pubsub.subscribedTopics()))
+    node.advertisedTopics = new AdvertisedNames(hashes => {
+      void membership.topicsChanged(hashes)
         .then(() => { for (const record of table.ls()) dialTopicPeer(record) }, err => { log('topics not signed: %s', err.message) })
-    }
+    }, () => advertisedTopicHashes(node.pubsub.subscribedTopics()), clusterLimits.topicLingerMs)
+    node.pubsub.onTopicsChanged = () => { node.advertisedTopics?.changed() }
     table.watch(ev => {
       if (ev.record.peer === self) return
       if (ev.type === 'join') notice({ type: 'join', peer: ev.record.peer, hostname: ev.record.hostname })
@@ -309,6 +313,7 @@ export class ClusterNode {
       this.dialer.stop()
       this.trimmer.stop()
       this.pubsub.close()
+      this.advertisedTopics?.close()
       await this.sync.stop()
       await this.membership.stop()
       const leaving = this.membership.leavingRecord
