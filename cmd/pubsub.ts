@@ -1,4 +1,5 @@
 import { Command } from 'commander'
+import { clusterLimits } from '../src/cluster/limits.js'
 import { InvalidArgument } from '../src/errors.js'
 import { Topic_Subscribe$Params$Caps, Topic_SubscriberClient } from '../src/schema/pubsub.rpc.js'
 import { withHost } from './client.js'
@@ -30,6 +31,10 @@ export function subCommand (): Command {
     .addOption(homeOption())
     .option('--count <n>', 'exit after N messages')
     .option('--from', 'prefix each message with the publisher\'s peer ID')
+    .addHelpText('after', '\nThe host lists a hash of each topic its subscribers use in its signed record (at most ' +
+      `${clusterLimits.maxAdvertisedTopics} topics, maxAdvertisedTopics), so hosts subscribed to the same topic connect to ` +
+      'each other (gossipsub forwards a topic only between its subscribers); a host subscribed to more is reached on the ' +
+      'others only over connections it keeps for another reason.')
     .action(async (topic: string, flags: { home?: string, count?: string, from?: boolean }) => {
       const count = flags.count === undefined ? Infinity : Number(flags.count)
       if (!(count > 0) || (count !== Infinity && !Number.isInteger(count))) {

@@ -28,6 +28,11 @@ struct Heartbeat {
   endpoints @7 :List(Text);
   # The names of the endpoints this host serves (published by its procs or API
   # clients), sorted; a lookup asks only the hosts that list the name.
+  topics @8 :List(UInt64);
+  # The user pubsub topics this host subscribes to, each as the first 8 bytes of
+  # the SHA-256 of its namespaced topic (/ww/<ns>/topic/<name>) read big-endian,
+  # at most 64 (maxAdvertisedTopics): hosts sharing a topic keep a connection to
+  # each other, which gossipsub needs to forward its messages.
 }
 
 struct HostRecord {

@@ -45,3 +45,34 @@ export class ConnectionWatch {
 }
 
 const key = (c: TcpConnection): string => `${c.pid} ${c.local} ${c.remote}`
+
+/** Bytes each established TCP connection of `pids` has sent so far (ss -ti bytes_sent), by pid and connection. */
+export function tcpBytesSent (pids: ReadonlySet<number>): Map<number, Map<string, number>> {
+  const out = execFileSync('ss', ['-tinpH', 'state', 'established'], { encoding: 'utf8' })
+  const found = new Map<number, Map<string, number>>()
+  let current: { pid: number, key: string } | undefined
+  for (const line of out.split('\n')) {
+    const m = /(\S+:\d+)\s+(\S+:\d+)\s+users:\(\("[^"]*",pid=(\d+)/.exec(line)
+    if (m !== null) {
+      current = pids.has(Number(m[3])) ? { pid: Number(m[3]), key: `${m[1]} ${m[2]}` } : undefined
+      continue
+    }
+    const sent = /bytes_sent:(\d+)/.exec(line)
+    if (current === undefined || sent === null) continue
+    let byConn = found.get(current.pid)
+    if (byConn === undefined) found.set(current.pid, byConn = new Map())
+    byConn.set(current.key, Number(sent[1]))
+    current = undefined
+  }
+  return found
+}
+
+/**
+ * TCP payload bytes each of `pids` sent between two tcpBytesSent samples: what its connections open at the second
+ * sent since the first (all of it for one opened between them). A connection closed between them is not counted.
+ */
+export function tcpSentBetween (before: Map<number, Map<string, number>>, after: Map<number, Map<string, number>>, pid: number): number {
+  let sum = 0
+  for (const [key, sent] of after.get(pid) ?? []) sum += sent - (before.get(pid)?.get(key) ?? 0)
+  return sum
+}

@@ -1,7 +1,9 @@
 // The floor under an idle ww node: N plain libp2p processes (the transport, encryption, muxer and services every ww
 // node runs: TCP, noise, yamux, identify, ping with ww's connection monitor settings), fully meshed on 127.0.0.1, doing
 // nothing. Their idle CPU and bytes written are what libp2p alone costs for as many connections as an idle ww node
-// may hold (SWIM's random probes mesh a small cluster fully), measured the way cluster.procs.* measures ww's nodes.
+// holds, measured the way cluster.procs.* measures ww's nodes: once fully meshed (every other node; what an idle ww
+// node held before it closed idle connections), and once on a ring, each node connected to the 2 before and the 2
+// after it (what a settled ww node keeps: its ring neighbours, src/cluster/ring.ts).
 //
 //   node --import ./dist/src/polyfill.js dist/bench/cluster/libp2p-floor.js [N...]   (default 10 20; WW_BENCH_IDLE_S)
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -15,6 +17,7 @@ import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { clusterLimits } from '../../src/cluster/limits.js'
+import { tcpBytesSent, tcpSentBetween } from './connections.js'
 import { bytesWritten, cpuSeconds } from './proc-stats.js'
 
 const CHILD = 'libp2p-floor-child'
@@ -49,13 +52,16 @@ async function startFloorNode (): Promise<Floor> {
   return { proc, addr: String(first.value).slice(5), lines }
 }
 
-async function measure (n: number, idleS: number): Promise<void> {
+async function measure (n: number, idleS: number, perSide?: number): Promise<void> {
   const nodes: Floor[] = []
   for (let i = 0; i < n; i++) nodes.push(await startFloorNode())
   try {
-    // Full mesh: node i dials every node before it.
-    for (let i = 1; i < n; i++) {
-      nodes[i].proc.stdin!.write(`dial ${nodes.slice(0, i).map(f => f.addr).join(' ')}\n`)
+    // Full mesh: node i dials every node before it. Ring: node i dials the perSide nodes after it (mod n).
+    for (let i = perSide === undefined ? 1 : 0; i < n; i++) {
+      const targets = perSide === undefined
+        ? nodes.slice(0, i)
+        : Array.from({ length: Math.min(perSide, Math.floor((n - 1) / 2)) }, (_, k) => nodes[(i + k + 1) % n])
+      nodes[i].proc.stdin!.write(`dial ${targets.map(f => f.addr).join(' ')}\n`)
       const r = await nodes[i].lines.next()
       if (r.done === true) throw new Error(`floor node ${i} ended`)
     }
@@ -63,14 +69,20 @@ async function measure (n: number, idleS: number): Promise<void> {
     const pids = nodes.map(f => f.proc.pid!)
     const cpu0 = pids.map(cpuSeconds)
     const out0 = pids.map(bytesWritten)
+    const tcp0 = tcpBytesSent(new Set(pids))
     const t0 = performance.now()
     await new Promise(resolve => setTimeout(resolve, idleS * 1000))
     const s = (performance.now() - t0) / 1000
     const cpu = pids.map((p, i) => (cpuSeconds(p) - cpu0[i]) / s * 100)
     const out = pids.map((p, i) => (bytesWritten(p) - out0[i]) / s)
+    const tcp1 = tcpBytesSent(new Set(pids))
+    const tcp = pids.map(p => tcpSentBetween(tcp0, tcp1, p) / s)
     const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
-    console.log(`cluster.procs.libp2p_floor.idle_cpu_pct.${n}: ${mean(cpu).toFixed(2)}   (max ${Math.max(...cpu).toFixed(2)})   (over ${idleS} s, ${n - 1} connections each)`)
-    console.log(`cluster.procs.libp2p_floor.idle_out_bytes_s.${n}: ${mean(out).toFixed(0)}   (max ${Math.max(...out).toFixed(0)})`)
+    const name = perSide === undefined ? 'libp2p_floor' : 'libp2p_floor_ring'
+    const each = perSide === undefined ? n - 1 : 2 * Math.min(perSide, Math.floor((n - 1) / 2))
+    console.log(`cluster.procs.${name}.idle_cpu_pct.${n}: ${mean(cpu).toFixed(2)}   (max ${Math.max(...cpu).toFixed(2)})   (over ${idleS} s, ${each} connections each)`)
+    console.log(`cluster.procs.${name}.idle_out_bytes_s.${n}: ${mean(out).toFixed(0)}   (max ${Math.max(...out).toFixed(0)})`)
+    console.log(`cluster.procs.${name}.idle_tcp_out_bytes_s.${n}: ${mean(tcp).toFixed(0)}   (max ${Math.max(...tcp).toFixed(0)})`)
   } finally {
     for (const f of nodes) f.proc.kill()
   }
@@ -81,5 +93,8 @@ if (process.argv[2] === CHILD) {
 } else {
   const sizes = process.argv.slice(2).map(Number)
   const idleS = Number(process.env.WW_BENCH_IDLE_S ?? 30)
-  for (const n of sizes.length > 0 ? sizes : [10, 20]) await measure(n, idleS)
+  for (const n of sizes.length > 0 ? sizes : [10, 20]) {
+    await measure(n, idleS)
+    await measure(n, idleS, 2)
+  }
 }

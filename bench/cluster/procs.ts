@@ -16,11 +16,16 @@
 //                                         per network namespace, so it cannot tell one loopback node from another
 //   cluster.procs.settled_cpu_pct.N       the same over the next window of that length, when the join wave's gossip
 //   cluster.procs.settled_out_bytes_s.N   and start-up work are over: what an idle node costs for good
+//   cluster.procs.settled_tcp_out_bytes_s.N  TCP payload sent over that window per node (ss -ti bytes_sent of its
+//                                         connections): wchar also counts node's 8-byte eventfd writes that wake its
+//                                         event loop from the thread pool, which this does not
+//   cluster.procs.connections.N           TCP connections per node at the end of that window, and those opened in it
 //   cluster.procs.rss_mb.N                VmRSS at the end of the second idle window, per node process
 //   cluster.procs.leave_seen_s.N          SIGTERM one node: until every other node's watch reports it gone
 //   cluster.procs.kill_seen_s.N           SIGKILL another: the same (it expires: the TTL is printed beside it)
 // WW_BENCH_NODE_ARGS: node options for every node process (experiments: e.g. V8 heap flags).
 // Run: make bench-cluster   (or node --import ./dist/src/polyfill.js dist/bench/cluster/procs.js [N...])
+import { ConnectionWatch, tcpBytesSent, tcpConnections, tcpSentBetween } from './connections.js'
 import { NodeProcess } from './node-process.js'
 import { bytesWritten, cpuSeconds, rssMb } from './proc-stats.js'
 
@@ -83,13 +88,21 @@ async function measure (n: number): Promise<void> {
     print('idle_cpu_pct', n, perNode(nodes.map((x, i) => (cpuSeconds(x.pid) - cpu0[i]) / window * 100), 2) + `   (over ${window.toFixed(0)} s)`)
     print('idle_out_bytes_s', n, perNode(nodes.map((x, i) => (bytesWritten(x.pid) - out0[i]) / window), 0))
     // The next window alike: the cluster once the join wave's gossip and the start-up work are over.
+    const pids = new Set(nodes.map(x => x.pid))
     const cpu1 = nodes.map(x => cpuSeconds(x.pid))
     const out1 = nodes.map(x => bytesWritten(x.pid))
+    const tcp1 = tcpBytesSent(pids)
+    const watch = new ConnectionWatch(pids, 1000)
     const t1 = performance.now()
     await new Promise(resolve => setTimeout(resolve, idleS * 1000))
     const window1 = (performance.now() - t1) / 1000
+    const tcp2 = tcpBytesSent(pids)
+    const { opened } = watch.stop()
+    const held = tcpConnections(pids)
     print('settled_cpu_pct', n, perNode(nodes.map((x, i) => (cpuSeconds(x.pid) - cpu1[i]) / window1 * 100), 2) + `   (over ${window1.toFixed(0)} s)`)
     print('settled_out_bytes_s', n, perNode(nodes.map((x, i) => (bytesWritten(x.pid) - out1[i]) / window1), 0))
+    print('settled_tcp_out_bytes_s', n, perNode(nodes.map(x => tcpSentBetween(tcp1, tcp2, x.pid) / window1), 0))
+    print('connections', n, perNode(nodes.map(x => held.filter(c => c.pid === x.pid).length), 1) + `   (of ${n - 1} possible; ${opened.length / 2} opened in the window)`)
     print('rss_mb', n, perNode(nodes.map(x => rssMb(x.pid)), 1))
 
     const left = nodes[n - 1]

@@ -21,6 +21,8 @@ export interface Heartbeat {
   issuedAtMs: number
   /** Names of the endpoints the host serves (endpoint-names.ts); absent = none. */
   endpoints?: string[]
+  /** Hashes of the user topics the host subscribes to, hex (topic-hash.ts); absent = none. */
+  topics?: string[]
 }
 
 export function encodeHeartbeat (hb: Heartbeat): Uint8Array {
@@ -39,6 +41,11 @@ export function encodeHeartbeat (hb: Heartbeat): Uint8Array {
   if (names.length > 0) {
     const list = root._initEndpoints(names.length)
     names.forEach((n, i) => list.set(i, n))
+  }
+  const topics = hb.topics ?? []
+  if (topics.length > 0) {
+    const list = root._initTopics(topics.length)
+    topics.forEach((t, i) => { list.set(i, BigInt('0x' + t)) })
   }
   const bytes = new Uint8Array(msg.toArrayBuffer())
   if (bytes.byteLength > clusterLimits.maxHeartbeatBytes) {
@@ -66,7 +73,8 @@ export function decodeHeartbeat (bytes: Uint8Array): Heartbeat {
       addrs: readTextList(root.addrs, clusterLimits.maxAddrs, clusterLimits.maxAddrBytes, 'addrs'),
       leaving: root.leaving,
       issuedAtMs: Number(root.issuedAtMs),
-      endpoints: readTextList(root.endpoints, clusterLimits.maxEndpointNames, clusterLimits.maxEndpointNameBytes, 'endpoints')
+      endpoints: readTextList(root.endpoints, clusterLimits.maxEndpointNames, clusterLimits.maxEndpointNameBytes, 'endpoints'),
+      topics: readTopicHashes(root.topics)
     }
     if (Buffer.byteLength(hb.hostname) > clusterLimits.maxHostnameBytes) throw new Error('hostname too long')
     for (const m of hb.meta) if (m.indexOf('=') <= 0) throw new Error(`meta entry ${JSON.stringify(m)} is not k=v`)
@@ -85,6 +93,17 @@ function readTextList (list: capnp.List<string>, maxEntries: number, maxBytes: n
     const s = list.get(i)
     if (Buffer.byteLength(s) > maxBytes) throw new InvalidArgument(`heartbeat ${what} entry longer than ${maxBytes} bytes`)
     out.push(s)
+  }
+  return out
+}
+
+function readTopicHashes (list: capnp.List<bigint>): string[] {
+  if (list.length > clusterLimits.maxAdvertisedTopics) {
+    throw new InvalidArgument(`heartbeat topics has ${list.length} entries, more than ${clusterLimits.maxAdvertisedTopics} (maxAdvertisedTopics)`)
+  }
+  const out: string[] = []
+  for (let i = 0; i < list.length; i++) {
+    out.push(list.get(i).toString(16).padStart(2 * clusterLimits.topicHashBytes, '0'))
   }
   return out
 }

@@ -26,11 +26,22 @@ export const clusterLimits = {
   minProbeIntervalMs: 20,
   maxProbeIntervalMs: 5_000,
   /**
-   * SWIM over libp2p: probes and gossip go to the members this host is or lately was connected to (at most
-   * maxNearPeers), and one probe in probeAnyEvery to a member at random, which may cost a new connection.
+   * SWIM over libp2p: probes and gossip go to this host's ring neighbours (ringNeighboursPerSide), then to the other
+   * members it is connected to (at most maxNearPeers remembered); one probe in probeAnyEvery goes to a member only a
+   * non-member vouched for, which may cost a new connection.
    */
   maxNearPeers: 16,
   probeAnyEvery: 10,
+  /**
+   * Connections a settled host keeps: to its ring neighbours (members ordered by peer ID, this many on each side,
+   * ring.ts), and to peers it shares a user pubsub topic with (by gossipsub or their record, maxAdvertisedTopics; the
+   * namespace's internal topics do not count). Others are closed once older than idleConnectionGraceMs and
+   * carrying only the cluster's own protocols (connection-trimmer.ts), looked over every trimIntervalMs: each
+   * connection costs its upkeep (pings, keep-alives, heartbeats), which made an idle host's cost grow with the cluster.
+   */
+  ringNeighboursPerSide: 2,
+  idleConnectionGraceMs: 20_000,
+  trimIntervalMs: 10_000,
   /** SWIM: members asked to ping one that did not answer a direct ping. */
   indirectProbes: 3,
   /** SWIM (Lifeguard): confirmations by other members that bring a suspicion's timeout from TTL/2 down to TTL/10. */
@@ -61,7 +72,12 @@ export const clusterLimits = {
    */
   minReconnectIntervalMs: 1_000,
   reconnectIntervalMs: 30_000,
-  /** How many members a graceful leave is sent to at once (besides every connected peer). */
+  /**
+   * How many members a graceful leave is sent to at once (ring neighbours first, besides every connected peer). A
+   * settled host is connected to its ring neighbours only, so the others cost the leaving host a handshake each within
+   * its last second (16 did worse than 6 on a loaded machine: dials cut short by the stop); each host the leave reaches
+   * gossips it on at once (swim.ts, urgent changes).
+   */
   leaveFanout: 6,
   /**
    * A host signs its record anew this often even when nothing changed, and a record lives at most its signed issue
@@ -89,6 +105,17 @@ export const clusterLimits = {
    */
   maxEndpointNames: 64,
   maxEndpointNameBytes: 64,
+  /**
+   * User pubsub topics a host advertises in its signed record, each as a hash of topicHashBytes (topic-hash.ts):
+   * hosts sharing a topic keep a connection to each other, which gossipsub needs to forward its messages. A host
+   * subscribed to more advertises the first maxAdvertisedTopics hashes in sorted order; its other topics reach it
+   * only over connections kept for another reason.
+   */
+  maxAdvertisedTopics: 64,
+  /** A topic this host left stays in its record this long, so a subscriber that comes back at once costs no record. */
+  topicLingerMs: 2_000,
+  /** 8: a hash is a capnp UInt64 in the record. */
+  topicHashBytes: 8,
   /**
    * Hosts a routing table tracks at most. When it is full, a host heard directly (on gossip, or from itself in a
    * table sync) pushes out one that another peer vouched for; records vouched for are refused.
@@ -127,6 +154,11 @@ export const clusterLimits = {
    * Each connection costs a noise handshake and identify (~13-32 ms of CPU), so a large value slows start-up.
    */
   maxMemberDials: 4,
+  /**
+   * Connections beyond maxMemberDials a host dials to reach hosts whose record lists a user topic it subscribes to
+   * (maxAdvertisedTopics): gossipsub forwards a topic's messages only over connections to its subscribers.
+   */
+  maxTopicPeerDials: 16,
   /**
    * Member dials wait a random delay in [min, max): they only add redundancy (joining needs one connection), so they
    * wait until the start-up burst of handshakes and table syncs is over, and a cluster starting at once is not a dial storm.

@@ -15,6 +15,8 @@ export interface MemberDialerOptions {
   /** A member heard of by heartbeat is dialed after a random delay in [minDelayMs, maxDelayMs). */
   minDelayMs: number
   maxDelayMs: number
+  /** Is a connection to this member still wanted when its delay is over (default yes)? */
+  wanted?: (peer: string) => boolean
 }
 
 export class MemberDialer {
@@ -31,26 +33,29 @@ export class MemberDialer {
    * Dials member `peer` (a peer ID) at `addrs` after the random delay, if it is still wanted then. Both are parsed only
    * then: most members heard of are never dialed.
    */
-  later (peer: string, addrs: readonly string[]): void {
-    if (this.stopped || this.o.maxPeers <= 0 || !this.isLower(peer)) return
+  later (peer: string, addrs: readonly string[], extraPeers = 0): void {
+    if (this.stopped || this.o.maxPeers + extraPeers <= 0 || !this.isLower(peer)) return
     const timer = setTimeout(() => {
       this.timers.delete(timer)
-      if (this.stopped || this.isFull()) return
+      if (this.stopped || this.isFull(extraPeers) || !(this.o.wanted?.(peer) ?? true)) return
       let info: PeerInfo
       try {
         info = { id: peerIdFromString(peer), multiaddrs: addrs.flatMap(a => tryAddr(a)) }
       } catch { return /* a peer ID we cannot parse: nothing to dial */ }
-      this.now(info)
+      this.now(info, extraPeers)
     }, this.o.minDelayMs + Math.random() * (this.o.maxDelayMs - this.o.minDelayMs))
     timer.unref?.()
     this.timers.add(timer)
   }
 
-  /** Dials `peer` now if this node is the lower peer ID and has room for another peer. */
-  now (peer: PeerInfo): void {
+  /**
+   * Dials `peer` now if this node is the lower peer ID and has room for another peer (`extraPeers` beyond maxPeers:
+   * a peer sharing a pubsub topic).
+   */
+  now (peer: PeerInfo, extraPeers = 0): void {
     const remote = peer.id.toString()
     if (this.stopped || !this.isLower(remote) || this.dialing.has(remote)) return
-    if (this.libp2p.getConnections(peer.id).length > 0 || this.isFull()) return
+    if (this.libp2p.getConnections(peer.id).length > 0 || this.isFull(extraPeers)) return
     this.dialing.add(remote)
     const target = peer.multiaddrs.length > 0 ? peer.multiaddrs : peer.id
     this.libp2p.dial(target)
@@ -69,8 +74,8 @@ export class MemberDialer {
   }
 
   /** Connected peers and dials in flight together reach the limit. */
-  private isFull (): boolean {
-    return this.libp2p.getPeers().length + this.dialing.size >= this.o.maxPeers
+  private isFull (extraPeers: number): boolean {
+    return this.libp2p.getPeers().length + this.dialing.size >= this.o.maxPeers + extraPeers
   }
 }
 

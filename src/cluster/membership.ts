@@ -15,6 +15,7 @@ import { InvalidArgument } from '../errors.js'
 import { decodeHeartbeat, type Heartbeat } from './heartbeat.js'
 import { clusterLimits } from './limits.js'
 import { RecordSigner } from './record-signer.js'
+import { ringNeighbours } from './ring.js'
 import type { RoutingTable, HostRecord, Outcome } from './routing-table.js'
 import { verifySignedMessage } from './signed-heartbeat.js'
 import { swimParams } from './swim/params.js'
@@ -37,8 +38,6 @@ export interface MembershipOptions {
   send: SwimSend
   /** Is there an open connection to `peer`? */
   isConnected: (peer: string) => boolean
-  /** Peers with an open connection now. */
-  connectedPeers: () => Iterable<string>
   /** Uniform random in [0, 1) (default Math.random). */
   random?: () => number
 }
@@ -103,12 +102,15 @@ export class Membership implements MemberStore {
   /** Live members other than this host, for random picks (rebuilt after a join or a leave). */
   private members: string[] | undefined
   /**
-   * Members this host is or was lately connected to, oldest first. SWIM picks its probe targets and gossip peers
-   * among them, and a member at random only every probeAnyEvery probes: a message to a member without a connection
-   * costs a handshake (~13-32 ms of CPU), so connections are few and change slowly. A neighbour whose connection
-   * broke stays here, so the hosts it was connected to are the ones that notice when it dies.
+   * Members this host is connected to besides its ring neighbours (ring.ts), oldest first. SWIM picks its probe
+   * targets and gossip peers among the ring neighbours, then these: a message to a member without a connection costs
+   * a handshake (~13-32 ms of CPU), so connections are few and change slowly. A ring neighbour stays one when its connection breaks, so the hosts that keep connections to
+   * it are the ones that notice when it dies; another member leaves this set with its last connection (an idle one
+   * is closed, connection-trimmer.ts), so nothing dials it again.
    */
   private readonly near = new Set<string>()
+  /** The ring neighbours among the live members (rebuilt with members). */
+  private ring: Set<string> | undefined
   private probesSinceAny = 0
   /** Members removed by suspicion, still remembered by the table. */
   private readonly failed = new Set<string>()
@@ -116,8 +118,11 @@ export class Membership implements MemberStore {
   private signedAddrs = ''
   /** The endpoint names this host serves (endpointsChanged), and those in its last signed record. */
   private endpoints: string[] = []
-  private signedEndpoints = ''
-  private endpointSigning: Promise<void> | undefined
+  /** Hashes of the user topics this host subscribes to (topicsChanged). */
+  private topics: string[] = []
+  /** Endpoints and topics as in the last signed record. */
+  private signedNames = ''
+  private namesSigning: Promise<void> | undefined
 
   constructor (options: MembershipOptions) {
     this.o = options
@@ -138,6 +143,7 @@ export class Membership implements MemberStore {
     this.unwatch = this.o.table.watch(ev => {
       if (ev.type === 'update' || ev.record.peer === this.selfId) return
       this.members = undefined
+      this.ring = undefined
       if (ev.type === 'leave') {
         this.signed.delete(ev.record.peer)
         this.near.delete(ev.record.peer)
@@ -177,14 +183,31 @@ export class Membership implements MemberStore {
    */
   async endpointsChanged (names: readonly string[]): Promise<void> {
     this.endpoints = [...names].sort()
-    if (!this.running) return
-    this.endpointSigning ??= (async () => {
-      try {
-        while (this.running && this.endpoints.join('\n') !== this.signedEndpoints) this.swim.disseminate(this.selfId, await this.sign())
-      } finally { this.endpointSigning = undefined }
-    })()
-    await this.endpointSigning
+    await this.namesChanged()
   }
+
+  /** Signs a new record listing these user topic hashes (topic-hash.ts, at most maxAdvertisedTopics), and hands it on. */
+  async topicsChanged (hashes: readonly string[]): Promise<void> {
+    this.topics = [...hashes].sort().slice(0, clusterLimits.maxAdvertisedTopics)
+    await this.namesChanged()
+  }
+
+  private names (endpoints: readonly string[], topics: readonly string[]): string {
+    return endpoints.join('\n') + '\0' + topics.join('\n')
+  }
+
+  private async namesChanged (): Promise<void> {
+    if (!this.running) return
+    this.namesSigning ??= (async () => {
+      try {
+        while (this.running && this.names(this.endpoints, this.topics) !== this.signedNames) this.swim.disseminate(this.selfId, await this.sign())
+      } finally { this.namesSigning = undefined }
+    })()
+    await this.namesSigning
+  }
+
+  /** The topic hashes this host's record lists. */
+  get advertisedTopics (): readonly string[] { return this.topics }
 
   /** Signs a new record if the addresses changed (libp2p learned or lost one), and hands it on. */
   async addressesChanged (): Promise<void> {
@@ -205,7 +228,8 @@ export class Membership implements MemberStore {
       addrs: this.addrs(),
       leaving,
       issuedAtMs: Date.now(),
-      endpoints: leaving ? [] : this.endpoints
+      endpoints: leaving ? [] : this.endpoints,
+      topics: leaving ? [] : this.topics
     }
   }
 
@@ -222,10 +246,11 @@ export class Membership implements MemberStore {
     }
     this.stats.published++
     this.signedAddrs = hb.addrs.join('\n')
-    this.signedEndpoints = (hb.endpoints ?? []).join('\n')
+    this.signedNames = this.names(hb.endpoints ?? [], hb.topics ?? [])
     const record: HostRecord = {
       peer: this.selfId, instance: hb.instance, seq, hostname: hb.hostname,
-      meta: [...hb.meta], addrs: [...hb.addrs], ttlMs: hb.ttlMs, lastSeenMs: Date.now(), endpoints: [...(hb.endpoints ?? [])]
+      meta: [...hb.meta], addrs: [...hb.addrs], ttlMs: hb.ttlMs, lastSeenMs: Date.now(), endpoints: [...(hb.endpoints ?? [])],
+      topics: [...(hb.topics ?? [])]
     }
     if (this.running) this.o.table.setLocal(record)
     this.signed.set(this.selfId, { message, receivedAt: Date.now() })
@@ -259,7 +284,25 @@ export class Membership implements MemberStore {
     if (this.near.size > clusterLimits.maxNearPeers) this.near.delete(this.near.values().next().value!)
   }
 
-  /** Up to n live members at random, neighbours first. */
+  /**
+   * The last connection to `peer` closed: unless it is a ring neighbour, it is no longer near (nothing dials it
+   * again). Returns whether it still is (then it is worth probing now: a killed host's connections break first).
+   */
+  disconnected (peer: string): boolean {
+    if (this.isNeighbour(peer)) return true
+    this.near.delete(peer)
+    return false
+  }
+
+  /** Is `peer` a ring neighbour of this host (a connection to keep)? */
+  isNeighbour (peer: string): boolean { return this.neighbours().has(peer) }
+
+  private neighbours (): Set<string> {
+    this.ring ??= ringNeighbours(this.selfId, this.liveMembers(), clusterLimits.ringNeighboursPerSide)
+    return this.ring
+  }
+
+  /** Up to n live members at random, ring neighbours and connected members first. */
   sample (n: number, skip?: (peer: string) => boolean): string[] {
     const out: string[] = []
     const random = this.o.random ?? Math.random
@@ -271,20 +314,40 @@ export class Membership implements MemberStore {
       }
     }
     const { table } = this.o
-    take([...this.near].filter(p => table.lookup(p) !== undefined))
+    take([...this.neighbours()].filter(p => table.lookup(p) !== undefined))
+    if (out.length < n) take([...this.near].filter(p => table.lookup(p) !== undefined))
     if (out.length < n) take(this.liveMembers())
     return out
   }
 
   /**
-   * Neighbours, and one member at random: changes spread as an epidemic over the whole cluster, not only along the
-   * overlay of connections (a host few are connected to still hears of a leave or a death). Gossip runs only while
-   * changes are queued, so the connections this may open come with changes, never in a quiet cluster.
+   * Ring neighbours, and one member off the ring: changes spread as an epidemic over the whole cluster, not only
+   * along the ring (a ring of N hosts is N/4 hops across). Members already connected come first: while a cluster
+   * forms, a host is connected to its bootstrap peer and a few others, not yet to its ring, and a handshake per
+   * gossip round slowed convergence. The member off the ring is one already connected when there is one (the one a
+   * previous round picked, until its connection is closed as idle), else one at random: a burst of changes costs each
+   * host one new connection, not one per round. Gossip runs only while changes are queued, so these connections come
+   * with changes, never in a quiet cluster.
    */
   gossipTargets (n: number): string[] {
     if (n <= 0) return []
-    const out = this.sample(n - 1)
     const random = this.o.random ?? Math.random
+    const { table } = this.o
+    const ring = this.neighbours()
+    const live = (p: string): boolean => table.lookup(p) !== undefined
+    const out: string[] = []
+    const take = (pool: string[], count: number): void => {
+      for (let i = pool.length - 1; i > 0; i--) { const j = Math.floor(random() * (i + 1)); [pool[i], pool[j]] = [pool[j], pool[i]] }
+      for (const p of pool) if (out.length < count && !out.includes(p)) out.push(p)
+    }
+    take([...ring].filter(p => live(p) && this.o.isConnected(p)), n - 1)
+    take([...this.near].filter(p => !ring.has(p) && live(p) && this.o.isConnected(p)), n - 1)
+    if (out.length < n - 1) take(this.sample(n - 1), n - 1)
+    const offRing = [...this.near].filter(p => !out.includes(p) && !ring.has(p) && live(p) && this.o.isConnected(p))
+    if (offRing.length > 0) {
+      out.push(offRing[Math.floor(random() * offRing.length)])
+      return out
+    }
     const members = this.liveMembers()
     for (let tries = 0; tries < 8 && members.length > out.length; tries++) {
       const peer = members[Math.floor(random() * members.length)]
@@ -313,16 +376,16 @@ export class Membership implements MemberStore {
     return this.sample(1)[0]
   }
 
-  /** A listed member outside near with an open connection, or vouched for by a peer that is not listed, at random. */
+  /**
+   * A listed member vouched for by a peer that is not listed, at random. (Not a connected member outside the ring:
+   * probing it would keep its connection busy, and it is probed by its own ring neighbours.)
+   */
   private farMember (): string | undefined {
     const { table } = this.o
     const pool: string[] = []
-    for (const p of this.o.connectedPeers()) {
-      if (!this.near.has(p) && p !== this.selfId && table.lookup(p) !== undefined) pool.push(p)
-    }
     for (const p of this.liveMembers()) {
       const voucher = table.voucherOf(p)
-      if (voucher !== undefined && table.lookup(voucher) === undefined && !this.near.has(p)) pool.push(p)
+      if (voucher !== undefined && table.lookup(voucher) === undefined && !this.near.has(p) && !this.isNeighbour(p)) pool.push(p)
     }
     const random = this.o.random ?? Math.random
     return pool[Math.floor(random() * pool.length)]

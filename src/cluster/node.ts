@@ -16,6 +16,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { InvalidArgument, Unavailable } from '../errors.js'
 import { Bootstrapper } from './bootstrapper.js'
+import { ConnectionTrimmer } from './connection-trimmer.js'
 import { dialFailure } from './dial-failure.js'
 import { cacheEd25519VerifyKeys } from './ed25519-verify.js'
 import { loadOrCreateIdentity } from './identity.js'
@@ -26,8 +27,10 @@ import { listenFailure, recordingListenFailures } from './listen-failure.js'
 import { Membership } from './membership.js'
 import { NoticeGate, type NoticeListener } from './notices.js'
 import { normalizeMeta } from './meta.js'
-import { checkNamespace, clusterTopic, digestSyncProtocol, kadProtocol, mdnsServiceTag, swimProtocol, syncProtocol } from './names.js'
+import { checkNamespace, clusterTopic, digestSyncProtocol, kadProtocol, mdnsServiceTag, swimProtocol, syncProtocol, userTopicName } from './names.js'
 import { PubSub } from './pubsub.js'
+import { advertisedTopicHashes } from './topic-hash.js'
+import { AdvertisedNames } from './advertised-names.js'
 import { RoutingTable, type HostRecord } from './routing-table.js'
 import { swarmKeyProtector } from './private-network.js'
 import type { SwarmKey } from './swarm-key.js'
@@ -66,6 +69,8 @@ export interface ClusterNodeOptions {
   swarmKey?: SwarmKey
   /** Told of hosts joining and leaving, and of peers this node cannot reach or will not talk to. */
   onNotice?: NoticeListener
+  /** Connections membership does not need are closed once idle this long (default clusterLimits.idleConnectionGraceMs; tests shorten it). */
+  idleConnectionGraceMs?: number
   /** Refuse every connection with a peer (by peer ID) for which this says true, while it does: tests cut partitions with it. */
   refusePeer?: (peer: string) => boolean
 }
@@ -76,6 +81,8 @@ export type ClusterLibp2p = Libp2p<ClusterServices>
 export class ClusterNode {
   readonly peerId: string
   private stopping: Promise<void> | undefined
+  /** Which topic hashes the record lists (a topic left lingers topicLingerMs). */
+  private advertisedTopics: AdvertisedNames | undefined
 
   private constructor (
     readonly libp2p: ClusterLibp2p,
@@ -87,6 +94,7 @@ export class ClusterNode {
     private readonly bootstrapper: Bootstrapper,
     private readonly sync: TableSync,
     readonly swimTransport: SwimTransport,
+    private readonly trimmer: ConnectionTrimmer,
     /** This node is in a private cluster (it has a swarm key). */
     readonly privateCluster: boolean
   ) {
@@ -183,25 +191,55 @@ export class ClusterNode {
       addrs: () => libp2p.getMultiaddrs().map(a => a.toString()),
       send: swimTransport.send,
       isConnected: peer => swimTransport.isConnected(peer),
-      connectedPeers: () => swimTransport.connectedPeers(),
       random: options.random
     })
     swimTransport.onMessage = (from, bytes) => { membership.swim.receive(from, bytes) }
     swimTransport.onUnreadable = () => { membership.swim.stats.rejected++ }
+    // Does `peer`'s record list a user topic this host subscribes to? Subscribers of a topic stay connected to each other.
+    const sharesAdvertisedTopic = (peer: string): boolean => {
+      const theirs = table.lookup(peer)?.topics ?? []
+      return theirs.length > 0 && membership.advertisedTopics.some(t => theirs.includes(t))
+    }
+    const dialTopicPeer = (record: HostRecord): void => {
+      if (record.peer !== self && sharesAdvertisedTopic(record.peer)) node.dialer.later(record.peer, record.addrs, clusterLimits.maxTopicPeerDials)
+    }
     const node = new ClusterNode(libp2p, namespace, table, membership, new PubSub(libp2p.services.pubsub, namespace, self),
       new MemberDialer(libp2p, {
         maxPeers: options.maxMemberDials ?? clusterLimits.maxMemberDials,
         minDelayMs: clusterLimits.memberDialDelayMinMs,
-        maxDelayMs: clusterLimits.memberDialDelayMaxMs
+        maxDelayMs: clusterLimits.memberDialDelayMaxMs,
+        // Another member's connection would only be closed again once idle (connection-trimmer.ts).
+        wanted: peer => membership.isNeighbour(peer) || sharesAdvertisedTopic(peer)
       }),
       new Bootstrapper(libp2p, bootstrapList, notice, options.swarmKey !== undefined),
       new TableSync(libp2p, syncProtocol(namespace), membership, table, digestSyncProtocol(namespace)),
       swimTransport,
+      new ConnectionTrimmer(libp2p, {
+        // A peer not listed may be a host still joining over this connection (its table sync not done yet on a
+        // loaded machine): closing it would cut the newcomer off. One removed by suspicion is not kept.
+        keep: peer => membership.isNeighbour(peer) || sharesTopic(libp2p.services.pubsub, namespace, peer) || sharesAdvertisedTopic(peer) ||
+          (table.lookup(peer) === undefined && table.removedAt(peer) === undefined),
+        idleProtocols: clusterProtocol(namespace),
+        lastActive: peer => swimTransport.lastActive(peer),
+        graceMs: options.idleConnectionGraceMs ?? clusterLimits.idleConnectionGraceMs,
+        intervalMs: Math.min(clusterLimits.trimIntervalMs, (options.idleConnectionGraceMs ?? clusterLimits.idleConnectionGraceMs) / 2)
+      }),
       options.swarmKey !== undefined)
 
     // Dial peers mDNS finds at once, members we hear of a little later.
-    onMdnsPeer = peer => { node.dialer.now(peer) }
+    // A member already listed is dialed only if it is a ring neighbour: mDNS finds every host again at each query, and
+    // another member's connection would be closed again once idle.
+    onMdnsPeer = peer => {
+      const id = peer.id.toString()
+      if (table.lookup(id) === undefined || membership.isNeighbour(id)) node.dialer.now(peer)
+    }
     table.watch(ev => { if (ev.type === 'join' && ev.record.peer !== self) node.dialer.later(ev.record.peer, ev.record.addrs) })
+    table.watch(ev => { if (ev.type !== 'leave') dialTopicPeer(ev.record) })
+    node.advertisedTopics = new AdvertisedNames(hashes => {
+      void membership.topicsChanged(hashes)
+        .then(() => { for (const record of table.ls()) dialTopicPeer(record) }, err => { log('topics not signed: %s', err.message) })
+    }, () => advertisedTopicHashes(node.pubsub.subscribedTopics()), clusterLimits.topicLingerMs)
+    node.pubsub.onTopicsChanged = () => { node.advertisedTopics?.changed() }
     table.watch(ev => {
       if (ev.record.peer === self) return
       if (ev.type === 'join') notice({ type: 'join', peer: ev.record.peer, hostname: ev.record.hostname })
@@ -219,14 +257,17 @@ export class ClusterNode {
     await membership.start()
     libp2p.addEventListener('self:peer:update', () => { void membership.addressesChanged().catch(() => {}) })
     libp2p.addEventListener('connection:open', evt => { membership.connected(evt.detail.remotePeer.toString()) })
-    // A member's last connection broke (a killed host's does at once): probe it now rather than at its turn.
+    // A ring neighbour's last connection broke (a killed host's does at once): probe it now rather than at its turn.
+    // Another member's (closed once idle) is no longer near, so nothing dials it again.
     libp2p.addEventListener('connection:close', evt => {
       const peer = evt.detail.remotePeer
-      if (libp2p.getConnections(peer).every(c => c.status !== 'open')) membership.swim.probeNow(peer.toString())
+      if (libp2p.getConnections(peer).some(c => c.status === 'open')) return
+      if (membership.disconnected(peer.toString())) membership.swim.probeNow(peer.toString())
     })
     for (const conn of libp2p.getConnections()) membership.connected(conn.remotePeer.toString())
     await node.sync.start()
     node.bootstrapper.start()
+    node.trimmer.start()
     log('started %s in namespace %s on %s', self, namespace, libp2p.getMultiaddrs().join(' '))
     return node
   }
@@ -270,7 +311,9 @@ export class ClusterNode {
     this.stopping ??= (async () => {
       this.bootstrapper.stop()
       this.dialer.stop()
+      this.trimmer.stop()
       this.pubsub.close()
+      this.advertisedTopics?.close()
       await this.sync.stop()
       await this.membership.stop()
       const leaving = this.membership.leavingRecord
@@ -292,6 +335,25 @@ function authorAndSeqno (msg: RPC.Message): string {
   const seqno = msg.seqno ?? new Uint8Array(0)
   return Buffer.from(from.buffer, from.byteOffset, from.byteLength).toString('latin1') + '/' +
     Buffer.from(seqno.buffer, seqno.byteOffset, seqno.byteLength).toString('latin1')
+}
+
+/**
+ * Does `peer` subscribe to a user topic this node subscribes to (gossipsub forwards a topic only over connections to
+ * its subscribers)? The namespace's internal topics (deployments) do not count: every host has them, and gossipsub
+ * reaches every host on them over the ring's connections.
+ */
+function sharesTopic (gossip: GossipSub, namespace: string, peer: string): boolean {
+  for (const topic of gossip.getTopics()) {
+    if (userTopicName(namespace, topic) === undefined) continue
+    if (gossip.getSubscribers(topic).some(p => p.toString() === peer)) return true
+  }
+  return false
+}
+
+/** The protocols of the cluster itself (membership, discovery, pubsub, libp2p's own): a connection carrying only these is idle. */
+function clusterProtocol (namespace: string): (protocol: string) => boolean {
+  const ours = new Set([swimProtocol(namespace), syncProtocol(namespace), digestSyncProtocol(namespace), kadProtocol(namespace)])
+  return protocol => ours.has(protocol) || /^\/ipfs\/(id|id\/push|ping)\/[0-9.]+$/.test(protocol) || /^\/(meshsub|floodsub)\/[0-9.]+$/.test(protocol)
 }
 
 /** A connection gater that refuses the peers `refuse` names, both ways (and keeps loopback addresses dialable). */

@@ -12,6 +12,8 @@ const log = logger('ww:cluster:pubsub')
 export class PubSub {
   private readonly topics = new Map<string, Topic>()
   private closed = false
+  /** Called when this node subscribes to a topic or leaves one (subscribedTopics changed). */
+  onTopicsChanged: (() => void) | undefined
 
   constructor (private readonly gossip: GossipSub, readonly namespace: string, readonly self: string) {
     gossip.addEventListener('message', this.onMessage)
@@ -39,6 +41,16 @@ export class PubSub {
   }
 
   get isClosed (): boolean { return this.closed }
+
+  /** The gossipsub topics this node subscribes to through this object (its user topics). */
+  subscribedTopics (): string[] {
+    return [...this.topics.values()].filter(t => t.subscriberCount > 0).map(t => t.wireName)
+  }
+
+  /** @internal */
+  topicsChanged (): void {
+    if (!this.closed) this.onTopicsChanged?.()
+  }
 
   private readonly onMessage = (evt: CustomEvent<Message>): void => {
     const msg = evt.detail
@@ -75,6 +87,7 @@ export class Topic {
       log('subscribed %s', this.wireName)
     }
     this.subscribers.add(sub)
+    if (this.subscribers.size === 1) this.owner.topicsChanged()
     return sub
   }
 
@@ -95,6 +108,7 @@ export class Topic {
     this.gossip.unsubscribe(this.wireName)
     this.gossip.topicValidators.delete(this.wireName)
     log('unsubscribed %s', this.wireName)
+    this.owner.topicsChanged()
   }
 }
 

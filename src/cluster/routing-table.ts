@@ -25,6 +25,8 @@ export interface HostRecord {
   ttlMs: number
   /** Names of the endpoints it serves, sorted (absent: none). */
   endpoints?: string[]
+  /** Hashes of the user topics it subscribes to, hex (topic-hash.ts; absent: none). */
+  topics?: string[]
   /** Unix time in milliseconds this host last heard from it: its record, or a SWIM message from it. */
   lastSeenMs: number
 }
@@ -143,7 +145,7 @@ export class RoutingTable {
 
     const record: HostRecord = {
       peer, instance: hb.instance, seq, hostname: hb.hostname, meta: [...hb.meta], addrs: [...hb.addrs], ttlMs, lastSeenMs: Date.now() - age,
-      endpoints: [...(hb.endpoints ?? [])]
+      endpoints: [...(hb.endpoints ?? [])], topics: [...(hb.topics ?? [])]
     }
     // Heard directly, a host is nobody's voucher's any more; handed on again, it stays its first voucher's.
     const voucher = old === undefined ? vouchedBy : vouchedBy === undefined ? undefined : old.vouchedBy
@@ -358,5 +360,5 @@ export class RoutingTable {
 function sameContent (a: HostRecord, b: HostRecord): boolean {
   return a.instance === b.instance && a.hostname === b.hostname && a.ttlMs === b.ttlMs &&
     a.meta.join('\n') === b.meta.join('\n') && a.addrs.join('\n') === b.addrs.join('\n') &&
-    (a.endpoints ?? []).join('\n') === (b.endpoints ?? []).join('\n')
+    (a.endpoints ?? []).join('\n') === (b.endpoints ?? []).join('\n') && (a.topics ?? []).join('\n') === (b.topics ?? []).join('\n')
 }

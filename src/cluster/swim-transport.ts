@@ -25,6 +25,8 @@ export class SwimTransport {
   onMessage: (from: string, bytes: Uint8Array) => void = () => {}
   /** Told of a stream that broke off in a frame (oversized, cut short). */
   onUnreadable: () => void = () => {}
+  /** When a message last went to or came from each peer (Date.now()); bounded like the streams. */
+  private readonly active = new Map<string, number>()
   /** Messages sent, and lost (not written within the timeout); streams opened. */
   sent = 0
   lost = 0
@@ -69,12 +71,17 @@ export class SwimTransport {
     } catch { return false }
   }
 
-  /** Peers with an open connection now. */
-  connectedPeers (): Set<string> {
-    return new Set(this.libp2p.getConnections().filter(c => c.status === 'open').map(c => c.remotePeer.toString()))
+  /** When a message last went to or came from `peer`, if one did lately. */
+  lastActive (peer: string): number | undefined { return this.active.get(peer) }
+
+  private touch (peer: string): void {
+    this.active.delete(peer)
+    this.active.set(peer, Date.now())
+    if (this.active.size > 4 * clusterLimits.maxSwimStreams) this.active.delete(this.active.keys().next().value!)
   }
 
   send = (to: string, bytes: Uint8Array): void => {
+    this.touch(to)
     const p = this.deliver(to, bytes).then(() => { this.sent++ }, (err: any) => {
       this.lost++
       log('message to %s lost: %s', to, err?.message)
@@ -146,7 +153,9 @@ export class SwimTransport {
     try {
       while (this.running) {
         const bytes = (await lp.read()).subarray()
-        if (this.running) this.onMessage(from, bytes)
+        if (!this.running) break
+        this.touch(from)
+        this.onMessage(from, bytes)
       }
     } catch (err: any) {
       // The peer closing its stream between two messages is the normal end; anything else is a broken frame.

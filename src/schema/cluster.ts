@@ -12,7 +12,7 @@ export class Heartbeat extends $.Struct {
   static readonly _capnp = {
     displayName: "Heartbeat",
     id: "d915c8632d35db5c",
-    size: new $.ObjectSize(24, 4),
+    size: new $.ObjectSize(24, 5),
   };
   /**
 * Random per boot: tells a restart apart from the same peer.
@@ -141,6 +141,32 @@ export class Heartbeat extends $.Struct {
   }
   set endpoints(value: $.List<string>) {
     $.utils.copyFrom(value, $.utils.getPointer(3, this));
+  }
+  _adoptTopics(value: $.Orphan<$.List<bigint>>): void {
+    $.utils.adopt(value, $.utils.getPointer(4, this));
+  }
+  _disownTopics(): $.Orphan<$.List<bigint>> {
+    return $.utils.disown(this.topics);
+  }
+  /**
+* The user pubsub topics this host subscribes to, each as the first 8 bytes of
+* the SHA-256 of its namespaced topic (/ww/<ns>/topic/<name>) read big-endian,
+* at most 64 (maxAdvertisedTopics): hosts
+* sharing a topic keep a connection to each other, which gossipsub needs to
+* forward its messages.
+*
+*/
+  get topics(): $.List<bigint> {
+    return $.utils.getList(4, $.Uint64List, this);
+  }
+  _hasTopics(): boolean {
+    return !$.utils.isNull($.utils.getPointer(4, this));
+  }
+  _initTopics(length: number): $.List<bigint> {
+    return $.utils.initList(4, $.Uint64List, length, this);
+  }
+  set topics(value: $.List<bigint>) {
+    $.utils.copyFrom(value, $.utils.getPointer(4, this));
   }
   toString(): string { return "Heartbeat_" + super.toString(); }
 }

@@ -2,16 +2,18 @@ import assert from 'node:assert/strict'
 import * as capnp from 'capnp-es'
 import { clusterLimits, decodeHeartbeat, effectiveTtlMs, encodeHeartbeat, type Heartbeat } from '../../src/cluster/index.js'
 import { Heartbeat as HeartbeatStruct } from '../../src/schema/cluster.js'
+import { advertisedTopicHashes, topicHash } from '../../src/cluster/topic-hash.js'
 
 const sample: Heartbeat = {
   instance: 0x0123456789abcdefn, hostname: 'box-1', meta: ['zone=eu', 'gpu=none'], ttlMs: 4_000,
-  addrs: ['/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWAbc'], leaving: false, issuedAtMs: 1_765_000_000_123, endpoints: ['echo', 'svc.v2']
+  addrs: ['/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWAbc'], leaving: false, issuedAtMs: 1_765_000_000_123, endpoints: ['echo', 'svc.v2'],
+  topics: ['000000000000002a', topicHash('/ww/ww/topic/news'), 'ffffffffffffffff']
 }
 
 describe('cluster: heartbeat codec', () => {
   it('round-trips every field', () => {
     assert.deepEqual(decodeHeartbeat(encodeHeartbeat(sample)), sample)
-    const leaving = { ...sample, leaving: true, meta: [], addrs: [], endpoints: [] }
+    const leaving = { ...sample, leaving: true, meta: [], addrs: [], endpoints: [], topics: [] }
     assert.deepEqual(decodeHeartbeat(encodeHeartbeat(leaving)), leaving)
   })
 
@@ -37,6 +39,22 @@ describe('cluster: heartbeat codec', () => {
     const list = many.initRoot(HeartbeatStruct)._initAddrs(clusterLimits.maxAddrs + 1)
     for (let i = 0; i < list.length; i++) list.set(i, '/ip4/1.2.3.4/tcp/1')
     assert.throws(() => decodeHeartbeat(new Uint8Array(many.toArrayBuffer())), { name: 'InvalidArgument', message: /entries/ })
+  })
+
+  it('topic hashes: 8 bytes of SHA-256 in hex, at most maxAdvertisedTopics in a record', () => {
+    assert.equal(topicHash('/ww/ww/topic/news'), '27aef2dd2c4b391d')
+    assert.match(topicHash('/ww/ww/topic/news'), /^[0-9a-f]{16}$/)
+    assert.notEqual(topicHash('/ww/ww/topic/news'), topicHash('/ww/other/topic/news'))
+    const many = Array.from({ length: clusterLimits.maxAdvertisedTopics + 5 }, (_, i) => `/ww/ww/topic/t${i}`)
+    const hashes = advertisedTopicHashes([...many, many[0]])
+    assert.equal(hashes.length, clusterLimits.maxAdvertisedTopics)
+    assert.deepEqual(hashes, [...hashes].sort())
+    assert.deepEqual(decodeHeartbeat(encodeHeartbeat({ ...sample, topics: hashes })).topics, hashes)
+
+    const over = new capnp.Message()
+    const list = over.initRoot(HeartbeatStruct)._initTopics(clusterLimits.maxAdvertisedTopics + 1)
+    for (let i = 0; i < list.length; i++) list.set(i, BigInt(i))
+    assert.throws(() => decodeHeartbeat(new Uint8Array(over.toArrayBuffer())), { name: 'InvalidArgument', message: /maxAdvertisedTopics/ })
   })
 
   it('refuses to encode a heartbeat larger than the limit', () => {
