@@ -151,9 +151,8 @@ export class Heartbeat extends $.Struct {
   /**
 * The user pubsub topics this host subscribes to, each as the first 8 bytes of
 * the SHA-256 of its namespaced topic (/ww/<ns>/topic/<name>) read big-endian,
-* at most 64 (maxAdvertisedTopics): hosts
-* sharing a topic keep a connection to each other, which gossipsub needs to
-* forward its messages.
+* at most 64 (maxAdvertisedTopics): hosts sharing a topic keep a connection to
+* each other, which gossipsub needs to forward its messages.
 *
 */
   get topics(): $.List<bigint> {
