@@ -2,6 +2,7 @@
 // scaling from another host, undeploy, a crashing module's backoff, kill -9 of a host, and every host restarting.
 import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
+import { connect, PermissionDenied } from 'ww'
 import { CliNode, eventually, ok, tempHome, wwAsync } from './cli-node.js'
 import { versionText } from '../../cmd/version-text.js'
 import { TTL_S, cluster, converged, deployments, join, runsAs, total } from './deploy-cluster.js'
@@ -166,6 +167,36 @@ describe('deployments and the policy', function () {
   this.timeout(240_000)
   const nodes: CliNode[] = []
   after(() => { for (const n of nodes) n.cleanup() })
+
+  it('lists through another host, but changes only through one\'s own node: a peer with exec too', async () => {
+    const a = await CliNode.startWithPolicy(tempHome(), '--ttl', String(TTL_S), '--grant', 'members=read,write,exec')
+    nodes.push(a)
+    const b = await CliNode.startWithPolicy(tempHome(), '--ttl', String(TTL_S), '--grant', 'members=read,write,exec', '--bootstrap', a.addrs[0])
+    nodes.push(b)
+    await converged([a, b])
+    await ok(['deploy', 'theirs', IDLE, '--replicas', '2', '--home', a.home])
+    const viaB = await connect({ home: b.home })
+    try {
+      const peer = viaB.host.peer(p => { p.peer = a.peer })
+      const remote = peer.pipeline.host.deployments()
+      const listed = remote.pipeline.deployments.list()
+      assert.ok([...(await listed).deployments].some(d => d.name === 'theirs'), 'a peer lists')
+      listed.release()
+      for (const change of [
+        () => remote.pipeline.deployments.scale(p => { p.name = 'theirs'; p.replicas = 1 }),
+        () => remote.pipeline.deployments.undeploy(p => { p.name = 'theirs' })
+      ]) {
+        const answer = change()
+        await assert.rejects(async () => { await answer }, (err: Error) => err instanceof PermissionDenied && err.message.includes('deploy from your own node'))
+        answer.release()
+      }
+      remote.release()
+      peer.release()
+    } finally { viaB.close() }
+    const d = (await deployments(a)).find(x => x.name === 'theirs')!
+    assert.equal(d.desired, 2)
+    for (const n of [a, b]) assert.equal(await n.stop(), 0)
+  })
 
   it('is kept and run only by hosts whose policy gives its author exec', async () => {
     // the default policy without a swarm key: members may only read
