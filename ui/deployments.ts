@@ -3,6 +3,7 @@
 import type { HostClient } from '../src/schema/host.rpc.js'
 import type { DeploymentStatus } from '../src/schema/deploy.js'
 import { uiLimits } from './limits.js'
+import { pollWithBackoff } from './poll-loop.js'
 
 export interface ReplicaRow {
   index: number
@@ -62,14 +63,7 @@ export class Deployments {
   onChange (fn: () => void): void { this.listeners.push(fn) }
 
   start (): void {
-    const tick = (): void => {
-      const began = performance.now()
-      void this.poll().finally(() => {
-        const took = performance.now() - began
-        setTimeout(tick, Math.max(uiLimits.deployPollMs, uiLimits.deployPollCostFactor * took))
-      })
-    }
-    tick()
+    pollWithBackoff(async () => { await this.poll() }, uiLimits.deployPollMs, uiLimits.deployPollCostFactor)
   }
 
   async poll (): Promise<void> {

@@ -3,6 +3,7 @@
 import type { HostClient } from '../src/schema/host.rpc.js'
 import { ExitReason, ProcState, type ProcInfo } from '../src/schema/proc.js'
 import { uiLimits } from './limits.js'
+import { pollWithBackoff } from './poll-loop.js'
 
 export interface ProcRow {
   /** `<peer>/<pid>`, as ww ps prints it. */
@@ -76,14 +77,7 @@ export class Procs {
   }
 
   start (): void {
-    const tick = (): void => {
-      const began = performance.now()
-      void this.poll().finally(() => {
-        const took = performance.now() - began
-        setTimeout(tick, Math.max(uiLimits.procPollMs, uiLimits.procPollCostFactor * took))
-      })
-    }
-    tick()
+    pollWithBackoff(async () => { await this.poll() }, uiLimits.procPollMs, uiLimits.procPollCostFactor)
   }
 
   /** Asks every live host for its procs; forgets the hosts no longer live. */

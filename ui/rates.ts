@@ -4,6 +4,7 @@
 import type { HostClient } from '../src/schema/host.rpc.js'
 import type { Snapshot } from '../src/schema/metrics.js'
 import { uiLimits } from './limits.js'
+import { pollWithBackoff } from './poll-loop.js'
 
 /** Counter values of one answer. */
 export interface Counters {
@@ -73,14 +74,7 @@ export class Rates {
   onChange (fn: () => void): void { this.listeners.push(fn) }
 
   start (): void {
-    const tick = (): void => {
-      const began = performance.now()
-      void this.poll().finally(() => {
-        const took = performance.now() - began
-        setTimeout(tick, Math.max(uiLimits.ratePollMs, uiLimits.ratePollCostFactor * took))
-      })
-    }
-    tick()
+    pollWithBackoff(async () => { await this.poll() }, uiLimits.ratePollMs, uiLimits.ratePollCostFactor)
   }
 
   /** Asks every live host for its counters; forgets the hosts no longer live. */
