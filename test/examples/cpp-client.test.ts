@@ -1,24 +1,18 @@
 // The C++ example client (examples/clients/cpp), built by `make cpp-client` from the shipped schema with Debian's
 // libcapnp, run against a real node's API socket: what it prints is what the node did for it.
 import assert from 'node:assert/strict'
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { type CliNode, type CliResult, ok, twoNodes } from '../host/cli-node.js'
+import { type CliNode, type CliResult, ok, runAsync, twoNodes } from '../host/cli-node.js'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 const client = join(root, 'examples', 'clients', 'cpp', 'build', 'ww-client')
 const hello = join(root, 'guest', 'build', 'hello.wasm')
 
 async function runClient (...args: string[]): Promise<CliResult> {
-  const child = spawn(client, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', d => { stdout += String(d) })
-  child.stderr.on('data', d => { stderr += String(d) })
-  const status = await new Promise<number | null>(resolve => child.on('close', resolve))
-  return { status, stdout, stderr }
+  return await runAsync(client, args)
 }
 
 describe('examples: the C++ client against a node', function () {

@@ -2,18 +2,8 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { existsSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { CliNode, eventually, ok, sleep, tempHome, twoNodes, wwAsync, wwBin, type CliResult } from './cli-node.js'
+import { CliNode, eventually, ok, runAsync, sleep, tempHome, twoNodes, wwAsync, wwBin, type CliResult } from './cli-node.js'
 
-/** Runs a program to completion without blocking the event loop. */
-async function runAsync (file: string, args: string[]): Promise<CliResult> {
-  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', d => { stdout += String(d) })
-  child.stderr.on('data', d => { stderr += String(d) })
-  const status = await new Promise<number | null>(resolve => child.on('close', resolve))
-  return { status, stdout, stderr }
-}
 
 describe('host: anchors and channels through the CLI, across two nodes', function () {
   this.timeout(240_000)

@@ -19,12 +19,17 @@ export function ww (...args: string[]): CliResult {
 
 /** Runs one `ww` command without blocking the event loop (a node in this process may need it). */
 export async function wwAsync (args: string[], input?: string): Promise<CliResult> {
-  const child = spawn(wwBin, args, { stdio: ['pipe', 'pipe', 'pipe'] })
+  return await runAsync(wwBin, args, { input: input ?? '' })
+}
+
+/** Runs a program to completion without blocking the event loop; without `input` its stdin is closed. */
+export async function runAsync (file: string, args: string[], options: { input?: string, cwd?: string } = {}): Promise<CliResult> {
+  const child = spawn(file, args, { cwd: options.cwd, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
-  child.stdout.on('data', d => { stdout += String(d) })
-  child.stderr.on('data', d => { stderr += String(d) })
-  child.stdin.end(input ?? '')
+  child.stdout!.on('data', d => { stdout += String(d) })
+  child.stderr!.on('data', d => { stderr += String(d) })
+  child.stdin?.end(options.input)
   const status = await new Promise<number | null>(resolve => child.on('close', resolve))
   return { status, stdout, stderr }
 }

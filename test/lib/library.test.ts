@@ -1,21 +1,14 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { connect, startNode, HostClient, InvalidArgument, LimitExceeded, WwError } from 'ww'
-import { tempHome, wwAsync } from '../host/cli-node.js'
+import { runAsync, tempHome, wwAsync, type CliResult } from '../host/cli-node.js'
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url))
 
 /** Runs `node ARGS` in the repository (as a user of the package would, outside mocha); its output and exit code. */
-async function node (args: string[]): Promise<{ status: number | null, stdout: string, stderr: string }> {
-  const child = spawn(process.execPath, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', d => { stdout += String(d) })
-  child.stderr.on('data', d => { stderr += String(d) })
-  const status = await new Promise<number | null>(resolve => child.on('close', resolve))
-  return { status, stdout, stderr }
+async function node (args: string[]): Promise<CliResult> {
+  return await runAsync(process.execPath, args, { cwd: repo })
 }
 
 describe('library: import { startNode, connect } from \'ww\'', function () {
