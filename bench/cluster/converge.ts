@@ -21,6 +21,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { heartbeatWire } from '../../src/caps/heartbeat.js'
 import { ClusterNode, newSwarmKeyText, parseSwarmKey } from '../../src/cluster/index.js'
 import { cliLsMs } from './cli-ls.js'
 import { libp2pEcho, netEchoRtt, timeAlternating } from './raw-echo.js'
@@ -90,7 +91,7 @@ if (process.env.WW_BENCH_CONVERGE_ONLY === '1') process.exit(0)
 
 const swarmKey = parseSwarmKey(new TextEncoder().encode(newSwarmKeyText()), 'bench')
 const [a, b, pa, pb] = await Promise.all([0, 1, 2, 3].map(async i => await ClusterNode.start({
-  privateKey: await generateKeyPair('Ed25519'), namespace: 'bench', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false,
+  privateKey: await generateKeyPair('Ed25519'), heartbeatWire, namespace: 'bench', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false,
   ...(i >= 2 ? { swarmKey } : {})
 })))
 await a.libp2p.dial(b.libp2p.getMultiaddrs()[0])

@@ -10,7 +10,7 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { decodeHeartbeat } from '../../src/cluster/heartbeat.js'
+import { heartbeatCodec } from '../../src/caps/heartbeat.js'
 import { clusterTopic } from '../../src/cluster/names.js'
 import { RecordSigner } from '../../src/cluster/record-signer.js'
 import { verifySignedMessage } from '../../src/cluster/signed-heartbeat.js'
@@ -77,7 +77,7 @@ export class World {
       const key = await generateKeyPair('Ed25519')
       const peer = peerIdFromPrivateKey(key).toString()
       const index = this.hosts.length
-      const signer = new RecordSigner(key, topic)
+      const signer = new RecordSigner(key, topic, heartbeatCodec)
       const record = await signer.sign(this.heartbeat(index, false), 1n)
       const host = new Host(this, index, peer, signer, key, record, initial)
       this.hosts.push(host)
@@ -115,7 +115,7 @@ export class World {
     if (known !== undefined) return known
     this.inflight++
     return verifySignedMessage(record, topic).then(msg => {
-      const hb = decodeHeartbeat(msg!.data)
+      const hb = heartbeatCodec.decode(msg!.data)
       const p: Parsed = { peer: msg!.from.toString(), instance: hb.instance, seq: msg!.sequenceNumber, leaving: hb.leaving }
       this.parsed.set(key, p)
       return p

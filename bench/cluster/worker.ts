@@ -6,12 +6,13 @@
 //   in  {stop}                               stop everything and exit
 import { createInterface } from 'node:readline'
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { heartbeatWire } from '../../src/caps/heartbeat.js'
 import { ClusterNode } from '../../src/cluster/index.js'
 
 const count = Number(process.argv[2])
 const send = (o: object): void => { process.stdout.write(JSON.stringify(o) + '\n') }
 const keys = await Promise.all(Array.from({ length: count }, async () => await generateKeyPair('Ed25519')))
-const common = { namespace: 'bench', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: process.env.WW_BENCH_DHT !== '0', ...(process.env.WW_BENCH_DIALS !== undefined ? { maxMemberDials: Number(process.env.WW_BENCH_DIALS) } : {}) }
+const common = { heartbeatWire, namespace: 'bench', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: process.env.WW_BENCH_DHT !== '0', ...(process.env.WW_BENCH_DIALS !== undefined ? { maxMemberDials: Number(process.env.WW_BENCH_DIALS) } : {}) }
 const nodes: ClusterNode[] = []
 const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
 send({ ready: true, rss: process.memoryUsage().rss, cpuMs: cpuMs() })

@@ -1,7 +1,7 @@
-// Heartbeat codec: the capnp `Heartbeat` struct (schema/cluster.capnp), unpacked, with every field checked on decode.
-import * as capnp from 'capnp-es'
+// A host's record content (the heartbeat) and its checks. Its bytes are written and read by a HeartbeatWire the
+// cluster is handed (src/caps/heartbeat.ts: the Cap'n Proto `Heartbeat` struct), so this layer knows no wire format.
+// Every check is here: the size before anything is read, each list's length before its entries are read, each field.
 import { InvalidArgument, LimitExceeded } from '../errors.js'
-import { Heartbeat as HeartbeatStruct } from '../schema/cluster.js'
 import { checkEndpointName } from './endpoint-names.js'
 import { clusterLimits } from './limits.js'
 
@@ -25,68 +25,75 @@ export interface Heartbeat {
   topics?: string[]
 }
 
-export function encodeHeartbeat (hb: Heartbeat): Uint8Array {
-  const msg = new capnp.Message()
-  const root = msg.initRoot(HeartbeatStruct)
-  root.instance = hb.instance
-  root.hostname = hb.hostname
-  root.ttlMs = hb.ttlMs
-  root.leaving = hb.leaving
-  root.issuedAtMs = BigInt(Math.trunc(hb.issuedAtMs))
-  const meta = root._initMeta(hb.meta.length)
-  hb.meta.forEach((m, i) => meta.set(i, m))
-  const addrs = root._initAddrs(hb.addrs.length)
-  hb.addrs.forEach((a, i) => addrs.set(i, a))
-  const names = hb.endpoints ?? []
-  if (names.length > 0) {
-    const list = root._initEndpoints(names.length)
-    names.forEach((n, i) => list.set(i, n))
-  }
-  const topics = hb.topics ?? []
-  if (topics.length > 0) {
-    const list = root._initTopics(topics.length)
-    topics.forEach((t, i) => { list.set(i, BigInt('0x' + t)) })
-  }
-  const bytes = new Uint8Array(msg.toArrayBuffer())
-  if (bytes.byteLength > clusterLimits.maxHeartbeatBytes) {
-    throw new LimitExceeded(`heartbeat of ${bytes.byteLength} bytes exceeds maxHeartbeatBytes (${clusterLimits.maxHeartbeatBytes})`)
-  }
-  return bytes
+/** A list in a received heartbeat, read entry by entry. */
+export interface ListReader<T> {
+  readonly length: number
+  get: (index: number) => T
 }
 
-/** Decodes and checks a heartbeat; anything malformed or oversized is an InvalidArgument. */
-export function decodeHeartbeat (bytes: Uint8Array): Heartbeat {
-  if (bytes.byteLength > clusterLimits.maxHeartbeatBytes) {
-    throw new InvalidArgument(`heartbeat of ${bytes.byteLength} bytes exceeds maxHeartbeatBytes (${clusterLimits.maxHeartbeatBytes})`)
-  }
-  if (bytes.byteLength < 16 || bytes.byteLength % 8 !== 0) {
-    throw new InvalidArgument(`heartbeat of ${bytes.byteLength} bytes is not a Cap'n Proto message`)
-  }
-  try {
-    // Copy: capnp-es may keep a view on the buffer, which belongs to the pubsub message.
-    const root = new capnp.Message(bytes.slice(), false).getRoot(HeartbeatStruct)
-    const hb: Heartbeat = {
-      instance: root.instance,
-      hostname: root.hostname,
-      meta: readTextList(root.meta, clusterLimits.maxMetaEntries, clusterLimits.maxMetaEntryBytes, 'meta'),
-      ttlMs: root.ttlMs,
-      addrs: readTextList(root.addrs, clusterLimits.maxAddrs, clusterLimits.maxAddrBytes, 'addrs'),
-      leaving: root.leaving,
-      issuedAtMs: Number(root.issuedAtMs),
-      endpoints: readTextList(root.endpoints, clusterLimits.maxEndpointNames, clusterLimits.maxEndpointNameBytes, 'endpoints'),
-      topics: readTopicHashes(root.topics)
+/** A received heartbeat's fields as the wire gives them; reading one may throw on malformed bytes. */
+export interface HeartbeatReader {
+  readonly instance: bigint
+  readonly hostname: string
+  readonly ttlMs: number
+  readonly leaving: boolean
+  readonly issuedAtMs: bigint
+  readonly meta: ListReader<string>
+  readonly addrs: ListReader<string>
+  readonly endpoints: ListReader<string>
+  /** Topic hashes as unsigned 64-bit integers. */
+  readonly topics: ListReader<bigint>
+}
+
+/** The heartbeat's wire format, without checks: HeartbeatCodec adds them. */
+export interface HeartbeatWire {
+  encode: (hb: Heartbeat) => Uint8Array
+  /** Opens `bytes` (the caller's: copy what must outlive them); throws InvalidArgument when they are no message at all. */
+  read: (bytes: Uint8Array) => HeartbeatReader
+}
+
+/** Heartbeats to and from bytes over a HeartbeatWire, with every limit checked. */
+export class HeartbeatCodec {
+  constructor (private readonly wire: HeartbeatWire) {}
+
+  encode (hb: Heartbeat): Uint8Array {
+    const bytes = this.wire.encode(hb)
+    if (bytes.byteLength > clusterLimits.maxHeartbeatBytes) {
+      throw new LimitExceeded(`heartbeat of ${bytes.byteLength} bytes exceeds maxHeartbeatBytes (${clusterLimits.maxHeartbeatBytes})`)
     }
-    if (Buffer.byteLength(hb.hostname) > clusterLimits.maxHostnameBytes) throw new Error('hostname too long')
-    for (const m of hb.meta) if (m.indexOf('=') <= 0) throw new Error(`meta entry ${JSON.stringify(m)} is not k=v`)
-    for (const n of hb.endpoints!) checkEndpointName(n)
-    return hb
-  } catch (err: any) {
-    if (err instanceof InvalidArgument) throw err
-    throw new InvalidArgument(`malformed heartbeat: ${err?.message ?? String(err)}`)
+    return bytes
+  }
+
+  /** Decodes and checks a heartbeat; anything malformed or oversized is an InvalidArgument. */
+  decode (bytes: Uint8Array): Heartbeat {
+    if (bytes.byteLength > clusterLimits.maxHeartbeatBytes) {
+      throw new InvalidArgument(`heartbeat of ${bytes.byteLength} bytes exceeds maxHeartbeatBytes (${clusterLimits.maxHeartbeatBytes})`)
+    }
+    try {
+      const root = this.wire.read(bytes)
+      const hb: Heartbeat = {
+        instance: root.instance,
+        hostname: root.hostname,
+        meta: readTextList(root.meta, clusterLimits.maxMetaEntries, clusterLimits.maxMetaEntryBytes, 'meta'),
+        ttlMs: root.ttlMs,
+        addrs: readTextList(root.addrs, clusterLimits.maxAddrs, clusterLimits.maxAddrBytes, 'addrs'),
+        leaving: root.leaving,
+        issuedAtMs: Number(root.issuedAtMs),
+        endpoints: readTextList(root.endpoints, clusterLimits.maxEndpointNames, clusterLimits.maxEndpointNameBytes, 'endpoints'),
+        topics: readTopicHashes(root.topics)
+      }
+      if (Buffer.byteLength(hb.hostname) > clusterLimits.maxHostnameBytes) throw new Error('hostname too long')
+      for (const m of hb.meta) if (m.indexOf('=') <= 0) throw new Error(`meta entry ${JSON.stringify(m)} is not k=v`)
+      for (const n of hb.endpoints!) checkEndpointName(n)
+      return hb
+    } catch (err: any) {
+      if (err instanceof InvalidArgument) throw err
+      throw new InvalidArgument(`malformed heartbeat: ${err?.message ?? String(err)}`)
+    }
   }
 }
 
-function readTextList (list: capnp.List<string>, maxEntries: number, maxBytes: number, what: string): string[] {
+function readTextList (list: ListReader<string>, maxEntries: number, maxBytes: number, what: string): string[] {
   if (list.length > maxEntries) throw new InvalidArgument(`heartbeat ${what} has ${list.length} entries, more than ${maxEntries}`)
   const out: string[] = []
   for (let i = 0; i < list.length; i++) {
@@ -97,7 +104,7 @@ function readTextList (list: capnp.List<string>, maxEntries: number, maxBytes: n
   return out
 }
 
-function readTopicHashes (list: capnp.List<bigint>): string[] {
+function readTopicHashes (list: ListReader<bigint>): string[] {
   if (list.length > clusterLimits.maxAdvertisedTopics) {
     throw new InvalidArgument(`heartbeat topics has ${list.length} entries, more than ${clusterLimits.maxAdvertisedTopics} (maxAdvertisedTopics)`)
   }

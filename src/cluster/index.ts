@@ -1,7 +1,7 @@
 // The cluster layer: libp2p node, identity, SWIM membership over signed records, routing table, pubsub.
 export { ClusterNode, type ClusterNodeOptions, type ClusterLibp2p } from './node.js'
 export { loadOrCreateIdentity, identityFileName } from './identity.js'
-export { encodeHeartbeat, decodeHeartbeat, effectiveTtlMs, type Heartbeat } from './heartbeat.js'
+export { HeartbeatCodec, effectiveTtlMs, type Heartbeat, type HeartbeatReader, type HeartbeatWire, type ListReader } from './heartbeat.js'
 export { RoutingTable, type HostRecord, type LeaveHow, type MembershipEvent, type MembershipListener, type Outcome } from './routing-table.js'
 export { Membership, type MembershipStats, type SignedRecord } from './membership.js'
 export { TableSync } from './table-sync.js'

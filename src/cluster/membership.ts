@@ -12,7 +12,7 @@ import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { logger } from '@libp2p/logger'
 import { InvalidArgument } from '../errors.js'
-import { decodeHeartbeat, type Heartbeat } from './heartbeat.js'
+import type { Heartbeat, HeartbeatCodec } from './heartbeat.js'
 import { clusterLimits } from './limits.js'
 import { RecordSigner } from './record-signer.js'
 import { ringNeighbours } from './ring.js'
@@ -29,6 +29,8 @@ export interface MembershipOptions {
   table: RoutingTable
   /** The topic records are signed for (names.ts clusterTopic). */
   topic: string
+  /** A record's content to and from bytes (heartbeat.ts). */
+  codec: HeartbeatCodec
   ttlMs: number
   hostname: string
   meta: string[]
@@ -127,7 +129,7 @@ export class Membership implements MemberStore {
   constructor (options: MembershipOptions) {
     this.o = options
     this.selfId = peerIdFromPrivateKey(options.privateKey).toString()
-    this.signer = new RecordSigner(options.privateKey, options.topic)
+    this.signer = new RecordSigner(options.privateKey, options.topic, options.codec)
     const clock = {
       now: Date.now,
       setTimer: (fn: () => void, ms: number) => { const t = setTimeout(fn, ms); t.unref?.(); return t },
@@ -554,7 +556,7 @@ export class Membership implements MemberStore {
       return { outcome: refused ? 'refused' : 'stale', peer, incarnation: known === undefined ? none.incarnation : { instance: known.instance, seq: known.seq } }
     }
     const sender = msg.from.toString()
-    const hb = decodeHeartbeat(msg.data)
+    const hb = this.o.codec.decode(msg.data)
     const incarnation = { instance: hb.instance, seq: msg.sequenceNumber }
     const outcome = table.apply(sender, msg.sequenceNumber, hb, record.ageMs, voucher(sender))
     if (outcome === 'refused') this.stats.refused++

@@ -20,6 +20,7 @@ import { ConnectionTrimmer } from './connection-trimmer.js'
 import { dialFailure } from './dial-failure.js'
 import { cacheEd25519VerifyKeys } from './ed25519-verify.js'
 import { loadOrCreateIdentity } from './identity.js'
+import { HeartbeatCodec, type HeartbeatWire } from './heartbeat.js'
 import { lazyYamuxWindowUpdates } from './lazy-window-updates.js'
 import { MemberDialer } from './member-dialer.js'
 import { clusterLimits } from './limits.js'
@@ -40,6 +41,8 @@ import { TableSync } from './table-sync.js'
 const log = logger('ww:cluster')
 
 export interface ClusterNodeOptions {
+  /** The wire format of a host's record content (src/caps/heartbeat.ts heartbeatWire); the cluster checks every limit around it. */
+  heartbeatWire: HeartbeatWire
   /** Directory holding the identity key. One of home or privateKey is required. */
   home?: string
   privateKey?: PrivateKey
@@ -185,6 +188,7 @@ export class ClusterNode {
       privateKey,
       table,
       topic: clusterTopic(namespace),
+      codec: new HeartbeatCodec(options.heartbeatWire),
       ttlMs,
       hostname: options.hostname ?? osHostname(),
       meta,

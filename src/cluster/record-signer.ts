@@ -6,20 +6,20 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { RPC } from '@libp2p/gossipsub/message'
 import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
-import { encodeHeartbeat, type Heartbeat } from './heartbeat.js'
+import type { Heartbeat, HeartbeatCodec } from './heartbeat.js'
 
 const signPrefix = fromString('libp2p-pubsub:')
 
 export class RecordSigner {
   private readonly from: Uint8Array
 
-  constructor (private readonly key: PrivateKey, private readonly topic: string) {
+  constructor (private readonly key: PrivateKey, private readonly topic: string, private readonly codec: HeartbeatCodec) {
     this.from = peerIdFromPrivateKey(key).toMultihash().bytes
   }
 
   /** The signed record of `hb` with sequence number `seq`. */
   async sign (hb: Heartbeat, seq: bigint): Promise<Uint8Array> {
-    const data = encodeHeartbeat(hb)
+    const data = this.codec.encode(hb)
     const seqno = new Uint8Array(8)
     new DataView(seqno.buffer).setBigUint64(0, seq, false)
     const { from, topic } = this

@@ -21,6 +21,7 @@ import { AdvertisedNames } from './advertised-names.js'
 import { EndpointLookup } from './endpoint-lookup.js'
 import { EndpointRegistry } from './endpoint-registry.js'
 import { serveEndpoints } from '../caps/endpoints.js'
+import { heartbeatWire } from '../caps/heartbeat.js'
 import { serveHost, type HostParts } from '../caps/host.js'
 import { HostProcs } from './host-procs.js'
 import { hostLimits } from './limits.js'
@@ -104,7 +105,7 @@ export class WwNode {
       const { home, api: _api, ui: _ui, version: _version, policy: _policy, onNotice, maxStoredBytes, maxBufferedBytes, maxModuleCacheBytes, modulePreparationsPerMinute, quotas, metrics: _metrics, ...clusterOptions } = options
       if (maxBufferedBytes !== undefined) hostChanBudget.bytes = maxBufferedBytes
       const notice = onNotice ?? (() => {})
-      cluster = await ClusterNode.start({ ...clusterOptions, home: home.dir, onNotice: notice })
+      cluster = await ClusterNode.start({ ...clusterOptions, home: home.dir, onNotice: notice, heartbeatWire })
       const c = cluster
       const instance = c.membership.instance
       const meta = normalizeMeta(options.meta ?? [])

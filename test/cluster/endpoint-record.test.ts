@@ -3,7 +3,8 @@ import assert from 'node:assert/strict'
 import * as capnp from 'capnp-es'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { RPC } from '@libp2p/gossipsub/message'
-import { clusterLimits, clusterTopic, decodeHeartbeat, encodeHeartbeat, RecordSigner, verifySignedMessage, type Heartbeat } from '../../src/cluster/index.js'
+import { decodeHeartbeat, encodeHeartbeat, heartbeatCodec } from '../../src/caps/heartbeat.js'
+import { clusterLimits, clusterTopic, RecordSigner, verifySignedMessage, type Heartbeat } from '../../src/cluster/index.js'
 import { Heartbeat as HeartbeatStruct } from '../../src/schema/cluster.js'
 import { LocalCluster, waitFor, patienceMs } from './helpers.js'
 
@@ -27,7 +28,7 @@ describe('cluster: endpoint names in the signed record', function () {
 
   it('a name added to a signed record breaks its signature: a host cannot be made to serve what it did not sign', async () => {
     const key = await generateKeyPair('Ed25519')
-    const signed = RPC.Message.decode(await new RecordSigner(key, topic).sign(record(['svc']), 1n))
+    const signed = RPC.Message.decode(await new RecordSigner(key, topic, heartbeatCodec).sign(record(['svc']), 1n))
     await verifySignedMessage(RPC.Message.encode(signed), topic)
     const forged = RPC.Message.encode({ ...signed, data: encodeHeartbeat(record(['svc', 'stolen'])) })
     await assert.rejects(verifySignedMessage(forged, topic), { name: 'InvalidArgument' })

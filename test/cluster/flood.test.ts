@@ -3,7 +3,8 @@
 // the fakes do not spread, and a real host joining afterwards is listed.
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { clusterLimits, encodeHeartbeat, type ClusterNode } from '../../src/cluster/index.js'
+import { encodeHeartbeat } from '../../src/caps/heartbeat.js'
+import { clusterLimits, type ClusterNode } from '../../src/cluster/index.js'
 import { CliNode, tempHome } from '../host/cli-node.js'
 import { eventually } from '../waiting.js'
 import { fakeHost, handOver, type Handed } from './hand-over.js'

@@ -9,7 +9,8 @@ import { lpStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
-import { clusterTopic, encodeHeartbeat, syncProtocol, type ClusterNode, type Heartbeat } from '../../src/cluster/index.js'
+import { encodeHeartbeat } from '../../src/caps/heartbeat.js'
+import { clusterTopic, syncProtocol, type ClusterNode, type Heartbeat } from '../../src/cluster/index.js'
 
 export interface Handed { ageMs: number, message: Uint8Array }
 

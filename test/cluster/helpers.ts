@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { heartbeatWire } from '../../src/caps/heartbeat.js'
 import { ClusterNode, type ClusterNodeOptions } from '../../src/cluster/index.js'
 import { eventually, patienceMs } from '../waiting.js'
 
@@ -33,6 +34,7 @@ export class LocalCluster {
       namespace: 'test',
       listen: ['/ip4/127.0.0.1/tcp/0'],
       mdns: false,
+      heartbeatWire,
       bootstrap: first !== undefined ? [first.addrs()[0]] : [],
       ...options,
       home

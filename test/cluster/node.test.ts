@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { createServer } from 'node:net'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { heartbeatWire } from '../../src/caps/heartbeat.js'
 import { ClusterNode, clusterLimits, kadProtocol, rpcProtocol, clusterTopic, userTopic } from '../../src/cluster/index.js'
 import { LocalCluster, waitFor, patienceMs } from './helpers.js'
 
@@ -42,9 +43,9 @@ describe('cluster: node', function () {
       { bootstrap: ['/ip4/127.0.0.1/tcp/1'] } // no /p2p/<peer ID>
     ]
     for (const options of bad) {
-      await assert.rejects(ClusterNode.start({ privateKey, mdns: false, listen: ['/ip4/127.0.0.1/tcp/0'], ...options }), { name: 'InvalidArgument' }, JSON.stringify(options))
+      await assert.rejects(ClusterNode.start({ privateKey, heartbeatWire, mdns: false, listen: ['/ip4/127.0.0.1/tcp/0'], ...options }), { name: 'InvalidArgument' }, JSON.stringify(options))
     }
-    await assert.rejects(ClusterNode.start({ mdns: false }), { name: 'InvalidArgument' })
+    await assert.rejects(ClusterNode.start({ heartbeatWire, mdns: false }), { name: 'InvalidArgument' })
   })
 
   it('names its protocols and topics by namespace', () => {

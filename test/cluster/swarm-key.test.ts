@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto'
 import { generateKey, preSharedKey } from '@libp2p/pnet'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { createRequire } from 'node:module'
+import { heartbeatWire } from '../../src/caps/heartbeat.js'
 import { ClusterNode, newSwarmKeyText, parseSwarmKey, type ClusterNotice } from '../../src/cluster/index.js'
 import { hsalsa20, salsa20Block } from '../../src/cluster/salsa20.js'
 import { swarmKeyFingerprint } from '../../src/cluster/swarm-key-fingerprint.js'
@@ -70,6 +71,7 @@ describe('cluster: the swarm key check on connections (in-process nodes)', funct
       listen: ['/ip4/127.0.0.1/tcp/0'],
       mdns: false,
       dht: false,
+      heartbeatWire,
       swarmKey: key === undefined ? undefined : parseSwarmKey(bytes(key), 'test.key'),
       onNotice: x => { notices.push(x) }
     })

@@ -6,7 +6,8 @@ import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
-import { clusterLimits, clusterTopic, encodeHeartbeat, encodeSignedMessage, verifySignedMessage, type Heartbeat } from '../../src/cluster/index.js'
+import { encodeHeartbeat } from '../../src/caps/heartbeat.js'
+import { clusterLimits, clusterTopic, encodeSignedMessage, verifySignedMessage, type Heartbeat } from '../../src/cluster/index.js'
 import { LocalCluster, peersOf, waitFor, patienceMs } from './helpers.js'
 
 const topic = clusterTopic('test')

@@ -90,3 +90,18 @@ describe('docs: the layers as documented match the imports', () => {
     })
   }
 })
+
+// DESIGN.md: "domain folders (csp, anchor, cluster, proc) stay free of Cap'n Proto; host/ composes". Stated here, not
+// read from a README, so that loosening a README cannot loosen the rule.
+describe('docs: the domain folders know no Cap\'n Proto', () => {
+  const domains = ['csp', 'anchor', 'cluster', 'proc']
+  const capnp = ['schema/', 'rpc/', 'transport/', 'caps/', 'capnp-es']
+
+  for (const folder of domains) {
+    it(`src/${folder} imports none of ${capnp.join(', ')}`, () => {
+      const wrong = sourceFiles(join(root, 'src', folder)).flatMap(file =>
+        importsOf(file).filter(i => capnp.includes(i)).map(i => `${relative(root, file)} imports ${i}`))
+      assert.deepEqual(wrong, [])
+    })
+  }
+})

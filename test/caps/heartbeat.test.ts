@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import * as capnp from 'capnp-es'
-import { clusterLimits, decodeHeartbeat, effectiveTtlMs, encodeHeartbeat, type Heartbeat } from '../../src/cluster/index.js'
+import { decodeHeartbeat, encodeHeartbeat } from '../../src/caps/heartbeat.js'
+import { clusterLimits, effectiveTtlMs, type Heartbeat } from '../../src/cluster/index.js'
 import { Heartbeat as HeartbeatStruct } from '../../src/schema/cluster.js'
 import { advertisedTopicHashes, topicHash } from '../../src/cluster/topic-hash.js'
 
@@ -10,11 +11,24 @@ const sample: Heartbeat = {
   topics: ['000000000000002a', topicHash('/ww/ww/topic/news'), 'ffffffffffffffff']
 }
 
-describe('cluster: heartbeat codec', () => {
+// The bytes the codec wrote when it lived in src/cluster (before the cluster was handed it as a HeartbeatWire): a
+// record signed by a node of either version reads the same on the other.
+const sampleBytes = 'AAAAABwAAAAAAAAAAwAFAO/Nq4lnRSMBoA8AAAAAAAB7sjLymgEAABEAAAAyAAAAEQAAABYAAAAhAAAADgAAADUAAAAWAAAAQQAAAB0AAABib3gtMQAAAAUAAABCAAAABQAAAEoAAAB6b25lPWV1AGdwdT1ub25lAAAAAAAAAAABAAAAQgEAAC9pcDQvMTI3LjAuMC4xL3RjcC80MDAxL3AycC8xMkQzS29vV0FiYwAFAAAAKgAAAAUAAAA6AAAAZWNobwAAAABzdmMudjIAACoAAAAAAAAAHTlLLN3yrif//////////w=='
+const leavingBytes = 'AAAAAAoAAAAAAAAAAwAFAO/Nq4lnRSMBoA8AAAEAAAB7sjLymgEAABEAAAAyAAAAEQAAAAYAAAANAAAABgAAAAAAAAAAAAAAAAAAAAAAAABib3gtMQAAAA=='
+
+describe('caps: heartbeat codec (the Heartbeat struct, checked by the cluster)', () => {
   it('round-trips every field', () => {
     assert.deepEqual(decodeHeartbeat(encodeHeartbeat(sample)), sample)
     const leaving = { ...sample, leaving: true, meta: [], addrs: [], endpoints: [], topics: [] }
     assert.deepEqual(decodeHeartbeat(encodeHeartbeat(leaving)), leaving)
+  })
+
+  it('writes and reads the same bytes as before the move: the wire is unchanged', () => {
+    const leaving = { ...sample, leaving: true, meta: [], addrs: [], endpoints: [], topics: [] }
+    assert.equal(Buffer.from(encodeHeartbeat(sample)).toString('base64'), sampleBytes)
+    assert.equal(Buffer.from(encodeHeartbeat(leaving)).toString('base64'), leavingBytes)
+    assert.deepEqual(decodeHeartbeat(Buffer.from(sampleBytes, 'base64')), sample)
+    assert.deepEqual(decodeHeartbeat(Buffer.from(leavingBytes, 'base64')), leaving)
   })
 
   it('rejects garbage, truncation and oversize with InvalidArgument', () => {
