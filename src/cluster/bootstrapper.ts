@@ -1,9 +1,9 @@
 // Dials the bootstrap peers until one answers, with backoff, and again whenever the node loses every connection.
 // (@libp2p/bootstrap dials once; a bootstrap peer that is busy or not up yet would leave the node alone for good.)
 // An address that fails is reported once (and again only after it answered, or after noticeRepeatMs), not at every retry.
-import type { Libp2p } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import type { BootstrapperComponents } from './components.js'
 import { dialFailure } from './dial-failure.js'
 import { clusterLimits } from './limits.js'
 import { NoticeGate, type NoticeListener } from './notices.js'
@@ -18,13 +18,13 @@ export class Bootstrapper {
   private readonly gate = new NoticeGate(clusterLimits.noticeRepeatMs)
   private readonly failed = new Set<string>()
 
-  constructor (private readonly libp2p: Libp2p, private readonly addrs: Multiaddr[], private readonly notice: NoticeListener = () => {},
+  constructor (private readonly components: BootstrapperComponents, private readonly addrs: Multiaddr[], private readonly notice: NoticeListener = () => {},
     private readonly privateCluster = false) {}
 
   start (): void {
     if (this.running || this.addrs.length === 0) return
     this.running = true
-    this.libp2p.addEventListener('connection:close', this.onClose)
+    this.components.events.addEventListener('connection:close', this.onClose)
     void this.attempt()
   }
 
@@ -32,11 +32,11 @@ export class Bootstrapper {
     this.running = false
     clearTimeout(this.timer)
     this.timer = undefined
-    this.libp2p.removeEventListener('connection:close', this.onClose)
+    this.components.events.removeEventListener('connection:close', this.onClose)
   }
 
   private readonly onClose = (): void => {
-    if (this.running && this.libp2p.getConnections().length === 0 && this.timer === undefined && !this.dialing) {
+    if (this.running && this.components.connectionManager.getConnections().length === 0 && this.timer === undefined && !this.dialing) {
       this.delayMs = clusterLimits.bootstrapRetryMinMs
       this.schedule()
     }
@@ -45,7 +45,7 @@ export class Bootstrapper {
   private async attempt (): Promise<void> {
     if (!this.running) return
     this.dialing = true
-    const results = await Promise.allSettled(this.addrs.map(async a => await this.libp2p.dial(a)))
+    const results = await Promise.allSettled(this.addrs.map(async a => await this.components.connectionManager.dial(a)))
     this.dialing = false
     if (!this.running) return
     results.forEach((r, i) => {
@@ -60,7 +60,7 @@ export class Bootstrapper {
       return
     }
     // Someone else may have dialed us meanwhile: then there is no need to insist.
-    if (this.libp2p.getConnections().length > 0) return
+    if (this.components.connectionManager.getConnections().length > 0) return
     const retryMs = this.schedule()
     results.forEach((r, i) => {
       if (r.status !== 'rejected') return

@@ -14,8 +14,9 @@
 // libp2p redials a peer tagged KEEP_ALIVE as soon as its connection closes (whichever side closed it), and kad-dht
 // tags the 20 peers closest to this one so: a full mesh up to 21 hosts, kept whatever membership wants. This node
 // decides which connections live, so those tags are taken off as soon as they are put on.
-import { KEEP_ALIVE, type Connection, type Libp2p, type PeerUpdate } from '@libp2p/interface'
+import { KEEP_ALIVE, type Connection, type PeerUpdate } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
+import type { ConnectionTrimmerComponents } from './components.js'
 
 const log = logger('ww:cluster:trim')
 
@@ -39,18 +40,18 @@ export class ConnectionTrimmer {
 
   private readonly self: string
 
-  constructor (private readonly libp2p: Libp2p, private readonly o: ConnectionTrimmerOptions) {
-    this.self = libp2p.peerId.toString()
+  constructor (private readonly components: ConnectionTrimmerComponents, private readonly o: ConnectionTrimmerOptions) {
+    this.self = components.peerId.toString()
   }
 
   start (): void {
     if (this.timer !== undefined) return
-    this.libp2p.addEventListener('peer:update', this.onPeerUpdate)
+    this.components.events.addEventListener('peer:update', this.onPeerUpdate)
     this.schedule()
   }
 
   stop (): void {
-    this.libp2p.removeEventListener('peer:update', this.onPeerUpdate)
+    this.components.events.removeEventListener('peer:update', this.onPeerUpdate)
     clearTimeout(this.timer)
     this.timer = undefined
   }
@@ -60,7 +61,7 @@ export class ConnectionTrimmer {
     const tags: Record<string, undefined> = {}
     for (const name of peer.tags.keys()) if (name.startsWith(KEEP_ALIVE)) tags[name] = undefined
     if (Object.keys(tags).length === 0) return
-    this.libp2p.peerStore.merge(peer.id, { tags }).catch(err => { log('keep-alive tag of %p kept: %s', peer.id, (err as Error).message) })
+    this.components.peerStore.merge(peer.id, { tags }).catch(err => { log('keep-alive tag of %p kept: %s', peer.id, (err as Error).message) })
   }
 
   private schedule (): void {
@@ -74,7 +75,7 @@ export class ConnectionTrimmer {
   /** Closes the idle connections not wanted now; returns how many. */
   trim (now: number = Date.now()): number {
     const byPeer = new Map<string, Connection[]>()
-    for (const c of this.libp2p.getConnections()) {
+    for (const c of this.components.connectionManager.getConnections()) {
       if (c.status !== 'open') continue
       const peer = c.remotePeer.toString()
       const list = byPeer.get(peer)

@@ -1,5 +1,10 @@
 // The cluster layer: libp2p node, identity, SWIM membership over signed records, routing table, pubsub.
 export { ClusterNode, type ClusterNodeOptions, type ClusterLibp2p } from './node.js'
+export {
+  clusterComponents, type ClusterComponents, type ConnectionManager, type Registrar, type NodeEvents, type AddressManager,
+  type BootstrapperComponents, type ConnectionTrimmerComponents, type MemberDialerComponents, type SwimTransportComponents,
+  type TableSyncComponents, type DeploymentGossipComponents
+} from './components.js'
 export { loadOrCreateIdentity, identityFileName } from './identity.js'
 export { HeartbeatCodec, effectiveTtlMs, type Heartbeat, type HeartbeatReader, type HeartbeatWire, type ListReader } from './heartbeat.js'
 export { RoutingTable, type HostRecord, type LeaveHow, type MembershipEvent, type MembershipListener, type Outcome } from './routing-table.js'

@@ -2,10 +2,11 @@
 // the bootstrap peer in particular, goes away. Only the lower peer ID dials, so two peers that find each other at
 // once do not end up with two connections; dials still in flight count against the limit, so a burst of joins
 // does not overshoot it.
-import type { Libp2p, PeerInfo } from '@libp2p/interface'
+import type { PeerInfo } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import type { MemberDialerComponents } from './components.js'
 
 const log = logger('ww:cluster:dial')
 
@@ -25,8 +26,8 @@ export class MemberDialer {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>()
   private stopped = false
 
-  constructor (private readonly libp2p: Libp2p, private readonly o: MemberDialerOptions) {
-    this.self = libp2p.peerId.toString()
+  constructor (private readonly components: MemberDialerComponents, private readonly o: MemberDialerOptions) {
+    this.self = components.peerId.toString()
   }
 
   /**
@@ -55,10 +56,10 @@ export class MemberDialer {
   now (peer: PeerInfo, extraPeers = 0): void {
     const remote = peer.id.toString()
     if (this.stopped || !this.isLower(remote) || this.dialing.has(remote)) return
-    if (this.libp2p.getConnections(peer.id).length > 0 || this.isFull(extraPeers)) return
+    if (this.components.connectionManager.getConnections(peer.id).length > 0 || this.isFull(extraPeers)) return
     this.dialing.add(remote)
     const target = peer.multiaddrs.length > 0 ? peer.multiaddrs : peer.id
-    this.libp2p.dial(target)
+    this.components.connectionManager.dial(target)
       .catch(err => { log('dial %s failed: %s', remote, err.message) })
       .finally(() => { this.dialing.delete(remote) })
   }
@@ -75,7 +76,7 @@ export class MemberDialer {
 
   /** Connected peers and dials in flight together reach the limit. */
   private isFull (extraPeers: number): boolean {
-    return this.libp2p.getPeers().length + this.dialing.size >= this.o.maxPeers + extraPeers
+    return this.components.connectionManager.getPeers().length + this.dialing.size >= this.o.maxPeers + extraPeers
   }
 }
 

@@ -16,6 +16,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { InvalidArgument, Unavailable } from '../errors.js'
 import { Bootstrapper } from './bootstrapper.js'
+import { clusterComponents, type ClusterComponents } from './components.js'
 import { ConnectionTrimmer } from './connection-trimmer.js'
 import { dialFailure } from './dial-failure.js'
 import { cacheEd25519VerifyKeys } from './ed25519-verify.js'
@@ -88,7 +89,10 @@ export class ClusterNode {
   private advertisedTopics: AdvertisedNames | undefined
 
   private constructor (
+    /** The libp2p node itself, for tests and benchmarks: the cluster's modules and src/host use `components`. */
     readonly libp2p: ClusterLibp2p,
+    /** The parts of the node a module may be handed (components.ts). */
+    readonly components: ClusterComponents,
     readonly namespace: string,
     readonly table: RoutingTable,
     readonly membership: Membership,
@@ -182,8 +186,9 @@ export class ClusterNode {
     }) as unknown as ClusterLibp2p
 
     const self = libp2p.peerId.toString()
+    const components = clusterComponents(libp2p)
     const table = new RoutingTable({ maxClockSkewMs: options.maxClockSkewMs, lifetimeMs: clusterLimits.recordLifetimeMs })
-    const swimTransport = new SwimTransport(libp2p, swimProtocol(namespace), peer => table.lookup(peer)?.addrs ?? table.lastAddrs(peer))
+    const swimTransport = new SwimTransport(components, swimProtocol(namespace), peer => table.lookup(peer)?.addrs ?? table.lastAddrs(peer))
     const membership = new Membership({
       privateKey,
       table,
@@ -207,21 +212,21 @@ export class ClusterNode {
     const dialTopicPeer = (record: HostRecord): void => {
       if (record.peer !== self && sharesAdvertisedTopic(record.peer)) node.dialer.later(record.peer, record.addrs, clusterLimits.maxTopicPeerDials)
     }
-    const node = new ClusterNode(libp2p, namespace, table, membership, new PubSub(libp2p.services.pubsub, namespace, self),
-      new MemberDialer(libp2p, {
+    const node = new ClusterNode(libp2p, components, namespace, table, membership, new PubSub(components.pubsub, namespace, self),
+      new MemberDialer(components, {
         maxPeers: options.maxMemberDials ?? clusterLimits.maxMemberDials,
         minDelayMs: clusterLimits.memberDialDelayMinMs,
         maxDelayMs: clusterLimits.memberDialDelayMaxMs,
         // Another member's connection would only be closed again once idle (connection-trimmer.ts).
         wanted: peer => membership.isNeighbour(peer) || sharesAdvertisedTopic(peer)
       }),
-      new Bootstrapper(libp2p, bootstrapList, notice, options.swarmKey !== undefined),
-      new TableSync(libp2p, syncProtocol(namespace), membership, table, digestSyncProtocol(namespace)),
+      new Bootstrapper(components, bootstrapList, notice, options.swarmKey !== undefined),
+      new TableSync(components, syncProtocol(namespace), membership, table, digestSyncProtocol(namespace)),
       swimTransport,
-      new ConnectionTrimmer(libp2p, {
+      new ConnectionTrimmer(components, {
         // A peer not listed may be a host still joining over this connection (its table sync not done yet on a
         // loaded machine): closing it would cut the newcomer off. One removed by suspicion is not kept.
-        keep: peer => membership.isNeighbour(peer) || sharesTopic(libp2p.services.pubsub, namespace, peer) || sharesAdvertisedTopic(peer) ||
+        keep: peer => membership.isNeighbour(peer) || sharesTopic(components.pubsub, namespace, peer) || sharesAdvertisedTopic(peer) ||
           (table.lookup(peer) === undefined && table.removedAt(peer) === undefined),
         idleProtocols: clusterProtocol(namespace),
         lastActive: peer => swimTransport.lastActive(peer),

@@ -4,11 +4,12 @@
 // listed: it is not sent, and the probe fails). The stream's remote peer, authenticated by noise, is the sender.
 // Sending is best effort, like the datagrams SWIM was made for: a message that cannot go within swimSendTimeoutMs is
 // lost, and its stream is dropped (the next message opens another).
-import type { Libp2p, Stream, Connection } from '@libp2p/interface'
+import type { Stream, Connection } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import type { SwimTransportComponents } from './components.js'
 import { clusterLimits } from './limits.js'
 
 const log = logger('ww:cluster:swim')
@@ -33,7 +34,7 @@ export class SwimTransport {
   opened = 0
 
   constructor (
-    private readonly libp2p: Libp2p,
+    private readonly components: SwimTransportComponents,
     readonly protocol: string,
     /** The listen addresses a member's record gives, to dial it when not connected. */
     private readonly addrsOf: (peer: string) => readonly string[] | undefined
@@ -42,7 +43,7 @@ export class SwimTransport {
   async start (): Promise<void> {
     if (this.running) return
     this.running = true
-    await this.libp2p.handle(this.protocol, (stream, conn) => { void this.receive(stream, conn) }, { maxInboundStreams: 4 })
+    await this.components.registrar.handle(this.protocol, (stream, conn) => { void this.receive(stream, conn) }, { maxInboundStreams: 4 })
   }
 
   /** Stops receiving; messages still being sent get `timeoutMs` to go, then every stream is closed. */
@@ -50,7 +51,7 @@ export class SwimTransport {
     if (!this.running) return
     this.running = false
     await this.flush(timeoutMs)
-    await this.libp2p.unhandle(this.protocol)
+    await this.components.registrar.unhandle(this.protocol)
     for (const [peer, out] of this.outbound) this.drop(peer, out)
     for (const s of this.inbound) s.abort(new Error('SWIM stopped'))
   }
@@ -67,7 +68,7 @@ export class SwimTransport {
 
   isConnected (peer: string): boolean {
     try {
-      return this.libp2p.getConnections(peerIdFromString(peer)).some(c => c.status === 'open')
+      return this.components.connectionManager.getConnections(peerIdFromString(peer)).some(c => c.status === 'open')
     } catch { return false }
   }
 
@@ -138,11 +139,11 @@ export class SwimTransport {
 
   private async connection (to: string, signal: AbortSignal): Promise<Connection> {
     const id = peerIdFromString(to)
-    const open = this.libp2p.getConnections(id).find(c => c.status === 'open')
+    const open = this.components.connectionManager.getConnections(id).find(c => c.status === 'open')
     if (open !== undefined) return open
     const addrs = (this.addrsOf(to) ?? []).flatMap(a => tryAddr(a, to))
     if (addrs.length === 0) throw new Error('no connection and no address to dial')
-    return await this.libp2p.dial(addrs, { signal })
+    return await this.components.connectionManager.dial(addrs, { signal })
   }
 
   /** Reads messages from a peer's stream until it ends. */

@@ -14,10 +14,11 @@
 // Against a hostile peer: records of hosts new to us that the peer vouches for (it is not their author) are admitted
 // within its quota (routing-table.ts) and at most maxVouchedChecksPerSync signatures of them are checked per exchange;
 // a peer has one inbound exchange at a time; the work per exchange is linear in the records exchanged.
-import type { Connection, Libp2p, Stream } from '@libp2p/interface'
+import type { Connection, Stream } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import { lpStream } from '@libp2p/utils'
 import { InvalidArgument, LimitExceeded } from '../errors.js'
+import type { TableSyncComponents } from './components.js'
 import { clusterLimits } from './limits.js'
 import type { Membership, SignedRecord, SyncSource } from './membership.js'
 import type { RoutingTable } from './routing-table.js'
@@ -37,7 +38,7 @@ export class TableSync {
   exchanges = 0
 
   constructor (
-    private readonly libp2p: Libp2p,
+    private readonly components: TableSyncComponents,
     readonly protocol: string,
     private readonly membership: Membership,
     private readonly table: RoutingTable,
@@ -48,9 +49,9 @@ export class TableSync {
   async start (): Promise<void> {
     if (this.running) return
     this.running = true
-    await this.libp2p.handle(this.protocol, (stream, conn) => { void this.inboundExchange(stream, conn) })
-    await this.libp2p.handle(this.digestProtocol, (stream, conn) => { void this.inboundExchange(stream, conn, true) })
-    this.libp2p.addEventListener('connection:open', this.onConnection)
+    await this.components.registrar.handle(this.protocol, (stream, conn) => { void this.inboundExchange(stream, conn) })
+    await this.components.registrar.handle(this.digestProtocol, (stream, conn) => { void this.inboundExchange(stream, conn, true) })
+    this.components.events.addEventListener('connection:open', this.onConnection)
     this.unwatch = this.table.watch(ev => { if (ev.type === 'join') this.hurry() })
     this.schedule(this.delayMs)
   }
@@ -61,14 +62,14 @@ export class TableSync {
     clearTimeout(this.timer)
     this.timer = undefined
     this.unwatch?.()
-    this.libp2p.removeEventListener('connection:open', this.onConnection)
-    await this.libp2p.unhandle(this.protocol)
-    await this.libp2p.unhandle(this.digestProtocol)
+    this.components.events.removeEventListener('connection:open', this.onConnection)
+    await this.components.registrar.unhandle(this.protocol)
+    await this.components.registrar.unhandle(this.digestProtocol)
   }
 
   /** Hands `records` (our leaving heartbeat) to every connected peer, waiting at most timeoutMs. */
   async push (records: SignedRecord[], timeoutMs: number): Promise<void> {
-    await Promise.allSettled(this.libp2p.getConnections().filter(c => c.status === 'open').map(async conn => {
+    await Promise.allSettled(this.components.connectionManager.getConnections().filter(c => c.status === 'open').map(async conn => {
       const signal = AbortSignal.timeout(timeoutMs)
       const stream = await conn.newStream(this.protocol, { signal })
       await this.exchange(stream, 'push', undefined, records, signal)
@@ -106,7 +107,7 @@ export class TableSync {
   private async round (): Promise<void> {
     this.timer = undefined
     this.roundAt = Infinity
-    const open = this.libp2p.getConnections().filter(c => c.status === 'open')
+    const open = this.components.connectionManager.getConnections().filter(c => c.status === 'open')
     if (open.length > 0) await this.syncWith(open[Math.floor(Math.random() * open.length)], true)
     const settling = Date.now() - this.lastJoinAt < clusterLimits.syncSettleMs
     this.delayMs = settling ? clusterLimits.syncRoundMinMs : Math.min(this.delayMs * 2, syncRoundMaxMs(this.table.size))
@@ -191,7 +192,7 @@ export class TableSync {
   }
 
   private connectedPeers (): Set<string> {
-    return new Set(this.libp2p.getConnections().filter(c => c.status === 'open').map(c => c.remotePeer.toString()))
+    return new Set(this.components.connectionManager.getConnections().filter(c => c.status === 'open').map(c => c.remotePeer.toString()))
   }
 }
 

@@ -166,7 +166,7 @@ export class WwNode {
         self: c.peerId,
         namespace: c.namespace,
         key: await loadOrCreateIdentity(home.dir),
-        libp2p: c.libp2p,
+        components: { connectionManager: c.components.connectionManager, registrar: c.components.registrar, events: c.components.events, pubsub: c.components.pubsub },
         file: home.deployments,
         policy,
         procs,
@@ -186,7 +186,7 @@ export class WwNode {
       const deployments = deploymentsFor()
       const swim = c.membership.swim.stats
       const metrics = new NodeMetrics({
-        peerConnections: () => c.libp2p.getConnections().length,
+        peerConnections: () => c.components.connectionManager.getConnections().length,
         members: () => c.table.size,
         swim,
         syncExchanges: () => c.syncExchanges,
@@ -238,7 +238,7 @@ export class WwNode {
         executor.release()
         deployments.release()
       }
-      await c.libp2p.handle(rpcProtocol(c.namespace), (stream, connection) => {
+      await c.components.registrar.handle(rpcProtocol(c.namespace), (stream, connection) => {
         const peer = connection.remotePeer.toString()
         // Each connection's bootstrap is a Host built for its peer: it holds only what the policy grants, its
         // executor runs only the modules the policy allows that peer, and charges the procs it spawns to that peer (quotas).

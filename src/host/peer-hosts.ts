@@ -88,7 +88,7 @@ export class PeerHosts {
     const conn = (async () => {
       let stream
       try {
-        stream = await this.cluster.libp2p.dialProtocol(id, rpcProtocol(this.cluster.namespace))
+        stream = await this.cluster.components.connectionManager.dialProtocol(id, rpcProtocol(this.cluster.namespace))
       } catch (err) {
         throw new Unavailable(`cannot reach host ${peer}: ${(err as Error).message}`)
       }

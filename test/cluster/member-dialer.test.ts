@@ -20,21 +20,21 @@ describe('cluster: member dials', function () {
     const [low, ...higher] = nodes.slice(0, 5)
     const highest = nodes[5]
 
-    const dialer = new MemberDialer(low.libp2p, { maxPeers: 2, minDelayMs: 0, maxDelayMs: 0 })
+    const dialer = new MemberDialer(low.components, { maxPeers: 2, minDelayMs: 0, maxDelayMs: 0 })
     for (const n of higher) dialer.now({ id: n.libp2p.peerId, multiaddrs: n.addrs().map(a => multiaddr(a)) })
     await waitFor(() => low.libp2p.getPeers().length >= 2, patienceMs, 'two dials to complete')
     await new Promise(resolve => setTimeout(resolve, 500))
     assert.equal(low.libp2p.getPeers().length, 2, 'the burst did not overshoot the limit')
 
     // The highest peer ID never dials a lower one.
-    const top = new MemberDialer(highest.libp2p, { maxPeers: 4, minDelayMs: 0, maxDelayMs: 0 })
+    const top = new MemberDialer(highest.components, { maxPeers: 4, minDelayMs: 0, maxDelayMs: 0 })
     top.now({ id: higher[0].libp2p.peerId, multiaddrs: higher[0].addrs().map(a => multiaddr(a)) })
     await new Promise(resolve => setTimeout(resolve, 500))
     assert.equal(highest.libp2p.getPeers().length, 0)
 
     // A member heard of by heartbeat is dialed after the delay, from its peer ID and address strings.
     const mid = higher[3]
-    const later = new MemberDialer(mid.libp2p, { maxPeers: 4, minDelayMs: 100, maxDelayMs: 200 })
+    const later = new MemberDialer(mid.components, { maxPeers: 4, minDelayMs: 100, maxDelayMs: 200 })
     later.later('not a peer ID', [])
     later.later(highest.peerId, highest.addrs())
     assert.equal(mid.libp2p.getConnections(highest.libp2p.peerId).length, 0, 'not before the delay')

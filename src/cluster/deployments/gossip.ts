@@ -10,7 +10,7 @@ import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { logger } from '@libp2p/logger'
 import { lpStream } from '@libp2p/utils'
 import { LimitExceeded } from '../../errors.js'
-import type { ClusterLibp2p } from '../node.js'
+import type { DeploymentGossipComponents } from '../components.js'
 import { deploySyncProtocol, deploymentsTopic } from '../names.js'
 import { deployLimits, deploySyncLimits } from './limits.js'
 import { verifyDeployment, type SignedDeployment } from './record.js'
@@ -28,20 +28,20 @@ export class DeploymentGossip {
   /** Records dropped because they did not verify (for tests and logs). */
   rejected = 0
 
-  constructor (private readonly libp2p: ClusterLibp2p, private readonly ns: string, private readonly store: DeploymentStore) {
+  constructor (private readonly components: DeploymentGossipComponents, private readonly ns: string, private readonly store: DeploymentStore) {
     this.topic = deploymentsTopic(ns)
     this.protocol = deploySyncProtocol(ns)
   }
 
-  private get gossip (): GossipSub { return this.libp2p.services.pubsub }
+  private get gossip (): GossipSub { return this.components.pubsub }
 
   async start (): Promise<void> {
     this.running = true
     this.gossip.topicValidators.set(this.topic, (_from, msg) => msg.data.byteLength > deployLimits.maxRecordBytes ? TopicValidatorResult.Reject : TopicValidatorResult.Accept)
     this.gossip.addEventListener('message', this.onMessage)
     this.gossip.subscribe(this.topic)
-    await this.libp2p.handle(this.protocol, (stream) => { void this.exchange(stream, 'inbound') })
-    this.libp2p.addEventListener('connection:open', this.onConnection)
+    await this.components.registrar.handle(this.protocol, (stream) => { void this.exchange(stream, 'inbound') })
+    this.components.events.addEventListener('connection:open', this.onConnection)
     this.timer = setInterval(() => { void this.round() }, deploySyncLimits.syncIntervalMs)
     this.timer.unref?.()
   }
@@ -50,10 +50,10 @@ export class DeploymentGossip {
     if (!this.running) return
     this.running = false
     clearInterval(this.timer)
-    this.libp2p.removeEventListener('connection:open', this.onConnection)
+    this.components.events.removeEventListener('connection:open', this.onConnection)
     this.gossip.removeEventListener('message', this.onMessage)
     try { this.gossip.unsubscribe(this.topic) } catch { /* stopped */ }
-    await this.libp2p.unhandle(this.protocol).catch(() => {})
+    await this.components.registrar.unhandle(this.protocol).catch(() => {})
   }
 
   /** Sends a record to every host (those that miss it get it at the next exchange). */
@@ -93,7 +93,7 @@ export class DeploymentGossip {
 
   /** Exchanges records with one random connected peer. */
   async round (): Promise<void> {
-    const open = this.libp2p.getConnections().filter(c => c.status === 'open')
+    const open = this.components.connectionManager.getConnections().filter(c => c.status === 'open')
     if (open.length > 0) await this.syncWith(open[Math.floor(Math.random() * open.length)])
   }
 

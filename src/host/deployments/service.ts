@@ -7,7 +7,7 @@ import {
   DeploymentGossip, DeploymentStore, checkDeploymentName, checkReplicas, checkSpec, deployLimits, place, signDeployment, verifyDeployment,
   type DeploymentRecord, type DeploymentSpec, type Placement, type PlacementHost, type SignedDeployment
 } from '../../cluster/deployments/index.js'
-import type { ClusterLibp2p } from '../../cluster/index.js'
+import type { DeploymentGossipComponents } from '../../cluster/index.js'
 import { InvalidArgument, LimitExceeded, ModuleNotFound, NotFound } from '../../errors.js'
 import { OWNER, type Proc } from '../../proc/index.js'
 import type { AnchorClient } from '../../schema/anchor.rpc.js'
@@ -26,7 +26,8 @@ export interface DeploymentServiceOptions {
   self: string
   namespace: string
   key: PrivateKey
-  libp2p: ClusterLibp2p
+  /** The cluster node's parts the deployments' gossip uses. */
+  components: DeploymentGossipComponents
   /** `<home>/deployments`. */
   file: string
   policy: Policy
@@ -56,7 +57,7 @@ export class DeploymentService {
 
   constructor (private readonly o: DeploymentServiceOptions) {
     this.store = new DeploymentStore(deployLimits, author => author === o.self || o.policy.rightsOf(author).has('exec'))
-    this.gossip = new DeploymentGossip(o.libp2p, o.namespace, this.store)
+    this.gossip = new DeploymentGossip(o.components, o.namespace, this.store)
     this.reconciler = new Reconciler(o.self, () => this.runnable(), o.hosts, async (r, i) => await this.startReplica(r, i))
   }
 
