@@ -54,10 +54,10 @@ dist/cli/ww.js: $(shell find dist/cmd dist/src -name '*.js' 2>/dev/null)
 dist/console/console.js: $(shell find dist/ui dist/src -name '*.js' 2>/dev/null) ui/index.html ui/console.css
 	tools/build-ui.sh
 
-# Generated TypeScript, committed: OUTDIR:SCHEMADIR:path of src/rpc/index.js from OUTDIR.
-GENERATED := src/schema:schema:../rpc/index.js \
-  test/rpc/gen:test/rpc/schema:../../../src/rpc/index.js \
-  test/rpc/interop/gen:test/rpc/interop:../../../../src/rpc/index.js
+# Generated TypeScript, committed: OUTDIR:SCHEMADIR:path of src/rpc/generated.js (the generated code's entry) from OUTDIR.
+GENERATED := src/schema:schema:../rpc/generated.js \
+  test/rpc/gen:test/rpc/schema:../../../src/rpc/generated.js \
+  test/rpc/interop/gen:test/rpc/interop:../../../../src/rpc/generated.js
 
 # Regenerate the TypeScript for every schema (schema/*.capnp and the test schemas).
 schema: deps

@@ -2,11 +2,11 @@
 # Generates TypeScript for Cap'n Proto schemas into OUTDIR, with the Debian `capnp` compiler,
 # capnp-es's code generator (<name>.ts: structs) and ours, tools/capnpc-ww (<name>.rpc.ts: RPC stubs).
 #   tools/gen-schema.sh OUTDIR                       # schema/*.capnp
-#   tools/gen-schema.sh OUTDIR SRCDIR [RUNTIME]      # SRCDIR/*.capnp; RUNTIME = import path of src/rpc/index.js from OUTDIR
+#   tools/gen-schema.sh OUTDIR SRCDIR [RUNTIME]      # SRCDIR/*.capnp; RUNTIME = import path of src/rpc/generated.js from OUTDIR
 set -euo pipefail
 out=${1:?usage: gen-schema.sh OUTDIR [SRCDIR [RUNTIME]]}
 src=${2:-schema}
-export WW_RPC_RUNTIME=${3:-../rpc/index.js}
+export WW_RPC_RUNTIME=${3:-../rpc/generated.js}
 root=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$out"
 cd "$root"

@@ -1,6 +1,7 @@
 // Anchor values on the wire (schema Value, a union of bytes and capabilities) and in the tree.
 
-import { type Capability, setUnionTag } from '../rpc/index.js'
+import type { Capability } from '../rpc/index.js'
+import { setUnionTag } from '../rpc/wire/fields.js'
 import { Anchor_Load$Results$Caps, Value$Caps } from '../schema/anchor.rpc.js'
 import { type Anchor_Load$Results, Kind, Value, Value_Which } from '../schema/anchor.js'
 import { InvalidArgument } from '../errors.js'

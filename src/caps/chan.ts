@@ -19,6 +19,7 @@ import {
 } from '../schema/channel.rpc.js'
 import { Chan, type ChanOptions } from '../csp/chan.js'
 import { DEFAULT_CHAN_LIMITS, type ChanLimits } from '../csp/limits.js'
+import { localServer, type Capability } from '../rpc/index.js'
 import { messageBytes, readMessage, releaseMessage, writeMessage, type ChanMessage } from './chan-message.js'
 
 type Handlers = SenderServer & RecverServer & CloserServer & Pick<ChanServer, 'stat'>
@@ -68,11 +69,10 @@ function traceable<T extends object> (impl: T, chan: Chan<ChanMessage>, facet: C
 /**
  * The channel behind `cap` and which facet of it `cap` is, when `cap` is served in this process by a channel served
  * with `local` (a guest's own channel) or is the reply Sender of a request served here: a user here may then send
- * and receive on the channel directly. A capability served here resolves to its local hook, whose impl is the server.
+ * and receive on the channel directly.
  */
-export function localChanOf (cap: { hook: { resolved: () => object } }): LocalChan | undefined {
-  const impl = (cap.hook.resolved() as { impl?: Traceable }).impl
-  return impl?.[LOCAL_CHAN]
+export function localChanOf (cap: Capability): LocalChan | undefined {
+  return (localServer(cap) as Traceable | undefined)?.[LOCAL_CHAN]
 }
 
 /**

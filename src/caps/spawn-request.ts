@@ -1,7 +1,8 @@
 // Building and reading SpawnRequest (schema executor.capnp): the module (bytes, or a hash and the ModuleSource
 // to fetch it from), arguments, limits, root and capabilities of one spawn.
 import { InvalidArgument, LimitExceeded, ModuleNotFound } from '../errors.js'
-import { setUnionTag, type Capability } from '../rpc/index.js'
+import type { Capability } from '../rpc/index.js'
+import { setUnionTag } from '../rpc/wire/fields.js'
 import type { ModuleFetcher, PrepareStep, ProcLimits } from '../proc/index.js'
 import type { ModuleSignature } from '../proc/module-signature.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'

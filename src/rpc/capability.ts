@@ -105,6 +105,15 @@ export function serve<C extends Capability>(Client: ClientClass<C>, impl: object
   return new Client(new LocalHook(impl, table), true)
 }
 
+/**
+ * The server object behind `cap` when it is served in this process (by `serve`, after any promises it resolved to);
+ * undefined for a capability its peer hosts, a promise not yet resolved, or a broken capability.
+ */
+export function localServer (cap: Capability): object | undefined {
+  const hook = cap.hook.resolved()
+  return hook instanceof LocalHook ? hook.impl : undefined
+}
+
 /** A broken capability: every call fails with `err`. */
 export function brokenCapability<C extends Capability>(Client: ClientClass<C>, err: Error): C {
   return new Client(new ErrorHook(err), true)

@@ -77,7 +77,7 @@ function setter (f: DirectField, orig: string): string | undefined {
   return `const at = ${FIELDS}.dataAt(this, ${f.offset}, ${size})\n    if (at >= 0) this.segment.set${name}(at, value)\n    else ${orig}`
 }
 
-/** The import the rewritten file needs (`runtime`: the path of src/rpc/index.js from it). */
+/** The import the rewritten file needs (`runtime`: the path of src/rpc/generated.js from it). */
 export function fieldsImport (runtime: string): string {
-  return `import * as ${FIELDS} from '${runtime.replace(/index\.js$/, 'wire/fields.js')}'`
+  return `import * as ${FIELDS} from '${runtime.replace(/generated\.js$/, 'wire/fields.js')}'`
 }

@@ -1,14 +1,14 @@
 // capnpc-ww: a `capnp compile -o` plugin that writes `<name>.rpc.ts` (typed clients, server
 // interfaces, pipelines and capability field accessors for our RPC) beside capnp-es's `<name>.ts`.
 // It also makes the accessors of plain fields in capnp-es's <name>.ts direct (direct-fields.ts).
-// The RPC runtime import path comes from WW_RPC_RUNTIME (default "../rpc/index.js").
+// The RPC runtime import path comes from WW_RPC_RUNTIME (default "../rpc/generated.js": src/rpc's entry for generated code).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import * as capnp from 'capnp-es'
 import * as schema from 'capnp-es/capnp/schema'
 import { type DirectField, type FieldKind, fieldsImport, rewriteClass } from './direct-fields.js'
 
 const STREAM_RESULT_ID = 0x995f9a3377c0b16en
-const runtime = process.env.WW_RPC_RUNTIME ?? '../rpc/index.js'
+const runtime = process.env.WW_RPC_RUNTIME ?? '../rpc/generated.js'
 
 const req = new capnp.Message(readFileSync(0), false).getRoot(schema.CodeGeneratorRequest)
 const nodes = new Map<bigint, schema.Node>()

@@ -2,7 +2,7 @@
 # The interop suite's contract: every case of issue 3's "Proof" list has a method here.
 # Both peers (the C++ reference in cpp/ and the TypeScript side) implement `Test`, and both
 # run the same scenarios as clients. Comments say what a correct server does.
-# TypeScript in gen/: tools/gen-schema.sh test/rpc/interop/gen test/rpc/interop ../../../../src/rpc/index.js
+# TypeScript in gen/: tools/gen-schema.sh test/rpc/interop/gen test/rpc/interop ../../../../src/rpc/generated.js
 
 enum ErrorKind {
   failed @0;
