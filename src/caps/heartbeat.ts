@@ -2,7 +2,8 @@
 // This is the HeartbeatWire the cluster is handed (ClusterNode.start({ heartbeatWire })); the cluster's
 // HeartbeatCodec checks sizes, list lengths and fields around it.
 import * as capnp from 'capnp-es'
-import { HeartbeatCodec, type Heartbeat, type HeartbeatReader, type HeartbeatWire } from '../cluster/index.js'
+// From heartbeat.js itself, not the cluster's index: loading this file loads no libp2p.
+import { HeartbeatCodec, type Heartbeat, type HeartbeatReader, type HeartbeatWire } from '../cluster/heartbeat.js'
 import { InvalidArgument } from '../errors.js'
 import { Heartbeat as HeartbeatStruct } from '../schema/cluster.js'
 
