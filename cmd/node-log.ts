@@ -1,5 +1,5 @@
 // What a running `ww start` says on stderr after its peer/listen lines: one line per event, "ww: " first.
-// --quiet keeps only warnings and errors. DEBUG=ww:* adds the layers' debug logs (src/log.ts, @libp2p/logger).
+// --quiet keeps only warnings and errors. DEBUG=ww:* adds the layers' debug logs (src/log.ts; libp2p's own through @libp2p/logger).
 import { clusterLimits } from '../src/cluster/limits.js'
 import type { NodeNotice } from '../src/host/node.js'
 

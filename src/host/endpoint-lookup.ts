@@ -1,7 +1,7 @@
 // Finding the live endpoints of a name across the cluster, and sending to one of them.
 // This host's own come from its registry; another host's are asked of it (Endpoints.list, here only), and only of
 // the hosts whose signed record lists the name. A host that does not answer in time is left out.
-import { logger } from '@libp2p/logger'
+import { logger } from '../log.js'
 import { checkEndpointName } from '../cluster/index.js'
 import { writeMessage } from '../caps/chan-message.js'
 import type { FoundEndpoint } from '../caps/endpoints.js'

@@ -1,7 +1,7 @@
 // The procs of one host: the src/proc Executor with a cluster world per proc, placement of
 // children here or on another host (by peer ID or k=v tag), module shipping by hash, and the
 // Executor capability.
-import { logger } from '@libp2p/logger'
+import { logger } from '../log.js'
 import { Canceled, InvalidArgument, NotFound } from '../errors.js'
 import {
   Executor, FilePids, ModuleCache, procCap, childLimits, DEFAULT_RUNTIME_LIMITS, PARENT_ENDED, PARENT_ENDED_REASON, sha256, type Account, type GuestSpawnRequest, type Proc, type ProcCap, type ProcLimits,

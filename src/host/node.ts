@@ -1,7 +1,7 @@
 // One running node: the cluster layer, the capability servers, RPC on libp2p and on the API socket.
 import { unlink } from 'node:fs/promises'
 import { hostname as osHostname } from 'node:os'
-import { logger } from '@libp2p/logger'
+import { logger } from '../log.js'
 import { AnchorTree } from '../anchor/index.js'
 import { ServedTree } from '../caps/anchor.js'
 import { SELF_COMPONENT, serveClusterRoot } from '../caps/anchor-cluster-root.js'

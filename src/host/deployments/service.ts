@@ -2,7 +2,7 @@
 // a new signed version), and its replicas (the reconciler). A record only runs here when its author is this host
 // or a peer this host's policy lets run procs (exec), with that peer's module rules and a root it may reach.
 import type { PrivateKey } from '@libp2p/interface'
-import { logger } from '@libp2p/logger'
+import { logger } from '../../log.js'
 import {
   DeploymentGossip, DeploymentStore, checkDeploymentName, checkReplicas, checkSpec, deployLimits, place, signDeployment, verifyDeployment,
   type DeploymentRecord, type DeploymentSpec, type Placement, type PlacementHost, type SignedDeployment
