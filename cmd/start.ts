@@ -44,6 +44,8 @@ export interface StartFlags extends QuotaFlags {
   allowSigner?: string[]
   maxModuleCache: string
   modulePreparations: string
+  maxSpareInstances: string
+  spareMemory: string
   ui?: string | true
   metrics?: string
 }
@@ -133,6 +135,9 @@ before it fetches or prepares it; a refused one fails PermissionDenied naming th
 may make this host fetch and prepare at most --module-preparations new modules a minute (then
 LimitExceeded); bytes that do not match the module asked for are refused and their sender logged.
 Prepared modules are kept in <home>/modules up to --max-module-cache bytes, least recently used evicted.
+After a proc of a module has run its first slice, the node instantiates one more instance of that module ahead
+(a spare), which the module's next spawn takes instead of instantiating: at most --max-spare-instances spares
+(0 = none), holding at most --spare-memory of linear memory together; modules with a wasm start section get none.
 
 The web console (--ui): one page that shows, live, the cluster's hosts (a picture and a table, a host that left
 shown gone), every host's procs with their state, limits and uptime (kill from there) and any host's anchors
@@ -152,7 +157,7 @@ quota, its value and the flag that raises it (exit 1; a guest's ww_spawn returns
 given back when it ends. The memory counted is each proc's memory limit, what it may grow to (ww run --mem).
 
 Metrics: --metrics ADDR serves the node's counters at http://ADDR/metrics in Prometheus text format (connections,
-RPC calls and errors by method, channel messages, procs by state, membership messages and size), to anyone who
+RPC calls and errors by method, channel messages, procs by state, spare instances, membership messages and size), to anyone who
 can reach ADDR: no token, so give it a loopback or private address. The same counters are the Host capability's
 metrics method (for peers with read).`
 
@@ -176,6 +181,8 @@ export function startCommand (): Command {
     .option('--allow-signer <key>', 'members may run modules signed by this key (ed25519:<hex>, from ww key signer); repeatable', collect)
     .addOption(new Option('--module-preparations <n>', 'new modules one remote peer (itself or through its procs) may make this host fetch and prepare per minute (modulePreparationsPerMinute; the owner is exempt)').default(String(hostLimits.modulePreparationsPerMinute)))
     .addOption(new Option('--max-module-cache <size>', 'bytes <home>/modules (prepared modules) may hold (moduleCacheBytes); the least recently used modules not running are evicted past it').default(formatByteSize(DEFAULT_RUNTIME_LIMITS.moduleCacheBytes)))
+    .addOption(new Option('--max-spare-instances <n>', 'spare instances kept (maxSpareInstances): one instantiated ahead for each recently spawned module, so its next spawn skips instantiating; 0 = none').default(String(DEFAULT_RUNTIME_LIMITS.maxSpareInstances)))
+    .addOption(new Option('--spare-memory <size>', 'linear memory the spare instances may hold together (spareMemoryBytes; charged to no account); the least recently spawned modules\' spares go first').default(formatByteSize(DEFAULT_RUNTIME_LIMITS.spareMemoryBytes)))
     .option('--metrics <addr>', 'serve the node\'s counters in Prometheus text format at http://ADDR/metrics, without a token: give it a private address (HOST:PORT, or :PORT for 127.0.0.1; port 0 picks a free one, printed as a "metrics" line)')
   for (const o of quotaOptions()) start.addOption(o)
   return start
@@ -209,6 +216,8 @@ export function nodeOptions (flags: StartFlags): StartNodeOptions {
   const maxBufferedBytes = parseByteSize(flags.maxBufferedBytes, '--max-buffered-bytes')
   const maxModuleCacheBytes = parseByteSize(flags.maxModuleCache, '--max-module-cache')
   const modulePreparationsPerMinute = parsePreparations(flags.modulePreparations)
+  const maxSpareInstances = parseSpareCount(flags.maxSpareInstances)
+  const spareMemoryBytes = parseByteSize(flags.spareMemory, '--spare-memory')
   const metrics = flags.metrics === undefined ? undefined : parseListenAddress(flags.metrics, '--metrics')
   // The page is built beside the command line (dist/console; from dist/cmd or the dist/cli bundle alike).
   const ui = flags.ui === undefined ? undefined : { ...parseUiAddress(flags.ui), pageDir: new URL('../console/', import.meta.url) }
@@ -226,6 +235,8 @@ export function nodeOptions (flags: StartFlags): StartNodeOptions {
     maxBufferedBytes,
     maxModuleCacheBytes,
     modulePreparationsPerMinute,
+    maxSpareInstances,
+    spareMemoryBytes,
     policy: readPolicy(flags, swarmKey !== undefined),
     quotas,
     metrics,
@@ -244,6 +255,12 @@ function parseTtl (text: string): number {
 function parsePreparations (text: string): number {
   const n = Number(text)
   if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgument(`--module-preparations must be a whole number of modules a minute, at least 1, got ${JSON.stringify(text)}`)
+  return n
+}
+
+function parseSpareCount (text: string): number {
+  const n = Number(text)
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n)) throw new InvalidArgument(`--max-spare-instances must be a whole number of instances (0 for none), got ${JSON.stringify(text)}`)
   return n
 }
 

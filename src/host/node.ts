@@ -58,6 +58,10 @@ export interface NodeOptions extends Pick<ClusterNodeOptions, 'namespace' | 'lis
   maxBufferedBytes?: number
   /** Bytes `<home>/modules` may hold (default DEFAULT_RUNTIME_LIMITS.moduleCacheBytes). */
   maxModuleCacheBytes?: number
+  /** Most spare instances kept (default DEFAULT_RUNTIME_LIMITS.maxSpareInstances; 0 = none). */
+  maxSpareInstances?: number
+  /** Linear memory the spare instances may hold together (default DEFAULT_RUNTIME_LIMITS.spareMemoryBytes). */
+  spareMemoryBytes?: number
   /** New modules one remote peer may make this host prepare per minute (default hostLimits.modulePreparationsPerMinute). */
   modulePreparationsPerMinute?: number
   /** What procs may hold on this host, in all and per spawning peer (default DEFAULT_RUNTIME_LIMITS). */
@@ -101,7 +105,7 @@ export class WwNode {
     let cluster: ClusterNode | undefined
     let metricsServer: MetricsServer | undefined
     try {
-      const { home, api: _api, ui: _ui, version: _version, policy: _policy, onNotice, maxStoredBytes, maxBufferedBytes, maxModuleCacheBytes, modulePreparationsPerMinute, quotas, metrics: _metrics, ...clusterOptions } = options
+      const { home, api: _api, ui: _ui, version: _version, policy: _policy, onNotice, maxStoredBytes, maxBufferedBytes, maxModuleCacheBytes, maxSpareInstances, spareMemoryBytes, modulePreparationsPerMinute, quotas, metrics: _metrics, ...clusterOptions } = options
       if (maxBufferedBytes !== undefined) hostChanBudget.bytes = maxBufferedBytes
       const notice = onNotice ?? (() => {})
       cluster = await ClusterNode.start({ ...clusterOptions, home: home.dir, onNotice: notice })
@@ -154,7 +158,12 @@ export class WwNode {
         hostRecords: where => c.ls(where).map(r => ({ peer: r.peer, meta: r.meta })),
         pubsub: c.pubsub,
         onHostLeft: fn => c.table.watch(ev => { if (ev.type === 'leave') fn(ev.record.peer) }),
-        limits: { ...quotas, ...(maxModuleCacheBytes === undefined ? {} : { moduleCacheBytes: maxModuleCacheBytes }) },
+        limits: {
+          ...quotas,
+          ...(maxModuleCacheBytes === undefined ? {} : { moduleCacheBytes: maxModuleCacheBytes }),
+          ...(maxSpareInstances === undefined ? {} : { maxSpareInstances }),
+          ...(spareMemoryBytes === undefined ? {} : { spareMemoryBytes })
+        },
         preparationsPerMinute: modulePreparationsPerMinute,
         onModuleMismatch: (from, hash, unsaid) => { notice({ type: 'module-mismatch', from, hash, unsaid }) },
         endpoints: { registry, lookup }
@@ -192,7 +201,8 @@ export class WwNode {
         chanTraffic: hostChanTraffic,
         chanBufferedBytes: () => hostChanBudget.inUse,
         procsRunning: () => procs.executor.running,
-        procsEnded: procs.executor.ended
+        procsEnded: procs.executor.ended,
+        spares: procs.executor.spares
       })
       const parts: HostParts = {
         info (to) {
