@@ -145,8 +145,10 @@ shown gone), every host's procs with their state, limits and uptime (kill from t
 Host) over a WebSocket, and only with this start's token: the URL carries it after '#', which a browser never
 sends, and the page hands it over when it opens the WebSocket. A request from another site's page (its Origin),
 or naming the node by a DNS name rather than an IP address or localhost, is refused before any call. At most
-${hostLimits.uiConnectionsMax} console connections at once (uiConnectionsMax). The console is plain HTTP: give --ui an address other
-than loopback only on a network you trust. 'ww ui' prints the URL again.
+${hostLimits.uiConnectionsMax} console connections at once (uiConnectionsMax); a page that reads more slowly than the node
+writes to it (over ${hostLimits.uiBufferedBytesMax >> 20} MiB waiting, uiBufferedBytesMax) is disconnected, with a reason it shows.
+The console is plain HTTP: give --ui an address other than loopback only on a network you trust. 'ww ui'
+prints the URL again.
 
 Quotas keep the node serving whatever its guests do. Each proc is charged to an account: a spawn through a
 peer's connection to that peer (for a host spawning its guests' children here, that host), one through the API
