@@ -103,7 +103,8 @@ Membership (SWIM): every host probes a member every TTL/${clusterLimits.probesPe
 answers neither it nor ${clusterLimits.indirectProbes} others asked to try is suspected, and removed everywhere within the TTL unless it refutes. A host's
 record (hostname, meta, addresses) is signed by it with the time it was signed, is at most ${clusterLimits.maxHeartbeatBytes / 1024} KiB, is
 signed anew every ${seconds(clusterLimits.recordRefreshMs)}, and counts at most ${seconds(clusterLimits.recordLifetimeMs)} + ${seconds(clusterLimits.maxClockSkewMs)} (the clock skew allowed
-between hosts) after that time, whoever hands it on.
+between hosts) after that time, whoever hands it on. It also lists the host's endpoint names and topics: those that
+do not fit beside the rest are left out (the last names in order first), with a warning naming them.
 A node lists at most ${clusterLimits.maxHosts} hosts; a peer may vouch for at most ${clusterLimits.maxVouchedPerPeer} hosts the node has not heard from
 directly, and those are not handed on to others until heard directly.
 
