@@ -121,6 +121,10 @@ the members' one:
 file. A call beyond a peer's rights fails PermissionDenied naming the missing right (exit 4 in the CLI).
 The local API socket is the owner and may do everything: the home must not be writable by others (the
 node refuses it, exit 4), and the socket is made 0600.
+SIGHUP (kill -HUP $(cat <home>/ww.pid)) makes a running node read its policy again, file and flags as at start,
+and say "policy reloaded: ..." (or, for a file it cannot read or parse, "policy not reloaded", keeping the one in
+force). Connections of peers whose rights or module rules changed are closed, so their next call is served under
+the new policy; procs they already started keep running. (So a node in a terminal does not end on SIGHUP.)
 
 Which modules a remote peer may run (spawns of its own, and of its procs' children, on this host): by
 default any. The policy file's ${ALLOW_MODULES} (SHA-256 hashes, as sha256sum prints them) and ${ALLOW_SIGNERS}
@@ -309,6 +313,25 @@ function describeModules (policy: Policy): string | undefined {
   return `modules: members ${policy.memberModules.describe()}${peers.join('')}`
 }
 
+/**
+ * SIGHUP: reads the policy again, as at start (the file, then --grant, --allow-module, --allow-signer), and puts it
+ * in force; one line says what it is now, or, when the file cannot be read or parsed, why the old one stays.
+ */
+function reloadPolicy (node: WwNode, flags: StartFlags, privateCluster: boolean, say: NodeLog): void {
+  let policy: Policy
+  try {
+    policy = readPolicy(flags, privateCluster)
+  } catch (err) {
+    say.say('error', `policy not reloaded, the one in force stays: ${String((err as Error).message).split('\n')[0]}`)
+    return
+  }
+  const closed = node.setPolicy(policy)
+  const reconnect = closed.length === 0 ? '' : `; closed the connections of ${closed.length} peer${closed.length === 1 ? '' : 's'} it treats differently`
+  say.say('info', `${describePolicy(policy).replace(/^policy: /, 'policy reloaded: ')}${reconnect}`)
+  const modules = describeModules(policy)
+  if (modules !== undefined) say.say('info', modules)
+}
+
 const signalNumber: Record<string, number> = { SIGINT: 2, SIGTERM: 15 }
 
 /**
@@ -363,6 +386,7 @@ async function runNode (flags: StartFlags, options: StartNodeOptions): Promise<v
   say.say('info', describePolicy(policy!))
   const modules = describeModules(policy!)
   if (modules !== undefined) say.say('info', modules)
+  process.on('SIGHUP', () => { reloadPolicy(node, flags, swarmKey !== undefined, say) })
   // A stray rejection inside libp2p or a layer must not take the node down with it.
   process.on('unhandledRejection', (err: unknown) => {
     say.say('error', `internal error, the node goes on: ${String((err as Error)?.message ?? err).split('\n')[0]}`)

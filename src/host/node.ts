@@ -31,6 +31,7 @@ import { NodeMetrics } from './node-metrics.js'
 import { PeerHosts } from './peer-hosts.js'
 import { ALL_RIGHTS, Policy, formatRights, lacks } from './policy.js'
 import { partsForPeer } from './policy-host.js'
+import { LivePolicy } from './live-policy.js'
 import { serveRouter } from '../caps/router.js'
 import { serveView } from '../caps/view.js'
 import { serveUi, type UiServer } from './ui-server.js'
@@ -92,8 +93,18 @@ export class WwNode {
     readonly procs: HostProcs,
     readonly deployments: DeploymentService,
     /** The node's counters (Host.metrics, /metrics). */
-    readonly metrics: NodeMetrics
+    readonly metrics: NodeMetrics,
+    private readonly livePolicy: LivePolicy
   ) {}
+
+  /** What remote peers may do now. */
+  get policy (): Policy { return this.livePolicy.policy }
+
+  /**
+   * Puts `policy` in force: connections opened from now on get a Host built from it, and the connections of peers
+   * whose rights or module rules it changes are closed (their next call connects again, under it). Returns those peers.
+   */
+  setPolicy (policy: Policy): string[] { return this.livePolicy.replace(policy) }
 
   get peerId (): string { return this.cluster.peerId }
 
@@ -169,14 +180,14 @@ export class WwNode {
         endpoints: { registry, lookup }
       })
       const executor = procs.serve(OWNER)
-      const policy = options.policy ?? Policy.defaults(options.swarmKey !== undefined)
+      const livePolicy = new LivePolicy(options.policy ?? Policy.defaults(options.swarmKey !== undefined))
       const deploys = new DeploymentService({
         self: c.peerId,
         namespace: c.namespace,
         key: await loadOrCreateIdentity(home.dir),
         libp2p: c.libp2p,
         file: home.deployments,
-        policy,
+        policy: livePolicy,
         procs,
         hosts: () => c.ls([]).map(r => ({ peer: r.peer, meta: r.meta })),
         hostOf: async peer => await peers.host(peer),
@@ -239,7 +250,7 @@ export class WwNode {
         },
         connect: async addr => await c.connect(addr, hostLimits.connectTimeoutMs)
       })
-      log('policy: members %s, %d peers granted their own', formatRights(policy.members), policy.peers.size)
+      log('policy: members %s, %d peers granted their own', formatRights(livePolicy.policy.members), livePolicy.policy.peers.size)
       // The parts stay held while the node runs: each connection's Host is served from them.
       const releaseParts = (): void => {
         view.release()
@@ -251,6 +262,7 @@ export class WwNode {
         const peer = connection.remotePeer.toString()
         // Each connection's bootstrap is a Host built for its peer: it holds only what the policy grants, its
         // executor runs only the modules the policy allows that peer, and charges the procs it spawns to that peer (quotas).
+        const policy = livePolicy.policy
         const rights = policy.rightsOf(peer)
         const spawner = { peer, modules: policy.modulesOf(peer) }
         const peerParts = { ...parts, endpoints: endpointsFor(false, rights.has('write') ? undefined : lacks(peer, 'write', 'listing and sending to endpoints')) }
@@ -265,6 +277,7 @@ export class WwNode {
         forPeer.executor?.release()
         const conn = new Connection(libp2pTransport(stream), { bootstrap, name: 'libp2p', observer: metrics.calls })
         metrics.track('libp2p', conn)
+        livePolicy.track(peer, conn)
         bootstrap.release()
         void conn.closed.then(() => {
           const err = conn.error
@@ -273,7 +286,7 @@ export class WwNode {
           }
         })
       })
-      node = new WwNode(c, host, peers, local, () => { releaseParts(); advertised.close(); lookup.close(); registry.close(); unlock() }, procs, deploys, metrics)
+      node = new WwNode(c, host, peers, local, () => { releaseParts(); advertised.close(); lookup.close(); registry.close(); unlock() }, procs, deploys, metrics, livePolicy)
       // A URL file left by a node that did not stop cleanly must not point `ww ui` at nothing. The console is up
       // before the API socket, so a client that reaches the node finds the URL file of a node started with --ui.
       await unlink(options.home.uiUrl).catch(() => {})

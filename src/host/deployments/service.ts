@@ -29,7 +29,8 @@ export interface DeploymentServiceOptions {
   libp2p: ClusterLibp2p
   /** `<home>/deployments`. */
   file: string
-  policy: Policy
+  /** Read at each use: the policy in force (live-policy.ts), which a reload replaces. */
+  policy: Pick<Policy, 'rightsOf' | 'modulesOf'>
   procs: HostProcs
   hosts: () => PlacementHost[]
   /** Another host's Host capability (yours to release). */
