@@ -40,7 +40,7 @@ describe('console: a page that reads too slowly', function () {
 
   it(`is disconnected with a reason once over uiBufferedBytesMax (${hostLimits.uiBufferedBytesMax >> 20} MiB) waits for it; other pages go on`, async () => {
     const valueBytes = 1 << 20
-    const calls = 4 * (hostLimits.uiBufferedBytesMax / valueBytes) // well past the bound and what the kernel's buffers take
+    const calls = 6 * (hostLimits.uiBufferedBytesMax / valueBytes) // well past the bound and what the kernel's buffers take
     const file = join(n.home, 'big')
     writeFileSync(file, Buffer.alloc(valueBytes, 7))
     await ok(['store', `/${n.peer}/big`, '--file', file, '--home', n.home])
@@ -60,7 +60,9 @@ describe('console: a page that reads too slowly', function () {
     const results = await Promise.allSettled(loads.map(async l => { await l }))
     const answered = results.filter(r => r.status === 'fulfilled').length
     assert.ok(answered < calls, `${answered} of ${calls} loads answered: the node should have stopped writing`)
-    assert.ok(answered * valueBytes <= hostLimits.uiBufferedBytesMax + 16 * valueBytes, `${answered} MiB sent before the close`)
+    console.log(`      ${answered} of ${calls} loads of 1 MiB answered before the close`)
+    // at most the bound, one message more, and what the two kernels' socket buffers held
+    assert.ok(answered * valueBytes <= hostLimits.uiBufferedBytesMax + 32 * valueBytes, `${answered} MiB sent before the close`)
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason as Error
     assert.ok(failed instanceof Disconnected, String(failed))
     assert.match(failed.message, /code 1008: the page read too slowly: over 16 MiB waited to be sent \(uiBufferedBytesMax\); reload it/)
