@@ -30,6 +30,7 @@ function foregroundArgs (flags: StartFlags, home: Home): string[] {
   for (const m of flags.allowModule ?? []) args.push('--allow-module', m)
   for (const k of flags.allowSigner ?? []) args.push('--allow-signer', k)
   args.push('--max-module-cache', flags.maxModuleCache, '--module-preparations', flags.modulePreparations)
+  args.push('--max-spare-instances', flags.maxSpareInstances, '--spare-memory', flags.spareMemory)
   args.push(...quotaArgs(flags))
   if (flags.metrics !== undefined) args.push('--metrics', flags.metrics)
   if (flags.quiet === true) args.push('--quiet')

@@ -3,7 +3,10 @@ import { Command } from 'commander'
 import { checkEndpointName } from '../src/cluster/endpoint-names.js'
 import { clusterLimits } from '../src/cluster/limits.js'
 import { hostLimits } from '../src/host/limits.js'
+import { errorFromReason } from '../src/errors.js'
 import { withHost } from './client.js'
+import { exitCodeOf } from './exit-codes.js'
+import { oneLine } from './one-line.js'
 import { homeOption } from './home-option.js'
 import { duration, table } from './ps.js'
 
@@ -16,10 +19,14 @@ export function endpointsCommand (): Command {
       `A host's record lists the names it serves; a name whose last endpoint there ended stays listed ${hostLimits.endpointNameLingerMs / 1000} s more (endpointNameLingerMs), with no endpoints. ` +
       'Send to one with "ww send --endpoint NAME". ' +
       `A name is 1 to ${clusterLimits.maxEndpointNameBytes} letters, digits, '.', '_' or '-' (maxEndpointNameBytes); a host serves at most ${clusterLimits.maxEndpointNames} names (maxEndpointNames) ` +
-      `and ${hostLimits.maxEndpointsPerName} endpoints per name (maxEndpointsPerName); a host that does not answer a lookup within ${hostLimits.endpointListTimeoutMs / 1000} s is left out (endpointListTimeoutMs)`)
+      `and ${hostLimits.maxEndpointsPerName} endpoints per name (maxEndpointsPerName). ` +
+      `With NAME, a host whose record lists the name but that refuses this host, fails, or does not answer within ${hostLimits.endpointListTimeoutMs / 1000} s (endpointListTimeoutMs) ` +
+      'is left out with one line on stderr ("skipped host PEER: why"), the rest listed, and the exit code says why (4 refused, 69 no answer). ' +
+      `A host whose record cannot hold all its names (maxHeartbeatBytes, ${clusterLimits.maxHeartbeatBytes / 1024} KiB) advertises those that fit and warns on its own stderr naming the others, which other hosts then do not find`)
     .argument('[name]', 'an endpoint name')
     .addOption(homeOption())
-    .option('--json', 'print one JSON array: {name, hosts} per name, or {peer, pid, id, ageMs} per endpoint')
+    .option('--json', 'print JSON: without NAME one array of {name, hosts}; with NAME one object {endpoints: [{peer, pid, id, ageMs}], ' +
+      'leftOut: [{peer, reason}]} (leftOut: the hosts skipped, reason as "Type: message")')
     .action(async (name: string | undefined, flags: { home?: string, json?: boolean }) => {
       if (name !== undefined) checkEndpointName(name)
       await withHost(flags.home, async host => {
@@ -32,9 +39,14 @@ export function endpointsCommand (): Command {
           return
         }
         using ans = ep.pipeline.endpoints.list(p => { p.name = name; p.here = false })
-        const list = [...(await ans).endpoints].map(e => ({ peer: e.peer, pid: e.pid, id: Number(e.id), ageMs: Number(e.ageMs) }))
-        if (flags.json === true) process.stdout.write(JSON.stringify(list) + '\n')
+        const answer = await ans
+        const list = [...answer.endpoints].map(e => ({ peer: e.peer, pid: e.pid, id: Number(e.id), ageMs: Number(e.ageMs) }))
+        const leftOut = [...answer.leftOut].map(l => ({ peer: l.peer, reason: l.reason }))
+        if (flags.json === true) process.stdout.write(JSON.stringify({ endpoints: list, leftOut }) + '\n')
         else if (list.length > 0) process.stdout.write(table([['PEER', 'PID', 'AGE'], ...list.map(e => [e.peer, String(e.pid), duration(e.ageMs)])]))
+        const errors = leftOut.map(l => errorFromReason(l.reason))
+        leftOut.forEach((l, i) => { process.stderr.write(`ww: skipped host ${l.peer}: ${oneLine(errors[i].message)}\n`) })
+        if (errors.length > 0) process.exitCode = exitCodeOf(errors[0])
       })
     })
 }

@@ -1,5 +1,5 @@
 // What a running `ww start` says on stderr after its peer/listen lines: one line per event, "ww: " first.
-// --quiet keeps only warnings and errors. DEBUG=ww:* adds the layers' debug logs (src/log.ts, @libp2p/logger).
+// --quiet keeps only warnings and errors. DEBUG=ww:* adds the layers' debug logs (src/log.ts; libp2p's own through @libp2p/logger).
 import { clusterLimits } from '../src/cluster/limits.js'
 import type { NodeNotice } from '../src/host/node.js'
 
@@ -40,9 +40,21 @@ function describe (n: NodeNotice, namespace: string): [Level, string] {
       return ['warn', n.direction === 'inbound'
         ? `refused a connection from ${n.remote}: it failed the swarm key check (the peer has no swarm key, or another one)`
         : `a connection to ${n.remote} failed the swarm key check (the peer has no swarm key, or another one)`]
+    case 'record-full': return recordFull(n.endpoints, n.topics)
     case 'rpc-aborted': return ['error', `aborted an RPC connection from ${n.peer}: ${n.reason}; the node goes on`]
     case 'module-mismatch':
       return ['error', `refused module bytes from ${n.from}: they do not match module ${n.hash}, the one asked for` +
         (n.unsaid > 0 ? ` (${n.unsaid} more such events since the last line)` : '')]
   }
+}
+
+/** What this host's record leaves out (maxHeartbeatBytes), or that it holds everything again. */
+function recordFull (endpoints: string[], topics: number): [Level, string] {
+  if (endpoints.length === 0 && topics === 0) return ['info', 'this host\'s record holds all its endpoint names and topics again']
+  const what = [
+    ...(endpoints.length > 0 ? [`endpoint name${endpoints.length === 1 ? '' : 's'} ${endpoints.join(', ')}`] : []),
+    ...(topics > 0 ? [`${topics} topic${topics === 1 ? '' : 's'}`] : [])
+  ].join(' and ')
+  return ['warn', `this host's record is full (maxHeartbeatBytes, ${clusterLimits.maxHeartbeatBytes / 1024} KiB): it leaves out ${what}, ` +
+    'which other hosts then do not find here; unpublish some names, or use shorter ones or less --meta']
 }

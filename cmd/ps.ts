@@ -44,8 +44,10 @@ export function psCommand (): Command {
       'a running proc is a replica of, "-" for none)')
     .addOption(homeOption())
     .option('--all', 'list the procs of every live host (a host that refuses or cannot be reached is skipped with one line on stderr, and the exit code says why)')
-    .option('--json', 'print objects, one JSON array (startedMs and endedMs are Unix times in ms, uptimeMs a duration; deployment: ' +
-      'the deployment replica a running proc is, NAME#index)')
+    .option('--json', 'print objects, one JSON array, with fields pid, peer, name, moduleHash (hex), args, state (running or exited), ' +
+      'status (once ended: reason, code, message), startedMs and endedMs (Unix times in ms), uptimeMs (a duration), ' +
+      'limits (memoryBytes: the memory maximum in force; fuel: the budget, 0 = unlimited; timeoutMs: the wall-clock limit, 0 = none) ' +
+      'and deployment (the deployment replica a running proc is, NAME#index)')
     .action(async (flags: { home?: string, all?: boolean, json?: boolean }) => {
       const procs = await withHost(flags.home, async host => {
         if (flags.all !== true) return await psOf(host)

@@ -44,6 +44,8 @@ export interface StartFlags extends QuotaFlags {
   allowSigner?: string[]
   maxModuleCache: string
   modulePreparations: string
+  maxSpareInstances: string
+  spareMemory: string
   ui?: string | true
   metrics?: string
 }
@@ -101,7 +103,8 @@ Membership (SWIM): every host probes a member every TTL/${clusterLimits.probesPe
 answers neither it nor ${clusterLimits.indirectProbes} others asked to try is suspected, and removed everywhere within the TTL unless it refutes. A host's
 record (hostname, meta, addresses) is signed by it with the time it was signed, is at most ${clusterLimits.maxHeartbeatBytes / 1024} KiB, is
 signed anew every ${seconds(clusterLimits.recordRefreshMs)}, and counts at most ${seconds(clusterLimits.recordLifetimeMs)} + ${seconds(clusterLimits.maxClockSkewMs)} (the clock skew allowed
-between hosts) after that time, whoever hands it on.
+between hosts) after that time, whoever hands it on. It also lists the host's endpoint names and topics: those that
+do not fit beside the rest are left out (the last names in order first), with a warning naming them.
 A node lists at most ${clusterLimits.maxHosts} hosts; a peer may vouch for at most ${clusterLimits.maxVouchedPerPeer} hosts the node has not heard from
 directly, and those are not handed on to others until heard directly.
 
@@ -118,6 +121,10 @@ the members' one:
 file. A call beyond a peer's rights fails PermissionDenied naming the missing right (exit 4 in the CLI).
 The local API socket is the owner and may do everything: the home must not be writable by others (the
 node refuses it, exit 4), and the socket is made 0600.
+SIGHUP (kill -HUP $(cat <home>/ww.pid)) makes a running node read its policy again, file and flags as at start,
+and say "policy reloaded: ..." (or, for a file it cannot read or parse, "policy not reloaded", keeping the one in
+force). Connections of peers whose rights or module rules changed are closed, so their next call is served under
+the new policy; procs they already started keep running. (So a node in a terminal does not end on SIGHUP.)
 
 Which modules a remote peer may run (spawns of its own, and of its procs' children, on this host): by
 default any. The policy file's ${ALLOW_MODULES} (SHA-256 hashes, as sha256sum prints them) and ${ALLOW_SIGNERS}
@@ -133,6 +140,9 @@ before it fetches or prepares it; a refused one fails PermissionDenied naming th
 may make this host fetch and prepare at most --module-preparations new modules a minute (then
 LimitExceeded); bytes that do not match the module asked for are refused and their sender logged.
 Prepared modules are kept in <home>/modules up to --max-module-cache bytes, least recently used evicted.
+After a proc of a module has run its first slice, the node instantiates one more instance of that module ahead
+(a spare), which the module's next spawn takes instead of instantiating: at most --max-spare-instances spares
+(0 = none), holding at most --spare-memory of linear memory together; modules with a wasm start section get none.
 
 The web console (--ui): one page that shows, live, the cluster's hosts (a picture and a table, a host that left
 shown gone), every host's procs with their state, limits and uptime (kill from there) and any host's anchors
@@ -140,8 +150,10 @@ shown gone), every host's procs with their state, limits and uptime (kill from t
 Host) over a WebSocket, and only with this start's token: the URL carries it after '#', which a browser never
 sends, and the page hands it over when it opens the WebSocket. A request from another site's page (its Origin),
 or naming the node by a DNS name rather than an IP address or localhost, is refused before any call. At most
-${hostLimits.uiConnectionsMax} console connections at once (uiConnectionsMax). The console is plain HTTP: give --ui an address other
-than loopback only on a network you trust. 'ww ui' prints the URL again.
+${hostLimits.uiConnectionsMax} console connections at once (uiConnectionsMax); a page that reads more slowly than the node
+writes to it (over ${hostLimits.uiBufferedBytesMax >> 20} MiB waiting, uiBufferedBytesMax) is disconnected, with a reason it shows.
+The console is plain HTTP: give --ui an address other than loopback only on a network you trust. 'ww ui'
+prints the URL again.
 
 Quotas keep the node serving whatever its guests do. Each proc is charged to an account: a spawn through a
 peer's connection to that peer (for a host spawning its guests' children here, that host), one through the API
@@ -152,7 +164,7 @@ quota, its value and the flag that raises it (exit 1; a guest's ww_spawn returns
 given back when it ends. The memory counted is each proc's memory limit, what it may grow to (ww run --mem).
 
 Metrics: --metrics ADDR serves the node's counters at http://ADDR/metrics in Prometheus text format (connections,
-RPC calls and errors by method, channel messages, procs by state, membership messages and size), to anyone who
+RPC calls and errors by method, channel messages, procs by state, spare instances, membership messages and size), to anyone who
 can reach ADDR: no token, so give it a loopback or private address. The same counters are the Host capability's
 metrics method (for peers with read).`
 
@@ -176,6 +188,8 @@ export function startCommand (): Command {
     .option('--allow-signer <key>', 'members may run modules signed by this key (ed25519:<hex>, from ww key signer); repeatable', collect)
     .addOption(new Option('--module-preparations <n>', 'new modules one remote peer (itself or through its procs) may make this host fetch and prepare per minute (modulePreparationsPerMinute; the owner is exempt)').default(String(hostLimits.modulePreparationsPerMinute)))
     .addOption(new Option('--max-module-cache <size>', 'bytes <home>/modules (prepared modules) may hold (moduleCacheBytes); the least recently used modules not running are evicted past it').default(formatByteSize(DEFAULT_RUNTIME_LIMITS.moduleCacheBytes)))
+    .addOption(new Option('--max-spare-instances <n>', 'spare instances kept (maxSpareInstances): one instantiated ahead for each recently spawned module, so its next spawn skips instantiating; 0 = none').default(String(DEFAULT_RUNTIME_LIMITS.maxSpareInstances)))
+    .addOption(new Option('--spare-memory <size>', 'linear memory the spare instances may hold together (spareMemoryBytes; charged to no account); the least recently spawned modules\' spares go first').default(formatByteSize(DEFAULT_RUNTIME_LIMITS.spareMemoryBytes)))
     .option('--metrics <addr>', 'serve the node\'s counters in Prometheus text format at http://ADDR/metrics, without a token: give it a private address (HOST:PORT, or :PORT for 127.0.0.1; port 0 picks a free one, printed as a "metrics" line)')
   for (const o of quotaOptions()) start.addOption(o)
   return start
@@ -209,6 +223,8 @@ export function nodeOptions (flags: StartFlags): StartNodeOptions {
   const maxBufferedBytes = parseByteSize(flags.maxBufferedBytes, '--max-buffered-bytes')
   const maxModuleCacheBytes = parseByteSize(flags.maxModuleCache, '--max-module-cache')
   const modulePreparationsPerMinute = parsePreparations(flags.modulePreparations)
+  const maxSpareInstances = parseSpareCount(flags.maxSpareInstances)
+  const spareMemoryBytes = parseByteSize(flags.spareMemory, '--spare-memory')
   const metrics = flags.metrics === undefined ? undefined : parseListenAddress(flags.metrics, '--metrics')
   // The page is built beside the command line (dist/console; from dist/cmd or the dist/cli bundle alike).
   const ui = flags.ui === undefined ? undefined : { ...parseUiAddress(flags.ui), pageDir: new URL('../console/', import.meta.url) }
@@ -226,6 +242,8 @@ export function nodeOptions (flags: StartFlags): StartNodeOptions {
     maxBufferedBytes,
     maxModuleCacheBytes,
     modulePreparationsPerMinute,
+    maxSpareInstances,
+    spareMemoryBytes,
     policy: readPolicy(flags, swarmKey !== undefined),
     quotas,
     metrics,
@@ -244,6 +262,12 @@ function parseTtl (text: string): number {
 function parsePreparations (text: string): number {
   const n = Number(text)
   if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgument(`--module-preparations must be a whole number of modules a minute, at least 1, got ${JSON.stringify(text)}`)
+  return n
+}
+
+function parseSpareCount (text: string): number {
+  const n = Number(text)
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n)) throw new InvalidArgument(`--max-spare-instances must be a whole number of instances (0 for none), got ${JSON.stringify(text)}`)
   return n
 }
 
@@ -287,6 +311,25 @@ function describeModules (policy: Policy): string | undefined {
   const peers = [...policy.peerModules].map(([peer, rules]) => `, ${peer} ${rules.describe()}`)
   if (!policy.memberModules.restricted && ![...policy.peerModules.values()].some(r => r.restricted)) return undefined
   return `modules: members ${policy.memberModules.describe()}${peers.join('')}`
+}
+
+/**
+ * SIGHUP: reads the policy again, as at start (the file, then --grant, --allow-module, --allow-signer), and puts it
+ * in force; one line says what it is now, or, when the file cannot be read or parsed, why the old one stays.
+ */
+function reloadPolicy (node: WwNode, flags: StartFlags, privateCluster: boolean, say: NodeLog): void {
+  let policy: Policy
+  try {
+    policy = readPolicy(flags, privateCluster)
+  } catch (err) {
+    say.say('error', `policy not reloaded, the one in force stays: ${String((err as Error).message).split('\n')[0]}`)
+    return
+  }
+  const closed = node.setPolicy(policy)
+  const reconnect = closed.length === 0 ? '' : `; closed the connections of ${closed.length} peer${closed.length === 1 ? '' : 's'} it treats differently`
+  say.say('info', `${describePolicy(policy).replace(/^policy: /, 'policy reloaded: ')}${reconnect}`)
+  const modules = describeModules(policy)
+  if (modules !== undefined) say.say('info', modules)
 }
 
 const signalNumber: Record<string, number> = { SIGINT: 2, SIGTERM: 15 }
@@ -343,6 +386,7 @@ async function runNode (flags: StartFlags, options: StartNodeOptions): Promise<v
   say.say('info', describePolicy(policy!))
   const modules = describeModules(policy!)
   if (modules !== undefined) say.say('info', modules)
+  process.on('SIGHUP', () => { reloadPolicy(node, flags, swarmKey !== undefined, say) })
   // A stray rejection inside libp2p or a layer must not take the node down with it.
   process.on('unhandledRejection', (err: unknown) => {
     say.say('error', `internal error, the node goes on: ${String((err as Error)?.message ?? err).split('\n')[0]}`)

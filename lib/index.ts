@@ -9,7 +9,7 @@ import type { NodeNotice } from '../src/host/node.js'
 import type { HostClient } from '../src/schema/host.rpc.js'
 
 /** Flags of `ww start` that take a number (given as a number or as the text the flag takes, e.g. '64m'). */
-type NumericFlag = 'ttl' | 'maxStoredBytes' | 'maxBufferedBytes' | 'maxModuleCache' | 'modulePreparations' | keyof QuotaFlags
+type NumericFlag = 'ttl' | 'maxStoredBytes' | 'maxBufferedBytes' | 'maxModuleCache' | 'modulePreparations' | 'maxSpareInstances' | 'spareMemory' | keyof QuotaFlags
 
 /**
  * The options of `ww start` (ww help start), camelCased: `listen: ['/ip4/127.0.0.1/tcp/0']` is `--listen ...`,

@@ -24,6 +24,13 @@ struct Endpoint {
   sender @4 :Channel.Sender;
 }
 
+struct LeftOutHost {
+  peer @0 :Text;
+  reason @1 :Text;
+  # Why its endpoints are not listed, as an error's reason: "PermissionDenied: ..." (it refused this host),
+  # "Unavailable: host ... did not answer within 3000 ms", "Disconnected: ...".
+}
+
 struct NameCount {
   name @0 :Text;
   hosts @1 :UInt32;
@@ -49,9 +56,10 @@ interface Endpoints {
   # past the names a host may serve or the endpoints per name.
   unpublish @1 (name :Text, id :UInt64) -> ();
   # Ends endpoint `id` of `name` on this host (the owner's; NotFound when gone).
-  list @2 (name :Text, here :Bool) -> (endpoints :List(Endpoint));
+  list @2 (name :Text, here :Bool) -> (endpoints :List(Endpoint), leftOut :List(LeftOutHost));
   # The live endpoints of `name` across the cluster, in (peer, id) order; with
-  # `here`, only this host's. Hosts that do not answer in time are left out.
+  # `here`, only this host's. Hosts whose record lists the name but that refuse,
+  # fail or do not answer in time are left out, and named in `leftOut`.
   names @3 () -> (names :List(NameCount));
   # Every name some live host serves, sorted.
   send @4 (name :Text, msg :Channel.Message, pick :Pick) -> (peer :Text, pid :UInt32, id :UInt64);

@@ -1,4 +1,4 @@
-// Debug logging for the layers under libp2p (rpc, csp, anchor): switched on by the same DEBUG
+// Debug logging for every layer but cluster/ (which logs through libp2p's components): switched on by the same DEBUG
 // variable as @libp2p/logger (DEBUG=ww:* or DEBUG=ww:rpc,ww:csp:error; "-name" excludes), without
 // loading that package, which would add ~30 ms to the start of every CLI command.
 import { formatWithOptions } from 'node:util'

@@ -1,7 +1,7 @@
 // The Endpoints capability (schema/endpoints.capnp) over this host's registry and the cluster-wide lookup.
 // The owner's (API socket) may publish here; the one a remote peer gets lists and sends only.
 import { readMessage } from './chan-message.js'
-import { NotFound, PermissionDenied } from '../errors.js'
+import { NotFound, PermissionDenied, reasonOf } from '../errors.js'
 import { Endpoints_Publish$Params$Caps, Endpoints_Publish$Results$Caps, Endpoint$Caps, EndpointsClient, PublicationClient } from '../schema/endpoints.rpc.js'
 import { Pick } from '../schema/endpoints.js'
 import type { Capability } from '../rpc/index.js'
@@ -16,6 +16,12 @@ export interface FoundEndpoint {
   sender: SenderClient
 }
 
+/** A host a lookup could not list the endpoints of: it refused, failed, or did not answer in time. */
+export interface LeftOutHost {
+  peer: string
+  err: Error
+}
+
 /** What the server uses of this host's endpoint registry (src/host/endpoint-registry.ts). */
 export interface EndpointPublisher {
   publish: (name: string, pid: number, sender: SenderClient) => { id: bigint }
@@ -25,7 +31,8 @@ export interface EndpointPublisher {
 /** What the server uses of the cluster-wide lookup (src/host/endpoint-lookup.ts). */
 export interface EndpointFinder {
   here: (name: string) => FoundEndpoint[]
-  find: (name: string, signal?: AbortSignal) => Promise<FoundEndpoint[]>
+  /** The live endpoints of `name` across the cluster, and the hosts left out. */
+  search: (name: string, signal?: AbortSignal) => Promise<{ found: FoundEndpoint[], failures: LeftOutHost[] }>
   send: (name: string, msg: { data: Uint8Array, cap: Capability | null }, pick: 'round-robin' | 'random', signal?: AbortSignal) => Promise<{ peer: string, pid: number, id: bigint }>
 }
 
@@ -60,8 +67,13 @@ export function serveEndpoints (parts: EndpointsParts): EndpointsClient {
     },
     async list (params, results, ctx) {
       if (parts.refuseSend !== undefined) throw parts.refuseSend
-      const found: FoundEndpoint[] = params.here ? lookup.here(params.name) : await lookup.find(params.name, ctx.signal)
+      const { found, failures } = params.here ? { found: lookup.here(params.name), failures: [] } : await lookup.search(params.name, ctx.signal)
       try {
+        const left = results._initLeftOut(failures.length)
+        failures.forEach((f, i) => {
+          left.get(i).peer = f.peer
+          left.get(i).reason = reasonOf(f.err)
+        })
         const list = results._initEndpoints(found.length)
         found.forEach((e, i) => {
           const to = list.get(i)

@@ -55,6 +55,8 @@ export interface ProcInfoJson {
   uptimeMs: number
   state: 'running' | 'exited'
   status?: ExitStatus
+  /** What it runs within: memoryBytes (the maximum in force), fuel (0 = unlimited), timeoutMs (0 = none). */
+  limits: { memoryBytes: number, fuel: number, timeoutMs: number }
 }
 
 export function readProcInfo (i: WireInfo): ProcInfoJson {
@@ -66,7 +68,10 @@ export function readProcInfo (i: WireInfo): ProcInfoJson {
     args: [...i.args],
     startedMs: Number(i.startedMs),
     uptimeMs: Number(i.uptimeMs),
-    state: i.state === ProcState.RUNNING ? 'running' : 'exited'
+    state: i.state === ProcState.RUNNING ? 'running' : 'exited',
+    limits: i._hasLimits()
+      ? { memoryBytes: Number(i.limits.memoryBytes), fuel: Number(i.limits.fuel), timeoutMs: Number(i.limits.timeoutMs) }
+      : { memoryBytes: 0, fuel: 0, timeoutMs: 0 } // a host older than limits in ProcInfo
   }
   if (i.state === ProcState.EXITED) out.endedMs = Number(i.endedMs)
   if (i.state === ProcState.EXITED && i._hasStatus()) out.status = readExitStatus(i.status)

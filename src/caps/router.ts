@@ -1,5 +1,5 @@
 // The Router and Topic capabilities over the cluster's pubsub.
-import { logger } from '@libp2p/logger'
+import { logger } from '../log.js'
 import type { PubSub, Topic } from '../cluster/index.js'
 import { SubscriptionClient } from '../schema/cluster.rpc.js'
 import { Router_Join$Results$Caps, RouterClient, Topic_Subscribe$Params$Caps, Topic_Subscribe$Results$Caps, TopicClient } from '../schema/pubsub.rpc.js'

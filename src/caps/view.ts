@@ -1,5 +1,5 @@
 // The View capability over this node's routing table.
-import { logger } from '@libp2p/logger'
+import { logger } from '../log.js'
 import type { RoutingTable } from '../cluster/index.js'
 import { SubscriptionClient, View_Watch$Params$Caps, View_Watch$Results$Caps, ViewClient } from '../schema/cluster.rpc.js'
 import { LimitExceeded } from '../errors.js'

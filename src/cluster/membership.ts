@@ -13,6 +13,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { logger } from '@libp2p/logger'
 import { InvalidArgument } from '../errors.js'
 import type { Heartbeat, HeartbeatCodec } from './heartbeat.js'
+import { fitHeartbeat, type FittedHeartbeat } from './heartbeat-fit.js'
 import { clusterLimits } from './limits.js'
 import { RecordSigner } from './record-signer.js'
 import { ringNeighbours } from './ring.js'
@@ -42,6 +43,11 @@ export interface MembershipOptions {
   isConnected: (peer: string) => boolean
   /** Uniform random in [0, 1) (default Math.random). */
   random?: () => number
+  /**
+   * The names this host's record leaves out changed (heartbeat-fit.ts): the endpoint names and topic hashes that did
+   * not fit in maxHeartbeatBytes; both empty once everything fits again.
+   */
+  onLeftOut?: (leftOut: { endpoints: string[], topics: string[] }) => void
 }
 
 export interface MembershipStats {
@@ -124,6 +130,10 @@ export class Membership implements MemberStore {
   private topics: string[] = []
   /** Endpoints and topics as in the last signed record. */
   private signedNames = ''
+  /** What the last signed record left out (heartbeat-fit.ts), as names() joins it: at first nothing. */
+  private leftOut = this.names([], [])
+  /** The topic hashes in the last signed record. */
+  private signedTopics: string[] = []
   private namesSigning: Promise<void> | undefined
 
   constructor (options: MembershipOptions) {
@@ -209,7 +219,7 @@ export class Membership implements MemberStore {
   }
 
   /** The topic hashes this host's record lists. */
-  get advertisedTopics (): readonly string[] { return this.topics }
+  get advertisedTopics (): readonly string[] { return this.signedTopics }
 
   /** Signs a new record if the addresses changed (libp2p learned or lost one), and hands it on. */
   async addressesChanged (): Promise<void> {
@@ -237,18 +247,28 @@ export class Membership implements MemberStore {
 
   /** Signs this host's record with the next seq and puts it in the table. */
   private async sign (): Promise<Uint8Array> {
-    const hb = this.heartbeat(false)
+    const wanted = this.heartbeat(false)
     const seq = ++this.seq
     let message: Uint8Array
+    let fitted: FittedHeartbeat
     try {
-      message = await this.signer.sign(hb, seq)
+      fitted = fitHeartbeat(this.o.codec, wanted)
+      message = await this.signer.sign(fitted.heartbeat, seq)
     } catch (err) {
       this.stats.publishErrors++
       throw err
     }
+    const hb = fitted.heartbeat
     this.stats.published++
     this.signedAddrs = hb.addrs.join('\n')
-    this.signedNames = this.names(hb.endpoints ?? [], hb.topics ?? [])
+    // what was asked for, not what fitted: names left out wait until others go, not for another signature
+    this.signedNames = this.names(wanted.endpoints ?? [], wanted.topics ?? [])
+    this.signedTopics = hb.topics ?? []
+    const leftOut = this.names(fitted.leftOut.endpoints, fitted.leftOut.topics)
+    if (leftOut !== this.leftOut) {
+      this.leftOut = leftOut
+      this.o.onLeftOut?.(fitted.leftOut)
+    }
     const record: HostRecord = {
       peer: this.selfId, instance: hb.instance, seq, hostname: hb.hostname,
       meta: [...hb.meta], addrs: [...hb.addrs], ttlMs: hb.ttlMs, lastSeenMs: Date.now(), endpoints: [...(hb.endpoints ?? [])],

@@ -200,7 +200,8 @@ export class ClusterNode {
       addrs: () => libp2p.getMultiaddrs().map(a => a.toString()),
       send: swimTransport.send,
       isConnected: peer => swimTransport.isConnected(peer),
-      random: options.random
+      random: options.random,
+      onLeftOut: leftOut => { notice({ type: 'record-full', endpoints: leftOut.endpoints, topics: leftOut.topics.length }) }
     })
     swimTransport.onMessage = (from, bytes) => { membership.swim.receive(from, bytes) }
     swimTransport.onUnreadable = () => { membership.swim.stats.rejected++ }

@@ -20,6 +20,11 @@ export type ClusterNotice =
 
   /** A connection failed the swarm key check: the peer has no swarm key, or another one (private-network.ts). */
   | { type: 'swarm-key-mismatch', remote: string, direction: 'inbound' | 'outbound' }
+  /**
+   * What this host's record leaves out changed: endpoint names (and how many topic hashes) that do not fit in
+   * maxHeartbeatBytes, so other hosts do not find them here; both empty once everything fits again.
+   */
+  | { type: 'record-full', endpoints: string[], topics: number }
 
 export type NoticeListener = (notice: ClusterNotice) => void
 

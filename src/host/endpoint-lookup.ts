@@ -1,10 +1,10 @@
 // Finding the live endpoints of a name across the cluster, and sending to one of them.
 // This host's own come from its registry; another host's are asked of it (Endpoints.list, here only), and only of
 // the hosts whose signed record lists the name. A host that does not answer in time is left out.
-import { logger } from '@libp2p/logger'
+import { logger } from '../log.js'
 import { checkEndpointName } from '../cluster/index.js'
 import { writeMessage } from '../caps/chan-message.js'
-import type { FoundEndpoint } from '../caps/endpoints.js'
+import type { FoundEndpoint, LeftOutHost } from '../caps/endpoints.js'
 import { Closed, Disconnected, NotFound, PermissionDenied, Unavailable } from '../errors.js'
 import type { Capability } from '../rpc/index.js'
 import type { SenderClient } from '../schema/channel.rpc.js'
@@ -33,6 +33,9 @@ export interface EndpointLookupOptions {
   random?: () => number
 }
 
+/** A host whose endpoints a lookup could not list, and why. */
+export type { LeftOutHost } from '../caps/endpoints.js'
+
 /** Names whose round-robin position is remembered; past it the positions start over. */
 const MAX_TURNS = 4096
 /** Names whose endpoints a send remembers; past it the oldest is forgotten. */
@@ -51,10 +54,10 @@ export class EndpointLookup {
     return (await this.search(name, signal)).found
   }
 
-  /** `find`, with why the hosts left out were (a host that refused, or did not answer in time). */
-  private async search (name: string, signal?: AbortSignal): Promise<{ found: FoundEndpoint[], failures: Error[] }> {
+  /** `find`, with the hosts left out and why (a host that refused, or did not answer in time). */
+  async search (name: string, signal?: AbortSignal): Promise<{ found: FoundEndpoint[], failures: LeftOutHost[] }> {
     const here = this.here(name)
-    const failures: Error[] = []
+    const failures: LeftOutHost[] = []
     const others = await Promise.all(this.o.servers(name).filter(p => p !== this.o.self).map(async peer => await this.ask(peer, name, failures, signal)))
     const found = [here, ...others].flat().sort((a, b) => a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
     return { found, failures }
@@ -91,8 +94,9 @@ export class EndpointLookup {
     }
   }
 
-  private async sendToOne (name: string, found: FoundEndpoint[], failures: Error[], msg: { data: Uint8Array, cap: Capability | null }, pick: PickRule, signal?: AbortSignal): Promise<{ peer: string, pid: number, id: bigint }> {
+  private async sendToOne (name: string, found: FoundEndpoint[], leftOut: LeftOutHost[], msg: { data: Uint8Array, cap: Capability | null }, pick: PickRule, signal?: AbortSignal): Promise<{ peer: string, pid: number, id: bigint }> {
     if (found.length === 0) {
+      const failures = leftOut.map(l => l.err)
       const refused = failures.find(err => err instanceof PermissionDenied)
       if (refused !== undefined) throw new PermissionDenied(`no endpoint named ${name} this host may reach: ${refused.message}`)
       if (failures.length > 0) throw new Unavailable(`no endpoint named ${name} could be reached: ${failures[0].message}`)
@@ -118,7 +122,7 @@ export class EndpointLookup {
   }
 
   /** What a send to `name` picks from: remembered (owned by the cache: do not release) or just looked up (yours). */
-  private async targets (name: string, signal?: AbortSignal): Promise<{ found: FoundEndpoint[], failures: Error[], cached: boolean }> {
+  private async targets (name: string, signal?: AbortSignal): Promise<{ found: FoundEndpoint[], failures: LeftOutHost[], cached: boolean }> {
     checkEndpointName(name)
     const key = `${this.o.servers(name).filter(p => p !== this.o.self).join(',')}#${this.o.registry.version}`
     const known = this.cache.get(name)
@@ -156,7 +160,7 @@ export class EndpointLookup {
   }
 
   /** `peer`'s endpoints of `name`; none when it cannot say in time. */
-  private async ask (peer: string, name: string, failures: Error[], signal?: AbortSignal): Promise<FoundEndpoint[]> {
+  private async ask (peer: string, name: string, failures: LeftOutHost[], signal?: AbortSignal): Promise<FoundEndpoint[]> {
     const timer = new AbortController()
     const t = setTimeout(() => { timer.abort() }, this.o.listTimeoutMs)
     const both = signal === undefined ? timer.signal : AbortSignal.any([signal, timer.signal])
@@ -174,7 +178,7 @@ export class EndpointLookup {
     } catch (err) {
       if (signal?.aborted === true) throw err
       log('endpoints of %s on %s left out: %s', name, peer, (err as Error).message)
-      failures.push(timer.signal.aborted ? new Unavailable(`host ${peer} did not answer within ${this.o.listTimeoutMs} ms`) : err as Error)
+      failures.push({ peer, err: timer.signal.aborted ? new Unavailable(`host ${peer} did not answer within ${this.o.listTimeoutMs} ms`) : err as Error })
       return []
     } finally { clearTimeout(t) }
   }

@@ -1,7 +1,7 @@
 // The procs of one host: the src/proc Executor with a cluster world per proc, placement of
 // children here or on another host (by peer ID or k=v tag), module shipping by hash, and the
 // Executor capability.
-import { logger } from '@libp2p/logger'
+import { logger } from '../log.js'
 import { Canceled, InvalidArgument, NotFound } from '../errors.js'
 import {
   Executor, FilePids, ModuleCache, procCap, childLimits, DEFAULT_RUNTIME_LIMITS, PARENT_ENDED, PARENT_ENDED_REASON, sha256, type Account, type GuestSpawnRequest, type Proc, type ProcCap, type ProcLimits,
@@ -163,32 +163,23 @@ export class HostProcs {
     const bytes = req.module.bytes
     const hash = bytes !== undefined ? sha256(bytes) : req.module.hash
     if (hash === undefined) throw new InvalidArgument('a spawn needs module bytes or a hash')
+    // Released here unless handed on: spawnHere takes them over (the proc's world, or it releases them on failure);
+    // a remote spawn request takes its own references.
     const caps: SpawnCap[] = []
     try {
       for (const c of req.caps ?? []) {
         if (c.kind === 'anchor') throw new InvalidArgument('an anchor handle cannot be handed to a child; give it a root path instead')
         caps.push({ kind: c.kind, cap: await exportCap(c) })
       }
-    } catch (err) {
-      for (const c of caps) c.cap.release()
-      throw err
-    }
-    if (peer === this.opts.peerId) {
-      try {
+      if (peer === this.opts.peerId) {
         await this.gate.admit(hash, [], spawner)
-      } catch (err) {
-        for (const c of caps) c.cap.release()
-        throw err
+        const module = bytes !== undefined ? { bytes } : { hash }
+        const proc = await this.spawnHere({ module, args: req.args, env: req.env, limits, account }, root, spawner, caps.splice(0))
+        if (!detached) proc.onEnd(this.tree.adopt(parent.pid, () => { proc.kill(PARENT_ENDED) }))
+        const cap = procCap(proc)
+        CapScope.exportAs(cap, () => this.serveProc(proc))
+        return cap
       }
-      const module = bytes !== undefined ? { bytes } : { hash }
-      const proc = await this.spawnHere({ module, args: req.args, env: req.env, limits, account }, root, spawner, caps)
-      if (!detached) proc.onEnd(this.tree.adopt(parent.pid, () => { proc.kill(PARENT_ENDED) }))
-      const cap = procCap(proc)
-      CapScope.exportAs(cap, () => this.serveProc(proc))
-      return cap
-    }
-    let client: ProcClient
-    try {
       // The other host checks the module against its rules for this host: hand it the signatures verified here.
       const signatures = await this.cache.signatures(hash)
       using host = await this.opts.hostOf(peer)
@@ -198,11 +189,15 @@ export class HostProcs {
         // tied: if this host dies, the connection drop ends the child there
         writeSpawnRequest(p._initRequest(), { hash, source, signatures, args: req.args, env: req.env, limits, root: root ?? undefined, caps, tied: !detached })
       }, { signal: opts?.signal })
-      client = Executor_Spawn$Results$Caps.proc.get(await ans).dup()
+      return this.remoteChild(Executor_Spawn$Results$Caps.proc.get(await ans).dup(), peer, parent.pid, detached, scope)
     } finally {
-      for (const c of caps) c.cap.release() // the request took its own references
+      for (const c of caps) c.cap.release()
     }
-    if (!detached) this.superviseRemote(parent.pid, client.dup(), peer)
+  }
+
+  /** The ProcCap of a child spawned on `peer` (`client` taken over): supervised unless detached; its wait ends when `peer` is lost. */
+  private remoteChild (client: ProcClient, peer: string, parent: number, detached: boolean, scope: CapScope): ProcCap {
+    if (!detached) this.superviseRemote(parent, client.dup(), peer)
     const cap = scope.proc(client)
     const wait = cap.wait
     cap.wait = async o => {

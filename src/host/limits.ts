@@ -42,6 +42,12 @@ export const hostLimits = {
    * is at most maxMessageBytes, 64 MiB); a larger one ends that connection.
    */
   uiWebSocketMessageBytes: 128 << 20,
+  /**
+   * Most bytes the node lets wait to be sent to one console page; a page that reads more slowly than the node writes
+   * (past this, one message more at most) is disconnected with a close reason saying so, and the page tells its user
+   * to reload. Bounds what a slow or stalled browser makes the node hold.
+   */
+  uiBufferedBytesMax: 16 << 20,
   /** Random bytes of the console's per-start token (shown as hex in its URL). */
   uiTokenBytes: 32,
   /**

@@ -22,6 +22,8 @@ export interface MetricSources {
   chanBufferedBytes: () => number
   procsRunning: () => number
   procsEnded: Readonly<Record<string, number>>
+  /** The executor's spare instances (src/proc/spares.ts). */
+  spares: { readonly held: number, readonly heldBytes: number, readonly taken: number }
 }
 
 // prom-client is CommonJS: Node's ESM loader finds only some of its named exports.
@@ -62,6 +64,9 @@ export class NodeMetrics {
     gauge('ww_procs', 'procs on this host by state (running now)', ['state'], () => [[{ state: 'running' }, s.procsRunning()]])
     counter('ww_procs_ended_total', 'procs that ended on this host, by reason (exited, killed, outOfFuel, outOfMemory, trapped, timedOut)', ['reason'],
       () => Object.entries(s.procsEnded).map(([reason, n]) => [{ reason }, n]))
+    gauge('ww_spare_instances', 'spare instances held now, one per recently spawned module (bounded by --max-spare-instances)', [], () => [[{}, s.spares.held]])
+    gauge('ww_spare_memory_bytes', 'linear memory the spare instances hold together (bounded by --spare-memory)', [], () => [[{}, s.spares.heldBytes]])
+    counter('ww_spare_instances_taken_total', 'spawns that took a spare instance instead of instantiating', [], () => [[{}, s.spares.taken]])
     gauge('ww_membership_hosts', 'live hosts in the cluster as this host sees it, itself included', [], () => [[{}, s.members()]])
     counter('ww_membership_probes_total', 'SWIM probes this host made, by outcome (acked, failed; indirect: probes that asked others to try)', ['outcome'],
       () => [[{ outcome: 'all' }, s.swim.probes], [{ outcome: 'acked' }, s.swim.acked], [{ outcome: 'failed' }, s.swim.failed], [{ outcome: 'indirect' }, s.swim.indirect]])

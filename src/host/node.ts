@@ -1,7 +1,7 @@
 // One running node: the cluster layer, the capability servers, RPC on libp2p and on the API socket.
 import { unlink } from 'node:fs/promises'
 import { hostname as osHostname } from 'node:os'
-import { logger } from '@libp2p/logger'
+import { logger } from '../log.js'
 import { AnchorTree } from '../anchor/index.js'
 import { ServedTree } from '../caps/anchor.js'
 import { SELF_COMPONENT, serveClusterRoot } from '../caps/anchor-cluster-root.js'
@@ -32,6 +32,7 @@ import { NodeMetrics } from './node-metrics.js'
 import { PeerHosts } from './peer-hosts.js'
 import { ALL_RIGHTS, Policy, formatRights, lacks } from './policy.js'
 import { partsForPeer } from './policy-host.js'
+import { LivePolicy } from './live-policy.js'
 import { serveRouter } from '../caps/router.js'
 import { serveView } from '../caps/view.js'
 import { serveUi, type UiServer } from './ui-server.js'
@@ -59,6 +60,10 @@ export interface NodeOptions extends Pick<ClusterNodeOptions, 'namespace' | 'lis
   maxBufferedBytes?: number
   /** Bytes `<home>/modules` may hold (default DEFAULT_RUNTIME_LIMITS.moduleCacheBytes). */
   maxModuleCacheBytes?: number
+  /** Most spare instances kept (default DEFAULT_RUNTIME_LIMITS.maxSpareInstances; 0 = none). */
+  maxSpareInstances?: number
+  /** Linear memory the spare instances may hold together (default DEFAULT_RUNTIME_LIMITS.spareMemoryBytes). */
+  spareMemoryBytes?: number
   /** New modules one remote peer may make this host prepare per minute (default hostLimits.modulePreparationsPerMinute). */
   modulePreparationsPerMinute?: number
   /** What procs may hold on this host, in all and per spawning peer (default DEFAULT_RUNTIME_LIMITS). */
@@ -89,8 +94,18 @@ export class WwNode {
     readonly procs: HostProcs,
     readonly deployments: DeploymentService,
     /** The node's counters (Host.metrics, /metrics). */
-    readonly metrics: NodeMetrics
+    readonly metrics: NodeMetrics,
+    private readonly livePolicy: LivePolicy
   ) {}
+
+  /** What remote peers may do now. */
+  get policy (): Policy { return this.livePolicy.policy }
+
+  /**
+   * Puts `policy` in force: connections opened from now on get a Host built from it, and the connections of peers
+   * whose rights or module rules it changes are closed (their next call connects again, under it). Returns those peers.
+   */
+  setPolicy (policy: Policy): string[] { return this.livePolicy.replace(policy) }
 
   get peerId (): string { return this.cluster.peerId }
 
@@ -102,7 +117,7 @@ export class WwNode {
     let cluster: ClusterNode | undefined
     let metricsServer: MetricsServer | undefined
     try {
-      const { home, api: _api, ui: _ui, version: _version, policy: _policy, onNotice, maxStoredBytes, maxBufferedBytes, maxModuleCacheBytes, modulePreparationsPerMinute, quotas, metrics: _metrics, ...clusterOptions } = options
+      const { home, api: _api, ui: _ui, version: _version, policy: _policy, onNotice, maxStoredBytes, maxBufferedBytes, maxModuleCacheBytes, maxSpareInstances, spareMemoryBytes, modulePreparationsPerMinute, quotas, metrics: _metrics, ...clusterOptions } = options
       if (maxBufferedBytes !== undefined) hostChanBudget.bytes = maxBufferedBytes
       const notice = onNotice ?? (() => {})
       cluster = await ClusterNode.start({ ...clusterOptions, home: home.dir, onNotice: notice, heartbeatWire })
@@ -155,20 +170,25 @@ export class WwNode {
         hostRecords: where => c.ls(where).map(r => ({ peer: r.peer, meta: r.meta })),
         pubsub: c.pubsub,
         onHostLeft: fn => c.table.watch(ev => { if (ev.type === 'leave') fn(ev.record.peer) }),
-        limits: { ...quotas, ...(maxModuleCacheBytes === undefined ? {} : { moduleCacheBytes: maxModuleCacheBytes }) },
+        limits: {
+          ...quotas,
+          ...(maxModuleCacheBytes === undefined ? {} : { moduleCacheBytes: maxModuleCacheBytes }),
+          ...(maxSpareInstances === undefined ? {} : { maxSpareInstances }),
+          ...(spareMemoryBytes === undefined ? {} : { spareMemoryBytes })
+        },
         preparationsPerMinute: modulePreparationsPerMinute,
         onModuleMismatch: (from, hash, unsaid) => { notice({ type: 'module-mismatch', from, hash, unsaid }) },
         endpoints: { registry, lookup }
       })
       const executor = procs.serve(OWNER)
-      const policy = options.policy ?? Policy.defaults(options.swarmKey !== undefined)
+      const livePolicy = new LivePolicy(options.policy ?? Policy.defaults(options.swarmKey !== undefined))
       const deploys = new DeploymentService({
         self: c.peerId,
         namespace: c.namespace,
         key: await loadOrCreateIdentity(home.dir),
         components: { connectionManager: c.components.connectionManager, registrar: c.components.registrar, events: c.components.events, pubsub: c.components.pubsub },
         file: home.deployments,
-        policy,
+        policy: livePolicy,
         procs,
         hosts: () => c.ls([]).map(r => ({ peer: r.peer, meta: r.meta })),
         hostOf: async peer => await peers.host(peer),
@@ -193,7 +213,8 @@ export class WwNode {
         chanTraffic: hostChanTraffic,
         chanBufferedBytes: () => hostChanBudget.inUse,
         procsRunning: () => procs.executor.running,
-        procsEnded: procs.executor.ended
+        procsEnded: procs.executor.ended,
+        spares: procs.executor.spares
       })
       const parts: HostParts = {
         info (to) {
@@ -230,7 +251,7 @@ export class WwNode {
         },
         connect: async addr => await c.connect(addr, hostLimits.connectTimeoutMs)
       })
-      log('policy: members %s, %d peers granted their own', formatRights(policy.members), policy.peers.size)
+      log('policy: members %s, %d peers granted their own', formatRights(livePolicy.policy.members), livePolicy.policy.peers.size)
       // The parts stay held while the node runs: each connection's Host is served from them.
       const releaseParts = (): void => {
         view.release()
@@ -242,6 +263,7 @@ export class WwNode {
         const peer = connection.remotePeer.toString()
         // Each connection's bootstrap is a Host built for its peer: it holds only what the policy grants, its
         // executor runs only the modules the policy allows that peer, and charges the procs it spawns to that peer (quotas).
+        const policy = livePolicy.policy
         const rights = policy.rightsOf(peer)
         const spawner = { peer, modules: policy.modulesOf(peer) }
         const peerParts = { ...parts, endpoints: endpointsFor(false, rights.has('write') ? undefined : lacks(peer, 'write', 'listing and sending to endpoints')) }
@@ -256,6 +278,7 @@ export class WwNode {
         forPeer.executor?.release()
         const conn = new Connection(libp2pTransport(stream), { bootstrap, name: 'libp2p', observer: metrics.calls })
         metrics.track('libp2p', conn)
+        livePolicy.track(peer, conn)
         bootstrap.release()
         void conn.closed.then(() => {
           const err = conn.error
@@ -264,7 +287,7 @@ export class WwNode {
           }
         })
       })
-      node = new WwNode(c, host, peers, local, () => { releaseParts(); advertised.close(); lookup.close(); registry.close(); unlock() }, procs, deploys, metrics)
+      node = new WwNode(c, host, peers, local, () => { releaseParts(); advertised.close(); lookup.close(); registry.close(); unlock() }, procs, deploys, metrics, livePolicy)
       // A URL file left by a node that did not stop cleanly must not point `ww ui` at nothing. The console is up
       // before the API socket, so a client that reaches the node finds the URL file of a node started with --ui.
       await unlink(options.home.uiUrl).catch(() => {})

@@ -1,5 +1,5 @@
 // RPC connections to other hosts over libp2p, one per peer, reused by every caller.
-import { logger } from '@libp2p/logger'
+import { logger } from '../log.js'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { ClusterNode } from '../cluster/index.js'
 import { rpcProtocol } from '../cluster/index.js'

@@ -81,6 +81,9 @@ function refuseUpgrade (socket: Duplex, status: string, text: string): void {
   socket.destroy()
 }
 
+/** The close reason of a page that read too slowly (a WebSocket close reason is at most 123 bytes). */
+const SLOW_PAGE = `the page read too slowly: over ${hostLimits.uiBufferedBytesMax >> 20} MiB waited to be sent (uiBufferedBytesMax); reload it`
+
 /** A host part of a URL: IPv6 addresses in brackets; a wildcard address as loopback, where the owner's browser finds it. */
 function urlHost (host: string): string {
   if (host === '0.0.0.0') return '127.0.0.1'
@@ -132,7 +135,7 @@ export async function serveUi (bootstrap: Capability, options: UiOptions): Promi
       return
     }
     wss.handleUpgrade(req, socket, head, ws => {
-      const c = new Connection(websocketTransport(ws), { bootstrap, name: 'ui' })
+      const c = new Connection(websocketTransport(ws, { maxBufferedBytes: hostLimits.uiBufferedBytesMax, slowReason: SLOW_PAGE }), { bootstrap, name: 'ui' })
       conns.add(c)
       void c.closed.then(() => conns.delete(c))
     })

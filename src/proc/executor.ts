@@ -1,7 +1,7 @@
 // The executor core: spawns procs from module bytes or hashes, keeps them by pid, kills them.
 // The host layer wraps it as the Executor capability; the guest world decides what procs can reach.
 
-import { logger } from '@libp2p/logger'
+import { logger } from '../log.js'
 import { Canceled, NotFound } from '../errors.js'
 import { DEFAULT_RUNTIME_LIMITS, procLimits, type ProcLimits, type RuntimeLimits } from './limits.js'
 import { hashHex, type ModuleCache, type ModuleFetcher, type PrepareStep } from './module-cache.js'

@@ -77,10 +77,13 @@ export interface RuntimeLimits {
   maxModuleSignatures: number
   /**
    * Most spare instances kept: one instantiated ahead for each recently spawned module (without a wasm start
-   * section), so that its next spawn skips instantiation; 0 = none (spares.ts).
+   * section), so that its next spawn skips instantiation; 0 = none (spares.ts; `ww start --max-spare-instances`).
    */
   maxSpareInstances: number
-  /** Most linear memory the spare instances hold together, in bytes (not charged to any account: no proc owns a spare). */
+  /**
+   * Most linear memory the spare instances hold together, in bytes (not charged to any account: no proc owns a spare;
+   * `ww start --spare-memory`).
+   */
   spareMemoryBytes: number
 }
 

@@ -14,7 +14,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto'
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { logger } from '@libp2p/logger'
+import { logger } from '../log.js'
 import { InvalidArgument, LimitExceeded, ModuleNotFound } from '../errors.js'
 import { DEFAULT_RUNTIME_LIMITS, type RuntimeLimits } from './limits.js'
 import { withMemoryMaximum } from './memory-limit.js'

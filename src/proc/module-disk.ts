@@ -7,7 +7,7 @@
 // the files' modification times, which a load from disk refreshes.
 import { readdir, stat, unlink, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
-import { logger } from '@libp2p/logger'
+import { logger } from '../log.js'
 
 const log = logger('ww:proc:cache')
 const MODULE_FILE = /^([0-9a-f]{64})\./

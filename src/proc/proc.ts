@@ -1,7 +1,7 @@
 // One running guest: instantiated from a compiled, transformed module and run on the event loop.
 // It ends exactly once, with an ExitStatus; everything it holds is then released.
 
-import { logger } from '@libp2p/logger'
+import { logger } from '../log.js'
 import { Chan } from '../csp/index.js'
 import { Closed } from '../errors.js'
 import { FUEL_GLOBAL_EXPORT, MEMORY_EXPORT, RUNTIME_MODULE, SDK_ASYNCIFY_BUFFER_EXPORT, SDK_ASYNCIFY_SIZE_EXPORT, STACK_POINTER_EXPORT, WASI_MODULE, WW_MODULE } from './abi.js'

@@ -6,7 +6,7 @@
 // maxSpareInstances and spareMemoryBytes. The executor makes spares only while its pacer lets spawn work run at
 // once: in a burst of spawns each instantiates its own, paced as before.
 
-import { logger } from '@libp2p/logger'
+import { logger } from '../log.js'
 import { BoundInstance } from './bound-instance.js'
 import { MEMORY_EXPORT } from './abi.js'
 import type { RuntimeLimits } from './limits.js'

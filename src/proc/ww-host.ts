@@ -2,7 +2,7 @@
 // Every call returns an i32: >= 0 on success, a negative WwErrno on failure, with the message
 // kept for ww.last_error. Calls that may wait return a Promise, which suspends only this guest.
 
-import { logger } from '@libp2p/logger'
+import { logger } from '../log.js'
 import { parsePath } from '../anchor/index.js'
 import { AlreadyExists, Canceled, Closed, Disconnected, InvalidArgument, LimitExceeded, ModuleNotFound, NotFound, Occupied, PermissionDenied, Timeout, Unavailable, Unimplemented } from '../errors.js'
 import { WwErrno } from './abi.js'

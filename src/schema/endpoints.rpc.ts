@@ -13,6 +13,10 @@ export class Endpoint$Pipeline {
 export const Endpoint$Caps = {
   sender: rpc.capField(1, () => SenderClient)
 }
+/** Pipelined view of LeftOutHost: capability fields usable before the answer arrives. */
+export class LeftOutHost$Pipeline {
+  constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}
+}
 /** Pipelined view of NameCount: capability fields usable before the answer arrives. */
 export class NameCount$Pipeline {
   constructor (readonly $answer: rpc.Answer<any, any>, readonly $path: number[]) {}

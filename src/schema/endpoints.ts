@@ -66,6 +66,31 @@ export class Endpoint extends $.Struct {
   }
   toString(): string { return "Endpoint_" + super.toString(); }
 }
+export class LeftOutHost extends $.Struct {
+  static readonly _capnp = {
+    displayName: "LeftOutHost",
+    id: "cc9e030159e0a216",
+    size: new $.ObjectSize(0, 2),
+  };
+  get peer(): string {
+    return $direct.readText(this, 0) ?? $.utils.getText(0, this)
+  }
+  set peer(value: string) {
+    if (!$direct.writeText(this, 0, value)) $.utils.setText(0, value, this)
+  }
+  /**
+* Why its endpoints are not listed, as an error's reason: "PermissionDenied: ..." (it refused this host),
+* "Unavailable: host ... did not answer within 3000 ms", "Disconnected: ...".
+*
+*/
+  get reason(): string {
+    return $direct.readText(this, 1) ?? $.utils.getText(1, this)
+  }
+  set reason(value: string) {
+    if (!$direct.writeText(this, 1, value)) $.utils.setText(1, value, this)
+  }
+  toString(): string { return "LeftOutHost_" + super.toString(); }
+}
 export class NameCount extends $.Struct {
   static readonly _capnp = {
     displayName: "NameCount",
@@ -301,9 +326,10 @@ export class Endpoints_List$Results extends $.Struct {
   static readonly _capnp = {
     displayName: "list$Results",
     id: "b7ba564e42e51467",
-    size: new $.ObjectSize(0, 1),
+    size: new $.ObjectSize(0, 2),
   };
   static _Endpoints: $.ListCtor<Endpoint>;
+  static _LeftOut: $.ListCtor<LeftOutHost>;
   _adoptEndpoints(value: $.Orphan<$.List<Endpoint>>): void {
     $.utils.adopt(value, $.utils.getPointer(0, this));
   }
@@ -321,6 +347,24 @@ export class Endpoints_List$Results extends $.Struct {
   }
   set endpoints(value: $.List<Endpoint>) {
     $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  _adoptLeftOut(value: $.Orphan<$.List<LeftOutHost>>): void {
+    $.utils.adopt(value, $.utils.getPointer(1, this));
+  }
+  _disownLeftOut(): $.Orphan<$.List<LeftOutHost>> {
+    return $.utils.disown(this.leftOut);
+  }
+  get leftOut(): $.List<LeftOutHost> {
+    return $.utils.getList(1, Endpoints_List$Results._LeftOut, this);
+  }
+  _hasLeftOut(): boolean {
+    return !$.utils.isNull($.utils.getPointer(1, this));
+  }
+  _initLeftOut(length: number): $.List<LeftOutHost> {
+    return $.utils.initList(1, Endpoints_List$Results._LeftOut, length, this);
+  }
+  set leftOut(value: $.List<LeftOutHost>) {
+    $.utils.copyFrom(value, $.utils.getPointer(1, this));
   }
   toString(): string { return "Endpoints_List$Results_" + super.toString(); }
 }
@@ -542,7 +586,8 @@ export class Endpoints$Client {
   }
   /**
 * The live endpoints of `name` across the cluster, in (peer, id) order; with
-* `here`, only this host's. Hosts that do not answer in time are left out.
+* `here`, only this host's. Hosts whose record lists the name but that refuse,
+* fail or do not answer in time are left out, and named in `leftOut`.
 *
 */
   list(paramsFunc?: (params: Endpoints_List$Params) => void): Endpoints_List$Results$Promise {
@@ -629,4 +674,5 @@ export class Endpoints extends $.Interface {
   toString(): string { return "Endpoints_" + super.toString(); }
 }
 Endpoints_List$Results._Endpoints = $.CompositeList(Endpoint);
+Endpoints_List$Results._LeftOut = $.CompositeList(LeftOutHost);
 Endpoints_Names$Results._Names = $.CompositeList(NameCount);

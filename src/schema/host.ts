@@ -4,7 +4,7 @@ import * as $direct from '../rpc/wire/fields.js'
 import { Anchor, Anchor$Client, Child, Kind, Value } from "./anchor.js";
 import { Heartbeat, HostRecord, MembershipEvent, Subscription, Subscription$Client, View, View$Client, View_Watcher, View_Watcher$Client } from "./cluster.js";
 import { DeploySpec, DeploymentStatus, Deployments, Deployments$Client, ReplicaStatus } from "./deploy.js";
-import { Endpoint, Endpoints, Endpoints$Client, NameCount, Pick, Publication, Publication$Client } from "./endpoints.js";
+import { Endpoint, Endpoints, Endpoints$Client, LeftOutHost, NameCount, Pick, Publication, Publication$Client } from "./endpoints.js";
 import { Executor, Executor$Client, Module, ModuleSignature, ModuleSource, ModuleSource$Client, SpawnCap, SpawnProgress, SpawnProgress$Client, SpawnRequest, SpawnStep } from "./executor.js";
 import { Label, Sample, Sample_Kind, Snapshot } from "./metrics.js";
 import { Router, Router$Client, Topic, Topic$Client, Topic_Subscriber, Topic_Subscriber$Client } from "./pubsub.js";

@@ -4,12 +4,14 @@
 // which the browser's WebSocket and the `ws` package's both have; nothing here imports node.
 import type { MessageTransport } from './transport.js'
 import { FramedTransport } from './framed-transport.js'
-import { Disconnected, InvalidArgument } from '../errors.js'
+import { Disconnected, InvalidArgument, LimitExceeded } from '../errors.js'
 
 /** The part of the WHATWG WebSocket interface this transport uses. */
 export interface WebSocketLike {
   binaryType: string
   readonly readyState: number
+  /** Bytes sent but not yet handed to the network. */
+  readonly bufferedAmount: number
   send: (data: Uint8Array) => void
   close: (code?: number, reason?: string) => void
   addEventListener: (type: 'message' | 'close' | 'error', listener: (event: any) => void) => void
@@ -21,12 +23,25 @@ const OPEN = 1
 const NORMAL_CLOSURE = 1000
 /** Close code for a message this end cannot take (here: a text message). */
 const UNSUPPORTED_DATA = 1003
+/** Close code for an end that broke a rule of this one (here: it read too slowly). */
+const POLICY_VIOLATION = 1008
+
+export interface WebSocketTransportOptions {
+  /**
+   * Most bytes that may wait in the socket to be sent: a write that finds more waiting closes the WebSocket with code
+   * 1008 and `slowReason` instead (the other end reads too slowly). One write may go past it by its own size.
+   * Default: no bound.
+   */
+  maxBufferedBytes?: number
+  /** The close reason sent then (at most 123 bytes), and the transport's error. */
+  slowReason?: string
+}
 
 class WebSocketTransport extends FramedTransport {
   private early: Uint8Array[] = []
   private earlyEnd?: Error
 
-  constructor (private readonly socket: WebSocketLike) {
+  constructor (private readonly socket: WebSocketLike, private readonly options: WebSocketTransportOptions = {}) {
     super()
     socket.binaryType = 'arraybuffer'
     socket.addEventListener('message', (event: { data: unknown }) => { this.received(event.data) })
@@ -68,7 +83,16 @@ class WebSocketTransport extends FramedTransport {
   }
 
   protected write (chunk: Uint8Array): void {
-    if (!this.done && this.socket.readyState === OPEN) this.socket.send(chunk)
+    if (this.done || this.socket.readyState !== OPEN) return
+    const max = this.options.maxBufferedBytes
+    if (max !== undefined && this.socket.bufferedAmount > max) {
+      // What waits is sent still, then the close with its reason; nothing more is added.
+      const reason = this.options.slowReason ?? `the other end reads too slowly: over ${max} bytes wait to be sent`
+      this.finish(new LimitExceeded(reason))
+      this.socket.close(POLICY_VIOLATION, reason)
+      return
+    }
+    this.socket.send(chunk)
   }
 
   protected fail (err: Error): void {
@@ -79,6 +103,6 @@ class WebSocketTransport extends FramedTransport {
 }
 
 /** A transport over an open WebSocket (the browser's, or a `ws` WebSocket on node). */
-export function websocketTransport (socket: WebSocketLike): MessageTransport {
-  return new WebSocketTransport(socket)
+export function websocketTransport (socket: WebSocketLike, options?: WebSocketTransportOptions): MessageTransport {
+  return new WebSocketTransport(socket, options)
 }

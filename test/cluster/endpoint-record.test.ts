@@ -4,8 +4,9 @@ import * as capnp from 'capnp-es'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { RPC } from '@libp2p/gossipsub/message'
 import { decodeHeartbeat, encodeHeartbeat, heartbeatCodec } from '../../src/caps/heartbeat.js'
-import { clusterLimits, clusterTopic, RecordSigner, verifySignedMessage, type Heartbeat } from '../../src/cluster/index.js'
+import { clusterLimits, clusterTopic, RecordSigner, verifySignedMessage, type ClusterNotice, type Heartbeat } from '../../src/cluster/index.js'
 import { Heartbeat as HeartbeatStruct } from '../../src/schema/cluster.js'
+import { fitHeartbeat } from '../../src/cluster/heartbeat-fit.js'
 import { LocalCluster, waitFor, patienceMs } from './helpers.js'
 
 const topic = clusterTopic('test')
@@ -24,6 +25,54 @@ describe('cluster: endpoint names in the signed record', function () {
     assert.throws(() => decodeHeartbeat(new Uint8Array(many.toArrayBuffer())), { name: 'InvalidArgument', message: /endpoints has 65 entries/ })
     const full = record(Array.from({ length: clusterLimits.maxEndpointNames }, (_, i) => `${i}`.padStart(clusterLimits.maxEndpointNameBytes, 'x')))
     assert.deepEqual(decodeHeartbeat(encodeHeartbeat(full)).endpoints, full.endpoints, 'the most names of the longest length fit in a record')
+  })
+
+  it('a record holds the names that fit: the first endpoint names in order, then topic hashes; the rest are left out', () => {
+    const longMeta = Array.from({ length: 16 }, (_, i) => `k${i}=${'v'.repeat(240)}`)
+    const names = Array.from({ length: clusterLimits.maxEndpointNames }, (_, i) => `${i}`.padStart(3, '0').padEnd(clusterLimits.maxEndpointNameBytes, 'x'))
+    const topics = Array.from({ length: 64 }, (_, i) => i.toString(16).padStart(16, '0'))
+    const { heartbeat, leftOut } = fitHeartbeat(heartbeatCodec, { ...record(names), meta: longMeta, topics })
+    const kept = heartbeat.endpoints ?? []
+    assert.ok(kept.length > 0 && kept.length < names.length, `${kept.length} names kept`)
+    assert.deepEqual([...kept, ...leftOut.endpoints], names)
+    assert.deepEqual(heartbeat.topics, [], 'no topic goes in while a name is left out')
+    assert.deepEqual(leftOut.topics, topics)
+    assert.ok(encodeHeartbeat(heartbeat).byteLength <= clusterLimits.maxHeartbeatBytes)
+    assert.throws(() => encodeHeartbeat({ ...heartbeat, endpoints: [...kept, leftOut.endpoints[0]] }), { name: 'LimitExceeded' }, 'one name more does not fit')
+
+    const few = fitHeartbeat(heartbeatCodec, { ...record(names.slice(0, 8)), meta: Array.from({ length: 28 }, (_, i) => `k${i}=${'v'.repeat(240)}`), topics })
+    assert.deepEqual(few.heartbeat.endpoints, names.slice(0, 8))
+    assert.ok(few.leftOut.topics.length > 0 && few.heartbeat.topics!.length > 0, `${few.heartbeat.topics!.length} topics kept`)
+    assert.deepEqual([...few.heartbeat.topics!, ...few.leftOut.topics], topics)
+
+    const fits = fitHeartbeat(heartbeatCodec, record(['svc']))
+    assert.deepEqual(fits.leftOut, { endpoints: [], topics: [] })
+    const tooMuchMeta = Array.from({ length: 40 }, (_, i) => `k${i}=${'v'.repeat(240)}`)
+    assert.throws(() => fitHeartbeat(heartbeatCodec, { ...record([]), meta: tooMuchMeta }), { name: 'LimitExceeded', message: /exceeds maxHeartbeatBytes/ })
+  })
+
+  it('a host whose names do not all fit signs a record with those that fit, says what it left out, and says when all fit again', async () => {
+    const cluster = new LocalCluster()
+    const notices: ClusterNotice[] = []
+    try {
+      const longMeta = Array.from({ length: 16 }, (_, i) => `k${i}=${'v'.repeat(240)}`)
+      const a = await cluster.add({ ttlMs: 2_000, meta: longMeta, onNotice: n => { if (n.type === 'record-full') notices.push(n) } })
+      const b = await cluster.add({ ttlMs: 2_000 })
+      await waitFor(() => [a, b].every(n => n.ls().length === 2), patienceMs, 'two hosts')
+      const names = Array.from({ length: clusterLimits.maxEndpointNames }, (_, i) => `${i}`.padStart(3, '0').padEnd(clusterLimits.maxEndpointNameBytes, 'x'))
+      await a.membership.endpointsChanged(names)
+      const full = notices.at(-1)
+      assert.ok(full?.type === 'record-full' && full.endpoints.length > 0, JSON.stringify(notices))
+      const fit = names.slice(0, names.length - full.endpoints.length)
+      assert.deepEqual(full.endpoints, names.slice(fit.length))
+      await waitFor(() => (b.lookup(a.peerId)?.endpoints ?? []).join() === fit.join(), patienceMs, 'the names that fit on b')
+      await a.membership.endpointsChanged(['svc'])
+      assert.deepEqual(notices.at(-1), { type: 'record-full', endpoints: [], topics: 0 })
+      await waitFor(() => (b.lookup(a.peerId)?.endpoints ?? []).join() === 'svc', patienceMs, 'svc alone on b')
+      assert.equal(notices.length, 2, `one notice per change of what is left out: ${JSON.stringify(notices)}`)
+    } finally {
+      await cluster.stop()
+    }
   })
 
   it('a name added to a signed record breaks its signature: a host cannot be made to serve what it did not sign', async () => {

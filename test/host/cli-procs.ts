@@ -52,6 +52,7 @@ export interface PsEntry {
   endedMs?: number
   uptimeMs: number
   status?: { reason: string, code: number, message: string }
+  limits: { memoryBytes: number, fuel: number, timeoutMs: number }
 }
 
 /** `ww ps --json` of `node` (its own procs). */

@@ -16,6 +16,7 @@ const TTL_S = 3
 const PATIENCE_MS = 30_000
 
 interface EndpointJson { peer: string, pid: number, id: number, ageMs: number }
+interface LeftOutJson { peer: string, reason: string }
 
 describe('host: named endpoints across three nodes (ww endpoints, ww send --endpoint, the guest SDKs)', function () {
   this.timeout(300_000)
@@ -34,7 +35,14 @@ describe('host: named endpoints across three nodes (ww endpoints, ww send --endp
     for (const n of [a, b, c, ...extra]) n?.cleanup()
   })
 
-  const endpoints = async (n: CliNode, name: string): Promise<EndpointJson[]> => JSON.parse(await ok(['endpoints', name, '--json', '--home', n.home])) as EndpointJson[]
+  /** `ww endpoints NAME --json` on `n`: the endpoints listed, the hosts left out, and how it ended. */
+  const lookup = async (n: CliNode, name: string): Promise<{ endpoints: EndpointJson[], leftOut: LeftOutJson[], status: number | null, stderr: string }> => {
+    const r = await wwAsync(['endpoints', name, '--json', '--home', n.home])
+    assert.ok(r.stdout !== '', `ww endpoints ${name}: ${r.stderr}`)
+    return { ...JSON.parse(r.stdout) as { endpoints: EndpointJson[], leftOut: LeftOutJson[] }, status: r.status, stderr: r.stderr }
+  }
+  /** The endpoints `n` lists for `name` (a host that cannot be asked, one being killed say, is left out). */
+  const endpoints = async (n: CliNode, name: string): Promise<EndpointJson[]> => (await lookup(n, name)).endpoints
   const names = async (n: CliNode): Promise<Array<{ name: string, hosts: number }>> => JSON.parse(await ok(['endpoints', '--json', '--home', n.home]))
   /** Starts echo-service detached on `n`; its proc ID ("<peer>/<pid>") and pid. */
   const serve = async (n: CliNode, ...args: string[]): Promise<{ id: string, pid: number }> => {
@@ -188,10 +196,69 @@ describe('host: named endpoints across three nodes (ww endpoints, ww send --endp
       new RegExp(`^ww: no endpoint named guarded this host may reach: peer ${c.peer} lacks 'write' on this host \\(listing and sending to endpoints\\)`))
     const client = await wwAsync(['run', guest('echo-client'), '--home', c.home, '--', 'guarded', 'm'])
     assert.equal(client.status, 4, client.stderr)
-    assert.deepEqual(await endpoints(c, 'guarded'), [], 'a host that refuses is left out of a list')
+    // a host that refuses is left out of a list, which says so: one line on stderr, exit 4; --json names it in leftOut
+    const refusedLine = new RegExp(`^ww: skipped host ${e.peer}: peer ${c.peer} lacks 'write' on this host`)
+    oneLine(await wwAsync(['endpoints', 'guarded', '--home', c.home]), 4, refusedLine)
+    const json = await lookup(c, 'guarded')
+    assert.equal(json.status, 4, json.stderr)
+    assert.deepEqual(json.endpoints, [])
+    assert.deepEqual(json.leftOut.map(l => l.peer), [e.peer])
+    assert.match(json.leftOut[0].reason, new RegExp(`^PermissionDenied: peer ${c.peer} lacks 'write' on this host`))
+    assert.match(json.stderr, refusedLine)
     // its owner reaches it
     await ok(['send', '--endpoint', 'guarded', 'mine', '--home', e.home])
     await eventually(async () => /^mine$/m.test(await logs(e, guarded.id)), PATIENCE_MS, 'the owner\'s message')
+  })
+
+  it('a host that does not answer a list in time (frozen) is left out after endpointListTimeoutMs: the rest listed, one line, exit 69', async () => {
+    // two nodes of their own with a long TTL, so the frozen one stays listed (SWIM would drop it within a short TTL)
+    const h = await CliNode.start(tempHome(), '--ttl', '60')
+    const f = await CliNode.start(tempHome(), '--ttl', '60', '--bootstrap', h.addrs[0])
+    extra.push(h, f)
+    await eventually(async () => (await h.ls()).length === 2, PATIENCE_MS, 'h to list f')
+    const onF = await serve(f, 'frozen')
+    const onH = await serve(h, 'frozen')
+    await listed(h, 'frozen', [[h, onH.pid], [f, onF.pid]])
+    f.child.kill('SIGSTOP')
+    try {
+      const [text, json] = await Promise.all([wwAsync(['endpoints', 'frozen', '--home', h.home]), lookup(h, 'frozen')])
+      const noAnswer = new RegExp(`^ww: skipped host ${f.peer}: host ${f.peer} did not answer within 5000 ms$`, 'm')
+      assert.equal(text.status, 69, text.stderr)
+      assert.match(text.stdout, new RegExp(`^PEER +PID +AGE\n${h.peer} +${onH.pid} +\\d+(ms|s)\n$`))
+      assert.match(text.stderr, noAnswer)
+      assert.equal(json.status, 69, json.stderr)
+      assert.deepEqual(json.endpoints.map(e => `${e.peer}/${e.pid}`), [`${h.peer}/${onH.pid}`])
+      assert.deepEqual(json.leftOut, [{ peer: f.peer, reason: `Unavailable: host ${f.peer} did not answer within 5000 ms` }])
+    } finally {
+      f.child.kill('SIGCONT')
+    }
+    await Promise.all([h.stop(), f.stop()])
+  })
+
+  it('a host whose record cannot hold all its names advertises those that fit and warns naming the others', async () => {
+    // 16 meta tags of 250 bytes and 64 names of 64 bytes do not fit in maxHeartbeatBytes (8 KiB) together
+    const meta = Array.from({ length: 16 }, (_, i) => ['--meta', `k${String(i).padStart(2, '0')}=${'v'.repeat(245)}`]).flat()
+    const g = await CliNode.start(tempHome(), '--ttl', String(TTL_S), '--bootstrap', a.addrs[0], ...meta)
+    extra.push(g)
+    await eventually(async () => (await a.ls()).includes(g.peer), PATIENCE_MS, 'a to list g')
+    const many = Array.from({ length: 64 }, (_, i) => `full${String(i).padStart(2, '0')}`.padEnd(64, 'x'))
+    const svc = await serve(g, ...many)
+    // each name published signs the record anew: the last warning names what is left out once all 64 are
+    const warning = /^ww: this host's record is full \(maxHeartbeatBytes, 8 KiB\): it leaves out endpoint names (\S+(?:, \S+)*), which other hosts then do not find here; unpublish some names, or use shorter ones or less --meta$/gm
+    const lastLeftOut = (): string[] => [...g.stderr.matchAll(warning)].at(-1)?.[1].split(', ') ?? []
+    await eventually(async () => (await logs(g, svc.id)).split('\n').filter(l => l.startsWith('serving ')).length === 64, PATIENCE_MS, 'all 64 published')
+    await eventually(() => lastLeftOut().at(-1) === many.at(-1), PATIENCE_MS, 'the warning on g\'s stderr')
+    const leftOut = lastLeftOut()
+    const fit = many.slice(0, many.length - leftOut.length)
+    assert.ok(leftOut.length > 0 && fit.length > 0, `${fit.length} names fit, ${leftOut.length} left out`)
+    assert.deepEqual(leftOut, many.slice(fit.length), 'the names last in order are left out')
+    // the others find the names that fit, and only those; g itself finds all of them
+    await eventually(async () => (await names(a)).filter(x => x.name.startsWith('full')).map(x => x.name).join() === fit.join(), PATIENCE_MS, 'a to see the names that fit')
+    assert.deepEqual((await endpoints(g, leftOut[0])).map(e => e.pid), [svc.pid])
+    assert.deepEqual(await endpoints(a, leftOut[0]), [])
+    // once the names go, everything fits again, and g says so
+    await ok(['kill', svc.id, '--home', g.home])
+    await eventually(() => /^ww: this host's record holds all its endpoint names and topics again$/m.test(g.stderr), PATIENCE_MS, 'the all-clear on g\'s stderr')
   })
 
   it('an endpoint disappears with its host: killed -9, it is gone within the TTL, and sends go to the live ones', async () => {

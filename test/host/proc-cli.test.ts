@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { CliNode, eventually, threeNodes, wwAsync, wwBin, type CliResult } from './cli-node.js'
-import { background, guest, withoutProgress, wwBuffers } from './cli-procs.js'
+import { background, guest, psJson, withoutProgress, wwBuffers, type PsEntry } from './cli-procs.js'
 
 const hashOf = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex')
 
@@ -122,6 +122,21 @@ describe('host: ww run, ww ps, ww kill across a cluster', function () {
     assert.equal(withoutProgress(r.stderr), `ww: proc ${id} killed\n`)
     const after = await wwAsync(['ps', '--home', b.home])
     assert.match(after.stdout, new RegExp(`^${id}\\s+killed\\s.*\\sloop\\.wasm$`, 'm'))
+  })
+
+  it('ps --json prints the limits a proc runs within, as given and as defaulted, and --help names them', async () => {
+    const given = (await wwAsync(['run', '-d', '--home', a.home, guest('loop'), '--mem', '16M', '--fuel', '1000000000000', '--timeout', '600'])).stdout.trim()
+    const plain = (await wwAsync(['run', '-d', '--home', a.home, guest('loop')])).stdout.trim()
+    try {
+      const ps = await psJson(a)
+      const byId = (id: string): PsEntry | undefined => ps.find(p => `${p.peer}/${p.pid}` === id)
+      assert.deepEqual(byId(given)?.limits, { memoryBytes: 16 * 1024 * 1024, fuel: 1e12, timeoutMs: 600_000 }, JSON.stringify(ps))
+      assert.deepEqual(byId(plain)?.limits, { memoryBytes: 64 * 1024 * 1024, fuel: 0, timeoutMs: 0 }, JSON.stringify(ps))
+    } finally {
+      for (const id of [given, plain]) await wwAsync(['kill', id, '--home', a.home])
+    }
+    const help = (await wwAsync(['ps', '--help'])).stdout.replace(/\s+/g, ' ')
+    assert.match(help, /limits \(memoryBytes: .*fuel: .*timeoutMs: /)
   })
 
   it('interrupting ww run kills the proc; limits end it with a clear line and exit code', async () => {

@@ -3,7 +3,7 @@
 // the ones no longer assigned, and restarts one whose spec changed. A replica that ends, however it ends, or
 // cannot start (its module cannot be fetched, say) is started again after a delay that doubles at each end in a
 // row (deployRestartMinMs..deployRestartMaxMs) and starts over once a replica ran deployRestartResetMs.
-import { logger } from '@libp2p/logger'
+import { logger } from '../../log.js'
 import { placeAll, type DeploymentRecord, type PlacementHost } from '../../cluster/deployments/index.js'
 import type { Proc } from '../../proc/index.js'
 import { hostLimits } from '../limits.js'

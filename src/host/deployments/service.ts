@@ -2,7 +2,7 @@
 // a new signed version), and its replicas (the reconciler). A record only runs here when its author is this host
 // or a peer this host's policy lets run procs (exec), with that peer's module rules and a root it may reach.
 import type { PrivateKey } from '@libp2p/interface'
-import { logger } from '@libp2p/logger'
+import { logger } from '../../log.js'
 import {
   DeploymentGossip, DeploymentStore, checkDeploymentName, checkReplicas, checkSpec, deployLimits, place, signDeployment, verifyDeployment,
   type DeploymentRecord, type DeploymentSpec, type Placement, type PlacementHost, type SignedDeployment
@@ -30,7 +30,8 @@ export interface DeploymentServiceOptions {
   components: DeploymentGossipComponents
   /** `<home>/deployments`. */
   file: string
-  policy: Policy
+  /** Read at each use: the policy in force (live-policy.ts), which a reload replaces. */
+  policy: Pick<Policy, 'rightsOf' | 'modulesOf'>
   procs: HostProcs
   hosts: () => PlacementHost[]
   /** Another host's Host capability (yours to release). */
