@@ -15,9 +15,10 @@
 // channel's server objects carry the channel (caps/chan.ts localChanOf).
 
 import { Chan, type OpOptions } from '../csp/index.js'
-import { localChanOf, serveChanOf, type ChanFacet } from '../caps/chan.js'
+import { localChanOf, serveChanOf } from '../caps/chan.js'
 import { messageBytes, readMessage, releaseMessage, writeMessage, type ChanMessage } from '../caps/chan-message.js'
-import { InvalidArgument, Unimplemented } from '../errors.js'
+import { InvalidArgument } from '../errors.js'
+import { LocalFacetCap } from './local-facet.js'
 import { trySendNow } from '../proc/send-now.js'
 import type { Cap, CapOrigin, CapRef, ChanCap, Message, ProcCap, RecverCap, SenderCap } from '../proc/index.js'
 import type { Capability } from '../rpc/index.js'
@@ -116,30 +117,43 @@ export class CapScope {
 
   /** send/trySend/recv/tryRecv straight on a channel of this host (messages converted for this scope). */
   private direct (chan: Chan<ChanMessage>): Pick<ChanCap, 'send' | 'trySend' | 'recv' | 'tryRecv'> {
-    const send = async (msg: Message, opts?: OpOptions): Promise<void> => {
-      const out = { data: msg.data, cap: msg.cap === undefined ? null : exportNow(msg.cap) ?? await exportCap(msg.cap) }
-      try {
-        await chan.send(out, opts)
-      } catch (err) { releaseMessage(out); throw err }
+    return {
+      send: async (msg, opts) => { await this.sendOn(chan, msg, opts) },
+      trySend: msg => this.trySendOn(chan, msg),
+      recv: async opts => await this.recvOn(chan, opts),
+      tryRecv: () => this.tryRecvOn(chan)
     }
-    const trySend = (msg: Message): boolean => {
-      let cap: Capability | null = null
-      if (msg.cap !== undefined) {
-        cap = exportNow(msg.cap) ?? null
-        if (cap === null) return false
-      }
-      const out = { data: msg.data, cap }
-      if (trySendNow(chan, out)) return true
-      releaseMessage(out)
-      return false
-    }
-    const recv = async (opts?: OpOptions): Promise<Message> => this.message(await chan.recv(opts))
-    const tryRecv = (): Message | undefined => {
-      const m = chan.poll()
-      return m === undefined ? undefined : this.message(m)
-    }
-    return { send, trySend, recv, tryRecv }
   }
+
+  async sendOn (chan: Chan<ChanMessage>, msg: Message, opts?: OpOptions): Promise<void> {
+    const out = { data: msg.data, cap: msg.cap === undefined ? null : exportNow(msg.cap) ?? await exportCap(msg.cap) }
+    try {
+      await chan.send(out, opts)
+    } catch (err) { releaseMessage(out); throw err }
+  }
+
+  trySendOn (chan: Chan<ChanMessage>, msg: Message): boolean {
+    let cap: Capability | null = null
+    if (msg.cap !== undefined) {
+      cap = exportNow(msg.cap) ?? null
+      if (cap === null) return false
+    }
+    const out = { data: msg.data, cap }
+    if (trySendNow(chan, out)) return true
+    releaseMessage(out)
+    return false
+  }
+
+  recvOn (chan: Chan<ChanMessage>, opts?: OpOptions): Promise<Message> {
+    return chan.recv(opts).then(this.toMessage)
+  }
+
+  tryRecvOn (chan: Chan<ChanMessage>): Message | undefined {
+    const m = chan.poll()
+    return m === undefined ? undefined : this.message(m)
+  }
+
+  private readonly toMessage = (m: ChanMessage): Message => this.message(m)
 
   /** A received channel message as the guest sees it (its capability, if any, is taken over). */
   message (m: ChanMessage): Message {
@@ -151,35 +165,23 @@ export class CapScope {
   /** Takes over an RPC capability as the guest's Cap for its kind (with one reference for the receiver). */
   wrap (kind: string, cap: Capability): Cap {
     const local = kind !== 'proc' && !this.closed ? localChanOf(cap) : undefined
+    if (local !== undefined) {
+      // a facet of a channel on this host, as `kind` (what the anchor said, or 'cap'): used directly
+      const as = kind === 'sender' || kind === 'recver' ? kind : 'chan'
+      return new LocalFacetCap(as, local.chan, local.facet, this.hold(cap), this) as unknown as Cap
+    }
     const lease = new Lease(this)
     lease.hold(cap)
-    let out: Cap
-    if (local !== undefined) out = this.localCap(kind, local.chan, local.facet, cap)
-    else {
-      switch (kind) {
-        case 'sender': out = this.sender(SenderClient.from(cap.dup()), lease); break
-        case 'recver': out = this.recver(RecverClient.from(cap.dup()), lease); break
-        case 'proc': out = this.proc(ProcClient.from(cap.dup()), lease); break
-        default: out = this.chanOf(cap, lease)
-      }
+    let out: Exclude<Cap, { kind: 'anchor' }>
+    switch (kind) {
+      case 'sender': out = this.sender(SenderClient.from(cap.dup()), lease); break
+      case 'recver': out = this.recver(RecverClient.from(cap.dup()), lease); break
+      case 'proc': out = this.proc(ProcClient.from(cap.dup()), lease); break
+      default: out = this.chanOf(cap, lease)
     }
     out.ref = lease
-    if (out.kind !== 'anchor') out.origin = { ...originOf(cap), sender: out.origin?.sender, recver: out.origin?.recver }
+    out.origin = { ...originOf(cap), sender: out.origin?.sender, recver: out.origin?.recver }
     return out
-  }
-
-  /** A facet of a channel on this host, as `kind` (what the anchor said, or 'cap'): used directly. */
-  private localCap (kind: string, chan: Chan<ChanMessage>, facet: ChanFacet, cap: Capability): Cap {
-    const d = this.direct(chan)
-    const absent = (op: string) => async (): Promise<never> => { throw new Unimplemented(`this capability cannot ${op}`) }
-    const send = facet !== 'recver' ? d.send : absent('send')
-    const trySend = facet !== 'recver' ? d.trySend : undefined
-    const recv = facet !== 'sender' ? d.recv : absent('recv')
-    const tryRecv = facet !== 'sender' ? d.tryRecv : undefined
-    const origin = { ...originOf(cap), sender: originOf(cap), recver: originOf(cap) }
-    if (kind === 'sender') return { kind, send, trySend, origin }
-    if (kind === 'recver') return { kind, recv, tryRecv, origin }
-    return { kind: 'chan', send, trySend, recv, tryRecv, close: () => { if (facet === 'chan') chan.close() }, origin }
   }
 
   private sender (s: SenderClient, lease: Lease): SenderCap {

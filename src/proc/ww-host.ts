@@ -232,16 +232,16 @@ export class WwHost {
         if (capacity < 0) throw new InvalidArgument(`negative capacity ${capacity}`)
         return this.handles.add(world.chan(capacity))
       }),
-      // a facet shares its capability's CapRef: the new handle holds one more reference
+      // a facet shares its capability's CapRef: the new handle holds one more reference (its methods may be a class's)
       sender: (h: number) => this.call(() => {
         const c = this.cap(h, 'chan', 'sender')
         c.ref?.retain()
-        return this.handles.add({ kind: 'sender', send: c.send, trySend: c.trySend, ref: c.ref, origin: c.origin?.sender })
+        return this.handles.add({ kind: 'sender', send: c.send.bind(c), trySend: c.trySend?.bind(c), ref: c.ref, origin: c.origin?.sender })
       }),
       recver: (h: number) => this.call(() => {
         const c = this.cap(h, 'chan', 'recver')
         c.ref?.retain()
-        return this.handles.add({ kind: 'recver', recv: c.recv, tryRecv: c.tryRecv, ref: c.ref, origin: c.origin?.recver })
+        return this.handles.add({ kind: 'recver', recv: c.recv.bind(c), tryRecv: c.tryRecv?.bind(c), ref: c.ref, origin: c.origin?.recver })
       }),
       // send and recv run on every message: written out without this.call's closure
       send: (h: number, data: number, len: number, capH: number) => {
