@@ -333,7 +333,7 @@ export class Proc {
     this.endReason ??= new ProcEnd(status)
     this.abortCtl?.abort(this.endReason)
     if (this.timer !== undefined) clearTimeout(this.timer)
-    this.host.handles.clear()
+    this.host.clear()
     // an exited proc stays listed for a while: let its instance and memory go now
     this.driver.detach()
     this.memory.attach(undefined)

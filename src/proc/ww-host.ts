@@ -97,6 +97,13 @@ export class WwHost {
     return msg.data.length
   }
 
+  /** Releases every handle and every stashed message's capability (the proc ended). */
+  clear (): void {
+    this.handles.clear()
+    for (const list of this.early.values()) for (const m of list) m.cap?.ref?.release()
+    this.early.clear()
+  }
+
   /** A message stashed for handle `h` by a ww_select, if any. */
   takeEarly (h: number): Message | undefined {
     const list = this.early.get(h)
