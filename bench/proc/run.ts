@@ -4,12 +4,14 @@
 //   proc.spawn_isolated_us       p50 of the same spawn after the node idled 50 ms (target <= 200)
 //   proc.spawn.no_spare.*        the same with no spare instances (maxSpareInstances 0): every spawn instantiates
 //   proc.idle_per_gib            idle procs (blocked in recv) per GiB of RSS
-//   proc.chan.local_msgs_s       guest-to-guest messages/s through a local channel (ping/echo), and the
-//                                same ping-pong between two plain JS tasks on a Chan as the reference
+//   proc.chan.local_msgs_s       guest-to-guest messages/s through a local channel (ping/echo) on a real node (its
+//                                Executor, as `ww run`: cluster world, channels served as capabilities); .in_process_world
+//                                the same in the bare LocalWorld; the same ping-pong between two plain JS tasks on a
+//                                Chan as the reference; *_cpu_us_per_msg and local_cpu.over_js the same in CPU per message
 //   proc.chan.local_drain_msgs_s messages/s JS -> a guest that only receives (inbox of 16: a guest finds
 //                                them buffered), beside the same into a JS task
 //   *.no_poll                    the same guests with recv always suspending (no Chan.poll fast path)
-//   proc.chan.local.over_js      the guests' ping-pong over the JS tasks' (target >= 0.3; also as local_over_js)
+//   proc.chan.local.over_js      the node's guests' ping-pong over the JS tasks' (target >= 0.3; also as local_over_js)
 //   proc.asyncify_roundtrip.*    the floor: a guest that only suspends and resumes (ww_recv on a resolved promise, no
 //                                channel), suspensions/s and over the JS tasks' messages/s; local.over_floor beside it
 //   proc.chan.remote_msgs_s      the same across two nodes (remote.ts), beside the one-node figure
@@ -27,6 +29,7 @@ import { fileURLToPath } from 'node:url'
 import { Chan } from '../../src/csp/index.js'
 import { Executor, LocalWorld, ModuleCache, type GuestWorld, type Proc, type SenderCap, type WorldContext } from '../../src/proc/index.js'
 import { coldStart } from './cold.js'
+import { nodeLocal, type Rate } from './node-local.js'
 import { remoteChannel } from './remote.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -151,15 +154,18 @@ async function idleMemory (executor: Executor): Promise<void> {
   await Promise.all(procs.map(async p => await p.wait()))
 }
 
-async function jsPingPong (n: number): Promise<number> {
+/** Messages/s of the ping-pong between two JS tasks on a Chan, and the CPU per message in µs. */
+async function jsPingPong (n: number): Promise<Rate> {
   const box = new Chan<{ data: number, reply: Chan<number> }>(16)
   const reply = new Chan<number>(1)
   const echo = (async () => { for (let i = 0; i < n; i++) { const m = await box.recv(); await m.reply.send(m.data) } })()
+  const cpu = process.cpuUsage()
   const t = performance.now()
   for (let i = 0; i < n; i++) { await box.send({ data: i, reply }); await reply.recv() }
   const ms = performance.now() - t
+  const used = process.cpuUsage(cpu)
   await echo
-  return 2 * n / (ms / 1000)
+  return { msgs: 2 * n / (ms / 1000), cpuUs: (used.user + used.system) / (2 * n) }
 }
 
 async function pingPongRate (executor: Executor, box: string): Promise<number> {
@@ -227,44 +233,64 @@ async function drainRate (executor: Executor, box: string): Promise<{ msgs: numb
   return { msgs: ROUND_TRIPS / (ms / 1000), suspensions: echo.suspensions }
 }
 
-/** Guest-to-guest ping-pong and JS-to-guest draining, each with and without the no-suspend recv, alternating. */
+/**
+ * Guest-to-guest ping-pong on a real node (what `ww run` gets: the node's Executor, cluster world, channels served as
+ * capabilities) and in the bare in-process world (LocalWorld: channels of guest Caps, no capability scope), with
+ * and without the no-suspend recv; JS-to-guest draining; the JS tasks' ping-pong and the asyncify floor, alternating.
+ */
 async function localChannel (executor: Executor, noPoll: Executor): Promise<void> {
-  const pp: number[] = []
-  const ppNoPoll: number[] = []
-  const dr: number[] = []
-  const drNoPoll: number[] = []
-  let susp = 0
-  let suspNoPoll = 0
-  for (const ex of [executor, noPoll]) { await pingPongRate(ex, `/peer/box-warm-${ex === noPoll}`); await drainRate(ex, `drain-warm-${ex === noPoll}`) } // JIT warm-up
-  const refs: number[] = []
-  const floors: number[] = []
-  await jsPingPong(ROUND_TRIPS) // JIT warm-up
-  await asyncifyRoundTrips(ROUND_TRIPS)
-  for (let round = 0; round < LOCAL_ROUNDS; round++) {
-    refs.push(await jsPingPong(ROUND_TRIPS))
-    floors.push(await asyncifyRoundTrips(2 * ROUND_TRIPS))
-    pp.push(await pingPongRate(executor, `/peer/box-${round}`))
-    ppNoPoll.push(await pingPongRate(noPoll, `/peer/box-np-${round}`))
-    const a = await drainRate(executor, `drain-${round}`)
-    const b = await drainRate(noPoll, `drain-np-${round}`)
-    dr.push(a.msgs); drNoPoll.push(b.msgs); susp = a.suspensions; suspNoPoll = b.suspensions
+  const node = await nodeLocal(BUILD)
+  try {
+    const nodeRates: Rate[] = []
+    const pp: number[] = []
+    const ppNoPoll: number[] = []
+    const dr: number[] = []
+    const drNoPoll: number[] = []
+    let susp = 0
+    let suspNoPoll = 0
+    for (const ex of [executor, noPoll]) { await pingPongRate(ex, `/peer/box-warm-${ex === noPoll}`); await drainRate(ex, `drain-warm-${ex === noPoll}`) } // JIT warm-up
+    await node.pingPong(ROUND_TRIPS)
+    const refs: Rate[] = []
+    const floors: number[] = []
+    await jsPingPong(ROUND_TRIPS) // JIT warm-up
+    await asyncifyRoundTrips(ROUND_TRIPS)
+    for (let round = 0; round < LOCAL_ROUNDS; round++) {
+      refs.push(await jsPingPong(ROUND_TRIPS))
+      floors.push(await asyncifyRoundTrips(2 * ROUND_TRIPS))
+      nodeRates.push(await node.pingPong(ROUND_TRIPS))
+      pp.push(await pingPongRate(executor, `/peer/box-${round}`))
+      ppNoPoll.push(await pingPongRate(noPoll, `/peer/box-np-${round}`))
+      const a = await drainRate(executor, `drain-${round}`)
+      const b = await drainRate(noPoll, `drain-np-${round}`)
+      dr.push(a.msgs); drNoPoll.push(b.msgs); susp = a.suspensions; suspNoPoll = b.suspensions
+    }
+    const ref = p50(refs.map(r => r.msgs))
+    const refCpu = p50(refs.map(r => r.cpuUs))
+    const onNode = p50(nodeRates.map(r => r.msgs))
+    const nodeCpu = p50(nodeRates.map(r => r.cpuUs))
+    const drRef = await jsDrain(ROUND_TRIPS)
+    const rounds = `median of ${LOCAL_ROUNDS} alternating rounds`
+    line('proc.chan.local_msgs_s', Math.round(onNode), `${ROUND_TRIPS} round trips ping<->echo, guest to guest on a real node (its Executor, as ww run); ${rounds}`)
+    line('proc.chan.local_msgs_s.in_process_world', Math.round(p50(pp)), 'the same guests in the bare in-process world (LocalWorld: no capabilities behind the channels)')
+    line('proc.chan.local_msgs_s.no_poll', Math.round(p50(ppNoPoll)), 'the same in-process, recv always suspending')
+    line('proc.chan.js_reference_msgs_s', Math.round(ref), 'the same ping-pong between two JS tasks, in the same rounds')
+    line('proc.chan.local_over_js', onNode / ref)
+    line('proc.chan.local.over_js', onNode / ref, 'target >= 0.3')
+    line('proc.chan.local.in_process_world.over_js', p50(pp) / ref)
+    line('proc.chan.local_cpu_us_per_msg', nodeCpu, 'CPU of the process per message on the node (both guests); the JS tasks\' beside it')
+    line('proc.chan.js_reference_cpu_us_per_msg', refCpu)
+    line('proc.chan.local_cpu.over_js', refCpu / nodeCpu, 'the same ratio in CPU per message (less sensitive to a loaded machine)')
+    line('proc.asyncify_roundtrip_s', Math.round(p50(floors)), 'a guest suspending and resuming in ww_recv on a resolved promise, no channel: the floor (one per message)')
+    line('proc.asyncify_roundtrip.over_js', p50(floors) / ref, 'the most local.over_js can be with one suspension per message')
+    line('proc.chan.local.over_floor', onNode / p50(floors), 'the guests\' ping-pong on the node over that floor')
+    line('proc.chan.local_drain_msgs_s', Math.round(p50(dr)), `${ROUND_TRIPS} messages from JS into a guest's inbox of 16, the guest only receives (${susp} suspensions)`)
+    line('proc.chan.local_drain_msgs_s.no_poll', Math.round(p50(drNoPoll)), `the same, recv always suspending (${suspNoPoll} suspensions)`)
+    line('proc.chan.js_drain_reference_msgs_s', Math.round(drRef), 'the same into a JS task')
+    line('proc.chan.local_drain_over_no_poll', p50(dr) / p50(drNoPoll))
+    line('proc.chan.local_drain_over_js', p50(dr) / drRef)
+  } finally {
+    await node.stop()
   }
-  const ref = p50(refs)
-  const drRef = await jsDrain(ROUND_TRIPS)
-  const rounds = `median of ${LOCAL_ROUNDS} alternating rounds`
-  line('proc.chan.local_msgs_s', Math.round(p50(pp)), `${ROUND_TRIPS} round trips ping<->echo, guest to guest; ${rounds}`)
-  line('proc.chan.local_msgs_s.no_poll', Math.round(p50(ppNoPoll)), 'the same, recv always suspending')
-  line('proc.chan.js_reference_msgs_s', Math.round(ref), 'the same ping-pong between two JS tasks, in the same rounds')
-  line('proc.chan.local_over_js', p50(pp) / ref)
-  line('proc.chan.local.over_js', p50(pp) / ref, 'target >= 0.3')
-  line('proc.asyncify_roundtrip_s', Math.round(p50(floors)), 'a guest suspending and resuming in ww_recv on a resolved promise, no channel: the floor (one per message)')
-  line('proc.asyncify_roundtrip.over_js', p50(floors) / ref, 'the most local.over_js can be with one suspension per message')
-  line('proc.chan.local.over_floor', p50(pp) / p50(floors), 'the guests\' ping-pong over that floor')
-  line('proc.chan.local_drain_msgs_s', Math.round(p50(dr)), `${ROUND_TRIPS} messages from JS into a guest's inbox of 16, the guest only receives (${susp} suspensions)`)
-  line('proc.chan.local_drain_msgs_s.no_poll', Math.round(p50(drNoPoll)), `the same, recv always suspending (${suspNoPoll} suspensions)`)
-  line('proc.chan.js_drain_reference_msgs_s', Math.round(drRef), 'the same into a JS task')
-  line('proc.chan.local_drain_over_no_poll', p50(dr) / p50(drNoPoll))
-  line('proc.chan.local_drain_over_js', p50(dr) / drRef)
 }
 
 async function maxIdle (executor: Executor): Promise<void> {
