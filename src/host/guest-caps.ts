@@ -140,9 +140,9 @@ export class CapScope {
   /** send/trySend/recv/tryRecv straight on a channel of this host (messages converted for this scope). */
   private direct (chan: Chan<ChanMessage>): Pick<ChanCap, 'send' | 'trySend' | 'recv' | 'tryRecv'> {
     return {
-      send: async (msg, opts) => { await this.sendOn(chan, msg, opts) },
+      send: (msg, opts) => this.sendOn(chan, msg, opts),
       trySend: msg => this.trySendOn(chan, msg),
-      recv: async opts => await this.recvOn(chan, opts),
+      recv: opts => this.recvOn(chan, opts),
       tryRecv: () => this.tryRecvOn(chan)
     }
   }

@@ -71,6 +71,8 @@ function nulList (bytes: Uint8Array): string[] {
 
 type HostTable = Record<string, (...a: any[]) => unknown>
 
+const zero = (): number => 0
+
 /** The names procTreeImports and clusterCalls provide (learnt once: WwHost.importFn). */
 let treeNames: Set<string> | undefined
 let clusterNames: Set<string> | undefined
@@ -159,6 +161,29 @@ export class WwHost {
     const env = nulList(this.buf(ep, el))
     const where = new TextDecoder().decode(this.buf(wp, wl))
     return { module, args, env, where }
+  }
+
+  /** Where the ww_recv the guest waits in delivers its message. */
+  private readonly waitingRecv = { buf: 0, cap: 0, capOut: 0 }
+  private readonly received = (msg: Message): number => {
+    const w = this.waitingRecv
+    try { return this.deliver(msg, w.buf, w.cap, w.capOut) } catch (err) { return this.fail(err) }
+  }
+
+  private readonly failed = (err: unknown): number => this.fail(err)
+
+  /** A handle that can send (the hot path's cap(h, 'chan', 'sender'), without its list). */
+  private sendable (h: number): Extract<Cap, { kind: 'chan' | 'sender' }> {
+    const c = this.handles.get(h)
+    if (c.kind !== 'chan' && c.kind !== 'sender') throw new InvalidArgument(`handle ${h} is a ${c.kind}, not a chan or sender`)
+    return c
+  }
+
+  /** A handle that can receive (the hot path's cap(h, 'chan', 'recver')). */
+  private receivable (h: number): Extract<Cap, { kind: 'chan' | 'recver' }> {
+    const c = this.handles.get(h)
+    if (c.kind !== 'chan' && c.kind !== 'recver') throw new InvalidArgument(`handle ${h} is a ${c.kind}, not a chan or recver`)
+    return c
   }
 
   /** The proc's signal (one for its life) in the options of every wait. */
@@ -253,26 +278,27 @@ export class WwHost {
       // send and recv run on every message: written out without this.call's closure
       send: (h: number, data: number, len: number, capH: number) => {
         try {
-          const c = this.cap(h, 'chan', 'sender')
-          const msg: Message = { data: this.buf(data, len) }
-          if (capH !== NO_CAP) msg.cap = this.handles.get(capH)
+          const c = this.sendable(h)
+          const msg: Message = { data: this.buf(data, len), cap: capH !== NO_CAP ? this.handles.get(capH) : undefined }
           if (c.trySend?.(msg) === true) return 0
-          return c.send(msg, this.opts).then(() => 0, err => this.fail(err))
+          return c.send(msg, this.opts).then(zero, this.failed)
         } catch (err) {
           return this.fail(err)
         }
       },
       recv: (h: number, buf: number, cap: number, capOut: number) => {
         try {
-          const c = this.cap(h, 'chan', 'recver')
+          const c = this.receivable(h)
           mem.check(buf, cap)
           if (capOut !== 0) mem.check(capOut, 4)
           // a message that is there already is taken without suspending the guest
-          const now = this.takeEarly(h) ?? c.tryRecv?.()
+          const now = (this.early.size !== 0 ? this.takeEarly(h) : undefined) ?? c.tryRecv?.()
           if (now !== undefined) return this.deliver(now, buf, cap, capOut)
-          return c.recv(this.opts).then(msg => {
-            try { return this.deliver(msg, buf, cap, capOut) } catch (err) { return this.fail(err) }
-          }, err => this.fail(err))
+          // the guest waits in this one call until it resumes: where to deliver is kept here, not in a closure per wait
+          this.waitingRecv.buf = buf
+          this.waitingRecv.cap = cap
+          this.waitingRecv.capOut = capOut
+          return c.recv(this.opts).then(this.received, this.failed)
         } catch (err) {
           return this.fail(err)
         }
