@@ -85,18 +85,27 @@ export class AsyncifyDriver {
 
   /** Calls host function `fn` (import `name`) with `self` as `this` for the guest: a Promise it returns suspends the guest. */
   invoke (name: string, fn: HostFn, self: unknown, args: any[]): unknown {
-    // the first import reached while rewinding is the one that suspended: it returns the result
-    if (this.rewinding) {
-      this.rewinding = false
-      this.exports!.asyncify_stop_rewind()
-      this.swapScratch() // the guest's bytes back; asyncify's data set aside is stale now
-      this.aside = undefined
-      const v = this.resumeValue
-      this.resumeValue = undefined
-      return v
-    }
+    if (this.rewinding) return this.resumed()
     const r = fn.apply(self, args)
-    if (!(r instanceof Promise)) return r
+    return r instanceof Promise ? this.suspend(name, r) : r
+  }
+
+  /** True while the guest rewinds: the next import it reaches is the one that suspended, and returns `resumed()`. */
+  get isRewinding (): boolean { return this.rewinding }
+
+  /** The first import reached while rewinding is the one that suspended: it returns the result. */
+  resumed (): unknown {
+    this.rewinding = false
+    this.exports!.asyncify_stop_rewind()
+    this.swapScratch() // the guest's bytes back; asyncify's data set aside is stale now
+    this.aside = undefined
+    const v = this.resumeValue
+    this.resumeValue = undefined
+    return v
+  }
+
+  /** Import `name` returned `r`, a Promise: the guest unwinds, to be resumed with what `r` resolves to. */
+  suspend (name: string, r: Promise<unknown>): unknown {
     if (!this.canSuspend) {
       r.catch(() => {})
       throw new CannotSuspend(name)
