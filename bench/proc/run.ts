@@ -316,7 +316,7 @@ const executor = new Executor({ cache, world: world.forProc, limits: { maxProcs:
 /** The same world with the no-suspend recv switched off: the in-run reference for it. */
 const noPollWorld = (ctx: WorldContext): GuestWorld => {
   const w = world.forProc(ctx)
-  return Object.assign(Object.create(w) as GuestWorld, { chan: (capacity: number) => ({ ...w.chan(capacity), tryRecv: undefined }) })
+  return Object.assign(Object.create(w) as GuestWorld, { chan: (capacity: number) => ({ ...w.chan(capacity), tryRecv: undefined, recvThen: undefined }) })
 }
 const noPoll = new Executor({ cache, world: noPollWorld })
 if (PARTS.has('cold')) await coldStart(line, BUILD)

@@ -20,7 +20,7 @@ import { messageBytes, readMessage, releaseMessage, writeMessage, type ChanMessa
 import { InvalidArgument } from '../errors.js'
 import { FacetRefs, LocalFacetCap, OwnFacetOrigin, localRefOf } from './local-facet.js'
 import { trySendNow } from '../proc/send-now.js'
-import type { Cap, CapOrigin, CapRef, ChanCap, Message, ProcCap, RecverCap, SenderCap } from '../proc/index.js'
+import type { Cap, CapOrigin, CapRef, ChanCap, Message, ProcCap, RecverCap, RecvSink, SenderCap } from '../proc/index.js'
 import type { Capability } from '../rpc/index.js'
 import { Chan_Recver$Results$Caps, Chan_Sender$Results$Caps, CloserClient, RecverClient, RequestSenderClient, SenderClient } from '../schema/channel.rpc.js'
 import { ProcClient } from '../schema/proc.rpc.js'
@@ -129,21 +129,22 @@ export class CapScope {
       return o.refs.capability()
     }
     const origins = { sender: new OwnFacetOrigin(async () => await facet('sender')), recver: new OwnFacetOrigin(async () => await facet('recver')) }
-    const { send, trySend, recv, tryRecv } = this.direct(chan)
+    const { send, trySend, recv, tryRecv, recvThen } = this.direct(chan)
     const close = (): void => { chan.close() }
     const origin: CapOrigin = { ...originOf(client), sender: origins.sender, recver: origins.recver }
-    const cap: ChanCap = { kind: 'chan', send, trySend, recv, tryRecv, close, ref: lease, origin }
+    const cap: ChanCap = { kind: 'chan', send, trySend, recv, tryRecv, recvThen, close, ref: lease, origin }
     void facet('sender').then(c => { c.release() }, () => {})
     return cap
   }
 
   /** send/trySend/recv/tryRecv straight on a channel of this host (messages converted for this scope). */
-  private direct (chan: Chan<ChanMessage>): Pick<ChanCap, 'send' | 'trySend' | 'recv' | 'tryRecv'> {
+  private direct (chan: Chan<ChanMessage>): Pick<ChanCap, 'send' | 'trySend' | 'recv' | 'tryRecv' | 'recvThen'> {
     return {
       send: (msg, opts) => this.sendOn(chan, msg, opts),
       trySend: msg => this.trySendOn(chan, msg),
       recv: opts => this.recvOn(chan, opts),
-      tryRecv: () => this.tryRecvOn(chan)
+      tryRecv: () => this.tryRecvOn(chan),
+      recvThen: (opts, sink) => { this.recvThenOn(chan, opts, sink) }
     }
   }
 
@@ -172,6 +173,15 @@ export class CapScope {
   }
 
   private readonly toMessage = (m: ChanMessage): Message => this.message(m)
+
+  /** recv told to `sink` in the step of the hand-off (Chan.recvThen), the message converted for this scope. */
+  recvThenOn (chan: Chan<ChanMessage>, opts: OpOptions, sink: RecvSink): void {
+    let a = this.sinkAdapter
+    if (a?.sink !== sink) a = this.sinkAdapter = { sink, onMsg: m => { sink.onMessage(this.message(m)) } } // one per proc's sink
+    chan.recvThen(opts, a.onMsg, sink.onError)
+  }
+
+  private sinkAdapter: { sink: RecvSink, onMsg: (m: ChanMessage) => void } | undefined
 
   /** A received channel message as the guest sees it (its capability, if any, is taken over). */
   message (m: ChanMessage): Message {

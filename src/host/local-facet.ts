@@ -11,7 +11,7 @@ import type { Chan, OpOptions } from '../csp/index.js'
 import type { ChanFacet } from '../caps/chan.js'
 import type { ChanMessage, LocalRef } from '../caps/chan-message.js'
 import { Unimplemented } from '../errors.js'
-import type { CapOrigin, CapRef, Message } from '../proc/index.js'
+import type { CapOrigin, CapRef, Message, RecvSink } from '../proc/index.js'
 import type { Capability } from '../rpc/index.js'
 
 /**
@@ -46,6 +46,7 @@ export interface FacetScope {
   trySendOn: (chan: Chan<ChanMessage>, msg: Message) => boolean
   recvOn: (chan: Chan<ChanMessage>, opts?: OpOptions) => Promise<Message>
   tryRecvOn: (chan: Chan<ChanMessage>) => Message | undefined
+  recvThenOn: (chan: Chan<ChanMessage>, opts: OpOptions, sink: RecvSink) => void
 }
 
 /** A guest's Cap for a facet of a local channel; it takes over one reference of `refs`, given back with its last handle. */
@@ -88,6 +89,11 @@ export class LocalFacetCap implements CapRef, CapOrigin {
 
   tryRecv (): Message | undefined {
     return this.refs.facet === 'sender' ? undefined : this.scope.tryRecvOn(this.refs.chan)
+  }
+
+  recvThen (opts: OpOptions, sink: RecvSink): void {
+    if (this.refs.facet === 'sender') sink.onError(new Unimplemented('this capability cannot recv'))
+    else this.scope.recvThenOn(this.refs.chan, opts, sink)
   }
 
   close (): void {

@@ -7,6 +7,7 @@
 // the rewind) is over, so the guest, which runs only before and after, never sees them change.
 
 import type { PacedJobs } from './paced-jobs.js'
+import { makeReady, Parked, type ReadyGuest } from './parked.js'
 
 interface AsyncifyExports {
   asyncify_start_unwind: (ptr: number) => void
@@ -33,10 +34,16 @@ export class ScratchOverflow extends Error {
  */
 export const YIELD: Promise<undefined> = Promise.resolve(undefined)
 
-export type HostFn = (this: any, ...args: any[]) => number | bigint | undefined | Promise<number | bigint | undefined>
+export type HostFn = (this: any, ...args: any[]) => number | bigint | undefined | Parked | Promise<number | bigint | undefined>
 
-export class AsyncifyDriver {
+export class AsyncifyDriver implements ReadyGuest {
   constructor (private readonly pacer?: PacedJobs) {}
+
+  /** The one wait without a promise this guest can be in (parked.ts), re-armed by each host call that parks. */
+  private readonly parked = new Parked()
+  /** Resumes the guest with the result of the wait it is in (set while it runs). */
+  private resumeWith: ((v: unknown) => void) | undefined
+  private readonly readied = (): void => { makeReady(this) }
 
   private exports: AsyncifyExports | undefined
   private memory: WebAssembly.Memory | undefined
@@ -46,7 +53,7 @@ export class AsyncifyDriver {
   private lent = false
   private aside: Uint8Array | undefined
   private view: DataView | undefined
-  private pending: Promise<unknown> | undefined
+  private pending: Promise<unknown> | Parked | undefined
   private rewinding = false
   private resumeValue: unknown
   /** Number of suspensions so far. */
@@ -79,6 +86,7 @@ export class AsyncifyDriver {
     this.aside = undefined
     this.view = undefined
     this.wake = undefined
+    this.resumeWith = undefined
   }
 
   get canSuspend (): boolean { return this.dataSize > 16 && this.exports?.asyncify_start_unwind !== undefined }
@@ -87,7 +95,7 @@ export class AsyncifyDriver {
   invoke (name: string, fn: HostFn, self: unknown, args: any[]): unknown {
     if (this.rewinding) return this.resumed()
     const r = fn.apply(self, args)
-    return r instanceof Promise ? this.suspend(name, r) : r
+    return r instanceof Promise || r instanceof Parked ? this.suspend(name, r) : r
   }
 
   /** True while the guest rewinds: the next import it reaches is the one that suspended, and returns `resumed()`. */
@@ -104,10 +112,26 @@ export class AsyncifyDriver {
     return v
   }
 
-  /** Import `name` returned `r`, a Promise: the guest unwinds, to be resumed with what `r` resolves to. */
-  suspend (name: string, r: Promise<unknown>): unknown {
+  /** A wait without a promise for a host call to return: woken (Parked.wake) in the step that ends it. */
+  park (): Parked { return this.parked.arm() }
+
+  /** From the ready list: resumes the guest parked on `parked`, once woken. */
+  runWoken (): void {
+    if (!this.waiting || this.pending !== undefined || !this.parked.woken) return
+    let v: unknown
+    try {
+      v = this.parked.take()
+    } catch (err) {
+      this.wake?.(err)
+      return
+    }
+    this.resumeWith?.(v)
+  }
+
+  /** Import `name` returned `r`, a Promise or this driver's Parked: the guest unwinds, to be resumed with its result. */
+  suspend (name: string, r: Promise<unknown> | Parked): unknown {
     if (!this.canSuspend) {
-      r.catch(() => {})
+      if (r instanceof Promise) r.catch(() => {})
       throw new CannotSuspend(name)
     }
     this.swapScratch() // the guest's bytes aside
@@ -184,6 +208,7 @@ export class AsyncifyDriver {
         fail(reason)
       }
       this.wake = abandon
+      this.resumeWith = resume
       /** True when the guest only yielded and runs on; otherwise it finished or waits. */
       const afterSegment = (done: boolean): boolean => {
         if (done) { finish(); return false }
@@ -195,7 +220,10 @@ export class AsyncifyDriver {
         if (p === YIELD) return true
         if (this.interrupted !== undefined) { fail(this.interrupted.reason); return false }
         this.waiting = true
-        p.then(resume, abandon)
+        if (p instanceof Parked) {
+          if (p.woken) makeReady(this)
+          else p.listener = this.readied
+        } else p.then(resume, abandon)
         return false
       }
       drive(false)

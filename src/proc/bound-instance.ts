@@ -5,6 +5,7 @@
 
 import { InvalidArgument, LimitExceeded } from '../errors.js'
 import type { AsyncifyDriver, HostFn } from './asyncify.js'
+import type { Parked } from './parked.js'
 import { ProcEnd } from './signals.js'
 
 /** One import of a module, with the label its errors use. */
@@ -84,7 +85,7 @@ export class BoundInstance {
   private call (dr: AsyncifyDriver, i: number, label: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown): unknown {
     if (dr.isRewinding) return dr.resumed()
     const r = this.fns[i].call(this.selves[i], a, b, c, d)
-    return r instanceof Promise ? dr.suspend(label, r) : r
+    return typeof r === 'object' && r !== null ? dr.suspend(label, r as Promise<unknown> | Parked) : r
   }
 
   /**

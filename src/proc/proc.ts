@@ -147,7 +147,8 @@ export class Proc {
       endReason: () => this.endReason,
       selfHash: opts.moduleHash,
       pid: opts.pid,
-      yieldNow
+      yieldNow,
+      park: () => this.driver.park()
     })
     const wasi = new Wasi(this.memory, {
       args: [opts.name, ...opts.args],

@@ -10,7 +10,8 @@ import { Fault, type GuestMemory, utf8 } from './guest-memory.js'
 import { BadHandle, HandleTable } from './handles.js'
 import type { RuntimeLimits } from './limits.js'
 import { ProcEnd } from './signals.js'
-import type { Cap, GuestSpawnRequest, GuestWorld, Message } from './world.js'
+import type { Cap, GuestSpawnRequest, GuestWorld, Message, RecvSink } from './world.js'
+import { runReadyGuest, type Parked } from './parked.js'
 import { clusterCalls } from './ww-cluster-calls.js'
 import { procTreeImports, type ProcTreeKit } from './ww-host-procs.js'
 
@@ -35,6 +36,8 @@ export interface HostContext {
   selfHash: Uint8Array
   pid: number
   yieldNow: () => Promise<void>
+  /** A wait without a promise (parked.ts): the host call returns it, and wakes it with its result. */
+  park: () => Parked
 }
 
 function codeOf (err: unknown): number {
@@ -172,6 +175,22 @@ export class WwHost {
 
   private readonly failed = (err: unknown): number => this.fail(err)
 
+  /** The wait a parked ww_recv is in. */
+  private parked: Parked | undefined
+  /** Where a parked ww_recv learns of its message, in the sender's step: delivered there, the guest made ready. */
+  private readonly recvSink: RecvSink = {
+    onMessage: msg => {
+      let v: number
+      try { v = this.received(msg) } catch (end) { this.parked!.fail(end); return } // the proc is ending
+      this.parked!.wake(v)
+    },
+    onError: err => {
+      let v: number
+      try { v = this.fail(err) } catch (end) { this.parked!.fail(end); return }
+      this.parked!.wake(v)
+    }
+  }
+
   /** A handle that can send (the hot path's cap(h, 'chan', 'sender'), without its list). */
   private sendable (h: number): Extract<Cap, { kind: 'chan' | 'sender' }> {
     const c = this.handles.get(h)
@@ -273,7 +292,7 @@ export class WwHost {
       recver: (h: number) => this.call(() => {
         const c = this.cap(h, 'chan', 'recver')
         c.ref?.retain()
-        return this.handles.add({ kind: 'recver', recv: c.recv.bind(c), tryRecv: c.tryRecv?.bind(c), ref: c.ref, origin: c.origin?.recver })
+        return this.handles.add({ kind: 'recver', recv: c.recv.bind(c), tryRecv: c.tryRecv?.bind(c), recvThen: c.recvThen?.bind(c), ref: c.ref, origin: c.origin?.recver })
       }),
       // send and recv run on every message: written out without this.call's closure
       send: (h: number, data: number, len: number, capH: number) => {
@@ -298,7 +317,16 @@ export class WwHost {
           this.waitingRecv.buf = buf
           this.waitingRecv.cap = cap
           this.waitingRecv.capOut = capOut
-          return c.recv(this.opts).then(this.received, this.failed)
+          if (c.recvThen === undefined) return c.recv(this.opts).then(this.received, this.failed)
+          // a guest this one woke (its send handed a message over) runs first, here: if it answers at once, this
+          // guest takes the answer without suspending (parked.ts)
+          if (runReadyGuest()) {
+            const again = c.tryRecv?.()
+            if (again !== undefined) return this.deliver(again, buf, cap, capOut)
+          }
+          const parked = this.parked = this.ctx.park()
+          c.recvThen(this.opts, this.recvSink)
+          return parked.woken ? parked.take() as number : parked
         } catch (err) {
           return this.fail(err)
         }
