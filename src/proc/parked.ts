@@ -3,7 +3,7 @@
 // A ww_recv that must wait on a channel of this host returns a `Parked` (its driver's, re-armed for each wait)
 // instead of a promise: the channel tells the receiving host call in the very step a sender hands a message over
 // (Chan.recvThen), the message is delivered into the guest's memory there, and the guest is put on the ready list.
-// It runs from there in a microtask, as a promise's callback would have, with no promise made, or sooner: a guest
+// It runs from there a few microtasks later, as a promise's callback would have, with no promise made, or sooner: a guest
 // about to wait itself first runs one ready guest in its own host call (`runReadyGuest`). Two guests in a
 // ping-pong then hand the turn to each other: the pinger's send wakes the echo, the pinger's recv runs the echo at
 // once, the echo's answer is there when it finishes, and the pinger takes it without suspending. Only one guest
@@ -82,11 +82,18 @@ function drain (): void {
   if (ready.length > 0) queueDrain()
 }
 
+/**
+ * The ready guests run three microtask hops after the first was woken, as late as the promise chain this replaces
+ * resumed them (the channel's promise, the host call's, the driver's): a producer in JS that awaits each send still
+ * fills the guest's buffer meanwhile, and the guest then takes what is buffered without suspending.
+ */
 function queueDrain (): void {
   if (drainQueued) return
   drainQueued = true
-  queueMicrotask(drain)
+  queueMicrotask(hop2)
 }
+function hop2 (): void { queueMicrotask(hop3) }
+function hop3 (): void { queueMicrotask(drain) }
 
 function runGuarded (g: ReadyGuest): void {
   try {
