@@ -107,8 +107,8 @@ export class OwnFacetOrigin implements CapOrigin {
 
   constructor (private readonly facet: () => Promise<Capability>) {}
 
-  async export (): Promise<unknown> { return this.refs?.capability() ?? await this.facet() }
-  exportNow (): unknown { return this.refs?.capability() }
+  async export (): Promise<unknown> { return this.refs?.live === true ? this.refs.capability() : await this.facet() }
+  exportNow (): unknown { return this.refs?.live === true ? this.refs.capability() : undefined }
 }
 
 /** A new local reference for a guest capability riding in a message, when it is a facet of a channel on this host. */

@@ -135,8 +135,8 @@ export class AsyncifyDriver implements ReadyGuest {
       throw new CannotSuspend(name)
     }
     this.swapScratch() // the guest's bytes aside
-    const buffer = this.memory!.buffer
-    if (this.view?.buffer !== buffer) this.view = new DataView(buffer) // a new one only after the memory grew
+    // a new view only after the memory grew (which detaches the old buffer): memory.buffer is slow to read
+    if (this.view === undefined || this.view.buffer.byteLength === 0) this.view = new DataView(this.memory!.buffer)
     this.view.setUint32(this.dataPtr, this.dataPtr + 8, true)
     this.view.setUint32(this.dataPtr + 4, this.dataPtr + this.dataSize, true)
     this.pending = r

@@ -242,12 +242,19 @@ export class WwHost {
         mem.writeTruncated(buf, cap, msg)
         return msg.length
       }),
-      release: (h: number) => this.call(() => {
-        this.handles.release(h)
-        for (const m of this.early.get(h) ?? []) m.cap?.ref?.release()
-        this.early.delete(h)
-        return 0
-      }),
+      // run on every message that carries a capability (a reply sender): written out without this.call's closure
+      release: (h: number) => {
+        try {
+          this.handles.release(h)
+          if (this.early.size !== 0) {
+            for (const m of this.early.get(h) ?? []) m.cap?.ref?.release()
+            this.early.delete(h)
+          }
+          return 0
+        } catch (err) {
+          return this.fail(err)
+        }
+      },
       walk: (p: number, n: number) => this.call(async () => this.handles.add(await world.walk(this.path(p, n), this.opts))),
       ls: (p: number, n: number, buf: number, cap: number) => this.call(async () => {
         const path = this.path(p, n)
