@@ -5,9 +5,10 @@
 //   proc.spawn.no_spare.*        the same with no spare instances (maxSpareInstances 0): every spawn instantiates
 //   proc.idle_per_gib            idle procs (blocked in recv) per GiB of RSS
 //   proc.chan.local_msgs_s       guest-to-guest messages/s through a local channel (ping/echo) on a real node (its
-//                                Executor, as `ww run`: cluster world, channels served as capabilities); .in_process_world
-//                                the same in the bare LocalWorld; the same ping-pong between two plain JS tasks on a
-//                                Chan as the reference; *_cpu_us_per_msg and local_cpu.over_js the same in CPU per message
+//                                Executor, as `ww run`: cluster world, channels served as capabilities; in a process of
+//                                its own, node-local.ts), and the same ping-pong between two plain JS tasks on a Chan in
+//                                that process as the reference; *_cpu_us_per_msg and local_cpu.over_js the same in CPU
+//                                per message; .in_process_world the same guests in the bare LocalWorld in this process
 //   proc.chan.local_drain_msgs_s messages/s JS -> a guest that only receives (inbox of 16: a guest finds
 //                                them buffered), beside the same into a JS task
 //   *.no_poll                    the same guests with recv always suspending (no Chan.poll fast path)
@@ -29,7 +30,7 @@ import { fileURLToPath } from 'node:url'
 import { Chan } from '../../src/csp/index.js'
 import { Executor, LocalWorld, ModuleCache, type GuestWorld, type Proc, type SenderCap, type WorldContext } from '../../src/proc/index.js'
 import { coldStart } from './cold.js'
-import { nodeLocal, type Rate } from './node-local.js'
+import { jsPingPong, nodeLocalRounds, type Rate } from './node-local.js'
 import { remoteChannel } from './remote.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -154,20 +155,6 @@ async function idleMemory (executor: Executor): Promise<void> {
   await Promise.all(procs.map(async p => await p.wait()))
 }
 
-/** Messages/s of the ping-pong between two JS tasks on a Chan, and the CPU per message in µs. */
-async function jsPingPong (n: number): Promise<Rate> {
-  const box = new Chan<{ data: number, reply: Chan<number> }>(16)
-  const reply = new Chan<number>(1)
-  const echo = (async () => { for (let i = 0; i < n; i++) { const m = await box.recv(); await m.reply.send(m.data) } })()
-  const cpu = process.cpuUsage()
-  const t = performance.now()
-  for (let i = 0; i < n; i++) { await box.send({ data: i, reply }); await reply.recv() }
-  const ms = performance.now() - t
-  const used = process.cpuUsage(cpu)
-  await echo
-  return { msgs: 2 * n / (ms / 1000), cpuUs: (used.user + used.system) / (2 * n) }
-}
-
 async function pingPongRate (executor: Executor, box: string): Promise<number> {
   const echo = await executor.spawn({ module: { bytes: guest('echo') }, args: [box] })
   let out = ''
@@ -235,62 +222,58 @@ async function drainRate (executor: Executor, box: string): Promise<{ msgs: numb
 
 /**
  * Guest-to-guest ping-pong on a real node (what `ww run` gets: the node's Executor, cluster world, channels served as
- * capabilities) and in the bare in-process world (LocalWorld: channels of guest Caps, no capability scope), with
- * and without the no-suspend recv; JS-to-guest draining; the JS tasks' ping-pong and the asyncify floor, alternating.
+ * capabilities; in a process of its own, node-local.ts) and here in the bare in-process world (LocalWorld: channels of
+ * guest Caps, no capability scope), with and without the no-suspend recv; JS-to-guest draining; each beside the JS
+ * tasks' ping-pong of its own process and the asyncify floor, alternating.
  */
 async function localChannel (executor: Executor, noPoll: Executor): Promise<void> {
-  const node = await nodeLocal(BUILD)
-  try {
-    const nodeRates: Rate[] = []
-    const pp: number[] = []
-    const ppNoPoll: number[] = []
-    const dr: number[] = []
-    const drNoPoll: number[] = []
-    let susp = 0
-    let suspNoPoll = 0
-    for (const ex of [executor, noPoll]) { await pingPongRate(ex, `/peer/box-warm-${ex === noPoll}`); await drainRate(ex, `drain-warm-${ex === noPoll}`) } // JIT warm-up
-    await node.pingPong(ROUND_TRIPS)
-    const refs: Rate[] = []
-    const floors: number[] = []
-    await jsPingPong(ROUND_TRIPS) // JIT warm-up
-    await asyncifyRoundTrips(ROUND_TRIPS)
-    for (let round = 0; round < LOCAL_ROUNDS; round++) {
-      refs.push(await jsPingPong(ROUND_TRIPS))
-      floors.push(await asyncifyRoundTrips(2 * ROUND_TRIPS))
-      nodeRates.push(await node.pingPong(ROUND_TRIPS))
-      pp.push(await pingPongRate(executor, `/peer/box-${round}`))
-      ppNoPoll.push(await pingPongRate(noPoll, `/peer/box-np-${round}`))
-      const a = await drainRate(executor, `drain-${round}`)
-      const b = await drainRate(noPoll, `drain-np-${round}`)
-      dr.push(a.msgs); drNoPoll.push(b.msgs); susp = a.suspensions; suspNoPoll = b.suspensions
-    }
-    const ref = p50(refs.map(r => r.msgs))
-    const refCpu = p50(refs.map(r => r.cpuUs))
-    const onNode = p50(nodeRates.map(r => r.msgs))
-    const nodeCpu = p50(nodeRates.map(r => r.cpuUs))
-    const drRef = await jsDrain(ROUND_TRIPS)
-    const rounds = `median of ${LOCAL_ROUNDS} alternating rounds`
-    line('proc.chan.local_msgs_s', Math.round(onNode), `${ROUND_TRIPS} round trips ping<->echo, guest to guest on a real node (its Executor, as ww run); ${rounds}`)
-    line('proc.chan.local_msgs_s.in_process_world', Math.round(p50(pp)), 'the same guests in the bare in-process world (LocalWorld: no capabilities behind the channels)')
-    line('proc.chan.local_msgs_s.no_poll', Math.round(p50(ppNoPoll)), 'the same in-process, recv always suspending')
-    line('proc.chan.js_reference_msgs_s', Math.round(ref), 'the same ping-pong between two JS tasks, in the same rounds')
-    line('proc.chan.local_over_js', onNode / ref)
-    line('proc.chan.local.over_js', onNode / ref, 'target >= 0.3')
-    line('proc.chan.local.in_process_world.over_js', p50(pp) / ref)
-    line('proc.chan.local_cpu_us_per_msg', nodeCpu, 'CPU of the process per message on the node (both guests); the JS tasks\' beside it')
-    line('proc.chan.js_reference_cpu_us_per_msg', refCpu)
-    line('proc.chan.local_cpu.over_js', refCpu / nodeCpu, 'the same ratio in CPU per message (less sensitive to a loaded machine)')
-    line('proc.asyncify_roundtrip_s', Math.round(p50(floors)), 'a guest suspending and resuming in ww_recv on a resolved promise, no channel: the floor (one per message)')
-    line('proc.asyncify_roundtrip.over_js', p50(floors) / ref, 'the most local.over_js can be with one suspension per message')
-    line('proc.chan.local.over_floor', onNode / p50(floors), 'the guests\' ping-pong on the node over that floor')
-    line('proc.chan.local_drain_msgs_s', Math.round(p50(dr)), `${ROUND_TRIPS} messages from JS into a guest's inbox of 16, the guest only receives (${susp} suspensions)`)
-    line('proc.chan.local_drain_msgs_s.no_poll', Math.round(p50(drNoPoll)), `the same, recv always suspending (${suspNoPoll} suspensions)`)
-    line('proc.chan.js_drain_reference_msgs_s', Math.round(drRef), 'the same into a JS task')
-    line('proc.chan.local_drain_over_no_poll', p50(dr) / p50(drNoPoll))
-    line('proc.chan.local_drain_over_js', p50(dr) / drRef)
-  } finally {
-    await node.stop()
+  const onNode = await nodeLocalRounds(BUILD, LOCAL_ROUNDS, ROUND_TRIPS)
+  const pp: number[] = []
+  const ppNoPoll: number[] = []
+  const dr: number[] = []
+  const drNoPoll: number[] = []
+  let susp = 0
+  let suspNoPoll = 0
+  for (const ex of [executor, noPoll]) { await pingPongRate(ex, `/peer/box-warm-${ex === noPoll}`); await drainRate(ex, `drain-warm-${ex === noPoll}`) } // JIT warm-up
+  const refs: Rate[] = []
+  const floors: number[] = []
+  await jsPingPong(ROUND_TRIPS) // JIT warm-up
+  await asyncifyRoundTrips(ROUND_TRIPS)
+  for (let round = 0; round < LOCAL_ROUNDS; round++) {
+    refs.push(await jsPingPong(ROUND_TRIPS))
+    floors.push(await asyncifyRoundTrips(2 * ROUND_TRIPS))
+    pp.push(await pingPongRate(executor, `/peer/box-${round}`))
+    ppNoPoll.push(await pingPongRate(noPoll, `/peer/box-np-${round}`))
+    const a = await drainRate(executor, `drain-${round}`)
+    const b = await drainRate(noPoll, `drain-np-${round}`)
+    dr.push(a.msgs); drNoPoll.push(b.msgs); susp = a.suspensions; suspNoPoll = b.suspensions
   }
+  const ref = p50(refs.map(r => r.msgs))
+  const nodeMsgs = p50(onNode.map(r => r.node.msgs))
+  const nodeRef = p50(onNode.map(r => r.js.msgs))
+  const nodeCpu = p50(onNode.map(r => r.node.cpuUs))
+  const nodeRefCpu = p50(onNode.map(r => r.js.cpuUs))
+  const drRef = await jsDrain(ROUND_TRIPS)
+  const rounds = `median of ${LOCAL_ROUNDS} alternating rounds`
+  line('proc.chan.local_msgs_s', Math.round(nodeMsgs), `${ROUND_TRIPS} round trips ping<->echo, guest to guest on a real node (its Executor, as ww run; a process of its own); ${rounds}`)
+  line('proc.chan.js_reference_msgs_s', Math.round(nodeRef), 'the same ping-pong between two JS tasks, in the same process and rounds')
+  line('proc.chan.local_over_js', nodeMsgs / nodeRef)
+  line('proc.chan.local.over_js', nodeMsgs / nodeRef, 'target >= 0.3')
+  line('proc.chan.local_cpu_us_per_msg', nodeCpu, 'CPU of the node\'s process per message (both guests); the JS tasks\' beside it')
+  line('proc.chan.js_reference_cpu_us_per_msg', nodeRefCpu)
+  line('proc.chan.local_cpu.over_js', nodeRefCpu / nodeCpu, 'the same ratio in CPU per message (less sensitive to a loaded machine)')
+  line('proc.chan.local_msgs_s.in_process_world', Math.round(p50(pp)), `the same guests here in the bare in-process world (LocalWorld: no capabilities behind the channels); ${rounds}`)
+  line('proc.chan.local_msgs_s.no_poll', Math.round(p50(ppNoPoll)), 'the same in-process, recv always suspending')
+  line('proc.chan.in_process_js_reference_msgs_s', Math.round(ref), 'the JS tasks\' ping-pong in this process, in the same rounds')
+  line('proc.chan.local.in_process_world.over_js', p50(pp) / ref)
+  line('proc.asyncify_roundtrip_s', Math.round(p50(floors)), 'a guest suspending and resuming in ww_recv on a resolved promise, no channel: the floor of one suspension per message')
+  line('proc.asyncify_roundtrip.over_js', p50(floors) / ref, 'over the JS tasks of this process: the most local.over_js could be with one suspension per message')
+  line('proc.chan.local.over_floor', nodeMsgs / p50(floors), 'the node\'s guests\' messages/s over that floor (above 1: fewer suspensions than messages)')
+  line('proc.chan.local_drain_msgs_s', Math.round(p50(dr)), `${ROUND_TRIPS} messages from JS into a guest's inbox of 16, the guest only receives (${susp} suspensions)`)
+  line('proc.chan.local_drain_msgs_s.no_poll', Math.round(p50(drNoPoll)), `the same, recv always suspending (${suspNoPoll} suspensions)`)
+  line('proc.chan.js_drain_reference_msgs_s', Math.round(drRef), 'the same into a JS task')
+  line('proc.chan.local_drain_over_no_poll', p50(dr) / p50(drNoPoll))
+  line('proc.chan.local_drain_over_js', p50(dr) / drRef)
 }
 
 async function maxIdle (executor: Executor): Promise<void> {

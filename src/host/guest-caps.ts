@@ -13,6 +13,10 @@
 // in a message) is used directly on its Chan: same semantics, no RPC per message. The way back is
 // carried by the capabilities themselves: a guest Cap's `origin` says how it leaves the proc, and a
 // channel's server objects carry the channel (caps/chan.ts localChanOf).
+// Such a facet is a `LocalFacetCap`, and a message from one guest here to another carries it as a counted
+// local reference (local-facet.ts `FacetRefs`), not as an RPC reference made and released per message; it
+// becomes one only if the message leaves through RPC. Its handles, not the scope, give it back: a proc's
+// handle table lets go of everything when the proc ends, and refuses what reaches it later.
 
 import { Chan, type OpOptions } from '../csp/index.js'
 import { localChanOf, serveChanOf } from '../caps/chan.js'
