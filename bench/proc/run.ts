@@ -12,9 +12,12 @@
 //   proc.chan.local_drain_msgs_s messages/s JS -> a guest that only receives (inbox of 16: a guest finds
 //                                them buffered), beside the same into a JS task
 //   *.no_poll                    the same guests with recv always suspending (no Chan.poll fast path)
-//   proc.chan.local.over_js      the node's guests' ping-pong over the JS tasks' (target >= 0.3; also as local_over_js)
+//   proc.chan.local.over_js      the node's guests' ping-pong over the JS tasks' of the node's process (target >= 0.3;
+//                                also as local_over_js); local.over_in_process_js over the JS tasks of this process, which
+//                                run about twice as fast as beside a running node
 //   proc.asyncify_roundtrip.*    the floor: a guest that only suspends and resumes (ww_recv on a resolved promise, no
 //                                channel), suspensions/s and over the JS tasks' messages/s; local.over_floor beside it
+//                                (above 1 when the guests suspend less than once per message: parked.ts)
 //   proc.chan.remote_msgs_s      the same across two nodes (remote.ts), beside the one-node figure
 //   proc.chan.remote.over_rpc    the guests' round trips (ww_request: one RPC call each) over a plain RPC round trip on
 //                                the same link (target >= 0.7); remote_send_recv.over_rpc the same with ww_send carrying a
@@ -266,6 +269,7 @@ async function localChannel (executor: Executor, noPoll: Executor): Promise<void
   line('proc.chan.local_msgs_s.no_poll', Math.round(p50(ppNoPoll)), 'the same in-process, recv always suspending')
   line('proc.chan.in_process_js_reference_msgs_s', Math.round(ref), 'the JS tasks\' ping-pong in this process, in the same rounds')
   line('proc.chan.local.in_process_world.over_js', p50(pp) / ref)
+  line('proc.chan.local.over_in_process_js', nodeMsgs / ref, 'the node\'s guests over the JS tasks of this process, which run about twice as fast as on a running node (their Chan code is not shared with a node\'s)')
   line('proc.asyncify_roundtrip_s', Math.round(p50(floors)), 'a guest suspending and resuming in ww_recv on a resolved promise, no channel: the floor of one suspension per message')
   line('proc.asyncify_roundtrip.over_js', p50(floors) / ref, 'over the JS tasks of this process: the most local.over_js could be with one suspension per message')
   line('proc.chan.local.over_floor', nodeMsgs / p50(floors), 'the node\'s guests\' messages/s over that floor (above 1: fewer suspensions than messages)')
