@@ -92,8 +92,9 @@ function queueDrain (): void {
   drainQueued = true
   queueMicrotask(hop2)
 }
-function hop2 (): void { queueMicrotask(hop3) }
-function hop3 (): void { queueMicrotask(drain) }
+// a guest that ran the ready one itself (runReadyGuest) leaves nothing to drain: the hops stop there
+function hop2 (): void { if (ready.length > 0) queueMicrotask(hop3); else drainQueued = false }
+function hop3 (): void { if (ready.length > 0) queueMicrotask(drain); else drainQueued = false }
 
 function runGuarded (g: ReadyGuest): void {
   try {
