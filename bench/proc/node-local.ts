@@ -4,8 +4,8 @@
 //
 // It runs in a process of its own, as a node does, beside the same ping-pong between two JS tasks in alternating
 // rounds: in the bench's main process the other worlds' guests (the bare LocalWorld, the floor's stub channel) go
-// through the same host calls, whose call sites then see several kinds of capability, and the node's figure would
-// measure the harness (about 40 % less than a node on its own gets).
+// through the same host calls, and the node's figure measured there was about half what a node on its own gets.
+// The rounds come after warm-up rounds of the same size: cold, the guests run in wasm's baseline tier.
 //   node dist/bench/proc/node-local.js BUILD ROUNDS N   prints one JSON line per round: { node: Rate, js: Rate }
 import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
