@@ -4,14 +4,20 @@
 //   proc.spawn_isolated_us       p50 of the same spawn after the node idled 50 ms (target <= 200)
 //   proc.spawn.no_spare.*        the same with no spare instances (maxSpareInstances 0): every spawn instantiates
 //   proc.idle_per_gib            idle procs (blocked in recv) per GiB of RSS
-//   proc.chan.local_msgs_s       guest-to-guest messages/s through a local channel (ping/echo), and the
-//                                same ping-pong between two plain JS tasks on a Chan as the reference
+//   proc.chan.local_msgs_s       guest-to-guest messages/s through a local channel (ping/echo) on a real node (its
+//                                Executor, as `ww run`: cluster world, channels served as capabilities; in a process of
+//                                its own, node-local.ts), and the same ping-pong between two plain JS tasks on a Chan in
+//                                that process as the reference; *_cpu_us_per_msg and local_cpu.over_js the same in CPU
+//                                per message; .in_process_world the same guests in the bare LocalWorld in this process
 //   proc.chan.local_drain_msgs_s messages/s JS -> a guest that only receives (inbox of 16: a guest finds
 //                                them buffered), beside the same into a JS task
 //   *.no_poll                    the same guests with recv always suspending (no Chan.poll fast path)
-//   proc.chan.local.over_js      the guests' ping-pong over the JS tasks' (target >= 0.3; also as local_over_js)
+//   proc.chan.local.over_js      the node's guests' ping-pong over the JS tasks' of the node's process (target >= 0.3;
+//                                also as local_over_js); local.over_in_process_js over the JS tasks of this process, which
+//                                run about twice as fast as beside a running node
 //   proc.asyncify_roundtrip.*    the floor: a guest that only suspends and resumes (ww_recv on a resolved promise, no
 //                                channel), suspensions/s and over the JS tasks' messages/s; local.over_floor beside it
+//                                (above 1 when the guests suspend less than once per message: parked.ts)
 //   proc.chan.remote_msgs_s      the same across two nodes (remote.ts), beside the one-node figure
 //   proc.chan.remote.over_rpc    the guests' round trips (ww_request: one RPC call each) over a plain RPC round trip on
 //                                the same link (target >= 0.7); remote_send_recv.over_rpc the same with ww_send carrying a
@@ -27,6 +33,7 @@ import { fileURLToPath } from 'node:url'
 import { Chan } from '../../src/csp/index.js'
 import { Executor, LocalWorld, ModuleCache, type GuestWorld, type Proc, type SenderCap, type WorldContext } from '../../src/proc/index.js'
 import { coldStart } from './cold.js'
+import { jsPingPong, nodeLocalRounds, type Rate } from './node-local.js'
 import { remoteChannel } from './remote.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -151,17 +158,6 @@ async function idleMemory (executor: Executor): Promise<void> {
   await Promise.all(procs.map(async p => await p.wait()))
 }
 
-async function jsPingPong (n: number): Promise<number> {
-  const box = new Chan<{ data: number, reply: Chan<number> }>(16)
-  const reply = new Chan<number>(1)
-  const echo = (async () => { for (let i = 0; i < n; i++) { const m = await box.recv(); await m.reply.send(m.data) } })()
-  const t = performance.now()
-  for (let i = 0; i < n; i++) { await box.send({ data: i, reply }); await reply.recv() }
-  const ms = performance.now() - t
-  await echo
-  return 2 * n / (ms / 1000)
-}
-
 async function pingPongRate (executor: Executor, box: string): Promise<number> {
   const echo = await executor.spawn({ module: { bytes: guest('echo') }, args: [box] })
   let out = ''
@@ -227,8 +223,14 @@ async function drainRate (executor: Executor, box: string): Promise<{ msgs: numb
   return { msgs: ROUND_TRIPS / (ms / 1000), suspensions: echo.suspensions }
 }
 
-/** Guest-to-guest ping-pong and JS-to-guest draining, each with and without the no-suspend recv, alternating. */
+/**
+ * Guest-to-guest ping-pong on a real node (what `ww run` gets: the node's Executor, cluster world, channels served as
+ * capabilities; in a process of its own, node-local.ts) and here in the bare in-process world (LocalWorld: channels of
+ * guest Caps, no capability scope), with and without the no-suspend recv; JS-to-guest draining; each beside the JS
+ * tasks' ping-pong of its own process and the asyncify floor, alternating.
+ */
 async function localChannel (executor: Executor, noPoll: Executor): Promise<void> {
+  const onNode = await nodeLocalRounds(BUILD, LOCAL_ROUNDS, ROUND_TRIPS)
   const pp: number[] = []
   const ppNoPoll: number[] = []
   const dr: number[] = []
@@ -236,7 +238,7 @@ async function localChannel (executor: Executor, noPoll: Executor): Promise<void
   let susp = 0
   let suspNoPoll = 0
   for (const ex of [executor, noPoll]) { await pingPongRate(ex, `/peer/box-warm-${ex === noPoll}`); await drainRate(ex, `drain-warm-${ex === noPoll}`) } // JIT warm-up
-  const refs: number[] = []
+  const refs: Rate[] = []
   const floors: number[] = []
   await jsPingPong(ROUND_TRIPS) // JIT warm-up
   await asyncifyRoundTrips(ROUND_TRIPS)
@@ -249,17 +251,28 @@ async function localChannel (executor: Executor, noPoll: Executor): Promise<void
     const b = await drainRate(noPoll, `drain-np-${round}`)
     dr.push(a.msgs); drNoPoll.push(b.msgs); susp = a.suspensions; suspNoPoll = b.suspensions
   }
-  const ref = p50(refs)
+  const ref = p50(refs.map(r => r.msgs))
+  const nodeMsgs = p50(onNode.map(r => r.node.msgs))
+  const nodeRef = p50(onNode.map(r => r.js.msgs))
+  const nodeCpu = p50(onNode.map(r => r.node.cpuUs))
+  const nodeRefCpu = p50(onNode.map(r => r.js.cpuUs))
   const drRef = await jsDrain(ROUND_TRIPS)
   const rounds = `median of ${LOCAL_ROUNDS} alternating rounds`
-  line('proc.chan.local_msgs_s', Math.round(p50(pp)), `${ROUND_TRIPS} round trips ping<->echo, guest to guest; ${rounds}`)
-  line('proc.chan.local_msgs_s.no_poll', Math.round(p50(ppNoPoll)), 'the same, recv always suspending')
-  line('proc.chan.js_reference_msgs_s', Math.round(ref), 'the same ping-pong between two JS tasks, in the same rounds')
-  line('proc.chan.local_over_js', p50(pp) / ref)
-  line('proc.chan.local.over_js', p50(pp) / ref, 'target >= 0.3')
-  line('proc.asyncify_roundtrip_s', Math.round(p50(floors)), 'a guest suspending and resuming in ww_recv on a resolved promise, no channel: the floor (one per message)')
-  line('proc.asyncify_roundtrip.over_js', p50(floors) / ref, 'the most local.over_js can be with one suspension per message')
-  line('proc.chan.local.over_floor', p50(pp) / p50(floors), 'the guests\' ping-pong over that floor')
+  line('proc.chan.local_msgs_s', Math.round(nodeMsgs), `${ROUND_TRIPS} round trips ping<->echo, guest to guest on a real node (its Executor, as ww run; a process of its own); ${rounds}`)
+  line('proc.chan.js_reference_msgs_s', Math.round(nodeRef), 'the same ping-pong between two JS tasks, in the same process and rounds')
+  line('proc.chan.local_over_js', nodeMsgs / nodeRef)
+  line('proc.chan.local.over_js', nodeMsgs / nodeRef, 'target >= 0.3')
+  line('proc.chan.local_cpu_us_per_msg', nodeCpu, 'CPU of the node\'s process per message (both guests); the JS tasks\' beside it')
+  line('proc.chan.js_reference_cpu_us_per_msg', nodeRefCpu)
+  line('proc.chan.local_cpu.over_js', nodeRefCpu / nodeCpu, 'the same ratio in CPU per message (less sensitive to a loaded machine)')
+  line('proc.chan.local_msgs_s.in_process_world', Math.round(p50(pp)), `the same guests here in the bare in-process world (LocalWorld: no capabilities behind the channels); ${rounds}`)
+  line('proc.chan.local_msgs_s.no_poll', Math.round(p50(ppNoPoll)), 'the same in-process, recv always suspending')
+  line('proc.chan.in_process_js_reference_msgs_s', Math.round(ref), 'the JS tasks\' ping-pong in this process, in the same rounds')
+  line('proc.chan.local.in_process_world.over_js', p50(pp) / ref)
+  line('proc.chan.local.over_in_process_js', nodeMsgs / ref, 'the node\'s guests over the JS tasks of this process, which run about twice as fast as on a running node (their Chan code is not shared with a node\'s)')
+  line('proc.asyncify_roundtrip_s', Math.round(p50(floors)), 'a guest suspending and resuming in ww_recv on a resolved promise, no channel: the floor of one suspension per message')
+  line('proc.asyncify_roundtrip.over_js', p50(floors) / ref, 'over the JS tasks of this process: the most local.over_js could be with one suspension per message')
+  line('proc.chan.local.over_floor', nodeMsgs / p50(floors), 'the node\'s guests\' messages/s over that floor (above 1: fewer suspensions than messages)')
   line('proc.chan.local_drain_msgs_s', Math.round(p50(dr)), `${ROUND_TRIPS} messages from JS into a guest's inbox of 16, the guest only receives (${susp} suspensions)`)
   line('proc.chan.local_drain_msgs_s.no_poll', Math.round(p50(drNoPoll)), `the same, recv always suspending (${suspNoPoll} suspensions)`)
   line('proc.chan.js_drain_reference_msgs_s', Math.round(drRef), 'the same into a JS task')
@@ -290,7 +303,7 @@ const executor = new Executor({ cache, world: world.forProc, limits: { maxProcs:
 /** The same world with the no-suspend recv switched off: the in-run reference for it. */
 const noPollWorld = (ctx: WorldContext): GuestWorld => {
   const w = world.forProc(ctx)
-  return Object.assign(Object.create(w) as GuestWorld, { chan: (capacity: number) => ({ ...w.chan(capacity), tryRecv: undefined }) })
+  return Object.assign(Object.create(w) as GuestWorld, { chan: (capacity: number) => ({ ...w.chan(capacity), tryRecv: undefined, recvThen: undefined }) })
 }
 const noPoll = new Executor({ cache, world: noPollWorld })
 if (PARTS.has('cold')) await coldStart(line, BUILD)

@@ -5,10 +5,22 @@ import { Message$Caps } from '../schema/channel.rpc.js'
 import type { Message } from '../schema/channel.js'
 import { readDataFast, writeDataFast } from './chan-message-layout.js'
 
-/** A message as a channel holds it: its bytes and the capability riding along (owned). */
+/**
+ * A reference to a capability served in this process, counted without an RPC reference of its own (a guest's
+ * facet of a channel on this host riding in a message to another guest here). Leaving through RPC, it becomes one.
+ */
+export interface LocalRef {
+  /** A new RPC reference to the same capability (yours to release). */
+  capability: () => Capability
+  /** Gives this reference back. */
+  release: () => void
+}
+
+/** A message as a channel holds it: its bytes and the capability riding along (owned), as an RPC reference or a local one. */
 export interface ChanMessage {
   data: Uint8Array
   cap: Capability | null
+  local?: LocalRef
 }
 
 /**
@@ -17,6 +29,7 @@ export interface ChanMessage {
  * the old generation, where each dead one keeps its young bytes alive until a full GC.
  */
 class ReceivedMessage implements ChanMessage {
+  local: LocalRef | undefined = undefined
   constructor (public data: Uint8Array, public cap: Capability | null) {}
 }
 
@@ -30,15 +43,24 @@ export function readMessage (m: Message): ChanMessage {
 }
 
 /** Fills a Message being built; the message takes its own reference to the capability. */
-export function writeMessage (m: Message, msg: { data: Uint8Array, cap?: Capability | null }): void {
+export function writeMessage (m: Message, msg: { data: Uint8Array, cap?: Capability | null, local?: LocalRef }): void {
   if (msg.data.byteLength > 0 && !writeDataFast(m, msg.data)) m._initData(msg.data.byteLength).copyBuffer(msg.data)
   if (msg.cap != null) Message$Caps.cap.set(m, msg.cap)
+  else if (msg.local !== undefined) {
+    const cap = msg.local.capability()
+    try { Message$Caps.cap.set(m, cap) } finally { cap.release() }
+  }
 }
 
 /** Releases the capability a message carries (the Chan release hook). */
 export function releaseMessage (msg: ChanMessage): void {
   msg.cap?.release()
   msg.cap = null
+  const local = msg.local
+  if (local !== undefined) {
+    msg.local = undefined
+    local.release()
+  }
 }
 
 /** A message's bytes, as the host's channel budget counts them. */

@@ -135,6 +135,36 @@ export class Chan<T> implements Sender<T>, Recver<T>, Closer {
   }
 
   /**
+   * recv() told through callbacks instead of a promise, for a receiver that must learn of the hand-off in the same
+   * synchronous step (a waiting guest made runnable at once). Exactly one of them is called, exactly once: at once
+   * when a message is there (or recv() would reject), else inside the step that hands a message over (a sender's
+   * send or offer) or withdraws the wait (close, the signal). They run inside other callers' steps, so they must
+   * only do bookkeeping: never throw, never wait, never call back into this channel.
+   */
+  recvThen (opts: OpOptions, onMsg: (msg: T) => void, onErr: (err: Error) => void): void {
+    const signal = opts.signal
+    if (signal?.aborted === true) { onErr(canceled('recv', signal)); return }
+    if (this.buffer.length > 0 || this.senders.length > 0) { onMsg(this.take()); return }
+    if (this.closed) { onErr(new Closed('channel is closed')); return }
+    if (this.recvers.length >= this.limits.maxWaitingRecvers) {
+      onErr(new LimitExceeded(`more than maxWaitingRecvers ${this.limits.maxWaitingRecvers} receivers waiting`))
+      return
+    }
+    const w = {} as RecvWaiter<T> // built as wait() builds its waiters: one shape on the list
+    w.resolve = onMsg
+    w.reject = onErr
+    w.watch = signal === undefined
+      ? undefined
+      : watchAbort(signal, () => {
+        if (!w.listed) return // handed over already
+        this.recvers.remove(w)
+        settle(w)
+        onErr(canceled('recv', signal))
+      })
+    this.recvers.push(w)
+  }
+
+  /**
    * Sends without waiting, synchronously: hands `msg` to the longest-waiting receiver, or puts it in
    * the buffer if there is room and no sender waits before it. False when send() would wait (or the
    * channel is closed: send() tells which), and then nothing was taken. True means what a resolved

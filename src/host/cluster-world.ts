@@ -151,6 +151,7 @@ export class ClusterWorld implements GuestWorld {
 
   /** Releases everything the proc held (it ended). */
   close (): void {
+    for (const c of this.argCaps()) c.ref?.release() // handed at spawn but never taken (the proc did not start)
     for (const stop of [...this.subs]) stop()
     this.scope.close()
   }

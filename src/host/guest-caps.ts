@@ -13,13 +13,18 @@
 // in a message) is used directly on its Chan: same semantics, no RPC per message. The way back is
 // carried by the capabilities themselves: a guest Cap's `origin` says how it leaves the proc, and a
 // channel's server objects carry the channel (caps/chan.ts localChanOf).
+// Such a facet is a `LocalFacetCap`, and a message from one guest here to another carries it as a counted
+// local reference (local-facet.ts `FacetRefs`), not as an RPC reference made and released per message; it
+// becomes one only if the message leaves through RPC. Its handles, not the scope, give it back: a proc's
+// handle table lets go of everything when the proc ends, and refuses what reaches it later.
 
 import { Chan, type OpOptions } from '../csp/index.js'
-import { localChanOf, serveChanOf, type ChanFacet } from '../caps/chan.js'
+import { localChanOf, serveChanOf } from '../caps/chan.js'
 import { messageBytes, readMessage, releaseMessage, writeMessage, type ChanMessage } from '../caps/chan-message.js'
-import { InvalidArgument, Unimplemented } from '../errors.js'
+import { InvalidArgument } from '../errors.js'
+import { FacetRefs, LocalFacetCap, OwnFacetOrigin, localRefOf } from './local-facet.js'
 import { trySendNow } from '../proc/send-now.js'
-import type { Cap, CapOrigin, CapRef, ChanCap, Message, ProcCap, RecverCap, SenderCap } from '../proc/index.js'
+import type { Cap, CapOrigin, CapRef, ChanCap, Message, ProcCap, RecverCap, RecvSink, SenderCap } from '../proc/index.js'
 import type { Capability } from '../rpc/index.js'
 import { Chan_Recver$Results$Caps, Chan_Sender$Results$Caps, CloserClient, RecverClient, RequestSenderClient, SenderClient } from '../schema/channel.rpc.js'
 import { ProcClient } from '../schema/proc.rpc.js'
@@ -34,6 +39,7 @@ function originOf (cap: Capability, wait = false): CapOrigin {
 class Lease implements CapRef {
   private count = 1
   private readonly caps: Capability[] = []
+  private readonly owned: FacetRefs[] = []
 
   constructor (private readonly scope: CapScope) {}
 
@@ -44,6 +50,12 @@ class Lease implements CapRef {
     return cap
   }
 
+  /** Gives the creator's reference of `refs` back with the last reference (or when the scope closes). */
+  own (refs: FacetRefs): void {
+    if (this.count === 0) { refs.release(); return }
+    this.owned.push(this.scope.own(refs))
+  }
+
   retain (): void {
     if (this.count > 0) this.count++
   }
@@ -51,15 +63,18 @@ class Lease implements CapRef {
   release (): void {
     if (this.count === 0 || --this.count > 0) return
     for (const c of this.caps.splice(0)) this.scope.drop(c)
+    for (const r of this.owned.splice(0)) this.scope.disown(r)
   }
 }
 
 export class CapScope {
   private readonly held = new Set<Capability>()
+  /** The creator's references of the facets of channels made here (other guests' may outlive the scope). */
+  private readonly owned = new Set<FacetRefs>()
   private closed = false
 
-  /** RPC references held now. */
-  get size (): number { return this.held.size }
+  /** RPC references held now (a facet of a channel made here holds one, as long as its creator's reference). */
+  get size (): number { return this.held.size + this.owned.size }
 
   /** Takes over `cap` until the scope closes. */
   hold<T extends Capability> (cap: T): T {
@@ -73,11 +88,25 @@ export class CapScope {
     if (this.held.delete(cap)) cap.release()
   }
 
+  /** Gives the creator's reference of `refs` back when the scope closes, unless disowned first. */
+  own (refs: FacetRefs): FacetRefs {
+    if (this.closed) refs.release()
+    else this.owned.add(refs)
+    return refs
+  }
+
+  /** Gives the creator's reference of `refs` back now, if the scope still has it. */
+  disown (refs: FacetRefs): void {
+    if (this.owned.delete(refs)) refs.release()
+  }
+
   /** Releases every reference the scope holds. */
   close (): void {
     this.closed = true
     for (const c of this.held) c.release()
     this.held.clear()
+    for (const r of this.owned) r.release()
+    this.owned.clear()
   }
 
   /** A new channel on this host, as the guest's ChanCap (exportable as a Chan capability). */
@@ -85,9 +114,9 @@ export class CapScope {
     const lease = new Lease(this)
     const chan = new Chan<ChanMessage>(capacity, { release: releaseMessage, sizeOf: messageBytes })
     const client = lease.hold(serveChanOf(chan, {}, true))
-    const facets: { sender?: Capability, recver?: Capability } = {}
     const facet = async (which: 'sender' | 'recver'): Promise<Capability> => {
-      if (facets[which] === undefined) {
+      const o = origins[which]
+      if (o.refs === undefined) {
         let cap: Capability
         if (which === 'sender') {
           using ans = client.sender()
@@ -96,90 +125,105 @@ export class CapScope {
           using ans = client.recver()
           cap = Chan_Recver$Results$Caps.recver.get(await ans).dup()
         }
-        if (facets[which] === undefined) {
-          facets[which] = lease.hold(cap)
+        if (o.refs === undefined) {
+          o.refs = new FacetRefs(chan, which, cap)
+          lease.own(o.refs)
         } else cap.release()
       }
-      return facets[which].dup()
+      return o.refs.capability()
     }
-    const { send, trySend, recv, tryRecv } = this.direct(chan)
+    const origins = { sender: new OwnFacetOrigin(async () => await facet('sender')), recver: new OwnFacetOrigin(async () => await facet('recver')) }
+    const { send, trySend, recv, tryRecv, recvThen } = this.direct(chan)
     const close = (): void => { chan.close() }
-    const origin: CapOrigin = {
-      ...originOf(client),
-      sender: { export: async () => await facet('sender'), exportNow: () => facets.sender?.dup() },
-      recver: { export: async () => await facet('recver'), exportNow: () => facets.recver?.dup() }
-    }
-    const cap: ChanCap = { kind: 'chan', send, trySend, recv, tryRecv, close, ref: lease, origin }
+    const origin: CapOrigin = { ...originOf(client), sender: origins.sender, recver: origins.recver }
+    const cap: ChanCap = { kind: 'chan', send, trySend, recv, tryRecv, recvThen, close, ref: lease, origin }
     void facet('sender').then(c => { c.release() }, () => {})
     return cap
   }
 
   /** send/trySend/recv/tryRecv straight on a channel of this host (messages converted for this scope). */
-  private direct (chan: Chan<ChanMessage>): Pick<ChanCap, 'send' | 'trySend' | 'recv' | 'tryRecv'> {
-    const send = async (msg: Message, opts?: OpOptions): Promise<void> => {
-      const out = { data: msg.data, cap: msg.cap === undefined ? null : exportNow(msg.cap) ?? await exportCap(msg.cap) }
-      try {
-        await chan.send(out, opts)
-      } catch (err) { releaseMessage(out); throw err }
+  private direct (chan: Chan<ChanMessage>): Pick<ChanCap, 'send' | 'trySend' | 'recv' | 'tryRecv' | 'recvThen'> {
+    return {
+      send: (msg, opts) => this.sendOn(chan, msg, opts),
+      trySend: msg => this.trySendOn(chan, msg),
+      recv: opts => this.recvOn(chan, opts),
+      tryRecv: () => this.tryRecvOn(chan),
+      recvThen: (opts, sink) => { this.recvThenOn(chan, opts, sink) }
     }
-    const trySend = (msg: Message): boolean => {
-      let cap: Capability | null = null
-      if (msg.cap !== undefined) {
-        cap = exportNow(msg.cap) ?? null
-        if (cap === null) return false
-      }
-      const out = { data: msg.data, cap }
-      if (trySendNow(chan, out)) return true
-      releaseMessage(out)
-      return false
-    }
-    const recv = async (opts?: OpOptions): Promise<Message> => this.message(await chan.recv(opts))
-    const tryRecv = (): Message | undefined => {
-      const m = chan.poll()
-      return m === undefined ? undefined : this.message(m)
-    }
-    return { send, trySend, recv, tryRecv }
   }
+
+  async sendOn (chan: Chan<ChanMessage>, msg: Message, opts?: OpOptions): Promise<void> {
+    const out = outgoing(msg) ?? new GuestMessage(msg.data, await exportCap(msg.cap!), undefined)
+    try {
+      await chan.send(out, opts)
+    } catch (err) { releaseMessage(out); throw err }
+  }
+
+  trySendOn (chan: Chan<ChanMessage>, msg: Message): boolean {
+    const out = outgoing(msg)
+    if (out === undefined) return false
+    if (trySendNow(chan, out)) return true
+    releaseMessage(out)
+    return false
+  }
+
+  recvOn (chan: Chan<ChanMessage>, opts?: OpOptions): Promise<Message> {
+    return chan.recv(opts).then(this.toMessage)
+  }
+
+  tryRecvOn (chan: Chan<ChanMessage>): Message | undefined {
+    const m = chan.poll()
+    return m === undefined ? undefined : this.message(m)
+  }
+
+  private readonly toMessage = (m: ChanMessage): Message => this.message(m)
+
+  /** recv told to `sink` in the step of the hand-off (Chan.recvThen), the message converted for this scope. */
+  recvThenOn (chan: Chan<ChanMessage>, opts: OpOptions, sink: RecvSink): void {
+    let a = this.sinkAdapter
+    if (a?.sink !== sink) a = this.sinkAdapter = { sink, onMsg: m => { sink.onMessage(this.message(m)) } } // one per proc's sink
+    chan.recvThen(opts, a.onMsg, sink.onError)
+  }
+
+  private sinkAdapter: { sink: RecvSink, onMsg: (m: ChanMessage) => void } | undefined
 
   /** A received channel message as the guest sees it (its capability, if any, is taken over). */
   message (m: ChanMessage): Message {
     const msg: Message = { data: m.data }
-    if (m.cap !== null) msg.cap = this.wrap('cap', m.cap)
+    const local = m.local
+    if (local !== undefined) {
+      m.local = undefined
+      if (this.closed) local.release()
+      else if (local instanceof FacetRefs) msg.cap = new LocalFacetCap('chan', local, this) as unknown as Cap
+      else {
+        const cap = local.capability()
+        local.release()
+        msg.cap = this.wrap('cap', cap)
+      }
+    } else if (m.cap !== null) msg.cap = this.wrap('cap', m.cap)
     return msg
   }
 
   /** Takes over an RPC capability as the guest's Cap for its kind (with one reference for the receiver). */
   wrap (kind: string, cap: Capability): Cap {
     const local = kind !== 'proc' && !this.closed ? localChanOf(cap) : undefined
+    if (local !== undefined) {
+      // a facet of a channel on this host, as `kind` (what the anchor said, or 'cap'): used directly
+      const as = kind === 'sender' || kind === 'recver' ? kind : 'chan'
+      return new LocalFacetCap(as, new FacetRefs(local.chan, local.facet, cap), this) as unknown as Cap
+    }
     const lease = new Lease(this)
     lease.hold(cap)
-    let out: Cap
-    if (local !== undefined) out = this.localCap(kind, local.chan, local.facet, cap)
-    else {
-      switch (kind) {
-        case 'sender': out = this.sender(SenderClient.from(cap.dup()), lease); break
-        case 'recver': out = this.recver(RecverClient.from(cap.dup()), lease); break
-        case 'proc': out = this.proc(ProcClient.from(cap.dup()), lease); break
-        default: out = this.chanOf(cap, lease)
-      }
+    let out: Exclude<Cap, { kind: 'anchor' }>
+    switch (kind) {
+      case 'sender': out = this.sender(SenderClient.from(cap.dup()), lease); break
+      case 'recver': out = this.recver(RecverClient.from(cap.dup()), lease); break
+      case 'proc': out = this.proc(ProcClient.from(cap.dup()), lease); break
+      default: out = this.chanOf(cap, lease)
     }
     out.ref = lease
-    if (out.kind !== 'anchor') out.origin = { ...originOf(cap), sender: out.origin?.sender, recver: out.origin?.recver }
+    out.origin = { ...originOf(cap), sender: out.origin?.sender, recver: out.origin?.recver }
     return out
-  }
-
-  /** A facet of a channel on this host, as `kind` (what the anchor said, or 'cap'): used directly. */
-  private localCap (kind: string, chan: Chan<ChanMessage>, facet: ChanFacet, cap: Capability): Cap {
-    const d = this.direct(chan)
-    const absent = (op: string) => async (): Promise<never> => { throw new Unimplemented(`this capability cannot ${op}`) }
-    const send = facet !== 'recver' ? d.send : absent('send')
-    const trySend = facet !== 'recver' ? d.trySend : undefined
-    const recv = facet !== 'sender' ? d.recv : absent('recv')
-    const tryRecv = facet !== 'sender' ? d.tryRecv : undefined
-    const origin = { ...originOf(cap), sender: originOf(cap), recver: originOf(cap) }
-    if (kind === 'sender') return { kind, send, trySend, origin }
-    if (kind === 'recver') return { kind, recv, tryRecv, origin }
-    return { kind: 'chan', send, trySend, recv, tryRecv, close: () => { if (facet === 'chan') chan.close() }, origin }
   }
 
   private sender (s: SenderClient, lease: Lease): SenderCap {
@@ -274,6 +318,23 @@ export async function exportCap (cap: Cap): Promise<Capability> {
   const origin = cap.kind === 'anchor' ? undefined : cap.origin
   if (origin === undefined) throw new InvalidArgument(`a ${cap.kind} handle cannot leave this host`)
   return await origin.export() as Capability
+}
+
+/** A message as a guest's channel holds it. A class, for one object shape on the hot path. */
+class GuestMessage implements ChanMessage {
+  constructor (public data: Uint8Array, public cap: Capability | null, public local: FacetRefs | undefined) {}
+}
+
+/**
+ * A guest's message as a channel of this host holds it: a facet of a channel here rides as a local reference, any
+ * other capability as an RPC reference. Undefined when the capability needs waiting for (exportCap).
+ */
+function outgoing (msg: Message): GuestMessage | undefined {
+  if (msg.cap === undefined) return new GuestMessage(msg.data, null, undefined)
+  const local = msg.cap.kind === 'anchor' ? undefined : localRefOf(msg.cap.origin)
+  if (local !== undefined) return new GuestMessage(msg.data, null, local)
+  const cap = exportNow(msg.cap)
+  return cap === undefined ? undefined : new GuestMessage(msg.data, cap, undefined)
 }
 
 /** The same, when it needs no waiting; undefined otherwise. */

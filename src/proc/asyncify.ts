@@ -7,6 +7,7 @@
 // the rewind) is over, so the guest, which runs only before and after, never sees them change.
 
 import type { PacedJobs } from './paced-jobs.js'
+import { makeReady, Parked, type ReadyGuest } from './parked.js'
 
 interface AsyncifyExports {
   asyncify_start_unwind: (ptr: number) => void
@@ -33,10 +34,16 @@ export class ScratchOverflow extends Error {
  */
 export const YIELD: Promise<undefined> = Promise.resolve(undefined)
 
-export type HostFn = (this: any, ...args: any[]) => number | bigint | undefined | Promise<number | bigint | undefined>
+export type HostFn = (this: any, ...args: any[]) => number | bigint | undefined | Parked | Promise<number | bigint | undefined>
 
-export class AsyncifyDriver {
+export class AsyncifyDriver implements ReadyGuest {
   constructor (private readonly pacer?: PacedJobs) {}
+
+  /** The one wait without a promise this guest can be in (parked.ts), re-armed by each host call that parks. */
+  private readonly parked = new Parked()
+  /** Resumes the guest with the result of the wait it is in (set while it runs). */
+  private resumeWith: ((v: unknown) => void) | undefined
+  private readonly readied = (): void => { makeReady(this) }
 
   private exports: AsyncifyExports | undefined
   private memory: WebAssembly.Memory | undefined
@@ -46,7 +53,7 @@ export class AsyncifyDriver {
   private lent = false
   private aside: Uint8Array | undefined
   private view: DataView | undefined
-  private pending: Promise<unknown> | undefined
+  private pending: Promise<unknown> | Parked | undefined
   private rewinding = false
   private resumeValue: unknown
   /** Number of suspensions so far. */
@@ -79,31 +86,57 @@ export class AsyncifyDriver {
     this.aside = undefined
     this.view = undefined
     this.wake = undefined
+    this.resumeWith = undefined
   }
 
   get canSuspend (): boolean { return this.dataSize > 16 && this.exports?.asyncify_start_unwind !== undefined }
 
   /** Calls host function `fn` (import `name`) with `self` as `this` for the guest: a Promise it returns suspends the guest. */
   invoke (name: string, fn: HostFn, self: unknown, args: any[]): unknown {
-    // the first import reached while rewinding is the one that suspended: it returns the result
-    if (this.rewinding) {
-      this.rewinding = false
-      this.exports!.asyncify_stop_rewind()
-      this.swapScratch() // the guest's bytes back; asyncify's data set aside is stale now
-      this.aside = undefined
-      const v = this.resumeValue
-      this.resumeValue = undefined
-      return v
-    }
+    if (this.rewinding) return this.resumed()
     const r = fn.apply(self, args)
-    if (!(r instanceof Promise)) return r
+    return r instanceof Promise || r instanceof Parked ? this.suspend(name, r) : r
+  }
+
+  /** True while the guest rewinds: the next import it reaches is the one that suspended, and returns `resumed()`. */
+  get isRewinding (): boolean { return this.rewinding }
+
+  /** The first import reached while rewinding is the one that suspended: it returns the result. */
+  resumed (): unknown {
+    this.rewinding = false
+    this.exports!.asyncify_stop_rewind()
+    this.swapScratch() // the guest's bytes back; asyncify's data set aside is stale now
+    this.aside = undefined
+    const v = this.resumeValue
+    this.resumeValue = undefined
+    return v
+  }
+
+  /** A wait without a promise for a host call to return: woken (Parked.wake) in the step that ends it. */
+  park (): Parked { return this.parked.arm() }
+
+  /** From the ready list: resumes the guest parked on `parked`, once woken. */
+  runWoken (): void {
+    if (!this.waiting || this.pending !== undefined || !this.parked.woken) return
+    let v: unknown
+    try {
+      v = this.parked.take()
+    } catch (err) {
+      this.wake?.(err)
+      return
+    }
+    this.resumeWith?.(v)
+  }
+
+  /** Import `name` returned `r`, a Promise or this driver's Parked: the guest unwinds, to be resumed with its result. */
+  suspend (name: string, r: Promise<unknown> | Parked): unknown {
     if (!this.canSuspend) {
-      r.catch(() => {})
+      if (r instanceof Promise) r.catch(() => {})
       throw new CannotSuspend(name)
     }
     this.swapScratch() // the guest's bytes aside
-    const buffer = this.memory!.buffer
-    if (this.view?.buffer !== buffer) this.view = new DataView(buffer) // a new one only after the memory grew
+    // a new view only after the memory grew (which detaches the old buffer): memory.buffer is slow to read
+    if (this.view === undefined || this.view.buffer.byteLength === 0) this.view = new DataView(this.memory!.buffer)
     this.view.setUint32(this.dataPtr, this.dataPtr + 8, true)
     this.view.setUint32(this.dataPtr + 4, this.dataPtr + this.dataSize, true)
     this.pending = r
@@ -175,6 +208,7 @@ export class AsyncifyDriver {
         fail(reason)
       }
       this.wake = abandon
+      this.resumeWith = resume
       /** True when the guest only yielded and runs on; otherwise it finished or waits. */
       const afterSegment = (done: boolean): boolean => {
         if (done) { finish(); return false }
@@ -186,7 +220,10 @@ export class AsyncifyDriver {
         if (p === YIELD) return true
         if (this.interrupted !== undefined) { fail(this.interrupted.reason); return false }
         this.waiting = true
-        p.then(resume, abandon)
+        if (p instanceof Parked) {
+          if (p.woken) makeReady(this)
+          else p.listener = this.readied
+        } else p.then(resume, abandon)
         return false
       }
       drive(false)

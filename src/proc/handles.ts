@@ -2,7 +2,7 @@
 // A handle owns one reference of its capability's CapRef: add() takes it over, release() and
 // clear() give it back, so dropping a guest's last handle lets the capability's resources go.
 
-import { LimitExceeded } from '../errors.js'
+import { Closed, LimitExceeded } from '../errors.js'
 import type { Cap } from './world.js'
 
 export class BadHandle extends Error {
@@ -12,6 +12,7 @@ export class BadHandle extends Error {
 export class HandleTable {
   private readonly caps = new Map<number, Cap>()
   private next = 1
+  private cleared = false
 
   constructor (private readonly max: number) {}
 
@@ -19,6 +20,10 @@ export class HandleTable {
 
   /** Takes over one reference of `cap` (released here when the table is full). */
   add (cap: Cap): number {
+    if (this.cleared) { // the proc ended: a capability that reaches it late is let go at once
+      cap.ref?.release()
+      throw new Closed('the proc has ended')
+    }
     if (this.caps.size >= this.max) {
       cap.ref?.release()
       throw new LimitExceeded(`a proc may hold at most ${this.max} handles`)
@@ -41,7 +46,9 @@ export class HandleTable {
     cap.ref?.release()
   }
 
+  /** Releases every handle; later adds are refused (the proc ended). */
   clear (): void {
+    this.cleared = true
     const all = [...this.caps.values()]
     this.caps.clear()
     for (const cap of all) cap.ref?.release()

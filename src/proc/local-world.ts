@@ -93,6 +93,7 @@ class ProcWorld implements GuestWorld {
       trySend: msg => trySendNow(c, msg),
       recv: (opts) => c.recv(opts),
       tryRecv: () => c.poll(),
+      recvThen: (opts, sink) => { c.recvThen(opts, sink.onMessage, sink.onError) },
       close: () => c.close()
     }
   }

@@ -147,7 +147,8 @@ export class Proc {
       endReason: () => this.endReason,
       selfHash: opts.moduleHash,
       pid: opts.pid,
-      yieldNow
+      yieldNow,
+      park: () => this.driver.park()
     })
     const wasi = new Wasi(this.memory, {
       args: [opts.name, ...opts.args],
@@ -333,7 +334,7 @@ export class Proc {
     this.endReason ??= new ProcEnd(status)
     this.abortCtl?.abort(this.endReason)
     if (this.timer !== undefined) clearTimeout(this.timer)
-    this.host.handles.clear()
+    this.host.clear()
     // an exited proc stays listed for a while: let its instance and memory go now
     this.driver.detach()
     this.memory.attach(undefined)

@@ -51,14 +51,25 @@ export interface SenderCap {
   ref?: CapRef
 }
 /**
+ * Where a receive told through callbacks (`recvThen`) ends: exactly one of the two is called, once, possibly inside
+ * another caller's synchronous step (a sender's), so they only do bookkeeping. The message's capability is the sink's.
+ */
+export interface RecvSink {
+  onMessage: (msg: Message) => void
+  onError: (err: unknown) => void
+}
+
+/**
  * `tryRecv`, when present, takes a message that is there now (buffered or offered by a waiting
  * sender), else returns undefined and takes nothing: the guest then need not suspend.
+ * `recvThen`, when present, is recv() told to `sink` in the step of the hand-off, with no promise (Chan.recvThen).
  */
 export interface RecverCap {
   kind: 'recver'
   origin?: CapOrigin
   recv: (opts?: OpOptions) => Promise<Message>
   tryRecv?: () => Message | undefined
+  recvThen?: (opts: OpOptions, sink: RecvSink) => void
   ref?: CapRef
 }
 export interface ChanCap {
@@ -68,6 +79,7 @@ export interface ChanCap {
   trySend?: (msg: Message) => boolean
   recv: (opts?: OpOptions) => Promise<Message>
   tryRecv?: () => Message | undefined
+  recvThen?: (opts: OpOptions, sink: RecvSink) => void
   close: () => void
   ref?: CapRef
 }

@@ -10,7 +10,8 @@ import { Fault, type GuestMemory, utf8 } from './guest-memory.js'
 import { BadHandle, HandleTable } from './handles.js'
 import type { RuntimeLimits } from './limits.js'
 import { ProcEnd } from './signals.js'
-import type { Cap, GuestSpawnRequest, GuestWorld, Message } from './world.js'
+import type { Cap, GuestSpawnRequest, GuestWorld, Message, RecvSink } from './world.js'
+import { runReadyGuest, type Parked } from './parked.js'
 import { clusterCalls } from './ww-cluster-calls.js'
 import { procTreeImports, type ProcTreeKit } from './ww-host-procs.js'
 
@@ -35,6 +36,8 @@ export interface HostContext {
   selfHash: Uint8Array
   pid: number
   yieldNow: () => Promise<void>
+  /** A wait without a promise (parked.ts): the host call returns it, and wakes it with its result. */
+  park: () => Parked
 }
 
 function codeOf (err: unknown): number {
@@ -71,6 +74,8 @@ function nulList (bytes: Uint8Array): string[] {
 
 type HostTable = Record<string, (...a: any[]) => unknown>
 
+const zero = (): number => 0
+
 /** The names procTreeImports and clusterCalls provide (learnt once: WwHost.importFn). */
 let treeNames: Set<string> | undefined
 let clusterNames: Set<string> | undefined
@@ -95,6 +100,13 @@ export class WwHost {
     if (capOut !== 0) mem.setI32(capOut, msg.cap !== undefined ? this.handles.add(msg.cap) : NO_CAP)
     else msg.cap?.ref?.release() // the guest did not ask for it
     return msg.data.length
+  }
+
+  /** Releases every handle and every stashed message's capability (the proc ended). */
+  clear (): void {
+    this.handles.clear()
+    for (const list of this.early.values()) for (const m of list) m.cap?.ref?.release()
+    this.early.clear()
   }
 
   /** A message stashed for handle `h` by a ww_select, if any. */
@@ -154,6 +166,45 @@ export class WwHost {
     return { module, args, env, where }
   }
 
+  /** Where the ww_recv the guest waits in delivers its message. */
+  private readonly waitingRecv = { buf: 0, cap: 0, capOut: 0 }
+  private readonly received = (msg: Message): number => {
+    const w = this.waitingRecv
+    try { return this.deliver(msg, w.buf, w.cap, w.capOut) } catch (err) { return this.fail(err) }
+  }
+
+  private readonly failed = (err: unknown): number => this.fail(err)
+
+  /** The wait a parked ww_recv is in. */
+  private parked: Parked | undefined
+  /** Where a parked ww_recv learns of its message, in the sender's step: delivered there, the guest made ready. */
+  private readonly recvSink: RecvSink = {
+    onMessage: msg => {
+      let v: number
+      try { v = this.received(msg) } catch (end) { this.parked!.fail(end); return } // the proc is ending
+      this.parked!.wake(v)
+    },
+    onError: err => {
+      let v: number
+      try { v = this.fail(err) } catch (end) { this.parked!.fail(end); return }
+      this.parked!.wake(v)
+    }
+  }
+
+  /** A handle that can send (the hot path's cap(h, 'chan', 'sender'), without its list). */
+  private sendable (h: number): Extract<Cap, { kind: 'chan' | 'sender' }> {
+    const c = this.handles.get(h)
+    if (c.kind !== 'chan' && c.kind !== 'sender') throw new InvalidArgument(`handle ${h} is a ${c.kind}, not a chan or sender`)
+    return c
+  }
+
+  /** A handle that can receive (the hot path's cap(h, 'chan', 'recver')). */
+  private receivable (h: number): Extract<Cap, { kind: 'chan' | 'recver' }> {
+    const c = this.handles.get(h)
+    if (c.kind !== 'chan' && c.kind !== 'recver') throw new InvalidArgument(`handle ${h} is a ${c.kind}, not a chan or recver`)
+    return c
+  }
+
   /** The proc's signal (one for its life) in the options of every wait. */
   get opts (): { signal: AbortSignal } { return (this.waitOpts ??= { signal: this.ctx.signal() }) }
   private waitOpts: { signal: AbortSignal } | undefined
@@ -191,12 +242,19 @@ export class WwHost {
         mem.writeTruncated(buf, cap, msg)
         return msg.length
       }),
-      release: (h: number) => this.call(() => {
-        this.handles.release(h)
-        for (const m of this.early.get(h) ?? []) m.cap?.ref?.release()
-        this.early.delete(h)
-        return 0
-      }),
+      // run on every message that carries a capability (a reply sender): written out without this.call's closure
+      release: (h: number) => {
+        try {
+          this.handles.release(h)
+          if (this.early.size !== 0) {
+            for (const m of this.early.get(h) ?? []) m.cap?.ref?.release()
+            this.early.delete(h)
+          }
+          return 0
+        } catch (err) {
+          return this.fail(err)
+        }
+      },
       walk: (p: number, n: number) => this.call(async () => this.handles.add(await world.walk(this.path(p, n), this.opts))),
       ls: (p: number, n: number, buf: number, cap: number) => this.call(async () => {
         const path = this.path(p, n)
@@ -232,40 +290,50 @@ export class WwHost {
         if (capacity < 0) throw new InvalidArgument(`negative capacity ${capacity}`)
         return this.handles.add(world.chan(capacity))
       }),
-      // a facet shares its capability's CapRef: the new handle holds one more reference
+      // a facet shares its capability's CapRef: the new handle holds one more reference (its methods may be a class's)
       sender: (h: number) => this.call(() => {
         const c = this.cap(h, 'chan', 'sender')
         c.ref?.retain()
-        return this.handles.add({ kind: 'sender', send: c.send, trySend: c.trySend, ref: c.ref, origin: c.origin?.sender })
+        return this.handles.add({ kind: 'sender', send: c.send.bind(c), trySend: c.trySend?.bind(c), ref: c.ref, origin: c.origin?.sender })
       }),
       recver: (h: number) => this.call(() => {
         const c = this.cap(h, 'chan', 'recver')
         c.ref?.retain()
-        return this.handles.add({ kind: 'recver', recv: c.recv, tryRecv: c.tryRecv, ref: c.ref, origin: c.origin?.recver })
+        return this.handles.add({ kind: 'recver', recv: c.recv.bind(c), tryRecv: c.tryRecv?.bind(c), recvThen: c.recvThen?.bind(c), ref: c.ref, origin: c.origin?.recver })
       }),
       // send and recv run on every message: written out without this.call's closure
       send: (h: number, data: number, len: number, capH: number) => {
         try {
-          const c = this.cap(h, 'chan', 'sender')
-          const msg: Message = { data: this.buf(data, len) }
-          if (capH !== NO_CAP) msg.cap = this.handles.get(capH)
+          const c = this.sendable(h)
+          const msg: Message = { data: this.buf(data, len), cap: capH !== NO_CAP ? this.handles.get(capH) : undefined }
           if (c.trySend?.(msg) === true) return 0
-          return c.send(msg, this.opts).then(() => 0, err => this.fail(err))
+          return c.send(msg, this.opts).then(zero, this.failed)
         } catch (err) {
           return this.fail(err)
         }
       },
       recv: (h: number, buf: number, cap: number, capOut: number) => {
         try {
-          const c = this.cap(h, 'chan', 'recver')
+          const c = this.receivable(h)
           mem.check(buf, cap)
           if (capOut !== 0) mem.check(capOut, 4)
           // a message that is there already is taken without suspending the guest
-          const now = this.takeEarly(h) ?? c.tryRecv?.()
+          const now = (this.early.size !== 0 ? this.takeEarly(h) : undefined) ?? c.tryRecv?.()
           if (now !== undefined) return this.deliver(now, buf, cap, capOut)
-          return c.recv(this.opts).then(msg => {
-            try { return this.deliver(msg, buf, cap, capOut) } catch (err) { return this.fail(err) }
-          }, err => this.fail(err))
+          // the guest waits in this one call until it resumes: where to deliver is kept here, not in a closure per wait
+          this.waitingRecv.buf = buf
+          this.waitingRecv.cap = cap
+          this.waitingRecv.capOut = capOut
+          if (c.recvThen === undefined) return c.recv(this.opts).then(this.received, this.failed)
+          // a guest this one woke (its send handed a message over) runs first, here: if it answers at once, this
+          // guest takes the answer without suspending (parked.ts)
+          if (runReadyGuest()) {
+            const again = c.tryRecv?.()
+            if (again !== undefined) return this.deliver(again, buf, cap, capOut)
+          }
+          const parked = this.parked = this.ctx.park()
+          c.recvThen(this.opts, this.recvSink)
+          return parked.woken ? parked.take() as number : parked
         } catch (err) {
           return this.fail(err)
         }
