@@ -3,7 +3,7 @@ import * as capnp from 'capnp-es'
 import { InvalidArgument, Unimplemented } from '../errors.js'
 import * as rpc from 'capnp-es/capnp/rpc'
 import type { StreamWindow } from './stream-window.js'
-import { type AnswerHook, type CapHook, NO_DEPTH_LIMIT, type OutCall, PendingAnswer, Response, chainAnswer, releaseCaps } from './hooks.js'
+import { type AnswerHook, type CapHook, EMPTY_RESPONSE, NO_DEPTH_LIMIT, type OutCall, PendingAnswer, Response, chainAnswer, releaseCaps } from './hooks.js'
 import type { Answer } from './capability.js'
 import { RETURN_CONTENT_PTR, callParams, emptyStruct, newResultsMessage, structAt } from './wire/envelope.js'
 import { EMPTY_RESULTS, EMPTY_RESULTS_AT, isEmptyStruct } from './wire/empty-results.js'
@@ -149,6 +149,7 @@ type Results = ReturnType<typeof newResultsMessage>
 function settle (ctx: HandlerContext, answer: PendingAnswer, o: Results): void {
   const tail = ctx.tail
   if (tail === undefined) {
+    if (o.msg === EMPTY_RESULTS) { answer.resolve(EMPTY_RESPONSE); return }
     const r = new Response(o.msg, o.payloadAt)
     if (o.struct !== undefined) r.contentPtr = RETURN_CONTENT_PTR
     answer.resolve(r)
