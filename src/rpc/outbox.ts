@@ -14,6 +14,7 @@ import type { MessageTransport } from '../transport/transport.js'
 import { SMALL_FRAME_BYTES, writeFinish, writeRelease } from './wire/envelope.js'
 import { EMPTY_RETURN_FRAME_BYTES, writeEmptyReturn } from './wire/empty-results.js'
 import { consumed } from './wire/call-buffers.js'
+import { copyBytes, viewOf } from './wire/message.js'
 
 /**
  * A one-segment message at least this large goes to the transport as its 8-byte header and then
@@ -62,12 +63,11 @@ class QueuedMessage implements QueuedFill {
   bytes = 0
   constructor (readonly msg: capnp.Message, readonly waiting: Waiting | undefined, readonly once: boolean) {}
 
-  fill (dst: Uint8Array, dv: DataView, at: number): void {
-    const seg = this.msg._capnp.segments[0]
+  fill (_dst: Uint8Array, dv: DataView, at: number): void {
     const length = this.bytes - 8
     dv.setUint32(at, 0, true)
     dv.setUint32(at + 4, length / 8, true)
-    dst.set(new Uint8Array(seg.buffer, 0, length), at + 8)
+    copyBytes(dv, at + 8, viewOf(this.msg._capnp.segments[0]), 0, length)
     consumed(this.msg)
   }
 }

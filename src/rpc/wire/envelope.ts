@@ -11,7 +11,7 @@ import { type CapDesc, type PromisedTarget, capTableBytes, promisedAnswerBytes, 
 import { growSegment, singleSegmentMessage, viewOf } from './message.js'
 import { Loc, bit, follow, followInto, isNullPtr, ptrAt, structPtr, u16, u32, u64 } from './layout.js'
 import { makeStruct } from './struct.js'
-import { reusableOnceConsumed, takeCallBuffer } from './call-buffers.js'
+import { takeCallBuffer } from './call-buffers.js'
 
 type Segment = ReturnType<capnp.Message['getSegment']>
 
@@ -59,9 +59,9 @@ const OWN_CALL = new Layout(TAG_CALL, CALL_DATA, 3 * 8, CALL_TARGET, CALL_TARGET
 export function newCallMessage<P extends capnp.Struct> (interfaceId: bigint, methodId: number, Params?: capnp.StructCtor<P>):
 { msg: capnp.Message, struct?: P } {
   const buf = takeCallBuffer() // room for small params after the envelope: most calls need no second allocation
-  const msg = singleSegmentMessage(buf.buffer as ArrayBuffer, buf)
+  const dv = buf.dv
+  const msg = buf.builtMessage()
   const seg = msg.getSegment(0)
-  const dv = viewOf(seg)
   structPtr(dv, 0, 0, 1, 1)
   dv.setUint16(8, TAG_CALL, true)
   structPtr(dv, 16, 0, 3, 3)
@@ -71,7 +71,6 @@ export function newCallMessage<P extends capnp.Struct> (interfaceId: bigint, met
   structPtr(dv, CALL_PARAMS_PTR, 3, 0, 2)
   seg.byteLength = CALL_BYTES
   ;(msg as Marked)[LAYOUT] = OWN_CALL
-  reusableOnceConsumed(msg, buf)
   const struct = Params === undefined ? undefined : layStruct(seg, dv, CALL_CONTENT_PTR, Params)
   return { msg, struct }
 }
@@ -266,7 +265,7 @@ export function writeReturnHeader (msg: capnp.Message, answerId: number, noFinis
  * with its capTable pointer.
  */
 export function adoptLayout (msg: capnp.Message, fast: FastCall | FastReturn): void {
-  if (fast.layout !== undefined) (msg as Marked)[LAYOUT] = fast.layout
+  (msg as Marked)[LAYOUT] = fast.layout // also when undefined: a call buffer's message may have had one
 }
 
 /** Bytes of a Finish or Release frame (header + one 4-word segment). */
