@@ -31,6 +31,8 @@ export function messagesFor (size: number): number {
 export interface Link {
   raw: (size: number, n: number) => Promise<number>
   chan: (size: number, n: number) => Promise<number>
+  /** The floor of an acknowledged send on this link (acked.ts), when measured. */
+  acked?: (size: number, n: number) => Promise<number>
 }
 
 /** One raw frame: a 4-byte big-endian length, then `size` zero bytes. */
@@ -44,14 +46,14 @@ export function rawFrame (size: number): Uint8Array {
  * A consumer of length-prefixed messages: feed it received chunks (valid only during the call);
  * `done` runs after `n` whole messages.
  */
-export function rawReceiver (n: number, done: () => void): (chunk: Uint8Array) => void {
+export function rawReceiver (n: number, done: () => void, each?: () => void): (chunk: Uint8Array) => void {
   const header = new Uint8Array(4)
   let headerHave = 0
   let body: Uint8Array | undefined // a message split across chunks, being copied together
   let bodyHave = 0
   let count = 0
   let sink = 0
-  const got = (m: Uint8Array): void => { sink ^= m.byteLength; if (++count === n) { done(); void sink } }
+  const got = (m: Uint8Array): void => { sink ^= m.byteLength; each?.(); if (++count === n) { done(); void sink } }
   return (chunk) => {
     let o = 0
     while (o < chunk.byteLength) {
@@ -125,18 +127,28 @@ const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floo
 export async function measure (name: string, link: Link): Promise<void> {
   for (const size of SIZES) {
     const n = messagesFor(size)
-    for (let i = 0; i < WARMUP; i++) { await link.raw(size, n); await link.chan(size, n) }
-    const rounds: Array<{ raw: number, chan: number, rawCpu: number, chanCpu: number }> = []
+    for (let i = 0; i < WARMUP; i++) { await link.raw(size, n); await link.acked?.(size, n); await link.chan(size, n) }
+    const rounds: Array<{ raw: number, chan: number, acked: number, rawCpu: number, chanCpu: number, ackedCpu: number }> = []
     for (let i = 0; i < ROUNDS; i++) {
       const raw = await cpuTimed(async () => await link.raw(size, n))
+      const acked = link.acked === undefined ? { rate: NaN, cpuUs: NaN } : await cpuTimed(async () => await link.acked!(size, n))
       const chan = await cpuTimed(async () => await link.chan(size, n))
-      rounds.push({ raw: raw.rate, chan: chan.rate, rawCpu: raw.cpuUs / n, chanCpu: chan.cpuUs / n })
+      rounds.push({ raw: raw.rate, chan: chan.rate, acked: acked.rate, rawCpu: raw.cpuUs / n, chanCpu: chan.cpuUs / n, ackedCpu: acked.cpuUs / n })
     }
     const ratios = rounds.map(r => r.chan / r.raw)
     console.log(`chan.${name}.over_raw.${size}: ${median(ratios).toFixed(2)}   ` +
       `(chan ${Math.round(median(rounds.map(r => r.chan)))} msgs/s, raw ${Math.round(median(rounds.map(r => r.raw)))} msgs/s, ` +
       `${n} messages a run; per round: ${ratios.map(r => r.toFixed(2)).join(' ')})`)
+    if (link.acked !== undefined) {
+      // The floor of any acknowledged send (acked.ts) against raw, and the channel against that floor.
+      const floor = rounds.map(r => r.acked / r.raw)
+      const over = rounds.map(r => r.chan / r.acked)
+      console.log(`chan.${name}.acked_over_raw.${size}: ${median(floor).toFixed(2)}   ` +
+        `(acked ${Math.round(median(rounds.map(r => r.acked)))} msgs/s; per round: ${floor.map(r => r.toFixed(2)).join(' ')})`)
+      console.log(`chan.${name}.over_acked.${size}: ${median(over).toFixed(2)}   (per round: ${over.map(r => r.toFixed(2)).join(' ')})`)
+    }
     // CPU time (both ends, user + system) per message: what a loaded machine changes least.
-    console.log(`chan.${name}.cpu_us_per_msg.${size}: chan ${median(rounds.map(r => r.chanCpu)).toFixed(1)}, raw ${median(rounds.map(r => r.rawCpu)).toFixed(1)}`)
+    console.log(`chan.${name}.cpu_us_per_msg.${size}: chan ${median(rounds.map(r => r.chanCpu)).toFixed(1)}, raw ${median(rounds.map(r => r.rawCpu)).toFixed(1)}` +
+      (link.acked !== undefined ? `, acked ${median(rounds.map(r => r.ackedCpu)).toFixed(1)}` : ''))
   }
 }

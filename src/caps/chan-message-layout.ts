@@ -7,7 +7,7 @@ import type * as capnp from 'capnp-es'
 import { Slab } from '../transport/slab.js'
 import { Loc, chargeTraversal, followInto } from '../rpc/wire/layout.js'
 import { copyBytes, growSegment, viewOf } from '../rpc/wire/message.js'
-import { inCallBuffer } from '../rpc/wire/call-buffers.js'
+import { callBufferBytes, inCallBuffer } from '../rpc/wire/call-buffers.js'
 
 type Segment = capnp.Struct['segment']
 
@@ -67,9 +67,6 @@ export function readDataFast (m: capnp.Struct): Uint8Array | undefined {
   return dataSlab.dst.subarray(at, at + count)
 }
 
-/** Data up to this size is written byte by byte, not through a typed array made for it. */
-const BYTE_LOOP_MAX_BYTES = 64
-
 /**
  * Sets the data of a Message whose data pointer is still null, copying the bytes once, at the end of
  * its segment (a one-segment message's segment grows to fit them); false (nothing written) when the
@@ -88,10 +85,9 @@ export function writeDataFast (m: capnp.Struct, data: Uint8Array): boolean {
     growSegment(seg.message, at + words * 8 + GROW_SLACK_BYTES)
   }
   seg.byteLength = at + words * 8
-  if (data.byteLength <= BYTE_LOOP_MAX_BYTES) {
-    const dv = viewOf(seg)
-    for (let i = 0; i < data.byteLength; i++) dv.setUint8(at + i, data[i])
-    for (let i = data.byteLength; i < words * 8; i++) dv.setUint8(at + i, 0)
+  const bytes = callBufferBytes(seg.message, seg.buffer)
+  if (bytes !== undefined) {
+    bytes.set(data, at) // a call buffer is zeroed past what its message uses
   } else {
     const dst = new Uint8Array(seg.buffer, at, words * 8)
     dst.set(data)

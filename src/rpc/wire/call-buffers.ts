@@ -76,6 +76,12 @@ export function inCallBuffer (msg: capnp.Message, buffer: ArrayBuffer): boolean 
   return (msg as Marked)[REUSABLE]?.dv.buffer === buffer
 }
 
+/** All of `msg`'s call buffer as bytes (made once), when `buffer` is that call buffer; else undefined. */
+export function callBufferBytes (msg: capnp.Message, buffer: ArrayBuffer): Uint8Array | undefined {
+  const buf = (msg as Marked)[REUSABLE]
+  return buf !== undefined && buf.dv.buffer === buffer ? buf.u8 : undefined
+}
+
 /**
  * A received one-segment call (a view of it, valid only now) in a call buffer, or undefined when
  * it does not fit one (the caller then copies it into a buffer of its own).

@@ -26,11 +26,7 @@ export const EMPTY_RESULTS = EMPTY.msg
 export const EMPTY_RESULTS_AT = RETURN_RESULTS_PTR
 export const EMPTY_CONTENT_AT = RETURN_CONTENT_PTR
 
-/** Whether results of this struct type hold nothing (no data, no pointers). */
-export function isEmptyStruct (Ctor: capnp.StructCtor<capnp.Struct>): boolean {
-  const size = Ctor._capnp.size
-  return size !== undefined && size.dataByteLength === 0 && size.pointerLength === 0
-}
+export { isEmptyStruct } from './envelope.js'
 
 /** Bytes of a framed empty-results Return (writeEmptyReturn). */
 export const EMPTY_RETURN_FRAME_BYTES = 8 + EMPTY.bytes.byteLength

@@ -92,7 +92,9 @@ function layStruct<T extends capnp.Struct> (seg: Segment, dv: DataView, ptrAt: n
   return makeStruct(Ctor, seg, ptrAt)
 }
 
-const empties = new WeakMap<object, capnp.Struct>()
+/** On each struct class: its one empty instance (a property naming its class: a subclass sees its parent's statics). */
+const EMPTY = Symbol('ww.emptyStruct')
+type WithEmpty = { [EMPTY]?: { ctor: object, struct: capnp.Struct } }
 
 /**
  * The one instance of a struct type with no fields (e.g. the params of a method without
@@ -100,12 +102,17 @@ const empties = new WeakMap<object, capnp.Struct>()
  * (building one per call costs as much as a small call's envelope).
  */
 export function emptyStruct<T extends capnp.Struct> (Ctor: capnp.StructCtor<T>): T {
-  let s = empties.get(Ctor)
-  if (s === undefined) {
-    s = new capnp.Message().initRoot(Ctor)
-    empties.set(Ctor, s)
-  }
-  return s as T
+  const mark = (Ctor as WithEmpty)[EMPTY]
+  if (mark !== undefined && mark.ctor === Ctor) return mark.struct as T
+  const struct = new capnp.Message().initRoot(Ctor)
+  Object.defineProperty(Ctor, EMPTY, { value: { ctor: Ctor, struct } })
+  return struct
+}
+
+/** Whether structs of `Ctor` hold nothing (no data, no pointers). */
+export function isEmptyStruct (Ctor: capnp.StructCtor<capnp.Struct>): boolean {
+  const size = Ctor._capnp.size
+  return size !== undefined && size.dataByteLength === 0 && size.pointerLength === 0
 }
 
 /**
@@ -116,11 +123,14 @@ export function emptyStruct<T extends capnp.Struct> (Ctor: capnp.StructCtor<T>):
 export function structAt<T extends capnp.Struct> (seg: Segment, ptrAt: number, Ctor: capnp.StructCtor<T>, depthLimit: number): T | undefined {
   const size = Ctor._capnp.size
   if (size === undefined || ptrAt < 0) return undefined
-  const s = follow(viewOf(seg), ptrAt, seg.byteLength)
+  const s = followInto(viewOf(seg), ptrAt, STRUCT_AT, seg.byteLength)
   if (s === undefined || s === null || s.dataBytes < size.dataByteLength || s.ptrCount < size.pointerLength) return undefined
   if (size.dataByteLength === 0 && size.pointerLength === 0) return emptyStruct(Ctor)
   return makeStruct(Ctor, seg, ptrAt, depthLimit)
 }
+
+/** structAt's scratch record (it is done with it before it returns). */
+const STRUCT_AT = new Loc()
 
 /** The params payload of a Call message (any layout). */
 export function callParams (msg: capnp.Message): rpc.Payload {

@@ -114,7 +114,12 @@ export function remake (msg: capnp.Message, dv: DataView, byteLength: number, tr
     state.traversalLimit = defaultTraversalLimit
   } else {
     const arena = state.arena
-    if (arena instanceof ReceivedArena) { arena.buffers.length = 1; arena.buffers[0] = buffer } else state.arena = new ReceivedArena([buffer])
+    if (arena instanceof ReceivedArena) {
+      if (arena.buffers.length !== 1) arena.buffers.length = 1
+      arena.buffers[0] = buffer
+    } else {
+      state.arena = new ReceivedArena([buffer])
+    }
     state.traversalLimit = traversalLimit
   }
   if (state.segments.length !== 1) state.segments.length = 1
