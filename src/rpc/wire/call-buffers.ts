@@ -7,8 +7,12 @@
 import type * as capnp from 'capnp-es'
 import { REMAKE_WORKS, copyBytes, receivedOver, remake, singleSegmentMessage } from './message.js'
 
-/** Bytes of a call buffer: the envelope and small params (bigger params grow out of it). */
-export const CALL_BUFFER_BYTES = 512
+/**
+ * Bytes of a call buffer: the envelope and small params (bigger params grow out of it). 2 KiB holds
+ * a 1 KiB channel message, which then needs no ArrayBuffer of its own on either side (1024-byte
+ * sends over a unix socket: 6.1-6.7 µs of CPU a message with 512-byte buffers, 4.4-4.5 with these).
+ */
+export const CALL_BUFFER_BYTES = 2048
 /** Spare call buffers kept at most (CALL_BUFFER_BYTES each). */
 export const MAX_SPARE_CALL_BUFFERS = 256
 
