@@ -46,6 +46,12 @@ export class CallBuffer {
     return msg
   }
 
+  /** Drops `msg` if it is one of this buffer's messages (it moved to a buffer of its own). */
+  forget (msg: capnp.Message): void {
+    if (this.built === msg) this.built = undefined
+    if (this.received === msg) this.received = undefined
+  }
+
   /** The received call copied to the start of this buffer (`byteLength` bytes), as a message; undefined if capnp-es cannot be given one so. */
   receivedMessage (byteLength: number, traversalLimit: number): capnp.Message | undefined {
     let msg = this.received
@@ -110,6 +116,9 @@ export function consumed (msg: capnp.Message): void {
   if (spare.length >= MAX_SPARE_CALL_BUFFERS) return
   // Only what the message used was written (a segment that grew moved to another buffer).
   const seg = msg._capnp.segments[0]
-  buf.u8.fill(0, 0, seg?.buffer === buf.dv.buffer ? seg.byteLength : CALL_BUFFER_BYTES)
+  const grew = seg?.buffer !== buf.dv.buffer
+  buf.u8.fill(0, 0, grew ? CALL_BUFFER_BYTES : seg.byteLength)
+  // A message kept for reuse must not keep the larger buffer it grew into (a large send's) alive.
+  if (grew) buf.forget(msg)
   spare.push(buf)
 }
