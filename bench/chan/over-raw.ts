@@ -9,15 +9,17 @@
 // machine's load weighs on both alike; the figure is the median of the per-round ratios.
 //
 // Knobs: WW_BENCH_SIZES (default 16,1024,65536), WW_BENCH_BYTES (bytes per run: messages =
-// min(WW_BENCH_MESSAGES (10,000), bytes / size); default 64 MiB), WW_BENCH_ROUNDS (5),
-// WW_BENCH_WARMUP (2 untimed pairs), WW_BENCH_WINDOW (128).
+// min(WW_BENCH_MESSAGES (100,000), bytes / size); default 64 MiB), WW_BENCH_ROUNDS (5),
+// WW_BENCH_WARMUP (2 untimed pairs), WW_BENCH_WINDOW (128). 100,000 small messages make a raw run
+// last about 0.1 s: with 10,000 it lasted 10 ms, shorter than a scheduler's slice on a loaded
+// machine, and one round's ratio swung from 0.07 to 0.34.
 import { Chan } from '../../src/csp/chan.js'
 import { releaseMessage, writeMessage, type ChanMessage } from '../../src/caps/chan-message.js'
 import type { SenderClient } from '../../src/schema/channel.rpc.js'
 
 export const WINDOW = Number(process.env.WW_BENCH_WINDOW ?? 128)
 export const SIZES = (process.env.WW_BENCH_SIZES ?? '16,1024,65536').split(',').map(Number)
-const MESSAGES = Number(process.env.WW_BENCH_MESSAGES ?? 10_000)
+const MESSAGES = Number(process.env.WW_BENCH_MESSAGES ?? 100_000)
 const BYTES = Number(process.env.WW_BENCH_BYTES ?? 64 << 20)
 const ROUNDS = Number(process.env.WW_BENCH_ROUNDS ?? 5)
 const WARMUP = Number(process.env.WW_BENCH_WARMUP ?? 2)
