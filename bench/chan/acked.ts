@@ -7,9 +7,13 @@
 // callback and answers with a 4-byte acknowledgement (the messages of one read acknowledged in one
 // write, as the RPC's Returns of a tick leave in one write); the sender keeps WINDOW messages in
 // flight, each a promise settled by its acknowledgement (a send the caller awaits, like
-// `Sender.send`), and writes the frames of one tick in one write.
+// `Sender.send`), and writes the frames of one tick in one write (a large message's bytes as they
+// are, corked into one writev, as the RPC transport does).
 import type { Socket } from 'node:net'
 import { rawReceiver } from './over-raw.js'
+
+/** Messages this large are written as they are after their header (as the RPC transport sends large segments), not copied. */
+const LARGE_BYTES = 16 << 10
 
 /** The receiving end on `socket`: n messages, each handed to a callback, each acknowledged. */
 export function ackingReceiver (socket: Socket, n: number, done: () => void): void {
@@ -45,17 +49,32 @@ export async function ackedSends (socket: Socket, acks: AckReader, size: number,
   const dv = new DataView(out.buffer)
   let used = 0
   let flushing = false
+  let corked = false
   const flush = (): void => {
-    flushing = false
-    socket.write(out.slice(0, used))
+    if (used > 0) socket.write(out.slice(0, used))
     used = 0
   }
+  const endTick = (): void => {
+    flushing = false
+    flush()
+    if (corked) { corked = false; socket.uncork() }
+  }
   const send = (data: Uint8Array): Promise<void> => {
-    if (used + 4 + data.byteLength > out.byteLength) flush()
-    dv.setUint32(used, data.byteLength)
-    out.set(data, used + 4)
-    used += 4 + data.byteLength
-    if (!flushing) { flushing = true; process.nextTick(flush) }
+    if (data.byteLength >= LARGE_BYTES) {
+      // Large: its header, then its bytes as they are (no copy), in the tick's one writev.
+      if (used > 0) flush()
+      if (!corked) { corked = true; socket.cork() }
+      const header = new Uint8Array(4)
+      new DataView(header.buffer).setUint32(0, data.byteLength)
+      socket.write(header)
+      socket.write(data)
+    } else {
+      if (used + 4 + data.byteLength > out.byteLength) flush()
+      dv.setUint32(used, data.byteLength)
+      out.set(data, used + 4)
+      used += 4 + data.byteLength
+    }
+    if (!flushing) { flushing = true; process.nextTick(endTick) }
     const { promise, resolve } = Promise.withResolvers<void>()
     waiting[tail++] = resolve
     return promise
