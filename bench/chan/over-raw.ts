@@ -9,24 +9,26 @@
 // machine's load weighs on both alike; the figure is the median of the per-round ratios.
 //
 // Knobs: WW_BENCH_SIZES (default 16,1024,65536), WW_BENCH_BYTES (bytes per run: messages =
-// min(WW_BENCH_MESSAGES (100,000), bytes / size); default 64 MiB), WW_BENCH_ROUNDS (5),
-// WW_BENCH_WARMUP (2 untimed pairs), WW_BENCH_WINDOW (128). 100,000 small messages make a raw run
-// last about 0.1 s: with 10,000 it lasted 10 ms, shorter than a scheduler's slice on a loaded
-// machine, and one round's ratio swung from 0.07 to 0.34.
+// min(WW_BENCH_MESSAGES (the link's default), bytes / size); default 64 MiB), WW_BENCH_ROUNDS (5),
+// WW_BENCH_WARMUP (2 untimed pairs), WW_BENCH_WINDOW (128). A link's default number of messages
+// (Link.messages, else 10,000) sets how long a run lasts: on the unix socket 100,000, since 10,000
+// small raw messages took 10 ms, shorter than a scheduler's slice on a loaded machine (one round's
+// ratio swung from 0.07 to 0.34); over libp2p 10,000, since a raw libp2p stream with a backlog of
+// 100,000 sends slows down per message (16 B: 18 µs of CPU each against 3).
 import { Chan } from '../../src/csp/chan.js'
 import { releaseMessage, writeMessage, type ChanMessage } from '../../src/caps/chan-message.js'
 import type { SenderClient } from '../../src/schema/channel.rpc.js'
 
 export const WINDOW = Number(process.env.WW_BENCH_WINDOW ?? 128)
 export const SIZES = (process.env.WW_BENCH_SIZES ?? '16,1024,65536').split(',').map(Number)
-const MESSAGES = Number(process.env.WW_BENCH_MESSAGES ?? 100_000)
+const MESSAGES = process.env.WW_BENCH_MESSAGES === undefined ? undefined : Number(process.env.WW_BENCH_MESSAGES)
 const BYTES = Number(process.env.WW_BENCH_BYTES ?? 64 << 20)
 const ROUNDS = Number(process.env.WW_BENCH_ROUNDS ?? 5)
 const WARMUP = Number(process.env.WW_BENCH_WARMUP ?? 2)
 
-/** Messages per run for messages of `size` bytes. */
-export function messagesFor (size: number): number {
-  return Math.max(100, Math.min(MESSAGES, Math.floor(BYTES / size)))
+/** Messages per run for messages of `size` bytes on a link whose default is `messages`. */
+export function messagesFor (size: number, messages = 10_000): number {
+  return Math.max(100, Math.min(MESSAGES ?? messages, Math.floor(BYTES / size)))
 }
 
 /** A link measured both ways: each run moves n messages of size bytes and answers messages/s. */
@@ -35,6 +37,8 @@ export interface Link {
   chan: (size: number, n: number) => Promise<number>
   /** The floor of an acknowledged send on this link (acked.ts), when measured. */
   acked?: (size: number, n: number) => Promise<number>
+  /** Messages a run at most by default (else 10,000; WW_BENCH_MESSAGES overrides it). */
+  messages?: number
 }
 
 /** One raw frame: a 4-byte big-endian length, then `size` zero bytes. */
@@ -127,7 +131,7 @@ const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floo
 
 /** Rounds of raw runs alternating with runs of `other` (chan or acked) at `size`: rates and CPU per message. */
 async function rounds (link: Link, other: (size: number, n: number) => Promise<number>, size: number): Promise<Array<{ raw: number, other: number, rawCpu: number, otherCpu: number }>> {
-  const n = messagesFor(size)
+  const n = messagesFor(size, link.messages)
   for (let i = 0; i < WARMUP; i++) { await link.raw(size, n); await other(size, n) }
   const out: Array<{ raw: number, other: number, rawCpu: number, otherCpu: number }> = []
   for (let i = 0; i < ROUNDS; i++) {
@@ -151,7 +155,7 @@ export async function measure (name: string, link: Link): Promise<void> {
     chanRates.set(size, median(r.map(x => x.other)))
     console.log(`chan.${name}.over_raw.${size}: ${median(ratios).toFixed(2)}   ` +
       `(chan ${Math.round(median(r.map(x => x.other)))} msgs/s, raw ${Math.round(median(r.map(x => x.raw)))} msgs/s, ` +
-      `${messagesFor(size)} messages a run; per round: ${ratios.map(x => x.toFixed(2)).join(' ')})`)
+      `${messagesFor(size, link.messages)} messages a run; per round: ${ratios.map(x => x.toFixed(2)).join(' ')})`)
     // CPU time (both ends, user + system) per message: what a loaded machine changes least.
     console.log(`chan.${name}.cpu_us_per_msg.${size}: chan ${median(r.map(x => x.otherCpu)).toFixed(1)}, raw ${median(r.map(x => x.rawCpu)).toFixed(1)}`)
   }

@@ -78,6 +78,6 @@ async function chanRun (size: number, n: number): Promise<number> {
 }
 
 // WW_BENCH_ACKED=0 leaves the floor out.
-await measure('unix', { raw: rawRun, chan: chanRun, acked: process.env.WW_BENCH_ACKED === '0' ? undefined : ackedRun })
+await measure('unix', { raw: rawRun, chan: chanRun, acked: process.env.WW_BENCH_ACKED === '0' ? undefined : ackedRun, messages: 100_000 })
 rmSync(dir, { recursive: true, force: true })
 process.exit(0)
