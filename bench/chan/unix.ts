@@ -3,7 +3,9 @@
 // socket in the same run (over-raw.ts says how).
 //
 // Prints:  chan.unix.over_raw.<size> for 16, 1024 and 65536 bytes (target >= 0.4), with the
-//          median messages/s of each side. Knobs: see over-raw.ts.
+//          median messages/s of each side; beside it the floor of any acknowledged send on the same
+//          socket (acked.ts): chan.unix.acked_over_raw.<size>, and chan.unix.over_acked.<size>, the
+//          channel against that floor. Knobs: see over-raw.ts.
 
 import net from 'node:net'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -16,6 +18,7 @@ import { Chan } from '../../src/csp/chan.js'
 import { serveChanOf } from '../../src/caps/chan.js'
 import { releaseMessage, type ChanMessage } from '../../src/caps/chan-message.js'
 import { WINDOW, measure, rawFrame, rawReceiver, sendThrough } from './over-raw.js'
+import { type AckReader, ackedSends, ackingReceiver } from './acked.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'ww-bench-unix-'))
 let runs = 0
@@ -40,6 +43,21 @@ async function rawRun (size: number, n: number): Promise<number> {
   return n / secs
 }
 
+async function ackedRun (size: number, n: number): Promise<number> {
+  const path = join(dir, `acked${runs++}.sock`)
+  const { promise: received, resolve } = Promise.withResolvers<void>()
+  const server = net.createServer((s) => { ackingReceiver(s, n, resolve) })
+  await new Promise<void>((resolve) => server.listen(path, resolve))
+  const acks: AckReader = { read: () => {} }
+  const socket = net.connect({ path, onread: { buffer: Buffer.allocUnsafe(64 << 10), callback: (bytes) => { acks.read(bytes); return true } } })
+  await new Promise<void>((resolve) => socket.once('connect', resolve))
+  const rate = await ackedSends(socket, acks, size, n, WINDOW)
+  await received
+  socket.destroy()
+  server.close()
+  return rate
+}
+
 async function chanRun (size: number, n: number): Promise<number> {
   const path = join(dir, `rpc${runs++}.sock`)
   const chan = new Chan<ChanMessage>(WINDOW, { release: releaseMessage })
@@ -59,6 +77,7 @@ async function chanRun (size: number, n: number): Promise<number> {
   return rate
 }
 
-await measure('unix', { raw: rawRun, chan: chanRun })
+// WW_BENCH_ACKED=0 leaves the floor out.
+await measure('unix', { raw: rawRun, chan: chanRun, acked: process.env.WW_BENCH_ACKED === '0' ? undefined : ackedRun, messages: 100_000 })
 rmSync(dir, { recursive: true, force: true })
 process.exit(0)

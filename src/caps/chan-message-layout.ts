@@ -6,8 +6,8 @@
 import type * as capnp from 'capnp-es'
 import { Slab } from '../transport/slab.js'
 import { Loc, chargeTraversal, followInto } from '../rpc/wire/layout.js'
-import { growSegment, viewOf } from '../rpc/wire/message.js'
-import { inCallBuffer } from '../rpc/wire/call-buffers.js'
+import { copyBytes, growSegment, viewOf } from '../rpc/wire/message.js'
+import { callBufferBytes, inCallBuffer } from '../rpc/wire/call-buffers.js'
 
 type Segment = capnp.Struct['segment']
 
@@ -63,9 +63,8 @@ export function readDataFast (m: capnp.Struct): Uint8Array | undefined {
   if (start < 0 || start + count > seg.byteLength || !chargeTraversal(seg.message._capnp)) return undefined
   if (!inCallBuffer(seg.message, seg.buffer)) return new Uint8Array(seg.buffer, start, count)
   const at = dataSlab.take(count)
-  const copy = dataSlab.dst.subarray(at, at + count)
-  copy.set(new Uint8Array(seg.buffer, start, count))
-  return copy
+  copyBytes(dataSlab.dv, at, viewOf(seg), start, count)
+  return dataSlab.dst.subarray(at, at + count)
 }
 
 /**
@@ -86,9 +85,14 @@ export function writeDataFast (m: capnp.Struct, data: Uint8Array): boolean {
     growSegment(seg.message, at + words * 8 + GROW_SLACK_BYTES)
   }
   seg.byteLength = at + words * 8
-  const dst = new Uint8Array(seg.buffer, at, words * 8)
-  dst.set(data)
-  dst.fill(0, data.byteLength)
+  const bytes = callBufferBytes(seg.message, seg.buffer)
+  if (bytes !== undefined) {
+    bytes.set(data, at) // a call buffer is zeroed past what its message uses
+  } else {
+    const dst = new Uint8Array(seg.buffer, at, words * 8)
+    dst.set(data)
+    dst.fill(0, data.byteLength)
+  }
   seg.setInt32(ptrs, (((at - ptrs - 8) >> 3) << 2) | 1)
   seg.setUint32(ptrs + 4, (data.byteLength << 3) | BYTE_ELEMENTS)
   return true

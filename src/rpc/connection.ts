@@ -11,13 +11,13 @@ import type { MessageTransport } from '../transport/transport.js'
 import { FrameBudget } from '../transport/frame-budget.js'
 import { observeCall, type CallObserver } from './call-observer.js'
 import { type RpcLimits, resolveLimits } from './limits.js'
-import { type CapHook, type CapTable, ErrorHook, type OutCall, Response, capTableOf, chainAnswer, followTransform, releaseAll, releaseCaps, setCapTable } from './hooks.js'
+import { type CapHook, type CapTable, EMPTY_RESPONSE, ErrorHook, type OutCall, Response, capTableOf, chainAnswer, followTransform, releaseAll, releaseCaps, setCapTable } from './hooks.js'
 import type { Capability, ClientClass } from './capability.js'
 import { errorFromException } from './exception.js'
 import { receivedMessage } from './wire/message.js'
 import { receivedCall } from './wire/call-buffers.js'
-import { type CallTarget, TAG_CALL, TAG_FINISH, TAG_RELEASE, TAG_RETURN, adoptLayout, readFast } from './wire/envelope.js'
-import { EMPTY_CAP_TABLE, EMPTY_CONTENT_AT, EMPTY_RESULTS, EMPTY_RESULTS_AT, isEmptyContent } from './wire/empty-results.js'
+import { type CallTarget, FastScratch, TAG_CALL, TAG_FINISH, TAG_RELEASE, TAG_RETURN, adoptLayout, readFast } from './wire/envelope.js'
+import { EMPTY_CAP_TABLE, EMPTY_RESULTS, isEmptyContent } from './wire/empty-results.js'
 import { peerHosted } from './peer-hooks.js'
 import { LocalHook } from './server.js'
 import { ProtocolError } from './protocol-error.js'
@@ -99,12 +99,19 @@ export class Connection {
 
 // --- dispatch ------------------------------------------------------------------------------------
 
+/**
+ * What readFast decodes a Call or Return into, again for every message: a handler copies out what it
+ * keeps before it runs anything (a message is received only from an I/O callback or a microtask,
+ * never while another one is being handled).
+ */
+const SCRATCH = new FastScratch()
+
 /** A received message: its segments, or a view of its only segment valid during this call (Finish and Release are read from it, not copied). */
 function receive (s: Session, received: Received): void {
   if (s.done) return
   try {
     const one = received instanceof DataView ? received : received.length === 1 ? received[0] : undefined
-    const fast = one === undefined ? undefined : readFast(one)
+    const fast = one === undefined ? undefined : readFast(one, SCRATCH)
     if (fast !== undefined) {
       if (fast.tag === TAG_FINISH) { onFinish(s, fast); return }
       if (fast.tag === TAG_RELEASE) { onRelease(s, fast); return }
@@ -176,6 +183,8 @@ function targetHook (s: Session, t: number | { questionId: number, transform: nu
 
 function onCall (s: Session, msg: capnp.Message, call: CallInfo): void {
   const id = call.questionId
+  const redirect = call.sendResultsTo
+  const onlyPipeline = call.onlyPipeline
   const target = targetHook(s, call.target)
   let caps: CapTable
   try {
@@ -188,7 +197,6 @@ function onCall (s: Session, msg: capnp.Message, call: CallInfo): void {
   const c = new ReceivedCall(call.interfaceId, call.methodId, msg, s, id, call.onlyPipeline)
   if (typeof call.params === 'number') { c.paramsAt = call.params; c.depth = s.payloadDepth } else c.params = call.params
   if (call.contentPtr !== undefined && call.contentPtr >= 0) c.contentPtr = call.contentPtr
-  const redirect = call.sendResultsTo
   if (redirect === rpc.Call_SendResultsTo.THIRD_PARTY) {
     releaseCaps(msg)
     target.release()
@@ -217,7 +225,7 @@ function onCall (s: Session, msg: capnp.Message, call: CallInfo): void {
       (err) => { sendReturn(s, id, entry, err) })
     return
   }
-  if (call.onlyPipeline) holdForPipelining(s, id, entry)
+  if (onlyPipeline) holdForPipelining(s, id, entry)
   else replyWhenSettled(s, id, entry)
 }
 
@@ -249,11 +257,12 @@ function onReturn (s: Session, msg: capnp.Message, ret: ReturnInfo): void {
   if (q === undefined) { releaseAll(caps); return }
   switch (ret.which) {
     case rpc.Return.RESULTS: {
-      setCapTable(msg, caps)
-      const empty = msg === EMPTY_RESULTS
-      const r = new Response(msg, empty ? EMPTY_RESULTS_AT : ret.resultsPtr, s.payloadDepth)
-      const contentPtr = empty ? EMPTY_CONTENT_AT : ret.contentPtr
-      if (contentPtr >= 0) r.contentPtr = contentPtr
+      let r = EMPTY_RESPONSE
+      if (msg !== EMPTY_RESULTS) {
+        setCapTable(msg, caps)
+        r = new Response(msg, ret.resultsPtr, s.payloadDepth)
+        if (ret.contentPtr >= 0) r.contentPtr = ret.contentPtr
+      }
       if (q.pipelines !== undefined) embargoPipelines(s, id, q, r)
       q.answer.resolve(r)
       finishQuestion(s, id, q)

@@ -7,6 +7,7 @@ import * as capnp from 'capnp-es'
 import * as rpc from 'capnp-es/capnp/rpc'
 import { Canceled, Disconnected, InvalidArgument } from '../errors.js'
 import { capIndexAt } from './wire/envelope.js'
+import { EMPTY_CONTENT_AT, EMPTY_RESULTS, EMPTY_RESULTS_AT } from './wire/empty-results.js'
 import type { StreamWindow } from './stream-window.js'
 
 export type CapTable = Array<CapHook | null>
@@ -71,6 +72,16 @@ export class Response {
     releaseCaps(this.msg)
   }
 }
+
+/** Results that hold nothing: they share the one empty message, and so one Response, never released. */
+class EmptyResponse extends Response {
+  retain (): this { return this }
+  release (): void {}
+}
+
+/** The Response of every call whose results hold nothing (every `-> ()` method): no object per call on either side. */
+export const EMPTY_RESPONSE: Response = new EmptyResponse(EMPTY_RESULTS, EMPTY_RESULTS_AT)
+EMPTY_RESPONSE.contentPtr = EMPTY_CONTENT_AT
 
 export interface AnswerHook {
   readonly promise: Promise<Response>

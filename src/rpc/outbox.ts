@@ -3,13 +3,18 @@
 // job has run): calls, so that a handler's ctx.tailCall can still turn them into
 // `sendResultsTo.yourself`, and every other message, so that Returns that settle one or more
 // promise hops apart (handlers, chained answers) leave in one write. Small frames (Finish,
-// Release) go straight to the transport when nothing waits.
+// Release, an empty Return) go straight to the transport when nothing waits.
+//
+// Each queued thing is one object of a class below that the transport's writer calls back to fill
+// the outgoing chunk (QueuedFill): a small call costs no closure, record or segment list on its way out.
 import type * as capnp from 'capnp-es'
-import type { FrameFill } from '../transport/batch-writer.js'
+import type { QueuedFill } from '../transport/batch-writer.js'
 import { encodeFrame, frameBytes, writeFrame } from '../transport/framing.js'
 import type { MessageTransport } from '../transport/transport.js'
-import { SMALL_FRAME_BYTES } from './wire/envelope.js'
+import { SMALL_FRAME_BYTES, writeFinish, writeRelease } from './wire/envelope.js'
+import { EMPTY_RETURN_FRAME_BYTES, writeEmptyReturn } from './wire/empty-results.js'
 import { consumed } from './wire/call-buffers.js'
+import { copyBytes, viewOf } from './wire/message.js'
 
 /**
  * A one-segment message at least this large goes to the transport as its 8-byte header and then
@@ -21,7 +26,53 @@ export const OWNED_SEGMENT_BYTES = 16 << 10
 /** Whoever may still change a message while it waits (a question: a tail call can redirect it). */
 export interface Waiting { pending?: capnp.Message }
 
-type Item = { msg: capnp.Message, waiting?: Waiting, once: boolean } | { frame: Uint8Array, lazy: boolean } | { fill: FrameFill, lazy: boolean, bytes: number }
+/** A small frame written at flush: `lazy` ones may wait to ride along with the next message. */
+export abstract class SmallFrame implements QueuedFill {
+  constructor (readonly bytes: number, readonly lazy: boolean) {}
+  abstract fill (dst: Uint8Array, dv: DataView, at: number): void
+}
+
+/** A Finish for question `id` (releaseResultCaps false). */
+export class FinishFrame extends SmallFrame {
+  constructor (readonly id: number, lazy: boolean) { super(SMALL_FRAME_BYTES, lazy) }
+  fill (_dst: Uint8Array, dv: DataView, at: number): void { writeFinish(dv, at, this.id, false) }
+}
+
+/** A Release of `count` references to import `id`. */
+export class ReleaseFrame extends SmallFrame {
+  constructor (readonly id: number, readonly count: number) { super(SMALL_FRAME_BYTES, true) }
+  fill (_dst: Uint8Array, dv: DataView, at: number): void { writeRelease(dv, at, this.id, this.count) }
+}
+
+/** The Return of empty results to question `id` (wire/empty-results.ts). */
+export class EmptyReturnFrame extends SmallFrame {
+  constructor (readonly id: number, readonly noFinishNeeded: boolean) { super(EMPTY_RETURN_FRAME_BYTES, false) }
+  fill (dst: Uint8Array, dv: DataView, at: number): void { writeEmptyReturn(dst, dv, at, this.id, this.noFinishNeeded) }
+}
+
+/** A frame encoded already (a message that may change after it was sent). */
+class EncodedFrame {
+  constructor (readonly frame: Uint8Array, readonly lazy: boolean) {}
+}
+
+/**
+ * A message waiting for the flush. `once`: nothing touches it again, so a one-segment one is
+ * written straight into the outgoing chunk by `fill` (its size is taken at the flush).
+ */
+class QueuedMessage implements QueuedFill {
+  bytes = 0
+  constructor (readonly msg: capnp.Message, readonly waiting: Waiting | undefined, readonly once: boolean) {}
+
+  fill (_dst: Uint8Array, dv: DataView, at: number): void {
+    const length = this.bytes - 8
+    dv.setUint32(at, 0, true)
+    dv.setUint32(at + 4, length / 8, true)
+    copyBytes(dv, at + 8, viewOf(this.msg._capnp.segments[0]), 0, length)
+    consumed(this.msg)
+  }
+}
+
+type Item = QueuedMessage | EncodedFrame | SmallFrame
 
 export class Outbox {
   private items: Item[] = []
@@ -37,21 +88,21 @@ export class Outbox {
   message (msg: capnp.Message, once: boolean, waiting?: Waiting): void {
     if (waiting !== undefined) {
       waiting.pending = msg
-      this.queue({ msg, waiting, once })
+      this.queue(new QueuedMessage(msg, waiting, once))
     } else {
-      this.queue(once ? { msg, once } : { frame: encodeMessage(msg), lazy: false })
+      this.queue(once ? new QueuedMessage(msg, undefined, once) : new EncodedFrame(encodeMessage(msg), false))
     }
   }
 
   /** Queues a message that may wait to ride along with the next one. */
   lazyMessage (msg: capnp.Message): void {
-    this.queue({ frame: encodeMessage(msg), lazy: true })
+    this.queue(new EncodedFrame(encodeMessage(msg), true))
   }
 
-  /** A frame of `bytes` written by `fill` (lazy: may wait to ride along with the next message). */
-  small (fill: FrameFill, lazy: boolean, bytes = SMALL_FRAME_BYTES): void {
-    if (this.items.length > 0) this.queue({ fill, lazy, bytes })
-    else this.sendSmall(fill, lazy, bytes)
+  /** A small frame (Finish, Release, empty Return). */
+  frame (f: SmallFrame): void {
+    if (this.items.length > 0) this.queue(f)
+    else this.sendSmall(f)
   }
 
   /** Hands everything queued to the transport, in order. */
@@ -60,11 +111,16 @@ export class Outbox {
     const items = this.items
     if (items.length === 0) return
     this.items = []
-    for (const it of items) {
-      if ('frame' in it) { this.transport.send(it.frame, it.lazy); continue }
-      if ('fill' in it) { this.sendSmall(it.fill, it.lazy, it.bytes); continue }
-      if (it.waiting !== undefined) it.waiting.pending = undefined
-      this.write(it.msg, it.once)
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]
+      if (it instanceof QueuedMessage) {
+        if (it.waiting !== undefined) it.waiting.pending = undefined
+        this.write(it)
+      } else if (it instanceof SmallFrame) {
+        this.sendSmall(it)
+      } else {
+        this.transport.send(it.frame, it.lazy)
+      }
     }
   }
 
@@ -80,29 +136,41 @@ export class Outbox {
     process.nextTick(this.flushSoon)
   }
 
-  private write (msg: capnp.Message, once: boolean): void {
-    const { buffers, lengths } = segmentsOf(msg)
-    if (once && lengths.length === 1 && lengths[0] >= OWNED_SEGMENT_BYTES && this.transport.sendWith !== undefined && this.transport.sendOwned !== undefined) {
-      // Its buffer is the message's own (a call buffer holds 512 bytes) and nothing writes it again.
-      const words = lengths[0] / 8
-      this.transport.sendWith(8, (_dst, dv, at) => { dv.setUint32(at, 0, true); dv.setUint32(at + 4, words, true) })
-      this.transport.sendOwned(new Uint8Array(buffers[0], 0, lengths[0]))
-      consumed(msg)
+  private write (it: QueuedMessage): void {
+    const msg = it.msg
+    const t = this.transport
+    const segs = msg._capnp.segments
+    if (it.once && segs.length === 1 && t.sendWith !== undefined) {
+      const length = (segs[0].byteLength + 7) & ~7
+      if (length >= OWNED_SEGMENT_BYTES && t.sendOwned !== undefined) {
+        // Its buffer is the message's own (a call buffer holds 512 bytes) and nothing writes it again.
+        const words = length / 8
+        t.sendWith(8, (_dst, dv, at) => { dv.setUint32(at, 0, true); dv.setUint32(at + 4, words, true) })
+        t.sendOwned(new Uint8Array(segs[0].buffer, 0, length))
+        consumed(msg)
+        return
+      }
+      it.bytes = 8 + length
+      if (t.sendFrame !== undefined) t.sendFrame(it)
+      else t.sendWith(it.bytes, (dst, dv, at) => { it.fill(dst, dv, at) })
       return
     }
-    if (once && this.transport.sendWith !== undefined) {
-      this.transport.sendWith(frameBytes(lengths), (dst, dv, at) => { writeFrame(buffers, lengths, dst, dv, at); consumed(msg) })
+    const { buffers, lengths } = segmentsOf(msg)
+    if (it.once && t.sendWith !== undefined) {
+      t.sendWith(frameBytes(lengths), (dst, dv, at) => { writeFrame(buffers, lengths, dst, dv, at); consumed(msg) })
     } else {
-      this.transport.send(encodeFrame(buffers, lengths))
+      t.send(encodeFrame(buffers, lengths))
       consumed(msg)
     }
   }
 
-  private sendSmall (fill: FrameFill, lazy: boolean, bytes: number): void {
-    if (this.transport.sendWith !== undefined) { this.transport.sendWith(bytes, fill, lazy); return }
-    const frame = new Uint8Array(bytes)
-    fill(frame, new DataView(frame.buffer), 0)
-    this.transport.send(frame, lazy)
+  private sendSmall (f: SmallFrame): void {
+    const t = this.transport
+    if (t.sendFrame !== undefined) { t.sendFrame(f, f.lazy); return }
+    if (t.sendWith !== undefined) { t.sendWith(f.bytes, (dst, dv, at) => { f.fill(dst, dv, at) }, f.lazy); return }
+    const frame = new Uint8Array(f.bytes)
+    f.fill(frame, new DataView(frame.buffer), 0)
+    t.send(frame, f.lazy)
   }
 }
 

@@ -4,7 +4,7 @@ import * as rpc from 'capnp-es/capnp/rpc'
 import { Canceled } from '../errors.js'
 import { Response, setCapTable } from './hooks.js'
 import { copyLaidOut, writeReturnHeader } from './wire/envelope.js'
-import { EMPTY_RESULTS, EMPTY_RETURN_FRAME_BYTES, writeEmptyReturn } from './wire/empty-results.js'
+import { EMPTY_RESULTS } from './wire/empty-results.js'
 import { type AnswerEntry, dropAnswer } from './answers.js'
 import { writeCapTable } from './cap-descriptors.js'
 import { writeException } from './exception.js'
@@ -41,7 +41,7 @@ export function sendReturn (s: Session, id: number, entry: AnswerEntry, outcome:
     // release: the answer is dropped now, and the caller told so (what C++ does).
     const noFinish = caps.length === 0 && !entry.pipelineOnly
     if (outcome.msg === EMPTY_RESULTS) {
-      s.sendFrame((dst, dv, at) => { writeEmptyReturn(dst, dv, at, id, noFinish) }, false, EMPTY_RETURN_FRAME_BYTES)
+      s.sendEmptyReturn(id, noFinish)
     } else {
       // The same results may be sent again (forwarded, taken by another question): the first send
       // writes this message in place and leaves it untouched until its write; later ones copy it.

@@ -3,7 +3,7 @@ import * as capnp from 'capnp-es'
 import { InvalidArgument, Unimplemented } from '../errors.js'
 import * as rpc from 'capnp-es/capnp/rpc'
 import type { StreamWindow } from './stream-window.js'
-import { type AnswerHook, type CapHook, NO_DEPTH_LIMIT, type OutCall, PendingAnswer, Response, chainAnswer, releaseCaps } from './hooks.js'
+import { type AnswerHook, type CapHook, EMPTY_RESPONSE, NO_DEPTH_LIMIT, type OutCall, PendingAnswer, Response, chainAnswer, releaseCaps } from './hooks.js'
 import type { Answer } from './capability.js'
 import { RETURN_CONTENT_PTR, callParams, emptyStruct, newResultsMessage, structAt } from './wire/envelope.js'
 import { EMPTY_RESULTS, EMPTY_RESULTS_AT, isEmptyStruct } from './wire/empty-results.js'
@@ -82,8 +82,16 @@ export class LocalHook implements CapHook {
     }
   }
 
+  /** The methods of the interface called last (most servers are called on one): no Map lookup by BigInt per call. */
+  private lastInterface = -1n
+  private lastMethods: MethodInfo[] | undefined = undefined
+
   private dispatch (c: OutCall, answer: PendingAnswer): void {
-    const method = this.table.get(c.interfaceId)?.[c.methodId]
+    if (c.interfaceId !== this.lastInterface) {
+      this.lastMethods = this.table.get(c.interfaceId)
+      this.lastInterface = c.interfaceId
+    }
+    const method = this.lastMethods?.[c.methodId]
     const handler = method !== undefined ? (this.impl as Record<string, Handler | undefined>)[method.name] : undefined
     if (method === undefined || typeof handler !== 'function') {
       releaseCaps(c.msg)
@@ -97,9 +105,7 @@ export class LocalHook implements CapHook {
       const depth = c.params?._capnp.depthLimit ?? c.depth ?? NO_DEPTH_LIMIT
       const params = (c.contentPtr !== undefined ? structAt(c.msg.getSegment(0), c.contentPtr, method.Params, depth - 1) : undefined) ??
         capnp.utils.getStruct(0, method.Params, c.params ?? (c.paramsAt !== undefined ? new rpc.Payload(c.msg.getSegment(0), c.paramsAt, depth) : callParams(c.msg)))
-      out = isEmptyStruct(method.Results)
-        ? { msg: EMPTY_RESULTS, payloadAt: EMPTY_RESULTS_AT, struct: emptyStruct(method.Results) }
-        : newResultsMessage(method.Results)
+      out = emptyResultsOf(method) ?? newResultsMessage(method.Results)
       const results = out.struct ?? capnp.utils.initStructAt(0, method.Results, new rpc.Payload(out.msg.getSegment(0), out.payloadAt))
       const ret = handler.call(this.impl, params, results, ctx)
       if (ret instanceof Promise) {
@@ -145,10 +151,24 @@ export class LocalHook implements CapHook {
 
 type Results = ReturnType<typeof newResultsMessage>
 
+/** On each method: the results every call of it shares when they hold nothing (made once), else null. */
+const EMPTY_OUT = Symbol('ww.emptyResults')
+type WithEmptyOut = MethodInfo & { [EMPTY_OUT]?: Results | null }
+
+function emptyResultsOf (method: MethodInfo): Results | undefined {
+  let out = (method as WithEmptyOut)[EMPTY_OUT]
+  if (out === undefined) {
+    out = isEmptyStruct(method.Results) ? { msg: EMPTY_RESULTS, payloadAt: EMPTY_RESULTS_AT, struct: emptyStruct(method.Results) } : null
+    Object.defineProperty(method, EMPTY_OUT, { value: out })
+  }
+  return out ?? undefined
+}
+
 /** The handler returned: `answer` gets its results, or those of the call it tail-called. */
 function settle (ctx: HandlerContext, answer: PendingAnswer, o: Results): void {
   const tail = ctx.tail
   if (tail === undefined) {
+    if (o.msg === EMPTY_RESULTS) { answer.resolve(EMPTY_RESPONSE); return }
     const r = new Response(o.msg, o.payloadAt)
     if (o.struct !== undefined) r.contentPtr = RETURN_CONTENT_PTR
     answer.resolve(r)

@@ -5,14 +5,13 @@ import * as capnp from 'capnp-es'
 import * as rpc from 'capnp-es/capnp/rpc'
 import { logger } from '../log.js'
 import { Disconnected, LimitExceeded, reasonOf } from '../errors.js'
-import type { FrameFill } from '../transport/batch-writer.js'
 import type { MessageTransport } from '../transport/transport.js'
 import type { CallObserver } from './call-observer.js'
 import type { RpcLimits } from './limits.js'
 import { type AnswerHook, type CapHook, type OutCall, PendingAnswer, SettledAnswer, capTableOf, releaseCaps } from './hooks.js'
 import { writeException } from './exception.js'
-import { type CallTarget, callParams, canMarkOnlyPipeline, setCallYourself, writeCallHeader, writeFinish, writeRelease } from './wire/envelope.js'
-import { Outbox } from './outbox.js'
+import { type CallTarget, callParams, canMarkOnlyPipeline, setCallYourself, writeCallHeader } from './wire/envelope.js'
+import { EmptyReturnFrame, FinishFrame, Outbox, ReleaseFrame } from './outbox.js'
 import type { ImportHook } from './peer-hooks.js'
 import { writeTarget } from './rpc-structs.js'
 import { Question, QuestionTable } from './questions.js'
@@ -65,10 +64,10 @@ export class Session {
     }
   }
 
-  /** Sends a Finish/Release frame (or another of `bytes`) written by `fill` (lazy: may wait to ride along with the next message). */
-  sendFrame (fill: FrameFill, lazy: boolean, bytes?: number): void {
+  /** Sends the Return of empty results to the peer's question `id` (no message built: see wire/empty-results.ts). */
+  sendEmptyReturn (id: number, noFinishNeeded: boolean): void {
     if (this.done) return
-    this.outbox.small(fill, lazy, bytes)
+    this.outbox.frame(new EmptyReturnFrame(id, noFinishNeeded))
   }
 
   newMessage (): { msg: capnp.Message, root: rpc.Message } {
@@ -134,7 +133,7 @@ export class Session {
     q.finishSent = true
     // A cancel goes out at once; a pipeline-only question's Finish usually just frees its results.
     const done = q.returned || q.pipelineOnly
-    this.sendFrame((_, dv, at) => { writeFinish(dv, at, id, false) }, done)
+    if (!this.done) this.outbox.frame(new FinishFrame(id, done))
     if (done) this.questions.delete(id)
   }
 
@@ -142,7 +141,7 @@ export class Session {
   releaseImport (hook: ImportHook): void {
     const count = this.imports.remove(hook)
     if (count === undefined || this.done) return
-    this.sendFrame((_, dv, at) => { writeRelease(dv, at, hook.id, count) }, true)
+    this.outbox.frame(new ReleaseFrame(hook.id, count))
   }
 
   /**

@@ -8,6 +8,13 @@ import { Slab } from './slab.js'
 /** A frame written straight into the outgoing chunk at flush time (no buffer of its own). */
 export type FrameFill = (dst: Uint8Array, dv: DataView, offset: number) => void
 
+/**
+ * A frame of `bytes` bytes that its `fill` method writes into the outgoing chunk at flush: what a
+ * sender queues as it is (an object of its own class, so a frame costs one object, not a closure
+ * and a record).
+ */
+export interface QueuedFill { readonly bytes: number, fill: (dst: Uint8Array, dv: DataView, offset: number) => void }
+
 const resolved = Promise.resolve()
 
 /** Bytes handed over to be written as they are (never copied, never changed again). */
@@ -16,7 +23,7 @@ class Owned {
 }
 
 export class BatchWriter {
-  private queue: Array<Uint8Array | Owned | { bytes: number, fill: FrameFill }> = []
+  private queue: Array<Uint8Array | Owned | QueuedFill> = []
   private bytes = 0
   /** An owned chunk is queued (the flush then writes several chunks). */
   private owned = false
@@ -39,6 +46,13 @@ export class BatchWriter {
   pushWith (bytes: number, fill: FrameFill, lazy = false): void {
     this.queue.push({ bytes, fill })
     this.bytes += bytes
+    this.schedule(lazy)
+  }
+
+  /** Queues `frame`, written by its fill method at flush (what it reads must not change until then). */
+  pushFrame (frame: QueuedFill, lazy = false): void {
+    this.queue.push(frame)
+    this.bytes += frame.bytes
     this.schedule(lazy)
   }
 
@@ -91,13 +105,13 @@ export class BatchWriter {
   }
 
   /** Frames queue[from, to) (none owned, `bytes` in all) copied or filled into one slab chunk. */
-  private copied (queue: Array<Uint8Array | Owned | { bytes: number, fill: FrameFill }>, from: number, to: number, bytes: number): Uint8Array {
+  private copied (queue: Array<Uint8Array | Owned | QueuedFill>, from: number, to: number, bytes: number): Uint8Array {
     const start = this.slab.take(bytes)
     const dst = this.slab.dst
     const dv = this.slab.dv
     let o = start
     for (let k = from; k < to; k++) {
-      const f = queue[k] as Uint8Array | { bytes: number, fill: FrameFill }
+      const f = queue[k] as Uint8Array | QueuedFill
       if (f instanceof Uint8Array) { dst.set(f, o); o += f.byteLength } else { f.fill(dst, dv, o); o += f.bytes }
     }
     return dst.subarray(start, o)

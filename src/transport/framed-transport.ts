@@ -2,7 +2,7 @@
 // of received bytes into whole messages. A subclass says how bytes leave and how it breaks.
 import { FrameDecoder, type FrameLimits, ownSegment } from './framing.js'
 import type { MessageTransport, TransportHandler } from './transport.js'
-import { BatchWriter, type FrameFill } from './batch-writer.js'
+import { BatchWriter, type FrameFill, type QueuedFill } from './batch-writer.js'
 import { Timeout } from '../errors.js'
 
 export abstract class FramedTransport implements MessageTransport {
@@ -29,6 +29,11 @@ export abstract class FramedTransport implements MessageTransport {
   sendWith (bytes: number, fill: FrameFill, lazy?: boolean): void {
     if (this.done) return
     this.writer.pushWith(bytes, fill, lazy)
+  }
+
+  sendFrame (frame: QueuedFill, lazy?: boolean): void {
+    if (this.done) return
+    this.writer.pushFrame(frame, lazy)
   }
 
   sendOwned (bytes: Uint8Array): void {

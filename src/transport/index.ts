@@ -1,5 +1,5 @@
 export { encodeFrame, frameBytes, writeFrame, ownSegment, FrameDecoder, type FrameLimits, type Received, type Segments } from './framing.js'
-export type { FrameFill } from './batch-writer.js'
+export type { FrameFill, QueuedFill } from './batch-writer.js'
 export type { MessageTransport, TransportHandler } from './transport.js'
 export { memoryPair } from './memory.js'
 export { socketTransport, connectUnix, connectTcp, listen, listenUnix } from './socket.js'

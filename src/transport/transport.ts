@@ -1,6 +1,6 @@
 // What the RPC layer needs from a byte stream: send whole frames, receive whole messages.
 import type { FrameLimits, Segments } from './framing.js'
-import type { FrameFill } from './batch-writer.js'
+import type { FrameFill, QueuedFill } from './batch-writer.js'
 
 export interface TransportHandler {
   /** One complete message, as its segments. */
@@ -29,6 +29,8 @@ export interface MessageTransport {
    * change until then. Without it, callers use send().
    */
   sendWith?: (bytes: number, fill: FrameFill, lazy?: boolean) => void
+  /** Optional: sendWith for a frame object that carries its size and its fill method (no closure per frame). */
+  sendFrame?: (frame: QueuedFill, lazy?: boolean) => void
   /**
    * Optional: queues bytes written as they are, without a copy, after what was queued before
    * (part of a frame: a large segment after its header, queued with sendWith); the caller never

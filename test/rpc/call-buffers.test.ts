@@ -8,7 +8,9 @@ import { serveChanOf } from '../../src/caps/chan.js'
 import { releaseMessage, writeMessage, type ChanMessage } from '../../src/caps/chan-message.js'
 import type { SenderClient } from '../../src/schema/channel.rpc.js'
 import { memoryPair } from '../../src/transport/index.js'
-import { AdderClient, type AdderServer } from './gen/rpctest.rpc.js'
+import { AdderClient, Adder_AddVia$Params$Caps, type AdderServer } from './gen/rpctest.rpc.js'
+
+const AdderVia = Adder_AddVia$Params$Caps.adder
 
 const adder: AdderServer = {
   add (p, r) { r.sum = p.a + p.b; r.via = 'peer' },
@@ -78,5 +80,39 @@ describe('rpc: call buffers', () => {
     assert.ok(new Uint8Array(next.buffer).every((x) => x === 0), 'and it is zeroed')
     assert.deepEqual((await chan.recv()).data, data)
     sender.release()
+  })
+
+  it('a received call\'s message object serves the next call over the same buffer, with none of the last call\'s capabilities', async () => {
+    const [a, b] = memoryPair()
+    const seen: Array<{ msg: object, caps: number, sum: bigint }> = []
+    const capsOf = (p: { segment: { message: { _capnp: unknown } } }): number => (p.segment.message._capnp as { capTable?: unknown[] }).capTable?.length ?? 0
+    const impl: AdderServer = {
+      add (p, r) { seen.push({ msg: p.segment.message, caps: capsOf(p), sum: p.a + p.b }); r.sum = p.a + p.b },
+      next () { throw new Error('no next') },
+      addVia (p, r) { seen.push({ msg: p.segment.message, caps: capsOf(p), sum: p.a + p.b }); r.sum = p.a + p.b }
+    }
+    const boot = AdderClient.serve(impl)
+    const server = new Connection(b, { bootstrap: boot })
+    boot.release()
+    const client = new Connection(a)
+    const root = client.bootstrap(AdderClient)
+    await root.add((p) => { p.a = 0n; p.b = 0n }) // the bootstrap settled
+    seen.length = 0
+    const local = AdderClient.serve(adder)
+    const via = root.addVia((p) => { p.a = 1n; p.b = 2n; AdderVia.set(p, local) })
+    assert.equal((await via).sum, 3n)
+    via.release()
+    local.release()
+    const sum = root.add((p) => { p.a = 40n; p.b = 2n })
+    assert.equal((await sum).sum, 42n)
+    sum.release()
+    assert.equal(seen.length, 2)
+    assert.equal(seen[0].caps, 1, 'the first call carried a capability')
+    assert.equal(seen[1].msg, seen[0].msg, 'the second call was received into the same message object')
+    assert.equal(seen[1].caps, 0, 'and it has none of the first call\'s capabilities')
+    assert.equal(seen[1].sum, 42n)
+    root.release()
+    client.close()
+    server.close()
   })
 })

@@ -11,7 +11,7 @@ import { type CapDesc, type PromisedTarget, capTableBytes, promisedAnswerBytes, 
 import { growSegment, singleSegmentMessage, viewOf } from './message.js'
 import { Loc, bit, follow, followInto, isNullPtr, ptrAt, structPtr, u16, u32, u64 } from './layout.js'
 import { makeStruct } from './struct.js'
-import { reusableOnceConsumed, takeCallBuffer } from './call-buffers.js'
+import { takeCallBuffer } from './call-buffers.js'
 
 type Segment = ReturnType<capnp.Message['getSegment']>
 
@@ -59,9 +59,9 @@ const OWN_CALL = new Layout(TAG_CALL, CALL_DATA, 3 * 8, CALL_TARGET, CALL_TARGET
 export function newCallMessage<P extends capnp.Struct> (interfaceId: bigint, methodId: number, Params?: capnp.StructCtor<P>):
 { msg: capnp.Message, struct?: P } {
   const buf = takeCallBuffer() // room for small params after the envelope: most calls need no second allocation
-  const msg = singleSegmentMessage(buf.buffer as ArrayBuffer, buf)
+  const dv = buf.dv
+  const msg = buf.builtMessage()
   const seg = msg.getSegment(0)
-  const dv = viewOf(seg)
   structPtr(dv, 0, 0, 1, 1)
   dv.setUint16(8, TAG_CALL, true)
   structPtr(dv, 16, 0, 3, 3)
@@ -71,7 +71,6 @@ export function newCallMessage<P extends capnp.Struct> (interfaceId: bigint, met
   structPtr(dv, CALL_PARAMS_PTR, 3, 0, 2)
   seg.byteLength = CALL_BYTES
   ;(msg as Marked)[LAYOUT] = OWN_CALL
-  reusableOnceConsumed(msg, buf)
   const struct = Params === undefined ? undefined : layStruct(seg, dv, CALL_CONTENT_PTR, Params)
   return { msg, struct }
 }
@@ -93,7 +92,9 @@ function layStruct<T extends capnp.Struct> (seg: Segment, dv: DataView, ptrAt: n
   return makeStruct(Ctor, seg, ptrAt)
 }
 
-const empties = new WeakMap<object, capnp.Struct>()
+/** On each struct class: its one empty instance (a property naming its class: a subclass sees its parent's statics). */
+const EMPTY = Symbol('ww.emptyStruct')
+type WithEmpty = { [EMPTY]?: { ctor: object, struct: capnp.Struct } }
 
 /**
  * The one instance of a struct type with no fields (e.g. the params of a method without
@@ -101,12 +102,17 @@ const empties = new WeakMap<object, capnp.Struct>()
  * (building one per call costs as much as a small call's envelope).
  */
 export function emptyStruct<T extends capnp.Struct> (Ctor: capnp.StructCtor<T>): T {
-  let s = empties.get(Ctor)
-  if (s === undefined) {
-    s = new capnp.Message().initRoot(Ctor)
-    empties.set(Ctor, s)
-  }
-  return s as T
+  const mark = (Ctor as WithEmpty)[EMPTY]
+  if (mark !== undefined && mark.ctor === Ctor) return mark.struct as T
+  const struct = new capnp.Message().initRoot(Ctor)
+  Object.defineProperty(Ctor, EMPTY, { value: { ctor: Ctor, struct } })
+  return struct
+}
+
+/** Whether structs of `Ctor` hold nothing (no data, no pointers). */
+export function isEmptyStruct (Ctor: capnp.StructCtor<capnp.Struct>): boolean {
+  const size = Ctor._capnp.size
+  return size !== undefined && size.dataByteLength === 0 && size.pointerLength === 0
 }
 
 /**
@@ -117,11 +123,14 @@ export function emptyStruct<T extends capnp.Struct> (Ctor: capnp.StructCtor<T>):
 export function structAt<T extends capnp.Struct> (seg: Segment, ptrAt: number, Ctor: capnp.StructCtor<T>, depthLimit: number): T | undefined {
   const size = Ctor._capnp.size
   if (size === undefined || ptrAt < 0) return undefined
-  const s = follow(viewOf(seg), ptrAt, seg.byteLength)
+  const s = followInto(viewOf(seg), ptrAt, STRUCT_AT, seg.byteLength)
   if (s === undefined || s === null || s.dataBytes < size.dataByteLength || s.ptrCount < size.pointerLength) return undefined
   if (size.dataByteLength === 0 && size.pointerLength === 0) return emptyStruct(Ctor)
   return makeStruct(Ctor, seg, ptrAt, depthLimit)
 }
+
+/** structAt's scratch record (it is done with it before it returns). */
+const STRUCT_AT = new Loc()
 
 /** The params payload of a Call message (any layout). */
 export function callParams (msg: capnp.Message): rpc.Payload {
@@ -266,7 +275,7 @@ export function writeReturnHeader (msg: capnp.Message, answerId: number, noFinis
  * with its capTable pointer.
  */
 export function adoptLayout (msg: capnp.Message, fast: FastCall | FastReturn): void {
-  if (fast.layout !== undefined) (msg as Marked)[LAYOUT] = fast.layout
+  (msg as Marked)[LAYOUT] = fast.layout // also when undefined: a call buffer's message may have had one
 }
 
 /** Bytes of a Finish or Release frame (header + one 4-word segment). */
@@ -298,48 +307,58 @@ function writeSmallFrame (dv: DataView, at: number, tagWord: bigint, first: numb
 
 // --- reading -----------------------------------------------------------------------------------
 
-/** A Call readFast decoded (a class, not a literal: see questions.ts on pretenuring). */
+const NO_CAPS: CapDesc[] = []
+
+/**
+ * A Call readFast decoded (a class, not a literal: see questions.ts on pretenuring). Given a
+ * `FastScratch`, readFast fills that one object again for every message instead of a new one.
+ */
 export class FastCall {
   readonly tag = TAG_CALL
-  constructor (
-    readonly questionId: number,
-    readonly interfaceId: bigint,
-    readonly methodId: number,
-    /** An export id (importedCap), or a promised answer. */
-    readonly target: number | PromisedTarget,
-    readonly sendResultsTo: number,
-    /** Call.onlyPromisePipeline: the caller wants no Return, only to pipeline on the results. */
-    readonly onlyPipeline: boolean,
-    /** Byte offset (segment 0) of the params pointer, for a capnp-es Payload over it. */
-    readonly params: number,
-    /** Byte offset of the params content pointer (-1: none). */
-    readonly contentPtr: number,
-    readonly caps: CapDesc[],
-    /** Where the envelope sits, when it can be rewritten in place (see adoptLayout). */
-    readonly layout: Layout | undefined
-  ) {}
+  questionId = 0
+  interfaceId = 0n
+  methodId = 0
+  /** An export id (importedCap), or a promised answer. */
+  target: number | PromisedTarget = 0
+  sendResultsTo = 0
+  /** Call.onlyPromisePipeline: the caller wants no Return, only to pipeline on the results. */
+  onlyPipeline = false
+  /** Byte offset (segment 0) of the params pointer, for a capnp-es Payload over it. */
+  params = -1
+  /** Byte offset of the params content pointer (-1: none). */
+  contentPtr = -1
+  caps: CapDesc[] = NO_CAPS
+  /** Where the envelope sits, when it can be rewritten in place (see adoptLayout). */
+  layout: Layout | undefined = undefined
 }
 
-/** A Return of results readFast decoded. */
+/** A Return of results readFast decoded (reused like FastCall). */
 export class FastReturn {
   readonly tag = TAG_RETURN
-  constructor (
-    readonly answerId: number,
-    readonly releaseParamCaps: boolean,
-    /** The callee dropped its answer already: no Finish is to be sent. */
-    readonly noFinishNeeded: boolean,
-    /** Byte offset of the results pointer. */
-    readonly resultsPtr: number,
-    /** Byte offset of the results content pointer (-1: none). */
-    readonly contentPtr: number,
-    readonly caps: CapDesc[],
-    readonly layout: Layout | undefined
-  ) {}
+  answerId = 0
+  releaseParamCaps = false
+  /** The callee dropped its answer already: no Finish is to be sent. */
+  noFinishNeeded = false
+  /** Byte offset of the results pointer. */
+  resultsPtr = -1
+  /** Byte offset of the results content pointer (-1: none). */
+  contentPtr = -1
+  caps: CapDesc[] = NO_CAPS
+  layout: Layout | undefined = undefined
 
   /** rpc.Return.which(): always `results` (the others take capnp-es's path). */
   readonly which = 0
   readonly exception = undefined
   readonly takeFromOtherQuestion = 0
+}
+
+/**
+ * The records readFast fills when given one (a connection's receive: what it decodes is used up
+ * before the next message is read), so a message costs no decoded object of its own.
+ */
+export class FastScratch {
+  readonly call = new FastCall()
+  readonly ret = new FastReturn()
 }
 
 export interface FastFinish { tag: typeof TAG_FINISH, questionId: number, releaseResultCaps: boolean }
@@ -350,7 +369,7 @@ export interface FastRelease { tag: typeof TAG_RELEASE, id: number, referenceCou
  * a Release from one-segment messages (the segment, or a view of it: offsets are from its start);
  * undefined for anything else (decode it with capnp-es).
  */
-export function readFast (segment: ArrayBuffer | DataView): FastCall | FastReturn | FastFinish | FastRelease | undefined {
+export function readFast (segment: ArrayBuffer | DataView, scratch?: FastScratch): FastCall | FastReturn | FastFinish | FastRelease | undefined {
   if (segment.byteLength < 16) return undefined
   const dv = segment instanceof DataView ? segment : new DataView(segment)
   const root = followInto(dv, 0, ROOT)
@@ -378,21 +397,50 @@ export function readFast (segment: ArrayBuffer | DataView): FastCall | FastRetur
     const p = payloadOf(dv, paramsPtr)
     if (p === undefined) return undefined
     const layout = body.dataBytes >= 8 && t.dataBytes >= 8 && t.ptrCount >= 1 && p.capsPtr >= 0
-      ? new Layout(tag, body.data, body.dataBytes, t.data, t.ptrs, p.capsPtr)
+      ? callLayout(body.data, body.dataBytes, t.data, t.ptrs, p.capsPtr)
       : undefined
-    const onlyPipeline = bit(dv, body, ONLY_PIPELINE_BYTE * 8 + 2)
-    return new FastCall(u32(dv, body, 0), u64(dv, body, 8), u16(dv, body, 4), target, sendResultsTo, onlyPipeline, paramsPtr, p.contentPtr, p.caps, layout)
+    const c = scratch?.call ?? new FastCall()
+    c.questionId = u32(dv, body, 0)
+    c.interfaceId = u64(dv, body, 8)
+    c.methodId = u16(dv, body, 4)
+    c.target = target
+    c.sendResultsTo = sendResultsTo
+    c.onlyPipeline = bit(dv, body, ONLY_PIPELINE_BYTE * 8 + 2)
+    c.params = paramsPtr
+    c.contentPtr = p.contentPtr
+    c.caps = p.caps
+    c.layout = layout
+    return c
   }
   if (u16(dv, body, 6) !== 0) return undefined // not `results`
   const resultsPtr = ptrAt(body, 0)
   if (resultsPtr < 0) return undefined
   const p = payloadOf(dv, resultsPtr)
   if (p === undefined) return undefined
-  const layout = body.dataBytes >= 8 && p.capsPtr >= 0 ? new Layout(tag, body.data, body.dataBytes, -1, -1, p.capsPtr) : undefined
-  return new FastReturn(u32(dv, body, 0), !bit(dv, body, 32), bit(dv, body, 33), resultsPtr, p.contentPtr, p.caps, layout)
+  const r = scratch?.ret ?? new FastReturn()
+  r.answerId = u32(dv, body, 0)
+  r.releaseParamCaps = !bit(dv, body, 32)
+  r.noFinishNeeded = bit(dv, body, 33)
+  r.resultsPtr = resultsPtr
+  r.contentPtr = p.contentPtr
+  r.caps = p.caps
+  r.layout = body.dataBytes >= 8 && p.capsPtr >= 0 ? returnLayout(body.data, body.dataBytes, p.capsPtr) : undefined
+  return r
 }
 
-const NO_CAPS: CapDesc[] = []
+/** A received Call's layout: ours (what a peer running this code sends) when it is the same, else a new one. */
+function callLayout (data: number, dataBytes: number, target: number, targetPtr: number, caps: number): Layout {
+  const o = OWN_CALL
+  return data === o.data && dataBytes === o.dataBytes && target === o.target && targetPtr === o.targetPtr && caps === o.caps
+    ? o
+    : new Layout(TAG_CALL, data, dataBytes, target, targetPtr, caps)
+}
+
+/** A received Return's layout, likewise. */
+function returnLayout (data: number, dataBytes: number, caps: number): Layout {
+  const o = OWN_RETURN
+  return data === o.data && dataBytes === o.dataBytes && caps === o.caps ? o : new Layout(TAG_RETURN, data, dataBytes, -1, -1, caps)
+}
 
 /** Where a Payload's content and cap table are, and its cap table read (one, reused: see readFast). */
 class PayloadRead {

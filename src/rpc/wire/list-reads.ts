@@ -14,7 +14,7 @@
 // therefore charged to its traversal limit too (Segment.allocate, below).
 import * as capnp from 'capnp-es'
 import { InvalidArgument, LimitExceeded } from '../../errors.js'
-import { receivedArenas } from './message.js'
+import { ReceivedArena } from './message.js'
 
 const { followFars, getContent, getTargetCompositeListTag } = capnp.utils
 type Ptr = capnp.Pointer
@@ -38,7 +38,7 @@ const allocate = segmentPrototype.allocate
 if (typeof allocate !== 'function') throw new Error('capnp-es Segment has no allocate to guard')
 segmentPrototype.allocate = function (this: Segment, byteLength: number) {
   const state = this.message._capnp as unknown as Traversal
-  if (receivedArenas.has(state.arena)) {
+  if (state.arena instanceof ReceivedArena) {
     state.traversalLimit -= byteLength
     if (state.traversalLimit <= 0) throw new LimitExceeded(`reading a received message would allocate more than its traversal limit (${byteLength} bytes at once)`)
   }

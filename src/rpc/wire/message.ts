@@ -85,15 +85,54 @@ export function singleSegmentMessage (buffer: ArrayBuffer, view?: DataView): cap
 }
 
 /**
- * The arenas of received messages: a reader that allocates in one (capnp-es upgrading a struct list
- * whose elements are smaller than the reader's) is charged for it (list-reads.ts).
+ * The arena of a received message (capnp-es's multi-segment kind): a reader that allocates in one
+ * (capnp-es upgrading a struct list whose elements are smaller than the reader's) is charged for it
+ * (list-reads.ts). A class, so the check is `instanceof` (a WeakSet of them cost 6 % of a small call).
  */
-export const receivedArenas = new WeakSet<object>()
+export class ReceivedArena {
+  readonly kind = 1
+  constructor (readonly buffers: ArrayBuffer[]) {}
+}
+
+/** Whether remake() can reset messages of this capnp-es version (else callers make new ones). */
+export const REMAKE_WORKS = works && viewsWork
+
+/**
+ * Makes `msg` (made by this module over all of `dv`'s buffer, as received or as built) a fresh
+ * message over that buffer again, `byteLength` bytes in use: received (read only, charged to
+ * `traversalLimit`) or, with no traversalLimit, one being built (growable like capnp-es's own).
+ * Only for messages nothing reads any more (call buffers: call-buffers.ts); what was added to
+ * their state (a cap table, more segments, a grown buffer) is dropped.
+ */
+export function remake (msg: capnp.Message, dv: DataView, byteLength: number, traversalLimit?: number): void {
+  const state = msg._capnp as unknown as MessageState & { capTable?: unknown }
+  const buffer = dv.buffer as ArrayBuffer
+  if (traversalLimit === undefined) {
+    const arena = state.arena as { buffer?: ArrayBuffer }
+    if (arena instanceof SingleSegmentArena) arena.buffer = buffer
+    else state.arena = new SingleSegmentArena(buffer)
+    state.traversalLimit = defaultTraversalLimit
+  } else {
+    const arena = state.arena
+    if (arena instanceof ReceivedArena) {
+      if (arena.buffers.length !== 1) arena.buffers.length = 1
+      arena.buffers[0] = buffer
+    } else {
+      state.arena = new ReceivedArena([buffer])
+    }
+    state.traversalLimit = traversalLimit
+  }
+  if (state.segments.length !== 1) state.segments.length = 1
+  if (state.capTable !== undefined) state.capTable = undefined
+  const seg = state.segments[0] as unknown as { buffer: ArrayBuffer, byteLength: number, byteOffset: number, _dv: DataView }
+  seg.buffer = buffer
+  seg.byteLength = byteLength
+  seg.byteOffset = 0
+  seg._dv = dv
+}
 
 function receivedArena (buffers: ArrayBuffer[]): object {
-  const arena = { kind: 1, buffers }
-  receivedArenas.add(arena)
-  return arena
+  return new ReceivedArena(buffers)
 }
 
 /** A received message over its segments (read only). */
@@ -109,15 +148,31 @@ export function receivedMessage (segments: ArrayBuffer[], traversalLimit: number
 }
 
 /**
- * A received one-segment message (`view`) copied to the start of the buffer of `into` (a DataView
- * of all of a larger buffer, zeroed past what `view` fills); undefined when this capnp-es
+ * A received one-segment message whose `byteLength` bytes were copied to the start of the buffer
+ * of `into` (a DataView of all of a larger buffer, zeroed past them); undefined when this capnp-es
  * version's messages cannot be made so.
  */
-export function receivedInto (into: DataView, view: DataView, traversalLimit: number): capnp.Message | undefined {
+export function receivedOver (into: DataView, byteLength: number, traversalLimit: number): capnp.Message | undefined {
   if (!works) return undefined
   const buffer = into.buffer as ArrayBuffer
-  new Uint8Array(buffer).set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength))
-  return make(receivedArena([buffer]), [buffer], traversalLimit, view.byteLength, into)
+  return make(receivedArena([buffer]), [buffer], traversalLimit, byteLength, into)
+}
+
+/** Up to this many bytes are copied a word at a time through DataViews, not through two new typed arrays. */
+const WORD_COPY_MAX_BYTES = 1024
+
+/**
+ * Copies `bytes` bytes from `src` at `from` to `dst` at `to` (the views in bounds). A small copy
+ * makes no object: two Uint8Arrays to copy through cost more than the copy itself here.
+ */
+export function copyBytes (dst: DataView, to: number, src: DataView, from: number, bytes: number): void {
+  if (bytes > WORD_COPY_MAX_BYTES) {
+    new Uint8Array(dst.buffer, dst.byteOffset + to, bytes).set(new Uint8Array(src.buffer, src.byteOffset + from, bytes))
+    return
+  }
+  let i = 0
+  for (; i + 4 <= bytes; i += 4) dst.setUint32(to + i, src.getUint32(from + i, true), true)
+  for (; i < bytes; i++) dst.setUint8(to + i, src.getUint8(from + i))
 }
 
 /**

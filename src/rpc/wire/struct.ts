@@ -13,17 +13,21 @@ type Segment = ReturnType<capnp.Message['getSegment']>
 const probe = new capnp.Struct(new capnp.Message().getSegment(0), 0)
 export const DEFAULT_DEPTH_LIMIT = probe._capnp.depthLimit
 
-/** Per class: whether a constructed object has exactly the properties makeStruct gives. */
-const shapeOk = new WeakMap<object, boolean>()
+/**
+ * On each class: whether a constructed object has exactly the properties makeStruct gives (a
+ * property, not a WeakMap: it is read for every struct). It names its class, since a subclass sees
+ * its parent's static properties.
+ */
+const SHAPE_OK = Symbol('ww.structShapeOk')
+type Checked = { [SHAPE_OK]?: { ctor: object, ok: boolean } }
 
 function sameShape (Ctor: capnp.StructCtor<capnp.Struct>, seg: Segment, byteOffset: number, depthLimit: number): boolean {
-  let ok = shapeOk.get(Ctor)
-  if (ok === undefined) {
-    const made = new Ctor(seg, byteOffset, depthLimit)
-    ok = JSON.stringify(Object.keys(made)) === '["_capnp","byteOffset","segment"]' &&
-      JSON.stringify(Object.keys(made._capnp)) === '["compositeList","depthLimit","compositeIndex"]'
-    shapeOk.set(Ctor, ok)
-  }
+  const mark = (Ctor as Checked)[SHAPE_OK]
+  if (mark !== undefined && mark.ctor === Ctor) return mark.ok
+  const made = new Ctor(seg, byteOffset, depthLimit)
+  const ok = JSON.stringify(Object.keys(made)) === '["_capnp","byteOffset","segment"]' &&
+    JSON.stringify(Object.keys(made._capnp)) === '["compositeList","depthLimit","compositeIndex"]'
+  Object.defineProperty(Ctor, SHAPE_OK, { value: { ctor: Ctor, ok } })
   return ok
 }
 
