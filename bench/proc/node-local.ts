@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Chan } from '../../src/csp/index.js'
+import { Chan, type Sender } from '../../src/csp/index.js'
 import { resolveHome } from '../../src/host/home.js'
 import { WwNode } from '../../src/host/node.js'
 
@@ -33,14 +33,51 @@ export async function nodeLocalRounds (build: string, rounds: number, n: number)
   return out.trim().split('\n').map(l => JSON.parse(l) as NodeLocalRound)
 }
 
-/** Messages/s of the ping-pong between two JS tasks on a Chan, and the CPU per message in µs. */
+/** A message as the JS tasks send it: fresh bytes and the sender to answer on, as a guest's carries its reply sender. */
+interface JsMessage { data: Uint8Array, reply: Sender<JsMessage> | undefined }
+
+/** A channel as a guest's on a node is made: its messages' bytes counted against the host's budget and traffic. */
+const jsChan = (capacity: number): Chan<JsMessage> => new Chan<JsMessage>(capacity, { sizeOf: m => m.data.byteLength })
+
+/** Fresh bytes "ping I", as ping.c formats them. */
+function pingBytes (i: number): Uint8Array {
+  let digits = 1
+  for (let v = i; v >= 10; v = Math.floor(v / 10)) digits++
+  const b = new Uint8Array(5 + digits)
+  b[0] = 0x70; b[1] = 0x69; b[2] = 0x6e; b[3] = 0x67; b[4] = 0x20
+  for (let k = b.length - 1, v = i; k >= 5; k--, v = Math.floor(v / 10)) b[k] = 0x30 + v % 10
+  return b
+}
+
+function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false
+  return true
+}
+
+/**
+ * Messages/s of the ping-pong between two JS tasks doing what ping.c and echo.c do: ping sends fresh bytes with its
+ * reply sender on the echo's inbox (16) and checks the answer's bytes; echo answers each with a fresh copy of the
+ * bytes (a guest's ww_send copies them out of its memory) on a reply channel of 1. And the CPU per message in µs.
+ */
 export async function jsPingPong (n: number): Promise<Rate> {
-  const box = new Chan<{ data: number, reply: Chan<number> }>(16)
-  const reply = new Chan<number>(1)
-  const echo = (async () => { for (let i = 0; i < n; i++) { const m = await box.recv(); await m.reply.send(m.data) } })()
+  const box = jsChan(16)
+  const reply = jsChan(1)
+  const replyTx = reply.sender()
+  const echo = (async () => {
+    for (let i = 0; i < n; i++) {
+      const m = await box.recv()
+      if (m.reply !== undefined) await m.reply.send({ data: m.data.slice(), reply: undefined })
+    }
+  })()
   const cpu = process.cpuUsage()
   const t = performance.now()
-  for (let i = 0; i < n; i++) { await box.send({ data: i, reply }); await reply.recv() }
+  for (let i = 0; i < n; i++) {
+    const msg = pingBytes(i)
+    await box.send({ data: msg, reply: replyTx })
+    const back = await reply.recv()
+    if (!sameBytes(msg, back.data)) throw new Error(`js ping: bad answer to ${i}`)
+  }
   const ms = performance.now() - t
   const used = process.cpuUsage(cpu)
   await echo
