@@ -169,7 +169,7 @@ export function serveChanOf (chan: Chan<ChanMessage>, limits: Partial<ChanLimits
   return ChanClient.serve(mark(chanServer, 'chan'))
 }
 
-/** Serves a Sender on `chan` and nothing else (a request's reply Sender); yours to release. */
-function serveSenderOf (chan: Chan<ChanMessage>, maxMessageBytes: number): SenderClient {
+/** Serves a Sender on `chan` and nothing else (a request's reply Sender); yours to release. The last reference drops `chan`. */
+export function serveSenderOf (chan: Chan<ChanMessage>, maxMessageBytes: number): SenderClient {
   return SenderClient.serve(traceable({ send: sendTo(chan, maxMessageBytes), [Symbol.dispose]: () => { chan.drop() } }, chan, 'sender'))
 }

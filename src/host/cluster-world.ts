@@ -6,7 +6,7 @@ import { formatPath } from '../anchor/index.js'
 import { writeValue } from '../caps/anchor-value.js'
 import type { CapKind } from '../anchor/index.js'
 import { NotFound } from '../errors.js'
-import type { AnchorCap, AnchorValue, Cap, ChanCap, GuestEndpoints, GuestSpawnRequest, GuestWorld, HostEntry, ProcCap, RecverCap } from '../proc/index.js'
+import type { AnchorCap, AnchorValue, Cap, ChanCap, GuestEndpoints, GuestSpawnRequest, GuestWorld, HostEntry, ProcCap, RecverCap, ReplySlot } from '../proc/index.js'
 import type { OpOptions } from '../csp/index.js'
 import type { Capability } from '../rpc/index.js'
 import type { AnchorClient } from '../schema/anchor.rpc.js'
@@ -138,6 +138,10 @@ export class ClusterWorld implements GuestWorld {
 
   chan (capacity: number): ChanCap {
     return this.scope.chan(capacity)
+  }
+
+  reply (): ReplySlot {
+    return this.scope.reply()
   }
 
   /** A child's root is the proc's own, or `req.root` under it. */

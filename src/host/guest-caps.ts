@@ -18,13 +18,13 @@
 // becomes one only if the message leaves through RPC. Its handles, not the scope, give it back: a proc's
 // handle table lets go of everything when the proc ends, and refuses what reaches it later.
 
-import { Chan, type OpOptions } from '../csp/index.js'
-import { localChanOf, serveChanOf } from '../caps/chan.js'
+import { Chan, DEFAULT_CHAN_LIMITS, type OpOptions } from '../csp/index.js'
+import { localChanOf, serveChanOf, serveSenderOf } from '../caps/chan.js'
 import { messageBytes, readMessage, releaseMessage, writeMessage, type ChanMessage } from '../caps/chan-message.js'
 import { InvalidArgument } from '../errors.js'
 import { FacetRefs, LocalFacetCap, OwnFacetOrigin, localRefOf } from './local-facet.js'
 import { trySendNow } from '../proc/send-now.js'
-import type { Cap, CapOrigin, CapRef, ChanCap, Message, ProcCap, RecverCap, RecvSink, SenderCap } from '../proc/index.js'
+import type { Cap, CapOrigin, CapRef, ChanCap, Message, ProcCap, RecverCap, RecvSink, ReplySlot, SenderCap } from '../proc/index.js'
 import type { Capability } from '../rpc/index.js'
 import { Chan_Recver$Results$Caps, Chan_Sender$Results$Caps, CloserClient, RecverClient, RequestSenderClient, SenderClient } from '../schema/channel.rpc.js'
 import { ProcClient } from '../schema/proc.rpc.js'
@@ -139,6 +139,21 @@ export class CapScope {
     const cap: ChanCap = { kind: 'chan', send, trySend, recv, tryRecv, recvThen, close, ref: lease, origin }
     void facet('sender').then(c => { c.release() }, () => {})
     return cap
+  }
+
+  /**
+   * A request's reply channel: a channel of 1 whose only facet is its Sender, riding guest to guest here as a local
+   * reference; it is served (with no RPC call to make it) only if it leaves through RPC.
+   */
+  reply (): ReplySlot {
+    const chan = new Chan<ChanMessage>(1, { release: releaseMessage, sizeOf: messageBytes })
+    const sender = new LocalFacetCap('sender', new FacetRefs(chan, 'sender', undefined, () => serveSenderOf(chan, DEFAULT_CHAN_LIMITS.maxMessageBytes)), this)
+    return {
+      sender: sender as unknown as SenderCap,
+      tryRecv: () => this.tryRecvOn(chan),
+      recv: opts => this.recvOn(chan, opts),
+      end: () => { chan.close(); sender.release() }
+    }
   }
 
   /** send/trySend/recv/tryRecv straight on a channel of this host (messages converted for this scope). */

@@ -20,9 +20,15 @@ import type { Capability } from '../rpc/index.js'
  */
 export class FacetRefs implements LocalRef {
   private count = 1
+  private cap: Capability | undefined
 
-  /** Takes over `cap`, a reference to `facet` of `chan`. */
-  constructor (readonly chan: Chan<ChanMessage>, readonly facet: ChanFacet, private readonly cap: Capability) {}
+  /**
+   * Takes over `cap`, a reference to `facet` of `chan`; or, with `serve` instead, makes it only when first asked for
+   * (capability()), and drops `chan` at the end if it never was (a request's reply channel, CapScope.reply).
+   */
+  constructor (readonly chan: Chan<ChanMessage>, readonly facet: ChanFacet, cap: Capability | undefined, private readonly serve?: () => Capability) {
+    this.cap = cap
+  }
 
   get live (): boolean { return this.count > 0 }
 
@@ -34,10 +40,11 @@ export class FacetRefs implements LocalRef {
 
   release (): void {
     if (this.count === 0 || --this.count > 0) return
-    this.cap.release()
+    if (this.cap !== undefined) this.cap.release()
+    else this.chan.drop()
   }
 
-  capability (): Capability { return this.cap.dup() }
+  capability (): Capability { return (this.cap ??= this.serve!()).dup() }
 }
 
 /** What a local facet needs of its holder's scope: messages converted for it. */

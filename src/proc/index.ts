@@ -15,7 +15,7 @@ export { DEFAULT_PROC_LIMITS, DEFAULT_RUNTIME_LIMITS, procLimits } from './limit
 export type { ProcLimits, RuntimeLimits } from './limits.js'
 export type { ExitStatus, ExitReason } from './signals.js'
 export type { Sink, Source } from './wasi.js'
-export type { GuestWorld, Cap, Message, AnchorValue, ChanCap, SenderCap, RecverCap, RecvSink, ProcCap, AnchorCap, CapRef, CapOrigin, GuestSpawnRequest, HostEntry, GuestEndpoints, EndpointPick } from './world.js'
+export type { GuestWorld, Cap, Message, AnchorValue, ChanCap, SenderCap, RecverCap, RecvSink, ReplySlot, ProcCap, AnchorCap, CapRef, CapOrigin, GuestSpawnRequest, HostEntry, GuestEndpoints, EndpointPick } from './world.js'
 export { transformInWorker, preparedBy } from './transform-worker.js'
 export { WwErrno } from './abi.js'
 export { childLimits, PARENT_ENDED, PARENT_ENDED_REASON } from './child-limits.js'

@@ -60,6 +60,18 @@ export interface RecvSink {
 }
 
 /**
+ * Where the answer to one request arrives (ww_request): `sender` rides in the request (each message carrying it holds
+ * a reference of its own); the answer is taken with tryRecv or recv. `end` closes it and gives back the caller's
+ * references: an answer sent later fails Closed, so it never reaches another request.
+ */
+export interface ReplySlot {
+  sender: SenderCap
+  tryRecv: () => Message | undefined
+  recv: (opts?: OpOptions) => Promise<Message>
+  end: () => void
+}
+
+/**
  * `tryRecv`, when present, takes a message that is there now (buffered or offered by a waiting
  * sender), else returns undefined and takes nothing: the guest then need not suspend.
  * `recvThen`, when present, is recv() told to `sink` in the step of the hand-off, with no promise (Chan.recvThen).
@@ -156,6 +168,8 @@ export interface GuestWorld {
   /** Occupied when the anchor holds a value and overwrite is false. */
   store: (path: string[], value: AnchorValue | undefined, overwrite: boolean, opts?: OpOptions) => Promise<void>
   chan: (capacity: number) => ChanCap
+  /** A request's reply channel, when the world has one cheaper than chan(1) (ReplySlot). */
+  reply?: () => ReplySlot
   spawn: (req: GuestSpawnRequest, opts?: OpOptions) => Promise<ProcCap>
   /** The peer ID of the host the proc runs on. */
   peerId?: () => string

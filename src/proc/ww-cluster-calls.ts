@@ -11,7 +11,8 @@ import { Canceled, InvalidArgument, LimitExceeded, NotFound, Timeout, Unimplemen
 import type { OpOptions } from '../csp/index.js'
 import { utf8 } from './guest-memory.js'
 import type { ProcLimits } from './limits.js'
-import type { Cap, EndpointPick, Message, RecverCap, SenderCap } from './world.js'
+import type { Cap, ChanCap, EndpointPick, Message, RecverCap, ReplySlot } from './world.js'
+import { runReadyGuest } from './parked.js'
 import type { WwHost } from './ww-host.js'
 
 const NO_CAP = -1
@@ -27,6 +28,16 @@ const RECEIVABLE = ['chan', 'recver'] as const
 /** '\n'-separated `k=v` pairs (empty lines skipped). */
 function pairList (text: string): string[] {
   return text.split('\n').filter(p => p !== '')
+}
+
+/** A reply slot on a channel of 1 of the world's (a world with no cheaper one). */
+function replyOn (reply: ChanCap): ReplySlot {
+  return {
+    sender: { kind: 'sender', send: reply.send, trySend: reply.trySend, origin: reply.origin?.sender },
+    tryRecv: () => reply.tryRecv?.(),
+    recv: opts => reply.recv(opts),
+    end: () => { reply.close(); reply.ref?.release() }
+  }
 }
 
 /** Runs `fn` with a signal that also fires after `timeoutMs` (< 0: never); Timeout when that is why it failed. */
@@ -55,6 +66,31 @@ export function clusterCalls (host: WwHost): Record<string, (...a: any[]) => unk
     if (capOut !== 0) mem.setI32(capOut, msg.cap !== undefined ? host.handles.add(msg.cap) : NO_CAP)
     else msg.cap?.ref?.release()
     return msg.data.length
+  }
+  /**
+   * Sends `bytes` to `to` with a fresh reply sender and takes the answer. A guest here that the request woke runs
+   * first, in this call (parked.ts): when it answers at once, the requester never suspends.
+   */
+  const requestWithReply = (to: Exclude<Cap, { kind: 'anchor' | 'proc' | 'recver' }>, bytes: Uint8Array, left: () => number, done: (m: Message) => number): number | Promise<number> => {
+    const reply = world.reply?.() ?? replyOn(world.chan(1))
+    let later: Promise<number> | undefined
+    try {
+      const msg: Message = { data: bytes, cap: reply.sender }
+      const sent = to.trySend?.(msg) === true
+      if (sent) {
+        const now = reply.tryRecv() ?? (runReadyGuest() ? reply.tryRecv() : undefined)
+        if (now !== undefined) return done(now)
+      }
+      later = (async () => {
+        try {
+          if (!sent) await within(host, left(), 'request: send', async opts => { await to.send(msg, opts) })
+          return done(reply.tryRecv() ?? await within(host, left(), 'request: reply', async opts => await reply.recv(opts)))
+        } finally { reply.end() }
+      })()
+      return later
+    } finally {
+      if (later === undefined) reply.end()
+    }
   }
   const checkOut = (buf: number, cap: number, capOut: number): void => {
     mem.check(buf, cap)
@@ -155,32 +191,18 @@ export function clusterCalls (host: WwHost): Record<string, (...a: any[]) => unk
       })
     }),
 
-    request: (h: number, data: number, len: number, buf: number, cap: number, capOut: number, timeoutMs: number) => host.call(async () => {
+    request: (h: number, data: number, len: number, buf: number, cap: number, capOut: number, timeoutMs: number) => host.call(() => {
       const to = host.cap(h, 'chan', 'sender')
       const bytes = host.buf(data, len)
       checkOut(buf, cap, capOut)
       const deadline = timeoutMs < 0 ? Infinity : Date.now() + timeoutMs
       const left = (): number => deadline === Infinity ? -1 : Math.max(1, deadline - Date.now())
       const oneCall = to.kind === 'sender' ? to.request : undefined
-      if (oneCall !== undefined) {
-        try {
-          return deliver(buf, cap, capOut)(await within(host, left(), 'request', async opts => await oneCall(bytes, opts)))
-        } catch (err) {
-          if (!(err instanceof Unimplemented)) throw err // else the far side cannot: nothing was sent, go the long way
-        }
-      }
-      const reply = world.chan(1)
-      const replyTx: SenderCap = { kind: 'sender', send: reply.send, trySend: reply.trySend, origin: reply.origin?.sender }
-      try {
-        const msg: Message = { data: bytes, cap: replyTx }
-        if (to.trySend?.(msg) !== true) await within(host, left(), 'request: send', async opts => { await to.send(msg, opts) })
-        const now = reply.tryRecv?.()
-        if (now !== undefined) return deliver(buf, cap, capOut)(now)
-        return deliver(buf, cap, capOut)(await within(host, left(), 'request: reply', async opts => await reply.recv(opts)))
-      } finally {
-        reply.close()
-        reply.ref?.release()
-      }
+      if (oneCall === undefined) return requestWithReply(to, bytes, left, deliver(buf, cap, capOut))
+      return within(host, left(), 'request', async opts => await oneCall(bytes, opts)).then(deliver(buf, cap, capOut), err => {
+        if (!(err instanceof Unimplemented)) throw err // else the far side cannot: nothing was sent, go the long way
+        return requestWithReply(to, bytes, left, deliver(buf, cap, capOut))
+      })
     }),
 
     spawn_with: (kind: number, mp: number, ml: number, ap: number, al: number, ep: number, el: number, wp: number, wl: number,
