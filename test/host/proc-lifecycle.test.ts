@@ -124,6 +124,14 @@ describe('host: a proc\'s life from the command line (run -d, logs, wait, kill, 
     assert.equal((await waiting.done).status, 0)
   })
 
+  it('ww_request to a mailbox on the same host: every answer is its own (ping in request mode, 500 round trips)', async () => {
+    const echo = await detach(a, guest('echo'), '--', '/peer/rq-box', '500')
+    const r = await ww(a, 'run', guest('ping'), '--', '/peer/rq-box', '500', '60', 'request')
+    assert.equal(r.status, 0, r.stderr)
+    assert.match(r.stdout, /^ping: 500 round trips in \d+ us/)
+    assert.equal((await ww(a, 'wait', echo)).status, 0, 'echo answered all 500 and ended')
+  })
+
   it('ping gives up on an empty path after its wait, with one line', async () => {
     const r = await ww(a, 'run', guest('ping'), '--', '/peer/nobody-home', '1', '1')
     assert.equal(r.status, 1)
