@@ -19,8 +19,8 @@ import { WwNode } from '../../src/host/node.js'
 /** Messages/s, and the process's CPU per message in µs (both guests and the node share this process). */
 export interface Rate { msgs: number, cpuUs: number }
 
-/** One round: the node's guests and the JS tasks, measured one after the other in the same process. */
-export interface NodeLocalRound { node: Rate, js: Rate }
+/** One round: the node's guests (ping's ww_send + ww_recv, and its ww_request mode) and the JS tasks, one after the other in the same process. */
+export interface NodeLocalRound { node: Rate, request: Rate, js: Rate }
 
 /** Runs `rounds` rounds of `n` round trips each in a child process (after warm-up rounds), with `--disable-wasm-trap-handler`. */
 export async function nodeLocalRounds (build: string, rounds: number, n: number): Promise<NodeLocalRound[]> {
@@ -91,12 +91,12 @@ async function main (build: string, rounds: number, n: number): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'ww-bench-local-'))
   const node = await WwNode.start({ home: resolveHome(home), mdns: false, api: false, listen: ['/ip4/127.0.0.1/tcp/0'] })
   let box = 0
-  const pingPong = async (): Promise<Rate> => {
+  const pingPong = async (request = false): Promise<Rate> => {
     const path = `/peer/bench-box-${box++}`
     const echo = await node.procs.spawnHere({ module: { bytes: echoBytes }, args: [path, String(n)] })
     let out = ''
     const cpu = process.cpuUsage()
-    const ping = await node.procs.spawnHere({ module: { bytes: pingBytes }, args: [path, String(n)], stdout: c => { out += new TextDecoder().decode(c) } })
+    const ping = await node.procs.spawnHere({ module: { bytes: pingBytes }, args: request ? [path, String(n), '30', 'request'] : [path, String(n)], stdout: c => { out += new TextDecoder().decode(c) } })
     const st = await ping.wait()
     const used = process.cpuUsage(cpu)
     echo.kill()
@@ -106,10 +106,10 @@ async function main (build: string, rounds: number, n: number): Promise<void> {
     return { msgs: 2 * n / (Number(m[1]) / 1e6), cpuUs: (used.user + used.system) / (2 * n) }
   }
   try {
-    for (let i = 0; i < 3; i++) { await pingPong(); await jsPingPong(n) } // JIT warm-up
+    for (let i = 0; i < 3; i++) { await pingPong(); await pingPong(true); await jsPingPong(n) } // JIT warm-up
     for (let i = 0; i < rounds; i++) {
       const js = await jsPingPong(n)
-      process.stdout.write(JSON.stringify({ node: await pingPong(), js }) + '\n')
+      process.stdout.write(JSON.stringify({ node: await pingPong(), request: await pingPong(true), js }) + '\n')
     }
   } finally {
     await node.stop()

@@ -14,7 +14,9 @@
 //   *.no_poll                    the same guests with recv always suspending (no Chan.poll fast path)
 //   proc.chan.local.over_js      the node's guests' ping-pong over the JS tasks' of the node's process (target >= 0.3;
 //                                also as local_over_js); local.over_in_process_js over the JS tasks of this process, which
-//                                run about twice as fast as beside a running node
+//                                run about twice as fast as beside a running node. The JS tasks do what ping.c and echo.c
+//                                do: fresh bytes "ping I" with the reply sender, a fresh copy back, checked by the pinger
+//   proc.chan.local_request.*    the same ping-pong with ping's ww_request (a fresh reply slot per round trip)
 //   proc.asyncify_roundtrip.*    the floor: a guest that only suspends and resumes (ww_recv on a resolved promise, no
 //                                channel), suspensions/s and over the JS tasks' messages/s; local.over_floor beside it
 //                                (above 1 when the guests suspend less than once per message: parked.ts)
@@ -262,6 +264,9 @@ async function localChannel (executor: Executor, noPoll: Executor): Promise<void
   line('proc.chan.js_reference_msgs_s', Math.round(nodeRef), 'the same ping-pong between two JS tasks, in the same process and rounds')
   line('proc.chan.local_over_js', nodeMsgs / nodeRef)
   line('proc.chan.local.over_js', nodeMsgs / nodeRef, 'target >= 0.3')
+  const reqMsgs = p50(onNode.map(r => r.request.msgs))
+  line('proc.chan.local_request_msgs_s', Math.round(reqMsgs), 'the same with ping\'s ww_request (a fresh reply slot per round trip) instead of ww_send with one reply sender and ww_recv')
+  line('proc.chan.local_request.over_js', reqMsgs / nodeRef)
   line('proc.chan.local_cpu_us_per_msg', nodeCpu, 'CPU of the node\'s process per message (both guests); the JS tasks\' beside it')
   line('proc.chan.js_reference_cpu_us_per_msg', nodeRefCpu)
   line('proc.chan.local_cpu.over_js', nodeRefCpu / nodeCpu, 'the same ratio in CPU per message (less sensitive to a loaded machine)')
