@@ -92,7 +92,7 @@ export class Chan<T> implements Sender<T>, Recver<T>, Closer {
   private readonly traffic: ChanTraffic | undefined
 
   constructor (capacity = 0, opts: ChanOptions<T> = {}) {
-    this.limits = { ...DEFAULT_CHAN_LIMITS, ...opts.limits }
+    this.limits = opts.limits === undefined ? DEFAULT_CHAN_LIMITS : { ...DEFAULT_CHAN_LIMITS, ...opts.limits } // (frozen) a reply slot's per request
     if (!Number.isSafeInteger(capacity) || capacity < 0) {
       throw new InvalidArgument(`channel capacity must be a non-negative integer, got ${String(capacity)}`)
     }

@@ -8,6 +8,9 @@ export class Fault extends Error {
 const decoder = new TextDecoder('utf-8', { fatal: false })
 const encoder = new TextEncoder()
 
+/** Up to this many bytes, copy() copies byte by byte. */
+const SMALL_COPY = 64
+
 const EMPTY = new ArrayBuffer(0)
 // views of no bytes: shared by every GuestMemory not attached (or not refreshed) yet
 const EMPTY_U8 = new Uint8Array(EMPTY)
@@ -55,7 +58,13 @@ export class GuestMemory {
   /** A copy, safe to keep after the guest runs again. */
   copy (ptr: number, len: number): Uint8Array {
     const p = this.check(ptr, len)
-    return this.u8.slice(p, p + (len >>> 0))
+    const n = len >>> 0
+    if (n > SMALL_COPY) return this.u8.slice(p, p + n)
+    // a message of a few bytes: a loop is cheaper than slice's species lookup and call into the runtime
+    const out = new Uint8Array(n)
+    const u8 = this.u8
+    for (let i = 0; i < n; i++) out[i] = u8[p + i]
+    return out
   }
 
   string (ptr: number, len: number): string {
