@@ -14,16 +14,13 @@
 #define WAIT_SECONDS 30L
 #define WAIT_STEP_US 50000
 
-/* "ping I" into out (room for 32 bytes); its length. What snprintf would write, without its format parsing per message. */
-static int ping_text(char *out, long i) {
+/* "ping I" into out (room for 32 bytes); its length. What snprintf would write, without parsing a format per message. */
+static int ping_text(char *out, unsigned long i) {
   char digits[24];
   int n = 0;
-  unsigned long v = i < 0 ? 0UL - (unsigned long)i : (unsigned long)i;
-  do { digits[n++] = (char)('0' + v % 10); v /= 10; } while (v != 0);
-  int len = 0;
+  do { digits[n++] = (char)('0' + i % 10); i /= 10; } while (i != 0);
   memcpy(out, "ping ", 5);
-  len = 5;
-  if (i < 0) out[len++] = '-';
+  int len = 5;
   while (n > 0) out[len++] = digits[--n];
   return len;
 }
@@ -52,7 +49,7 @@ int main(int argc, char **argv) {
   char msg[64], back[64];
   double start = now_us();
   for (long i = 0; i < n; i++) {
-    int len = ping_text(msg, i);
+    int len = ping_text(msg, (unsigned long)i);
     int32_t got;
     if (use_request) {
       got = ww_request(box, msg, len, back, sizeof back, NULL, WW_FOREVER);
