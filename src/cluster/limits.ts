@@ -40,6 +40,14 @@ export const clusterLimits = {
    * connection costs its upkeep (pings, keep-alives, heartbeats), which made an idle host's cost grow with the cluster.
    */
   ringNeighboursPerSide: 2,
+  /**
+   * The ring is recomputed once the member list has not changed for ringSettleMs, and at least every ringMaxStaleMs
+   * while it keeps changing (the first ring at once). While hosts join, each join moved some hosts' neighbours, and each
+   * new neighbour cost a connection (a noise handshake on both sides) that was closed again later: at 20 hosts joining
+   * at once, ~12 connections per host where the ring keeps 4.
+   */
+  ringSettleMs: 1_500,
+  ringMaxStaleMs: 5_000,
   idleConnectionGraceMs: 20_000,
   trimIntervalMs: 10_000,
   /** SWIM: members asked to ping one that did not answer a direct ping. */
