@@ -181,6 +181,12 @@ export const clusterLimits = {
    */
   dhtSelfQueryDelayMs: 300_000,
   /**
+   * Then kad-dht queries for itself and refreshes its table this often (its own default: 5 min). Each of those
+   * queries dials the closest peers it knows, every host of a cluster up to ~20, whose connections the trimmer closes
+   * again: ~9 handshakes per host every 5 minutes (dht-upkeep.ts).
+   */
+  dhtUpkeepIntervalMs: 3_600_000,
+  /**
    * libp2p's connection monitor opens a stream on every connection this often to ping it, and aborts the connection
    * when no answer comes within the timeout (adaptive, never below the minimum). Each ping is a stream negotiation
    * on each side, per connection: libp2p's 10 s and 5 s made an idle node's cost grow with its connections, and on a

@@ -18,6 +18,7 @@ import { InvalidArgument, Unavailable } from '../errors.js'
 import { Bootstrapper } from './bootstrapper.js'
 import { ConnectionTrimmer } from './connection-trimmer.js'
 import { dialFailure } from './dial-failure.js'
+import { withTableRefreshEvery } from './dht-upkeep.js'
 import { cacheEd25519VerifyKeys } from './ed25519-verify.js'
 import { loadOrCreateIdentity } from './identity.js'
 import { lazyYamuxWindowUpdates } from './lazy-window-updates.js'
@@ -367,17 +368,18 @@ function refusing (refuse: (peer: string) => boolean): ConnectionGater {
   }
 }
 
-/** kad-dht in server mode on the namespaced protocol, keeping LAN and loopback addresses. */
+/** kad-dht in server mode on the namespaced protocol, keeping LAN and loopback addresses, its upkeep hourly (dht-upkeep.ts). */
 function clusterDHT (namespace: string): ReturnType<typeof kadDHT> {
-  return kadDHT({
+  return withTableRefreshEvery(kadDHT({
     protocol: kadProtocol(namespace),
     clientMode: false,
     peerInfoMapper: passthroughMapper,
     initialQuerySelfInterval: clusterLimits.dhtSelfQueryDelayMs * (1 + Math.random() / 2),
+    querySelfInterval: clusterLimits.dhtUpkeepIntervalMs,
     // Queries need not wait for that first self-query: they start from the peers connected so far (none: no result).
     // This also lets the routing-table refresh at start finish at once instead of querying right after the self-query.
     allowQueryWithZeroPeers: true
-  })
+  }), clusterLimits.dhtUpkeepIntervalMs)
 }
 
 function parseAddr (a: string, what: string): Multiaddr {
