@@ -174,17 +174,12 @@ export const clusterLimits = {
   memberDialDelayMinMs: 3_000,
   memberDialDelayMaxMs: 6_000,
   /**
-   * kad-dht serves queries from the start (its table fills with the peers that connect), but its self-query dials the
-   * k = 20 closest peers it finds, every peer of a cluster of up to 21: a burst of handshakes that, at kad's 1 s or
-   * the 20 s this was, came right after the cluster had converged. It waits kad's own period between self-queries
-   * (5 min) times [1, 1.5) instead, so a node's first minutes cost only its membership.
+   * kad-dht serves queries from the start (its table fills with the peers that connect). Its self-query and its
+   * table refresh each dial the closest peers they know, every host of a cluster of up to ~20 hosts, whose
+   * connections the trimmer then closes again (dht-upkeep.ts): kad's own 5 minutes cost each idle host ~9 handshakes
+   * every 5 minutes. Both run this often instead (the first self-query after this times [1, 1.5)).
    */
-  dhtSelfQueryDelayMs: 300_000,
-  /**
-   * Then kad-dht queries for itself and refreshes its table this often (its own default: 5 min). Each of those
-   * queries dials the closest peers it knows, every host of a cluster up to ~20, whose connections the trimmer closes
-   * again: ~9 handshakes per host every 5 minutes (dht-upkeep.ts).
-   */
+  dhtSelfQueryDelayMs: 3_600_000,
   dhtUpkeepIntervalMs: 3_600_000,
   /**
    * libp2p's connection monitor opens a stream on every connection this often to ping it, and aborts the connection
