@@ -21,8 +21,8 @@ rm -rf dist/cli
 # those load the transform and binaryen, on the first transform: the node's bundle leaves them out (esbuild would
 # hoist binaryen's import to its top; checked below).
 require_banner="import { createRequire as wwCreateRequire } from 'node:module'; const require = wwCreateRequire(import.meta.url);"
-"$esbuild" dist/cmd/start-entry.js "${common[@]}" --format=esm --outfile=dist/cli/ww-start.js \
-  --external:binaryen --external:./transform.js --banner:js="$require_banner"
+# It is built by tools/bundle-start.mjs (esbuild's API: it swaps noise's WASM crypto module for node:crypto's).
+node tools/bundle-start.mjs dist/cli/ww-start.js "$require_banner"
 if grep -Eq 'from ?"binaryen"|^import ?"binaryen"' dist/cli/ww-start.js; then
   echo "build-cli: dist/cli/ww-start.js imports binaryen at load: see --external above" >&2; exit 1
 fi

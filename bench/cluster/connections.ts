@@ -23,9 +23,17 @@ export class ConnectionWatch {
   private readonly opened = new Map<string, TcpConnection>()
   private readonly timer: ReturnType<typeof setInterval>
 
-  constructor (private readonly pids: ReadonlySet<number>, everyMs: number) {
+  private readonly pids: Set<number>
+
+  constructor (pids: ReadonlySet<number>, everyMs: number) {
+    this.pids = new Set(pids)
     for (const c of tcpConnections(pids)) this.before.set(key(c), c)
     this.timer = setInterval(() => { this.sample() }, everyMs)
+  }
+
+  /** Watches these processes too from now on (every connection they hold counts as opened: they just started). */
+  watchAlso (pids: readonly number[]): void {
+    for (const pid of pids) this.pids.add(pid)
   }
 
   stop (): { opened: TcpConnection[], closed: TcpConnection[] } {

@@ -8,6 +8,9 @@
 //   cluster.procs.launch_to_converge_s.N  the same, counted from the launch of nodes 1..N-1 (node 0 already up)
 //   cluster.procs.startup_cpu_s.N         CPU (user+system, /proc/<pid>/stat) from exec to the API socket, per node
 //   cluster.procs.cpu_to_converge_s.N     CPU from its API socket up to convergence, per node
+//   cluster.procs.wave_connections.N      TCP connections each node opened or accepted from the launch until every node
+//                                         lists all (ss, sampled every 500 ms: those trimmed later are counted too), and
+//                                         those it still holds then: each costs a noise handshake on both sides
 //   cluster.procs.idle_cpu_pct.N          CPU over an idle window (WW_BENCH_IDLE_S, default 30 s) that starts once
 //                                         every node lists all N, per node, in % of one core
 //   cluster.procs.idle_out_bytes_s.N      bytes written over that window per node: /proc/<pid>/io wchar, the bytes the
@@ -56,12 +59,14 @@ async function measure (n: number): Promise<void> {
     const first = await launchWatched()
     launched.push(first)
     const launchAt = performance.now()
+    const wave = new ConnectionWatch(new Set([first.pid]), 500)
     const rest = await Promise.all(Array.from({ length: n - 1 }, async () => {
       const node = await launchWatched('--bootstrap', first.addr)
       launched.push(node)
       return node
     }))
     const nodes = [first, ...rest]
+    wave.watchAlso(rest.map(x => x.pid))
     const lastUp = Math.max(...rest.map(x => x.upAt))
     const all = (hosts: Set<string>): boolean => nodes.every(x => hosts.has(x.peer))
     const convergedAt = await first.until(all, convergeTimeoutMs)
@@ -74,11 +79,15 @@ async function measure (n: number): Promise<void> {
     const cpuAtConverge = nodes.map(x => cpuSeconds(x.pid))
     const everyone = await Promise.all(nodes.map(async x => await x.until(all, convergeTimeoutMs)))
     const allAt = everyone.every(t => t !== undefined) ? Math.max(...everyone as number[]) : undefined
+    const waveEnd = wave.stop()
+    const heldAtEnd = tcpConnections(new Set(nodes.map(x => x.pid)))
     const allText = allAt === undefined ? 'not every node lists all in time' : `every node lists all ${((allAt - lastUp) / 1000).toFixed(3)} s`
     print('converge_s', n, `${((convergedAt - lastUp) / 1000).toFixed(3)}   (${allText})`)
     print('launch_to_converge_s', n, ((convergedAt - launchAt) / 1000).toFixed(3))
     print('startup_cpu_s', n, perNode(nodes.map(x => x.startupCpu), 2))
     print('cpu_to_converge_s', n, perNode(nodes.map((x, i) => cpuAtConverge[i] - x.startupCpu), 2))
+    print('wave_connections', n, perNode(nodes.map(x => waveEnd.opened.filter(c => c.pid === x.pid).length), 1) +
+      `   (held then ${perNode(nodes.map(x => heldAtEnd.filter(c => c.pid === x.pid).length), 1)})`)
 
     const cpu0 = nodes.map(x => cpuSeconds(x.pid))
     const out0 = nodes.map(x => bytesWritten(x.pid))

@@ -11,13 +11,14 @@
 import net from 'node:net'
 import { noise, type NoiseInit } from '@chainsafe/libp2p-noise'
 import type { MessageStream } from '@libp2p/interface'
+import { nodeNoiseCrypto } from './noise-crypto.js'
 
 /** Told of an inbound connection whose handshake failed: its remote address and the error. */
 export type HandshakeFailed = (remote: string, err: Error) => void
 
-/** noise(), over a connection whose writes of one event-loop turn leave together. */
+/** noise() with node:crypto's primitives (noise-crypto.ts), over a connection whose writes of one event-loop turn leave together. */
 export function batchedNoise (init?: NoiseInit, onInboundFailure?: HandshakeFailed): ReturnType<typeof noise> {
-  const factory = noise(init)
+  const factory = noise({ crypto: nodeNoiseCrypto, ...init })
   return (components) => {
     const encrypter = factory(components)
     const inbound = encrypter.secureInbound.bind(encrypter)

@@ -40,6 +40,14 @@ export const clusterLimits = {
    * connection costs its upkeep (pings, keep-alives, heartbeats), which made an idle host's cost grow with the cluster.
    */
   ringNeighboursPerSide: 2,
+  /**
+   * The ring is recomputed once the member list has not changed for ringSettleMs, and at least every ringMaxStaleMs
+   * while it keeps changing (the first ring at once). While hosts join, each join moved some hosts' neighbours, and each
+   * new neighbour cost a connection (a noise handshake on both sides) that was closed again later: at 20 hosts joining
+   * at once, ~12 connections per host where the ring keeps 4.
+   */
+  ringSettleMs: 1_500,
+  ringMaxStaleMs: 5_000,
   idleConnectionGraceMs: 20_000,
   trimIntervalMs: 10_000,
   /** SWIM: members asked to ping one that did not answer a direct ping. */
@@ -166,12 +174,13 @@ export const clusterLimits = {
   memberDialDelayMinMs: 3_000,
   memberDialDelayMaxMs: 6_000,
   /**
-   * kad-dht serves queries from the start (its table fills with the peers that connect), but its self-query dials the
-   * k = 20 closest peers it finds, every peer of a cluster of up to 21: a burst of handshakes that, at kad's 1 s or
-   * the 20 s this was, came right after the cluster had converged. It waits kad's own period between self-queries
-   * (5 min) times [1, 1.5) instead, so a node's first minutes cost only its membership.
+   * kad-dht serves queries from the start (its table fills with the peers that connect). Its self-query and its
+   * table refresh each dial the closest peers they know, every host of a cluster of up to ~20 hosts, whose
+   * connections the trimmer then closes again (dht-upkeep.ts): kad's own 5 minutes cost each idle host ~9 handshakes
+   * every 5 minutes. Both run this often instead (the first self-query after this times [1, 1.5)).
    */
-  dhtSelfQueryDelayMs: 300_000,
+  dhtSelfQueryDelayMs: 3_600_000,
+  dhtUpkeepIntervalMs: 3_600_000,
   /**
    * libp2p's connection monitor opens a stream on every connection this often to ping it, and aborts the connection
    * when no answer comes within the timeout (adaptive, never below the minimum). Each ping is a stream negotiation

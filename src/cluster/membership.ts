@@ -117,8 +117,19 @@ export class Membership implements MemberStore {
    * is closed, connection-trimmer.ts), so nothing dials it again.
    */
   private readonly near = new Set<string>()
-  /** The ring neighbours among the live members (rebuilt with members). */
+  /** The ring neighbours among the live members (rebuilt with members): the connections to keep. */
   private ring: Set<string> | undefined
+  /**
+   * The ring SWIM picks probe and gossip targets by: computed at the first need, then rebuilt once members settle
+   * (membersChanged).
+   */
+  private settledRing: Set<string> | undefined
+  private ringTimer: ReturnType<typeof setTimeout> | undefined
+  /** When the member list changed first and last since the ring was computed. */
+  private ringChangedFirst = 0
+  private ringChangedLast = 0
+  /** The member off the ring gossip last picked at random (gossipTargets), and when. */
+  private offRingPick: { peer: string, at: number } | undefined
   private probesSinceAny = 0
   /** Members removed by suspicion, still remembered by the table. */
   private readonly failed = new Set<string>()
@@ -156,6 +167,7 @@ export class Membership implements MemberStore {
       if (ev.type === 'update' || ev.record.peer === this.selfId) return
       this.members = undefined
       this.ring = undefined
+      this.membersChanged()
       if (ev.type === 'leave') {
         this.signed.delete(ev.record.peer)
         this.near.delete(ev.record.peer)
@@ -174,6 +186,8 @@ export class Membership implements MemberStore {
     if (!this.running) return
     this.running = false
     clearTimeout(this.refreshTimer)
+    clearTimeout(this.ringTimer)
+    this.ringTimer = undefined
     this.unwatch?.()
     const { table } = this.o
     table.removeLocal(this.selfId)
@@ -317,11 +331,41 @@ export class Membership implements MemberStore {
   }
 
   /** Is `peer` a ring neighbour of this host (a connection to keep)? */
-  isNeighbour (peer: string): boolean { return this.neighbours().has(peer) }
-
-  private neighbours (): Set<string> {
+  isNeighbour (peer: string): boolean {
     this.ring ??= ringNeighbours(this.selfId, this.liveMembers(), clusterLimits.ringNeighboursPerSide)
-    return this.ring
+    return this.ring.has(peer)
+  }
+
+  /** The ring neighbours SWIM probes and gossips to first (see membersChanged). */
+  private neighbours (): Set<string> {
+    this.settledRing ??= ringNeighbours(this.selfId, this.liveMembers(), clusterLimits.ringNeighboursPerSide)
+    return this.settledRing
+  }
+
+  /**
+   * A member joined or left: SWIM's ring is rebuilt once the list has been still for ringSettleMs, or ringMaxStaleMs
+   * after the first change not in it. Until then probes and gossip go by the ring as it was (a member gone from it is
+   * skipped: they pick live members only), so a wave of joins does not make every host dial each passing neighbour.
+   * Which connections to keep (isNeighbour: the trimmer, the member dialer) follows the members at once.
+   */
+  private membersChanged (): void {
+    if (this.settledRing === undefined) return
+    const now = Date.now()
+    if (this.ringTimer === undefined) this.ringChangedFirst = now
+    this.ringChangedLast = now
+    if (this.ringTimer !== undefined || !this.running) return
+    const due = (): void => {
+      const at = Math.min(this.ringChangedLast + clusterLimits.ringSettleMs, this.ringChangedFirst + clusterLimits.ringMaxStaleMs)
+      const wait = at - Date.now()
+      if (wait > 0) {
+        this.ringTimer = setTimeout(due, wait)
+        this.ringTimer.unref?.()
+        return
+      }
+      this.ringTimer = undefined
+      this.settledRing = undefined
+    }
+    due()
   }
 
   /** Up to n live members at random, ring neighbours and connected members first. */
@@ -349,7 +393,8 @@ export class Membership implements MemberStore {
    * gossip round slowed convergence. The member off the ring is one already connected when there is one (the one a
    * previous round picked, until its connection is closed as idle), else one at random: a burst of changes costs each
    * host one new connection, not one per round. Gossip runs only while changes are queued, so these connections come
-   * with changes, never in a quiet cluster.
+   * with changes, never in a quiet cluster. A host connected to fewer members sends to fewer: the members it is
+   * connected to pass the changes on, and table sync repairs what gossip misses.
    */
   gossipTargets (n: number): string[] {
     if (n <= 0) return []
@@ -364,16 +409,29 @@ export class Membership implements MemberStore {
     }
     take([...ring].filter(p => live(p) && this.o.isConnected(p)), n - 1)
     take([...this.near].filter(p => !ring.has(p) && live(p) && this.o.isConnected(p)), n - 1)
-    if (out.length < n - 1) take(this.sample(n - 1), n - 1)
+    // Then ring neighbours not connected yet (their connections are kept): not members at random, which while a
+    // cluster forms cost a host a new connection per round, each closed again once idle.
+    if (out.length < n - 1) take([...ring].filter(live), n - 1)
     const offRing = [...this.near].filter(p => !out.includes(p) && !ring.has(p) && live(p) && this.o.isConnected(p))
     if (offRing.length > 0) {
       out.push(offRing[Math.floor(random() * offRing.length)])
       return out
     }
+    // The member picked at random last time, while its connection is being made (a dial takes longer than a round
+    // on a loaded machine, and every round picking anew made each host dial 2-3 members as a cluster formed).
+    const picked = this.offRingPick
+    if (picked !== undefined && Date.now() - picked.at < clusterLimits.swimSendTimeoutMs && !out.includes(picked.peer) && !ring.has(picked.peer) && live(picked.peer)) {
+      out.push(picked.peer)
+      return out
+    }
     const members = this.liveMembers()
     for (let tries = 0; tries < 8 && members.length > out.length; tries++) {
       const peer = members[Math.floor(random() * members.length)]
-      if (!out.includes(peer)) { out.push(peer); break }
+      if (!out.includes(peer)) {
+        out.push(peer)
+        if (!ring.has(peer)) this.offRingPick = { peer, at: Date.now() }
+        break
+      }
     }
     return out
   }

@@ -19,6 +19,7 @@ import { Bootstrapper } from './bootstrapper.js'
 import { clusterComponents, type ClusterComponents } from './components.js'
 import { ConnectionTrimmer } from './connection-trimmer.js'
 import { dialFailure } from './dial-failure.js'
+import { withTableRefreshEvery } from './dht-upkeep.js'
 import { cacheEd25519VerifyKeys } from './ed25519-verify.js'
 import { loadOrCreateIdentity } from './identity.js'
 import { HeartbeatCodec, type HeartbeatWire } from './heartbeat.js'
@@ -377,17 +378,18 @@ function refusing (refuse: (peer: string) => boolean): ConnectionGater {
   }
 }
 
-/** kad-dht in server mode on the namespaced protocol, keeping LAN and loopback addresses. */
+/** kad-dht in server mode on the namespaced protocol, keeping LAN and loopback addresses, its upkeep hourly (dht-upkeep.ts). */
 function clusterDHT (namespace: string): ReturnType<typeof kadDHT> {
-  return kadDHT({
+  return withTableRefreshEvery(kadDHT({
     protocol: kadProtocol(namespace),
     clientMode: false,
     peerInfoMapper: passthroughMapper,
     initialQuerySelfInterval: clusterLimits.dhtSelfQueryDelayMs * (1 + Math.random() / 2),
+    querySelfInterval: clusterLimits.dhtUpkeepIntervalMs,
     // Queries need not wait for that first self-query: they start from the peers connected so far (none: no result).
     // This also lets the routing-table refresh at start finish at once instead of querying right after the self-query.
     allowQueryWithZeroPeers: true
-  })
+  }), clusterLimits.dhtUpkeepIntervalMs)
 }
 
 function parseAddr (a: string, what: string): Multiaddr {

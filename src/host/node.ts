@@ -35,7 +35,7 @@ import { partsForPeer } from './policy-host.js'
 import { LivePolicy } from './live-policy.js'
 import { serveRouter } from '../caps/router.js'
 import { serveView } from '../caps/view.js'
-import { serveUi, type UiServer } from './ui-server.js'
+import type { UiServer } from './ui-server.js'
 
 const log = logger('ww:host')
 
@@ -293,6 +293,8 @@ export class WwNode {
       await unlink(options.home.uiUrl).catch(() => {})
       if (options.metrics !== undefined) metricsServer = node.metricsServer = await serveMetrics(metrics, options.metrics.host, options.metrics.port)
       if (options.ui !== undefined) {
+        // The console's server (and the WebSocket library) is loaded only for a node started with it.
+        const { serveUi } = await import('./ui-server.js')
         node.ui = await serveUi(host, { ...options.ui, urlFile: options.home.uiUrl })
         node.ui.route({ path: '/metrics', token: true, handle: metricsHandler(metrics) })
       }

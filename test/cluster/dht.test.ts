@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import type { PeerId, PeerInfo } from '@libp2p/interface'
 import { kadProtocol, type ClusterNode } from '../../src/cluster/index.js'
+import { dhtUpkeepIntervals } from '../../src/cluster/dht-upkeep.js'
+import { clusterLimits } from '../../src/cluster/limits.js'
 import { LocalCluster, waitFor, patienceMs } from './helpers.js'
 
 /** Asks `node`'s DHT for `peer`, again until `timeoutMs` (the serving node adds peers once identify and a ping are done). */
@@ -51,5 +53,13 @@ describe('cluster: kad-dht over real nodes on 127.0.0.1', function () {
     assert.ok(found.id.equals(c.libp2p.peerId))
     const ports = c.addrs().map(addr => addr.split('/')[4])
     assert.ok(found.multiaddrs.some(m => ports.includes(m.toString().split('/')[4])), `found ${found.multiaddrs.map(m => m.toString()).join(' ')}, c listens on ${c.addrs().join(' ')}`)
+  })
+
+  it('queries for itself and refreshes its table hourly, the first time too, not every 5 minutes (each dials every host of a small cluster)', async () => {
+    const a = await cluster.add()
+    const dht = a.libp2p.services.dht
+    assert.ok(dht !== undefined, 'the node runs kad-dht')
+    assert.deepEqual(dhtUpkeepIntervals(dht), { tableRefreshMs: clusterLimits.dhtUpkeepIntervalMs, selfQueryMs: clusterLimits.dhtUpkeepIntervalMs })
+    assert.ok(clusterLimits.dhtUpkeepIntervalMs >= 3_600_000 && clusterLimits.dhtSelfQueryDelayMs >= 3_600_000)
   })
 })

@@ -1,0 +1,29 @@
+// kad-dht's upkeep in a ww cluster. Every 5 minutes kad-dht queries for its own peer ID (QuerySelf) and for a random
+// key at each common-prefix length of its table (RoutingTableRefresh); each query dials the closest peers it knows,
+// which in a cluster of up to ~20 hosts is every host, so every idle host made ~9 handshakes every 5 minutes to
+// peers whose connections the trimmer then closed again (bench/cluster/idle-profile.ts with WW_BENCH_SETTLE_S=285:
+// 43 connections opened in 3 minutes at 10 hosts, none in the first 5 minutes). What the DHT serves here is peer
+// routing: libp2p asks it for the addresses of a host it has no address for (dialing a host by peer ID, e.g. an RPC
+// to /<peer>/...). Its table fills without these queries (every connection adds its peer), so they run every
+// `intervalMs` instead. RoutingTableRefresh takes no interval option: it is set on the instance, before it starts.
+import type { KadDHT } from '@libp2p/kad-dht'
+import { logger } from '@libp2p/logger'
+
+const log = logger('ww:cluster:dht')
+
+/** `factory`'s DHT, with its routing-table refresh every `intervalMs` (pass the same as querySelfInterval). */
+export function withTableRefreshEvery<C> (factory: (components: C) => KadDHT, intervalMs: number): (components: C) => KadDHT {
+  return (components) => {
+    const dht = factory(components)
+    const refresh = (dht as unknown as { routingTableRefresh?: { refreshInterval?: unknown } }).routingTableRefresh
+    if (refresh !== undefined && typeof refresh.refreshInterval === 'number') refresh.refreshInterval = intervalMs
+    else log.error('kad-dht has no routingTableRefresh.refreshInterval: its table refresh stays at its default (see dht-upkeep.ts)')
+    return dht
+  }
+}
+
+/** The interval a started DHT refreshes its table at, and queries for itself at (for tests). */
+export function dhtUpkeepIntervals (dht: KadDHT): { tableRefreshMs: unknown, selfQueryMs: unknown } {
+  const d = dht as unknown as { routingTableRefresh?: { refreshInterval?: unknown }, querySelf?: { interval?: unknown } }
+  return { tableRefreshMs: d.routingTableRefresh?.refreshInterval, selfQueryMs: d.querySelf?.interval }
+}
