@@ -128,8 +128,13 @@ export class Executor {
         stdin: opts.stdin,
         pacer: this.turns,
         spare: this.spares.take(module),
-        // paced like spawns: in a burst (jobs queued, or this turn's budget spent) spawns instantiate their own
-        afterFirstSlice: () => { if (this.turns.canRunNow) this.turns.runNow(() => { this.spares.refill(module) }) }
+        // paced like spawns: in a burst (jobs queued) spawns instantiate their own; when this spawn alone spent the
+        // turn's budget (a loaded machine), the spare is made in the next turn
+        afterFirstSlice: () => {
+          const refill = (): void => { this.spares.refill(module) }
+          if (this.turns.canRunNow) this.turns.runNow(refill)
+          else if (this.turns.idle) void this.turns.run(refill).catch(err => { log('spare not made: %s', (err as Error).message) })
+        }
       })
       this.procs.set(pid, p)
       p.onEnd(ended => this.retire(ended))

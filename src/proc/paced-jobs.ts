@@ -28,6 +28,9 @@ export class PacedJobs {
   /** Whether a prompt job would run at once: no queue, and the budget since the loop last turned not used up. */
   get canRunNow (): boolean { return this.queue.length === 0 && this.promptMs < this.budgetMs }
 
+  /** Whether no job waits for a turn (not in a burst of spawns). */
+  get idle (): boolean { return this.queue.length === 0 }
+
   /** Runs `job` at once, counting its time against this turn's budget (for a caller that checked canRunNow). */
   runNow<T> (job: () => T): T {
     const started = performance.now()

@@ -58,6 +58,17 @@ describe('proc: spare instances', function () {
     assert.equal((await run(ex, 'hello', { args: ['a'] })).status.code, 7)
   })
 
+  it('a spawn that spent its turn\'s budget alone (a loaded machine) still leaves a spare, made in the next turn', async () => {
+    const ex = executor({ guestMsPerTurn: 0 }) // every turn's budget is spent before anything runs
+    for (let i = 0; i < 3; i++) {
+      const p = await ex.spawn({ module: { bytes: COUNTER } })
+      assert.deepEqual(await p.wait(), { reason: 'exited', code: 2, message: 'exited with code 2' })
+      await new Promise(resolve => setImmediate(resolve))
+    }
+    assert.equal(ex.spares.taken, 2)
+    assert.equal(ex.spares.held, 1)
+  })
+
   it('keeps fuel exact: the least fuel hello needs is the same from spares as from fresh instances', async () => {
     const withSpares = executor()
     const without = executor({ maxSpareInstances: 0 })
