@@ -49,10 +49,33 @@ const dataSlab = new Slab(DATA_SLAB_BYTES)
  * side was the transport's).
  */
 export function readDataFast (m: capnp.Struct): Uint8Array | undefined {
-  const ptrs = pointerSection(m, 2)
-  if (ptrs === null) return new Uint8Array(0)
-  if (ptrs === undefined) return undefined
-  const seg = m.segment
+  // The data list is one level below the Message: at the depth limit, capnp-es refuses it.
+  if (m._capnp.compositeList || m._capnp.depthLimit < 2) return undefined
+  return dataOfMessageAt(m.segment, m.byteOffset)
+}
+
+/**
+ * readDataFast of the Message in pointer field `index` of `holder` (Sender.send's params, say),
+ * read straight from the bytes: no struct object for the Message. The pointer followed to the
+ * Message is charged to the traversal limit, as reading the field with capnp-es would; a Message
+ * nested deeper than the depth limit allows is left to capnp-es (undefined), which refuses it.
+ */
+export function readFieldDataFast (holder: capnp.Struct, index: number): Uint8Array | undefined {
+  if (holder._capnp.compositeList || holder._capnp.depthLimit < 3) return undefined
+  const seg = holder.segment
+  const l = followInto(viewOf(seg), holder.byteOffset, LOC, seg.byteLength)
+  if (l === null || l === undefined || index >= l.ptrCount) return undefined
+  const at = l.ptrs + index * 8
+  if (isNull(seg, at) || !chargeTraversal(seg.message._capnp)) return undefined
+  return dataOfMessageAt(seg, at)
+}
+
+/** readDataFast of the Message whose struct pointer is at byte `at` of `seg`. */
+function dataOfMessageAt (seg: Segment, at: number): Uint8Array | undefined {
+  const l = followInto(viewOf(seg), at, LOC, seg.byteLength)
+  if (l === null) return new Uint8Array(0)
+  if (l === undefined || l.ptrCount < 2) return undefined
+  const ptrs = l.ptrs
   if (!isNull(seg, ptrs + 8)) return undefined // a capability rides along
   const lo = seg.getInt32(ptrs)
   const hi = seg.getUint32(ptrs + 4)
@@ -62,9 +85,9 @@ export function readDataFast (m: capnp.Struct): Uint8Array | undefined {
   const count = hi >>> 3
   if (start < 0 || start + count > seg.byteLength || !chargeTraversal(seg.message._capnp)) return undefined
   if (!inCallBuffer(seg.message, seg.buffer)) return new Uint8Array(seg.buffer, start, count)
-  const at = dataSlab.take(count)
-  copyBytes(dataSlab.dv, at, viewOf(seg), start, count)
-  return dataSlab.dst.subarray(at, at + count)
+  const dst = dataSlab.take(count)
+  copyBytes(dataSlab.dv, dst, viewOf(seg), start, count)
+  return dataSlab.dst.subarray(dst, dst + count)
 }
 
 /**

@@ -1,9 +1,10 @@
 // Channel messages on the wire (schema Message {data, cap}) and in a Chan.
 
+import type * as capnp from 'capnp-es'
 import type { Capability } from '../rpc/index.js'
 import { Message$Caps } from '../schema/channel.rpc.js'
 import type { Message } from '../schema/channel.js'
-import { readDataFast, writeDataFast } from './chan-message-layout.js'
+import { readDataFast, readFieldDataFast, writeDataFast } from './chan-message-layout.js'
 
 /**
  * A reference to a capability served in this process, counted without an RPC reference of its own (a guest's
@@ -40,6 +41,12 @@ export function readMessage (m: Message): ChanMessage {
   const data = m._hasData() ? m.data.toUint8Array().slice() : new Uint8Array(0)
   const cap = Message$Caps.cap.has(m) ? Message$Caps.cap.get(m).dup() : null
   return new ReceivedMessage(data, cap)
+}
+
+/** readMessage of the Message in pointer field `index` of `holder`, whose getter is `field` (Sender.send's params: 0, params.msg). */
+export function readMessageField<S extends capnp.Struct> (holder: S, index: number, field: (s: S) => Message): ChanMessage {
+  const fast = readFieldDataFast(holder, index)
+  return fast !== undefined ? new ReceivedMessage(fast, null) : readMessage(field(holder))
 }
 
 /** Fills a Message being built; the message takes its own reference to the capability. */
