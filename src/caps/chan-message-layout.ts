@@ -120,3 +120,44 @@ export function writeDataFast (m: capnp.Struct, data: Uint8Array): boolean {
   seg.setUint32(ptrs + 4, (data.byteLength << 3) | BYTE_ELEMENTS)
   return true
 }
+
+/** Bytes of a Message struct: no data words, two pointers (data, cap). */
+const MESSAGE_STRUCT_BYTES = 16
+
+/**
+ * Writes a Message holding `data` (no capability) into the null pointer field `index` of
+ * `holder` (Sender.send's params, say), laid out straight in the bytes: the Message struct, then
+ * its data, at the end of the segment (a one-segment message's segment grows to fit). No struct
+ * object for the Message. False (nothing written) when the holder has another shape.
+ */
+export function writeFieldDataFast (holder: capnp.Struct, index: number, data: Uint8Array): boolean {
+  if (data.byteLength > MAX_FAST_DATA_BYTES || holder._capnp.compositeList) return false
+  const seg = holder.segment
+  const l = followInto(viewOf(seg), holder.byteOffset, LOC, seg.byteLength)
+  if (l === null || l === undefined || index >= l.ptrCount) return false
+  const p = l.ptrs + index * 8
+  if (!isNull(seg, p)) return false
+  const n = data.byteLength
+  const at = seg.byteLength
+  const end = at + MESSAGE_STRUCT_BYTES + ((n + 7) & ~7)
+  if (end > seg.buffer.byteLength) {
+    if (seg.id !== 0 || seg.message._capnp.segments.length !== 1) return false
+    growSegment(seg.message, end + GROW_SLACK_BYTES)
+  }
+  seg.byteLength = end
+  const bytes = callBufferBytes(seg.message, seg.buffer)
+  if (bytes !== undefined) {
+    if (n > 0) bytes.set(data, at + MESSAGE_STRUCT_BYTES) // a call buffer is zeroed past what its message uses
+  } else {
+    const dst = new Uint8Array(seg.buffer, at, end - at)
+    dst.fill(0)
+    dst.set(data, MESSAGE_STRUCT_BYTES)
+  }
+  seg.setInt32(p, ((at - p - 8) >> 3) << 2)
+  seg.setUint32(p + 4, 2 << 16)
+  if (n > 0) {
+    seg.setInt32(at, (1 << 2) | 1) // a list one word past this pointer's end: right after the Message's two pointers
+    seg.setUint32(at + 4, (n << 3) | BYTE_ELEMENTS)
+  }
+  return true
+}

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import * as capnp from 'capnp-es'
 import { Message, Sender_Send$Params } from '../../src/schema/channel.js'
-import { readMessage, readMessageField, writeMessage } from '../../src/caps/chan-message.js'
-import { consumed, receivedCall } from '../../src/rpc/wire/call-buffers.js'
+import { readMessage, readMessageField, writeMessage, writeMessageField } from '../../src/caps/chan-message.js'
+import { consumed, receivedCall, takeCallBuffer } from '../../src/rpc/wire/call-buffers.js'
 
 const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 7 + 1) & 0xff)
 
@@ -125,6 +125,43 @@ describe('csp: channel message wire format', () => {
       assert.throws(() => readMessageField(shallow, 0, msgOf), /depth limit/)
       const withCap = sentParams(bytes(16), true)
       assert.deepEqual(readMessageField(withCap.params, 0, msgOf).data, bytes(16), 'read through the Message struct, capability and all')
+    })
+  })
+
+  describe('a send\'s message written into its params (writeMessageField: no struct object for the Message)', () => {
+    const initMsg = (p: Sender_Send$Params): Message => p._initMsg()
+    /** The params' bytes as capnp-es serializes them. */
+    const wire = (msg: capnp.Message): Uint8Array => new Uint8Array(msg.toArrayBuffer())
+
+    it('lays out the same bytes as writeMessage into _initMsg(), which capnp-es reads back, for sizes around word boundaries', () => {
+      for (const n of [0, 1, 7, 8, 9, 16, 1000]) {
+        const a = new capnp.Message()
+        writeMessageField(a.initRoot(Sender_Send$Params), 0, { data: bytes(n) }, initMsg)
+        const b = new capnp.Message()
+        writeMessage(b.initRoot(Sender_Send$Params)._initMsg(), { data: bytes(n) })
+        assert.deepEqual(wire(a), wire(b), `${n} bytes`)
+        const back = new capnp.Message(a.toArrayBuffer(), false).getRoot(Sender_Send$Params)
+        assert.deepEqual(back.msg._hasData() ? back.msg.data.toUint8Array() : new Uint8Array(0), bytes(n))
+      }
+    })
+
+    it('in a call buffer: small data fits it, large data grows the segment; both read back', () => {
+      for (const n of [16, 4000]) {
+        const msg = takeCallBuffer().builtMessage()
+        writeMessageField(msg.initRoot(Sender_Send$Params), 0, { data: bytes(n) }, initMsg)
+        assert.equal(msg._capnp.segments.length, 1, 'one segment')
+        const back = new capnp.Message(msg.toArrayBuffer(), false).getRoot(Sender_Send$Params)
+        assert.deepEqual(back.msg.data.toUint8Array(), bytes(n))
+        consumed(msg)
+      }
+    })
+
+    it('a params whose msg is already set is left to capnp-es (the fast path writes only into a null pointer)', () => {
+      const a = new capnp.Message()
+      const p = a.initRoot(Sender_Send$Params)
+      writeMessage(p._initMsg(), { data: bytes(8) })
+      writeMessageField(p, 0, { data: bytes(24) }, initMsg)
+      assert.deepEqual(p.msg.data.toUint8Array(), bytes(24), 'capnp-es re-initialized it')
     })
   })
 })
