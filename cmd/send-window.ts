@@ -2,6 +2,10 @@
 // deadline on progress: while sends are unanswered, one must be answered every `timeoutMs`.
 import type { Timeout } from '../src/errors.js'
 import type { SenderClient } from '../src/schema/channel.rpc.js'
+import type { Sender_Send$Params, Message } from '../src/schema/channel.js'
+import { writeMessageField } from '../src/caps/chan-message.js'
+
+const initMsg = (p: Sender_Send$Params): Message => p._initMsg()
 
 export interface SendWindowOptions {
   /** Most sends without an answer. */
@@ -41,7 +45,7 @@ export class SendWindow {
       await this.settleOldest()
     }
     if (this.stalled !== undefined) throw this.stalled
-    const answer = this.sender.send(p => { p._initMsg()._initData(data.byteLength).copyBuffer(data) })
+    const answer = this.sender.send(p => { writeMessageField(p, 0, { data }, initMsg) })
     this.inFlight.push({ answer, bytes: data.byteLength })
     this.bytes += data.byteLength
     if (this.opts.timeoutMs !== undefined) this.watch(answer.results, this.opts.timeoutMs)

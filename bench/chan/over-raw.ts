@@ -16,8 +16,12 @@
 // ratio swung from 0.07 to 0.34); over libp2p 10,000, since a raw libp2p stream with a backlog of
 // 100,000 sends slows down per message (16 B: 18 µs of CPU each against 3).
 import { Chan } from '../../src/csp/chan.js'
-import { releaseMessage, writeMessage, type ChanMessage } from '../../src/caps/chan-message.js'
+import { releaseMessage, writeMessageField, type ChanMessage } from '../../src/caps/chan-message.js'
 import type { SenderClient } from '../../src/schema/channel.rpc.js'
+import type { Message, Sender_Send$Params } from '../../src/schema/channel.js'
+
+/** How `ww send` fills a send's params (cmd/send-window.ts). */
+const initMsg = (p: Sender_Send$Params): Message => p._initMsg()
 
 export const WINDOW = Number(process.env.WW_BENCH_WINDOW ?? 128)
 export const SIZES = (process.env.WW_BENCH_SIZES ?? '16,1024,65536').split(',').map(Number)
@@ -95,7 +99,7 @@ export async function sendThrough (sender: SenderClient, chan: Chan<ChanMessage>
   const data = new Uint8Array(size)
   // Warm up the connection (first calls pay for bootstrap and JIT).
   for (let i = 0; i < 20; i++) {
-    const sent = sender.send((p) => { writeMessage(p._initMsg(), { data }) })
+    const sent = sender.send((p) => { writeMessageField(p, 0, { data }, initMsg) })
     await sent
     sent.release()
     releaseMessage(await chan.recv())
@@ -113,7 +117,7 @@ export async function sendThrough (sender: SenderClient, chan: Chan<ChanMessage>
       await oldest.results
       oldest.release()
     }
-    if (i < n) inFlight[slot] = sender.send((p) => { writeMessage(p._initMsg(), { data }) })
+    if (i < n) inFlight[slot] = sender.send((p) => { writeMessageField(p, 0, { data }, initMsg) })
   }
   await receiving
   return n / (Number(process.hrtime.bigint() - start) / 1e9)

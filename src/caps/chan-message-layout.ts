@@ -49,10 +49,33 @@ const dataSlab = new Slab(DATA_SLAB_BYTES)
  * side was the transport's).
  */
 export function readDataFast (m: capnp.Struct): Uint8Array | undefined {
-  const ptrs = pointerSection(m, 2)
-  if (ptrs === null) return new Uint8Array(0)
-  if (ptrs === undefined) return undefined
-  const seg = m.segment
+  // The data list is one level below the Message: at the depth limit, capnp-es refuses it.
+  if (m._capnp.compositeList || m._capnp.depthLimit < 2) return undefined
+  return dataOfMessageAt(m.segment, m.byteOffset)
+}
+
+/**
+ * readDataFast of the Message in pointer field `index` of `holder` (Sender.send's params, say),
+ * read straight from the bytes: no struct object for the Message. The pointer followed to the
+ * Message is charged to the traversal limit, as reading the field with capnp-es would; a Message
+ * nested deeper than the depth limit allows is left to capnp-es (undefined), which refuses it.
+ */
+export function readFieldDataFast (holder: capnp.Struct, index: number): Uint8Array | undefined {
+  if (holder._capnp.compositeList || holder._capnp.depthLimit < 3) return undefined
+  const seg = holder.segment
+  const l = followInto(viewOf(seg), holder.byteOffset, LOC, seg.byteLength)
+  if (l === null || l === undefined || index >= l.ptrCount) return undefined
+  const at = l.ptrs + index * 8
+  if (isNull(seg, at) || !chargeTraversal(seg.message._capnp)) return undefined
+  return dataOfMessageAt(seg, at)
+}
+
+/** readDataFast of the Message whose struct pointer is at byte `at` of `seg`. */
+function dataOfMessageAt (seg: Segment, at: number): Uint8Array | undefined {
+  const l = followInto(viewOf(seg), at, LOC, seg.byteLength)
+  if (l === null) return new Uint8Array(0)
+  if (l === undefined || l.ptrCount < 2) return undefined
+  const ptrs = l.ptrs
   if (!isNull(seg, ptrs + 8)) return undefined // a capability rides along
   const lo = seg.getInt32(ptrs)
   const hi = seg.getUint32(ptrs + 4)
@@ -62,9 +85,9 @@ export function readDataFast (m: capnp.Struct): Uint8Array | undefined {
   const count = hi >>> 3
   if (start < 0 || start + count > seg.byteLength || !chargeTraversal(seg.message._capnp)) return undefined
   if (!inCallBuffer(seg.message, seg.buffer)) return new Uint8Array(seg.buffer, start, count)
-  const at = dataSlab.take(count)
-  copyBytes(dataSlab.dv, at, viewOf(seg), start, count)
-  return dataSlab.dst.subarray(at, at + count)
+  const dst = dataSlab.take(count)
+  copyBytes(dataSlab.dv, dst, viewOf(seg), start, count)
+  return dataSlab.dst.subarray(dst, dst + count)
 }
 
 /**
@@ -95,5 +118,46 @@ export function writeDataFast (m: capnp.Struct, data: Uint8Array): boolean {
   }
   seg.setInt32(ptrs, (((at - ptrs - 8) >> 3) << 2) | 1)
   seg.setUint32(ptrs + 4, (data.byteLength << 3) | BYTE_ELEMENTS)
+  return true
+}
+
+/** Bytes of a Message struct: no data words, two pointers (data, cap). */
+const MESSAGE_STRUCT_BYTES = 16
+
+/**
+ * Writes a Message holding `data` (no capability) into the null pointer field `index` of
+ * `holder` (Sender.send's params, say), laid out straight in the bytes: the Message struct, then
+ * its data, at the end of the segment (a one-segment message's segment grows to fit). No struct
+ * object for the Message. False (nothing written) when the holder has another shape.
+ */
+export function writeFieldDataFast (holder: capnp.Struct, index: number, data: Uint8Array): boolean {
+  if (data.byteLength > MAX_FAST_DATA_BYTES || holder._capnp.compositeList) return false
+  const seg = holder.segment
+  const l = followInto(viewOf(seg), holder.byteOffset, LOC, seg.byteLength)
+  if (l === null || l === undefined || index >= l.ptrCount) return false
+  const p = l.ptrs + index * 8
+  if (!isNull(seg, p)) return false
+  const n = data.byteLength
+  const at = seg.byteLength
+  const end = at + MESSAGE_STRUCT_BYTES + ((n + 7) & ~7)
+  if (end > seg.buffer.byteLength) {
+    if (seg.id !== 0 || seg.message._capnp.segments.length !== 1) return false
+    growSegment(seg.message, end + GROW_SLACK_BYTES)
+  }
+  seg.byteLength = end
+  const bytes = callBufferBytes(seg.message, seg.buffer)
+  if (bytes !== undefined) {
+    if (n > 0) bytes.set(data, at + MESSAGE_STRUCT_BYTES) // a call buffer is zeroed past what its message uses
+  } else {
+    const dst = new Uint8Array(seg.buffer, at, end - at)
+    dst.fill(0)
+    dst.set(data, MESSAGE_STRUCT_BYTES)
+  }
+  seg.setInt32(p, ((at - p - 8) >> 3) << 2)
+  seg.setUint32(p + 4, 2 << 16)
+  if (n > 0) {
+    seg.setInt32(at, (1 << 2) | 1) // a list one word past this pointer's end: right after the Message's two pointers
+    seg.setUint32(at + 4, (n << 3) | BYTE_ELEMENTS)
+  }
   return true
 }

@@ -1,9 +1,10 @@
 // Channel messages on the wire (schema Message {data, cap}) and in a Chan.
 
+import type * as capnp from 'capnp-es'
 import type { Capability } from '../rpc/index.js'
 import { Message$Caps } from '../schema/channel.rpc.js'
 import type { Message } from '../schema/channel.js'
-import { readDataFast, writeDataFast } from './chan-message-layout.js'
+import { readDataFast, readFieldDataFast, writeDataFast, writeFieldDataFast } from './chan-message-layout.js'
 
 /**
  * A reference to a capability served in this process, counted without an RPC reference of its own (a guest's
@@ -42,6 +43,12 @@ export function readMessage (m: Message): ChanMessage {
   return new ReceivedMessage(data, cap)
 }
 
+/** readMessage of the Message in pointer field `index` of `holder`, whose getter is `field` (Sender.send's params: 0, params.msg). */
+export function readMessageField<S extends capnp.Struct> (holder: S, index: number, field: (s: S) => Message): ChanMessage {
+  const fast = readFieldDataFast(holder, index)
+  return fast !== undefined ? new ReceivedMessage(fast, null) : readMessage(field(holder))
+}
+
 /** Fills a Message being built; the message takes its own reference to the capability. */
 export function writeMessage (m: Message, msg: { data: Uint8Array, cap?: Capability | null, local?: LocalRef }): void {
   if (msg.data.byteLength > 0 && !writeDataFast(m, msg.data)) m._initData(msg.data.byteLength).copyBuffer(msg.data)
@@ -50,6 +57,16 @@ export function writeMessage (m: Message, msg: { data: Uint8Array, cap?: Capabil
     const cap = msg.local.capability()
     try { Message$Caps.cap.set(m, cap) } finally { cap.release() }
   }
+}
+
+/**
+ * writeMessage into the Message of pointer field `index` of `holder`, a struct being built, whose
+ * init accessor is `init` (Sender.send's params: 0, p => p._initMsg()); a message without a
+ * capability is laid out straight in the bytes.
+ */
+export function writeMessageField<S extends capnp.Struct> (holder: S, index: number, msg: { data: Uint8Array, cap?: Capability | null, local?: LocalRef }, init: (s: S) => Message): void {
+  if (msg.cap == null && msg.local === undefined && writeFieldDataFast(holder, index, msg.data)) return
+  writeMessage(init(holder), msg)
 }
 
 /** Releases the capability a message carries (the Chan release hook). */

@@ -20,7 +20,8 @@ import {
 import { Chan, type ChanOptions } from '../csp/chan.js'
 import { DEFAULT_CHAN_LIMITS, type ChanLimits } from '../csp/limits.js'
 import { localServer, type Capability } from '../rpc/index.js'
-import { messageBytes, readMessage, releaseMessage, writeMessage, type ChanMessage } from './chan-message.js'
+import type { Message } from '../schema/channel.js'
+import { messageBytes, readMessage, readMessageField, releaseMessage, writeMessage, type ChanMessage } from './chan-message.js'
 
 type Handlers = SenderServer & RecverServer & CloserServer & Pick<ChanServer, 'stat'>
 
@@ -33,10 +34,12 @@ function deliver (results: Parameters<RecverServer['recv']>[1], msg: ChanMessage
   }
 }
 
+const msgOf = (params: Parameters<SenderServer['send']>[0]): Message => params.msg
+
 /** Sender.send on `chan`. */
 function sendTo (chan: Chan<ChanMessage>, maxMessageBytes: number): SenderServer['send'] {
   return (params, _results, ctx) => {
-    const msg = readMessage(params.msg)
+    const msg = readMessageField(params, 0, msgOf)
     const size = msg.data.byteLength
     if (size > maxMessageBytes) {
       releaseMessage(msg)

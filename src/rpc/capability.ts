@@ -3,7 +3,7 @@ import * as capnp from 'capnp-es'
 import { InvalidArgument } from '../errors.js'
 import { ANSWER_SETTLED, type AnswerHook, type AnswerWatcher, type CapHook, ErrorHook, PendingAnswer, type Response, addCap, capAt, releaseCaps } from './hooks.js'
 import { type DispatchTable, LocalHook, type MethodInfo } from './server.js'
-import { CALL_CONTENT_PTR, callParams, newCallMessage, structAt } from './wire/envelope.js'
+import { CALL_CONTENT_PTR, callParams, newCallMessage, resolvedStruct, structAt } from './wire/envelope.js'
 import { defaultRpcLimits } from './limits.js'
 import { EMPTY_RESULTS, defaultResults } from './wire/empty-results.js'
 import { setCapPointer } from './wire/fields.js'
@@ -194,7 +194,7 @@ export class Answer<R extends capnp.Struct, PL = unknown> implements PromiseLike
       if (this.#pipelineOnly) return Promise.reject(new InvalidArgument('the call was made with onlyPipeline: its results do not come back'))
       const r = this.#response
       if (r !== undefined) {
-        try { this.#results = Promise.resolve(this.#read(r)) } catch (e) { this.#results = Promise.reject(e) }
+        try { this.#results = resolvedStruct(this.Results, this.#read(r)) } catch (e) { this.#results = Promise.reject(e) }
       } else if (this.#error !== undefined) {
         this.#results = Promise.reject(this.#error)
       } else {

@@ -16,6 +16,7 @@ import type { Capability, ClientClass } from './capability.js'
 import { errorFromException } from './exception.js'
 import { receivedMessage } from './wire/message.js'
 import { receivedCall } from './wire/call-buffers.js'
+import { readerLimitError } from './wire/reader-limits.js'
 import { type CallTarget, FastScratch, TAG_CALL, TAG_FINISH, TAG_RELEASE, TAG_RETURN, adoptLayout, readFast } from './wire/envelope.js'
 import { EMPTY_CAP_TABLE, EMPTY_RESULTS, isEmptyContent } from './wire/empty-results.js'
 import { peerHosted } from './peer-hooks.js'
@@ -132,7 +133,8 @@ function receive (s: Session, received: Received): void {
     dispatch(s, msg, root)
   } catch (err) {
     if (s.done) return
-    const e = err instanceof LimitExceeded ? err : new InvalidArgument(`malformed message: ${reasonOf(err)}`)
+    const limited = readerLimitError(err)
+    const e = limited instanceof LimitExceeded ? limited : new InvalidArgument(`malformed message: ${reasonOf(err)}`)
     log('%s: aborting: %s', s.name, e.message)
     s.abort(e)
   }

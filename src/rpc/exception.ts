@@ -6,6 +6,7 @@
 //   Unavailable   <-> overloaded     cannot be had now (e.g. a peer that cannot be reached): retry later, with backoff
 //   everything else -> failed        permanent for this request: LimitExceeded, NotFound, InvalidArgument, Closed, ...
 import { Disconnected, Unavailable, Unimplemented, errorFromReason, reasonOf, WwError } from '../errors.js'
+import { readerLimitError } from './wire/reader-limits.js'
 
 export type ExceptionType = 'failed' | 'overloaded' | 'disconnected' | 'unimplemented'
 /** Wire numbers of Exception.Type in rpc.capnp. */
@@ -42,6 +43,7 @@ export { reasonOf }
 
 /** Writes `err` into an rpc.capnp Exception (its reason and wire type). */
 export function writeException (e: { reason: string, type: number }, err: unknown): void {
+  err = readerLimitError(err)
   e.reason = reasonOf(err)
   e.type = exceptionTypeCode[exceptionTypeOf(err)]
 }

@@ -70,4 +70,29 @@ describe('rpc: empty results', () => {
     assert.throws(() => addCap(EMPTY_RESULTS, null), TypeError)
     assert.deepEqual(bytesOf(EMPTY_RESULTS), shared)
   })
+
+  it('an answer awaited once it is in resolves through one promise shared by every such call (none made per call); one awaited before resolves too', async () => {
+    const [a, b] = memoryPair()
+    const boot = SinkClient.serve(sink())
+    const server = new Connection(b, { bootstrap: boot })
+    boot.release()
+    const client = new Connection(a)
+    const root = client.bootstrap(SinkClient)
+    const { write, count } = SinkClient.methods
+    const early = root.call(write, (p) => { p.seq = 0 })
+    const earlyResults = early.results // asked before the Return came: a promise of its own
+    const answers = Array.from({ length: 3 }, (_, i) => root.call(write, (p) => { p.seq = i + 1 }))
+    const after = root.call(count)
+    assert.equal((await after).writes, 4) // calls on one capability return in order: the writes are in
+    after.release()
+    const promises = answers.map((x) => x.results)
+    assert.ok(promises.every((p) => p === promises[0]), 'one promise for all of them')
+    assert.notEqual(earlyResults, promises[0])
+    const [r1, r0] = [await promises[0], await earlyResults]
+    assert.equal(r1, r0, 'the same empty struct either way')
+    for (const x of [early, ...answers]) x.release()
+    root.release()
+    client.close()
+    server.close()
+  })
 })

@@ -94,7 +94,7 @@ function layStruct<T extends capnp.Struct> (seg: Segment, dv: DataView, ptrAt: n
 
 /** On each struct class: its one empty instance (a property naming its class: a subclass sees its parent's statics). */
 const EMPTY = Symbol('ww.emptyStruct')
-type WithEmpty = { [EMPTY]?: { ctor: object, struct: capnp.Struct } }
+type WithEmpty = { [EMPTY]?: { ctor: object, struct: capnp.Struct, resolved: Promise<capnp.Struct> | undefined } }
 
 /**
  * The one instance of a struct type with no fields (e.g. the params of a method without
@@ -105,8 +105,19 @@ export function emptyStruct<T extends capnp.Struct> (Ctor: capnp.StructCtor<T>):
   const mark = (Ctor as WithEmpty)[EMPTY]
   if (mark !== undefined && mark.ctor === Ctor) return mark.struct as T
   const struct = new capnp.Message().initRoot(Ctor)
-  Object.defineProperty(Ctor, EMPTY, { value: { ctor: Ctor, struct } })
+  Object.defineProperty(Ctor, EMPTY, { value: { ctor: Ctor, struct, resolved: undefined } })
   return struct
+}
+
+/**
+ * `Promise.resolve(struct)`; for the one empty struct of `Ctor`, one promise made once (the
+ * results of every `-> ()` call: an awaited answer then costs no promise of its own).
+ */
+export function resolvedStruct<T extends capnp.Struct> (Ctor: capnp.StructCtor<T>, struct: T): Promise<T> {
+  const mark = (Ctor as WithEmpty)[EMPTY]
+  if (mark === undefined || mark.ctor !== Ctor || mark.struct !== struct) return Promise.resolve(struct)
+  mark.resolved ??= Promise.resolve(struct)
+  return mark.resolved as Promise<T>
 }
 
 /** Whether structs of `Ctor` hold nothing (no data, no pointers). */
