@@ -30,6 +30,7 @@ import { Session } from './session.js'
 import { answerCap, exportedHook, readCapTable, readDescriptor } from './cap-descriptors.js'
 import { holdForPipelining, replyWhenSettled, sendReturn } from './replies.js'
 import { type CallInfo, type FinishInfo, type ReleaseInfo, type ReturnInfo, callInfo, returnInfo, targetOf } from './decoded.js'
+import { ReceivedCall } from './received-call.js'
 
 const log = logger('ww:rpc')
 
@@ -39,18 +40,6 @@ export interface ConnectionOptions {
   limits?: Partial<RpcLimits>
   name?: string
   observer?: CallObserver // told of each call the peer makes here, and of each that fails (metrics: keep it cheap)
-}
-
-/** A call from the peer as handed to its target (a class, not a literal: see questions.ts on pretenuring). */
-class ReceivedCall implements OutCall {
-  params?: rpc.Payload = undefined
-  paramsAt?: number = undefined
-  contentPtr?: number = undefined
-  depth?: number = undefined
-  signal?: AbortSignal = undefined
-  stream?: boolean = undefined
-  constructor (public interfaceId: bigint, public methodId: number, public msg: capnp.Message, public origin: Session,
-    public answerId: number, public onlyPipeline: boolean) {}
 }
 
 export class Connection {
