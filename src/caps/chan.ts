@@ -20,6 +20,7 @@ import {
 import { Chan, type ChanOptions } from '../csp/chan.js'
 import { DEFAULT_CHAN_LIMITS, type ChanLimits } from '../csp/limits.js'
 import { localServer, type Capability } from '../rpc/index.js'
+import { FacetRefs } from './facet-refs.js'
 import type { Message } from '../schema/channel.js'
 import { messageBytes, readMessage, readMessageField, releaseMessage, writeMessage, type ChanMessage } from './chan-message.js'
 
@@ -80,9 +81,10 @@ export function localChanOf (cap: Capability): LocalChan | undefined {
 
 /**
  * Serves an existing Chan; it is dropped when the last facet goes. `local`: its Chan, Sender and Recver capabilities
- * lead back to `chan` (localChanOf), so one that comes back to this process is used without RPC.
+ * lead back to `chan` (localChanOf), so one that comes back to this process is used without RPC. `afterHandOff`: called
+ * when a request's message was taken at once (a host runs the guest it woke there, so a quick answer is there when it returns).
  */
-export function serveChanOf (chan: Chan<ChanMessage>, limits: Partial<ChanLimits> = {}, local = false): ChanClient {
+export function serveChanOf (chan: Chan<ChanMessage>, limits: Partial<ChanLimits> = {}, local = false, afterHandOff?: () => unknown): ChanClient {
   const mark = <T extends object>(impl: T, facet: ChanFacet): T => local ? traceable(impl, chan, facet) : impl
   const maxMessageBytes = limits.maxMessageBytes ?? DEFAULT_CHAN_LIMITS.maxMessageBytes
   let holders = 0
@@ -130,28 +132,46 @@ export function serveChanOf (chan: Chan<ChanMessage>, limits: Partial<ChanLimits
 
   /**
    * Request/reply in one call (RequestSender.request): the message goes in with a reply Sender of a new channel of
-   * capacity 1 in its cap field, and the first message on that channel is the answer. The reply channel ends with the call.
+   * capacity 1 in its cap field, and the first message on that channel is the answer. The reply channel ends with the
+   * call (a late answer fails Closed). The reply Sender rides as a local reference (FacetRefs): a receiver in this
+   * process uses the channel directly, and it is served as a capability only if it leaves through RPC.
    */
-  const request: RequestSenderServer['request'] = async (params, results, ctx) => {
-    const msg = readMessage(params.msg)
+  const request: RequestSenderServer['request'] = (params, results, ctx) => {
+    const msg = readMessageField(params, 0, msgOf)
     releaseMessage(msg) // the reply Sender takes the cap field
     if (msg.data.byteLength > maxMessageBytes) throw new LimitExceeded(`message of ${msg.data.byteLength} bytes exceeds maxMessageBytes ${maxMessageBytes}`)
     const reply = new Chan<ChanMessage>(1, { release: releaseMessage, sizeOf: messageBytes })
-    const replySender = serveSenderOf(reply, maxMessageBytes)
-    try {
-      const out: ChanMessage = { data: msg.data, cap: replySender.dup() }
-      if (!chan.offer(out)) {
-        await chan.send(out, { signal: ctx.signal }).catch((err: unknown) => {
-          releaseMessage(out)
-          throw err
-        })
-      }
-      const answer = await reply.recv({ signal: ctx.signal })
-      try { writeMessage(results._initReply(), answer) } finally { releaseMessage(answer) }
-    } finally {
-      reply.close()
-      replySender.release()
+    const refs = new FacetRefs(reply, 'sender', undefined, () => serveSenderOf(reply, maxMessageBytes))
+    const end = (): void => { reply.close(); refs.release() }
+    const answer = (m: ChanMessage): void => {
+      try { writeMessage(results._initReply(), m) } finally { releaseMessage(m) }
     }
+    const out: ChanMessage = { data: msg.data, cap: null, local: refs.retain() }
+    let sent: boolean
+    try {
+      sent = chan.offer(out)
+      if (sent) afterHandOff?.()
+      const now = sent ? reply.poll() : undefined
+      if (now !== undefined) {
+        end()
+        answer(now)
+        return
+      }
+    } catch (err) {
+      end()
+      throw err
+    }
+    return (async () => {
+      try {
+        if (!sent) {
+          await chan.send(out, { signal: ctx.signal }).catch((err: unknown) => {
+            releaseMessage(out)
+            throw err
+          })
+        }
+        answer(await reply.recv({ signal: ctx.signal }))
+      } finally { end() }
+    })()
   }
 
   const chanServer: ChanServer = hold({

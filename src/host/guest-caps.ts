@@ -20,10 +20,11 @@
 
 import { Chan, DEFAULT_CHAN_LIMITS, type OpOptions } from '../csp/index.js'
 import { localChanOf, serveChanOf, serveSenderOf } from '../caps/chan.js'
-import { messageBytes, readMessage, releaseMessage, writeMessage, type ChanMessage } from '../caps/chan-message.js'
+import { messageBytes, readMessage, releaseMessage, writeMessage, writeMessageField, type ChanMessage } from '../caps/chan-message.js'
 import { InvalidArgument } from '../errors.js'
 import { FacetRefs, LocalFacetCap, OwnFacetOrigin, localRefOf } from './local-facet.js'
 import { trySendNow } from '../proc/send-now.js'
+import { runReadyGuest } from '../proc/parked.js'
 import type { Cap, CapOrigin, CapRef, ChanCap, Message, ProcCap, RecverCap, RecvSink, ReplySlot, SenderCap } from '../proc/index.js'
 import type { Capability } from '../rpc/index.js'
 import { Chan_Recver$Results$Caps, Chan_Sender$Results$Caps, CloserClient, RecverClient, RequestSenderClient, SenderClient } from '../schema/channel.rpc.js'
@@ -113,7 +114,7 @@ export class CapScope {
   chan (capacity: number): ChanCap {
     const lease = new Lease(this)
     const chan = new Chan<ChanMessage>(capacity, { release: releaseMessage, sizeOf: messageBytes })
-    const client = lease.hold(serveChanOf(chan, {}, true))
+    const client = lease.hold(serveChanOf(chan, {}, true, runReadyGuest))
     const facet = async (which: 'sender' | 'recver'): Promise<Capability> => {
       const o = origins[which]
       if (o.refs === undefined) {
@@ -258,7 +259,7 @@ export class CapScope {
     let requests: RequestSenderClient | undefined
     const request = async (data: Uint8Array, opts?: OpOptions): Promise<Message> => {
       requests ??= lease.hold(RequestSenderClient.from(s.dup()))
-      using ans = requests.request(p => { writeMessage(p._initMsg(), { data }) }, { signal: opts?.signal })
+      using ans = requests.request(p => { writeMessageField(p, 0, { data }, q => q._initMsg()) }, { signal: opts?.signal })
       return this.message(readMessage((await ans).reply))
     }
     return { kind: 'sender', send, request, origin: originOf(s, true) }
