@@ -257,10 +257,13 @@ export class CapScope {
     }
     // request/reply in one call, when the far side serves RequestSender (a channel's Sender facet on a ww host)
     let requests: RequestSenderClient | undefined
-    const request = async (data: Uint8Array, opts?: OpOptions): Promise<Message> => {
+    const request = (data: Uint8Array, opts?: OpOptions): Promise<Message> => {
       requests ??= lease.hold(RequestSenderClient.from(s.dup()))
-      using ans = requests.request(p => { writeMessageField(p, 0, { data }, q => q._initMsg()) }, { signal: opts?.signal })
-      return this.message(readMessage((await ans).reply))
+      const ans = requests.request(p => { writeMessageField(p, 0, { data }, q => q._initMsg()) }, { signal: opts?.signal })
+      // straight on the answer (no await of a thenable): the requester resumes in the step the Return is read
+      return ans.then(r => {
+        try { return this.message(readMessage(r.reply)) } finally { ans.release() }
+      }, (err: unknown) => { ans.release(); throw err })
     }
     return { kind: 'sender', send, request, origin: originOf(s, true) }
   }

@@ -199,7 +199,8 @@ export function clusterCalls (host: WwHost): Record<string, (...a: any[]) => unk
       const left = (): number => deadline === Infinity ? -1 : Math.max(1, deadline - Date.now())
       const oneCall = to.kind === 'sender' ? to.request : undefined
       if (oneCall === undefined) return requestWithReply(to, bytes, left, deliver(buf, cap, capOut))
-      return within(host, left(), 'request', async opts => await oneCall(bytes, opts)).then(deliver(buf, cap, capOut), err => {
+      const answer = timeoutMs < 0 ? oneCall(bytes, host.opts) : within(host, left(), 'request', async opts => await oneCall(bytes, opts))
+      return answer.then(deliver(buf, cap, capOut), err => {
         if (!(err instanceof Unimplemented)) throw err // else the far side cannot: nothing was sent, go the long way
         return requestWithReply(to, bytes, left, deliver(buf, cap, capOut))
       })
