@@ -22,7 +22,7 @@ import { DEFAULT_CHAN_LIMITS, type ChanLimits } from '../csp/limits.js'
 import { localServer, type Capability } from '../rpc/index.js'
 import { FacetRefs } from './facet-refs.js'
 import type { Message } from '../schema/channel.js'
-import { messageBytes, readMessage, readMessageField, releaseMessage, writeMessage, type ChanMessage } from './chan-message.js'
+import { messageBytes, readMessageField, releaseMessage, writeMessage, writeMessageField, type ChanMessage } from './chan-message.js'
 
 type Handlers = SenderServer & RecverServer & CloserServer & Pick<ChanServer, 'stat'>
 
@@ -36,6 +36,7 @@ function deliver (results: Parameters<RecverServer['recv']>[1], msg: ChanMessage
 }
 
 const msgOf = (params: Parameters<SenderServer['send']>[0]): Message => params.msg
+const initReply = (results: Parameters<RequestSenderServer['request']>[1]): Message => results._initReply()
 
 /** Sender.send on `chan`. */
 function sendTo (chan: Chan<ChanMessage>, maxMessageBytes: number): SenderServer['send'] {
@@ -144,7 +145,7 @@ export function serveChanOf (chan: Chan<ChanMessage>, limits: Partial<ChanLimits
     const refs = new FacetRefs(reply, 'sender', undefined, () => serveSenderOf(reply, maxMessageBytes))
     const end = (): void => { reply.close(); refs.release() }
     const answer = (m: ChanMessage): void => {
-      try { writeMessage(results._initReply(), m) } finally { releaseMessage(m) }
+      try { writeMessageField(results, 0, m, initReply) } finally { releaseMessage(m) }
     }
     const out: ChanMessage = { data: msg.data, cap: null, local: refs.retain() }
     let sent: boolean
