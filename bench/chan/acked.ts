@@ -10,7 +10,7 @@
 // `Sender.send`), and writes the frames of one tick in one write (a large message's bytes as they
 // are, corked into one writev, as the RPC transport does).
 import type { Socket } from 'node:net'
-import { rawReceiver } from './over-raw.js'
+import { payload, rawReceiver } from './over-raw.js'
 
 /** Messages this large are written as they are after their header (as the RPC transport sends large segments), not copied. */
 const LARGE_BYTES = 16 << 10
@@ -79,7 +79,7 @@ export async function ackedSends (socket: Socket, acks: AckReader, size: number,
     waiting[tail++] = resolve
     return promise
   }
-  const data = new Uint8Array(size)
+  const data = payload(size)
   const start = process.hrtime.bigint()
   const inFlight = new Array<Promise<void>>(window)
   for (let i = 0; i < n + window; i++) {

@@ -45,10 +45,18 @@ export interface Link {
   messages?: number
 }
 
-/** One raw frame: a 4-byte big-endian length, then `size` zero bytes. */
+/** `size` bytes of a repeating non-zero pattern: a payload a layout bug cannot pass for (zeroes would). */
+export function payload (size: number): Uint8Array {
+  const data = new Uint8Array(size)
+  for (let i = 0; i < size; i++) data[i] = (i * 31 + 7) & 0xff || 1
+  return data
+}
+
+/** One raw frame: a 4-byte big-endian length, then `size` bytes of the same payload as the channel's. */
 export function rawFrame (size: number): Uint8Array {
   const frame = new Uint8Array(4 + size)
   new DataView(frame.buffer).setUint32(0, size)
+  frame.set(payload(size), 4)
   return frame
 }
 
@@ -96,13 +104,15 @@ export function rawReceiver (n: number, done: () => void, each?: () => void): (c
 
 /** Sends n messages of `size` bytes through `sender` (WINDOW in flight) while `chan` is drained here; messages/s. */
 export async function sendThrough (sender: SenderClient, chan: Chan<ChanMessage>, size: number, n: number): Promise<number> {
-  const data = new Uint8Array(size)
+  const data = payload(size)
   // Warm up the connection (first calls pay for bootstrap and JIT).
   for (let i = 0; i < 20; i++) {
     const sent = sender.send((p) => { writeMessageField(p, 0, { data }, initMsg) })
     await sent
     sent.release()
-    releaseMessage(await chan.recv())
+    const got = await chan.recv()
+    if (Buffer.compare(got.data, data) !== 0) throw new Error(`bench-chan: a ${size}-byte message arrived changed`)
+    releaseMessage(got)
   }
   const start = process.hrtime.bigint()
   const receiving = (async () => { for (let i = 0; i < n; i++) releaseMessage(await chan.recv()) })()
