@@ -91,6 +91,21 @@ function dataOfMessageAt (seg: Segment, at: number): Uint8Array | undefined {
 }
 
 /**
+ * Takes `bytes` more at the end of the segment, growing a one-segment message's segment when they do not fit;
+ * where they start, or undefined (nothing taken) when the segment cannot grow.
+ */
+function reserveTail (seg: Segment, bytes: number): number | undefined {
+  const at = seg.byteLength
+  const end = at + bytes
+  if (end > seg.buffer.byteLength) {
+    if (seg.id !== 0 || seg.message._capnp.segments.length !== 1) return undefined
+    growSegment(seg.message, end + GROW_SLACK_BYTES)
+  }
+  seg.byteLength = end
+  return at
+}
+
+/**
  * Sets the data of a Message whose data pointer is still null, copying the bytes once, at the end of
  * its segment (a one-segment message's segment grows to fit them); false (nothing written) when the
  * message has another shape.
@@ -102,12 +117,8 @@ export function writeDataFast (m: capnp.Struct, data: Uint8Array): boolean {
   const seg = m.segment
   if (!isNull(seg, ptrs)) return false
   const words = (data.byteLength + 7) >>> 3
-  const at = seg.byteLength
-  if (at + words * 8 > seg.buffer.byteLength) {
-    if (seg.id !== 0 || seg.message._capnp.segments.length !== 1) return false
-    growSegment(seg.message, at + words * 8 + GROW_SLACK_BYTES)
-  }
-  seg.byteLength = at + words * 8
+  const at = reserveTail(seg, words * 8)
+  if (at === undefined) return false
   const bytes = callBufferBytes(seg.message, seg.buffer)
   if (bytes !== undefined) {
     bytes.set(data, at) // a call buffer is zeroed past what its message uses
@@ -138,13 +149,9 @@ export function writeFieldDataFast (holder: capnp.Struct, index: number, data: U
   const p = l.ptrs + index * 8
   if (!isNull(seg, p)) return false
   const n = data.byteLength
-  const at = seg.byteLength
-  const end = at + MESSAGE_STRUCT_BYTES + ((n + 7) & ~7)
-  if (end > seg.buffer.byteLength) {
-    if (seg.id !== 0 || seg.message._capnp.segments.length !== 1) return false
-    growSegment(seg.message, end + GROW_SLACK_BYTES)
-  }
-  seg.byteLength = end
+  const at = reserveTail(seg, MESSAGE_STRUCT_BYTES + ((n + 7) & ~7))
+  if (at === undefined) return false
+  const end = seg.byteLength
   const bytes = callBufferBytes(seg.message, seg.buffer)
   if (bytes !== undefined) {
     if (n > 0) bytes.set(data, at + MESSAGE_STRUCT_BYTES) // a call buffer is zeroed past what its message uses
