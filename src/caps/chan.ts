@@ -141,8 +141,7 @@ export function serveChanOf (chan: Chan<ChanMessage>, limits: Partial<ChanLimits
     const msg = readMessageField(params, 0, msgOf)
     releaseMessage(msg) // the reply Sender takes the cap field
     if (msg.data.byteLength > maxMessageBytes) throw new LimitExceeded(`message of ${msg.data.byteLength} bytes exceeds maxMessageBytes ${maxMessageBytes}`)
-    const reply = new Chan<ChanMessage>(1, { release: releaseMessage, sizeOf: messageBytes })
-    const refs = new FacetRefs(reply, 'sender', undefined, () => serveSenderOf(reply, maxMessageBytes))
+    const { chan: reply, refs } = replyChannel(maxMessageBytes)
     const end = (): void => { reply.close(); refs.release() }
     const answer = (m: ChanMessage): void => {
       try { writeMessageField(results, 0, m, initReply) } finally { releaseMessage(m) }
@@ -191,6 +190,15 @@ export function serveChanOf (chan: Chan<ChanMessage>, limits: Partial<ChanLimits
     }
   })
   return ChanClient.serve(mark(chanServer, 'chan'))
+}
+
+/**
+ * A request's reply channel (capacity 1) and the one counted local reference to its Sender, which is served as a
+ * capability (serveSenderOf) only if it leaves through RPC; the channel is dropped with the last reference.
+ */
+export function replyChannel (maxMessageBytes: number): { chan: Chan<ChanMessage>, refs: FacetRefs } {
+  const chan = new Chan<ChanMessage>(1, { release: releaseMessage, sizeOf: messageBytes })
+  return { chan, refs: new FacetRefs(chan, 'sender', undefined, () => serveSenderOf(chan, maxMessageBytes)) }
 }
 
 /** Serves a Sender on `chan` and nothing else (a request's reply Sender); yours to release. The last reference drops `chan`. */

@@ -19,10 +19,11 @@
 // handle table lets go of everything when the proc ends, and refuses what reaches it later.
 
 import { Chan, DEFAULT_CHAN_LIMITS, type OpOptions } from '../csp/index.js'
-import { localChanOf, serveChanOf, serveSenderOf } from '../caps/chan.js'
+import { localChanOf, replyChannel, serveChanOf } from '../caps/chan.js'
 import { messageBytes, readMessage, releaseMessage, writeMessage, writeMessageField, type ChanMessage } from '../caps/chan-message.js'
 import { InvalidArgument } from '../errors.js'
-import { FacetRefs, LocalFacetCap, OwnFacetOrigin, localRefOf } from './local-facet.js'
+import { FacetRefs } from '../caps/facet-refs.js'
+import { LocalFacetCap, OwnFacetOrigin, localRefOf } from './local-facet.js'
 import { trySendNow } from '../proc/send-now.js'
 import { runReadyGuest } from '../proc/parked.js'
 import type { Cap, CapOrigin, CapRef, ChanCap, Message, ProcCap, RecverCap, RecvSink, ReplySlot, SenderCap } from '../proc/index.js'
@@ -147,8 +148,8 @@ export class CapScope {
    * reference; it is served (with no RPC call to make it) only if it leaves through RPC.
    */
   reply (): ReplySlot {
-    const chan = new Chan<ChanMessage>(1, { release: releaseMessage, sizeOf: messageBytes })
-    const sender = new LocalFacetCap('sender', new FacetRefs(chan, 'sender', undefined, () => serveSenderOf(chan, DEFAULT_CHAN_LIMITS.maxMessageBytes)), this)
+    const { chan, refs } = replyChannel(DEFAULT_CHAN_LIMITS.maxMessageBytes)
+    const sender = new LocalFacetCap('sender', refs, this)
     return {
       sender: sender as unknown as SenderCap,
       tryRecv: () => this.tryRecvOn(chan),

@@ -14,8 +14,6 @@ import { Unimplemented } from '../errors.js'
 import type { CapOrigin, CapRef, Message, RecvSink } from '../proc/index.js'
 import type { Capability } from '../rpc/index.js'
 
-export { FacetRefs }
-
 /** What a local facet needs of its holder's scope: messages converted for it. */
 export interface FacetScope {
   sendOn: (chan: Chan<ChanMessage>, msg: Message, opts?: OpOptions) => Promise<void>
