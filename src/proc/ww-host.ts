@@ -145,9 +145,9 @@ export class WwHost {
     return parsePath(new TextDecoder().decode(this.buf(ptr, len)))
   }
 
-  cap<K extends Cap['kind']> (h: number, ...kinds: K[]): Extract<Cap, { kind: K }> {
+  cap<K extends Cap['kind']> (h: number, kind: K, or?: K): Extract<Cap, { kind: K }> {
     const c = this.handles.get(h)
-    if (!(kinds as string[]).includes(c.kind)) throw new InvalidArgument(`handle ${h} is a ${c.kind}, not a ${kinds.join(' or ')}`)
+    if (c.kind !== kind && c.kind !== or) throw new InvalidArgument(`handle ${h} is a ${c.kind}, not a ${or === undefined ? kind : `${kind} or ${or}`}`)
     return c as Extract<Cap, { kind: K }>
   }
 
@@ -189,20 +189,6 @@ export class WwHost {
       try { v = this.fail(err) } catch (end) { this.parked!.fail(end); return }
       this.parked!.wake(v)
     }
-  }
-
-  /** A handle that can send (the hot path's cap(h, 'chan', 'sender'), without its list). */
-  private sendable (h: number): Extract<Cap, { kind: 'chan' | 'sender' }> {
-    const c = this.handles.get(h)
-    if (c.kind !== 'chan' && c.kind !== 'sender') throw new InvalidArgument(`handle ${h} is a ${c.kind}, not a chan or sender`)
-    return c
-  }
-
-  /** A handle that can receive (the hot path's cap(h, 'chan', 'recver')). */
-  private receivable (h: number): Extract<Cap, { kind: 'chan' | 'recver' }> {
-    const c = this.handles.get(h)
-    if (c.kind !== 'chan' && c.kind !== 'recver') throw new InvalidArgument(`handle ${h} is a ${c.kind}, not a chan or recver`)
-    return c
   }
 
   /** The proc's signal (one for its life) in the options of every wait. */
@@ -304,7 +290,7 @@ export class WwHost {
       // send and recv run on every message: written out without this.call's closure
       send: (h: number, data: number, len: number, capH: number) => {
         try {
-          const c = this.sendable(h)
+          const c = this.cap(h, 'chan', 'sender')
           const msg: Message = { data: this.buf(data, len), cap: capH !== NO_CAP ? this.handles.get(capH) : undefined }
           if (c.trySend?.(msg) === true) return 0
           return c.send(msg, this.opts).then(zero, this.failed)
@@ -314,7 +300,7 @@ export class WwHost {
       },
       recv: (h: number, buf: number, cap: number, capOut: number) => {
         try {
-          const c = this.receivable(h)
+          const c = this.cap(h, 'chan', 'recver')
           mem.check(buf, cap)
           if (capOut !== 0) mem.check(capOut, 4)
           // a message that is there already is taken without suspending the guest
