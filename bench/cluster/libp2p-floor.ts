@@ -1,39 +1,64 @@
 // The floor under an idle ww node: N plain libp2p processes (the transport, encryption, muxer and services every ww
-// node runs: TCP, noise, yamux, identify, ping with ww's connection monitor settings), fully meshed on 127.0.0.1, doing
-// nothing. Their idle CPU and bytes written are what libp2p alone costs for as many connections as an idle ww node
+// node runs: TCP, noise as ww runs it (batched-noise.ts), yamux, identify, ping with ww's connection monitor
+// settings), fully meshed on 127.0.0.1, doing nothing. Their idle CPU and bytes written are what libp2p alone costs for as many connections as an idle ww node
 // holds, measured the way cluster.procs.* measures ww's nodes: once fully meshed (every other node; what an idle ww
 // node held before it closed idle connections), and once on a ring, each node connected to the 2 before and the 2
-// after it (what a settled ww node keeps: its ring neighbours, src/cluster/ring.ts).
+// after it (what a settled ww node keeps: its ring neighbours, src/cluster/ring.ts). Then on that ring with SWIM's
+// idle traffic and nothing else of ww (libp2p_floor_ring_probes): a 48-byte ping a second to a neighbour at random,
+// answered by a 48-byte ack, on long-lived streams framed as SWIM's: what probing costs in libp2p itself.
 //
-//   node --import ./dist/src/polyfill.js dist/bench/cluster/libp2p-floor.js [N...]   (default 10 20; WW_BENCH_IDLE_S)
+//   node --import ./dist/src/polyfill.js dist/bench/cluster/libp2p-floor.js [N...]   (default 10 20; WW_BENCH_IDLE_S, also
+//   the wait before the window, as cluster.procs.settled_* waits one window)
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
+import type { PeerId, Stream } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
+import { batchedNoise } from '../../src/cluster/batched-noise.js'
 import { clusterLimits } from '../../src/cluster/limits.js'
+import { FrameReader, lengthPrefixed } from '../../src/cluster/swim-frames.js'
 import { tcpBytesSent, tcpSentBetween } from './connections.js'
 import { bytesWritten, cpuSeconds } from './proc-stats.js'
 
 const CHILD = 'libp2p-floor-child'
+const PROBE = '/ww-bench/floor-probe/1.0.0'
 
 async function child (): Promise<void> {
   const node = await createLibp2p({
     addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
     transports: [tcp()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [batchedNoise()],
     streamMuxers: [yamux()],
     connectionManager: { allow: ['/ip4/127.0.0.0/ipcidr/8'] },
     connectionMonitor: { pingInterval: clusterLimits.connectionPingIntervalMs, pingTimeout: { minTimeout: clusterLimits.connectionPingTimeoutMinMs } },
     services: { identify: identify(), ping: ping() }
   })
+  // SWIM's idle traffic in plain libp2p: a 48-byte ping a second to a connected peer at random and its 48-byte ack,
+  // each on a long-lived stream per peer and direction, framed as SWIM frames them (swim-frames.ts).
+  const streams = new Map<string, Promise<Stream>>()
+  const sendTo = (peer: PeerId, bytes: Uint8Array): void => {
+    const key = peer.toString()
+    let s = streams.get(key)
+    if (s === undefined) streams.set(key, s = node.dialProtocol(peer, PROBE))
+    s.then(stream => { stream.send(lengthPrefixed(bytes)) }, () => { streams.delete(key) })
+  }
+  await node.handle(PROBE, (stream, conn) => {
+    const reader = new FrameReader(1024)
+    stream.addEventListener('message', evt => { reader.push(evt.data, m => { if (m[0] === 1) sendTo(conn.remotePeer, new Uint8Array(48).fill(2)) }) })
+  })
   process.stdout.write(`addr ${node.getMultiaddrs()[0].toString()}\n`)
   for await (const line of createInterface({ input: process.stdin })) {
+    if (line === 'probe') {
+      setInterval(() => {
+        const conns = node.getConnections()
+        if (conns.length > 0) sendTo(conns[Math.floor(Math.random() * conns.length)].remotePeer, new Uint8Array(48).fill(1))
+      }, 1000)
+    }
     if (line.startsWith('dial ')) {
       await Promise.all(line.slice(5).split(' ').filter(a => a !== '').map(async a => await node.dial(multiaddr(a))))
       process.stdout.write(`connected ${node.getConnections().length}\n`)
@@ -52,7 +77,8 @@ async function startFloorNode (): Promise<Floor> {
   return { proc, addr: String(first.value).slice(5), lines }
 }
 
-async function measure (n: number, idleS: number, perSide?: number): Promise<void> {
+async function measure (n: number, idleS: number, perSide?: number, probes = false): Promise<void> {
+  const settleS = Math.max(5, idleS)
   const nodes: Floor[] = []
   for (let i = 0; i < n; i++) nodes.push(await startFloorNode())
   try {
@@ -65,7 +91,10 @@ async function measure (n: number, idleS: number, perSide?: number): Promise<voi
       const r = await nodes[i].lines.next()
       if (r.done === true) throw new Error(`floor node ${i} ended`)
     }
-    await new Promise(resolve => setTimeout(resolve, 5000)) // identify and the first exchanges settle
+    if (probes) for (const f of nodes) f.proc.stdin!.write('probe\n')
+    // identify, the first exchanges and V8's compilation of the paths they run settle first, as cluster.procs.settled_*
+    // measure ww's nodes in a second window
+    await new Promise(resolve => setTimeout(resolve, settleS * 1000))
     const pids = nodes.map(f => f.proc.pid!)
     const cpu0 = pids.map(cpuSeconds)
     const out0 = pids.map(bytesWritten)
@@ -78,7 +107,7 @@ async function measure (n: number, idleS: number, perSide?: number): Promise<voi
     const tcp1 = tcpBytesSent(new Set(pids))
     const tcp = pids.map(p => tcpSentBetween(tcp0, tcp1, p) / s)
     const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
-    const name = perSide === undefined ? 'libp2p_floor' : 'libp2p_floor_ring'
+    const name = perSide === undefined ? 'libp2p_floor' : probes ? 'libp2p_floor_ring_probes' : 'libp2p_floor_ring'
     const each = perSide === undefined ? n - 1 : 2 * Math.min(perSide, Math.floor((n - 1) / 2))
     console.log(`cluster.procs.${name}.idle_cpu_pct.${n}: ${mean(cpu).toFixed(2)}   (max ${Math.max(...cpu).toFixed(2)})   (over ${idleS} s, ${each} connections each)`)
     console.log(`cluster.procs.${name}.idle_out_bytes_s.${n}: ${mean(out).toFixed(0)}   (max ${Math.max(...out).toFixed(0)})`)
@@ -96,5 +125,6 @@ if (process.argv[2] === CHILD) {
   for (const n of sizes.length > 0 ? sizes : [10, 20]) {
     await measure(n, idleS)
     await measure(n, idleS, 2)
+    await measure(n, idleS, 2, true)
   }
 }

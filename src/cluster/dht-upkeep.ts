@@ -6,6 +6,9 @@
 // routing: libp2p asks it for the addresses of a host it has no address for (dialing a host by peer ID, e.g. an RPC
 // to /<peer>/...). Its table fills without these queries (every connection adds its peer), so they run every
 // `intervalMs` instead. RoutingTableRefresh takes no interval option: it is set on the instance, before it starts.
+// kad-dht also tags the 20 peers closest to this one KEEP_ALIVE, re-checking every 5 s: libp2p would then keep a
+// full mesh up to 21 hosts, which this node's trimmer undoes (connection-trimmer.ts), and the check alone was ~3 % of
+// an idle node's CPU. Which connections live is the membership's choice, so the tagger does not run.
 import type { KadDHT } from '@libp2p/kad-dht'
 import { logger } from '@libp2p/logger'
 
@@ -18,8 +21,20 @@ export function withTableRefreshEvery<C> (factory: (components: C) => KadDHT, in
     const refresh = (dht as unknown as { routingTableRefresh?: { refreshInterval?: unknown } }).routingTableRefresh
     if (refresh !== undefined && typeof refresh.refreshInterval === 'number') refresh.refreshInterval = intervalMs
     else log.error('kad-dht has no routingTableRefresh.refreshInterval: its table refresh stays at its default (see dht-upkeep.ts)')
+    const tagger = closestPeerTagger(dht)
+    if (tagger !== undefined && typeof tagger.start === 'function') tagger.start = async () => {}
+    else log.error('kad-dht has no routingTable.closestPeerTagger: it may tag its closest peers KEEP_ALIVE (see dht-upkeep.ts)')
     return dht
   }
+}
+
+function closestPeerTagger (dht: KadDHT): { start?: unknown, timeout?: unknown } | undefined {
+  return (dht as unknown as { routingTable?: { closestPeerTagger?: { start?: unknown, timeout?: unknown } } }).routingTable?.closestPeerTagger
+}
+
+/** Is kad-dht's closest-peer tagger running (its 5 s interval armed)? For tests. */
+export function closestPeerTaggerRunning (dht: KadDHT): boolean {
+  return closestPeerTagger(dht)?.timeout !== undefined
 }
 
 /** The interval a started DHT refreshes its table at, and queries for itself at (for tests). */

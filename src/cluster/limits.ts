@@ -94,7 +94,7 @@ export const clusterLimits = {
    */
   recordRefreshMs: 3_600_000,
   recordLifetimeMs: 4 * 3_600_000,
-  /** How long sending one SWIM message (opening a stream, writing) may take before it counts as lost. */
+  /** How long opening a SWIM stream may take, and how long one may stay undrained, before its messages count as lost. */
   swimSendTimeoutMs: 5_000,
   /** SWIM streams kept open to peers (one each); past it the least recently used is closed. */
   maxSwimStreams: 64,

@@ -17,12 +17,28 @@ type Bytes = Uint8Array | { subarray: () => Uint8Array }
 
 const flat = (b: Bytes): Uint8Array => b instanceof Uint8Array ? b : b.subarray()
 
+// Key objects by the raw key noise holds and hands back: a handshake uses each of its keys in two of its three
+// Diffie-Hellman steps, and this host's static key in every handshake, while parsing a key into a KeyObject takes
+// OpenSSL longer than the Diffie-Hellman step itself. Keyed by the array noise keeps, so they go with it.
+const privateKeys = new WeakMap<object, crypto.KeyObject>()
+const publicKeys = new WeakMap<object, crypto.KeyObject>()
+
 function privateKeyOf (raw: Bytes): crypto.KeyObject {
-  return crypto.createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, flat(raw)]), format: 'der', type: 'pkcs8' })
+  let key = privateKeys.get(raw)
+  if (key === undefined) {
+    key = crypto.createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, flat(raw)]), format: 'der', type: 'pkcs8' })
+    privateKeys.set(raw, key)
+  }
+  return key
 }
 
 function publicKeyOf (raw: Bytes): crypto.KeyObject {
-  return crypto.createPublicKey({ key: Buffer.concat([SPKI_PREFIX, flat(raw)]), format: 'der', type: 'spki' })
+  let key = publicKeys.get(raw)
+  if (key === undefined) {
+    key = crypto.createPublicKey({ key: Buffer.concat([SPKI_PREFIX, flat(raw)]), format: 'der', type: 'spki' })
+    publicKeys.set(raw, key)
+  }
+  return key
 }
 
 function rawPublicKey (key: crypto.KeyObject): Uint8Array {
@@ -45,8 +61,9 @@ export const nodeNoiseCrypto: ICryptoInterface = {
 
   generateX25519KeyPair () {
     const { privateKey, publicKey } = crypto.generateKeyPairSync('x25519')
-    const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' })
-    return { publicKey: rawPublicKey(publicKey), privateKey: pkcs8.subarray(PKCS8_PREFIX.length) }
+    const raw = privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(PKCS8_PREFIX.length)
+    privateKeys.set(raw, privateKey)
+    return { publicKey: rawPublicKey(publicKey), privateKey: raw }
   },
 
   generateX25519KeyPairFromSeed (seed) {

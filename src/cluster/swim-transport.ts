@@ -2,25 +2,27 @@
 // peer and direction, so a probe costs a data frame, not a stream's set-up and protocol negotiation. A message to a
 // member goes over the connection already open to it, or a new one dialed at the addresses its record lists (none
 // listed: it is not sent, and the probe fails). The stream's remote peer, authenticated by noise, is the sender.
-// Sending is best effort, like the datagrams SWIM was made for: a message that cannot go within swimSendTimeoutMs is
-// lost, and its stream is dropped (the next message opens another).
+// Sending is best effort, like the datagrams SWIM was made for: a message is handed to its stream at once, without a
+// promise or a timer of its own (an idle host sends a ping and an ack a second); a stream that has not drained for
+// swimSendTimeoutMs is dropped at the next message, which is lost with what the stream still held.
 import type { Stream, Connection } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { SwimTransportComponents } from './components.js'
 import { clusterLimits } from './limits.js'
+import { FrameReader, lengthPrefixed } from './swim-frames.js'
 
 const log = logger('ww:cluster:swim')
 
-interface Outbound { stream: Stream, lp: LengthPrefixedStream<Stream>, queue: Promise<void> }
+interface Outbound { stream: Stream, stuckSince: number | undefined }
 
 export class SwimTransport {
   private running = false
+  /** Messages waiting for their stream to open. */
   private readonly inFlight = new Set<Promise<void>>()
-  /** The stream to each peer, opening or open, least recently used first. */
-  private readonly outbound = new Map<string, Promise<Outbound>>()
+  /** The stream to each peer, open or opening, least recently used first. */
+  private readonly outbound = new Map<string, Outbound | Promise<Outbound>>()
   private readonly inbound = new Set<Stream>()
   /** Told of every message received: the sender's peer ID and the bytes. */
   onMessage: (from: string, bytes: Uint8Array) => void = () => {}
@@ -28,7 +30,7 @@ export class SwimTransport {
   onUnreadable: () => void = () => {}
   /** When a message last went to or came from each peer (Date.now()); bounded like the streams. */
   private readonly active = new Map<string, number>()
-  /** Messages sent, and lost (not written within the timeout); streams opened. */
+  /** Messages handed to a stream, and lost (no stream, or one stuck); streams opened. */
   sent = 0
   lost = 0
   opened = 0
@@ -43,7 +45,7 @@ export class SwimTransport {
   async start (): Promise<void> {
     if (this.running) return
     this.running = true
-    await this.components.registrar.handle(this.protocol, (stream, conn) => { void this.receive(stream, conn) }, { maxInboundStreams: 4 })
+    await this.components.registrar.handle(this.protocol, (stream, conn) => { this.receive(stream, conn) }, { maxInboundStreams: 4 })
   }
 
   /** Stops receiving; messages still being sent get `timeoutMs` to go, then every stream is closed. */
@@ -56,11 +58,13 @@ export class SwimTransport {
     for (const s of this.inbound) s.abort(new Error('SWIM stopped'))
   }
 
-  /** Waits (at most timeoutMs) for the messages being sent. */
+  /** Waits (at most timeoutMs) for the messages being sent: streams opening, and those still to drain. */
   async flush (timeoutMs: number): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined
+    const signal = AbortSignal.timeout(timeoutMs)
+    const draining = [...this.outbound.values()].flatMap(o => o instanceof Promise || !o.stream.writableNeedsDrain ? [] : [o.stream.onDrain({ signal })])
     await Promise.race([
-      Promise.allSettled([...this.inFlight]),
+      Promise.allSettled([...this.inFlight, ...draining]),
       new Promise(resolve => { timer = setTimeout(resolve, timeoutMs) })
     ])
     clearTimeout(timer)
@@ -83,45 +87,59 @@ export class SwimTransport {
 
   send = (to: string, bytes: Uint8Array): void => {
     this.touch(to)
-    const p = this.deliver(to, bytes).then(() => { this.sent++ }, (err: any) => {
+    const frame = lengthPrefixed(bytes)
+    const out = this.outboundTo(to)
+    if (!(out instanceof Promise)) {
+      this.write(to, out, frame)
+      return
+    }
+    const p = out.then(o => { this.write(to, o, frame) }, (err: any) => {
       this.lost++
       log('message to %s lost: %s', to, err?.message)
     }).finally(() => { this.inFlight.delete(p) })
     this.inFlight.add(p)
   }
 
-  private async deliver (to: string, bytes: Uint8Array): Promise<void> {
-    const opening = this.outboundTo(to)
-    const out = await opening
-    const write = out.queue.then(async () => { await writeWithin(out.lp, bytes, clusterLimits.swimSendTimeoutMs) })
-    out.queue = write.catch(() => {})
+  private write (to: string, out: Outbound, frame: Uint8Array): void {
+    const { stream } = out
+    const stuck = out.stuckSince !== undefined && stream.writableNeedsDrain && Date.now() - out.stuckSince >= clusterLimits.swimSendTimeoutMs
+    if (stuck || stream.status !== 'open' || stream.writeStatus !== 'writable') {
+      this.lost++
+      log('message to %s lost: %s', to, stuck ? `its stream did not drain within ${clusterLimits.swimSendTimeoutMs} ms` : 'its stream closed')
+      this.drop(to, out)
+      return
+    }
     try {
-      await write
-    } catch (err) {
-      this.drop(to, opening)
-      throw err
+      if (!stream.send(frame)) out.stuckSince ??= Date.now()
+      this.sent++
+    } catch (err: any) {
+      this.lost++
+      log('message to %s lost: %s', to, err?.message)
+      this.drop(to, out)
     }
   }
 
-  private outboundTo (to: string): Promise<Outbound> {
-    let opening = this.outbound.get(to)
-    if (opening !== undefined) {
+  private outboundTo (to: string): Outbound | Promise<Outbound> {
+    let out = this.outbound.get(to)
+    if (out !== undefined) {
       // Most recently used last.
       this.outbound.delete(to)
-      this.outbound.set(to, opening)
-      return opening
+      this.outbound.set(to, out)
+      return out
     }
-    opening = this.open(to)
+    const opening = this.open(to)
     this.outbound.set(to, opening)
-    const mine = opening
-    opening.then(out => {
-      out.stream.addEventListener('close', () => { if (this.outbound.get(to) === mine) this.outbound.delete(to) })
-    }, () => { if (this.outbound.get(to) === mine) this.outbound.delete(to) })
+    out = opening
+    opening.then(o => {
+      if (this.outbound.get(to) === opening) this.outbound.set(to, o)
+      o.stream.addEventListener('close', () => { if (this.outbound.get(to) === o) this.outbound.delete(to) })
+      o.stream.addEventListener('drain', () => { o.stuckSince = undefined })
+    }, () => { if (this.outbound.get(to) === opening) this.outbound.delete(to) })
     if (this.outbound.size > clusterLimits.maxSwimStreams) {
       const [oldest, stream] = this.outbound.entries().next().value!
       this.drop(oldest, stream)
     }
-    return opening
+    return out
   }
 
   private async open (to: string): Promise<Outbound> {
@@ -129,12 +147,15 @@ export class SwimTransport {
     const conn = await this.connection(to, signal)
     const stream = await conn.newStream(this.protocol, { signal })
     this.opened++
-    return { stream, lp: lpStream(stream, { maxDataLength: clusterLimits.maxSwimMessageBytes }), queue: Promise.resolve() }
+    return { stream, stuckSince: undefined }
   }
 
-  private drop (peer: string, opening: Promise<Outbound>): void {
-    if (this.outbound.get(peer) === opening) this.outbound.delete(peer)
-    opening.then(out => { out.stream.abort(new Error('SWIM stream dropped')) }, () => {})
+  private drop (peer: string, out: Outbound | Promise<Outbound>): void {
+    if (this.outbound.get(peer) === out) this.outbound.delete(peer)
+    Promise.resolve(out).then(o => {
+      if (this.outbound.get(peer) === o) this.outbound.delete(peer)
+      o.stream.abort(new Error('SWIM stream dropped'))
+    }, () => {})
   }
 
   private async connection (to: string, signal: AbortSignal): Promise<Connection> {
@@ -146,29 +167,34 @@ export class SwimTransport {
     return await this.components.connectionManager.dial(addrs, { signal })
   }
 
-  /** Reads messages from a peer's stream until it ends. */
-  private async receive (stream: Stream, conn: Connection): Promise<void> {
+  /** Reads messages from a peer's stream as they arrive, until it ends. */
+  private receive (stream: Stream, conn: Connection): void {
     const from = conn.remotePeer.toString()
     this.inbound.add(stream)
-    const lp = lpStream(stream, { maxDataLength: clusterLimits.maxSwimMessageBytes })
-    try {
-      while (this.running) {
-        const bytes = (await lp.read()).subarray()
-        if (!this.running) break
-        this.touch(from)
-        this.onMessage(from, bytes)
-      }
-    } catch (err: any) {
-      // The peer closing its stream between two messages is the normal end; anything else is a broken frame.
-      const atBoundary = err?.name === 'UnexpectedEOFError' && /reading 0\//.test(String(err?.message))
-      if (!atBoundary) {
+    const reader = new FrameReader(clusterLimits.maxSwimMessageBytes)
+    const onFrame = (bytes: Uint8Array): void => {
+      if (!this.running) return
+      this.touch(from)
+      this.onMessage(from, bytes)
+    }
+    stream.addEventListener('message', (evt) => {
+      try {
+        reader.push(evt.data, onFrame)
+      } catch (err: any) {
         log('stream from %s ended: %s', from, err?.message)
         if (this.running) this.onUnreadable()
+        stream.abort(err instanceof Error ? err : new Error(String(err)))
       }
-      try { stream.abort(err instanceof Error ? err : new Error(String(err))) } catch { /* already gone */ }
-    } finally {
-      this.inbound.delete(stream)
-    }
+    })
+    // The peer closing its stream between two messages is the normal end; within one, the frame was cut short.
+    stream.addEventListener('remoteCloseWrite', () => {
+      if (reader.partial > 0) {
+        log('stream from %s ended within a frame', from)
+        if (this.running) this.onUnreadable()
+      }
+      stream.abort(new Error('SWIM stream ended'))
+    })
+    stream.addEventListener('close', () => { this.inbound.delete(stream) })
   }
 }
 
@@ -178,19 +204,4 @@ function tryAddr (a: string, peer: string): Multiaddr[] {
     const ma = multiaddr(a)
     return [ma.getComponents().some(c => c.name === 'p2p') ? ma : ma.encapsulate(`/p2p/${peer}`)]
   } catch { return [] }
-}
-
-/**
- * Writes one message, aborted if not written within `ms`. A plain timer and controller, not AbortSignal.timeout:
- * Node ties each of those to a FinalizationRegistry, whose clean-up wakes the event loop from another thread,
- * several times a second on a node that only probes.
- */
-async function writeWithin (lp: LengthPrefixedStream<Stream>, bytes: Uint8Array, ms: number): Promise<void> {
-  const controller = new AbortController()
-  const timer = setTimeout(() => { controller.abort(new Error(`SWIM message not written within ${ms} ms`)) }, ms)
-  try {
-    await lp.write(bytes, { signal: controller.signal })
-  } finally {
-    clearTimeout(timer)
-  }
 }

@@ -22,6 +22,7 @@ import type { TableSyncComponents } from './components.js'
 import { clusterLimits } from './limits.js'
 import type { Membership, SignedRecord, SyncSource } from './membership.js'
 import type { RoutingTable } from './routing-table.js'
+import { timeoutSignal } from './timeout-signal.js'
 
 const log = logger('ww:cluster:sync')
 
@@ -115,12 +116,15 @@ export class TableSync {
   }
 
   private async syncWith (conn: Connection, digestFirst = false): Promise<void> {
+    const opening = timeoutSignal(clusterLimits.syncTimeoutMs, 'opening a table sync stream')
     let stream: Stream
     try {
-      stream = await conn.newStream(digestFirst ? this.digestProtocol : this.protocol, { signal: AbortSignal.timeout(clusterLimits.syncTimeoutMs) })
+      stream = await conn.newStream(digestFirst ? this.digestProtocol : this.protocol, { signal: opening.signal })
     } catch (err: any) {
       log('no table sync with %s: %s', conn.remotePeer.toString(), err?.message)
       return
+    } finally {
+      opening.clear()
     }
     await this.exchange(stream, 'outbound', conn, undefined, undefined, digestFirst)
   }
@@ -145,7 +149,8 @@ export class TableSync {
    * the records the other lacks or holds older.
    */
   private async exchange (stream: Stream, side: string, conn?: Connection, push?: SignedRecord[], pushSignal?: AbortSignal, digestFirst = false): Promise<void> {
-    const signal = pushSignal ?? AbortSignal.timeout(clusterLimits.syncTimeoutMs)
+    const timeout = pushSignal === undefined ? timeoutSignal(clusterLimits.syncTimeoutMs, 'a table sync') : undefined
+    const signal = pushSignal ?? timeout!.signal
     const lp = lpStream(stream, { maxDataLength: digestFirst ? 2 * clusterLimits.maxHosts * 24 : clusterLimits.maxHeartbeatBytes + 1024 })
     try {
       let records: SignedRecord[]
@@ -188,6 +193,8 @@ export class TableSync {
     } catch (err: any) {
       log('%s table sync failed: %s', side, err?.message)
       try { stream.abort(err instanceof Error ? err : new Error(String(err))) } catch { /* already gone */ }
+    } finally {
+      timeout?.clear()
     }
   }
 

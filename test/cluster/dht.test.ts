@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import type { PeerId, PeerInfo } from '@libp2p/interface'
 import { kadProtocol, type ClusterNode } from '../../src/cluster/index.js'
-import { dhtUpkeepIntervals } from '../../src/cluster/dht-upkeep.js'
+import { closestPeerTaggerRunning, dhtUpkeepIntervals } from '../../src/cluster/dht-upkeep.js'
 import { clusterLimits } from '../../src/cluster/limits.js'
 import { LocalCluster, waitFor, patienceMs } from './helpers.js'
 
@@ -61,5 +61,12 @@ describe('cluster: kad-dht over real nodes on 127.0.0.1', function () {
     assert.ok(dht !== undefined, 'the node runs kad-dht')
     assert.deepEqual(dhtUpkeepIntervals(dht), { tableRefreshMs: clusterLimits.dhtUpkeepIntervalMs, selfQueryMs: clusterLimits.dhtUpkeepIntervalMs })
     assert.ok(clusterLimits.dhtUpkeepIntervalMs >= 3_600_000 && clusterLimits.dhtSelfQueryDelayMs >= 3_600_000)
+  })
+
+  it('does not run kad-dht\'s closest-peer tagger (its 5 s check; which connections live is the membership\'s choice)', async () => {
+    const a = await cluster.add()
+    const dht = a.libp2p.services.dht
+    assert.ok(dht !== undefined, 'the node runs kad-dht')
+    assert.equal(closestPeerTaggerRunning(dht), false)
   })
 })

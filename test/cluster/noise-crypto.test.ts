@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
+import crypto, { randomBytes } from 'node:crypto'
 import { pureJsCrypto } from '@chainsafe/libp2p-noise'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { nodeNoiseCrypto } from '../../src/cluster/noise-crypto.js'
@@ -52,5 +52,23 @@ describe('cluster: noise primitives from node:crypto agree with noise\'s own (no
       assert.throws(() => nodeNoiseCrypto.chaCha20Poly1305Decrypt(sealed, nonce, randomBytes(32), k))
     }
     assert.throws(() => nodeNoiseCrypto.chaCha20Poly1305Decrypt(randomBytes(15), nonce, ad, k), /shorter than its tag/)
+  })
+
+  it('parses each key noise hands back once, however many Diffie-Hellman steps use it', () => {
+    const ours = nodeNoiseCrypto.generateX25519KeyPair()
+    const theirs = pureJsCrypto.generateX25519KeyPair()
+    const created = { createPrivateKey: 0, createPublicKey: 0 }
+    const original = { createPrivateKey: crypto.createPrivateKey, createPublicKey: crypto.createPublicKey }
+    crypto.createPrivateKey = (...a: Parameters<typeof crypto.createPrivateKey>) => { created.createPrivateKey++; return original.createPrivateKey(...a) }
+    crypto.createPublicKey = (...a: Parameters<typeof crypto.createPublicKey>) => { created.createPublicKey++; return original.createPublicKey(...a) }
+    try {
+      const first = nodeNoiseCrypto.generateX25519SharedKey(ours.privateKey, theirs.publicKey)
+      for (let i = 0; i < 3; i++) assert.deepEqual(nodeNoiseCrypto.generateX25519SharedKey(ours.privateKey, theirs.publicKey), first)
+      assert.deepEqual(Buffer.from(first), Buffer.from(pureJsCrypto.generateX25519SharedKey(theirs.privateKey, ours.publicKey)))
+    } finally {
+      Object.assign(crypto, original)
+    }
+    // our key pair's private key was made as a key object; their public key is parsed once
+    assert.deepEqual(created, { createPrivateKey: 0, createPublicKey: 1 })
   })
 })

@@ -12,6 +12,7 @@ import { lpStream } from '@libp2p/utils'
 import { LimitExceeded } from '../../errors.js'
 import type { DeploymentGossipComponents } from '../components.js'
 import { deploySyncProtocol, deploymentsTopic } from '../names.js'
+import { timeoutSignal } from '../timeout-signal.js'
 import { deployLimits, deploySyncLimits } from './limits.js'
 import { verifyDeployment, type SignedDeployment } from './record.js'
 import type { DeploymentStore } from './store.js'
@@ -98,17 +99,23 @@ export class DeploymentGossip {
   }
 
   private async syncWith (conn: Connection): Promise<void> {
+    const opening = timeoutSignal(deploySyncLimits.syncTimeoutMs, 'opening a deployment sync stream')
+    let stream: Stream
     try {
-      const stream = await conn.newStream(this.protocol, { signal: AbortSignal.timeout(deploySyncLimits.syncTimeoutMs) })
-      await this.exchange(stream, 'outbound')
+      stream = await conn.newStream(this.protocol, { signal: opening.signal })
     } catch (err: any) {
       log('no deployment sync with %s: %s', conn.remotePeer.toString(), err?.message)
+      return
+    } finally {
+      opening.clear()
     }
+    await this.exchange(stream, 'outbound')
   }
 
   /** Symmetric: send our digest, read theirs, send what they lack, then read what we lack until an empty frame. */
   private async exchange (stream: Stream, side: string): Promise<void> {
-    const signal = AbortSignal.timeout(deploySyncLimits.syncTimeoutMs)
+    const timeout = timeoutSignal(deploySyncLimits.syncTimeoutMs, 'a deployment sync')
+    const { signal } = timeout
     const most = deployLimits.maxDeployments + deployLimits.maxTombstones
     const lp = lpStream(stream, { maxDataLength: Math.max(deployLimits.maxRecordBytes, most * 200) })
     try {
@@ -138,6 +145,8 @@ export class DeploymentGossip {
     } catch (err: any) {
       log('%s deployment sync failed: %s', side, err?.message)
       try { stream.abort(err instanceof Error ? err : new Error(String(err))) } catch { /* gone */ }
+    } finally {
+      timeout.clear()
     }
   }
 }
