@@ -59,3 +59,14 @@ function originOf (url: string, name: string): string {
 }
 
 function add (m: Map<string, number>, k: string, ms: number): void { m.set(k, (m.get(k) ?? 0) + ms) }
+
+/** Prints a summary's top rows by origin, by function (self) and by function (inclusive, twice as many). */
+export function printSummary (s: ProfileSummary, top: number, format: (ms: number) => string): void {
+  const rows = (title: string, list: Array<[string, number]>, n: number): void => {
+    console.log(title)
+    for (const [k, ms] of list.slice(0, n)) console.log(`  ${format(ms)}  ${k}`)
+  }
+  rows('by origin (self time):', s.origins, top)
+  rows('by function (self time):', s.functions, top)
+  rows('by function (inclusive):', s.inclusive, top * 2)
+}

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ConnectionWatch } from './connections.js'
-import { summarize } from './cpu-profile.js'
+import { printSummary, summarize } from './cpu-profile.js'
 import { NodeProcess } from './node-process.js'
 
 const n = Number(process.argv[2] ?? process.env.WW_BENCH_NODES ?? 10)
@@ -49,13 +49,7 @@ try {
   if (file === undefined) throw new Error(`no profile in ${profileDir}`)
   const s = summarize(join(profileDir, file), from, to)
   console.log(`node 1 CPU in the idle window: ${s.totalMs.toFixed(0)} ms of ${((to - from) / 1000).toFixed(0)} ms (${(s.totalMs / (to - from) * 1e5).toFixed(2)} %)`)
-  const pct = (ms: number): string => `${(ms / s.totalMs * 100).toFixed(1).padStart(5)} %`
-  console.log('by origin (self time):')
-  for (const [k, ms] of s.origins.slice(0, top)) console.log(`  ${pct(ms)}  ${k}`)
-  console.log('by function (self time):')
-  for (const [k, ms] of s.functions.slice(0, top)) console.log(`  ${pct(ms)}  ${k}`)
-  console.log('by function (inclusive):')
-  for (const [k, ms] of s.inclusive.slice(0, top * 2)) console.log(`  ${pct(ms)}  ${k}`)
+  printSummary(s, top, ms => `${(ms / s.totalMs * 100).toFixed(1).padStart(5)} %`)
 } finally {
   await Promise.all(nodes.map(async x => { await x.stop('SIGTERM'); x.cleanup() }))
   rmSync(profileDir, { recursive: true, force: true })

@@ -7,7 +7,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { summarize } from './cpu-profile.js'
+import { printSummary, summarize } from './cpu-profile.js'
 import { NodeProcess } from './node-process.js'
 import { cpuSeconds } from './proc-stats.js'
 
@@ -41,13 +41,7 @@ try {
     const s = summarize(join(dirs[i], file), from, to)
     const busy = s.totalMs - (s.origins.find(([k]) => k === '(idle)')?.[1] ?? 0)
     console.log(`\nnode ${i}: ${((to - from) / 1e6).toFixed(2)} s from its API socket to convergence; JavaScript thread busy ${busy.toFixed(0)} ms (process CPU ${(cpu[i] * 1000).toFixed(0)} ms)`)
-    const pct = (ms: number): string => `${ms.toFixed(1).padStart(7)} ms`
-    console.log('by origin (self time):')
-    for (const [k, ms] of s.origins.slice(0, top)) console.log(`  ${pct(ms)}  ${k}`)
-    console.log('by function (self time):')
-    for (const [k, ms] of s.functions.slice(0, top)) console.log(`  ${pct(ms)}  ${k}`)
-    console.log('by function (inclusive):')
-    for (const [k, ms] of s.inclusive.slice(0, top * 2)) console.log(`  ${pct(ms)}  ${k}`)
+    printSummary(s, top, ms => `${ms.toFixed(1).padStart(7)} ms`)
   }
 } finally {
   await Promise.all(nodes.map(async x => { await x.stop('SIGTERM'); x.cleanup() }))
