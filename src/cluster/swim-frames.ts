@@ -39,8 +39,10 @@ export class FrameReader {
       this.held += buf.byteLength
       if (this.need === undefined) {
         // What came before is a length cut short (a few bytes): join it to this chunk to read the length.
-        this.parts = [join(this.parts, this.held)]
-        this.need = this.frameBytes(this.parts[0], 0)
+        const whole = join(this.parts, this.held)
+        this.parts = [whole]
+        const head = headBytes(whole, 0)
+        if (head !== undefined) this.need = head + this.lengthAt(whole, 0)
       }
       if (this.need === undefined || this.held < this.need) return
       buf = join(this.parts, this.held)
@@ -50,14 +52,15 @@ export class FrameReader {
     }
     let at = 0
     while (at < buf.byteLength) {
-      const bytes = this.frameBytes(buf, at)
-      if (bytes === undefined || at + bytes > buf.byteLength) {
-        this.need = bytes
+      const head = headBytes(buf, at)
+      if (head === undefined) break
+      const end = at + head + this.lengthAt(buf, at)
+      if (end > buf.byteLength) {
+        this.need = end - at
         break
       }
-      const length = decode(buf, at)
-      onFrame(buf.subarray(at + bytes - length, at + bytes))
-      at += bytes
+      onFrame(buf.subarray(at + head, end))
+      at = end
     }
     if (at < buf.byteLength) {
       this.parts = [buf.subarray(at)]
@@ -65,18 +68,20 @@ export class FrameReader {
     }
   }
 
-  /** Bytes of the frame at `at`, its length included; undefined while its length is not all there. */
-  private frameBytes (buf: Uint8Array, at: number): number | undefined {
-    const end = Math.min(buf.byteLength, at + maxHeadBytes)
-    for (let i = at; i < end; i++) {
-      if ((buf[i] & 0x80) !== 0) continue
-      const length = decode(buf, at)
-      if (length > this.maxBytes) throw new LimitExceeded(`SWIM frame of ${length} bytes exceeds maxSwimMessageBytes (${this.maxBytes})`)
-      return i + 1 - at + length
-    }
-    if (end - at >= maxHeadBytes) throw new LimitExceeded(`SWIM frame length of more than ${maxHeadBytes} bytes`)
-    return undefined
+  /** The length at `at` (its varint all there); LimitExceeded over maxBytes. */
+  private lengthAt (buf: Uint8Array, at: number): number {
+    const length = decode(buf, at)
+    if (length > this.maxBytes) throw new LimitExceeded(`SWIM frame of ${length} bytes exceeds maxSwimMessageBytes (${this.maxBytes})`)
+    return length
   }
+}
+
+/** Bytes of the varint length at `at`, or undefined while it is not all there; LimitExceeded past maxHeadBytes. */
+function headBytes (buf: Uint8Array, at: number): number | undefined {
+  const end = Math.min(buf.byteLength, at + maxHeadBytes)
+  for (let i = at; i < end; i++) if ((buf[i] & 0x80) === 0) return i + 1 - at
+  if (end - at >= maxHeadBytes) throw new LimitExceeded(`SWIM frame length of more than ${maxHeadBytes} bytes`)
+  return undefined
 }
 
 function join (parts: Uint8Array[], bytes: number): Uint8Array {

@@ -12,6 +12,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { SwimTransportComponents } from './components.js'
 import { clusterLimits } from './limits.js'
 import { FrameReader, lengthPrefixed } from './swim-frames.js'
+import { timeoutSignal } from './timeout-signal.js'
 
 const log = logger('ww:cluster:swim')
 
@@ -60,14 +61,14 @@ export class SwimTransport {
 
   /** Waits (at most timeoutMs) for the messages being sent: streams opening, and those still to drain. */
   async flush (timeoutMs: number): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const signal = AbortSignal.timeout(timeoutMs)
+    const timeout = timeoutSignal(timeoutMs, 'flushing SWIM messages')
+    const { signal } = timeout
     const draining = [...this.outbound.values()].flatMap(o => o instanceof Promise || !o.stream.writableNeedsDrain ? [] : [o.stream.onDrain({ signal })])
     await Promise.race([
       Promise.allSettled([...this.inFlight, ...draining]),
-      new Promise(resolve => { timer = setTimeout(resolve, timeoutMs) })
+      new Promise(resolve => { signal.addEventListener('abort', resolve, { once: true }) })
     ])
-    clearTimeout(timer)
+    timeout.clear()
   }
 
   isConnected (peer: string): boolean {
@@ -152,10 +153,8 @@ export class SwimTransport {
 
   private drop (peer: string, out: Outbound | Promise<Outbound>): void {
     if (this.outbound.get(peer) === out) this.outbound.delete(peer)
-    Promise.resolve(out).then(o => {
-      if (this.outbound.get(peer) === o) this.outbound.delete(peer)
-      o.stream.abort(new Error('SWIM stream dropped'))
-    }, () => {})
+    // An opening stream's entry is not replaced by its stream once gone from the map (outboundTo).
+    Promise.resolve(out).then(o => { o.stream.abort(new Error('SWIM stream dropped')) }, () => {})
   }
 
   private async connection (to: string, signal: AbortSignal): Promise<Connection> {
