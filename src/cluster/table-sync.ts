@@ -22,7 +22,7 @@ import type { TableSyncComponents } from './components.js'
 import { clusterLimits } from './limits.js'
 import type { Membership, SignedRecord, SyncSource } from './membership.js'
 import type { RoutingTable } from './routing-table.js'
-import { timeoutSignal } from './timeout-signal.js'
+import { newStreamWithin, timeoutSignal } from './timeout-signal.js'
 
 const log = logger('ww:cluster:sync')
 
@@ -116,15 +116,12 @@ export class TableSync {
   }
 
   private async syncWith (conn: Connection, digestFirst = false): Promise<void> {
-    const opening = timeoutSignal(clusterLimits.syncTimeoutMs, 'opening a table sync stream')
     let stream: Stream
     try {
-      stream = await conn.newStream(digestFirst ? this.digestProtocol : this.protocol, { signal: opening.signal })
+      stream = await newStreamWithin(conn, digestFirst ? this.digestProtocol : this.protocol, clusterLimits.syncTimeoutMs)
     } catch (err: any) {
       log('no table sync with %s: %s', conn.remotePeer.toString(), err?.message)
       return
-    } finally {
-      opening.clear()
     }
     await this.exchange(stream, 'outbound', conn, undefined, undefined, digestFirst)
   }

@@ -12,7 +12,7 @@ import { lpStream } from '@libp2p/utils'
 import { LimitExceeded } from '../../errors.js'
 import type { DeploymentGossipComponents } from '../components.js'
 import { deploySyncProtocol, deploymentsTopic } from '../names.js'
-import { timeoutSignal } from '../timeout-signal.js'
+import { newStreamWithin, timeoutSignal } from '../timeout-signal.js'
 import { deployLimits, deploySyncLimits } from './limits.js'
 import { verifyDeployment, type SignedDeployment } from './record.js'
 import type { DeploymentStore } from './store.js'
@@ -99,15 +99,12 @@ export class DeploymentGossip {
   }
 
   private async syncWith (conn: Connection): Promise<void> {
-    const opening = timeoutSignal(deploySyncLimits.syncTimeoutMs, 'opening a deployment sync stream')
     let stream: Stream
     try {
-      stream = await conn.newStream(this.protocol, { signal: opening.signal })
+      stream = await newStreamWithin(conn, this.protocol, deploySyncLimits.syncTimeoutMs)
     } catch (err: any) {
       log('no deployment sync with %s: %s', conn.remotePeer.toString(), err?.message)
       return
-    } finally {
-      opening.clear()
     }
     await this.exchange(stream, 'outbound')
   }
