@@ -11,8 +11,9 @@ import { LocalFacetCap } from '../../src/host/local-facet.js'
 import type { ChanCap, Message, SenderCap } from '../../src/proc/index.js'
 import type { Capability } from '../../src/rpc/index.js'
 import type { AnchorClient } from '../../src/schema/anchor.rpc.js'
-import { RecverClient, RequestSenderClient, SenderClient } from '../../src/schema/channel.rpc.js'
+import { RequestSenderClient } from '../../src/schema/channel.rpc.js'
 import { until } from '../proc/helpers.js'
+import { withRequestOverRpc } from './request-over-rpc.js'
 
 const noSpawn = { spawn: async () => { throw new Error('no spawning here') } }
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s)
@@ -86,21 +87,13 @@ describe('host: a request from another host to a guest\'s channel (RequestSender
 
   it('the reply sender becomes a real Sender when it leaves through RPC, answers through it, and is Closed after the call', async () => {
     const answer = request('over rpc')
-    const recver = RecverClient.from(await inbox.origin!.recver!.export() as Capability)
-    try {
-      using ans = recver.recv()
-      const msg = readMessage((await ans).msg)
-      assert.equal(text(msg), 'over rpc')
-      assert.ok(msg.cap !== null, 'the reply sender was written into the RPC message')
-      const sender = SenderClient.from(msg.cap.dup())
-      msg.cap.release()
-      try {
-        using sent = sender.send(p => { writeMessage(p._initMsg(), { data: bytes('answer') }) })
-        await sent
-        assert.equal(await answer, 'answer')
-        using again = sender.send(p => { writeMessage(p._initMsg(), { data: bytes('too late') }) })
-        await assert.rejects(async () => { await again }, /closed/i)
-      } finally { sender.release() }
-    } finally { recver.release() }
+    await withRequestOverRpc(inbox, async (got, sender) => {
+      assert.equal(got, 'over rpc')
+      using sent = sender.send(p => { writeMessage(p._initMsg(), { data: bytes('answer') }) })
+      await sent
+      assert.equal(await answer, 'answer')
+      using again = sender.send(p => { writeMessage(p._initMsg(), { data: bytes('too late') }) })
+      await assert.rejects(async () => { await again }, /closed/i)
+    })
   })
 })

@@ -4,14 +4,15 @@
 import assert from 'node:assert/strict'
 import { AnchorTree } from '../../src/anchor/index.js'
 import { serveTree } from '../../src/caps/anchor.js'
-import { readMessage, writeMessage } from '../../src/caps/chan-message.js'
+import { writeMessage } from '../../src/caps/chan-message.js'
 import { Closed } from '../../src/errors.js'
 import { ClusterWorld } from '../../src/host/cluster-world.js'
 import type { ChanCap, Message, SenderCap } from '../../src/proc/index.js'
 import type { Capability } from '../../src/rpc/index.js'
 import type { AnchorClient } from '../../src/schema/anchor.rpc.js'
-import { RecverClient, SenderClient } from '../../src/schema/channel.rpc.js'
+import { SenderClient } from '../../src/schema/channel.rpc.js'
 import { until } from '../proc/helpers.js'
+import { withRequestOverRpc } from './request-over-rpc.js'
 
 const noSpawn = { spawn: async () => { throw new Error('no spawning here') } }
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s)
@@ -95,22 +96,14 @@ describe('host: a local request\'s reply slot', () => {
   it('becomes a real Sender when the request leaves through RPC, and answers through it; Closed after the end', async () => {
     const slot = a.reply()
     assert.equal(inbox.trySend!({ data: bytes('over rpc'), cap: slot.sender }), true)
-    const recver = RecverClient.from(await inbox.origin!.recver!.export() as Capability)
-    try {
-      using ans = recver.recv()
-      const msg = readMessage((await ans).msg)
-      assert.equal(new TextDecoder().decode(msg.data), 'over rpc')
-      assert.ok(msg.cap !== null, 'the reply sender was written into the RPC message')
-      const sender = SenderClient.from(msg.cap.dup())
-      msg.cap.release()
-      try {
-        using sent = sender.send(p => { writeMessage(p._initMsg(), { data: bytes('answer') }) })
-        await sent
-        assert.equal(text(slot.tryRecv()), 'answer')
-        slot.end()
-        using again = sender.send(p => { writeMessage(p._initMsg(), { data: bytes('too late') }) })
-        await assert.rejects(async () => { await again }, /closed/i)
-      } finally { sender.release() }
-    } finally { recver.release() }
+    await withRequestOverRpc(inbox, async (got, sender) => {
+      assert.equal(got, 'over rpc')
+      using sent = sender.send(p => { writeMessage(p._initMsg(), { data: bytes('answer') }) })
+      await sent
+      assert.equal(text(slot.tryRecv()), 'answer')
+      slot.end()
+      using again = sender.send(p => { writeMessage(p._initMsg(), { data: bytes('too late') }) })
+      await assert.rejects(async () => { await again }, /closed/i)
+    })
   })
 })
