@@ -53,13 +53,22 @@ describe('host: a channel facet passed guest to guest on one host', () => {
     return { cap, disposed: () => disposed }
   }
 
-  it('keeps the channel while a message or another guest holds it, and drops it with the last reference', async () => {
+  /**
+   * A channel in `a` holding a marker in its buffer (the marker's only reference), its send end, and an inbox in `b`:
+   * the marker's release tells when the channel is dropped.
+   */
+  async function holdingMarker (): Promise<{ reply: ChanCap, inbox: ChanCap, tx: SenderCap, m: ReturnType<typeof marker> }> {
     const reply = await replyChan()
     const inbox = b.chan(4)
     const tx = senderOf(reply)
     const m = marker()
     assert.equal(reply.trySend!({ data: bytes('buffered'), cap: m.cap }), true)
     m.cap.ref!.release()
+    return { reply, inbox, tx, m }
+  }
+
+  it('keeps the channel while a message or another guest holds it, and drops it with the last reference', async () => {
+    const { reply, inbox, tx, m } = await holdingMarker()
     for (let i = 0; i < 3; i++) assert.equal(inbox.trySend!({ data: bytes(`ping ${i}`), cap: tx }), true)
     // the guest that made the channel lets go of everything it had
     tx.ref!.release()
@@ -84,12 +93,7 @@ describe('host: a channel facet passed guest to guest on one host', () => {
   })
 
   it('a message still buffered when its channel is dropped gives its reference back', async () => {
-    const reply = await replyChan()
-    const inbox = b.chan(4)
-    const tx = senderOf(reply)
-    const m = marker()
-    assert.equal(reply.trySend!({ data: bytes('buffered'), cap: m.cap }), true)
-    m.cap.ref!.release()
+    const { reply, inbox, tx, m } = await holdingMarker()
     assert.equal(inbox.trySend!({ data: bytes('never read'), cap: tx }), true)
     tx.ref!.release()
     reply.ref!.release()
