@@ -50,6 +50,19 @@ export class MemberDialer {
   }
 
   /**
+   * Dials ring neighbour `peer` (a peer ID) at `addrs` now if this node is the lower peer ID and not connected to it,
+   * however many peers it has: the ring's connections are the ones kept (ring.ts).
+   */
+  neighbour (peer: string, addrs: readonly string[]): void {
+    if (this.stopped || !this.isLower(peer)) return
+    let info: PeerInfo
+    try {
+      info = { id: peerIdFromString(peer), multiaddrs: addrs.flatMap(a => tryAddr(a)) }
+    } catch { return }
+    this.now(info, Infinity)
+  }
+
+  /**
    * Dials `peer` now if this node is the lower peer ID and has room for another peer (`extraPeers` beyond maxPeers:
    * a peer sharing a pubsub topic).
    */

@@ -48,6 +48,8 @@ export interface MembershipOptions {
    * not fit in maxHeartbeatBytes; both empty once everything fits again.
    */
   onLeftOut?: (leftOut: { endpoints: string[], topics: string[] }) => void
+  /** SWIM's ring was rebuilt once the members settled (membersChanged): its neighbours, to connect to now. */
+  onRingSettled?: (neighbours: ReadonlySet<string>) => void
 }
 
 export interface MembershipStats {
@@ -364,6 +366,7 @@ export class Membership implements MemberStore {
       }
       this.ringTimer = undefined
       this.settledRing = undefined
+      this.o.onRingSettled?.(this.neighbours())
     }
     due()
   }
@@ -411,12 +414,15 @@ export class Membership implements MemberStore {
     take([...this.near].filter(p => !ring.has(p) && live(p) && this.o.isConnected(p)), n - 1)
     // Then ring neighbours not connected yet (their connections are kept): not members at random, which while a
     // cluster forms cost a host a new connection per round, each closed again once idle.
-    if (out.length < n - 1) take([...ring].filter(live), n - 1)
+    // While the members change (the ring is about to be rebuilt), only members already connected: see probeTarget.
+    const settling = this.ringTimer !== undefined
+    if (out.length < n - 1 && !settling) take([...ring].filter(live), n - 1)
     const offRing = [...this.near].filter(p => !out.includes(p) && !ring.has(p) && live(p) && this.o.isConnected(p))
     if (offRing.length > 0) {
       out.push(offRing[Math.floor(random() * offRing.length)])
       return out
     }
+    if (settling) return out
     // The member picked at random last time, while its connection is being made (a dial takes longer than a round
     // on a loaded machine, and every round picking anew made each host dial 2-3 members as a cluster formed).
     const picked = this.offRingPick
@@ -452,6 +458,13 @@ export class Membership implements MemberStore {
       this.probesSinceAny = 0
       const far = this.farMember()
       if (far !== undefined) return far
+    }
+    // While the members change, the ring probes go by is about to be rebuilt: a neighbour on it not connected yet
+    // would cost a handshake on each side for a connection closed again once idle. Connected members are probed
+    // until it settles (ringMaxStaleMs at most), and its new neighbours are dialed then (onRingSettled).
+    if (this.ringTimer !== undefined) {
+      const connected = this.sample(1, p => !this.o.isConnected(p))[0]
+      if (connected !== undefined) return connected
     }
     return this.sample(1)[0]
   }

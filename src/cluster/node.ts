@@ -16,6 +16,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { InvalidArgument, Unavailable } from '../errors.js'
 import { Bootstrapper } from './bootstrapper.js'
+import { componentLogger } from './component-logger.js'
 import { clusterComponents, type ClusterComponents } from './components.js'
 import { ConnectionTrimmer } from './connection-trimmer.js'
 import { dialFailure } from './dial-failure.js'
@@ -155,6 +156,7 @@ export class ClusterNode {
     const listenFailures = new Map<string, Error>()
     const libp2p = await createLibp2p({
       privateKey,
+      logger: componentLogger(),
       addresses: { listen: listen.map(a => a.toString()) },
       transports: [recordingListenFailures(tcp(), listenFailures)],
       ...(options.swarmKey !== undefined ? { connectionProtector: swarmKeyProtector(options.swarmKey, onKeyCheckFailed) } : {}),
@@ -202,7 +204,13 @@ export class ClusterNode {
       send: swimTransport.send,
       isConnected: peer => swimTransport.isConnected(peer),
       random: options.random,
-      onLeftOut: leftOut => { notice({ type: 'record-full', endpoints: leftOut.endpoints, topics: leftOut.topics.length }) }
+      onLeftOut: leftOut => { notice({ type: 'record-full', endpoints: leftOut.endpoints, topics: leftOut.topics.length }) },
+      onRingSettled: ring => {
+        for (const peer of ring) {
+          const record = table.lookup(peer)
+          if (record !== undefined && !swimTransport.isConnected(peer)) node.dialer.neighbour(peer, record.addrs)
+        }
+      }
     })
     swimTransport.onMessage = (from, bytes) => { membership.swim.receive(from, bytes) }
     swimTransport.onUnreadable = () => { membership.swim.stats.rejected++ }
