@@ -39,6 +39,14 @@ describe('cluster: member dials', function () {
     later.later(highest.peerId, highest.addrs())
     assert.equal(mid.libp2p.getConnections(highest.libp2p.peerId).length, 0, 'not before the delay')
     await waitFor(() => mid.libp2p.getConnections(highest.libp2p.peerId).length > 0, patienceMs, 'the later dial')
+
+    // A ring neighbour is dialed at once, past the limit, from its peer ID and address strings; by the lower ID only.
+    dialer.neighbour(higher[2].peerId, higher[2].addrs())
+    await waitFor(() => low.libp2p.getConnections(higher[2].libp2p.peerId).length > 0, patienceMs, 'the neighbour dial')
+    assert.equal(low.libp2p.getPeers().length, 3)
+    top.neighbour(higher[1].peerId, higher[1].addrs())
+    await new Promise(resolve => setTimeout(resolve, 500))
+    assert.equal(highest.libp2p.getConnections(higher[1].libp2p.peerId).length, 0)
     dialer.stop()
     top.stop()
     later.stop()
