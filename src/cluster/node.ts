@@ -24,6 +24,7 @@ import { withTableRefreshEvery } from './dht-upkeep.js'
 import { cacheEd25519VerifyKeys } from './ed25519-verify.js'
 import { loadOrCreateIdentity } from './identity.js'
 import { HeartbeatCodec, type HeartbeatWire } from './heartbeat.js'
+import { skipKnownProtocolMerges } from './known-protocols.js'
 import { lazyYamuxWindowUpdates } from './lazy-window-updates.js'
 import { MemberDialer } from './member-dialer.js'
 import { clusterLimits } from './limits.js'
@@ -188,6 +189,7 @@ export class ClusterNode {
       throw listenFailure(err, listenFailures, listen.map(a => a.toString())) ?? err
     }) as unknown as ClusterLibp2p
 
+    skipKnownProtocolMerges(libp2p.peerStore, libp2p)
     const self = libp2p.peerId.toString()
     const components = clusterComponents(libp2p)
     const table = new RoutingTable({ maxClockSkewMs: options.maxClockSkewMs, lifetimeMs: clusterLimits.recordLifetimeMs })
