@@ -153,11 +153,11 @@ export const clusterLimits = {
   syncRoundMaxMs: 30_000,
   syncScaleHosts: 32,
   /**
-   * Keep the short interval this long after the last join before backing off. Two rounds repair a record that raced a
-   * connection; at 3 s, twelve rounds per host after a wave of joins were a quarter of its CPU in the first 30 s after
-   * the cluster formed (bench/cluster/procs.ts cluster.procs.idle_cpu_pct at 20 nodes: ~1.2 % per node, ~0.9 % at 500 ms).
+   * Keep the short interval this long after the last join before backing off. A host that missed the last joins'
+   * gossip hears of no join, so it backs off; the others' rounds in this time repair it. At 500 ms (two rounds, a
+   * quarter less CPU in the first 30 s after a cluster formed) one node of 20 still missed a record 25-32 s later.
    */
-  syncSettleMs: 500,
+  syncSettleMs: 3_000,
   /** How long stop() waits for the leaving heartbeat to go out. */
   leaveTimeoutMs: 1_000,
   /**

@@ -3,7 +3,7 @@
 // hands the newcomer's record on through SWIM's gossip).
 // Besides, rounds of anti-entropy: the node exchanges tables with one random connected peer, every
 // syncRoundMinMs while hosts keep joining (the cluster is changing: a record may have raced a new connection
-// and missed someone) and for syncSettleMs after the last join (two rounds), then at doubling intervals up to syncRoundMaxMs,
+// and missed someone) and for syncSettleMs after the last join, then at doubling intervals up to syncRoundMaxMs,
 // scaled up in larger clusters (syncRoundMaxMs()). This repairs what gossip missed, and carries the records hosts
 // sign anew every recordRefreshMs to everyone.
 //
