@@ -1,6 +1,7 @@
 // SWIM's framing: the bytes lpStream writes, cut back into messages however the stream splits or joins them.
 import assert from 'node:assert/strict'
 import { lpStream, streamPair } from '@libp2p/utils'
+import { concat } from 'uint8arrays/concat'
 import { FrameReader, lengthPrefixed } from '../../src/cluster/swim-frames.js'
 import { waitFor } from './helpers.js'
 
@@ -11,13 +12,6 @@ function readAll (chunks: Uint8Array[], maxBytes = 1 << 20): { got: Uint8Array[]
   const got: Uint8Array[] = []
   for (const c of chunks) reader.push(c, m => got.push(m.slice()))
   return { got, reader }
-}
-
-function concat (parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0))
-  let at = 0
-  for (const p of parts) { out.set(p, at); at += p.byteLength }
-  return out
 }
 
 describe('cluster: SWIM frames', () => {

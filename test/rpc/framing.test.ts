@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { concat } from 'uint8arrays/concat'
 import { FrameDecoder, encodeFrame, memoryPair } from '../../src/transport/index.js'
 
 const limits = { maxMessageBytes: 1 << 20, maxSegments: 64 }
@@ -7,13 +8,6 @@ const limits = { maxMessageBytes: 1 << 20, maxSegments: 64 }
 function frame (words: number[], seed: number): { bytes: Uint8Array, segments: Uint8Array[] } {
   const segments = words.map((w, s) => Uint8Array.from({ length: w * 8 }, (_, i) => (seed * 31 + s * 7 + i) & 0xff))
   return { bytes: encodeFrame(segments.map(s => s.buffer), segments.map(s => s.byteLength)), segments }
-}
-
-function concat (parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0))
-  let o = 0
-  for (const p of parts) { out.set(p, o); o += p.byteLength }
-  return out
 }
 
 describe('transport: frame decoding', () => {
