@@ -39,11 +39,8 @@ export class MemberDialer {
     const timer = setTimeout(() => {
       this.timers.delete(timer)
       if (this.stopped || this.isFull(extraPeers) || !(this.o.wanted?.(peer) ?? true)) return
-      let info: PeerInfo
-      try {
-        info = { id: peerIdFromString(peer), multiaddrs: addrs.flatMap(a => tryAddr(a)) }
-      } catch { return /* a peer ID we cannot parse: nothing to dial */ }
-      this.now(info, extraPeers)
+      const info = peerInfo(peer, addrs)
+      if (info !== undefined) this.now(info, extraPeers)
     }, this.o.minDelayMs + Math.random() * (this.o.maxDelayMs - this.o.minDelayMs))
     timer.unref?.()
     this.timers.add(timer)
@@ -55,11 +52,8 @@ export class MemberDialer {
    */
   neighbour (peer: string, addrs: readonly string[]): void {
     if (this.stopped || !this.isLower(peer)) return
-    let info: PeerInfo
-    try {
-      info = { id: peerIdFromString(peer), multiaddrs: addrs.flatMap(a => tryAddr(a)) }
-    } catch { return }
-    this.now(info, Infinity)
+    const info = peerInfo(peer, addrs)
+    if (info !== undefined) this.now(info, Infinity)
   }
 
   /**
@@ -91,6 +85,13 @@ export class MemberDialer {
   private isFull (extraPeers: number): boolean {
     return this.components.connectionManager.getPeers().length + this.dialing.size >= this.o.maxPeers + extraPeers
   }
+}
+
+/** A member's peer ID and address strings, parsed; undefined for a peer ID we cannot parse (nothing to dial). */
+function peerInfo (peer: string, addrs: readonly string[]): PeerInfo | undefined {
+  try {
+    return { id: peerIdFromString(peer), multiaddrs: addrs.flatMap(a => tryAddr(a)) }
+  } catch { return undefined }
 }
 
 function tryAddr (a: string): Multiaddr[] {

@@ -210,7 +210,7 @@ export class ClusterNode {
       onRingSettled: ring => {
         for (const peer of ring) {
           const record = table.lookup(peer)
-          if (record !== undefined && !swimTransport.isConnected(peer)) node.dialer.neighbour(peer, record.addrs)
+          if (record !== undefined) node.dialer.neighbour(peer, record.addrs)
         }
       }
     })
