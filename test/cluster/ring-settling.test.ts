@@ -41,7 +41,9 @@ describe('cluster: membership while the members change', function () {
   it('probes and gossips only to connected members until the ring settles, then hands its neighbours over once', async () => {
     const first = Array.from({ length: 6 }, (_, i) => `member-${i}`)
     for (const p of first) table.apply(p, 1n, hb())
+    // As node.ts does on every connection:open.
     connected.add('member-0')
+    membership.connected('member-0')
     assert.ok(membership.probeTarget() !== undefined, 'the first ring is computed at the first probe')
     const later = Array.from({ length: 6 }, (_, i) => `member-${6 + i}`)
     for (const p of later) table.apply(p, 1n, hb())
