@@ -7,7 +7,8 @@
 // same boot are still recognized as stale.
 //
 // Admission: a record handed on by a peer other than its author is "vouched for" by that peer until the host is
-// heard directly. Each peer may vouch for at most maxVouchedPerPeer listed hosts, and when the table is full a host
+// heard directly (the same record coming again by gossip, from its author or from a peer connected to it counts).
+// Each peer may vouch for at most maxVouchedPerPeer listed hosts, and when the table is full a host
 // heard directly pushes out a vouched-for one, so a flood of fakes from one peer stays small and cannot keep real hosts out.
 import { InvalidArgument } from '../errors.js'
 import type { Heartbeat } from './heartbeat.js'
@@ -114,6 +115,12 @@ export class RoutingTable {
       h = undefined
     }
     if (h !== undefined) {
+      if (old?.vouchedBy !== undefined && vouchedBy === undefined && old.record.instance === hb.instance && seq === h.seq) {
+        // The record only vouched for, now heard directly (gossip, its author, a peer connected to it): handed on from now.
+        this.unvouch(old.vouchedBy)
+        old.vouchedBy = undefined
+        return 'unchanged'
+      }
       if (h.instance === hb.instance && seq <= h.seq) return 'stale'
       if (h.retired.includes(hb.instance)) return 'stale'
     } else if (this.history.size >= 2 * this.maxHosts) {
@@ -175,6 +182,7 @@ export class RoutingTable {
     const h = this.history.get(peer)
     const listed = this.entries.has(peer)
     if (!listed && vouchedBy !== undefined && !this.hasRoomFor(vouchedBy)) return false
+    if (listed && vouchedBy === undefined && seq === h?.seq && this.isVouched(peer)) return true
     return h === undefined || seq > h.seq || !listed
   }
 

@@ -137,6 +137,25 @@ describe('cluster: routing table', () => {
     t.close()
   })
 
+  it('the same record heard directly ends a vouching, once, without an event', () => {
+    const t = new RoutingTable({ now: () => clock, autoExpire: false })
+    const seen: string[] = []
+    t.watch(e => seen.push(e.type))
+    assert.equal(t.apply('a', 4n, hb(), 0, 'x'), 'joined')
+    assert.equal(t.wants('a', 4n, 'y'), false, 'handed on again: nothing to change')
+    assert.equal(t.apply('a', 4n, hb(), 0, 'y'), 'stale')
+    assert.equal(t.apply('a', 3n, hb()), 'stale', 'an older record heard directly does not count')
+    assert.ok(t.isVouched('a'))
+    assert.equal(t.wants('a', 4n), true, 'heard directly: worth a signature check')
+    assert.equal(t.apply('a', 4n, hb()), 'unchanged')
+    assert.equal(t.isVouched('a'), false)
+    assert.equal(t.vouchedBy('x'), 0)
+    assert.equal(t.wants('a', 4n), false)
+    assert.equal(t.apply('a', 4n, hb()), 'stale')
+    assert.deepEqual(seen, ['join'])
+    t.close()
+  })
+
   it('a full table lets a host heard directly push out one vouched for, never the other way', () => {
     const t = new RoutingTable({ now: () => clock, autoExpire: false, maxHosts: 3 })
     t.apply('real', 1n, hb())

@@ -95,6 +95,24 @@ describe('cluster: table sync over real nodes on 127.0.0.1', function () {
     await waitFor(() => b.lookup(goneId) === undefined, patienceMs, 'b to drop the host that left')
   })
 
+  it('a host only vouched for is handed on once the same record comes again directly (SWIM gossip)', async () => {
+    const a = await cluster.add()
+    const host = await generateKeyPair('Ed25519')
+    const hostId = peerIdFromPrivateKey(host).toString()
+    const voucher = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    const record = await sign(host, encodeHeartbeat(heartbeat('vouched')), 3n)
+    const handedOver = { peer: voucher, connected: new Set<string>(), checks: 1 }
+    assert.equal(await a.membership.applySigned({ ageMs: 0, message: record }, handedOver), 'joined')
+    const handsOn = (): boolean => a.membership.signedRecords().some(r => Buffer.from(r.message).equals(Buffer.from(record)))
+    assert.equal(a.table.isVouched(hostId), true)
+    assert.equal(handsOn(), false, 'a record only vouched for is not handed on')
+    // The same record (no newer one) by gossip: before, it was stale and the host stayed vouched for until it signed anew.
+    assert.equal((await a.membership.apply(record, voucher)).outcome, 'stale', 'nothing new to gossip on')
+    assert.equal(a.table.isVouched(hostId), false)
+    assert.equal(a.table.vouchedBy(voucher), 0)
+    assert.equal(handsOn(), true)
+  })
+
     it('a forged record handed over is rejected and changes nothing', async () => {
     const a = await cluster.add()
     const victim = await generateKeyPair('Ed25519')
