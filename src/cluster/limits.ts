@@ -153,11 +153,17 @@ export const clusterLimits = {
   syncRoundMaxMs: 30_000,
   syncScaleHosts: 32,
   /**
-   * Keep the short interval this long after the last join before backing off. A host that missed the last joins'
-   * gossip hears of no join, so it backs off; the others' rounds in this time repair it. At 500 ms (two rounds, a
-   * quarter less CPU in the first 30 s after a cluster formed) one node of 20 still missed a record 25-32 s later.
+   * Keep the short interval this long after the last join before backing off (two rounds; at 3 s, twelve rounds out
+   * and about as many in were a fifth of a node's CPU in the first 30 s after a 20-node cluster formed).
    */
-  syncSettleMs: 3_000,
+  syncSettleMs: 500,
+  /**
+   * Until this long after the last join, a round that found the two tables differing (records went either way, or
+   * the peer's digest names hosts this one lacks) is followed by another short one. A host that missed the last
+   * joins' gossip hears of no join, and its peers may hold those hosts only vouched for (not handed on): it keeps
+   * asking until a peer that hands them on answers, instead of backing off.
+   */
+  syncRepairMs: 5_000,
   /** How long stop() waits for the leaving heartbeat to go out. */
   leaveTimeoutMs: 1_000,
   /**

@@ -585,8 +585,12 @@ export class Membership implements MemberStore {
     return out
   }
 
-  /** Our records that a peer whose digest is `digest` lacks, or holds older. InvalidArgument for a malformed digest. */
-  recordsMissingFrom (digest: Uint8Array): SignedRecord[] {
+  /**
+   * Compares a peer's digest with our table: `missing`, our records it lacks or holds older (to send it); `news`, the
+   * hosts it names that we lack or hold older, whether or not it hands their records on. InvalidArgument for a
+   * malformed digest.
+   */
+  compareDigest (digest: Uint8Array): { missing: SignedRecord[], news: number } {
     if (digest.byteLength % digestEntryBytes !== 0 || digest.byteLength > 2 * clusterLimits.maxHosts * digestEntryBytes) {
       throw new InvalidArgument(`a table digest of ${digest.byteLength} bytes is not a list of ${digestEntryBytes}-byte entries within 2 × maxHosts`)
     }
@@ -595,10 +599,14 @@ export class Membership implements MemberStore {
     for (let at = 0; at < buf.byteLength; at += digestEntryBytes) {
       theirs.set(buf.toString('latin1', at, at + 8), { instance: buf.readBigUInt64BE(at + 8), seq: buf.readBigUInt64BE(at + 16) })
     }
-    return this.keyedRecords().filter(k => {
+    const missing: SignedRecord[] = []
+    let known = 0
+    for (const k of this.keyedRecords(true)) {
       const t = theirs.get(peerHash(k.peer).toString('latin1'))
-      return t === undefined || t.instance !== k.instance || t.seq < k.seq
-    }).map(k => k.record)
+      if (t !== undefined && t.instance === k.instance && t.seq <= k.seq) known++
+      if ((t === undefined || t.instance !== k.instance || t.seq < k.seq) && (k.peer === this.selfId || !this.o.table.isVouched(k.peer))) missing.push(k.record)
+    }
+    return { missing, news: theirs.size - known }
   }
 
   /**

@@ -3,7 +3,8 @@
 // hands the newcomer's record on through SWIM's gossip).
 // Besides, rounds of anti-entropy: the node exchanges tables with one random connected peer, every
 // syncRoundMinMs while hosts keep joining (the cluster is changing: a record may have raced a new connection
-// and missed someone) and for syncSettleMs after the last join, then at doubling intervals up to syncRoundMaxMs,
+// and missed someone), for syncSettleMs after the last join and, until syncRepairMs after it, while its rounds find
+// tables that differ; then at doubling intervals up to syncRoundMaxMs,
 // scaled up in larger clusters (syncRoundMaxMs()). This repairs what gossip missed, and carries the records hosts
 // sign anew every recordRefreshMs to everyone.
 //
@@ -109,21 +110,23 @@ export class TableSync {
     this.timer = undefined
     this.roundAt = Infinity
     const open = this.components.connectionManager.getConnections().filter(c => c.status === 'open')
-    if (open.length > 0) await this.syncWith(open[Math.floor(Math.random() * open.length)], true)
-    const settling = Date.now() - this.lastJoinAt < clusterLimits.syncSettleMs
+    const differed = open.length > 0 && await this.syncWith(open[Math.floor(Math.random() * open.length)], true)
+    const sinceJoin = Date.now() - this.lastJoinAt
+    const settling = sinceJoin < clusterLimits.syncSettleMs || (differed && sinceJoin < clusterLimits.syncRepairMs)
     this.delayMs = settling ? clusterLimits.syncRoundMinMs : Math.min(this.delayMs * 2, syncRoundMaxMs(this.table.size))
     if (this.timer === undefined) this.schedule(this.delayMs)
   }
 
-  private async syncWith (conn: Connection, digestFirst = false): Promise<void> {
+  /** True when the two tables differed. */
+  private async syncWith (conn: Connection, digestFirst = false): Promise<boolean> {
     let stream: Stream
     try {
       stream = await newStreamWithin(conn, digestFirst ? this.digestProtocol : this.protocol, clusterLimits.syncTimeoutMs)
     } catch (err: any) {
       log('no table sync with %s: %s', conn.remotePeer.toString(), err?.message)
-      return
+      return false
     }
-    await this.exchange(stream, 'outbound', conn, undefined, undefined, digestFirst)
+    return await this.exchange(stream, 'outbound', conn, undefined, undefined, digestFirst)
   }
 
   private async inboundExchange (stream: Stream, conn: Connection, digestFirst = false): Promise<void> {
@@ -143,20 +146,23 @@ export class TableSync {
   /**
    * Sends our records (or `push`, applying nothing back) and applies those of the peer at the other end of `conn`.
    * `digestFirst` (protocol 2.0.0): each side first sends a digest of what it holds (Membership.digest), then only
-   * the records the other lacks or holds older.
+   * the records the other lacks or holds older. True when the two tables differed.
    */
-  private async exchange (stream: Stream, side: string, conn?: Connection, push?: SignedRecord[], pushSignal?: AbortSignal, digestFirst = false): Promise<void> {
+  private async exchange (stream: Stream, side: string, conn?: Connection, push?: SignedRecord[], pushSignal?: AbortSignal, digestFirst = false): Promise<boolean> {
     const timeout = pushSignal === undefined ? timeoutSignal(clusterLimits.syncTimeoutMs, 'a table sync') : undefined
     const signal = pushSignal ?? timeout!.signal
     const lp = lpStream(stream, { maxDataLength: digestFirst ? 2 * clusterLimits.maxHosts * 24 : clusterLimits.maxHeartbeatBytes + 1024 })
     try {
       let records: SignedRecord[]
+      let news = 0
       if (digestFirst) {
         const sent = lp.write(this.membership.digest(), { signal })
         sent.catch(() => {})
         const theirs = (await lp.read({ signal })).subarray()
         await sent
-        records = this.membership.recordsMissingFrom(theirs)
+        const compared = this.membership.compareDigest(theirs)
+        records = compared.missing
+        news = compared.news
       } else {
         records = push ?? this.membership.signedRecords()
       }
@@ -187,9 +193,11 @@ export class TableSync {
       log('%s table sync: sent %d, applied %d', side, records.length, applied)
       await stream.close({ signal })
       this.exchanges++
+      return news > 0 || records.length > 0 || applied > 0
     } catch (err: any) {
       log('%s table sync failed: %s', side, err?.message)
       try { stream.abort(err instanceof Error ? err : new Error(String(err))) } catch { /* already gone */ }
+      return false
     } finally {
       timeout?.clear()
     }

@@ -113,6 +113,28 @@ describe('cluster: table sync over real nodes on 127.0.0.1', function () {
     assert.equal(handsOn(), true)
   })
 
+  it('a digest tells what the peer lacks, and how many hosts it names that this host lacks', async () => {
+    const a = await cluster.add({ maxMemberDials: 0, dht: false })
+    const b = await cluster.add({ maxMemberDials: 0, dht: false })
+    await waitFor(() => a.ls().length === 2 && b.ls().length === 2, patienceMs, 'a and b to converge')
+    const converged = a.membership.compareDigest(b.membership.digest())
+    assert.deepEqual({ missing: converged.missing.length, news: converged.news }, { missing: 0, news: 0 })
+    // b holds one host only vouched for and one heard directly: its digest names both, it would hand on one.
+    const vouched = await generateKeyPair('Ed25519')
+    const direct = await generateKeyPair('Ed25519')
+    const voucher = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    assert.equal(await b.membership.applySigned({ ageMs: 0, message: await sign(vouched, encodeHeartbeat(heartbeat('v')), 1n) }, { peer: voucher, connected: new Set(), checks: 1 }), 'joined')
+    const directRecord = await sign(direct, encodeHeartbeat(heartbeat('d')), 1n)
+    assert.equal(await b.membership.applySigned({ ageMs: 0, message: directRecord }), 'joined')
+    const atA = a.membership.compareDigest(b.membership.digest())
+    assert.equal(atA.news, 2, 'b names two hosts a lacks')
+    assert.equal(atA.missing.length, 0, 'a holds nothing b lacks')
+    const atB = b.membership.compareDigest(a.membership.digest())
+    assert.equal(atB.news, 0)
+    assert.deepEqual(atB.missing.map(r => Buffer.from(r.message).toString('hex')), [Buffer.from(directRecord).toString('hex')], 'b hands on only the host heard directly')
+    assert.throws(() => a.membership.compareDigest(new Uint8Array(23)), { name: 'InvalidArgument' })
+  })
+
     it('a forged record handed over is rejected and changes nothing', async () => {
     const a = await cluster.add()
     const victim = await generateKeyPair('Ed25519')
