@@ -111,9 +111,7 @@ export class TableSync {
     this.roundAt = Infinity
     const open = this.components.connectionManager.getConnections().filter(c => c.status === 'open')
     const differed = open.length > 0 && await this.syncWith(open[Math.floor(Math.random() * open.length)], true)
-    const sinceJoin = Date.now() - this.lastJoinAt
-    const settling = sinceJoin < clusterLimits.syncSettleMs || (differed && sinceJoin < clusterLimits.syncRepairMs)
-    this.delayMs = settling ? clusterLimits.syncRoundMinMs : Math.min(this.delayMs * 2, syncRoundMaxMs(this.table.size))
+    this.delayMs = nextRoundDelayMs(this.delayMs, Date.now() - this.lastJoinAt, differed, this.table.size)
     if (this.timer === undefined) this.schedule(this.delayMs)
   }
 
@@ -206,6 +204,16 @@ export class TableSync {
   private connectedPeers (): Set<string> {
     return new Set(this.components.connectionManager.getConnections().filter(c => c.status === 'open').map(c => c.remotePeer.toString()))
   }
+}
+
+/**
+ * The wait before the next anti-entropy round, after one that came `sinceJoinMs` after the last join and found the
+ * tables differing or not, in a cluster of n hosts.
+ */
+export function nextRoundDelayMs (delayMs: number, sinceJoinMs: number, differed: boolean, n: number): number {
+  const L = clusterLimits
+  const settling = sinceJoinMs < L.syncSettleMs || (differed && sinceJoinMs < L.syncRepairMs)
+  return settling ? L.syncRoundMinMs : Math.min(delayMs * 2, syncRoundMaxMs(n))
 }
 
 /** The longest interval between rounds in a cluster of n hosts: longer in larger clusters (as memberlist's push-pull). */

@@ -8,6 +8,7 @@ import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
 import { encodeHeartbeat } from '../../src/caps/heartbeat.js'
 import { clusterLimits, clusterTopic, encodeSignedMessage, verifySignedMessage, type Heartbeat } from '../../src/cluster/index.js'
+import { nextRoundDelayMs, syncRoundMaxMs } from '../../src/cluster/table-sync.js'
 import { LocalCluster, peersOf, waitFor, patienceMs } from './helpers.js'
 
 const topic = clusterTopic('test')
@@ -52,6 +53,19 @@ describe('cluster: signed heartbeats', () => {
     const other = await generateKeyPair('Ed25519')
     const forged = await sign(key, encodeHeartbeat(heartbeat('h1')), 1n, other)
     assert.equal(await verifySignedMessage(forged, topic, () => false), undefined)
+  })
+})
+
+describe('cluster: anti-entropy schedule', () => {
+  const { syncRoundMinMs: min, syncSettleMs: settle, syncRepairMs: repair } = clusterLimits
+  it('short rounds right after a join, and after it while rounds find tables that differ, up to syncRepairMs', () => {
+    assert.equal(nextRoundDelayMs(4_000, settle - 1, false, 20), min, 'settling after a join')
+    assert.equal(nextRoundDelayMs(min, settle, false, 20), 2 * min, 'tables agree: back off')
+    assert.equal(nextRoundDelayMs(min, settle, true, 20), min, 'tables differ: ask again soon')
+    assert.equal(nextRoundDelayMs(min, repair - 1, true, 20), min)
+    assert.equal(nextRoundDelayMs(min, repair, true, 20), 2 * min, 'past syncRepairMs a difference no longer hurries')
+    assert.equal(nextRoundDelayMs(syncRoundMaxMs(20), repair, true, 20), syncRoundMaxMs(20))
+    assert.equal(nextRoundDelayMs(syncRoundMaxMs(20), repair, false, 1_000), 2 * syncRoundMaxMs(20), 'the cap grows with the cluster')
   })
 })
 
