@@ -9,15 +9,35 @@
 // kad-dht also tags the 20 peers closest to this one KEEP_ALIVE, re-checking every 5 s: libp2p would then keep a
 // full mesh up to 21 hosts, which this node's trimmer undoes (connection-trimmer.ts), and the check alone was ~3 % of
 // an idle node's CPU. Which connections live is the membership's choice, so the tagger does not run.
+// kad-dht pings a new contact (a new stream, negotiated on each side) before it adds it to its table. Most contacts
+// are peers that just connected and answered identify: the ping tells nothing more, and in a forming cluster it
+// was one more stream per new connection. A contact with an open connection is added without it; others (peers
+// a query named) are still pinged.
 import type { KadDHT } from '@libp2p/kad-dht'
+import type { Connection, PeerId } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 
 const log = logger('ww:cluster:dht')
 
-/** `factory`'s DHT, with its routing-table refresh every `intervalMs` (pass the same as querySelfInterval). */
-export function withTableRefreshEvery<C> (factory: (components: C) => KadDHT, intervalMs: number): (components: C) => KadDHT {
+interface Connections { connectionManager: { getConnections: (peer?: PeerId) => Connection[] } }
+interface Contact { peerId: PeerId }
+type Verify = (contact: Contact, options?: unknown) => Promise<boolean>
+
+/**
+ * `factory`'s DHT, with its routing-table refresh every `intervalMs` (pass the same as querySelfInterval), and new
+ * contacts with an open connection added without a ping.
+ */
+export function withTableRefreshEvery<C extends Connections> (factory: (components: C) => KadDHT, intervalMs: number): (components: C) => KadDHT {
   return (components) => {
     const dht = factory(components)
+    const kb = kBucket(dht)
+    if (kb !== undefined && typeof kb.verify === 'function') {
+      const ping = kb.verify
+      const connected = (peer: PeerId): boolean => components.connectionManager.getConnections(peer).some(c => c.status === 'open')
+      kb.verify = async (contact, options) => connected(contact.peerId) || await ping(contact, options)
+    } else {
+      log.error('kad-dht has no routingTable.kb.verify: it pings every new contact (see dht-upkeep.ts)')
+    }
     const refresh = (dht as unknown as { routingTableRefresh?: { refreshInterval?: unknown } }).routingTableRefresh
     if (refresh !== undefined && typeof refresh.refreshInterval === 'number') refresh.refreshInterval = intervalMs
     else log.error('kad-dht has no routingTableRefresh.refreshInterval: its table refresh stays at its default (see dht-upkeep.ts)')
@@ -26,6 +46,10 @@ export function withTableRefreshEvery<C> (factory: (components: C) => KadDHT, in
     else log.error('kad-dht has no routingTable.closestPeerTagger: it may tag its closest peers KEEP_ALIVE (see dht-upkeep.ts)')
     return dht
   }
+}
+
+function kBucket (dht: KadDHT): { verify?: Verify } | undefined {
+  return (dht as unknown as { routingTable?: { kb?: { verify?: Verify } } }).routingTable?.kb
 }
 
 function closestPeerTagger (dht: KadDHT): { start?: unknown, timeout?: unknown } | undefined {

@@ -5,6 +5,12 @@ import { closestPeerTaggerRunning, dhtUpkeepIntervals } from '../../src/cluster/
 import { clusterLimits } from '../../src/cluster/limits.js'
 import { LocalCluster, waitFor, patienceMs } from './helpers.js'
 
+/** What a test reads of kad-dht's routing table (not exported by the package). */
+interface RoutingTableView {
+  find: (peer: PeerId) => Promise<PeerId | undefined>
+  addEventListener: (type: 'peer:ping', listener: (evt: CustomEvent<PeerId>) => void) => void
+}
+
 /** Asks `node`'s DHT for `peer`, again until `timeoutMs` (the serving node adds peers once identify and a ping are done). */
 async function findPeer (node: ClusterNode, peer: PeerId, timeoutMs: number): Promise<PeerInfo> {
   const dht = node.libp2p.services.dht
@@ -61,6 +67,20 @@ describe('cluster: kad-dht over real nodes on 127.0.0.1', function () {
     assert.ok(dht !== undefined, 'the node runs kad-dht')
     assert.deepEqual(dhtUpkeepIntervals(dht), { tableRefreshMs: clusterLimits.dhtUpkeepIntervalMs, selfQueryMs: clusterLimits.dhtUpkeepIntervalMs })
     assert.ok(clusterLimits.dhtUpkeepIntervalMs >= 3_600_000 && clusterLimits.dhtSelfQueryDelayMs >= 3_600_000)
+  })
+
+  it('adds a peer that connected to its table without pinging it first (one stream less on each side per connection)', async () => {
+    const a = await cluster.add({ maxMemberDials: 0 })
+    const table = (a.libp2p.services.dht as unknown as { routingTable: RoutingTableView }).routingTable
+    const pinged: string[] = []
+    table.addEventListener('peer:ping', (evt) => { pinged.push(evt.detail.toString()) })
+    const b = await cluster.add({ maxMemberDials: 0 })
+    let listed = false
+    await waitFor(() => {
+      void table.find(b.libp2p.peerId).then(p => { listed = p !== undefined })
+      return listed
+    }, patienceMs, 'a to add b to its DHT table')
+    assert.deepEqual(pinged, [], 'a pinged a peer connected to it')
   })
 
   it('does not run kad-dht\'s closest-peer tagger (its 5 s check; which connections live is the membership\'s choice)', async () => {
