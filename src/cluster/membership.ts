@@ -563,7 +563,7 @@ export class Membership implements MemberStore {
     const { table } = this.o
     for (const [peer, kept] of this.signed) {
       const r = peer === this.selfId ? { instance: this.instance, seq: this.seq } : table.lookup(peer)
-      if (r === undefined || (!withVouched && peer !== this.selfId && table.isVouched(peer))) continue
+      if (r === undefined || (!withVouched && !this.handsOn(peer))) continue
       out.push({ peer, instance: r.instance, seq: r.seq, record: { ageMs: now - kept.receivedAt, message: kept.message } })
     }
     for (const [peer, kept] of this.leaves) {
@@ -571,6 +571,11 @@ export class Membership implements MemberStore {
       else out.push({ peer, instance: kept.instance, seq: kept.seq, record: { ageMs: now - kept.receivedAt, message: kept.message } })
     }
     return out
+  }
+
+  /** Is `peer`'s record handed on? Not while it is only vouched for (our own always is). */
+  private handsOn (peer: string): boolean {
+    return peer === this.selfId || !this.o.table.isVouched(peer)
   }
 
   /** What we hold, in digestEntryBytes per host: a peer that has a newer or another record sends it. */
@@ -604,7 +609,7 @@ export class Membership implements MemberStore {
     for (const k of this.keyedRecords(true)) {
       const t = theirs.get(peerHash(k.peer).toString('latin1'))
       if (t !== undefined && t.instance === k.instance && t.seq <= k.seq) known++
-      if ((t === undefined || t.instance !== k.instance || t.seq < k.seq) && (k.peer === this.selfId || !this.o.table.isVouched(k.peer))) missing.push(k.record)
+      if ((t === undefined || t.instance !== k.instance || t.seq < k.seq) && this.handsOn(k.peer)) missing.push(k.record)
     }
     return { missing, news: theirs.size - known }
   }
@@ -617,7 +622,7 @@ export class Membership implements MemberStore {
   async applySigned (record: SignedRecord, source?: SyncSource): Promise<Outcome> {
     const r = await this.applyRecord(record, source)
     if (r.outcome === 'joined' || r.outcome === 'updated' || r.outcome === 'left') this.stats.synced++
-    if ((r.outcome === 'joined' || r.outcome === 'left') && !this.o.table.isVouched(r.peer)) {
+    if ((r.outcome === 'joined' || r.outcome === 'left') && this.handsOn(r.peer)) {
       this.swim.disseminate(r.peer, record.message.slice())
     } else if (r.outcome === 'updated') {
       this.swim.heard(r.peer)
