@@ -24,10 +24,10 @@ interface Contact { peerId: PeerId }
 type Verify = (contact: Contact, options?: unknown) => Promise<boolean>
 
 /**
- * `factory`'s DHT, with its routing-table refresh every `intervalMs` (pass the same as querySelfInterval), and new
- * contacts with an open connection added without a ping.
+ * `factory`'s DHT kept as a cluster needs it: its routing-table refresh every `intervalMs` (pass the same as
+ * querySelfInterval), no closest-peer tagger, and new contacts with an open connection added without a ping.
  */
-export function withTableRefreshEvery<C extends Connections> (factory: (components: C) => KadDHT, intervalMs: number): (components: C) => KadDHT {
+export function withClusterUpkeep<C extends Connections> (factory: (components: C) => KadDHT, intervalMs: number): (components: C) => KadDHT {
   return (components) => {
     const dht = factory(components)
     const kb = kBucket(dht)

@@ -20,7 +20,7 @@ import { componentLogger } from './component-logger.js'
 import { clusterComponents, type ClusterComponents } from './components.js'
 import { ConnectionTrimmer } from './connection-trimmer.js'
 import { dialFailure } from './dial-failure.js'
-import { withTableRefreshEvery } from './dht-upkeep.js'
+import { withClusterUpkeep } from './dht-upkeep.js'
 import { cacheEd25519VerifyKeys } from './ed25519-verify.js'
 import { loadOrCreateIdentity } from './identity.js'
 import { HeartbeatCodec, type HeartbeatWire } from './heartbeat.js'
@@ -388,9 +388,9 @@ function refusing (refuse: (peer: string) => boolean): ConnectionGater {
   }
 }
 
-/** kad-dht in server mode on the namespaced protocol, keeping LAN and loopback addresses, its upkeep hourly (dht-upkeep.ts). */
+/** kad-dht in server mode on the namespaced protocol, keeping LAN and loopback addresses, its upkeep hourly, connected contacts added unpinged (dht-upkeep.ts). */
 function clusterDHT (namespace: string): ReturnType<typeof kadDHT> {
-  return withTableRefreshEvery(kadDHT({
+  return withClusterUpkeep(kadDHT({
     protocol: kadProtocol(namespace),
     clientMode: false,
     peerInfoMapper: passthroughMapper,
