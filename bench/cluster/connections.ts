@@ -36,6 +36,12 @@ export class ConnectionWatch {
     for (const pid of pids) this.pids.add(pid)
   }
 
+  /** The connections opened so far, sampled now too. */
+  openedSoFar (): TcpConnection[] {
+    this.sample()
+    return [...this.opened.values()]
+  }
+
   stop (): { opened: TcpConnection[], closed: TcpConnection[] } {
     clearInterval(this.timer)
     const now = this.sample()
@@ -83,4 +89,11 @@ export function tcpSentBetween (before: Map<number, Map<string, number>>, after:
   let sum = 0
   for (const [key, sent] of after.get(pid) ?? []) sum += sent - (before.get(pid)?.get(key) ?? 0)
   return sum
+}
+
+/** Whether processes `a` and `b` hold a TCP connection to each other (one end's local address is the other's remote). */
+export function connectedPids (a: number, b: number): boolean {
+  const conns = tcpConnections(new Set([a, b]))
+  const ofB = new Set(conns.filter(c => c.pid === b).map(c => c.local))
+  return conns.some(c => c.pid === a && ofB.has(c.remote))
 }

@@ -6,6 +6,10 @@
 // after it (what a settled ww node keeps: its ring neighbours, src/cluster/ring.ts). Then on that ring with SWIM's
 // idle traffic and nothing else of ww (libp2p_floor_ring_probes): a 48-byte ping a second to a neighbour at random,
 // answered by a 48-byte ack, on long-lived streams framed as SWIM's: what probing costs in libp2p itself.
+// Last, what one new connection costs in libp2p itself (libp2p_floor.connection_cpu_ms): 8 pairs of these processes,
+// one at a time, one dialing the other; both processes' CPU over the next 1.5 s less their idle rate, per connection
+// end: the reference for cluster.procs.connection_cpu_ms, which measures the same between settled ww nodes. Each has
+// made 3 connections before, as a ww node has by then (a first connection runs libp2p's code cold: ~50 % more CPU).
 //
 //   node --import ./dist/src/polyfill.js dist/bench/cluster/libp2p-floor.js [N...]   (default 10 20; WW_BENCH_IDLE_S, also
 //   the wait before the window, as cluster.procs.settled_* waits one window)
@@ -117,6 +121,48 @@ async function measure (n: number, idleS: number, perSide?: number, probes = fal
   }
 }
 
+/** libp2p_floor.connection_cpu_ms: see the top of this file. */
+async function connectionCost (pairs: number, holdS: number, warmRounds = 3): Promise<void> {
+  const nodes: Floor[] = []
+  for (let i = 0; i < 2 * pairs; i++) nodes.push(await startFloorNode())
+  try {
+    // As a ww node has before a connection is measured (its bootstrap peer, the join wave, its ring): a few
+    // connections made already, so the code they run is compiled. Round r: node 2k dials node 2k+1+2r, all pairs new.
+    const partner = (k: number, r: number): number => (2 * k + 1 + 2 * r) % (2 * pairs)
+    for (let r = 1; r <= warmRounds; r++) {
+      await Promise.all(Array.from({ length: pairs }, async (_, k) => {
+        nodes[2 * k].proc.stdin!.write(`dial ${nodes[partner(k, r)].addr}\n`)
+        if ((await nodes[2 * k].lines.next()).done === true) throw new Error(`floor node ${2 * k} ended`)
+      }))
+    }
+    await new Promise(resolve => setTimeout(resolve, 3000))
+    const pids = nodes.map(f => f.proc.pid!)
+    const idle0 = pids.map(cpuSeconds)
+    const tIdle = performance.now()
+    await new Promise(resolve => setTimeout(resolve, 3000))
+    const idleS = (performance.now() - tIdle) / 1000
+    const rate = pids.map((p, i) => (cpuSeconds(p) - idle0[i]) / idleS)
+    let dialer = 0
+    let dialed = 0
+    for (let k = 0; k < pairs; k++) {
+      const [a, b] = [2 * k, 2 * k + 1]
+      const before = [cpuSeconds(pids[a]), cpuSeconds(pids[b])]
+      const t = performance.now()
+      nodes[a].proc.stdin!.write(`dial ${nodes[b].addr}\n`)
+      if ((await nodes[a].lines.next()).done === true) throw new Error(`floor node ${a} ended`)
+      await new Promise(resolve => setTimeout(resolve, Math.max(0, holdS * 1000 - (performance.now() - t))))
+      const s = (performance.now() - t) / 1000
+      dialer += cpuSeconds(pids[a]) - before[0] - rate[a] * s
+      dialed += cpuSeconds(pids[b]) - before[1] - rate[b] * s
+    }
+    const ms = (x: number): string => (x * 1000).toFixed(1)
+    console.log(`cluster.procs.libp2p_floor.connection_cpu_ms: ${ms((dialer + dialed) / (2 * pairs))} per end   (${pairs} connections: ` +
+      `TCP, noise, yamux, identify both ways; dialing side ${ms(dialer / pairs)}, dialed side ${ms(dialed / pairs)})`)
+  } finally {
+    for (const f of nodes) f.proc.kill()
+  }
+}
+
 if (process.argv[2] === CHILD) {
   await child()
 } else {
@@ -127,4 +173,5 @@ if (process.argv[2] === CHILD) {
     await measure(n, idleS, 2)
     await measure(n, idleS, 2, true)
   }
+  await connectionCost(8, 1.5)
 }

@@ -115,6 +115,14 @@ export class NodeProcess {
     host.release()
   }
 
+  /** Asks the node, over its API socket (as `ww connect` does), to dial `addr`; resolves with the peer reached. */
+  async connect (addr: string): Promise<string> {
+    if (this.conn === undefined) throw new Error('not watched: no API connection')
+    using host = this.conn.bootstrap(HostClient)
+    using ans = host.connect(p => { p.addr = addr })
+    return (await ans).peer
+  }
+
   /** What it printed on stderr so far. */
   get stderr (): string { return this.err }
 

@@ -7,12 +7,16 @@
 //                                         (negative: node 0 listed it before its API socket was up)
 //   cluster.procs.launch_to_converge_s.N  the same, counted from the launch of nodes 1..N-1 (node 0 already up)
 //   cluster.procs.startup_cpu_s.N         CPU (user+system, /proc/<pid>/stat) from exec to the API socket, per node
-//   cluster.procs.cpu_to_converge_s.N     CPU from its API socket up to convergence, per node
+//   cluster.procs.cpu_to_converge_s.N     CPU from its API socket up to convergence, per node, with the TCP connection
+//                                         ends each node opened or accepted by then (each costs what
+//                                         cluster.procs.connection_cpu_ms measures)
 //   cluster.procs.wave_connections.N      TCP connections each node opened or accepted from the launch until every node
 //                                         lists all (ss, sampled every 500 ms: those trimmed later are counted too), and
 //                                         those it still holds then: each costs a noise handshake on both sides
 //   cluster.procs.idle_cpu_pct.N          CPU over an idle window (WW_BENCH_IDLE_S, default 30 s) that starts once
 //                                         every node lists all N, per node, in % of one core
+//   cluster.procs.idle_connections.N      TCP connection ends each node opened or accepted, and closed, in that window
+//                                         (ss, sampled every 500 ms): the ring's connections made once the joins stop
 //   cluster.procs.idle_out_bytes_s.N      bytes written over that window per node: /proc/<pid>/io wchar, the bytes the
 //                                         process passed to write(2) and writev(2), which is its TCP payload (nothing
 //                                         else is written when idle: no log line, no API traffic); /proc/net counts
@@ -24,11 +28,15 @@
 //                                         event loop from the thread pool, which this does not
 //   cluster.procs.connections.N           TCP connections per node at the end of that window, and those opened in it
 //   cluster.procs.rss_mb.N                VmRSS at the end of the second idle window, per node process
+//   cluster.procs.connection_cpu_ms.N     then, up to 8 pairs of members not connected to each other: one asks its node
+//                                         over the API to dial the other (as `ww connect` does); the CPU both processes
+//                                         use over the next connectionHoldS, less their settled rate, per connection end.
+//                                         Its reference is cluster.procs.libp2p_floor.connection_cpu_ms (libp2p-floor.ts)
 //   cluster.procs.leave_seen_s.N          SIGTERM one node: until every other node's watch reports it gone
 //   cluster.procs.kill_seen_s.N           SIGKILL another: the same (it expires: the TTL is printed beside it)
 // WW_BENCH_NODE_ARGS: node options for every node process (experiments: e.g. V8 heap flags).
 // Run: make bench-cluster   (or node --import ./dist/src/polyfill.js dist/bench/cluster/procs.js [N...])
-import { ConnectionWatch, tcpBytesSent, tcpConnections, tcpSentBetween } from './connections.js'
+import { ConnectionWatch, connectedPids, tcpBytesSent, tcpConnections, tcpSentBetween } from './connections.js'
 import { NodeProcess } from './node-process.js'
 import { bytesWritten, cpuSeconds, rssMb } from './proc-stats.js'
 
@@ -39,6 +47,8 @@ const idleS = Number(process.env.WW_BENCH_IDLE_S ?? 30)
 // A cluster not converged by then gets its converge_s line saying so, startup_cpu_s and rss_mb, and nothing else.
 const convergeTimeoutMs = Number(process.env.WW_BENCH_CONVERGE_TIMEOUT_S ?? 180) * 1000
 const ttlS = 10 // ww start's default --ttl
+// A new connection's work (handshake, identify both ways, the first exchanges) is over well within this on loopback.
+const connectionHoldS = 1.5
 // Node options for the node processes, for experiments (e.g. '--max-semi-space-size=1'): then node runs dist/cmd/ww.js
 // with these and --disable-wasm-trap-handler, without bin/ww's other flags.
 const nodeArgs = (process.env.WW_BENCH_NODE_ARGS ?? '').split(' ').filter(a => a !== '')
@@ -77,6 +87,7 @@ async function measure (n: number): Promise<void> {
       return
     }
     const cpuAtConverge = nodes.map(x => cpuSeconds(x.pid))
+    const openedByConverge = wave.openedSoFar()
     const everyone = await Promise.all(nodes.map(async x => await x.until(all, convergeTimeoutMs)))
     const allAt = everyone.every(t => t !== undefined) ? Math.max(...everyone as number[]) : undefined
     const waveEnd = wave.stop()
@@ -85,16 +96,21 @@ async function measure (n: number): Promise<void> {
     print('converge_s', n, `${((convergedAt - lastUp) / 1000).toFixed(3)}   (${allText})`)
     print('launch_to_converge_s', n, ((convergedAt - launchAt) / 1000).toFixed(3))
     print('startup_cpu_s', n, perNode(nodes.map(x => x.startupCpu), 2))
-    print('cpu_to_converge_s', n, perNode(nodes.map((x, i) => cpuAtConverge[i] - x.startupCpu), 2))
+    print('cpu_to_converge_s', n, perNode(nodes.map((x, i) => cpuAtConverge[i] - x.startupCpu), 2) +
+      `   (connection ends by then ${perNode(nodes.map(x => openedByConverge.filter(c => c.pid === x.pid).length), 1)})`)
     print('wave_connections', n, perNode(nodes.map(x => waveEnd.opened.filter(c => c.pid === x.pid).length), 1) +
       `   (held then ${perNode(nodes.map(x => heldAtEnd.filter(c => c.pid === x.pid).length), 1)})`)
 
     const cpu0 = nodes.map(x => cpuSeconds(x.pid))
     const out0 = nodes.map(x => bytesWritten(x.pid))
+    const idleWatch = new ConnectionWatch(new Set(nodes.map(x => x.pid)), 500)
     const t0 = performance.now()
     await new Promise(resolve => setTimeout(resolve, idleS * 1000))
     const window = (performance.now() - t0) / 1000
+    const idleConns = idleWatch.stop()
     print('idle_cpu_pct', n, perNode(nodes.map((x, i) => (cpuSeconds(x.pid) - cpu0[i]) / window * 100), 2) + `   (over ${window.toFixed(0)} s)`)
+    print('idle_connections', n, `${perNode(nodes.map(x => idleConns.opened.filter(c => c.pid === x.pid).length), 1)} opened,` +
+      ` ${perNode(nodes.map(x => idleConns.closed.filter(c => c.pid === x.pid).length), 1)} closed   (connection ends per node)`)
     print('idle_out_bytes_s', n, perNode(nodes.map((x, i) => (bytesWritten(x.pid) - out0[i]) / window), 0))
     // The next window alike: the cluster once the join wave's gossip and the start-up work are over.
     const pids = new Set(nodes.map(x => x.pid))
@@ -108,11 +124,17 @@ async function measure (n: number): Promise<void> {
     const tcp2 = tcpBytesSent(pids)
     const { opened } = watch.stop()
     const held = tcpConnections(pids)
-    print('settled_cpu_pct', n, perNode(nodes.map((x, i) => (cpuSeconds(x.pid) - cpu1[i]) / window1 * 100), 2) + `   (over ${window1.toFixed(0)} s)`)
+    const settledRate = nodes.map((x, i) => (cpuSeconds(x.pid) - cpu1[i]) / window1)
+    print('settled_cpu_pct', n, perNode(settledRate.map(r => r * 100), 2) + `   (over ${window1.toFixed(0)} s)`)
     print('settled_out_bytes_s', n, perNode(nodes.map((x, i) => (bytesWritten(x.pid) - out1[i]) / window1), 0))
     print('settled_tcp_out_bytes_s', n, perNode(nodes.map(x => tcpSentBetween(tcp1, tcp2, x.pid) / window1), 0))
     print('connections', n, perNode(nodes.map(x => held.filter(c => c.pid === x.pid).length), 1) + `   (of ${n - 1} possible; ${opened.length / 2} opened in the window)`)
     print('rss_mb', n, perNode(nodes.map(x => rssMb(x.pid)), 1))
+    const cost = await connectionCost(nodes, settledRate)
+    if (cost !== undefined) {
+      print('connection_cpu_ms', n, `${cost.perEnd.toFixed(1)} per end   (${cost.count} connections between members not connected before, ` +
+        `dialed over the API; dialing side ${cost.dialer.toFixed(1)}, dialed side ${cost.dialed.toFixed(1)})`)
+    }
 
     const left = nodes[n - 1]
     const others = nodes.slice(0, n - 1)
@@ -127,6 +149,36 @@ async function measure (n: number): Promise<void> {
   } finally {
     await Promise.all(launched.map(async x => { await x.stop('SIGTERM'); x.cleanup() }))
   }
+}
+
+/**
+ * What one new connection between two settled members costs them: up to maxPairs pairs not connected to each other
+ * (node 0, connected to all while the join wave's connections age, is left out), one at a time, each given
+ * connectionHoldS: both processes' CPU over it, less their settled rate. Undefined when every pair is connected.
+ */
+async function connectionCost (nodes: NodeProcess[], settledRate: number[], maxPairs = 8): Promise<{ perEnd: number, dialer: number, dialed: number, count: number } | undefined> {
+  const used = new Set<number>([0])
+  let dialer = 0
+  let dialed = 0
+  let count = 0
+  for (let i = 1; i < nodes.length && count < maxPairs; i++) {
+    if (used.has(i)) continue
+    const j = nodes.findIndex((y, k) => k > i && !used.has(k) && !connectedPids(nodes[i].pid, y.pid))
+    if (j < 0) continue
+    used.add(i).add(j)
+    const a = nodes[i]
+    const b = nodes[j]
+    const before = [cpuSeconds(a.pid), cpuSeconds(b.pid)]
+    const t = performance.now()
+    await a.connect(b.addr)
+    await new Promise(resolve => setTimeout(resolve, connectionHoldS * 1000))
+    const s = (performance.now() - t) / 1000
+    dialer += cpuSeconds(a.pid) - before[0] - settledRate[i] * s
+    dialed += cpuSeconds(b.pid) - before[1] - settledRate[j] * s
+    count++
+  }
+  if (count === 0) return undefined
+  return { perEnd: (dialer + dialed) / (2 * count) * 1000, dialer: dialer / count * 1000, dialed: dialed / count * 1000, count }
 }
 
 /** Seconds from `since` until every one of `others` no longer lists `gone`. */
