@@ -163,8 +163,9 @@ clean:
 	rm -rf dist
 
 # Cluster as users run it: every node its own `ww start` process, N = 5, 10, 20 (WW_BENCH_NODES=5,10,40 to choose):
-# cluster.procs.* (convergence, CPU, idle CPU and traffic, RSS per node process, leave and kill seen; see
-# bench/cluster/procs.ts). Then, labelled cluster.inprocess.*, all nodes in one process after module loading
+# cluster.procs.* (convergence, CPU, idle CPU and traffic, RSS per node process, the CPU of a new connection, leave
+# and kill seen; see bench/cluster/procs.ts); the same for plain libp2p processes (bench/cluster/libp2p-floor.ts:
+# idle on as many connections, and a new connection). Then, labelled cluster.inprocess.*, all nodes in one process after module loading
 # (WW_BENCH_PROCS=N: N worker processes), RPC over a libp2p stream against the raw stream echo, `ww ls /` wall time.
 .PHONY: bench-cluster
 bench-cluster: deps build

@@ -5,7 +5,11 @@
 // node held before it closed idle connections), and once on a ring, each node connected to the 2 before and the 2
 // after it (what a settled ww node keeps: its ring neighbours, src/cluster/ring.ts). Then on that ring with SWIM's
 // idle traffic and nothing else of ww (libp2p_floor_ring_probes): a 48-byte ping a second to a neighbour at random,
-// answered by a 48-byte ack, on long-lived streams framed as SWIM's: what probing costs in libp2p itself.
+// answered by a 48-byte ack, on long-lived streams framed as SWIM's: what probing costs in libp2p itself. That one is
+// measured twice: over a first window with the connections a ww cluster makes and closes as it forms (every process
+// connects to one first, as to a bootstrap peer; the ring is dialed once the window starts; 20 s into it the first
+// process closes its connections off the ring), libp2p_floor_ring_probes.first_window_cpu_pct, the reference for
+// cluster.procs.idle_cpu_pct; and settled, after a window as long.
 // Last, what one new connection costs in libp2p itself (libp2p_floor.connection_cpu_ms): 8 pairs of these processes,
 // one at a time, one dialing the other; both processes' CPU over the next 1.5 s less their idle rate, per connection
 // end: the reference for cluster.procs.connection_cpu_ms, which measures the same between settled ww nodes. Each has
@@ -67,6 +71,10 @@ async function child (): Promise<void> {
       await Promise.all(line.slice(5).split(' ').filter(a => a !== '').map(async a => await node.dial(multiaddr(a))))
       process.stdout.write(`connected ${node.getConnections().length}\n`)
     }
+    if (line.startsWith('hangup ')) {
+      await Promise.all(line.slice(7).split(' ').filter(a => a !== '').map(async a => { await node.hangUp(multiaddr(a)) }))
+      process.stdout.write(`connected ${node.getConnections().length}\n`)
+    }
   }
   await node.stop()
 }
@@ -86,6 +94,21 @@ async function measure (n: number, idleS: number, perSide?: number, probes = fal
   const nodes: Floor[] = []
   for (let i = 0; i < n; i++) nodes.push(await startFloorNode())
   try {
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
+    const name = perSide === undefined ? 'libp2p_floor' : probes ? 'libp2p_floor_ring_probes' : 'libp2p_floor_ring'
+    const each = perSide === undefined ? n - 1 : 2 * Math.min(perSide, Math.floor((n - 1) / 2))
+    const pids = nodes.map(f => f.proc.pid!)
+    const command = async (i: number, line: string): Promise<void> => {
+      nodes[i].proc.stdin!.write(line + '\n')
+      if ((await nodes[i].lines.next()).done === true) throw new Error(`floor node ${i} ended`)
+    }
+    // With probes, a first window too, with the connections a ww cluster makes and closes as it forms: every node
+    // connects to node 0 first (its bootstrap peer), then the window starts and the ring is dialed (as a ww cluster
+    // dials it once the joins stop), and 20 s into it node 0 closes the connections that are not on the ring (as the
+    // trimmer does, idleConnectionGraceMs). The reference for cluster.procs.idle_cpu_pct.
+    const ringOf0 = new Set([1, 2, n - 1, n - 2])
+    if (probes) for (let i = 1; i < n; i++) await command(i, `dial ${nodes[0].addr}`)
+    const first = probes ? { cpu: pids.map(cpuSeconds), at: performance.now() } : undefined
     // Full mesh: node i dials every node before it. Ring: node i dials the perSide nodes after it (mod n).
     for (let i = perSide === undefined ? 1 : 0; i < n; i++) {
       const targets = perSide === undefined
@@ -95,11 +118,22 @@ async function measure (n: number, idleS: number, perSide?: number, probes = fal
       const r = await nodes[i].lines.next()
       if (r.done === true) throw new Error(`floor node ${i} ended`)
     }
+    const connectedAt = performance.now()
     if (probes) for (const f of nodes) f.proc.stdin!.write('probe\n')
+    if (first !== undefined) {
+      const wait = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, Math.max(0, first.at + ms - performance.now()))) }
+      await wait(Math.min(idleS * 1000, clusterLimits.idleConnectionGraceMs))
+      const offRing = nodes.filter((_, i) => i > 0 && !ringOf0.has(i)).map(f => f.addr)
+      if (offRing.length > 0) await command(0, `hangup ${offRing.join(' ')}`)
+      await wait(idleS * 1000)
+      const s = (performance.now() - first.at) / 1000
+      const cpu = pids.map((p, i) => (cpuSeconds(p) - first.cpu[i]) / s * 100)
+      console.log(`cluster.procs.${name}.first_window_cpu_pct.${n}: ${mean(cpu).toFixed(2)}   (max ${Math.max(...cpu).toFixed(2)})   ` +
+        `(over ${s.toFixed(0)} s from every process connected to node 0: the ring dialed in it, node 0's ${offRing.length} others closed)`)
+    }
     // identify, the first exchanges and V8's compilation of the paths they run settle first, as cluster.procs.settled_*
     // measure ww's nodes in a second window
-    await new Promise(resolve => setTimeout(resolve, settleS * 1000))
-    const pids = nodes.map(f => f.proc.pid!)
+    await new Promise(resolve => setTimeout(resolve, Math.max(0, connectedAt + settleS * 1000 - performance.now())))
     const cpu0 = pids.map(cpuSeconds)
     const out0 = pids.map(bytesWritten)
     const tcp0 = tcpBytesSent(new Set(pids))
@@ -110,9 +144,6 @@ async function measure (n: number, idleS: number, perSide?: number, probes = fal
     const out = pids.map((p, i) => (bytesWritten(p) - out0[i]) / s)
     const tcp1 = tcpBytesSent(new Set(pids))
     const tcp = pids.map(p => tcpSentBetween(tcp0, tcp1, p) / s)
-    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
-    const name = perSide === undefined ? 'libp2p_floor' : probes ? 'libp2p_floor_ring_probes' : 'libp2p_floor_ring'
-    const each = perSide === undefined ? n - 1 : 2 * Math.min(perSide, Math.floor((n - 1) / 2))
     console.log(`cluster.procs.${name}.idle_cpu_pct.${n}: ${mean(cpu).toFixed(2)}   (max ${Math.max(...cpu).toFixed(2)})   (over ${idleS} s, ${each} connections each)`)
     console.log(`cluster.procs.${name}.idle_out_bytes_s.${n}: ${mean(out).toFixed(0)}   (max ${Math.max(...out).toFixed(0)})`)
     console.log(`cluster.procs.${name}.idle_tcp_out_bytes_s.${n}: ${mean(tcp).toFixed(0)}   (max ${Math.max(...tcp).toFixed(0)})`)

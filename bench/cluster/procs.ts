@@ -131,10 +131,10 @@ async function measure (n: number): Promise<void> {
     print('connections', n, perNode(nodes.map(x => held.filter(c => c.pid === x.pid).length), 1) + `   (of ${n - 1} possible; ${opened.length / 2} opened in the window)`)
     print('rss_mb', n, perNode(nodes.map(x => rssMb(x.pid)), 1))
     const cost = await connectionCost(nodes, settledRate)
-    if (cost !== undefined) {
-      print('connection_cpu_ms', n, `${cost.perEnd.toFixed(1)} per end   (${cost.count} connections between members not connected before, ` +
+    print('connection_cpu_ms', n, cost === undefined
+      ? 'none measured (every pair of members but node 0 is connected, or none could be dialed)'
+      : `${cost.perEnd.toFixed(1)} per end   (${cost.count} connections between members not connected before, ` +
         `dialed over the API; dialing side ${cost.dialer.toFixed(1)}, dialed side ${cost.dialed.toFixed(1)})`)
-    }
 
     const left = nodes[n - 1]
     const others = nodes.slice(0, n - 1)
@@ -170,8 +170,13 @@ async function connectionCost (nodes: NodeProcess[], settledRate: number[], maxP
     const b = nodes[j]
     const before = [cpuSeconds(a.pid), cpuSeconds(b.pid)]
     const t = performance.now()
-    await a.connect(b.addr)
-    await new Promise(resolve => setTimeout(resolve, connectionHoldS * 1000))
+    try {
+      await a.connect(b.addr)
+    } catch (err) {
+      console.error(`connection_cpu_ms: node ${i} could not dial node ${j}: ${(err as Error).message}`)
+      continue
+    }
+    await new Promise(resolve => setTimeout(resolve, Math.max(0, connectionHoldS * 1000 - (performance.now() - t))))
     const s = (performance.now() - t) / 1000
     dialer += cpuSeconds(a.pid) - before[0] - settledRate[i] * s
     dialed += cpuSeconds(b.pid) - before[1] - settledRate[j] * s
