@@ -89,6 +89,12 @@ async function startFloorNode (): Promise<Floor> {
   return { proc, addr: String(first.value).slice(5), lines }
 }
 
+/** Sends a floor node one command line and waits for its one-line answer. */
+async function command (f: Floor, line: string): Promise<void> {
+  f.proc.stdin!.write(line + '\n')
+  if ((await f.lines.next()).done === true) throw new Error(`a floor node ended before answering ${line.split(' ')[0]}`)
+}
+
 async function measure (n: number, idleS: number, perSide?: number, probes = false): Promise<void> {
   const settleS = Math.max(5, idleS)
   const nodes: Floor[] = []
@@ -98,25 +104,19 @@ async function measure (n: number, idleS: number, perSide?: number, probes = fal
     const name = perSide === undefined ? 'libp2p_floor' : probes ? 'libp2p_floor_ring_probes' : 'libp2p_floor_ring'
     const each = perSide === undefined ? n - 1 : 2 * Math.min(perSide, Math.floor((n - 1) / 2))
     const pids = nodes.map(f => f.proc.pid!)
-    const command = async (i: number, line: string): Promise<void> => {
-      nodes[i].proc.stdin!.write(line + '\n')
-      if ((await nodes[i].lines.next()).done === true) throw new Error(`floor node ${i} ended`)
-    }
     // With probes, a first window too, with the connections a ww cluster makes and closes as it forms: every node
     // connects to node 0 first (its bootstrap peer), then the window starts and the ring is dialed (as a ww cluster
     // dials it once the joins stop), and 20 s into it node 0 closes the connections that are not on the ring (as the
     // trimmer does, idleConnectionGraceMs). The reference for cluster.procs.idle_cpu_pct.
-    const ringOf0 = new Set([1, 2, n - 1, n - 2])
-    if (probes) for (let i = 1; i < n; i++) await command(i, `dial ${nodes[0].addr}`)
+    const ringOf0 = new Set(Array.from({ length: perSide ?? 0 }, (_, k) => [k + 1, n - 1 - k]).flat())
+    if (probes) for (let i = 1; i < n; i++) await command(nodes[i], `dial ${nodes[0].addr}`)
     const first = probes ? { cpu: pids.map(cpuSeconds), at: performance.now() } : undefined
     // Full mesh: node i dials every node before it. Ring: node i dials the perSide nodes after it (mod n).
     for (let i = perSide === undefined ? 1 : 0; i < n; i++) {
       const targets = perSide === undefined
         ? nodes.slice(0, i)
         : Array.from({ length: Math.min(perSide, Math.floor((n - 1) / 2)) }, (_, k) => nodes[(i + k + 1) % n])
-      nodes[i].proc.stdin!.write(`dial ${targets.map(f => f.addr).join(' ')}\n`)
-      const r = await nodes[i].lines.next()
-      if (r.done === true) throw new Error(`floor node ${i} ended`)
+      await command(nodes[i], `dial ${targets.map(f => f.addr).join(' ')}`)
     }
     const connectedAt = performance.now()
     if (probes) for (const f of nodes) f.proc.stdin!.write('probe\n')
@@ -124,12 +124,12 @@ async function measure (n: number, idleS: number, perSide?: number, probes = fal
       const wait = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, Math.max(0, first.at + ms - performance.now()))) }
       await wait(Math.min(idleS * 1000, clusterLimits.idleConnectionGraceMs))
       const offRing = nodes.filter((_, i) => i > 0 && !ringOf0.has(i)).map(f => f.addr)
-      if (offRing.length > 0) await command(0, `hangup ${offRing.join(' ')}`)
+      if (offRing.length > 0) await command(nodes[0], `hangup ${offRing.join(' ')}`)
       await wait(idleS * 1000)
       const s = (performance.now() - first.at) / 1000
       const cpu = pids.map((p, i) => (cpuSeconds(p) - first.cpu[i]) / s * 100)
       console.log(`cluster.procs.${name}.first_window_cpu_pct.${n}: ${mean(cpu).toFixed(2)}   (max ${Math.max(...cpu).toFixed(2)})   ` +
-        `(over ${s.toFixed(0)} s from every process connected to node 0: the ring dialed in it, node 0's ${offRing.length} others closed)`)
+        `(over ${s.toFixed(0)} s from every process connected to node 0: the ring dialed in it, ${offRing.length} of node 0's connections closed)`)
     }
     // identify, the first exchanges and V8's compilation of the paths they run settle first, as cluster.procs.settled_*
     // measure ww's nodes in a second window
@@ -161,10 +161,7 @@ async function connectionCost (pairs: number, holdS: number, warmRounds = 3): Pr
     // connections made already, so the code they run is compiled. Round r: node 2k dials node 2k+1+2r, all pairs new.
     const partner = (k: number, r: number): number => (2 * k + 1 + 2 * r) % (2 * pairs)
     for (let r = 1; r <= warmRounds; r++) {
-      await Promise.all(Array.from({ length: pairs }, async (_, k) => {
-        nodes[2 * k].proc.stdin!.write(`dial ${nodes[partner(k, r)].addr}\n`)
-        if ((await nodes[2 * k].lines.next()).done === true) throw new Error(`floor node ${2 * k} ended`)
-      }))
+      await Promise.all(Array.from({ length: pairs }, async (_, k) => { await command(nodes[2 * k], `dial ${nodes[partner(k, r)].addr}`) }))
     }
     await new Promise(resolve => setTimeout(resolve, 3000))
     const pids = nodes.map(f => f.proc.pid!)
@@ -179,8 +176,7 @@ async function connectionCost (pairs: number, holdS: number, warmRounds = 3): Pr
       const [a, b] = [2 * k, 2 * k + 1]
       const before = [cpuSeconds(pids[a]), cpuSeconds(pids[b])]
       const t = performance.now()
-      nodes[a].proc.stdin!.write(`dial ${nodes[b].addr}\n`)
-      if ((await nodes[a].lines.next()).done === true) throw new Error(`floor node ${a} ended`)
+      await command(nodes[a], `dial ${nodes[b].addr}`)
       await new Promise(resolve => setTimeout(resolve, Math.max(0, holdS * 1000 - (performance.now() - t))))
       const s = (performance.now() - t) / 1000
       dialer += cpuSeconds(pids[a]) - before[0] - rate[a] * s
