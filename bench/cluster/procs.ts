@@ -153,8 +153,8 @@ async function measure (n: number): Promise<void> {
 
 /**
  * What one new connection between two settled members costs them: up to maxPairs pairs not connected to each other
- * (node 0, connected to all while the join wave's connections age, is left out), one at a time, each given
- * connectionHoldS: both processes' CPU over it, less their settled rate. Undefined when every pair is connected.
+ * (node 0, the bootstrap peer, is left out), one at a time, each given connectionHoldS: both processes' CPU over it,
+ * less their settled rate. Undefined when every pair is connected. The connections stay until the trimmer closes them.
  */
 async function connectionCost (nodes: NodeProcess[], settledRate: number[], maxPairs = 8): Promise<{ perEnd: number, dialer: number, dialed: number, count: number } | undefined> {
   const used = new Set<number>([0])
