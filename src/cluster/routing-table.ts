@@ -115,8 +115,8 @@ export class RoutingTable {
       h = undefined
     }
     if (h !== undefined) {
-      if (old?.vouchedBy !== undefined && vouchedBy === undefined && old.record.instance === hb.instance && seq === h.seq) {
-        // The record only vouched for, now heard directly (gossip, its author, a peer connected to it): handed on from now.
+      if (old?.vouchedBy !== undefined && this.heardDirectlyAgain(peer, seq, vouchedBy) && old.record.instance === hb.instance) {
+        // Handed on from now.
         this.unvouch(old.vouchedBy)
         old.vouchedBy = undefined
         return 'unchanged'
@@ -182,7 +182,7 @@ export class RoutingTable {
     const h = this.history.get(peer)
     const listed = this.entries.has(peer)
     if (!listed && vouchedBy !== undefined && !this.hasRoomFor(vouchedBy)) return false
-    if (listed && vouchedBy === undefined && seq === h?.seq && this.isVouched(peer)) return true
+    if (this.heardDirectlyAgain(peer, seq, vouchedBy)) return true
     return h === undefined || seq > h.seq || !listed
   }
 
@@ -344,6 +344,14 @@ export class RoutingTable {
   private remove1 (peer: string, entry: Entry): void {
     this.entries.delete(peer)
     if (entry.vouchedBy !== undefined) this.unvouch(entry.vouchedBy)
+  }
+
+  /**
+   * Is this the record of a host listed only vouched for, now heard directly (by gossip, from its author, from a peer
+   * connected to it)? It ends the vouching.
+   */
+  private heardDirectlyAgain (peer: string, seq: bigint, vouchedBy: string | undefined): boolean {
+    return vouchedBy === undefined && this.isVouched(peer) && seq === this.history.get(peer)?.seq
   }
 
   private unvouch (voucher: string): void {
