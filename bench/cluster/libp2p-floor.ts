@@ -31,7 +31,7 @@ import { batchedNoise } from '../../src/cluster/batched-noise.js'
 import { clusterLimits } from '../../src/cluster/limits.js'
 import { FrameReader, lengthPrefixed } from '../../src/cluster/swim-frames.js'
 import { tcpBytesSent, tcpSentBetween } from './connections.js'
-import { bytesWritten, cpuSeconds } from './proc-stats.js'
+import { bytesWritten, cpuBeyondRate, cpuSeconds } from './proc-stats.js'
 
 const CHILD = 'libp2p-floor-child'
 const PROBE = '/ww-bench/floor-probe/1.0.0'
@@ -174,13 +174,9 @@ async function connectionCost (pairs: number, holdS: number, warmRounds = 3): Pr
     let dialed = 0
     for (let k = 0; k < pairs; k++) {
       const [a, b] = [2 * k, 2 * k + 1]
-      const before = [cpuSeconds(pids[a]), cpuSeconds(pids[b])]
-      const t = performance.now()
-      await command(nodes[a], `dial ${nodes[b].addr}`)
-      await new Promise(resolve => setTimeout(resolve, Math.max(0, holdS * 1000 - (performance.now() - t))))
-      const s = (performance.now() - t) / 1000
-      dialer += cpuSeconds(pids[a]) - before[0] - rate[a] * s
-      dialed += cpuSeconds(pids[b]) - before[1] - rate[b] * s
+      const used = await cpuBeyondRate([pids[a], pids[b]], [rate[a], rate[b]], holdS, async () => { await command(nodes[a], `dial ${nodes[b].addr}`) })
+      dialer += used[0]
+      dialed += used[1]
     }
     const ms = (x: number): string => (x * 1000).toFixed(1)
     console.log(`cluster.procs.libp2p_floor.connection_cpu_ms: ${ms((dialer + dialed) / (2 * pairs))} per end   (${pairs} connections: ` +

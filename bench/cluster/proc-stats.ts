@@ -26,3 +26,16 @@ export function rssMb (pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   return Number(/^VmRSS:\s*(\d+) kB$/m.exec(status)?.[1] ?? NaN) / 1024
 }
+
+/**
+ * Runs `act` and waits until `holdS` after it started: the CPU seconds each of `pids` used in that time beyond its
+ * `rates` (its CPU seconds a second at rest).
+ */
+export async function cpuBeyondRate (pids: readonly number[], rates: readonly number[], holdS: number, act: () => Promise<unknown>): Promise<number[]> {
+  const before = pids.map(cpuSeconds)
+  const t = performance.now()
+  await act()
+  await new Promise(resolve => setTimeout(resolve, Math.max(0, holdS * 1000 - (performance.now() - t))))
+  const s = (performance.now() - t) / 1000
+  return pids.map((p, i) => cpuSeconds(p) - before[i] - rates[i] * s)
+}

@@ -36,9 +36,9 @@
 //   cluster.procs.kill_seen_s.N           SIGKILL another: the same (it expires: the TTL is printed beside it)
 // WW_BENCH_NODE_ARGS: node options for every node process (experiments: e.g. V8 heap flags).
 // Run: make bench-cluster   (or node --import ./dist/src/polyfill.js dist/bench/cluster/procs.js [N...])
-import { ConnectionWatch, connectedPids, tcpBytesSent, tcpConnections, tcpSentBetween } from './connections.js'
+import { ConnectionWatch, connectedPids, tcpBytesSent, tcpConnections, tcpSentBetween, type TcpConnection } from './connections.js'
 import { NodeProcess } from './node-process.js'
-import { bytesWritten, cpuSeconds, rssMb } from './proc-stats.js'
+import { bytesWritten, cpuBeyondRate, cpuSeconds, rssMb } from './proc-stats.js'
 
 const fromEnv = (process.env.WW_BENCH_NODES ?? '').split(',').map(Number).filter(n => n >= 3)
 const fromArgs = process.argv.slice(2).map(Number).filter(n => n >= 3)
@@ -76,6 +76,8 @@ async function measure (n: number): Promise<void> {
       return node
     }))
     const nodes = [first, ...rest]
+    /** Connection ends per node among `conns`: the mean, and the largest. */
+    const ends = (conns: readonly TcpConnection[]): string => perNode(nodes.map(x => conns.filter(c => c.pid === x.pid).length), 1)
     wave.watchAlso(rest.map(x => x.pid))
     const lastUp = Math.max(...rest.map(x => x.upAt))
     const all = (hosts: Set<string>): boolean => nodes.every(x => hosts.has(x.peer))
@@ -97,9 +99,9 @@ async function measure (n: number): Promise<void> {
     print('launch_to_converge_s', n, ((convergedAt - launchAt) / 1000).toFixed(3))
     print('startup_cpu_s', n, perNode(nodes.map(x => x.startupCpu), 2))
     print('cpu_to_converge_s', n, perNode(nodes.map((x, i) => cpuAtConverge[i] - x.startupCpu), 2) +
-      `   (connection ends by then ${perNode(nodes.map(x => openedByConverge.filter(c => c.pid === x.pid).length), 1)})`)
-    print('wave_connections', n, perNode(nodes.map(x => waveEnd.opened.filter(c => c.pid === x.pid).length), 1) +
-      `   (held then ${perNode(nodes.map(x => heldAtEnd.filter(c => c.pid === x.pid).length), 1)})`)
+      `   (connection ends by then ${ends(openedByConverge)})`)
+    print('wave_connections', n, ends(waveEnd.opened) +
+      `   (held then ${ends(heldAtEnd)})`)
 
     const cpu0 = nodes.map(x => cpuSeconds(x.pid))
     const out0 = nodes.map(x => bytesWritten(x.pid))
@@ -109,8 +111,8 @@ async function measure (n: number): Promise<void> {
     const window = (performance.now() - t0) / 1000
     const idleConns = idleWatch.stop()
     print('idle_cpu_pct', n, perNode(nodes.map((x, i) => (cpuSeconds(x.pid) - cpu0[i]) / window * 100), 2) + `   (over ${window.toFixed(0)} s)`)
-    print('idle_connections', n, `${perNode(nodes.map(x => idleConns.opened.filter(c => c.pid === x.pid).length), 1)} opened,` +
-      ` ${perNode(nodes.map(x => idleConns.closed.filter(c => c.pid === x.pid).length), 1)} closed   (connection ends per node)`)
+    print('idle_connections', n, `${ends(idleConns.opened)} opened,` +
+      ` ${ends(idleConns.closed)} closed   (connection ends per node)`)
     print('idle_out_bytes_s', n, perNode(nodes.map((x, i) => (bytesWritten(x.pid) - out0[i]) / window), 0))
     // The next window alike: the cluster once the join wave's gossip and the start-up work are over.
     const pids = new Set(nodes.map(x => x.pid))
@@ -128,7 +130,7 @@ async function measure (n: number): Promise<void> {
     print('settled_cpu_pct', n, perNode(settledRate.map(r => r * 100), 2) + `   (over ${window1.toFixed(0)} s)`)
     print('settled_out_bytes_s', n, perNode(nodes.map((x, i) => (bytesWritten(x.pid) - out1[i]) / window1), 0))
     print('settled_tcp_out_bytes_s', n, perNode(nodes.map(x => tcpSentBetween(tcp1, tcp2, x.pid) / window1), 0))
-    print('connections', n, perNode(nodes.map(x => held.filter(c => c.pid === x.pid).length), 1) + `   (of ${n - 1} possible; ${opened.length / 2} opened in the window)`)
+    print('connections', n, ends(held) + `   (of ${n - 1} possible; ${opened.length / 2} opened in the window)`)
     print('rss_mb', n, perNode(nodes.map(x => rssMb(x.pid)), 1))
     const cost = await connectionCost(nodes, settledRate)
     print('connection_cpu_ms', n, cost === undefined
@@ -166,20 +168,15 @@ async function connectionCost (nodes: NodeProcess[], settledRate: number[], maxP
     const j = nodes.findIndex((y, k) => k > i && !used.has(k) && !connectedPids(nodes[i].pid, y.pid))
     if (j < 0) continue
     used.add(i).add(j)
-    const a = nodes[i]
-    const b = nodes[j]
-    const before = [cpuSeconds(a.pid), cpuSeconds(b.pid)]
-    const t = performance.now()
+    let cpu: number[]
     try {
-      await a.connect(b.addr)
+      cpu = await cpuBeyondRate([nodes[i].pid, nodes[j].pid], [settledRate[i], settledRate[j]], connectionHoldS, async () => await nodes[i].connect(nodes[j].addr))
     } catch (err) {
       console.error(`connection_cpu_ms: node ${i} could not dial node ${j}: ${(err as Error).message}`)
       continue
     }
-    await new Promise(resolve => setTimeout(resolve, Math.max(0, connectionHoldS * 1000 - (performance.now() - t))))
-    const s = (performance.now() - t) / 1000
-    dialer += cpuSeconds(a.pid) - before[0] - settledRate[i] * s
-    dialed += cpuSeconds(b.pid) - before[1] - settledRate[j] * s
+    dialer += cpu[0]
+    dialed += cpu[1]
     count++
   }
   if (count === 0) return undefined
